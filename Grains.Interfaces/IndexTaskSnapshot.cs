@@ -1,0 +1,35 @@
+namespace OrleansTasks;
+
+/// <summary>
+/// The state of an index task at one <see cref="Seq"/>. Every change a task makes is published on its
+/// stream as a new snapshot, so a subscriber needs nothing but the latest one it has seen.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.IndexTaskSnapshot")]
+public sealed record IndexTaskSnapshot
+{
+    [Id(0)] public required Guid TaskId { get; init; }
+    [Id(1)] public required string OwnerId { get; init; }
+    [Id(2)] public required string Collection { get; init; }
+    [Id(3)] public required IndexTaskStatus Status { get; init; }
+
+    /// <summary>0–100; -1 once the task has failed.</summary>
+    [Id(4)] public required int Progress { get; init; }
+    [Id(5)] public required int Current { get; init; }
+    [Id(6)] public required int Total { get; init; }
+    [Id(7)] public required string Message { get; init; }
+    [Id(8)] public required long Seq { get; init; }
+    [Id(9)] public required TaskCounts Counts { get; init; }
+    [Id(10)] public required DateTimeOffset CreatedAt { get; init; }
+    [Id(11)] public required DateTimeOffset UpdatedAt { get; init; }
+    [Id(12)] public DateTimeOffset? StartedAt { get; init; }
+    [Id(13)] public DateTimeOffset? FinishedAt { get; init; }
+    [Id(14)] public TaskError? Error { get; init; }
+
+    /// <summary><c>user:&lt;sub&gt;</c>, <c>batch:&lt;id&gt;</c>, <c>dependency:&lt;task id&gt;</c> or <c>service:&lt;name&gt;</c>.</summary>
+    [Id(15)] public string? CancelledBy { get; init; }
+
+    /// <summary>Set once the task has completed.</summary>
+    [Id(16)] public TaskResultPreview? Result { get; init; }
+
+    public bool IsTerminal => Status.IsTerminal();
+}

@@ -1,0 +1,18 @@
+using System.Collections.Immutable;
+
+namespace OrleansTasks.Indexing;
+
+/// <summary>
+/// The searchable store of indexed documents. An upsert is keyed by collection and document id and
+/// writes only when the content hash differs, so running the same documents again writes nothing.
+/// </summary>
+public interface IDocumentIndex
+{
+    /// <summary>Upserts <paramref name="documents"/>; returns one <see cref="IndexWrite"/> per document, in order.</summary>
+    Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken);
+
+    Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many document writes the index has performed since it started.</summary>
+    long DocumentWrites { get; }
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Lucene.Net.Analysis.Standard;
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.QueryParsers.Classic;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Highlight;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+
+namespace OrleansTasks.Indexing;
+
+/// <summary>
+/// The document index of embedded mode: a Lucene index held in memory, with BM25 ranking and
+/// highlighted snippets. Nothing survives a restart.
+/// </summary>
+public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
+{
+    private const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    private const string KeyField = "key";
+    private const string CollectionField = "collection";
+    private const string IdField = "id";
+    private const string TitleField = "title";
+    private const string ContentField = "content";
+    private const int SnippetLength = 160;
+
+    private readonly RAMDirectory _directory = new();
+    private readonly StandardAnalyzer _analyzer = new(Version);
+    private readonly IndexWriter _writer;
+    private readonly SearcherManager _searchers;
+    private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId)> _entries = new(StringComparer.Ordinal);
+    private readonly System.Threading.Lock _writeLock = new();
+    private long _documentWrites;
+
+    public LuceneDocumentIndex()
+    {
+        var config = new IndexWriterConfig(Version, _analyzer)
+        {
+            OpenMode = OpenMode.CREATE,
+            Similarity = new Lucene.Net.Search.Similarities.BM25Similarity(),
+        };
+        _writer = new IndexWriter(_directory, config);
+        _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: new Bm25SearcherFactory());
+    }
+
+    public long DocumentWrites => Interlocked.Read(ref _documentWrites);
+
+    public Task<IReadOnlyList<IndexWrite>> UpsertAsync(
+        string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
+    {
+        var writes = new IndexWrite[documents.Count];
+        lock (_writeLock)
+        {
+            for (var i = 0; i < documents.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var document = documents[i];
+                var key = Key(collection, document.Id);
+                if (_entries.TryGetValue(key, out var existing) && existing.Hash == document.ContentHash)
+                {
+                    writes[i] = existing.TaskId == taskId ? IndexWrite.AlreadyWrittenByThisTask : IndexWrite.Unchanged;
+                    continue;
+                }
+
+                _writer.UpdateDocument(new Term(KeyField, key), ToLucene(key, collection, document));
+                _entries[key] = (document.ContentHash, taskId);
+                _documentWrites++;
+                writes[i] = IndexWrite.Written;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<IndexWrite>>(writes);
+    }
+
+    public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken)
+    {
+        var parser = new MultiFieldQueryParser(Version, [TitleField, ContentField], _analyzer);
+        var textQuery = parser.Parse(QueryParserBase.Escape(query));
+        var filtered = new BooleanQuery
+        {
+            { new TermQuery(new Term(CollectionField, collection)), Occur.MUST },
+            { textQuery, Occur.MUST },
+        };
+
+        _searchers.MaybeRefreshBlocking();
+        var searcher = _searchers.Acquire();
+        try
+        {
+            var top = searcher.Search(filtered, limit);
+            var scorer = new QueryScorer(textQuery, ContentField);
+            var highlighter = new Highlighter(new SimpleHTMLFormatter("<mark>", "</mark>"), new SimpleHTMLEncoder(), scorer)
+            {
+                TextFragmenter = new SimpleSpanFragmenter(scorer, SnippetLength),
+            };
+            var hits = ImmutableArray.CreateBuilder<SearchHit>(top.ScoreDocs.Length);
+            foreach (var scoreDoc in top.ScoreDocs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var document = searcher.Doc(scoreDoc.Doc);
+                var content = document.Get(ContentField, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+                var snippet = highlighter.GetBestFragment(_analyzer, ContentField, content)
+                    ?? System.Net.WebUtility.HtmlEncode(content.Length <= SnippetLength ? content : content[..SnippetLength]);
+                var title = document.Get(TitleField, System.Globalization.CultureInfo.InvariantCulture);
+                hits.Add(new SearchHit(document.Get(IdField, System.Globalization.CultureInfo.InvariantCulture), string.IsNullOrEmpty(title) ? null : title, scoreDoc.Score, snippet));
+            }
+
+            return Task.FromResult(hits.ToImmutable());
+        }
+        finally
+        {
+            _searchers.Release(searcher);
+        }
+    }
+
+    public void Dispose()
+    {
+        _searchers.Dispose();
+        _writer.Dispose();
+        _analyzer.Dispose();
+        _directory.Dispose();
+    }
+
+    private static string Key(string collection, string id) => collection + "\u001f" + id;
+
+    private static Document ToLucene(string key, string collection, HashedDocument document) =>
+    [
+        new StringField(KeyField, key, Field.Store.NO),
+        new StringField(CollectionField, collection, Field.Store.NO),
+        new StringField(IdField, document.Id, Field.Store.YES),
+        new TextField(TitleField, document.Title ?? "", Field.Store.YES),
+        new TextField(ContentField, document.Content, Field.Store.YES),
+    ];
+
+    private sealed class Bm25SearcherFactory : SearcherFactory
+    {
+        public override IndexSearcher NewSearcher(IndexReader reader) =>
+            new(reader) { Similarity = new Lucene.Net.Search.Similarities.BM25Similarity() };
+    }
+}

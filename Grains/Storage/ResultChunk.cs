@@ -1,0 +1,9 @@
+using System.Collections.Immutable;
+
+namespace OrleansTasks.Storage;
+
+/// <summary>The outcomes of one batch, appended as the task runs; <see cref="FirstDocument"/> is the batch's first document position.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.Storage.ResultChunk")]
+public sealed record ResultChunk(
+    [property: Id(0)] int FirstDocument,
+    [property: Id(1)] ImmutableArray<DocumentResult> Results);

@@ -1,0 +1,13 @@
+namespace OrleansTasks.Tasks;
+
+/// <summary>Who cancelled a task, in the wire format <c>kind:name</c>.</summary>
+public static class CancelledBy
+{
+    private static readonly string[] Kinds = ["user:", "batch:", "dependency:", "service:"];
+
+    public static string User(string subject) => "user:" + subject;
+
+    public static bool IsValid(string? value) =>
+        value is { Length: <= 300 }
+        && Kinds.Any(kind => value.Length > kind.Length && value.StartsWith(kind, StringComparison.Ordinal));
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTasks.Tasks;
+
+public sealed partial class IndexTaskGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Task {TaskId} accepted for {OwnerId}: {Total} documents into '{Collection}'")]
+        public static partial void Accepted(ILogger logger, Guid taskId, string ownerId, string collection, int total);
+
+        [LoggerMessage(2, LogLevel.Information, "Task {TaskId} resumed at {Current}/{Total}, seq continues above {Seq}")]
+        public static partial void Resumed(ILogger logger, Guid taskId, int current, int total, long seq);
+
+        [LoggerMessage(3, LogLevel.Information, "Task {TaskId} completed: {Indexed} indexed, {Unchanged} unchanged, {Failed} failed")]
+        public static partial void Completed(ILogger logger, Guid taskId, int indexed, int unchanged, int failed);
+
+        [LoggerMessage(4, LogLevel.Information, "Task {TaskId} cancelled by {CancelledBy} at {Current}/{Total}")]
+        public static partial void Cancelled(ILogger logger, Guid taskId, string cancelledBy, int current, int total);
+
+        [LoggerMessage(5, LogLevel.Error, "Task {TaskId} failed: the document index refused the batch at {Current}")]
+        public static partial void IndexFailed(ILogger logger, Exception exception, Guid taskId, int current);
+
+        [LoggerMessage(6, LogLevel.Warning, "Task {TaskId}: storage failed, retrying in {Delay}")]
+        public static partial void StorageFailed(ILogger logger, Exception exception, Guid taskId, TimeSpan delay);
+
+        [LoggerMessage(7, LogLevel.Warning, "Task {TaskId}: publishing seq {Seq} failed; the state is persisted and watchers will reconcile")]
+        public static partial void PublishFailed(ILogger logger, Exception exception, Guid taskId, long seq);
+
+        [LoggerMessage(8, LogLevel.Warning, "Task {TaskId}: this activation's state is stale; it stops and deactivates")]
+        public static partial void StaleActivation(ILogger logger, Exception exception, Guid taskId);
+    }
+}

@@ -1,0 +1,52 @@
+namespace OrleansTasks.Tasks;
+
+/// <summary>
+/// The hot state of an index task: small and rewritten at each checkpoint. The documents and
+/// per-document results live in their own records (<see cref="Storage.TaskChunkStores"/>).
+/// </summary>
+[GenerateSerializer, Alias("OrleansTasks.Tasks.IndexTaskState")]
+public sealed class IndexTaskState
+{
+    [Id(0)] public bool Accepted { get; set; }
+    [Id(1)] public string OwnerId { get; set; } = "";
+    [Id(2)] public string Collection { get; set; } = "";
+    [Id(3)] public IndexTaskStatus Status { get; set; }
+    [Id(4)] public string Message { get; set; } = "";
+
+    /// <summary>Documents processed so far, which is also the position of the next document.</summary>
+    [Id(5)] public int Current { get; set; }
+    [Id(6)] public int Total { get; set; }
+    
+    // Plain counters rather than a shared record instance: the serializer may fill a field's
+    // existing object in place, so state defaults must never be shared singletons.
+    [Id(7)] public int Indexed { get; set; }
+    [Id(19)] public int Unchanged { get; set; }
+    [Id(20)] public int Failed { get; set; }
+    [Id(8)] public TaskError? Error { get; set; }
+    [Id(9)] public string? CancelledBy { get; set; }
+
+    /// <summary>The <c>seq</c> of the last change made.</summary>
+    [Id(10)] public long Seq { get; set; }
+
+    /// <summary>Every <c>seq</c> up to this may have been published; a resuming activation continues above it.</summary>
+    [Id(11)] public long SeqReservedUpTo { get; set; }
+
+    [Id(12)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(13)] public DateTimeOffset UpdatedAt { get; set; }
+    [Id(14)] public DateTimeOffset? StartedAt { get; set; }
+    [Id(15)] public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The position of the first document of each stored document chunk.</summary>
+    [Id(16)] public List<int> DocumentChunkStarts { get; set; } = [];
+    [Id(17)] public int ResultChunkCount { get; set; }
+    [Id(18)] public TaskResultPreview? Result { get; set; }
+
+    public TaskCounts Counts
+    {
+        get => new(Indexed, Unchanged, Failed);
+        set => (Indexed, Unchanged, Failed) = (value.Indexed, value.Unchanged, value.Failed);
+    }
+
+    /// <summary>A copy to restore when a change could not be persisted.</summary>
+    public IndexTaskState Copy() => (IndexTaskState)MemberwiseClone();
+}

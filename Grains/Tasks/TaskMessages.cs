@@ -1,0 +1,17 @@
+using System.Globalization;
+
+namespace OrleansTasks.Tasks;
+
+/// <summary>The human-readable <c>message</c> of each task state.</summary>
+internal static class TaskMessages
+{
+    public const string Queued = "Queued";
+
+    public static string Indexing(int current, int total) =>
+        string.Create(CultureInfo.InvariantCulture, $"Indexing {current}/{total}");
+
+    public static string Completed(TaskCounts counts) => string.Create(CultureInfo.InvariantCulture,
+        $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
+
+    public static string Cancelled(string cancelledBy) => "Cancelled by " + cancelledBy;
+}

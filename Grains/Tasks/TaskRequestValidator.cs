@@ -1,0 +1,102 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace OrleansTasks.Tasks;
+
+/// <summary>Checks a <see cref="StartIndexTask"/> before anything is stored; throws <see cref="InvalidTaskRequestException"/>.</summary>
+public static partial class TaskRequestValidator
+{
+    public const int MaxDocumentIdLength = 512;
+    public const int MaxTitleLength = 1024;
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    private static partial Regex CollectionPattern();
+
+    public static bool IsValidCollection(string? collection) =>
+        collection is not null && CollectionPattern().IsMatch(collection);
+
+    public static void Validate(StartIndexTask request, TasksOptions limits)
+    {
+        if (string.IsNullOrWhiteSpace(request.OwnerId))
+        {
+            throw new InvalidTaskRequestException("owner_id", "The task needs an owner.");
+        }
+
+        if (!IsValidCollection(request.Collection))
+        {
+            throw new InvalidTaskRequestException("collection",
+                "The collection name must be 1–64 characters of letters, digits, '_', '.' or '-', starting with a letter or digit.");
+        }
+
+        var hasDocuments = !request.Documents.IsDefaultOrEmpty;
+        if (hasDocuments == (request.Source is not null))
+        {
+            throw new InvalidTaskRequestException("documents", "Give either a non-empty 'documents' list or a 'source', not both.");
+        }
+
+        if (hasDocuments)
+        {
+            ValidateDocuments(request.Documents, limits);
+        }
+    }
+
+    private static void ValidateDocuments(IReadOnlyList<IndexDocument> documents, TasksOptions limits)
+    {
+        if (documents.Count > limits.MaxDocuments)
+        {
+            throw new InvalidTaskRequestException("documents",
+                $"A task holds at most {limits.MaxDocuments} documents; this one has {documents.Count}.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var document = documents[i];
+            var field = $"documents[{i}]";
+            if (document is null)
+            {
+                throw new InvalidTaskRequestException(field, "A document may not be null.");
+            }
+
+            ValidateDocumentId(document.Id, field + ".id");
+            if (!ids.Add(document.Id))
+            {
+                throw new InvalidTaskRequestException(field + ".id", $"The document id '{document.Id}' appears more than once.");
+            }
+
+            if (document.Title is { Length: > MaxTitleLength })
+            {
+                throw new InvalidTaskRequestException(field + ".title", $"A title is at most {MaxTitleLength} characters.");
+            }
+
+            if (document.Content is null)
+            {
+                throw new InvalidTaskRequestException(field + ".content", "Every document needs a 'content' string (it may be empty).");
+            }
+
+            if (Encoding.UTF8.GetByteCount(document.Content) > limits.MaxDocumentBytes)
+            {
+                throw new InvalidTaskRequestException(field + ".content",
+                    $"A document's content is at most {limits.MaxDocumentBytes} bytes of UTF-8.");
+            }
+        }
+    }
+
+    public static void ValidateDocumentId(string? id, string field)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new InvalidTaskRequestException(field, "Every document needs a non-empty 'id'.");
+        }
+
+        if (id.Length > MaxDocumentIdLength)
+        {
+            throw new InvalidTaskRequestException(field, $"A document id is at most {MaxDocumentIdLength} characters.");
+        }
+
+        if (id.Any(char.IsControl))
+        {
+            throw new InvalidTaskRequestException(field, "A document id may not contain control characters.");
+        }
+    }
+}

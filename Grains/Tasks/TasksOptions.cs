@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansTasks.Tasks;
+
+/// <summary>Limits and pacing of index tasks, bound from the <c>Tasks</c> configuration section.</summary>
+public sealed class TasksOptions
+{
+    public const string SectionName = "Tasks";
+
+    [Range(1, 1_000_000)]
+    public int MaxDocuments { get; set; } = 10_000;
+
+    [Range(1, int.MaxValue)]
+    public int MaxDocumentBytes { get; set; } = 1024 * 1024;
+
+    [Range(1, long.MaxValue)]
+    public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Directories that directory sources may read from; empty turns directory sources off.</summary>
+    public List<string> SourceRoots { get; set; } = [];
+
+    /// <summary>At most this many progress events per task and second; the last is always sent.</summary>
+    [Range(1, 1000)]
+    public int ProgressEventsPerSecond { get; set; } = 10;
+
+    /// <summary>How often a running task persists its progress; status changes are persisted at once.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The work one grain turn does before letting other calls in.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan BatchBudget { get; set; } = TimeSpan.FromMilliseconds(40);
+}
