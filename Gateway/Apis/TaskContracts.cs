@@ -1,0 +1,77 @@
+using OrleansTasks.Gateway.Json;
+
+namespace OrleansTasks.Gateway.Apis;
+
+public sealed record DocumentInput(string? Id, string? Title, string? Content);
+
+public sealed record SourceInput(string? Directory, string? Pattern);
+
+public sealed record CreateTaskRequest(string? Collection, List<DocumentInput?>? Documents, SourceInput? Source);
+
+public sealed record TaskAccepted(Guid TaskId, string Status, string WsUrl);
+
+public sealed record CountsView(int Indexed, int Unchanged, int Failed);
+
+public sealed record ErrorView(string Code, string Message, string? DocumentId);
+
+/// <summary>A task as <c>GET /api/tasks/{id}</c> shows it.</summary>
+public sealed record TaskView(
+    Guid TaskId,
+    string Status,
+    int Progress,
+    int Current,
+    int Total,
+    string Message,
+    long Seq,
+    string CreatedAt,
+    string UpdatedAt,
+    string? StartedAt,
+    string? FinishedAt,
+    string Collection,
+    string OwnerId,
+    CountsView Counts,
+    ErrorView? Error,
+    string? CancelledBy,
+    string WsUrl)
+{
+    public static TaskView From(IndexTaskSnapshot task) => new(
+        task.TaskId,
+        task.Status.ToWireName(),
+        task.Progress,
+        task.Current,
+        task.Total,
+        task.Message,
+        task.Seq,
+        task.CreatedAt.ToWire(),
+        task.UpdatedAt.ToWire(),
+        task.StartedAt.ToWire(),
+        task.FinishedAt.ToWire(),
+        task.Collection,
+        task.OwnerId,
+        new CountsView(task.Counts.Indexed, task.Counts.Unchanged, task.Counts.Failed),
+        task.Error is { } error ? new ErrorView(error.Code, error.Message, error.DocumentId) : null,
+        task.CancelledBy,
+        TaskApi.SocketUrl(task.TaskId));
+}
+
+public sealed record DocumentResultView(string Id, string Status, string? Error)
+{
+    public static DocumentResultView From(DocumentResult result) => new(result.Id, result.Outcome.ToWireName(), result.Error);
+}
+
+/// <summary>A page of per-document outcomes with the task's totals.</summary>
+public sealed record TaskResultView(
+    Guid TaskId,
+    string Status,
+    int Total,
+    int Success,
+    int Failed,
+    int Skipped,
+    IReadOnlyList<DocumentResultView> Items,
+    int? NextOffset);
+
+public sealed record CancelAccepted(Guid TaskId, string Status);
+
+public sealed record SearchHitView(string Id, string? Title, double Score, string Snippet);
+
+public sealed record SearchResponse(string Collection, string Query, IReadOnlyList<SearchHitView> Hits);

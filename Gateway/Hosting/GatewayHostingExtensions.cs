@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Gateway.Apis;
+using OrleansTasks.Gateway.Auth;
+using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Hosting;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Gateway.Hosting;
+
+public static class GatewayHostingExtensions
+{
+    public const string DefaultUrl = "http://localhost:8800";
+
+    /// <summary>Registers everything the gateway runs: Orleans (embedded silo or client), auth, APIs and the socket bridge.</summary>
+    public static WebApplicationBuilder AddOrleansTasksGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        if (string.IsNullOrEmpty(configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TasksOptions>().Bind(configuration.GetSection(TasksOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        AddOrleans(builder);
+        AddAuth(builder);
+
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ClusterUnavailableHandler>();
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: [HealthApi.ReadyTag]);
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
+
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<TaskFeedRegistry>();
+        services.AddSingleton<OriginPolicy>();
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<TaskSocketServices>();
+        services.AddHostedService<StartupReport>();
+        return builder;
+    }
+
+    public static WebApplication UseOrleansTasksGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseWebSockets();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    private static void AddOrleans(WebApplicationBuilder builder)
+    {
+        var mode = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Mode ?? GatewayMode.Embedded;
+        if (mode == GatewayMode.Embedded)
+        {
+            builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
+        }
+        else
+        {
+            builder.UseOrleansClient(client => client.AddOrleansTasksClient(builder.Configuration));
+        }
+    }
+
+    private static void AddAuth(WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        var key = SigningKey.From(settings, builder.Environment.IsDevelopment());
+        var services = builder.Services;
+        services.AddSingleton(new SigningKeyHolder(key));
+        services.AddSingleton<UserDirectory>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtSetup>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddAuthorization();
+    }
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansTasks.Gateway.Hosting;
+
+/// <summary>The <c>Gateway</c> configuration section.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    public GatewayMode Mode { get; set; } = GatewayMode.Embedded;
+
+    /// <summary>Origins allowed on WebSocket handshakes besides the gateway's own.</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerUser { get; set; } = 50;
+
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 10_000;
+}

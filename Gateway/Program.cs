@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using OrleansTasks.Gateway.Apis;
+using OrleansTasks.Gateway.Auth;
+using OrleansTasks.Gateway.Hosting;
+using OrleansTasks.Gateway.WebSockets;
+
+if (args is [PasswordHashCommand.Name, ..])
+{
+    return PasswordHashCommand.Run(Console.In, Console.Out);
+}
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddOrleansTasksGateway();
+    var app = builder.Build();
+    app.UseOrleansTasksGateway();
+    app.MapAuthApi();
+    app.MapTaskApi();
+    app.MapSearchApi();
+    app.MapHealthApi();
+    app.MapTaskSocket();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception exception) when (exception is StartupException or OptionsValidationException)
+{
+    await Console.Error.WriteLineAsync($"OrleansTasks gateway cannot start: {exception.Message}");
+    return 1;
+}
+
+/// <summary>The gateway's entry point, public for WebApplicationFactory.</summary>
+public partial class Program;

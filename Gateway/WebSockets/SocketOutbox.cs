@@ -1,0 +1,170 @@
+using System.Threading.Channels;
+
+namespace OrleansTasks.Gateway.WebSockets;
+
+/// <summary>
+/// The bounded queue between a task's feed and one socket's send loop. It holds at most one
+/// pending progress event (a newer one replaces it: latest wins), one terminal event (never
+/// dropped), owed pongs and a close request, so a slow client costs a fixed amount of memory
+/// and never slows the feed. Events at or below the <c>seq</c> already covered are dropped, and
+/// so is progress that would go backwards.
+/// </summary>
+public sealed class SocketOutbox : ITaskListener
+{
+    private const int MaxOwedPongs = 4;
+
+    private readonly Lock _lock = new();
+    private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    private IndexTaskSnapshot? _connected;
+    private IndexTaskSnapshot? _progress;
+    private IndexTaskSnapshot? _terminal;
+    private SocketClose? _close;
+    private bool _closeImmediately;
+    private bool _started;
+    private bool _terminalTaken;
+    private long _coveredSeq;
+    private int _highestProgress;
+    private int _owedPongs;
+
+    /// <summary>Events offered before <see cref="Start"/> wait here and are filtered against the snapshot.</summary>
+    public void Offer(IndexTaskSnapshot snapshot)
+    {
+        lock (_lock)
+        {
+            if (_terminal is not null || _terminalTaken || _close is not null || (_started && snapshot.Seq <= _coveredSeq))
+            {
+                return;
+            }
+
+            if (snapshot.IsTerminal)
+            {
+                _terminal = snapshot;
+            }
+            else if (snapshot.Progress >= _highestProgress && (_progress is null || snapshot.Seq > _progress.Seq))
+            {
+                _progress = snapshot;
+                _highestProgress = snapshot.Progress;
+            }
+        }
+
+        Ring();
+    }
+
+    /// <summary>Begins with the snapshot read after subscribing: <c>connected</c>, then its terminal message if it has ended.</summary>
+    public void Start(IndexTaskSnapshot snapshot)
+    {
+        lock (_lock)
+        {
+            _started = true;
+            _connected = snapshot;
+            _coveredSeq = snapshot.Seq;
+            _highestProgress = Math.Max(_highestProgress, snapshot.Progress);
+            if (_progress is not null && (_progress.Seq <= snapshot.Seq || _progress.Progress < snapshot.Progress))
+            {
+                _progress = null;
+            }
+
+            if (snapshot.IsTerminal)
+            {
+                _progress = null;
+                _terminal = snapshot;
+            }
+            else if (_terminal is not null && _terminal.Seq <= snapshot.Seq)
+            {
+                _terminal = null;
+            }
+        }
+
+        Ring();
+    }
+
+    public void QueuePong()
+    {
+        lock (_lock)
+        {
+            _owedPongs = Math.Min(_owedPongs + 1, MaxOwedPongs);
+        }
+
+        Ring();
+    }
+
+    /// <summary>
+    /// Asks the send loop to close. <paramref name="immediately"/> drops whatever is queued (a
+    /// protocol violation or shutdown); otherwise queued messages go first. The first request wins.
+    /// </summary>
+    public void RequestClose(SocketClose close, bool immediately)
+    {
+        lock (_lock)
+        {
+            if (_close is not null)
+            {
+                return;
+            }
+
+            _close = close;
+            _closeImmediately = immediately;
+        }
+
+        Ring();
+    }
+
+    public async ValueTask<OutgoingMessage> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryTake() is { } message)
+            {
+                return message;
+            }
+
+            await _doorbell.Reader.ReadAsync(cancellationToken);
+        }
+    }
+
+    private OutgoingMessage? TryTake()
+    {
+        lock (_lock)
+        {
+            if (_close is not null && _closeImmediately)
+            {
+                return new OutgoingMessage.Close(_close);
+            }
+
+            if (_started && _connected is { } connected)
+            {
+                _connected = null;
+                return new OutgoingMessage.Connected(connected);
+            }
+
+            if (_owedPongs > 0)
+            {
+                _owedPongs--;
+                return new OutgoingMessage.Pong();
+            }
+
+            if (_started && _progress is { } progress)
+            {
+                _progress = null;
+                _coveredSeq = progress.Seq;
+                return new OutgoingMessage.TaskEvent(progress);
+            }
+
+            if (_started && _terminal is { } terminal)
+            {
+                _terminal = null;
+                _terminalTaken = true;
+                _coveredSeq = terminal.Seq;
+                return new OutgoingMessage.TaskEvent(terminal);
+            }
+
+            return _close is not null ? new OutgoingMessage.Close(_close) : null;
+        }
+    }
+
+    private void Ring() => _doorbell.Writer.TryWrite(true);
+}

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The real gateway in embedded mode, listening with Kestrel on a free loopback port so that
+/// real HTTP and WebSocket clients (and browsers) can reach it.
+/// </summary>
+public class GatewayFactory : WebApplicationFactory<Program>
+{
+    public const string SigningKey = "orleans-tasks-test-signing-key-0123456789abcdef";
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
+
+    public GatewayFactory(IDictionary<string, string?>? settings = null, string environment = "Development")
+    {
+        Port = FreePort();
+        _environment = environment;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        UseKestrel(Port);
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public Uri SocketUri(string path, string? token = null) =>
+        new($"ws://127.0.0.1:{Port}{path}{(token is null ? "" : "?token=" + token)}");
+
+    public HttpClient CreateHttpClient(string? token = null)
+    {
+        StartServer();
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseEnvironment(_environment);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One gateway shared by the functional tests of a collection.</summary>
+public sealed class SharedGateway : GatewayFactory
+{
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<SharedGateway>
+{
+    public const string Name = "gateway";
+}

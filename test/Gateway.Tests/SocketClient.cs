@@ -1,0 +1,101 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>A real WebSocket client that records every message and how the server closed.</summary>
+public sealed class SocketClient : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket = new();
+
+    public List<JsonElement> Messages { get; } = [];
+
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
+    public string? CloseReason => _socket.CloseStatusDescription;
+
+    public WebSocket Socket => _socket;
+
+    public static async Task<SocketClient> ConnectAsync(Uri uri, string? origin = null, string? bearer = null)
+    {
+        var client = new SocketClient();
+        if (origin is not null)
+        {
+            client._socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        if (bearer is not null)
+        {
+            client._socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await client._socket.ConnectAsync(uri, timeout.Token);
+        return client;
+    }
+
+    public Task SendTextAsync(string text) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    /// <summary>The next message, or null once the server has closed.</summary>
+    public async Task<JsonElement?> ReceiveAsync(TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await _socket.ReceiveAsync(buffer, deadline.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                if (_socket.State == WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                }
+
+                return null;
+            }
+
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                using var json = JsonDocument.Parse(message.ToArray());
+                var element = json.RootElement.Clone();
+                Messages.Add(element);
+                return element;
+            }
+        }
+    }
+
+    /// <summary>Reads until the server closes; returns the messages received on the way.</summary>
+    public async Task<List<JsonElement>> ReceiveUntilClosedAsync(TimeSpan? timeout = null)
+    {
+        var received = new List<JsonElement>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (await ReceiveAsync(deadline - DateTime.UtcNow) is { } message)
+        {
+            received.Add(message);
+        }
+
+        return received;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+            }
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+            {
+                _socket.Abort();
+            }
+        }
+
+        _socket.Dispose();
+    }
+}

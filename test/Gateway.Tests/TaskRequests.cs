@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>Builds and sends task requests as a client would write them: plain JSON.</summary>
+public static class TaskRequests
+{
+    private static readonly string[] Words = ["orleans", "grain", "silo", "stream", "index", "search", "progress", "socket", "cluster"];
+
+    public static JsonObject Body(int documents, string? collection = null, int words = 30) => new()
+    {
+        ["collection"] = collection ?? "c" + Guid.NewGuid().ToString("N")[..12],
+        ["documents"] = new JsonArray([.. Enumerable.Range(0, documents).Select(i => (JsonNode)new JsonObject
+        {
+            ["id"] = string.Create(CultureInfo.InvariantCulture, $"doc-{i:D5}.md"),
+            ["title"] = string.Create(CultureInfo.InvariantCulture, $"Document {i}"),
+            ["content"] = Content(i, words),
+        })]),
+    };
+
+    public static string Content(int seed, int words)
+    {
+        var random = new Random(seed);
+        return string.Create(CultureInfo.InvariantCulture, $"number{seed} ") + string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)]));
+    }
+
+    public static async Task<Guid> CreateAsync(HttpClient client, JsonObject body)
+    {
+        using var response = await client.PostAsJsonAsync("/api/tasks", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"create answered {(int)response.StatusCode}: {text}");
+        using var json = JsonDocument.Parse(text);
+        return json.RootElement.GetProperty("task_id").GetGuid();
+    }
+
+    public static async Task<JsonElement> GetAsync(HttpClient client, Guid taskId)
+    {
+        var text = await client.GetStringAsync($"/api/tasks/{taskId}");
+        using var json = JsonDocument.Parse(text);
+        return json.RootElement.Clone();
+    }
+
+    /// <summary>Polls the task until it has ended, within a deadline.</summary>
+    public static async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid taskId, TimeSpan? deadline = null)
+    {
+        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var task = await GetAsync(client, taskId);
+            if (task.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+            {
+                return task;
+            }
+
+            await Task.Delay(25, timeout.Token);
+        }
+    }
+}
