@@ -15,6 +15,7 @@ namespace OrleansTasks.Gateway.Hosting;
 public static class GatewayHostingExtensions
 {
     public const string DefaultUrl = "http://localhost:8800";
+    public const int MaxRequestLineBytes = 16 * 1024;
 
     /// <summary>Registers everything the gateway runs: Orleans (embedded silo or client), auth, APIs and the socket bridge.</summary>
     public static WebApplicationBuilder AddOrleansTasksGateway(this WebApplicationBuilder builder)
@@ -26,6 +27,9 @@ public static class GatewayHostingExtensions
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+
+        // Room for a ?token= of up to 8 KiB, so that larger tokens get the protocol's 1008 rather than a bare 414.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes);
 
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

@@ -141,7 +141,7 @@ public sealed class SocketOutbox : ITaskListener
                 return new OutgoingMessage.Connected(connected);
             }
 
-            if (_owedPongs > 0)
+            if (_started && _owedPongs > 0)
             {
                 _owedPongs--;
                 return new OutgoingMessage.Pong();
