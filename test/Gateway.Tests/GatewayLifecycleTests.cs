@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>Tests that need a gateway of their own: limits, production settings, shutdown.</summary>
+public sealed class GatewayLifecycleTests
+{
+    [Fact]
+    public async Task Connection_caps_refuse_before_the_upgrade_with_429_per_user_and_503_in_total()
+    {
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["Gateway:MaxConnectionsPerUser"] = "2",
+            ["Gateway:MaxConnections"] = "3",
+        });
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 200));
+        var uri = (string token) => gateway.SocketUri($"/ws/task/{taskId}", token);
+        await using var first = await SocketClient.ConnectAsync(uri(TestTokens.Alice));
+        await using var second = await SocketClient.ConnectAsync(uri(TestTokens.Alice));
+
+        var perUser = await Assert.ThrowsAsync<WebSocketException>(() => SocketClient.ConnectAsync(uri(TestTokens.Alice)));
+        await using var bobs = await SocketClient.ConnectAsync(uri(TestTokens.Bob));
+        var total = await Assert.ThrowsAsync<WebSocketException>(() => SocketClient.ConnectAsync(uri(TestTokens.Admin)));
+        await alice.PostAsync($"/api/tasks/{taskId}/cancel", null);
+
+        Assert.Contains("429", perUser.Message, StringComparison.Ordinal);
+        Assert.Contains("503", total.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Shutting_down_closes_open_sockets_with_1001()
+    {
+        var gateway = new GatewayFactory();
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
+        Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));
+
+        var reading = socket.ReceiveUntilClosedAsync();
+        var stopping = gateway.DisposeAsync().AsTask();
+        await reading;
+        await stopping;
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+        Assert.Equal("Going away", socket.CloseReason);
+    }
+
+    [Fact]
+    public async Task In_production_token_issuing_is_off_without_users_and_null_origins_are_refused()
+    {
+        await using var gateway = new GatewayFactory(environment: "Production");
+        using var anonymous = gateway.CreateHttpClient();
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(1));
+
+        using var token = await anonymous.PostAsJsonAsync("/api/auth/token", new { username = "demo", password = "demo-password" });
+        var nullOrigin = await Assert.ThrowsAsync<WebSocketException>(() =>
+            SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice), "null"));
+        var localhost = await Assert.ThrowsAsync<WebSocketException>(() =>
+            SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice), "http://localhost:5173"));
+
+        Assert.Equal(HttpStatusCode.NotFound, token.StatusCode);
+        Assert.Contains("403", nullOrigin.Message, StringComparison.Ordinal);
+        Assert.Contains("403", localhost.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listed_origins_are_allowed_in_production()
+    {
+        await using var gateway = new GatewayFactory(
+            new Dictionary<string, string?> { ["Gateway:AllowedOrigins:0"] = "https://app.example.com", ["Gateway:AllowedOrigins:1"] = "null" },
+            environment: "Production");
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(1));
+        await TaskRequests.WaitForEndAsync(alice, taskId);
+
+        foreach (var origin in new[] { "https://app.example.com", "HTTPS://APP.EXAMPLE.COM:443", "null" })
+        {
+            await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice), origin);
+            Assert.Equal(2, (await socket.ReceiveUntilClosedAsync()).Count);
+        }
+
+        var lookalike = await Assert.ThrowsAsync<WebSocketException>(() =>
+            SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice), "https://app.example.com.evil.test"));
+        Assert.Contains("403", lookalike.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Outside_development_a_missing_signing_key_stops_the_start_with_one_line()
+    {
+        var gatewayDll = typeof(Program).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [gatewayDll, "--urls", $"http://127.0.0.1:{GatewayFactory.FreePort()}"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Path.GetDirectoryName(gatewayDll),
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment.Remove("Auth__SigningKey");
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(1, process.ExitCode);
+        var line = Assert.Single(lines);
+        Assert.Contains("Auth:SigningKey", line, StringComparison.Ordinal);
+    }
+}

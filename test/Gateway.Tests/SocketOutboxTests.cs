@@ -1,0 +1,104 @@
+using OrleansTasks.Gateway.WebSockets;
+
+namespace OrleansTasks.Gateway.Tests;
+
+public sealed class SocketOutboxTests
+{
+    private static IndexTaskSnapshot At(long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) => new()
+    {
+        TaskId = Guid.Empty,
+        OwnerId = "alice",
+        Collection = "docs",
+        Status = status,
+        Progress = progress,
+        Current = progress,
+        Total = 100,
+        Message = "",
+        Seq = seq,
+        Counts = new TaskCounts(progress, 0, 0),
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        UpdatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private static async Task<List<string>> DrainAsync(SocketOutbox outbox)
+    {
+        outbox.RequestClose(SocketClose.TaskFinished, immediately: false);
+        var taken = new List<string>();
+        while (await outbox.NextAsync(CancellationToken.None) is var next && next is not OutgoingMessage.Close)
+        {
+            taken.Add(next switch
+            {
+                OutgoingMessage.Connected c => $"connected#{c.Task.Seq}",
+                OutgoingMessage.TaskEvent e => $"{e.Task.Status}#{e.Task.Seq}",
+                _ => next.GetType().Name,
+            });
+        }
+
+        return taken;
+    }
+
+    [Fact]
+    public async Task Progress_is_coalesced_latest_wins_and_the_terminal_event_is_kept()
+    {
+        var outbox = new SocketOutbox();
+        outbox.Start(At(1, 0));
+        for (var seq = 2; seq <= 50; seq++)
+        {
+            outbox.Offer(At(seq, seq));
+        }
+
+        outbox.Offer(At(51, 100, IndexTaskStatus.Completed));
+        outbox.Offer(At(52, 100));
+
+        Assert.Equal(["connected#1", "Processing#50", "Completed#51"], await DrainAsync(outbox));
+    }
+
+    [Fact]
+    public async Task Events_offered_before_the_snapshot_are_dropped_when_the_snapshot_covers_them()
+    {
+        var outbox = new SocketOutbox();
+        outbox.Offer(At(4, 4));
+        outbox.Offer(At(5, 5));
+
+        outbox.Start(At(5, 5));
+        outbox.Offer(At(6, 6));
+
+        Assert.Equal(["connected#5", "Processing#6"], await DrainAsync(outbox));
+    }
+
+    [Fact]
+    public async Task A_terminal_snapshot_is_followed_by_its_terminal_message_with_the_same_seq()
+    {
+        var outbox = new SocketOutbox();
+        outbox.Offer(At(9, 100, IndexTaskStatus.Completed));
+
+        outbox.Start(At(9, 100, IndexTaskStatus.Completed));
+
+        Assert.Equal(["connected#9", "Completed#9"], await DrainAsync(outbox));
+    }
+
+    [Fact]
+    public async Task Progress_that_would_go_backwards_or_repeat_a_seq_is_dropped()
+    {
+        var outbox = new SocketOutbox();
+        outbox.Start(At(1000, 40));
+        outbox.Offer(At(1001, 35));
+        outbox.Offer(At(999, 50));
+        outbox.Offer(At(1002, 41));
+
+        Assert.Equal(["connected#1000", "Processing#1002"], await DrainAsync(outbox));
+    }
+
+    [Fact]
+    public async Task An_immediate_close_goes_before_anything_queued()
+    {
+        var outbox = new SocketOutbox();
+        outbox.Start(At(1, 0));
+        outbox.Offer(At(2, 10));
+
+        outbox.RequestClose(SocketClose.MessageTooBig, immediately: true);
+        var next = await outbox.NextAsync(CancellationToken.None);
+
+        Assert.Equal(SocketClose.MessageTooBig, Assert.IsType<OutgoingMessage.Close>(next).Reason);
+    }
+}
