@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Microsoft.Playwright;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>The seed's own clients, in a real browser and a real Python interpreter, against a running gateway.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class SeedClientTests(SharedGateway gateway)
+{
+    [Fact]
+    public async Task The_seeds_python_client_receives_connected_progress_and_complete()
+    {
+        var python = SystemDependencies.PythonWithWebsockets();
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(client, TaskRequests.Body(10_000, words: 150));
+        var script = Path.Combine(AppContext.BaseDirectory, "SeedClients", "seed_client.py");
+
+        var start = new ProcessStartInfo(python, [script, $"ws://127.0.0.1:{gateway.Port}", taskId.ToString(), TestTokens.Alice])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["PYTHONIOENCODING"] = "utf-8";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
+        var lines = (await output).Split('\n');
+
+        Assert.True(process.ExitCode == 0, await errors);
+        Assert.Contains(lines, line => line.StartsWith("Initial status: ", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("Progress: ", StringComparison.Ordinal));
+        Assert.Contains("Task completed!", lines);
+        Assert.Contains("Success: True", lines);
+    }
+
+    [Fact]
+    public async Task The_watch_page_follows_a_task_to_complete_in_a_real_browser()
+    {
+        var chromium = SystemDependencies.Chromium();
+        gateway.StartServer();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
+
+        await page.GotoAsync(gateway.BaseAddress.ToString());
+        await page.FillAsync("#username", "demo");
+        await page.FillAsync("#password", "demo-password");
+        await page.ClickAsync("#login");
+        await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("Signed in as demo");
+        await page.FillAsync("#sample-count", "8000");
+        await page.ClickAsync("#create-sample");
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
+
+        var log = await page.Locator("#log li").AllTextContentsAsync();
+        Assert.StartsWith("connected #", log.First(line => !line.StartsWith("WebSocket", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(log, line => line.StartsWith("progress #", StringComparison.Ordinal));
+        Assert.Contains(log, line => line.StartsWith("complete #", StringComparison.Ordinal));
+        Assert.Contains("WebSocket closed: 1000 Task finished", log);
+        await Assertions.Expect(page.Locator("#progress-bar")).ToHaveTextAsync("100%");
+        await Assertions.Expect(page.Locator("#result tbody tr")).ToHaveCountAsync(100);
+        Assert.Empty(consoleErrors);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "watch-page.png"), FullPage = true });
+    }
+}
