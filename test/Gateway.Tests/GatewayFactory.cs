@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -16,8 +18,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
 
-    public GatewayFactory(IDictionary<string, string?>? settings = null, string environment = "Development")
+    private readonly Action<IServiceCollection>? _services;
+
+    public GatewayFactory(IDictionary<string, string?>? settings = null, string environment = "Development", Action<IServiceCollection>? services = null)
     {
+        _services = services;
         Port = FreePort();
         _environment = environment;
         _settings = new Dictionary<string, string?>
@@ -60,6 +65,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OrleansTasks.Gateway.WebSockets;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -29,6 +32,31 @@ public sealed class GatewayLifecycleTests
 
         Assert.Contains("429", perUser.Message, StringComparison.Ordinal);
         Assert.Contains("503", total.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_token_that_expires_while_open_closes_the_socket_with_1008()
+    {
+        // The sockets' clock is the test's, so the token expires exactly when the test says.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = new GatewayFactory(services: services => services.AddSingleton(provider =>
+            ActivatorUtilities.CreateInstance<TaskSocketServices>(provider, (TimeProvider)clock)));
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
+        var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(5));
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", shortLived));
+        Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));
+
+        clock.Advance(TimeSpan.FromMinutes(4));
+        var stillOpen = socket.Socket.State;
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var messages = await socket.ReceiveUntilClosedAsync();
+        await alice.PostAsync($"/api/tasks/{taskId}/cancel", null);
+
+        Assert.Equal(WebSocketState.Open, stillOpen);
+        Assert.DoesNotContain(messages, m => MessageAssert.Type(m) is "complete" or "cancelled");
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+        Assert.Equal("Authentication failed", socket.CloseReason);
     }
 
     [Fact]
