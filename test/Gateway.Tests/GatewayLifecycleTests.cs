@@ -60,6 +60,35 @@ public sealed class GatewayLifecycleTests
     }
 
     [Fact]
+    public async Task A_directory_source_under_a_configured_root_is_indexed_and_one_outside_is_refused()
+    {
+        var root = Directory.CreateTempSubdirectory("orleans-tasks-root-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "one.md"), "first file about grains");
+            File.WriteAllText(Path.Combine(root, "two.md"), "second file about silos");
+            await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = root });
+            using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+
+            var taskId = await TaskRequests.CreateAsync(alice, new System.Text.Json.Nodes.JsonObject
+            {
+                ["collection"] = "files",
+                ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = root, ["pattern"] = "*.md" },
+            });
+            var task = await TaskRequests.WaitForEndAsync(alice, taskId);
+            using var outside = await alice.PostAsJsonAsync("/api/tasks", new { collection = "files", source = new { directory = "/etc", pattern = "*" } });
+
+            Assert.Equal("completed", task.GetProperty("status").GetString());
+            Assert.Equal(2, task.GetProperty("counts").GetProperty("indexed").GetInt32());
+            Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Shutting_down_closes_open_sockets_with_1001()
     {
         var gateway = new GatewayFactory();
