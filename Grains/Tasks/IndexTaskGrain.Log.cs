@@ -29,5 +29,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(8, LogLevel.Warning, "Task {TaskId}: this activation's state is stale; it stops and deactivates")]
         public static partial void StaleActivation(ILogger logger, Exception exception, Guid taskId);
+
+        [LoggerMessage(9, LogLevel.Warning, "Task {TaskId}: the checkpoint at deactivation failed; the next activation resumes from the previous one before {Current}")]
+        public static partial void DeactivationCheckpointFailed(ILogger logger, Exception exception, Guid taskId, int current);
     }
 }

@@ -44,6 +44,7 @@ public sealed partial class IndexTaskGrain(
     private bool _progressUnpublished;
     private int _storageFailures;
     private IGrainTimer? _retryTimer;
+    private bool _stale;
 
     private IndexTaskState S => state.State;
 
@@ -71,6 +72,24 @@ public sealed partial class IndexTaskGrain(
         }
 
         _published = BuildSnapshot();
+    }
+
+    /// <summary>A graceful deactivation keeps the exact position, so the next activation redoes nothing.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!S.Accepted || S.Status.IsTerminal() || _stale)
+        {
+            return;
+        }
+
+        try
+        {
+            await CheckpointAsync();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.DeactivationCheckpointFailed(logger, exception, TaskId, S.Current);
+        }
     }
 
     public async Task<IndexTaskSnapshot> Start(StartIndexTask request)
@@ -227,6 +246,7 @@ public sealed partial class IndexTaskGrain(
         {
             // Another activation owns this task now: stop without writing or publishing anything.
             Log.StaleActivation(logger, exception, TaskId);
+            _stale = true;
             DeactivateOnIdle();
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

@@ -179,6 +179,28 @@ public sealed class IndexTaskGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_task_resumed_by_a_new_activation_continues_above_every_seq_and_finishes_once()
+    {
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var grain = fixture.Grains.GetGrain<IIndexTaskGrain>(taskId);
+        await grain.Start(Request(Documents.Generate(6000, wordsPerDocument: 200), NewCollection()));
+        await WaitUntilAsync(async () => (await grain.GetSnapshot())!.Current > 500);
+        var before = await grain.GetSnapshot();
+
+        await grain.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        var seqs = watcher.Received.Select(e => e.Seq).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        Assert.Contains(watcher.Received, e => e.Seq > before!.Seq + 999);
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+        Assert.Equal(new TaskCounts(6000, 0, 0), terminal.Counts);
+    }
+
+    [Fact]
     public async Task Cancelling_an_unknown_task_reports_not_found_and_creates_nothing()
     {
         var grain = fixture.Grains.GetGrain<IIndexTaskGrain>(Guid.NewGuid());
