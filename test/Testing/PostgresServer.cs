@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrleansTasks.Storage.Schema;
+using Xunit;
+
+namespace OrleansTasks.Testing;
+
+/// <summary>
+/// A private PostgreSQL server for the tests: a throwaway data folder, loopback only, started
+/// from the installed server binaries (as the <c>postgres</c> user when the tests run as root).
+/// Where no server is installed the tests that need it skip, saying how to install one, unless
+/// ORLEANSTASKS_REQUIRE_PG=1 turns that into a failure.
+/// </summary>
+public sealed class PostgresServer : IAsyncLifetime
+{
+    public const string RequireVariable = "ORLEANSTASKS_REQUIRE_PG";
+    private const string HowToInstall =
+        "PostgreSQL server binaries were not found: install them (Debian: sudo apt-get install postgresql) or set ORLEANSTASKS_PG_BIN to the folder holding initdb and pg_ctl.";
+
+    private string? _folder;
+    private string? _binaries;
+    private string? _unavailable;
+
+    public int Port { get; private set; }
+
+    public string DataFolder => Path.Combine(_folder!, "data");
+
+    /// <summary>The admin connection string of the server's <c>postgres</c> database.</summary>
+    public string AdminConnectionString =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false";
+
+    public async ValueTask InitializeAsync()
+    {
+        _binaries = FindBinaries();
+        if (_binaries is null)
+        {
+            _unavailable = HowToInstall;
+            return;
+        }
+
+        _folder = Directory.CreateTempSubdirectory("orleans-tasks-pg-").FullName;
+        Port = FreePort();
+        if (RunningAsRoot)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", _folder], asPostgres: false);
+        }
+
+        await RunAsync(Path.Combine(_binaries, "initdb"), ["-D", DataFolder, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+        await StartAsync();
+    }
+
+    /// <summary>Skips (or fails, in CI) the calling test when no server could be started.</summary>
+    public void Require()
+    {
+        if (_unavailable is null)
+        {
+            return;
+        }
+
+        if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
+        {
+            Assert.Fail($"{_unavailable} ({RequireVariable}=1 requires it.)");
+        }
+
+        Assert.Skip(_unavailable);
+    }
+
+    /// <summary>A new empty database; migrated to this build's schema unless <paramref name="migrate"/> is false.</summary>
+    public async Task<string> CreateDatabaseAsync(bool migrate = true)
+    {
+        Require();
+        var name = "t_" + Guid.NewGuid().ToString("N");
+        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name}";
+        if (migrate)
+        {
+            await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance).MigrateAsync(connectionString);
+        }
+
+        return connectionString;
+    }
+
+    public Task StartAsync() => RunAsync(Path.Combine(_binaries!, "pg_ctl"),
+    [
+        "-D", DataFolder, "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60",
+        "-o", string.Create(CultureInfo.InvariantCulture,
+            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"),
+        "start",
+    ]);
+
+    /// <summary>Stops the server at once, as a crash would; <see cref="StartAsync"/> brings it back.</summary>
+    public Task StopAsync() => RunAsync(Path.Combine(_binaries!, "pg_ctl"), ["-D", DataFolder, "-m", "immediate", "-w", "stop"]);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_folder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await StopAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // already stopped
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static bool RunningAsRoot => Environment.UserName == "root";
+
+    private static string? FindBinaries()
+    {
+        var configured = Environment.GetEnvironmentVariable("ORLEANSTASKS_PG_BIN");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return File.Exists(Path.Combine(configured, "initdb")) ? configured : null;
+        }
+
+        const string debianRoot = "/usr/lib/postgresql";
+        if (!Directory.Exists(debianRoot))
+        {
+            return null;
+        }
+
+        return Directory.GetDirectories(debianRoot)
+            .Select(version => Path.Combine(version, "bin"))
+            .Where(bin => File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl")))
+            .OrderByDescending(bin => bin, StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    private static async Task RunAsync(string program, IEnumerable<string> arguments, bool asPostgres = true)
+    {
+        var start = asPostgres && RunningAsRoot
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", program, .. arguments])
+            : new ProcessStartInfo(program, arguments);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = Path.GetTempPath();
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(program)} failed ({process.ExitCode}): {await errors}{await output}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
