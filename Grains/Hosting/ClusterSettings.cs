@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Configuration;
 
 namespace OrleansTasks.Hosting;
 
@@ -19,11 +21,22 @@ public sealed class ClusterSettings
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
-    public static ClusterSettings From(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    /// <summary>The address other silos and clients reach this silo at; by default this host's first address.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Apply the database schema at start (under the same lock as <c>migrate</c>).</summary>
+    public bool MigrateOnStart { get; set; }
+
+    public static ClusterSettings From(IConfiguration configuration)
     {
         var settings = new ClusterSettings();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(SectionName), settings);
+        configuration.GetSection(SectionName).Bind(settings);
         Validator.ValidateObject(settings, new ValidationContext(settings), validateAllProperties: true);
+        if (settings.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
+        {
+            throw new ValidationException($"Cluster:AdvertisedAddress '{address}' is not an IP address.");
+        }
+
         return settings;
     }
 }

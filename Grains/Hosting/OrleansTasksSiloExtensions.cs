@@ -1,6 +1,10 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Storage;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
@@ -9,7 +13,9 @@ namespace OrleansTasks.Hosting;
 
 /// <summary>
 /// The one silo configuration of OrleansTasks, used by the Silo host and by the gateway's embedded
-/// mode alike, so that the two cannot drift apart.
+/// mode alike, so that the two cannot drift apart. With <c>ConnectionStrings:OrleansTasks</c> set,
+/// clustering, grain storage, stream subscriptions, reminders and the document index live in
+/// PostgreSQL; without it everything is in memory on one silo.
 /// </summary>
 public static class OrleansTasksSiloExtensions
 {
@@ -18,7 +24,32 @@ public static class OrleansTasksSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         var cluster = ClusterSettings.From(configuration);
-        silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        if (StorageMode.ConnectionString(configuration) is { } connectionString)
+        {
+            silo.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = cluster.ClusterId;
+                options.ServiceId = cluster.ServiceId;
+            });
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = StorageMode.AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+            if (cluster.AdvertisedAddress is { Length: > 0 } advertised)
+            {
+                silo.ConfigureEndpoints(IPAddress.Parse(advertised), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            }
+            else
+            {
+                silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            }
+        }
+        else
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+
         return silo.AddOrleansTasks(configuration);
     }
 
@@ -26,10 +57,28 @@ public static class OrleansTasksSiloExtensions
     public static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.AddMemoryGrainStorage(StorageNames.Tasks);
-        silo.AddMemoryGrainStorage(StorageNames.PubSub);
+        silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+        if (StorageMode.ConnectionString(configuration) is { } connectionString)
+        {
+            silo.AddAdoNetGrainStorage(StorageNames.Tasks, options => UsePostgres(options, connectionString));
+            silo.AddAdoNetGrainStorage(StorageNames.PubSub, options => UsePostgres(options, connectionString));
+            silo.UseAdoNetReminderService(options =>
+            {
+                options.Invariant = StorageMode.AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+            silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Tasks);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.UseInMemoryReminderService();
+            silo.Services.TryAddSingleton<IDocumentIndex, LuceneDocumentIndex>();
+        }
+
         silo.AddMemoryStreams(TaskStreams.ProviderName);
-        silo.UseInMemoryReminderService();
         silo.Services.AddOrleansTasksGrainServices(configuration);
         return silo;
     }
@@ -41,10 +90,15 @@ public static class OrleansTasksSiloExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IDocumentIndex, LuceneDocumentIndex>();
         services.TryAddSingleton<IncrementalIndexer>();
         services.TryAddSingleton<DirectorySourceReader>();
         services.TryAddSingleton<TaskChunkStores>();
         return services;
+    }
+
+    private static void UsePostgres(AdoNetGrainStorageOptions options, string connectionString)
+    {
+        options.Invariant = StorageMode.AdoNetInvariant;
+        options.ConnectionString = connectionString;
     }
 }

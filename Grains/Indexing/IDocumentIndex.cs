@@ -13,6 +13,6 @@ public interface IDocumentIndex
 
     Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken);
 
-    /// <summary>How many document writes the index has performed since it started.</summary>
-    long DocumentWrites { get; }
+    /// <summary>How many times documents of <paramref name="collection"/> have been written, all told.</summary>
+    Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken);
 }

@@ -30,8 +30,8 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly IndexWriter _writer;
     private readonly SearcherManager _searchers;
     private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
     private readonly System.Threading.Lock _writeLock = new();
-    private long _documentWrites;
 
     public LuceneDocumentIndex()
     {
@@ -44,7 +44,8 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: new Bm25SearcherFactory());
     }
 
-    public long DocumentWrites => Interlocked.Read(ref _documentWrites);
+    public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
+        Task.FromResult(_writesByCollection.GetValueOrDefault(collection));
 
     public Task<IReadOnlyList<IndexWrite>> UpsertAsync(
         string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
@@ -65,7 +66,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
                 _writer.UpdateDocument(new Term(KeyField, key), ToLucene(key, collection, document));
                 _entries[key] = (document.ContentHash, taskId);
-                _documentWrites++;
+                _writesByCollection.AddOrUpdate(collection, 1, (_, count) => count + 1);
                 writes[i] = IndexWrite.Written;
             }
         }

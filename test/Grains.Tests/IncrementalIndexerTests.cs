@@ -18,7 +18,7 @@ public sealed class IncrementalIndexerTests
 
         Assert.All(redone, r => Assert.Equal(DocumentOutcome.Indexed, r.Outcome));
         Assert.All(byAnotherTask, r => Assert.Equal(DocumentOutcome.Unchanged, r.Outcome));
-        Assert.Equal(10, index.DocumentWrites);
+        Assert.Equal(10, await index.CountWritesAsync("docs", CancellationToken.None));
     }
 
     [Fact]

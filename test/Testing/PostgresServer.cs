@@ -27,6 +27,8 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    public bool IsAvailable => _unavailable is null && _binaries is not null;
+
     public string DataFolder => Path.Combine(_folder!, "data");
 
     /// <summary>The admin connection string of the server's <c>postgres</c> database.</summary>

@@ -113,5 +113,5 @@ $q$),
 DELETE FROM orleans_membership
 WHERE deployment_id = @DeploymentId AND address = @Address AND port = @Port AND generation = @Generation
   AND status = 6 AND start_time = @StartTime AND i_am_alive_time = @IAmAliveTime
-  AND suspect_times IS NOT DISTINCT FROM @SuspectTimes::varchar
+  AND coalesce(suspect_times, '') = coalesce(@SuspectTimes::varchar, '')
 $q$);

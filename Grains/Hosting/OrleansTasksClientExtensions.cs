@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+
+namespace OrleansTasks.Hosting;
+
+public static class OrleansTasksClientExtensions
+{
+    /// <summary>
+    /// Joins the cluster named by the <c>Cluster</c> section as a client with the task stream
+    /// provider: through PostgreSQL membership when <c>ConnectionStrings:OrleansTasks</c> is set,
+    /// else through the local silo's gateway port.
+    /// </summary>
+    public static IClientBuilder AddOrleansTasksClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var cluster = ClusterSettings.From(configuration);
+        if (StorageMode.ConnectionString(configuration) is { } connectionString)
+        {
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = cluster.ClusterId;
+                options.ServiceId = cluster.ServiceId;
+            });
+            client.UseAdoNetClustering(options =>
+            {
+                options.Invariant = StorageMode.AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+        }
+        else
+        {
+            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+        }
+
+        client.AddMemoryStreams(TaskStreams.ProviderName);
+        return client;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+
+namespace OrleansTasks.Indexing;
+
+/// <summary>
+/// The document index of cluster mode: the <c>documents</c> table with PostgreSQL full-text
+/// search. One upsert statement per batch writes only documents whose content hash changed and
+/// reports, per document, whether it was written, already written by this task, or unchanged.
+/// Transient database errors are retried with exponential backoff.
+/// </summary>
+public sealed partial class PostgresDocumentIndex : IDocumentIndex
+{
+    private const string UpsertSql = """
+        WITH input AS (
+            SELECT * FROM unnest(@ids::text[], @titles::text[], @contents::text[], @hashes::text[]) AS d(id, title, content, hash)),
+        existing AS (
+            SELECT document_id, content_hash, written_by FROM documents
+            WHERE collection = @collection AND document_id IN (SELECT id FROM input)),
+        written AS (
+            INSERT INTO documents AS d (collection, document_id, title, content, content_hash, written_by)
+            SELECT @collection, id, title, content, hash, @task FROM input
+            ON CONFLICT (collection, document_id) DO UPDATE
+            SET title = excluded.title, content = excluded.content, content_hash = excluded.content_hash,
+                written_by = excluded.written_by, write_count = d.write_count + 1, updated_at = now()
+            WHERE d.content_hash <> excluded.content_hash
+            RETURNING document_id)
+        SELECT i.id,
+               w.document_id IS NOT NULL AS written,
+               coalesce(e.written_by = @task AND e.content_hash = i.hash, false) AS mine
+        FROM input i
+        LEFT JOIN written w ON w.document_id = i.id
+        LEFT JOIN existing e ON e.document_id = i.id
+        """;
+
+    private const string SearchSql = """
+        SELECT document_id, title, ts_rank_cd(search, query) AS score,
+               ts_headline('english', content, query, @headline) AS snippet
+        FROM documents, websearch_to_tsquery('english', @query) AS query
+        WHERE collection = @collection AND search @@ query
+        ORDER BY score DESC, document_id
+        LIMIT @limit
+        """;
+
+    private static readonly string HeadlineOptions =
+        $"StartSel={SnippetMarkup.Start}, StopSel={SnippetMarkup.Stop}, MinWords=12, MaxWords=32, MaxFragments=1";
+
+    private readonly NpgsqlDataSource _database;
+    private readonly ResiliencePipeline _retry;
+
+    public PostgresDocumentIndex(NpgsqlDataSource database, ILogger<PostgresDocumentIndex> logger)
+    {
+        _database = database;
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<NpgsqlException>(exception => exception.IsTransient)
+                    .Handle<TimeoutException>(),
+                MaxRetryAttempts = 6,
+                Delay = TimeSpan.FromMilliseconds(200),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                OnRetry = arguments =>
+                {
+                    Log.Retrying(logger, arguments.Outcome.Exception, arguments.AttemptNumber + 1, arguments.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public async Task<IReadOnlyList<IndexWrite>> UpsertAsync(
+        string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
+    {
+        var outcomes = await _retry.ExecuteAsync(async token =>
+        {
+            await using var command = _database.CreateCommand(UpsertSql);
+            command.Parameters.AddWithValue("collection", collection);
+            command.Parameters.AddWithValue("task", taskId);
+            command.Parameters.AddWithValue("ids", documents.Select(d => d.Id).ToArray());
+            command.Parameters.AddWithValue("titles", documents.Select(d => d.Title).ToArray());
+            command.Parameters.AddWithValue("contents", documents.Select(d => d.Content).ToArray());
+            command.Parameters.AddWithValue("hashes", documents.Select(d => d.ContentHash).ToArray());
+            var byId = new Dictionary<string, IndexWrite>(documents.Count, StringComparer.Ordinal);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            while (await reader.ReadAsync(token))
+            {
+                byId[reader.GetString(0)] = reader.GetBoolean(1) ? IndexWrite.Written
+                    : reader.GetBoolean(2) ? IndexWrite.AlreadyWrittenByThisTask
+                    : IndexWrite.Unchanged;
+            }
+
+            return byId;
+        }, cancellationToken);
+
+        return [.. documents.Select(d => outcomes[d.Id])];
+    }
+
+    public async Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token =>
+        {
+            await using var command = _database.CreateCommand(SearchSql);
+            command.Parameters.AddWithValue("collection", collection);
+            command.Parameters.AddWithValue("query", query);
+            command.Parameters.AddWithValue("limit", limit);
+            command.Parameters.AddWithValue("headline", HeadlineOptions);
+            var hits = ImmutableArray.CreateBuilder<SearchHit>();
+            await using var reader = await command.ExecuteReaderAsync(token);
+            while (await reader.ReadAsync(token))
+            {
+                var title = reader.IsDBNull(1) ? null : reader.GetString(1);
+                hits.Add(new SearchHit(
+                    reader.GetString(0),
+                    string.IsNullOrEmpty(title) ? null : title,
+                    reader.GetFloat(2),
+                    SnippetMarkup.ToHtml(reader.GetString(3))));
+            }
+
+            return hits.ToImmutable();
+        }, cancellationToken);
+
+    public async Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token =>
+        {
+            await using var command = _database.CreateCommand("SELECT coalesce(sum(write_count), 0)::bigint FROM documents WHERE collection = @collection");
+            command.Parameters.AddWithValue("collection", collection);
+            return (long)(await command.ExecuteScalarAsync(token))!;
+        }, cancellationToken);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "The document index hit a transient database error; attempt {Attempt} in {Delay}")]
+        public static partial void Retrying(ILogger logger, Exception? exception, int attempt, TimeSpan delay);
+    }
+}
