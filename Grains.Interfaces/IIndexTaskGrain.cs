@@ -21,6 +21,10 @@ public interface IIndexTaskGrain : IGrainWithGuidKey
     [Alias("GetSnapshot"), AlwaysInterleave]
     Task<IndexTaskSnapshot?> GetSnapshot();
 
+    /// <summary>The address of the silo this task's activation runs on, for operators and tests.</summary>
+    [Alias("GetHostingSilo"), AlwaysInterleave]
+    Task<string> GetHostingSilo();
+
     /// <summary>Cancels a task that has not ended. <paramref name="cancelledBy"/> follows the wire format, e.g. <c>user:alice</c>.</summary>
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel(string cancelledBy);

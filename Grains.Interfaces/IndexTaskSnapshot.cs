@@ -31,5 +31,8 @@ public sealed record IndexTaskSnapshot
     /// <summary>Set once the task has completed.</summary>
     [Id(16)] public TaskResultPreview? Result { get; init; }
 
+    /// <summary>For a <c>pending</c> task waiting for a free slot on its silo: 1 for the next to start.</summary>
+    [Id(17)] public int? QueuePosition { get; init; }
+
     public bool IsTerminal => Status.IsTerminal();
 }

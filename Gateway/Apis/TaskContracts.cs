@@ -32,6 +32,7 @@ public sealed record TaskView(
     CountsView Counts,
     ErrorView? Error,
     string? CancelledBy,
+    int? QueuePosition,
     string WsUrl)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
@@ -51,6 +52,7 @@ public sealed record TaskView(
         new CountsView(task.Counts.Indexed, task.Counts.Unchanged, task.Counts.Failed),
         task.Error is { } error ? new ErrorView(error.Code, error.Message, error.DocumentId) : null,
         task.CancelledBy,
+        task.QueuePosition,
         TaskApi.SocketUrl(task.TaskId));
 }
 

@@ -2,8 +2,10 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Storage;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
@@ -80,6 +82,8 @@ public static class OrleansTasksSiloExtensions
 
         silo.AddMemoryStreams(TaskStreams.ProviderName);
         silo.Services.AddOrleansTasksGrainServices(configuration);
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>>((reminders, tasks) =>
+            reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, tasks.Value.LeasePeriod.Ticks)));
         return silo;
     }
 
@@ -93,6 +97,7 @@ public static class OrleansTasksSiloExtensions
         services.TryAddSingleton<IncrementalIndexer>();
         services.TryAddSingleton<DirectorySourceReader>();
         services.TryAddSingleton<TaskChunkStores>();
+        services.TryAddSingleton<TaskAdmission>();
         return services;
     }
 

@@ -2,10 +2,15 @@ using Orleans.Concurrency;
 
 namespace OrleansTasks.Tasks;
 
-/// <summary>The task grain's own driver: each call is one batch, so other calls run between batches.</summary>
+/// <summary>The task grain's own driver: each <see cref="RunBatch"/> call is one batch, so other calls run between batches.</summary>
 [Alias("OrleansTasks.Tasks.IIndexTaskWorker")]
 public interface IIndexTaskWorker : IGrainWithGuidKey
 {
-    [OneWay, Alias("ProcessNextBatch")]
-    Task ProcessNextBatch();
+    /// <summary>Makes sure an unfinished task is running or queued; harmless when it already is.</summary>
+    [OneWay, Alias("Wake")]
+    Task Wake();
+
+    /// <summary>One batch of the run; ignored unless <paramref name="token"/> is the batch the task is waiting for.</summary>
+    [OneWay, Alias("RunBatch")]
+    Task RunBatch(long token);
 }

@@ -32,5 +32,11 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(9, LogLevel.Warning, "Task {TaskId}: the checkpoint at deactivation failed; the next activation resumes from the previous one before {Current}")]
         public static partial void DeactivationCheckpointFailed(ILogger logger, Exception exception, Guid taskId, int current);
+
+        [LoggerMessage(10, LogLevel.Warning, "Task {TaskId}: its next batch was lost at {Current}; the lease restarts the run")]
+        public static partial void BatchLost(ILogger logger, Guid taskId, int current);
+
+        [LoggerMessage(11, LogLevel.Warning, "Task {TaskId}: releasing its lease failed; the next tick retries")]
+        public static partial void LeaseReleaseFailed(ILogger logger, Exception exception, Guid taskId);
     }
 }

@@ -27,6 +27,17 @@ public sealed class TasksOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c>, in order.</summary>
+    [Range(1, 10_000)]
+    public int MaxRunningPerSilo { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// The period of the reminder a task holds while it has not ended: if its silo dies, the
+    /// reminder reactivates it elsewhere within about this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The work one grain turn does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan BatchBudget { get; set; } = TimeSpan.FromMilliseconds(40);
