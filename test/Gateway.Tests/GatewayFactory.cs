@@ -28,6 +28,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
         _settings = new Dictionary<string, string?>
         {
             ["Auth:SigningKey"] = SigningKey,
+            ["Tasks:MaxRunningPerSilo"] = "16",
             ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

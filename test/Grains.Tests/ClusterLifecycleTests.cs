@@ -1,0 +1,129 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OrleansTasks.Indexing;
+using OrleansTasks.Tasks;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>Whole-cluster behaviour on PostgreSQL: restarts, reminders, admission control.</summary>
+public sealed class ClusterLifecycleTests(PostgresServer postgres)
+{
+    private static readonly Dictionary<string, string?> FastLease = new()
+    {
+        ["Tasks:LeasePeriod"] = "00:00:02",
+        ["Tasks:MaxRunningPerSilo"] = "2",
+    };
+
+    private static string NewCluster() => "c" + Guid.NewGuid().ToString("N")[..10];
+
+    [Fact]
+    public async Task A_finished_task_reads_back_identically_after_every_silo_restarts()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var taskId = Guid.NewGuid();
+        IndexTaskSnapshot before;
+        List<DocumentResult> resultsBefore;
+        await using (var first = await PostgresSilo.StartAsync(database, cluster))
+        await using (var second = await PostgresSilo.StartAsync(database, cluster))
+        {
+            await using var watcher = await TaskWatcher.StartAsync(first.Client, taskId);
+            var documents = Documents.Generate(1500).SetItem(3, new IndexDocument("empty.md", null, ""));
+            await first.Client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask("alice", "restart", documents));
+            before = await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(2));
+            resultsBefore = await AllResultsAsync(second.Client, taskId);
+        }
+
+        await using var revived = await PostgresSilo.StartAsync(database, cluster);
+        var after = await revived.Client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot();
+        var resultsAfter = await AllResultsAsync(revived.Client, taskId);
+
+        Assert.Equal(IndexTaskStatus.Completed, before.Status);
+        Assert.NotNull(after);
+        Assert.Equal(before with { Result = null }, after with { Result = null });
+        Assert.Equal(before.Result!.Details, after.Result!.Details);
+        Assert.Equal(resultsBefore, resultsAfter);
+        Assert.Equal(1500, resultsAfter.Count);
+    }
+
+    [Fact]
+    public async Task A_running_task_resumes_by_its_lease_after_a_full_restart_and_writes_each_document_once()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var taskId = Guid.NewGuid();
+        var collection = "lease";
+        await using (var silo = await PostgresSilo.StartAsync(database, cluster, FastLease))
+        {
+            var grain = silo.Client.GetGrain<IIndexTaskGrain>(taskId);
+            await grain.Start(new StartIndexTask("alice", collection, Documents.Generate(8000, wordsPerDocument: 60)));
+            await Eventually.TrueAsync(async () => (await grain.GetSnapshot())!.Current > 500);
+        }
+
+        Assert.Equal(1L, await ScalarAsync(database, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{IndexTaskGrain.LeaseReminder}'"));
+
+        // Nobody calls the task after the restart: only its reminder can bring it back.
+        await using var restarted = await PostgresSilo.StartAsync(database, cluster, FastLease);
+        await using var watcher = await TaskWatcher.StartAsync(restarted.Client, taskId);
+        var terminal = await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(2));
+        var index = restarted.Services.GetRequiredService<IDocumentIndex>();
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(8000, 0, 0), terminal.Counts);
+        Assert.Equal(8000, await index.CountWritesAsync(collection, CancellationToken.None));
+        await Eventually.TrueAsync(async () =>
+            await ScalarAsync(database, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{IndexTaskGrain.LeaseReminder}'") == 0);
+    }
+
+    [Fact]
+    public async Task Three_times_the_cap_submitted_at_once_all_finish_and_never_more_than_the_cap_index_together()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), FastLease);
+        var admission = silo.Services.GetRequiredService<TaskAdmission>();
+        var taskIds = Enumerable.Range(0, 3 * admission.Capacity).Select(_ => Guid.NewGuid()).ToList();
+        var watchers = await Task.WhenAll(taskIds.Select(id => TaskWatcher.StartAsync(silo.Client, id)));
+        try
+        {
+            await Task.WhenAll(taskIds.Select((id, i) => silo.Client.GetGrain<IIndexTaskGrain>(id)
+                .Start(new StartIndexTask("alice", $"admission{i}", Documents.Generate(1500, wordsPerDocument: 60)))));
+            var queued = await Task.WhenAll(taskIds.Select(id => silo.Client.GetGrain<IIndexTaskGrain>(id).GetSnapshot()));
+            var ends = await Task.WhenAll(watchers.Select(w => w.WaitForTerminalAsync(TimeSpan.FromMinutes(3))));
+
+            Assert.All(ends, end => Assert.Equal(IndexTaskStatus.Completed, end.Status));
+            Assert.Equal(admission.Capacity, admission.PeakRunning);
+            Assert.Contains(queued, snapshot => snapshot!.QueuePosition is >= 1);
+            Assert.Equal(0, admission.Running);
+        }
+        finally
+        {
+            foreach (var watcher in watchers)
+            {
+                await watcher.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<List<DocumentResult>> AllResultsAsync(IClusterClient client, Guid taskId)
+    {
+        var results = new List<DocumentResult>();
+        int? offset = 0;
+        while (offset is int next)
+        {
+            var page = await client.GetGrain<IIndexTaskGrain>(taskId).GetResults(next, 1000);
+            results.AddRange(page.Items);
+            offset = page.NextOffset;
+        }
+
+        return results;
+    }
+
+    private static async Task<long> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
