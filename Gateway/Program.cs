@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using OrleansTasks.Hosting;
+using OrleansTasks.Storage.Schema;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Hosting;
@@ -12,6 +15,7 @@ if (args is [PasswordHashCommand.Name, ..])
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: builder.IsEmbedded());
     builder.AddOrleansTasksGateway();
     var app = builder.Build();
     app.UseOrleansTasksGateway();
@@ -23,7 +27,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception exception) when (exception is StartupException or OptionsValidationException)
+catch (Exception exception) when (exception is StartupException or OptionsValidationException or SchemaException)
 {
     await Console.Error.WriteLineAsync($"OrleansTasks gateway cannot start: {exception.Message}");
     return 1;

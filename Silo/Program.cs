@@ -1,6 +1,32 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using OrleansTasks.Hosting;
+using OrleansTasks.Storage.Schema;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
-await builder.Build().RunAsync();
+namespace OrleansTasks.Silo;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args is [MigrateCommand.Name, .. var rest] ? rest : args);
+        if (args is [MigrateCommand.Name, ..])
+        {
+            return await MigrateCommand.RunAsync(builder.Configuration);
+        }
+
+        try
+        {
+            await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: true);
+        }
+        catch (SchemaException exception)
+        {
+            await Console.Error.WriteLineAsync($"OrleansTasks silo cannot start: {exception.Message}");
+            return 1;
+        }
+
+        builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
+        await builder.Build().RunAsync();
+        return 0;
+    }
+}

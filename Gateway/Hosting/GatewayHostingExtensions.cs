@@ -73,10 +73,16 @@ public static class GatewayHostingExtensions
         return app;
     }
 
+    /// <summary>Whether this gateway co-hosts a silo (<c>Gateway:Mode</c> is <c>Embedded</c>).</summary>
+    public static bool IsEmbedded(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return (builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Mode ?? GatewayMode.Embedded) == GatewayMode.Embedded;
+    }
+
     private static void AddOrleans(WebApplicationBuilder builder)
     {
-        var mode = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Mode ?? GatewayMode.Embedded;
-        if (mode == GatewayMode.Embedded)
+        if (builder.IsEmbedded())
         {
             builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
         }
