@@ -5,7 +5,7 @@ WORKDIR /src
 COPY . .
 RUN dotnet publish Silo/Silo.csproj -c Release -o /app --nologo
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
 EXPOSE 11111 30000

@@ -55,6 +55,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<TaskSocketServices>();
+        services.AddHostedService<FeedReconciler>();
         services.AddHostedService<StartupReport>();
         return builder;
     }

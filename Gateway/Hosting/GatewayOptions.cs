@@ -17,4 +17,8 @@ public sealed class GatewayOptions
 
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>A watched task's stream silent this long (or failed) is reconciled against the task's grain.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan StreamSilenceTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

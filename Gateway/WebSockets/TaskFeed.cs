@@ -6,13 +6,45 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// This gateway's one subscription to one task's stream, shared by every socket watching the
 /// task. Events are handed to each listener without waiting for any socket.
 /// </summary>
-public sealed partial class TaskFeed(Guid taskId, IClusterClient client, GatewayMetrics metrics, ILogger logger)
+public sealed partial class TaskFeed(
+    Guid taskId, IClusterClient client, GatewayMetrics metrics, TimeProvider time, ITaskEventFilter? filter, ILogger logger)
 {
     private readonly Lock _lock = new();
     private readonly List<ITaskListener> _listeners = [];
     private Task<StreamSubscriptionHandle<IndexTaskSnapshot>>? _subscription;
+    private long _lastHeard = time.GetTimestamp();
+    private bool _streamFailed;
 
     public Guid TaskId { get; } = taskId;
+
+    /// <summary>True once the stream reported an error, or nothing was heard for <paramref name="silence"/>.</summary>
+    public bool NeedsReconciliation(TimeSpan silence)
+    {
+        lock (_lock)
+        {
+            return _streamFailed || time.GetElapsedTime(Volatile.Read(ref _lastHeard)) >= silence;
+        }
+    }
+
+    /// <summary>
+    /// Reads the task's snapshot from its grain and hands it to every listener, as if the stream
+    /// had delivered it; the listeners drop whatever they have already covered.
+    /// </summary>
+    public async Task ReconcileAsync()
+    {
+        Volatile.Write(ref _lastHeard, time.GetTimestamp());
+        var snapshot = await client.GetGrain<IIndexTaskGrain>(TaskId).GetSnapshot();
+        lock (_lock)
+        {
+            _streamFailed = false;
+        }
+
+        if (snapshot is not null)
+        {
+            Log.Reconciled(logger, TaskId, snapshot.Seq);
+            Deliver(snapshot);
+        }
+    }
 
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
     public int ListenerCount { get; private set; }
@@ -86,6 +118,18 @@ public sealed partial class TaskFeed(Guid taskId, IClusterClient client, Gateway
 
     private Task OnNextAsync(IndexTaskSnapshot snapshot, StreamSequenceToken? token)
     {
+        Volatile.Write(ref _lastHeard, time.GetTimestamp());
+        if (filter?.Deliver(snapshot) == false)
+        {
+            return Task.CompletedTask;
+        }
+
+        Deliver(snapshot);
+        return Task.CompletedTask;
+    }
+
+    private void Deliver(IndexTaskSnapshot snapshot)
+    {
         ITaskListener[] listeners;
         lock (_lock)
         {
@@ -96,13 +140,16 @@ public sealed partial class TaskFeed(Guid taskId, IClusterClient client, Gateway
         {
             listener.Offer(snapshot);
         }
-
-        return Task.CompletedTask;
     }
 
     private Task OnErrorAsync(Exception exception)
     {
         Log.StreamError(logger, exception, TaskId);
+        lock (_lock)
+        {
+            _streamFailed = true;
+        }
+
         return Task.CompletedTask;
     }
 
@@ -119,5 +166,8 @@ public sealed partial class TaskFeed(Guid taskId, IClusterClient client, Gateway
 
         [LoggerMessage(4, LogLevel.Warning, "The stream of task {TaskId} reported an error")]
         public static partial void StreamError(ILogger logger, Exception exception, Guid taskId);
+
+        [LoggerMessage(5, LogLevel.Debug, "Task {TaskId} reconciled against its grain at seq {Seq}")]
+        public static partial void Reconciled(ILogger logger, Guid taskId, long seq);
     }
 }

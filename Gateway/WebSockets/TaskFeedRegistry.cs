@@ -4,7 +4,8 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// The gateway's task feeds, reference-counted: the first socket on a task subscribes to its
 /// stream, the last one to leave unsubscribes.
 /// </summary>
-public sealed class TaskFeedRegistry(IClusterClient client, GatewayMetrics metrics, ILoggerFactory loggers)
+public sealed class TaskFeedRegistry(
+    IClusterClient client, GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggers, ITaskEventFilter? filter = null)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, TaskFeed> _feeds = [];
@@ -18,7 +19,7 @@ public sealed class TaskFeedRegistry(IClusterClient client, GatewayMetrics metri
         {
             if (!_feeds.TryGetValue(taskId, out feed!))
             {
-                feed = new TaskFeed(taskId, client, metrics, _logger);
+                feed = new TaskFeed(taskId, client, metrics, time, filter, _logger);
                 _feeds.Add(taskId, feed);
             }
 
@@ -35,6 +36,18 @@ public sealed class TaskFeedRegistry(IClusterClient client, GatewayMetrics metri
         {
             await attachment.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The feeds that currently have listeners.</summary>
+    public IReadOnlyList<TaskFeed> Feeds
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _feeds.Values];
+            }
         }
     }
 

@@ -89,6 +89,42 @@ public sealed class GatewayLifecycleTests
     }
 
     [Fact]
+    public async Task A_terminal_event_lost_by_the_stream_still_reaches_the_socket_through_reconciliation()
+    {
+        await using var gateway = new GatewayFactory(
+            new Dictionary<string, string?> { ["Gateway:StreamSilenceTimeout"] = "00:00:01" },
+            services: services => services.AddSingleton<ITaskEventFilter, DropTerminalEvents>());
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3000, words: 100));
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
+
+        var messages = await socket.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(DropTerminalEvents.Dropped > 0, "the filter never saw the terminal event");
+        MessageAssert.IsComplete(messages[^1], taskId);
+        MessageAssert.AreOrdered(messages);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    private sealed class DropTerminalEvents : ITaskEventFilter
+    {
+        private static int _dropped;
+
+        public static int Dropped => Volatile.Read(ref _dropped);
+
+        public bool Deliver(IndexTaskSnapshot snapshot)
+        {
+            if (!snapshot.IsTerminal)
+            {
+                return true;
+            }
+
+            Interlocked.Increment(ref _dropped);
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Shutting_down_closes_open_sockets_with_1001()
     {
         var gateway = new GatewayFactory();
