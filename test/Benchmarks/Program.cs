@@ -10,6 +10,13 @@ using OrleansTasks.Hosting;
 
 // Measures how an index task grain answers while it indexes: snapshot and cancel latency during
 // a 10,000-document task, and indexing throughput. Run: dotnet run -c Release --project test/Benchmarks
+// With the argument "streams": task events through the streams of a PostgreSQL cluster.
+if (args is ["streams", ..])
+{
+    await StreamBenchmark.RunAsync();
+    return;
+}
+
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
