@@ -16,11 +16,7 @@ public static class OrleansTasksClientExtensions
         var cluster = ClusterSettings.From(configuration);
         if (StorageMode.ConnectionString(configuration) is { } connectionString)
         {
-            client.Configure<ClusterOptions>(options =>
-            {
-                options.ClusterId = cluster.ClusterId;
-                options.ServiceId = cluster.ServiceId;
-            });
+            ClusterIdentity.Configure(client.Services, cluster);
             client.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;

@@ -28,11 +28,7 @@ public static class OrleansTasksSiloExtensions
         var cluster = ClusterSettings.From(configuration);
         if (StorageMode.ConnectionString(configuration) is { } connectionString)
         {
-            silo.Configure<ClusterOptions>(options =>
-            {
-                options.ClusterId = cluster.ClusterId;
-                options.ServiceId = cluster.ServiceId;
-            });
+            ClusterIdentity.Configure(silo.Services, cluster);
             silo.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
