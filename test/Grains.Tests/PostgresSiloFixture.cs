@@ -5,6 +5,8 @@ namespace OrleansTasks.Grains.Tests;
 /// <summary>One real silo on its own migrated PostgreSQL database, shared by a test class.</summary>
 public sealed class PostgresSiloFixture(PostgresServer postgres) : IAsyncLifetime
 {
+    public const string DeletingStorage = "contract-deleting";
+
     public string ConnectionString { get; private set; } = "";
 
     public string ClusterId { get; } = "c" + Guid.NewGuid().ToString("N")[..10];
@@ -21,7 +23,14 @@ public sealed class PostgresSiloFixture(PostgresServer postgres) : IAsyncLifetim
         }
 
         ConnectionString = await postgres.CreateDatabaseAsync();
-        Silo = await PostgresSilo.StartAsync(ConnectionString, ClusterId);
+        // A second grain storage that deletes rows on clear, to drive DeleteStorageKey as well.
+        Silo = await PostgresSilo.StartAsync(ConnectionString, ClusterId, configure: silo =>
+            silo.AddAdoNetGrainStorage(DeletingStorage, options =>
+            {
+                options.Invariant = Hosting.StorageMode.AdoNetInvariant;
+                options.ConnectionString = ConnectionString;
+                options.DeleteStateOnClear = true;
+            }));
     }
 
     /// <summary>Skips (or fails, in CI) when PostgreSQL is missing.</summary>

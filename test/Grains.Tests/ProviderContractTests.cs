@@ -191,6 +191,26 @@ public sealed class ProviderContractTests(PostgresSiloFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Clearing_with_delete_on_clear_removes_the_row_and_a_new_first_write_starts_over()
+    {
+        fixture.Require();
+        var storage = Services.GetRequiredKeyedService<IGrainStorage>(PostgresSiloFixture.DeletingStorage);
+        var grainId = GrainId.Create("contract-state", Guid.NewGuid().ToString("N"));
+        var state = new GrainState<ContractState>(new ContractState { Value = "gone soon" });
+        await storage.WriteStateAsync("state", grainId, state);
+
+        await storage.ClearStateAsync("state", grainId, state);
+        var read = new GrainState<ContractState>();
+        await storage.ReadStateAsync("state", grainId, read);
+        var again = new GrainState<ContractState>(new ContractState { Value = "again" });
+        await storage.WriteStateAsync("state", grainId, again);
+
+        Assert.Null(state.ETag);
+        Assert.False(read.RecordExists);
+        Assert.Equal("1", again.ETag);
+    }
+
+    [Fact]
     public async Task Reminders_upsert_read_by_grain_by_name_and_by_hash_range_and_delete_by_etag()
     {
         fixture.Require();

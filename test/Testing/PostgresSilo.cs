@@ -38,7 +38,8 @@ public sealed class PostgresSilo : IAsyncDisposable
         ["Cluster:AdvertisedAddress"] = "127.0.0.1",
     };
 
-    public static async Task<PostgresSilo> StartAsync(string connectionString, string clusterId, IDictionary<string, string?>? extra = null)
+    public static async Task<PostgresSilo> StartAsync(
+        string connectionString, string clusterId, IDictionary<string, string?>? extra = null, Action<ISiloBuilder>? configure = null)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -53,7 +54,11 @@ public sealed class PostgresSilo : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
+        builder.UseOrleans(silo =>
+        {
+            silo.AddOrleansTasksSilo(builder.Configuration);
+            configure?.Invoke(silo);
+        });
         var host = builder.Build();
         await host.StartAsync();
         return new PostgresSilo(host, siloPort, gatewayPort);
