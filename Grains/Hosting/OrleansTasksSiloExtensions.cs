@@ -29,6 +29,7 @@ public static class OrleansTasksSiloExtensions
         if (StorageMode.ConnectionString(configuration) is { } connectionString)
         {
             ClusterIdentity.Configure(silo.Services, cluster);
+            silo.Configure<ClusterMembershipOptions>(FastFailureDetection.Apply);
             silo.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;

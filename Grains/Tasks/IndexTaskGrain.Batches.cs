@@ -96,7 +96,22 @@ public sealed partial class IndexTaskGrain
             RollBack(before);
             _chunksMayExist = true;
             ScheduleRetry(exception);
+            await PublishWaitingAsync();
         }
+    }
+
+    /// <summary>Tells watchers, from memory, that the task waits for its database rather than failing.</summary>
+    private async Task PublishWaitingAsync()
+    {
+        if (S.Seq + 1 >= S.SeqReservedUpTo)
+        {
+            return;
+        }
+
+        S.Message = TaskMessages.WaitingForDatabase(S.Current, S.Total);
+        S.Seq++;
+        _published = BuildSnapshot();
+        await PublishAsync(_published);
     }
 
     /// <summary>Indexes one batch; returns false when the run failed and has ended.</summary>
@@ -115,7 +130,7 @@ public sealed partial class IndexTaskGrain
         {
             results = await indexer.IndexAsync(TaskId, S.Collection, documents, CancellationToken.None);
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
+        catch (Exception exception) when (!TransientFaults.IsTransient(exception) && exception is not OutOfMemoryException)
         {
             Log.IndexFailed(logger, exception, TaskId, S.Current);
             await FailAsync(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null));

@@ -77,6 +77,14 @@ public sealed partial class IndexTaskGrain(
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             Log.DeactivationCheckpointFailed(logger, exception, TaskId, S.Current);
+            return;
+        }
+
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        {
+            // Hand the task on: this call reaches a new activation on a silo that is not stopping,
+            // which resumes at once from the checkpoint just written. The lease is the fallback.
+            this.AsReference<IIndexTaskWorker>().Wake().Ignore();
         }
     }
 

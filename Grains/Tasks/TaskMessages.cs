@@ -10,6 +10,9 @@ internal static class TaskMessages
     public static string Indexing(int current, int total) =>
         string.Create(CultureInfo.InvariantCulture, $"Indexing {current}/{total}");
 
+    public static string WaitingForDatabase(int current, int total) =>
+        string.Create(CultureInfo.InvariantCulture, $"Waiting for the database to come back ({current}/{total} indexed so far)");
+
     public static string Completed(TaskCounts counts) => string.Create(CultureInfo.InvariantCulture,
         $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
 

@@ -36,7 +36,7 @@ public sealed class TasksOptions
     /// reminder reactivates it elsewhere within about this long.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The work one grain turn does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]

@@ -130,10 +130,20 @@ public sealed class RunningCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>The silo process listening on the port of an Orleans silo address such as <c>S127.0.0.1:11111:123</c>.</summary>
+    public ProcessHost SiloAt(string siloAddress)
+    {
+        var port = int.Parse(siloAddress.TrimStart('S').Split(':')[1], CultureInfo.InvariantCulture);
+        return _siloPorts[port];
+    }
+
+    private readonly Dictionary<int, ProcessHost> _siloPorts = [];
+
     public ProcessHost StartSilo(IDictionary<string, string?>? extra = null)
     {
         var settings = Settings;
-        settings["Cluster:SiloPort"] = PostgresSilo.FreePort().ToString(CultureInfo.InvariantCulture);
+        var siloPort = PostgresSilo.FreePort();
+        settings["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
         settings["Cluster:GatewayPort"] = PostgresSilo.FreePort().ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
@@ -142,6 +152,7 @@ public sealed class RunningCluster : IAsyncDisposable
 
         var silo = ProcessHost.Start($"silo-{_processes.Count}", "OrleansTasks.Silo.dll", ProcessHost.Environment(settings));
         _processes.Add(silo);
+        _siloPorts[siloPort] = silo;
         return silo;
     }
 

@@ -25,6 +25,12 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _binaries;
     private string? _unavailable;
 
+    /// <summary>
+    /// Commit synchronously, so that a crash of the server (an immediate stop) loses no committed
+    /// transaction. Off by default: the shared test server trades that for speed.
+    /// </summary>
+    public bool Durable { get; init; }
+
     public int Port { get; private set; }
 
     public bool IsAvailable => _unavailable is null && _binaries is not null;
@@ -96,7 +102,7 @@ public sealed class PostgresServer : IAsyncLifetime
     [
         "-D", DataFolder, "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60",
         "-o", string.Create(CultureInfo.InvariantCulture,
-            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"),
+            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300 -c synchronous_commit={(Durable ? "on" : "off")}"),
         "start",
     ]);
 

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The promise that matters most, on real processes: an accepted task finishes exactly once,
+/// whatever dies, and everyone watching sees it finish.
+/// </summary>
+public sealed class FailoverTests(PostgresServer postgres)
+{
+    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
+
+    [Fact]
+    public async Task Killing_the_silo_running_a_task_loses_nothing_and_the_watcher_sees_it_complete()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
+        await using var _ = socket;
+        await using var service = await cluster.ConnectClientAsync();
+        var victim = cluster.SiloAt(await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+        await WaitForProgressAsync(socket, minimum: 10);
+
+        await victim.KillAsync();
+        var killedAt = Stopwatch.GetTimestamp();
+        var afterKill = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
+
+        await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, afterKill);
+        Assert.Contains(afterKill, m => MessageAssert.Type(m) == "progress");
+        Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
+    public async Task Stopping_the_silo_running_a_task_hands_it_on_at_once()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
+        await using var _ = socket;
+        await using var service = await cluster.ConnectClientAsync();
+        var victim = cluster.SiloAt(await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+        var before = await WaitForProgressAsync(socket, minimum: 10);
+
+        var stopped = Stopwatch.GetTimestamp();
+        var exit = await victim.TerminateAsync(TimeSpan.FromMinutes(1));
+        var resumed = await WaitForProgressAsync(socket, minimum: before + 1);
+        var resumeTime = Stopwatch.GetElapsedTime(stopped);
+        var rest = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(0, exit);
+        Assert.True(resumeTime < TimeSpan.FromSeconds(20), $"the task resumed {resumeTime} after SIGTERM");
+        Assert.True(resumed > before);
+        await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, rest);
+    }
+
+    [Fact]
+    public async Task A_task_waits_while_postgres_restarts_and_then_completes()
+    {
+        await using var server = new PostgresServer { Durable = true };
+        await server.InitializeAsync();
+        var database = await server.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease);
+        var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
+        await using var _ = socket;
+        await WaitForProgressAsync(socket, minimum: 10);
+
+        await server.StopAsync();
+        var outage = Stopwatch.StartNew();
+        var waiting = await WaitForMessageAsync(socket, m => m.GetProperty("message").GetString()!.StartsWith("Waiting for the database", StringComparison.Ordinal));
+        while (outage.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await socket.ReceiveAsync(TimeSpan.FromSeconds(5) - outage.Elapsed);
+        }
+
+        await server.StartAsync();
+        NpgsqlConnection.ClearAllPools();
+        var rest = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal("processing", waiting.GetProperty("status").GetString());
+        await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, rest);
+    }
+
+    private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        var body = TaskRequests.Body(10_000, words: 120);
+        var collection = body["collection"]!.GetValue<string>();
+        var taskId = await TaskRequests.CreateAsync(http, body);
+        var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
+        return (taskId, collection, socket);
+    }
+
+    /// <summary>Reads until a progress message reports at least <paramref name="minimum"/> documents done; returns that count.</summary>
+    private static async Task<int> WaitForProgressAsync(SocketClient socket, int minimum) =>
+        (await WaitForMessageAsync(socket, m => MessageAssert.Type(m) == "progress" && m.GetProperty("current").GetInt32() >= minimum))
+            .GetProperty("current").GetInt32();
+
+    private static async Task<JsonElement> WaitForMessageAsync(SocketClient socket, Func<JsonElement, bool> wanted)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (await socket.ReceiveAsync(deadline - DateTime.UtcNow) is { } message)
+        {
+            if (wanted(message))
+            {
+                return message;
+            }
+        }
+
+        throw new InvalidOperationException("The socket closed before the expected message.");
+    }
+
+    private static async Task AssertFinishedOnceAsync(
+        string database, string collection, Guid taskId, IReadOnlyList<JsonElement> all, IReadOnlyList<JsonElement> tail)
+    {
+        MessageAssert.IsComplete(tail[^1], taskId);
+        Assert.Single(all, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
+        MessageAssert.AreOrdered(all);
+        Assert.Equal(10_000, tail[^1].GetProperty("result").GetProperty("success").GetInt32());
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*), max(write_count) FROM documents WHERE collection = @c", connection);
+        command.Parameters.AddWithValue("c", collection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(10_000L, reader.GetInt64(0));
+        Assert.Equal(1, reader.GetInt32(1));
+    }
+}
