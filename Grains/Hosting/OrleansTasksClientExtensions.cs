@@ -22,6 +22,9 @@ public static class OrleansTasksClientExtensions
                 options.Invariant = StorageMode.AdoNetInvariant;
                 options.ConnectionString = connectionString;
             });
+
+            // Find silos that replaced the ones it knew (a restarted cluster) within seconds.
+            client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         }
         else
         {

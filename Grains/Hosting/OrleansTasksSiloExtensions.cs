@@ -60,7 +60,12 @@ public static class OrleansTasksSiloExtensions
         if (StorageMode.ConnectionString(configuration) is { } connectionString)
         {
             silo.AddAdoNetGrainStorage(StorageNames.Tasks, options => UsePostgres(options, connectionString));
-            silo.AddAdoNetGrainStorage(StorageNames.PubSub, options => UsePostgres(options, connectionString));
+            silo.AddAdoNetGrainStorage(StorageNames.PubSub, options =>
+            {
+                UsePostgres(options, connectionString);
+                // Subscriptions come and go with every socket: delete emptied rows rather than keep them.
+                options.DeleteStateOnClear = true;
+            });
             silo.UseAdoNetReminderService(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
@@ -77,7 +82,12 @@ public static class OrleansTasksSiloExtensions
             silo.Services.TryAddSingleton<IDocumentIndex, LuceneDocumentIndex>();
         }
 
-        silo.AddMemoryStreams(TaskStreams.ProviderName);
+        // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from
+        // their caches soon instead of after Orleans' default half hour.
+        var inactivity = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>()?.StreamInactivityPeriod
+            ?? new TasksOptions().StreamInactivityPeriod;
+        silo.AddMemoryStreams(TaskStreams.ProviderName, streams =>
+            streams.ConfigurePullingAgent(agent => agent.Configure(options => options.StreamInactivityPeriod = inactivity)));
         silo.Services.AddOrleansTasksGrainServices(configuration);
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>>((reminders, tasks) =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, tasks.Value.LeasePeriod.Ticks)));

@@ -1,9 +1,13 @@
+using Orleans.Streams.PubSub;
+
 namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// The durable lease of a task that has not ended: a reminder in the cluster's reminder table.
 /// Whatever happens to the activation, the reminder reactivates the task, which then resumes from
-/// its last checkpoint; each tick also restarts a run whose next batch got lost.
+/// its last checkpoint; each tick also restarts a run whose next batch got lost. The lease outlives
+/// the end by one period, long enough for watchers to get the terminal event, and then removes the
+/// stream subscriptions still left on the task: those of gateways that died without unsubscribing.
 /// </summary>
 public sealed partial class IndexTaskGrain
 {
@@ -16,13 +20,39 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        if (!S.Accepted || S.Status.IsTerminal())
+        if (!S.Accepted)
         {
             await ReleaseLeaseAsync();
             return;
         }
 
+        if (S.Status.IsTerminal())
+        {
+            if (S.FinishedAt + _options.LeasePeriod <= time.GetUtcNow())
+            {
+                await RemoveLeftoverSubscriptionsAsync();
+                await ReleaseLeaseAsync();
+            }
+
+            return;
+        }
+
         ScheduleNextBatch();
+    }
+
+    private async Task RemoveLeftoverSubscriptionsAsync()
+    {
+        if (!this.GetStreamProvider(TaskStreams.ProviderName).TryGetStreamSubscriptionManager(out var manager))
+        {
+            return;
+        }
+
+        var streamId = TaskStreams.ForTask(TaskId);
+        foreach (var subscription in await manager.GetSubscriptions(TaskStreams.ProviderName, streamId))
+        {
+            await manager.RemoveSubscription(TaskStreams.ProviderName, streamId, subscription.SubscriptionId);
+            Log.LeftoverSubscriptionRemoved(logger, TaskId, subscription.SubscriptionId);
+        }
     }
 
     private async Task TakeLeaseAsync() =>

@@ -38,5 +38,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(11, LogLevel.Warning, "Task {TaskId}: releasing its lease failed; the next tick retries")]
         public static partial void LeaseReleaseFailed(ILogger logger, Exception exception, Guid taskId);
+
+        [LoggerMessage(12, LogLevel.Information, "Task {TaskId}: removed stream subscription {SubscriptionId} left by a watcher that is gone")]
+        public static partial void LeftoverSubscriptionRemoved(ILogger logger, Guid taskId, Guid subscriptionId);
     }
 }

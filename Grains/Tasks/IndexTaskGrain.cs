@@ -185,11 +185,11 @@ public sealed partial class IndexTaskGrain(
         return CancelOutcome.Cancelled;
     }
 
-    /// <summary>What follows every terminal state: the slot and the lease are given back.</summary>
-    private async Task EndAsync()
+    /// <summary>What follows every terminal state: the slot is given back; the lease ends a period later.</summary>
+    private Task EndAsync()
     {
         admission.Leave(TaskId);
-        await ReleaseLeaseAsync();
+        return Task.CompletedTask;
     }
 
     /// <summary>A status change: persisted first, then published.</summary>

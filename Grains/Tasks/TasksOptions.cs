@@ -38,6 +38,10 @@ public sealed class TasksOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long a pulling agent keeps a task's event stream cached without events.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StreamInactivityPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The work one grain turn does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan BatchBudget { get; set; } = TimeSpan.FromMilliseconds(40);

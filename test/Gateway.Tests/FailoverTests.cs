@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
+using Orleans.Streams.PubSub;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -81,6 +82,75 @@ public sealed class FailoverTests(PostgresServer postgres)
 
         Assert.Equal("processing", waiting.GetProperty("status").GetString());
         await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, rest);
+    }
+
+    [Fact]
+    public async Task A_killed_gateways_subscriptions_are_cleaned_up_and_a_new_gateway_serves_correct_snapshots()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
+            Lease);
+        await using var service = await cluster.ConnectClientAsync();
+        var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
+        for (var i = 0; i < 3; i++)
+        {
+            watched.Add(await StartWatchedTaskAsync(cluster));
+        }
+
+        foreach (var (_, _, socket) in watched)
+        {
+            await WaitForProgressAsync(socket, minimum: 1);
+        }
+
+        var whileWatched = await SubscriptionsAsync(service.Client, watched.Select(w => w.TaskId));
+        await cluster.Gateway.KillAsync();
+        foreach (var (taskId, _, socket) in watched)
+        {
+            await Eventually.TrueAsync(async () => (await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())!.IsTerminal, TimeSpan.FromMinutes(3));
+            await socket.DisposeAsync();
+        }
+
+        await Eventually.TrueAsync(async () => await SubscriptionsAsync(service.Client, watched.Select(w => w.TaskId)) == 0, TimeSpan.FromMinutes(1));
+        cluster.StartGateway();
+        await cluster.WaitForActiveSilosAsync(1);
+        var (firstTask, _, _) = watched[0];
+        await using var reconnected = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{firstTask}?token={TestTokens.Alice}"));
+        var messages = await reconnected.ReceiveUntilClosedAsync();
+        var snapshot = await service.Client.GetGrain<IIndexTaskGrain>(firstTask).GetSnapshot();
+
+        Assert.Equal(3, whileWatched);
+        Assert.Equal(["connected", "complete"], messages.Select(MessageAssert.Type));
+        Assert.Equal(snapshot!.Seq, MessageAssert.Seq(messages[0]));
+        Assert.Equal("completed", messages[0].GetProperty("current_status").GetString());
+    }
+
+    [Fact]
+    public async Task A_watcher_sees_its_task_complete_across_a_restart_of_every_silo()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease);
+        var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
+        await using var _ = socket;
+        await WaitForProgressAsync(socket, minimum: 10);
+
+        await cluster.Silos[0].KillAsync();
+        cluster.StartSilo(Lease);
+        var rest = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
+
+        await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, rest);
+    }
+
+    /// <summary>The stream subscriptions registered on the tasks' streams, as the subscription store holds them.</summary>
+    private static async Task<int> SubscriptionsAsync(IClusterClient client, IEnumerable<Guid> taskIds)
+    {
+        Assert.True(client.GetStreamProvider(TaskStreams.ProviderName).TryGetStreamSubscriptionManager(out var manager));
+        var total = 0;
+        foreach (var taskId in taskIds)
+        {
+            total += (await manager.GetSubscriptions(TaskStreams.ProviderName, TaskStreams.ForTask(taskId))).Count();
+        }
+
+        return total;
     }
 
     private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -13,7 +14,7 @@ namespace OrleansTasks.Gateway.Tests;
 /// </summary>
 public class GatewayFactory : WebApplicationFactory<Program>
 {
-    public const string SigningKey = "orleans-tasks-test-signing-key-0123456789abcdef";
+    public const string SigningKey = TestTokens.SigningKey;
 
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;

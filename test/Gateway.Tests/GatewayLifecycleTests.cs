@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OrleansTasks.Gateway.WebSockets;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>Tests that need a gateway of their own: limits, production settings, shutdown.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using OrleansTasks.Gateway.WebSockets;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class ProtocolMessagesTests

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Playwright;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>The seed's own clients, in a real browser and a real Python interpreter, against a running gateway.</summary>

@@ -1,5 +1,7 @@
 using OrleansTasks.Gateway.WebSockets;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class SocketOutboxTests

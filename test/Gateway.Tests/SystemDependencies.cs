@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>

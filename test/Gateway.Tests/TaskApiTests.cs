@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]

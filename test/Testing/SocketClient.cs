@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace OrleansTasks.Gateway.Tests;
+namespace OrleansTasks.Testing;
 
 /// <summary>A real WebSocket client that records every message and how the server closed.</summary>
 public sealed class SocketClient : IAsyncDisposable

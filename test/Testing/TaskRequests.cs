@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Xunit;
 
-namespace OrleansTasks.Gateway.Tests;
+namespace OrleansTasks.Testing;
 
 /// <summary>Builds and sends task requests as a client would write them: plain JSON.</summary>
 public static class TaskRequests

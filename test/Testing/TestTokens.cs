@@ -3,18 +3,21 @@ using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace OrleansTasks.Gateway.Tests;
+namespace OrleansTasks.Testing;
 
 /// <summary>Tokens minted the way an identity provider would, good or deliberately bad.</summary>
 public static class TestTokens
 {
+    /// <summary>The HS256 key test gateways are configured with.</summary>
+    public const string SigningKey = "orleans-tasks-test-signing-key-0123456789abcdef";
+
     public static string For(
         string subject,
         string[]? roles = null,
         DateTime? expires = null,
         string issuer = "orleans-tasks",
         string audience = "orleans-tasks",
-        string key = GatewayFactory.SigningKey,
+        string key = SigningKey,
         IDictionary<string, object>? extraClaims = null)
     {
         var now = DateTime.UtcNow;
@@ -38,5 +41,5 @@ public static class TestTokens
 
     public static string Bob => For("bob");
 
-    public static string Admin => For("root", [Auth.Roles.Admin]);
+    public static string Admin => For("root", ["admin"]);
 }

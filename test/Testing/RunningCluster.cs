@@ -1,0 +1,144 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Testing;
+
+/// <summary>Silo processes and a client-mode gateway process sharing one PostgreSQL database.</summary>
+public sealed class RunningCluster : IAsyncDisposable
+{
+    private readonly List<ProcessHost> _processes = [];
+
+    private RunningCluster(string database, string clusterId)
+    {
+        Database = database;
+        ClusterId = clusterId;
+    }
+
+    public string Database { get; }
+
+    public string ClusterId { get; }
+
+    public int GatewayPort { get; private set; }
+
+    public Uri GatewayAddress => new($"http://127.0.0.1:{GatewayPort}");
+
+    public IReadOnlyList<ProcessHost> Silos => _processes.Where(p => p.Name.StartsWith("silo", StringComparison.Ordinal)).ToList();
+
+    public Dictionary<string, string?> Settings => PostgresSilo.ClusterSettings(Database, ClusterId);
+
+    public static async Task<RunningCluster> StartAsync(string database, int silos, IDictionary<string, string?>? extra = null)
+    {
+        var cluster = new RunningCluster(database, "c" + Guid.NewGuid().ToString("N")[..10]);
+        for (var i = 0; i < silos; i++)
+        {
+            cluster.StartSilo(extra);
+        }
+
+        cluster.GatewayPort = PostgresSilo.FreePort();
+        cluster.StartGateway();
+        await cluster.WaitForActiveSilosAsync(silos);
+        return cluster;
+    }
+
+    /// <summary>The client-mode gateway process, on <see cref="GatewayPort"/>.</summary>
+    public ProcessHost Gateway { get; private set; } = null!;
+
+    /// <summary>Starts a gateway process on <see cref="GatewayPort"/> (again, after one was stopped or killed).</summary>
+    public ProcessHost StartGateway()
+    {
+        var gateway = Settings;
+        gateway["Gateway:Mode"] = "Client";
+        gateway["Auth:SigningKey"] = TestTokens.SigningKey;
+        gateway["ASPNETCORE_URLS"] = GatewayAddress.ToString();
+        gateway["ASPNETCORE_ENVIRONMENT"] = "Production";
+        Gateway = ProcessHost.Start("gateway", "OrleansTasks.Gateway.dll", ProcessHost.Environment(gateway));
+        _processes.Add(Gateway);
+        return Gateway;
+    }
+
+    /// <summary>The silo process listening on the port of an Orleans silo address such as <c>S127.0.0.1:11111:123</c>.</summary>
+    public ProcessHost SiloAt(string siloAddress)
+    {
+        var port = int.Parse(siloAddress.TrimStart('S').Split(':')[1], CultureInfo.InvariantCulture);
+        return _siloPorts[port];
+    }
+
+    private readonly Dictionary<int, ProcessHost> _siloPorts = [];
+
+    public ProcessHost StartSilo(IDictionary<string, string?>? extra = null)
+    {
+        var settings = Settings;
+        var siloPort = PostgresSilo.FreePort();
+        settings["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
+        settings["Cluster:GatewayPort"] = PostgresSilo.FreePort().ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var silo = ProcessHost.Start($"silo-{_processes.Count}", "OrleansTasks.Silo.dll", ProcessHost.Environment(settings));
+        _processes.Add(silo);
+        _siloPorts[siloPort] = silo;
+        return silo;
+    }
+
+    /// <summary>Waits until the gateway is ready and the cluster counts <paramref name="silos"/> active silos.</summary>
+    public async Task WaitForActiveSilosAsync(int silos)
+    {
+        using var http = new HttpClient { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var expected = $"{silos} active silo(s)";
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                try
+                {
+                    var report = await http.GetStringAsync("/health/ready");
+                    return report.Contains(expected, StringComparison.Ordinal);
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromMinutes(2));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The cluster did not reach {silos} active silos:\n" +
+                string.Join("\n---\n", _processes.Select(p => $"{p.Name}:\n{p.RecentOutput}")));
+        }
+    }
+
+    /// <summary>An Orleans client of the cluster, as an internal service would have.</summary>
+    public async Task<ClusterClientHost> ConnectClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings);
+        builder.UseOrleansClient(client => client.AddOrleansTasksClient(builder.Configuration));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new ClusterClientHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}
+
+public sealed class ClusterClientHost(IHost host) : IAsyncDisposable
+{
+    public IClusterClient Client => host.Services.GetRequiredService<IClusterClient>();
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        host.Dispose();
+    }
+}
