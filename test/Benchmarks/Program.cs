@@ -5,68 +5,80 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansTasks;
-using OrleansTasks.Benchmarks;
 using OrleansTasks.Hosting;
+namespace OrleansTasks.Benchmarks;
 
-// Measures how an index task grain answers while it indexes: snapshot and cancel latency during
-// a 10,000-document task, and indexing throughput. Run: dotnet run -c Release --project test/Benchmarks
-// With the argument "streams": task events through the streams of a PostgreSQL cluster.
-if (args is ["streams", ..])
+internal static class Program
 {
-    await StreamBenchmark.RunAsync();
-    return;
+    public static async Task Main(string[] args)
+    {
+        // Measures how an index task grain answers while it indexes: snapshot and cancel latency during
+        // a 10,000-document task, and indexing throughput. Run: dotnet run -c Release --project test/Benchmarks
+        // With the argument "streams": task events through the streams of a PostgreSQL cluster.
+        if (args is ["streams", ..])
+        {
+            await StreamBenchmark.RunAsync();
+            return;
+        }
+
+        if (args is ["reliability", .. var rounds])
+        {
+            await ReliabilityProgram.RunAsync(rounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 20);
+            return;
+        }
+
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = "21111",
+            ["Cluster:GatewayPort"] = "40000",
+        });
+        builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+        var documents = SampleDocuments.Generate(10_000, wordsPerDocument: 300);
+        Console.WriteLine($"documents: {documents.Length}, {documents.Sum(d => d.Content.Length) / 1024 / 1024} MiB of text");
+
+        // Warm-up: JIT, Lucene and the storage grains.
+        await Runs.RunToEndAsync(grains, SampleDocuments.Generate(500, 50, "warm"), "warmup");
+
+        var throughput = await Runs.RunToEndAsync(grains, documents, "throughput");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"indexing: {documents.Length} documents in {throughput.TotalSeconds:F2} s = {documents.Length / throughput.TotalSeconds:F0} documents/s"));
+
+        var snapshotLatencies = new List<double>();
+        var cancelLatencies = new List<double>();
+        for (var round = 0; round < 5; round++)
+        {
+            var task = grains.GetGrain<IIndexTaskGrain>(Guid.NewGuid());
+            await task.Start(new StartIndexTask("bench", "latency" + round, SampleDocuments.Generate(10_000, 300, "round" + round)));
+            while ((await task.GetSnapshot())!.Current < 2000)
+            {
+                await Task.Delay(5);
+            }
+
+            for (var i = 0; i < 200; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await task.GetSnapshot();
+                snapshotLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            var cancelStarted = Stopwatch.GetTimestamp();
+            var outcome = await task.Cancel("service:benchmark");
+            cancelLatencies.Add(Stopwatch.GetElapsedTime(cancelStarted).TotalMilliseconds);
+            if (outcome != CancelOutcome.Cancelled)
+            {
+                Console.WriteLine($"round {round}: the task ended before it was cancelled ({outcome})");
+            }
+        }
+
+        Console.WriteLine("GetSnapshot during a 10,000-document task: " + Stats.Describe(snapshotLatencies));
+        Console.WriteLine("Cancel during a 10,000-document task:      " + Stats.Describe(cancelLatencies));
+        Console.WriteLine("target: both under 100 ms");
+        await host.StopAsync();
+    }
 }
-
-var builder = Host.CreateApplicationBuilder(args);
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["Cluster:SiloPort"] = "21111",
-    ["Cluster:GatewayPort"] = "40000",
-});
-builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
-using var host = builder.Build();
-await host.StartAsync();
-var grains = host.Services.GetRequiredService<IGrainFactory>();
-
-var documents = SampleDocuments.Generate(10_000, wordsPerDocument: 300);
-Console.WriteLine($"documents: {documents.Length}, {documents.Sum(d => d.Content.Length) / 1024 / 1024} MiB of text");
-
-// Warm-up: JIT, Lucene and the storage grains.
-await Runs.RunToEndAsync(grains, SampleDocuments.Generate(500, 50, "warm"), "warmup");
-
-var throughput = await Runs.RunToEndAsync(grains, documents, "throughput");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"indexing: {documents.Length} documents in {throughput.TotalSeconds:F2} s = {documents.Length / throughput.TotalSeconds:F0} documents/s"));
-
-var snapshotLatencies = new List<double>();
-var cancelLatencies = new List<double>();
-for (var round = 0; round < 5; round++)
-{
-    var task = grains.GetGrain<IIndexTaskGrain>(Guid.NewGuid());
-    await task.Start(new StartIndexTask("bench", "latency" + round, SampleDocuments.Generate(10_000, 300, "round" + round)));
-    while ((await task.GetSnapshot())!.Current < 2000)
-    {
-        await Task.Delay(5);
-    }
-
-    for (var i = 0; i < 200; i++)
-    {
-        var started = Stopwatch.GetTimestamp();
-        await task.GetSnapshot();
-        snapshotLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
-
-    var cancelStarted = Stopwatch.GetTimestamp();
-    var outcome = await task.Cancel("service:benchmark");
-    cancelLatencies.Add(Stopwatch.GetElapsedTime(cancelStarted).TotalMilliseconds);
-    if (outcome != CancelOutcome.Cancelled)
-    {
-        Console.WriteLine($"round {round}: the task ended before it was cancelled ({outcome})");
-    }
-}
-
-Console.WriteLine("GetSnapshot during a 10,000-document task: " + Stats.Describe(snapshotLatencies));
-Console.WriteLine("Cancel during a 10,000-document task:      " + Stats.Describe(cancelLatencies));
-Console.WriteLine("target: both under 100 ms");
-await host.StopAsync();

@@ -105,6 +105,34 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         }
     }
 
+    [Fact]
+    public async Task A_stale_activation_stops_at_its_next_write_and_the_task_still_ends_exactly_once()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), FastLease);
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(silo.Client, taskId);
+        var grain = silo.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await grain.Start(new StartIndexTask("alice", "stale", Documents.Generate(8000, wordsPerDocument: 60)));
+        await Eventually.TrueAsync(async () => (await grain.GetSnapshot())!.Current > 500);
+
+        // Another writer (a duplicate activation) moves the stored version on under the running one.
+        var bumpedTo = await ScalarAsync(database,
+            "UPDATE orleans_grain_state SET version = version + 1 WHERE grain_type = 'task' RETURNING version::bigint");
+        var terminal = await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(2));
+        await Eventually.TrueAsync(async () =>
+            await ScalarAsync(database, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{IndexTaskGrain.LeaseReminder}'") == 0);
+        watcher.DrainArrived();
+        var finalVersion = await ScalarAsync(database, "SELECT version::bigint FROM orleans_grain_state WHERE grain_type = 'task'");
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(8000, 0, 0), terminal.Counts);
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+        Assert.True(finalVersion > bumpedTo, $"the newer row (version {bumpedTo}) was kept and written on from ({finalVersion})");
+        var seqs = watcher.Received.Select(e => e.Seq).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+    }
+
     private static async Task<List<DocumentResult>> AllResultsAsync(IClusterClient client, Guid taskId)
     {
         var results = new List<DocumentResult>();

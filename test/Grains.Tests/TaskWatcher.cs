@@ -45,6 +45,15 @@ public sealed class TaskWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Records whatever has arrived since the last read.</summary>
+    public void DrainArrived()
+    {
+        while (_events.Reader.TryRead(out var snapshot))
+        {
+            Received.Add(snapshot);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_handle is not null)
