@@ -44,7 +44,7 @@ internal static class ReliabilityProgram
             var collection = body["collection"]!.GetValue<string>();
             var taskId = await TaskRequests.CreateAsync(http, body);
             await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
-            var before = await ProgressAtLeastAsync(socket, 300 + Random.Shared.Next(2000));
+            var before = Current(await ProgressAtLeastAsync(socket, 300 + Random.Shared.Next(2000)));
             var victim = cluster.SiloAt(await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
 
             var struck = Stopwatch.GetTimestamp();
@@ -57,11 +57,12 @@ internal static class ReliabilityProgram
                 await victim.KillAsync();
             }
 
-            var resumed = await ProgressAtLeastAsync(socket, before + 1);
+            var next = await ProgressAtLeastAsync(socket, before + 1);
+            var resumed = Current(next);
             var resumeSeconds = Stopwatch.GetElapsedTime(struck).TotalSeconds;
             (graceful ? stopResumes : killResumes).Add(resumeSeconds);
-            var rest = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(5));
-            var ok = rest.Count > 0 && rest[^1].GetProperty("type").GetString() == "complete"
+            var rest = IsComplete(next) ? [next] : await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(5));
+            var ok = rest.Count > 0 && IsComplete(rest[^1])
                 && rest[^1].GetProperty("result").GetProperty("success").GetInt32() == Documents;
             completed += ok ? 1 : 0;
             writtenTwice += await WrittenMoreThanOnceAsync(database, collection);
@@ -78,25 +79,24 @@ internal static class ReliabilityProgram
         Console.WriteLine("resume after SIGTERM (s): " + Describe(stopResumes));
     }
 
-    private static async Task<int> ProgressAtLeastAsync(SocketClient socket, int minimum)
+    /// <summary>The first progress message past <paramref name="minimum"/> documents, or the task's <c>complete</c> if it comes first.</summary>
+    private static async Task<JsonElement> ProgressAtLeastAsync(SocketClient socket, int minimum)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (await socket.ReceiveAsync(deadline - DateTime.UtcNow) is { } message)
         {
-            if (message.GetProperty("type").GetString() is "progress" or "complete"
-                && message.TryGetProperty("current", out var current) && current.GetInt32() >= minimum)
+            if (IsComplete(message) || (message.GetProperty("type").GetString() == "progress" && Current(message) >= minimum))
             {
-                return current.GetInt32();
-            }
-
-            if (message.GetProperty("type").GetString() == "complete")
-            {
-                return Documents;
+                return message;
             }
         }
 
         throw new InvalidOperationException("The socket closed before the task made progress.");
     }
+
+    private static bool IsComplete(JsonElement message) => message.GetProperty("type").GetString() == "complete";
+
+    private static int Current(JsonElement message) => IsComplete(message) ? Documents : message.GetProperty("current").GetInt32();
 
     private static async Task<long> WrittenMoreThanOnceAsync(string database, string collection)
     {
