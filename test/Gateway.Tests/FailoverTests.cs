@@ -68,14 +68,9 @@ public sealed class FailoverTests(PostgresServer postgres)
         await using var _ = socket;
         await WaitForProgressAsync(socket, minimum: 10);
 
+        // The database stays down until the task has said that it waits for it.
         await server.StopAsync();
-        var outage = Stopwatch.StartNew();
         var waiting = await WaitForMessageAsync(socket, m => m.GetProperty("message").GetString()!.StartsWith("Waiting for the database", StringComparison.Ordinal));
-        while (outage.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await socket.ReceiveAsync(TimeSpan.FromSeconds(5) - outage.Elapsed);
-        }
-
         await server.StartAsync();
         NpgsqlConnection.ClearAllPools();
         var rest = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
