@@ -5,6 +5,7 @@ using OrleansTasks.Storage.Schema;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Hosting;
+using OrleansTasks.Gateway.OpenApi;
 using OrleansTasks.Gateway.WebSockets;
 
 if (args is [PasswordHashCommand.Name, ..])
@@ -24,6 +25,7 @@ try
     app.MapSearchApi();
     app.MapHealthApi();
     app.MapTaskSocket();
+    app.MapOrleansTasksOpenApi();
     await app.RunAsync();
     return 0;
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
+using OrleansTasks.Gateway.OpenApi;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Hosting;
 using OrleansTasks.Tasks;
@@ -45,6 +46,7 @@ public static class GatewayHostingExtensions
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddProblemDetails();
+        services.AddOrleansTasksOpenApi();
         services.AddExceptionHandler<ClusterUnavailableHandler>();
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: [HealthApi.ReadyTag]);
         services.Configure<ForwardedHeadersOptions>(forwarded =>

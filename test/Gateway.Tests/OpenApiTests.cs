@@ -1,0 +1,40 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class OpenApiTests(SharedGateway gateway)
+{
+    [Fact]
+    public async Task The_openapi_document_describes_the_rest_surface_with_bearer_auth_and_examples()
+    {
+        using var client = gateway.CreateHttpClient();
+
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths");
+        foreach (var path in new[] { "/api/auth/token", "/api/tasks", "/api/tasks/{taskId}", "/api/tasks/{taskId}/result", "/api/tasks/{taskId}/cancel", "/api/search" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the document");
+        }
+
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
+        var example = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateTaskRequest").GetProperty("examples")[0];
+        Assert.Equal("docs", example.GetProperty("collection").GetString());
+        Assert.False(paths.TryGetProperty("/ws/task/{taskId}", out _));
+    }
+
+    [Fact]
+    public async Task The_api_reference_page_is_served()
+    {
+        using var client = gateway.CreateHttpClient();
+
+        using var response = await client.GetAsync("/scalar/v1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("text/html", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+    }
+}
