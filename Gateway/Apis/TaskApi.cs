@@ -19,6 +19,8 @@ public static class TaskApi
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     public static string SocketUrl(Guid taskId) => $"/ws/task/{taskId}";
 
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
@@ -88,13 +90,38 @@ public static class TaskApi
             body.Documents is null ? [] : [.. body.Documents.Select(d => new IndexDocument(d!.Id!, d.Title, d.Content!))],
             body.Source is null ? null : new DirectorySource(body.Source.Directory ?? "", body.Source.Pattern ?? ""));
         var taskId = Guid.NewGuid();
+        IIdempotencyKeyGrain? key = null;
+        if (context.Request.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } idempotencyKey)
+        {
+            if (idempotencyKey.Length > 255 || idempotencyKey.Any(c => c < 0x21 || c > 0x7E))
+            {
+                return Problems.Invalid(IdempotencyKeyHeader, "An Idempotency-Key is 1–255 visible ASCII characters.");
+            }
+
+            key = grains.GetGrain<IIdempotencyKeyGrain>(IIdempotencyKeyGrain.KeyFor(request.OwnerId, idempotencyKey));
+            var claim = await key.Claim(taskId, RequestFingerprint.Of(request));
+            if (!claim.MatchesFirstRequest)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused",
+                    detail: "This Idempotency-Key was first used with a different request; use a new key for a new task.");
+            }
+
+            taskId = claim.TaskId;
+        }
+
         try
         {
+            // Starting is idempotent: a task that already exists answers with its current state.
             var accepted = await grains.GetGrain<IIndexTaskGrain>(taskId).Start(request);
             return TypedResults.Accepted($"/api/tasks/{taskId}", new TaskAccepted(taskId, accepted.Status.ToWireName(), SocketUrl(taskId)));
         }
         catch (InvalidTaskRequestException exception)
         {
+            if (key is not null)
+            {
+                await key.Release(taskId);
+            }
+
             return Problems.Invalid(exception);
         }
     }
