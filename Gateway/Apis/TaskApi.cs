@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Tasks;
@@ -29,6 +30,7 @@ public static class TaskApi
         tasks.MapPost("", CreateAsync)
             .Accepts<CreateTaskRequest>("application/json")
             .WithSummary("Accept an index task over inline documents or a directory source.");
+        tasks.MapGet("", ListAsync).WithSummary("The caller's tasks, newest first, filtered and cursor-paged; admins may list everyone's with scope=all.");
         tasks.MapGet("{taskId}", GetAsync).WithSummary("A task's current state.");
         tasks.MapGet("{taskId}/result", GetResultAsync).WithSummary("A task's per-document outcomes, paged.");
         tasks.MapPost("{taskId}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended.");
@@ -145,6 +147,46 @@ public static class TaskApi
         }
 
         return null;
+    }
+
+    private static async Task<Results<Ok<HistoryView>, ProblemHttpResult, ValidationProblem>> ListAsync(
+        ClaimsPrincipal user, IGrainFactory grains, string? status = null, string? collection = null,
+        [FromQuery(Name = "created_from")] DateTimeOffset? createdFrom = null,
+        [FromQuery(Name = "created_before")] DateTimeOffset? createdBefore = null,
+        string? cursor = null, int limit = 50, string? scope = null)
+    {
+        IndexTaskStatus? wanted = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            wanted = Enum.GetValues<IndexTaskStatus>().Cast<IndexTaskStatus?>().FirstOrDefault(s => s!.Value.ToWireName() == status);
+            if (wanted is null)
+            {
+                return Problems.Invalid("status", "'status' must be pending, waiting, processing, completed, failed or cancelled.");
+            }
+        }
+
+        if (scope is not (null or "" or "mine" or "all"))
+        {
+            return Problems.Invalid("scope", "'scope' must be 'mine' or 'all'.");
+        }
+
+        if (scope == "all" && !user.IsAdmin())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Admins only",
+                detail: "Only admins may list every user's tasks.");
+        }
+
+        try
+        {
+            var page = await grains.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(
+                scope == "all" ? null : user.Subject(), wanted, string.IsNullOrEmpty(collection) ? null : collection,
+                createdFrom, createdBefore, cursor, limit));
+            return TypedResults.Ok(new HistoryView([.. page.Items.Select(TaskSummaryView.From)], page.NextCursor));
+        }
+        catch (InvalidTaskRequestException exception)
+        {
+            return Problems.Invalid(exception);
+        }
     }
 
     private static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains)

@@ -77,3 +77,24 @@ public sealed record CancelAccepted(Guid TaskId, string Status);
 public sealed record SearchHitView(string Id, string? Title, double Score, string Snippet);
 
 public sealed record SearchResponse(string Collection, string Query, IReadOnlyList<SearchHitView> Hits);
+
+/// <summary>One task in a history listing.</summary>
+public sealed record TaskSummaryView(
+    Guid TaskId,
+    string Status,
+    int Progress,
+    int Current,
+    int Total,
+    string Message,
+    string Collection,
+    string OwnerId,
+    string CreatedAt,
+    string UpdatedAt,
+    string? FinishedAt)
+{
+    public static TaskSummaryView From(TaskSummary task) => new(
+        task.TaskId, task.Status.ToWireName(), task.Progress, task.Current, task.Total, task.Message,
+        task.Collection, task.OwnerId, task.CreatedAt.ToWire(), task.UpdatedAt.ToWire(), task.FinishedAt.ToWire());
+}
+
+public sealed record HistoryView(IReadOnlyList<TaskSummaryView> Items, string? NextCursor);

@@ -7,6 +7,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Storage;
+using OrleansTasks.History;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
@@ -73,6 +74,7 @@ public static class OrleansTasksSiloExtensions
             });
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
+            silo.Services.TryAddSingleton<ITaskHistory, PostgresTaskHistory>();
         }
         else
         {
@@ -80,6 +82,7 @@ public static class OrleansTasksSiloExtensions
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
             silo.UseInMemoryReminderService();
             silo.Services.TryAddSingleton<IDocumentIndex, LuceneDocumentIndex>();
+            silo.Services.TryAddSingleton<ITaskHistory, InMemoryTaskHistory>();
         }
 
         // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from

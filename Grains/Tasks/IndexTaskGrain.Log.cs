@@ -41,5 +41,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(12, LogLevel.Information, "Task {TaskId}: removed stream subscription {SubscriptionId} left by a watcher that is gone")]
         public static partial void LeftoverSubscriptionRemoved(ILogger logger, Guid taskId, Guid subscriptionId);
+
+        [LoggerMessage(13, LogLevel.Warning, "Task {TaskId}: its history row could not be written at acceptance; the next change writes it")]
+        public static partial void HistoryFailed(ILogger logger, Exception exception, Guid taskId);
     }
 }

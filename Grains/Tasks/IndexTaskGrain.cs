@@ -21,6 +21,7 @@ public sealed partial class IndexTaskGrain(
     Indexing.IncrementalIndexer indexer,
     DirectorySourceReader sourceReader,
     TaskAdmission admission,
+    History.ITaskHistory history,
     IOptions<TasksOptions> options,
     TimeProvider time,
     ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, IIndexTaskWorker, IRemindable
@@ -129,6 +130,16 @@ public sealed partial class IndexTaskGrain(
         await TakeLeaseAsync();
 
         _published = BuildSnapshot();
+        try
+        {
+            await history.RecordAsync(TaskSummary.From(_published), CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The task is accepted; its history row catches up at its first change.
+            Log.HistoryFailed(logger, exception, TaskId);
+        }
+
         await PublishAsync(_published);
         ScheduleNextBatch();
         return _published;
@@ -202,6 +213,7 @@ public sealed partial class IndexTaskGrain(
         _lastCheckpoint = time.GetTimestamp();
         _progressUnpublished = false;
         _published = BuildSnapshot();
+        await history.RecordAsync(TaskSummary.From(_published), CancellationToken.None);
         await PublishAsync(_published);
     }
 
@@ -210,6 +222,7 @@ public sealed partial class IndexTaskGrain(
         S.SeqReservedUpTo = S.Seq + SeqReservation;
         await state.WriteStateAsync();
         _lastCheckpoint = time.GetTimestamp();
+        await history.RecordAsync(TaskSummary.From(BuildSnapshot()), CancellationToken.None);
     }
 
     private void RollBack(IndexTaskState before)

@@ -1,0 +1,10 @@
+namespace OrleansTasks;
+
+/// <summary>Task history, newest first, for users, admins and internal services. Use key 0.</summary>
+[Alias("OrleansTasks.ITaskHistoryGrain")]
+public interface ITaskHistoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Throws <see cref="InvalidTaskRequestException"/> for a malformed cursor or limit.</summary>
+    [Alias("List")]
+    Task<HistoryPage> List(HistoryQuery query);
+}

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using System.Text;
+using Npgsql;
+
+namespace OrleansTasks.History;
+
+/// <summary>The task history of cluster mode: the <c>task_history</c> table, paged by (created_at, task_id).</summary>
+public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistory
+{
+    private const string UpsertSql = """
+        INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at)
+        VALUES (@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at)
+        ON CONFLICT (task_id) DO UPDATE
+        SET status = excluded.status, progress = excluded.progress, current = excluded.current, total = excluded.total,
+            message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at
+        WHERE h.updated_at <= excluded.updated_at
+        """;
+
+    public async Task RecordAsync(TaskSummary summary, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        await using var command = database.CreateCommand(UpsertSql);
+        command.Parameters.AddWithValue("task_id", summary.TaskId);
+        command.Parameters.AddWithValue("owner_id", summary.OwnerId);
+        command.Parameters.AddWithValue("collection", summary.Collection);
+        command.Parameters.AddWithValue("status", (short)summary.Status);
+        command.Parameters.AddWithValue("progress", summary.Progress);
+        command.Parameters.AddWithValue("current", summary.Current);
+        command.Parameters.AddWithValue("total", summary.Total);
+        command.Parameters.AddWithValue("message", summary.Message);
+        command.Parameters.AddWithValue("created_at", summary.CreatedAt);
+        command.Parameters.AddWithValue("updated_at", summary.UpdatedAt);
+        command.Parameters.AddWithValue("finished_at", (object?)summary.FinishedAt ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<HistoryPage> ListAsync(HistoryQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = HistoryCursor.Decode(query.Cursor);
+        var sql = new StringBuilder("SELECT task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at FROM task_history WHERE true");
+        await using var command = database.CreateCommand();
+        void Filter(string condition, string name, object value)
+        {
+            sql.Append(" AND ").Append(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.OwnerId is not null) Filter("owner_id = @owner", "owner", query.OwnerId);
+        if (query.Status is { } status) Filter("status = @status", "status", (short)status);
+        if (query.Collection is not null) Filter("collection = @collection", "collection", query.Collection);
+        if (query.CreatedFrom is { } from) Filter("created_at >= @from", "from", from);
+        if (query.CreatedBefore is { } before) Filter("created_at < @before", "before", before);
+        if (after is { } cursor)
+        {
+            Filter("(created_at, task_id) < (@after_created, @after_id)", "after_created", cursor.CreatedAt);
+            command.Parameters.AddWithValue("after_id", cursor.TaskId);
+        }
+
+        sql.Append(" ORDER BY created_at DESC, task_id DESC LIMIT @limit");
+        command.Parameters.AddWithValue("limit", query.Limit + 1);
+        command.CommandText = sql.ToString();
+
+        var items = ImmutableArray.CreateBuilder<TaskSummary>(query.Limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new TaskSummary(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), (IndexTaskStatus)reader.GetInt16(3),
+                reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetString(7),
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+
+        if (items.Count <= query.Limit)
+        {
+            return new HistoryPage(items.ToImmutable(), null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        var last = items[^1];
+        return new HistoryPage(items.ToImmutable(), new HistoryCursor(last.CreatedAt, last.TaskId).Encode());
+    }
+}
