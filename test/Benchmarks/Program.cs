@@ -21,6 +21,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["history", ..])
+        {
+            await HistoryBenchmark.RunAsync();
+            return;
+        }
+
         if (args is ["reliability", .. var rounds])
         {
             await ReliabilityProgram.RunAsync(rounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 20);

@@ -133,6 +133,37 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         Assert.Equal(seqs.Order(), seqs);
     }
 
+    [Fact]
+    public async Task A_queued_task_is_cancelled_at_once_without_indexing_anything()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), FastLease);
+        var admission = silo.Services.GetRequiredService<TaskAdmission>();
+        var running = Enumerable.Range(0, admission.Capacity).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var taskId in running)
+        {
+            await silo.Client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask("alice", "busy", Documents.Generate(6000, wordsPerDocument: 60)));
+        }
+
+        var queuedId = Guid.NewGuid();
+        var queued = silo.Client.GetGrain<IIndexTaskGrain>(queuedId);
+        await queued.Start(new StartIndexTask("alice", "queued", Documents.Generate(50)));
+        var waiting = await queued.GetSnapshot();
+        var outcome = await queued.Cancel("user:alice");
+        var cancelled = await queued.GetSnapshot();
+        foreach (var taskId in running)
+        {
+            await silo.Client.GetGrain<IIndexTaskGrain>(taskId).Cancel("user:alice");
+        }
+
+        Assert.Equal(IndexTaskStatus.Pending, waiting!.Status);
+        Assert.Equal(1, waiting.QueuePosition);
+        Assert.Equal(CancelOutcome.Cancelled, outcome);
+        Assert.Equal(IndexTaskStatus.Cancelled, cancelled!.Status);
+        Assert.Equal(0, cancelled.Current);
+        Assert.Null(admission.QueuePosition(queuedId));
+    }
+
     private static async Task<List<DocumentResult>> AllResultsAsync(IClusterClient client, Guid taskId)
     {
         var results = new List<DocumentResult>();
