@@ -6,4 +6,9 @@ public interface ITaskHistory
     Task RecordAsync(TaskSummary summary, CancellationToken cancellationToken);
 
     Task<HistoryPage> ListAsync(HistoryQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> tasks that ended before <paramref name="cutoff"/>, oldest first.</summary>
+    Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
+
+    Task RemoveAsync(Guid taskId, CancellationToken cancellationToken);
 }

@@ -58,6 +58,32 @@ public sealed class InMemoryTaskHistory : ITaskHistory
         return Task.FromResult(new HistoryPage(items.ToImmutable(), null));
     }
 
+    public Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<Guid> ended = [.. _tasks.Values
+                .Where(task => task.FinishedAt < cutoff)
+                .OrderBy(task => task.FinishedAt)
+                .Take(limit)
+                .Select(task => task.TaskId)];
+            return Task.FromResult(ended);
+        }
+    }
+
+    public Task RemoveAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_tasks.Remove(taskId, out var removed))
+            {
+                _newestFirst.Remove((removed.CreatedAt.UtcTicks, taskId));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     private static bool Matches(TaskSummary task, HistoryQuery query) =>
         (query.OwnerId is null || task.OwnerId == query.OwnerId)
         && (query.Status is null || task.Status == query.Status)

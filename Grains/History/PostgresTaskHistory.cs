@@ -34,6 +34,29 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            "SELECT task_id FROM task_history WHERE finished_at < @cutoff ORDER BY finished_at LIMIT @limit");
+        command.Parameters.AddWithValue("cutoff", cutoff);
+        command.Parameters.AddWithValue("limit", limit);
+        var ended = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ended.Add(reader.GetGuid(0));
+        }
+
+        return ended;
+    }
+
+    public async Task RemoveAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("DELETE FROM task_history WHERE task_id = @task_id");
+        command.Parameters.AddWithValue("task_id", taskId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<HistoryPage> ListAsync(HistoryQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

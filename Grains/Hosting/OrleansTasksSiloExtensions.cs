@@ -60,7 +60,12 @@ public static class OrleansTasksSiloExtensions
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         if (StorageMode.ConnectionString(configuration) is { } connectionString)
         {
-            silo.AddAdoNetGrainStorage(StorageNames.Tasks, options => UsePostgres(options, connectionString));
+            silo.AddAdoNetGrainStorage(StorageNames.Tasks, options =>
+            {
+                UsePostgres(options, connectionString);
+                // State is cleared only when retention purges a task: remove its rows.
+                options.DeleteStateOnClear = true;
+            });
             silo.AddAdoNetGrainStorage(StorageNames.PubSub, options =>
             {
                 UsePostgres(options, connectionString);
@@ -92,6 +97,7 @@ public static class OrleansTasksSiloExtensions
         silo.AddMemoryStreams(TaskStreams.ProviderName, streams =>
             streams.ConfigurePullingAgent(agent => agent.Configure(options => options.StreamInactivityPeriod = inactivity)));
         silo.Services.AddOrleansTasksGrainServices(configuration);
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).Start());
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>>((reminders, tasks) =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, tasks.Value.LeasePeriod.Ticks)));
         return silo;

@@ -34,6 +34,18 @@ public sealed class TaskChunkStore<T>(IGrainStorage storage, string kind)
         await storage.WriteStateAsync(kind, key, state, cancellationToken);
     }
 
+    /// <summary>Removes record <paramref name="number"/> if it exists.</summary>
+    public async Task DeleteAsync(Guid taskId, int number, CancellationToken cancellationToken = default)
+    {
+        var key = Key(taskId, number);
+        var existing = new GrainState<T>();
+        await storage.ReadStateAsync(kind, key, existing, cancellationToken);
+        if (existing.RecordExists)
+        {
+            await storage.ClearStateAsync(kind, key, existing, cancellationToken);
+        }
+    }
+
     private GrainId Key(Guid taskId, int number) =>
         GrainId.Create("index-task-" + kind, $"{taskId:N}-{number}");
 }

@@ -10,6 +10,10 @@ public interface IIndexTaskWorker : IGrainWithGuidKey
     [OneWay, Alias("Wake")]
     Task Wake();
 
+    /// <summary>Deletes an ended task with its documents, results and history; false (nothing done) while it has not ended.</summary>
+    [Alias("Purge")]
+    Task<bool> Purge();
+
     /// <summary>One batch of the run; ignored unless <paramref name="token"/> is the batch the task is waiting for.</summary>
     [OneWay, Alias("RunBatch")]
     Task RunBatch(long token);

@@ -44,5 +44,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(13, LogLevel.Warning, "Task {TaskId}: its history row could not be written at acceptance; the next change writes it")]
         public static partial void HistoryFailed(ILogger logger, Exception exception, Guid taskId);
+
+        [LoggerMessage(14, LogLevel.Information, "Task {TaskId} purged by retention")]
+        public static partial void Purged(ILogger logger, Guid taskId);
     }
 }

@@ -42,6 +42,14 @@ public sealed class TasksOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StreamInactivityPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Ended tasks, their results and history are purged this many days after they end.</summary>
+    [Range(1, 36_500)]
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>How often the retention job looks for tasks to purge.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan RetentionSweepPeriod { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The work one grain turn does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan BatchBudget { get; set; } = TimeSpan.FromMilliseconds(40);

@@ -34,5 +34,10 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
         Assert.All(completed.Items, t => Assert.Equal(100, t.Progress));
         Assert.Empty(others.Items);
         await Assert.ThrowsAsync<InvalidTaskRequestException>(() => history.List(new HistoryQuery(owner, Cursor: "bogus")));
+
+        var purged = await fixture.Silo.Client.GetGrain<IRetentionGrain>(0).PurgeEndedBefore(DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.True(purged >= 5);
+        Assert.Empty((await history.List(new HistoryQuery(owner))).Items);
+        Assert.Null(await fixture.Silo.Client.GetGrain<IIndexTaskGrain>(created[0]).GetSnapshot());
     }
 }
