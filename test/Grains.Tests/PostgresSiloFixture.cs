@@ -6,6 +6,7 @@ namespace OrleansTasks.Grains.Tests;
 public sealed class PostgresSiloFixture(PostgresServer postgres) : IAsyncLifetime
 {
     public const string DeletingStorage = "contract-deleting";
+    public const string KeepingStorage = "contract-keeping";
 
     public string ConnectionString { get; private set; } = "";
 
@@ -23,14 +24,21 @@ public sealed class PostgresSiloFixture(PostgresServer postgres) : IAsyncLifetim
         }
 
         ConnectionString = await postgres.CreateDatabaseAsync();
-        // A second grain storage that deletes rows on clear, to drive DeleteStorageKey as well.
+        // Grain storages that delete rows on clear and keep them, to drive DeleteStorageKey and ClearStorageKey.
         Silo = await PostgresSilo.StartAsync(ConnectionString, ClusterId, configure: silo =>
+        {
             silo.AddAdoNetGrainStorage(DeletingStorage, options =>
             {
                 options.Invariant = Hosting.StorageMode.AdoNetInvariant;
                 options.ConnectionString = ConnectionString;
                 options.DeleteStateOnClear = true;
-            }));
+            });
+            silo.AddAdoNetGrainStorage(KeepingStorage, options =>
+            {
+                options.Invariant = Hosting.StorageMode.AdoNetInvariant;
+                options.ConnectionString = ConnectionString;
+            });
+        });
     }
 
     /// <summary>Skips (or fails, in CI) when PostgreSQL is missing.</summary>

@@ -174,7 +174,7 @@ public sealed class ProviderContractTests(PostgresSiloFixture fixture) : IClassF
     public async Task Clearing_grain_state_needs_the_current_etag()
     {
         fixture.Require();
-        var storage = Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
+        var storage = Services.GetRequiredKeyedService<IGrainStorage>(PostgresSiloFixture.KeepingStorage);
         var grainId = GrainId.Create("contract-state", Guid.NewGuid().ToString("N"));
         var state = new GrainState<ContractState>(new ContractState { Value = "kept" });
         await storage.WriteStateAsync("state", grainId, state);

