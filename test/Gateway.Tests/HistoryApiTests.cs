@@ -31,12 +31,18 @@ public sealed class HistoryApiTests(SharedGateway gateway)
         var all = await client.GetFromJsonAsync<JsonElement>("/api/tasks?limit=50");
         var first = await client.GetFromJsonAsync<JsonElement>($"/api/tasks?collection={collection}&limit=2");
         var second = await client.GetFromJsonAsync<JsonElement>($"/api/tasks?collection={collection}&limit=2&cursor={Uri.EscapeDataString(first.GetProperty("next_cursor").GetString()!)}");
+        var third = await TaskRequests.GetAsync(client, created[2]);
+        var from = Uri.EscapeDataString(third.GetProperty("created_at").GetString()!);
+        var fromThird = await client.GetFromJsonAsync<JsonElement>($"/api/tasks?created_from={from}");
+        var beforeThird = await client.GetFromJsonAsync<JsonElement>($"/api/tasks?created_before={from}");
         var completed = await client.GetFromJsonAsync<JsonElement>("/api/tasks?status=completed");
         var cancelled = await client.GetFromJsonAsync<JsonElement>("/api/tasks?status=cancelled");
 
         Assert.Equal(Enumerable.Reverse(created), Ids(all));
         Assert.Equal(created.Take(4).Reverse(), Ids(first).Concat(Ids(second)));
         Assert.False(second.TryGetProperty("next_cursor", out _));
+        Assert.Equal(created.Skip(2).Reverse(), Ids(fromThird));
+        Assert.Equal(created.Take(2).Reverse(), Ids(beforeThird));
         Assert.Equal(5, Ids(completed).Count);
         Assert.Empty(Ids(cancelled));
         var item = all.GetProperty("items")[0];
