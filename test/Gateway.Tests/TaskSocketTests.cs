@@ -334,12 +334,11 @@ public sealed class TaskSocketTests(SharedGateway gateway)
         var taskId = await TaskRequests.CreateAsync(client, TaskRequests.Body(10_000, words: 200));
         var socket = await SocketClient.ConnectAsync(TaskSocket(taskId, TestTokens.Alice));
         Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));
-        _ = Task.Run(async () =>
+        socket.AfterDispose = async () =>
         {
             using var canceller = gateway.CreateHttpClient(TestTokens.Alice);
-            await Task.Delay(TimeSpan.FromSeconds(30));
             await canceller.PostAsync($"/api/tasks/{taskId}/cancel", null);
-        });
+        };
         return socket;
     }
 }

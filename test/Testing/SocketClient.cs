@@ -17,6 +17,9 @@ public sealed class SocketClient : IAsyncDisposable
 
     public WebSocket Socket => _socket;
 
+    /// <summary>Clean-up to run once the socket is disposed, such as cancelling the task it watched.</summary>
+    public Func<Task>? AfterDispose { get; set; }
+
     public static async Task<SocketClient> ConnectAsync(Uri uri, string? origin = null, string? bearer = null)
     {
         var client = new SocketClient();
@@ -97,5 +100,9 @@ public sealed class SocketClient : IAsyncDisposable
         }
 
         _socket.Dispose();
+        if (AfterDispose is not null)
+        {
+            await AfterDispose();
+        }
     }
 }
