@@ -29,7 +29,6 @@ internal static class ReliabilityProgram
         var database = await postgres.CreateDatabaseAsync();
         var lease = new Dictionary<string, string?> { ["Tasks:LeasePeriod"] = "00:00:15" };
         await using var cluster = await RunningCluster.StartAsync(database, silos: 2, lease);
-        await using var service = await cluster.ConnectClientAsync();
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
 
@@ -45,7 +44,7 @@ internal static class ReliabilityProgram
             var taskId = await TaskRequests.CreateAsync(http, body);
             await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
             var before = Current(await ProgressAtLeastAsync(socket, 300 + Random.Shared.Next(2000)));
-            var victim = cluster.SiloAt(await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+            var victim = await cluster.SiloRunningAsync(taskId);
 
             var struck = Stopwatch.GetTimestamp();
             if (graceful)

@@ -21,8 +21,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
         var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
         await using var _ = socket;
-        await using var service = await cluster.ConnectClientAsync();
-        var victim = cluster.SiloAt(await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+        var victim = await cluster.SiloRunningAsync(taskId);
         await WaitForProgressAsync(socket, minimum: 10);
 
         await victim.KillAsync();
@@ -41,8 +40,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
         var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
         await using var _ = socket;
-        await using var service = await cluster.ConnectClientAsync();
-        var victim = cluster.SiloAt(await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+        var victim = await cluster.SiloRunningAsync(taskId);
         var before = await WaitForProgressAsync(socket, minimum: 10);
 
         var stopped = Stopwatch.GetTimestamp();

@@ -112,6 +112,15 @@ public sealed class RunningCluster : IAsyncDisposable
         }
     }
 
+    private ClusterClientHost? _client;
+
+    /// <summary>The silo process whose activation runs <paramref name="taskId"/> now, asked of the task itself.</summary>
+    public async Task<ProcessHost> SiloRunningAsync(Guid taskId)
+    {
+        _client ??= await ConnectClientAsync();
+        return SiloAt(await _client.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+    }
+
     /// <summary>An Orleans client of the cluster, as an internal service would have.</summary>
     public async Task<ClusterClientHost> ConnectClientAsync()
     {
@@ -125,6 +134,11 @@ public sealed class RunningCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
         foreach (var process in _processes)
         {
             await process.DisposeAsync();
