@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace OrleansTasks;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace OrleansTasks;
 /// stream as a new snapshot, so a subscriber needs nothing but the latest one it has seen.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.IndexTaskSnapshot")]
-public sealed record IndexTaskSnapshot
+public sealed record IndexTaskSnapshot : IFeedSnapshot
 {
     [Id(0)] public required Guid TaskId { get; init; }
     [Id(1)] public required string OwnerId { get; init; }
@@ -33,6 +35,18 @@ public sealed record IndexTaskSnapshot
 
     /// <summary>For a <c>pending</c> task waiting for a free slot on its silo: 1 for the next to start.</summary>
     [Id(17)] public int? QueuePosition { get; init; }
+
+    /// <summary>The tasks this one waits for; it starts once all of them have completed.</summary>
+    [Id(18)] public ImmutableArray<Guid> DependsOn { get; init; } = [];
+
+    /// <summary>Those of <see cref="DependsOn"/> that have not completed yet.</summary>
+    [Id(19)] public ImmutableArray<Guid> AwaitedDependencies { get; init; } = [];
+
+    /// <summary>The batch this task was created in, if any.</summary>
+    [Id(20)] public Guid? BatchId { get; init; }
+
+    /// <summary>The schedule whose occurrence created this task, if any.</summary>
+    [Id(21)] public Guid? ScheduleId { get; init; }
 
     public bool IsTerminal => Status.IsTerminal();
 }

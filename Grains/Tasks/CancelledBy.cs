@@ -7,6 +7,10 @@ public static class CancelledBy
 
     public static string User(string subject) => "user:" + subject;
 
+    public static string Batch(Guid batchId) => "batch:" + batchId;
+
+    public static string Dependency(Guid taskId) => "dependency:" + taskId;
+
     public static bool IsValid(string? value) =>
         value is { Length: <= 300 }
         && Kinds.Any(kind => value.Length > kind.Length && value.StartsWith(kind, StringComparison.Ordinal));

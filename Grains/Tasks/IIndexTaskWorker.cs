@@ -17,4 +17,16 @@ public interface IIndexTaskWorker : IGrainWithGuidKey
     /// <summary>One batch of the run; ignored unless <paramref name="token"/> is the batch the task is waiting for.</summary>
     [OneWay, Alias("RunBatch")]
     Task RunBatch(long token);
+
+    /// <summary>
+    /// Registers <paramref name="dependant"/> to be told when this task ends, and returns this
+    /// task's state (null when there is no such task). A task that has already ended registers
+    /// nothing: its returned state is the answer. Registering twice changes nothing.
+    /// </summary>
+    [Alias("AddDependant")]
+    Task<IndexTaskSnapshot?> AddDependant(Guid dependant);
+
+    /// <summary>The follower has taken in the end of this task; it is not told again.</summary>
+    [OneWay, Alias("Acknowledge")]
+    Task Acknowledge(GrainId follower);
 }

@@ -40,7 +40,7 @@ public sealed partial class IndexTaskGrain
         }
 
         _pendingBatch = 0;
-        if (!S.Accepted || S.Status.IsTerminal() || _stale)
+        if (!S.Accepted || S.Status.IsTerminal() || S.Status == IndexTaskStatus.Waiting || _stale)
         {
             return;
         }

@@ -26,6 +26,13 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
+        if (S.Status.IsTerminal() && S.FollowersToNotify.Count > 0)
+        {
+            // The lease stays until every follower has acknowledged the end.
+            NotifyFollowers();
+            return;
+        }
+
         if (S.Status.IsTerminal())
         {
             if (S.FinishedAt + _options.LeasePeriod <= time.GetUtcNow())
@@ -34,6 +41,12 @@ public sealed partial class IndexTaskGrain
                 await ReleaseLeaseAsync();
             }
 
+            return;
+        }
+
+        if (S.Status == IndexTaskStatus.Waiting)
+        {
+            await CheckAwaitedDependenciesAsync();
             return;
         }
 

@@ -47,5 +47,14 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(14, LogLevel.Information, "Task {TaskId} purged by retention")]
         public static partial void Purged(ILogger logger, Guid taskId);
+
+        [LoggerMessage(15, LogLevel.Warning, "Task {TaskId}: a follower's acknowledgement could not be saved; it is told again at the next lease tick")]
+        public static partial void AcknowledgementNotSaved(ILogger logger, Exception exception, Guid taskId);
+
+        [LoggerMessage(16, LogLevel.Warning, "Task {TaskId}: dependency {DependencyId} could not be reached; the next lease tick asks again")]
+        public static partial void DependencyUnreachable(ILogger logger, Exception exception, Guid taskId, Guid dependencyId);
+
+        [LoggerMessage(17, LogLevel.Information, "Task {TaskId}: dependency {DependencyId} ended {DependencyStatus}; this task is now {Status}")]
+        public static partial void DependencyEnded(ILogger logger, Guid taskId, Guid dependencyId, string dependencyStatus, string status);
     }
 }

@@ -60,6 +60,7 @@ public sealed partial class IndexTaskGrain(
         }
 
         _published = BuildSnapshot();
+        NotifyFollowers();
     }
 
     /// <summary>A graceful deactivation keeps the exact position, so the next activation redoes nothing.</summary>
@@ -98,6 +99,7 @@ public sealed partial class IndexTaskGrain(
         }
 
         TaskRequestValidator.Validate(request, _options);
+        await CheckDependenciesAsync(request);
         var documents = request.Source is null
             ? request.Documents
             : await sourceReader.ReadAsync(request.Source, CancellationToken.None);
@@ -107,8 +109,13 @@ public sealed partial class IndexTaskGrain(
         S.Accepted = true;
         S.OwnerId = request.OwnerId;
         S.Collection = request.Collection;
-        S.Status = IndexTaskStatus.Pending;
-        S.Message = TaskMessages.Queued;
+        S.DependsOn = [.. request.Dependencies];
+        S.AwaitedDependencies = [.. request.Dependencies];
+        S.BatchId = request.BatchId;
+        S.ScheduleId = request.ScheduleId;
+        S.Followers = request.BatchId is { } batchId ? [GrainFactory.GetGrain<IBatchGrain>(batchId).GetGrainId()] : [];
+        S.Status = S.AwaitedDependencies.Count > 0 ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
+        S.Message = S.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(S.AwaitedDependencies.Count) : TaskMessages.Queued;
         S.Total = documents.Length;
         S.DocumentChunkStarts = starts;
         S.CreatedAt = now;
@@ -141,7 +148,15 @@ public sealed partial class IndexTaskGrain(
         }
 
         await PublishAsync(_published);
-        ScheduleNextBatch();
+        if (S.Status == IndexTaskStatus.Waiting)
+        {
+            await CheckAwaitedDependenciesAsync();
+        }
+        else
+        {
+            ScheduleNextBatch();
+        }
+
         return _published;
     }
 
@@ -196,16 +211,22 @@ public sealed partial class IndexTaskGrain(
         return CancelOutcome.Cancelled;
     }
 
-    /// <summary>What follows every terminal state: the slot is given back; the lease ends a period later.</summary>
+    /// <summary>What follows every terminal state: the slot is given back, followers are told; the lease ends a period later.</summary>
     private Task EndAsync()
     {
         admission.Leave(TaskId);
+        NotifyFollowers();
         return Task.CompletedTask;
     }
 
     /// <summary>A status change: persisted first, then published.</summary>
     private async Task CommitChangeAsync()
     {
+        if (S.Status.IsTerminal())
+        {
+            S.FollowersToNotify = [.. S.Followers];
+        }
+
         S.Seq++;
         S.SeqReservedUpTo = S.Seq + SeqReservation;
         S.UpdatedAt = time.GetUtcNow();
@@ -235,6 +256,7 @@ public sealed partial class IndexTaskGrain(
     {
         try
         {
+            ForwardToBatch(snapshot);
             await _stream.OnNextAsync(snapshot);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -268,6 +290,10 @@ public sealed partial class IndexTaskGrain(
         Error = S.Error,
         CancelledBy = S.CancelledBy,
         Result = S.Status == IndexTaskStatus.Completed ? S.Result : null,
+        DependsOn = [.. S.DependsOn],
+        AwaitedDependencies = [.. S.AwaitedDependencies],
+        BatchId = S.BatchId,
+        ScheduleId = S.ScheduleId,
     };
 
     private async Task<List<int>> StoreDocumentsAsync(ImmutableArray<IndexDocument> documents)

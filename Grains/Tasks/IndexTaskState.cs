@@ -41,6 +41,22 @@ public sealed class IndexTaskState
     [Id(17)] public int ResultChunkCount { get; set; }
     [Id(18)] public TaskResultPreview? Result { get; set; }
 
+    [Id(21)] public Guid? BatchId { get; set; }
+    [Id(22)] public Guid? ScheduleId { get; set; }
+
+    // The lists below are replaced, never changed in place, so that a Copy() taken before a
+    // change still holds the old ones when the change is rolled back.
+    [Id(23)] public List<Guid> DependsOn { get; set; } = [];
+
+    /// <summary>Dependencies that have not completed yet; the task waits while any remain.</summary>
+    [Id(24)] public List<Guid> AwaitedDependencies { get; set; } = [];
+
+    /// <summary>Grains told when this task ends: the tasks that depend on it, and its batch.</summary>
+    [Id(25)] public List<GrainId> Followers { get; set; } = [];
+
+    /// <summary>Followers that have not yet acknowledged the end of this task; retried with the lease.</summary>
+    [Id(26)] public List<GrainId> FollowersToNotify { get; set; } = [];
+
     public TaskCounts Counts
     {
         get => new(Indexed, Unchanged, Failed);

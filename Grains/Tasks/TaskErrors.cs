@@ -5,9 +5,17 @@ public static class TaskErrors
 {
     public const string IndexUnavailable = "index_unavailable";
     public const string DocumentsMissing = "documents_missing";
+    public const string DependencyFailedCode = "dependency_failed";
+    public const string DependencyMissingCode = "dependency_missing";
 
     public static TaskError IndexFailed(string? documentId) =>
         new(IndexUnavailable, "Indexing failed: the document index could not be written.", documentId);
+
+    public static TaskError DependencyFailed(Guid dependency) =>
+        new(DependencyFailedCode, $"Not run: task {dependency}, which this task depends on, failed.", DependencyId: dependency);
+
+    public static TaskError DependencyMissing(Guid dependency) =>
+        new(DependencyMissingCode, $"Not run: task {dependency}, which this task depends on, no longer exists.", DependencyId: dependency);
 
     public static TaskError Missing() =>
         new(DocumentsMissing, "Indexing failed: the task's stored documents could not be found.");

@@ -17,4 +17,11 @@ internal static class TaskMessages
         $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
 
     public static string Cancelled(string cancelledBy) => "Cancelled by " + cancelledBy;
+
+    public static string WaitingFor(int dependencies) => dependencies == 1
+        ? "Waiting for 1 task to complete"
+        : string.Create(CultureInfo.InvariantCulture, $"Waiting for {dependencies} tasks to complete");
+
+    public static string DependencyCancelled(Guid dependency) =>
+        $"Cancelled because task {dependency}, which this task depends on, was cancelled";
 }

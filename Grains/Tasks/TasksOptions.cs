@@ -16,6 +16,12 @@ public sealed class TasksOptions
     [Range(1, long.MaxValue)]
     public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
 
+    [Range(1, 100_000)]
+    public int MaxBatchTasks { get; set; } = 1_000;
+
+    [Range(1, 10_000_000)]
+    public long MaxBatchDocuments { get; set; } = 100_000;
+
     /// <summary>Directories that directory sources may read from; empty turns directory sources off.</summary>
     public List<string> SourceRoots { get; set; } = [];
 

@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+
+namespace OrleansTasks;
+
+/// <summary>
+/// One task of a new batch. <see cref="Ref"/> names it inside the batch, so that other tasks of
+/// the same batch can wait for it through <see cref="After"/>; <see cref="DependsOn"/> names
+/// existing tasks of the same owner.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.BatchTaskSpec")]
+public sealed record BatchTaskSpec(
+    [property: Id(0)] string Ref,
+    [property: Id(1)] string Collection,
+    [property: Id(2)] ImmutableArray<IndexDocument> Documents,
+    [property: Id(3)] DirectorySource? Source = null,
+    [property: Id(4)] ImmutableArray<string> After = default,
+    [property: Id(5)] ImmutableArray<Guid> DependsOn = default);

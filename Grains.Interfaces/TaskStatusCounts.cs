@@ -1,0 +1,16 @@
+namespace OrleansTasks;
+
+/// <summary>How many tasks of a batch or chain are in each status.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.TaskStatusCounts")]
+public sealed record TaskStatusCounts(
+    [property: Id(0)] int Pending,
+    [property: Id(1)] int Waiting,
+    [property: Id(2)] int Processing,
+    [property: Id(3)] int Completed,
+    [property: Id(4)] int Failed,
+    [property: Id(5)] int Cancelled)
+{
+    public int Total => Pending + Waiting + Processing + Completed + Failed + Cancelled;
+
+    public int Unfinished => Pending + Waiting + Processing;
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTasks.Batches;
+
+public sealed partial class BatchGrain
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Batch {BatchId} created for {OwnerId} with {TaskCount} tasks")]
+        public static partial void Created(ILogger logger, Guid batchId, string ownerId, int taskCount);
+
+        [LoggerMessage(2, LogLevel.Information, "Batch {BatchId} cancelling its unfinished tasks, requested by {CancelledBy}")]
+        public static partial void Cancelling(ILogger logger, Guid batchId, string cancelledBy);
+
+        [LoggerMessage(3, LogLevel.Information, "Batch {BatchId} ended {Status}: {Message}")]
+        public static partial void Ended(ILogger logger, Guid batchId, string status, string message);
+
+        [LoggerMessage(4, LogLevel.Warning, "Batch {BatchId}: publishing seq {Seq} failed; watchers reconcile against the snapshot")]
+        public static partial void PublishFailed(ILogger logger, Exception exception, Guid batchId, long seq);
+
+        [LoggerMessage(5, LogLevel.Warning, "Batch {BatchId}: creating its tasks was interrupted; the tasks already created were cancelled")]
+        public static partial void CreationInterrupted(ILogger logger, Guid batchId);
+    }
+}
