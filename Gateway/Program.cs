@@ -22,9 +22,10 @@ try
     app.UseOrleansTasksGateway();
     app.MapAuthApi();
     app.MapTaskApi();
+    app.MapBatchApi();
     app.MapSearchApi();
     app.MapHealthApi();
-    app.MapTaskSocket();
+    app.MapFeedSockets();
     app.MapOrleansTasksOpenApi();
     await app.RunAsync();
     return 0;

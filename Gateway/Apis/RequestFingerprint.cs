@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -10,24 +11,59 @@ public static class RequestFingerprint
     {
         ArgumentNullException.ThrowIfNull(request);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string? value)
-        {
-            var text = value ?? "\u0000null";
-            hash.AppendData(BitConverter.GetBytes(text.Length));
-            hash.AppendData(Encoding.UTF8.GetBytes(text));
-        }
+        Add(hash, request.OwnerId);
+        AddTask(hash, request.Collection, request.Documents, request.Source);
+        AddDependencies(hash, [], request.Dependencies);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
-        Add(request.OwnerId);
-        Add(request.Collection);
-        Add(request.Source?.Directory);
-        Add(request.Source?.Pattern);
-        foreach (var document in request.Documents.IsDefault ? [] : request.Documents)
+    public static string Of(CreateBatch request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Add(hash, "batch");
+        Add(hash, request.OwnerId);
+        foreach (var task in request.Tasks)
         {
-            Add(document.Id);
-            Add(document.Title);
-            Add(document.Content);
+            Add(hash, task.Ref);
+            AddTask(hash, task.Collection, task.Documents, task.Source);
+            AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void AddTask(IncrementalHash hash, string collection, ImmutableArray<IndexDocument> documents, DirectorySource? source)
+    {
+        Add(hash, collection);
+        Add(hash, source?.Directory);
+        Add(hash, source?.Pattern);
+        foreach (var document in documents.IsDefault ? [] : documents)
+        {
+            Add(hash, document.Id);
+            Add(hash, document.Title);
+            Add(hash, document.Content);
+        }
+    }
+
+    /// <summary>Adds nothing for a task without dependencies, so such a task's fingerprint is what it always was.</summary>
+    private static void AddDependencies(IncrementalHash hash, ImmutableArray<string> after, ImmutableArray<Guid> dependsOn)
+    {
+        foreach (var name in after)
+        {
+            Add(hash, "after:" + name);
+        }
+
+        foreach (var id in dependsOn)
+        {
+            Add(hash, "depends_on:" + id);
+        }
+    }
+
+    private static void Add(IncrementalHash hash, string? value)
+    {
+        var text = value ?? "\u0000null";
+        hash.AppendData(BitConverter.GetBytes(text.Length));
+        hash.AppendData(Encoding.UTF8.GetBytes(text));
     }
 }

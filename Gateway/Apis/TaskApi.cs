@@ -13,15 +13,6 @@ namespace OrleansTasks.Gateway.Apis;
 
 public static class TaskApi
 {
-    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        PropertyNameCaseInsensitive = false,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     public static string SocketUrl(Guid taskId) => $"/ws/task/{taskId}";
 
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
@@ -34,6 +25,8 @@ public static class TaskApi
         tasks.MapGet("{taskId}", GetAsync).WithSummary("A task's current state.");
         tasks.MapGet("{taskId}/result", GetResultAsync).WithSummary("A task's per-document outcomes, paged.");
         tasks.MapPost("{taskId}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended.");
+        tasks.MapGet("{taskId}/chain", GetChainAsync)
+            .WithSummary("The task and every task it depends on, directly or not, with their progress rolled up.");
         return app;
     }
 
@@ -41,76 +34,46 @@ public static class TaskApi
         HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<TasksOptions> options)
     {
         var limits = options.Value;
-        if (context.Request.ContentLength > limits.MaxRequestBytes)
+        var read = await JsonRequestBody.ReadAsync<CreateTaskRequest>(context, limits.MaxRequestBytes, "task");
+        if (read.Problem is { } problem)
         {
-            return Problems.TooLarge($"A request body is at most {limits.MaxRequestBytes} bytes.");
+            return problem;
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        if (read.Invalid is { } invalid)
         {
-            sizeLimit.MaxRequestBodySize = limits.MaxRequestBytes;
+            return invalid;
         }
 
-        if (!context.Request.HasJsonContentType())
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "JSON expected",
-                detail: "Send the task as 'application/json'.");
-        }
-
-        CreateTaskRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<CreateTaskRequest>(context.Request.Body, RequestJson, context.RequestAborted);
-        }
-        catch (JsonException exception)
-        {
-            return Problems.Invalid("body", $"The body is not a valid task at '{exception.Path ?? "$"}': check the field names and types.");
-        }
-        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Problems.TooLarge($"A request body is at most {limits.MaxRequestBytes} bytes.");
-        }
-
-        if (body is null)
-        {
-            return Problems.Invalid("body", "The body must be a JSON object.");
-        }
-
-        if (CheckSizes(body, limits) is { } tooLarge)
+        var body = read.Body!;
+        if (TaskInputs.CheckSizes(body.Documents, limits, "") is { } tooLarge)
         {
             return tooLarge;
         }
 
-        if (body.Documents?.IndexOf(null) is >= 0 and var nullAt)
+        if (TaskInputs.CheckShape(body.Documents, "") is { } malformed)
         {
-            return Problems.Invalid($"documents[{nullAt}]", "A document must be an object with 'id' and 'content'.");
+            return malformed;
         }
 
         var request = new StartIndexTask(
             user.Subject(),
             body.Collection ?? "",
-            body.Documents is null ? [] : [.. body.Documents.Select(d => new IndexDocument(d!.Id!, d.Title, d.Content!))],
-            body.Source is null ? null : new DirectorySource(body.Source.Directory ?? "", body.Source.Pattern ?? ""));
-        var taskId = Guid.NewGuid();
-        IIdempotencyKeyGrain? key = null;
-        if (context.Request.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } idempotencyKey)
+            TaskInputs.Documents(body.Documents),
+            TaskInputs.Source(body.Source),
+            body.DependsOn is null ? [] : [.. body.DependsOn]);
+        var claim = await IdempotentCreate.ClaimAsync(context, grains, request.OwnerId, "", RequestFingerprint.Of(request));
+        if (claim.Invalid is { } badKey)
         {
-            if (idempotencyKey.Length > 255 || idempotencyKey.Any(c => c < 0x21 || c > 0x7E))
-            {
-                return Problems.Invalid(IdempotencyKeyHeader, "An Idempotency-Key is 1–255 visible ASCII characters.");
-            }
-
-            key = grains.GetGrain<IIdempotencyKeyGrain>(IIdempotencyKeyGrain.KeyFor(request.OwnerId, idempotencyKey));
-            var claim = await key.Claim(taskId, RequestFingerprint.Of(request));
-            if (!claim.MatchesFirstRequest)
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused",
-                    detail: "This Idempotency-Key was first used with a different request; use a new key for a new task.");
-            }
-
-            taskId = claim.TaskId;
+            return badKey;
         }
 
+        if (claim.Conflict is { } conflict)
+        {
+            return conflict;
+        }
+
+        var taskId = claim.Id;
         try
         {
             // Starting is idempotent: a task that already exists answers with its current state.
@@ -119,34 +82,10 @@ public static class TaskApi
         }
         catch (InvalidTaskRequestException exception)
         {
-            if (key is not null)
-            {
-                await key.Release(taskId);
-            }
+            await claim.ReleaseAsync();
 
             return Problems.Invalid(exception);
         }
-    }
-
-    private static ProblemHttpResult? CheckSizes(CreateTaskRequest body, TasksOptions limits)
-    {
-        if (body.Documents is { } documents)
-        {
-            if (documents.Count > limits.MaxDocuments)
-            {
-                return Problems.TooLarge($"A task holds at most {limits.MaxDocuments} documents; this one has {documents.Count}.");
-            }
-
-            for (var i = 0; i < documents.Count; i++)
-            {
-                if (documents[i]?.Content is { } content && Encoding.UTF8.GetByteCount(content) > limits.MaxDocumentBytes)
-                {
-                    return Problems.TooLarge($"documents[{i}] is larger than {limits.MaxDocumentBytes} bytes.");
-                }
-            }
-        }
-
-        return null;
     }
 
     private static async Task<Results<Ok<HistoryView>, ProblemHttpResult, ValidationProblem>> ListAsync(
@@ -256,6 +195,17 @@ public static class TaskApi
                 detail: "The task has already ended; there is nothing to cancel."),
             _ => Problems.TaskNotFound(),
         };
+    }
+
+    private static async Task<Results<Ok<ChainView>, ProblemHttpResult>> GetChainAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var task = await FindVisibleAsync(taskId, user, grains);
+        if (task is null || await grains.GetGrain<ITaskChainGrain>(task.TaskId).GetChain() is not { } chain)
+        {
+            return Problems.TaskNotFound();
+        }
+
+        return TypedResults.Ok(ChainView.From(chain));
     }
 
     /// <summary>The task if it exists and the caller may see it; malformed ids, unknown ids and other users' tasks look alike.</summary>

@@ -6,13 +6,13 @@ public sealed record DocumentInput(string? Id, string? Title, string? Content);
 
 public sealed record SourceInput(string? Directory, string? Pattern);
 
-public sealed record CreateTaskRequest(string? Collection, List<DocumentInput?>? Documents, SourceInput? Source);
+public sealed record CreateTaskRequest(string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null);
 
 public sealed record TaskAccepted(Guid TaskId, string Status, string WsUrl);
 
 public sealed record CountsView(int Indexed, int Unchanged, int Failed);
 
-public sealed record ErrorView(string Code, string Message, string? DocumentId);
+public sealed record ErrorView(string Code, string Message, string? DocumentId, Guid? DependencyId);
 
 /// <summary>A task as <c>GET /api/tasks/{id}</c> shows it.</summary>
 public sealed record TaskView(
@@ -33,6 +33,10 @@ public sealed record TaskView(
     ErrorView? Error,
     string? CancelledBy,
     int? QueuePosition,
+    IReadOnlyList<Guid> DependsOn,
+    IReadOnlyList<Guid> WaitingFor,
+    Guid? BatchId,
+    Guid? ScheduleId,
     string WsUrl)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
@@ -50,9 +54,13 @@ public sealed record TaskView(
         task.Collection,
         task.OwnerId,
         new CountsView(task.Counts.Indexed, task.Counts.Unchanged, task.Counts.Failed),
-        task.Error is { } error ? new ErrorView(error.Code, error.Message, error.DocumentId) : null,
+        task.Error is { } error ? new ErrorView(error.Code, error.Message, error.DocumentId, error.DependencyId) : null,
         task.CancelledBy,
         task.QueuePosition,
+        task.DependsOn,
+        task.AwaitedDependencies,
+        task.BatchId,
+        task.ScheduleId,
         TaskApi.SocketUrl(task.TaskId));
 }
 

@@ -11,9 +11,9 @@ public static class UserIdentity
 
     public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
 
-    /// <summary>Owners see their own tasks; admins see every task.</summary>
-    public static bool MaySee(this ClaimsPrincipal user, IndexTaskSnapshot? task) =>
-        task is not null && (task.OwnerId == user.Subject() || user.IsAdmin());
+    /// <summary>Owners see their own tasks and batches; admins see every one.</summary>
+    public static bool MaySee(this ClaimsPrincipal user, IFeedSnapshot? item) =>
+        item is not null && (item.OwnerId == user.Subject() || user.IsAdmin());
 
     public static DateTimeOffset? ExpiresAt(this ClaimsPrincipal user) =>
         long.TryParse(user.FindFirst(TokenClaims.Expires)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)

@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Gateway.Apis;
+
+/// <summary>Turns the documents and source of a task body (alone or in a batch) into grain inputs, after the checks only HTTP makes.</summary>
+internal static class TaskInputs
+{
+    /// <summary>413 for too many or too large documents; <paramref name="prefix"/> places the field (<c>tasks[2].</c>).</summary>
+    public static ProblemHttpResult? CheckSizes(List<DocumentInput?>? documents, TasksOptions limits, string prefix)
+    {
+        if (documents is null)
+        {
+            return null;
+        }
+
+        if (documents.Count > limits.MaxDocuments)
+        {
+            return Problems.TooLarge($"A task holds at most {limits.MaxDocuments} documents; {prefix}documents has {documents.Count}.");
+        }
+
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (documents[i]?.Content is { } content && Encoding.UTF8.GetByteCount(content) > limits.MaxDocumentBytes)
+            {
+                return Problems.TooLarge($"{prefix}documents[{i}] is larger than {limits.MaxDocumentBytes} bytes.");
+            }
+        }
+
+        return null;
+    }
+
+    public static ValidationProblem? CheckShape(List<DocumentInput?>? documents, string prefix) =>
+        documents?.IndexOf(null) is >= 0 and var nullAt
+            ? Problems.Invalid($"{prefix}documents[{nullAt}]", "A document must be an object with 'id' and 'content'.")
+            : null;
+
+    public static ImmutableArray<IndexDocument> Documents(List<DocumentInput?>? documents) =>
+        documents is null ? [] : [.. documents.Select(d => new IndexDocument(d!.Id!, d.Title, d.Content!))];
+
+    public static DirectorySource? Source(SourceInput? source) =>
+        source is null ? null : new DirectorySource(source.Directory ?? "", source.Pattern ?? "");
+}
