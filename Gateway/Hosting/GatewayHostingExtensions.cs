@@ -53,10 +53,15 @@ public static class GatewayHostingExtensions
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
 
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<TaskFeedRegistry>();
+        services.AddSingleton<IFeedKind<IndexTaskSnapshot>>(TaskFeedKind.Instance);
+        services.AddSingleton<IFeedKind<BatchSnapshot>>(BatchFeedKind.Instance);
+        services.AddSingleton<FeedRegistry<IndexTaskSnapshot>>();
+        services.AddSingleton<FeedRegistry<BatchSnapshot>>();
+        services.AddSingleton<IFeedRegistry>(sp => sp.GetRequiredService<FeedRegistry<IndexTaskSnapshot>>());
+        services.AddSingleton<IFeedRegistry>(sp => sp.GetRequiredService<FeedRegistry<BatchSnapshot>>());
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionLimiter>();
-        services.AddSingleton<TaskSocketServices>();
+        services.AddSingleton<SocketServices>();
         services.AddHostedService<FeedReconciler>();
         services.AddHostedService<StartupReport>();
         return builder;

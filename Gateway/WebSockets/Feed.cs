@@ -3,19 +3,23 @@ using Orleans.Streams;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// This gateway's one subscription to one task's stream, shared by every socket watching the
-/// task. Events are handed to each listener without waiting for any socket.
+/// This gateway's one subscription to the stream of one task or batch, shared by every socket
+/// watching it. Events are handed to each listener without waiting for any socket.
 /// </summary>
-public sealed partial class TaskFeed(
-    Guid taskId, IClusterClient client, GatewayMetrics metrics, TimeProvider time, ITaskEventFilter? filter, ILogger logger)
+public sealed class Feed<T>(
+    IFeedKind<T> kind, Guid id, IClusterClient client, GatewayMetrics metrics, TimeProvider time, IFeedEventFilter? filter, ILogger logger)
+    : IFeed
+    where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
-    private readonly List<ITaskListener> _listeners = [];
-    private Task<StreamSubscriptionHandle<IndexTaskSnapshot>>? _subscription;
+    private readonly List<IFeedListener<T>> _listeners = [];
+    private Task<StreamSubscriptionHandle<T>>? _subscription;
     private long _lastHeard = time.GetTimestamp();
     private bool _streamFailed;
 
-    public Guid TaskId { get; } = taskId;
+    public Guid Id { get; } = id;
+
+    public string Kind => kind.Name;
 
     /// <summary>True once the stream reported an error, or nothing was heard for <paramref name="silence"/>.</summary>
     public bool NeedsReconciliation(TimeSpan silence)
@@ -27,13 +31,13 @@ public sealed partial class TaskFeed(
     }
 
     /// <summary>
-    /// Reads the task's snapshot from its grain and hands it to every listener, as if the stream
+    /// Reads the snapshot from its grain and hands it to every listener, as if the stream
     /// had delivered it; the listeners drop whatever they have already covered.
     /// </summary>
     public async Task ReconcileAsync()
     {
         Volatile.Write(ref _lastHeard, time.GetTimestamp());
-        var snapshot = await client.GetGrain<IIndexTaskGrain>(TaskId).GetSnapshot();
+        var snapshot = await kind.ReadAsync(client, Id);
         lock (_lock)
         {
             _streamFailed = false;
@@ -41,7 +45,7 @@ public sealed partial class TaskFeed(
 
         if (snapshot is not null)
         {
-            Log.Reconciled(logger, TaskId, snapshot.Seq);
+            FeedLog.Reconciled(logger, Kind, Id, snapshot.Seq);
             Deliver(snapshot);
         }
     }
@@ -49,7 +53,7 @@ public sealed partial class TaskFeed(
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
     public int ListenerCount { get; private set; }
 
-    public void Attach(ITaskListener listener)
+    public void Attach(IFeedListener<T> listener)
     {
         lock (_lock)
         {
@@ -59,7 +63,7 @@ public sealed partial class TaskFeed(
         }
     }
 
-    public void Detach(ITaskListener listener)
+    public void Detach(IFeedListener<T> listener)
     {
         lock (_lock)
         {
@@ -79,7 +83,7 @@ public sealed partial class TaskFeed(
 
     public async Task UnsubscribeAsync()
     {
-        Task<StreamSubscriptionHandle<IndexTaskSnapshot>>? subscription;
+        Task<StreamSubscriptionHandle<T>>? subscription;
         lock (_lock)
         {
             subscription = _subscription;
@@ -95,11 +99,11 @@ public sealed partial class TaskFeed(
             var handle = await subscription;
             await handle.UnsubscribeAsync();
             metrics.SubscriptionRemoved();
-            Log.Unsubscribed(logger, TaskId);
+            FeedLog.Unsubscribed(logger, Kind, Id);
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException or OperationCanceledException)
         {
-            Log.UnsubscribeFailed(logger, exception, TaskId);
+            FeedLog.UnsubscribeFailed(logger, exception, Kind, Id);
             if (subscription.IsCompletedSuccessfully)
             {
                 metrics.SubscriptionRemoved();
@@ -107,16 +111,16 @@ public sealed partial class TaskFeed(
         }
     }
 
-    private async Task<StreamSubscriptionHandle<IndexTaskSnapshot>> SubscribeAsync()
+    private async Task<StreamSubscriptionHandle<T>> SubscribeAsync()
     {
-        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
+        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<T>(kind.StreamFor(Id));
         var handle = await stream.SubscribeAsync(OnNextAsync, OnErrorAsync);
         metrics.SubscriptionAdded();
-        Log.Subscribed(logger, TaskId);
+        FeedLog.Subscribed(logger, Kind, Id);
         return handle;
     }
 
-    private Task OnNextAsync(IndexTaskSnapshot snapshot, StreamSequenceToken? token)
+    private Task OnNextAsync(T snapshot, StreamSequenceToken? token)
     {
         Volatile.Write(ref _lastHeard, time.GetTimestamp());
         if (filter?.Deliver(snapshot) == false)
@@ -128,9 +132,9 @@ public sealed partial class TaskFeed(
         return Task.CompletedTask;
     }
 
-    private void Deliver(IndexTaskSnapshot snapshot)
+    private void Deliver(T snapshot)
     {
-        ITaskListener[] listeners;
+        IFeedListener<T>[] listeners;
         lock (_lock)
         {
             listeners = [.. _listeners];
@@ -144,7 +148,7 @@ public sealed partial class TaskFeed(
 
     private Task OnErrorAsync(Exception exception)
     {
-        Log.StreamError(logger, exception, TaskId);
+        FeedLog.StreamError(logger, exception, Kind, Id);
         lock (_lock)
         {
             _streamFailed = true;
@@ -153,21 +157,4 @@ public sealed partial class TaskFeed(
         return Task.CompletedTask;
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Debug, "Subscribed to the stream of task {TaskId}")]
-        public static partial void Subscribed(ILogger logger, Guid taskId);
-
-        [LoggerMessage(2, LogLevel.Debug, "Unsubscribed from the stream of task {TaskId}")]
-        public static partial void Unsubscribed(ILogger logger, Guid taskId);
-
-        [LoggerMessage(3, LogLevel.Warning, "Unsubscribing from the stream of task {TaskId} failed")]
-        public static partial void UnsubscribeFailed(ILogger logger, Exception exception, Guid taskId);
-
-        [LoggerMessage(4, LogLevel.Warning, "The stream of task {TaskId} reported an error")]
-        public static partial void StreamError(ILogger logger, Exception exception, Guid taskId);
-
-        [LoggerMessage(5, LogLevel.Debug, "Task {TaskId} reconciled against its grain at seq {Seq}")]
-        public static partial void Reconciled(ILogger logger, Guid taskId, long seq);
-    }
 }

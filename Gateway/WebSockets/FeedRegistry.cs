@@ -1,26 +1,30 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The gateway's task feeds, reference-counted: the first socket on a task subscribes to its
-/// stream, the last one to leave unsubscribes.
+/// The gateway's feeds of one kind, reference-counted: the first socket on a task (or batch)
+/// subscribes to its stream, the last one to leave unsubscribes.
 /// </summary>
-public sealed class TaskFeedRegistry(
-    IClusterClient client, GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggers, ITaskEventFilter? filter = null)
+public sealed class FeedRegistry<T>(
+    IFeedKind<T> kind, IClusterClient client, GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggers, IFeedEventFilter? filter = null)
+    : IFeedRegistry
+    where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<Guid, TaskFeed> _feeds = [];
-    private readonly ILogger _logger = loggers.CreateLogger<TaskFeed>();
+    private readonly Dictionary<Guid, Feed<T>> _feeds = [];
+    private readonly ILogger _logger = loggers.CreateLogger("OrleansTasks.Gateway.WebSockets.Feed");
 
-    /// <summary>Attaches <paramref name="listener"/> to the task's feed once its subscription is in place.</summary>
-    public async Task<IAsyncDisposable> AttachAsync(Guid taskId, ITaskListener listener)
+    public IFeedKind<T> Kind { get; } = kind;
+
+    /// <summary>Attaches <paramref name="listener"/> to the feed of <paramref name="id"/> once its subscription is in place.</summary>
+    public async Task<IAsyncDisposable> AttachAsync(Guid id, IFeedListener<T> listener)
     {
-        TaskFeed feed;
+        Feed<T> feed;
         lock (_lock)
         {
-            if (!_feeds.TryGetValue(taskId, out feed!))
+            if (!_feeds.TryGetValue(id, out feed!))
             {
-                feed = new TaskFeed(taskId, client, metrics, time, filter, _logger);
-                _feeds.Add(taskId, feed);
+                feed = new Feed<T>(Kind, id, client, metrics, time, filter, _logger);
+                _feeds.Add(id, feed);
             }
 
             feed.Attach(listener);
@@ -40,7 +44,7 @@ public sealed class TaskFeedRegistry(
     }
 
     /// <summary>The feeds that currently have listeners.</summary>
-    public IReadOnlyList<TaskFeed> Feeds
+    public IReadOnlyList<IFeed> Feeds
     {
         get
         {
@@ -51,15 +55,15 @@ public sealed class TaskFeedRegistry(
         }
     }
 
-    private async Task DetachAsync(TaskFeed feed, ITaskListener listener)
+    private async Task DetachAsync(Feed<T> feed, IFeedListener<T> listener)
     {
         var last = false;
         lock (_lock)
         {
             feed.Detach(listener);
-            if (feed.ListenerCount == 0 && _feeds.TryGetValue(feed.TaskId, out var current) && current == feed)
+            if (feed.ListenerCount == 0 && _feeds.TryGetValue(feed.Id, out var current) && current == feed)
             {
-                _feeds.Remove(feed.TaskId);
+                _feeds.Remove(feed.Id);
                 last = true;
             }
         }
@@ -70,7 +74,7 @@ public sealed class TaskFeedRegistry(
         }
     }
 
-    private sealed class Attachment(TaskFeedRegistry registry, TaskFeed feed, ITaskListener listener) : IAsyncDisposable
+    private sealed class Attachment(FeedRegistry<T> registry, Feed<T> feed, IFeedListener<T> listener) : IAsyncDisposable
     {
         private int _disposed;
 

@@ -3,20 +3,28 @@ using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary><c>/ws/task/{task_id}</c>: checks that must refuse the upgrade come first; the rest close the socket with a documented code.</summary>
-public static class TaskSocketEndpoint
+/// <summary>
+/// <c>/ws/task/{task_id}</c> and <c>/ws/batch/{batch_id}</c>: checks that must refuse the upgrade
+/// come first; the rest close the socket with a documented code.
+/// </summary>
+public static class FeedSocketEndpoint
 {
-    public const string Route = "/ws/task/{taskId}";
+    public const string TaskRoute = "/ws/task/{id}";
+    public const string BatchRoute = "/ws/batch/{id}";
 
-    public static IEndpointRouteBuilder MapTaskSocket(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapFeedSockets(this IEndpointRouteBuilder app)
     {
-        app.Map(Route, HandleAsync).AllowAnonymous().ExcludeFromDescription();
+        app.Map(TaskRoute, (HttpContext context, string id, FeedRegistry<IndexTaskSnapshot> feeds) => HandleAsync(context, id, feeds))
+            .AllowAnonymous().ExcludeFromDescription();
+        app.Map(BatchRoute, (HttpContext context, string id, FeedRegistry<BatchSnapshot> feeds) => HandleAsync(context, id, feeds))
+            .AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
-    private static async Task HandleAsync(
-        HttpContext context, string taskId, OriginPolicy origins, ConnectionLimiter limiter, TaskSocketServices services, GatewayMetrics metrics)
+    private static async Task HandleAsync<T>(HttpContext context, string id, FeedRegistry<T> feeds)
+        where T : class, IFeedSnapshot
     {
+        var services = context.RequestServices;
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Refuse(context, StatusCodes.Status400BadRequest, "WebSocket expected",
@@ -24,19 +32,19 @@ public static class TaskSocketEndpoint
             return;
         }
 
-        if (!origins.IsAllowed(context.Request))
+        if (!services.GetRequiredService<OriginPolicy>().IsAllowed(context.Request))
         {
             await Refuse(context, StatusCodes.Status403Forbidden, "Origin not allowed",
-                "This page's origin may not open task sockets on this gateway (see Gateway:AllowedOrigins).");
+                "This page's origin may not open sockets on this gateway (see Gateway:AllowedOrigins).");
             return;
         }
 
         var userId = context.User.Identity?.IsAuthenticated == true ? context.User.Subject() : null;
-        switch (limiter.TryAcquire(userId, out var lease))
+        switch (services.GetRequiredService<ConnectionLimiter>().TryAcquire(userId, out var lease))
         {
             case ConnectionLimiter.Refusal.UserLimit:
                 await Refuse(context, StatusCodes.Status429TooManyRequests, "Too many connections",
-                    "You have too many open task sockets; close some and try again.");
+                    "You have too many open sockets; close some and try again.");
                 return;
             case ConnectionLimiter.Refusal.TotalLimit:
                 await Refuse(context, StatusCodes.Status503ServiceUnavailable, "Gateway full",
@@ -51,10 +59,11 @@ public static class TaskSocketEndpoint
                 KeepAliveInterval = SocketLimits.KeepAliveInterval,
                 KeepAliveTimeout = SocketLimits.KeepAliveTimeout,
             });
+            var metrics = services.GetRequiredService<GatewayMetrics>();
             metrics.ConnectionOpened();
             try
             {
-                await new TaskSocketSession(socket, taskId, context.User, services).RunAsync();
+                await new FeedSocketSession<T>(socket, id, context.User, feeds, services.GetRequiredService<SocketServices>()).RunAsync();
             }
             finally
             {

@@ -5,17 +5,20 @@ using OrleansTasks.Gateway.Auth;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// One accepted task WebSocket: a receive loop for the client's messages and a send loop fed by
-/// the socket's <see cref="SocketOutbox"/>. Every frame the server sends, closes included, goes
+/// One accepted WebSocket on a task or a batch: a receive loop for the client's messages and a
+/// send loop fed by the socket's <see cref="SocketOutbox{T}"/>. Every frame the server sends, closes included, goes
 /// through the send loop, so sends never overlap; a failed send ends this socket only.
 /// </summary>
-public sealed partial class TaskSocketSession(
+public sealed class FeedSocketSession<T>(
     WebSocket socket,
-    string taskId,
+    string id,
     ClaimsPrincipal user,
-    TaskSocketServices services)
+    FeedRegistry<T> feeds,
+    SocketServices services)
+    where T : class, IFeedSnapshot
 {
-    private readonly SocketOutbox _outbox = new();
+    private readonly SocketOutbox<T> _outbox = new();
+    private readonly IFeedKind<T> _kind = feeds.Kind;
     private readonly ILogger _logger = services.Logger;
     private readonly TimeProvider _time = services.Time;
 
@@ -37,42 +40,42 @@ public sealed partial class TaskSocketSession(
         }
     }
 
-    /// <summary>Authorises the socket and attaches it to the task's feed: subscribe first, then read the snapshot.</summary>
+    /// <summary>Authorises the socket and attaches it to the feed: subscribe first, then read the snapshot.</summary>
     private async Task<IAsyncDisposable?> OpenAsync()
     {
         if (user.Identity?.IsAuthenticated != true)
         {
-            Log.Refused(_logger, SocketClose.AuthenticationFailed.Reason);
+            SocketLog.Refused(_logger, SocketClose.AuthenticationFailed.Reason);
             _outbox.RequestClose(SocketClose.AuthenticationFailed, immediately: true);
             return null;
         }
 
-        if (!Guid.TryParse(taskId, out var id))
+        if (!Guid.TryParse(id, out var guid))
         {
-            _outbox.RequestClose(SocketClose.TaskNotFound, immediately: true);
+            _outbox.RequestClose(_kind.NotFound, immediately: true);
             return null;
         }
 
         IAsyncDisposable? attachment = null;
         try
         {
-            attachment = await services.Feeds.AttachAsync(id, _outbox);
-            var snapshot = await services.Grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot();
+            attachment = await feeds.AttachAsync(guid, _outbox);
+            var snapshot = await _kind.ReadAsync(services.Grains, guid);
             if (!user.MaySee(snapshot))
             {
-                Log.Refused(_logger, SocketClose.TaskNotFound.Reason);
-                _outbox.RequestClose(SocketClose.TaskNotFound, immediately: true);
+                SocketLog.Refused(_logger, _kind.NotFound.Reason);
+                _outbox.RequestClose(_kind.NotFound, immediately: true);
                 await attachment.DisposeAsync();
                 return null;
             }
 
             _outbox.Start(snapshot!);
-            Log.Watching(_logger, id, user.Subject(), snapshot!.Seq);
+            SocketLog.Watching(_logger, user.Subject(), _kind.Name, guid, snapshot!.Seq);
             return attachment;
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException)
         {
-            Log.OpenFailed(_logger, exception, id);
+            SocketLog.OpenFailed(_logger, exception, _kind.Name, guid);
             _outbox.RequestClose(SocketClose.InternalError, immediately: true);
             if (attachment is not null)
             {
@@ -95,16 +98,16 @@ public sealed partial class TaskSocketSession(
                         await CloseAsync(close.Reason);
                         return;
                     case OutgoingMessage.Connected connected:
-                        await SendAsync(ProtocolMessages.Connected(connected.Task, _time.GetUtcNow()));
+                        await SendAsync(_kind.Connected((T)connected.Snapshot, _time.GetUtcNow()));
                         break;
                     case OutgoingMessage.Pong:
                         await SendAsync(ProtocolMessages.Pong(_time.GetUtcNow()));
                         break;
-                    case OutgoingMessage.TaskEvent taskEvent:
-                        await SendAsync(ProtocolMessages.ForEvent(taskEvent.Task));
-                        if (taskEvent.Task.IsTerminal)
+                    case OutgoingMessage.FeedEvent feedEvent:
+                        await SendAsync(_kind.ForEvent((T)feedEvent.Snapshot));
+                        if (feedEvent.Snapshot.IsTerminal)
                         {
-                            _outbox.RequestClose(SocketClose.TaskFinished, immediately: false);
+                            _outbox.RequestClose(_kind.Finished, immediately: false);
                         }
 
                         break;
@@ -113,12 +116,12 @@ public sealed partial class TaskSocketSession(
         }
         catch (OperationCanceledException)
         {
-            Log.SlowConsumer(_logger, taskId, SocketLimits.SendTimeout);
+            SocketLog.SlowConsumer(_logger, _kind.Name, id, SocketLimits.SendTimeout);
             socket.Abort();
         }
         catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException)
         {
-            Log.SendFailed(_logger, taskId, exception.Message);
+            SocketLog.SendFailed(_logger, _kind.Name, id, exception.Message);
             socket.Abort();
         }
     }
@@ -168,7 +171,7 @@ public sealed partial class TaskSocketSession(
                     : null;
                 if (violation is not null)
                 {
-                    Log.Violation(_logger, taskId, violation.Reason);
+                    SocketLog.Violation(_logger, _kind.Name, id, violation.Reason);
                     _outbox.RequestClose(violation, immediately: true);
                     violated = true;
                     continue;

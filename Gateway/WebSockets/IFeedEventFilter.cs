@@ -4,7 +4,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// Decides whether a stream event reaches the sockets. The gateway registers none; tests register
 /// one to lose events on purpose and prove that reconciliation makes up for them.
 /// </summary>
-public interface ITaskEventFilter
+public interface IFeedEventFilter
 {
-    bool Deliver(IndexTaskSnapshot snapshot);
+    bool Deliver(IFeedSnapshot snapshot);
 }

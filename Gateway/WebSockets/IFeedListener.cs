@@ -1,7 +1,8 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>Receives a task's events from the shared feed; must return at once.</summary>
-public interface ITaskListener
+/// <summary>Receives a feed's snapshots (a task's or a batch's) from the shared subscription; must return at once.</summary>
+public interface IFeedListener<in T>
+    where T : class, IFeedSnapshot
 {
-    void Offer(IndexTaskSnapshot snapshot);
+    void Offer(T snapshot);
 }

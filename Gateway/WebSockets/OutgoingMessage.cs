@@ -7,9 +7,9 @@ public abstract record OutgoingMessage
     {
     }
 
-    public sealed record Connected(IndexTaskSnapshot Task) : OutgoingMessage;
+    public sealed record Connected(IFeedSnapshot Snapshot) : OutgoingMessage;
 
-    public sealed record TaskEvent(IndexTaskSnapshot Task) : OutgoingMessage;
+    public sealed record FeedEvent(IFeedSnapshot Snapshot) : OutgoingMessage;
 
     public sealed record Pong : OutgoingMessage;
 

@@ -116,7 +116,7 @@ public static class ProtocolMessages
         w.WriteString("timestamp", task.UpdatedAt.ToWire());
     });
 
-    private static byte[] Write(Action<Utf8JsonWriter> body)
+    internal static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))

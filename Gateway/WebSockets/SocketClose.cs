@@ -8,6 +8,8 @@ public sealed record SocketClose(WebSocketCloseStatus Status, string Reason)
     public static readonly SocketClose TaskFinished = new(WebSocketCloseStatus.NormalClosure, "Task finished");
     public static readonly SocketClose AuthenticationFailed = new(WebSocketCloseStatus.PolicyViolation, "Authentication failed");
     public static readonly SocketClose TaskNotFound = new(WebSocketCloseStatus.PolicyViolation, "Task not found");
+    public static readonly SocketClose BatchNotFound = new(WebSocketCloseStatus.PolicyViolation, "Batch not found");
+    public static readonly SocketClose BatchFinished = new(WebSocketCloseStatus.NormalClosure, "Batch finished");
     public static readonly SocketClose RateLimitExceeded = new(WebSocketCloseStatus.PolicyViolation, "Rate limit exceeded");
     public static readonly SocketClose BinaryNotSupported = new(WebSocketCloseStatus.InvalidMessageType, "Binary messages are not supported");
     public static readonly SocketClose MessageTooBig = new(WebSocketCloseStatus.MessageTooBig, "Message too big");

@@ -3,13 +3,14 @@ using System.Threading.Channels;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The bounded queue between a task's feed and one socket's send loop. It holds at most one
+/// The bounded queue between a feed (a task's or a batch's) and one socket's send loop. It holds at most one
 /// pending progress event (a newer one replaces it: latest wins), one terminal event (never
 /// dropped), owed pongs and a close request, so a slow client costs a fixed amount of memory
 /// and never slows the feed. Events at or below the <c>seq</c> already covered are dropped, and
 /// so is progress that would go backwards.
 /// </summary>
-public sealed class SocketOutbox : ITaskListener
+public sealed class SocketOutbox<T> : IFeedListener<T>
+    where T : class, IFeedSnapshot
 {
     private const int MaxOwedPongs = 4;
 
@@ -20,9 +21,9 @@ public sealed class SocketOutbox : ITaskListener
         SingleReader = true,
     });
 
-    private IndexTaskSnapshot? _connected;
-    private IndexTaskSnapshot? _progress;
-    private IndexTaskSnapshot? _terminal;
+    private T? _connected;
+    private T? _progress;
+    private T? _terminal;
     private SocketClose? _close;
     private bool _closeImmediately;
     private bool _started;
@@ -32,7 +33,7 @@ public sealed class SocketOutbox : ITaskListener
     private int _owedPongs;
 
     /// <summary>Events offered before <see cref="Start"/> wait here and are filtered against the snapshot.</summary>
-    public void Offer(IndexTaskSnapshot snapshot)
+    public void Offer(T snapshot)
     {
         lock (_lock)
         {
@@ -56,7 +57,7 @@ public sealed class SocketOutbox : ITaskListener
     }
 
     /// <summary>Begins with the snapshot read after subscribing: <c>connected</c>, then its terminal message if it has ended.</summary>
-    public void Start(IndexTaskSnapshot snapshot)
+    public void Start(T snapshot)
     {
         lock (_lock)
         {
@@ -151,7 +152,7 @@ public sealed class SocketOutbox : ITaskListener
             {
                 _progress = null;
                 _coveredSeq = progress.Seq;
-                return new OutgoingMessage.TaskEvent(progress);
+                return new OutgoingMessage.FeedEvent(progress);
             }
 
             if (_started && _terminal is { } terminal)
@@ -159,7 +160,7 @@ public sealed class SocketOutbox : ITaskListener
                 _terminal = null;
                 _terminalTaken = true;
                 _coveredSeq = terminal.Seq;
-                return new OutgoingMessage.TaskEvent(terminal);
+                return new OutgoingMessage.FeedEvent(terminal);
             }
 
             return _close is not null ? new OutgoingMessage.Close(_close) : null;

@@ -3,18 +3,15 @@ using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>What every task socket session needs from the gateway.</summary>
-public sealed class TaskSocketServices(
+/// <summary>What every socket session needs from the gateway, whatever it watches.</summary>
+public sealed class SocketServices(
     IGrainFactory grains,
-    TaskFeedRegistry feeds,
     TimeProvider time,
     IOptions<AuthOptions> auth,
     IHostApplicationLifetime lifetime,
-    ILogger<TaskSocketSession> logger)
+    ILoggerFactory loggers)
 {
     public IGrainFactory Grains { get; } = grains;
-
-    public TaskFeedRegistry Feeds { get; } = feeds;
 
     public TimeProvider Time { get; } = time;
 
@@ -22,5 +19,5 @@ public sealed class TaskSocketServices(
 
     public CancellationToken Stopping { get; } = lifetime.ApplicationStopping;
 
-    public ILogger Logger { get; } = logger;
+    public ILogger Logger { get; } = loggers.CreateLogger("OrleansTasks.Gateway.WebSockets.FeedSocketSession");
 }

@@ -42,7 +42,7 @@ public sealed class GatewayLifecycleTests
         // The sockets' clock is the test's, so the token expires exactly when the test says.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var gateway = new GatewayFactory(services: services => services.AddSingleton(provider =>
-            ActivatorUtilities.CreateInstance<TaskSocketServices>(provider, (TimeProvider)clock)));
+            ActivatorUtilities.CreateInstance<SocketServices>(provider, (TimeProvider)clock)));
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
         var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(5));
@@ -95,7 +95,7 @@ public sealed class GatewayLifecycleTests
     {
         await using var gateway = new GatewayFactory(
             new Dictionary<string, string?> { ["Gateway:StreamSilenceTimeout"] = "00:00:01" },
-            services: services => services.AddSingleton<ITaskEventFilter, DropTerminalEvents>());
+            services: services => services.AddSingleton<IFeedEventFilter, DropTerminalEvents>());
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3000, words: 100));
         await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
@@ -108,13 +108,13 @@ public sealed class GatewayLifecycleTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 
-    private sealed class DropTerminalEvents : ITaskEventFilter
+    private sealed class DropTerminalEvents : IFeedEventFilter
     {
         private static int _dropped;
 
         public static int Dropped => Volatile.Read(ref _dropped);
 
-        public bool Deliver(IndexTaskSnapshot snapshot)
+        public bool Deliver(IFeedSnapshot snapshot)
         {
             if (!snapshot.IsTerminal)
             {

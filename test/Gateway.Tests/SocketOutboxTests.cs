@@ -22,7 +22,7 @@ public sealed class SocketOutboxTests
         UpdatedAt = DateTimeOffset.UnixEpoch,
     };
 
-    private static async Task<List<string>> DrainAsync(SocketOutbox outbox)
+    private static async Task<List<string>> DrainAsync(SocketOutbox<IndexTaskSnapshot> outbox)
     {
         outbox.RequestClose(SocketClose.TaskFinished, immediately: false);
         var taken = new List<string>();
@@ -30,8 +30,8 @@ public sealed class SocketOutboxTests
         {
             taken.Add(next switch
             {
-                OutgoingMessage.Connected c => $"connected#{c.Task.Seq}",
-                OutgoingMessage.TaskEvent e => $"{e.Task.Status}#{e.Task.Seq}",
+                OutgoingMessage.Connected c => $"connected#{c.Snapshot.Seq}",
+                OutgoingMessage.FeedEvent e => $"{((IndexTaskSnapshot)e.Snapshot).Status}#{e.Snapshot.Seq}",
                 _ => next.GetType().Name,
             });
         }
@@ -42,7 +42,7 @@ public sealed class SocketOutboxTests
     [Fact]
     public async Task Progress_is_coalesced_latest_wins_and_the_terminal_event_is_kept()
     {
-        var outbox = new SocketOutbox();
+        var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Start(At(1, 0));
         for (var seq = 2; seq <= 50; seq++)
         {
@@ -58,7 +58,7 @@ public sealed class SocketOutboxTests
     [Fact]
     public async Task Events_offered_before_the_snapshot_are_dropped_when_the_snapshot_covers_them()
     {
-        var outbox = new SocketOutbox();
+        var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Offer(At(4, 4));
         outbox.Offer(At(5, 5));
 
@@ -71,7 +71,7 @@ public sealed class SocketOutboxTests
     [Fact]
     public async Task A_terminal_snapshot_is_followed_by_its_terminal_message_with_the_same_seq()
     {
-        var outbox = new SocketOutbox();
+        var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Offer(At(9, 100, IndexTaskStatus.Completed));
 
         outbox.Start(At(9, 100, IndexTaskStatus.Completed));
@@ -82,7 +82,7 @@ public sealed class SocketOutboxTests
     [Fact]
     public async Task Progress_that_would_go_backwards_or_repeat_a_seq_is_dropped()
     {
-        var outbox = new SocketOutbox();
+        var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Start(At(1000, 40));
         outbox.Offer(At(1001, 35));
         outbox.Offer(At(999, 50));
@@ -94,7 +94,7 @@ public sealed class SocketOutboxTests
     [Fact]
     public async Task An_immediate_close_goes_before_anything_queued()
     {
-        var outbox = new SocketOutbox();
+        var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Start(At(1, 0));
         outbox.Offer(At(2, 10));
 
