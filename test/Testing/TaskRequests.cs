@@ -44,16 +44,24 @@ public static class TaskRequests
         return json.RootElement.Clone();
     }
 
-    /// <summary>Polls the task until it has ended, within a deadline.</summary>
+    /// <summary>
+    /// Polls the task until it has ended, within a deadline. A 503 (the gateway's answer while
+    /// the cluster recovers from a lost silo) counts as "not yet".
+    /// </summary>
     public static async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid taskId, TimeSpan? deadline = null)
     {
         using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(60));
         while (true)
         {
-            var task = await GetAsync(client, taskId);
-            if (task.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+            using var response = await client.GetAsync($"/api/tasks/{taskId}", timeout.Token);
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
             {
-                return task;
+                response.EnsureSuccessStatusCode();
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
+                if (json.RootElement.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+                {
+                    return json.RootElement.Clone();
+                }
             }
 
             await Task.Delay(25, timeout.Token);

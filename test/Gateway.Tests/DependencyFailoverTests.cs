@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>Dependency chains on real processes: the end of a task reaches its dependants whatever died meanwhile.</summary>
+public sealed class DependencyFailoverTests(PostgresServer postgres)
+{
+    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
+
+    [Fact]
+    public async Task A_dependency_completing_while_its_dependants_silo_is_down_still_starts_the_dependant()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        var dependency = await TaskRequests.CreateAsync(http, TaskRequests.Body(10_000, words: 120));
+        var body = TaskRequests.Body(20);
+        body["depends_on"] = new JsonArray(dependency.ToString());
+        var dependant = await TaskRequests.CreateAsync(http, body);
+        var waiting = await TaskRequests.GetAsync(http, dependant);
+        var victim = await cluster.SiloRunningAsync(dependant);
+
+        await victim.KillAsync();
+        var dependencyEnd = await TaskRequests.WaitForEndAsync(http, dependency, TimeSpan.FromMinutes(3));
+        var victimDownAtTheEnd = victim.HasExited;
+        var dependantEnd = await TaskRequests.WaitForEndAsync(http, dependant, TimeSpan.FromMinutes(3));
+        var survivor = await cluster.SiloRunningAsync(dependant);
+
+        Assert.Equal("waiting", waiting.GetProperty("status").GetString());
+        Assert.Equal("completed", dependencyEnd.GetProperty("status").GetString());
+        Assert.True(victimDownAtTheEnd, "the dependant's silo came back before its dependency ended");
+        Assert.Equal("completed", dependantEnd.GetProperty("status").GetString());
+        Assert.True(
+            DateTimeOffset.Parse(dependantEnd.GetProperty("started_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            >= DateTimeOffset.Parse(dependencyEnd.GetProperty("finished_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotSame(victim, survivor);
+    }
+}
