@@ -35,7 +35,8 @@ public static class OpenApiSetup
             Title = "OrleansTasks",
             Version = "v1",
             Description = "Long-running document-indexing tasks with live progress. Watch a task over WebSocket at "
-                + "`ws://HOST/ws/task/{task_id}?token=JWT` (messages connected, progress, complete, error, cancelled, pong). "
+                + "`ws://HOST/ws/task/{task_id}?token=JWT` (messages connected, progress, complete, error, cancelled, pong), and a batch "
+                + "at `ws://HOST/ws/batch/{batch_id}?token=JWT` in the same style. "
                 + "Errors are RFC 7807 problem details; JSON is snake_case; timestamps are UTC with six fractional digits.",
         };
         document.Components ??= new OpenApiComponents();
@@ -58,6 +59,8 @@ public static class OpenApiSetup
         var type = context.JsonTypeInfo.Type;
         var example = type == typeof(Apis.CreateTaskRequest)
             ? """{"collection":"docs","documents":[{"id":"a.md","title":"A","content":"Orleans grains index documents."}]}"""
+            : type == typeof(Apis.CreateBatchRequest)
+                ? """{"tasks":[{"ref":"guides","collection":"docs","documents":[{"id":"a.md","title":"A","content":"Grains."}]},{"ref":"summaries","collection":"summaries","documents":[{"id":"s.md","title":"S","content":"Silos."}],"after":["guides"]}]}"""
             : type == typeof(Apis.AuthApi.TokenRequest)
                 ? """{"username":"demo","password":"demo-password"}"""
                 : null;

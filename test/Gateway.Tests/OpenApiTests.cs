@@ -16,7 +16,8 @@ public sealed class OpenApiTests(SharedGateway gateway)
         var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/api/auth/token", "/api/tasks", "/api/tasks/{taskId}", "/api/tasks/{taskId}/result", "/api/tasks/{taskId}/cancel", "/api/search" })
+        foreach (var path in new[] { "/api/auth/token", "/api/tasks", "/api/tasks/{taskId}", "/api/tasks/{taskId}/result", "/api/tasks/{taskId}/cancel", "/api/tasks/{taskId}/chain",
+            "/api/batches", "/api/batches/{batchId}", "/api/batches/{batchId}/cancel", "/api/search" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the document");
         }
@@ -24,7 +25,10 @@ public sealed class OpenApiTests(SharedGateway gateway)
         Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
         var example = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateTaskRequest").GetProperty("examples")[0];
         Assert.Equal("docs", example.GetProperty("collection").GetString());
-        Assert.False(paths.TryGetProperty("/ws/task/{taskId}", out _));
+        var batchExample = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateBatchRequest").GetProperty("examples")[0];
+        Assert.Equal("guides", batchExample.GetProperty("tasks")[1].GetProperty("after")[0].GetString());
+        Assert.False(paths.TryGetProperty("/ws/task/{id}", out _));
+        Assert.False(paths.TryGetProperty("/ws/batch/{id}", out _));
     }
 
     [Fact]

@@ -15,6 +15,10 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         ["Tasks:MaxRunningPerSilo"] = "2",
     };
 
+    /// <summary>The snapshot with its array-valued members left out, as records compare arrays by reference.</summary>
+    private static IndexTaskSnapshot Comparable(IndexTaskSnapshot snapshot) =>
+        snapshot with { Result = null, DependsOn = [], AwaitedDependencies = [] };
+
     private static string NewCluster() => "c" + Guid.NewGuid().ToString("N")[..10];
 
     [Fact]
@@ -41,7 +45,8 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
 
         Assert.Equal(IndexTaskStatus.Completed, before.Status);
         Assert.NotNull(after);
-        Assert.Equal(before with { Result = null }, after with { Result = null });
+        Assert.Equal(Comparable(before), Comparable(after));
+        Assert.Equal(before.DependsOn, after.DependsOn);
         Assert.Equal(before.Result!.Details, after.Result!.Details);
         Assert.Equal(resultsBefore, resultsAfter);
         Assert.Equal(1500, resultsAfter.Count);
