@@ -101,8 +101,8 @@ public static class BatchApi
     {
         try
         {
-            var page = await grains.GetGrain<IUserBatchesGrain>(user.Subject()).List(cursor, limit);
-            var batches = await Task.WhenAll(page.BatchIds.Select(id => grains.GetGrain<IBatchGrain>(id).GetSnapshot()));
+            var page = await grains.GetGrain<IUserListGrain>(IUserListGrain.Batches(user.Subject())).List(cursor, limit);
+            var batches = await Task.WhenAll(page.Ids.Select(id => grains.GetGrain<IBatchGrain>(id).GetSnapshot()));
             return TypedResults.Ok(new BatchListView(
                 [.. batches.OfType<BatchSnapshot>().Select(batch => BatchView.From(batch, withTasks: false))], page.NextCursor));
         }

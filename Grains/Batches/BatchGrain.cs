@@ -116,7 +116,7 @@ public sealed partial class BatchGrain(
         S.Created = true;
         await CommitAsync();
         Log.Created(logger, BatchId, S.OwnerId, S.Tasks.Count);
-        await GrainFactory.GetGrain<IUserBatchesGrain>(S.OwnerId).Add(BatchId, S.CreatedAt);
+        await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Batches(S.OwnerId)).Add(BatchId, S.CreatedAt);
         return _published!;
     }
 

@@ -9,6 +9,7 @@ using Orleans.Hosting;
 using Orleans.Storage;
 using OrleansTasks.History;
 using OrleansTasks.Indexing;
+using OrleansTasks.Schedules;
 using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
 
@@ -98,8 +99,9 @@ public static class OrleansTasksSiloExtensions
             streams.ConfigurePullingAgent(agent => agent.Configure(options => options.StreamInactivityPeriod = inactivity)));
         silo.Services.AddOrleansTasksGrainServices(configuration);
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).Start());
-        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>>((reminders, tasks) =>
-            reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, tasks.Value.LeasePeriod.Ticks)));
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>, IOptions<SchedulesOptions>>((reminders, tasks, schedules) =>
+            reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(
+                reminders.MinimumReminderPeriod.Ticks, Math.Min(tasks.Value.LeasePeriod.Ticks, schedules.Value.CheckPeriod.Ticks))));
         return silo;
     }
 
@@ -109,7 +111,12 @@ public static class OrleansTasksSiloExtensions
             .Bind(configuration.GetSection(TasksOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<SchedulesOptions>()
+            .Bind(configuration.GetSection(SchedulesOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(SchedulesOptions.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.TryAddSingleton<IncrementalIndexer>();
         services.TryAddSingleton<DirectorySourceReader>();
         services.TryAddSingleton<TaskChunkStores>();

@@ -113,7 +113,7 @@ public sealed partial class IndexTaskGrain(
         S.AwaitedDependencies = [.. request.Dependencies];
         S.BatchId = request.BatchId;
         S.ScheduleId = request.ScheduleId;
-        S.Followers = request.BatchId is { } batchId ? [GrainFactory.GetGrain<IBatchGrain>(batchId).GetGrainId()] : [];
+        S.Followers = [.. Followers(request)];
         S.Status = S.AwaitedDependencies.Count > 0 ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
         S.Message = S.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(S.AwaitedDependencies.Count) : TaskMessages.Queued;
         S.Total = documents.Length;
@@ -295,6 +295,20 @@ public sealed partial class IndexTaskGrain(
         BatchId = S.BatchId,
         ScheduleId = S.ScheduleId,
     };
+
+    /// <summary>The batch and the schedule a new task belongs to are told when it ends.</summary>
+    private IEnumerable<GrainId> Followers(StartIndexTask request)
+    {
+        if (request.BatchId is { } batchId)
+        {
+            yield return GrainFactory.GetGrain<IBatchGrain>(batchId).GetGrainId();
+        }
+
+        if (request.ScheduleId is { } scheduleId)
+        {
+            yield return GrainFactory.GetGrain<IScheduleGrain>(scheduleId).GetGrainId();
+        }
+    }
 
     private async Task<List<int>> StoreDocumentsAsync(ImmutableArray<IndexDocument> documents)
     {

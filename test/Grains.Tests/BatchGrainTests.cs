@@ -48,8 +48,8 @@ public sealed class BatchGrainTests(ClusterFixture fixture)
         var progress = events.SkipLast(1).Select(e => e.Progress).ToList();
         Assert.Equal(progress.Order(), progress);
         Assert.True(events.Count > 3, $"expected progress between creation and end, got {events.Count} events");
-        var page = await fixture.Grains.GetGrain<IUserBatchesGrain>("alice").List(null, 200);
-        Assert.Contains(batchId, page.BatchIds);
+        var page = await fixture.Grains.GetGrain<IUserListGrain>(IUserListGrain.Batches("alice")).List(null, 200);
+        Assert.Contains(batchId, page.Ids);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class BatchGrainTests(ClusterFixture fixture)
     private async System.Threading.Tasks.Task AssertNothingCreatedAsync(string owner, IBatchGrain batch)
     {
         Assert.Null(await batch.GetSnapshot());
-        Assert.Empty((await fixture.Grains.GetGrain<IUserBatchesGrain>(owner).List(null, 10)).BatchIds);
+        Assert.Empty((await fixture.Grains.GetGrain<IUserListGrain>(IUserListGrain.Batches(owner)).List(null, 10)).Ids);
         var history = await fixture.Grains.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(owner, null, null, null, null, null, 10));
         Assert.Empty(history.Items);
     }

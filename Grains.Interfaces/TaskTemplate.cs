@@ -1,0 +1,10 @@
+using System.Collections.Immutable;
+
+namespace OrleansTasks;
+
+/// <summary>The task a schedule runs each time: a collection and its documents or directory source.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.TaskTemplate")]
+public sealed record TaskTemplate(
+    [property: Id(0)] string Collection,
+    [property: Id(1)] ImmutableArray<IndexDocument> Documents,
+    [property: Id(2)] DirectorySource? Source = null);

@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+
+namespace OrleansTasks.Schedules;
+
+/// <summary>
+/// The task id of one occurrence of one schedule, derived from both, so that firing an occurrence
+/// twice (a doubled reminder tick, a retry after a crash) starts the same task, which Start makes
+/// a no-op.
+/// </summary>
+public static class OccurrenceIds
+{
+    public static Guid For(Guid scheduleId, DateTimeOffset occurrence)
+    {
+        Span<byte> input = stackalloc byte[24];
+        scheduleId.TryWriteBytes(input);
+        BitConverter.TryWriteBytes(input[16..], occurrence.UtcTicks);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input, hash);
+        var bytes = hash[..16];
+        // Mark it as an RFC 9562 version 8 (custom) UUID.
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes);
+    }
+}

@@ -1,0 +1,38 @@
+namespace OrleansTasks.Schedules;
+
+/// <summary>What a schedule persists: its definition, its next due time, its recent runs and its queue.</summary>
+[GenerateSerializer, Alias("OrleansTasks.Schedules.ScheduleState")]
+public sealed class ScheduleState
+{
+    [Id(0)] public bool Accepted { get; set; }
+    [Id(1)] public string OwnerId { get; set; } = "";
+    [Id(2)] public string Name { get; set; } = "";
+    [Id(3)] public TaskTemplate? Template { get; set; }
+    [Id(4)] public ScheduleTrigger? Trigger { get; set; }
+    [Id(5)] public MissedRunPolicy Missed { get; set; }
+    [Id(6)] public OverlapPolicy Overlap { get; set; }
+    [Id(7)] public bool Paused { get; set; }
+
+    /// <summary>The next occurrence to fire; everything before it has been fired or skipped.</summary>
+    [Id(8)] public DateTimeOffset? NextDueAt { get; set; }
+
+    /// <summary>Newest first.</summary>
+    [Id(9)] public List<ScheduleRun> RecentRuns { get; set; } = [];
+    [Id(10)] public int Runs { get; set; }
+    [Id(11)] public int Skipped { get; set; }
+    [Id(12)] public string? LastSkipReason { get; set; }
+
+    /// <summary>Occurrences waiting for the current run to end, oldest first.</summary>
+    [Id(13)] public List<DateTimeOffset> Queue { get; set; } = [];
+    [Id(14)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(15)] public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>A copy to restore when a change could not be persisted.</summary>
+    public ScheduleState Copy()
+    {
+        var copy = (ScheduleState)MemberwiseClone();
+        copy.RecentRuns = [.. RecentRuns];
+        copy.Queue = [.. Queue];
+        return copy;
+    }
+}

@@ -1,0 +1,117 @@
+using Cronos;
+
+namespace OrleansTasks.Schedules;
+
+/// <summary>
+/// A validated <see cref="ScheduleTrigger"/> that computes occurrences. Cron expressions are the
+/// standard five fields, parsed and evaluated in their time zone by Cronos, which moves an
+/// occurrence in a daylight-saving gap to the end of the gap and runs one in an overlap once.
+/// </summary>
+public sealed class TriggerPlan
+{
+    private readonly ScheduleTrigger _trigger;
+    private readonly CronExpression? _cron;
+    private readonly TimeZoneInfo _zone;
+
+    private TriggerPlan(ScheduleTrigger trigger, CronExpression? cron, TimeZoneInfo zone)
+    {
+        _trigger = trigger;
+        _cron = cron;
+        _zone = zone;
+    }
+
+    /// <summary>The plan of a trigger already accepted once.</summary>
+    public static TriggerPlan Of(ScheduleTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return new(trigger,
+            trigger.Cron is { } cron ? CronExpression.Parse(cron, CronFormat.Standard) : null,
+            trigger.TimeZone is { } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : TimeZoneInfo.Utc);
+    }
+
+    /// <summary>Checks a new trigger; throws <see cref="InvalidTaskRequestException"/> naming the field.</summary>
+    public static TriggerPlan Validate(ScheduleTrigger? trigger, DateTimeOffset now, TimeSpan grace)
+    {
+        if (trigger is null || new object?[] { trigger.At, trigger.Every, trigger.Cron }.Count(value => value is not null) != 1)
+        {
+            throw new InvalidTaskRequestException("trigger", "Give exactly one of 'at' (a time), 'every' (an interval) and 'cron' (an expression).");
+        }
+
+        if (trigger.TimeZone is not null && trigger.Cron is null)
+        {
+            throw new InvalidTaskRequestException("time_zone", "'time_zone' applies to 'cron' only; 'at' and 'start_at' carry their own offset.");
+        }
+
+        if (trigger.StartAt is not null && trigger.Every is null)
+        {
+            throw new InvalidTaskRequestException("start_at", "'start_at' applies to 'every' only.");
+        }
+
+        if (trigger.At is { } at && at < now - grace)
+        {
+            throw new InvalidTaskRequestException("at", "'at' is in the past.");
+        }
+
+        if (trigger.Every is { } every && (every < SchedulesOptions.MinimumInterval || every > TimeSpan.FromDays(3660)))
+        {
+            throw new InvalidTaskRequestException("every", "'every' is an interval of at least 1 minute and at most 10 years.");
+        }
+
+        var cron = trigger.Cron is { } expression ? ParseCron(expression) : null;
+        var zone = trigger.TimeZone is { } zoneId ? FindZone(zoneId) : TimeZoneInfo.Utc;
+        var plan = new TriggerPlan(trigger, cron, zone);
+        if (cron is not null && plan.NextAfter(now) is null)
+        {
+            throw new InvalidTaskRequestException("cron", "The cron expression never falls due.");
+        }
+
+        return plan;
+    }
+
+    /// <summary>The first occurrence strictly after <paramref name="after"/>, or null when there is none.</summary>
+    public DateTimeOffset? NextAfter(DateTimeOffset after)
+    {
+        if (_trigger.At is { } at)
+        {
+            return at > after ? at : null;
+        }
+
+        if (_trigger.Every is { } every)
+        {
+            var start = _trigger.StartAt ?? throw new InvalidOperationException("An interval trigger is stored with its start.");
+            if (after < start)
+            {
+                return start;
+            }
+
+            var steps = (after - start).Ticks / every.Ticks + 1;
+            return start + TimeSpan.FromTicks(steps * every.Ticks);
+        }
+
+        return _cron!.GetNextOccurrence(after, _zone);
+    }
+
+    private static CronExpression ParseCron(string expression)
+    {
+        try
+        {
+            return CronExpression.Parse(expression, CronFormat.Standard);
+        }
+        catch (CronFormatException exception)
+        {
+            throw new InvalidTaskRequestException("cron", $"'{expression}' is not a five-field cron expression: {exception.Message}");
+        }
+    }
+
+    private static TimeZoneInfo FindZone(string zoneId)
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        }
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new InvalidTaskRequestException("time_zone", $"'{zoneId}' is not a known time zone (use an IANA id such as 'Europe/Berlin').");
+        }
+    }
+}
