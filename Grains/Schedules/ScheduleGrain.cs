@@ -27,6 +27,7 @@ public sealed partial class ScheduleGrain(
     private TriggerPlan? _plan;
     private DateTimeOffset? _armedFor;
     private bool _armed;
+    private ScheduleSnapshot? _published;
 
     private ScheduleState S => state.State;
 
@@ -73,13 +74,15 @@ public sealed partial class ScheduleGrain(
             throw;
         }
 
+        _published = Snapshot();
         Log.Created(logger, ScheduleId, S.OwnerId, S.NextDueAt);
         await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(S.OwnerId)).Add(ScheduleId, now);
         await ArmAsync(now);
         return Snapshot();
     }
 
-    public Task<ScheduleSnapshot?> GetSnapshot() => Task.FromResult(S.Accepted ? Snapshot() : null);
+    /// <summary>The state as last persisted: a read between the steps of a change never sees half of it.</summary>
+    public Task<ScheduleSnapshot?> GetSnapshot() => Task.FromResult(S.Accepted ? _published ??= Snapshot() : null);
 
     public async Task<ScheduleSnapshot?> SetPaused(bool paused)
     {
@@ -106,7 +109,7 @@ public sealed partial class ScheduleGrain(
             await ArmAsync(now);
         }
 
-        return Snapshot();
+        return _published ??= Snapshot();
     }
 
     public async Task<ScheduleRun?> RunNow()
@@ -132,6 +135,7 @@ public sealed partial class ScheduleGrain(
         await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(S.OwnerId)).Remove(ScheduleId);
         await state.ClearStateAsync();
         state.State = new ScheduleState();
+        _published = null;
         Log.Deleted(logger, ScheduleId);
         DeactivateOnIdle();
         return true;
@@ -285,6 +289,8 @@ public sealed partial class ScheduleGrain(
             state.State = before;
             throw;
         }
+
+        _published = Snapshot();
     }
 
     /// <summary>
