@@ -23,6 +23,7 @@ try
     app.MapAuthApi();
     app.MapTaskApi();
     app.MapBatchApi();
+    app.MapScheduleApi();
     app.MapSearchApi();
     app.MapHealthApi();
     app.MapFeedSockets();

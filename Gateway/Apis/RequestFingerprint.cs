@@ -33,6 +33,19 @@ public static class RequestFingerprint
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    public static string Of(CreateSchedule request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Add(hash, "schedule");
+        Add(hash, request.OwnerId);
+        Add(hash, request.Name);
+        AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
+        var trigger = request.Trigger;
+        Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     private static void AddTask(IncrementalHash hash, string collection, ImmutableArray<IndexDocument> documents, DirectorySource? source)
     {
         Add(hash, collection);

@@ -61,6 +61,8 @@ public static class OpenApiSetup
             ? """{"collection":"docs","documents":[{"id":"a.md","title":"A","content":"Orleans grains index documents."}]}"""
             : type == typeof(Apis.CreateBatchRequest)
                 ? """{"tasks":[{"ref":"guides","collection":"docs","documents":[{"id":"a.md","title":"A","content":"Grains."}]},{"ref":"summaries","collection":"summaries","documents":[{"id":"s.md","title":"S","content":"Silos."}],"after":["guides"]}]}"""
+            : type == typeof(Apis.CreateScheduleRequest)
+                ? """{"name":"nightly docs","task":{"collection":"docs","documents":[{"id":"a.md","title":"A","content":"Grains."}]},"cron":"30 2 * * *","time_zone":"Europe/Berlin","missed":"run_once","overlap":"skip"}"""
             : type == typeof(Apis.AuthApi.TokenRequest)
                 ? """{"username":"demo","password":"demo-password"}"""
                 : null;

@@ -17,7 +17,9 @@ public sealed class OpenApiTests(SharedGateway gateway)
 
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/api/auth/token", "/api/tasks", "/api/tasks/{taskId}", "/api/tasks/{taskId}/result", "/api/tasks/{taskId}/cancel", "/api/tasks/{taskId}/chain",
-            "/api/batches", "/api/batches/{batchId}", "/api/batches/{batchId}/cancel", "/api/search" })
+            "/api/batches", "/api/batches/{batchId}", "/api/batches/{batchId}/cancel", "/api/search",
+            "/api/schedules", "/api/schedules/{scheduleId}", "/api/schedules/{scheduleId}/pause", "/api/schedules/{scheduleId}/resume",
+            "/api/schedules/{scheduleId}/run" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the document");
         }
@@ -27,6 +29,9 @@ public sealed class OpenApiTests(SharedGateway gateway)
         Assert.Equal("docs", example.GetProperty("collection").GetString());
         var batchExample = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateBatchRequest").GetProperty("examples")[0];
         Assert.Equal("guides", batchExample.GetProperty("tasks")[1].GetProperty("after")[0].GetString());
+        var scheduleExample = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateScheduleRequest").GetProperty("examples")[0];
+        Assert.Equal("Europe/Berlin", scheduleExample.GetProperty("time_zone").GetString());
+        Assert.True(paths.GetProperty("/api/schedules/{scheduleId}").TryGetProperty("delete", out _));
         Assert.False(paths.TryGetProperty("/ws/task/{id}", out _));
         Assert.False(paths.TryGetProperty("/ws/batch/{id}", out _));
     }

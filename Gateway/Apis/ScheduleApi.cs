@@ -1,0 +1,188 @@
+using System.Security.Claims;
+using System.Xml;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Gateway.Auth;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Gateway.Apis;
+
+/// <summary><c>/api/schedules</c>: tasks run at a time, every interval or on a cron expression.</summary>
+public static class ScheduleApi
+{
+    public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app)
+    {
+        var schedules = app.MapGroup("/api/schedules").RequireAuthorization().WithTags("Schedules");
+        schedules.MapPost("", CreateAsync)
+            .Accepts<CreateScheduleRequest>("application/json")
+            .WithSummary("Create a schedule: its task, and one of 'at', 'every' (ISO 8601 duration, at least PT1M) or 'cron' with 'time_zone'.");
+        schedules.MapGet("", ListAsync).WithSummary("The caller's schedules, newest first, cursor-paged.");
+        schedules.MapGet("{scheduleId}", GetAsync).WithSummary("A schedule with its next and recent runs.");
+        schedules.MapPost("{scheduleId}/pause", (string scheduleId, ClaimsPrincipal user, IGrainFactory grains) => SetPausedAsync(scheduleId, user, grains, true))
+            .WithSummary("Pause a schedule: what falls due while paused is not run.");
+        schedules.MapPost("{scheduleId}/resume", (string scheduleId, ClaimsPrincipal user, IGrainFactory grains) => SetPausedAsync(scheduleId, user, grains, false))
+            .WithSummary("Resume a schedule from its next occurrence to come.");
+        schedules.MapPost("{scheduleId}/run", RunNowAsync).WithSummary("Run the schedule's task now, as an ordinary task linked to the schedule.");
+        schedules.MapDelete("{scheduleId}", DeleteAsync).WithSummary("Delete a schedule; the tasks it ran stay.");
+        return app;
+    }
+
+    private static async Task<Results<Created<ScheduleView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
+        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<TasksOptions> options)
+    {
+        var limits = options.Value;
+        var read = await JsonRequestBody.ReadAsync<CreateScheduleRequest>(context, limits.MaxRequestBytes, "schedule");
+        if (read.Problem is { } problem)
+        {
+            return problem;
+        }
+
+        if (read.Invalid is { } invalid)
+        {
+            return invalid;
+        }
+
+        var body = read.Body!;
+        if (body.Task is not { } task)
+        {
+            return Problems.Invalid("task", "A schedule needs the 'task' it runs: a collection and its documents or source.");
+        }
+
+        if (TaskInputs.CheckSizes(task.Documents, limits, "task.") is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
+        if (TaskInputs.CheckShape(task.Documents, "task.") is { } malformed)
+        {
+            return malformed;
+        }
+
+        TimeSpan? every = null;
+        if (body.Every is { } everyText)
+        {
+            try
+            {
+                every = XmlConvert.ToTimeSpan(everyText);
+            }
+            catch (FormatException)
+            {
+                return Problems.Invalid("every", "'every' is an ISO 8601 duration such as 'PT15M' or 'P1D'.");
+            }
+        }
+
+        if (SchedulePolicyNames.Missed(body.Missed) is not { } missed)
+        {
+            return Problems.Invalid("missed", "'missed' must be 'run_once' or 'skip'.");
+        }
+
+        if (SchedulePolicyNames.Overlap(body.Overlap) is not { } overlap)
+        {
+            return Problems.Invalid("overlap", "'overlap' must be 'skip' or 'queue'.");
+        }
+
+        var request = new CreateSchedule(
+            user.Subject(),
+            body.Name ?? "",
+            new TaskTemplate(task.Collection ?? "", TaskInputs.Documents(task.Documents), TaskInputs.Source(task.Source)),
+            new ScheduleTrigger(body.At, every, body.StartAt, body.Cron, body.TimeZone),
+            missed,
+            overlap,
+            body.Paused);
+        var claim = await IdempotentCreate.ClaimAsync(context, grains, request.OwnerId, "schedule:", RequestFingerprint.Of(request));
+        if (claim.Invalid is { } badKey)
+        {
+            return badKey;
+        }
+
+        if (claim.Conflict is { } conflict)
+        {
+            return conflict;
+        }
+
+        try
+        {
+            var schedule = await grains.GetGrain<IScheduleGrain>(claim.Id).Create(request);
+            return TypedResults.Created($"/api/schedules/{schedule.ScheduleId}", ScheduleView.From(schedule));
+        }
+        catch (InvalidTaskRequestException exception)
+        {
+            await claim.ReleaseAsync();
+            return Problems.Invalid(exception.Field is "name" or "trigger" or "every" or "cron" or "time_zone" or "at" or "start_at" or "policy"
+                ? exception
+                : new InvalidTaskRequestException("task." + exception.Field, exception.Message));
+        }
+    }
+
+    private static async Task<Results<Ok<ScheduleListView>, ValidationProblem>> ListAsync(
+        ClaimsPrincipal user, IGrainFactory grains, string? cursor = null, int limit = 20)
+    {
+        try
+        {
+            var page = await grains.GetGrain<IUserListGrain>(IUserListGrain.Schedules(user.Subject())).List(cursor, limit);
+            var schedules = await Task.WhenAll(page.Ids.Select(id => grains.GetGrain<IScheduleGrain>(id).GetSnapshot()));
+            return TypedResults.Ok(new ScheduleListView([.. schedules.OfType<ScheduleSnapshot>().Select(ScheduleView.From)], page.NextCursor));
+        }
+        catch (InvalidTaskRequestException exception)
+        {
+            return Problems.Invalid(exception);
+        }
+    }
+
+    private static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> GetAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains) =>
+        await FindVisibleAsync(scheduleId, user, grains) is { } schedule ? TypedResults.Ok(ScheduleView.From(schedule)) : NotFound();
+
+    private static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> SetPausedAsync(
+        string scheduleId, ClaimsPrincipal user, IGrainFactory grains, bool paused)
+    {
+        if (await FindVisibleAsync(scheduleId, user, grains) is not { } schedule)
+        {
+            return NotFound();
+        }
+
+        var changed = await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).SetPaused(paused);
+        return changed is null ? NotFound() : TypedResults.Ok(ScheduleView.From(changed));
+    }
+
+    private static async Task<Results<Accepted<ScheduleRunView>, ProblemHttpResult>> RunNowAsync(
+        string scheduleId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (await FindVisibleAsync(scheduleId, user, grains) is not { } schedule)
+        {
+            return NotFound();
+        }
+
+        return await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).RunNow() switch
+        {
+            { } run => TypedResults.Accepted($"/api/tasks/{run.TaskId}", ScheduleRunView.From(run)),
+            null => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Run not started",
+                detail: "The schedule's task could not start (its source may be gone); see the schedule's last_skip_reason."),
+        };
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (await FindVisibleAsync(scheduleId, user, grains) is not { } schedule)
+        {
+            return NotFound();
+        }
+
+        return await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).Delete() ? TypedResults.NoContent() : NotFound();
+    }
+
+    /// <summary>The schedule if it exists and the caller may see it; malformed ids, unknown ids and other users' schedules look alike.</summary>
+    private static async Task<ScheduleSnapshot?> FindVisibleAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(scheduleId, out var id))
+        {
+            return null;
+        }
+
+        var schedule = await grains.GetGrain<IScheduleGrain>(id).GetSnapshot();
+        return schedule is not null && (schedule.OwnerId == user.Subject() || user.IsAdmin()) ? schedule : null;
+    }
+
+    private static ProblemHttpResult NotFound() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Schedule not found",
+            detail: "No schedule with this id exists for you.");
+}
