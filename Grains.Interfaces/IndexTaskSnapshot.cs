@@ -48,5 +48,8 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>The schedule whose occurrence created this task, if any.</summary>
     [Id(21)] public Guid? ScheduleId { get; init; }
 
+    /// <summary>The time before which the task does not start, if one was given.</summary>
+    [Id(22)] public DateTimeOffset? RunAt { get; init; }
+
     public bool IsTerminal => Status.IsTerminal();
 }

@@ -6,7 +6,8 @@ namespace OrleansTasks;
 /// What an index task should do: index <see cref="Documents"/> (or the files of <see cref="Source"/>)
 /// into <see cref="Collection"/> on behalf of <see cref="OwnerId"/>. Exactly one of the two is given.
 /// A task with <see cref="DependsOn"/> waits until every one of those tasks (existing tasks of the
-/// same owner) has completed, and ends without running if one of them fails or is cancelled.
+/// same owner) has completed, and ends without running if one of them fails or is cancelled. A
+/// task with <see cref="RunAt"/> in the future waits (<c>waiting</c>) until that time.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.StartIndexTask")]
 public sealed record StartIndexTask(
@@ -16,7 +17,8 @@ public sealed record StartIndexTask(
     [property: Id(3)] DirectorySource? Source = null,
     [property: Id(4)] ImmutableArray<Guid> DependsOn = default,
     [property: Id(5)] Guid? BatchId = null,
-    [property: Id(6)] Guid? ScheduleId = null)
+    [property: Id(6)] Guid? ScheduleId = null,
+    [property: Id(7)] DateTimeOffset? RunAt = null)
 {
     /// <summary><see cref="DependsOn"/>, never a default array.</summary>
     public ImmutableArray<Guid> Dependencies => DependsOn.IsDefault ? [] : DependsOn;

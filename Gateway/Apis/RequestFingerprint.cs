@@ -14,6 +14,11 @@ public static class RequestFingerprint
         Add(hash, request.OwnerId);
         AddTask(hash, request.Collection, request.Documents, request.Source);
         AddDependencies(hash, [], request.Dependencies);
+        if (request.RunAt is { } runAt)
+        {
+            Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

@@ -61,7 +61,8 @@ public static class TaskApi
             body.Collection ?? "",
             TaskInputs.Documents(body.Documents),
             TaskInputs.Source(body.Source),
-            body.DependsOn is null ? [] : [.. body.DependsOn]);
+            body.DependsOn is null ? [] : [.. body.DependsOn],
+            RunAt: body.RunAt);
         var claim = await IdempotentCreate.ClaimAsync(context, grains, request.OwnerId, "", RequestFingerprint.Of(request));
         if (claim.Invalid is { } badKey)
         {

@@ -6,7 +6,8 @@ public sealed record DocumentInput(string? Id, string? Title, string? Content);
 
 public sealed record SourceInput(string? Directory, string? Pattern);
 
-public sealed record CreateTaskRequest(string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null);
+public sealed record CreateTaskRequest(
+    string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null, DateTimeOffset? RunAt = null);
 
 public sealed record TaskAccepted(Guid TaskId, string Status, string WsUrl);
 
@@ -37,6 +38,7 @@ public sealed record TaskView(
     IReadOnlyList<Guid> WaitingFor,
     Guid? BatchId,
     Guid? ScheduleId,
+    string? RunAt,
     string WsUrl)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
@@ -61,6 +63,7 @@ public sealed record TaskView(
         task.AwaitedDependencies,
         task.BatchId,
         task.ScheduleId,
+        task.RunAt.ToWire(),
         TaskApi.SocketUrl(task.TaskId));
 }
 

@@ -140,12 +140,12 @@ public sealed partial class IndexTaskGrain : ITaskFollower
             S.AwaitedDependencies = [.. S.AwaitedDependencies.Where(id => id != dependency)];
             switch (final?.Status)
             {
-                case IndexTaskStatus.Completed when S.AwaitedDependencies.Count == 0:
-                    S.Status = IndexTaskStatus.Pending;
-                    S.Message = TaskMessages.Queued;
+                case IndexTaskStatus.Completed when WaitingMessage() is { } stillWaiting:
+                    S.Message = stillWaiting;
                     break;
                 case IndexTaskStatus.Completed:
-                    S.Message = TaskMessages.WaitingFor(S.AwaitedDependencies.Count);
+                    S.Status = IndexTaskStatus.Pending;
+                    S.Message = TaskMessages.Queued;
                     break;
                 case IndexTaskStatus.Cancelled:
                     S.Status = IndexTaskStatus.Cancelled;
@@ -184,6 +184,10 @@ public sealed partial class IndexTaskGrain : ITaskFollower
         else if (S.Status == IndexTaskStatus.Pending)
         {
             ScheduleNextBatch();
+        }
+        else
+        {
+            ScheduleStartTimer();
         }
     }
 

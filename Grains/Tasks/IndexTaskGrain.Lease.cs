@@ -47,6 +47,8 @@ public sealed partial class IndexTaskGrain
         if (S.Status == IndexTaskStatus.Waiting)
         {
             await CheckAwaitedDependenciesAsync();
+            await StartIfDueAsync();
+            ScheduleStartTimer();
             return;
         }
 

@@ -57,6 +57,7 @@ public sealed partial class IndexTaskGrain(
             _chunksMayExist = true;
             Log.Resumed(logger, TaskId, S.Current, S.Total, S.Seq);
             ScheduleNextBatch();
+            ScheduleStartTimer();
         }
 
         _published = BuildSnapshot();
@@ -99,6 +100,7 @@ public sealed partial class IndexTaskGrain(
         }
 
         TaskRequestValidator.Validate(request, _options);
+        CheckRunAt(request, time.GetUtcNow());
         await CheckDependenciesAsync(request);
         var documents = request.Source is null
             ? request.Documents
@@ -114,8 +116,9 @@ public sealed partial class IndexTaskGrain(
         S.BatchId = request.BatchId;
         S.ScheduleId = request.ScheduleId;
         S.Followers = [.. Followers(request)];
-        S.Status = S.AwaitedDependencies.Count > 0 ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
-        S.Message = S.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(S.AwaitedDependencies.Count) : TaskMessages.Queued;
+        S.RunAt = request.RunAt;
+        S.Status = S.AwaitedDependencies.Count > 0 || request.RunAt > now ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
+        S.Message = WaitingMessage() ?? TaskMessages.Queued;
         S.Total = documents.Length;
         S.DocumentChunkStarts = starts;
         S.CreatedAt = now;
@@ -150,6 +153,7 @@ public sealed partial class IndexTaskGrain(
         await PublishAsync(_published);
         if (S.Status == IndexTaskStatus.Waiting)
         {
+            ScheduleStartTimer();
             await CheckAwaitedDependenciesAsync();
         }
         else
@@ -294,6 +298,7 @@ public sealed partial class IndexTaskGrain(
         AwaitedDependencies = [.. S.AwaitedDependencies],
         BatchId = S.BatchId,
         ScheduleId = S.ScheduleId,
+        RunAt = S.RunAt,
     };
 
     /// <summary>The batch and the schedule a new task belongs to are told when it ends.</summary>

@@ -57,6 +57,9 @@ public sealed class IndexTaskState
     /// <summary>Followers that have not yet acknowledged the end of this task; retried with the lease.</summary>
     [Id(26)] public List<GrainId> FollowersToNotify { get; set; } = [];
 
+    /// <summary>The task waits until this time, if set.</summary>
+    [Id(27)] public DateTimeOffset? RunAt { get; set; }
+
     public TaskCounts Counts
     {
         get => new(Indexed, Unchanged, Failed);

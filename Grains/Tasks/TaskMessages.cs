@@ -22,6 +22,9 @@ internal static class TaskMessages
         ? "Waiting for 1 task to complete"
         : string.Create(CultureInfo.InvariantCulture, $"Waiting for {dependencies} tasks to complete");
 
+    public static string ScheduledFor(DateTimeOffset runAt) =>
+        string.Create(CultureInfo.InvariantCulture, $"Scheduled for {runAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+
     public static string DependencyCancelled(Guid dependency) =>
         $"Cancelled because task {dependency}, which this task depends on, was cancelled";
 }
