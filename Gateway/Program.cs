@@ -21,6 +21,7 @@ try
     var app = builder.Build();
     app.UseOrleansTasksGateway();
     app.MapAuthApi();
+    app.MapTicketApi();
     app.MapTaskApi();
     app.MapBatchApi();
     app.MapScheduleApi();

@@ -20,6 +20,9 @@ public sealed class AuthOptions
     /// <summary>An OpenID Connect authority whose published RS256 keys replace the signing key.</summary>
     public string? Authority { get; set; }
 
+    /// <summary>Fetch the authority's metadata over HTTPS only; turn off only for an authority on a trusted local network.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
     public List<UserAccount> Users { get; set; } = [];
 
     /// <summary>Close a WebSocket with 1008 when its token expires.</summary>

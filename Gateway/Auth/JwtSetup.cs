@@ -26,6 +26,7 @@ public sealed class JwtSetup(IOptions<AuthOptions> options, SigningKeyHolder key
         if (!string.IsNullOrEmpty(settings.Authority))
         {
             jwt.Authority = settings.Authority;
+            jwt.RequireHttpsMetadata = settings.RequireHttpsMetadata;
         }
 
         jwt.TokenValidationParameters = new TokenValidationParameters

@@ -11,8 +11,15 @@ public sealed class SigningKey(SymmetricSecurityKey key, bool generated)
 
     public bool Generated { get; } = generated;
 
+    /// <summary>The HS256 key, or null when an identity provider (<c>Auth:Authority</c>) signs the tokens instead.</summary>
     public static SigningKey? From(AuthOptions options, bool isDevelopment)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.IsNullOrEmpty(options.Authority))
+        {
+            return null;
+        }
+
         if (!string.IsNullOrEmpty(options.SigningKey))
         {
             var bytes = Encoding.UTF8.GetBytes(options.SigningKey);
@@ -23,11 +30,6 @@ public sealed class SigningKey(SymmetricSecurityKey key, bool generated)
             }
 
             return new SigningKey(new SymmetricSecurityKey(bytes), generated: false);
-        }
-
-        if (!string.IsNullOrEmpty(options.Authority))
-        {
-            return null;
         }
 
         if (!isDevelopment)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
+using OrleansTasks.Gateway.Logging;
 using OrleansTasks.Gateway.OpenApi;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Hosting;
@@ -64,6 +65,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<SocketServices>();
         services.AddHostedService<FeedReconciler>();
         services.AddHostedService<StartupReport>();
+        services.AddRestRateLimits();
+        services.AddCredentialRedaction();
         return builder;
     }
 
@@ -77,6 +80,7 @@ public static class GatewayHostingExtensions
         app.UseStaticFiles();
         app.UseWebSockets();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         return app;
     }
@@ -108,6 +112,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton(new SigningKeyHolder(key));
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<SocketTickets>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtSetup>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddAuthorization();

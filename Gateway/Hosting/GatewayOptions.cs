@@ -18,6 +18,18 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 10_000;
 
+    /// <summary>REST requests per second a signed-in user may make on average (a token bucket).</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 20;
+
+    /// <summary>REST requests a signed-in user may make at once above the average.</summary>
+    [Range(1, 1_000_000)]
+    public int RequestBurst { get; set; } = 100;
+
+    /// <summary>REST requests per minute from one address without a token (the token endpoint above all).</summary>
+    [Range(1, 1_000_000)]
+    public int AnonymousRequestsPerMinute { get; set; } = 60;
+
     /// <summary>A watched task's stream silent this long (or failed) is reconciled against the task's grain.</summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan StreamSilenceTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -39,6 +39,12 @@ public static class FeedSocketEndpoint
             return;
         }
 
+        if (context.User.Identity?.IsAuthenticated != true && context.Request.Query.TryGetValue("ticket", out var ticket)
+            && await services.GetRequiredService<SocketTickets>().RedeemAsync(ticket.ToString()) is { } ticketHolder)
+        {
+            context.User = ticketHolder;
+        }
+
         var userId = context.User.Identity?.IsAuthenticated == true ? context.User.Subject() : null;
         switch (services.GetRequiredService<ConnectionLimiter>().TryAcquire(userId, out var lease))
         {

@@ -30,6 +30,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
         {
             ["Auth:SigningKey"] = SigningKey,
             ["Tasks:MaxRunningPerSilo"] = "16",
+
+            // Tests poll and run side by side as a handful of users: rate limits are tested on their own.
+            ["Gateway:RequestsPerSecond"] = "100000",
+            ["Gateway:RequestBurst"] = "100000",
+            ["Gateway:AnonymousRequestsPerMinute"] = "100000",
             ["Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

@@ -54,6 +54,8 @@ public sealed class RunningCluster : IAsyncDisposable
         gateway["Auth:SigningKey"] = TestTokens.SigningKey;
         gateway["ASPNETCORE_URLS"] = GatewayAddress.ToString();
         gateway["ASPNETCORE_ENVIRONMENT"] = "Production";
+        gateway["Gateway:RequestsPerSecond"] = "100000";
+        gateway["Gateway:RequestBurst"] = "100000";
         Gateway = ProcessHost.Start("gateway", "OrleansTasks.Gateway.dll", ProcessHost.Environment(gateway));
         _processes.Add(Gateway);
         return Gateway;

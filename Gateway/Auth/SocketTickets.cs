@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace OrleansTasks.Gateway.Auth;
+
+/// <summary>
+/// Single-use WebSocket tickets: 256 random bits, good for one redemption within
+/// <see cref="Lifetime"/>, at any gateway of the cluster. A socket opened with a ticket lives like
+/// one opened with the token the ticket was issued against (same user, roles and expiry).
+/// </summary>
+public sealed class SocketTickets(IGrainFactory grains, TimeProvider time)
+{
+    public const string AuthenticationType = "ticket";
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+
+    public async Task<string> IssueAsync(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var ticket = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var holder = new TicketHolder(user.Subject(), [.. user.FindAll(TokenClaims.Role).Select(claim => claim.Value)], user.ExpiresAt());
+        if (!await Grain(ticket).Issue(holder, time.GetUtcNow() + Lifetime))
+        {
+            throw new InvalidOperationException("A freshly drawn ticket was already issued.");
+        }
+
+        return ticket;
+    }
+
+    /// <summary>The user the ticket stands for, once; null for an unknown, used or expired ticket.</summary>
+    public async Task<ClaimsPrincipal?> RedeemAsync(string ticket)
+    {
+        if (ticket.Length is 0 or > 100)
+        {
+            return null;
+        }
+
+        if (await Grain(ticket).Redeem() is not { } holder)
+        {
+            return null;
+        }
+
+        var claims = new List<Claim> { new(TokenClaims.Subject, holder.Subject) };
+        claims.AddRange(holder.Roles.Select(role => new Claim(TokenClaims.Role, role)));
+        if (holder.TokenExpiresAt is { } expires)
+        {
+            claims.Add(new Claim(TokenClaims.Expires, expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, AuthenticationType, TokenClaims.Subject, TokenClaims.Role));
+    }
+
+    private ISocketTicketGrain Grain(string ticket) =>
+        grains.GetGrain<ISocketTicketGrain>(Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ticket))));
+}

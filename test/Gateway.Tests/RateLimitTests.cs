@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    private readonly GatewayFactory _gateway = new(new Dictionary<string, string?>
+    {
+        ["Gateway:RequestsPerSecond"] = "1",
+        ["Gateway:RequestBurst"] = "5",
+        ["Gateway:AnonymousRequestsPerMinute"] = "5",
+    });
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task A_user_over_the_rest_limit_gets_429_with_retry_after_and_other_users_do_not()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.For("flooder"));
+        using var bob = _gateway.CreateHttpClient(TestTokens.Bob);
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 10; i++)
+        {
+            var response = await alice.GetAsync("/api/tasks");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused ??= response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        using var bobs = await bob.GetAsync("/api/tasks");
+        using var health = await alice.GetAsync("/health/live");
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5), statuses.Take(5));
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses.Skip(5));
+        Assert.NotNull(refused);
+        Assert.InRange(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Too many requests", problem.GetProperty("title").GetString());
+        Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        refused.Dispose();
+        Assert.Equal(HttpStatusCode.OK, bobs.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Requests_without_a_token_are_limited_per_client_address()
+    {
+        using var anonymous = _gateway.CreateHttpClient();
+        async Task<HttpStatusCode> TokenRequestAsync(string address)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+            {
+                Content = JsonContent.Create(new { username = "demo", password = "wrong" }),
+            };
+            request.Headers.Add("X-Forwarded-For", address);
+            using var response = await anonymous.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+        {
+            guesses.Add(await TokenRequestAsync("203.0.113.7"));
+        }
+
+        var elsewhere = await TokenRequestAsync("198.51.100.20");
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), guesses.Take(5));
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3), guesses.Skip(5));
+        Assert.Equal(HttpStatusCode.Unauthorized, elsewhere);
+    }
+}
