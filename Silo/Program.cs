@@ -18,15 +18,14 @@ internal static class Program
         try
         {
             await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: true);
+            builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
+            await builder.Build().RunAsync();
+            return 0;
         }
-        catch (SchemaException exception)
+        catch (Exception exception) when (exception is SchemaException or StartupException)
         {
             await Console.Error.WriteLineAsync($"OrleansTasks silo cannot start: {exception.Message}");
             return 1;
         }
-
-        builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
-        await builder.Build().RunAsync();
-        return 0;
     }
 }

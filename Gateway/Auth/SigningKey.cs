@@ -25,7 +25,7 @@ public sealed class SigningKey(SymmetricSecurityKey key, bool generated)
             var bytes = Encoding.UTF8.GetBytes(options.SigningKey);
             if (bytes.Length < AuthOptions.MinimumKeyBytes)
             {
-                throw new Hosting.StartupException(
+                throw new OrleansTasks.Hosting.StartupException(
                     $"Auth:SigningKey is {bytes.Length} bytes; it must be at least {AuthOptions.MinimumKeyBytes}.");
             }
 
@@ -34,7 +34,7 @@ public sealed class SigningKey(SymmetricSecurityKey key, bool generated)
 
         if (!isDevelopment)
         {
-            throw new Hosting.StartupException(
+            throw new OrleansTasks.Hosting.StartupException(
                 "Auth:SigningKey is not set: set it (at least 32 bytes) or Auth:Authority before starting outside Development.");
         }
 

@@ -31,6 +31,11 @@ public static class OrleansTasksClientExtensions
             client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
         }
 
+        if (ClusterTls.From(configuration) is { } tls)
+        {
+            client.UseTls(tls.Configure);
+        }
+
         client.AddMemoryStreams(TaskStreams.ProviderName);
         return client;
     }

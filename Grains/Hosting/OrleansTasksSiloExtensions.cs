@@ -51,6 +51,11 @@ public static class OrleansTasksSiloExtensions
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
         }
 
+        if (ClusterTls.From(configuration) is { } tls)
+        {
+            silo.UseTls(tls.Configure);
+        }
+
         return silo.AddOrleansTasks(configuration);
     }
 

@@ -1,10 +1,10 @@
-namespace OrleansTasks.Gateway.Hosting;
+namespace OrleansTasks.Hosting;
 
 /// <summary>A configuration problem that stops the start; its message is the one line the operator sees.</summary>
 public sealed class StartupException : Exception
 {
     public StartupException()
-        : base("The gateway cannot start.")
+        : base("OrleansTasks cannot start.")
     {
     }
 
