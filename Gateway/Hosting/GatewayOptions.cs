@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace OrleansTasks.Gateway.Hosting;
 
 /// <summary>The <c>Gateway</c> configuration section.</summary>
-public sealed class GatewayOptions
+public sealed class GatewayOptions : IValidatableObject
 {
     public const string SectionName = "Gateway";
 
@@ -17,6 +17,9 @@ public sealed class GatewayOptions
 
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Addresses of reverse proxies whose X-Forwarded-* headers are believed, besides loopback.</summary>
+    public List<string> KnownProxies { get; set; } = [];
 
     /// <summary>REST requests per second a signed-in user may make on average (a token bucket).</summary>
     [Range(1, 1_000_000)]
@@ -33,4 +36,8 @@ public sealed class GatewayOptions
     /// <summary>A watched task's stream silent this long (or failed) is reconciled against the task's grain.</summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan StreamSilenceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        KnownProxies.Where(proxy => !System.Net.IPAddress.TryParse(proxy, out _))
+            .Select(proxy => new ValidationResult($"'{proxy}' is not an IP address.", [nameof(KnownProxies)]));
 }
