@@ -80,12 +80,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => FreePorts.Next();
 }
 
 /// <summary>One gateway shared by the functional tests of a collection.</summary>

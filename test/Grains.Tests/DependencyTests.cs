@@ -154,4 +154,33 @@ public sealed class DependencyTests(ClusterFixture fixture)
         Assert.Equal("user:alice", cancelled.CancelledBy);
         Assert.Equal(CancelOutcome.AlreadyEnded, await fixture.Grains.GetGrain<IIndexTaskGrain>(waiting.Id).Cancel(CancelledBy.User("alice")));
     }
+
+    [Fact]
+    public async Task A_failed_dependency_fails_its_dependants_down_the_chain_naming_it()
+    {
+        var dependency = await StartAsync(3000);
+        var middle = await StartAsync(10, dependsOn: dependency.Id);
+        var last = await StartAsync(10, dependsOn: middle.Id);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, last.Id);
+
+        // The end of the dependency as a failed task reports it; the chain takes it from there.
+        var failed = (await SnapshotAsync(dependency.Id)) with
+        {
+            Status = IndexTaskStatus.Failed,
+            Error = new TaskError("index_unavailable", "Indexing failed."),
+        };
+        var follower = fixture.Grains.GetGrain<ITaskFollower>(fixture.Grains.GetGrain<IIndexTaskGrain>(middle.Id).GetGrainId());
+        await follower.OnTaskEnded(failed);
+        var lastEnd = await watcher.WaitForTerminalAsync(Deadline);
+        var middleEnd = await SnapshotAsync(middle.Id);
+        await fixture.Grains.GetGrain<IIndexTaskGrain>(dependency.Id).Cancel(CancelledBy.User("alice"));
+
+        Assert.Equal(IndexTaskStatus.Failed, middleEnd.Status);
+        Assert.Equal(TaskErrors.DependencyFailedCode, middleEnd.Error!.Code);
+        Assert.Equal(dependency.Id, middleEnd.Error.DependencyId);
+        Assert.Contains(dependency.Id.ToString(), middleEnd.Message, StringComparison.Ordinal);
+        Assert.Equal(IndexTaskStatus.Failed, lastEnd.Status);
+        Assert.Equal(middle.Id, lastEnd.Error!.DependencyId);
+        Assert.Equal(-1, lastEnd.Progress);
+    }
 }

@@ -212,4 +212,24 @@ public sealed class ScheduleGrainTests(ScheduleClusterFixture fixture) : IClassF
         Assert.Null(await grain.GetSnapshot());
         Assert.Empty((await fixture.Grains.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).List(null, 10)).Ids);
     }
+
+    [Fact]
+    public async Task A_one_time_schedule_years_ahead_fires_at_its_time()
+    {
+        var at = fixture.Clock.GetUtcNow().AddYears(5);
+        var (grain, created) = await CreateAsync(ScheduleTrigger.Once(at));
+
+        fixture.Clock.Advance(TimeSpan.FromDays(365));
+        await fixture.TickAsync(created.ScheduleId);
+        var aYearOn = await SnapshotAsync(grain);
+        fixture.Clock.SetUtcNow(at);
+        await fixture.TickAsync(created.ScheduleId);
+        var fired = await SnapshotAsync(grain);
+
+        Assert.Equal(at, created.NextRunAt);
+        Assert.Equal(0, aYearOn.Runs);
+        Assert.Equal(1, fired.Runs);
+        Assert.Equal(at, fired.LastRun!.Occurrence);
+        Assert.Null(fired.NextRunAt);
+    }
 }
