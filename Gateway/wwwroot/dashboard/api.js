@@ -1,0 +1,51 @@
+// The REST side of the dashboard: the session's token and JSON requests that turn problem details into errors.
+const tokenKey = 'orleans-tasks.token';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    const fieldErrors = problem?.errors ? Object.entries(problem.errors).map(([field, messages]) => `${field}: ${messages.join(' ')}`) : [];
+    super([problem?.title ?? `HTTP ${status}`, problem?.detail, ...fieldErrors].filter(Boolean).join(' — '));
+    this.status = status;
+  }
+}
+
+export const session = {
+  get token() { return sessionStorage.getItem(tokenKey); },
+  set token(value) { value ? sessionStorage.setItem(tokenKey, value) : sessionStorage.removeItem(tokenKey); },
+
+  /** The claims of the current token, read without checking it: the gateway checks it. */
+  get claims() {
+    try {
+      const payload = this.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(payload));
+    } catch {
+      return null;
+    }
+  },
+
+  get isAdmin() {
+    const role = this.claims?.role;
+    return Array.isArray(role) ? role.includes('admin') : role === 'admin';
+  },
+};
+
+export async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+export async function signIn(username, password) {
+  const answer = await request('POST', '/api/auth/token', { username, password });
+  session.token = answer.access_token;
+}
+
+/** A single-use ticket, so that no token goes into a socket's URL. */
+export async function ticket() {
+  return (await request('POST', '/api/ws-tickets')).ticket;
+}

@@ -1,0 +1,121 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>The dashboard in a real headless Chromium, as a user drives it.</summary>
+public sealed class DashboardTests
+{
+    [Fact]
+    public async Task A_user_signs_in_creates_and_watches_a_task_cancels_another_pages_history_and_searches()
+    {
+        var chromium = SystemDependencies.Chromium();
+        await using var gateway = new GatewayFactory();
+        gateway.StartServer();
+        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        for (var i = 0; i < 22; i++)
+        {
+            await TaskRequests.WaitForEndAsync(demo, await TaskRequests.CreateAsync(demo, TaskRequests.Body(2, collection: "earlier")));
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
+
+        // Sign in.
+        await page.GotoAsync(new Uri(gateway.BaseAddress, "/dashboard/").ToString());
+        await page.FillAsync("#username", "demo");
+        await page.FillAsync("#password", "demo-password");
+        await page.ClickAsync("#sign-in button[type=submit]");
+        await Assertions.Expect(page.Locator("#user")).ToHaveTextAsync("demo");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+
+        // Page the history and come back.
+        await page.ClickAsync("#older");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+        await page.ClickAsync("#newer");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+
+        // Create a task from typed-in documents and watch its bar reach 100 %.
+        await page.ClickAsync("nav button[data-view=create]");
+        await page.FillAsync("#create-collection", "dashboard");
+        // Pasted, as a user would paste a long list; typing 3,000 lines key by key proves nothing more.
+        await page.Locator("#create-inline").EvaluateAsync("(area, text) => area.value = text", Lines(3000));
+        await page.ClickAsync("#create-task button[type=submit]");
+        await Assertions.Expect(page.Locator("#create-result")).ToContainTextAsync("accepted");
+        var created = (await page.Locator("#create-result").TextContentAsync())!.Split(' ')[1];
+        var createdRow = page.Locator($"tr[data-task-id='{created}']");
+        await Assertions.Expect(createdRow.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
+        await Assertions.Expect(createdRow.Locator("progress")).ToHaveAttributeAsync("value", "100");
+        await Assertions.Expect(createdRow.Locator("td.counts")).ToHaveTextAsync("3000/3000");
+
+        // A task from uploaded files.
+        await page.ClickAsync("nav button[data-view=create]");
+        await page.CheckAsync("input[name=source][value=files]");
+        await page.SetInputFilesAsync("#create-files", new[]
+        {
+            new FilePayload { Name = "alpha.md", MimeType = "text/markdown", Buffer = Encoding.UTF8.GetBytes("alpha uploaded grains") },
+            new FilePayload { Name = "beta.md", MimeType = "text/markdown", Buffer = Encoding.UTF8.GetBytes("beta uploaded silos") },
+        });
+        await page.ClickAsync("#create-task button[type=submit]");
+        await Assertions.Expect(page.Locator("#create-result")).Not.ToContainTextAsync(created);
+        await Assertions.Expect(page.Locator("#create-result")).ToContainTextAsync("accepted");
+        var uploaded = (await page.Locator("#create-result").TextContentAsync())!.Split(' ')[1];
+        Assert.NotEqual(created, uploaded);
+        await Assertions.Expect(page.Locator($"tr[data-task-id='{uploaded}'] td.counts")).ToHaveTextAsync("2/2");
+
+        // Cancel another task while it runs; the page follows it live until then.
+        var running = await TaskRequests.CreateAsync(demo, TaskRequests.Body(10_000, words: 300));
+        await page.ClickAsync("nav button[data-view=tasks]");
+        var runningRow = page.Locator($"tr[data-task-id='{running}']");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await Assertions.Expect(runningRow.Locator("td.status")).ToHaveTextAsync("processing");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+        await runningRow.GetByRole(AriaRole.Button, new() { Name = $"Cancel task {running}" }).ClickAsync();
+        await Assertions.Expect(runningRow.Locator("td.status")).ToHaveTextAsync("cancelled");
+        await Assertions.Expect(runningRow.Locator("td.message")).ToContainTextAsync("user:demo");
+
+        // Details with per-document results.
+        await createdRow.Locator("td.id button").ClickAsync();
+        await Assertions.Expect(page.Locator("#details-rows tr")).ToHaveCountAsync(50);
+
+        // Search what was indexed.
+        await page.ClickAsync("nav button[data-view=search]");
+        await page.FillAsync("#search-collection", "dashboard");
+        await page.FillAsync("#search-query", "number42");
+        await page.ClickAsync("#search button[type=submit]");
+        await Assertions.Expect(page.Locator("#search-results li").First).ToContainTextAsync("line-42");
+        await Assertions.Expect(page.Locator("#search-results li mark").First).ToHaveTextAsync("number42");
+
+        Assert.Empty(consoleErrors);
+    }
+
+    private static string Lines(int count)
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            text.Append("line-").Append(i).Append(": ").AppendLine(TaskRequests.Content(i, 40));
+        }
+
+        return text.ToString();
+    }
+}
