@@ -6,6 +6,7 @@ using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Hosting;
 using OrleansTasks.Gateway.OpenApi;
+using OrleansTasks.Gateway.Telemetry;
 using OrleansTasks.Gateway.WebSockets;
 
 if (args is [PasswordHashCommand.Name, ..])
@@ -29,6 +30,7 @@ try
     app.MapHealthApi();
     app.MapFeedSockets();
     app.MapOrleansTasksOpenApi();
+    app.MapOrleansTasksMetrics();
     await app.RunAsync();
     return 0;
 }

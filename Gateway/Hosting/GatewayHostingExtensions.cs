@@ -8,6 +8,7 @@ using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Logging;
 using OrleansTasks.Gateway.OpenApi;
+using OrleansTasks.Gateway.Telemetry;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Hosting;
 using OrleansTasks.Tasks;
@@ -72,6 +73,7 @@ public static class GatewayHostingExtensions
         services.AddHostedService<FeedReconciler>();
         services.AddHostedService<StartupReport>();
         services.AddRestRateLimits();
+        services.AddOrleansTasksTelemetry(builder.Configuration);
         services.AddCredentialRedaction();
         return builder;
     }

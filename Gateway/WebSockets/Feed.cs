@@ -38,6 +38,7 @@ public sealed class Feed<T>(
     {
         Volatile.Write(ref _lastHeard, time.GetTimestamp());
         var snapshot = await kind.ReadAsync(client, Id);
+        metrics.Reconciled();
         lock (_lock)
         {
             _streamFailed = false;

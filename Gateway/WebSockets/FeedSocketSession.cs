@@ -17,7 +17,7 @@ public sealed class FeedSocketSession<T>(
     SocketServices services)
     where T : class, IFeedSnapshot
 {
-    private readonly SocketOutbox<T> _outbox = new();
+    private readonly SocketOutbox<T> _outbox = new(services.Metrics);
     private readonly IFeedKind<T> _kind = feeds.Kind;
     private readonly ILogger _logger = services.Logger;
     private readonly TimeProvider _time = services.Time;
@@ -99,12 +99,15 @@ public sealed class FeedSocketSession<T>(
                         return;
                     case OutgoingMessage.Connected connected:
                         await SendAsync(_kind.Connected((T)connected.Snapshot, _time.GetUtcNow()));
+                        services.Metrics.MessageSent("connected");
                         break;
                     case OutgoingMessage.Pong:
                         await SendAsync(ProtocolMessages.Pong(_time.GetUtcNow()));
+                        services.Metrics.MessageSent("pong");
                         break;
                     case OutgoingMessage.FeedEvent feedEvent:
                         await SendAsync(_kind.ForEvent((T)feedEvent.Snapshot));
+                        services.Metrics.MessageSent(feedEvent.Snapshot.IsTerminal ? "terminal" : "progress");
                         if (feedEvent.Snapshot.IsTerminal)
                         {
                             _outbox.RequestClose(_kind.Finished, immediately: false);
@@ -117,6 +120,7 @@ public sealed class FeedSocketSession<T>(
         catch (OperationCanceledException)
         {
             SocketLog.SlowConsumer(_logger, _kind.Name, id, SocketLimits.SendTimeout);
+            services.Metrics.SlowConsumer();
             socket.Abort();
         }
         catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException)

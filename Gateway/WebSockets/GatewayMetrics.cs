@@ -2,13 +2,18 @@ using System.Diagnostics.Metrics;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>The gateway's own instruments, on the meter <see cref="MeterName"/>.</summary>
+/// <summary>The gateway's own instruments, on the meter <see cref="MeterName"/>: sockets, subscriptions, and what happened to each event.</summary>
 public sealed class GatewayMetrics
 {
     public const string MeterName = "OrleansTasks.Gateway";
     public const string SubscriptionsInstrument = "orleans_tasks.gateway.stream_subscriptions";
     public const string ConnectionsInstrument = "orleans_tasks.gateway.websocket_connections";
 
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _coalesced;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _slowConsumers;
+    private readonly Counter<long> _reconciliations;
     private long _subscriptions;
     private long _connections;
 
@@ -17,7 +22,12 @@ public sealed class GatewayMetrics
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge(SubscriptionsInstrument, () => Subscriptions, description: "Task stream subscriptions this gateway holds");
-        meter.CreateObservableGauge(ConnectionsInstrument, () => Connections, description: "Open task WebSockets");
+        meter.CreateObservableGauge(ConnectionsInstrument, () => Connections, description: "Open task and batch WebSockets");
+        _sent = meter.CreateCounter<long>("orleans_tasks.gateway.messages_sent", description: "Messages sent on sockets, by type");
+        _coalesced = meter.CreateCounter<long>("orleans_tasks.gateway.progress_coalesced", description: "Progress events replaced by a newer one before a slow socket took them");
+        _dropped = meter.CreateCounter<long>("orleans_tasks.gateway.events_dropped", description: "Events a socket had already covered (duplicates, or older than its snapshot)");
+        _slowConsumers = meter.CreateCounter<long>("orleans_tasks.gateway.slow_consumers", description: "Sockets dropped for taking no message for the send timeout");
+        _reconciliations = meter.CreateCounter<long>("orleans_tasks.gateway.reconciliations", description: "Feeds read back from their grain after stream silence or an error");
     }
 
     public long Subscriptions => Interlocked.Read(ref _subscriptions);
@@ -31,4 +41,14 @@ public sealed class GatewayMetrics
     public void ConnectionOpened() => Interlocked.Increment(ref _connections);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+
+    public void MessageSent(string type) => _sent.Add(1, new KeyValuePair<string, object?>("type", type));
+
+    public void ProgressCoalesced() => _coalesced.Add(1);
+
+    public void EventDropped() => _dropped.Add(1);
+
+    public void SlowConsumer() => _slowConsumers.Add(1);
+
+    public void Reconciled() => _reconciliations.Add(1);
 }

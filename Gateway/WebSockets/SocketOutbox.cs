@@ -9,7 +9,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// and never slows the feed. Events at or below the <c>seq</c> already covered are dropped, and
 /// so is progress that would go backwards.
 /// </summary>
-public sealed class SocketOutbox<T> : IFeedListener<T>
+public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListener<T>
     where T : class, IFeedSnapshot
 {
     private const int MaxOwedPongs = 4;
@@ -39,6 +39,7 @@ public sealed class SocketOutbox<T> : IFeedListener<T>
         {
             if (_terminal is not null || _terminalTaken || _close is not null || (_started && snapshot.Seq <= _coveredSeq))
             {
+                metrics?.EventDropped();
                 return;
             }
 
@@ -48,8 +49,17 @@ public sealed class SocketOutbox<T> : IFeedListener<T>
             }
             else if (snapshot.Progress >= _highestProgress && (_progress is null || snapshot.Seq > _progress.Seq))
             {
+                if (_progress is not null)
+                {
+                    metrics?.ProgressCoalesced();
+                }
+
                 _progress = snapshot;
                 _highestProgress = snapshot.Progress;
+            }
+            else
+            {
+                metrics?.EventDropped();
             }
         }
 

@@ -9,8 +9,11 @@ public sealed class SocketServices(
     TimeProvider time,
     IOptions<AuthOptions> auth,
     IHostApplicationLifetime lifetime,
+    GatewayMetrics metrics,
     ILoggerFactory loggers)
 {
+    public GatewayMetrics Metrics { get; } = metrics;
+
     public IGrainFactory Grains { get; } = grains;
 
     public TimeProvider Time { get; } = time;

@@ -36,6 +36,7 @@ public static class OrleansTasksClientExtensions
             client.UseTls(tls.Configure);
         }
 
+        client.AddActivityPropagation();
         client.AddMemoryStreams(TaskStreams.ProviderName);
         return client;
     }

@@ -64,6 +64,7 @@ public static class OrleansTasksSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+        silo.AddActivityPropagation();
         if (StorageMode.ConnectionString(configuration) is { } connectionString)
         {
             silo.AddAdoNetGrainStorage(StorageNames.Tasks, options =>
@@ -126,6 +127,7 @@ public static class OrleansTasksSiloExtensions
         services.TryAddSingleton<DirectorySourceReader>();
         services.TryAddSingleton<TaskChunkStores>();
         services.TryAddSingleton<TaskAdmission>();
+        services.TryAddSingleton<Diagnostics.TaskTelemetry>();
         return services;
     }
 

@@ -11,6 +11,10 @@ public sealed class IncrementalIndexer(IDocumentIndex index)
     public async Task<IReadOnlyList<DocumentResult>> IndexAsync(
         Guid taskId, string collection, IReadOnlyList<IndexDocument> documents, CancellationToken cancellationToken)
     {
+        using var activity = Diagnostics.TaskTelemetry.ActivitySource.StartActivity("index batch");
+        activity?.SetTag("orleans_tasks.task_id", taskId);
+        activity?.SetTag("orleans_tasks.collection", collection);
+        activity?.SetTag("orleans_tasks.documents", documents.Count);
         var results = new DocumentResult[documents.Count];
         var accepted = new List<HashedDocument>(documents.Count);
         var positions = new List<int>(documents.Count);

@@ -144,7 +144,9 @@ public sealed partial class IndexTaskGrain
 
         S.ResultChunkCount++;
         S.Current += documents.Count;
+        var before = S.Counts;
         S.Counts = Add(S.Counts, results);
+        telemetry.Processed(new TaskCounts(S.Counts.Indexed - before.Indexed, S.Counts.Unchanged - before.Unchanged, S.Counts.Failed - before.Failed));
         S.Message = TaskMessages.Indexing(S.Current, S.Total);
         S.UpdatedAt = time.GetUtcNow();
         _progressUnpublished = true;

@@ -22,6 +22,7 @@ public sealed partial class IndexTaskGrain(
     DirectorySourceReader sourceReader,
     TaskAdmission admission,
     History.ITaskHistory history,
+    Diagnostics.TaskTelemetry telemetry,
     IOptions<TasksOptions> options,
     TimeProvider time,
     ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, IIndexTaskWorker, IRemindable
@@ -137,6 +138,7 @@ public sealed partial class IndexTaskGrain(
 
         _lastCheckpoint = time.GetTimestamp();
         Log.Accepted(logger, TaskId, S.OwnerId, S.Collection, S.Total);
+        telemetry.Accepted();
         await TakeLeaseAsync();
 
         _published = BuildSnapshot();
@@ -218,6 +220,7 @@ public sealed partial class IndexTaskGrain(
     /// <summary>What follows every terminal state: the slot is given back, followers are told; the lease ends a period later.</summary>
     private Task EndAsync()
     {
+        telemetry.Ended(S.Status, time.GetUtcNow() - S.CreatedAt);
         admission.Leave(TaskId);
         NotifyFollowers();
         return Task.CompletedTask;

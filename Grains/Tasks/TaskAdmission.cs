@@ -26,6 +26,18 @@ public sealed class TaskAdmission(IOptions<TasksOptions> options, IGrainFactory 
         }
     }
 
+    /// <summary>Tasks waiting for a slot.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
     /// <summary>The most tasks that have held a slot at once since the silo started.</summary>
     public int PeakRunning => Volatile.Read(ref _peakRunning);
 

@@ -1,0 +1,49 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using OrleansTasks.Diagnostics;
+using OrleansTasks.Gateway.WebSockets;
+
+namespace OrleansTasks.Gateway.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for the gateway process (and its embedded silo): the gateway's, the tasks' and
+/// Orleans' meters with ASP.NET Core's and the runtime's, scraped at <c>/metrics</c> in Prometheus
+/// format; traces from REST through grain calls to the indexer, exported over OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// </summary>
+public static class TelemetrySetup
+{
+    public const string ScrapePath = "/metrics";
+    private const string OrleansMeter = "Microsoft.Orleans";
+
+    public static IServiceCollection AddOrleansTasksTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("orleans-tasks-gateway"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(GatewayMetrics.MeterName, TaskTelemetry.MeterName, OrleansMeter)
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            // Orleans files calls to interfaces in any namespace starting with "Orleans" — ours are
+            // "OrleansTasks" — under its runtime source, so both sources carry our grain calls.
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(TaskTelemetry.ActivitySourceName, "Microsoft.Orleans.Application", "Microsoft.Orleans.Runtime")
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter());
+        }
+
+        return services;
+    }
+
+    public static WebApplication MapOrleansTasksMetrics(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPrometheusScrapingEndpoint(ScrapePath).AllowAnonymous();
+        return app;
+    }
+}
