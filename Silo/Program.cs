@@ -9,7 +9,8 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args is [MigrateCommand.Name, .. var rest] ? rest : args);
+        var arguments = args is [MigrateCommand.Name, .. var rest] ? rest : args;
+        var builder = Host.CreateApplicationBuilder(arguments);
         if (args is [MigrateCommand.Name, ..])
         {
             return await MigrateCommand.RunAsync(builder.Configuration);
@@ -18,8 +19,7 @@ internal static class Program
         try
         {
             await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: true);
-            builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
-            await builder.Build().RunAsync();
+            await SiloHosts.Build(arguments, builder).RunAsync();
             return 0;
         }
         catch (Exception exception) when (exception is SchemaException or StartupException)

@@ -15,6 +15,31 @@ namespace OrleansTasks.Gateway.Tests;
 public sealed class ClusterProcessTests(PostgresServer postgres)
 {
     [Fact]
+    public async Task A_silo_process_serves_its_task_and_orleans_metrics_where_it_is_told()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var metricsPort = FreePorts.Next();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
+            new Dictionary<string, string?> { ["Silo:MetricsUrls"] = $"http://127.0.0.1:{metricsPort}" });
+        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        await TaskRequests.WaitForEndAsync(http, await TaskRequests.CreateAsync(http, TaskRequests.Body(50)));
+
+        using var scraper = new HttpClient();
+        var metrics = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            metrics = await scraper.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+            return metrics.Contains("orleans_tasks_tasks_ended_total{", StringComparison.Ordinal);
+        });
+        using var gatewayMetrics = await http.GetAsync("/metrics");
+
+        Assert.Contains("orleans_tasks_documents_processed_total{otel_scope_name=\"OrleansTasks.Tasks\",outcome=\"indexed\"} 50", metrics, StringComparison.Ordinal);
+        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("orleans_", StringComparison.Ordinal) && !line.StartsWith("orleans_tasks", StringComparison.Ordinal));
+        Assert.Equal(System.Net.HttpStatusCode.OK, gatewayMetrics.StatusCode);
+    }
+
+    [Fact]
     public async Task Tasks_on_either_of_two_silo_processes_stream_to_a_client_mode_gateway_process()
     {
         var database = await postgres.CreateDatabaseAsync();

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Silo;
+
+/// <summary>The silo's host: plain, or with an HTTP listener for <c>/metrics</c> when <c>Silo:MetricsUrls</c> is set.</summary>
+internal static class SiloHosts
+{
+    public static IHost Build(string[] args, HostApplicationBuilder plain)
+    {
+        if (plain.Configuration[SiloTelemetry.UrlsKey] is not { Length: > 0 } urls)
+        {
+            plain.UseOrleans(silo => silo.AddOrleansTasksSilo(plain.Configuration));
+            SiloTelemetry.Add(plain.Services, plain.Configuration);
+            return plain.Build();
+        }
+
+        var builder = WebApplication.CreateBuilder(args);
+        builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
+        SiloTelemetry.Add(builder.Services, builder.Configuration);
+        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        var app = builder.Build();
+        SiloTelemetry.Map(app);
+        return app;
+    }
+}
