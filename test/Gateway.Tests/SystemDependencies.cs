@@ -19,6 +19,13 @@ public static class SystemDependencies
             ?? Missing("Chromium is not installed: run 'sudo apt-get install chromium' (Debian) to run the browser tests.");
     }
 
+    public static string Nginx()
+    {
+        string[] candidates = ["/usr/sbin/nginx", "/usr/bin/nginx"];
+        return candidates.FirstOrDefault(File.Exists)
+            ?? Missing("nginx is not installed: run 'sudo apt-get install nginx-light' (Debian) to run the reverse-proxy test.");
+    }
+
     /// <summary>A Python 3 interpreter that has the 'websockets' package, as the seed's client needs.</summary>
     public static string PythonWithWebsockets()
     {

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.RegularExpressions;
+
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>The gateway behind nginx configured from docker/nginx/orleans-tasks.conf, TLS left out.</summary>
+public sealed partial class ReverseProxyTests
+{
+    [GeneratedRegex(@"\s*ssl_certificate[^;]*;|\s*http2 on;")]
+    private static partial Regex TlsLines();
+
+    [Fact]
+    public async Task Through_the_sample_nginx_configuration_sockets_work_origins_are_judged_as_the_browser_sees_them_and_tokens_stay_out_of_its_log()
+    {
+        var nginx = SystemDependencies.Nginx();
+        await using var gateway = new GatewayFactory(environment: "Production");
+        gateway.StartServer();
+        using var proxy = NginxProcess.Start(nginx, gateway.Port);
+        using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Port}") };
+        alice.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(20));
+        await TaskRequests.WaitForEndAsync(alice, taskId);
+        var proxied = new Uri($"ws://127.0.0.1:{proxy.Port}/ws/task/{taskId}?token={TestTokens.Alice}");
+
+        await using var sameOrigin = await SocketClient.ConnectAsync(proxied, origin: $"http://127.0.0.1:{proxy.Port}");
+        var messages = await sameOrigin.ReceiveUntilClosedAsync();
+        var foreign = await Assert.ThrowsAsync<WebSocketException>(() => SocketClient.ConnectAsync(proxied, origin: "http://evil.example"));
+        var bypassing = await Assert.ThrowsAsync<WebSocketException>(() => SocketClient.ConnectAsync(
+            gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice), origin: $"http://127.0.0.1:{proxy.Port}"));
+        var log = await proxy.ReadSocketLogAsync();
+
+        Assert.Equal(["connected", "complete"], messages.Select(MessageAssert.Type));
+        Assert.Contains("403", foreign.Message, StringComparison.Ordinal);
+        Assert.Contains("403", bypassing.Message, StringComparison.Ordinal);
+        Assert.Contains($"/ws/task/{taskId}", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestTokens.Alice, log, StringComparison.Ordinal);
+    }
+
+    /// <summary>An nginx master process on a private directory and a free port, running the sample server block.</summary>
+    private sealed class NginxProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _directory;
+
+        private NginxProcess(Process process, string directory, int port)
+        {
+            _process = process;
+            _directory = directory;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static NginxProcess Start(string nginx, int gatewayPort)
+        {
+            var directory = Directory.CreateTempSubdirectory("orleans-tasks-nginx-").FullName;
+            var port = FreePorts.Next();
+            var sample = File.ReadAllText(Path.Combine(RepositoryRoot(), "docker", "nginx", "orleans-tasks.conf"));
+            var server = TlsLines().Replace(sample, "")
+                .Replace("listen 443 ssl;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
+                .Replace("server 127.0.0.1:8800;", $"server 127.0.0.1:{gatewayPort};", StringComparison.Ordinal)
+                .Replace("/var/log/nginx/", directory + "/", StringComparison.Ordinal);
+            var user = Environment.UserName == "root" ? "user root;" : "";
+            File.WriteAllText(Path.Combine(directory, "nginx.conf"), $$"""
+                {{user}}
+                daemon off;
+                pid {{directory}}/nginx.pid;
+                error_log {{directory}}/error.log;
+                events { worker_connections 256; }
+                http {
+                    log_format ws_without_query '$remote_addr - [$time_local] "$request_method $uri" $status $body_bytes_sent';
+                    access_log {{directory}}/access.log;
+                    client_body_temp_path {{directory}}/body;
+                    proxy_temp_path {{directory}}/proxy;
+                    fastcgi_temp_path {{directory}}/fastcgi;
+                    uwsgi_temp_path {{directory}}/uwsgi;
+                    scgi_temp_path {{directory}}/scgi;
+                {{server}}
+                }
+                """);
+            var process = Process.Start(new ProcessStartInfo(nginx, ["-p", directory, "-c", Path.Combine(directory, "nginx.conf")])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            })!;
+            var proxy = new NginxProcess(process, directory, port);
+            proxy.WaitUntilListening();
+            return proxy;
+        }
+
+        public async Task<string> ReadSocketLogAsync()
+        {
+            var path = Path.Combine(_directory, "orleans-tasks-ws.log");
+            await Eventually.TrueAsync(() => File.Exists(path) && new FileInfo(path).Length > 0);
+            return await File.ReadAllTextAsync(path);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+
+            _process.Dispose();
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        private void WaitUntilListening()
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"nginx exited: {_process.StandardError.ReadToEnd()}");
+                }
+
+                try
+                {
+                    using var client = new System.Net.Sockets.TcpClient();
+                    client.Connect(IPAddress.Loopback, Port);
+                    return;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+
+            throw new TimeoutException("nginx did not start listening.");
+        }
+
+        private static string RepositoryRoot()
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrleansTasks.sln")))
+            {
+                directory = directory.Parent;
+            }
+
+            return directory?.FullName ?? throw new InvalidOperationException("The repository root was not found above " + AppContext.BaseDirectory);
+        }
+    }
+}
