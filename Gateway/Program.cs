@@ -31,6 +31,7 @@ try
     app.MapFeedSockets();
     app.MapOrleansTasksOpenApi();
     app.MapOrleansTasksMetrics();
+    app.MapOperatorPages();
     await app.RunAsync();
     return 0;
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Logging;
@@ -108,7 +109,7 @@ public static class GatewayHostingExtensions
         }
         else
         {
-            builder.UseOrleansClient(client => client.AddOrleansTasksClient(builder.Configuration));
+            builder.UseOrleansClient(client => client.AddOrleansTasksClient(builder.Configuration).AddDashboard());
         }
     }
 
@@ -124,5 +125,6 @@ public static class GatewayHostingExtensions
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtSetup>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddAuthorization();
+        services.AddOperatorPages();
     }
 }

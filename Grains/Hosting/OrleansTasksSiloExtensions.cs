@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Storage;
 using OrleansTasks.History;
@@ -56,6 +57,8 @@ public static class OrleansTasksSiloExtensions
             silo.UseTls(tls.Configure);
         }
 
+        // Every silo runs the Orleans Dashboard's collectors; gateways serve its pages to operators.
+        silo.AddDashboard();
         return silo.AddOrleansTasks(configuration);
     }
 

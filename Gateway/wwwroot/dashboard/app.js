@@ -1,5 +1,5 @@
 // The dashboard: sign-in, then the views, each reloaded when shown.
-import { session, signIn } from './api.js';
+import { request, session, signIn } from './api.js';
 import { Feeds } from './feed.js';
 import { TasksView } from './tasks.js';
 import { CreateView } from './create.js';
@@ -30,6 +30,7 @@ function start() {
   document.getElementById('sign-in-view').hidden = true;
   document.getElementById('app').hidden = false;
   document.getElementById('sign-out').hidden = false;
+  document.getElementById('orleans-dashboard').hidden = !session.isAdmin;
   document.getElementById('user').textContent = `${claims?.sub ?? 'signed in'}${session.isAdmin ? ' (admin)' : ''}`;
   show('tasks');
 }
@@ -48,6 +49,12 @@ document.getElementById('sign-in').addEventListener('submit', async event => {
   } catch (failure) {
     error.textContent = failure.message;
   }
+});
+
+// Operators: trade the token for a cookie that only the Orleans Dashboard's pages accept, then open them.
+document.getElementById('orleans-dashboard').addEventListener('click', async () => {
+  await request('POST', '/api/operator-session');
+  window.open('/orleans/', '_blank', 'noopener');
 });
 
 document.getElementById('sign-out').addEventListener('click', () => {
