@@ -105,6 +105,14 @@ public sealed class DashboardTests
         await Assertions.Expect(page.Locator("#search-results li").First).ToContainTextAsync("line-42");
         await Assertions.Expect(page.Locator("#search-results li mark").First).ToHaveTextAsync("number42");
 
+        // On a phone the page reflows instead of scrolling sideways; tables scroll inside their frame.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.ClickAsync("nav button[data-view=tasks]");
+        await Assertions.Expect(page.Locator("#task-rows tr").First).ToBeVisibleAsync();
+        var tooWide = await page.EvaluateAsync<string>(
+            "() => [...document.querySelectorAll('body *')].filter(e => e.offsetParent && !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"the page scrolls sideways on a phone: {tooWide}");
+
         Assert.Empty(consoleErrors);
     }
 
