@@ -36,11 +36,16 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>For a <c>pending</c> task waiting for a free slot on its silo: 1 for the next to start.</summary>
     [Id(17)] public int? QueuePosition { get; init; }
 
+    // Serialized as fields, so that a snapshot from a silo of an older build, which has neither,
+    // reads as empty lists rather than as default arrays that throw when enumerated.
+    [Id(18)] private ImmutableArray<Guid> _dependsOn;
+    [Id(19)] private ImmutableArray<Guid> _awaitedDependencies;
+
     /// <summary>The tasks this one waits for; it starts once all of them have completed.</summary>
-    [Id(18)] public ImmutableArray<Guid> DependsOn { get; init; } = [];
+    public ImmutableArray<Guid> DependsOn { get => _dependsOn.IsDefault ? [] : _dependsOn; init => _dependsOn = value; }
 
     /// <summary>Those of <see cref="DependsOn"/> that have not completed yet.</summary>
-    [Id(19)] public ImmutableArray<Guid> AwaitedDependencies { get; init; } = [];
+    public ImmutableArray<Guid> AwaitedDependencies { get => _awaitedDependencies.IsDefault ? [] : _awaitedDependencies; init => _awaitedDependencies = value; }
 
     /// <summary>The batch this task was created in, if any.</summary>
     [Id(20)] public Guid? BatchId { get; init; }

@@ -59,6 +59,15 @@ public static class OrleansTasksSiloExtensions
 
         // Every silo runs the Orleans Dashboard's collectors; gateways serve its pages to operators.
         silo.AddDashboard();
+
+        // Rolling upgrades: a call may go to an activation of the same or a newer interface
+        // version, on any silo supporting one. Serialized types only ever gain fields ([Id]s are
+        // never reused), so silos of two builds read each other's messages and state.
+        silo.Configure<GrainVersioningOptions>(versioning =>
+        {
+            versioning.DefaultCompatibilityStrategy = nameof(Orleans.Versions.Compatibility.BackwardCompatible);
+            versioning.DefaultVersionSelectorStrategy = nameof(Orleans.Versions.Selector.AllCompatibleVersions);
+        });
         return silo.AddOrleansTasks(configuration);
     }
 

@@ -59,7 +59,7 @@ public sealed partial class ReverseProxyTests
         {
             var directory = Directory.CreateTempSubdirectory("orleans-tasks-nginx-").FullName;
             var port = FreePorts.Next();
-            var sample = File.ReadAllText(Path.Combine(RepositoryRoot(), "docker", "nginx", "orleans-tasks.conf"));
+            var sample = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docker", "nginx", "orleans-tasks.conf"));
             var server = TlsLines().Replace(sample, "")
                 .Replace("listen 443 ssl;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
                 .Replace("server 127.0.0.1:8800;", $"server 127.0.0.1:{gatewayPort};", StringComparison.Ordinal)
@@ -134,17 +134,6 @@ public sealed partial class ReverseProxyTests
             }
 
             throw new TimeoutException("nginx did not start listening.");
-        }
-
-        private static string RepositoryRoot()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrleansTasks.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("The repository root was not found above " + AppContext.BaseDirectory);
         }
     }
 }

@@ -70,7 +70,8 @@ public sealed class RunningCluster : IAsyncDisposable
 
     private readonly Dictionary<int, ProcessHost> _siloPorts = [];
 
-    public ProcessHost StartSilo(IDictionary<string, string?>? extra = null)
+    /// <summary>Starts a silo process; <paramref name="siloAssembly"/> runs another build's silo (see <see cref="PreviousRelease"/>).</summary>
+    public ProcessHost StartSilo(IDictionary<string, string?>? extra = null, string siloAssembly = "OrleansTasks.Silo.dll")
     {
         var settings = Settings;
         var siloPort = PostgresSilo.FreePort();
@@ -81,7 +82,7 @@ public sealed class RunningCluster : IAsyncDisposable
             settings[key] = value;
         }
 
-        var silo = ProcessHost.Start($"silo-{_processes.Count}", "OrleansTasks.Silo.dll", ProcessHost.Environment(settings));
+        var silo = ProcessHost.Start($"silo-{_processes.Count}", siloAssembly, ProcessHost.Environment(settings));
         _processes.Add(silo);
         _siloPorts[siloPort] = silo;
         return silo;

@@ -125,6 +125,15 @@ export class TasksView {
       facts.append(element('dt', { text: name }), element('dd', { text: value }));
     }
 
+    if (task.depends_on.length > 0) {
+      const chain = await request('GET', `/api/tasks/${taskId}/chain`);
+      const done = chain.task_counts.completed + chain.task_counts.failed + chain.task_counts.cancelled;
+      facts.append(element('dt', { text: 'Chain' }),
+        element('dd', { text: `${chain.status}: ${Math.max(0, chain.progress)} % of ${chain.total} documents, ${done}/${chain.tasks.length} tasks done` }));
+    }
+
+    if (task.batch_id) facts.append(element('dt', { text: 'Batch' }), element('dd', { text: task.batch_id }));
+    if (task.schedule_id) facts.append(element('dt', { text: 'Schedule' }), element('dd', { text: task.schedule_id }));
     document.getElementById('details').hidden = false;
     await this.showResults(taskId, 0);
   }
