@@ -54,6 +54,9 @@ public sealed class RunningCluster : IAsyncDisposable
         gateway["Auth:SigningKey"] = TestTokens.SigningKey;
         gateway["ASPNETCORE_URLS"] = GatewayAddress.ToString();
         gateway["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        // As deployed: the gateway's files (wwwroot) next to it, here in its project directory.
+        gateway["ASPNETCORE_CONTENTROOT"] = Path.Combine(RepositoryPaths.Root, "Gateway");
         gateway["Gateway:RequestsPerSecond"] = "100000";
         gateway["Gateway:RequestBurst"] = "100000";
         Gateway = ProcessHost.Start("gateway", "OrleansTasks.Gateway.dll", ProcessHost.Environment(gateway));

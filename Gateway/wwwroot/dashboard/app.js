@@ -43,8 +43,10 @@ document.getElementById('sign-in').addEventListener('submit', async event => {
   error.textContent = '';
   try {
     const pasted = document.getElementById('pasted-token').value.trim();
+    const username = document.getElementById('username').value.trim();
     if (pasted) session.token = pasted;
-    else await signIn(document.getElementById('username').value, document.getElementById('password').value);
+    else if (username) await signIn(username, document.getElementById('password').value);
+    else throw new Error('Give a user and password, or paste a token.');
     start();
   } catch (failure) {
     error.textContent = failure.message;
