@@ -1,5 +1,3 @@
-using Orleans.Storage;
-
 namespace OrleansTasks.Tasks;
 
 /// <summary>
@@ -134,8 +132,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
             return;
         }
 
-        var before = S.Copy();
-        try
+        await CommitAsync(() =>
         {
             S.AwaitedDependencies = [.. S.AwaitedDependencies.Where(id => id != dependency)];
             switch (final?.Status)
@@ -160,21 +157,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
                     S.FinishedAt = time.GetUtcNow();
                     break;
             }
-
-            await CommitChangeAsync();
-        }
-        catch (InconsistentStateException exception)
-        {
-            Log.StaleActivation(logger, exception, TaskId);
-            _stale = true;
-            DeactivateOnIdle();
-            throw;
-        }
-        catch
-        {
-            RollBack(before);
-            throw;
-        }
+        });
 
         Log.DependencyEnded(logger, TaskId, dependency, final?.Status.ToWireName() ?? "missing", S.Status.ToWireName());
         if (S.Status.IsTerminal())

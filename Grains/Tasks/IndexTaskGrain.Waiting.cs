@@ -1,5 +1,3 @@
-using Orleans.Storage;
-
 namespace OrleansTasks.Tasks;
 
 /// <summary>
@@ -56,25 +54,11 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        var before = S.Copy();
-        try
+        await CommitAsync(() =>
         {
             S.Status = IndexTaskStatus.Pending;
             S.Message = TaskMessages.Queued;
-            await CommitChangeAsync();
-        }
-        catch (InconsistentStateException exception)
-        {
-            Log.StaleActivation(logger, exception, TaskId);
-            _stale = true;
-            DeactivateOnIdle();
-            throw;
-        }
-        catch
-        {
-            RollBack(before);
-            throw;
-        }
+        });
 
         ScheduleNextBatch();
     }

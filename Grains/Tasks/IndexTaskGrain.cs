@@ -190,13 +190,38 @@ public sealed partial class IndexTaskGrain(
             return CancelOutcome.AlreadyEnded;
         }
 
-        var before = S.Copy();
-        try
+        await CommitAsync(() =>
         {
             S.Status = IndexTaskStatus.Cancelled;
             S.CancelledBy = cancelledBy;
             S.Message = TaskMessages.Cancelled(cancelledBy);
             S.FinishedAt = time.GetUtcNow();
+        });
+
+        Log.Cancelled(logger, TaskId, cancelledBy, S.Current, S.Total);
+        await EndAsync();
+        return CancelOutcome.Cancelled;
+    }
+
+    /// <summary>What follows every terminal state: the slot is given back, followers are told; the lease ends a period later.</summary>
+    private Task EndAsync()
+    {
+        telemetry.Ended(S.Status, time.GetUtcNow() - S.CreatedAt);
+        admission.Leave(TaskId);
+        NotifyFollowers();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Applies a status change and commits it. A change that cannot be persisted is undone; one
+    /// refused as stale (another activation owns the task) stops this activation.
+    /// </summary>
+    private async Task CommitAsync(Action change)
+    {
+        var before = S.Copy();
+        try
+        {
+            change();
             await CommitChangeAsync();
         }
         catch (InconsistentStateException exception)
@@ -211,19 +236,6 @@ public sealed partial class IndexTaskGrain(
             RollBack(before);
             throw;
         }
-
-        Log.Cancelled(logger, TaskId, cancelledBy, S.Current, S.Total);
-        await EndAsync();
-        return CancelOutcome.Cancelled;
-    }
-
-    /// <summary>What follows every terminal state: the slot is given back, followers are told; the lease ends a period later.</summary>
-    private Task EndAsync()
-    {
-        telemetry.Ended(S.Status, time.GetUtcNow() - S.CreatedAt);
-        admission.Leave(TaskId);
-        NotifyFollowers();
-        return Task.CompletedTask;
     }
 
     /// <summary>A status change: persisted first, then published.</summary>
