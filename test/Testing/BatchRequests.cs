@@ -43,18 +43,6 @@ public static class BatchRequests
     }
 
     /// <summary>Polls the batch until it has ended, within a deadline.</summary>
-    public static async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid batchId, TimeSpan? deadline = null)
-    {
-        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            var batch = await GetAsync(client, batchId);
-            if (batch.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
-            {
-                return batch;
-            }
-
-            await System.Threading.Tasks.Task.Delay(25, timeout.Token);
-        }
-    }
+    public static Task<JsonElement> WaitForEndAsync(HttpClient client, Guid batchId, TimeSpan? deadline = null) =>
+        TaskRequests.WaitForEndAsync(client, $"/api/batches/{batchId}", deadline ?? TimeSpan.FromSeconds(90));
 }

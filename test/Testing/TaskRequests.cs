@@ -44,16 +44,20 @@ public static class TaskRequests
         return json.RootElement.Clone();
     }
 
+    /// <summary>Polls the task until it has ended, within a deadline.</summary>
+    public static Task<JsonElement> WaitForEndAsync(HttpClient client, Guid taskId, TimeSpan? deadline = null) =>
+        WaitForEndAsync(client, $"/api/tasks/{taskId}", deadline ?? TimeSpan.FromSeconds(60));
+
     /// <summary>
-    /// Polls the task until it has ended, within a deadline. A 503 (the gateway's answer while
-    /// the cluster recovers from a lost silo) counts as "not yet".
+    /// Polls a task or batch resource until its status is terminal, within a deadline. A 503 (the
+    /// gateway's answer while the cluster recovers from a lost silo) counts as "not yet".
     /// </summary>
-    public static async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid taskId, TimeSpan? deadline = null)
+    public static async Task<JsonElement> WaitForEndAsync(HttpClient client, string path, TimeSpan deadline)
     {
-        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(deadline);
         while (true)
         {
-            using var response = await client.GetAsync($"/api/tasks/{taskId}", timeout.Token);
+            using var response = await client.GetAsync(path, timeout.Token);
             if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
             {
                 response.EnsureSuccessStatusCode();
