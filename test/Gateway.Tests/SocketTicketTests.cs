@@ -78,10 +78,10 @@ public sealed class SocketTicketTests(SharedGateway gateway)
     [Fact]
     public async Task A_socket_opened_with_a_ticket_closes_when_the_token_it_came_from_expires()
     {
-        var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddSeconds(3));
-        using var client = gateway.CreateHttpClient(shortLived);
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
+        var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddSeconds(10));
+        using var client = gateway.CreateHttpClient(shortLived);
         var ticket = await TicketAsync(client);
 
         await using var socket = await SocketClient.ConnectAsync(WithTicket($"/ws/task/{taskId}", ticket));
