@@ -7,6 +7,8 @@ public sealed class BatchFeedKind : IFeedKind<BatchSnapshot>
 {
     public static readonly BatchFeedKind Instance = new();
 
+    private readonly EncodedEvents<BatchSnapshot> _events = new(BatchProtocolMessages.ForEvent);
+
     public string Name => "batch";
 
     public SocketClose NotFound => SocketClose.BatchNotFound;
@@ -19,5 +21,5 @@ public sealed class BatchFeedKind : IFeedKind<BatchSnapshot>
 
     public byte[] Connected(BatchSnapshot snapshot, DateTimeOffset now) => BatchProtocolMessages.Connected(snapshot, now);
 
-    public byte[] ForEvent(BatchSnapshot snapshot) => BatchProtocolMessages.ForEvent(snapshot);
+    public byte[] ForEvent(BatchSnapshot snapshot) => _events.Get(snapshot);
 }

@@ -7,6 +7,8 @@ public sealed class TaskFeedKind : IFeedKind<IndexTaskSnapshot>
 {
     public static readonly TaskFeedKind Instance = new();
 
+    private readonly EncodedEvents<IndexTaskSnapshot> _events = new(ProtocolMessages.ForEvent);
+
     public string Name => "task";
 
     public SocketClose NotFound => SocketClose.TaskNotFound;
@@ -19,5 +21,5 @@ public sealed class TaskFeedKind : IFeedKind<IndexTaskSnapshot>
 
     public byte[] Connected(IndexTaskSnapshot snapshot, DateTimeOffset now) => ProtocolMessages.Connected(snapshot, now);
 
-    public byte[] ForEvent(IndexTaskSnapshot snapshot) => ProtocolMessages.ForEvent(snapshot);
+    public byte[] ForEvent(IndexTaskSnapshot snapshot) => _events.Get(snapshot);
 }
