@@ -44,7 +44,11 @@ public sealed class GatewayLifecycleTests
         await using var gateway = new GatewayFactory(services: services => services.AddSingleton(provider =>
             ActivatorUtilities.CreateInstance<SocketServices>(provider, (TimeProvider)clock)));
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
+
+        // A task that waits an hour: nothing but the token's expiry can end this socket.
+        var waiting = TaskRequests.Body(1);
+        waiting["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(alice, waiting);
         var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(5));
         await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", shortLived));
         Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));

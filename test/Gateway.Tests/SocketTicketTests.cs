@@ -79,8 +79,12 @@ public sealed class SocketTicketTests(SharedGateway gateway)
     public async Task A_socket_opened_with_a_ticket_closes_when_the_token_it_came_from_expires()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
-        var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddSeconds(10));
+
+        // A task that waits an hour: nothing but the token's expiry can end this socket.
+        var waiting = TaskRequests.Body(1);
+        waiting["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(alice, waiting);
+        var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddSeconds(5));
         using var client = gateway.CreateHttpClient(shortLived);
         var ticket = await TicketAsync(client);
 
