@@ -23,7 +23,8 @@ public sealed class DependencyTests(ClusterFixture fixture)
     [Fact]
     public async Task A_diamond_runs_every_task_after_all_it_depends_on_and_rolls_up_as_a_chain()
     {
-        var a = await StartAsync(2000);
+        // Big enough that b and c cannot have run before d is accepted.
+        var a = await StartAsync(6000);
         var b = await StartAsync(300, dependsOn: a.Id);
         var c = await StartAsync(300, dependsOn: a.Id);
         var d = await StartAsync(100, dependsOn: [b.Id, c.Id]);
@@ -35,6 +36,7 @@ public sealed class DependencyTests(ClusterFixture fixture)
 
         Assert.Equal(IndexTaskStatus.Waiting, b.Accepted.Status);
         Assert.Equal(IndexTaskStatus.Waiting, d.Accepted.Status);
+        Assert.Equal([b.Id, c.Id], d.Accepted.DependsOn);
         Assert.Equal([b.Id, c.Id], d.Accepted.AwaitedDependencies);
         Assert.Equal("Waiting for 2 tasks to complete", d.Accepted.Message);
         Assert.Equal(IndexTaskStatus.Completed, end.Status);
@@ -44,8 +46,8 @@ public sealed class DependencyTests(ClusterFixture fixture)
         Assert.Equal([IndexTaskStatus.Pending, IndexTaskStatus.Processing, IndexTaskStatus.Completed], statuses.Where(s => s != IndexTaskStatus.Waiting));
         Assert.Equal(4, chain.Tasks.Length);
         Assert.Equal(IndexTaskStatus.Completed, chain.Rollup.Status);
-        Assert.Equal(2700, chain.Rollup.Total);
-        Assert.Equal(new TaskCounts(2700, 0, 0), chain.Rollup.Documents);
+        Assert.Equal(6700, chain.Rollup.Total);
+        Assert.Equal(new TaskCounts(6700, 0, 0), chain.Rollup.Documents);
     }
 
     [Fact]
