@@ -2,8 +2,12 @@ using Orleans.Concurrency;
 
 namespace OrleansTasks.Tasks;
 
-/// <summary>The task grain's own driver: each <see cref="RunBatch"/> call is one batch, so other calls run between batches.</summary>
-[Alias("OrleansTasks.Tasks.IIndexTaskWorker")]
+/// <summary>
+/// The task grain's own driver: each <see cref="RunBatch"/> call is one batch, so other calls run
+/// between batches. Version 1 added <see cref="AddDependant"/> and <see cref="Acknowledge"/>: their
+/// callers are served only by silos that know them.
+/// </summary>
+[Alias("OrleansTasks.Tasks.IIndexTaskWorker"), Orleans.CodeGeneration.Version(1)]
 public interface IIndexTaskWorker : IGrainWithGuidKey
 {
     /// <summary>Makes sure an unfinished task is running or queued; harmless when it already is.</summary>
