@@ -32,7 +32,9 @@ public sealed class LogRedactionTests
 
         using var anonymous = gateway.CreateHttpClient();
         using var inQuery = await anonymous.GetAsync($"/api/tasks?access_token={TestTokens.Alice}&token={expired}");
-        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        // The last request's "finished" line is the last any of these requests writes.
+        await Eventually.TrueAsync(() => capture.Entries.Any(e =>
+            e.Contains("Request finished", StringComparison.Ordinal) && e.Contains("/api/tasks?access_token=", StringComparison.Ordinal)));
         var entries = capture.Entries;
 
         Assert.Contains(entries, e => e.Contains("/ws/task/", StringComparison.Ordinal) && e.Contains("[redacted]", StringComparison.Ordinal));

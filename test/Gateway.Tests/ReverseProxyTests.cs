@@ -19,7 +19,7 @@ public sealed partial class ReverseProxyTests
         var nginx = SystemDependencies.Nginx();
         await using var gateway = new GatewayFactory(environment: "Production");
         gateway.StartServer();
-        using var proxy = NginxProcess.Start(nginx, gateway.Port);
+        using var proxy = await NginxProcess.StartAsync(nginx, gateway.Port);
         using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Port}") };
         alice.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(20));
@@ -55,7 +55,7 @@ public sealed partial class ReverseProxyTests
 
         public int Port { get; }
 
-        public static NginxProcess Start(string nginx, int gatewayPort)
+        public static async Task<NginxProcess> StartAsync(string nginx, int gatewayPort)
         {
             var directory = Directory.CreateTempSubdirectory("orleans-tasks-nginx-").FullName;
             var port = FreePorts.Next();
@@ -88,7 +88,7 @@ public sealed partial class ReverseProxyTests
                 RedirectStandardOutput = true,
             })!;
             var proxy = new NginxProcess(process, directory, port);
-            proxy.WaitUntilListening();
+            await proxy.WaitUntilListeningAsync();
             return proxy;
         }
 
@@ -111,29 +111,26 @@ public sealed partial class ReverseProxyTests
             Directory.Delete(_directory, recursive: true);
         }
 
-        private void WaitUntilListening()
+        private async Task WaitUntilListeningAsync()
         {
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+            await Eventually.TrueAsync(async () =>
             {
                 if (_process.HasExited)
                 {
-                    throw new InvalidOperationException($"nginx exited: {_process.StandardError.ReadToEnd()}");
+                    throw new InvalidOperationException($"nginx exited: {await _process.StandardError.ReadToEndAsync()}");
                 }
 
                 try
                 {
                     using var client = new System.Net.Sockets.TcpClient();
-                    client.Connect(IPAddress.Loopback, Port);
-                    return;
+                    await client.ConnectAsync(IPAddress.Loopback, Port);
+                    return true;
                 }
                 catch (System.Net.Sockets.SocketException)
                 {
-                    Thread.Sleep(50);
+                    return false;
                 }
-            }
-
-            throw new TimeoutException("nginx did not start listening.");
+            }, TimeSpan.FromSeconds(20));
         }
     }
 }
