@@ -10,27 +10,39 @@ namespace OrleansTasks.Benchmarks;
 
 internal static class Program
 {
-    public static async Task Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         // Measures how an index task grain answers while it indexes: snapshot and cancel latency during
         // a 10,000-document task, and indexing throughput. Run: dotnet run -c Release --project test/Benchmarks
         // With the argument "streams": task events through the streams of a PostgreSQL cluster.
+        if (args is ["load", .. var options])
+        {
+            var output = options.SkipWhile(option => option != "--out").Skip(1).FirstOrDefault() ?? "load-benchmark.json";
+            return await Load.LoadProgram.RunAsync(options.Contains("--quick"), output);
+        }
+
+        if (args is ["serve", var kind, var port])
+        {
+            await Servers.ServerHosts.RunAsync(kind, int.Parse(port, CultureInfo.InvariantCulture));
+            return 0;
+        }
+
         if (args is ["streams", ..])
         {
             await StreamBenchmark.RunAsync();
-            return;
+            return 0;
         }
 
         if (args is ["history", ..])
         {
             await HistoryBenchmark.RunAsync();
-            return;
+            return 0;
         }
 
         if (args is ["reliability", .. var rounds])
         {
             await ReliabilityProgram.RunAsync(rounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 20);
-            return;
+            return 0;
         }
 
         var builder = Host.CreateApplicationBuilder(args);
@@ -86,5 +98,6 @@ internal static class Program
         Console.WriteLine("Cancel during a 10,000-document task:      " + Stats.Describe(cancelLatencies));
         Console.WriteLine("target: both under 100 ms");
         await host.StopAsync();
+        return 0;
     }
 }

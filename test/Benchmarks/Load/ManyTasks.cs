@@ -1,0 +1,38 @@
+namespace OrleansTasks.Benchmarks.Load;
+
+/// <summary>S2: many tasks publishing at once, each watched by one to three sockets.</summary>
+internal static class ManyTasks
+{
+    private const string Scenario = "S2";
+    public static readonly TimeSpan Drain = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>One, two or three sockets per task, in turn.</summary>
+    public static int SocketsOnTask(int task) => task % 3 + 1;
+
+    public static async Task<WindowFigures> RunAsync(ServerProcess server, LoadPlan plan, FigureSink figures)
+    {
+        await MeasureAsync(server, plan, plan.FewTasks, figures);
+        return await MeasureAsync(server, plan, plan.ManyTasks, figures);
+    }
+
+    private static async Task<WindowFigures> MeasureAsync(ServerProcess server, LoadPlan plan, int tasks, FigureSink figures)
+    {
+        var topics = await server.CreateTopicsAsync(tasks);
+        using var fleet = new SocketFleet(new LoadTarget(server.Kind, server.BaseUri));
+        await fleet.ConnectAsync(0, topics, SocketsOnTask);
+        fleet.Deliveries.Reset();
+        await server.PublishAsync(topics, plan.EventsPerTask, plan.Window);
+        await Task.Delay(plan.Window + Drain);
+        var window = fleet.Deliveries.Read();
+        var load = $"{tasks * plan.EventsPerTask:N0} events/s offered";
+        figures.Add(Scenario, $"events/s received, {load}", "/s", window.Samples == 0 ? 0 : EventsPerSecond(fleet, plan.Window));
+        figures.Add(Scenario, $"p50, {load}", "ms", window.P50);
+        figures.Add(Scenario, $"p99, {load}", "ms", window.P99);
+        figures.Add(Scenario, $"p99.9, {load}", "ms", window.P999);
+        return window;
+    }
+
+    /// <summary>Events that reached their task's first socket, per second of the publishing window.</summary>
+    public static double EventsPerSecond(SocketFleet fleet, TimeSpan window) =>
+        fleet.Deliveries.CountedEvents / window.TotalSeconds;
+}

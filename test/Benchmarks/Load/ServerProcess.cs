@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using OrleansTasks.Benchmarks.Servers;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.Load;
+
+/// <summary>A server under load, run as a child process of the generator (this program, in serve mode).</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+
+    private ServerProcess(Process process, string kind, int port)
+    {
+        _process = process;
+        Kind = kind;
+        BaseUri = new Uri($"http://127.0.0.1:{port}");
+        Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public string Kind { get; }
+
+    public Uri BaseUri { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<ServerProcess> StartAsync(string kind, int? maxConnections)
+    {
+        var port = FreePorts.Next();
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        }
+
+        foreach (var argument in new[] { "serve", kind, port.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (maxConnections is { } cap)
+        {
+            start.Environment["Gateway__MaxConnections"] = cap.ToString(CultureInfo.InvariantCulture);
+        }
+
+        // Every server runs with the GC the gateway ships with (server GC, as ASP.NET Core apps do).
+        start.Environment["DOTNET_gcServer"] = "1";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
+        var server = new ServerProcess(process, kind, port);
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line == LoadSettings.ReadyLine)
+            {
+                _ = DrainAsync(process.StandardOutput);
+                return server;
+            }
+        }
+
+        await server.DisposeAsync();
+        throw new InvalidOperationException($"The {kind} server exited before it was ready.");
+    }
+
+    public async Task<Guid[]> CreateTopicsAsync(int count)
+    {
+        using var response = await Http.PostAsync($"/bench/topics?count={count}", null);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Guid[]>())!;
+    }
+
+    public async Task PublishAsync(IReadOnlyList<Guid> topics, int eventsPerSecond, TimeSpan duration)
+    {
+        using var response = await Http.PostAsJsonAsync(
+            $"/bench/publish?rate={eventsPerSecond}&milliseconds={(int)duration.TotalMilliseconds}", topics);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Memory after a full collection in the server.</summary>
+    public async Task<MemoryReading> MemoryAsync() => (await Http.GetFromJsonAsync<MemoryReading>("/bench/memory"))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private static async Task DrainAsync(StreamReader output)
+    {
+        while (await output.ReadLineAsync() is { } line)
+        {
+            Console.WriteLine("  [server] " + line);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using OrleansTasks.Gateway.Apis;
+using OrleansTasks.Gateway.Hosting;
+using OrleansTasks.Gateway.Telemetry;
+using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.Servers;
+
+/// <summary>
+/// The OrleansTasks gateway as shipped, embedded (one silo, memory streams), plus the control
+/// endpoints and <see cref="LoadPublisherGrain"/>. Topics are real tasks waiting for a start time
+/// a day ahead, so each socket is authorised against its task's grain as in production.
+/// </summary>
+internal static class OrleansTasksServer
+{
+    public static Task<WebApplication> BuildAsync(int port)
+    {
+        var builder = ServerHosts.CreateBuilder(port, new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = TestTokens.SigningKey,
+            ["Gateway:MaxConnectionsPerUser"] = "100000",
+            ["Gateway:AnonymousRequestsPerMinute"] = "1000000",
+            ["Gateway:RequestsPerSecond"] = "1000000",
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+        });
+        builder.AddOrleansTasksGateway();
+        var app = builder.Build();
+        app.UseOrleansTasksGateway();
+        app.MapFeedSockets();
+        app.MapHealthApi();
+        app.MapOrleansTasksMetrics();
+        app.MapLoadControl(new Target(app.Services.GetRequiredService<IGrainFactory>()));
+        return Task.FromResult(app);
+    }
+
+    private sealed class Target(IGrainFactory grains) : ILoadTarget
+    {
+        public async Task<Guid[]> CreateTopicsAsync(int count)
+        {
+            var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
+            var runAt = DateTimeOffset.UtcNow.AddDays(1);
+            await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, _) =>
+                await grains.GetGrain<IIndexTaskGrain>(id).Start(new StartIndexTask(
+                    LoadSettings.User, "bench", [new IndexDocument("document", null, "text")], RunAt: runAt)));
+            return ids;
+        }
+
+        public Task StartPublishingAsync(IReadOnlyList<Guid> topics, int eventsPerSecond, TimeSpan duration) =>
+            Parallel.ForEachAsync(topics, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, _) =>
+                await grains.GetGrain<ILoadPublisherGrain>(id).Start(eventsPerSecond, duration));
+    }
+}
