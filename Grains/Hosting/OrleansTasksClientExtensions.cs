@@ -37,7 +37,8 @@ public static class OrleansTasksClientExtensions
         }
 
         client.AddActivityPropagation();
-        client.AddMemoryStreams(TaskStreams.ProviderName);
+        var streams = TaskStreamSettings.From(configuration);
+        client.AddMemoryStreams(TaskStreams.ProviderName, provider => provider.ConfigurePartitioning(streams.Queues));
         return client;
     }
 }

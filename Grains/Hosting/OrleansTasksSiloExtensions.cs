@@ -111,10 +111,13 @@ public static class OrleansTasksSiloExtensions
 
         // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from
         // their caches soon instead of after Orleans' default half hour.
-        var inactivity = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>()?.StreamInactivityPeriod
-            ?? new TasksOptions().StreamInactivityPeriod;
-        silo.AddMemoryStreams(TaskStreams.ProviderName, streams =>
-            streams.ConfigurePullingAgent(agent => agent.Configure(options => options.StreamInactivityPeriod = inactivity)));
+        var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+        var streams = TaskStreamSettings.From(configuration);
+        silo.AddMemoryStreams(TaskStreams.ProviderName, provider =>
+        {
+            provider.ConfigurePartitioning(streams.Queues);
+            provider.ConfigurePullingAgent(agent => agent.Configure(options => streams.ConfigureAgent(options, tasks)));
+        });
         silo.Services.AddOrleansTasksGrainServices(configuration);
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).Start());
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>, IOptions<SchedulesOptions>>((reminders, tasks, schedules) =>

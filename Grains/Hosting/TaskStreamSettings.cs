@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Hosting;
+
+/// <summary>
+/// The <c>Streams</c> section: how the task stream provider's queues are read. The defaults are
+/// tuned for live progress (see BENCHMARKS.md): Orleans' own read each queue every 100 ms and
+/// hand a subscriber one event per call.
+/// </summary>
+public sealed class TaskStreamSettings
+{
+    public const string SectionName = "Streams";
+
+    /// <summary>Queues the streams are spread over; each is read by one pulling agent. Must be the same on every silo and client.</summary>
+    [Range(1, 1024)]
+    public int Queues { get; set; } = 8;
+
+    /// <summary>How often each pulling agent looks for new events: the most an event waits before delivery starts.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
+    public TimeSpan PollingPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Events of one stream handed to a subscriber in one call when it has fallen behind.</summary>
+    [Range(1, 10_000)]
+    public int DeliveryBatchSize { get; set; } = 32;
+
+    public static TaskStreamSettings From(IConfiguration configuration)
+    {
+        var settings = configuration.GetSection(SectionName).Get<TaskStreamSettings>() ?? new TaskStreamSettings();
+        Validator.ValidateObject(settings, new ValidationContext(settings), validateAllProperties: true);
+        return settings;
+    }
+
+    public void ConfigureAgent(StreamPullingAgentOptions agent, TasksOptions tasks)
+    {
+        agent.StreamInactivityPeriod = tasks.StreamInactivityPeriod;
+        agent.GetQueueMsgsTimerPeriod = PollingPeriod;
+        agent.BatchContainerBatchSize = DeliveryBatchSize;
+    }
+}
