@@ -71,6 +71,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<SocketServices>();
+        services.AddSingleton<SlowConsumerWatch>();
+        services.AddHostedService(provider => provider.GetRequiredService<SlowConsumerWatch>());
         services.AddHostedService<FeedReconciler>();
         services.AddHostedService<StartupReport>();
         services.AddRestRateLimits();
@@ -87,6 +89,7 @@ public static class GatewayHostingExtensions
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        ObservedUpgrade.UseObservedUpgrades(app);
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseRateLimiter();

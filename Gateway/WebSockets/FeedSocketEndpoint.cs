@@ -60,16 +60,17 @@ public static class FeedSocketEndpoint
 
         using (lease)
         {
+            var socketServices = services.GetRequiredService<SocketServices>();
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
             {
-                KeepAliveInterval = SocketLimits.KeepAliveInterval,
+                KeepAliveInterval = socketServices.KeepAliveInterval,
                 KeepAliveTimeout = SocketLimits.KeepAliveTimeout,
             });
             var metrics = services.GetRequiredService<GatewayMetrics>();
             metrics.ConnectionOpened();
             try
             {
-                await new FeedSocketSession<T>(socket, id, context.User, feeds, services.GetRequiredService<SocketServices>()).RunAsync();
+                await new FeedSocketSession<T>(socket, id, context.User, feeds, socketServices, context.Features.Get<PingTracker>()).RunAsync();
             }
             finally
             {

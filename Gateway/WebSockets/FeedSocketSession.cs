@@ -14,13 +14,15 @@ public sealed class FeedSocketSession<T>(
     string id,
     ClaimsPrincipal user,
     FeedRegistry<T> feeds,
-    SocketServices services)
+    SocketServices services,
+    PingTracker? pings)
     where T : class, IFeedSnapshot
 {
-    private readonly SocketOutbox<T> _outbox = new(services.Metrics);
+    private readonly SocketOutbox<T> _outbox = new(services.Metrics, services.ProgressQueueLength);
     private readonly IFeedKind<T> _kind = feeds.Kind;
     private readonly ILogger _logger = services.Logger;
     private readonly TimeProvider _time = services.Time;
+    private readonly SendClock _sends = new();
 
     public async Task RunAsync()
     {
@@ -28,6 +30,7 @@ public sealed class FeedSocketSession<T>(
         var receiving = ReceiveLoopAsync();
         using var stopping = services.Stopping.Register(() => _outbox.RequestClose(SocketClose.GoingAway, immediately: true));
         using var expiry = ScheduleExpiry();
+        using var slow = services.SlowConsumers.Watch(pings, _sends, OnPingUnanswered, OnSendStuck);
         await using (await OpenAsync())
         {
             await sending;
@@ -92,23 +95,30 @@ public sealed class FeedSocketSession<T>(
         {
             while (true)
             {
-                switch (await _outbox.NextAsync(CancellationToken.None))
+                if (_outbox.TryTake() is not { } next)
                 {
-                    case OutgoingMessage.Close close:
-                        await CloseAsync(close.Reason);
+                    await _outbox.WaitAsync(CancellationToken.None);
+                    continue;
+                }
+
+                switch (next.Kind)
+                {
+                    case OutgoingKind.Close:
+                        await CloseAsync(next.Reason!);
                         return;
-                    case OutgoingMessage.Connected connected:
-                        await SendAsync(_kind.Connected((T)connected.Snapshot, _time.GetUtcNow()));
-                        services.Metrics.MessageSent("connected");
+                    case OutgoingKind.Connected:
+                        await SendAsync(_kind.Connected((T)next.Snapshot!, _time.GetUtcNow()));
+                        services.Metrics.MessageSent(SentMessage.Connected);
                         break;
-                    case OutgoingMessage.Pong:
+                    case OutgoingKind.Pong:
                         await SendAsync(ProtocolMessages.Pong(_time.GetUtcNow()));
-                        services.Metrics.MessageSent("pong");
+                        services.Metrics.MessageSent(SentMessage.Pong);
                         break;
-                    case OutgoingMessage.FeedEvent feedEvent:
-                        await SendAsync(_kind.ForEvent((T)feedEvent.Snapshot));
-                        services.Metrics.MessageSent(feedEvent.Snapshot.IsTerminal ? "terminal" : "progress");
-                        if (feedEvent.Snapshot.IsTerminal)
+                    case OutgoingKind.FeedEvent:
+                        var snapshot = (T)next.Snapshot!;
+                        await SendAsync(_kind.ForEvent(snapshot));
+                        services.Metrics.MessageSent(snapshot.IsTerminal ? SentMessage.Terminal : SentMessage.Progress);
+                        if (snapshot.IsTerminal)
                         {
                             _outbox.RequestClose(_kind.Finished, immediately: false);
                         }
@@ -117,23 +127,31 @@ public sealed class FeedSocketSession<T>(
                 }
             }
         }
-        catch (OperationCanceledException)
-        {
-            SocketLog.SlowConsumer(_logger, _kind.Name, id, SocketLimits.SendTimeout);
-            services.Metrics.SlowConsumer();
-            socket.Abort();
-        }
-        catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException
+            or OperationCanceledException or IOException)
         {
             SocketLog.SendFailed(_logger, _kind.Name, id, exception.Message);
             socket.Abort();
         }
     }
 
-    private async Task SendAsync(byte[] message)
+    private ValueTask SendAsync(byte[] message)
     {
-        using var timeout = new CancellationTokenSource(SocketLimits.SendTimeout, _time);
-        await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+        _sends.Started();
+        var sending = socket.SendAsync(message.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        if (sending.IsCompletedSuccessfully)
+        {
+            _sends.Finished();
+            return ValueTask.CompletedTask;
+        }
+
+        return EndWhenSentAsync(sending);
+    }
+
+    private async ValueTask EndWhenSentAsync(ValueTask sending)
+    {
+        await sending;
+        _sends.Finished();
     }
 
     private async Task CloseAsync(SocketClose close)
@@ -198,6 +216,22 @@ public sealed class FeedSocketSession<T>(
             // The connection is gone: wake the send loop so that it ends too.
             _outbox.RequestClose(SocketClose.GoingAway, immediately: true);
         }
+    }
+
+    /// <summary>The client's WebSocket stack has not answered a ping for the slow-consumer timeout: it is not reading.</summary>
+    private void OnPingUnanswered()
+    {
+        SocketLog.SlowConsumer(_logger, _kind.Name, id, services.SlowConsumerTimeout);
+        services.Metrics.SlowConsumer();
+        _outbox.RequestClose(SocketClose.SlowConsumer, immediately: true);
+    }
+
+    /// <summary>A send has not completed for the slow-consumer timeout; no close frame could follow it.</summary>
+    private void OnSendStuck()
+    {
+        SocketLog.SlowConsumer(_logger, _kind.Name, id, services.SlowConsumerTimeout);
+        services.Metrics.SlowConsumer();
+        socket.Abort();
     }
 
     private ITimer? ScheduleExpiry()

@@ -9,7 +9,10 @@ public sealed class GatewayMetrics
     public const string SubscriptionsInstrument = "orleans_tasks.gateway.stream_subscriptions";
     public const string ConnectionsInstrument = "orleans_tasks.gateway.websocket_connections";
 
-    private readonly Counter<long> _sent;
+    private static readonly string[] MessageTypes = ["connected", "progress", "terminal", "pong"];
+
+    // Counted with plain increments and read when metrics are collected: this is on every message's path.
+    private readonly long[] _sent = new long[MessageTypes.Length];
     private readonly Counter<long> _coalesced;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _slowConsumers;
@@ -23,7 +26,7 @@ public sealed class GatewayMetrics
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge(SubscriptionsInstrument, () => Subscriptions, description: "Task stream subscriptions this gateway holds");
         meter.CreateObservableGauge(ConnectionsInstrument, () => Connections, description: "Open task and batch WebSockets");
-        _sent = meter.CreateCounter<long>("orleans_tasks.gateway.messages_sent", description: "Messages sent on sockets, by type");
+        meter.CreateObservableCounter("orleans_tasks.gateway.messages_sent", SentMeasurements, description: "Messages sent on sockets, by type");
         _coalesced = meter.CreateCounter<long>("orleans_tasks.gateway.progress_coalesced", description: "Progress events replaced by a newer one before a slow socket took them");
         _dropped = meter.CreateCounter<long>("orleans_tasks.gateway.events_dropped", description: "Events a socket had already covered (duplicates, or older than its snapshot)");
         _slowConsumers = meter.CreateCounter<long>("orleans_tasks.gateway.slow_consumers", description: "Sockets dropped for taking no message for the send timeout");
@@ -42,7 +45,7 @@ public sealed class GatewayMetrics
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
 
-    public void MessageSent(string type) => _sent.Add(1, new KeyValuePair<string, object?>("type", type));
+    public void MessageSent(SentMessage type) => Interlocked.Increment(ref _sent[(int)type]);
 
     public void ProgressCoalesced() => _coalesced.Add(1);
 
@@ -51,4 +54,16 @@ public sealed class GatewayMetrics
     public void SlowConsumer() => _slowConsumers.Add(1);
 
     public void Reconciled() => _reconciliations.Add(1);
+
+    private IEnumerable<Measurement<long>> SentMeasurements() =>
+        MessageTypes.Select((type, index) => new Measurement<long>(Interlocked.Read(ref _sent[index]), new KeyValuePair<string, object?>("type", type)));
+}
+
+/// <summary>The kinds of message counted by <c>orleans_tasks.gateway.messages_sent</c>.</summary>
+public enum SentMessage
+{
+    Connected,
+    Progress,
+    Terminal,
+    Pong,
 }

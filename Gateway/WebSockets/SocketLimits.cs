@@ -5,8 +5,6 @@ public static class SocketLimits
 {
     public const int MaxClientMessageBytes = 4096;
     public const int MaxClientMessagesPerSecond = 20;
-    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 }

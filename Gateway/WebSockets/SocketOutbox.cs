@@ -3,16 +3,17 @@ using System.Threading.Channels;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The bounded queue between a feed (a task's or a batch's) and one socket's send loop. It holds at most one
-/// pending progress event (a newer one replaces it: latest wins), one terminal event (never
-/// dropped), owed pongs and a close request, so a slow client costs a fixed amount of memory
-/// and never slows the feed. Events at or below the <c>seq</c> already covered are dropped, and
-/// so is progress that would go backwards.
+/// The bounded queue between a feed (a task's or a batch's) and one socket's send loop. It holds at most
+/// <paramref name="progressQueueLength"/> pending progress events (when full, the oldest is dropped:
+/// with the default of one, latest wins), one terminal event (never dropped), owed pongs and a close
+/// request, so a slow client costs a fixed amount of memory and never slows the feed. Events at or
+/// below the <c>seq</c> already covered are dropped, and so is progress that would go backwards.
 /// </summary>
-public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListener<T>
+public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progressQueueLength = 1) : IFeedListener<T>
     where T : class, IFeedSnapshot
 {
     private const int MaxOwedPongs = 4;
+    private readonly Queue<T> _progress = new(progressQueueLength);
 
     private readonly Lock _lock = new();
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -22,13 +23,13 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListe
     });
 
     private T? _connected;
-    private T? _progress;
     private T? _terminal;
     private SocketClose? _close;
     private bool _closeImmediately;
     private bool _started;
     private bool _terminalTaken;
     private long _coveredSeq;
+    private long _lastQueuedSeq;
     private int _highestProgress;
     private int _owedPongs;
 
@@ -47,14 +48,16 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListe
             {
                 _terminal = snapshot;
             }
-            else if (snapshot.Progress >= _highestProgress && (_progress is null || snapshot.Seq > _progress.Seq))
+            else if (snapshot.Progress >= _highestProgress && snapshot.Seq > _lastQueuedSeq)
             {
-                if (_progress is not null)
+                if (_progress.Count == progressQueueLength)
                 {
+                    _progress.Dequeue();
                     metrics?.ProgressCoalesced();
                 }
 
-                _progress = snapshot;
+                _progress.Enqueue(snapshot);
+                _lastQueuedSeq = snapshot.Seq;
                 _highestProgress = snapshot.Progress;
             }
             else
@@ -75,14 +78,14 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListe
             _connected = snapshot;
             _coveredSeq = snapshot.Seq;
             _highestProgress = Math.Max(_highestProgress, snapshot.Progress);
-            if (_progress is not null && (_progress.Seq <= snapshot.Seq || _progress.Progress < snapshot.Progress))
+            while (_progress.TryPeek(out var oldest) && (oldest.Seq <= snapshot.Seq || oldest.Progress < snapshot.Progress))
             {
-                _progress = null;
+                _progress.Dequeue();
             }
 
             if (snapshot.IsTerminal)
             {
-                _progress = null;
+                _progress.Clear();
                 _terminal = snapshot;
             }
             else if (_terminal is not null && _terminal.Seq <= snapshot.Seq)
@@ -133,36 +136,41 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListe
                 return message;
             }
 
-            await _doorbell.Reader.ReadAsync(cancellationToken);
+            await WaitAsync(cancellationToken);
         }
     }
 
-    private OutgoingMessage? TryTake()
+    /// <summary>
+    /// Completes when something may have been queued since the last <see cref="TryTake"/>. Awaiting
+    /// it straight from a long-lived loop allocates nothing: the channel reuses one operation.
+    /// </summary>
+    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _doorbell.Reader.ReadAsync(cancellationToken);
+
+    public OutgoingMessage? TryTake()
     {
         lock (_lock)
         {
             if (_close is not null && _closeImmediately)
             {
-                return new OutgoingMessage.Close(_close);
+                return OutgoingMessage.Close(_close);
             }
 
             if (_started && _connected is { } connected)
             {
                 _connected = null;
-                return new OutgoingMessage.Connected(connected);
+                return OutgoingMessage.Connected(connected);
             }
 
             if (_started && _owedPongs > 0)
             {
                 _owedPongs--;
-                return new OutgoingMessage.Pong();
+                return OutgoingMessage.Pong();
             }
 
-            if (_started && _progress is { } progress)
+            if (_started && _progress.TryDequeue(out var progress))
             {
-                _progress = null;
                 _coveredSeq = progress.Seq;
-                return new OutgoingMessage.FeedEvent(progress);
+                return OutgoingMessage.FeedEvent(progress);
             }
 
             if (_started && _terminal is { } terminal)
@@ -170,10 +178,10 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null) : IFeedListe
                 _terminal = null;
                 _terminalTaken = true;
                 _coveredSeq = terminal.Seq;
-                return new OutgoingMessage.FeedEvent(terminal);
+                return OutgoingMessage.FeedEvent(terminal);
             }
 
-            return _close is not null ? new OutgoingMessage.Close(_close) : null;
+            return _close is not null ? OutgoingMessage.Close(_close) : null;
         }
     }
 

@@ -8,8 +8,10 @@ public sealed class SocketServices(
     IGrainFactory grains,
     TimeProvider time,
     IOptions<AuthOptions> auth,
+    IOptions<Hosting.GatewayOptions> gateway,
     IHostApplicationLifetime lifetime,
     GatewayMetrics metrics,
+    SlowConsumerWatch slowConsumers,
     ILoggerFactory loggers)
 {
     public GatewayMetrics Metrics { get; } = metrics;
@@ -19,6 +21,14 @@ public sealed class SocketServices(
     public TimeProvider Time { get; } = time;
 
     public bool CloseOnExpiry { get; } = auth.Value.CloseOnExpiry;
+
+    public int ProgressQueueLength { get; } = gateway.Value.ProgressQueueLength;
+
+    public TimeSpan KeepAliveInterval { get; } = gateway.Value.KeepAliveInterval;
+
+    public TimeSpan SlowConsumerTimeout { get; } = gateway.Value.SlowConsumerTimeout;
+
+    public SlowConsumerWatch SlowConsumers { get; } = slowConsumers;
 
     public CancellationToken Stopping { get; } = lifetime.ApplicationStopping;
 

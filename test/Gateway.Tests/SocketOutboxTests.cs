@@ -26,13 +26,13 @@ public sealed class SocketOutboxTests
     {
         outbox.RequestClose(SocketClose.TaskFinished, immediately: false);
         var taken = new List<string>();
-        while (await outbox.NextAsync(CancellationToken.None) is var next && next is not OutgoingMessage.Close)
+        while (await outbox.NextAsync(CancellationToken.None) is var next && next.Kind != OutgoingKind.Close)
         {
             taken.Add(next switch
             {
-                OutgoingMessage.Connected c => $"connected#{c.Snapshot.Seq}",
-                OutgoingMessage.FeedEvent e => $"{((IndexTaskSnapshot)e.Snapshot).Status}#{e.Snapshot.Seq}",
-                _ => next.GetType().Name,
+                { Kind: OutgoingKind.Connected } c => $"connected#{c.Snapshot!.Seq}",
+                { Kind: OutgoingKind.FeedEvent } e => $"{((IndexTaskSnapshot)e.Snapshot!).Status}#{e.Snapshot.Seq}",
+                _ => next.Kind.ToString(),
             });
         }
 
@@ -101,6 +101,7 @@ public sealed class SocketOutboxTests
         outbox.RequestClose(SocketClose.MessageTooBig, immediately: true);
         var next = await outbox.NextAsync(CancellationToken.None);
 
-        Assert.Equal(SocketClose.MessageTooBig, Assert.IsType<OutgoingMessage.Close>(next).Reason);
+        Assert.Equal(OutgoingKind.Close, next.Kind);
+        Assert.Equal(SocketClose.MessageTooBig, next.Reason);
     }
 }
