@@ -17,8 +17,10 @@ internal static class Program
         // With the argument "streams": task events through the streams of a PostgreSQL cluster.
         if (args is ["load", .. var options])
         {
-            var output = options.SkipWhile(option => option != "--out").Skip(1).FirstOrDefault() ?? "load-benchmark.json";
-            return await Load.LoadProgram.RunAsync(options.Contains("--quick"), output);
+            string? Option(string name) => options.SkipWhile(option => option != name).Skip(1).FirstOrDefault();
+            string[] List(string name) => Option(name)?.Split(',') ?? [];
+            return await Load.LoadProgram.RunAsync(
+                options.Contains("--quick"), Option("--out") ?? "load-benchmark.json", List("--scenarios"), List("--servers"));
         }
 
         if (args is ["serve", var kind, var port])

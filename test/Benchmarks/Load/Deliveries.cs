@@ -2,45 +2,42 @@ using HdrHistogram;
 
 namespace OrleansTasks.Benchmarks.Load;
 
-/// <summary>What the generator's sockets received in one measurement window: counts and publish→receipt latency.</summary>
-internal sealed class Deliveries
+/// <summary>
+/// What the generator's sockets received in one measurement window: every socket counts its own
+/// messages (no shared counter to fight over); a sample of the sockets also records each message's
+/// latency from publish to receipt, so that the generator does not become the bottleneck.
+/// </summary>
+internal sealed class Deliveries(Func<(long Received, long Events)> totals)
 {
     private const long MaxLatencyMicroseconds = 120_000_000;
     private LongConcurrentHistogram _latency = NewHistogram();
-    private long _received;
-    private long _events;
+    private (long Received, long Events) _atStart;
     private long _windowStart = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>Starts a new window.</summary>
     public void Reset()
     {
         Volatile.Write(ref _latency, NewHistogram());
-        Interlocked.Exchange(ref _received, 0);
-        Interlocked.Exchange(ref _events, 0);
+        _atStart = totals();
         Volatile.Write(ref _windowStart, System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
-    /// <param name="counted">Whether this socket is the one that counts its topic's events (the first on each topic).</param>
-    public void Record(long latencyMicroseconds, bool counted)
-    {
+    public void RecordLatency(long latencyMicroseconds) =>
         Volatile.Read(ref _latency).RecordValue(Math.Clamp(latencyMicroseconds, 0, MaxLatencyMicroseconds));
-        Interlocked.Increment(ref _received);
-        if (counted)
-        {
-            Interlocked.Increment(ref _events);
-        }
-    }
 
-    /// <summary>Events received by the sockets that count their topic's events, in this window.</summary>
-    public long CountedEvents => Interlocked.Read(ref _events);
+    /// <summary>Events received in this window by the sockets that count their topic's events (the first on each).</summary>
+    public long CountedEvents => totals().Events - _atStart.Events;
+
+    /// <summary>Messages received in this window by all sockets.</summary>
+    public long Received => totals().Received - _atStart.Received;
 
     public WindowFigures Read()
     {
         var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _windowStart)).TotalSeconds;
         var latency = Volatile.Read(ref _latency);
         return new WindowFigures(
-            Interlocked.Read(ref _received) / seconds,
-            Interlocked.Read(ref _events) / seconds,
+            Received / seconds,
+            CountedEvents / seconds,
             Milliseconds(latency, 50),
             Milliseconds(latency, 99),
             Milliseconds(latency, 99.9),

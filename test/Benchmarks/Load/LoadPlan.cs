@@ -1,7 +1,7 @@
 namespace OrleansTasks.Benchmarks.Load;
 
 /// <summary>The sizes and durations of one run: the full benchmark, or the quick one CI runs so that it cannot rot.</summary>
-internal sealed record LoadPlan(
+internal sealed partial record LoadPlan(
     int[] IdleSockets,
     int IdleTopics,
     int? GatewayMaxConnections,
@@ -13,7 +13,8 @@ internal sealed record LoadPlan(
     TimeSpan Window,
     double ChurnPerSecond,
     double StoppedShare,
-    TimeSpan StoppedWindow)
+    TimeSpan StoppedWindow,
+    TimeSpan Warmup)
 {
     public static readonly LoadPlan Full = new(
         IdleSockets: [1_000, 5_000, 15_000],
@@ -21,8 +22,8 @@ internal sealed record LoadPlan(
         GatewayMaxConnections: null,
         FanOuts:
         [
-            new(1_000, 100, [100, 200, 300, 400, 500, 600, 700, 800, 1_000, 1_200]),
-            new(5_000, 250, [20, 40, 60, 80, 100, 120, 160, 200, 240]),
+            new(1_000, 100, [25, 50, 100, 200, 300, 400, 500, 600, 800, 1_000, 1_200]),
+            new(5_000, 250, [5, 10, 20, 40, 60, 80, 100, 120, 160, 200]),
         ],
         Step: TimeSpan.FromSeconds(4),
         ManyTasks: 1_000,
@@ -31,7 +32,8 @@ internal sealed record LoadPlan(
         Window: TimeSpan.FromSeconds(10),
         ChurnPerSecond: 0.05,
         StoppedShare: 0.01,
-        StoppedWindow: TimeSpan.FromSeconds(30));
+        StoppedWindow: TimeSpan.FromSeconds(30),
+        Warmup: TimeSpan.FromSeconds(5));
 
     public static readonly LoadPlan Quick = new(
         IdleSockets: [100, 200],
@@ -45,7 +47,16 @@ internal sealed record LoadPlan(
         Window: TimeSpan.FromSeconds(2),
         ChurnPerSecond: 0.05,
         StoppedShare: 0,
-        StoppedWindow: TimeSpan.Zero);
+        StoppedWindow: TimeSpan.Zero,
+        Warmup: TimeSpan.FromSeconds(0.5));
+}
+
+internal sealed partial record LoadPlan
+{
+    /// <summary>The gateway's settings for S0: its connection cap when the plan sets one.</summary>
+    public IReadOnlyDictionary<string, string>? CapSettings => GatewayMaxConnections is { } cap
+        ? new Dictionary<string, string> { ["Gateway:MaxConnections"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+        : null;
 }
 
 /// <summary>S1 for one number of sockets: event rates tried in turn until p99 passes <see cref="P99BoundMs"/>.</summary>

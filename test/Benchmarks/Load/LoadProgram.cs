@@ -11,29 +11,43 @@ internal static class LoadProgram
 {
     private static readonly string[] Servers = [ServerHosts.OrleansTasks, ServerHosts.Kestrel, ServerHosts.SignalR];
 
-    public static async Task<int> RunAsync(bool quick, string output)
+    /// <param name="scenarios">The scenarios to run (S0–S4), all when empty.</param>
+    /// <param name="servers">The servers to measure, all when empty.</param>
+    public static async Task<int> RunAsync(bool quick, string output, IReadOnlyCollection<string> scenarios, IReadOnlyCollection<string> servers)
     {
+        bool Runs(string scenario) => scenarios.Count == 0 || scenarios.Contains(scenario);
         var plan = quick ? LoadPlan.Quick : LoadPlan.Full;
         var started = DateTimeOffset.UtcNow;
         var sinks = new List<FigureSink>();
         try
         {
-            foreach (var kind in Servers)
+            foreach (var kind in Servers.Where(kind => servers.Count == 0 || servers.Contains(kind)))
             {
                 Console.WriteLine($"{kind}:");
                 var figures = new FigureSink(kind);
                 sinks.Add(figures);
-                await using (var server = await ServerProcess.StartAsync(kind, kind == ServerHosts.OrleansTasks ? plan.GatewayMaxConnections : null))
+                if (Runs("S0"))
                 {
+                    await using var server = await ServerProcess.StartAsync(kind, plan.CapSettings);
                     await IdleSockets.RunAsync(server, plan, figures);
                 }
 
-                await using (var server = await ServerProcess.StartAsync(kind, null))
+                if (Runs("S1"))
                 {
+                    await using var server = await ServerProcess.StartAsync(kind);
                     await FanOut.RunAsync(server, plan, figures);
+                }
+
+                if (Runs("S2") || Runs("S3") || Runs("S4"))
+                {
+                    await using var server = await ServerProcess.StartAsync(kind);
                     var reference = await ManyTasks.RunAsync(server, plan, figures);
-                    await Churn.RunAsync(server, plan, figures);
-                    if (plan.StoppedShare > 0)
+                    if (Runs("S3"))
+                    {
+                        await Churn.RunAsync(server, plan, figures);
+                    }
+
+                    if (Runs("S4") && plan.StoppedShare > 0)
                     {
                         await StoppedReaders.RunAsync(server, plan, figures, reference);
                     }
@@ -47,7 +61,7 @@ internal static class LoadProgram
         }
 
         Console.WriteLine();
-        Console.WriteLine($"mode: {(quick ? "quick" : "full")}; OrleansTasks embedded (one silo, memory streams, default stream settings); {Environment.ProcessorCount} cores");
+        Console.WriteLine($"mode: {(quick ? "quick" : "full")}; {Environment.ProcessorCount} cores; OrleansTasks embedded (one silo, memory streams, shipped Streams settings); every server queues at most {KestrelPeer.QueuedMessages} progress messages per socket");
         Console.WriteLine(LoadReport.Table(sinks));
         await File.WriteAllTextAsync(output, LoadReport.Json(sinks, quick ? "quick" : "full", started));
         Console.WriteLine($"figures written to {Path.GetFullPath(output)}");

@@ -10,32 +10,43 @@ internal sealed class LoadSocket : IDisposable
     private static readonly byte[] SignalRHandshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
     private static readonly byte[] Ping = "ping"u8.ToArray();
     private readonly ClientWebSocket _socket = new();
-    private readonly Deliveries _deliveries;
+    private readonly Deliveries? _latencies;
+    private long _received;
     private TaskCompletionSource _resumed = Completed();
     private Task _reading = Task.CompletedTask;
 
-    private LoadSocket(Guid topic, bool counted, Deliveries deliveries)
+    private LoadSocket(Guid topic, bool counted, Deliveries? latencies)
     {
         Topic = topic;
         Counted = counted;
-        _deliveries = deliveries;
+        _latencies = latencies;
         _socket.Options.SetBuffer(4096, 1024);
         _socket.Options.CollectHttpResponseDetails = true;
     }
+
+    /// <summary>Stands in for a socket being replaced: received nothing, counts nothing.</summary>
+    public static readonly LoadSocket Closed = new(Guid.Empty, counted: false, latencies: null);
 
     public Guid Topic { get; }
 
     /// <summary>Whether this socket counts its topic's events (one socket per topic does).</summary>
     public bool Counted { get; }
 
+    /// <summary>Progress messages received so far.</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    /// <summary>Whether this socket records latencies.</summary>
+    public bool Sampled => _latencies is not null;
+
     /// <summary>How the server closed the socket, once it has; null while open or when the connection just dropped.</summary>
     public WebSocketCloseStatus? CloseStatus { get; private set; }
 
     public bool Ended => _reading.IsCompleted;
 
-    public static async Task<LoadSocket> ConnectAsync(LoadTarget target, HttpMessageInvoker invoker, Guid topic, bool counted, Deliveries deliveries)
+    /// <param name="latencies">Where to record latencies; null for a socket that only counts.</param>
+    public static async Task<LoadSocket> ConnectAsync(LoadTarget target, HttpMessageInvoker invoker, Guid topic, bool counted, Deliveries? latencies)
     {
-        var socket = new LoadSocket(topic, counted, deliveries);
+        var socket = new LoadSocket(topic, counted, latencies);
         try
         {
             await socket._socket.ConnectAsync(target.SocketUri(topic), invoker, CancellationToken.None);
@@ -88,14 +99,14 @@ internal sealed class LoadSocket : IDisposable
 
                 if (result.EndOfMessage && message.WrittenCount == 0)
                 {
-                    ProgressFrames.Read(buffer.AsSpan(0, result.Count), _deliveries, Counted);
+                    Volatile.Write(ref _received, _received + ProgressFrames.Read(buffer.AsSpan(0, result.Count), _latencies));
                     continue;
                 }
 
                 message.Write(buffer.AsSpan(0, result.Count));
                 if (result.EndOfMessage)
                 {
-                    ProgressFrames.Read(message.WrittenSpan, _deliveries, Counted);
+                    Volatile.Write(ref _received, _received + ProgressFrames.Read(message.WrittenSpan, _latencies));
                     message.ResetWrittenCount();
                 }
             }

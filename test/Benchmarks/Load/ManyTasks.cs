@@ -20,6 +20,8 @@ internal static class ManyTasks
         var topics = await server.CreateTopicsAsync(tasks);
         using var fleet = new SocketFleet(new LoadTarget(server.Kind, server.BaseUri));
         await fleet.ConnectAsync(0, topics, SocketsOnTask);
+        await server.PublishAsync(topics, plan.EventsPerTask, plan.Warmup);
+        await Task.Delay(plan.Warmup + Drain);
         fleet.Deliveries.Reset();
         await server.PublishAsync(topics, plan.EventsPerTask, plan.Window);
         await Task.Delay(plan.Window + Drain);

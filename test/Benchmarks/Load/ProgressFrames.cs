@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace OrleansTasks.Benchmarks.Load;
 
 /// <summary>
@@ -12,11 +10,11 @@ internal static class ProgressFrames
     private static readonly byte[] ProgressType = "\"type\":\"progress\""u8.ToArray();
     private static readonly byte[] TimestampField = "\"timestamp\":\""u8.ToArray();
 
-    /// <summary>Records each progress message in <paramref name="frame"/> with its latency from publish to now.</summary>
-    public static int Read(ReadOnlySpan<byte> frame, Deliveries deliveries, bool counted)
+    /// <summary>Counts the progress messages in <paramref name="frame"/>; with <paramref name="latencies"/>, records each one's latency from publish to now.</summary>
+    public static int Read(ReadOnlySpan<byte> frame, Deliveries? latencies)
     {
         var found = 0;
-        var now = DateTime.UtcNow.Ticks;
+        var now = latencies is null ? 0 : DateTime.UtcNow.Ticks;
         while (!frame.IsEmpty)
         {
             var end = frame.IndexOf(RecordSeparator);
@@ -27,39 +25,41 @@ internal static class ProgressFrames
                 continue;
             }
 
-            var at = record.IndexOf(TimestampField);
+            found++;
+            var at = latencies is null ? -1 : record.IndexOf(TimestampField);
             if (at >= 0 && TryParseTicks(record[(at + TimestampField.Length)..], out var ticks))
             {
-                found++;
-                deliveries.Record((now - ticks) / TimeSpan.TicksPerMicrosecond, counted);
+                latencies!.RecordLatency((now - ticks) / TimeSpan.TicksPerMicrosecond);
             }
         }
 
         return found;
     }
 
-    /// <summary>Parses the wire format <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>.</summary>
+    /// <summary>Parses the wire format <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c> (UTC).</summary>
     public static bool TryParseTicks(ReadOnlySpan<byte> text, out long ticks)
     {
         ticks = 0;
-        if (text.Length < 27 || text[26] != (byte)'Z')
+        if (text.Length < 27 || text[26] != (byte)'Z' || text[10] != (byte)'T' || text[19] != (byte)'.')
         {
             return false;
         }
 
-        Span<char> chars = stackalloc char[27];
-        for (var i = 0; i < 27; i++)
-        {
-            chars[i] = (char)text[i];
-        }
-
-        if (!DateTime.TryParseExact(chars, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
-        {
-            return false;
-        }
-
-        ticks = time.Ticks;
+        var time = new DateTime(
+            Number(text[0..4]), Number(text[5..7]), Number(text[8..10]),
+            Number(text[11..13]), Number(text[14..16]), Number(text[17..19]), DateTimeKind.Utc);
+        ticks = time.Ticks + Number(text[20..26]) * 10L;
         return true;
+    }
+
+    private static int Number(ReadOnlySpan<byte> digits)
+    {
+        var value = 0;
+        foreach (var digit in digits)
+        {
+            value = value * 10 + (digit - (byte)'0');
+        }
+
+        return value;
     }
 }

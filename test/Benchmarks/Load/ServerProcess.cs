@@ -26,7 +26,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ServerProcess> StartAsync(string kind, int? maxConnections)
+    public static async Task<ServerProcess> StartAsync(string kind, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePorts.Next();
         var self = Environment.ProcessPath!;
@@ -46,13 +46,13 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        if (maxConnections is { } cap)
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            start.Environment["Gateway__MaxConnections"] = cap.ToString(CultureInfo.InvariantCulture);
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         // Every server runs with the GC the gateway ships with (server GC, as ASP.NET Core apps do).
-        start.Environment["DOTNET_gcServer"] = "1";
+        start.Environment["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("BENCH_GCSERVER") ?? "1";
         var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
         var server = new ServerProcess(process, kind, port);
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -83,6 +83,15 @@ internal sealed class ServerProcess : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Processor time the server has used so far.</summary>
+    public TimeSpan ProcessorTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    public async Task<GcReading> GcAsync() => (await Http.GetFromJsonAsync<GcReading>("/bench/gc"))!;
+
     /// <summary>Memory after a full collection in the server.</summary>
     public async Task<MemoryReading> MemoryAsync() => (await Http.GetFromJsonAsync<MemoryReading>("/bench/memory"))!;
 
@@ -106,11 +115,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>Reads and drops what the server writes after it is ready (it logs errors only), so that it never blocks on a full pipe.</summary>
     private static async Task DrainAsync(StreamReader output)
     {
-        while (await output.ReadLineAsync() is { } line)
+        while (await output.ReadLineAsync() is not null)
         {
-            Console.WriteLine("  [server] " + line);
         }
     }
 }

@@ -12,7 +12,8 @@ namespace OrleansTasks.Benchmarks.Servers;
 /// </summary>
 internal static class KestrelPeer
 {
-    private const int QueuedMessages = 16;
+    /// <summary>The gateway's default <c>Gateway:ProgressQueueLength</c>: both queue alike.</summary>
+    public static readonly int QueuedMessages = new Gateway.Hosting.GatewayOptions().ProgressQueueLength;
 
     public static WebApplication Build(int port)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 
 namespace OrleansTasks.Benchmarks.Servers;
@@ -19,9 +20,16 @@ internal static class LoadControlEndpoints
             GC.WaitForPendingFinalizers();
             GC.Collect();
             using var process = Process.GetCurrentProcess();
-            return new MemoryReading(process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false));
+            // Explicit options: the gateway's JSON is snake_case, the generator reads the web defaults.
+            return Results.Json(new MemoryReading(process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false)), JsonSerializerOptions.Web);
         }).AllowAnonymous();
+        app.MapGet("/bench/gc", () => Results.Json(
+            new GcReading(GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(0)),
+            JsonSerializerOptions.Web)).AllowAnonymous();
     }
 }
+
+/// <summary>Bytes allocated, time paused for collections and gen0 collections since the server started.</summary>
+internal sealed record GcReading(long AllocatedBytes, double PausedMilliseconds, int Collections);
 
 internal sealed record MemoryReading(long WorkingSetBytes, long ManagedBytes);
