@@ -12,7 +12,7 @@ internal static partial class SocketLog
     [LoggerMessage(3, LogLevel.Warning, "Socket on {Kind} {Id} could not be opened")]
     public static partial void OpenFailed(ILogger logger, Exception exception, string kind, Guid id);
 
-    [LoggerMessage(4, LogLevel.Information, "Socket on {Kind} {Id} dropped: it took no message for {Timeout} (slow consumer)")]
+    [LoggerMessage(4, LogLevel.Information, "Socket on {Kind} {Id} is a slow consumer: it took no message for {Timeout}")]
     public static partial void SlowConsumer(ILogger logger, string kind, string id, TimeSpan timeout);
 
     [LoggerMessage(5, LogLevel.Debug, "Socket on {Kind} {Id}: send failed ({Error})")]

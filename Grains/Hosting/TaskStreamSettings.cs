@@ -16,7 +16,7 @@ public sealed class TaskStreamSettings
 
     /// <summary>Queues the streams are spread over; each is read by one pulling agent. Must be the same on every silo and client.</summary>
     [Range(1, 1024)]
-    public int Queues { get; set; } = 8;
+    public int Queues { get; set; } = 4;
 
     /// <summary>How often each pulling agent looks for new events: the most an event waits before delivery starts.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]

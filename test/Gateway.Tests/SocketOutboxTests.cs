@@ -56,6 +56,34 @@ public sealed class SocketOutboxTests
     }
 
     [Fact]
+    public async Task A_queue_of_four_keeps_the_four_newest_progress_events_in_order()
+    {
+        var outbox = new SocketOutbox<IndexTaskSnapshot>(progressQueueLength: 4);
+        outbox.Start(At(1, 0));
+        for (var seq = 2; seq <= 10; seq++)
+        {
+            outbox.Offer(At(seq, seq));
+        }
+
+        outbox.Offer(At(11, 100, IndexTaskStatus.Completed));
+
+        Assert.Equal(["connected#1", "Processing#7", "Processing#8", "Processing#9", "Processing#10", "Completed#11"], await DrainAsync(outbox));
+    }
+
+    [Fact]
+    public async Task A_snapshot_drops_the_queued_events_it_covers_and_keeps_the_later_ones()
+    {
+        var outbox = new SocketOutbox<IndexTaskSnapshot>(progressQueueLength: 4);
+        outbox.Offer(At(2, 2));
+        outbox.Offer(At(3, 3));
+        outbox.Offer(At(4, 4));
+
+        outbox.Start(At(3, 3));
+
+        Assert.Equal(["connected#3", "Processing#4"], await DrainAsync(outbox));
+    }
+
+    [Fact]
     public async Task Events_offered_before_the_snapshot_are_dropped_when_the_snapshot_covers_them()
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>();
