@@ -15,6 +15,19 @@ public static class UserIdentity
     public static bool MaySee(this ClaimsPrincipal user, IFeedSnapshot? item) =>
         item is not null && (item.OwnerId == user.Subject() || user.IsAdmin());
 
+    /// <summary>
+    /// A copy with only what a socket needs for its lifetime — subject, roles, expiry — so that a
+    /// long-lived socket does not keep the whole validated token alive.
+    /// </summary>
+    public static ClaimsPrincipal Essentials(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var claims = user.Claims
+            .Where(claim => claim.Type is TokenClaims.Subject or TokenClaims.Role or TokenClaims.Expires)
+            .Select(claim => new Claim(claim.Type, claim.Value));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, user.Identity?.AuthenticationType, TokenClaims.Subject, TokenClaims.Role));
+    }
+
     public static DateTimeOffset? ExpiresAt(this ClaimsPrincipal user) =>
         long.TryParse(user.FindFirst(TokenClaims.Expires)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)

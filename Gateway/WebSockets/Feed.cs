@@ -12,7 +12,9 @@ public sealed class Feed<T>(
     where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
-    private readonly List<IFeedListener<T>> _listeners = [];
+
+    // Replaced, never changed, when a listener comes or goes: each event reads it without a copy.
+    private IFeedListener<T>[] _listeners = [];
     private Task<StreamSubscriptionHandle<T>>? _subscription;
     private long _lastHeard = time.GetTimestamp();
     private bool _streamFailed;
@@ -58,8 +60,8 @@ public sealed class Feed<T>(
     {
         lock (_lock)
         {
-            _listeners.Add(listener);
-            ListenerCount = _listeners.Count;
+            _listeners = [.. _listeners, listener];
+            ListenerCount = _listeners.Length;
             _subscription ??= SubscribeAsync();
         }
     }
@@ -68,8 +70,8 @@ public sealed class Feed<T>(
     {
         lock (_lock)
         {
-            _listeners.Remove(listener);
-            ListenerCount = _listeners.Count;
+            _listeners = [.. _listeners.Where(attached => attached != listener)];
+            ListenerCount = _listeners.Length;
         }
     }
 
@@ -135,13 +137,7 @@ public sealed class Feed<T>(
 
     private void Deliver(T snapshot)
     {
-        IFeedListener<T>[] listeners;
-        lock (_lock)
-        {
-            listeners = [.. _listeners];
-        }
-
-        foreach (var listener in listeners)
+        foreach (var listener in Volatile.Read(ref _listeners))
         {
             listener.Offer(snapshot);
         }

@@ -18,6 +18,8 @@ public sealed class FeedSocketSession<T>(
     PingTracker? pings)
     where T : class, IFeedSnapshot
 {
+    private const int SmallReceiveBufferBytes = 64;
+
     private readonly SocketOutbox<T> _outbox = new(services.Metrics, services.ProgressQueueLength);
     private readonly IFeedKind<T> _kind = feeds.Kind;
     private readonly ILogger _logger = services.Logger;
@@ -165,7 +167,9 @@ public sealed class FeedSocketSession<T>(
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = new byte[SocketLimits.MaxClientMessageBytes + 1];
+        // Clients send a few short pings at most: a small buffer for the life of the socket, grown
+        // to the largest allowed message only for a client that sends a long one.
+        var buffer = new byte[SmallReceiveBufferBytes];
         var rate = new MessageRateWindow(_time, SocketLimits.MaxClientMessagesPerSecond);
         var length = 0;
         var violated = false;
@@ -173,6 +177,11 @@ public sealed class FeedSocketSession<T>(
         {
             while (true)
             {
+                if (length == buffer.Length && buffer.Length <= SocketLimits.MaxClientMessageBytes)
+                {
+                    Array.Resize(ref buffer, SocketLimits.MaxClientMessageBytes + 1);
+                }
+
                 var result = await socket.ReceiveAsync(buffer.AsMemory(violated ? 0 : length), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {

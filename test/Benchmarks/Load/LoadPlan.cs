@@ -14,7 +14,9 @@ internal sealed partial record LoadPlan(
     double ChurnPerSecond,
     double StoppedShare,
     TimeSpan StoppedWindow,
-    TimeSpan Warmup)
+    TimeSpan Warmup,
+    TimeSpan KeepAliveInterval,
+    TimeSpan SlowConsumerTimeout)
 {
     public static readonly LoadPlan Full = new(
         IdleSockets: [1_000, 5_000, 15_000],
@@ -33,7 +35,9 @@ internal sealed partial record LoadPlan(
         ChurnPerSecond: 0.05,
         StoppedShare: 0.01,
         StoppedWindow: TimeSpan.FromSeconds(30),
-        Warmup: TimeSpan.FromSeconds(5));
+        Warmup: TimeSpan.FromSeconds(5),
+        KeepAliveInterval: new Gateway.Hosting.GatewayOptions().KeepAliveInterval,
+        SlowConsumerTimeout: new Gateway.Hosting.GatewayOptions().SlowConsumerTimeout);
 
     public static readonly LoadPlan Quick = new(
         IdleSockets: [100, 200],
@@ -46,9 +50,11 @@ internal sealed partial record LoadPlan(
         EventsPerTask: 10,
         Window: TimeSpan.FromSeconds(2),
         ChurnPerSecond: 0.05,
-        StoppedShare: 0,
-        StoppedWindow: TimeSpan.Zero,
-        Warmup: TimeSpan.FromSeconds(0.5));
+        StoppedShare: 0.05,
+        StoppedWindow: TimeSpan.FromSeconds(6),
+        Warmup: TimeSpan.FromSeconds(0.5),
+        KeepAliveInterval: TimeSpan.FromSeconds(1),
+        SlowConsumerTimeout: TimeSpan.FromSeconds(2));
 }
 
 internal sealed partial record LoadPlan
@@ -57,6 +63,13 @@ internal sealed partial record LoadPlan
     public IReadOnlyDictionary<string, string>? CapSettings => GatewayMaxConnections is { } cap
         ? new Dictionary<string, string> { ["Gateway:MaxConnections"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture) }
         : null;
+
+    /// <summary>The gateway's keep-alive settings, for S2–S4: the shipped ones, or shorter ones in the quick run.</summary>
+    public IReadOnlyDictionary<string, string> KeepAliveSettings => new Dictionary<string, string>
+    {
+        ["Gateway:KeepAliveInterval"] = KeepAliveInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        ["Gateway:SlowConsumerTimeout"] = SlowConsumerTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+    };
 }
 
 /// <summary>S1 for one number of sockets: event rates tried in turn until p99 passes <see cref="P99BoundMs"/>.</summary>

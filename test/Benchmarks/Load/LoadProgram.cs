@@ -40,7 +40,7 @@ internal static class LoadProgram
 
                 if (Runs("S2") || Runs("S3") || Runs("S4"))
                 {
-                    await using var server = await ServerProcess.StartAsync(kind);
+                    await using var server = await ServerProcess.StartAsync(kind, plan.KeepAliveSettings);
                     var reference = await ManyTasks.RunAsync(server, plan, figures);
                     if (Runs("S3"))
                     {
