@@ -20,7 +20,7 @@ public sealed class TaskStreamSettings
 
     /// <summary>How often each pulling agent looks for new events: the most an event waits before delivery starts.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
-    public TimeSpan PollingPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan PollingPeriod { get; set; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Events of one stream handed to a subscriber in one call when it has fallen behind.</summary>
     [Range(1, 10_000)]

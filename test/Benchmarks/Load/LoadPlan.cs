@@ -24,10 +24,10 @@ internal sealed partial record LoadPlan(
         GatewayMaxConnections: null,
         FanOuts:
         [
-            new(1_000, 100, [25, 50, 100, 200, 300, 400, 500, 600, 800, 1_000, 1_200]),
-            new(5_000, 250, [5, 10, 20, 40, 60, 80, 100, 120, 160, 200]),
+            new(1_000, 100, [50, 100, 200, 300, 350, 400, 450, 500, 550, 600, 700, 800, 900, 1_000, 1_200]),
+            new(5_000, 250, [5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100]),
         ],
-        Step: TimeSpan.FromSeconds(4),
+        Step: TimeSpan.FromSeconds(2),
         ManyTasks: 1_000,
         FewTasks: 100,
         EventsPerTask: 10,
