@@ -17,9 +17,8 @@ public sealed class LoadBenchmarkTests
     private static string BenchmarkProgram()
     {
         // The benchmark is built beside this test project, in the same configuration.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
-        var framework = new DirectoryInfo(AppContext.BaseDirectory).Name;
-        return Path.Combine(RepositoryPaths.Root, "test", "Benchmarks", "bin", configuration, framework, "OrleansTasks.Benchmarks.dll");
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        return Path.Combine(RepositoryPaths.Root, "test", "Benchmarks", "bin", output.Parent!.Name, output.Name, "OrleansTasks.Benchmarks.dll");
     }
 
     [Fact]
@@ -60,7 +59,9 @@ public sealed class LoadBenchmarkTests
         foreach (var server in new[] { "orleans", "kestrel", "signalr" })
         {
             var figures = servers.GetProperty(server).EnumerateArray().ToList();
-            Assert.Equal(["S0", "S1", "S2", "S3", "S4"], figures.Select(f => f.GetProperty("scenario").GetString()).Distinct());
+            // The quick run measures S4 on the gateway only: the slow-consumer check is its.
+            string[] scenarios = server == "orleans" ? ["S0", "S1", "S2", "S3", "S4"] : ["S0", "S1", "S2", "S3"];
+            Assert.Equal(scenarios, figures.Select(f => f.GetProperty("scenario").GetString()).Distinct());
             var received = Value(figures, "S2", "events/s received, 10 tasks × 10 events/s");
             Assert.True(received >= 50, $"{server}: {received} events/s reached the sockets of 10 tasks publishing 10 a second");
             Assert.Equal(0, Value(figures, "S3", "failed reconnects"));

@@ -14,7 +14,6 @@ internal static class FanOut
 {
     private const string Scenario = "S1";
     private const int Windows = 3;
-    private static readonly TimeSpan Drain = TimeSpan.FromSeconds(1);
 
     public static async Task RunAsync(ServerProcess server, LoadPlan plan, FigureSink figures)
     {
@@ -27,7 +26,7 @@ internal static class FanOut
             // Not measured: a rate every server takes lets the JIT compile the hot paths fully and
             // the caches settle, as on a gateway that has been running for a while.
             await server.PublishAsync([topic], fanOut.EventsPerSecond[fanOut.EventsPerSecond.Length / 3], plan.Warmup);
-            await Task.Delay(plan.Warmup + Drain);
+            await Task.Delay(plan.Warmup + plan.StepDrain);
             (double PerSecond, double P99)? best = null;
             var bestRate = 0;
             foreach (var rate in fanOut.EventsPerSecond)
@@ -61,7 +60,7 @@ internal static class FanOut
         for (var window = 1; window <= Windows; window++)
         {
             fleet.Deliveries.Reset();
-            var end = plan.Step * window + (window == Windows ? Drain : TimeSpan.Zero);
+            var end = plan.Step * window + (window == Windows ? plan.StepDrain : TimeSpan.Zero);
             var wait = end - Stopwatch.GetElapsedTime(started);
             if (wait > TimeSpan.Zero)
             {

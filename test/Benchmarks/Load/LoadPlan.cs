@@ -16,7 +16,10 @@ internal sealed partial record LoadPlan(
     TimeSpan StoppedWindow,
     TimeSpan Warmup,
     TimeSpan KeepAliveInterval,
-    TimeSpan SlowConsumerTimeout)
+    TimeSpan SlowConsumerTimeout,
+    bool MeasureHeadroom,
+    bool FreshServers,
+    TimeSpan StepDrain)
 {
     public static readonly LoadPlan Full = new(
         IdleSockets: [1_000, 5_000, 15_000],
@@ -37,24 +40,30 @@ internal sealed partial record LoadPlan(
         StoppedWindow: TimeSpan.FromSeconds(30),
         Warmup: TimeSpan.FromSeconds(5),
         KeepAliveInterval: new Gateway.Hosting.GatewayOptions().KeepAliveInterval,
-        SlowConsumerTimeout: new Gateway.Hosting.GatewayOptions().SlowConsumerTimeout);
+        SlowConsumerTimeout: new Gateway.Hosting.GatewayOptions().SlowConsumerTimeout,
+        MeasureHeadroom: true,
+        FreshServers: true,
+        StepDrain: TimeSpan.FromSeconds(1));
 
     public static readonly LoadPlan Quick = new(
         IdleSockets: [100, 200],
         IdleTopics: 10,
         GatewayMaxConnections: 250,
         FanOuts: [new(100, 100, [50, 100])],
-        Step: TimeSpan.FromSeconds(1),
+        Step: TimeSpan.FromSeconds(0.5),
         ManyTasks: 50,
         FewTasks: 10,
         EventsPerTask: 10,
-        Window: TimeSpan.FromSeconds(2),
+        Window: TimeSpan.FromSeconds(1),
         ChurnPerSecond: 0.05,
         StoppedShare: 0.05,
-        StoppedWindow: TimeSpan.FromSeconds(6),
+        StoppedWindow: TimeSpan.FromSeconds(4.5),
         Warmup: TimeSpan.FromSeconds(0.5),
         KeepAliveInterval: TimeSpan.FromSeconds(1),
-        SlowConsumerTimeout: TimeSpan.FromSeconds(2));
+        SlowConsumerTimeout: TimeSpan.FromSeconds(2),
+        MeasureHeadroom: false,
+        FreshServers: false,
+        StepDrain: TimeSpan.FromSeconds(0.3));
 }
 
 internal sealed partial record LoadPlan

@@ -26,32 +26,7 @@ internal static class LoadProgram
                 Console.WriteLine($"{kind}:");
                 var figures = new FigureSink(kind);
                 sinks.Add(figures);
-                if (Runs("S0"))
-                {
-                    await using var server = await ServerProcess.StartAsync(kind, plan.CapSettings);
-                    await IdleSockets.RunAsync(server, plan, figures);
-                }
-
-                if (Runs("S1"))
-                {
-                    await using var server = await ServerProcess.StartAsync(kind);
-                    await FanOut.RunAsync(server, plan, figures);
-                }
-
-                if (Runs("S2") || Runs("S3") || Runs("S4"))
-                {
-                    await using var server = await ServerProcess.StartAsync(kind, plan.KeepAliveSettings);
-                    var reference = await ManyTasks.RunAsync(server, plan, figures);
-                    if (Runs("S3"))
-                    {
-                        await Churn.RunAsync(server, plan, figures);
-                    }
-
-                    if (Runs("S4") && plan.StoppedShare > 0)
-                    {
-                        await StoppedReaders.RunAsync(server, plan, figures, reference);
-                    }
-                }
+                await RunScenariosAsync(kind, plan, figures, Runs);
             }
         }
         catch (LoadCheckException failure)
@@ -66,5 +41,52 @@ internal static class LoadProgram
         await File.WriteAllTextAsync(output, LoadReport.Json(sinks, quick ? "quick" : "full", started));
         Console.WriteLine($"figures written to {Path.GetFullPath(output)}");
         return 0;
+    }
+
+    /// <summary>
+    /// The full run gives S0, S1 and S2–S4 a fresh server each, so that each starts from a clean
+    /// heap; the quick run uses one server for all, to stay short.
+    /// </summary>
+    private static async Task RunScenariosAsync(string kind, LoadPlan plan, FigureSink figures, Func<string, bool> runs)
+    {
+        ServerProcess? shared = plan.FreshServers ? null : await ServerProcess.StartAsync(kind, plan.CapSettings, plan.KeepAliveSettings);
+        try
+        {
+            if (runs("S0"))
+            {
+                await using var fresh = plan.FreshServers ? await ServerProcess.StartAsync(kind, plan.CapSettings) : null;
+                await IdleSockets.RunAsync(fresh ?? shared!, plan, figures);
+            }
+
+            if (runs("S1"))
+            {
+                await using var fresh = plan.FreshServers ? await ServerProcess.StartAsync(kind) : null;
+                await FanOut.RunAsync(fresh ?? shared!, plan, figures);
+            }
+
+            if (runs("S2") || runs("S3") || runs("S4"))
+            {
+                await using var fresh = plan.FreshServers ? await ServerProcess.StartAsync(kind, plan.KeepAliveSettings) : null;
+                var server = fresh ?? shared!;
+                var reference = await ManyTasks.RunAsync(server, plan, figures);
+                if (runs("S3"))
+                {
+                    await Churn.RunAsync(server, plan, figures);
+                }
+
+                // The quick run keeps S4 for the gateway, whose slow-consumer check it is.
+                if (runs("S4") && (plan.FreshServers || kind == ServerHosts.OrleansTasks))
+                {
+                    await StoppedReaders.RunAsync(server, plan, figures, reference);
+                }
+            }
+        }
+        finally
+        {
+            if (shared is not null)
+            {
+                await shared.DisposeAsync();
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ServerProcess> StartAsync(string kind, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<ServerProcess> StartAsync(string kind, params IReadOnlyDictionary<string, string>?[] settings)
     {
         var port = FreePorts.Next();
         var self = Environment.ProcessPath!;
@@ -46,7 +46,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        foreach (var (key, value) in settings.SelectMany(group => group ?? new Dictionary<string, string>()))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
