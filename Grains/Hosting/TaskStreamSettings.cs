@@ -22,9 +22,13 @@ public sealed class TaskStreamSettings
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
     public TimeSpan PollingPeriod { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Events of one stream handed to a subscriber in one call when it has fallen behind.</summary>
+    /// <summary>
+    /// Events of one stream handed to a subscriber in one call when it has fallen behind. Large, so
+    /// that a gateway that was overloaded catches up in a few calls (its sockets keep only the
+    /// newest) instead of replaying a backlog for seconds.
+    /// </summary>
     [Range(1, 10_000)]
-    public int DeliveryBatchSize { get; set; } = 32;
+    public int DeliveryBatchSize { get; set; } = 512;
 
     public static TaskStreamSettings From(IConfiguration configuration)
     {
