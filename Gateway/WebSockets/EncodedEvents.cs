@@ -5,22 +5,21 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// <summary>
 /// Each event's message, encoded once per gateway however many sockets watch it: a feed hands the
 /// same snapshot object to every listener, so the encoding is kept beside that object and goes
-/// with it. Looking it up allocates nothing.
+/// with it. Finding an encoding that exists allocates nothing.
 /// </summary>
-public sealed class EncodedEvents<T>(Func<T, byte[]> encode)
+public sealed class EncodedEvents<T>
     where T : class
 {
-    private readonly ConditionalWeakTable<T, byte[]> _encoded = [];
+    private readonly ConditionalWeakTable<T, Lazy<byte[]>> _encoded = [];
 
-    public byte[] Get(T snapshot)
-    {
-        if (_encoded.TryGetValue(snapshot, out var encoded))
-        {
-            return encoded;
-        }
+    // Made once: a lambda written at the call would capture this and be allocated on every call.
+    private readonly ConditionalWeakTable<T, Lazy<byte[]>>.CreateValueCallback _create;
 
-        // Two sockets may race to encode the same event; the bytes are equal, and the first stored is kept.
-        encoded = encode(snapshot);
-        return _encoded.TryAdd(snapshot, encoded) || !_encoded.TryGetValue(snapshot, out var stored) ? encoded : stored;
-    }
+    public EncodedEvents(Func<T, byte[]> encode) =>
+        _create = snapshot => new Lazy<byte[]>(() => encode(snapshot));
+
+    // When sockets race on a new event the table may make two Lazy values, but it stores one and
+    // every caller reads that one, so the event is encoded once.
+    public byte[] Get(T snapshot) =>
+        (_encoded.TryGetValue(snapshot, out var encoded) ? encoded : _encoded.GetValue(snapshot, _create)).Value;
 }
