@@ -33,7 +33,13 @@ public sealed class TaskStreamSettings
     public static TaskStreamSettings From(IConfiguration configuration)
     {
         var settings = configuration.GetSection(SectionName).Get<TaskStreamSettings>() ?? new TaskStreamSettings();
-        Validator.ValidateObject(settings, new ValidationContext(settings), validateAllProperties: true);
+        var problems = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(settings, new ValidationContext(settings), problems, validateAllProperties: true))
+        {
+            // Read while the host is built, before options validation runs: report it the same one-line way.
+            throw new StartupException($"{SectionName}: {string.Join(" ", problems.Select(problem => problem.ErrorMessage))}");
+        }
+
         return settings;
     }
 

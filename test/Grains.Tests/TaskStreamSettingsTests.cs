@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Grains.Tests;
+
+public sealed class TaskStreamSettingsTests
+{
+    private static IConfiguration With(string key, string value) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+
+    [Fact]
+    public void Unset_settings_give_the_tuned_defaults()
+    {
+        var settings = TaskStreamSettings.From(new ConfigurationBuilder().Build());
+        Assert.Equal(4, settings.Queues);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), settings.PollingPeriod);
+        Assert.Equal(512, settings.DeliveryBatchSize);
+    }
+
+    [Theory]
+    [InlineData("Streams:Queues", "0", "Queues")]
+    [InlineData("Streams:PollingPeriod", "00:01:00", "PollingPeriod")]
+    [InlineData("Streams:DeliveryBatchSize", "0", "DeliveryBatchSize")]
+    public void A_setting_out_of_range_stops_the_start_with_one_line_naming_it(string key, string value, string name)
+    {
+        var failure = Assert.Throws<StartupException>(() => TaskStreamSettings.From(With(key, value)));
+        Assert.StartsWith("Streams: ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(name, failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure.Message);
+    }
+}
