@@ -50,7 +50,7 @@ public sealed class JwtSetup(IOptions<AuthOptions> options, SigningKeyHolder key
             // Browsers cannot set headers on a WebSocket handshake: the seed's clients send ?token=.
             OnMessageReceived = context =>
             {
-                if (context.Request.Path.StartsWithSegments("/ws", StringComparison.Ordinal)
+                if (IsSocketRequest(context.Request)
                     && context.Request.Query.TryGetValue("token", out var token)
                     && string.IsNullOrEmpty(context.Request.Headers.Authorization))
                 {
@@ -59,8 +59,22 @@ public sealed class JwtSetup(IOptions<AuthOptions> options, SigningKeyHolder key
 
                 return Task.CompletedTask;
             },
+
+            // A socket's request lives for hours and the handler keeps its result for as long:
+            // keep only what a socket needs, not the token and every claim parsed from it.
+            OnTokenValidated = context =>
+            {
+                if (IsSocketRequest(context.Request) && context.Principal is { } principal)
+                {
+                    context.Principal = principal.Essentials();
+                }
+
+                return Task.CompletedTask;
+            },
         };
     }
+
+    private static bool IsSocketRequest(HttpRequest request) => request.Path.StartsWithSegments("/ws", StringComparison.Ordinal);
 
     public void Configure(JwtBearerOptions options) => Configure(JwtBearerDefaults.AuthenticationScheme, options);
 }

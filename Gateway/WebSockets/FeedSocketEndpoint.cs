@@ -45,12 +45,6 @@ public static class FeedSocketEndpoint
             context.User = ticketHolder;
         }
 
-        if (context.User.Identity?.IsAuthenticated == true)
-        {
-            // Replacing the user also lets go of the authentication result that held the token.
-            context.User = context.User.Essentials();
-        }
-
         var userId = context.User.Identity?.IsAuthenticated == true ? context.User.Subject() : null;
         switch (services.GetRequiredService<ConnectionLimiter>().TryAcquire(userId, out var lease))
         {
