@@ -135,12 +135,16 @@ public sealed class Feed<T>(
         return Task.CompletedTask;
     }
 
+    /// <summary>Queues the event to every listener in order here, then wakes them from the thread pool.</summary>
     private void Deliver(T snapshot)
     {
-        foreach (var listener in Volatile.Read(ref _listeners))
+        var listeners = Volatile.Read(ref _listeners);
+        foreach (var listener in listeners)
         {
-            listener.Offer(snapshot);
+            listener.Queue(snapshot);
         }
+
+        ListenerWakeUp.Schedule(listeners);
     }
 
     private Task OnErrorAsync(Exception exception)

@@ -1,8 +1,12 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>Receives a feed's snapshots (a task's or a batch's) from the shared subscription; must return at once.</summary>
+/// <summary>Receives a feed's snapshots (a task's or a batch's) from the shared subscription.</summary>
 public interface IFeedListener<in T>
     where T : class, IFeedSnapshot
 {
-    void Offer(T snapshot);
+    /// <summary>Takes the snapshot into the listener's queue and returns at once, sending nothing.</summary>
+    void Queue(T snapshot);
+
+    /// <summary>Lets the listener send what it has queued; it may send on the calling thread until a send would wait.</summary>
+    void Wake();
 }

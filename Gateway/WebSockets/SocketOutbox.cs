@@ -20,6 +20,7 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
     {
         FullMode = BoundedChannelFullMode.DropWrite,
         SingleReader = true,
+        AllowSynchronousContinuations = true,
     });
 
     private T? _connected;
@@ -33,8 +34,15 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
     private int _highestProgress;
     private int _owedPongs;
 
-    /// <summary>Events offered before <see cref="Start"/> wait here and are filtered against the snapshot.</summary>
+    /// <summary>Queues the snapshot and wakes the send loop.</summary>
     public void Offer(T snapshot)
+    {
+        Queue(snapshot);
+        Wake();
+    }
+
+    /// <summary>Events queued before <see cref="Start"/> wait here and are filtered against the snapshot.</summary>
+    public void Queue(T snapshot)
     {
         lock (_lock)
         {
@@ -65,8 +73,6 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
                 metrics?.EventDropped();
             }
         }
-
-        Ring();
     }
 
     /// <summary>Begins with the snapshot read after subscribing: <c>connected</c>, then its terminal message if it has ended.</summary>
@@ -94,7 +100,7 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
             }
         }
 
-        Ring();
+        Wake();
     }
 
     public void QueuePong()
@@ -104,7 +110,7 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
             _owedPongs = Math.Min(_owedPongs + 1, MaxOwedPongs);
         }
 
-        Ring();
+        Wake();
     }
 
     /// <summary>
@@ -124,7 +130,7 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
             _closeImmediately = immediately;
         }
 
-        Ring();
+        Wake();
     }
 
     public async ValueTask<OutgoingMessage> NextAsync(CancellationToken cancellationToken)
@@ -185,5 +191,9 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
         }
     }
 
-    private void Ring() => _doorbell.Writer.TryWrite(true);
+    /// <summary>
+    /// Wakes the send loop if it waits. It then runs on this thread until a send would wait, so a
+    /// feed waking many sockets from one work item sends to them without a thread hop each.
+    /// </summary>
+    public void Wake() => _doorbell.Writer.TryWrite(true);
 }

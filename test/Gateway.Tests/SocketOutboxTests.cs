@@ -132,4 +132,28 @@ public sealed class SocketOutboxTests
         Assert.Equal(OutgoingKind.Close, next.Kind);
         Assert.Equal(SocketClose.MessageTooBig, next.Reason);
     }
+
+    [Fact]
+    public async Task A_waiting_send_loop_resumes_on_the_thread_that_queues_to_it()
+    {
+        var outbox = new SocketOutbox<IndexTaskSnapshot>(progressQueueLength: 4);
+        outbox.Start(At(1, 0));
+        Assert.Equal(OutgoingKind.Connected, outbox.TryTake()?.Kind);
+        Assert.True(await outbox.WaitAsync(CancellationToken.None)); // the ring for the snapshot, already taken
+        var resumedOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        async Task SendLoopAsync()
+        {
+            await outbox.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            resumedOn.SetResult(Environment.CurrentManagedThreadId);
+        }
+
+        var loop = SendLoopAsync();
+        var waker = new Thread(() => outbox.Offer(At(2, 10)));
+        waker.Start();
+        waker.Join();
+
+        Assert.Equal(waker.ManagedThreadId, await resumedOn.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await loop;
+    }
 }
