@@ -3,12 +3,12 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// <summary>
 /// Wakes a feed's listeners from the thread pool, <see cref="ChunkSize"/> per work item. A woken
 /// socket sends on the waking thread until a send would wait, so one event reaches thousands of
-/// sockets through a few dozen work items instead of one thread hop per socket, and the stream's
+/// sockets through a handful of work items instead of one thread hop per socket, and the stream's
 /// delivery never waits for a socket.
 /// </summary>
 public static class ListenerWakeUp
 {
-    public const int ChunkSize = 64;
+    public const int ChunkSize = 256;
 
     public static void Schedule<T>(IFeedListener<T>[] listeners)
         where T : class, IFeedSnapshot
