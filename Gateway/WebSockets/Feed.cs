@@ -14,7 +14,7 @@ public sealed class Feed<T>(
     private readonly Lock _lock = new();
 
     // Replaced, never changed, when a listener comes or goes: each event reads it without a copy.
-    private IFeedListener<T>[] _listeners = [];
+    private ListenerWakeUp<T> _listeners = new([]);
     private Task<StreamSubscriptionHandle<T>>? _subscription;
     private long _lastHeard = time.GetTimestamp();
     private bool _streamFailed;
@@ -60,8 +60,8 @@ public sealed class Feed<T>(
     {
         lock (_lock)
         {
-            _listeners = [.. _listeners, listener];
-            ListenerCount = _listeners.Length;
+            _listeners = new([.. _listeners.Listeners, listener]);
+            ListenerCount = _listeners.Listeners.Length;
             _subscription ??= SubscribeAsync();
         }
     }
@@ -70,8 +70,8 @@ public sealed class Feed<T>(
     {
         lock (_lock)
         {
-            _listeners = [.. _listeners.Where(attached => attached != listener)];
-            ListenerCount = _listeners.Length;
+            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)]);
+            ListenerCount = _listeners.Listeners.Length;
         }
     }
 
@@ -139,12 +139,12 @@ public sealed class Feed<T>(
     private void Deliver(T snapshot)
     {
         var listeners = Volatile.Read(ref _listeners);
-        foreach (var listener in listeners)
+        foreach (var listener in listeners.Listeners)
         {
             listener.Queue(snapshot);
         }
 
-        ListenerWakeUp.Schedule(listeners);
+        listeners.Schedule();
     }
 
     private Task OnErrorAsync(Exception exception)

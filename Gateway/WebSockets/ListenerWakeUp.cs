@@ -1,34 +1,67 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// Wakes a feed's listeners from the thread pool, <see cref="ChunkSize"/> per work item. A woken
-/// socket sends on the waking thread until a send would wait, so one event reaches thousands of
-/// sockets through a handful of work items instead of one thread hop per socket, and the stream's
-/// delivery never waits for a socket.
+/// Wakes one listener array's listeners from the thread pool, <see cref="ChunkSize"/> per work
+/// item. A woken socket sends on the waking thread until a send would wait, so one event reaches
+/// thousands of sockets through a handful of work items instead of one thread hop per socket, and
+/// the stream's delivery never waits for a socket. A chunk already queued is not queued again: it
+/// wakes its listeners after everything queued to them so far, so when events come faster than the
+/// sockets take them, the work waiting in the thread pool stays bounded by the number of chunks.
 /// </summary>
-public static class ListenerWakeUp
+public sealed class ListenerWakeUp<T>
+    where T : class, IFeedSnapshot
 {
-    public const int ChunkSize = 256;
+    private readonly Chunk[] _chunks;
 
-    public static void Schedule<T>(IFeedListener<T>[] listeners)
-        where T : class, IFeedSnapshot
+    public ListenerWakeUp(IFeedListener<T>[] listeners)
     {
         ArgumentNullException.ThrowIfNull(listeners);
-        for (var start = 0; start < listeners.Length; start += ChunkSize)
+        Listeners = listeners;
+        _chunks = new Chunk[(listeners.Length + ListenerWakeUp.ChunkSize - 1) / ListenerWakeUp.ChunkSize];
+        for (var index = 0; index < _chunks.Length; index++)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(new Chunk<T>(listeners, start, Math.Min(start + ChunkSize, listeners.Length)), preferLocal: false);
+            var start = index * ListenerWakeUp.ChunkSize;
+            _chunks[index] = new Chunk(listeners, start, Math.Min(start + ListenerWakeUp.ChunkSize, listeners.Length));
         }
     }
 
-    private sealed class Chunk<T>(IFeedListener<T>[] listeners, int start, int end) : IThreadPoolWorkItem
-        where T : class, IFeedSnapshot
+    public IFeedListener<T>[] Listeners { get; }
+
+    /// <summary>Queues a wake-up for every chunk that has none waiting.</summary>
+    public void Schedule()
     {
+        foreach (var chunk in _chunks)
+        {
+            chunk.Schedule();
+        }
+    }
+
+    private sealed class Chunk(IFeedListener<T>[] listeners, int start, int end) : IThreadPoolWorkItem
+    {
+        private int _queued;
+
+        public void Schedule()
+        {
+            if (Interlocked.Exchange(ref _queued, 1) == 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+        }
+
         public void Execute()
         {
+            // Cleared first, with a full fence: whatever is queued after this point schedules the chunk again.
+            Interlocked.Exchange(ref _queued, 0);
             for (var index = start; index < end; index++)
             {
                 listeners[index].Wake();
             }
         }
     }
+}
+
+/// <summary>The size of the chunks <see cref="ListenerWakeUp{T}"/> wakes per work item.</summary>
+public static class ListenerWakeUp
+{
+    public const int ChunkSize = 256;
 }

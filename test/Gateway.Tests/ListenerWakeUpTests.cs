@@ -5,17 +5,26 @@ namespace OrleansTasks.Gateway.Tests;
 
 public sealed class ListenerWakeUpTests
 {
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
     [Theory]
     [InlineData(1)]
     [InlineData(ListenerWakeUp.ChunkSize)]
     [InlineData(ListenerWakeUp.ChunkSize * 3 + 5)]
-    public async Task Every_listener_is_woken_exactly_once_off_the_calling_thread(int count)
+    public async Task Every_listener_is_woken_exactly_once_and_never_inside_the_call(int count)
     {
+        using var insideSchedule = new ThreadLocal<bool>();
         var woken = new ConcurrentDictionary<int, int>();
+        var wokenInside = 0;
         var allWoken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var listeners = Enumerable.Range(0, count)
-            .Select(index => new RecordingListener(() =>
+            .Select(index => new Listener(() =>
             {
+                if (insideSchedule.Value)
+                {
+                    Interlocked.Increment(ref wokenInside);
+                }
+
                 woken.AddOrUpdate(index, 1, (_, times) => times + 1);
                 if (woken.Count == count)
                 {
@@ -23,25 +32,57 @@ public sealed class ListenerWakeUpTests
                 }
             }))
             .ToArray();
-        var caller = Environment.CurrentManagedThreadId;
 
-        ListenerWakeUp.Schedule<IndexTaskSnapshot>(listeners);
+        insideSchedule.Value = true;
+        new ListenerWakeUp<IndexTaskSnapshot>(listeners).Schedule();
+        insideSchedule.Value = false;
 
-        await allWoken.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await allWoken.Task.WaitAsync(Deadline);
+        Assert.Equal(0, wokenInside);
+        Assert.Equal(count, woken.Count);
         Assert.All(woken.Values, times => Assert.Equal(1, times));
-        Assert.DoesNotContain(listeners, listener => listener.WokenOn == caller);
     }
 
-    private sealed class RecordingListener(Action onWake) : IFeedListener<IndexTaskSnapshot>
+    [Fact]
+    public async Task Wake_ups_asked_for_while_one_is_waiting_are_folded_into_it_and_none_is_lost()
     {
-        public int WokenOn { get; private set; }
+        using var gate = new ManualResetEventSlim();
+        var wakes = 0;
+        var burstOver = false;
+        var wokenAfterBurst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listener = new Listener(() =>
+        {
+            Interlocked.Increment(ref wakes);
+            if (Volatile.Read(ref burstOver))
+            {
+                wokenAfterBurst.TrySetResult();
+            }
 
+            gate.Wait(Deadline);
+        });
+        var wakeUp = new ListenerWakeUp<IndexTaskSnapshot>([listener]);
+
+        for (var call = 0; call < 10_000; call++)
+        {
+            wakeUp.Schedule();
+        }
+
+        Volatile.Write(ref burstOver, true);
+        wakeUp.Schedule();
+        gate.Set();
+        await wokenAfterBurst.Task.WaitAsync(Deadline);
+
+        // The pool takes work in order: once this runs, every wake-up queued before it has begun.
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(_ => drained.SetResult(), null);
+        await drained.Task.WaitAsync(Deadline);
+        Assert.InRange(Volatile.Read(ref wakes), 1, 10);
+    }
+
+    private sealed class Listener(Action onWake) : IFeedListener<IndexTaskSnapshot>
+    {
         public void Queue(IndexTaskSnapshot snapshot) => throw new InvalidOperationException("Only woken here.");
 
-        public void Wake()
-        {
-            WokenOn = Environment.CurrentManagedThreadId;
-            onWake();
-        }
+        public void Wake() => onWake();
     }
 }
