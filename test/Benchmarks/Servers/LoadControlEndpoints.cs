@@ -16,9 +16,11 @@ internal static class LoadControlEndpoints
         }).AllowAnonymous();
         app.MapGet("/bench/memory", () =>
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // Aggressive: compacting, and the free memory goes back to the system, so the working set
+            // is what the server holds rather than what its collector kept committed after a burst.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             GC.WaitForPendingFinalizers();
-            GC.Collect();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             using var process = Process.GetCurrentProcess();
             // Explicit options: the gateway's JSON is snake_case, the generator reads the web defaults.
             return Results.Json(new MemoryReading(process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false)), JsonSerializerOptions.Web);
