@@ -118,6 +118,7 @@ public static class OrleansTasksSiloExtensions
             provider.ConfigurePartitioning(streams.Queues);
             provider.ConfigurePullingAgent(agent => agent.Configure(options => streams.ConfigureAgent(options, tasks)));
         });
+        silo.Services.Configure<StreamCacheEvictionOptions>(TaskStreams.ProviderName, streams.ConfigureCache);
         silo.Services.AddOrleansTasksGrainServices(configuration);
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).Start());
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>, IOptions<SchedulesOptions>>((reminders, tasks, schedules) =>

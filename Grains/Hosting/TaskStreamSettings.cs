@@ -30,6 +30,14 @@ public sealed class TaskStreamSettings
     [Range(1, 10_000)]
     public int DeliveryBatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// How long the pulling agents keep an event once read. Subscribers only need the newest (one
+    /// that falls further behind is read back from its grain); Orleans' default keeps every event
+    /// for five minutes, which at 10,000 events a second is gigabytes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan CacheRetention { get; set; } = TimeSpan.FromSeconds(10);
+
     public static TaskStreamSettings From(IConfiguration configuration)
     {
         var settings = configuration.GetSection(SectionName).Get<TaskStreamSettings>() ?? new TaskStreamSettings();
@@ -48,5 +56,11 @@ public sealed class TaskStreamSettings
         agent.StreamInactivityPeriod = tasks.StreamInactivityPeriod;
         agent.GetQueueMsgsTimerPeriod = PollingPeriod;
         agent.BatchContainerBatchSize = DeliveryBatchSize;
+    }
+
+    public void ConfigureCache(StreamCacheEvictionOptions cache)
+    {
+        cache.DataMinTimeInCache = CacheRetention;
+        cache.DataMaxAgeInCache = CacheRetention;
     }
 }

@@ -15,12 +15,14 @@ public sealed class TaskStreamSettingsTests
         Assert.Equal(4, settings.Queues);
         Assert.Equal(TimeSpan.FromMilliseconds(5), settings.PollingPeriod);
         Assert.Equal(512, settings.DeliveryBatchSize);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.CacheRetention);
     }
 
     [Theory]
     [InlineData("Streams:Queues", "0", "Queues")]
     [InlineData("Streams:PollingPeriod", "00:01:00", "PollingPeriod")]
     [InlineData("Streams:DeliveryBatchSize", "0", "DeliveryBatchSize")]
+    [InlineData("Streams:CacheRetention", "00:00:00.500", "CacheRetention")]
     public void A_setting_out_of_range_stops_the_start_with_one_line_naming_it(string key, string value, string name)
     {
         var failure = Assert.Throws<StartupException>(() => TaskStreamSettings.From(With(key, value)));
