@@ -54,14 +54,13 @@ public sealed class Feed<T>(
     }
 
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
-    public int ListenerCount { get; private set; }
+    public int ListenerCount => Volatile.Read(ref _listeners).Listeners.Length;
 
     public void Attach(IFeedListener<T> listener)
     {
         lock (_lock)
         {
             _listeners = new([.. _listeners.Listeners, listener]);
-            ListenerCount = _listeners.Listeners.Length;
             _subscription ??= SubscribeAsync();
         }
     }
@@ -71,7 +70,6 @@ public sealed class Feed<T>(
         lock (_lock)
         {
             _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)]);
-            ListenerCount = _listeners.Listeners.Length;
         }
     }
 

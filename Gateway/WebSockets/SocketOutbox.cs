@@ -34,13 +34,6 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
     private int _highestProgress;
     private int _owedPongs;
 
-    /// <summary>Queues the snapshot and wakes the send loop.</summary>
-    public void Offer(T snapshot)
-    {
-        Queue(snapshot);
-        Wake();
-    }
-
     /// <summary>Events queued before <see cref="Start"/> wait here and are filtered against the snapshot.</summary>
     public void Queue(T snapshot)
     {

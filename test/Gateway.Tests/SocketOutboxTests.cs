@@ -46,11 +46,11 @@ public sealed class SocketOutboxTests
         outbox.Start(At(1, 0));
         for (var seq = 2; seq <= 50; seq++)
         {
-            outbox.Offer(At(seq, seq));
+            outbox.Queue(At(seq, seq));
         }
 
-        outbox.Offer(At(51, 100, IndexTaskStatus.Completed));
-        outbox.Offer(At(52, 100));
+        outbox.Queue(At(51, 100, IndexTaskStatus.Completed));
+        outbox.Queue(At(52, 100));
 
         Assert.Equal(["connected#1", "Processing#50", "Completed#51"], await DrainAsync(outbox));
     }
@@ -62,10 +62,10 @@ public sealed class SocketOutboxTests
         outbox.Start(At(1, 0));
         for (var seq = 2; seq <= 10; seq++)
         {
-            outbox.Offer(At(seq, seq));
+            outbox.Queue(At(seq, seq));
         }
 
-        outbox.Offer(At(11, 100, IndexTaskStatus.Completed));
+        outbox.Queue(At(11, 100, IndexTaskStatus.Completed));
 
         Assert.Equal(["connected#1", "Processing#7", "Processing#8", "Processing#9", "Processing#10", "Completed#11"], await DrainAsync(outbox));
     }
@@ -74,9 +74,9 @@ public sealed class SocketOutboxTests
     public async Task A_snapshot_drops_the_queued_events_it_covers_and_keeps_the_later_ones()
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>(progressQueueLength: 4);
-        outbox.Offer(At(2, 2));
-        outbox.Offer(At(3, 3));
-        outbox.Offer(At(4, 4));
+        outbox.Queue(At(2, 2));
+        outbox.Queue(At(3, 3));
+        outbox.Queue(At(4, 4));
 
         outbox.Start(At(3, 3));
 
@@ -87,11 +87,11 @@ public sealed class SocketOutboxTests
     public async Task Events_offered_before_the_snapshot_are_dropped_when_the_snapshot_covers_them()
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>();
-        outbox.Offer(At(4, 4));
-        outbox.Offer(At(5, 5));
+        outbox.Queue(At(4, 4));
+        outbox.Queue(At(5, 5));
 
         outbox.Start(At(5, 5));
-        outbox.Offer(At(6, 6));
+        outbox.Queue(At(6, 6));
 
         Assert.Equal(["connected#5", "Processing#6"], await DrainAsync(outbox));
     }
@@ -100,7 +100,7 @@ public sealed class SocketOutboxTests
     public async Task A_terminal_snapshot_is_followed_by_its_terminal_message_with_the_same_seq()
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>();
-        outbox.Offer(At(9, 100, IndexTaskStatus.Completed));
+        outbox.Queue(At(9, 100, IndexTaskStatus.Completed));
 
         outbox.Start(At(9, 100, IndexTaskStatus.Completed));
 
@@ -112,9 +112,9 @@ public sealed class SocketOutboxTests
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Start(At(1000, 40));
-        outbox.Offer(At(1001, 35));
-        outbox.Offer(At(999, 50));
-        outbox.Offer(At(1002, 41));
+        outbox.Queue(At(1001, 35));
+        outbox.Queue(At(999, 50));
+        outbox.Queue(At(1002, 41));
 
         Assert.Equal(["connected#1000", "Processing#1002"], await DrainAsync(outbox));
     }
@@ -124,7 +124,7 @@ public sealed class SocketOutboxTests
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>();
         outbox.Start(At(1, 0));
-        outbox.Offer(At(2, 10));
+        outbox.Queue(At(2, 10));
 
         outbox.RequestClose(SocketClose.MessageTooBig, immediately: true);
         var next = await outbox.NextAsync(CancellationToken.None);
@@ -149,7 +149,11 @@ public sealed class SocketOutboxTests
         }
 
         var loop = SendLoopAsync();
-        var waker = new Thread(() => outbox.Offer(At(2, 10)));
+        var waker = new Thread(() =>
+        {
+            outbox.Queue(At(2, 10));
+            outbox.Wake();
+        });
         waker.Start();
         waker.Join();
 
