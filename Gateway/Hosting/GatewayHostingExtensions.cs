@@ -62,6 +62,7 @@ public static class GatewayHostingExtensions
         });
 
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton(provider => new SendThreads(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.SendThreads));
         services.AddSingleton<IFeedKind<IndexTaskSnapshot>>(TaskFeedKind.Instance);
         services.AddSingleton<IFeedKind<BatchSnapshot>>(BatchFeedKind.Instance);
         services.AddSingleton<FeedRegistry<IndexTaskSnapshot>>();

@@ -28,6 +28,13 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(1, 1024)]
     public int ProgressQueueLength { get; set; } = 16;
 
+    /// <summary>
+    /// Threads of the gateway's own that run the sends to sockets, apart from the thread pool where
+    /// Orleans runs; by default one per processor.
+    /// </summary>
+    [Range(1, 256)]
+    public int SendThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Addresses of reverse proxies whose X-Forwarded-* headers are believed, besides loopback.</summary>
     public List<string> KnownProxies { get; set; } = [];
 

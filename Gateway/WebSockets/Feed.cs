@@ -7,14 +7,14 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// watching it. Events are handed to each listener without waiting for any socket.
 /// </summary>
 public sealed class Feed<T>(
-    IFeedKind<T> kind, Guid id, IClusterClient client, GatewayMetrics metrics, TimeProvider time, IFeedEventFilter? filter, ILogger logger)
+    IFeedKind<T> kind, Guid id, IClusterClient client, GatewayMetrics metrics, TimeProvider time, SendThreads sendThreads, IFeedEventFilter? filter, ILogger logger)
     : IFeed
     where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
 
     // Replaced, never changed, when a listener comes or goes: each event reads it without a copy.
-    private ListenerWakeUp<T> _listeners = new([]);
+    private ListenerWakeUp<T> _listeners = new([], sendThreads);
     private Task<StreamSubscriptionHandle<T>>? _subscription;
     private long _lastHeard = time.GetTimestamp();
     private bool _streamFailed;
@@ -60,7 +60,7 @@ public sealed class Feed<T>(
     {
         lock (_lock)
         {
-            _listeners = new([.. _listeners.Listeners, listener]);
+            _listeners = new([.. _listeners.Listeners, listener], sendThreads);
             _subscription ??= SubscribeAsync();
         }
     }
@@ -69,7 +69,7 @@ public sealed class Feed<T>(
     {
         lock (_lock)
         {
-            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)]);
+            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)], sendThreads);
         }
     }
 
@@ -133,7 +133,7 @@ public sealed class Feed<T>(
         return Task.CompletedTask;
     }
 
-    /// <summary>Queues the event to every listener in order here, then wakes them from the thread pool.</summary>
+    /// <summary>Queues the event to every listener in order here, then wakes them on the send threads.</summary>
     private void Deliver(T snapshot)
     {
         var listeners = Volatile.Read(ref _listeners);

@@ -5,7 +5,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// subscribes to its stream, the last one to leave unsubscribes.
 /// </summary>
 public sealed class FeedRegistry<T>(
-    IFeedKind<T> kind, IClusterClient client, GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggers, IFeedEventFilter? filter = null)
+    IFeedKind<T> kind, IClusterClient client, GatewayMetrics metrics, TimeProvider time, SendThreads sendThreads, ILoggerFactory loggers, IFeedEventFilter? filter = null)
     : IFeedRegistry
     where T : class, IFeedSnapshot
 {
@@ -23,7 +23,7 @@ public sealed class FeedRegistry<T>(
         {
             if (!_feeds.TryGetValue(id, out feed!))
             {
-                feed = new Feed<T>(Kind, id, client, metrics, time, filter, _logger);
+                feed = new Feed<T>(Kind, id, client, metrics, time, sendThreads, filter, _logger);
                 _feeds.Add(id, feed);
             }
 

@@ -1,27 +1,29 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// Wakes one listener array's listeners from the thread pool, <see cref="ChunkSize"/> per work
-/// item. A woken socket sends on the waking thread until a send would wait, so one event reaches
-/// thousands of sockets through a handful of work items instead of one thread hop per socket, and
-/// the stream's delivery never waits for a socket. A chunk already queued is not queued again: it
-/// wakes its listeners after everything queued to them so far, so when events come faster than the
-/// sockets take them, the work waiting in the thread pool stays bounded by the number of chunks.
+/// Wakes one listener array's listeners on the gateway's <see cref="SendThreads"/>,
+/// <see cref="ListenerWakeUp.ChunkSize"/> per work item. A woken socket sends on the waking thread
+/// until a send would wait, so one event reaches thousands of sockets through a handful of work
+/// items instead of one thread hop per socket, and the stream's delivery never waits for a socket.
+/// A chunk already queued is not queued again: it wakes its listeners after everything queued to
+/// them so far, so when events come faster than the sockets take them, the work waiting stays
+/// bounded by the number of chunks.
 /// </summary>
 public sealed class ListenerWakeUp<T>
     where T : class, IFeedSnapshot
 {
     private readonly Chunk[] _chunks;
 
-    public ListenerWakeUp(IFeedListener<T>[] listeners)
+    public ListenerWakeUp(IFeedListener<T>[] listeners, SendThreads threads)
     {
         ArgumentNullException.ThrowIfNull(listeners);
+        ArgumentNullException.ThrowIfNull(threads);
         Listeners = listeners;
         _chunks = new Chunk[(listeners.Length + ListenerWakeUp.ChunkSize - 1) / ListenerWakeUp.ChunkSize];
         for (var index = 0; index < _chunks.Length; index++)
         {
             var start = index * ListenerWakeUp.ChunkSize;
-            _chunks[index] = new Chunk(listeners, start, Math.Min(start + ListenerWakeUp.ChunkSize, listeners.Length));
+            _chunks[index] = new Chunk(threads, listeners, start, Math.Min(start + ListenerWakeUp.ChunkSize, listeners.Length));
         }
     }
 
@@ -36,7 +38,7 @@ public sealed class ListenerWakeUp<T>
         }
     }
 
-    private sealed class Chunk(IFeedListener<T>[] listeners, int start, int end) : IThreadPoolWorkItem
+    private sealed class Chunk(SendThreads threads, IFeedListener<T>[] listeners, int start, int end) : ISendWork
     {
         private int _queued;
 
@@ -44,7 +46,7 @@ public sealed class ListenerWakeUp<T>
         {
             if (Interlocked.Exchange(ref _queued, 1) == 0)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                threads.Queue(this);
             }
         }
 

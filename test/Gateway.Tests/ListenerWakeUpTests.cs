@@ -3,19 +3,23 @@ using OrleansTasks.Gateway.WebSockets;
 
 namespace OrleansTasks.Gateway.Tests;
 
-public sealed class ListenerWakeUpTests
+public sealed class ListenerWakeUpTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private readonly SendThreads _threads = new(2);
+
+    public void Dispose() => _threads.Dispose();
 
     [Theory]
     [InlineData(1)]
     [InlineData(ListenerWakeUp.ChunkSize)]
     [InlineData(ListenerWakeUp.ChunkSize * 3 + 5)]
-    public async Task Every_listener_is_woken_exactly_once_and_never_inside_the_call(int count)
+    public async Task Every_listener_is_woken_exactly_once_on_a_send_thread_and_never_inside_the_call(int count)
     {
         using var insideSchedule = new ThreadLocal<bool>();
         var woken = new ConcurrentDictionary<int, int>();
         var wokenInside = 0;
+        var wokenElsewhere = 0;
         var allWoken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var listeners = Enumerable.Range(0, count)
             .Select(index => new Listener(() =>
@@ -23,6 +27,11 @@ public sealed class ListenerWakeUpTests
                 if (insideSchedule.Value)
                 {
                     Interlocked.Increment(ref wokenInside);
+                }
+
+                if (Thread.CurrentThread.IsThreadPoolThread || Thread.CurrentThread.Name?.StartsWith("Socket sends ", StringComparison.Ordinal) != true)
+                {
+                    Interlocked.Increment(ref wokenElsewhere);
                 }
 
                 woken.AddOrUpdate(index, 1, (_, times) => times + 1);
@@ -34,11 +43,12 @@ public sealed class ListenerWakeUpTests
             .ToArray();
 
         insideSchedule.Value = true;
-        new ListenerWakeUp<IndexTaskSnapshot>(listeners).Schedule();
+        new ListenerWakeUp<IndexTaskSnapshot>(listeners, _threads).Schedule();
         insideSchedule.Value = false;
 
         await allWoken.Task.WaitAsync(Deadline);
         Assert.Equal(0, wokenInside);
+        Assert.Equal(0, wokenElsewhere);
         Assert.Equal(count, woken.Count);
         Assert.All(woken.Values, times => Assert.Equal(1, times));
     }
@@ -60,7 +70,8 @@ public sealed class ListenerWakeUpTests
 
             gate.Wait(Deadline);
         });
-        var wakeUp = new ListenerWakeUp<IndexTaskSnapshot>([listener]);
+        using var oneThread = new SendThreads(1);
+        var wakeUp = new ListenerWakeUp<IndexTaskSnapshot>([listener], oneThread);
 
         for (var call = 0; call < 10_000; call++)
         {
@@ -72,11 +83,18 @@ public sealed class ListenerWakeUpTests
         gate.Set();
         await wokenAfterBurst.Task.WaitAsync(Deadline);
 
-        // The pool takes work in order: once this runs, every wake-up queued before it has begun.
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        ThreadPool.UnsafeQueueUserWorkItem(_ => drained.SetResult(), null);
-        await drained.Task.WaitAsync(Deadline);
+        // One thread takes work in order: once this runs, every wake-up queued before it has run.
+        var drained = new Drained();
+        oneThread.Queue(drained);
+        await drained.Done.Task.WaitAsync(Deadline);
         Assert.InRange(Volatile.Read(ref wakes), 1, 10);
+    }
+
+    private sealed class Drained : ISendWork
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Execute() => Done.SetResult();
     }
 
     private sealed class Listener(Action onWake) : IFeedListener<IndexTaskSnapshot>
