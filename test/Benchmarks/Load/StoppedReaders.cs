@@ -15,6 +15,7 @@ internal static class StoppedReaders
 {
     private const string Scenario = "S4";
     private const string SlowConsumerMetric = "orleans_tasks_gateway_slow_consumers";
+    private static readonly TimeSpan TailOfLoad = TimeSpan.FromSeconds(5);
 
     public static async Task RunAsync(ServerProcess server, LoadPlan plan, FigureSink figures, WindowFigures reference)
     {
@@ -22,9 +23,10 @@ internal static class StoppedReaders
         using var fleet = new SocketFleet(new LoadTarget(server.Kind, server.BaseUri));
         await fleet.ConnectAsync(0, topics, ManyTasks.SocketsOnTask);
         var stopped = fleet.Sockets.Where(socket => !socket.Counted).Take(Math.Max(1, (int)(fleet.Sockets.Count * plan.StoppedShare))).ToArray();
-        var before = await server.MemoryAsync();
-        fleet.Deliveries.Reset();
-        await server.PublishAsync(topics, plan.EventsPerTask, plan.StoppedWindow);
+
+        // Publishing runs on past the end, so that the last memory reading is taken under load too.
+        var measured = plan.StoppedWarmup + plan.Warmup + plan.StoppedWindow;
+        await server.PublishAsync(topics, plan.EventsPerTask, measured + TailOfLoad);
         foreach (var socket in stopped)
         {
             socket.StopReading();
@@ -32,36 +34,28 @@ internal static class StoppedReaders
 
         var stoppedAt = Stopwatch.GetTimestamp();
         var isGateway = server.Kind == ServerHosts.OrleansTasks;
-        var closedEarly = 0.0;
-        var closed = 0.0;
-        var firstClose = double.NaN;
-        var lastClose = double.NaN;
-        while (Stopwatch.GetElapsedTime(stoppedAt) < plan.StoppedWindow)
+        var closes = isGateway ? WatchClosesAsync(server, plan, stopped.Length, stoppedAt, measured) : Task.FromResult(new Closes(0, 0, double.NaN, double.NaN));
+
+        // The gateway first reaches its steady state under this load (its streams' cache holds the
+        // events of its retention time), so that what changes from here on is not the start's doing.
+        await Task.Delay(plan.StoppedWarmup);
+        var before = await server.MemoryAsync();
+
+        // The reading's full collection pauses the server: the latencies it causes are not the stopped readers'.
+        await Task.Delay(plan.Warmup);
+        fleet.Deliveries.Reset();
+        var othersFrom = Stopwatch.GetTimestamp();
+        var (closed, closedEarly, firstClose, lastClose) = await closes;
+        var remaining = measured - Stopwatch.GetElapsedTime(stoppedAt);
+        if (remaining > TimeSpan.Zero)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(250));
-            if (!isGateway || closed >= stopped.Length)
-            {
-                continue;
-            }
-
-            var now = await SlowConsumersAsync(server);
-            var elapsed = Stopwatch.GetElapsedTime(stoppedAt);
-            if (elapsed < plan.SlowConsumerTimeout)
-            {
-                closedEarly = now;
-            }
-
-            if (now > closed)
-            {
-                firstClose = double.IsNaN(firstClose) ? elapsed.TotalSeconds : firstClose;
-                lastClose = elapsed.TotalSeconds;
-                closed = now;
-            }
+            await Task.Delay(remaining);
         }
 
-        await Task.Delay(ManyTasks.Drain);
         var others = fleet.Deliveries.Read();
+        var received = ManyTasks.EventsPerSecond(fleet, Stopwatch.GetElapsedTime(othersFrom));
         var after = await server.MemoryAsync();
+        await Task.Delay(TailOfLoad + ManyTasks.Drain);
         figures.Add(Scenario, $"sockets stopped reading ({plan.StoppedShare:P0})", "sockets", stopped.Length);
         if (isGateway)
         {
@@ -77,9 +71,39 @@ internal static class StoppedReaders
 
         figures.Add(Scenario, "others: p99", "ms", others.P99);
         figures.Add(Scenario, "others: p99 / S2's p99", "×", others.P99 / reference.P99);
-        figures.Add(Scenario, "events/s received", "/s", ManyTasks.EventsPerSecond(fleet, plan.StoppedWindow));
-        figures.Add(Scenario, "memory change over the run", "MiB", (after.WorkingSetBytes - before.WorkingSetBytes) / 1024.0 / 1024.0);
+        figures.Add(Scenario, "events/s received", "/s", received);
+        figures.Add(Scenario, "memory change after the warm-up", "MiB", (after.WorkingSetBytes - before.WorkingSetBytes) / 1024.0 / 1024.0);
     }
+
+    /// <summary>Polls the gateway's slow-consumer count from the stop until all are closed or <paramref name="until"/> has passed.</summary>
+    private static async Task<Closes> WatchClosesAsync(ServerProcess server, LoadPlan plan, int stopped, long stoppedAt, TimeSpan until)
+    {
+        var closedEarly = 0.0;
+        var closed = 0.0;
+        var firstClose = double.NaN;
+        var lastClose = double.NaN;
+        while (closed < stopped && Stopwatch.GetElapsedTime(stoppedAt) < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+            var now = await SlowConsumersAsync(server);
+            var elapsed = Stopwatch.GetElapsedTime(stoppedAt);
+            if (elapsed < plan.SlowConsumerTimeout)
+            {
+                closedEarly = now;
+            }
+
+            if (now > closed)
+            {
+                firstClose = double.IsNaN(firstClose) ? elapsed.TotalSeconds : firstClose;
+                lastClose = elapsed.TotalSeconds;
+                closed = now;
+            }
+        }
+
+        return new Closes(closed, closedEarly, firstClose, lastClose);
+    }
+
+    private sealed record Closes(double Closed, double ClosedEarly, double FirstClose, double LastClose);
 
     private static async Task<double> SlowConsumersAsync(ServerProcess server)
     {
