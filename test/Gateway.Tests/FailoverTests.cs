@@ -28,8 +28,11 @@ public sealed class FailoverTests(PostgresServer postgres)
         var killedAt = Stopwatch.GetTimestamp();
         var afterKill = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
 
+        // Progress from the task's new silo is not asserted: the resumed run can end (here in under
+        // a second) before the killed silo's stream queues are read again, and then the watcher
+        // hears the end only, from the stream or read back from the grain. What is promised is
+        // asserted: the end arrives once, after everything before it, and nothing was indexed twice.
         await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, afterKill);
-        Assert.Contains(afterKill, m => MessageAssert.Type(m) == "progress");
         Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
     }
 
