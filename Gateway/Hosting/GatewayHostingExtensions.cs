@@ -62,7 +62,12 @@ public static class GatewayHostingExtensions
         });
 
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton(provider => new SendThreads(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.SendThreads));
+        services.AddSingleton(provider =>
+        {
+            var threads = new SendThreads(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.SendThreads);
+            provider.GetRequiredService<GatewayMetrics>().ObserveSendBacklog(threads);
+            return threads;
+        });
         services.AddSingleton<IFeedKind<IndexTaskSnapshot>>(TaskFeedKind.Instance);
         services.AddSingleton<IFeedKind<BatchSnapshot>>(BatchFeedKind.Instance);
         services.AddSingleton<FeedRegistry<IndexTaskSnapshot>>();

@@ -13,6 +13,7 @@ public sealed class GatewayMetrics
 
     // Counted with plain increments and read when metrics are collected: this is on every message's path.
     private readonly long[] _sent = new long[MessageTypes.Length];
+    private readonly Meter _meter;
     private readonly Counter<long> _coalesced;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _slowConsumers;
@@ -23,7 +24,7 @@ public sealed class GatewayMetrics
     public GatewayMetrics(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         meter.CreateObservableGauge(SubscriptionsInstrument, () => Subscriptions, description: "Task stream subscriptions this gateway holds");
         meter.CreateObservableGauge(ConnectionsInstrument, () => Connections, description: "Open task and batch WebSockets");
         meter.CreateObservableCounter("orleans_tasks.gateway.messages_sent", SentMeasurements, description: "Messages sent on sockets, by type");
@@ -46,6 +47,13 @@ public sealed class GatewayMetrics
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
 
     public void MessageSent(SentMessage type) => Interlocked.Increment(ref _sent[(int)type]);
+
+    /// <summary>Publishes the send threads' backlog, once they exist.</summary>
+    public void ObserveSendBacklog(SendThreads threads)
+    {
+        ArgumentNullException.ThrowIfNull(threads);
+        _meter.CreateObservableGauge("orleans_tasks.gateway.send_backlog", () => threads.Backlog, description: "Socket wake-ups waiting for a send thread");
+    }
 
     public void ProgressCoalesced() => _coalesced.Add(1);
 

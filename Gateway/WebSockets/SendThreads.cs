@@ -28,6 +28,9 @@ public sealed class SendThreads : IDisposable
 
     public int Count => _threads.Length;
 
+    /// <summary>Work queued and not yet begun: it grows when the sockets' sends need more processor than the threads get.</summary>
+    public int Backlog => _work.Count;
+
     /// <summary>Runs <paramref name="work"/> on one of the threads, after the work queued before it began; ignored once they stop.</summary>
     public void Queue(ISendWork work)
     {

@@ -30,6 +30,7 @@ public sealed class TelemetryTests
         {
             "orleans_tasks_gateway_websocket_connections",
             "orleans_tasks_gateway_stream_subscriptions",
+            "orleans_tasks_gateway_send_backlog",
             "orleans_tasks_gateway_messages_sent_total{otel_scope_name=\"OrleansTasks.Gateway\",type=\"connected\"}",
             "orleans_tasks_gateway_messages_sent_total{otel_scope_name=\"OrleansTasks.Gateway\",type=\"terminal\"}",
             "orleans_tasks_tasks_ended_total{otel_scope_name=\"OrleansTasks.Tasks\",status=\"completed\"}",
