@@ -18,7 +18,13 @@ public sealed partial class BatchGrain
         [LoggerMessage(4, LogLevel.Warning, "Batch {BatchId}: publishing seq {Seq} failed; watchers reconcile against the snapshot")]
         public static partial void PublishFailed(ILogger logger, Exception exception, Guid batchId, long seq);
 
-        [LoggerMessage(5, LogLevel.Warning, "Batch {BatchId}: creating its tasks was interrupted; the tasks already created were cancelled")]
+        [LoggerMessage(5, LogLevel.Warning, "Batch {BatchId}: creating its tasks failed midway and was not retried; the tasks already created were cancelled")]
         public static partial void CreationInterrupted(ILogger logger, Guid batchId);
+
+        [LoggerMessage(6, LogLevel.Warning, "Batch {BatchId}: releasing its lease failed; the next tick tries again")]
+        public static partial void LeaseReleaseFailed(ILogger logger, Exception exception, Guid batchId);
+
+        [LoggerMessage(7, LogLevel.Warning, "Batch {BatchId}: adding it to its owner's list failed; its lease tries again")]
+        public static partial void ListingFailed(ILogger logger, Exception exception, Guid batchId);
     }
 }

@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.Streams;
+using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Batches;
@@ -10,22 +13,26 @@ namespace OrleansTasks.Batches;
 /// A batch of tasks. It creates them, then follows them: every published change of a task reaches
 /// it as a one-way call (best effort, rolled up and published at most
 /// <see cref="TasksOptions.ProgressEventsPerSecond"/> times a second), and every task's end reaches
-/// it reliably (repeated until acknowledged), is persisted and published at once.
+/// it reliably (repeated until acknowledged), is persisted and published at once. Every write goes
+/// through <see cref="DurableState{TState}"/>, so memory never holds a change storage refused.
 /// </summary>
 [GrainType("index-batch")]
 public sealed partial class BatchGrain(
     [PersistentState("batch", StorageNames.Tasks)] IPersistentState<BatchState> state,
+    DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
-    ILogger<BatchGrain> logger) : Grain, IBatchGrain, ITaskFollower
+    ILogger<BatchGrain> logger) : Grain, IBatchGrain, ITaskFollower, IRemindable
 {
-    private const long SeqReservation = 1000;
-
     private readonly TasksOptions _options = options.Value;
     private IAsyncStream<BatchSnapshot> _stream = null!;
     private BatchSnapshot? _published;
     private bool _changed;
     private IGrainTimer? _publishTimer;
+    private bool _commitInDoubt;
+    private DurableState<BatchState>? _durable;
+
+    private DurableState<BatchState> Durable => _durable ??= new(state, copier, DeactivateOnIdle);
 
     private BatchState S => state.State;
 
@@ -39,18 +46,19 @@ public sealed partial class BatchGrain(
             return;
         }
 
-        if (!S.Created)
-        {
-            await AbandonInterruptedCreationAsync();
-        }
-
         if (S.FinishedAt is null)
         {
             // Changes heard by an earlier activation may have been published above the last write.
-            S.Seq = S.SeqReservedUpTo;
-            S.SeqReservedUpTo = S.Seq + SeqReservation;
-            await state.WriteStateAsync(cancellationToken);
-            await RefreshTasksAsync();
+            await Durable.CommitAsync(next =>
+            {
+                next.Seq = next.SeqReservedUpTo;
+                next.SeqReservedUpTo = next.Seq + _options.SeqReservation;
+            });
+            if (S.Created)
+            {
+                await RefreshTasksAsync();
+            }
+
             if (S.CancelledBy is not null)
             {
                 await CancelUnfinishedTasksAsync();
@@ -58,37 +66,78 @@ public sealed partial class BatchGrain(
         }
 
         _published = BuildSnapshot();
+        if (S.FinishedAt + _options.LeasePeriod * 4 > time.GetUtcNow())
+        {
+            // The activation before may have stored the end without publishing it (it died, or the
+            // write's acknowledgement was lost); watchers take a seq they have seen once.
+            await PublishAsync(_published);
+        }
     }
 
+    /// <summary>
+    /// Creates the batch, or finishes creating it: a call for a batch whose creation failed midway
+    /// (a timeout, a storage error) starts the tasks that were not started yet, under the same ids.
+    /// </summary>
     public async Task<BatchSnapshot> Create(CreateBatch request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (S.Accepted)
+        if (S.Accepted && (S.Created || S.CancelledBy is not null))
         {
             return _published ?? BuildSnapshot();
         }
 
         var order = BatchPlan.Order(request, _options, out var refs);
-        await CheckExistingDependenciesAsync(request);
-
-        var ids = request.Tasks.Select(_ => Guid.NewGuid()).ToArray();
-        var now = time.GetUtcNow();
-        state.State = new BatchState
+        if (S.Accepted && S.Tasks.Count != request.Tasks.Length)
         {
-            Accepted = true,
-            OwnerId = request.OwnerId,
-            CreatedAt = now,
-            UpdatedAt = now,
-            Seq = 1,
-            SeqReservedUpTo = 1 + SeqReservation,
-            Tasks = [.. request.Tasks.Select((task, i) => new GroupTask(
-                ids[i], refs[i], HasDependencies(task) ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending,
-                0, task.Documents.IsDefault ? 0 : task.Documents.Length, new TaskCounts(0, 0, 0), 0))],
-        };
-        await state.WriteStateAsync();
+            throw new InvalidTaskRequestException("tasks", "This batch id was first used with another list of tasks.");
+        }
 
+        if (!S.Accepted)
+        {
+            await CheckExistingDependenciesAsync(request);
+
+            // The lease comes first: it abandons a creation that fails midway and is not retried.
+            await TakeLeaseAsync();
+            var ids = request.Tasks.Select(_ => Guid.NewGuid()).ToArray();
+            var now = time.GetUtcNow();
+            await Durable.WriteAsync(new BatchState
+            {
+                Accepted = true,
+                OwnerId = request.OwnerId,
+                CreatedAt = now,
+                UpdatedAt = now,
+                Seq = 1,
+                SeqReservedUpTo = 1 + _options.SeqReservation,
+                Tasks = [.. request.Tasks.Select((task, i) => new GroupTask(
+                    ids[i], refs[i], HasDependencies(task) ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending,
+                    0, task.Documents.IsDefault ? 0 : task.Documents.Length, new TaskCounts(0, 0, 0), 0))],
+            });
+        }
+
+        var started = await StartTasksAsync(request, order, refs);
+        await CommitAsync(next =>
+        {
+            next.Created = true;
+            foreach (var task in started)
+            {
+                Track(next, task);
+            }
+        });
+        Log.Created(logger, BatchId, S.OwnerId, S.Tasks.Count);
+        if (await ListAsync())
+        {
+            await ReleaseLeaseAsync();
+        }
+
+        return _published!;
+    }
+
+    /// <summary>Starts every task in plan order; a task that exists already just answers its state.</summary>
+    private async Task<List<GroupTask>> StartTasksAsync(CreateBatch request, IReadOnlyList<int> order, IReadOnlyList<string> refs)
+    {
+        var ids = S.Tasks.Select(task => task.TaskId).ToArray();
         var indexOf = refs.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
-        var created = new List<Guid>();
+        var started = new List<GroupTask>();
         try
         {
             foreach (var i in order)
@@ -96,28 +145,23 @@ public sealed partial class BatchGrain(
                 var spec = request.Tasks[i];
                 var dependsOn = (spec.After.IsDefault ? [] : spec.After).Select(name => ids[indexOf[name]])
                     .Concat(spec.DependsOn.IsDefault ? [] : spec.DependsOn);
-                var started = await GrainFactory.GetGrain<IIndexTaskGrain>(ids[i]).Start(new StartIndexTask(
+                var snapshot = await GrainFactory.GetGrain<IIndexTaskGrain>(ids[i]).Start(new StartIndexTask(
                     request.OwnerId, spec.Collection, spec.Documents, spec.Source, [.. dependsOn], BatchId));
-                created.Add(ids[i]);
-                Track(GroupTask.From(started, refs[i]));
+                started.Add(GroupTask.From(snapshot, refs[i]));
             }
         }
         catch (InvalidTaskRequestException exception)
         {
             // A task refused what the plan could not check in advance (a directory that cannot be
             // read): take back what was created, so that the batch leaves nothing behind.
-            await RemoveTasksAsync(created);
-            await state.ClearStateAsync();
-            state.State = new BatchState();
-            var index = order.First(i => !created.Contains(ids[i]));
+            await RemoveTasksAsync(started.Select(task => task.TaskId));
+            await Durable.ClearAsync(new BatchState());
+            await ReleaseLeaseAsync();
+            var index = order.First(i => !started.Exists(task => task.TaskId == ids[i]));
             throw new InvalidTaskRequestException($"tasks[{index}].{exception.Field}", exception.Message);
         }
 
-        S.Created = true;
-        await CommitAsync();
-        Log.Created(logger, BatchId, S.OwnerId, S.Tasks.Count);
-        await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Batches(S.OwnerId)).Add(BatchId, S.CreatedAt);
-        return _published!;
+        return started;
     }
 
     public Task<BatchSnapshot?> GetSnapshot() => Task.FromResult(S.Accepted ? _published ?? BuildSnapshot() : null);
@@ -134,14 +178,20 @@ public sealed partial class BatchGrain(
             return CancelOutcome.NotFound;
         }
 
-        if (S.FinishedAt is not null || S.CancelledBy is not null)
+        if (S.FinishedAt is not null || (S.CancelledBy is not null && S.CancelledBy != cancelledBy))
         {
             return CancelOutcome.AlreadyEnded;
         }
 
-        S.CancelledBy = cancelledBy;
-        await CommitAsync();
-        Log.Cancelling(logger, BatchId, cancelledBy);
+        if (S.CancelledBy is null)
+        {
+            // The lease finishes cancelling the tasks should this call fail after the write.
+            await TakeLeaseAsync();
+            await CommitAsync(next => next.CancelledBy = cancelledBy);
+            Log.Cancelling(logger, BatchId, cancelledBy);
+        }
+
+        // A repeated cancel by the same requester (a retry) finishes what the first one began.
         await CancelUnfinishedTasksAsync();
         return CancelOutcome.Cancelled;
     }
@@ -149,18 +199,26 @@ public sealed partial class BatchGrain(
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
-        if (S.Accepted && Track(GroupTask.From(final)))
+        if (Durable.IsStale)
         {
-            await CommitAsync();
+            return;
         }
 
+        if (S.Accepted && Track(Durable.Copy(), GroupTask.From(final)))
+        {
+            await CommitAsync(next => Track(next, GroupTask.From(final)));
+        }
+
+        // Only what storage holds is acknowledged: a failed commit above throws, and the task tells again.
         GrainFactory.GetGrain<IIndexTaskWorker>(final.TaskId).Acknowledge(this.GetGrainId()).Ignore();
     }
 
     public Task OnTaskChanged(IndexTaskSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        if (S.Accepted && !snapshot.IsTerminal && Track(GroupTask.From(snapshot)))
+
+        // Progress is kept in memory, persisted with the next write and published by the timer.
+        if (S.Accepted && !Durable.IsStale && !snapshot.IsTerminal && Track(S, GroupTask.From(snapshot)))
         {
             _changed = true;
             _publishTimer ??= this.RegisterGrainTimer(PublishChangesAsync, new GrainTimerCreationOptions
@@ -173,67 +231,68 @@ public sealed partial class BatchGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Takes in a task's newer state; true when it was newer. A task's reference is kept from creation.</summary>
-    private bool Track(GroupTask update)
+    /// <summary>Takes a task's newer state into <paramref name="batch"/>; true when it was newer. A task's reference is kept from creation.</summary>
+    private bool Track(BatchState batch, GroupTask update)
     {
-        var index = S.Tasks.FindIndex(task => task.TaskId == update.TaskId);
-        if (index < 0 || S.Tasks[index].Seq >= update.Seq || S.Tasks[index].Status.IsTerminal())
+        var index = batch.Tasks.FindIndex(task => task.TaskId == update.TaskId);
+        if (index < 0 || batch.Tasks[index].Seq >= update.Seq || batch.Tasks[index].Status.IsTerminal())
         {
             return false;
         }
 
-        S.Tasks[index] = update with { Ref = S.Tasks[index].Ref };
-        S.UpdatedAt = time.GetUtcNow();
+        batch.Tasks[index] = update with { Ref = batch.Tasks[index].Ref };
+        batch.UpdatedAt = time.GetUtcNow();
         return true;
     }
 
+    /// <summary>Publishes rolled-up progress from memory, persisting a new block of <c>seq</c> values before going past the old one.</summary>
     private async Task PublishChangesAsync(CancellationToken cancellationToken)
     {
         _publishTimer?.Dispose();
         _publishTimer = null;
-        if (!_changed || S.FinishedAt is not null)
+        if (!_changed || S.FinishedAt is not null || Durable.IsStale || _commitInDoubt)
         {
+            // In doubt, a failed commit may have stored the next seq: the next commit publishes instead.
             return;
+        }
+
+        if (S.Seq + 1 >= S.SeqReservedUpTo)
+        {
+            await Durable.CommitAsync(next => next.SeqReservedUpTo = next.Seq + 1 + _options.SeqReservation);
         }
 
         _changed = false;
         S.Seq++;
-        if (S.Seq >= S.SeqReservedUpTo)
-        {
-            S.SeqReservedUpTo = S.Seq + SeqReservation;
-            await state.WriteStateAsync(cancellationToken);
-        }
-
         await PublishAsync(BuildSnapshot());
     }
 
     /// <summary>A change that must not be lost: persisted, then published; ends the batch once every task has ended.</summary>
-    private async Task CommitAsync()
+    private async Task CommitAsync(Action<BatchState> change)
     {
-        var before = S.Copy();
-        S.Seq++;
-        S.SeqReservedUpTo = S.Seq + SeqReservation;
-        S.UpdatedAt = time.GetUtcNow();
-        var snapshot = BuildSnapshot();
-        if (S.Created && S.FinishedAt is null && snapshot.Rollup.Tasks.Unfinished == 0)
-        {
-            S.FinishedAt = S.UpdatedAt;
-            snapshot = BuildSnapshot();
-        }
-
         try
         {
-            await state.WriteStateAsync();
+            await Durable.CommitAsync(batch =>
+            {
+                change(batch);
+                batch.Seq++;
+                batch.SeqReservedUpTo = batch.Seq + _options.SeqReservation;
+                batch.UpdatedAt = time.GetUtcNow();
+                if (batch.Created && batch.FinishedAt is null && TaskGroupProgress.Of(batch.Tasks).Tasks.Unfinished == 0)
+                {
+                    batch.FinishedAt = batch.UpdatedAt;
+                }
+            });
         }
-        catch
+        catch (Exception exception) when (exception is not InconsistentStateException)
         {
-            before.Seq = S.Seq;
-            before.SeqReservedUpTo = Math.Max(before.SeqReservedUpTo, S.SeqReservedUpTo);
-            state.State = before;
+            _commitInDoubt = true;
             throw;
         }
 
+        _commitInDoubt = false;
+
         _changed = false;
+        var snapshot = BuildSnapshot();
         if (snapshot.IsTerminal)
         {
             Log.Ended(logger, BatchId, snapshot.Status.ToWireName(), snapshot.Message);
@@ -303,7 +362,7 @@ public sealed partial class BatchGrain(
         {
             if (snapshot is not null && !snapshot.IsTerminal)
             {
-                Track(GroupTask.From(snapshot));
+                Track(S, GroupTask.From(snapshot));
             }
         }
     }
@@ -315,30 +374,7 @@ public sealed partial class BatchGrain(
         await Task.WhenAll(unfinished.Select(id => GrainFactory.GetGrain<IIndexTaskGrain>(id).Cancel(cancelledBy)));
     }
 
-    /// <summary>
-    /// The silo stopped while this batch was creating its tasks, and the caller got an error: the
-    /// tasks already created are cancelled and the others marked cancelled, so the batch ends.
-    /// </summary>
-    private async Task AbandonInterruptedCreationAsync()
-    {
-        var cancelledBy = CancelledBy.Batch(BatchId);
-        for (var i = 0; i < S.Tasks.Count; i++)
-        {
-            var outcome = await GrainFactory.GetGrain<IIndexTaskGrain>(S.Tasks[i].TaskId).Cancel(cancelledBy);
-            if (outcome == CancelOutcome.NotFound)
-            {
-                S.Tasks[i] = S.Tasks[i] with { Status = IndexTaskStatus.Cancelled };
-            }
-        }
-
-        S.Created = true;
-        S.CancelledBy = cancelledBy;
-        S.Interrupted = BatchMessages.CreationInterrupted;
-        await state.WriteStateAsync();
-        Log.CreationInterrupted(logger, BatchId);
-    }
-
-    private async Task RemoveTasksAsync(IReadOnlyList<Guid> created)
+    private async Task RemoveTasksAsync(IEnumerable<Guid> created)
     {
         foreach (var id in created)
         {

@@ -6,7 +6,7 @@ public sealed class BatchState
 {
     [Id(0)] public bool Accepted { get; set; }
 
-    /// <summary>False while the batch is still creating its tasks; a batch found so on activation was interrupted.</summary>
+    /// <summary>False while the batch is still creating its tasks; its lease abandons a creation that failed and was not retried.</summary>
     [Id(1)] public bool Created { get; set; }
     [Id(2)] public string OwnerId { get; set; } = "";
     [Id(3)] public List<GroupTask> Tasks { get; set; } = [];
@@ -19,11 +19,4 @@ public sealed class BatchState
 
     /// <summary>Set when creating the tasks was interrupted, with the message to show.</summary>
     [Id(10)] public string? Interrupted { get; set; }
-
-    public BatchState Copy()
-    {
-        var copy = (BatchState)MemberwiseClone();
-        copy.Tasks = [.. Tasks];
-        return copy;
-    }
 }

@@ -20,5 +20,11 @@ public sealed partial class ScheduleGrain
 
         [LoggerMessage(5, LogLevel.Information, "Schedule {ScheduleId} deleted")]
         public static partial void Deleted(ILogger logger, Guid scheduleId);
+
+        [LoggerMessage(6, LogLevel.Warning, "Schedule {ScheduleId}: adding it to its owner's list failed; its reminder tries again")]
+        public static partial void ListingFailed(ILogger logger, Exception exception, Guid scheduleId);
+
+        [LoggerMessage(7, LogLevel.Warning, "Schedule {ScheduleId} deleted, but removing its list entry or reminder failed; a list skips it and the reminder removes itself")]
+        public static partial void CleanupFailed(ILogger logger, Exception exception, Guid scheduleId);
     }
 }

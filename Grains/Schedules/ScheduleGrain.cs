@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Schedules;
@@ -8,14 +10,15 @@ namespace OrleansTasks.Schedules;
 /// <summary>
 /// A schedule; see <see cref="IScheduleGrain"/>. A reminder wakes it at least every
 /// <see cref="SchedulesOptions.CheckPeriod"/> and right at an occurrence within that period, so
-/// occurrences however far away need no reminder set that far. Firing an occurrence starts a task
-/// whose id derives from the occurrence, before the schedule moves past it: a doubled tick or a
-/// retry after a crash starts the same task again, which is a no-op.
+/// occurrences however far away need no reminder set that far. Firing an occurrence is recorded
+/// before its task is started (see the runs part), and every write goes through
+/// <see cref="DurableState{TState}"/>: memory never holds a change storage refused.
 /// </summary>
 [GrainType("schedule")]
 public sealed partial class ScheduleGrain(
     [PersistentState("schedule", StorageNames.Tasks)] IPersistentState<ScheduleState> state,
     [FromKeyedServices(SchedulesOptions.ClockKey)] TimeProvider clock,
+    DeepCopier copier,
     IOptions<SchedulesOptions> options,
     IOptions<TasksOptions> tasks,
     ILogger<ScheduleGrain> logger) : Grain, IScheduleGrain, IRemindable, ITaskFollower
@@ -25,9 +28,10 @@ public sealed partial class ScheduleGrain(
 
     private readonly SchedulesOptions _options = options.Value;
     private TriggerPlan? _plan;
-    private DateTimeOffset? _armedFor;
-    private bool _armed;
     private ScheduleSnapshot? _published;
+    private DurableState<ScheduleState>? _durable;
+
+    private DurableState<ScheduleState> Durable => _durable ??= new(state, copier, DeactivateOnIdle);
 
     private ScheduleState S => state.State;
 
@@ -35,11 +39,17 @@ public sealed partial class ScheduleGrain(
 
     private TriggerPlan Plan => _plan ??= TriggerPlan.Of(S.Trigger!);
 
+    /// <summary>
+    /// Creates the schedule, or finishes creating it: a repeated call (the same Idempotency-Key)
+    /// after one that failed past its write puts the schedule in its owner's list and arms it.
+    /// </summary>
     public async Task<ScheduleSnapshot> Create(CreateSchedule request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (S.Accepted)
         {
+            await ListAsync();
+            await ArmAsync(clock.GetUtcNow());
             return Snapshot();
         }
 
@@ -50,7 +60,11 @@ public sealed partial class ScheduleGrain(
             ? request.Trigger with { StartAt = now + request.Trigger.Every.Value }
             : request.Trigger;
         _plan = TriggerPlan.Of(trigger);
-        state.State = new ScheduleState
+
+        // The reminder comes before the schedule: it finishes a creation that fails after the
+        // write, and a reminder that finds no schedule removes itself.
+        await ArmForCheckAsync();
+        await Durable.WriteAsync(new ScheduleState
         {
             Accepted = true,
             OwnerId = request.OwnerId,
@@ -63,20 +77,11 @@ public sealed partial class ScheduleGrain(
             NextDueAt = trigger.At is { } at ? at : _plan.NextAfter(now),
             CreatedAt = now,
             UpdatedAt = now,
-        };
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = new ScheduleState();
-            throw;
-        }
+        });
 
         _published = Snapshot();
         Log.Created(logger, ScheduleId, S.OwnerId, S.NextDueAt);
-        await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(S.OwnerId)).Add(ScheduleId, now);
+        await ListAsync();
         await ArmAsync(now);
         return Snapshot();
     }
@@ -94,34 +99,20 @@ public sealed partial class ScheduleGrain(
         if (S.Paused != paused)
         {
             var now = clock.GetUtcNow();
-            await ChangeAsync(() =>
+            await ChangeAsync(next =>
             {
-                S.Paused = paused;
-                if (!paused && S.NextDueAt is { } due && due <= now)
+                next.Paused = paused;
+                if (!paused && next.NextDueAt is { } due && due <= now)
                 {
                     // Occurrences that fell due while paused are not run: go on with the next one to come.
-                    S.NextDueAt = Plan.NextAfter(now);
+                    next.NextDueAt = Plan.NextAfter(now);
                 }
-
-                return Task.CompletedTask;
             });
             Log.PausedChanged(logger, ScheduleId, paused);
             await ArmAsync(now);
         }
 
         return _published ??= Snapshot();
-    }
-
-    public async Task<ScheduleRun?> RunNow()
-    {
-        if (!S.Accepted)
-        {
-            return null;
-        }
-
-        ScheduleRun? run = null;
-        await ChangeAsync(async () => run = await FireAsync(clock.GetUtcNow(), manual: true));
-        return run;
     }
 
     public async Task<bool> Delete()
@@ -131,19 +122,29 @@ public sealed partial class ScheduleGrain(
             return false;
         }
 
-        await DisarmAsync();
-        await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(S.OwnerId)).Remove(ScheduleId);
-        await state.ClearStateAsync();
-        state.State = new ScheduleState();
+        // Gone first; the list entry and the reminder follow (a list skips schedules that are
+        // gone, and a reminder that finds no schedule removes itself).
+        var owner = S.OwnerId;
+        await Durable.ClearAsync(new ScheduleState());
         _published = null;
         Log.Deleted(logger, ScheduleId);
+        try
+        {
+            await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).Remove(ScheduleId);
+            await DisarmAsync();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.CleanupFailed(logger, exception, ScheduleId);
+        }
+
         DeactivateOnIdle();
         return true;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != DueReminder)
+        if (reminderName != DueReminder || Durable.IsStale)
         {
             return;
         }
@@ -155,10 +156,12 @@ public sealed partial class ScheduleGrain(
         }
 
         var now = clock.GetUtcNow();
+        await ListAsync();
+        await StartRecordedRunAsync();
         await DrainQueueAsync();
         if (!S.Paused && S.NextDueAt is { } due && due <= now)
         {
-            await ChangeAsync(() => FireDueAsync(now));
+            await FireDueAsync(now);
         }
 
         await ArmAsync(now);
@@ -167,8 +170,14 @@ public sealed partial class ScheduleGrain(
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
+        if (Durable.IsStale)
+        {
+            return;
+        }
+
         if (S.Accepted)
         {
+            await StartRecordedRunAsync();
             await DrainQueueAsync();
         }
 
@@ -177,156 +186,21 @@ public sealed partial class ScheduleGrain(
 
     public Task OnTaskChanged(IndexTaskSnapshot snapshot) => Task.CompletedTask;
 
-    /// <summary>
-    /// Fires what has fallen due: the latest due occurrence stands for any missed before it, and is
-    /// itself skipped when it is late beyond the grace under the missed-run policy <c>skip</c>.
-    /// </summary>
-    private async Task FireDueAsync(DateTimeOffset now)
+    /// <summary>Applies a change to a copy and persists it; memory takes it only once it is stored.</summary>
+    private async Task ChangeAsync(Action<ScheduleState> change)
     {
-        var latest = S.NextDueAt!.Value;
-        var missed = 0;
-        var next = Plan.NextAfter(latest);
-        while (next is { } candidate && candidate <= now)
+        var before = S;
+        await Durable.CommitAsync(next =>
         {
-            missed++;
-            latest = candidate;
-            next = missed < 100_000 ? Plan.NextAfter(latest) : Plan.NextAfter(now);
-        }
-
-        if (S.Missed == MissedRunPolicy.Skip && now - latest > _options.MissedGrace)
-        {
-            Skip(missed + 1, ScheduleMessages.Missed(latest));
-        }
-        else
-        {
-            if (missed > 0)
-            {
-                Skip(missed, ScheduleMessages.Missed(latest));
-            }
-
-            await FireAsync(latest, manual: false);
-        }
-
-        S.NextDueAt = next;
-    }
-
-    /// <summary>Starts the run of one occurrence, unless the overlap policy holds it back; returns the run started.</summary>
-    private async Task<ScheduleRun?> FireAsync(DateTimeOffset occurrence, bool manual)
-    {
-        if (!manual && S.RecentRuns.Count > 0 && !await HasEndedAsync(S.RecentRuns[0].TaskId))
-        {
-            if (S.Overlap == OverlapPolicy.Queue && S.Queue.Count < _options.MaxQueued)
-            {
-                S.Queue = [.. S.Queue, occurrence];
-            }
-            else
-            {
-                Skip(1, ScheduleMessages.Overlapping(S.RecentRuns[0].TaskId));
-            }
-
-            return null;
-        }
-
-        var taskId = manual ? Guid.NewGuid() : OccurrenceIds.For(ScheduleId, occurrence);
-        var template = S.Template!;
-        try
-        {
-            await GrainFactory.GetGrain<IIndexTaskGrain>(taskId).Start(
-                new StartIndexTask(S.OwnerId, template.Collection, template.Documents, template.Source, ScheduleId: ScheduleId));
-        }
-        catch (InvalidTaskRequestException exception)
-        {
-            // The template no longer works (its directory went away): the occurrence is skipped, the schedule goes on.
-            Skip(1, ScheduleMessages.Refused(exception.Message));
-            return null;
-        }
-
-        var run = new ScheduleRun(taskId, occurrence, clock.GetUtcNow(), manual);
-        S.RecentRuns = [run, .. S.RecentRuns.Take(_options.RecentRuns - 1)];
-        S.Runs++;
-        Log.Fired(logger, ScheduleId, taskId, occurrence, manual);
-        return run;
-    }
-
-    /// <summary>Runs the oldest queued occurrence once the previous run has ended.</summary>
-    private async Task DrainQueueAsync()
-    {
-        if (S.Queue.Count == 0 || (S.RecentRuns.Count > 0 && !await HasEndedAsync(S.RecentRuns[0].TaskId)))
-        {
-            return;
-        }
-
-        await ChangeAsync(async () =>
-        {
-            var occurrence = S.Queue[0];
-            S.Queue = [.. S.Queue.Skip(1)];
-            await FireAsync(occurrence, manual: false);
+            change(next);
+            next.UpdatedAt = clock.GetUtcNow();
         });
-    }
-
-    private async Task<bool> HasEndedAsync(Guid taskId) =>
-        await GrainFactory.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot() is not { IsTerminal: false };
-
-    private void Skip(int occurrences, string reason)
-    {
-        S.Skipped += occurrences;
-        S.LastSkipReason = reason;
-        Log.Skipped(logger, ScheduleId, occurrences, reason);
-    }
-
-    /// <summary>Applies a change and persists it; a change that cannot be persisted is undone.</summary>
-    private async Task ChangeAsync(Func<Task> change)
-    {
-        var before = S.Copy();
-        try
+        if (S.Skipped > before.Skipped)
         {
-            await change();
-            S.UpdatedAt = clock.GetUtcNow();
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = before;
-            throw;
+            Log.Skipped(logger, ScheduleId, S.Skipped - before.Skipped, S.LastSkipReason ?? "");
         }
 
         _published = Snapshot();
-    }
-
-    /// <summary>
-    /// Keeps the reminder ticking every check period while there is something to fire, and right
-    /// at the next occurrence when it falls within the period; removes it when there is nothing.
-    /// </summary>
-    private async Task ArmAsync(DateTimeOffset now)
-    {
-        if (S.Paused || (S.NextDueAt is null && S.Queue.Count == 0))
-        {
-            await DisarmAsync();
-            return;
-        }
-
-        var untilDue = S.NextDueAt is { } due ? due - now : TimeSpan.MaxValue;
-        var precise = untilDue <= _options.CheckPeriod;
-        if (_armed && (!precise || _armedFor == S.NextDueAt))
-        {
-            return;
-        }
-
-        var dueTime = precise ? (untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue) : _options.CheckPeriod;
-        await this.RegisterOrUpdateReminder(DueReminder, dueTime, _options.CheckPeriod);
-        _armed = true;
-        _armedFor = precise ? S.NextDueAt : null;
-    }
-
-    private async Task DisarmAsync()
-    {
-        if (await this.GetReminder(DueReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-
-        _armed = false;
-        _armedFor = null;
     }
 
     private void Validate(CreateSchedule request)

@@ -27,12 +27,7 @@ public sealed class ScheduleState
     [Id(14)] public DateTimeOffset CreatedAt { get; set; }
     [Id(15)] public DateTimeOffset UpdatedAt { get; set; }
 
-    /// <summary>A copy to restore when a change could not be persisted.</summary>
-    public ScheduleState Copy()
-    {
-        var copy = (ScheduleState)MemberwiseClone();
-        copy.RecentRuns = [.. RecentRuns];
-        copy.Queue = [.. Queue];
-        return copy;
-    }
+
+    /// <summary>A run recorded before its task is started; moved into <see cref="RecentRuns"/> once it has.</summary>
+    [Id(16)] public ScheduleRun? Starting { get; set; }
 }

@@ -1,3 +1,6 @@
+using Orleans.Serialization;
+using OrleansTasks.Storage;
+
 namespace OrleansTasks.Tasks;
 
 [GenerateSerializer, Alias("OrleansTasks.Tasks.IdempotencyKeyState")]
@@ -6,38 +9,69 @@ public sealed class IdempotencyKeyState
     [Id(0)] public Guid TaskId { get; set; }
     [Id(1)] public string Fingerprint { get; set; } = "";
     [Id(2)] public DateTimeOffset ClaimedAt { get; set; }
+
+    /// <summary>Requests that were handed <see cref="TaskId"/> and have not released it.</summary>
+    [Id(3)] public int Holders { get; set; }
 }
 
-/// <summary>Keeps an idempotency key's first task id for <see cref="Lifetime"/>; see <see cref="IIdempotencyKeyGrain"/>.</summary>
+/// <summary>
+/// Keeps an idempotency key's first task id for <see cref="Lifetime"/>; see <see cref="IIdempotencyKeyGrain"/>.
+/// Every request handed the id holds it until its create succeeds or it releases it, so a request
+/// whose create was refused cannot free the key while a concurrent one with the same key creates
+/// the task (a later retry would then create a second one).
+/// </summary>
 [GrainType("idempotency-key")]
 public sealed class IdempotencyKeyGrain(
     [PersistentState("key", StorageNames.Tasks)] IPersistentState<IdempotencyKeyState> state,
+    DeepCopier copier,
     TimeProvider time) : Grain, IIdempotencyKeyGrain
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
+    private DurableState<IdempotencyKeyState>? _durable;
+
+    private DurableState<IdempotencyKeyState> Durable => _durable ??= new(state, copier, DeactivateOnIdle);
+
     public async Task<IdempotencyClaim> Claim(Guid proposedTaskId, string requestFingerprint)
     {
         var now = time.GetUtcNow();
-        if (state.RecordExists && state.State.TaskId != Guid.Empty && now - state.State.ClaimedAt < Lifetime)
+        var key = Durable.Current;
+        if (state.RecordExists && key.TaskId != Guid.Empty && now - key.ClaimedAt < Lifetime)
         {
-            var matches = state.State.Fingerprint == requestFingerprint;
-            return new IdempotencyClaim(state.State.TaskId, matches, IsNew: false);
+            var matches = key.Fingerprint == requestFingerprint;
+            if (matches)
+            {
+                await Durable.CommitAsync(next => next.Holders++);
+            }
+
+            return new IdempotencyClaim(key.TaskId, matches, IsNew: false);
         }
 
-        state.State.TaskId = proposedTaskId;
-        state.State.Fingerprint = requestFingerprint;
-        state.State.ClaimedAt = now;
-        await state.WriteStateAsync();
+        await Durable.WriteAsync(new IdempotencyKeyState
+        {
+            TaskId = proposedTaskId,
+            Fingerprint = requestFingerprint,
+            ClaimedAt = now,
+            Holders = 1,
+        });
         return new IdempotencyClaim(proposedTaskId, MatchesFirstRequest: true, IsNew: true);
     }
 
     public async Task Release(Guid taskId)
     {
-        if (state.RecordExists && state.State.TaskId == taskId)
+        if (!state.RecordExists || Durable.Current.TaskId != taskId)
         {
-            state.State.TaskId = Guid.Empty;
-            await state.WriteStateAsync();
+            return;
         }
+
+        // The key is freed only when no other request holding it may still create the task.
+        await Durable.CommitAsync(next =>
+        {
+            next.Holders = Math.Max(0, next.Holders - 1);
+            if (next.Holders == 0)
+            {
+                next.TaskId = Guid.Empty;
+            }
+        });
     }
 }

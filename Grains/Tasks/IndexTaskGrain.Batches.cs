@@ -24,9 +24,10 @@ public sealed partial class IndexTaskGrain
 
     public Task Wake()
     {
-        if (S.Accepted && !S.Status.IsTerminal() && !_stale)
+        if (S.Accepted && !S.Status.IsTerminal() && !Stale)
         {
             ScheduleNextBatch();
+            ScheduleStartTimer();
         }
 
         return Task.CompletedTask;
@@ -40,7 +41,7 @@ public sealed partial class IndexTaskGrain
         }
 
         _pendingBatch = 0;
-        if (!S.Accepted || S.Status.IsTerminal() || S.Status == IndexTaskStatus.Waiting || _stale)
+        if (!S.Accepted || S.Status.IsTerminal() || S.Status == IndexTaskStatus.Waiting || Stale)
         {
             return;
         }
@@ -52,17 +53,23 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        var before = S.Copy();
+        // What a failed step undoes: the progress made in memory since the last write, never a write.
+        IndexTaskState? before = null;
+        long writes = 0;
         try
         {
             if (S.Status == IndexTaskStatus.Pending)
             {
-                S.Status = IndexTaskStatus.Processing;
-                S.StartedAt = time.GetUtcNow();
-                S.Message = TaskMessages.Indexing(S.Current, S.Total);
-                await CommitChangeAsync();
+                await CommitAsync(next =>
+                {
+                    next.Status = IndexTaskStatus.Processing;
+                    next.StartedAt = time.GetUtcNow();
+                    next.Message = TaskMessages.Indexing(next.Current, next.Total);
+                });
             }
 
+            before = Durable.Copy();
+            writes = Durable.Writes;
             if (S.Current < S.Total && !await RunBatchAsync())
             {
                 await EndAsync();
@@ -81,19 +88,20 @@ public sealed partial class IndexTaskGrain
             _storageFailures = 0;
             ScheduleNextBatch();
         }
-        catch (InconsistentStateException exception)
+        catch (InconsistentStateException)
         {
-            // Another activation owns this task now: stop without writing or publishing anything.
-            Log.StaleActivation(logger, exception, TaskId);
-            _stale = true;
-            admission.Leave(TaskId);
-            DeactivateOnIdle();
+            // Another activation owns this task now: this one stops without writing or publishing
+            // anything, and is deactivated.
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // Storage is failing: forget what was not persisted and redo it later. Records written
-            // meanwhile may exist, and seq values already used stay used.
-            RollBack(before);
+            // Storage is failing: forget the progress that was not persisted and redo it later.
+            // Records written meanwhile may exist, and seq values already used stay used.
+            if (before is not null && Durable.Writes == writes)
+            {
+                RollBack(before);
+            }
+
             _chunksMayExist = true;
             ScheduleRetry(exception);
             await PublishWaitingAsync();
@@ -103,7 +111,7 @@ public sealed partial class IndexTaskGrain
     /// <summary>Tells watchers, from memory, that the task waits for its database rather than failing.</summary>
     private async Task PublishWaitingAsync()
     {
-        if (S.Seq + 1 >= S.SeqReservedUpTo)
+        if (S.Seq + 1 >= S.SeqReservedUpTo || _commitInDoubt)
         {
             return;
         }
@@ -160,22 +168,24 @@ public sealed partial class IndexTaskGrain
             await PublishProgressAsync();
         }
 
-        S.Result = await BuildPreviewAsync();
-        S.Status = IndexTaskStatus.Completed;
-        S.Message = TaskMessages.Completed(S.Counts);
-        S.FinishedAt = time.GetUtcNow();
-        await CommitChangeAsync();
+        var preview = await BuildPreviewAsync();
+        await CommitAsync(next =>
+        {
+            next.Result = preview;
+            next.Status = IndexTaskStatus.Completed;
+            next.Message = TaskMessages.Completed(next.Counts);
+            next.FinishedAt = time.GetUtcNow();
+        });
         Log.Completed(logger, TaskId, S.Counts.Indexed, S.Counts.Unchanged, S.Counts.Failed);
     }
 
-    private async Task FailAsync(TaskError error)
+    private Task FailAsync(TaskError error) => CommitAsync(next =>
     {
-        S.Status = IndexTaskStatus.Failed;
-        S.Error = error;
-        S.Message = error.Message;
-        S.FinishedAt = time.GetUtcNow();
-        await CommitChangeAsync();
-    }
+        next.Status = IndexTaskStatus.Failed;
+        next.Error = error;
+        next.Message = error.Message;
+        next.FinishedAt = time.GetUtcNow();
+    });
 
     private async Task PublishProgressIfDueAsync()
     {
@@ -189,6 +199,12 @@ public sealed partial class IndexTaskGrain
     /// <summary>Progress between checkpoints is published from memory, within the reserved <c>seq</c> block.</summary>
     private async Task PublishProgressAsync()
     {
+        if (_commitInDoubt)
+        {
+            // Published after the write that settles the doubt.
+            return;
+        }
+
         S.Seq++;
         if (S.Seq >= S.SeqReservedUpTo)
         {

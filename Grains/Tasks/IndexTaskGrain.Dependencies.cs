@@ -50,17 +50,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
         var follower = GrainFactory.GetGrain<IIndexTaskGrain>(dependant).GetGrainId();
         if (!S.Status.IsTerminal() && !S.Followers.Contains(follower))
         {
-            var before = S.Copy();
-            S.Followers = [.. S.Followers, follower];
-            try
-            {
-                await CheckpointAsync();
-            }
-            catch
-            {
-                RollBack(before);
-                throw;
-            }
+            await WriteAsync(next => next.Followers = [.. next.Followers, follower]);
         }
 
         return _published ?? BuildSnapshot();
@@ -73,16 +63,13 @@ public sealed partial class IndexTaskGrain : ITaskFollower
             return;
         }
 
-        var before = S.Copy();
-        S.FollowersToNotify = [.. S.FollowersToNotify.Where(f => f != follower)];
         try
         {
-            await state.WriteStateAsync();
+            await WriteAsync(next => next.FollowersToNotify = [.. next.FollowersToNotify.Where(f => f != follower)]);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The follower is told again at the next lease tick and acknowledges again.
-            RollBack(before);
             Log.AcknowledgementNotSaved(logger, exception, TaskId);
         }
     }
@@ -90,6 +77,12 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
+        if (Stale)
+        {
+            // The next activation hears of it again: from the dependency, or by asking at its lease tick.
+            return;
+        }
+
         await OnDependencyEndedAsync(final.TaskId, final);
         GrainFactory.GetGrain<IIndexTaskWorker>(final.TaskId).Acknowledge(this.GetGrainId()).Ignore();
     }
@@ -127,34 +120,34 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     /// <summary>Takes in the end of a dependency (<paramref name="final"/> null when it no longer exists); a repeat is a no-op.</summary>
     private async Task OnDependencyEndedAsync(Guid dependency, IndexTaskSnapshot? final)
     {
-        if (S.Status != IndexTaskStatus.Waiting || !S.AwaitedDependencies.Contains(dependency) || _stale)
+        if (S.Status != IndexTaskStatus.Waiting || !S.AwaitedDependencies.Contains(dependency) || Stale)
         {
             return;
         }
 
-        await CommitAsync(() =>
+        await CommitAsync(next =>
         {
-            S.AwaitedDependencies = [.. S.AwaitedDependencies.Where(id => id != dependency)];
+            next.AwaitedDependencies = [.. next.AwaitedDependencies.Where(id => id != dependency)];
             switch (final?.Status)
             {
-                case IndexTaskStatus.Completed when WaitingMessage() is { } stillWaiting:
-                    S.Message = stillWaiting;
+                case IndexTaskStatus.Completed when WaitingMessage(next) is { } stillWaiting:
+                    next.Message = stillWaiting;
                     break;
                 case IndexTaskStatus.Completed:
-                    S.Status = IndexTaskStatus.Pending;
-                    S.Message = TaskMessages.Queued;
+                    next.Status = IndexTaskStatus.Pending;
+                    next.Message = TaskMessages.Queued;
                     break;
                 case IndexTaskStatus.Cancelled:
-                    S.Status = IndexTaskStatus.Cancelled;
-                    S.CancelledBy = CancelledBy.Dependency(dependency);
-                    S.Message = TaskMessages.DependencyCancelled(dependency);
-                    S.FinishedAt = time.GetUtcNow();
+                    next.Status = IndexTaskStatus.Cancelled;
+                    next.CancelledBy = CancelledBy.Dependency(dependency);
+                    next.Message = TaskMessages.DependencyCancelled(dependency);
+                    next.FinishedAt = time.GetUtcNow();
                     break;
                 default:
-                    S.Status = IndexTaskStatus.Failed;
-                    S.Error = final is null ? TaskErrors.DependencyMissing(dependency) : TaskErrors.DependencyFailed(dependency);
-                    S.Message = S.Error.Message;
-                    S.FinishedAt = time.GetUtcNow();
+                    next.Status = IndexTaskStatus.Failed;
+                    next.Error = final is null ? TaskErrors.DependencyMissing(dependency) : TaskErrors.DependencyFailed(dependency);
+                    next.Message = next.Error.Message;
+                    next.FinishedAt = time.GetUtcNow();
                     break;
             }
         });

@@ -8,6 +8,7 @@ namespace OrleansTasks.Tasks;
 /// its last checkpoint; each tick also restarts a run whose next batch got lost. The lease outlives
 /// the end by one period, long enough for watchers to get the terminal event, and then removes the
 /// stream subscriptions still left on the task: those of gateways that died without unsubscribing.
+/// The lease is taken before the task is first written; a tick that finds no task ends it.
 /// </summary>
 public sealed partial class IndexTaskGrain
 {
@@ -24,6 +25,24 @@ public sealed partial class IndexTaskGrain
         {
             await ReleaseLeaseAsync();
             return;
+        }
+
+        if (Stale)
+        {
+            return;
+        }
+
+        if (_historyBehind)
+        {
+            await RecordHistoryAsync(_published ?? BuildSnapshot());
+        }
+
+        if (S.Status.IsTerminal() && !_endPublished && _published is not null)
+        {
+            // This activation did not publish the end (the one before it may have died or lost
+            // its write's acknowledgement first): publish it, under the seq it was stored with.
+            await PublishAsync(_published);
+            _endPublished = true;
         }
 
         if (S.Status.IsTerminal() && S.FollowersToNotify.Count > 0)

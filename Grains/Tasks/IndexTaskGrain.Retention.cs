@@ -29,7 +29,7 @@ public sealed partial class IndexTaskGrain
 
         await history.RemoveAsync(TaskId, CancellationToken.None);
         await ReleaseLeaseAsync();
-        await state.ClearStateAsync();
+        await Durable.ClearAsync(new IndexTaskState());
         _published = null;
         _resultChunks.Clear();
         Log.Purged(logger, TaskId);

@@ -21,9 +21,9 @@ public sealed partial class IndexTaskGrain
     }
 
     /// <summary>What a waiting task waits for, or null when nothing holds it back any more.</summary>
-    private string? WaitingMessage() =>
-        S.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(S.AwaitedDependencies.Count)
-        : S.RunAt is { } runAt && runAt > time.GetUtcNow() ? TaskMessages.ScheduledFor(runAt)
+    private string? WaitingMessage(IndexTaskState task) =>
+        task.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(task.AwaitedDependencies.Count)
+        : task.RunAt is { } runAt && runAt > time.GetUtcNow() ? TaskMessages.ScheduledFor(runAt)
         : null;
 
     /// <summary>Arms a timer for a start time within the next hour; further ones are brought closer by the lease ticks.</summary>
@@ -49,15 +49,15 @@ public sealed partial class IndexTaskGrain
     /// <summary>Moves a waiting task that nothing holds back any more to <c>pending</c>, and starts it.</summary>
     private async Task StartIfDueAsync()
     {
-        if (S.Status != IndexTaskStatus.Waiting || _stale || WaitingMessage() is not null)
+        if (S.Status != IndexTaskStatus.Waiting || Stale || WaitingMessage(S) is not null)
         {
             return;
         }
 
-        await CommitAsync(() =>
+        await CommitAsync(next =>
         {
-            S.Status = IndexTaskStatus.Pending;
-            S.Message = TaskMessages.Queued;
+            next.Status = IndexTaskStatus.Pending;
+            next.Message = TaskMessages.Queued;
         });
 
         ScheduleNextBatch();

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.Streams;
 using OrleansTasks.Storage;
@@ -23,19 +24,24 @@ public sealed partial class IndexTaskGrain(
     TaskAdmission admission,
     History.ITaskHistory history,
     Diagnostics.TaskTelemetry telemetry,
+    DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
     ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, IIndexTaskWorker, IRemindable
 {
-    /// <summary>How far above the last persisted <c>seq</c> in-memory progress events may go.</summary>
-    private const long SeqReservation = 1000;
-
     private readonly TasksOptions _options = options.Value;
     private IAsyncStream<IndexTaskSnapshot> _stream = null!;
     private IndexTaskSnapshot? _published;
-    private bool _stale;
+    private bool _historyBehind;
+    private bool _commitInDoubt;
+    private bool _endPublished;
+    private DurableState<IndexTaskState>? _durable;
+
+    private DurableState<IndexTaskState> Durable => _durable ??= new(state, copier, DeactivateOnIdle);
 
     private IndexTaskState S => state.State;
+
+    private bool Stale => Durable.IsStale;
 
     private Guid TaskId => this.GetPrimaryKey();
 
@@ -52,9 +58,11 @@ public sealed partial class IndexTaskGrain(
         {
             // Progress published by an earlier activation may have gone above the last checkpoint:
             // continue above everything it could have used, and persist that before publishing.
-            S.Seq = S.SeqReservedUpTo;
-            S.SeqReservedUpTo = S.Seq + SeqReservation;
-            await state.WriteStateAsync(cancellationToken);
+            await WriteAsync(next =>
+            {
+                next.Seq = next.SeqReservedUpTo;
+                next.SeqReservedUpTo = next.Seq + _options.SeqReservation;
+            });
             _chunksMayExist = true;
             Log.Resumed(logger, TaskId, S.Current, S.Total, S.Seq);
             ScheduleNextBatch();
@@ -62,6 +70,12 @@ public sealed partial class IndexTaskGrain(
         }
 
         _published = BuildSnapshot();
+        if (!S.Status.IsTerminal() || S.FollowersToNotify.Count > 0 || S.FinishedAt + _options.LeasePeriod * 2 > time.GetUtcNow())
+        {
+            // The activation before may have died between its write and its history row.
+            await RecordHistoryAsync(_published);
+        }
+
         NotifyFollowers();
     }
 
@@ -69,7 +83,7 @@ public sealed partial class IndexTaskGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         admission.Leave(TaskId);
-        if (!S.Accepted || S.Status.IsTerminal() || _stale)
+        if (!S.Accepted || S.Status.IsTerminal() || Stale)
         {
             return;
         }
@@ -97,6 +111,9 @@ public sealed partial class IndexTaskGrain(
         ArgumentNullException.ThrowIfNull(request);
         if (S.Accepted)
         {
+            // A repeated start (a retry after an error, the same Idempotency-Key) finishes what the
+            // first one may have left undone after its write.
+            await Wake();
             return _published ?? BuildSnapshot();
         }
 
@@ -108,50 +125,37 @@ public sealed partial class IndexTaskGrain(
             : await sourceReader.ReadAsync(request.Source, CancellationToken.None);
 
         var starts = await StoreDocumentsAsync(documents);
-        var now = time.GetUtcNow();
-        S.Accepted = true;
-        S.OwnerId = request.OwnerId;
-        S.Collection = request.Collection;
-        S.DependsOn = [.. request.Dependencies];
-        S.AwaitedDependencies = [.. request.Dependencies];
-        S.BatchId = request.BatchId;
-        S.ScheduleId = request.ScheduleId;
-        S.Followers = [.. Followers(request)];
-        S.RunAt = request.RunAt;
-        S.Status = S.AwaitedDependencies.Count > 0 || request.RunAt > now ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
-        S.Message = WaitingMessage() ?? TaskMessages.Queued;
-        S.Total = documents.Length;
-        S.DocumentChunkStarts = starts;
-        S.CreatedAt = now;
-        S.UpdatedAt = now;
-        S.Seq = 1;
-        S.SeqReservedUpTo = S.Seq + SeqReservation;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = new IndexTaskState();
-            throw;
-        }
 
-        _lastCheckpoint = time.GetTimestamp();
+        // The lease comes before the task: a lease whose task was never written ends itself at its
+        // first tick, while a task without its lease would never resume after its activation died.
+        await TakeLeaseAsync();
+        var now = time.GetUtcNow();
+        var accepted = new IndexTaskState
+        {
+            Accepted = true,
+            OwnerId = request.OwnerId,
+            Collection = request.Collection,
+            DependsOn = [.. request.Dependencies],
+            AwaitedDependencies = [.. request.Dependencies],
+            BatchId = request.BatchId,
+            ScheduleId = request.ScheduleId,
+            Followers = [.. Followers(request)],
+            RunAt = request.RunAt,
+            Total = documents.Length,
+            DocumentChunkStarts = starts,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Seq = 1,
+            SeqReservedUpTo = 1 + _options.SeqReservation,
+        };
+        accepted.Status = accepted.AwaitedDependencies.Count > 0 || request.RunAt > now ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
+        accepted.Message = WaitingMessage(accepted) ?? TaskMessages.Queued;
+        await SaveAsync(accepted);
+
         Log.Accepted(logger, TaskId, S.OwnerId, S.Collection, S.Total);
         telemetry.Accepted();
-        await TakeLeaseAsync();
-
         _published = BuildSnapshot();
-        try
-        {
-            await history.RecordAsync(TaskSummary.From(_published), CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The task is accepted; its history row catches up at its first change.
-            Log.HistoryFailed(logger, exception, TaskId);
-        }
-
+        await RecordHistoryAsync(_published);
         await PublishAsync(_published);
         if (S.Status == IndexTaskStatus.Waiting)
         {
@@ -190,12 +194,12 @@ public sealed partial class IndexTaskGrain(
             return CancelOutcome.AlreadyEnded;
         }
 
-        await CommitAsync(() =>
+        await CommitAsync(next =>
         {
-            S.Status = IndexTaskStatus.Cancelled;
-            S.CancelledBy = cancelledBy;
-            S.Message = TaskMessages.Cancelled(cancelledBy);
-            S.FinishedAt = time.GetUtcNow();
+            next.Status = IndexTaskStatus.Cancelled;
+            next.CancelledBy = cancelledBy;
+            next.Message = TaskMessages.Cancelled(cancelledBy);
+            next.FinishedAt = time.GetUtcNow();
         });
 
         Log.Cancelled(logger, TaskId, cancelledBy, S.Current, S.Total);
@@ -213,58 +217,93 @@ public sealed partial class IndexTaskGrain(
     }
 
     /// <summary>
-    /// Applies a status change and commits it. A change that cannot be persisted is undone; one
-    /// refused as stale (another activation owns the task) stops this activation.
+    /// A status change: computed on a copy, persisted, and only then current and published. A
+    /// change that cannot be persisted leaves the task as it was; one refused as stale (another
+    /// activation owns the task) stops this activation.
     /// </summary>
-    private async Task CommitAsync(Action change)
+    private async Task CommitAsync(Action<IndexTaskState> change)
     {
-        var before = S.Copy();
+        var next = Durable.Copy();
+        change(next);
+        if (next.Status.IsTerminal() && !S.Status.IsTerminal())
+        {
+            next.FollowersToNotify = [.. next.Followers];
+        }
+
+        next.Seq++;
+        next.UpdatedAt = time.GetUtcNow();
         try
         {
-            change();
-            await CommitChangeAsync();
+            await SaveAsync(next);
+        }
+        catch (Exception exception) when (exception is not InconsistentStateException)
+        {
+            // The write may have reached storage without its acknowledgement reaching us, holding
+            // this seq: nothing more is published from memory until a write settles the doubt.
+            _commitInDoubt = true;
+            throw;
+        }
+
+        _progressUnpublished = false;
+        _published = BuildSnapshot();
+        await RecordHistoryAsync(_published);
+        await PublishAsync(_published);
+        _endPublished = S.Status.IsTerminal();
+    }
+
+    /// <summary>Persists the position reached and a new block of <c>seq</c> values; nothing is published.</summary>
+    private async Task CheckpointAsync()
+    {
+        await WriteAsync(_ => { });
+        await RecordHistoryAsync(BuildSnapshot());
+    }
+
+    /// <summary>Persists a change that watchers need not hear of (a checkpoint, a new follower).</summary>
+    private Task WriteAsync(Action<IndexTaskState> change)
+    {
+        var next = Durable.Copy();
+        change(next);
+        return SaveAsync(next);
+    }
+
+    /// <summary>The task's only write: with it, every <c>seq</c> below the new reservation may be published.</summary>
+    private async Task SaveAsync(IndexTaskState next)
+    {
+        next.SeqReservedUpTo = next.Seq + _options.SeqReservation;
+        try
+        {
+            await Durable.WriteAsync(next);
         }
         catch (InconsistentStateException exception)
         {
             Log.StaleActivation(logger, exception, TaskId);
-            _stale = true;
-            DeactivateOnIdle();
+            admission.Leave(TaskId);
             throw;
         }
-        catch
+
+        _lastCheckpoint = time.GetTimestamp();
+        _commitInDoubt = false;
+    }
+
+    /// <summary>
+    /// The history row follows the task; it is never a reason to undo a change. A row that could
+    /// not be written is written again at the next change, lease tick or activation.
+    /// </summary>
+    private async Task RecordHistoryAsync(IndexTaskSnapshot snapshot)
+    {
+        try
         {
-            RollBack(before);
-            throw;
+            await history.RecordAsync(TaskSummary.From(snapshot), CancellationToken.None);
+            _historyBehind = false;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            _historyBehind = true;
+            Log.HistoryFailed(logger, exception, TaskId);
         }
     }
 
-    /// <summary>A status change: persisted first, then published.</summary>
-    private async Task CommitChangeAsync()
-    {
-        if (S.Status.IsTerminal())
-        {
-            S.FollowersToNotify = [.. S.Followers];
-        }
-
-        S.Seq++;
-        S.SeqReservedUpTo = S.Seq + SeqReservation;
-        S.UpdatedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
-        _lastCheckpoint = time.GetTimestamp();
-        _progressUnpublished = false;
-        _published = BuildSnapshot();
-        await history.RecordAsync(TaskSummary.From(_published), CancellationToken.None);
-        await PublishAsync(_published);
-    }
-
-    private async Task CheckpointAsync()
-    {
-        S.SeqReservedUpTo = S.Seq + SeqReservation;
-        await state.WriteStateAsync();
-        _lastCheckpoint = time.GetTimestamp();
-        await history.RecordAsync(TaskSummary.From(BuildSnapshot()), CancellationToken.None);
-    }
-
+    /// <summary>Undoes the progress of a run step that failed, keeping every <c>seq</c> it may have published.</summary>
     private void RollBack(IndexTaskState before)
     {
         before.Seq = Math.Max(before.Seq, S.Seq);

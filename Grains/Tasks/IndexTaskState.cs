@@ -44,8 +44,6 @@ public sealed class IndexTaskState
     [Id(21)] public Guid? BatchId { get; set; }
     [Id(22)] public Guid? ScheduleId { get; set; }
 
-    // The lists below are replaced, never changed in place, so that a Copy() taken before a
-    // change still holds the old ones when the change is rolled back.
     [Id(23)] public List<Guid> DependsOn { get; set; } = [];
 
     /// <summary>Dependencies that have not completed yet; the task waits while any remain.</summary>
@@ -65,7 +63,4 @@ public sealed class IndexTaskState
         get => new(Indexed, Unchanged, Failed);
         set => (Indexed, Unchanged, Failed) = (value.Indexed, value.Unchanged, value.Failed);
     }
-
-    /// <summary>A copy to restore when a change could not be persisted.</summary>
-    public IndexTaskState Copy() => (IndexTaskState)MemberwiseClone();
 }

@@ -56,6 +56,13 @@ public sealed class TasksOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan RetentionSweepPeriod { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How many <c>seq</c> values a task or batch may publish from memory between two writes: each
+    /// write reserves the next block, and an activation that resumes continues above it.
+    /// </summary>
+    [Range(2, 1_000_000)]
+    public int SeqReservation { get; set; } = 1000;
+
     /// <summary>The work one grain turn does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan BatchBudget { get; set; } = TimeSpan.FromMilliseconds(40);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Orleans.Serialization;
+using OrleansTasks.Storage;
 
 namespace OrleansTasks.Users;
 
@@ -18,9 +20,14 @@ public sealed record UserListEntry([property: Id(0)] Guid Id, [property: Id(1)] 
 /// </summary>
 [GrainType("user-list")]
 public sealed class UserListGrain(
-    [PersistentState("list", StorageNames.Tasks)] IPersistentState<UserListState> state) : Grain, IUserListGrain
+    [PersistentState("list", StorageNames.Tasks)] IPersistentState<UserListState> state,
+    DeepCopier copier) : Grain, IUserListGrain
 {
     public const int MaxPageSize = 200;
+
+    private DurableState<UserListState>? _durable;
+
+    private DurableState<UserListState> Durable => _durable ??= new(state, copier, DeactivateOnIdle);
 
     private List<UserListEntry> Entries => state.State.Entries;
 
@@ -32,38 +39,18 @@ public sealed class UserListGrain(
         }
 
         var entry = new UserListEntry(id, createdAt);
-        var position = Entries.FindLastIndex(other => Compare(other, entry) < 0) + 1;
-        Entries.Insert(position, entry);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            Entries.RemoveAt(position);
-            throw;
-        }
+        await Durable.CommitAsync(next =>
+            next.Entries.Insert(next.Entries.FindLastIndex(other => Compare(other, entry) < 0) + 1, entry));
     }
 
     public async Task Remove(Guid id)
     {
-        var position = Entries.FindIndex(entry => entry.Id == id);
-        if (position < 0)
+        if (!Entries.Exists(entry => entry.Id == id))
         {
             return;
         }
 
-        var entry = Entries[position];
-        Entries.RemoveAt(position);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            Entries.Insert(position, entry);
-            throw;
-        }
+        await Durable.CommitAsync(next => next.Entries.RemoveAll(entry => entry.Id == id));
     }
 
     public Task<ListPage> List(string? cursor, int limit)

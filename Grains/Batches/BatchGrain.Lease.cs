@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Logging;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Batches;
+
+/// <summary>
+/// The batch's lease: a reminder held while a call may have left the batch half done — its tasks
+/// partly created, its cancellation not yet passed on to every task, or the batch not yet in its
+/// owner's list. Each tick finishes what it can; a creation that no retry has finished within
+/// <see cref="CreationRetryWindow"/> is abandoned: the tasks already created are cancelled.
+/// </summary>
+public sealed partial class BatchGrain
+{
+    public const string LeaseReminder = "lease";
+
+    private IGrainReminder? _lease;
+    private bool _listed;
+
+    /// <summary>How long a failed creation waits for its retry (the same Idempotency-Key) before it is abandoned.</summary>
+    private TimeSpan CreationRetryWindow => _options.LeasePeriod * 2;
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != LeaseReminder || Durable.IsStale)
+        {
+            return;
+        }
+
+        if (!S.Accepted)
+        {
+            await ReleaseLeaseAsync();
+            return;
+        }
+
+        if (!S.Created && S.CancelledBy is null)
+        {
+            if (time.GetUtcNow() - S.CreatedAt < CreationRetryWindow)
+            {
+                return;
+            }
+
+            await AbandonCreationAsync();
+        }
+
+        if (S.CancelledBy is not null && S.FinishedAt is null)
+        {
+            // Ends once every task has ended and told the batch.
+            await CancelUnfinishedTasksAsync();
+            return;
+        }
+
+        if (await ListAsync())
+        {
+            await ReleaseLeaseAsync();
+        }
+    }
+
+    private async Task TakeLeaseAsync() =>
+        _lease = await this.RegisterOrUpdateReminder(LeaseReminder, _options.LeasePeriod, _options.LeasePeriod);
+
+    private async Task ReleaseLeaseAsync()
+    {
+        try
+        {
+            if ((_lease ?? await this.GetReminder(LeaseReminder)) is { } lease)
+            {
+                await this.UnregisterReminder(lease);
+            }
+
+            _lease = null;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The next tick tries again.
+            Log.LeaseReleaseFailed(logger, exception, BatchId);
+        }
+    }
+
+    /// <summary>Puts the batch in its owner's list (a projection, never a reason to undo); true once it is there.</summary>
+    private async Task<bool> ListAsync()
+    {
+        if (_listed)
+        {
+            return true;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Batches(S.OwnerId)).Add(BatchId, S.CreatedAt);
+            _listed = true;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.ListingFailed(logger, exception, BatchId);
+        }
+
+        return _listed;
+    }
+
+    /// <summary>
+    /// Creating the tasks failed midway and was not retried: the tasks already created are
+    /// cancelled and the others marked cancelled, so that the batch ends.
+    /// </summary>
+    private async Task AbandonCreationAsync()
+    {
+        var cancelledBy = CancelledBy.Batch(BatchId);
+        var outcomes = new CancelOutcome[S.Tasks.Count];
+        for (var i = 0; i < S.Tasks.Count; i++)
+        {
+            outcomes[i] = await GrainFactory.GetGrain<IIndexTaskGrain>(S.Tasks[i].TaskId).Cancel(cancelledBy);
+        }
+
+        await CommitAsync(batch =>
+        {
+            for (var i = 0; i < batch.Tasks.Count; i++)
+            {
+                if (outcomes[i] == CancelOutcome.NotFound)
+                {
+                    batch.Tasks[i] = batch.Tasks[i] with { Status = IndexTaskStatus.Cancelled };
+                }
+            }
+
+            batch.Created = true;
+            batch.CancelledBy = cancelledBy;
+            batch.Interrupted = BatchMessages.CreationInterrupted;
+        });
+        Log.CreationInterrupted(logger, BatchId);
+    }
+}

@@ -1,0 +1,75 @@
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace OrleansTasks.Storage;
+
+/// <summary>
+/// The one commit path of every grain with persisted state. A change is computed on a copy of the
+/// current state, the copy is persisted, and only then does it become current: a write that fails
+/// leaves the grain's state exactly as it was before the change, so nothing is ever undone by hand.
+/// A write refused as stale (another activation owns the grain now, or an earlier write reached the
+/// database without its acknowledgement reaching us) marks this activation stale and asks for it
+/// to be deactivated, so that the next activation starts again from what storage holds.
+/// </summary>
+public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepCopier copier, Action deactivate)
+    where TState : class
+{
+    /// <summary>The state as last persisted, plus whatever the grain keeps in memory between writes.</summary>
+    public TState Current => storage.State;
+
+    /// <summary>True once a write was refused as stale; the activation must neither write nor publish.</summary>
+    public bool IsStale { get; private set; }
+
+    /// <summary>Successful writes so far: a caller compares it to tell whether a write happened meanwhile.</summary>
+    public long Writes { get; private set; }
+
+    /// <summary>A deep copy of the current state, for a change to be computed on.</summary>
+    public TState Copy() => copier.Copy(storage.State);
+
+    /// <summary>Applies <paramref name="change"/> to a copy, persists it, and makes it current; returns it.</summary>
+    public async Task<TState> CommitAsync(Action<TState> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var next = Copy();
+        change(next);
+        await WriteAsync(next);
+        return next;
+    }
+
+    /// <summary>Persists <paramref name="next"/> and makes it current; on failure the current state stays.</summary>
+    public async Task WriteAsync(TState next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (IsStale)
+        {
+            throw new InconsistentStateException("This activation no longer owns its state; it is being deactivated.");
+        }
+
+        var current = storage.State;
+        storage.State = next;
+        try
+        {
+            await storage.WriteStateAsync();
+            Writes++;
+        }
+        catch (InconsistentStateException)
+        {
+            storage.State = current;
+            IsStale = true;
+            deactivate();
+            throw;
+        }
+        catch
+        {
+            storage.State = current;
+            throw;
+        }
+    }
+
+    /// <summary>Removes the state from storage; memory becomes <paramref name="empty"/> only once that succeeded.</summary>
+    public async Task ClearAsync(TState empty)
+    {
+        await storage.ClearStateAsync();
+        storage.State = empty;
+    }
+}
