@@ -29,8 +29,10 @@ public sealed partial class FeedReconciler(
         {
             await feed.ReconcileAsync();
         }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // Any failure, a provider's exception included, waits for the next sweep: an exception
+            // escaping this background service would stop the gateway.
             Log.Failed(logger, exception, feed.Kind, feed.Id);
         }
     }

@@ -78,8 +78,10 @@ public sealed class FeedSocketSession<T>(
             SocketLog.Watching(_logger, user.Subject(), _kind.Name, guid, snapshot!.Seq);
             return attachment;
         }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // Whatever the cluster threw (a storage provider's exception from a failed activation
+            // included), the socket closes with 1011 and the feed attachment is given back.
             SocketLog.OpenFailed(_logger, exception, _kind.Name, guid);
             _outbox.RequestClose(SocketClose.InternalError, immediately: true);
             if (attachment is not null)
