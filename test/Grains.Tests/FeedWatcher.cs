@@ -55,27 +55,24 @@ public sealed class FeedWatcher<T> : IAsyncDisposable
     }
 
     /// <summary>Collects events until a terminal one arrives, or fails after <paramref name="timeout"/>.</summary>
-    public async Task<T> WaitForTerminalAsync(TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            var snapshot = await _events.Reader.ReadAsync(deadline.Token);
-            Received.Add(snapshot);
-            if (snapshot.IsTerminal)
-            {
-                return snapshot;
-            }
-        }
-    }
+    public Task<T> WaitForTerminalAsync(TimeSpan timeout) => WaitForAsync(snapshot => snapshot.IsTerminal, timeout, "a terminal event");
 
     /// <summary>Collects events until one matches <paramref name="condition"/>, or fails after <paramref name="timeout"/>.</summary>
-    public async Task<T> WaitForAsync(Func<T, bool> condition, TimeSpan timeout)
+    public async Task<T> WaitForAsync(Func<T, bool> condition, TimeSpan timeout, string waitingFor = "a matching event")
     {
         using var deadline = new CancellationTokenSource(timeout);
         while (true)
         {
-            var snapshot = await _events.Reader.ReadAsync(deadline.Token);
+            T snapshot;
+            try
+            {
+                snapshot = await _events.Reader.ReadAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Waited {timeout} for {waitingFor}; received seq {string.Join(", ", Received.Select(e => e.Seq))}.");
+            }
+
             Received.Add(snapshot);
             if (condition(snapshot))
             {

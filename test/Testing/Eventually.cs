@@ -14,4 +14,17 @@ public static class Eventually
 
     public static Task TrueAsync(Func<bool> condition, TimeSpan? deadline = null) =>
         TrueAsync(() => Task.FromResult(condition()), deadline);
+
+    /// <summary>Waits for <paramref name="condition"/>; a timeout names <paramref name="waitingFor"/>.</summary>
+    public static async Task TrueAsync(string waitingFor, Func<Task<bool>> condition, TimeSpan? deadline = null)
+    {
+        try
+        {
+            await TrueAsync(condition, deadline);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Waited {deadline ?? TimeSpan.FromSeconds(60)} for {waitingFor}.");
+        }
+    }
 }

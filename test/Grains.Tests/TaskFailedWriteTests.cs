@@ -1,0 +1,165 @@
+using System.Collections.Immutable;
+using OrleansTasks.History;
+using OrleansTasks.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// A task whose single writes fail — storage, its lease, its history row, the index — still ends
+/// exactly once, its watchers see <c>seq</c> and status only move forward, and storage, memory,
+/// the published snapshot and history agree at the end.
+/// </summary>
+[Collection(FaultClusterCollection.Name)]
+public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private static string NewCollection() => "c" + Guid.NewGuid().ToString("N")[..12];
+
+    private static GrainId TaskGrain(Guid taskId) => GrainId.Create("index-task", taskId.ToString("N"));
+
+    private static StartIndexTask Request(int documents, string collection, DateTimeOffset? runAt = null) =>
+        new("alice", collection, Documents.Generate(documents), RunAt: runAt);
+
+    [Fact]
+    public async Task A_history_row_that_fails_does_not_undo_a_persisted_cancel()
+    {
+        var taskId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        await grain.Start(Request(5, NewCollection(), runAt: DateTimeOffset.UtcNow.AddSeconds(3)));
+        fixture.Faults.FailHistory(taskId);
+
+        var outcome = await grain.Cancel(CancelledBy.User("alice"));
+
+        Assert.Equal(CancelOutcome.Cancelled, outcome);
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        Assert.Equal(IndexTaskStatus.Cancelled, terminal.Status);
+        var stored = await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId));
+        Assert.Equal(IndexTaskStatus.Cancelled, stored.Status);
+        Assert.Equal(terminal.Seq, stored.Seq);
+        Assert.Equal(terminal.Seq, (await grain.GetSnapshot())!.Seq);
+
+        // The history row catches up at the next lease tick, and the start time passing changes nothing.
+        await Eventually.TrueAsync("the history row to show the cancel", async () =>
+            (await HistoryRowAsync(taskId))?.Status == IndexTaskStatus.Cancelled, Deadline);
+        await Eventually.TrueAsync("the start time to pass", () => Task.FromResult(DateTimeOffset.UtcNow > terminal.CreatedAt.AddSeconds(4)), Deadline);
+        await grain.Cancel(CancelledBy.User("alice"));
+        Assert.Equal(IndexTaskStatus.Cancelled, (await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId))).Status);
+        watcher.DrainArrived();
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+    }
+
+    [Fact]
+    public async Task A_transient_index_failure_does_not_take_a_running_task_back_to_pending()
+    {
+        var taskId = Guid.NewGuid();
+        var collection = NewCollection();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var fault = fixture.Faults.FailIndex(collection, times: 2);
+
+        await grain.Start(Request(20, collection));
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.True(fault.Done, "the index failures were not reached");
+        AssertMovesForward(watcher.Received);
+        var started = watcher.Received.Where(e => e.Status == IndexTaskStatus.Processing).Select(e => e.StartedAt).Distinct();
+        Assert.Equal([terminal.StartedAt], started);
+        Assert.Equal(new TaskCounts(20, 0, 0), terminal.Counts);
+    }
+
+    [Fact]
+    public async Task A_lease_that_cannot_be_taken_leaves_no_task_and_the_retry_runs_it()
+    {
+        var taskId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        fixture.Faults.FailReminders(TaskGrain(taskId));
+        var request = Request(10, NewCollection());
+
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.Start(request));
+        Assert.Null(await grain.GetSnapshot());
+        var accepted = await grain.Start(request);
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.Equal(1, accepted.Seq);
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        AssertMovesForward(watcher.Received);
+    }
+
+    [Fact]
+    public async Task A_completion_stored_without_its_acknowledgement_ends_the_task_once()
+    {
+        var taskId = Guid.NewGuid();
+        var collection = NewCollection();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+
+        // Writes: accepted, processing, then the completion (3 documents fit one slice).
+        var fault = fixture.Faults.FailWrites(TaskGrain(taskId), skip: 2, reachStorage: true);
+        await grain.Start(Request(3, collection));
+        var terminal = await watcher.WaitForTerminalAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(fault.Done, "the completion's write was not reached");
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        var stored = await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId));
+        Assert.Equal(IndexTaskStatus.Completed, stored.Status);
+        Assert.Equal(terminal.Seq, stored.Seq);
+        await Eventually.TrueAsync("the task's snapshot to be the stored completion", async () =>
+            (await grain.GetSnapshot())?.Seq == stored.Seq, Deadline);
+        watcher.DrainArrived();
+        AssertMovesForward(watcher.Received);
+        Assert.Single(watcher.Received.DistinctBy(e => e.Seq), e => e.IsTerminal);
+        Assert.Equal(3, await fixture.SiloServices.GetRequiredService<Indexing.IDocumentIndex>().CountWritesAsync(collection, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_that_fails_is_redone_without_losing_or_doubling_documents()
+    {
+        var taskId = Guid.NewGuid();
+        var collection = NewCollection();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+
+        // Every second write after the start fails for a while: checkpoints, seq reservations and status changes alike.
+        fixture.Faults.FailWrites(TaskGrain(taskId), skip: 2, times: 3);
+        fixture.Faults.FailWrites(TaskGrain(taskId), skip: 4, times: 2, reachStorage: true);
+        await grain.Start(Request(400, collection));
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(400, 0, 0), terminal.Counts);
+        AssertMovesForward(watcher.Received);
+        Assert.Equal(400, await fixture.SiloServices.GetRequiredService<Indexing.IDocumentIndex>().CountWritesAsync(collection, CancellationToken.None));
+        var results = await grain.GetResults(0, 1000);
+        Assert.Equal(400, results.Items.Length);
+        Assert.Equal(400, results.Items.Select(r => r.Id).Distinct().Count());
+    }
+
+    private async Task<TaskSummary?> HistoryRowAsync(Guid taskId)
+    {
+        var page = await fixture.History.ListAsync(new HistoryQuery("alice", Limit: HistoryQuery.MaxLimit), CancellationToken.None);
+        return page.Items.FirstOrDefault(row => row.TaskId == taskId);
+    }
+
+    /// <summary>Seq only rises, and the status never goes back (pending → processing → end).</summary>
+    internal static void AssertMovesForward(IReadOnlyList<IndexTaskSnapshot> events)
+    {
+        var distinct = events.DistinctBy(e => e.Seq).ToList();
+        Assert.Equal(distinct.Select(e => e.Seq).Order(), distinct.Select(e => e.Seq));
+        var rank = distinct.Select(e => e.Status switch
+        {
+            IndexTaskStatus.Waiting => 0,
+            IndexTaskStatus.Pending => 1,
+            IndexTaskStatus.Processing => 2,
+            _ => 3,
+        }).ToList();
+        Assert.True(rank.SequenceEqual(rank.Order()), "status went back: " + string.Join(" → ", distinct.Select(e => $"{e.Seq}:{e.Status}")));
+        var progress = distinct.Where(e => !e.IsTerminal).Select(e => e.Current).ToList();
+        Assert.Equal(progress.Order(), progress);
+    }
+}

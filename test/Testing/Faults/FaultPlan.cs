@@ -1,0 +1,147 @@
+namespace OrleansTasks.Testing.Faults;
+
+/// <summary>
+/// The faults a test wants injected into one silo, and what the silo's storage saw. The decorators
+/// (<see cref="FaultyGrainStorage"/>, <see cref="FaultyReminderRegistry"/>, <see cref="FaultyDocumentIndex"/>,
+/// <see cref="FaultyTaskHistory"/>) ask it before each call. Each rule names its target, how many
+/// matching calls to let through first, and how many to fail after that.
+/// </summary>
+public sealed class FaultPlan
+{
+    private readonly Lock _lock = new();
+    private readonly List<FaultRule> _rules = [];
+    private readonly Dictionary<GrainId, int> _writes = [];
+
+    /// <summary>
+    /// Fails writes of <paramref name="grain"/>'s state: after <paramref name="skip"/> more writes
+    /// succeed, the next <paramref name="times"/> fail. With <paramref name="reachStorage"/> the write
+    /// is stored first and only its acknowledgement is lost, as when a connection drops after the commit.
+    /// </summary>
+    public FaultRule FailWrites(GrainId grain, int skip = 0, int times = 1, bool reachStorage = false) =>
+        Add(new FaultRule(FaultKind.Write, id => id == grain, skip, times, reachStorage));
+
+    /// <summary>Fails writes of every grain of <paramref name="grainType"/> (such as <c>index-task</c>), counted across them.</summary>
+    public FaultRule FailWritesOfType(string grainType, int skip = 0, int times = 1, bool reachStorage = false) =>
+        Add(new FaultRule(FaultKind.Write, id => id.Type.ToString() == grainType, skip, times, reachStorage));
+
+    /// <summary>Fails reminder registrations and removals of <paramref name="grain"/>.</summary>
+    public FaultRule FailReminders(GrainId grain, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.Reminder, id => id == grain, skip, times, false));
+
+    /// <summary>Fails index writes into <paramref name="collection"/> with a transient error (a timeout).</summary>
+    public FaultRule FailIndex(string collection, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.Index, id => id.Key.ToString() == collection, skip, times, false));
+
+    /// <summary>Fails the history rows of <paramref name="taskId"/>.</summary>
+    public FaultRule FailHistory(Guid taskId, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.History, id => id.Key.ToString() == taskId.ToString("N"), skip, times, false));
+
+    /// <summary>How many writes of <paramref name="grain"/>'s state reached storage.</summary>
+    public int StoredWrites(GrainId grain)
+    {
+        lock (_lock)
+        {
+            return _writes.GetValueOrDefault(grain);
+        }
+    }
+
+    internal Fault OnWrite(GrainId grain) => Next(FaultKind.Write, grain);
+
+    internal void Stored(GrainId grain)
+    {
+        lock (_lock)
+        {
+            _writes[grain] = _writes.GetValueOrDefault(grain) + 1;
+        }
+    }
+
+    internal Fault OnReminder(GrainId grain) => Next(FaultKind.Reminder, grain);
+
+    internal Fault OnIndex(string collection) => Next(FaultKind.Index, GrainId.Create("index", collection));
+
+    internal Fault OnHistory(Guid taskId) => Next(FaultKind.History, GrainId.Create("history", taskId.ToString("N")));
+
+    private FaultRule Add(FaultRule rule)
+    {
+        lock (_lock)
+        {
+            _rules.Add(rule);
+        }
+
+        return rule;
+    }
+
+    private Fault Next(FaultKind kind, GrainId target)
+    {
+        lock (_lock)
+        {
+            foreach (var rule in _rules)
+            {
+                if (rule.Kind != kind || rule.Remaining == 0 || !rule.Matches(target))
+                {
+                    continue;
+                }
+
+                if (rule.Skip > 0)
+                {
+                    rule.Skip--;
+                    continue;
+                }
+
+                rule.Remaining--;
+                rule.Injected++;
+                return rule.ReachStorage ? Fault.LostAcknowledgement : Fault.Fail;
+            }
+
+            return Fault.None;
+        }
+    }
+
+    /// <summary>The exception an injected fault throws: a timeout, which callers take as transient.</summary>
+    internal static TimeoutException Injected(string what) => new($"Injected fault: {what}");
+
+}
+
+internal enum FaultKind
+{
+    Write,
+    Reminder,
+    Index,
+    History,
+}
+
+/// <summary>One rule of a <see cref="FaultPlan"/>: which calls it fails, and how many it has failed so far.</summary>
+public sealed class FaultRule
+{
+    internal FaultRule(FaultKind kind, Func<GrainId, bool> matches, int skip, int times, bool reachStorage)
+    {
+        Kind = kind;
+        Matches = matches;
+        Skip = skip;
+        Remaining = times;
+        ReachStorage = reachStorage;
+    }
+
+    internal FaultKind Kind { get; }
+
+    internal Func<GrainId, bool> Matches { get; }
+
+    internal bool ReachStorage { get; }
+
+    internal int Skip { get; set; }
+
+    internal int Remaining { get; set; }
+
+    /// <summary>How many calls this rule has failed.</summary>
+    public int Injected { get; internal set; }
+
+    /// <summary>True once every failure the rule asked for has been injected.</summary>
+    public bool Done => Remaining == 0;
+}
+
+internal enum Fault
+{
+    None,
+    Fail,
+    LostAcknowledgement,
+}

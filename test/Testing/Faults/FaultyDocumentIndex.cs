@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+using OrleansTasks.Indexing;
+
+namespace OrleansTasks.Testing.Faults;
+
+/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout.</summary>
+public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : IDocumentIndex
+{
+    public Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken) =>
+        plan.OnIndex(collection) == Fault.None
+            ? inner.UpsertAsync(collection, taskId, documents, cancellationToken)
+            : throw FaultPlan.Injected($"indexing into {collection} timed out");
+
+    public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
+        inner.SearchAsync(collection, query, limit, cancellationToken);
+
+    public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
+        inner.CountWritesAsync(collection, cancellationToken);
+}

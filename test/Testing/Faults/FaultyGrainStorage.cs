@@ -1,0 +1,36 @@
+using Orleans.Storage;
+
+namespace OrleansTasks.Testing.Faults;
+
+/// <summary>Grain storage that fails the writes a <see cref="FaultPlan"/> names, before or after they reach the inner storage.</summary>
+public sealed class FaultyGrainStorage(IGrainStorage inner, FaultPlan plan) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var fault = plan.OnWrite(grainId);
+        if (fault == Fault.Fail)
+        {
+            throw FaultPlan.Injected($"write of {grainId} failed");
+        }
+
+        // A lost acknowledgement: the row is stored, the caller hears of an error and keeps its old ETag.
+        var etag = grainState.ETag;
+        var existed = grainState.RecordExists;
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        plan.Stored(grainId);
+        if (fault == Fault.LostAcknowledgement)
+        {
+            grainState.ETag = etag;
+            grainState.RecordExists = existed;
+            throw FaultPlan.Injected($"write of {grainId} stored, acknowledgement lost");
+        }
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ClearStateAsync(stateName, grainId, grainState);
+
+    public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
+}
