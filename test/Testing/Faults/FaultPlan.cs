@@ -16,13 +16,14 @@ public sealed class FaultPlan
     /// Fails writes of <paramref name="grain"/>'s state: after <paramref name="skip"/> more writes
     /// succeed, the next <paramref name="times"/> fail. With <paramref name="reachStorage"/> the write
     /// is stored first and only its acknowledgement is lost, as when a connection drops after the commit.
+    /// Only writes whose new state satisfies <paramref name="when"/> count, when it is given.
     /// </summary>
-    public FaultRule FailWrites(GrainId grain, int skip = 0, int times = 1, bool reachStorage = false) =>
-        Add(new FaultRule(FaultKind.Write, id => id == grain, skip, times, reachStorage));
+    public FaultRule FailWrites(GrainId grain, int skip = 0, int times = 1, bool reachStorage = false, Func<object?, bool>? when = null) =>
+        Add(new FaultRule(FaultKind.Write, id => id == grain, skip, times, reachStorage, when));
 
     /// <summary>Fails writes of every grain of <paramref name="grainType"/> (such as <c>index-task</c>), counted across them.</summary>
-    public FaultRule FailWritesOfType(string grainType, int skip = 0, int times = 1, bool reachStorage = false) =>
-        Add(new FaultRule(FaultKind.Write, id => id.Type.ToString() == grainType, skip, times, reachStorage));
+    public FaultRule FailWritesOfType(string grainType, int skip = 0, int times = 1, bool reachStorage = false, Func<object?, bool>? when = null) =>
+        Add(new FaultRule(FaultKind.Write, id => id.Type.ToString() == grainType, skip, times, reachStorage, when));
 
     /// <summary>Fails reminder registrations and removals of <paramref name="grain"/>.</summary>
     public FaultRule FailReminders(GrainId grain, int skip = 0, int times = 1) =>
@@ -45,7 +46,7 @@ public sealed class FaultPlan
         }
     }
 
-    internal Fault OnWrite(GrainId grain) => Next(FaultKind.Write, grain);
+    internal Fault OnWrite(GrainId grain, object? state) => Next(FaultKind.Write, grain, state);
 
     internal void Stored(GrainId grain)
     {
@@ -71,13 +72,13 @@ public sealed class FaultPlan
         return rule;
     }
 
-    private Fault Next(FaultKind kind, GrainId target)
+    private Fault Next(FaultKind kind, GrainId target, object? state = null)
     {
         lock (_lock)
         {
             foreach (var rule in _rules)
             {
-                if (rule.Kind != kind || rule.Remaining == 0 || !rule.Matches(target))
+                if (rule.Kind != kind || rule.Remaining == 0 || !rule.Matches(target) || rule.When?.Invoke(state) == false)
                 {
                     continue;
                 }
@@ -113,8 +114,9 @@ internal enum FaultKind
 /// <summary>One rule of a <see cref="FaultPlan"/>: which calls it fails, and how many it has failed so far.</summary>
 public sealed class FaultRule
 {
-    internal FaultRule(FaultKind kind, Func<GrainId, bool> matches, int skip, int times, bool reachStorage)
+    internal FaultRule(FaultKind kind, Func<GrainId, bool> matches, int skip, int times, bool reachStorage, Func<object?, bool>? when = null)
     {
+        When = when;
         Kind = kind;
         Matches = matches;
         Skip = skip;
@@ -127,6 +129,8 @@ public sealed class FaultRule
     internal Func<GrainId, bool> Matches { get; }
 
     internal bool ReachStorage { get; }
+
+    internal Func<object?, bool>? When { get; }
 
     internal int Skip { get; set; }
 

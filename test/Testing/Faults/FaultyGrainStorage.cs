@@ -10,7 +10,7 @@ public sealed class FaultyGrainStorage(IGrainStorage inner, FaultPlan plan) : IG
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var fault = plan.OnWrite(grainId);
+        var fault = plan.OnWrite(grainId, grainState.State);
         if (fault == Fault.Fail)
         {
             throw FaultPlan.Injected($"write of {grainId} failed");

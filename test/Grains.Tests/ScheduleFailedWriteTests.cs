@@ -1,0 +1,131 @@
+using OrleansTasks.History;
+using OrleansTasks.Schedules;
+using OrleansTasks.Tasks;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// A schedule whose single writes fail: a creation is finished by its retry or its reminder, a run
+/// is recorded before its task starts, so no occurrence and no run-now starts twice and the overlap
+/// policy sees every run.
+/// </summary>
+[Collection(FaultClusterCollection.Name)]
+public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    private static GrainId ScheduleGrain(Guid scheduleId) => GrainId.Create("schedule", scheduleId.ToString("N"));
+
+    private static string NewOwner() => "u" + Guid.NewGuid().ToString("N")[..10];
+
+    private static CreateSchedule Request(string owner, string? collection = null, bool paused = false) =>
+        new(owner, "hourly", new TaskTemplate(collection ?? "s" + Guid.NewGuid().ToString("N")[..12], Documents.Generate(3)),
+            ScheduleTrigger.Interval(Hour), Overlap: OverlapPolicy.Skip, Paused: paused);
+
+    [Fact]
+    public async Task A_schedule_whose_list_entry_failed_is_listed_by_its_reminder()
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var list = fixture.Client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner));
+        fixture.Faults.FailWrites(list.GetGrainId());
+
+        var created = await fixture.Client.GetGrain<IScheduleGrain>(scheduleId).Create(Request(owner, paused: true));
+        Assert.DoesNotContain(scheduleId, (await list.List(null, 10)).Ids);
+        await fixture.TickAsync(scheduleId);
+
+        Assert.Equal(scheduleId, created.ScheduleId);
+        Assert.Contains(scheduleId, (await list.List(null, 10)).Ids);
+
+        // Listed and paused: nothing left for the reminder to do.
+        await fixture.TickAsync(scheduleId);
+        Assert.Null(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
+    }
+
+    [Fact]
+    public async Task A_schedule_whose_reminder_failed_is_not_created_and_its_retry_arms_it()
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        fixture.Faults.FailReminders(ScheduleGrain(scheduleId));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.Create(Request(owner)));
+        Assert.Null(await grain.GetSnapshot());
+        await grain.Create(Request(owner));
+
+        Assert.NotNull(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
+        Assert.Contains(scheduleId, (await fixture.Client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).List(null, 10)).Ids);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task A_run_now_that_failed_to_store_starts_one_task_however_often_it_is_retried(int failedWrite)
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner));
+        var fault = fixture.Faults.FailWrites(ScheduleGrain(scheduleId), skip: failedWrite);
+
+        ScheduleRun? run = null;
+        for (var attempt = 0; attempt < 3 && run is null; attempt++)
+        {
+            try
+            {
+                run = await grain.RunNow();
+            }
+            catch (OrleansException)
+            {
+                // The caller saw an error and retries.
+            }
+        }
+
+        Assert.NotNull(run);
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal([run.TaskId], tasks.Select(task => task.TaskId));
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal(1, snapshot.Runs);
+        Assert.Equal(run.TaskId, snapshot.LastRun!.TaskId);
+        Assert.True(fault.Done);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task An_occurrence_whose_run_failed_to_store_neither_runs_twice_nor_overlaps_the_next(int failedWrite)
+    {
+        var owner = NewOwner();
+        var collection = "s" + Guid.NewGuid().ToString("N")[..12];
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner, collection));
+
+        // The occurrence's task keeps running: its index times out again and again.
+        fixture.Faults.FailIndex(collection, times: 1000);
+        var fault = fixture.Faults.FailWrites(ScheduleGrain(scheduleId), skip: failedWrite);
+        var first = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        fixture.ScheduleClock.Advance(first - fixture.ScheduleClock.GetUtcNow());
+        await Assert.ThrowsAsync<OrleansException>(() => fixture.TickAsync(scheduleId));
+        fixture.ScheduleClock.Advance(Hour);
+        await fixture.TickAsync(scheduleId);
+
+        Assert.True(fault.Done);
+        // The occurrence that failed to record is skipped as missed, or, recorded, blocks the next as overlapping.
+        var tasks = await TasksOfAsync(owner);
+        var snapshot = (await grain.GetSnapshot())!;
+        var ran = failedWrite == 0 ? first + Hour : first;
+        Assert.Equal([OccurrenceIds.For(scheduleId, ran)], tasks.Select(task => task.TaskId));
+        Assert.Equal(1, snapshot.Runs);
+        Assert.Equal(1, snapshot.Skipped);
+        foreach (var task in tasks)
+        {
+            await fixture.Client.GetGrain<IIndexTaskGrain>(task.TaskId).Cancel(CancelledBy.User(owner));
+        }
+    }
+
+    private async Task<List<TaskSummary>> TasksOfAsync(string owner) =>
+        [.. (await fixture.History.ListAsync(new HistoryQuery(owner, Limit: HistoryQuery.MaxLimit), CancellationToken.None)).Items];
+}
