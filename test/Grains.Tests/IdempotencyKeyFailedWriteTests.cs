@@ -10,7 +10,10 @@ public sealed class IdempotencyKeyFailedWriteTests(FaultClusterFixture fixture)
     [Fact]
     public async Task A_claim_that_failed_to_store_leaves_the_key_unclaimed()
     {
+        // A key that was claimed and released (its request was refused) is claimed again, and that write fails.
         var key = NewKey();
+        var refused = await key.Claim(Guid.NewGuid(), "request");
+        await key.Release(refused.TaskId);
         fixture.Faults.FailWrites(key.GetGrainId());
         var first = Guid.NewGuid();
         var second = Guid.NewGuid();

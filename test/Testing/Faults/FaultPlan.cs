@@ -141,6 +141,9 @@ public sealed class FaultRule
 
     /// <summary>True once every failure the rule asked for has been injected.</summary>
     public bool Done => Remaining == 0;
+
+    /// <summary>Injects nothing more: the fault has passed.</summary>
+    public void Stop() => Remaining = 0;
 }
 
 internal enum Fault

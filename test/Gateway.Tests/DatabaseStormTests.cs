@@ -1,0 +1,38 @@
+using Npgsql;
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.Storm;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// Every connection to PostgreSQL is terminated every 0.7 s for 25 s while batches, chains,
+/// schedules and watched tasks run on two silos behind a client gateway: what a database failover
+/// looks like to a cluster. Every watcher still hears its end exactly once (reconnecting after a
+/// documented close), everything completes once, and nothing is indexed or run twice.
+/// The longer round: <c>dotnet run -c Release --project test/Benchmarks -- storm [rounds]</c>.
+/// </summary>
+public sealed class DatabaseStormTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task A_storm_of_terminated_database_connections_loses_and_doubles_nothing()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, StormSettings.Cluster);
+        var name = new NpgsqlConnectionStringBuilder(database).Database!;
+
+        var workload = new StormWorkload(cluster.GatewayAddress, TestTokens.Alice, database);
+        long terminated;
+        await using (var storm = ConnectionStorm.Start(postgres.AdminConnectionString, name, StormSettings.Every))
+        {
+            await Task.WhenAll(workload.RunAsync(StormSettings.Duration), Task.Delay(StormSettings.Duration));
+            await storm.StopAsync();
+            terminated = storm.Terminated;
+        }
+
+        var report = await workload.CheckAsync();
+
+        Assert.True(terminated >= 20, $"the storm terminated only {terminated} connections");
+        Assert.True(report.Watchers >= 40, $"only {report.Watchers} watchers ran");
+        Assert.Empty(report.Violations);
+    }
+}
