@@ -21,7 +21,7 @@ public sealed partial class BatchGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != LeaseReminder || Durable.IsStale)
+        if (reminderName != LeaseReminder || Durable.IsRetired)
         {
             return;
         }
@@ -39,7 +39,7 @@ public sealed partial class BatchGrain
                 return;
             }
 
-            await AbandonCreationAsync();
+            await AbandonCreationAsync(CancelledBy.Batch(BatchId));
         }
 
         if (S.CancelledBy is not null && S.FinishedAt is null)
@@ -101,9 +101,8 @@ public sealed partial class BatchGrain
     /// Creating the tasks failed midway and was not retried: the tasks already created are
     /// cancelled and the others marked cancelled, so that the batch ends.
     /// </summary>
-    private async Task AbandonCreationAsync()
+    private async Task AbandonCreationAsync(string cancelledBy)
     {
-        var cancelledBy = CancelledBy.Batch(BatchId);
         var outcomes = new CancelOutcome[S.Tasks.Count];
         for (var i = 0; i < S.Tasks.Count; i++)
         {

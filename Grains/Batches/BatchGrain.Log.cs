@@ -26,5 +26,8 @@ public sealed partial class BatchGrain
 
         [LoggerMessage(7, LogLevel.Warning, "Batch {BatchId}: adding it to its owner's list failed; its lease tries again")]
         public static partial void ListingFailed(ILogger logger, Exception exception, Guid batchId);
+
+        [LoggerMessage(8, LogLevel.Warning, "Batch {BatchId}: cancelling its unfinished tasks failed; its lease tries again")]
+        public static partial void CancelIncomplete(ILogger logger, Exception exception, Guid batchId);
     }
 }

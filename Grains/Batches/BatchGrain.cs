@@ -29,7 +29,6 @@ public sealed partial class BatchGrain(
     private BatchSnapshot? _published;
     private bool _changed;
     private IGrainTimer? _publishTimer;
-    private bool _commitInDoubt;
     private DurableState<BatchState>? _durable;
 
     private DurableState<BatchState> Durable => _durable ??= new(state, copier, DeactivateOnIdle);
@@ -61,7 +60,15 @@ public sealed partial class BatchGrain(
 
             if (S.CancelledBy is not null)
             {
-                await CancelUnfinishedTasksAsync();
+                // Best effort: the lease, held while the batch is cancelled, repeats it.
+                try
+                {
+                    await CancelUnfinishedTasksAsync();
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    Log.CancelIncomplete(logger, exception, BatchId);
+                }
             }
         }
 
@@ -87,7 +94,7 @@ public sealed partial class BatchGrain(
         }
 
         var order = BatchPlan.Order(request, _options, out var refs);
-        if (S.Accepted && S.Tasks.Count != request.Tasks.Length)
+        if (S.Accepted && !S.Tasks.Select(task => task.Ref).SequenceEqual(refs))
         {
             throw new InvalidTaskRequestException("tasks", "This batch id was first used with another list of tasks.");
         }
@@ -164,7 +171,8 @@ public sealed partial class BatchGrain(
         return started;
     }
 
-    public Task<BatchSnapshot?> GetSnapshot() => Task.FromResult(S.Accepted ? _published ?? BuildSnapshot() : null);
+    /// <summary>The last published state: a read interleaved with a write never sees what is being written.</summary>
+    public Task<BatchSnapshot?> GetSnapshot() => Task.FromResult(_published);
 
     public async Task<CancelOutcome> Cancel(string cancelledBy)
     {
@@ -183,6 +191,13 @@ public sealed partial class BatchGrain(
             return CancelOutcome.AlreadyEnded;
         }
 
+        if (!S.Created)
+        {
+            // Cancelling a batch whose creation failed midway ends its creation.
+            await AbandonCreationAsync(cancelledBy);
+            return CancelOutcome.Cancelled;
+        }
+
         if (S.CancelledBy is null)
         {
             // The lease finishes cancelling the tasks should this call fail after the write.
@@ -199,12 +214,12 @@ public sealed partial class BatchGrain(
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
-        if (Durable.IsStale)
+        if (Durable.IsRetired)
         {
             return;
         }
 
-        if (S.Accepted && Track(Durable.Copy(), GroupTask.From(final)))
+        if (S.Accepted && IsNewer(S, GroupTask.From(final)))
         {
             await CommitAsync(next => Track(next, GroupTask.From(final)));
         }
@@ -218,7 +233,7 @@ public sealed partial class BatchGrain(
         ArgumentNullException.ThrowIfNull(snapshot);
 
         // Progress is kept in memory, persisted with the next write and published by the timer.
-        if (S.Accepted && !Durable.IsStale && !snapshot.IsTerminal && Track(S, GroupTask.From(snapshot)))
+        if (S.Accepted && !Durable.IsRetired && !snapshot.IsTerminal && Track(S, GroupTask.From(snapshot)))
         {
             _changed = true;
             _publishTimer ??= this.RegisterGrainTimer(PublishChangesAsync, new GrainTimerCreationOptions
@@ -234,25 +249,28 @@ public sealed partial class BatchGrain(
     /// <summary>Takes a task's newer state into <paramref name="batch"/>; true when it was newer. A task's reference is kept from creation.</summary>
     private bool Track(BatchState batch, GroupTask update)
     {
-        var index = batch.Tasks.FindIndex(task => task.TaskId == update.TaskId);
-        if (index < 0 || batch.Tasks[index].Seq >= update.Seq || batch.Tasks[index].Status.IsTerminal())
+        if (!IsNewer(batch, update))
         {
             return false;
         }
 
+        var index = batch.Tasks.FindIndex(task => task.TaskId == update.TaskId);
         batch.Tasks[index] = update with { Ref = batch.Tasks[index].Ref };
         batch.UpdatedAt = time.GetUtcNow();
         return true;
     }
+
+    /// <summary>True when <paramref name="update"/> is a task of <paramref name="batch"/> newer than what it holds, and that task has not ended there.</summary>
+    private static bool IsNewer(BatchState batch, GroupTask update) =>
+        batch.Tasks.Find(task => task.TaskId == update.TaskId) is { } held && held.Seq < update.Seq && !held.Status.IsTerminal();
 
     /// <summary>Publishes rolled-up progress from memory, persisting a new block of <c>seq</c> values before going past the old one.</summary>
     private async Task PublishChangesAsync(CancellationToken cancellationToken)
     {
         _publishTimer?.Dispose();
         _publishTimer = null;
-        if (!_changed || S.FinishedAt is not null || Durable.IsStale || _commitInDoubt)
+        if (!_changed || S.FinishedAt is not null || Durable.IsRetired)
         {
-            // In doubt, a failed commit may have stored the next seq: the next commit publishes instead.
             return;
         }
 
@@ -269,27 +287,17 @@ public sealed partial class BatchGrain(
     /// <summary>A change that must not be lost: persisted, then published; ends the batch once every task has ended.</summary>
     private async Task CommitAsync(Action<BatchState> change)
     {
-        try
+        await Durable.CommitAsync(batch =>
         {
-            await Durable.CommitAsync(batch =>
+            change(batch);
+            batch.Seq++;
+            batch.SeqReservedUpTo = batch.Seq + _options.SeqReservation;
+            batch.UpdatedAt = time.GetUtcNow();
+            if (batch.Created && batch.FinishedAt is null && TaskGroupProgress.Of(batch.Tasks).Tasks.Unfinished == 0)
             {
-                change(batch);
-                batch.Seq++;
-                batch.SeqReservedUpTo = batch.Seq + _options.SeqReservation;
-                batch.UpdatedAt = time.GetUtcNow();
-                if (batch.Created && batch.FinishedAt is null && TaskGroupProgress.Of(batch.Tasks).Tasks.Unfinished == 0)
-                {
-                    batch.FinishedAt = batch.UpdatedAt;
-                }
-            });
-        }
-        catch (Exception exception) when (exception is not InconsistentStateException)
-        {
-            _commitInDoubt = true;
-            throw;
-        }
-
-        _commitInDoubt = false;
+                batch.FinishedAt = batch.UpdatedAt;
+            }
+        });
 
         _changed = false;
         var snapshot = BuildSnapshot();

@@ -39,6 +39,12 @@ public sealed partial class ScheduleGrain(
 
     private TriggerPlan Plan => _plan ??= TriggerPlan.Of(S.Trigger!);
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _published = S.Accepted ? Snapshot() : null;
+        return Task.CompletedTask;
+    }
+
     /// <summary>
     /// Creates the schedule, or finishes creating it: a repeated call (the same Idempotency-Key)
     /// after one that failed past its write puts the schedule in its owner's list and arms it.
@@ -86,8 +92,8 @@ public sealed partial class ScheduleGrain(
         return Snapshot();
     }
 
-    /// <summary>The state as last persisted: a read between the steps of a change never sees half of it.</summary>
-    public Task<ScheduleSnapshot?> GetSnapshot() => Task.FromResult(S.Accepted ? _published ??= Snapshot() : null);
+    /// <summary>The state as last persisted: a read interleaved with a write never sees what is being written.</summary>
+    public Task<ScheduleSnapshot?> GetSnapshot() => Task.FromResult(_published);
 
     public async Task<ScheduleSnapshot?> SetPaused(bool paused)
     {
@@ -109,10 +115,11 @@ public sealed partial class ScheduleGrain(
                 }
             });
             Log.PausedChanged(logger, ScheduleId, paused);
-            await ArmAsync(now);
         }
 
-        return _published ??= Snapshot();
+        // Also when nothing changed: a repeated call after one whose arming failed arms it.
+        await ArmAsync(clock.GetUtcNow());
+        return _published;
     }
 
     public async Task<bool> Delete()
@@ -144,7 +151,7 @@ public sealed partial class ScheduleGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != DueReminder || Durable.IsStale)
+        if (reminderName != DueReminder || Durable.IsRetired)
         {
             return;
         }
@@ -170,7 +177,7 @@ public sealed partial class ScheduleGrain(
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
-        if (Durable.IsStale)
+        if (Durable.IsRetired)
         {
             return;
         }

@@ -6,10 +6,14 @@ namespace OrleansTasks.Storage;
 /// <summary>
 /// The one commit path of every grain with persisted state. A change is computed on a copy of the
 /// current state, the copy is persisted, and only then does it become current: a write that fails
-/// leaves the grain's state exactly as it was before the change, so nothing is ever undone by hand.
-/// A write refused as stale (another activation owns the grain now, or an earlier write reached the
-/// database without its acknowledgement reaching us) marks this activation stale and asks for it
-/// to be deactivated, so that the next activation starts again from what storage holds.
+/// leaves the grain's state as it was before the change, so nothing is ever undone by hand.
+/// <para>
+/// A write that fails retires the activation. Refused as stale, it proves that storage holds
+/// something newer; failed otherwise (a timeout, a lost connection), it may still have reached the
+/// database without its acknowledgement reaching us. Either way memory can no longer be trusted to
+/// be what storage holds, so the activation writes nothing more, is deactivated, and the next
+/// activation starts from what storage holds. Grains publish nothing from memory once retired.
+/// </para>
 /// </summary>
 public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepCopier copier, Action deactivate)
     where TState : class
@@ -17,8 +21,8 @@ public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepC
     /// <summary>The state as last persisted, plus whatever the grain keeps in memory between writes.</summary>
     public TState Current => storage.State;
 
-    /// <summary>True once a write was refused as stale; the activation must neither write nor publish.</summary>
-    public bool IsStale { get; private set; }
+    /// <summary>True once a write has failed: the activation must neither write nor publish, and is being deactivated.</summary>
+    public bool IsRetired { get; private set; }
 
     /// <summary>Successful writes so far: a caller compares it to tell whether a write happened meanwhile.</summary>
     public long Writes { get; private set; }
@@ -36,13 +40,13 @@ public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepC
         return next;
     }
 
-    /// <summary>Persists <paramref name="next"/> and makes it current; on failure the current state stays.</summary>
+    /// <summary>Persists <paramref name="next"/> and makes it current; on failure the current state stays and the activation retires.</summary>
     public async Task WriteAsync(TState next)
     {
         ArgumentNullException.ThrowIfNull(next);
-        if (IsStale)
+        if (IsRetired)
         {
-            throw new InconsistentStateException("This activation no longer owns its state; it is being deactivated.");
+            throw new InconsistentStateException("This activation no longer trusts its state; it is being deactivated so that the next one reads storage.");
         }
 
         var current = storage.State;
@@ -52,16 +56,11 @@ public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepC
             await storage.WriteStateAsync();
             Writes++;
         }
-        catch (InconsistentStateException)
-        {
-            storage.State = current;
-            IsStale = true;
-            deactivate();
-            throw;
-        }
         catch
         {
             storage.State = current;
+            IsRetired = true;
+            deactivate();
             throw;
         }
     }

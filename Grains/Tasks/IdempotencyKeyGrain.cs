@@ -16,9 +16,10 @@ public sealed class IdempotencyKeyState
 
 /// <summary>
 /// Keeps an idempotency key's first task id for <see cref="Lifetime"/>; see <see cref="IIdempotencyKeyGrain"/>.
-/// Every request handed the id holds it until its create succeeds or it releases it, so a request
-/// whose create was refused cannot free the key while a concurrent one with the same key creates
-/// the task (a later retry would then create a second one).
+/// Every request handed the id counts as a holder; a request whose create was refused releases its
+/// hold, and the key is freed only when no holder is left. So a refused request cannot free the key
+/// while a concurrent one with the same key creates the task (a later retry would then create a
+/// second one). Holds of requests that succeeded, or failed otherwise, stay: the key keeps its id.
 /// </summary>
 [GrainType("idempotency-key")]
 public sealed class IdempotencyKeyGrain(

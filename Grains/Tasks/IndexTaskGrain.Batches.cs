@@ -24,7 +24,7 @@ public sealed partial class IndexTaskGrain
 
     public Task Wake()
     {
-        if (S.Accepted && !S.Status.IsTerminal() && !Stale)
+        if (S.Accepted && !S.Status.IsTerminal() && !Retired)
         {
             ScheduleNextBatch();
             ScheduleStartTimer();
@@ -41,7 +41,7 @@ public sealed partial class IndexTaskGrain
         }
 
         _pendingBatch = 0;
-        if (!S.Accepted || S.Status.IsTerminal() || S.Status == IndexTaskStatus.Waiting || Stale)
+        if (!S.Accepted || S.Status.IsTerminal() || S.Status == IndexTaskStatus.Waiting || Retired)
         {
             return;
         }
@@ -88,14 +88,11 @@ public sealed partial class IndexTaskGrain
             _storageFailures = 0;
             ScheduleNextBatch();
         }
-        catch (InconsistentStateException)
-        {
-            // Another activation owns this task now: this one stops without writing or publishing
-            // anything, and is deactivated.
-        }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // Storage is failing: forget the progress that was not persisted and redo it later.
+            // Storage is failing. After a failed write of its own state the activation retires
+            // (the next one, woken by the lease, reads storage); after any other failure (the
+            // index, a record) it forgets the progress that was not persisted and redoes it later.
             // Records written meanwhile may exist, and seq values already used stay used.
             if (before is not null && Durable.Writes == writes)
             {
@@ -103,7 +100,11 @@ public sealed partial class IndexTaskGrain
             }
 
             _chunksMayExist = true;
-            ScheduleRetry(exception);
+            if (!Retired)
+            {
+                ScheduleRetry(exception);
+            }
+
             await PublishWaitingAsync();
         }
     }
@@ -111,8 +112,9 @@ public sealed partial class IndexTaskGrain
     /// <summary>Tells watchers, from memory, that the task waits for its database rather than failing.</summary>
     private async Task PublishWaitingAsync()
     {
-        if (S.Seq + 1 >= S.SeqReservedUpTo || _commitInDoubt)
+        if (S.Seq + 1 >= S.SeqReservedUpTo || _commitFailed)
         {
+            // A failed status change may have stored the next seq; a failed checkpoint stored none.
             return;
         }
 
@@ -199,12 +201,6 @@ public sealed partial class IndexTaskGrain
     /// <summary>Progress between checkpoints is published from memory, within the reserved <c>seq</c> block.</summary>
     private async Task PublishProgressAsync()
     {
-        if (_commitInDoubt)
-        {
-            // Published after the write that settles the doubt.
-            return;
-        }
-
         S.Seq++;
         if (S.Seq >= S.SeqReservedUpTo)
         {

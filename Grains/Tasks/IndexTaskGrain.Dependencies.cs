@@ -50,7 +50,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
         var follower = GrainFactory.GetGrain<IIndexTaskGrain>(dependant).GetGrainId();
         if (!S.Status.IsTerminal() && !S.Followers.Contains(follower))
         {
-            await WriteAsync(next => next.Followers = [.. next.Followers, follower]);
+            await SaveAsync(next => next.Followers = [.. next.Followers, follower]);
         }
 
         return _published ?? BuildSnapshot();
@@ -65,7 +65,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
 
         try
         {
-            await WriteAsync(next => next.FollowersToNotify = [.. next.FollowersToNotify.Where(f => f != follower)]);
+            await SaveAsync(next => next.FollowersToNotify = [.. next.FollowersToNotify.Where(f => f != follower)]);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -77,7 +77,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
-        if (Stale)
+        if (Retired)
         {
             // The next activation hears of it again: from the dependency, or by asking at its lease tick.
             return;
@@ -120,7 +120,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     /// <summary>Takes in the end of a dependency (<paramref name="final"/> null when it no longer exists); a repeat is a no-op.</summary>
     private async Task OnDependencyEndedAsync(Guid dependency, IndexTaskSnapshot? final)
     {
-        if (S.Status != IndexTaskStatus.Waiting || !S.AwaitedDependencies.Contains(dependency) || Stale)
+        if (S.Status != IndexTaskStatus.Waiting || !S.AwaitedDependencies.Contains(dependency) || Retired)
         {
             return;
         }

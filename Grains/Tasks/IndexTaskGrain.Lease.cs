@@ -21,14 +21,15 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        if (!S.Accepted)
+        if (Retired)
         {
-            await ReleaseLeaseAsync();
+            // The next activation decides, from what storage holds.
             return;
         }
 
-        if (Stale)
+        if (!S.Accepted)
         {
+            await ReleaseLeaseAsync();
             return;
         }
 

@@ -27,8 +27,8 @@ public sealed partial class IndexTaskGrain
         [LoggerMessage(7, LogLevel.Warning, "Task {TaskId}: publishing seq {Seq} failed; the state is persisted and watchers will reconcile")]
         public static partial void PublishFailed(ILogger logger, Exception exception, Guid taskId, long seq);
 
-        [LoggerMessage(8, LogLevel.Warning, "Task {TaskId}: this activation's state is stale; it stops and deactivates")]
-        public static partial void StaleActivation(ILogger logger, Exception exception, Guid taskId);
+        [LoggerMessage(8, LogLevel.Warning, "Task {TaskId}: a write failed (stale, or its outcome unknown); this activation stops and deactivates, and the next one reads storage")]
+        public static partial void Retired(ILogger logger, Exception exception, Guid taskId);
 
         [LoggerMessage(9, LogLevel.Warning, "Task {TaskId}: the checkpoint at deactivation failed; the next activation resumes from the previous one before {Current}")]
         public static partial void DeactivationCheckpointFailed(ILogger logger, Exception exception, Guid taskId, int current);

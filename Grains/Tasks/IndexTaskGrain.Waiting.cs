@@ -49,7 +49,7 @@ public sealed partial class IndexTaskGrain
     /// <summary>Moves a waiting task that nothing holds back any more to <c>pending</c>, and starts it.</summary>
     private async Task StartIfDueAsync()
     {
-        if (S.Status != IndexTaskStatus.Waiting || Stale || WaitingMessage(S) is not null)
+        if (S.Status != IndexTaskStatus.Waiting || Retired || WaitingMessage(S) is not null)
         {
             return;
         }

@@ -33,7 +33,7 @@ public sealed partial class IndexTaskGrain(
     private IAsyncStream<IndexTaskSnapshot> _stream = null!;
     private IndexTaskSnapshot? _published;
     private bool _historyBehind;
-    private bool _commitInDoubt;
+    private bool _commitFailed;
     private bool _endPublished;
     private DurableState<IndexTaskState>? _durable;
 
@@ -41,7 +41,8 @@ public sealed partial class IndexTaskGrain(
 
     private IndexTaskState S => state.State;
 
-    private bool Stale => Durable.IsStale;
+    /// <summary>A write failed: this activation writes and publishes nothing more and is being deactivated.</summary>
+    private bool Retired => Durable.IsRetired;
 
     private Guid TaskId => this.GetPrimaryKey();
 
@@ -58,11 +59,7 @@ public sealed partial class IndexTaskGrain(
         {
             // Progress published by an earlier activation may have gone above the last checkpoint:
             // continue above everything it could have used, and persist that before publishing.
-            await WriteAsync(next =>
-            {
-                next.Seq = next.SeqReservedUpTo;
-                next.SeqReservedUpTo = next.Seq + _options.SeqReservation;
-            });
+            await SaveAsync(next => next.Seq = next.SeqReservedUpTo);
             _chunksMayExist = true;
             Log.Resumed(logger, TaskId, S.Current, S.Total, S.Seq);
             ScheduleNextBatch();
@@ -83,7 +80,16 @@ public sealed partial class IndexTaskGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         admission.Leave(TaskId);
-        if (!S.Accepted || S.Status.IsTerminal() || Stale)
+        if (Retired)
+        {
+            // A write failed: the next activation, woken at once, resumes from what storage holds
+            // (its last checkpoint, as after a crash). While storage stays out of reach it cannot
+            // activate, and the lease wakes it later.
+            this.AsReference<IIndexTaskWorker>().Wake().Ignore();
+            return;
+        }
+
+        if (!S.Accepted || S.Status.IsTerminal())
         {
             return;
         }
@@ -150,7 +156,7 @@ public sealed partial class IndexTaskGrain(
         };
         accepted.Status = accepted.AwaitedDependencies.Count > 0 || request.RunAt > now ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
         accepted.Message = WaitingMessage(accepted) ?? TaskMessages.Queued;
-        await SaveAsync(accepted);
+        await StoreAsync(accepted);
 
         Log.Accepted(logger, TaskId, S.OwnerId, S.Collection, S.Total);
         telemetry.Accepted();
@@ -234,55 +240,53 @@ public sealed partial class IndexTaskGrain(
         next.UpdatedAt = time.GetUtcNow();
         try
         {
-            await SaveAsync(next);
+            await StoreAsync(next);
         }
-        catch (Exception exception) when (exception is not InconsistentStateException)
+        catch
         {
-            // The write may have reached storage without its acknowledgement reaching us, holding
-            // this seq: nothing more is published from memory until a write settles the doubt.
-            _commitInDoubt = true;
+            // The write may have reached storage holding this seq: the waiting message must not reuse it.
+            _commitFailed = true;
             throw;
         }
 
         _progressUnpublished = false;
         _published = BuildSnapshot();
-        await RecordHistoryAsync(_published);
         await PublishAsync(_published);
         _endPublished = S.Status.IsTerminal();
+        await RecordHistoryAsync(_published);
     }
 
     /// <summary>Persists the position reached and a new block of <c>seq</c> values; nothing is published.</summary>
     private async Task CheckpointAsync()
     {
-        await WriteAsync(_ => { });
+        await SaveAsync(_ => { });
         await RecordHistoryAsync(BuildSnapshot());
     }
 
     /// <summary>Persists a change that watchers need not hear of (a checkpoint, a new follower).</summary>
-    private Task WriteAsync(Action<IndexTaskState> change)
+    private Task SaveAsync(Action<IndexTaskState> change)
     {
         var next = Durable.Copy();
         change(next);
-        return SaveAsync(next);
+        return StoreAsync(next);
     }
 
     /// <summary>The task's only write: with it, every <c>seq</c> below the new reservation may be published.</summary>
-    private async Task SaveAsync(IndexTaskState next)
+    private async Task StoreAsync(IndexTaskState next)
     {
         next.SeqReservedUpTo = next.Seq + _options.SeqReservation;
         try
         {
             await Durable.WriteAsync(next);
         }
-        catch (InconsistentStateException exception)
+        catch (Exception exception)
         {
-            Log.StaleActivation(logger, exception, TaskId);
+            Log.Retired(logger, exception, TaskId);
             admission.Leave(TaskId);
             throw;
         }
 
         _lastCheckpoint = time.GetTimestamp();
-        _commitInDoubt = false;
     }
 
     /// <summary>

@@ -41,6 +41,11 @@ internal static class Program
             return 0;
         }
 
+        if (args is ["storm", .. var stormRounds])
+        {
+            return await StormProgram.RunAsync(stormRounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 5);
+        }
+
         if (args is ["reliability", .. var rounds])
         {
             await ReliabilityProgram.RunAsync(rounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 20);

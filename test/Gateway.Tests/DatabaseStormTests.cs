@@ -30,6 +30,9 @@ public sealed class DatabaseStormTests(PostgresServer postgres)
         }
 
         var report = await workload.CheckAsync();
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{report.Watchers} watchers, {report.Reconnects} reconnects, {report.RefusedHandshakes} refused handshakes, " +
+            $"{terminated} connections terminated, {report.RetriedRequests} requests retried ({report.ServerErrors} answered 5xx)");
 
         Assert.True(terminated >= 20, $"the storm terminated only {terminated} connections");
         Assert.True(report.Watchers >= 40, $"only {report.Watchers} watchers ran");

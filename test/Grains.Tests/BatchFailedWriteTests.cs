@@ -51,7 +51,7 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
         fixture.Faults.FailWrites(BatchGrain(batchId), when: state => state is BatchState { CancelledBy: not null });
 
         await Assert.ThrowsAsync<OrleansException>(() => batch.Cancel(CancelledBy.User("alice")));
-        Assert.Null((await batch.GetSnapshot())!.CancelledBy);
+        Assert.Null((await fixture.StoredAsync<BatchState>("batch", BatchGrain(batchId))).CancelledBy);
         var retried = await batch.Cancel(CancelledBy.User("alice"));
 
         Assert.Equal(CancelOutcome.Cancelled, retried);
@@ -79,10 +79,13 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
         });
 
         // While its task runs, every write of the batch fails: those are the writes that reserve
-        // further seq values for its progress. The write that takes in the task's end succeeds.
+        // further seq values for its progress. Once the task has ended, the database is back.
         var fault = fixture.Faults.FailWrites(BatchGrain(batchId), skip: 1, times: int.MaxValue,
             when: state => state is BatchState { Created: true, FinishedAt: null } batch && !batch.Tasks.Exists(task => task.Status.IsTerminal()));
-        await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice", [Spec("t", 1500)]));
+        var created = await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice", [Spec("t", 1500)]));
+        var task = fixture.Client.GetGrain<IIndexTaskGrain>(created.Tasks[0].TaskId);
+        await Eventually.TrueAsync("the batch's task to end", async () => (await task.GetSnapshot())!.IsTerminal, Deadline);
+        fault.Stop();
         var terminal = await watcher.WaitForTerminalAsync(Deadline);
 
         Assert.True(fault.Injected > 0, "no seq reservation of the batch failed");
@@ -117,6 +120,24 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_cancelled_before_its_failed_creation_was_retried_ends_cancelled()
+    {
+        var batchId = Guid.NewGuid();
+        var batch = fixture.Client.GetGrain<IBatchGrain>(batchId);
+        fixture.Faults.FailWritesOfType("index-task", skip: 1, when: state => state is IndexTaskState { Seq: 1 } task && task.BatchId == batchId);
+        var request = new CreateBatch("alice", [Spec("a", 3), Spec("b", 3)]);
+        await Assert.ThrowsAsync<OrleansException>(() => batch.Create(request));
+
+        Assert.Equal(CancelOutcome.Cancelled, await batch.Cancel(CancelledBy.User("alice")));
+
+        await Eventually.TrueAsync("the batch to end", async () => (await batch.GetSnapshot())?.IsTerminal == true, Deadline);
+        var ended = (await batch.GetSnapshot())!;
+        Assert.Equal(CancelledBy.User("alice"), ended.CancelledBy);
+        Assert.All(ended.Tasks, task => Assert.True(task.Status.IsTerminal()));
+        Assert.Equal(ended.Seq, (await batch.Create(request)).Seq);
+    }
+
+    [Fact]
     public async Task A_creation_that_failed_midway_and_was_not_retried_is_abandoned_by_the_batchs_lease()
     {
         var batchId = Guid.NewGuid();
@@ -125,7 +146,7 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
 
         await Assert.ThrowsAsync<OrleansException>(() => batch.Create(new CreateBatch("alice", [Spec("a", 3), Spec("b", 3)])));
 
-        await Eventually.TrueAsync("the interrupted batch to end", async () => (await batch.GetSnapshot())!.IsTerminal, Deadline);
+        await Eventually.TrueAsync("the interrupted batch to end", async () => (await batch.GetSnapshot())?.IsTerminal == true, Deadline);
         var ended = (await batch.GetSnapshot())!;
         Assert.Equal(BatchMessages.CreationInterrupted, ended.Message);
         Assert.Equal(CancelledBy.Batch(batchId), ended.CancelledBy);

@@ -75,6 +75,7 @@ public sealed class FaultClusterFixture : IAsyncLifetime
                     ["Tasks:LeasePeriod"] = "00:00:01",
                     ["Tasks:ProgressEventsPerSecond"] = "50",
                     ["Tasks:SeqReservation"] = "4",
+                    ["Tasks:CheckpointInterval"] = "00:00:00.100",
                     ["Schedules:CheckPeriod"] = "00:10:00",
                 })
                 .Build();

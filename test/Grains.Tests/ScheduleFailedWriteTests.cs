@@ -59,6 +59,22 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         Assert.Contains(scheduleId, (await fixture.Client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).List(null, 10)).Ids);
     }
 
+    [Fact]
+    public async Task A_resume_whose_arming_failed_is_armed_by_its_retry()
+    {
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(NewOwner(), paused: true));
+        Assert.Null(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
+        fixture.Faults.FailReminders(ScheduleGrain(scheduleId));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.SetPaused(false));
+        var resumed = await grain.SetPaused(false);
+
+        Assert.False(resumed!.Paused);
+        Assert.NotNull(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

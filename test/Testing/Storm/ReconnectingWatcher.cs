@@ -111,9 +111,16 @@ public sealed class ReconnectingWatcher
             Violations.Add($"{Name}: a connection was dropped without a close frame or went silent; closes {Closes}");
         }
 
+        var seen = 0L;
         for (var i = 0; i < Connections.Count; i++)
         {
             var messages = Connections[i].Messages.Where(m => Type(m) != "pong").ToList();
+            if (messages.Count > 0 && Seq(messages[0]) < seen)
+            {
+                Violations.Add($"{Name}: connection {i + 1} began at seq {Seq(messages[0])}, below the {seen} an earlier connection saw");
+            }
+
+            seen = Math.Max(seen, messages.Count > 0 ? messages.Max(Seq) : 0);
             for (var j = 1; j < messages.Count; j++)
             {
                 var previous = Seq(messages[j - 1]);

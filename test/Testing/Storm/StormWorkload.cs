@@ -29,8 +29,8 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
     private int _serverErrors;
     private ReconnectingWatcher[] _finished = [];
 
-    /// <summary>How many times a wave of work (a batch, a chain, a task and a schedule) is sent, spread over the storm.</summary>
-    public int Waves { get; init; } = 5;
+    /// <summary>How many times a wave of work (two batches, a chain, a task and a schedule) is sent, spread over the storm.</summary>
+    public int Waves { get; init; } = 6;
 
     public int DocumentsPerTask { get; init; } = 150;
 
@@ -50,10 +50,12 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
                 await System.Threading.Tasks.Task.Delay(during / Waves);
             }
 
-            creations.Add(CreateBatchAsync(http, wave));
+            creations.Add(CreateBatchAsync(http, 2 * wave));
+            creations.Add(CreateBatchAsync(http, (2 * wave) + 1));
             creations.Add(CreateChainAsync(http));
             creations.Add(CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask)));
-            creations.Add(CreateScheduleAsync(http, TimeSpan.FromSeconds(3)));
+            // Far enough ahead that a create retried through the storm is not refused as in the past.
+            creations.Add(CreateScheduleAsync(http, TimeSpan.FromSeconds(10)));
         }
 
         await System.Threading.Tasks.Task.WhenAll(creations);

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.Storm;
+
+namespace OrleansTasks.Benchmarks;
+
+/// <summary>
+/// The database storm, round after round, each on a fresh database and cluster: every PostgreSQL
+/// connection is terminated every 0.7 s while waves of batches, chains, tasks and one-off
+/// schedules run, each watched by a reconnecting client; prints per round what the watchers saw
+/// and every promise broken.
+/// Run: dotnet run -c Release --project test/Benchmarks -- storm [rounds]
+/// </summary>
+internal static class StormProgram
+{
+    public static async Task<int> RunAsync(int rounds)
+    {
+        await using var postgres = new PostgresServer();
+        await postgres.InitializeAsync();
+        if (!postgres.IsAvailable)
+        {
+            Console.WriteLine("storm: PostgreSQL server binaries are needed (sudo apt-get install postgresql)");
+            return 1;
+        }
+
+        var broken = 0;
+        var durations = new List<double>();
+        Console.WriteLine("round | watchers | reconnects | refused handshakes | connections terminated | requests retried | 5xx answers | end after storm (s) | promises broken");
+        for (var round = 1; round <= rounds; round++)
+        {
+            var database = await postgres.CreateDatabaseAsync();
+            await using var cluster = await RunningCluster.StartAsync(database, silos: 2, StormSettings.Cluster);
+            var workload = new StormWorkload(cluster.GatewayAddress, TestTokens.Alice, database) { Waves = 8 };
+            long terminated;
+            var started = Stopwatch.GetTimestamp();
+            await using (var storm = ConnectionStorm.Start(postgres.AdminConnectionString, new NpgsqlConnectionStringBuilder(database).Database!, StormSettings.Every))
+            {
+                await Task.WhenAll(workload.RunAsync(StormSettings.Duration * 2), Task.Delay(StormSettings.Duration * 2));
+                await storm.StopAsync();
+                terminated = storm.Terminated;
+            }
+
+            var ended = Stopwatch.GetElapsedTime(started).TotalSeconds - (StormSettings.Duration * 2).TotalSeconds;
+            durations.Add(ended);
+            var report = await workload.CheckAsync();
+            broken += report.Violations.Count;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{round} | {report.Watchers} | {report.Reconnects} | {report.RefusedHandshakes} | {terminated} | {report.RetriedRequests} | {report.ServerErrors} | {ended:F1} | {report.Violations.Count}"));
+            foreach (var violation in report.Violations)
+            {
+                Console.WriteLine("  " + violation);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"storm: {rounds} round(s), {broken} promise(s) broken; last watcher ended at most {durations.Max():F1} s after the storm"));
+        return broken == 0 ? 0 : 1;
+    }
+}
