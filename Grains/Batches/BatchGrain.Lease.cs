@@ -7,7 +7,7 @@ namespace OrleansTasks.Batches;
 /// The batch's lease: a reminder held while a call may have left the batch half done — its tasks
 /// partly created, its cancellation not yet passed on to every task, or the batch not yet in its
 /// owner's list. Each tick finishes what it can; a creation that no retry has finished within
-/// <see cref="CreationRetryWindow"/> is abandoned: the tasks already created are cancelled.
+/// <see cref="TasksOptions.CreationRetryWindow"/> is abandoned: the tasks already created are cancelled.
 /// </summary>
 public sealed partial class BatchGrain
 {
@@ -15,9 +15,6 @@ public sealed partial class BatchGrain
 
     private IGrainReminder? _lease;
     private bool _listed;
-
-    /// <summary>How long a failed creation waits for its retry (the same Idempotency-Key) before it is abandoned.</summary>
-    private TimeSpan CreationRetryWindow => _options.LeasePeriod * 2;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -34,7 +31,7 @@ public sealed partial class BatchGrain
 
         if (!S.Created && S.CancelledBy is null)
         {
-            if (time.GetUtcNow() - S.CreatedAt < CreationRetryWindow)
+            if (time.GetUtcNow() - S.CreatedAt < _options.CreationRetryWindow)
             {
                 return;
             }

@@ -44,6 +44,13 @@ public sealed class TasksOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a batch whose creation failed midway waits for its retry (the same Idempotency-Key)
+    /// before its lease abandons it, cancelling the tasks it had started.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CreationRetryWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a pulling agent keeps a task's event stream cached without events.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StreamInactivityPeriod { get; set; } = TimeSpan.FromMinutes(1);

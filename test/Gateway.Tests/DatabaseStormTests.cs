@@ -11,6 +11,7 @@ namespace OrleansTasks.Gateway.Tests;
 /// documented close), everything completes once, and nothing is indexed or run twice.
 /// The longer round: <c>dotnet run -c Release --project test/Benchmarks -- storm [rounds]</c>.
 /// </summary>
+[Collection(StormCollection.Name)]
 public sealed class DatabaseStormTests(PostgresServer postgres)
 {
     [Fact]
@@ -38,4 +39,11 @@ public sealed class DatabaseStormTests(PostgresServer postgres)
         Assert.True(report.Watchers >= 40, $"only {report.Watchers} watchers ran");
         Assert.Empty(report.Violations);
     }
+}
+
+/// <summary>The storm loads both cores for a minute: it runs alone, after the tests that may run side by side.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StormCollection
+{
+    public const string Name = "storm";
 }

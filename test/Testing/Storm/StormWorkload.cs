@@ -20,7 +20,7 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
 
     private readonly List<Task<ReconnectingWatcher>> _watchers = [];
     private readonly List<(string Collection, int Documents)> _collections = [];
-    private readonly List<Guid> _tasks = [];
+    private readonly Dictionary<Guid, string> _tasks = [];
     private readonly List<Guid> _batches = [];
     private readonly List<(Guid ScheduleId, string Collection)> _schedules = [];
     private readonly List<string> _violations = [];
@@ -53,7 +53,7 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
             creations.Add(CreateBatchAsync(http, 2 * wave));
             creations.Add(CreateBatchAsync(http, (2 * wave) + 1));
             creations.Add(CreateChainAsync(http));
-            creations.Add(CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask)));
+            creations.Add(CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask), "task"));
             // Far enough ahead that a create retried through the storm is not refused as in the past.
             creations.Add(CreateScheduleAsync(http, TimeSpan.FromSeconds(10)));
         }
@@ -105,23 +105,23 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
 
         foreach (var task in accepted.GetProperty("tasks").EnumerateArray())
         {
-            WatchTask(task.GetProperty("task_id").GetGuid());
+            WatchTask(task.GetProperty("task_id").GetGuid(), $"batch {batchId} task {task.GetProperty("ref").GetString()}");
         }
     }
 
     private async Task CreateChainAsync(HttpClient http)
     {
-        var first = await CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask));
+        var first = await CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask), "chain start");
         var then = TaskRequests.Body(DocumentsPerTask / 2);
         then["depends_on"] = new JsonArray(first.ToString());
-        await CreateTaskAsync(http, then);
+        await CreateTaskAsync(http, then, $"chain after {first}");
     }
 
-    private async Task<Guid> CreateTaskAsync(HttpClient http, JsonObject body)
+    private async Task<Guid> CreateTaskAsync(HttpClient http, JsonObject body, string origin)
     {
         Expect(body["collection"]!.GetValue<string>(), body["documents"]!.AsArray().Count);
         var taskId = (await PostAsync(http, "/api/tasks", body)).GetProperty("task_id").GetGuid();
-        WatchTask(taskId);
+        WatchTask(taskId, origin);
         return taskId;
     }
 
@@ -144,15 +144,15 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
 
         // Its task is watched once the occurrence has fired.
         var run = await PollAsync(http, $"/api/schedules/{scheduleId}", s => s.GetProperty("runs").GetInt32() > 0);
-        WatchTask(run.GetProperty("last_run").GetProperty("task_id").GetGuid());
+        WatchTask(run.GetProperty("last_run").GetProperty("task_id").GetGuid(), $"schedule {scheduleId}");
     }
 
-    private void WatchTask(Guid taskId)
+    private void WatchTask(Guid taskId, string origin)
     {
-        Watch($"task {taskId}", $"/ws/task/{taskId}");
+        Watch($"task {taskId} ({origin})", $"/ws/task/{taskId}");
         lock (_lock)
         {
-            _tasks.Add(taskId);
+            _tasks.Add(taskId, origin);
         }
     }
 
@@ -176,16 +176,20 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
     /// <summary>Every task and batch completed, and every schedule ran its one occurrence once.</summary>
     private async Task CheckEndsAsync(HttpClient http)
     {
-        foreach (var taskId in _tasks)
+        foreach (var (taskId, origin) in _tasks)
         {
-            var task = await GetAsync(http, $"/api/tasks/{taskId}");
-            Require(task.GetProperty("status").GetString() == "completed", $"task {taskId} ended {task.GetProperty("status")}: {task.GetProperty("message")}");
+            if (await FindAsync(http, $"/api/tasks/{taskId}") is { } task)
+            {
+                Require(task.GetProperty("status").GetString() == "completed", $"task {taskId} ({origin}) ended {task.GetProperty("status")}: {task.GetProperty("message")}");
+            }
         }
 
         foreach (var batchId in _batches)
         {
-            var batch = await GetAsync(http, $"/api/batches/{batchId}");
-            Require(batch.GetProperty("status").GetString() == "completed", $"batch {batchId} ended {batch.GetProperty("status")}: {batch.GetProperty("message")}");
+            if (await FindAsync(http, $"/api/batches/{batchId}") is { } batch)
+            {
+                Require(batch.GetProperty("status").GetString() == "completed", $"batch {batchId} ended {batch.GetProperty("status")}: {batch.GetProperty("message")}");
+            }
         }
 
         await using var connection = new NpgsqlConnection(database + ";Pooling=false");
@@ -270,6 +274,20 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
     }
 
     private async Task<JsonElement> GetAsync(HttpClient http, string path) => await PollAsync(http, path, _ => true, TimeSpan.FromSeconds(30));
+
+    /// <summary>The resource, or null with a violation when it cannot be read.</summary>
+    private async Task<JsonElement?> FindAsync(HttpClient http, string path)
+    {
+        try
+        {
+            return await GetAsync(http, path);
+        }
+        catch (TimeoutException exception)
+        {
+            Require(false, exception.Message);
+            return null;
+        }
+    }
 
     /// <summary>GETs until <paramref name="done"/> holds, retrying 5xx and lost connections, within the deadline.</summary>
     private async Task<JsonElement> PollAsync(HttpClient http, string path, Func<JsonElement, bool> done, TimeSpan? within = null)

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Gateway.Hosting;
+using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>The reconciler outlives whatever a grain throws at it: a failed read waits for the next sweep.</summary>
+public sealed class FeedReconcilerTests
+{
+    [Fact]
+    public async Task A_provider_exception_while_reconciling_neither_stops_the_reconciler_nor_the_other_feeds()
+    {
+        var failing = new CountingFeed(new ProviderFault("the storage provider's own exception type"));
+        var healthy = new CountingFeed(null);
+        var options = Options.Create(new GatewayOptions { StreamSilenceTimeout = TimeSpan.FromMilliseconds(500) });
+        using var reconciler = new FeedReconciler([new Registry([failing, healthy])], options, TimeProvider.System, NullLogger<FeedReconciler>.Instance);
+
+        await reconciler.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync("three sweeps over both feeds", () => Task.FromResult(failing.Calls >= 3 && healthy.Calls >= 3), TimeSpan.FromSeconds(30));
+
+        Assert.False(reconciler.ExecuteTask!.IsCompleted, "the reconciler stopped");
+        await reconciler.StopAsync(CancellationToken.None);
+    }
+
+    private sealed class ProviderFault(string message) : Exception(message);
+
+    private sealed class Registry(IReadOnlyList<IFeed> feeds) : IFeedRegistry
+    {
+        public IReadOnlyList<IFeed> Feeds => feeds;
+    }
+
+    private sealed class CountingFeed(Exception? fault) : IFeed
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public string Kind => "task";
+
+        public Guid Id { get; } = Guid.NewGuid();
+
+        public bool NeedsReconciliation(TimeSpan silence) => true;
+
+        public Task ReconcileAsync()
+        {
+            Interlocked.Increment(ref _calls);
+            return fault is null ? Task.CompletedTask : Task.FromException(fault);
+        }
+    }
+}
