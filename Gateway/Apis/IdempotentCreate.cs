@@ -10,6 +10,8 @@ internal sealed record IdempotentCreate(Guid Id, IIdempotencyKeyGrain? Key, Prob
 {
     public const string Header = "Idempotency-Key";
 
+    public const string InvalidKey = "An Idempotency-Key is 1–255 visible ASCII characters.";
+
     /// <summary>
     /// Without the header: a fresh id. With it: the id first claimed with the key in
     /// <paramref name="scope"/> by this user, or 422 when the key came with a different request.
@@ -23,9 +25,9 @@ internal sealed record IdempotentCreate(Guid Id, IIdempotencyKeyGrain? Key, Prob
             return new(id, null, null, null);
         }
 
-        if (idempotencyKey.Length > 255 || idempotencyKey.Any(c => c < 0x21 || c > 0x7E))
+        if (!IsValid(idempotencyKey))
         {
-            return new(id, null, null, Problems.Invalid(Header, "An Idempotency-Key is 1–255 visible ASCII characters."));
+            return new(id, null, null, Problems.Invalid(Header, InvalidKey));
         }
 
         var key = grains.GetGrain<IIdempotencyKeyGrain>(IIdempotencyKeyGrain.KeyFor(ownerId, scope + idempotencyKey));
@@ -38,6 +40,30 @@ internal sealed record IdempotentCreate(Guid Id, IIdempotencyKeyGrain? Key, Prob
 
         return new(claim.TaskId, key, null, null);
     }
+
+    /// <summary>
+    /// The id of a request that grains make idempotent themselves (run now): derived from the
+    /// user's key in <paramref name="scope"/>, so a retry with the same key gets the same id; a
+    /// fresh id without the header; null when the header is malformed.
+    /// </summary>
+    public static Guid? RequestId(HttpContext context, string ownerId, string scope)
+    {
+        if (context.Request.Headers[Header].ToString() is not { Length: > 0 } idempotencyKey)
+        {
+            return Guid.NewGuid();
+        }
+
+        if (!IsValid(idempotencyKey))
+        {
+            return null;
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{ownerId}\n{scope}\n{idempotencyKey}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    private static bool IsValid(string idempotencyKey) =>
+        idempotencyKey.Length <= 255 && idempotencyKey.All(c => c is >= (char)0x21 and <= (char)0x7E);
 
     /// <summary>The request was refused: the key may be used again.</summary>
     public Task ReleaseAsync() => Key?.Release(Id) ?? Task.CompletedTask;

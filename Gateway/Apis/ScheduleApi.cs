@@ -144,15 +144,20 @@ public static class ScheduleApi
         return changed is null ? NotFound() : TypedResults.Ok(ScheduleView.From(changed));
     }
 
-    private static async Task<Results<Accepted<ScheduleRunView>, ProblemHttpResult>> RunNowAsync(
-        string scheduleId, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Accepted<ScheduleRunView>, ProblemHttpResult, ValidationProblem>> RunNowAsync(
+        string scheduleId, ClaimsPrincipal user, IGrainFactory grains, HttpContext context)
     {
         if (await FindVisibleAsync(scheduleId, user, grains) is not { } schedule)
         {
             return NotFound();
         }
 
-        return await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).RunNow() switch
+        if (IdempotentCreate.RequestId(context, user.Subject(), "run:" + schedule.ScheduleId) is not { } requestId)
+        {
+            return Problems.Invalid(IdempotentCreate.Header, IdempotentCreate.InvalidKey);
+        }
+
+        return await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).RunNow(requestId) switch
         {
             { } run => TypedResults.Accepted($"/api/tasks/{run.TaskId}", ScheduleRunView.From(run)),
             null => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Run not started",

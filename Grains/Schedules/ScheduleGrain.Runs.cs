@@ -9,23 +9,30 @@ namespace OrleansTasks.Schedules;
 /// </summary>
 public sealed partial class ScheduleGrain
 {
-    public async Task<ScheduleRun?> RunNow()
+    public Task<ScheduleRun?> RunNow() => RunNow(Guid.NewGuid());
+
+    public async Task<ScheduleRun?> RunNow(Guid requestId)
     {
         if (!S.Accepted)
         {
             return null;
         }
 
-        if (S.Starting is { Manual: true })
+        // A repeated request (a retry after an error) finishes and answers the run it started.
+        var taskId = OccurrenceIds.ForRequest(ScheduleId, requestId);
+        if (S.Starting?.TaskId == taskId)
         {
-            // The run of an earlier call that failed after recording it (a retry): finish and
-            // answer that one rather than start another.
             return await StartRecordedRunAsync();
+        }
+
+        if (S.RecentRuns.Find(run => run.TaskId == taskId) is { } started)
+        {
+            return started;
         }
 
         await StartRecordedRunAsync();
         var now = clock.GetUtcNow();
-        await ChangeAsync(next => next.Starting = new ScheduleRun(Guid.NewGuid(), now, now, Manual: true));
+        await ChangeAsync(next => next.Starting = new ScheduleRun(taskId, now, now, Manual: true));
         return await StartRecordedRunAsync();
     }
 

@@ -31,6 +31,40 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task A_run_now_repeated_with_its_idempotency_key_answers_the_same_run_and_starts_one_task()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var (_, schedule, _) = await SendAsync(alice, HttpMethod.Post, "/api/schedules", Body());
+        var path = $"/api/schedules/{schedule.GetProperty("schedule_id").GetGuid()}/run";
+
+        async Task<(HttpStatusCode Status, JsonElement Body)> RunAsync(string? key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path);
+            if (key is not null)
+            {
+                request.Headers.Add("Idempotency-Key", key);
+            }
+
+            using var response = await alice.SendAsync(request);
+            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+
+        var key = Guid.NewGuid().ToString("N");
+        var first = await RunAsync(key);
+        var again = await RunAsync(key);
+        var other = await RunAsync(null);
+        var bad = await RunAsync("with space");
+        var (_, read, _) = await SendAsync(alice, HttpMethod.Get, path[..^4]);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal(HttpStatusCode.Accepted, again.Status);
+        Assert.Equal(first.Body.GetProperty("task_id").GetGuid(), again.Body.GetProperty("task_id").GetGuid());
+        Assert.NotEqual(first.Body.GetProperty("task_id").GetGuid(), other.Body.GetProperty("task_id").GetGuid());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.Equal(2, read.GetProperty("runs").GetInt32());
+    }
+
+    [Fact]
     public async Task A_schedule_is_created_read_run_paused_resumed_and_deleted_over_rest()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);

@@ -86,12 +86,14 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         await grain.Create(Request(owner));
         var fault = fixture.Faults.FailWrites(ScheduleGrain(scheduleId), skip: failedWrite);
 
+        // The caller retries with the same request id, as the gateway does for one Idempotency-Key.
+        var requestId = Guid.NewGuid();
         ScheduleRun? run = null;
         for (var attempt = 0; attempt < 3 && run is null; attempt++)
         {
             try
             {
-                run = await grain.RunNow();
+                run = await grain.RunNow(requestId);
             }
             catch (OrleansException)
             {
