@@ -100,10 +100,11 @@ public sealed partial class BatchGrain
     /// </summary>
     private async Task AbandonCreationAsync(string cancelledBy)
     {
+        // The tasks are cancelled by the batch, as when a created batch is cancelled; the batch records who asked.
         var outcomes = new CancelOutcome[S.Tasks.Count];
         for (var i = 0; i < S.Tasks.Count; i++)
         {
-            outcomes[i] = await GrainFactory.GetGrain<IIndexTaskGrain>(S.Tasks[i].TaskId).Cancel(cancelledBy);
+            outcomes[i] = await GrainFactory.GetGrain<IIndexTaskGrain>(S.Tasks[i].TaskId).Cancel(CancelledBy.Batch(BatchId));
         }
 
         await CommitAsync(batch =>

@@ -29,5 +29,8 @@ public sealed partial class BatchGrain
 
         [LoggerMessage(8, LogLevel.Warning, "Batch {BatchId}: cancelling its unfinished tasks failed; its lease tries again")]
         public static partial void CancelIncomplete(ILogger logger, Exception exception, Guid batchId);
+
+        [LoggerMessage(9, LogLevel.Warning, "Batch {BatchId}: reading its unfinished tasks failed; their next changes bring it up to date")]
+        public static partial void RefreshIncomplete(ILogger logger, Exception exception, Guid batchId);
     }
 }

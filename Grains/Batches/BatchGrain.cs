@@ -55,7 +55,15 @@ public sealed partial class BatchGrain(
             });
             if (S.Created)
             {
-                await RefreshTasksAsync();
+                // Best effort: a task that cannot be reached now reports its changes itself.
+                try
+                {
+                    await RefreshTasksAsync();
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    Log.RefreshIncomplete(logger, exception, BatchId);
+                }
             }
 
             if (S.CancelledBy is not null)

@@ -135,14 +135,16 @@ public sealed partial class ScheduleGrain(
         await Durable.ClearAsync(new ScheduleState());
         _published = null;
         Log.Deleted(logger, ScheduleId);
-        try
+        foreach (var cleanup in new Func<Task>[] { () => GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).Remove(ScheduleId), DisarmAsync })
         {
-            await GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).Remove(ScheduleId);
-            await DisarmAsync();
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            Log.CleanupFailed(logger, exception, ScheduleId);
+            try
+            {
+                await cleanup();
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                Log.CleanupFailed(logger, exception, ScheduleId);
+            }
         }
 
         DeactivateOnIdle();

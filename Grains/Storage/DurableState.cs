@@ -12,7 +12,9 @@ namespace OrleansTasks.Storage;
 /// something newer; failed otherwise (a timeout, a lost connection), it may still have reached the
 /// database without its acknowledgement reaching us. Either way memory can no longer be trusted to
 /// be what storage holds, so the activation writes nothing more, is deactivated, and the next
-/// activation starts from what storage holds. Grains publish nothing from memory once retired.
+/// activation starts from what storage holds. Grains publish nothing from memory once retired, but
+/// for what no failed write can have stored (a task's "waiting for the database" after a failed
+/// checkpoint, which keeps its seq).
 /// </para>
 /// </summary>
 public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepCopier copier, Action deactivate)
@@ -65,10 +67,25 @@ public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepC
         }
     }
 
-    /// <summary>Removes the state from storage; memory becomes <paramref name="empty"/> only once that succeeded.</summary>
+    /// <summary>Removes the state from storage; memory becomes <paramref name="empty"/> only once that succeeded, and a failure retires the activation.</summary>
     public async Task ClearAsync(TState empty)
     {
-        await storage.ClearStateAsync();
+        if (IsRetired)
+        {
+            throw new InconsistentStateException("This activation no longer trusts its state; it is being deactivated so that the next one reads storage.");
+        }
+
+        try
+        {
+            await storage.ClearStateAsync();
+        }
+        catch
+        {
+            IsRetired = true;
+            deactivate();
+            throw;
+        }
+
         storage.State = empty;
     }
 }

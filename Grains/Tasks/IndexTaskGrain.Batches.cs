@@ -90,22 +90,25 @@ public sealed partial class IndexTaskGrain
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // Storage is failing. After a failed write of its own state the activation retires
-            // (the next one, woken by the lease, reads storage); after any other failure (the
-            // index, a record) it forgets the progress that was not persisted and redoes it later.
-            // Records written meanwhile may exist, and seq values already used stay used.
-            if (before is not null && Durable.Writes == writes)
-            {
-                RollBack(before);
-            }
-
-            _chunksMayExist = true;
+            // Storage is failing. After a failed write of its own state the activation has retired:
+            // the next one, woken at once, reads storage. After any other failure (the index, a
+            // record) it forgets the progress that was not persisted and redoes it later. Records
+            // written meanwhile may exist, and seq values already used stay used.
             if (!Retired)
             {
+                if (before is not null && Durable.Writes == writes)
+                {
+                    RollBack(before);
+                }
+
+                _chunksMayExist = true;
                 ScheduleRetry(exception);
             }
 
-            await PublishWaitingAsync();
+            if (exception is not InconsistentStateException)
+            {
+                await PublishWaitingAsync();
+            }
         }
     }
 
@@ -114,7 +117,8 @@ public sealed partial class IndexTaskGrain
     {
         if (S.Seq + 1 >= S.SeqReservedUpTo || _commitFailed)
         {
-            // A failed status change may have stored the next seq; a failed checkpoint stored none.
+            // A failed status change may have stored the next seq. A failed checkpoint stored none,
+            // so even a retired activation may say, within its reservation, that it waits.
             return;
         }
 

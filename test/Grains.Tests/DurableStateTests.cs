@@ -61,6 +61,19 @@ public sealed class DurableStateTests
         Assert.Empty(storage.Written);
     }
 
+    [Fact]
+    public async Task A_clear_that_fails_keeps_the_state_and_retires_the_activation()
+    {
+        var storage = new RecordingState { Fail = new TimeoutException("down") };
+        var durable = new DurableState<IndexTaskState>(storage, Copier, () => { });
+        var before = durable.Current;
+
+        await Assert.ThrowsAsync<TimeoutException>(() => durable.ClearAsync(new IndexTaskState()));
+
+        Assert.Same(before, durable.Current);
+        Assert.True(durable.IsRetired);
+    }
+
     private sealed class RecordingState : IPersistentState<IndexTaskState>
     {
         public Exception? Fail { get; set; }
@@ -73,7 +86,7 @@ public sealed class DurableStateTests
 
         public bool RecordExists => Written.Count > 0;
 
-        public Task ClearStateAsync() => Task.CompletedTask;
+        public Task ClearStateAsync() => Fail is null ? Task.CompletedTask : throw Fail;
 
         public Task ReadStateAsync() => Task.CompletedTask;
 

@@ -76,7 +76,7 @@ public sealed class FaultClusterFixture : IAsyncLifetime
                     ["Tasks:ProgressEventsPerSecond"] = "50",
                     ["Tasks:SeqReservation"] = "4",
                     ["Tasks:CheckpointInterval"] = "00:00:00.100",
-                    ["Tasks:CreationRetryWindow"] = "00:00:02",
+                    ["Tasks:CreationRetryWindow"] = "00:00:05",
                     ["Schedules:CheckPeriod"] = "00:10:00",
                 })
                 .Build();

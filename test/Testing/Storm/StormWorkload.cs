@@ -55,7 +55,7 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
             creations.Add(CreateChainAsync(http));
             creations.Add(CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask), "task"));
             // Far enough ahead that a create retried through the storm is not refused as in the past.
-            creations.Add(CreateScheduleAsync(http, TimeSpan.FromSeconds(10)));
+            creations.Add(CreateScheduleAsync(http, TimeSpan.FromSeconds(30)));
         }
 
         await System.Threading.Tasks.Task.WhenAll(creations);
@@ -181,6 +181,11 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
             if (await FindAsync(http, $"/api/tasks/{taskId}") is { } task)
             {
                 Require(task.GetProperty("status").GetString() == "completed", $"task {taskId} ({origin}) ended {task.GetProperty("status")}: {task.GetProperty("message")}");
+
+                // Every collection is the task's own: a document it found unchanged was written by another task first.
+                var counts = task.GetProperty("counts");
+                Require(counts.GetProperty("indexed").GetInt32() == task.GetProperty("total").GetInt32() && counts.GetProperty("unchanged").GetInt32() == 0,
+                    $"task {taskId} ({origin}) counts {counts}");
             }
         }
 
@@ -206,13 +211,20 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         }
     }
 
-    /// <summary>Every document is in the index, written exactly once.</summary>
+    /// <summary>Every document is in the index, written exactly once, by exactly one task.</summary>
     private async Task CheckDocumentsAsync()
     {
         await using var connection = new NpgsqlConnection(database + ";Pooling=false");
         await connection.OpenAsync();
         foreach (var (collection, documents) in _collections)
         {
+            await using (var tasks = new NpgsqlCommand("SELECT count(*) FROM task_history WHERE collection = @c", connection))
+            {
+                tasks.Parameters.AddWithValue("c", collection);
+                var count = (long)(await tasks.ExecuteScalarAsync())!;
+                Require(count == 1, $"collection {collection} was indexed by {count} tasks");
+            }
+
             await using var command = new NpgsqlCommand("SELECT count(*), coalesce(max(write_count), 0) FROM documents WHERE collection = @c", connection);
             command.Parameters.AddWithValue("c", collection);
             await using var reader = await command.ExecuteReaderAsync();
