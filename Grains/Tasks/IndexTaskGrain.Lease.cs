@@ -42,8 +42,10 @@ public sealed partial class IndexTaskGrain
         {
             // This activation did not publish the end (the one before it may have died or lost
             // its write's acknowledgement first): publish it, under the seq it was stored with.
+            // Leftover subscriptions are removed at a later tick, once the end has had time to arrive.
             await PublishAsync(_published);
             _endPublished = true;
+            return;
         }
 
         if (S.Status.IsTerminal() && S.FollowersToNotify.Count > 0)
