@@ -58,6 +58,8 @@ public sealed class ReconnectingWatcher
             catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
             {
                 Refused++;
+
+                // A client's backoff before it tries again, not a wait for a condition.
                 await Task.Delay(TimeSpan.FromMilliseconds(250));
                 continue;
             }
