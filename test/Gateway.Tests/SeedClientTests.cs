@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 
 using OrleansTasks.Testing;
@@ -14,7 +15,10 @@ public sealed class SeedClientTests(SharedGateway gateway)
     {
         var python = SystemDependencies.PythonWithWebsockets();
         using var client = gateway.CreateHttpClient(TestTokens.Alice);
-        var taskId = await TaskRequests.CreateAsync(client, TaskRequests.Body(10_000, words: 150));
+        // It starts a few seconds from now, so the client connects before the run and sees it.
+        var body = TaskRequests.Body(10_000, words: 150);
+        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(4).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(client, body);
         var script = Path.Combine(AppContext.BaseDirectory, "SeedClients", "seed_client.py");
 
         var start = new ProcessStartInfo(python, [script, $"ws://127.0.0.1:{gateway.Port}", taskId.ToString(), TestTokens.Alice])
@@ -30,7 +34,7 @@ public sealed class SeedClientTests(SharedGateway gateway)
         var lines = (await output).Split('\n');
 
         Assert.True(process.ExitCode == 0, await errors);
-        Assert.Contains(lines, line => line.StartsWith("Initial status: ", StringComparison.Ordinal));
+        Assert.Contains("Initial status: waiting", lines);
         Assert.Contains(lines, line => line.StartsWith("Progress: ", StringComparison.Ordinal));
         Assert.Contains("Task completed!", lines);
         Assert.Contains("Success: True", lines);
@@ -66,6 +70,20 @@ public sealed class SeedClientTests(SharedGateway gateway)
         await page.FillAsync("#sample-count", "8000");
         await page.ClickAsync("#create-sample");
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
+        var created = await page.Locator("#log li").AllTextContentsAsync();
+        Assert.StartsWith("connected #", created.First(line => !line.StartsWith("WebSocket", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(created, line => line.StartsWith("complete #", StringComparison.Ordinal));
+        Assert.Contains("WebSocket closed: 1000 Task finished", created);
+
+        // A task that starts a few seconds from now is watched from before its start: the page shows each step of its run.
+        using var demo = gateway.CreateHttpClient(await DemoTokenAsync());
+        var delayed = TaskRequests.Body(8000);
+        delayed["run_at"] = DateTimeOffset.UtcNow.AddSeconds(4).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(demo, delayed);
+        await page.FillAsync("#task-id", taskId.ToString());
+        await page.ClickAsync("#watch");
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("waiting", new() { Timeout = 3_000 });
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
 
         var log = await page.Locator("#log li").AllTextContentsAsync();
         Assert.StartsWith("connected #", log.First(line => !line.StartsWith("WebSocket", StringComparison.Ordinal)), StringComparison.Ordinal);
@@ -76,5 +94,14 @@ public sealed class SeedClientTests(SharedGateway gateway)
         await Assertions.Expect(page.Locator("#result tbody tr")).ToHaveCountAsync(100);
         Assert.Empty(consoleErrors);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "watch-page.png"), FullPage = true });
+    }
+
+    private async Task<string> DemoTokenAsync()
+    {
+        using var anonymous = gateway.CreateHttpClient();
+        using var response = await anonymous.PostAsJsonAsync("/api/auth/token", new { username = "demo", password = "demo-password" });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return body.GetProperty("access_token").GetString()!;
     }
 }
