@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansTasks.Leases;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Batches;
@@ -11,21 +12,19 @@ namespace OrleansTasks.Batches;
 /// </summary>
 public sealed partial class BatchGrain
 {
-    public const string LeaseReminder = "lease";
-
-    private IGrainReminder? _lease;
+    private GrainLease _lease = null!;
     private bool _listed;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != LeaseReminder || Durable.IsRetired)
+        if (reminderName != GrainLease.ReminderName || Durable.IsRetired)
         {
             return;
         }
 
         if (!S.Accepted)
         {
-            await ReleaseLeaseAsync();
+            await _lease.ReleaseAsync();
             return;
         }
 
@@ -48,28 +47,7 @@ public sealed partial class BatchGrain
 
         if (await ListAsync())
         {
-            await ReleaseLeaseAsync();
-        }
-    }
-
-    private async Task TakeLeaseAsync() =>
-        _lease = await this.RegisterOrUpdateReminder(LeaseReminder, _options.LeasePeriod, _options.LeasePeriod);
-
-    private async Task ReleaseLeaseAsync()
-    {
-        try
-        {
-            if ((_lease ?? await this.GetReminder(LeaseReminder)) is { } lease)
-            {
-                await this.UnregisterReminder(lease);
-            }
-
-            _lease = null;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The next tick tries again.
-            Log.LeaseReleaseFailed(logger, exception, BatchId);
+            await _lease.ReleaseAsync();
         }
     }
 

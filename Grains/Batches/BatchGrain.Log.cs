@@ -21,9 +21,6 @@ public sealed partial class BatchGrain
         [LoggerMessage(5, LogLevel.Warning, "Batch {BatchId}: creating its tasks failed midway and was not retried; the tasks already created were cancelled")]
         public static partial void CreationInterrupted(ILogger logger, Guid batchId);
 
-        [LoggerMessage(6, LogLevel.Warning, "Batch {BatchId}: releasing its lease failed; the next tick tries again")]
-        public static partial void LeaseReleaseFailed(ILogger logger, Exception exception, Guid batchId);
-
         [LoggerMessage(7, LogLevel.Warning, "Batch {BatchId}: adding it to its owner's list failed; its lease tries again")]
         public static partial void ListingFailed(ILogger logger, Exception exception, Guid batchId);
 

@@ -1,9 +1,12 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.Streams;
+using Orleans.Timers;
+using OrleansTasks.Leases;
 using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
 
@@ -40,6 +43,7 @@ public sealed partial class BatchGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<BatchSnapshot>(TaskStreams.ForBatch(BatchId));
+        _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, logger);
         if (!S.Accepted)
         {
             return;
@@ -112,7 +116,7 @@ public sealed partial class BatchGrain(
             await CheckExistingDependenciesAsync(request);
 
             // The lease comes first: it abandons a creation that fails midway and is not retried.
-            await TakeLeaseAsync();
+            await _lease.TakeAsync();
             var ids = request.Tasks.Select(_ => Guid.NewGuid()).ToArray();
             var now = time.GetUtcNow();
             await Durable.WriteAsync(new BatchState
@@ -141,7 +145,7 @@ public sealed partial class BatchGrain(
         Log.Created(logger, BatchId, S.OwnerId, S.Tasks.Count);
         if (await ListAsync())
         {
-            await ReleaseLeaseAsync();
+            await _lease.ReleaseAsync();
         }
 
         return _published!;
@@ -171,7 +175,7 @@ public sealed partial class BatchGrain(
             // read): take back what was created, so that the batch leaves nothing behind.
             await RemoveTasksAsync(started.Select(task => task.TaskId));
             await Durable.ClearAsync(new BatchState());
-            await ReleaseLeaseAsync();
+            await _lease.ReleaseAsync();
             var index = order.First(i => !started.Exists(task => task.TaskId == ids[i]));
             throw new InvalidTaskRequestException($"tasks[{index}].{exception.Field}", exception.Message);
         }
@@ -184,10 +188,7 @@ public sealed partial class BatchGrain(
 
     public async Task<CancelOutcome> Cancel(string cancelledBy)
     {
-        if (!CancelledBy.IsValid(cancelledBy))
-        {
-            throw new InvalidTaskRequestException("cancelled_by", "'cancelled_by' must be user:, batch:, dependency: or service: followed by a name.");
-        }
+        CancelledBy.Check(cancelledBy);
 
         if (!S.Accepted)
         {
@@ -209,7 +210,7 @@ public sealed partial class BatchGrain(
         if (S.CancelledBy is null)
         {
             // The lease finishes cancelling the tasks should this call fail after the write.
-            await TakeLeaseAsync();
+            await _lease.TakeAsync();
             await CommitAsync(next => next.CancelledBy = cancelledBy);
             Log.Cancelling(logger, BatchId, cancelledBy);
         }
@@ -358,14 +359,8 @@ public sealed partial class BatchGrain(
         for (var i = 0; i < request.Tasks.Length; i++)
         {
             var dependsOn = request.Tasks[i].DependsOn.IsDefault ? [] : request.Tasks[i].DependsOn;
-            var found = await Task.WhenAll(dependsOn.Select(id => GrainFactory.GetGrain<IIndexTaskGrain>(id).GetSnapshot()));
-            for (var j = 0; j < dependsOn.Length; j++)
-            {
-                if (found[j] is not { } dependency || dependency.OwnerId != request.OwnerId)
-                {
-                    throw new InvalidTaskRequestException($"tasks[{i}].depends_on[{j}]", $"Task {dependsOn[j]} does not exist.");
-                }
-            }
+            var task = i;
+            await TaskDependencies.CheckOwnedAsync(GrainFactory, request.OwnerId, dependsOn, j => $"tasks[{task}].depends_on[{j}]");
         }
     }
 

@@ -90,9 +90,9 @@ public static class BatchPlan
 
         var external = task.DependsOn.IsDefault ? [] : task.DependsOn;
         var local = task.After.IsDefault ? [] : task.After;
-        if (external.Length + local.Length > IndexTaskGrain.MaxDependencies)
+        if (external.Length + local.Length > TaskDependencies.MaxDependencies)
         {
-            throw new InvalidTaskRequestException($"tasks[{index}].depends_on", $"A task may depend on at most {IndexTaskGrain.MaxDependencies} tasks.");
+            throw new InvalidTaskRequestException($"tasks[{index}].depends_on", $"A task may depend on at most {TaskDependencies.MaxDependencies} tasks.");
         }
 
         if (external.Distinct().Count() != external.Length)

@@ -7,7 +7,7 @@ namespace OrleansTasks.Diagnostics;
 /// <summary>
 /// The silo's own instruments (meter <see cref="MeterName"/>) and its activity source
 /// (<see cref="ActivitySourceName"/>): tasks by status, queue length, task durations, documents
-/// indexed, and a span per indexed batch.
+/// indexed, and a span per indexed slice.
 /// </summary>
 public sealed class TaskTelemetry
 {
@@ -43,11 +43,11 @@ public sealed class TaskTelemetry
         _duration.Record(sinceAccepted.TotalSeconds, tag);
     }
 
-    public void Processed(TaskCounts batch)
+    public void Processed(TaskCounts slice)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        _documents.Add(batch.Indexed, new KeyValuePair<string, object?>("outcome", "indexed"));
-        _documents.Add(batch.Unchanged, new KeyValuePair<string, object?>("outcome", "unchanged"));
-        _documents.Add(batch.Failed, new KeyValuePair<string, object?>("outcome", "failed"));
+        ArgumentNullException.ThrowIfNull(slice);
+        _documents.Add(slice.Indexed, new KeyValuePair<string, object?>("outcome", "indexed"));
+        _documents.Add(slice.Unchanged, new KeyValuePair<string, object?>("outcome", "unchanged"));
+        _documents.Add(slice.Failed, new KeyValuePair<string, object?>("outcome", "failed"));
     }
 }

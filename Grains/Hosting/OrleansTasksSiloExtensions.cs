@@ -133,6 +133,7 @@ public static class OrleansTasksSiloExtensions
             .Bind(configuration.GetSection(TasksOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddRenamedTaskSettings(configuration);
         services.AddOptions<SchedulesOptions>()
             .Bind(configuration.GetSection(SchedulesOptions.SectionName))
             .ValidateDataAnnotations()

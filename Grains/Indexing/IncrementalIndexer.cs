@@ -1,17 +1,17 @@
 namespace OrleansTasks.Indexing;
 
 /// <summary>
-/// Turns a batch of documents into per-document outcomes: a document whose content is already in
+/// Turns a slice of documents into per-document outcomes: a document whose content is already in
 /// the index is <c>unchanged</c>, one written now (or earlier by this same task) is <c>indexed</c>,
 /// and one that cannot be indexed is <c>failed</c> with a reason while the rest go on.
-/// Exceptions from the index stop the batch: they are faults of the whole run.
+/// Exceptions from the index stop the slice: they are faults of the whole run.
 /// </summary>
 public sealed class IncrementalIndexer(IDocumentIndex index)
 {
     public async Task<IReadOnlyList<DocumentResult>> IndexAsync(
         Guid taskId, string collection, IReadOnlyList<IndexDocument> documents, CancellationToken cancellationToken)
     {
-        using var activity = Diagnostics.TaskTelemetry.ActivitySource.StartActivity("index batch");
+        using var activity = Diagnostics.TaskTelemetry.ActivitySource.StartActivity("index slice");
         activity?.SetTag("orleans_tasks.task_id", taskId);
         activity?.SetTag("orleans_tasks.collection", collection);
         activity?.SetTag("orleans_tasks.documents", documents.Count);

@@ -8,7 +8,7 @@ namespace OrleansTasks.Indexing;
 
 /// <summary>
 /// The document index of cluster mode: the <c>documents</c> table with PostgreSQL full-text
-/// search. One upsert statement per batch writes only documents whose content hash changed and
+/// search. One upsert statement per slice writes only documents whose content hash changed and
 /// reports, per document, whether it was written, already written by this task, or unchanged.
 /// Transient database errors are retried with exponential backoff.
 /// </summary>

@@ -67,6 +67,16 @@ public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepC
         }
     }
 
+    /// <summary>
+    /// Forgets what memory gained since the last write: <paramref name="earlier"/> is a copy taken
+    /// after that write, so nothing persisted is undone.
+    /// </summary>
+    public void Restore(TState earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        storage.State = earlier;
+    }
+
     /// <summary>Removes the state from storage; memory becomes <paramref name="empty"/> only once that succeeded, and a failure retires the activation.</summary>
     public async Task ClearAsync(TState empty)
     {

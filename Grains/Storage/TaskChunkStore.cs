@@ -3,7 +3,7 @@ using Orleans.Storage;
 namespace OrleansTasks.Storage;
 
 /// <summary>
-/// Numbered records that belong to one task (its documents, its per-batch results), kept in the
+/// Numbered records that belong to one task (its documents, its per-slice results), kept in the
 /// task storage provider beside the grain's own state so that a checkpoint never rewrites them.
 /// </summary>
 public sealed class TaskChunkStore<T>(IGrainStorage storage, string kind)

@@ -14,4 +14,13 @@ public static class CancelledBy
     public static bool IsValid(string? value) =>
         value is { Length: <= 300 }
         && Kinds.Any(kind => value.Length > kind.Length && value.StartsWith(kind, StringComparison.Ordinal));
+
+    /// <summary>Refuses a value that is not one of the kinds followed by a name.</summary>
+    public static void Check(string? value)
+    {
+        if (!IsValid(value))
+        {
+            throw new InvalidTaskRequestException("cancelled_by", "'cancelled_by' must be user:, batch:, dependency: or service: followed by a name.");
+        }
+    }
 }

@@ -3,8 +3,8 @@ using Orleans.Concurrency;
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// The task grain's own driver: each <see cref="RunBatch"/> call is one batch, so other calls run
-/// between batches. Version 1 added <see cref="AddDependant"/> and <see cref="Acknowledge"/>: their
+/// The task grain's own driver: each <see cref="RunSlice"/> call is one slice of the run, so other
+/// calls run between slices. Version 1 added <see cref="AddDependant"/> and <see cref="Acknowledge"/>: their
 /// callers are served only by silos that know them.
 /// </summary>
 [Alias("OrleansTasks.Tasks.IIndexTaskWorker"), Orleans.CodeGeneration.Version(1)]
@@ -18,9 +18,10 @@ public interface IIndexTaskWorker : IGrainWithGuidKey
     [Alias("Purge")]
     Task<bool> Purge();
 
-    /// <summary>One batch of the run; ignored unless <paramref name="token"/> is the batch the task is waiting for.</summary>
+    /// <summary>One slice of the run; ignored unless <paramref name="token"/> is the slice the task is waiting for.</summary>
+    /// <remarks>Its wire name stays "RunBatch", the slice's earlier name, so that running clusters upgrade.</remarks>
     [OneWay, Alias("RunBatch")]
-    Task RunBatch(long token);
+    Task RunSlice(long token);
 
     /// <summary>
     /// Registers <paramref name="dependant"/> to be told when this task ends, and returns this

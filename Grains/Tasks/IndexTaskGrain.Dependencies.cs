@@ -8,38 +8,6 @@ namespace OrleansTasks.Tasks;
 /// </summary>
 public sealed partial class IndexTaskGrain : ITaskFollower
 {
-    public const int MaxDependencies = 100;
-
-    /// <summary>Refuses dependencies that are unknown, another owner's, repeated or this task itself; nothing is stored.</summary>
-    private async Task CheckDependenciesAsync(StartIndexTask request)
-    {
-        var dependencies = request.Dependencies;
-        if (dependencies.Length > MaxDependencies)
-        {
-            throw new InvalidTaskRequestException("depends_on", $"A task may depend on at most {MaxDependencies} tasks.");
-        }
-
-        if (dependencies.Contains(TaskId))
-        {
-            throw new InvalidTaskRequestException("depends_on", "A task cannot depend on itself.");
-        }
-
-        if (dependencies.Distinct().Count() != dependencies.Length)
-        {
-            throw new InvalidTaskRequestException("depends_on", "'depends_on' lists a task more than once.");
-        }
-
-        var found = await Task.WhenAll(dependencies.Select(id => GrainFactory.GetGrain<IIndexTaskGrain>(id).GetSnapshot()));
-        for (var i = 0; i < dependencies.Length; i++)
-        {
-            // Another user's task is answered like an unknown one, so ids cannot be probed.
-            if (found[i] is not { } dependency || dependency.OwnerId != request.OwnerId)
-            {
-                throw new InvalidTaskRequestException("depends_on", $"Task {dependencies[i]} does not exist.");
-            }
-        }
-    }
-
     public async Task<IndexTaskSnapshot?> AddDependant(Guid dependant)
     {
         if (!S.Accepted)
@@ -47,13 +15,13 @@ public sealed partial class IndexTaskGrain : ITaskFollower
             return null;
         }
 
-        var follower = GrainFactory.GetGrain<IIndexTaskGrain>(dependant).GetGrainId();
+        var follower = _followers.Task(dependant);
         if (!S.Status.IsTerminal() && !S.Followers.Contains(follower))
         {
-            await SaveAsync(next => next.Followers = [.. next.Followers, follower]);
+            await _task.SaveAsync(next => next.Followers = [.. next.Followers, follower]);
         }
 
-        return _published ?? BuildSnapshot();
+        return _task.Published ?? _task.Snapshot();
     }
 
     public async Task Acknowledge(GrainId follower)
@@ -65,7 +33,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
 
         try
         {
-            await SaveAsync(next => next.FollowersToNotify = [.. next.FollowersToNotify.Where(f => f != follower)]);
+            await _task.SaveAsync(next => next.FollowersToNotify = [.. next.FollowersToNotify.Where(f => f != follower)]);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -77,7 +45,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     public async Task OnTaskEnded(IndexTaskSnapshot final)
     {
         ArgumentNullException.ThrowIfNull(final);
-        if (Retired)
+        if (_task.Retired)
         {
             // The next activation hears of it again: from the dependency, or by asking at its lease tick.
             return;
@@ -92,24 +60,9 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     /// <summary>Asks every awaited dependency for its state, registering with it on the way.</summary>
     private async Task CheckAwaitedDependenciesAsync()
     {
-        foreach (var dependency in S.AwaitedDependencies)
+        await foreach (var (dependency, final) in _followers.EndedDependenciesAsync(TaskId, [.. S.AwaitedDependencies]))
         {
-            IndexTaskSnapshot? snapshot;
-            try
-            {
-                snapshot = await GrainFactory.GetGrain<IIndexTaskWorker>(dependency).AddDependant(TaskId);
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                Log.DependencyUnreachable(logger, exception, TaskId, dependency);
-                continue;
-            }
-
-            if (snapshot is null || snapshot.IsTerminal)
-            {
-                await OnDependencyEndedAsync(dependency, snapshot);
-            }
-
+            await OnDependencyEndedAsync(dependency, final);
             if (S.Status != IndexTaskStatus.Waiting)
             {
                 return;
@@ -120,74 +73,22 @@ public sealed partial class IndexTaskGrain : ITaskFollower
     /// <summary>Takes in the end of a dependency (<paramref name="final"/> null when it no longer exists); a repeat is a no-op.</summary>
     private async Task OnDependencyEndedAsync(Guid dependency, IndexTaskSnapshot? final)
     {
-        if (S.Status != IndexTaskStatus.Waiting || !S.AwaitedDependencies.Contains(dependency) || Retired)
+        if (S.Status != IndexTaskStatus.Waiting || !S.AwaitedDependencies.Contains(dependency) || _task.Retired)
         {
             return;
         }
 
-        await CommitAsync(next =>
-        {
-            next.AwaitedDependencies = [.. next.AwaitedDependencies.Where(id => id != dependency)];
-            switch (final?.Status)
-            {
-                case IndexTaskStatus.Completed when WaitingMessage(next) is { } stillWaiting:
-                    next.Message = stillWaiting;
-                    break;
-                case IndexTaskStatus.Completed:
-                    next.Status = IndexTaskStatus.Pending;
-                    next.Message = TaskMessages.Queued;
-                    break;
-                case IndexTaskStatus.Cancelled:
-                    next.Status = IndexTaskStatus.Cancelled;
-                    next.CancelledBy = CancelledBy.Dependency(dependency);
-                    next.Message = TaskMessages.DependencyCancelled(dependency);
-                    next.FinishedAt = time.GetUtcNow();
-                    break;
-                default:
-                    next.Status = IndexTaskStatus.Failed;
-                    next.Error = final is null ? TaskErrors.DependencyMissing(dependency) : TaskErrors.DependencyFailed(dependency);
-                    next.Message = next.Error.Message;
-                    next.FinishedAt = time.GetUtcNow();
-                    break;
-            }
-        });
-
+        await _task.CommitAsync(next => TaskTransitions.DependencyEnded(next, dependency, final, time.GetUtcNow()));
         Log.DependencyEnded(logger, TaskId, dependency, final?.Status.ToWireName() ?? "missing", S.Status.ToWireName());
-        if (S.Status.IsTerminal())
-        {
-            await EndAsync();
-        }
-        else if (S.Status == IndexTaskStatus.Pending)
-        {
-            ScheduleNextBatch();
-        }
-        else
-        {
-            ScheduleStartTimer();
-        }
+        Continue();
     }
 
     /// <summary>Tells every follower that has not acknowledged yet that this task has ended.</summary>
     private void NotifyFollowers()
     {
-        if (_published is not { IsTerminal: true } final)
+        if (_task.Published is { IsTerminal: true } final)
         {
-            return;
-        }
-
-        foreach (var follower in S.FollowersToNotify)
-        {
-            GrainFactory.GetGrain<ITaskFollower>(follower).OnTaskEnded(final).Ignore();
-        }
-    }
-
-    /// <summary>Hands every published change to the task's batch, which rolls it up; best effort.</summary>
-    private void ForwardToBatch(IndexTaskSnapshot snapshot)
-    {
-        if (S.BatchId is { } batchId)
-        {
-            var batch = GrainFactory.GetGrain<IBatchGrain>(batchId).GetGrainId();
-            GrainFactory.GetGrain<ITaskFollower>(batch).OnTaskChanged(snapshot).Ignore();
+            _followers.NotifyEnd(final, S.FollowersToNotify);
         }
     }
 }

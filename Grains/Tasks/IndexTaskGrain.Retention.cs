@@ -1,5 +1,3 @@
-using Orleans.Storage;
-
 namespace OrleansTasks.Tasks;
 
 /// <summary>Purging an ended task: everything it stored goes, the indexed documents stay in the index.</summary>
@@ -17,21 +15,11 @@ public sealed partial class IndexTaskGrain
             return false;
         }
 
-        for (var number = 0; number < S.DocumentChunkStarts.Count; number++)
-        {
-            await chunks.Documents.DeleteAsync(TaskId, number);
-        }
-
-        for (var number = 0; number < S.ResultChunkCount; number++)
-        {
-            await chunks.Results.DeleteAsync(TaskId, number);
-        }
-
+        await _run.Documents.DeleteAsync(S.DocumentChunkStarts.Count);
+        await _run.Results.DeleteAsync(S.ResultChunkCount);
         await history.RemoveAsync(TaskId, CancellationToken.None);
-        await ReleaseLeaseAsync();
-        await Durable.ClearAsync(new IndexTaskState());
-        _published = null;
-        _resultChunks.Clear();
+        await _lease.ReleaseAsync();
+        await _task.ClearAsync();
         Log.Purged(logger, TaskId);
         DeactivateOnIdle();
         return true;

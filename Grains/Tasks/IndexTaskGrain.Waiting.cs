@@ -7,59 +7,27 @@ namespace OrleansTasks.Tasks;
 /// </summary>
 public sealed partial class IndexTaskGrain
 {
-    private static readonly TimeSpan MaxRunAtAhead = TimeSpan.FromDays(3660);
     private static readonly TimeSpan StartTimerHorizon = TimeSpan.FromHours(1);
-
-    private IGrainTimer? _startTimer;
-
-    private static void CheckRunAt(StartIndexTask request, DateTimeOffset now)
-    {
-        if (request.RunAt > now + MaxRunAtAhead)
-        {
-            throw new InvalidTaskRequestException("run_at", "'run_at' is at most 10 years ahead.");
-        }
-    }
-
-    /// <summary>What a waiting task waits for, or null when nothing holds it back any more.</summary>
-    private string? WaitingMessage(IndexTaskState task) =>
-        task.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(task.AwaitedDependencies.Count)
-        : task.RunAt is { } runAt && runAt > time.GetUtcNow() ? TaskMessages.ScheduledFor(runAt)
-        : null;
 
     /// <summary>Arms a timer for a start time within the next hour; further ones are brought closer by the lease ticks.</summary>
     private void ScheduleStartTimer()
     {
-        if (S.Status != IndexTaskStatus.Waiting || S.AwaitedDependencies.Count > 0 || S.RunAt is not { } runAt)
+        if (TaskTransitions.StartTimerDue(S, time.GetUtcNow(), StartTimerHorizon) is { } due)
         {
-            return;
+            _startTimer?.Dispose();
+            _startTimer = this.RegisterGrainTimer(_ => StartIfDueAsync(), new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan });
         }
-
-        var due = runAt - time.GetUtcNow();
-        if (due > StartTimerHorizon)
-        {
-            return;
-        }
-
-        _startTimer?.Dispose();
-        _startTimer = this.RegisterGrainTimer(
-            _ => StartIfDueAsync(),
-            new GrainTimerCreationOptions { DueTime = due < TimeSpan.Zero ? TimeSpan.Zero : due, Period = Timeout.InfiniteTimeSpan });
     }
 
     /// <summary>Moves a waiting task that nothing holds back any more to <c>pending</c>, and starts it.</summary>
     private async Task StartIfDueAsync()
     {
-        if (S.Status != IndexTaskStatus.Waiting || Retired || WaitingMessage(S) is not null)
+        if (S.Status != IndexTaskStatus.Waiting || _task.Retired || TaskTransitions.WaitingMessage(S, time.GetUtcNow()) is not null)
         {
             return;
         }
 
-        await CommitAsync(next =>
-        {
-            next.Status = IndexTaskStatus.Pending;
-            next.Message = TaskMessages.Queued;
-        });
-
-        ScheduleNextBatch();
+        await _task.CommitAsync(TaskTransitions.Queue);
+        Continue();
     }
 }

@@ -14,7 +14,7 @@ public sealed partial class RetentionGrain(
     ITaskHistory history, IOptions<TasksOptions> options, TimeProvider time, ILogger<RetentionGrain> logger) : Grain, IRetentionGrain, IRemindable
 {
     private const string SweepReminder = "retention-sweep";
-    private const int BatchSize = 500;
+    private const int PageSize = 500;
 
     public async Task Start() =>
         await this.RegisterOrUpdateReminder(SweepReminder, options.Value.RetentionSweepPeriod, options.Value.RetentionSweepPeriod);
@@ -24,7 +24,7 @@ public sealed partial class RetentionGrain(
         var purged = 0;
         while (true)
         {
-            var due = await history.EndedBeforeAsync(cutoff, BatchSize, CancellationToken.None);
+            var due = await history.EndedBeforeAsync(cutoff, PageSize, CancellationToken.None);
             var done = 0;
             foreach (var taskId in due)
             {
@@ -35,7 +35,7 @@ public sealed partial class RetentionGrain(
             }
 
             purged += done;
-            if (due.Count < BatchSize || done == 0)
+            if (due.Count < PageSize || done == 0)
             {
                 break;
             }

@@ -11,7 +11,6 @@ public sealed class TaskAdmission(IOptions<TasksOptions> options, IGrainFactory 
     private readonly Lock _lock = new();
     private readonly HashSet<Guid> _running = [];
     private readonly List<Guid> _queue = [];
-    private int _peakRunning;
 
     public int Capacity => options.Value.MaxRunningPerSilo;
 
@@ -38,9 +37,6 @@ public sealed class TaskAdmission(IOptions<TasksOptions> options, IGrainFactory 
         }
     }
 
-    /// <summary>The most tasks that have held a slot at once since the silo started.</summary>
-    public int PeakRunning => Volatile.Read(ref _peakRunning);
-
     /// <summary>Takes a slot for <paramref name="taskId"/> if one is free and no earlier task waits; otherwise queues it.</summary>
     public bool TryEnter(Guid taskId)
     {
@@ -57,7 +53,6 @@ public sealed class TaskAdmission(IOptions<TasksOptions> options, IGrainFactory 
             {
                 _queue.Remove(taskId);
                 _running.Add(taskId);
-                _peakRunning = Math.Max(_peakRunning, _running.Count);
                 return true;
             }
 

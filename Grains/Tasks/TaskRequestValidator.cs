@@ -15,6 +15,19 @@ public static partial class TaskRequestValidator
     public static bool IsValidCollection(string? collection) =>
         collection is not null && CollectionPattern().IsMatch(collection);
 
+    /// <summary>How far ahead <c>run_at</c> may be.</summary>
+    public static readonly TimeSpan MaxRunAtAhead = TimeSpan.FromDays(3660);
+
+    /// <summary>Checks a single task's request, given at <paramref name="now"/>: its content and its start time.</summary>
+    public static void Validate(StartIndexTask request, TasksOptions limits, DateTimeOffset now)
+    {
+        Validate(request, limits);
+        if (request.RunAt > now + MaxRunAtAhead)
+        {
+            throw new InvalidTaskRequestException("run_at", "'run_at' is at most 10 years ahead.");
+        }
+    }
+
     public static void Validate(StartIndexTask request, TasksOptions limits)
     {
         if (string.IsNullOrWhiteSpace(request.OwnerId))

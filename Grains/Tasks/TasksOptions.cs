@@ -70,7 +70,7 @@ public sealed class TasksOptions
     [Range(2, 1_000_000)]
     public int SeqReservation { get; set; } = 1000;
 
-    /// <summary>The work one grain turn does before letting other calls in.</summary>
+    /// <summary>The work one slice (one grain turn of a task's run) does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
-    public TimeSpan BatchBudget { get; set; } = TimeSpan.FromMilliseconds(40);
+    public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(40);
 }

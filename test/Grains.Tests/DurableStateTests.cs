@@ -73,32 +73,4 @@ public sealed class DurableStateTests
         Assert.Same(before, durable.Current);
         Assert.True(durable.IsRetired);
     }
-
-    private sealed class RecordingState : IPersistentState<IndexTaskState>
-    {
-        public Exception? Fail { get; set; }
-
-        public List<IndexTaskState> Written { get; } = [];
-
-        public IndexTaskState State { get; set; } = new();
-
-        public string? Etag => null;
-
-        public bool RecordExists => Written.Count > 0;
-
-        public Task ClearStateAsync() => Fail is null ? Task.CompletedTask : throw Fail;
-
-        public Task ReadStateAsync() => Task.CompletedTask;
-
-        public Task WriteStateAsync()
-        {
-            if (Fail is not null)
-            {
-                throw Fail;
-            }
-
-            Written.Add(State);
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -1,10 +1,17 @@
 namespace OrleansTasks.Tasks;
 
-/// <summary>Sizes the next batch from the speed of the last ones so that one batch takes about the budget.</summary>
-internal sealed class BatchSizer(TimeSpan budget)
+/// <summary>
+/// Sizes a task's next slice (the documents indexed in one grain turn) from the speed of the last
+/// ones, so that one slice takes about <see cref="TasksOptions.SliceBudget"/>.
+/// </summary>
+public sealed class SliceSizer(TimeSpan budget)
 {
-    private const int MaxDocuments = 2000;
+    public const int MaxDocuments = 2000;
+
+    /// <summary>The most content one slice carries, unless a single document is larger.</summary>
     public const long MaxContentChars = 4L * 1024 * 1024;
+
+    private const int FirstCount = 16;
 
     private double _ticksPerDocument;
 
@@ -12,7 +19,7 @@ internal sealed class BatchSizer(TimeSpan budget)
     {
         if (_ticksPerDocument <= 0)
         {
-            return 16;
+            return FirstCount;
         }
 
         return (int)Math.Clamp(budget.Ticks / _ticksPerDocument, 1, MaxDocuments);

@@ -1,0 +1,134 @@
+using Orleans.Storage;
+
+namespace OrleansTasks.Tasks;
+
+/// <summary>The run of an index task: one slice per grain turn, progress, checkpoints and the end.</summary>
+public sealed partial class IndexTaskGrain
+{
+    public Task Wake()
+    {
+        if (S.Accepted && !S.Status.IsTerminal() && !_task.Retired)
+        {
+            Continue();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task RunSlice(long token)
+    {
+        if (!_slices.Arrived(token) || !S.Accepted || S.Status.IsTerminal() || S.Status == IndexTaskStatus.Waiting || _task.Retired)
+        {
+            return;
+        }
+
+        if (!admission.TryEnter(TaskId))
+        {
+            // Queued: the admission control wakes this task when a slot frees up.
+            DelayDeactivation(_options.LeasePeriod * 2);
+            return;
+        }
+
+        // What a failed step undoes: the progress made in memory since the last write, never a write.
+        TaskCommitter.RollbackPoint? undo = null;
+        try
+        {
+            if (S.Status == IndexTaskStatus.Pending)
+            {
+                await _task.CommitAsync(next => TaskTransitions.StartProcessing(next, time.GetUtcNow()));
+            }
+
+            undo = _task.Mark();
+            if (S.Current < S.Total)
+            {
+                await IndexNextSliceAsync();
+            }
+
+            if (S.Current >= S.Total && !S.Status.IsTerminal())
+            {
+                await CompleteAsync();
+            }
+
+            if (S.Status.IsTerminal())
+            {
+                EndRun();
+                return;
+            }
+
+            await _task.PublishProgressIfDueAsync();
+            await _task.CheckpointIfDueAsync();
+            _slices.Succeeded();
+            ScheduleNextSlice();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Storage is failing. After a failed write of its own state the activation has retired:
+            // the next one, woken at once, reads storage. After any other failure (the index, a
+            // record) it forgets the progress that was not persisted and redoes it later. Records
+            // written meanwhile may exist, and seq values already used stay used.
+            if (!_task.Retired)
+            {
+                _task.RollBackTo(undo);
+                _run.Results.Interrupted();
+                ScheduleRetry(exception);
+            }
+
+            if (exception is not InconsistentStateException)
+            {
+                await _task.PublishWaitingForDatabaseAsync();
+            }
+        }
+    }
+
+    private async Task IndexNextSliceAsync()
+    {
+        if (await _run.IndexNextSliceAsync(S, time.GetUtcNow(), telemetry.Processed) is { } error)
+        {
+            await FailAsync(error);
+            return;
+        }
+
+        _task.ProgressMade();
+    }
+
+    private async Task CompleteAsync()
+    {
+        await _task.FlushProgressAsync();
+        var preview = await _run.Results.PreviewAsync(S.ResultChunkCount);
+        await _task.CommitAsync(next => TaskTransitions.Complete(next, preview, time.GetUtcNow()));
+        Log.Completed(logger, TaskId, S.Counts.Indexed, S.Counts.Unchanged, S.Counts.Failed);
+    }
+
+    private Task FailAsync(TaskError error) =>
+        _task.CommitAsync(next => TaskTransitions.Fail(next, error, time.GetUtcNow()));
+
+    /// <summary>Sends the next slice call unless one is already on its way (see <see cref="SliceSchedule"/>).</summary>
+    private void ScheduleNextSlice()
+    {
+        if (_slices.Next() is not { } token)
+        {
+            return;
+        }
+
+        if (_slices.ReplacedLost)
+        {
+            Log.SliceLost(logger, TaskId, S.Current);
+        }
+
+        this.AsReference<IIndexTaskWorker>().RunSlice(token).Ignore();
+    }
+
+    private void ScheduleRetry(Exception exception)
+    {
+        var delay = _slices.Failed();
+        Log.StorageFailed(logger, exception, TaskId, delay);
+        _retryTimer?.Dispose();
+        _retryTimer = this.RegisterGrainTimer(
+            _ =>
+            {
+                ScheduleNextSlice();
+                return Task.CompletedTask;
+            },
+            new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan });
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace OrleansTasks.Tasks;
+
+/// <summary>
+/// Task settings that were renamed: the old name is still read when the new one is not given, and
+/// a warning at start-up names the new one. <c>Tasks:BatchBudget</c> became <c>Tasks:SliceBudget</c>
+/// when "batch" came to mean only a group of tasks.
+/// </summary>
+public static partial class RenamedTaskSettings
+{
+    public const string OldSliceBudget = TasksOptions.SectionName + ":BatchBudget";
+    public const string SliceBudget = TasksOptions.SectionName + ":" + nameof(TasksOptions.SliceBudget);
+
+    public static IServiceCollection AddRenamedTaskSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration[OldSliceBudget] is not { } old || configuration[SliceBudget] is not null)
+        {
+            return services;
+        }
+
+        // Bound like any other setting, so that a bad value fails validation at start-up as it would under the new name.
+        services.AddOptions<TasksOptions>().Configure(options =>
+            options.SliceBudget = configuration.GetValue<TimeSpan>(OldSliceBudget, options.SliceBudget));
+        services.AddHostedService(provider => new Warning(provider.GetRequiredService<ILogger<TasksOptions>>(), old));
+        return services;
+    }
+
+    private sealed partial class Warning(ILogger logger, string value) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Renamed(logger, OldSliceBudget, value, SliceBudget);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(1, LogLevel.Warning, "{OldName} is the old name of {NewName}: its value {Value} is used; rename the setting")]
+        private static partial void Renamed(ILogger logger, string oldName, string value, string newName);
+    }
+}

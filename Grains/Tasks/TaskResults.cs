@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using OrleansTasks.Storage;
+
+namespace OrleansTasks.Tasks;
+
+/// <summary>
+/// A task's per-document outcomes: one stored chunk per slice, read back page by page and summed
+/// up in the preview a completed task carries. Chunks read or written stay in memory.
+/// </summary>
+public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
+{
+    public const int MaxPageSize = 1000;
+
+    private readonly List<ResultChunk?> _cached = [];
+    private bool _mayExist;
+
+    /// <summary>
+    /// The run was interrupted (a new activation, a failed slice): a slice it redoes may find its
+    /// chunk already stored, which is then replaced.
+    /// </summary>
+    public void Interrupted() => _mayExist = true;
+
+    /// <summary>Writes chunk <paramref name="number"/>, the outcomes of one slice.</summary>
+    public async Task WriteAsync(int number, ResultChunk chunk)
+    {
+        await store.WriteAsync(taskId, number, chunk, _mayExist);
+        Cache(number, chunk);
+    }
+
+    /// <summary>A page of the outcomes of the first <paramref name="chunkCount"/> chunks, optionally of one outcome only.</summary>
+    public async Task<TaskResultPage> PageAsync(int chunkCount, int offset, int limit, DocumentOutcome? outcome)
+    {
+        if (offset < 0 || limit is < 1 or > MaxPageSize)
+        {
+            throw new InvalidTaskRequestException("limit", "'offset' must be 0 or more and 'limit' between 1 and 1000.");
+        }
+
+        var items = ImmutableArray.CreateBuilder<DocumentResult>(limit);
+        var skipped = 0;
+        await foreach (var result in AllAsync(chunkCount))
+        {
+            if (outcome is not null && result.Outcome != outcome)
+            {
+                continue;
+            }
+
+            if (skipped < offset)
+            {
+                skipped++;
+                continue;
+            }
+
+            if (items.Count == limit)
+            {
+                return new TaskResultPage(items.ToImmutable(), offset + limit);
+            }
+
+            items.Add(result);
+        }
+
+        return new TaskResultPage(items.ToImmutable(), null);
+    }
+
+    /// <summary>The preview of a completed task: failures first, then the others, up to <see cref="TaskResultPreview.MaxDetails"/>.</summary>
+    public async Task<TaskResultPreview> PreviewAsync(int chunkCount)
+    {
+        var failed = new List<DocumentResult>();
+        var others = new List<DocumentResult>();
+        var total = 0;
+        await foreach (var result in AllAsync(chunkCount))
+        {
+            total++;
+            var bucket = result.Outcome == DocumentOutcome.Failed ? failed : others;
+            if (bucket.Count < TaskResultPreview.MaxDetails)
+            {
+                bucket.Add(result);
+            }
+        }
+
+        var details = failed.Concat(others).Take(TaskResultPreview.MaxDetails).ToImmutableArray();
+        return new TaskResultPreview(details, total > details.Length);
+    }
+
+    public async Task DeleteAsync(int chunkCount)
+    {
+        for (var number = 0; number < chunkCount; number++)
+        {
+            await store.DeleteAsync(taskId, number);
+        }
+
+        _cached.Clear();
+    }
+
+    private async IAsyncEnumerable<DocumentResult> AllAsync(int chunkCount)
+    {
+        for (var number = 0; number < chunkCount; number++)
+        {
+            var chunk = number < _cached.Count ? _cached[number] : null;
+            if (chunk is null)
+            {
+                chunk = await store.ReadAsync(taskId, number)
+                    ?? throw new InvalidOperationException($"Result chunk {number} of task {taskId} is missing.");
+                Cache(number, chunk);
+            }
+
+            foreach (var result in chunk.Results)
+            {
+                yield return result;
+            }
+        }
+    }
+
+    private void Cache(int number, ResultChunk chunk)
+    {
+        while (_cached.Count <= number)
+        {
+            _cached.Add(null);
+        }
+
+        _cached[number] = chunk;
+    }
+}

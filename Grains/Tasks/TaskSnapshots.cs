@@ -1,0 +1,40 @@
+namespace OrleansTasks.Tasks;
+
+/// <summary>What watchers, readers and followers see of a task's state.</summary>
+public static class TaskSnapshots
+{
+    public static IndexTaskSnapshot Of(Guid taskId, IndexTaskState task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return new IndexTaskSnapshot
+        {
+            TaskId = taskId,
+            OwnerId = task.OwnerId,
+            Collection = task.Collection,
+            Status = task.Status,
+            Progress = task.Status switch
+            {
+                IndexTaskStatus.Failed => -1,
+                IndexTaskStatus.Completed => 100,
+                _ => task.Total == 0 ? 0 : (int)(task.Current * 100L / task.Total),
+            },
+            Current = task.Current,
+            Total = task.Total,
+            Message = task.Message,
+            Seq = task.Seq,
+            Counts = task.Counts,
+            CreatedAt = task.CreatedAt,
+            UpdatedAt = task.UpdatedAt,
+            StartedAt = task.StartedAt,
+            FinishedAt = task.FinishedAt,
+            Error = task.Error,
+            CancelledBy = task.CancelledBy,
+            Result = task.Status == IndexTaskStatus.Completed ? task.Result : null,
+            DependsOn = [.. task.DependsOn],
+            AwaitedDependencies = [.. task.AwaitedDependencies],
+            BatchId = task.BatchId,
+            ScheduleId = task.ScheduleId,
+            RunAt = task.RunAt,
+        };
+    }
+}

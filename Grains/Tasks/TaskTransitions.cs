@@ -1,0 +1,158 @@
+namespace OrleansTasks.Tasks;
+
+/// <summary>
+/// The status changes of an index task, as plain functions on the state a change is computed on.
+/// The grain decides when a change happens; these decide what it is.
+/// </summary>
+public static class TaskTransitions
+{
+    /// <summary>The first state of an accepted task: waiting for dependencies or a start time, or queued.</summary>
+    public static IndexTaskState Accept(StartIndexTask request, IReadOnlyList<int> documentChunkStarts, int total, IEnumerable<GrainId> followers, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var accepted = new IndexTaskState
+        {
+            Accepted = true,
+            OwnerId = request.OwnerId,
+            Collection = request.Collection,
+            DependsOn = [.. request.Dependencies],
+            AwaitedDependencies = [.. request.Dependencies],
+            BatchId = request.BatchId,
+            ScheduleId = request.ScheduleId,
+            Followers = [.. followers],
+            RunAt = request.RunAt,
+            Total = total,
+            DocumentChunkStarts = [.. documentChunkStarts],
+            CreatedAt = now,
+            UpdatedAt = now,
+            Seq = 1,
+        };
+        accepted.Status = accepted.AwaitedDependencies.Count > 0 || request.RunAt > now ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
+        accepted.Message = WaitingMessage(accepted, now) ?? TaskMessages.Queued;
+        return accepted;
+    }
+
+    /// <summary>What a waiting task waits for, or null when nothing holds it back any more.</summary>
+    public static string? WaitingMessage(IndexTaskState task, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.AwaitedDependencies.Count > 0 ? TaskMessages.WaitingFor(task.AwaitedDependencies.Count)
+            : task.RunAt is { } runAt && runAt > now ? TaskMessages.ScheduledFor(runAt)
+            : null;
+    }
+
+    /// <summary>
+    /// When a timer should start a task that waits only for its start time: null when it waits for
+    /// dependencies or nothing, or when the start is beyond <paramref name="horizon"/>.
+    /// </summary>
+    public static TimeSpan? StartTimerDue(IndexTaskState task, DateTimeOffset now, TimeSpan horizon)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (task.Status != IndexTaskStatus.Waiting || task.AwaitedDependencies.Count > 0 || task.RunAt is not { } runAt)
+        {
+            return null;
+        }
+
+        var due = runAt - now;
+        return due > horizon ? null : due < TimeSpan.Zero ? TimeSpan.Zero : due;
+    }
+
+    public static void Queue(IndexTaskState next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.Status = IndexTaskStatus.Pending;
+        next.Message = TaskMessages.Queued;
+    }
+
+    public static void StartProcessing(IndexTaskState next, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.Status = IndexTaskStatus.Processing;
+        next.StartedAt = now;
+        next.Message = TaskMessages.Indexing(next.Current, next.Total);
+    }
+
+    /// <summary>Takes in the outcomes of one slice; returns the counts it added.</summary>
+    public static TaskCounts RecordSlice(IndexTaskState task, IReadOnlyList<DocumentResult> results, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(results);
+        var added = TaskCountsOf(results);
+        task.ResultChunkCount++;
+        task.Current += results.Count;
+        task.Counts = new TaskCounts(task.Counts.Indexed + added.Indexed, task.Counts.Unchanged + added.Unchanged, task.Counts.Failed + added.Failed);
+        task.Message = TaskMessages.Indexing(task.Current, task.Total);
+        task.UpdatedAt = now;
+        return added;
+    }
+
+    public static void Complete(IndexTaskState next, TaskResultPreview preview, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.Result = preview;
+        next.Status = IndexTaskStatus.Completed;
+        next.Message = TaskMessages.Completed(next.Counts);
+        next.FinishedAt = now;
+    }
+
+    public static void Fail(IndexTaskState next, TaskError error, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(error);
+        next.Status = IndexTaskStatus.Failed;
+        next.Error = error;
+        next.Message = error.Message;
+        next.FinishedAt = now;
+    }
+
+    public static void Cancel(IndexTaskState next, string cancelledBy, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.Status = IndexTaskStatus.Cancelled;
+        next.CancelledBy = cancelledBy;
+        next.Message = TaskMessages.Cancelled(cancelledBy);
+        next.FinishedAt = now;
+    }
+
+    /// <summary>
+    /// A dependency has ended (<paramref name="final"/> null when it no longer exists): completed, it
+    /// is no longer awaited and the task may be queued; otherwise the task ends without running.
+    /// </summary>
+    public static void DependencyEnded(IndexTaskState next, Guid dependency, IndexTaskSnapshot? final, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.AwaitedDependencies = [.. next.AwaitedDependencies.Where(id => id != dependency)];
+        switch (final?.Status)
+        {
+            case IndexTaskStatus.Completed when WaitingMessage(next, now) is { } stillWaiting:
+                next.Message = stillWaiting;
+                break;
+            case IndexTaskStatus.Completed:
+                Queue(next);
+                break;
+            case IndexTaskStatus.Cancelled:
+                Cancel(next, CancelledBy.Dependency(dependency), now);
+                next.Message = TaskMessages.DependencyCancelled(dependency);
+                break;
+            default:
+                Fail(next, final is null ? TaskErrors.DependencyMissing(dependency) : TaskErrors.DependencyFailed(dependency), now);
+                break;
+        }
+    }
+
+    private static TaskCounts TaskCountsOf(IReadOnlyList<DocumentResult> results)
+    {
+        int indexed = 0, unchanged = 0, failed = 0;
+        foreach (var result in results)
+        {
+            switch (result.Outcome)
+            {
+                case DocumentOutcome.Indexed: indexed++; break;
+                case DocumentOutcome.Unchanged: unchanged++; break;
+                default: failed++; break;
+            }
+        }
+
+        return new TaskCounts(indexed, unchanged, failed);
+    }
+}

@@ -1,0 +1,223 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
+using Orleans.Storage;
+using OrleansTasks.History;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>A task's commit path without a cluster: what is written, published and recorded, and in which order.</summary>
+public sealed class TaskCommitterTests
+{
+    private static readonly DeepCopier Copier = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<DeepCopier>();
+    private static readonly Guid TaskId = Guid.NewGuid();
+
+    private readonly RecordingState _storage = new();
+    private readonly List<IndexTaskSnapshot> _published = [];
+    private readonly List<string> _events = [];
+    private readonly FlakyHistory _history = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-12-02T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly TasksOptions _options = new() { SeqReservation = 3, CheckpointInterval = TimeSpan.FromSeconds(1), ProgressEventsPerSecond = 10 };
+    private int _retirements;
+    private int _deactivations;
+
+    [Fact]
+    public async Task An_accepted_task_is_written_before_it_is_recorded_and_published_with_a_seq_block_reserved()
+    {
+        var committer = await AcceptedAsync(total: 10);
+
+        Assert.Equal(["write", "history", "publish"], _events);
+        Assert.Equal(1, committer.State.Seq);
+        Assert.Equal(1 + _options.SeqReservation, _storage.Written.Single().SeqReservedUpTo);
+        Assert.Equal(1, _published.Single().Seq);
+        Assert.Same(committer.Published, _published.Single());
+    }
+
+    [Fact]
+    public async Task A_failed_status_change_publishes_nothing_retires_and_keeps_the_waiting_message_from_its_seq()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        _storage.Fail = new TimeoutException("the database is away");
+
+        await Assert.ThrowsAsync<TimeoutException>(() => committer.CommitAsync(next => TaskTransitions.StartProcessing(next, _time.GetUtcNow())));
+        await committer.PublishWaitingForDatabaseAsync();
+
+        Assert.True(committer.Retired);
+        Assert.Equal(1, _retirements);
+        Assert.Equal(1, _deactivations);
+        Assert.Equal(IndexTaskStatus.Pending, committer.State.Status);
+        Assert.Single(_published);
+    }
+
+    [Fact]
+    public async Task A_failed_checkpoint_still_lets_the_waiting_message_use_the_next_seq_of_the_reservation()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        _storage.Fail = new TimeoutException("the database is away");
+
+        await Assert.ThrowsAsync<TimeoutException>(committer.CheckpointAsync);
+        await committer.PublishWaitingForDatabaseAsync();
+
+        Assert.Equal(2, _published[^1].Seq);
+        Assert.StartsWith("Waiting for the database", _published[^1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Progress_beyond_the_reserved_block_is_checkpointed_before_it_is_published()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        for (var i = 0; i < 4; i++)
+        {
+            committer.State.Current++;
+            committer.ProgressMade();
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await committer.PublishProgressIfDueAsync();
+        }
+
+        var seqs = _published.Select(p => p.Seq).ToList();
+        Assert.Equal([1, 2, 3, 4, 5], seqs);
+        Assert.True(_storage.Written.Count >= 2, "the progress that reached the reservation must have been checkpointed");
+        Assert.Equal(4 + _options.SeqReservation, _storage.Written[^1].SeqReservedUpTo);
+        Assert.Equal(["write", "history", "publish", "publish", "publish", "write", "history", "publish", "publish"], _events);
+    }
+
+    [Fact]
+    public async Task Progress_is_published_at_most_at_the_configured_rate()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        committer.State.Current = 1;
+        committer.ProgressMade();
+        await committer.PublishProgressIfDueAsync();
+        committer.State.Current = 2;
+        committer.ProgressMade();
+        await committer.PublishProgressIfDueAsync();
+
+        Assert.Equal(1, _published.Count(p => p.Current > 0));
+        await committer.FlushProgressAsync();
+        Assert.Equal(2, _published[^1].Current);
+    }
+
+    [Fact]
+    public async Task A_failed_history_row_neither_undoes_the_change_nor_stops_the_publish_and_is_written_later()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        _history.Fail = true;
+
+        await committer.CommitAsync(next => TaskTransitions.Cancel(next, "user:alice", _time.GetUtcNow()));
+
+        Assert.Equal(IndexTaskStatus.Cancelled, committer.State.Status);
+        Assert.Equal(IndexTaskStatus.Cancelled, _published[^1].Status);
+        Assert.True(committer.EndPublished);
+        Assert.True(committer.HistoryBehind);
+        _history.Fail = false;
+        await committer.CatchUpHistoryAsync();
+        Assert.False(committer.HistoryBehind);
+        Assert.Equal(IndexTaskStatus.Cancelled, _history.Recorded[^1].Status);
+    }
+
+    [Fact]
+    public async Task An_ending_change_lists_every_follower_to_notify()
+    {
+        var committer = await AcceptedAsync(total: 10, followers: [GrainId.Create("batch", "b1")]);
+
+        await committer.CommitAsync(next => TaskTransitions.Fail(next, TaskErrors.Missing(), _time.GetUtcNow()));
+
+        Assert.Equal([GrainId.Create("batch", "b1")], committer.State.FollowersToNotify);
+    }
+
+    [Fact]
+    public async Task A_rollback_undoes_progress_in_memory_but_never_a_write_nor_a_published_seq()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        var mark = committer.Mark();
+        committer.State.Current = 5;
+        committer.ProgressMade();
+        await committer.FlushProgressAsync();
+
+        committer.RollBackTo(mark);
+
+        Assert.Equal(0, committer.State.Current);
+        Assert.Equal(2, committer.State.Seq);
+
+        var written = committer.Mark();
+        committer.State.Current = 7;
+        await committer.CheckpointAsync();
+        committer.RollBackTo(written);
+        Assert.Equal(7, committer.State.Current);
+    }
+
+    [Fact]
+    public async Task A_new_activation_of_an_unfinished_task_continues_above_every_seq_the_last_one_could_have_published()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        var stored = _storage.Written[^1];
+        var next = new TaskCommitter(TaskId, new RecordingState { State = stored }, Copier, () => { }, Publish, _history, _time, _options, NullLogger.Instance, () => { });
+
+        await next.ActivateAsync();
+
+        Assert.Equal(stored.SeqReservedUpTo, next.State.Seq);
+        Assert.Equal(next.State.Seq, next.Published!.Seq);
+        Assert.False(next.EndPublished);
+    }
+
+    [Fact]
+    public async Task A_stored_end_that_this_activation_did_not_publish_is_published_once_under_its_seq()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        await committer.CommitAsync(next => TaskTransitions.Cancel(next, "user:alice", _time.GetUtcNow()));
+        var stored = _storage.Written[^1];
+        _published.Clear();
+        var next = new TaskCommitter(TaskId, new RecordingState { State = stored }, Copier, () => { }, Publish, _history, _time, _options, NullLogger.Instance, () => { });
+        await next.ActivateAsync();
+
+        Assert.True(await next.PublishStoredEndAsync());
+        Assert.False(await next.PublishStoredEndAsync());
+        Assert.Equal(stored.Seq, _published.Single().Seq);
+    }
+
+    private async Task<TaskCommitter> AcceptedAsync(int total, IEnumerable<GrainId>? followers = null)
+    {
+        var committer = new TaskCommitter(TaskId, _storage, Copier, () => _deactivations++, Publish, _history, _time, _options, NullLogger.Instance, () => _retirements++);
+        _storage.Writing = () => _events.Add("write");
+        _history.Recording = () => _events.Add("history");
+        var request = new StartIndexTask("alice", "docs", [.. Enumerable.Range(0, total).Select(i => new IndexDocument($"d{i}", "t", "c"))]);
+        await committer.AcceptAsync(TaskTransitions.Accept(request, [0], total, followers ?? [], _time.GetUtcNow()));
+        return committer;
+    }
+
+    private Task Publish(IndexTaskSnapshot snapshot)
+    {
+        _events.Add("publish");
+        _published.Add(snapshot);
+        return Task.CompletedTask;
+    }
+
+    private sealed class FlakyHistory : ITaskHistory
+    {
+        public bool Fail { get; set; }
+
+        public Action? Recording { get; set; }
+
+        public List<TaskSummary> Recorded { get; } = [];
+
+        public Task RecordAsync(TaskSummary summary, CancellationToken cancellationToken)
+        {
+            if (Fail)
+            {
+                throw new TimeoutException("history is away");
+            }
+
+            Recording?.Invoke();
+            Recorded.Add(summary);
+            return Task.CompletedTask;
+        }
+
+        public Task<HistoryPage> ListAsync(HistoryQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RemoveAsync(Guid taskId, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

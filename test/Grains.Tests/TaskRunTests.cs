@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Storage;
+using OrleansTasks.Indexing;
+using OrleansTasks.Storage;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>A task's documents, slices and results over a storage in memory, without a grain.</summary>
+public sealed class TaskRunTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-02T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Documents_are_stored_in_chunks_of_at_most_500_documents_and_2_MiB_but_never_split_below_one_document()
+    {
+        var small = Documents(1200, chars: 10);
+        var large = Documents(3, chars: 1_500_000);
+
+        Assert.Equal([(0, 500), (500, 1000), (1000, 1200)], TaskDocuments.Chunks(small));
+        Assert.Equal([(0, 1), (1, 2), (2, 3)], TaskDocuments.Chunks(large));
+    }
+
+    [Fact]
+    public async Task A_run_indexes_every_document_once_in_slices_that_never_cross_a_chunk()
+    {
+        var storage = new MemoryStorage();
+        var taskId = Guid.NewGuid();
+        var run = new TaskRun(taskId, new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var documents = Documents(1200, chars: 20);
+        var starts = await run.Documents.StoreAsync(documents);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), starts, documents.Length, [], Now);
+        var counted = new List<TaskCounts>();
+
+        while (task.Current < task.Total)
+        {
+            var before = task.Current;
+            Assert.Null(await run.IndexNextSliceAsync(task, Now, counted.Add));
+            Assert.Equal(starts.FindLastIndex(s => s <= before), starts.FindLastIndex(s => s < task.Current));
+        }
+
+        Assert.Equal(new TaskCounts(1200, 0, 0), task.Counts);
+        Assert.Equal(1200, counted.Sum(c => c.Indexed));
+        var page = await run.Results.PageAsync(task.ResultChunkCount, 1190, 1000, null);
+        Assert.Equal(["d1190", "d1191", "d1192", "d1193", "d1194", "d1195", "d1196", "d1197", "d1198", "d1199"], page.Items.Select(r => r.Id));
+        Assert.Null(page.NextOffset);
+    }
+
+    [Fact]
+    public async Task A_missing_document_chunk_ends_the_run_with_its_error_and_counts_nothing()
+    {
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", Documents(3, chars: 5)), [0], 3, [], Now);
+
+        var error = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
+
+        Assert.Equal(TaskErrors.DocumentsMissing, error!.Code);
+        Assert.Equal(0, task.Current);
+    }
+
+    [Fact]
+    public async Task Result_pages_filter_by_outcome_and_the_preview_puts_failures_first()
+    {
+        var results = new TaskResults(new TaskChunkStores(new MemoryStorage()).Results, Guid.NewGuid());
+        await results.WriteAsync(0, new ResultChunk(0, [.. Enumerable.Range(0, 150).Select(i => new DocumentResult($"ok{i}", DocumentOutcome.Indexed))]));
+        await results.WriteAsync(1, new ResultChunk(150, [new DocumentResult("bad", DocumentOutcome.Failed, "empty")]));
+
+        var failed = await results.PageAsync(2, 0, 10, DocumentOutcome.Failed);
+        var first = await results.PageAsync(2, 0, 50, null);
+        var preview = await results.PreviewAsync(2);
+
+        Assert.Equal(["bad"], failed.Items.Select(r => r.Id));
+        Assert.Equal(50, first.NextOffset);
+        Assert.Equal("bad", preview.Details[0].Id);
+        Assert.Equal(TaskResultPreview.MaxDetails, preview.Details.Length);
+        Assert.True(preview.Truncated);
+        await Assert.ThrowsAsync<InvalidTaskRequestException>(() => results.PageAsync(2, 0, 1001, null));
+    }
+
+    private static ImmutableArray<IndexDocument> Documents(int count, int chars) =>
+        [.. Enumerable.Range(0, count).Select(i => new IndexDocument($"d{i}", $"Title {i}", $"word{i} " + new string('x', chars)))];
+
+    /// <summary>Grain storage in a dictionary, with ETags, as the chunk stores use it.</summary>
+    private sealed class MemoryStorage : IGrainStorage
+    {
+        private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            if (_records.TryGetValue((stateName, grainId), out var record))
+            {
+                grainState.State = (T)record.State;
+                grainState.ETag = record.ETag;
+                grainState.RecordExists = true;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            var exists = _records.TryGetValue((stateName, grainId), out var record);
+            if (exists ? record.ETag != grainState.ETag : grainState.ETag is not null)
+            {
+                throw new InconsistentStateException("stale");
+            }
+
+            var etag = Guid.NewGuid().ToString("N");
+            _records[(stateName, grainId)] = (grainState.State!, etag);
+            grainState.ETag = etag;
+            grainState.RecordExists = true;
+            return Task.CompletedTask;
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            _records.Remove((stateName, grainId));
+            grainState.RecordExists = false;
+            return Task.CompletedTask;
+        }
+    }
+}
