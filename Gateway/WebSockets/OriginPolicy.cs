@@ -4,7 +4,7 @@ using OrleansTasks.Gateway.Hosting;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// Which browser origins may open task WebSockets (PROTOCOL.md §1): no Origin, the gateway's own
+/// Which browser origins may open task WebSockets (docs/protocol.md §3.1): no Origin, the gateway's own
 /// origin, the listed ones, and in Development also <c>http://localhost:*</c>,
 /// <c>http://127.0.0.1:*</c> and <c>null</c>.
 /// </summary>

@@ -5,7 +5,7 @@ using OrleansTasks.Gateway.Json;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// Writes the server→client messages of PROTOCOL.md §1, field by field: the seed's fields with
+/// Writes the server→client messages of docs/protocol.md §3.2, field by field: the seed's fields with
 /// their names and types, plus ours. Task messages carry the event's time; <c>connected</c> and
 /// <c>pong</c> carry the time they are sent.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>A close the server sends: the documented codes and reasons of PROTOCOL.md §1.</summary>
+/// <summary>A close the server sends: the codes and reasons of docs/protocol.md §3.5.</summary>
 public sealed record SocketClose(WebSocketCloseStatus Status, string Reason)
 {
     public static readonly SocketClose TaskFinished = new(WebSocketCloseStatus.NormalClosure, "Task finished");

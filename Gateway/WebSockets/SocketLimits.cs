@@ -1,6 +1,6 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>The fixed limits of the WebSocket protocol (PROTOCOL.md §1).</summary>
+/// <summary>The fixed limits of the WebSocket protocol (docs/protocol.md §3.4, §3.6).</summary>
 public static class SocketLimits
 {
     public const int MaxClientMessageBytes = 4096;

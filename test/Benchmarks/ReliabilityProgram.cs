@@ -30,7 +30,6 @@ internal static class ReliabilityProgram
         var lease = new Dictionary<string, string?> { ["Tasks:LeasePeriod"] = "00:00:15" };
         await using var cluster = await RunningCluster.StartAsync(database, silos: 2, lease);
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
 
         var killResumes = new List<double>();
         var stopResumes = new List<double>();
@@ -39,6 +38,9 @@ internal static class ReliabilityProgram
         for (var round = 1; round <= rounds; round++)
         {
             var graceful = round % 4 == 0;
+
+            // A token per round: a run of many rounds outlasts a token's hour.
+            http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
             var body = TaskRequests.Body(Documents, words: 80);
             var collection = body["collection"]!.GetValue<string>();
             var taskId = await TaskRequests.CreateAsync(http, body);

@@ -76,7 +76,7 @@ internal static class StreamBenchmark
             await stream.OnNextAsync(Snapshot(seq));
         }
 
-        await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await Deadline.WaitAsync(done.Task, TimeSpan.FromMinutes(2), $"the subscriber to receive all {count} events of the burst");
         var elapsed = Stopwatch.GetElapsedTime(started);
         await handle.UnsubscribeAsync();
         return (count / elapsed.TotalSeconds, [.. latencies]);
@@ -99,7 +99,7 @@ internal static class StreamBenchmark
             return Task.CompletedTask;
         });
         await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask("bench", "streams", SampleDocuments.Generate(10_000, 100)));
-        await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        await Deadline.WaitAsync(done.Task, TimeSpan.FromMinutes(5), $"the terminal event of task {taskId} on its stream");
         await handle.UnsubscribeAsync();
         return [.. latencies];
     }

@@ -203,7 +203,7 @@ public sealed class GatewayLifecycleTests
 
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        await Deadline.RunAsync(process.WaitForExitAsync, TimeSpan.FromSeconds(60), "the gateway without a signing key to exit");
         var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal(1, process.ExitCode);

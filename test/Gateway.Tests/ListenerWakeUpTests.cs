@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class ListenerWakeUpTests : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
     private readonly SendThreads _threads = new(2);
 
     public void Dispose() => _threads.Dispose();
@@ -46,7 +47,7 @@ public sealed class ListenerWakeUpTests : IDisposable
         new ListenerWakeUp<IndexTaskSnapshot>(listeners, _threads).Schedule();
         insideSchedule.Value = false;
 
-        await allWoken.Task.WaitAsync(Deadline);
+        await Deadline.WaitAsync(allWoken.Task, WaitLimit, $"all {count} listeners to be woken");
         Assert.Equal(0, wokenInside);
         Assert.Equal(0, wokenElsewhere);
         Assert.Equal(count, woken.Count);
@@ -68,7 +69,7 @@ public sealed class ListenerWakeUpTests : IDisposable
                 wokenAfterBurst.TrySetResult();
             }
 
-            gate.Wait(Deadline);
+            gate.Wait(WaitLimit);
         });
         using var oneThread = new SendThreads(1);
         var wakeUp = new ListenerWakeUp<IndexTaskSnapshot>([listener], oneThread);
@@ -81,12 +82,12 @@ public sealed class ListenerWakeUpTests : IDisposable
         Volatile.Write(ref burstOver, true);
         wakeUp.Schedule();
         gate.Set();
-        await wokenAfterBurst.Task.WaitAsync(Deadline);
+        await Deadline.WaitAsync(wokenAfterBurst.Task, WaitLimit, "a wake-up scheduled after the burst to run");
 
         // One thread takes work in order: once this runs, every wake-up queued before it has run.
         var drained = new Drained();
         oneThread.Queue(drained);
-        await drained.Done.Task.WaitAsync(Deadline);
+        await Deadline.WaitAsync(drained.Done.Task, WaitLimit, "the send thread to run the work queued after every wake-up");
         Assert.InRange(Volatile.Read(ref wakes), 1, 10);
     }
 

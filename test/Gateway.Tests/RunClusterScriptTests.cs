@@ -64,8 +64,7 @@ public sealed class RunClusterScriptTests(PostgresServer postgres)
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await process.WaitForExitAsync(deadline.Token);
+        await Deadline.RunAsync(process.WaitForExitAsync, TimeSpan.FromMinutes(4), $"docker/run-cluster.sh {command} to exit");
         return (process.ExitCode, await output + await errors);
     }
 

@@ -62,10 +62,12 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
         AlicesTask = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3));
         await TaskRequests.WaitForEndAsync(alice, AlicesTask);
 
-        var bystander = TestTokens.For("bystander");
+        // The bystander's socket lives as long as the class: its token and the wait of the task it
+        // watches outlast any run, however slow, so that neither ends the socket midway.
+        var bystander = TestTokens.For("bystander", expires: DateTime.UtcNow.AddDays(1));
         using var client = Gateway.CreateHttpClient(bystander);
         var waiting = TaskRequests.Body(3);
-        waiting["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", CultureInfo.InvariantCulture);
+        waiting["run_at"] = DateTimeOffset.UtcNow.AddDays(1).ToString("O", CultureInfo.InvariantCulture);
         using var created = await client.PostAsJsonAsync("/api/tasks", waiting);
         var watched = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("task_id").GetGuid();
         Bystander = await SocketClient.ConnectAsync(Gateway.SocketUri($"/ws/task/{watched}", bystander));

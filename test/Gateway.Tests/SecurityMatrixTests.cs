@@ -29,10 +29,14 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         public override string ToString() => $"{Kind} {Code} {Text}";
     }
 
-    private static readonly string Payload = TestTokens.Payload("alice");
     private static readonly byte[] SharedKey = Encoding.UTF8.GetBytes(TestTokens.SigningKey);
-    // Read when a case runs, not when the cases are listed: a run can reach this class minutes after discovery.
+
+    // Every time-relative claim is read from the clock when its row runs, not when the class loads
+    // or the cases are listed: a run can reach a row minutes (or, on a slow machine, hours) later.
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>The claims of a token valid from now for an hour, minted when the row runs.</summary>
+    private static string Payload => TestTokens.Payload("alice");
 
     private SecurityMatrixFixture Fixture => fixture;
 

@@ -30,7 +30,7 @@ public sealed class SeedClientTests(SharedGateway gateway)
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
+        await Deadline.RunAsync(process.WaitForExitAsync, TimeSpan.FromSeconds(90), "the seed's Python client to see the task end and exit");
         var lines = (await output).Split('\n');
 
         Assert.True(process.ExitCode == 0, await errors);

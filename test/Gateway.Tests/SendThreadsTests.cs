@@ -3,12 +3,13 @@ using Microsoft.Extensions.DependencyInjection;
 using System.ComponentModel.DataAnnotations;
 using OrleansTasks.Gateway.Hosting;
 using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class SendThreadsTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task Work_runs_on_the_gateways_own_threads_and_not_on_the_thread_pool()
@@ -19,7 +20,7 @@ public sealed class SendThreadsTests
 
         works.ForEach(threads.Queue);
 
-        await Task.WhenAll(works.Select(work => work.Done.Task)).WaitAsync(Deadline);
+        await Deadline.WaitAsync(Task.WhenAll(works.Select(work => work.Done.Task)), WaitLimit, "all 100 works to run");
         Assert.Equal(100, ran.Count);
         Assert.All(ran, thread => Assert.False(thread.PoolThread));
         Assert.All(ran, thread => Assert.Matches("^Socket sends [0-2]$", thread.Name));
@@ -34,7 +35,7 @@ public sealed class SendThreadsTests
 
         works.ForEach(threads.Queue);
 
-        await works[^1].Done.Task.WaitAsync(Deadline);
+        await Deadline.WaitAsync(works[^1].Done.Task, WaitLimit, "the last of 1,000 works to run");
         Assert.Equal(Enumerable.Range(0, 1_000), order);
     }
 
@@ -43,7 +44,7 @@ public sealed class SendThreadsTests
     {
         var threads = new SendThreads(2);
         using var gate = new ManualResetEventSlim();
-        var blocked = new Work(() => gate.Wait(Deadline));
+        var blocked = new Work(() => gate.Wait(WaitLimit));
         var queuedBefore = Enumerable.Range(0, 50).Select(_ => new Work(() => { })).ToList();
         threads.Queue(blocked);
         queuedBefore.ForEach(threads.Queue);

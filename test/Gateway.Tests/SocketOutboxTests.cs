@@ -157,7 +157,7 @@ public sealed class SocketOutboxTests
         waker.Start();
         waker.Join();
 
-        Assert.Equal(waker.ManagedThreadId, await resumedOn.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(waker.ManagedThreadId, await Deadline.WaitAsync(resumedOn.Task, TimeSpan.FromSeconds(10), "the send loop to resume after the wake-up"));
         await loop;
     }
 }

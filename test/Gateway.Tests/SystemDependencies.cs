@@ -6,24 +6,29 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// Programs from the operating system that some tests drive. When one is missing the test is
-/// skipped with how to install it, unless ORLEANSTASKS_REQUIRE_BROWSER=1 (as in CI) makes that a failure.
+/// skipped, saying how to install it, unless the variable named for that program is 1 (as in CI):
+/// ORLEANSTASKS_REQUIRE_BROWSER (Chromium), ORLEANSTASKS_REQUIRE_NGINX (nginx),
+/// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
+/// (see <see cref="PostgresServer"/>).
 /// </summary>
 public static class SystemDependencies
 {
-    private const string RequireBrowser = "ORLEANSTASKS_REQUIRE_BROWSER";
+    public const string RequireBrowser = "ORLEANSTASKS_REQUIRE_BROWSER";
+    public const string RequireNginx = "ORLEANSTASKS_REQUIRE_NGINX";
+    public const string RequirePython = "ORLEANSTASKS_REQUIRE_PYTHON";
 
     public static string Chromium()
     {
         string[] candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
         return candidates.FirstOrDefault(File.Exists)
-            ?? Missing("Chromium is not installed: run 'sudo apt-get install chromium' (Debian) to run the browser tests.");
+            ?? Missing(RequireBrowser, "Chromium is not installed: run 'sudo apt-get install chromium' (Debian) to run the browser tests.");
     }
 
     public static string Nginx()
     {
         string[] candidates = ["/usr/sbin/nginx", "/usr/bin/nginx"];
         return candidates.FirstOrDefault(File.Exists)
-            ?? Missing("nginx is not installed: run 'sudo apt-get install nginx-light' (Debian) to run the reverse-proxy test.");
+            ?? Missing(RequireNginx, "nginx is not installed: run 'sudo apt-get install nginx-light' (Debian) to run the reverse-proxy test.");
     }
 
     /// <summary>A Python 3 interpreter that has the 'websockets' package, as the seed's client needs.</summary>
@@ -46,17 +51,18 @@ public static class SystemDependencies
             }
         }
 
-        return Missing("Python 3 with the 'websockets' package is not installed: run 'sudo apt-get install python3-websockets' (Debian) to run the seed-client test.");
+        return Missing(RequirePython,
+            "Python 3 with the 'websockets' package is not installed: run 'sudo apt-get install python3-websockets' (Debian) to run the seed-client test.");
     }
 
-    private static string Missing(string howToInstall)
+    private static string Missing(string requireVariable, string howToInstall)
     {
-        if (Environment.GetEnvironmentVariable(RequireBrowser) == "1")
+        if (Environment.GetEnvironmentVariable(requireVariable) == "1")
         {
-            Assert.Fail($"{howToInstall} ({RequireBrowser}=1 requires it.)");
+            Assert.Fail($"{howToInstall} ({requireVariable}=1 requires it.)");
         }
 
-        Assert.Skip(howToInstall);
+        Assert.Skip($"{howToInstall} (Set {requireVariable}=1 to make its absence a failure.)");
         return "";
     }
 }

@@ -32,8 +32,7 @@ public sealed class ClusterTlsTests(PostgresServer postgres)
         var host = builder.Build();
         try
         {
-            using var timeout = new CancellationTokenSource(deadline);
-            await host.StartAsync(timeout.Token);
+            await Deadline.RunAsync(host.StartAsync, deadline, "the client to join the cluster");
             await host.Services.GetRequiredService<IClusterClient>().GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery("alice", Limit: 1));
             return (host, null);
         }

@@ -1,13 +1,15 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using OrleansTasks.Tasks;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
 
 [Collection(ClusterCollection.Name)]
 public sealed class IndexTaskGrainTests(ClusterFixture fixture)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
 
     private static StartIndexTask Request(ImmutableArray<IndexDocument> documents, string collection = "docs", string owner = "alice") =>
         new(owner, collection, documents);
@@ -22,7 +24,7 @@ public sealed class IndexTaskGrainTests(ClusterFixture fixture)
         var grain = fixture.Grains.GetGrain<IIndexTaskGrain>(taskId);
 
         var accepted = await grain.Start(Request(Documents.Generate(3000, wordsPerDocument: 200), NewCollection()));
-        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        var terminal = await watcher.WaitForTerminalAsync(WaitLimit);
 
         Assert.Equal(IndexTaskStatus.Pending, accepted.Status);
         Assert.Equal(1, accepted.Seq);
@@ -60,7 +62,7 @@ public sealed class IndexTaskGrainTests(ClusterFixture fixture)
         });
 
         await fixture.Grains.GetGrain<IIndexTaskGrain>(taskId).Start(Request(Documents.Generate(200), NewCollection()));
-        await watcher.WaitForTerminalAsync(Deadline);
+        await watcher.WaitForTerminalAsync(WaitLimit);
 
         Assert.Empty(violations);
         Assert.Contains(watcher.Received, e => e.Status == IndexTaskStatus.Pending);
@@ -164,7 +166,7 @@ public sealed class IndexTaskGrainTests(ClusterFixture fixture)
         var cancelStarted = Stopwatch.GetTimestamp();
         var outcome = await grain.Cancel("user:alice");
         var cancelLatency = Stopwatch.GetElapsedTime(cancelStarted);
-        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        var terminal = await watcher.WaitForTerminalAsync(WaitLimit);
 
         Assert.Equal(IndexTaskStatus.Processing, during!.Status);
         Assert.Equal(CancelOutcome.Cancelled, outcome);
@@ -190,7 +192,7 @@ public sealed class IndexTaskGrainTests(ClusterFixture fixture)
         var before = await grain.GetSnapshot();
 
         await grain.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
-        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        var terminal = await watcher.WaitForTerminalAsync(WaitLimit);
 
         var seqs = watcher.Received.Select(e => e.Seq).ToList();
         Assert.Equal(seqs.Order(), seqs);
@@ -276,15 +278,9 @@ public sealed class IndexTaskGrainTests(ClusterFixture fixture)
         var taskId = Guid.NewGuid();
         await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
         await fixture.Grains.GetGrain<IIndexTaskGrain>(taskId).Start(request);
-        return await watcher.WaitForTerminalAsync(Deadline);
+        return await watcher.WaitForTerminalAsync(WaitLimit);
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var deadline = new CancellationTokenSource(Deadline);
-        while (!await condition())
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, [CallerArgumentExpression(nameof(condition))] string waitingFor = "") =>
+        Eventually.TrueAsync(waitingFor, condition, WaitLimit);
 }

@@ -67,8 +67,7 @@ public sealed class PostgresSilo : IAsyncDisposable
     /// <summary>A graceful stop, as on SIGTERM.</summary>
     public async Task StopAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _host.StopAsync(timeout.Token);
+        await Deadline.RunAsync(_host.StopAsync, TimeSpan.FromSeconds(60), "the silo to stop gracefully");
     }
 
     public async ValueTask DisposeAsync()
@@ -77,7 +76,7 @@ public sealed class PostgresSilo : IAsyncDisposable
         {
             await StopAsync();
         }
-        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or ObjectDisposedException)
         {
             // already stopped
         }

@@ -68,15 +68,13 @@ public sealed class ProcessHost : IAsyncDisposable
             await kill.WaitForExitAsync();
         }
 
-        using var deadline = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(deadline.Token);
+        await Deadline.RunAsync(_process.WaitForExitAsync, timeout, $"{Name} to exit after SIGTERM");
         return _process.ExitCode;
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(deadline.Token);
+        await Deadline.RunAsync(_process.WaitForExitAsync, timeout, $"{Name} to exit");
         return _process.ExitCode;
     }
 

@@ -111,7 +111,7 @@ public sealed class RunningCluster : IAsyncDisposable
                 }
             }, TimeSpan.FromMinutes(2));
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
             throw new TimeoutException($"The cluster did not reach {silos} active silos:\n" +
                 string.Join("\n---\n", _processes.Select(p => $"{p.Name}:\n{p.RecentOutput}")));

@@ -7,7 +7,9 @@ namespace OrleansTasks.Testing;
 /// <summary>A real WebSocket client that records every message and how the server closed.</summary>
 public sealed class SocketClient : IAsyncDisposable
 {
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
     private readonly ClientWebSocket _socket = new();
+    private string _path = "";
 
     public List<JsonElement> Messages { get; } = [];
 
@@ -33,23 +35,30 @@ public sealed class SocketClient : IAsyncDisposable
             client._socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await client._socket.ConnectAsync(uri, timeout.Token);
+        // The path only: the query may hold a token.
+        client._path = uri.AbsolutePath;
+        await Deadline.RunAsync(
+            cancelled => client._socket.ConnectAsync(uri, cancelled), HandshakeTimeout, $"the WebSocket handshake on {client._path}");
         return client;
     }
 
     public Task SendTextAsync(string text) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
 
-    /// <summary>The next message, or null once the server has closed.</summary>
-    public async Task<JsonElement?> ReceiveAsync(TimeSpan? timeout = null)
+    /// <summary>The next message, or null once the server has closed; a <see cref="TimeoutException"/> when none comes in time.</summary>
+    public Task<JsonElement?> ReceiveAsync(TimeSpan? timeout = null)
     {
-        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        var wait = timeout ?? TimeSpan.FromSeconds(30);
+        return Deadline.RunAsync(cancelled => ReadMessageAsync(cancelled), wait, $"a message or the close on {_path} (after {Messages.Count} messages)");
+    }
+
+    private async Task<JsonElement?> ReadMessageAsync(CancellationToken deadline)
+    {
         var buffer = new byte[64 * 1024];
         using var message = new MemoryStream();
         while (true)
         {
-            var result = await _socket.ReceiveAsync(buffer, deadline.Token);
+            var result = await _socket.ReceiveAsync(buffer, deadline);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 if (_socket.State == WebSocketState.CloseReceived)

@@ -52,23 +52,26 @@ public static class TaskRequests
     /// Polls a task or batch resource until its status is terminal, within a deadline. A 503 (the
     /// gateway's answer while the cluster recovers from a lost silo) counts as "not yet".
     /// </summary>
-    public static async Task<JsonElement> WaitForEndAsync(HttpClient client, string path, TimeSpan deadline)
-    {
-        using var timeout = new CancellationTokenSource(deadline);
-        while (true)
-        {
-            using var response = await client.GetAsync(path, timeout.Token);
-            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+    public static Task<JsonElement> WaitForEndAsync(HttpClient client, string path, TimeSpan deadline) =>
+        Deadline.RunAsync(
+            async cancelled =>
             {
-                response.EnsureSuccessStatusCode();
-                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
-                if (json.RootElement.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+                while (true)
                 {
-                    return json.RootElement.Clone();
-                }
-            }
+                    using var response = await client.GetAsync(path, cancelled);
+                    if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+                    {
+                        response.EnsureSuccessStatusCode();
+                        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancelled));
+                        if (json.RootElement.GetProperty("status").GetString() is "completed" or "failed" or "cancelled")
+                        {
+                            return json.RootElement.Clone();
+                        }
+                    }
 
-            await Task.Delay(25, timeout.Token);
-        }
-    }
+                    await Task.Delay(25, cancelled);
+                }
+            },
+            deadline,
+            $"{path} to reach completed, failed or cancelled");
 }

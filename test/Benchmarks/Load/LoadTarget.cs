@@ -6,7 +6,8 @@ namespace OrleansTasks.Benchmarks.Load;
 /// <summary>Where a server's sockets are and how to open them.</summary>
 internal sealed record LoadTarget(string Kind, Uri BaseUri)
 {
-    private static readonly string Token = TestTokens.For(LoadSettings.User);
+    /// <summary>Minted for each socket, so that sockets opened late in a long run get a token that has not expired.</summary>
+    private static string Token => TestTokens.For(LoadSettings.User);
 
     public bool IsSignalR => Kind == ServerHosts.SignalR;
 

@@ -56,13 +56,21 @@ internal sealed class ServerProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
         var server = new ServerProcess(process, kind, port);
         using var timeout = new CancellationTokenSource(StartTimeout);
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        try
         {
-            if (line == LoadSettings.ReadyLine)
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
-                _ = DrainAsync(process.StandardOutput);
-                return server;
+                if (line == LoadSettings.ReadyLine)
+                {
+                    _ = DrainAsync(process.StandardOutput);
+                    return server;
+                }
             }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            await server.DisposeAsync();
+            throw Deadline.Exceeded(StartTimeout, $"the {kind} server to print '{LoadSettings.ReadyLine}'");
         }
 
         await server.DisposeAsync();

@@ -55,7 +55,7 @@ public sealed class ReconnectingWatcher
             {
                 socket = await SocketClient.ConnectAsync(Address);
             }
-            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+            catch (Exception exception) when (exception is WebSocketException or TimeoutException)
             {
                 Refused++;
 
@@ -85,7 +85,7 @@ public sealed class ReconnectingWatcher
                 {
                     close = "dropped";
                 }
-                catch (OperationCanceledException)
+                catch (TimeoutException)
                 {
                     close = "timed out";
                 }
