@@ -43,7 +43,7 @@ public sealed partial class BatchGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<BatchSnapshot>(TaskStreams.ForBatch(BatchId));
-        _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, logger);
+        _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
         if (!S.Accepted)
         {
             return;

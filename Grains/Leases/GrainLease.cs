@@ -7,7 +7,7 @@ namespace OrleansTasks.Leases;
 /// The durable lease of a grain whose work is not done: a reminder in the cluster's reminder table,
 /// whose ticks reactivate the grain wherever and whenever its activation died.
 /// </summary>
-public sealed partial class GrainLease(IReminderRegistry reminders, GrainId grain, TimeSpan period, ILogger logger)
+public sealed partial class GrainLease(IReminderRegistry reminders, GrainId grain, TimeSpan period, ILogger<GrainLease> logger)
 {
     /// <summary>The reminder's name, which the grain's <c>ReceiveReminder</c> recognises.</summary>
     public const string ReminderName = "lease";
@@ -31,6 +31,8 @@ public sealed partial class GrainLease(IReminderRegistry reminders, GrainId grai
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // The handle may be stale (its ETag no longer matches): the next attempt reads the reminder again.
+            _reminder = null;
             ReleaseFailed(logger, exception, grain);
         }
     }

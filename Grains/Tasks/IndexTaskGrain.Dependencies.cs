@@ -15,7 +15,7 @@ public sealed partial class IndexTaskGrain : ITaskFollower
             return null;
         }
 
-        var follower = _followers.Task(dependant);
+        var follower = _followers.TaskGrainId(dependant);
         if (!S.Status.IsTerminal() && !S.Followers.Contains(follower))
         {
             await _task.SaveAsync(next => next.Followers = [.. next.Followers, follower]);

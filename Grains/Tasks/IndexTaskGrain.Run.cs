@@ -5,6 +5,8 @@ namespace OrleansTasks.Tasks;
 /// <summary>The run of an index task: one slice per grain turn, progress, checkpoints and the end.</summary>
 public sealed partial class IndexTaskGrain
 {
+    private IGrainTimer? _retryTimer;
+
     public Task Wake()
     {
         if (S.Accepted && !S.Status.IsTerminal() && !_task.Retired)

@@ -9,6 +9,8 @@ public sealed partial class IndexTaskGrain
 {
     private static readonly TimeSpan StartTimerHorizon = TimeSpan.FromHours(1);
 
+    private IGrainTimer? _startTimer;
+
     /// <summary>Arms a timer for a start time within the next hour; further ones are brought closer by the lease ticks.</summary>
     private void ScheduleStartTimer()
     {

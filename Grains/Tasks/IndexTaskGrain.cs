@@ -38,9 +38,6 @@ public sealed partial class IndexTaskGrain(
     private TaskFollowers _followers = null!;
     private GrainLease _lease = null!;
 
-    private IGrainTimer? _retryTimer;
-    private IGrainTimer? _startTimer;
-
     private IndexTaskState S => _task.State;
 
     private Guid TaskId => this.GetPrimaryKey();
@@ -49,7 +46,7 @@ public sealed partial class IndexTaskGrain(
     {
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
-        _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, logger);
+        _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
         _run = new TaskRun(TaskId, chunks, indexer, _options.SliceBudget, logger);
         _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Leave(TaskId));
         if (!S.Accepted)
@@ -165,7 +162,7 @@ public sealed partial class IndexTaskGrain(
         return CancelOutcome.Cancelled;
     }
 
-    /// <summary>What follows a status change: a waiting task waits for its start time, a queued one runs, an ended one ends its run.</summary>
+    /// <summary>Goes on from the task's status (after a change, an activation or a wake-up): a waiting task waits for its start time, a queued or running one runs its next slice, an ended one ends its run.</summary>
     private void Continue()
     {
         if (S.Status.IsTerminal())

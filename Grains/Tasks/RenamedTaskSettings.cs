@@ -18,23 +18,37 @@ public static partial class RenamedTaskSettings
 
     public static IServiceCollection AddRenamedTaskSettings(this IServiceCollection services, IConfiguration configuration)
     {
-        if (configuration[OldSliceBudget] is not { } old || configuration[SliceBudget] is not null)
+        if (configuration[OldSliceBudget] is not { } old)
         {
+            return services;
+        }
+
+        if (configuration[SliceBudget] is not null)
+        {
+            services.AddHostedService(provider => new Warning(provider.GetRequiredService<ILogger<TasksOptions>>(), old, ignored: true));
             return services;
         }
 
         // Bound like any other setting, so that a bad value fails validation at start-up as it would under the new name.
         services.AddOptions<TasksOptions>().Configure(options =>
             options.SliceBudget = configuration.GetValue<TimeSpan>(OldSliceBudget, options.SliceBudget));
-        services.AddHostedService(provider => new Warning(provider.GetRequiredService<ILogger<TasksOptions>>(), old));
+        services.AddHostedService(provider => new Warning(provider.GetRequiredService<ILogger<TasksOptions>>(), old, ignored: false));
         return services;
     }
 
-    private sealed partial class Warning(ILogger logger, string value) : IHostedService
+    private sealed partial class Warning(ILogger logger, string value, bool ignored) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            Renamed(logger, OldSliceBudget, value, SliceBudget);
+            if (ignored)
+            {
+                Ignored(logger, OldSliceBudget, value, SliceBudget);
+            }
+            else
+            {
+                Renamed(logger, OldSliceBudget, value, SliceBudget);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -42,5 +56,8 @@ public static partial class RenamedTaskSettings
 
         [LoggerMessage(1, LogLevel.Warning, "{OldName} is the old name of {NewName}: its value {Value} is used; rename the setting")]
         private static partial void Renamed(ILogger logger, string oldName, string value, string newName);
+
+        [LoggerMessage(2, LogLevel.Warning, "{OldName} is the old name of {NewName}, which is also set: its value {Value} is ignored; remove it")]
+        private static partial void Ignored(ILogger logger, string oldName, string value, string newName);
     }
 }

@@ -56,9 +56,6 @@ public sealed partial class TaskCommitter
     /// <summary>A write failed: nothing more is written or published, and the activation is being deactivated.</summary>
     public bool Retired => _durable.IsRetired;
 
-    /// <summary>Successful writes so far.</summary>
-    public long Writes => _durable.Writes;
-
     /// <summary>What watchers last heard (or, after an activation, what storage holds); null before acceptance.</summary>
     public IndexTaskSnapshot? Published { get; private set; }
 
@@ -67,8 +64,6 @@ public sealed partial class TaskCommitter
 
     /// <summary>A history row could not be written; <see cref="CatchUpHistoryAsync"/> writes it.</summary>
     public bool HistoryBehind { get; private set; }
-
-    public IndexTaskState Copy() => _durable.Copy();
 
     /// <summary>
     /// Takes up a stored task in a new activation. Progress published by an earlier activation may
@@ -103,7 +98,7 @@ public sealed partial class TaskCommitter
     public async Task CommitAsync(Action<IndexTaskState> change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var next = Copy();
+        var next = _durable.Copy();
         change(next);
         if (next.Status.IsTerminal() && !State.Status.IsTerminal())
         {
@@ -134,7 +129,7 @@ public sealed partial class TaskCommitter
     public Task SaveAsync(Action<IndexTaskState> change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var next = Copy();
+        var next = _durable.Copy();
         change(next);
         return StoreAsync(next);
     }
@@ -167,7 +162,7 @@ public sealed partial class TaskCommitter
     public async Task PublishProgressIfDueAsync()
     {
         var interval = TimeSpan.FromSeconds(1.0 / _options.ProgressEventsPerSecond);
-        if (_progressUnpublished && _time.GetElapsedTime(_lastProgressPublish) >= interval)
+        if (!Retired && _progressUnpublished && _time.GetElapsedTime(_lastProgressPublish) >= interval)
         {
             await PublishProgressAsync();
         }
@@ -176,7 +171,7 @@ public sealed partial class TaskCommitter
     /// <summary>Publishes progress not yet published, before a change that ends the run.</summary>
     public async Task FlushProgressAsync()
     {
-        if (_progressUnpublished)
+        if (!Retired && _progressUnpublished)
         {
             await PublishProgressAsync();
         }
@@ -204,7 +199,7 @@ public sealed partial class TaskCommitter
     /// </summary>
     public async Task<bool> PublishStoredEndAsync()
     {
-        if (!State.Status.IsTerminal() || EndPublished || Published is null)
+        if (Retired || !State.Status.IsTerminal() || EndPublished || Published is null)
         {
             return false;
         }
@@ -224,7 +219,7 @@ public sealed partial class TaskCommitter
     }
 
     /// <summary>The state to return to should the next run step fail before a write.</summary>
-    public RollbackPoint Mark() => new(Copy(), Writes);
+    public RollbackPoint Mark() => new(_durable.Copy(), _durable.Writes);
 
     /// <summary>
     /// Undoes the progress made in memory since <paramref name="point"/>, unless a write happened
@@ -232,7 +227,7 @@ public sealed partial class TaskCommitter
     /// </summary>
     public void RollBackTo(RollbackPoint? point)
     {
-        if (point is null || point.Writes != Writes)
+        if (point is null || point.Writes != _durable.Writes)
         {
             return;
         }

@@ -1,12 +1,12 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// The grains that hear of a task: its batch hears of every published change (best effort, it
-/// reconciles), and its followers (its batch, its schedule, the tasks that depend on it) are told of
-/// its end until each acknowledges.
+/// The grains a task hears from and tells: its batch hears of every published change (best effort,
+/// it reconciles); its followers (its batch, its schedule, the tasks that depend on it) are told of
+/// its end, by the task again at each lease tick until each has acknowledged; and a waiting task
+/// asks its dependencies how they stand.
 /// </summary>
 public sealed partial class TaskFollowers(IGrainFactory grains, ILogger logger)
 {
@@ -25,7 +25,7 @@ public sealed partial class TaskFollowers(IGrainFactory grains, ILogger logger)
         }
     }
 
-    public GrainId Task(Guid taskId) => grains.GetGrain<IIndexTaskGrain>(taskId).GetGrainId();
+    public GrainId TaskGrainId(Guid taskId) => grains.GetGrain<IIndexTaskGrain>(taskId).GetGrainId();
 
     /// <summary>Tells each of <paramref name="followers"/> that the task has ended with <paramref name="final"/>.</summary>
     public void NotifyEnd(IndexTaskSnapshot final, IEnumerable<GrainId> followers)
@@ -52,8 +52,7 @@ public sealed partial class TaskFollowers(IGrainFactory grains, ILogger logger)
     /// with it, and yields those that have ended (with a null state when one no longer exists). One that
     /// cannot be reached is asked again at the task's next lease tick.
     /// </summary>
-    public async IAsyncEnumerable<(Guid Dependency, IndexTaskSnapshot? Final)> EndedDependenciesAsync(
-        Guid taskId, IReadOnlyList<Guid> dependencies, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<(Guid Dependency, IndexTaskSnapshot? Final)> EndedDependenciesAsync(Guid taskId, IReadOnlyList<Guid> dependencies)
     {
         ArgumentNullException.ThrowIfNull(dependencies);
         foreach (var dependency in dependencies)

@@ -87,8 +87,6 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
         {
             await store.DeleteAsync(taskId, number);
         }
-
-        _cached.Clear();
     }
 
     private async IAsyncEnumerable<DocumentResult> AllAsync(int chunkCount)

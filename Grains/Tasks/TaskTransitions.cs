@@ -1,8 +1,9 @@
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// The status changes of an index task, as plain functions on the state a change is computed on.
-/// The grain decides when a change happens; these decide what it is.
+/// The changes of an index task's state, as plain functions: status changes applied to the copy a
+/// commit computes, and a slice's progress applied to the state in memory. The grain decides when a
+/// change happens; these decide what it is.
 /// </summary>
 public static class TaskTransitions
 {

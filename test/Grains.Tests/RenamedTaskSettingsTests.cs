@@ -22,12 +22,13 @@ public sealed class RenamedTaskSettingsTests
     }
 
     [Fact]
-    public async Task The_new_name_wins_over_the_old_one_and_alone_it_warns_of_nothing()
+    public async Task The_new_name_wins_over_the_old_one_which_is_said_to_be_ignored_and_alone_it_warns_of_nothing()
     {
-        var (both, _) = await StartAsync(new() { ["Tasks:BatchBudget"] = "00:00:00.1", ["Tasks:SliceBudget"] = "00:00:00.2" });
+        var (both, ignored) = await StartAsync(new() { ["Tasks:BatchBudget"] = "00:00:00.1", ["Tasks:SliceBudget"] = "00:00:00.2" });
         var (alone, warnings) = await StartAsync(new() { ["Tasks:SliceBudget"] = "00:00:00.3" });
 
         Assert.Equal(TimeSpan.FromMilliseconds(200), both.SliceBudget);
+        Assert.Contains("its value 00:00:00.1 is ignored", Assert.Single(ignored), StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromMilliseconds(300), alone.SliceBudget);
         Assert.Empty(warnings);
     }

@@ -45,6 +45,7 @@ public sealed class TaskCommitterTests
         await committer.PublishWaitingForDatabaseAsync();
 
         Assert.True(committer.Retired);
+        Assert.False(await committer.PublishStoredEndAsync());
         Assert.Equal(1, _retirements);
         Assert.Equal(1, _deactivations);
         Assert.Equal(IndexTaskStatus.Pending, committer.State.Status);
@@ -118,6 +119,33 @@ public sealed class TaskCommitterTests
     }
 
     [Fact]
+    public async Task A_status_change_is_written_then_published_then_recorded()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        _events.Clear();
+
+        await committer.CommitAsync(next => TaskTransitions.StartProcessing(next, _time.GetUtcNow()));
+
+        Assert.Equal(["write", "publish", "history"], _events);
+        Assert.Equal((2L, IndexTaskStatus.Processing), (_published[^1].Seq, _published[^1].Status));
+    }
+
+    [Fact]
+    public async Task A_retired_committer_publishes_no_progress()
+    {
+        var committer = await AcceptedAsync(total: 10);
+        _storage.Fail = new InconsistentStateException("stale");
+        await Assert.ThrowsAsync<InconsistentStateException>(committer.CheckpointAsync);
+        committer.State.Current = 3;
+        committer.ProgressMade();
+
+        await committer.PublishProgressIfDueAsync();
+        await committer.FlushProgressAsync();
+
+        Assert.Single(_published);
+    }
+
+    [Fact]
     public async Task An_ending_change_lists_every_follower_to_notify()
     {
         var committer = await AcceptedAsync(total: 10, followers: [GrainId.Create("batch", "b1")]);
@@ -159,7 +187,6 @@ public sealed class TaskCommitterTests
 
         Assert.Equal(stored.SeqReservedUpTo, next.State.Seq);
         Assert.Equal(next.State.Seq, next.Published!.Seq);
-        Assert.False(next.EndPublished);
     }
 
     [Fact]
