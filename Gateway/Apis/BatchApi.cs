@@ -89,7 +89,7 @@ public static class BatchApi
                 SocketUrl(batch.BatchId),
                 [.. batch.Tasks.Select(task => new BatchTaskAccepted(task.Ref!, task.TaskId, TaskApi.SocketUrl(task.TaskId)))]));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             await claim.ReleaseAsync();
             return Problems.Invalid(exception);
@@ -106,7 +106,7 @@ public static class BatchApi
             return TypedResults.Ok(new BatchListView(
                 [.. batches.OfType<BatchSnapshot>().Select(batch => BatchView.From(batch, withTasks: false))], page.NextCursor));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }

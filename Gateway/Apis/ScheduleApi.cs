@@ -105,12 +105,10 @@ public static class ScheduleApi
             var schedule = await grains.GetGrain<IScheduleGrain>(claim.Id).Create(request);
             return TypedResults.Created($"/api/schedules/{schedule.ScheduleId}", ScheduleView.From(schedule));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             await claim.ReleaseAsync();
-            return Problems.Invalid(exception.Field is "name" or "trigger" or "every" or "cron" or "time_zone" or "at" or "start_at" or "policy"
-                ? exception
-                : new InvalidTaskRequestException("task." + exception.Field, exception.Message));
+            return Problems.Invalid(exception);
         }
     }
 
@@ -123,7 +121,7 @@ public static class ScheduleApi
             var schedules = await Task.WhenAll(page.Ids.Select(id => grains.GetGrain<IScheduleGrain>(id).GetSnapshot()));
             return TypedResults.Ok(new ScheduleListView([.. schedules.OfType<ScheduleSnapshot>().Select(ScheduleView.From)], page.NextCursor));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }

@@ -81,7 +81,7 @@ public static class TaskApi
             var accepted = await grains.GetGrain<IIndexTaskGrain>(taskId).Start(request);
             return TypedResults.Accepted($"/api/tasks/{taskId}", new TaskAccepted(taskId, accepted.Status.ToWireName(), SocketUrl(taskId)));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             await claim.ReleaseAsync();
 
@@ -123,7 +123,7 @@ public static class TaskApi
                 createdFrom, createdBefore, cursor, limit));
             return TypedResults.Ok(new HistoryView([.. page.Items.Select(TaskSummaryView.From)], page.NextCursor));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }
