@@ -137,17 +137,8 @@ public static class BatchApi
         };
     }
 
-    /// <summary>The batch if it exists and the caller may see it; malformed ids, unknown ids and other users' batches look alike.</summary>
-    internal static async Task<BatchSnapshot?> FindVisibleAsync(string batchId, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        if (!Guid.TryParse(batchId, out var id))
-        {
-            return null;
-        }
-
-        var batch = await grains.GetGrain<IBatchGrain>(id).GetSnapshot();
-        return user.MaySee(batch) ? batch : null;
-    }
+    private static Task<BatchSnapshot?> FindVisibleAsync(string batchId, ClaimsPrincipal user, IGrainFactory grains) =>
+        VisibleItems.FindAsync(batchId, user, id => grains.GetGrain<IBatchGrain>(id).GetSnapshot());
 
     private static ProblemHttpResult BatchNotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Batch not found",

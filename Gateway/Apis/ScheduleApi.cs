@@ -173,17 +173,8 @@ public static class ScheduleApi
         return await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).Delete() ? TypedResults.NoContent() : NotFound();
     }
 
-    /// <summary>The schedule if it exists and the caller may see it; malformed ids, unknown ids and other users' schedules look alike.</summary>
-    private static async Task<ScheduleSnapshot?> FindVisibleAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        if (!Guid.TryParse(scheduleId, out var id))
-        {
-            return null;
-        }
-
-        var schedule = await grains.GetGrain<IScheduleGrain>(id).GetSnapshot();
-        return schedule is not null && (schedule.OwnerId == user.Subject() || user.IsAdmin()) ? schedule : null;
-    }
+    private static Task<ScheduleSnapshot?> FindVisibleAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains) =>
+        VisibleItems.FindAsync(scheduleId, user, id => grains.GetGrain<IScheduleGrain>(id).GetSnapshot());
 
     private static ProblemHttpResult NotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Schedule not found",

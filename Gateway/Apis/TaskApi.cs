@@ -209,15 +209,6 @@ public static class TaskApi
         return TypedResults.Ok(ChainView.From(chain));
     }
 
-    /// <summary>The task if it exists and the caller may see it; malformed ids, unknown ids and other users' tasks look alike.</summary>
-    internal static async Task<IndexTaskSnapshot?> FindVisibleAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        if (!Guid.TryParse(taskId, out var id))
-        {
-            return null;
-        }
-
-        var task = await grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot();
-        return user.MaySee(task) ? task : null;
-    }
+    private static Task<IndexTaskSnapshot?> FindVisibleAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains) =>
+        VisibleItems.FindAsync(taskId, user, id => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot());
 }
