@@ -4,7 +4,7 @@ namespace OrleansTasks;
 /// What every watchable state published on a stream has in common — a task's or a batch's — so
 /// that one socket bridge serves both.
 /// </summary>
-public interface IFeedSnapshot
+public interface IFeedSnapshot : IOwned
 {
     /// <summary>Grows with every change; a watcher that has seen a <c>seq</c> drops anything at or below it.</summary>
     long Seq { get; }
@@ -13,6 +13,4 @@ public interface IFeedSnapshot
     int Progress { get; }
 
     bool IsTerminal { get; }
-
-    string OwnerId { get; }
 }

@@ -11,7 +11,7 @@ namespace OrleansTasks;
 [Alias("OrleansTasks.IScheduleGrain"), Orleans.CodeGeneration.Version(1)]
 public interface IScheduleGrain : IGrainWithGuidKey
 {
-    /// <summary>Validates and creates the schedule, or throws <see cref="InvalidTaskRequestException"/>; calling it again returns the existing one.</summary>
+    /// <summary>Validates and creates the schedule, or throws <see cref="InvalidScheduleRequestException"/> naming a field of the schedule body; calling it again returns the existing one.</summary>
     [Alias("Create")]
     Task<ScheduleSnapshot> Create(CreateSchedule request);
 

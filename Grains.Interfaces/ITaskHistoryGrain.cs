@@ -4,7 +4,7 @@ namespace OrleansTasks;
 [Alias("OrleansTasks.ITaskHistoryGrain")]
 public interface ITaskHistoryGrain : IGrainWithIntegerKey
 {
-    /// <summary>Throws <see cref="InvalidTaskRequestException"/> for a malformed cursor or limit.</summary>
+    /// <summary>Throws <see cref="InvalidListRequestException"/> for a malformed cursor, limit or collection filter.</summary>
     [Alias("List")]
     Task<HistoryPage> List(HistoryQuery query);
 }

@@ -1,15 +1,10 @@
 namespace OrleansTasks;
 
-/// <summary>A request that names something invalid; nothing was created or changed. <see cref="Field"/> names the offending input.</summary>
+/// <summary>A task request (its documents, source, dependencies or timing) that names something invalid.</summary>
 [GenerateSerializer, Alias("OrleansTasks.InvalidTaskRequestException")]
-public sealed class InvalidTaskRequestException : Exception
+public sealed class InvalidTaskRequestException : InvalidRequestException
 {
     public InvalidTaskRequestException()
-    {
-    }
-
-    public InvalidTaskRequestException(string message)
-        : base(message)
     {
     }
 
@@ -19,11 +14,6 @@ public sealed class InvalidTaskRequestException : Exception
         Field = field;
     }
 
-    public InvalidTaskRequestException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
     [Id(0)]
-    public string Field { get; init; } = "";
+    public override string Field { get; init; } = "";
 }

@@ -4,7 +4,7 @@ namespace OrleansTasks;
 
 /// <summary>A schedule as it stands: what and when it runs, its next and last runs, and what it skipped.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.ScheduleSnapshot")]
-public sealed record ScheduleSnapshot
+public sealed record ScheduleSnapshot : IOwned
 {
     [Id(0)] public required Guid ScheduleId { get; init; }
     [Id(1)] public required string OwnerId { get; init; }

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Tasks;
 
@@ -14,86 +13,13 @@ public static class BatchApi
     public static IEndpointRouteBuilder MapBatchApi(this IEndpointRouteBuilder app)
     {
         var batches = app.MapGroup("/api/batches").RequireAuthorization().WithTags("Batches");
-        batches.MapPost("", CreateAsync)
+        batches.MapPost("", BatchCreation.Instance.HandleAsync)
             .Accepts<CreateBatchRequest>("application/json")
             .WithSummary("Create many tasks at once; tasks may wait for each other ('after', by ref) or for existing tasks ('depends_on').");
         batches.MapGet("", ListAsync).WithSummary("The caller's batches, newest first, cursor-paged.");
         batches.MapGet("{batchId}", GetAsync).WithSummary("A batch with its rolled-up progress and each of its tasks.");
         batches.MapPost("{batchId}/cancel", CancelAsync).WithSummary("Cancel every unfinished task of a batch.");
         return app;
-    }
-
-    private static async Task<Results<Accepted<BatchAccepted>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<TasksOptions> options)
-    {
-        var limits = options.Value;
-        var read = await JsonRequestBody.ReadAsync<CreateBatchRequest>(context, limits.MaxRequestBytes, "batch");
-        if (read.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (read.Invalid is { } invalid)
-        {
-            return invalid;
-        }
-
-        var tasks = read.Body!.Tasks ?? [];
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            if (tasks[i] is not { } task)
-            {
-                return Problems.Invalid($"tasks[{i}]", "A task must be an object.");
-            }
-
-            if (TaskInputs.CheckSizes(task.Documents, limits, $"tasks[{i}].") is { } tooLarge)
-            {
-                return tooLarge;
-            }
-
-            if (TaskInputs.CheckShape(task.Documents, $"tasks[{i}].") is { } malformed)
-            {
-                return malformed;
-            }
-
-            if (task.After?.IndexOf(null!) is >= 0 and var nullAt)
-            {
-                return Problems.Invalid($"tasks[{i}].after[{nullAt}]", "'after' lists refs of tasks in this batch.");
-            }
-        }
-
-        var request = new CreateBatch(user.Subject(), [.. tasks.Select(task => new BatchTaskSpec(
-            task!.Ref ?? "",
-            task.Collection ?? "",
-            TaskInputs.Documents(task.Documents),
-            TaskInputs.Source(task.Source),
-            task.After is null ? [] : [.. task.After],
-            task.DependsOn is null ? [] : [.. task.DependsOn]))]);
-        var claim = await IdempotentCreate.ClaimAsync(context, grains, request.OwnerId, "batch:", RequestFingerprint.Of(request));
-        if (claim.Invalid is { } badKey)
-        {
-            return badKey;
-        }
-
-        if (claim.Conflict is { } conflict)
-        {
-            return conflict;
-        }
-
-        try
-        {
-            var batch = await grains.GetGrain<IBatchGrain>(claim.Id).Create(request);
-            return TypedResults.Accepted($"/api/batches/{batch.BatchId}", new BatchAccepted(
-                batch.BatchId,
-                batch.Status.ToWireName(),
-                SocketUrl(batch.BatchId),
-                [.. batch.Tasks.Select(task => new BatchTaskAccepted(task.Ref!, task.TaskId, TaskApi.SocketUrl(task.TaskId)))]));
-        }
-        catch (InvalidTaskRequestException exception)
-        {
-            await claim.ReleaseAsync();
-            return Problems.Invalid(exception);
-        }
     }
 
     private static async Task<Results<Ok<BatchListView>, ValidationProblem>> ListAsync(
@@ -106,7 +32,7 @@ public static class BatchApi
             return TypedResults.Ok(new BatchListView(
                 [.. batches.OfType<BatchSnapshot>().Select(batch => BatchView.From(batch, withTasks: false))], page.NextCursor));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }
@@ -137,17 +63,8 @@ public static class BatchApi
         };
     }
 
-    /// <summary>The batch if it exists and the caller may see it; malformed ids, unknown ids and other users' batches look alike.</summary>
-    internal static async Task<BatchSnapshot?> FindVisibleAsync(string batchId, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        if (!Guid.TryParse(batchId, out var id))
-        {
-            return null;
-        }
-
-        var batch = await grains.GetGrain<IBatchGrain>(id).GetSnapshot();
-        return user.MaySee(batch) ? batch : null;
-    }
+    private static Task<BatchSnapshot?> FindVisibleAsync(string batchId, ClaimsPrincipal user, IGrainFactory grains) =>
+        VisibleItems.FindAsync(batchId, user, id => grains.GetGrain<IBatchGrain>(id).GetSnapshot());
 
     private static ProblemHttpResult BatchNotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Batch not found",

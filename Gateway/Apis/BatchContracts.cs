@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using OrleansTasks.Gateway.Json;
 
 namespace OrleansTasks.Gateway.Apis;
 
 /// <summary>One task of a batch body: a task body plus its <c>ref</c> and what it waits for.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record BatchTaskInput(
     string? Ref,
     string? Collection,
@@ -11,7 +13,11 @@ public sealed record BatchTaskInput(
     List<string>? After = null,
     List<Guid>? DependsOn = null);
 
-public sealed record CreateBatchRequest(List<BatchTaskInput?>? Tasks);
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CreateBatchRequest(List<BatchTaskInput?>? Tasks) : ICreateBody
+{
+    public static string Kind => "batch";
+}
 
 public sealed record BatchTaskAccepted(string Ref, Guid TaskId, string WsUrl);
 

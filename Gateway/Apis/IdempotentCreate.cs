@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace OrleansTasks.Gateway.Apis;
 
 /// <summary>
-/// The <c>Idempotency-Key</c> handling shared by task and batch creation: the id to create under,
+/// The <c>Idempotency-Key</c> handling shared by the create endpoints and run now: the id to create under,
 /// the key to release if the request is refused, or the problem to answer instead.
 /// </summary>
 internal sealed record IdempotentCreate(Guid Id, IIdempotencyKeyGrain? Key, ProblemHttpResult? Conflict, ValidationProblem? Invalid)
@@ -12,15 +12,18 @@ internal sealed record IdempotentCreate(Guid Id, IIdempotencyKeyGrain? Key, Prob
 
     public const string InvalidKey = "An Idempotency-Key is 1–255 visible ASCII characters.";
 
+    public const string Description = "Optional, 1–255 visible ASCII characters: a retry with the same key and the same request "
+        + "answers what the first one started; the same key with a different request is refused with 422.";
+
     /// <summary>
-    /// Without the header: a fresh id. With it: the id first claimed with the key in
+    /// Without a key: a fresh id. With one: the id first claimed with the key in
     /// <paramref name="scope"/> by this user, or 422 when the key came with a different request.
     /// </summary>
     public static async Task<IdempotentCreate> ClaimAsync(
-        HttpContext context, IGrainFactory grains, string ownerId, string scope, string fingerprint)
+        string? idempotencyKey, IGrainFactory grains, string ownerId, string scope, string fingerprint)
     {
         var id = Guid.NewGuid();
-        if (context.Request.Headers[Header].ToString() is not { Length: > 0 } idempotencyKey)
+        if (string.IsNullOrEmpty(idempotencyKey))
         {
             return new(id, null, null, null);
         }
@@ -44,11 +47,11 @@ internal sealed record IdempotentCreate(Guid Id, IIdempotencyKeyGrain? Key, Prob
     /// <summary>
     /// The id of a request that grains make idempotent themselves (run now): derived from the
     /// user's key in <paramref name="scope"/>, so a retry with the same key gets the same id; a
-    /// fresh id without the header; null when the header is malformed.
+    /// fresh id without one; null when the key is malformed.
     /// </summary>
-    public static Guid? RequestId(HttpContext context, string ownerId, string scope)
+    public static Guid? RequestId(string? idempotencyKey, string ownerId, string scope)
     {
-        if (context.Request.Headers[Header].ToString() is not { Length: > 0 } idempotencyKey)
+        if (string.IsNullOrEmpty(idempotencyKey))
         {
             return Guid.NewGuid();
         }

@@ -9,7 +9,7 @@ internal static class Problems
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Task not found",
             detail: "No task with this id exists for you.");
 
-    public static ValidationProblem Invalid(InvalidTaskRequestException exception) =>
+    public static ValidationProblem Invalid(InvalidRequestException exception) =>
         Invalid(string.IsNullOrEmpty(exception.Field) ? "request" : exception.Field, exception.Message);
 
     public static ValidationProblem Invalid(string field, string message) =>

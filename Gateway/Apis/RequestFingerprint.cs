@@ -10,44 +10,52 @@ public static class RequestFingerprint
     public static string Of(StartIndexTask request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Add(hash, request.OwnerId);
-        AddTask(hash, request.Collection, request.Documents, request.Source);
-        AddDependencies(hash, [], request.Dependencies);
-        if (request.RunAt is { } runAt)
+        return Sha256(hash =>
         {
-            Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+            Add(hash, request.OwnerId);
+            AddTask(hash, request.Collection, request.Documents, request.Source);
+            AddDependencies(hash, [], request.Dependencies);
+            if (request.RunAt is { } runAt)
+            {
+                Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        });
     }
 
     public static string Of(CreateBatch request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Add(hash, "batch");
-        Add(hash, request.OwnerId);
-        foreach (var task in request.Tasks)
+        return Sha256(hash =>
         {
-            Add(hash, task.Ref);
-            AddTask(hash, task.Collection, task.Documents, task.Source);
-            AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+            Add(hash, "batch");
+            Add(hash, request.OwnerId);
+            foreach (var task in request.Tasks)
+            {
+                Add(hash, task.Ref);
+                AddTask(hash, task.Collection, task.Documents, task.Source);
+                AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
+            }
+        });
     }
 
     public static string Of(CreateSchedule request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return Sha256(hash =>
+        {
+            Add(hash, "schedule");
+            Add(hash, request.OwnerId);
+            Add(hash, request.Name);
+            AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
+            var trigger = request.Trigger;
+            Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
+        });
+    }
+
+    private static string Sha256(Action<IncrementalHash> write)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Add(hash, "schedule");
-        Add(hash, request.OwnerId);
-        Add(hash, request.Name);
-        AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
-        var trigger = request.Trigger;
-        Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
+        write(hash);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

@@ -1,9 +1,8 @@
+using System.ComponentModel;
 using System.Security.Claims;
-using System.Xml;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
 using OrleansTasks.Gateway.Auth;
-using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Gateway.Apis;
 
@@ -13,7 +12,7 @@ public static class ScheduleApi
     public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app)
     {
         var schedules = app.MapGroup("/api/schedules").RequireAuthorization().WithTags("Schedules");
-        schedules.MapPost("", CreateAsync)
+        schedules.MapPost("", ScheduleCreation.Instance.HandleAsync)
             .Accepts<CreateScheduleRequest>("application/json")
             .WithSummary("Create a schedule: its task, and one of 'at', 'every' (ISO 8601 duration, at least PT1M) or 'cron' with 'time_zone'.");
         schedules.MapGet("", ListAsync).WithSummary("The caller's schedules, newest first, cursor-paged.");
@@ -27,93 +26,6 @@ public static class ScheduleApi
         return app;
     }
 
-    private static async Task<Results<Created<ScheduleView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<TasksOptions> options)
-    {
-        var limits = options.Value;
-        var read = await JsonRequestBody.ReadAsync<CreateScheduleRequest>(context, limits.MaxRequestBytes, "schedule");
-        if (read.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (read.Invalid is { } invalid)
-        {
-            return invalid;
-        }
-
-        var body = read.Body!;
-        if (body.Task is not { } task)
-        {
-            return Problems.Invalid("task", "A schedule needs the 'task' it runs: a collection and its documents or source.");
-        }
-
-        if (TaskInputs.CheckSizes(task.Documents, limits, "task.") is { } tooLarge)
-        {
-            return tooLarge;
-        }
-
-        if (TaskInputs.CheckShape(task.Documents, "task.") is { } malformed)
-        {
-            return malformed;
-        }
-
-        TimeSpan? every = null;
-        if (body.Every is { } everyText)
-        {
-            try
-            {
-                every = XmlConvert.ToTimeSpan(everyText);
-            }
-            catch (FormatException)
-            {
-                return Problems.Invalid("every", "'every' is an ISO 8601 duration such as 'PT15M' or 'P1D'.");
-            }
-        }
-
-        if (SchedulePolicyNames.Missed(body.Missed) is not { } missed)
-        {
-            return Problems.Invalid("missed", "'missed' must be 'run_once' or 'skip'.");
-        }
-
-        if (SchedulePolicyNames.Overlap(body.Overlap) is not { } overlap)
-        {
-            return Problems.Invalid("overlap", "'overlap' must be 'skip' or 'queue'.");
-        }
-
-        var request = new CreateSchedule(
-            user.Subject(),
-            body.Name ?? "",
-            new TaskTemplate(task.Collection ?? "", TaskInputs.Documents(task.Documents), TaskInputs.Source(task.Source)),
-            new ScheduleTrigger(body.At, every, body.StartAt, body.Cron, body.TimeZone),
-            missed,
-            overlap,
-            body.Paused);
-        var claim = await IdempotentCreate.ClaimAsync(context, grains, request.OwnerId, "schedule:", RequestFingerprint.Of(request));
-        if (claim.Invalid is { } badKey)
-        {
-            return badKey;
-        }
-
-        if (claim.Conflict is { } conflict)
-        {
-            return conflict;
-        }
-
-        try
-        {
-            var schedule = await grains.GetGrain<IScheduleGrain>(claim.Id).Create(request);
-            return TypedResults.Created($"/api/schedules/{schedule.ScheduleId}", ScheduleView.From(schedule));
-        }
-        catch (InvalidTaskRequestException exception)
-        {
-            await claim.ReleaseAsync();
-            return Problems.Invalid(exception.Field is "name" or "trigger" or "every" or "cron" or "time_zone" or "at" or "start_at" or "policy"
-                ? exception
-                : new InvalidTaskRequestException("task." + exception.Field, exception.Message));
-        }
-    }
-
     private static async Task<Results<Ok<ScheduleListView>, ValidationProblem>> ListAsync(
         ClaimsPrincipal user, IGrainFactory grains, string? cursor = null, int limit = 20)
     {
@@ -123,7 +35,7 @@ public static class ScheduleApi
             var schedules = await Task.WhenAll(page.Ids.Select(id => grains.GetGrain<IScheduleGrain>(id).GetSnapshot()));
             return TypedResults.Ok(new ScheduleListView([.. schedules.OfType<ScheduleSnapshot>().Select(ScheduleView.From)], page.NextCursor));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }
@@ -145,14 +57,17 @@ public static class ScheduleApi
     }
 
     private static async Task<Results<Accepted<ScheduleRunView>, ProblemHttpResult, ValidationProblem>> RunNowAsync(
-        string scheduleId, ClaimsPrincipal user, IGrainFactory grains, HttpContext context)
+        string scheduleId,
+        [FromHeader(Name = IdempotentCreate.Header), Description(IdempotentCreate.Description)] string? idempotencyKey,
+        ClaimsPrincipal user,
+        IGrainFactory grains)
     {
         if (await FindVisibleAsync(scheduleId, user, grains) is not { } schedule)
         {
             return NotFound();
         }
 
-        if (IdempotentCreate.RequestId(context, user.Subject(), "run:" + schedule.ScheduleId) is not { } requestId)
+        if (IdempotentCreate.RequestId(idempotencyKey, user.Subject(), "run:" + schedule.ScheduleId) is not { } requestId)
         {
             return Problems.Invalid(IdempotentCreate.Header, IdempotentCreate.InvalidKey);
         }
@@ -175,17 +90,8 @@ public static class ScheduleApi
         return await grains.GetGrain<IScheduleGrain>(schedule.ScheduleId).Delete() ? TypedResults.NoContent() : NotFound();
     }
 
-    /// <summary>The schedule if it exists and the caller may see it; malformed ids, unknown ids and other users' schedules look alike.</summary>
-    private static async Task<ScheduleSnapshot?> FindVisibleAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        if (!Guid.TryParse(scheduleId, out var id))
-        {
-            return null;
-        }
-
-        var schedule = await grains.GetGrain<IScheduleGrain>(id).GetSnapshot();
-        return schedule is not null && (schedule.OwnerId == user.Subject() || user.IsAdmin()) ? schedule : null;
-    }
+    private static Task<ScheduleSnapshot?> FindVisibleAsync(string scheduleId, ClaimsPrincipal user, IGrainFactory grains) =>
+        VisibleItems.FindAsync(scheduleId, user, id => grains.GetGrain<IScheduleGrain>(id).GetSnapshot());
 
     private static ProblemHttpResult NotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Schedule not found",

@@ -1,9 +1,11 @@
+using System.Text.Json.Serialization;
 using System.Xml;
 using OrleansTasks.Gateway.Json;
 
 namespace OrleansTasks.Gateway.Apis;
 
 /// <summary>The task a schedule runs: a task body without dependencies.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record TaskTemplateInput(string? Collection, List<DocumentInput?>? Documents, SourceInput? Source);
 
 /// <summary>
@@ -11,6 +13,7 @@ public sealed record TaskTemplateInput(string? Collection, List<DocumentInput?>?
 /// as <c>PT15M</c>, from <c>start_at</c> or one interval from now) and <c>cron</c> (five fields, in
 /// <c>time_zone</c>, UTC by default).
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateScheduleRequest(
     string? Name,
     TaskTemplateInput? Task,
@@ -21,7 +24,10 @@ public sealed record CreateScheduleRequest(
     string? TimeZone = null,
     string? Missed = null,
     string? Overlap = null,
-    bool Paused = false);
+    bool Paused = false) : ICreateBody
+{
+    public static string Kind => "schedule";
+}
 
 public sealed record ScheduleRunView(Guid TaskId, string Occurrence, string StartedAt, bool Manual, string WsUrl)
 {

@@ -21,7 +21,7 @@ public static class SearchApi
             var hits = await grains.GetGrain<ISearchGrain>(0).Search(collection ?? "", q ?? "", limit);
             return TypedResults.Ok(new SearchResponse(collection!, q!, [.. hits.Select(h => new SearchHitView(h.Id, h.Title, h.Score, h.Snippet))]));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }

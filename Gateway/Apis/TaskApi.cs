@@ -1,11 +1,6 @@
 using System.Security.Claims;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Tasks;
 
@@ -18,7 +13,7 @@ public static class TaskApi
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
     {
         var tasks = app.MapGroup("/api/tasks").RequireAuthorization().WithTags("Tasks");
-        tasks.MapPost("", CreateAsync)
+        tasks.MapPost("", TaskCreation.Instance.HandleAsync)
             .Accepts<CreateTaskRequest>("application/json")
             .WithSummary("Accept an index task over inline documents or a directory source.");
         tasks.MapGet("", ListAsync).WithSummary("The caller's tasks, newest first, filtered and cursor-paged; admins may list everyone's with scope=all.");
@@ -28,65 +23,6 @@ public static class TaskApi
         tasks.MapGet("{taskId}/chain", GetChainAsync)
             .WithSummary("The task and every task it depends on, directly or not, with their progress rolled up.");
         return app;
-    }
-
-    private static async Task<Results<Accepted<TaskAccepted>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, IOptions<TasksOptions> options)
-    {
-        var limits = options.Value;
-        var read = await JsonRequestBody.ReadAsync<CreateTaskRequest>(context, limits.MaxRequestBytes, "task");
-        if (read.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (read.Invalid is { } invalid)
-        {
-            return invalid;
-        }
-
-        var body = read.Body!;
-        if (TaskInputs.CheckSizes(body.Documents, limits, "") is { } tooLarge)
-        {
-            return tooLarge;
-        }
-
-        if (TaskInputs.CheckShape(body.Documents, "") is { } malformed)
-        {
-            return malformed;
-        }
-
-        var request = new StartIndexTask(
-            user.Subject(),
-            body.Collection ?? "",
-            TaskInputs.Documents(body.Documents),
-            TaskInputs.Source(body.Source),
-            body.DependsOn is null ? [] : [.. body.DependsOn],
-            RunAt: body.RunAt);
-        var claim = await IdempotentCreate.ClaimAsync(context, grains, request.OwnerId, "", RequestFingerprint.Of(request));
-        if (claim.Invalid is { } badKey)
-        {
-            return badKey;
-        }
-
-        if (claim.Conflict is { } conflict)
-        {
-            return conflict;
-        }
-
-        var taskId = claim.Id;
-        try
-        {
-            // Starting is idempotent: a task that already exists answers with its current state.
-            var accepted = await grains.GetGrain<IIndexTaskGrain>(taskId).Start(request);
-            return TypedResults.Accepted($"/api/tasks/{taskId}", new TaskAccepted(taskId, accepted.Status.ToWireName(), SocketUrl(taskId)));
-        }
-        catch (InvalidTaskRequestException exception)
-        {
-            await claim.ReleaseAsync();
-
-            return Problems.Invalid(exception);
-        }
     }
 
     private static async Task<Results<Ok<HistoryView>, ProblemHttpResult, ValidationProblem>> ListAsync(
@@ -123,7 +59,7 @@ public static class TaskApi
                 createdFrom, createdBefore, cursor, limit));
             return TypedResults.Ok(new HistoryView([.. page.Items.Select(TaskSummaryView.From)], page.NextCursor));
         }
-        catch (InvalidTaskRequestException exception)
+        catch (InvalidRequestException exception)
         {
             return Problems.Invalid(exception);
         }
@@ -209,15 +145,6 @@ public static class TaskApi
         return TypedResults.Ok(ChainView.From(chain));
     }
 
-    /// <summary>The task if it exists and the caller may see it; malformed ids, unknown ids and other users' tasks look alike.</summary>
-    internal static async Task<IndexTaskSnapshot?> FindVisibleAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        if (!Guid.TryParse(taskId, out var id))
-        {
-            return null;
-        }
-
-        var task = await grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot();
-        return user.MaySee(task) ? task : null;
-    }
+    private static Task<IndexTaskSnapshot?> FindVisibleAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains) =>
+        VisibleItems.FindAsync(taskId, user, id => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot());
 }

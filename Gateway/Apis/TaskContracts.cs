@@ -1,13 +1,21 @@
+using System.Text.Json.Serialization;
 using OrleansTasks.Gateway.Json;
 
 namespace OrleansTasks.Gateway.Apis;
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record DocumentInput(string? Id, string? Title, string? Content);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SourceInput(string? Directory, string? Pattern);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateTaskRequest(
-    string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null, DateTimeOffset? RunAt = null);
+    string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null, DateTimeOffset? RunAt = null)
+    : ICreateBody
+{
+    public static string Kind => "task";
+}
 
 public sealed record TaskAccepted(Guid TaskId, string Status, string WsUrl);
 

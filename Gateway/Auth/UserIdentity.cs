@@ -11,8 +11,8 @@ public static class UserIdentity
 
     public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
 
-    /// <summary>Owners see their own tasks and batches; admins see every one.</summary>
-    public static bool MaySee(this ClaimsPrincipal user, IFeedSnapshot? item) =>
+    /// <summary>The one visibility rule: owners see their own tasks, batches and schedules; admins see every one.</summary>
+    public static bool MaySee(this ClaimsPrincipal user, IOwned? item) =>
         item is not null && (item.OwnerId == user.Subject() || user.IsAdmin());
 
     /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
+using OrleansTasks.Gateway.Json;
 using OrleansTasks.Gateway.Logging;
 using OrleansTasks.Gateway.OpenApi;
 using OrleansTasks.Gateway.Telemetry;
@@ -43,11 +42,7 @@ public static class GatewayHostingExtensions
         AddOrleans(builder);
         AddAuth(builder);
 
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        });
+        services.AddGatewayJson();
         services.AddProblemDetails();
         services.AddOrleansTasksOpenApi();
         services.AddExceptionHandler<ClusterUnavailableHandler>();

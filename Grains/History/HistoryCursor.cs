@@ -31,7 +31,7 @@ public readonly record struct HistoryCursor(DateTimeOffset CreatedAt, Guid TaskI
         {
         }
 
-        throw new InvalidTaskRequestException("cursor", "The cursor is not one this server gave out.");
+        throw new InvalidListRequestException("cursor", "The cursor is not one this server gave out.");
     }
 
     /// <summary>True when <paramref name="summary"/> comes after this position in newest-first order.</summary>

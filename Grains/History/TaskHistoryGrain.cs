@@ -11,12 +11,12 @@ public sealed class TaskHistoryGrain(ITaskHistory history) : Grain, ITaskHistory
         ArgumentNullException.ThrowIfNull(query);
         if (query.Limit is < 1 or > HistoryQuery.MaxLimit)
         {
-            throw new InvalidTaskRequestException("limit", $"'limit' must be between 1 and {HistoryQuery.MaxLimit}.");
+            throw new InvalidListRequestException("limit", $"'limit' must be between 1 and {HistoryQuery.MaxLimit}.");
         }
 
         if (query.Collection is not null && !TaskRequestValidator.IsValidCollection(query.Collection))
         {
-            throw new InvalidTaskRequestException("collection", "'collection' must name a collection.");
+            throw new InvalidListRequestException("collection", "'collection' must name a collection.");
         }
 
         return history.ListAsync(query, CancellationToken.None);

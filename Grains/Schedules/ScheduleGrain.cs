@@ -216,24 +216,32 @@ public sealed partial class ScheduleGrain(
     {
         if (request.Name is null || request.Name.Length > MaxNameLength || request.Name.Any(char.IsControl))
         {
-            throw new InvalidTaskRequestException("name", $"A schedule's name is at most {MaxNameLength} characters without control characters.");
+            throw new InvalidScheduleRequestException("name", $"A schedule's name is at most {MaxNameLength} characters without control characters.");
         }
 
         if (request.Task is null)
         {
-            throw new InvalidTaskRequestException("task", "A schedule needs the 'task' it runs.");
+            throw new InvalidScheduleRequestException("task", "A schedule needs the 'task' it runs.");
         }
 
-        TaskRequestValidator.Validate(new StartIndexTask(request.OwnerId, request.Task.Collection, request.Task.Documents, request.Task.Source), tasks.Value);
+        try
+        {
+            TaskRequestValidator.Validate(new StartIndexTask(request.OwnerId, request.Task.Collection, request.Task.Documents, request.Task.Source), tasks.Value);
+        }
+        catch (InvalidTaskRequestException exception)
+        {
+            throw new InvalidScheduleRequestException("task." + exception.Field, exception.Message);
+        }
+
         if (!request.Task.Documents.IsDefault && request.Task.Documents.Length > _options.MaxTemplateDocuments)
         {
-            throw new InvalidTaskRequestException("task.documents",
+            throw new InvalidScheduleRequestException("task.documents",
                 $"A schedule's task holds at most {_options.MaxTemplateDocuments} inline documents; use a directory source for more.");
         }
 
         if (!Enum.IsDefined(request.Missed) || !Enum.IsDefined(request.Overlap))
         {
-            throw new InvalidTaskRequestException("policy", "Unknown missed-run or overlap policy.");
+            throw new InvalidScheduleRequestException("policy", "Unknown missed-run or overlap policy.");
         }
     }
 

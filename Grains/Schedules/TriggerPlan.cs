@@ -29,32 +29,32 @@ public sealed class TriggerPlan
             trigger.TimeZone is { } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : TimeZoneInfo.Utc);
     }
 
-    /// <summary>Checks a new trigger; throws <see cref="InvalidTaskRequestException"/> naming the field.</summary>
+    /// <summary>Checks a new trigger; throws <see cref="InvalidScheduleRequestException"/> naming the field.</summary>
     public static TriggerPlan Validate(ScheduleTrigger? trigger, DateTimeOffset now, TimeSpan grace)
     {
         if (trigger is null || new object?[] { trigger.At, trigger.Every, trigger.Cron }.Count(value => value is not null) != 1)
         {
-            throw new InvalidTaskRequestException("trigger", "Give exactly one of 'at' (a time), 'every' (an interval) and 'cron' (an expression).");
+            throw new InvalidScheduleRequestException("trigger", "Give exactly one of 'at' (a time), 'every' (an interval) and 'cron' (an expression).");
         }
 
         if (trigger.TimeZone is not null && trigger.Cron is null)
         {
-            throw new InvalidTaskRequestException("time_zone", "'time_zone' applies to 'cron' only; 'at' and 'start_at' carry their own offset.");
+            throw new InvalidScheduleRequestException("time_zone", "'time_zone' applies to 'cron' only; 'at' and 'start_at' carry their own offset.");
         }
 
         if (trigger.StartAt is not null && trigger.Every is null)
         {
-            throw new InvalidTaskRequestException("start_at", "'start_at' applies to 'every' only.");
+            throw new InvalidScheduleRequestException("start_at", "'start_at' applies to 'every' only.");
         }
 
         if (trigger.At is { } at && at < now - grace)
         {
-            throw new InvalidTaskRequestException("at", "'at' is in the past.");
+            throw new InvalidScheduleRequestException("at", "'at' is in the past.");
         }
 
         if (trigger.Every is { } every && (every < SchedulesOptions.MinimumInterval || every > TimeSpan.FromDays(3660)))
         {
-            throw new InvalidTaskRequestException("every", "'every' is an interval of at least 1 minute and at most 10 years.");
+            throw new InvalidScheduleRequestException("every", "'every' is an interval of at least 1 minute and at most 10 years.");
         }
 
         var cron = trigger.Cron is { } expression ? ParseCron(expression) : null;
@@ -62,7 +62,7 @@ public sealed class TriggerPlan
         var plan = new TriggerPlan(trigger, cron, zone);
         if (cron is not null && plan.NextAfter(now) is null)
         {
-            throw new InvalidTaskRequestException("cron", "The cron expression never falls due.");
+            throw new InvalidScheduleRequestException("cron", "The cron expression never falls due.");
         }
 
         return plan;
@@ -99,7 +99,7 @@ public sealed class TriggerPlan
         }
         catch (CronFormatException exception)
         {
-            throw new InvalidTaskRequestException("cron", $"'{expression}' is not a five-field cron expression: {exception.Message}");
+            throw new InvalidScheduleRequestException("cron", $"'{expression}' is not a five-field cron expression: {exception.Message}");
         }
     }
 
@@ -111,7 +111,7 @@ public sealed class TriggerPlan
         }
         catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
-            throw new InvalidTaskRequestException("time_zone", $"'{zoneId}' is not a known time zone (use an IANA id such as 'Europe/Berlin').");
+            throw new InvalidScheduleRequestException("time_zone", $"'{zoneId}' is not a known time zone (use an IANA id such as 'Europe/Berlin').");
         }
     }
 }

@@ -15,17 +15,17 @@ public sealed class SearchGrain(IDocumentIndex index) : Grain, ISearchGrain
     {
         if (!TaskRequestValidator.IsValidCollection(collection))
         {
-            throw new InvalidTaskRequestException("collection", "'collection' must name a collection: 1–64 letters, digits, '_', '.' or '-'.");
+            throw new InvalidSearchRequestException("collection", "'collection' must name a collection: 1–64 letters, digits, '_', '.' or '-'.");
         }
 
         if (string.IsNullOrWhiteSpace(query) || query.Length > MaxQueryLength)
         {
-            throw new InvalidTaskRequestException("q", $"'q' must be 1–{MaxQueryLength} characters.");
+            throw new InvalidSearchRequestException("q", $"'q' must be 1–{MaxQueryLength} characters.");
         }
 
         if (limit is < 1 or > MaxLimit)
         {
-            throw new InvalidTaskRequestException("limit", $"'limit' must be between 1 and {MaxLimit}.");
+            throw new InvalidSearchRequestException("limit", $"'limit' must be between 1 and {MaxLimit}.");
         }
 
         return index.SearchAsync(collection, query, limit, CancellationToken.None);

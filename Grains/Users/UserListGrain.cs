@@ -57,13 +57,13 @@ public sealed class UserListGrain(
     {
         if (limit is < 1 or > MaxPageSize)
         {
-            throw new InvalidTaskRequestException("limit", $"'limit' must be between 1 and {MaxPageSize}.");
+            throw new InvalidListRequestException("limit", $"'limit' must be between 1 and {MaxPageSize}.");
         }
 
         var end = Entries.Count;
         if (!string.IsNullOrEmpty(cursor))
         {
-            var after = Parse(cursor) ?? throw new InvalidTaskRequestException("cursor", "The cursor is not one this list gave out.");
+            var after = Parse(cursor) ?? throw new InvalidListRequestException("cursor", "The cursor is not one this list gave out.");
             end = Entries.FindLastIndex(entry => Compare(entry, after) < 0) + 1;
         }
 

@@ -36,6 +36,24 @@ public sealed class OpenApiTests(SharedGateway gateway)
         Assert.False(paths.TryGetProperty("/ws/batch/{id}", out _));
     }
 
+    [Theory]
+    [InlineData("/api/tasks")]
+    [InlineData("/api/batches")]
+    [InlineData("/api/schedules")]
+    [InlineData("/api/schedules/{scheduleId}/run")]
+    public async Task Every_endpoint_that_reads_an_idempotency_key_declares_the_header(string path)
+    {
+        using var client = gateway.CreateHttpClient();
+
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var parameters = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("parameters");
+        var header = Assert.Single(parameters.EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal("header", header.GetProperty("in").GetString());
+        Assert.False(header.TryGetProperty("required", out var required) && required.GetBoolean());
+        Assert.Contains("422", header.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_api_reference_page_is_served()
     {

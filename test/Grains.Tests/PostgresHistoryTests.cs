@@ -33,7 +33,7 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
         Assert.Equal(5, completed.Items.Length);
         Assert.All(completed.Items, t => Assert.Equal(100, t.Progress));
         Assert.Empty(others.Items);
-        await Assert.ThrowsAsync<InvalidTaskRequestException>(() => history.List(new HistoryQuery(owner, Cursor: "bogus")));
+        await Assert.ThrowsAsync<InvalidListRequestException>(() => history.List(new HistoryQuery(owner, Cursor: "bogus")));
 
         var purged = await fixture.Silo.Client.GetGrain<IRetentionGrain>(0).PurgeEndedBefore(DateTimeOffset.UtcNow.AddMinutes(1));
         Assert.True(purged >= 5);

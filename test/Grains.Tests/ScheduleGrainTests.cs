@@ -185,7 +185,7 @@ public sealed class ScheduleGrainTests(ScheduleClusterFixture fixture) : IClassF
     [InlineData("bad-zone", "time_zone")]
     [InlineData("zone-without-cron", "time_zone")]
     [InlineData("past", "at")]
-    [InlineData("bad-collection", "collection")]
+    [InlineData("bad-collection", "task.collection")]
     public async Task An_invalid_schedule_is_refused_naming_the_field_and_nothing_is_created(string kind, string field)
     {
         var now = fixture.Clock.GetUtcNow();
@@ -206,7 +206,7 @@ public sealed class ScheduleGrainTests(ScheduleClusterFixture fixture) : IClassF
         var owner = "owner-" + Guid.NewGuid().ToString("N")[..8];
         var grain = fixture.Grains.GetGrain<IScheduleGrain>(Guid.NewGuid());
 
-        var error = await Assert.ThrowsAsync<InvalidTaskRequestException>(() => grain.Create(new CreateSchedule(owner, "bad", template, trigger)));
+        var error = await Assert.ThrowsAsync<InvalidScheduleRequestException>(() => grain.Create(new CreateSchedule(owner, "bad", template, trigger)));
 
         Assert.Equal(field, error.Field);
         Assert.Null(await grain.GetSnapshot());

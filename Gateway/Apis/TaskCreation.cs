@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Gateway.Apis;
+
+/// <summary><c>POST /api/tasks</c>: one index task over inline documents or a directory source.</summary>
+internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartIndexTask, Accepted<TaskAccepted>>
+{
+    public static readonly TaskCreation Instance = new();
+
+    protected override string KeyScope => "";
+
+    protected override Results<Accepted<TaskAccepted>, ProblemHttpResult, ValidationProblem>? Check(CreateTaskRequest body, TasksOptions limits)
+    {
+        if (TaskInputs.CheckSizes(body.Documents, limits, "") is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
+        if (TaskInputs.CheckShape(body.Documents, "") is { } malformed)
+        {
+            return malformed;
+        }
+
+        return null;
+    }
+
+    protected override StartIndexTask ToRequest(CreateTaskRequest body, string ownerId) => new(
+        ownerId,
+        body.Collection ?? "",
+        TaskInputs.Documents(body.Documents),
+        TaskInputs.Source(body.Source),
+        body.DependsOn is null ? [] : [.. body.DependsOn],
+        RunAt: body.RunAt);
+
+    protected override string Fingerprint(StartIndexTask request) => RequestFingerprint.Of(request);
+
+    protected override async Task<Accepted<TaskAccepted>> CreateAsync(IGrainFactory grains, Guid id, StartIndexTask request)
+    {
+        // Starting is idempotent: a task that already exists answers with its current state.
+        var accepted = await grains.GetGrain<IIndexTaskGrain>(id).Start(request);
+        return TypedResults.Accepted($"/api/tasks/{id}", new TaskAccepted(id, accepted.Status.ToWireName(), TaskApi.SocketUrl(id)));
+    }
+}
