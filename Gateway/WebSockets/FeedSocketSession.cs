@@ -172,7 +172,7 @@ public sealed class FeedSocketSession<T>(
         // Clients send a few short pings at most: a small buffer for the life of the socket, grown
         // to the largest allowed message only for a client that sends a long one.
         var buffer = new byte[SmallReceiveBufferBytes];
-        var rate = new MessageRateWindow(_time, SocketLimits.MaxClientMessagesPerSecond);
+        var rateKey = services.ClientMessages.NewSocket();
         var length = 0;
         var violated = false;
         try
@@ -200,7 +200,7 @@ public sealed class FeedSocketSession<T>(
                 var violation = result.MessageType == WebSocketMessageType.Binary ? SocketClose.BinaryNotSupported
                     : length > SocketLimits.MaxClientMessageBytes ? SocketClose.MessageTooBig
                     : !result.EndOfMessage ? null
-                    : !rate.TryRecord() ? SocketClose.RateLimitExceeded
+                    : !services.ClientMessages.TryRecord(rateKey) ? SocketClose.RateLimitExceeded
                     : null;
                 if (violation is not null)
                 {
