@@ -1,106 +1,33 @@
 using System.Text.Json;
-using OrleansTasks.Gateway.Json;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The messages of <c>/ws/batch/{id}</c>, in the style of the task messages: the same types,
-/// <c>batch_id</c> in place of <c>task_id</c>, and the per-task counts in <c>tasks</c>.
+/// The messages of <c>/ws/batch/{id}</c>, in the shape <see cref="FeedMessages"/> gives every feed:
+/// the task messages' types, <c>batch_id</c> in place of <c>task_id</c>, and the per-task counts
+/// in <c>tasks</c>.
 /// </summary>
 public static class BatchProtocolMessages
 {
-    public static byte[] Connected(BatchSnapshot batch, DateTimeOffset now) => ProtocolMessages.Write(w =>
-    {
-        w.WriteString("type", "connected");
-        w.WriteString("batch_id", batch.BatchId);
-        w.WriteString("message", $"Connected to the progress feed of batch {batch.BatchId}");
-        w.WriteString("current_status", batch.Status.ToWireName());
-        w.WriteNumber("current_progress", batch.Progress);
-        w.WriteNumber("current", batch.Rollup.Current);
-        w.WriteNumber("total", batch.Rollup.Total);
-        w.WriteString("status_message", batch.Message);
-        WriteTasks(w, batch);
-        w.WriteNumber("seq", batch.Seq);
-        w.WriteString("timestamp", now.ToWire());
-    });
+    public static byte[] Connected(BatchSnapshot batch, DateTimeOffset now) => FeedMessages.Connected(Fields(batch), now);
 
     public static byte[] ForEvent(BatchSnapshot batch) => batch.Status switch
     {
-        IndexTaskStatus.Completed => Complete(batch),
-        IndexTaskStatus.Failed => Error(batch),
-        IndexTaskStatus.Cancelled => Cancelled(batch),
-        _ => Progress(batch),
+        IndexTaskStatus.Completed => FeedMessages.Complete(Fields(batch), batch.Rollup.Documents),
+        IndexTaskStatus.Failed => FeedMessages.Error(Fields(batch), batch.Message, "tasks_failed", w =>
+        {
+            WriteIds(w, "failed_tasks", batch, IndexTaskStatus.Failed);
+            WriteIds(w, "cancelled_tasks", batch, IndexTaskStatus.Cancelled);
+        }),
+
+        // Without a canceller its tasks were cancelled one by one, not the batch as a whole: null.
+        IndexTaskStatus.Cancelled => FeedMessages.Cancelled(Fields(batch), batch.CancelledBy),
+        _ => FeedMessages.Progress(Fields(batch)),
     };
 
-    private static byte[] Progress(BatchSnapshot batch) => ProtocolMessages.Write(w =>
-    {
-        w.WriteString("type", "progress");
-        w.WriteString("batch_id", batch.BatchId);
-        w.WriteNumber("progress", batch.Progress);
-        w.WriteString("status", batch.Status.ToWireName());
-        w.WriteNumber("current", batch.Rollup.Current);
-        w.WriteNumber("total", batch.Rollup.Total);
-        w.WriteString("message", batch.Message);
-        WriteTasks(w, batch);
-        w.WriteNumber("seq", batch.Seq);
-        w.WriteString("timestamp", batch.UpdatedAt.ToWire());
-    });
-
-    private static byte[] Complete(BatchSnapshot batch) => ProtocolMessages.Write(w =>
-    {
-        var documents = batch.Rollup.Documents;
-        w.WriteString("type", "complete");
-        w.WriteString("batch_id", batch.BatchId);
-        w.WriteBoolean("success", documents.Failed == 0);
-        w.WriteString("message", batch.Message);
-        w.WriteNumber("progress", 100);
-        w.WriteStartObject("result");
-        w.WriteNumber("total", documents.Processed);
-        w.WriteNumber("success", documents.Indexed);
-        w.WriteNumber("failed", documents.Failed);
-        w.WriteNumber("skipped", documents.Unchanged);
-        w.WriteEndObject();
-        WriteTasks(w, batch);
-        w.WriteNumber("seq", batch.Seq);
-        w.WriteString("timestamp", batch.UpdatedAt.ToWire());
-    });
-
-    private static byte[] Error(BatchSnapshot batch) => ProtocolMessages.Write(w =>
-    {
-        w.WriteString("type", "error");
-        w.WriteString("batch_id", batch.BatchId);
-        w.WriteString("error", batch.Message);
-        w.WriteNumber("progress", -1);
-        w.WriteStartObject("details");
-        w.WriteString("code", "tasks_failed");
-        WriteIds(w, "failed_tasks", batch, IndexTaskStatus.Failed);
-        WriteIds(w, "cancelled_tasks", batch, IndexTaskStatus.Cancelled);
-        w.WriteEndObject();
-        WriteTasks(w, batch);
-        w.WriteNumber("seq", batch.Seq);
-        w.WriteString("timestamp", batch.UpdatedAt.ToWire());
-    });
-
-    private static byte[] Cancelled(BatchSnapshot batch) => ProtocolMessages.Write(w =>
-    {
-        w.WriteString("type", "cancelled");
-        w.WriteString("batch_id", batch.BatchId);
-        w.WriteString("message", batch.Message);
-        w.WriteNumber("progress", batch.Progress);
-        if (batch.CancelledBy is { } cancelledBy)
-        {
-            w.WriteString("cancelled_by", cancelledBy);
-        }
-        else
-        {
-            // Its tasks were cancelled one by one, not the batch as a whole.
-            w.WriteNull("cancelled_by");
-        }
-
-        WriteTasks(w, batch);
-        w.WriteNumber("seq", batch.Seq);
-        w.WriteString("timestamp", batch.UpdatedAt.ToWire());
-    });
+    private static FeedFields Fields(BatchSnapshot batch) =>
+        new("batch", "batch_id", batch.BatchId, batch.Status, batch.Progress, batch.Rollup.Current, batch.Rollup.Total, batch.Message, batch.Seq, batch.UpdatedAt,
+            w => WriteTasks(w, batch));
 
     private static void WriteTasks(Utf8JsonWriter w, BatchSnapshot batch)
     {

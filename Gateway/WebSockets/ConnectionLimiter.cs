@@ -1,14 +1,28 @@
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Hosting;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>Caps open task WebSockets per user and in total; a refused connection is answered before the upgrade.</summary>
-public sealed class ConnectionLimiter(IOptions<GatewayOptions> options)
+/// <summary>
+/// Caps open task WebSockets per user and in total; a refused connection is answered before the
+/// upgrade. The total is one concurrency limiter; users have one each, partitioned by subject
+/// (anonymous sockets count toward the total only). The total is asked first, so a full gateway
+/// answers <see cref="Refusal.TotalLimit"/> whoever asks.
+/// </summary>
+public sealed class ConnectionLimiter : IDisposable
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, int> _perUser = new(StringComparer.Ordinal);
-    private int _total;
+    private readonly ConcurrencyLimiter _total;
+    private readonly PartitionedRateLimiter<string?> _perUser;
+
+    public ConnectionLimiter(IOptions<GatewayOptions> options)
+    {
+        var limits = options.Value;
+        _total = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limits.MaxConnections, QueueLimit = 0 });
+        _perUser = PartitionedRateLimiter.Create<string?, string>(user => user is null
+            ? RateLimitPartition.GetNoLimiter("")
+            : RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions { PermitLimit = limits.MaxConnectionsPerUser, QueueLimit = 0 }));
+    }
 
     public enum Refusal
     {
@@ -17,53 +31,41 @@ public sealed class ConnectionLimiter(IOptions<GatewayOptions> options)
         TotalLimit,
     }
 
+    /// <param name="user">The signed-in user's subject; null for a socket without credentials.</param>
     public Refusal TryAcquire(string? user, out IDisposable? lease)
     {
-        var limits = options.Value;
-        lock (_lock)
+        lease = null;
+        var total = _total.AttemptAcquire();
+        if (!total.IsAcquired)
         {
-            lease = null;
-            if (_total >= limits.MaxConnections)
-            {
-                return Refusal.TotalLimit;
-            }
-
-            var key = user ?? "";
-            _perUser.TryGetValue(key, out var count);
-            if (user is not null && count >= limits.MaxConnectionsPerUser)
-            {
-                return Refusal.UserLimit;
-            }
-
-            _perUser[key] = count + 1;
-            _total++;
-            lease = new Lease(this, key);
-            return Refusal.None;
+            total.Dispose();
+            return Refusal.TotalLimit;
         }
+
+        var own = _perUser.AttemptAcquire(user);
+        if (!own.IsAcquired)
+        {
+            own.Dispose();
+            total.Dispose();
+            return Refusal.UserLimit;
+        }
+
+        lease = new Leases(total, own);
+        return Refusal.None;
     }
 
-    private void Release(string key)
+    public void Dispose()
     {
-        lock (_lock)
-        {
-            _total--;
-            if (--_perUser[key] == 0)
-            {
-                _perUser.Remove(key);
-            }
-        }
+        _perUser.Dispose();
+        _total.Dispose();
     }
 
-    private sealed class Lease(ConnectionLimiter limiter, string key) : IDisposable
+    private sealed class Leases(RateLimitLease total, RateLimitLease own) : IDisposable
     {
-        private int _disposed;
-
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                limiter.Release(key);
-            }
+            own.Dispose();
+            total.Dispose();
         }
     }
 }

@@ -70,7 +70,7 @@ public static class FeedSocketEndpoint
             metrics.ConnectionOpened();
             try
             {
-                await new FeedSocketSession<T>(socket, id, context.User, feeds, socketServices, context.Features.Get<PingTracker>()).RunAsync();
+                await new FeedSocketSession<T>(socket, id, context.User, feeds, socketServices, context.Features.Get<ReadProbe>()).RunAsync();
             }
             finally
             {

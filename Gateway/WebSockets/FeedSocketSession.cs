@@ -15,7 +15,7 @@ public sealed class FeedSocketSession<T>(
     ClaimsPrincipal user,
     FeedRegistry<T> feeds,
     SocketServices services,
-    PingTracker? pings)
+    ReadProbe? probe)
     where T : class, IFeedSnapshot
 {
     private const int SmallReceiveBufferBytes = 64;
@@ -32,7 +32,7 @@ public sealed class FeedSocketSession<T>(
         var receiving = ReceiveLoopAsync();
         using var stopping = services.Stopping.Register(() => _outbox.RequestClose(SocketClose.GoingAway, immediately: true));
         using var expiry = ScheduleExpiry();
-        using var slow = services.SlowConsumers.Watch(pings, _sends, OnPingUnanswered, OnSendStuck);
+        using var slow = services.SlowConsumers.Watch(probe?.Pings, _sends, OnPingUnanswered, OnSendStuck);
         await using (await OpenAsync())
         {
             await sending;
@@ -139,17 +139,32 @@ public sealed class FeedSocketSession<T>(
         }
     }
 
+    /// <summary>Sends a message, then a <see cref="ReadProbe"/> when one is due: the send clock covers both.</summary>
     private ValueTask SendAsync(byte[] message)
     {
         _sends.Started();
         var sending = socket.SendAsync(message.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        if (sending.IsCompletedSuccessfully)
+        if (!sending.IsCompletedSuccessfully)
         {
-            _sends.Finished();
-            return ValueTask.CompletedTask;
+            return ProbeWhenSentAsync(sending);
         }
 
-        return EndWhenSentAsync(sending);
+        sending.GetAwaiter().GetResult();
+        var probing = probe?.AfterMessageAsync() ?? ValueTask.CompletedTask;
+        if (!probing.IsCompletedSuccessfully)
+        {
+            return EndWhenSentAsync(probing);
+        }
+
+        probing.GetAwaiter().GetResult();
+        _sends.Finished();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask ProbeWhenSentAsync(ValueTask sending)
+    {
+        await sending;
+        await EndWhenSentAsync(probe?.AfterMessageAsync() ?? ValueTask.CompletedTask);
     }
 
     private async ValueTask EndWhenSentAsync(ValueTask sending)
@@ -172,7 +187,7 @@ public sealed class FeedSocketSession<T>(
         // Clients send a few short pings at most: a small buffer for the life of the socket, grown
         // to the largest allowed message only for a client that sends a long one.
         var buffer = new byte[SmallReceiveBufferBytes];
-        var rate = new MessageRateWindow(_time, SocketLimits.MaxClientMessagesPerSecond);
+        var rateKey = services.ClientMessages.NewSocket();
         var length = 0;
         var violated = false;
         try
@@ -200,7 +215,7 @@ public sealed class FeedSocketSession<T>(
                 var violation = result.MessageType == WebSocketMessageType.Binary ? SocketClose.BinaryNotSupported
                     : length > SocketLimits.MaxClientMessageBytes ? SocketClose.MessageTooBig
                     : !result.EndOfMessage ? null
-                    : !rate.TryRecord() ? SocketClose.RateLimitExceeded
+                    : !services.ClientMessages.TryRecord(rateKey) ? SocketClose.RateLimitExceeded
                     : null;
                 if (violation is not null)
                 {

@@ -2,12 +2,15 @@ namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
 /// The upgraded connection of a socket, passed through unchanged while the pings going out and
-/// the pongs coming in are noted. The WebSocket writes each frame with one write, header first.
+/// the pongs coming in are noted. The WebSocket writes each frame with one write, header first;
+/// writes take turns, so that a ping of the gateway's own can go out between two frames.
 /// </summary>
 public sealed class ObservedTransportStream(Stream inner, PingTracker pings) : Stream
 {
     private const byte PingHeader = 0x89;
+    private const int MaxControlPayload = 125;
     private readonly IncomingFrameReader _incoming = new(pings);
+    private readonly SemaphoreSlim _writing = new(1, 1);
 
     public override bool CanRead => inner.CanRead;
 
@@ -42,8 +45,41 @@ public sealed class ObservedTransportStream(Stream inner, PingTracker pings) : S
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        NoteWrite(buffer.Span);
-        return inner.WriteAsync(buffer, cancellationToken);
+        if (!_writing.Wait(0, CancellationToken.None))
+        {
+            return WriteInTurnAsync(buffer, cancellationToken);
+        }
+
+        ValueTask writing;
+        try
+        {
+            NoteWrite(buffer.Span);
+            writing = inner.WriteAsync(buffer, cancellationToken);
+        }
+        catch
+        {
+            _writing.Release();
+            throw;
+        }
+
+        if (writing.IsCompleted)
+        {
+            _writing.Release();
+            return writing;
+        }
+
+        return ReleaseWhenWrittenAsync(writing);
+    }
+
+    /// <summary>Sends a ping frame (unmasked, as a server's are) between the WebSocket's frames.</summary>
+    public ValueTask PingAsync(ReadOnlySpan<byte> payload)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, MaxControlPayload);
+        var frame = new byte[2 + payload.Length];
+        frame[0] = PingHeader;
+        frame[1] = (byte)payload.Length;
+        payload.CopyTo(frame.AsSpan(2));
+        return WriteAsync(frame, CancellationToken.None);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -51,8 +87,16 @@ public sealed class ObservedTransportStream(Stream inner, PingTracker pings) : S
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        NoteWrite(buffer.AsSpan(offset, count));
-        inner.Write(buffer, offset, count);
+        _writing.Wait();
+        try
+        {
+            NoteWrite(buffer.AsSpan(offset, count));
+            inner.Write(buffer, offset, count);
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
@@ -77,6 +121,32 @@ public sealed class ObservedTransportStream(Stream inner, PingTracker pings) : S
         }
 
         base.Dispose(disposing);
+    }
+
+    private async ValueTask WriteInTurnAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            NoteWrite(buffer.Span);
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private async ValueTask ReleaseWhenWrittenAsync(ValueTask writing)
+    {
+        try
+        {
+            await writing;
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     private void NoteWrite(ReadOnlySpan<byte> frame)

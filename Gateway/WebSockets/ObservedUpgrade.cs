@@ -3,14 +3,20 @@ using Microsoft.AspNetCore.Http.Features;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// Hands socket endpoints an upgraded connection that notes pings and pongs. It must run before
-/// the WebSocket middleware, which takes the upgrade feature as it finds it.
+/// Hands socket endpoints an upgraded connection that notes pings and pongs and can send a
+/// <see cref="ReadProbe"/>. It must run before the WebSocket middleware, which takes the upgrade
+/// feature as it finds it.
 /// </summary>
-public sealed class ObservedUpgrade(IHttpUpgradeFeature inner, PingTracker pings) : IHttpUpgradeFeature
+public sealed class ObservedUpgrade(IHttpUpgradeFeature inner, ReadProbe probe) : IHttpUpgradeFeature
 {
     public bool IsUpgradableRequest => inner.IsUpgradableRequest;
 
-    public async Task<Stream> UpgradeAsync() => new ObservedTransportStream(await inner.UpgradeAsync(), pings);
+    public async Task<Stream> UpgradeAsync()
+    {
+        var transport = new ObservedTransportStream(await inner.UpgradeAsync(), probe.Pings);
+        probe.Attach(transport);
+        return transport;
+    }
 
     public static IApplicationBuilder UseObservedUpgrades(IApplicationBuilder app) =>
         app.Use((context, next) =>
@@ -18,9 +24,10 @@ public sealed class ObservedUpgrade(IHttpUpgradeFeature inner, PingTracker pings
             if (context.Request.Path.StartsWithSegments("/ws")
                 && context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
             {
-                var pings = new PingTracker(context.RequestServices.GetRequiredService<TimeProvider>());
-                context.Features.Set<IHttpUpgradeFeature>(new ObservedUpgrade(upgrade, pings));
-                context.Features.Set(pings);
+                var time = context.RequestServices.GetRequiredService<TimeProvider>();
+                var probe = new ReadProbe(new PingTracker(time), time);
+                context.Features.Set<IHttpUpgradeFeature>(new ObservedUpgrade(upgrade, probe));
+                context.Features.Set(probe);
             }
 
             return next(context);

@@ -1,9 +1,9 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The keep-alive pings the server sent on one socket and whether the client answered them. A
-/// client whose WebSocket stack does not read answers no ping: how the gateway tells a client that
-/// cannot take messages long before its buffers fill.
+/// The pings the server sent on one socket (keep-alive pings and <see cref="ReadProbe"/>'s) and
+/// whether the client answered them. A client whose WebSocket stack does not read answers no ping:
+/// how the gateway tells a client that cannot take messages long before its buffers fill.
 /// </summary>
 public sealed class PingTracker(TimeProvider time)
 {
@@ -14,18 +14,37 @@ public sealed class PingTracker(TimeProvider time)
     private long _sentAt;
     private bool _outstanding;
 
+    /// <summary>Whether a ping waits for its pong.</summary>
+    public bool Outstanding
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _outstanding;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A ping went out. Only its pong is looked for: pongs come in the order of their pings. A ping
+    /// sent while another waits leaves the wait counted from the earlier one.
+    /// </summary>
     public void PingSent(ReadOnlySpan<byte> payload)
     {
         lock (_lock)
         {
             _payloadLength = Math.Min(payload.Length, MaxControlPayload);
             payload[.._payloadLength].CopyTo(_payload);
-            _sentAt = time.GetTimestamp();
-            _outstanding = true;
+            if (!_outstanding)
+            {
+                _sentAt = time.GetTimestamp();
+                _outstanding = true;
+            }
         }
     }
 
-    /// <summary>A pong arrived; it answers the outstanding ping when it carries the same payload.</summary>
+    /// <summary>A pong arrived; it answers the outstanding ping when it carries the payload of the last one sent.</summary>
     public void PongReceived(ReadOnlySpan<byte> payload)
     {
         lock (_lock)
@@ -37,7 +56,7 @@ public sealed class PingTracker(TimeProvider time)
         }
     }
 
-    /// <summary>How long the last ping has gone unanswered; zero when it was answered or none was sent.</summary>
+    /// <summary>How long pings have gone unanswered; zero when the last was answered or none was sent.</summary>
     public TimeSpan Unanswered()
     {
         lock (_lock)

@@ -5,13 +5,16 @@ using OrleansTasks.Gateway.Hosting;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// Looks at every open socket once a second (one loop for all sockets, not a timer each). A socket
+/// Looks at every open socket every <see cref="MaxPeriod"/> (one loop for all sockets, not a timer
+/// each), so a socket is judged at most that long after its time is up. A socket
 /// cannot take messages when its ping has gone unanswered for <see cref="GatewayOptions.SlowConsumerTimeout"/>
 /// (it is closed with 1013) or a send has not completed for that long (no close frame can follow
 /// it, so the connection is aborted). Each socket is told once.
 /// </summary>
 public sealed class SlowConsumerWatch(IOptions<GatewayOptions> options, TimeProvider time) : BackgroundService
 {
+    public static readonly TimeSpan MaxPeriod = TimeSpan.FromMilliseconds(250);
+
     private readonly ConcurrentDictionary<Watched, byte> _watched = new();
     private readonly TimeSpan _timeout = options.Value.SlowConsumerTimeout;
 
@@ -24,7 +27,7 @@ public sealed class SlowConsumerWatch(IOptions<GatewayOptions> options, TimeProv
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _timeout.Ticks / 4));
+        var period = TimeSpan.FromTicks(Math.Min(MaxPeriod.Ticks, _timeout.Ticks / 4));
         using var timer = new PeriodicTimer(period, time);
         try
         {

@@ -126,19 +126,6 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
         Wake();
     }
 
-    public async ValueTask<OutgoingMessage> NextAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (TryTake() is { } message)
-            {
-                return message;
-            }
-
-            await WaitAsync(cancellationToken);
-        }
-    }
-
     /// <summary>
     /// Completes when something may have been queued since the last <see cref="TryTake"/>. Awaiting
     /// it straight from a long-lived loop allocates nothing: the channel reuses one operation.

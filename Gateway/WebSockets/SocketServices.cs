@@ -12,7 +12,7 @@ public sealed class SocketServices(
     IHostApplicationLifetime lifetime,
     GatewayMetrics metrics,
     SlowConsumerWatch slowConsumers,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers) : IDisposable
 {
     public GatewayMetrics Metrics { get; } = metrics;
 
@@ -30,7 +30,11 @@ public sealed class SocketServices(
 
     public SlowConsumerWatch SlowConsumers { get; } = slowConsumers;
 
+    public ClientMessageLimiter ClientMessages { get; } = new();
+
     public CancellationToken Stopping { get; } = lifetime.ApplicationStopping;
 
     public ILogger Logger { get; } = loggers.CreateLogger("OrleansTasks.Gateway.WebSockets.FeedSocketSession");
+
+    public void Dispose() => ClientMessages.Dispose();
 }

@@ -1,7 +1,5 @@
 using OrleansTasks.Gateway.WebSockets;
 
-using OrleansTasks.Testing;
-
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class SocketOutboxTests
@@ -22,11 +20,25 @@ public sealed class SocketOutboxTests
         UpdatedAt = DateTimeOffset.UnixEpoch,
     };
 
+    /// <summary>Takes the next message the way the send loop does: take, and wait when there is none.</summary>
+    private static async Task<OutgoingMessage> NextAsync(SocketOutbox<IndexTaskSnapshot> outbox)
+    {
+        while (true)
+        {
+            if (outbox.TryTake() is { } next)
+            {
+                return next;
+            }
+
+            await outbox.WaitAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<List<string>> DrainAsync(SocketOutbox<IndexTaskSnapshot> outbox)
     {
         outbox.RequestClose(SocketClose.TaskFinished, immediately: false);
         var taken = new List<string>();
-        while (await outbox.NextAsync(CancellationToken.None) is var next && next.Kind != OutgoingKind.Close)
+        while (await NextAsync(outbox) is var next && next.Kind != OutgoingKind.Close)
         {
             taken.Add(next switch
             {
@@ -127,7 +139,7 @@ public sealed class SocketOutboxTests
         outbox.Queue(At(2, 10));
 
         outbox.RequestClose(SocketClose.MessageTooBig, immediately: true);
-        var next = await outbox.NextAsync(CancellationToken.None);
+        var next = await NextAsync(outbox);
 
         Assert.Equal(OutgoingKind.Close, next.Kind);
         Assert.Equal(SocketClose.MessageTooBig, next.Reason);

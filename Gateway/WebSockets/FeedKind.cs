@@ -1,0 +1,35 @@
+using Orleans.Runtime;
+
+namespace OrleansTasks.Gateway.WebSockets;
+
+/// <summary>
+/// The one implementation of <see cref="IFeedKind{T}"/>: what differs between tasks and batches is
+/// passed in (<see cref="TaskFeedKind"/>, <see cref="BatchFeedKind"/>); each event's message is
+/// encoded once however many sockets send it.
+/// </summary>
+public sealed class FeedKind<T>(
+    string name,
+    SocketClose notFound,
+    SocketClose finished,
+    Func<Guid, StreamId> streamFor,
+    Func<IGrainFactory, Guid, Task<T?>> read,
+    Func<T, DateTimeOffset, byte[]> connected,
+    Func<T, byte[]> forEvent) : IFeedKind<T>
+    where T : class, IFeedSnapshot
+{
+    private readonly EncodedEvents<T> _events = new(forEvent);
+
+    public string Name => name;
+
+    public SocketClose NotFound => notFound;
+
+    public SocketClose Finished => finished;
+
+    public StreamId StreamFor(Guid id) => streamFor(id);
+
+    public Task<T?> ReadAsync(IGrainFactory grains, Guid id) => read(grains, id);
+
+    public byte[] Connected(T snapshot, DateTimeOffset now) => connected(snapshot, now);
+
+    public byte[] ForEvent(T snapshot) => _events.Get(snapshot);
+}
