@@ -20,6 +20,7 @@ try
     await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: builder.IsEmbedded());
     builder.AddOrleansTasksGateway();
     var app = builder.Build();
+    app.UseOrleansTasksMetrics();
     app.UseOrleansTasksGateway();
     app.MapAuthApi();
     app.MapTicketApi();
@@ -30,7 +31,6 @@ try
     app.MapHealthApi();
     app.MapFeedSockets();
     app.MapOrleansTasksOpenApi();
-    app.MapOrleansTasksMetrics();
     app.MapOperatorPages();
     await app.RunAsync();
     return 0;

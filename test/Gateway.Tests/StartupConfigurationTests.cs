@@ -36,6 +36,32 @@ public sealed class StartupConfigurationTests
         AssertOneLineNaming(named, "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1")]
+    [InlineData("127.0.0.1:9464")]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("http://127.0.0.1:9464;ftp://127.0.0.1:9465")]
+    public async Task A_bad_metrics_url_stops_the_silo_and_the_gateway_with_one_line(string urls)
+    {
+        var (siloExit, siloOutput) = await RunUntilExitAsync("OrleansTasks.Silo.dll", new Dictionary<string, string?> { ["Silo:MetricsUrls"] = urls });
+        var (gatewayExit, gatewayOutput) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(new() { ["Gateway:MetricsUrls"] = urls }));
+
+        AssertOneLineNaming("Silo:MetricsUrls", "OrleansTasks silo cannot start: ", siloExit, siloOutput);
+        AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
+    }
+
+    [Fact]
+    public async Task A_metrics_port_that_is_also_a_public_port_stops_the_gateway_with_one_line()
+    {
+        var port = FreePorts.Next();
+        var settings = ClientGatewaySettings(new() { ["Gateway:MetricsUrls"] = $"http://0.0.0.0:{port}" });
+        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", settings);
+
+        AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", exit, output);
+    }
+
     private static Dictionary<string, string?> SiloSettings(Dictionary<string, string?> settings) => new(settings);
 
     private static Dictionary<string, string?> ClientGatewaySettings(Dictionary<string, string?> settings) => new(settings)
