@@ -6,7 +6,6 @@ using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Hosting;
 using OrleansTasks.Gateway.OpenApi;
-using OrleansTasks.Gateway.Telemetry;
 using OrleansTasks.Gateway.WebSockets;
 
 if (args is [PasswordHashCommand.Name, ..])
@@ -20,7 +19,6 @@ try
     await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: builder.IsEmbedded());
     builder.AddOrleansTasksGateway();
     var app = builder.Build();
-    app.UseOrleansTasksMetrics();
     app.UseOrleansTasksGateway();
     app.MapAuthApi();
     app.MapTicketApi();
