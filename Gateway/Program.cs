@@ -6,7 +6,6 @@ using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Hosting;
 using OrleansTasks.Gateway.OpenApi;
-using OrleansTasks.Gateway.Telemetry;
 using OrleansTasks.Gateway.WebSockets;
 
 if (args is [PasswordHashCommand.Name, ..])
@@ -30,7 +29,6 @@ try
     app.MapHealthApi();
     app.MapFeedSockets();
     app.MapOrleansTasksOpenApi();
-    app.MapOrleansTasksMetrics();
     app.MapOperatorPages();
     await app.RunAsync();
     return 0;

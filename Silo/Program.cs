@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OrleansTasks.Hosting;
 using OrleansTasks.Storage.Schema;
 
@@ -22,7 +23,7 @@ internal static class Program
             await SiloHosts.Build(arguments, builder).RunAsync();
             return 0;
         }
-        catch (Exception exception) when (exception is SchemaException or StartupException)
+        catch (Exception exception) when (exception is SchemaException or StartupException or OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"OrleansTasks silo cannot start: {exception.Message}");
             return 1;

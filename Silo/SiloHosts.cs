@@ -10,7 +10,7 @@ internal static class SiloHosts
 {
     public static IHost Build(string[] args, HostApplicationBuilder plain)
     {
-        if (plain.Configuration[SiloTelemetry.UrlsKey] is not { Length: > 0 } urls)
+        if (MetricsUrls.From(plain.Configuration, SiloTelemetry.UrlsKey) is not { } metrics)
         {
             plain.UseOrleans(silo => silo.AddOrleansTasksSilo(plain.Configuration));
             SiloTelemetry.Add(plain.Services, plain.Configuration);
@@ -20,7 +20,7 @@ internal static class SiloHosts
         var builder = WebApplication.CreateBuilder(args);
         builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
         SiloTelemetry.Add(builder.Services, builder.Configuration);
-        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        builder.WebHost.UseUrls([.. metrics.Urls]);
         var app = builder.Build();
         SiloTelemetry.Map(app);
         return app;

@@ -78,6 +78,7 @@ public static class GatewayHostingExtensions
         services.AddHostedService<StartupReport>();
         services.AddRestRateLimits();
         services.AddOrleansTasksTelemetry(builder.Configuration);
+        services.AddMetricsListener(builder.Configuration);
         services.AddCredentialRedaction();
         return builder;
     }

@@ -10,7 +10,7 @@ namespace OrleansTasks.Gateway.Telemetry;
 /// <summary>
 /// OpenTelemetry for the gateway process (and its embedded silo): the gateway's, the tasks' and
 /// Orleans' meters with ASP.NET Core's and the runtime's, scraped at <c>/metrics</c> in Prometheus
-/// format; traces from REST through grain calls to the indexer, exported over OTLP when
+/// format on the metrics listener (<see cref="MetricsListener"/>); traces from REST through grain calls to the indexer, exported over OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public static class TelemetrySetup
@@ -38,12 +38,5 @@ public static class TelemetrySetup
         }
 
         return services;
-    }
-
-    public static WebApplication MapOrleansTasksMetrics(this WebApplication app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        app.MapPrometheusScrapingEndpoint(ScrapePath).AllowAnonymous();
-        return app;
     }
 }

@@ -5,14 +5,17 @@ using Microsoft.Extensions.Configuration;
 namespace OrleansTasks.Hosting;
 
 /// <summary>The cluster identity and endpoints, bound from the <c>Cluster</c> configuration section.</summary>
-public sealed class ClusterSettings
+public sealed class ClusterSettings : IValidatableObject
 {
+    private const string NamePattern = "^[A-Za-z0-9_.-]{1,64}$";
+    private const string NameRule = "{0} must be 1 to 64 letters, digits, '_', '.' or '-'.";
+
     public const string SectionName = "Cluster";
 
-    [Required, RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
+    [Required(ErrorMessage = NameRule), RegularExpression(NamePattern, ErrorMessage = NameRule)]
     public string ClusterId { get; set; } = "orleans-tasks";
 
-    [Required, RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
+    [Required(ErrorMessage = NameRule), RegularExpression(NamePattern, ErrorMessage = NameRule)]
     public string ServiceId { get; set; } = "orleans-tasks";
 
     [Range(1, 65535)]
@@ -27,16 +30,14 @@ public sealed class ClusterSettings
     /// <summary>Apply the database schema at start (under the same lock as <c>migrate</c>).</summary>
     public bool MigrateOnStart { get; set; }
 
-    public static ClusterSettings From(IConfiguration configuration)
-    {
-        var settings = new ClusterSettings();
-        configuration.GetSection(SectionName).Bind(settings);
-        Validator.ValidateObject(settings, new ValidationContext(settings), validateAllProperties: true);
-        if (settings.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
-        {
-            throw new ValidationException($"Cluster:AdvertisedAddress '{address}' is not an IP address.");
-        }
+    /// <summary>The section's settings; a bad value stops the start with a <see cref="StartupException"/>.</summary>
+    public static ClusterSettings From(IConfiguration configuration) => StartupSettings.Read<ClusterSettings>(configuration, SectionName);
 
-        return settings;
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
+        {
+            yield return new ValidationResult($"AdvertisedAddress '{address}' is not an IP address.", [nameof(AdvertisedAddress)]);
+        }
     }
 }

@@ -13,14 +13,14 @@ public static class OrleansTasksClientExtensions
     public static IClientBuilder AddOrleansTasksClient(this IClientBuilder client, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var cluster = ClusterSettings.From(configuration);
-        if (StorageMode.ConnectionString(configuration) is { } connectionString)
+        var connection = ClusterConnection.From(configuration);
+        if (connection.MembershipDatabase is { } database)
         {
-            ClusterIdentity.Configure(client.Services, cluster);
+            client.Configure<ClusterOptions>(connection.ConfigureIdentity);
             client.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
-                options.ConnectionString = connectionString;
+                options.ConnectionString = database;
             });
 
             // Find silos that replaced the ones it knew (a restarted cluster) within seconds.
@@ -28,17 +28,16 @@ public static class OrleansTasksClientExtensions
         }
         else
         {
-            client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            client.UseLocalhostClustering(connection.Cluster.GatewayPort, connection.Cluster.ServiceId, connection.Cluster.ClusterId);
         }
 
-        if (ClusterTls.From(configuration) is { } tls)
+        if (connection.Tls is { } tls)
         {
             client.UseTls(tls.Configure);
         }
 
         client.AddActivityPropagation();
-        var streams = TaskStreamSettings.From(configuration);
-        client.AddMemoryStreams(TaskStreams.ProviderName, provider => provider.ConfigurePartitioning(streams.Queues));
+        client.AddMemoryStreams(TaskStreams.ProviderName, connection.ConfigureTaskStreams);
         return client;
     }
 }

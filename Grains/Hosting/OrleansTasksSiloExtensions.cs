@@ -28,15 +28,16 @@ public static class OrleansTasksSiloExtensions
     public static ISiloBuilder AddOrleansTasksSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var cluster = ClusterSettings.From(configuration);
-        if (StorageMode.ConnectionString(configuration) is { } connectionString)
+        var connection = ClusterConnection.From(configuration);
+        var cluster = connection.Cluster;
+        if (connection.MembershipDatabase is { } database)
         {
-            ClusterIdentity.Configure(silo.Services, cluster);
+            silo.Configure<ClusterOptions>(connection.ConfigureIdentity);
             silo.Configure<ClusterMembershipOptions>(FastFailureDetection.Apply);
             silo.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
-                options.ConnectionString = connectionString;
+                options.ConnectionString = database;
             });
             if (cluster.AdvertisedAddress is { Length: > 0 } advertised)
             {
@@ -52,7 +53,7 @@ public static class OrleansTasksSiloExtensions
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
         }
 
-        if (ClusterTls.From(configuration) is { } tls)
+        if (connection.Tls is { } tls)
         {
             silo.UseTls(tls.Configure);
         }
@@ -68,11 +69,14 @@ public static class OrleansTasksSiloExtensions
             versioning.DefaultCompatibilityStrategy = nameof(Orleans.Versions.Compatibility.BackwardCompatible);
             versioning.DefaultVersionSelectorStrategy = nameof(Orleans.Versions.Selector.AllCompatibleVersions);
         });
-        return silo.AddOrleansTasks(configuration);
+        return silo.AddOrleansTasks(configuration, connection);
     }
 
     /// <summary>The providers and services of OrleansTasks without clustering, for hosts (such as test clusters) that bring their own.</summary>
-    public static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration)
+    public static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration) =>
+        silo.AddOrleansTasks(configuration, ClusterConnection.From(configuration));
+
+    private static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration, ClusterConnection connection)
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
@@ -115,7 +119,7 @@ public static class OrleansTasksSiloExtensions
         var streams = TaskStreamSettings.From(configuration);
         silo.AddMemoryStreams(TaskStreams.ProviderName, provider =>
         {
-            provider.ConfigurePartitioning(streams.Queues);
+            connection.ConfigureTaskStreams(provider);
             provider.ConfigurePullingAgent(agent => agent.Configure(options => streams.ConfigureAgent(options, tasks)));
         });
         silo.Services.Configure<StreamCacheEvictionOptions>(TaskStreams.ProviderName, streams.ConfigureCache);

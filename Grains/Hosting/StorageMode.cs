@@ -10,6 +10,4 @@ public static class StorageMode
 
     public static string? ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString(ClusterDatabase.ConnectionStringName) is { Length: > 0 } value ? value : null;
-
-    public static bool UsesPostgres(IConfiguration configuration) => ConnectionString(configuration) is not null;
 }

@@ -38,18 +38,8 @@ public sealed class TaskStreamSettings
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CacheRetention { get; set; } = TimeSpan.FromSeconds(10);
 
-    public static TaskStreamSettings From(IConfiguration configuration)
-    {
-        var settings = configuration.GetSection(SectionName).Get<TaskStreamSettings>() ?? new TaskStreamSettings();
-        var problems = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(settings, new ValidationContext(settings), problems, validateAllProperties: true))
-        {
-            // Read while the host is built, before options validation runs: report it the same one-line way.
-            throw new StartupException($"{SectionName}: {string.Join(" ", problems.Select(problem => problem.ErrorMessage))}");
-        }
-
-        return settings;
-    }
+    /// <summary>Read while the host is built, before options validation runs: a bad value stops the start with a <see cref="StartupException"/>.</summary>
+    public static TaskStreamSettings From(IConfiguration configuration) => StartupSettings.Read<TaskStreamSettings>(configuration, SectionName);
 
     public void ConfigureAgent(StreamPullingAgentOptions agent, TasksOptions tasks)
     {

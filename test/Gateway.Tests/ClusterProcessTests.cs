@@ -32,7 +32,7 @@ public sealed class ClusterProcessTests(PostgresServer postgres)
             metrics = await scraper.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
             return metrics.Contains("orleans_tasks_tasks_ended_total{", StringComparison.Ordinal);
         });
-        using var gatewayMetrics = await http.GetAsync("/metrics");
+        using var gatewayMetrics = await scraper.GetAsync($"http://127.0.0.1:{cluster.GatewayMetricsPort}/metrics");
 
         Assert.Contains("orleans_tasks_documents_processed_total{otel_scope_name=\"OrleansTasks.Tasks\",outcome=\"indexed\"} 50", metrics, StringComparison.Ordinal);
         Assert.Contains(metrics.Split('\n'), line => line.StartsWith("orleans_", StringComparison.Ordinal) && !line.StartsWith("orleans_tasks", StringComparison.Ordinal));

@@ -48,4 +48,26 @@ public sealed class LogRedactionTests
         // The signature alone is the secret part of a JWT: it must not appear either.
         Assert.DoesNotContain(entries, e => e.Contains(TestTokens.Alice.Split('.')[2], StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_provider_specific_log_level_applies_to_that_provider()
+    {
+        var capture = new CapturingLoggerProvider();
+        await using var gateway = new GatewayFactory(
+            new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
+                [$"Logging:{typeof(CapturingLoggerProvider).FullName}:LogLevel:Default"] = "Warning",
+            },
+            services: services => services.AddSingleton<ILoggerProvider>(capture));
+        using var anonymous = gateway.CreateHttpClient();
+
+        using var response = await anonymous.GetAsync($"/api/tasks?token={TestTokens.Alice}");
+        var entries = capture.Entries;
+
+        // The start-up report warns in Development: the capture is wired, and keeps to warnings.
+        Assert.Contains(entries, e => e.Contains("StartupReport [Warning]", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => e.Contains("[Information]", StringComparison.Ordinal) || e.Contains("[Debug]", StringComparison.Ordinal) || e.Contains("[Trace]", StringComparison.Ordinal));
+    }
 }

@@ -1,16 +1,23 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-
+using System.Net;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class TelemetryTests
 {
+    private static GatewayFactory WithMetricsListener(out Uri metricsAddress)
+    {
+        var port = FreePorts.Next();
+        metricsAddress = new Uri($"http://127.0.0.1:{port}");
+        return new GatewayFactory(new Dictionary<string, string?> { ["Gateway:MetricsUrls"] = metricsAddress.ToString() });
+    }
+
     [Fact]
     public async Task The_prometheus_endpoint_shows_sockets_messages_tasks_documents_and_orleans_metrics()
     {
-        await using var gateway = new GatewayFactory();
+        await using var gateway = WithMetricsListener(out var metricsAddress);
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(500));
         await using (var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice)))
@@ -18,11 +25,11 @@ public sealed class TelemetryTests
             await socket.ReceiveUntilClosedAsync();
         }
 
-        using var anonymous = gateway.CreateHttpClient();
+        using var scraper = new HttpClient { BaseAddress = metricsAddress };
         string metrics = "";
         await Eventually.TrueAsync(async () =>
         {
-            metrics = await anonymous.GetStringAsync("/metrics");
+            metrics = await scraper.GetStringAsync("/metrics");
             return metrics.Contains("orleans_tasks_tasks_ended_total{", StringComparison.Ordinal);
         });
 
@@ -45,6 +52,39 @@ public sealed class TelemetryTests
         }
 
         Assert.Contains(metrics.Split('\n'), line => line.StartsWith("orleans_", StringComparison.Ordinal) && !line.StartsWith("orleans_tasks", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metrics_are_answered_on_the_metrics_listener_only_and_it_answers_nothing_else()
+    {
+        await using var gateway = WithMetricsListener(out var metricsAddress);
+        using var anonymous = gateway.CreateHttpClient();
+        using var scraper = new HttpClient { BaseAddress = metricsAddress };
+
+        using var onListener = await scraper.GetAsync("/metrics");
+        using var onPublicPort = await anonymous.GetAsync("/metrics");
+        using var spoofedHost = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Host = metricsAddress.Authority } };
+        using var onPublicPortAsListener = await anonymous.SendAsync(spoofedHost);
+        using var apiOnListener = await scraper.GetAsync("/api/tasks");
+        using var pageOnListener = await scraper.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, onListener.StatusCode);
+        Assert.Contains("orleans_tasks_gateway_websocket_connections", await onListener.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, onPublicPort.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, onPublicPortAsListener.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, apiOnListener.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, pageOnListener.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_a_metrics_listener_the_public_port_does_not_answer_metrics()
+    {
+        await using var gateway = new GatewayFactory();
+        using var anonymous = gateway.CreateHttpClient();
+
+        using var metrics = await anonymous.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class TaskStreamSettingsTests
     [InlineData("Streams:PollingPeriod", "00:01:00", "PollingPeriod")]
     [InlineData("Streams:DeliveryBatchSize", "0", "DeliveryBatchSize")]
     [InlineData("Streams:CacheRetention", "00:00:00.500", "CacheRetention")]
+    [InlineData("Streams:Queues", "four", "Streams:Queues")]
     public void A_setting_out_of_range_stops_the_start_with_one_line_naming_it(string key, string value, string name)
     {
         var failure = Assert.Throws<StartupException>(() => TaskStreamSettings.From(With(key, value)));

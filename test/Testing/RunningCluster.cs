@@ -25,6 +25,9 @@ public sealed class RunningCluster : IAsyncDisposable
 
     public Uri GatewayAddress => new($"http://127.0.0.1:{GatewayPort}");
 
+    /// <summary>The port of the gateway's metrics listener (<c>Gateway:MetricsUrls</c>).</summary>
+    public int GatewayMetricsPort { get; private set; }
+
     public IReadOnlyList<ProcessHost> Silos => _processes.Where(p => p.Name.StartsWith("silo", StringComparison.Ordinal)).ToList();
 
     public Dictionary<string, string?> Settings => PostgresSilo.ClusterSettings(Database, ClusterId);
@@ -38,6 +41,7 @@ public sealed class RunningCluster : IAsyncDisposable
         }
 
         cluster.GatewayPort = PostgresSilo.FreePort();
+        cluster.GatewayMetricsPort = PostgresSilo.FreePort();
         cluster.StartGateway();
         await cluster.WaitForActiveSilosAsync(silos);
         return cluster;
@@ -53,6 +57,7 @@ public sealed class RunningCluster : IAsyncDisposable
         gateway["Gateway:Mode"] = "Client";
         gateway["Auth:SigningKey"] = TestTokens.SigningKey;
         gateway["ASPNETCORE_URLS"] = GatewayAddress.ToString();
+        gateway["Gateway:MetricsUrls"] = $"http://127.0.0.1:{GatewayMetricsPort}";
         gateway["ASPNETCORE_ENVIRONMENT"] = "Production";
 
         // As deployed: the gateway's files (wwwroot) next to it, here in its project directory.

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace OrleansTasks.Hosting;
+
+/// <summary>
+/// What every silo and client of one deployment must agree on to find and trust each other: the
+/// cluster's name and ports, where membership is kept (PostgreSQL when
+/// <c>ConnectionStrings:OrleansTasks</c> is set, else the silo on this host's loopback), mutual
+/// TLS, and the task stream provider's queue count. Read and checked once; the silo and client
+/// hosting extensions apply it to their builders. It takes only option types silos and clients
+/// share, never an <c>ISiloBuilder</c>, so a client-only package can carry it.
+/// </summary>
+public sealed class ClusterConnection
+{
+    private readonly int _streamQueues;
+
+    private ClusterConnection(ClusterSettings cluster, string? membershipDatabase, ClusterTls? tls, int streamQueues)
+    {
+        Cluster = cluster;
+        MembershipDatabase = membershipDatabase;
+        Tls = tls;
+        _streamQueues = streamQueues;
+    }
+
+    public ClusterSettings Cluster { get; }
+
+    /// <summary>The PostgreSQL connection string of the membership table, or null for loopback clustering.</summary>
+    public string? MembershipDatabase { get; }
+
+    /// <summary>Mutual TLS on the cluster network, or null when it is off.</summary>
+    public ClusterTls? Tls { get; }
+
+    /// <summary>Reads the <c>Cluster</c>, <c>Cluster:Tls</c> and <c>Streams</c> sections; a bad value throws <see cref="StartupException"/>.</summary>
+    public static ClusterConnection From(IConfiguration configuration) => new(
+        ClusterSettings.From(configuration),
+        StorageMode.ConnectionString(configuration),
+        ClusterTls.From(configuration),
+        TaskStreamSettings.From(configuration).Queues);
+
+    /// <summary>Names the cluster and service every silo and client of one deployment shares.</summary>
+    public void ConfigureIdentity(ClusterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ClusterId = Cluster.ClusterId;
+        options.ServiceId = Cluster.ServiceId;
+    }
+
+    /// <summary>The task stream provider's queues: silos and clients map streams to queues alike only with the same count.</summary>
+    public void ConfigureTaskStreams(IMemoryStreamConfigurator provider) => provider.ConfigurePartitioning(_streamQueues);
+}

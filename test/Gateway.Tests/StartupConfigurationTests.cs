@@ -1,0 +1,89 @@
+using System.Globalization;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// Bad settings read while a host is built stop the silo process and the client-mode gateway
+/// process with exit code 1 and one line naming the setting, never a stack trace.
+/// </summary>
+public sealed class StartupConfigurationTests
+{
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromMinutes(1);
+
+    [Theory]
+    [InlineData("Cluster:ClusterId", "two words", "ClusterId")]
+    [InlineData("Cluster:ServiceId", "orleans/tasks", "ServiceId")]
+    [InlineData("Cluster:SiloPort", "0", "SiloPort")]
+    [InlineData("Cluster:SiloPort", "eleven", "Cluster:SiloPort")]
+    [InlineData("Cluster:GatewayPort", "65536", "GatewayPort")]
+    [InlineData("Cluster:AdvertisedAddress", "silo-1.example", "AdvertisedAddress")]
+    [InlineData("Cluster:MigrateOnStart", "sometimes", "Cluster:MigrateOnStart")]
+    [InlineData("Cluster:Tls:CertificatePath", "/etc/orleans-tasks/absent.pfx", "Cluster:Tls:CaPath")]
+    public async Task A_bad_cluster_value_stops_the_silo_and_the_client_mode_gateway_with_one_line(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+        };
+        settings[key] = value;
+
+        var (siloExit, siloOutput) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(settings));
+        var (gatewayExit, gatewayOutput) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(settings));
+
+        AssertOneLineNaming(named, "OrleansTasks silo cannot start: ", siloExit, siloOutput);
+        AssertOneLineNaming(named, "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1")]
+    [InlineData("127.0.0.1:9464")]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("http://127.0.0.1:9464;ftp://127.0.0.1:9465")]
+    public async Task A_bad_metrics_url_stops_the_silo_and_the_gateway_with_one_line(string urls)
+    {
+        var (siloExit, siloOutput) = await RunUntilExitAsync("OrleansTasks.Silo.dll", new Dictionary<string, string?> { ["Silo:MetricsUrls"] = urls });
+        var (gatewayExit, gatewayOutput) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(new() { ["Gateway:MetricsUrls"] = urls }));
+
+        AssertOneLineNaming("Silo:MetricsUrls", "OrleansTasks silo cannot start: ", siloExit, siloOutput);
+        AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
+    }
+
+    [Fact]
+    public async Task A_metrics_port_that_is_also_a_public_port_stops_the_gateway_with_one_line()
+    {
+        var port = FreePorts.Next();
+        var settings = ClientGatewaySettings(new() { ["Gateway:MetricsUrls"] = $"http://0.0.0.0:{port}" });
+        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", settings);
+
+        AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", exit, output);
+    }
+
+    private static Dictionary<string, string?> SiloSettings(Dictionary<string, string?> settings) => new(settings);
+
+    private static Dictionary<string, string?> ClientGatewaySettings(Dictionary<string, string?> settings) => new(settings)
+    {
+        ["Gateway:Mode"] = "Client",
+        ["Auth:SigningKey"] = TestTokens.SigningKey,
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePorts.Next()}",
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+    };
+
+    private static async Task<(int Exit, string Output)> RunUntilExitAsync(string assembly, Dictionary<string, string?> settings)
+    {
+        await using var process = ProcessHost.Start(assembly, assembly, ProcessHost.Environment(settings));
+        var exit = await process.WaitForExitAsync(ExitDeadline);
+        return (exit, process.RecentOutput);
+    }
+
+    private static void AssertOneLineNaming(string named, string prefix, int exit, string output)
+    {
+        Assert.True(exit == 1, $"exit code {exit}; output:\n{output}");
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith(prefix, line, StringComparison.Ordinal);
+        Assert.Contains(named, line, StringComparison.Ordinal);
+    }
+}
