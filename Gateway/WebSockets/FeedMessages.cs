@@ -5,7 +5,7 @@ using OrleansTasks.Gateway.Json;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The shape every feed message shares (PROTOCOL.md §1), written once for tasks and batches: its
+/// The shape every feed message shares (docs/protocol.md §3.2), written once for tasks and batches: its
 /// type and the id of what it watches first; then its own fields; then the kind's trailer,
 /// <c>seq</c> and <c>timestamp</c>. What a kind's terminal messages carry beyond these, the
 /// kind's message class passes in.

@@ -1,3 +1,4 @@
+using OrleansTasks.Testing;
 using OrleansTasks.Gateway.WebSockets;
 
 namespace OrleansTasks.Gateway.Tests;
