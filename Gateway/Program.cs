@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using OrleansTasks.Hosting;
-using OrleansTasks.Storage.Schema;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Hosting;
 using OrleansTasks.Gateway.OpenApi;
 using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Hosting;
+using OrleansTasks.Storage.Schema;
 
 if (args is [PasswordHashCommand.Name, ..])
 {

@@ -15,6 +15,6 @@ public interface IIdempotencyKeyGrain : IGrainWithStringKey
     [Alias("Release")]
     Task Release(Guid taskId);
 
-    public static string KeyFor(string ownerId, string idempotencyKey) =>
+    static string KeyFor(string ownerId, string idempotencyKey) =>
         Uri.EscapeDataString(ownerId) + "/" + Uri.EscapeDataString(idempotencyKey);
 }

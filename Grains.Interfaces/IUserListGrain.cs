@@ -21,7 +21,7 @@ public interface IUserListGrain : IGrainWithStringKey
     [Alias("List"), ReadOnly]
     Task<ListPage> List(string? cursor, int limit);
 
-    public static string Batches(string ownerId) => "batches/" + Uri.EscapeDataString(ownerId);
+    static string Batches(string ownerId) => "batches/" + Uri.EscapeDataString(ownerId);
 
-    public static string Schedules(string ownerId) => "schedules/" + Uri.EscapeDataString(ownerId);
+    static string Schedules(string ownerId) => "schedules/" + Uri.EscapeDataString(ownerId);
 }

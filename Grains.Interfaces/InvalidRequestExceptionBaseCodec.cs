@@ -1,7 +1,6 @@
 using System.Buffers;
 using Orleans.Serialization.Buffers;
 using Orleans.Serialization.Cloning;
-using Orleans.Serialization.Codecs;
 using Orleans.Serialization.Serializers;
 
 namespace OrleansTasks;

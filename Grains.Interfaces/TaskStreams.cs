@@ -1,5 +1,3 @@
-using Orleans.Runtime;
-
 namespace OrleansTasks;
 
 /// <summary>Where task events are published; an internal service subscribes with these and an Orleans client.</summary>

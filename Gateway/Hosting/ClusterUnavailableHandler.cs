@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
 namespace OrleansTasks.Gateway.Hosting;

@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.WebSockets;

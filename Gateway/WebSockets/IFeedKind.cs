@@ -1,5 +1,3 @@
-using Orleans.Runtime;
-
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>What differs between the things a socket can watch — tasks and batches — and nothing else.</summary>

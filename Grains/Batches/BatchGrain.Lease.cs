@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using OrleansTasks.Leases;
 using OrleansTasks.Tasks;
 

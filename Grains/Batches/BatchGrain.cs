@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
-using Orleans.Storage;
 using Orleans.Streams;
 using Orleans.Timers;
 using OrleansTasks.Leases;

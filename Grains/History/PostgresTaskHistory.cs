@@ -69,11 +69,31 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
             command.Parameters.AddWithValue(name, value);
         }
 
-        if (query.OwnerId is not null) Filter("owner_id = @owner", "owner", query.OwnerId);
-        if (query.Status is { } status) Filter("status = @status", "status", (short)status);
-        if (query.Collection is not null) Filter("collection = @collection", "collection", query.Collection);
-        if (query.CreatedFrom is { } from) Filter("created_at >= @from", "from", from);
-        if (query.CreatedBefore is { } before) Filter("created_at < @before", "before", before);
+        if (query.OwnerId is not null)
+        {
+            Filter("owner_id = @owner", "owner", query.OwnerId);
+        }
+
+        if (query.Status is { } status)
+        {
+            Filter("status = @status", "status", (short)status);
+        }
+
+        if (query.Collection is not null)
+        {
+            Filter("collection = @collection", "collection", query.Collection);
+        }
+
+        if (query.CreatedFrom is { } from)
+        {
+            Filter("created_at >= @from", "from", from);
+        }
+
+        if (query.CreatedBefore is { } before)
+        {
+            Filter("created_at < @before", "before", before);
+        }
+
         if (after is { } cursor)
         {
             Filter("(created_at, task_id) < (@after_created, @after_id)", "after_created", cursor.CreatedAt);

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Orleans.Hosting;
 using Orleans.Storage;
 using OrleansTasks.History;
 using OrleansTasks.Indexing;

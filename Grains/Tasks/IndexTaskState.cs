@@ -16,7 +16,7 @@ public sealed class IndexTaskState
     /// <summary>Documents processed so far, which is also the position of the next document.</summary>
     [Id(5)] public int Current { get; set; }
     [Id(6)] public int Total { get; set; }
-    
+
     // Plain counters rather than a shared record instance: the serializer may fill a field's
     // existing object in place, so state defaults must never be shared singletons.
     [Id(7)] public int Indexed { get; set; }

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OrleansTasks;
 using OrleansTasks.Hosting;
 namespace OrleansTasks.Benchmarks;
 

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OrleansTasks.Hosting;
 using Orleans.Streams;
+using OrleansTasks.Hosting;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Benchmarks;

@@ -1,11 +1,6 @@
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
-using OrleansTasks.Hosting;
 using OrleansTasks.Storage.Schema;
 using OrleansTasks.Testing;
 

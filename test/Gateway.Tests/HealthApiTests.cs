@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-using OrleansTasks.Testing;
-
 namespace OrleansTasks.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]

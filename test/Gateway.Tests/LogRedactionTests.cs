@@ -14,9 +14,15 @@ public sealed class LogRedactionTests
     {
         var capture = new CapturingLoggerProvider();
         await using var gateway = new GatewayFactory(
-            new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace", ["Logging:LogLevel:Orleans"] = "Trace",
+            new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Trace",
+                ["Logging:LogLevel:Microsoft"] = "Trace",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+                ["Logging:LogLevel:Orleans"] = "Trace",
                 // Every level reaches the capture; the console keeps to warnings, or the run's output fills with traces.
-                ["Logging:Console:LogLevel:Default"] = "Warning" },
+                ["Logging:Console:LogLevel:Default"] = "Warning"
+            },
             services: services => services.AddSingleton<ILoggerProvider>(capture));
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(20));

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-using OrleansTasks.Testing;
-
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>Checks protocol messages field by field: exact names, JSON types and ranges.</summary>

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using OrleansTasks.Gateway.WebSockets;
 
-using OrleansTasks.Testing;
-
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class ProtocolMessagesTests

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.DependencyInjection;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Gateway.Hosting;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Testing;

@@ -1,5 +1,5 @@
-using OrleansTasks.Testing;
 using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 

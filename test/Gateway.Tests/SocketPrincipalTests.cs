@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Gateway.Auth;
-using Xunit;
 
 namespace OrleansTasks.Gateway.Tests;
 

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Orleans.Clustering.AdoNet.Storage;
 using Orleans.Configuration;
 using Orleans.Runtime.Membership;
 using Orleans.Runtime.MembershipService;

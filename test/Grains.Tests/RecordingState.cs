@@ -1,4 +1,3 @@
-using Orleans.Storage;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Grains.Tests;

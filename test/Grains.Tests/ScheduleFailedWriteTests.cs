@@ -1,7 +1,5 @@
-using OrleansTasks.History;
 using OrleansTasks.Schedules;
 using OrleansTasks.Tasks;
-using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
 

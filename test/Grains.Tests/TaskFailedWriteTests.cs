@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
-using OrleansTasks.History;
-using OrleansTasks.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Tasks;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;

@@ -16,8 +16,6 @@ namespace OrleansTasks.Testing.Storm;
 /// </summary>
 public sealed class StormWorkload(Uri gateway, string token, string database)
 {
-    private const string Owner = "alice";
-
     private readonly List<Task<ReconnectingWatcher>> _watchers = [];
     private readonly List<(string Collection, int Documents)> _collections = [];
     private readonly Dictionary<Guid, string> _tasks = [];
