@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansTasks.Gateway.Auth;
 
@@ -5,6 +6,7 @@ namespace OrleansTasks.Gateway.Apis;
 
 public static class AuthApi
 {
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     public sealed record TokenRequest(string? Username, string? Password);
 
     public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);

@@ -15,8 +15,10 @@ internal sealed class MetricsServer(MetricsUrls urls, MeterProvider meters, ILog
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // An empty builder: none of the gateway's configuration (appsettings, environment, Kestrel
+        // endpoints meant for the public server) applies here, only the metrics URLs.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
         builder.Services.AddSingleton(loggers);
         builder.WebHost.UseUrls([.. urls.Urls]);
         _app = builder.Build();

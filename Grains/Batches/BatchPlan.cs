@@ -90,15 +90,8 @@ public static class BatchPlan
 
         var external = task.DependsOn.IsDefault ? [] : task.DependsOn;
         var local = task.After.IsDefault ? [] : task.After;
-        if (external.Length + local.Length > TaskDependencies.MaxDependencies)
-        {
-            throw new InvalidTaskRequestException($"tasks[{index}].depends_on", $"A task may depend on at most {TaskDependencies.MaxDependencies} tasks.");
-        }
-
-        if (external.Distinct().Count() != external.Length)
-        {
-            throw new InvalidTaskRequestException($"tasks[{index}].depends_on", "'depends_on' lists a task more than once.");
-        }
+        TaskDependencies.CheckCount(external.Length + local.Length, $"tasks[{index}].depends_on");
+        TaskDependencies.CheckDistinct(external, $"tasks[{index}].depends_on");
     }
 
     private static List<int> LocalDependencies(int index, BatchTaskSpec task, Dictionary<string, int> indexOf)

@@ -6,8 +6,10 @@ namespace OrleansTasks.Hosting;
 
 /// <summary>
 /// Where a process serves <c>/metrics</c> (<c>Silo:MetricsUrls</c>, <c>Gateway:MetricsUrls</c>): URLs
-/// in the form of ASP.NET Core's <c>urls</c> setting, separated by ';', each http or https with a
-/// port of its own (host <c>*</c>, <c>+</c> or <c>0.0.0.0</c> for every address). Unset: no metrics.
+/// in the form of ASP.NET Core's <c>urls</c> setting, separated by ';', each plain http with a port of
+/// its own (host <c>*</c>, <c>+</c> or <c>0.0.0.0</c> for every address). Metrics are scraped on the
+/// private network: a listener of their own has no certificate, so https is refused at start-up
+/// rather than failing later. Unset: no metrics.
 /// </summary>
 public sealed partial class MetricsUrls
 {
@@ -36,7 +38,7 @@ public sealed partial class MetricsUrls
         foreach (var url in urls)
         {
             ports.Add(PortOf(url) ?? throw new StartupException(
-                $"{key}: '{url}' is not an http or https URL with a port from 1 to 65535 (e.g. http://0.0.0.0:9464)."));
+                $"{key}: '{url}' is not an http URL with a port from 1 to 65535 (e.g. http://0.0.0.0:9464); metrics are served over plain http on the private network."));
         }
 
         return new MetricsUrls(urls, ports);
@@ -52,6 +54,6 @@ public sealed partial class MetricsUrls
             : null;
     }
 
-    [GeneratedRegex(@"^https?://(?:\[[0-9A-Fa-f:.]+\]|[^:/\[\]\s]+):(?<port>[0-9]{1,5})/?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^http://(?:\[[0-9A-Fa-f:.]+\]|[^:/\[\]\s]+):(?<port>[0-9]{1,5})/?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Url();
 }

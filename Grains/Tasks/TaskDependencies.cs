@@ -10,16 +10,27 @@ public static class TaskDependencies
     /// <summary>Refuses a list that is too long, names the task itself or names a task twice.</summary>
     public static void CheckShape(Guid taskId, ImmutableArray<Guid> dependencies, string field = "depends_on")
     {
-        if (dependencies.Length > MaxDependencies)
-        {
-            throw new InvalidTaskRequestException(field, $"A task may depend on at most {MaxDependencies} tasks.");
-        }
-
+        CheckCount(dependencies.Length, field);
         if (dependencies.Contains(taskId))
         {
             throw new InvalidTaskRequestException(field, "A task cannot depend on itself.");
         }
 
+        CheckDistinct(dependencies, field);
+    }
+
+    /// <summary>Refuses more than <see cref="MaxDependencies"/> dependencies in all.</summary>
+    public static void CheckCount(int count, string field)
+    {
+        if (count > MaxDependencies)
+        {
+            throw new InvalidTaskRequestException(field, $"A task may depend on at most {MaxDependencies} tasks.");
+        }
+    }
+
+    /// <summary>Refuses a list that names a task twice.</summary>
+    public static void CheckDistinct(ImmutableArray<Guid> dependencies, string field)
+    {
         if (dependencies.Distinct().Count() != dependencies.Length)
         {
             throw new InvalidTaskRequestException(field, "'depends_on' lists a task more than once.");

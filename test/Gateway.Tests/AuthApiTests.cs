@@ -49,6 +49,19 @@ public sealed class AuthApiTests(SharedGateway gateway)
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("""{"username":"demo","password":"demo-password","remember":true}""")]
+    [InlineData("""{"Username":"demo","password":"demo-password"}""")]
+    public async Task A_body_with_an_unknown_or_differently_cased_field_gets_400_with_a_problem_body(string body)
+    {
+        using var anonymous = gateway.CreateHttpClient();
+
+        using var response = await anonymous.PostAsync("/api/auth/token", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task The_admin_user_gets_the_admin_role()
     {

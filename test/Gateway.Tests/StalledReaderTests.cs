@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -9,14 +11,13 @@ namespace OrleansTasks.Gateway.Tests;
 /// The documented slow-consumer timeout, with the gateway's default settings (keep-alive pings
 /// every 15 s, 10 s to answer): a real WebSocket client that stops reading while a batch streams
 /// progress gets the 1013 close 10 s (± 2 s) after it stopped, measured where the bytes arrive. The
-/// batch's tasks run one after another, so that it streams for longer than one task could.
+/// task's index writes are paced, so that it streams for longer than the test whatever the machine.
 /// </summary>
 public sealed class StalledReaderTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int ChainedTasks = 6;
     private static readonly TimeSpan StreamingBeforeTheStop = TimeSpan.FromSeconds(1);
 
-    private readonly GatewayFactory _gateway = new();
+    private readonly GatewayFactory _gateway = new(services: services => services.AddFaultInjection());
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -26,19 +27,18 @@ public sealed class StalledReaderTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task A_client_that_stops_reading_under_progress_is_closed_with_1013_between_8_and_12_s_later()
     {
         using var http = _gateway.CreateHttpClient(TestTokens.Alice);
-        var chain = Enumerable.Range(0, ChainedTasks)
-            .Select(i => BatchRequests.Task($"t{i}", 10_000, words: 40, after: i == 0 ? [] : [$"t{i - 1}"]));
-        var (batchId, _) = await BatchRequests.CreateAsync(http, BatchRequests.Body([.. chain]));
+        var task = BatchRequests.Task("t", 10_000, words: 40);
+        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(task["collection"]!.GetValue<string>(), TimeSpan.FromMilliseconds(50));
+        var (batchId, _) = await BatchRequests.CreateAsync(http, BatchRequests.Body([task]));
         TappedConnection? connection = null;
         using var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (context, cancellationToken) => connection = await TappedConnection.ConnectAsync(context.DnsEndPoint, cancellationToken),
         };
         using var socket = new ClientWebSocket();
-        using (var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-        {
-            await socket.ConnectAsync(_gateway.SocketUri($"/ws/batch/{batchId}", TestTokens.Alice), new HttpMessageInvoker(handler), connecting.Token);
-        }
+        await Deadline.RunAsync(
+            token => socket.ConnectAsync(_gateway.SocketUri($"/ws/batch/{batchId}", TestTokens.Alice), new HttpMessageInvoker(handler), token),
+            TimeSpan.FromSeconds(30), "the batch socket's handshake");
 
         // Read until the task has streamed progress for a while, then make no more receive calls.
         Assert.Equal("connected", await ReceiveTypeAsync(socket));
@@ -49,7 +49,7 @@ public sealed class StalledReaderTests(ITestOutputHelper output) : IAsyncLifetim
         }
 
         var stoppedAt = Stopwatch.GetTimestamp();
-        var closeArrivedAt = await connection!.Frames.CloseArrived.WaitAsync(TimeSpan.FromSeconds(30));
+        var closeArrivedAt = await Deadline.WaitAsync(connection!.Frames.CloseArrived, TimeSpan.FromSeconds(30), "the close frame to reach the stalled reader's connection");
         var closedAfter = Stopwatch.GetElapsedTime(stoppedAt, closeArrivedAt);
         var lastProgressAfter = Stopwatch.GetElapsedTime(stoppedAt, connection.Frames.LastTextAt);
         output.WriteLine($"1013 close arrived {closedAfter.TotalSeconds:0.000} s after the stop; the last message before it {lastProgressAfter.TotalSeconds:0.000} s after");
@@ -69,14 +69,16 @@ public sealed class StalledReaderTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     /// <summary>The next message's type, or null once the server has closed.</summary>
-    private static async Task<string?> ReceiveTypeAsync(ClientWebSocket socket)
+    private static Task<string?> ReceiveTypeAsync(ClientWebSocket socket) =>
+        Deadline.RunAsync(token => NextTypeAsync(socket, token), TimeSpan.FromSeconds(30), "the next message or the close on the batch socket");
+
+    private static async Task<string?> NextTypeAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var buffer = new byte[64 * 1024];
         var length = 0;
         while (true)
         {
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length), deadline.Token);
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return null;

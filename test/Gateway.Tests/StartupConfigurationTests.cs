@@ -40,6 +40,7 @@ public sealed class StartupConfigurationTests
     [InlineData("http://127.0.0.1")]
     [InlineData("127.0.0.1:9464")]
     [InlineData("http://127.0.0.1:0")]
+    [InlineData("https://127.0.0.1:9464")]
     [InlineData("http://127.0.0.1:9464;ftp://127.0.0.1:9465")]
     public async Task A_bad_metrics_url_stops_the_silo_and_the_gateway_with_one_line(string urls)
     {

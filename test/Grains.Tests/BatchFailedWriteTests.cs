@@ -82,7 +82,10 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
         // further seq values for its progress. Once the task has ended, the database is back.
         var fault = fixture.Faults.FailWrites(BatchGrain(batchId), skip: 1, times: int.MaxValue,
             when: state => state is BatchState { Created: true, FinishedAt: null } batch && !batch.Tasks.Exists(task => task.Status.IsTerminal()));
-        var created = await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice", [Spec("t", 1500)]));
+        // The task's index writes are paced, so that it streams progress for seconds whatever the machine.
+        var spec = Spec("t", 1500);
+        fixture.Faults.PaceIndex(spec.Collection, TimeSpan.FromMilliseconds(20));
+        var created = await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice", [spec]));
         var task = fixture.Client.GetGrain<IIndexTaskGrain>(created.Tasks[0].TaskId);
         await Eventually.TrueAsync("the batch's task to end", async () => (await task.GetSnapshot())!.IsTerminal, Deadline);
         fault.Stop();

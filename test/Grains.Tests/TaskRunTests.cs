@@ -60,6 +60,24 @@ public sealed class TaskRunTests
     }
 
     [Fact]
+    public async Task An_index_that_refuses_a_single_document_ends_the_run_naming_it_and_a_transient_failure_throws_for_a_retry()
+    {
+        var storage = new MemoryStorage();
+        var index = new RefusingIndex();
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(index), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var documents = Documents(1, chars: 5);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), await run.Documents.StoreAsync(documents), 1, [], Now);
+
+        index.Failure = new TimeoutException("the database is slow");
+        await Assert.ThrowsAsync<TimeoutException>(() => run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed")));
+        index.Failure = new InvalidOperationException("the index refused the write");
+        var error = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
+
+        Assert.Equal((TaskErrors.IndexUnavailable, "d0"), (error!.Code, error.DocumentId));
+        Assert.Equal(0, task.Current);
+    }
+
+    [Fact]
     public async Task Result_pages_filter_by_outcome_and_the_preview_puts_failures_first()
     {
         var results = new TaskResults(new TaskChunkStores(new MemoryStorage()).Results, Guid.NewGuid());
@@ -80,6 +98,19 @@ public sealed class TaskRunTests
 
     private static ImmutableArray<IndexDocument> Documents(int count, int chars) =>
         [.. Enumerable.Range(0, count).Select(i => new IndexDocument($"d{i}", $"Title {i}", $"word{i} " + new string('x', chars)))];
+
+    private sealed class RefusingIndex : IDocumentIndex
+    {
+        public Exception? Failure { get; set; }
+
+        public Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken) =>
+            throw Failure!;
+
+        public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult(ImmutableArray<SearchHit>.Empty);
+
+        public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) => Task.FromResult(0L);
+    }
 
     /// <summary>Grain storage in a dictionary, with ETags, as the chunk stores use it.</summary>
     private sealed class MemoryStorage : IGrainStorage

@@ -11,6 +11,7 @@ public sealed class FaultPlan
     private readonly Lock _lock = new();
     private readonly List<FaultRule> _rules = [];
     private readonly Dictionary<GrainId, int> _writes = [];
+    private readonly Dictionary<string, TimeSpan> _indexPaces = [];
 
     /// <summary>
     /// Fails writes of <paramref name="grain"/>'s state: after <paramref name="skip"/> more writes
@@ -53,6 +54,26 @@ public sealed class FaultPlan
         lock (_lock)
         {
             _writes[grain] = _writes.GetValueOrDefault(grain) + 1;
+        }
+    }
+
+    /// <summary>
+    /// Makes every index write into <paramref name="collection"/> take at least <paramref name="delay"/>,
+    /// as a slow database would, so that a task streams progress for as long as a test needs.
+    /// </summary>
+    public void PaceIndex(string collection, TimeSpan delay)
+    {
+        lock (_lock)
+        {
+            _indexPaces[collection] = delay;
+        }
+    }
+
+    internal TimeSpan IndexPace(string collection)
+    {
+        lock (_lock)
+        {
+            return _indexPaces.GetValueOrDefault(collection);
         }
     }
 

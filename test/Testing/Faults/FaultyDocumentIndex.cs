@@ -3,13 +3,20 @@ using OrleansTasks.Indexing;
 
 namespace OrleansTasks.Testing.Faults;
 
-/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout.</summary>
+/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout, or are paced.</summary>
 public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : IDocumentIndex
 {
-    public Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken) =>
-        plan.OnIndex(collection) == Fault.None
-            ? inner.UpsertAsync(collection, taskId, documents, cancellationToken)
+    public async Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
+    {
+        if (plan.IndexPace(collection) is { } pace && pace > TimeSpan.Zero)
+        {
+            await Task.Delay(pace, cancellationToken);
+        }
+
+        return plan.OnIndex(collection) == Fault.None
+            ? await inner.UpsertAsync(collection, taskId, documents, cancellationToken)
             : throw FaultPlan.Injected($"indexing into {collection} timed out");
+    }
 
     public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
         inner.SearchAsync(collection, query, limit, cancellationToken);
