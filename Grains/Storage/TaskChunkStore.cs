@@ -17,21 +17,23 @@ public sealed class TaskChunkStore<T>(IGrainStorage storage, string kind)
     }
 
     /// <summary>
-    /// Writes record <paramref name="number"/>. With <paramref name="mayExist"/> (a resumed task
-    /// redoing work) a record left by an earlier activation is replaced.
+    /// Writes record <paramref name="number"/> in one round trip when it is new. One left by an
+    /// earlier activation (a resumed task redoing a slice, a retried start) is refused as stale by
+    /// storage; it is then read for its ETag and replaced.
     /// </summary>
-    public async Task WriteAsync(Guid taskId, int number, T value, bool mayExist, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(Guid taskId, int number, T value, CancellationToken cancellationToken = default)
     {
         var key = Key(taskId, number);
-        var state = new GrainState<T>(value);
-        if (mayExist)
+        try
+        {
+            await storage.WriteStateAsync(kind, key, new GrainState<T>(value), cancellationToken);
+        }
+        catch (InconsistentStateException)
         {
             var existing = new GrainState<T>();
             await storage.ReadStateAsync(kind, key, existing, cancellationToken);
-            state.ETag = existing.ETag;
+            await storage.WriteStateAsync(kind, key, new GrainState<T>(value) { ETag = existing.ETag }, cancellationToken);
         }
-
-        await storage.WriteStateAsync(kind, key, state, cancellationToken);
     }
 
     /// <summary>Removes record <paramref name="number"/> if it exists.</summary>

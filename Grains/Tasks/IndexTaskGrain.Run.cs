@@ -71,7 +71,6 @@ public sealed partial class IndexTaskGrain
             if (!_task.Retired)
             {
                 _task.RollBackTo(undo);
-                _run.Results.Interrupted();
                 ScheduleRetry(exception);
             }
 

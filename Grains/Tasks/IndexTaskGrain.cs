@@ -57,7 +57,6 @@ public sealed partial class IndexTaskGrain(
         await _task.ActivateAsync();
         if (!S.Status.IsTerminal())
         {
-            _run.Results.Interrupted();
             Log.Resumed(logger, TaskId, S.Current, S.Total, S.Seq);
             Continue();
         }

@@ -21,7 +21,7 @@ public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid task
         var starts = new List<int>();
         foreach (var (start, end) in Chunks(documents))
         {
-            await store.WriteAsync(taskId, starts.Count, new DocumentChunk(documents[start..end]), mayExist: true);
+            await store.WriteAsync(taskId, starts.Count, new DocumentChunk(documents[start..end]));
             starts.Add(start);
         }
 

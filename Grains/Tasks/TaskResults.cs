@@ -12,18 +12,11 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
     public const int MaxPageSize = 1000;
 
     private readonly List<ResultChunk?> _cached = [];
-    private bool _mayExist;
 
-    /// <summary>
-    /// The run was interrupted (a new activation, a failed slice): a slice it redoes may find its
-    /// chunk already stored, which is then replaced.
-    /// </summary>
-    public void Interrupted() => _mayExist = true;
-
-    /// <summary>Writes chunk <paramref name="number"/>, the outcomes of one slice.</summary>
+    /// <summary>Writes chunk <paramref name="number"/>, the outcomes of one slice (replacing one a redone slice left).</summary>
     public async Task WriteAsync(int number, ResultChunk chunk)
     {
-        await store.WriteAsync(taskId, number, chunk, _mayExist);
+        await store.WriteAsync(taskId, number, chunk);
         Cache(number, chunk);
     }
 

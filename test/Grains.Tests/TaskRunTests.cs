@@ -78,6 +78,20 @@ public sealed class TaskRunTests
     }
 
     [Fact]
+    public async Task A_chunk_written_again_by_a_redone_slice_replaces_the_one_stored()
+    {
+        var storage = new MemoryStorage();
+        var taskId = Guid.NewGuid();
+        await new TaskResults(new TaskChunkStores(storage).Results, taskId).WriteAsync(0, new ResultChunk(0, [new DocumentResult("a", DocumentOutcome.Failed, "down")]));
+
+        var resumed = new TaskResults(new TaskChunkStores(storage).Results, taskId);
+        await resumed.WriteAsync(0, new ResultChunk(0, [new DocumentResult("a", DocumentOutcome.Indexed)]));
+        var read = await new TaskResults(new TaskChunkStores(storage).Results, taskId).PageAsync(1, 0, 10, null);
+
+        Assert.Equal(DocumentOutcome.Indexed, Assert.Single(read.Items).Outcome);
+    }
+
+    [Fact]
     public async Task Result_pages_filter_by_outcome_and_the_preview_puts_failures_first()
     {
         var results = new TaskResults(new TaskChunkStores(new MemoryStorage()).Results, Guid.NewGuid());
