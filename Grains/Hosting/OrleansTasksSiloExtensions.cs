@@ -12,6 +12,7 @@ using OrleansTasks.Indexing;
 using OrleansTasks.Schedules;
 using OrleansTasks.Storage;
 using OrleansTasks.Storage.Connections;
+using OrleansTasks.Storage.Faults;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Hosting;
@@ -82,6 +83,7 @@ public static class OrleansTasksSiloExtensions
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.AddActivityPropagation();
+        silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         if (budget is { Storage: { } storage, Index: { } index })
         {
             silo.AddAdoNetGrainStorage(StorageNames.Tasks, options =>
@@ -101,6 +103,12 @@ public static class OrleansTasksSiloExtensions
                 options.Invariant = StorageMode.AdoNetInvariant;
                 options.ConnectionString = storage;
             });
+
+            // Provider exceptions have no codec on the other side of a grain call: storage and
+            // reminder failures leave the providers as the product's StorageUnavailableException.
+            silo.Services.Decorate<IGrainStorage>(StorageNames.Tasks, inner => new StorageFaultBoundary(inner));
+            silo.Services.Decorate<IGrainStorage>(StorageNames.PubSub, inner => new StorageFaultBoundary(inner));
+            silo.Services.Decorate<IReminderTable>(null, inner => new ReminderTableFaultBoundary(inner));
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(index));
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
