@@ -45,7 +45,7 @@ public static class GatewayHostingExtensions
         services.AddGatewayJson();
         services.AddProblemDetails();
         services.AddOrleansTasksOpenApi();
-        services.AddExceptionHandler<ClusterUnavailableHandler>();
+        services.AddExceptionHandler<ServiceUnavailableHandler>();
         services.AddExceptionHandler<BadRequestHandler>();
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: [HealthApi.ReadyTag]);
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>

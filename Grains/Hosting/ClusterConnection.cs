@@ -5,9 +5,9 @@ namespace OrleansTasks.Hosting;
 
 /// <summary>
 /// What every silo and client of one deployment must agree on to find and trust each other: the
-/// cluster's name and ports, where membership is kept (PostgreSQL when
-/// <c>ConnectionStrings:OrleansTasks</c> is set, else the silo on this host's loopback), mutual
-/// TLS, and the task stream provider's queue count. Read and checked once; the silo and client
+/// cluster's name and ports, mutual TLS, and the task stream provider's queue count (membership is
+/// kept in PostgreSQL when <c>ConnectionStrings:OrleansTasks</c> is set, through the pool
+/// <see cref="StorageMode"/> sizes, else found on this host's loopback). Read and checked once; the silo and client
 /// hosting extensions apply it to their builders. It takes only option types silos and clients
 /// share, never an <c>ISiloBuilder</c>, so a client-only package can carry it.
 /// </summary>
@@ -15,18 +15,14 @@ public sealed class ClusterConnection
 {
     private readonly int _streamQueues;
 
-    private ClusterConnection(ClusterSettings cluster, string? membershipDatabase, ClusterTls? tls, int streamQueues)
+    private ClusterConnection(ClusterSettings cluster, ClusterTls? tls, int streamQueues)
     {
         Cluster = cluster;
-        MembershipDatabase = membershipDatabase;
         Tls = tls;
         _streamQueues = streamQueues;
     }
 
     public ClusterSettings Cluster { get; }
-
-    /// <summary>The PostgreSQL connection string of the membership table, or null for loopback clustering.</summary>
-    public string? MembershipDatabase { get; }
 
     /// <summary>Mutual TLS on the cluster network, or null when it is off.</summary>
     public ClusterTls? Tls { get; }
@@ -34,7 +30,6 @@ public sealed class ClusterConnection
     /// <summary>Reads the <c>Cluster</c>, <c>Cluster:Tls</c> and <c>Streams</c> sections; a bad value throws <see cref="StartupException"/>.</summary>
     public static ClusterConnection From(IConfiguration configuration) => new(
         ClusterSettings.From(configuration),
-        StorageMode.ConnectionString(configuration),
         ClusterTls.From(configuration),
         TaskStreamSettings.From(configuration).Queues);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using OrleansTasks.Storage.Connections;
 using OrleansTasks.Storage.Schema;
 
 namespace OrleansTasks.Hosting;
@@ -19,6 +20,7 @@ public static class ClusterDatabaseCheck
         }
 
         var migrate = mayMigrate && ClusterSettings.From(configuration).MigrateOnStart;
-        await ClusterDatabase.EnsureReadyAsync(connectionString, migrate, loggers, cancellationToken);
+        // Unpooled: the check's connection closes for good instead of idling outside the process's budget.
+        await ClusterDatabase.EnsureReadyAsync(ConnectionBudget.OneOff(connectionString), migrate, loggers, cancellationToken);
     }
 }

@@ -14,17 +14,18 @@ public static class OrleansTasksClientExtensions
     {
         ArgumentNullException.ThrowIfNull(client);
         var connection = ClusterConnection.From(configuration);
-        if (connection.MembershipDatabase is { } database)
+        if (StorageMode.ClientBudget(configuration) is { } budget)
         {
             client.Configure<ClusterOptions>(connection.ConfigureIdentity);
             client.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
-                options.ConnectionString = database;
+                options.ConnectionString = budget.Membership;
             });
 
             // Find silos that replaced the ones it knew (a restarted cluster) within seconds.
             client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.Services.AddConnectionBudgetReport(configuration, budget, "client");
         }
         else
         {

@@ -11,6 +11,8 @@ using OrleansTasks.History;
 using OrleansTasks.Indexing;
 using OrleansTasks.Schedules;
 using OrleansTasks.Storage;
+using OrleansTasks.Storage.Connections;
+using OrleansTasks.Storage.Faults;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Hosting;
@@ -29,14 +31,15 @@ public static class OrleansTasksSiloExtensions
         ArgumentNullException.ThrowIfNull(silo);
         var connection = ClusterConnection.From(configuration);
         var cluster = connection.Cluster;
-        if (connection.MembershipDatabase is { } database)
+        var budget = StorageMode.SiloBudget(configuration);
+        if (budget is not null)
         {
             silo.Configure<ClusterOptions>(connection.ConfigureIdentity);
             silo.Configure<ClusterMembershipOptions>(FastFailureDetection.Apply);
             silo.UseAdoNetClustering(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
-                options.ConnectionString = database;
+                options.ConnectionString = budget.Membership;
             });
             if (cluster.AdvertisedAddress is { Length: > 0 } advertised)
             {
@@ -68,38 +71,46 @@ public static class OrleansTasksSiloExtensions
             versioning.DefaultCompatibilityStrategy = nameof(Orleans.Versions.Compatibility.BackwardCompatible);
             versioning.DefaultVersionSelectorStrategy = nameof(Orleans.Versions.Selector.AllCompatibleVersions);
         });
-        return silo.AddOrleansTasks(configuration, connection);
+        return silo.AddOrleansTasks(configuration, connection, budget);
     }
 
     /// <summary>The providers and services of OrleansTasks without clustering, for hosts (such as test clusters) that bring their own.</summary>
     public static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration) =>
-        silo.AddOrleansTasks(configuration, ClusterConnection.From(configuration));
+        silo.AddOrleansTasks(configuration, ClusterConnection.From(configuration), StorageMode.SiloBudget(configuration));
 
-    private static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration, ClusterConnection connection)
+    private static ISiloBuilder AddOrleansTasks(this ISiloBuilder silo, IConfiguration configuration, ClusterConnection connection, ConnectionBudget? budget)
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.AddActivityPropagation();
-        if (StorageMode.ConnectionString(configuration) is { } connectionString)
+        silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
+        if (budget is { Storage: { } storage, Index: { } index })
         {
             silo.AddAdoNetGrainStorage(StorageNames.Tasks, options =>
             {
-                UsePostgres(options, connectionString);
+                UsePostgres(options, storage);
                 // State is cleared only when retention purges a task: remove its rows.
                 options.DeleteStateOnClear = true;
             });
             silo.AddAdoNetGrainStorage(StorageNames.PubSub, options =>
             {
-                UsePostgres(options, connectionString);
+                UsePostgres(options, storage);
                 // Subscriptions come and go with every socket: delete emptied rows rather than keep them.
                 options.DeleteStateOnClear = true;
             });
             silo.UseAdoNetReminderService(options =>
             {
                 options.Invariant = StorageMode.AdoNetInvariant;
-                options.ConnectionString = connectionString;
+                options.ConnectionString = storage;
             });
-            silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+            // Provider exceptions have no codec on the other side of a grain call: storage and
+            // reminder failures leave the providers as the product's StorageUnavailableException.
+            silo.Services.Decorate<IGrainStorage>(StorageNames.Tasks, inner => new StorageFaultBoundary(inner));
+            silo.Services.Decorate<IGrainStorage>(StorageNames.PubSub, inner => new StorageFaultBoundary(inner));
+            silo.Services.Decorate<IReminderTable>(null, inner => new ReminderTableFaultBoundary(inner));
+            silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(index));
+            silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
             silo.Services.TryAddSingleton<ITaskHistory, PostgresTaskHistory>();
         }

@@ -9,7 +9,7 @@ public static class TransientFaults
     public static bool IsTransient(Exception exception) => exception switch
     {
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or TimeoutException,
-        TimeoutException or SocketException => true,
+        TimeoutException or SocketException or StorageUnavailableException => true,
         OrleansException => true,
         _ => exception.InnerException is not null && IsTransient(exception.InnerException),
     };

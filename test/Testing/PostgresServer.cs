@@ -29,6 +29,9 @@ public sealed class PostgresServer : IAsyncLifetime
     /// </summary>
     public bool Durable { get; init; }
 
+    /// <summary>The server's <c>max_connections</c>: generous for the shared server, low to prove a connection budget.</summary>
+    public int MaxConnections { get; init; } = 300;
+
     public int Port { get; private set; }
 
     public bool IsAvailable => _unavailable is null && _binaries is not null;
@@ -100,7 +103,7 @@ public sealed class PostgresServer : IAsyncLifetime
     [
         "-D", DataFolder, "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60",
         "-o", string.Create(CultureInfo.InvariantCulture,
-            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300 -c synchronous_commit={(Durable ? "on" : "off")}"),
+            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections={MaxConnections} -c synchronous_commit={(Durable ? "on" : "off")}"),
         "start",
     ]);
 

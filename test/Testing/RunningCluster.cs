@@ -32,7 +32,9 @@ public sealed class RunningCluster : IAsyncDisposable
 
     public Dictionary<string, string?> Settings => PostgresSilo.ClusterSettings(Database, ClusterId);
 
-    public static async Task<RunningCluster> StartAsync(string database, int silos, IDictionary<string, string?>? extra = null)
+    /// <summary>Starts <paramref name="silos"/> silo processes with <paramref name="extra"/> settings and a gateway with <paramref name="gatewayExtra"/>.</summary>
+    public static async Task<RunningCluster> StartAsync(
+        string database, int silos, IDictionary<string, string?>? extra = null, IDictionary<string, string?>? gatewayExtra = null)
     {
         var cluster = new RunningCluster(database, "c" + Guid.NewGuid().ToString("N")[..10]);
         for (var i = 0; i < silos; i++)
@@ -42,7 +44,7 @@ public sealed class RunningCluster : IAsyncDisposable
 
         cluster.GatewayPort = PostgresSilo.FreePort();
         cluster.GatewayMetricsPort = PostgresSilo.FreePort();
-        cluster.StartGateway();
+        cluster.StartGateway(gatewayExtra);
         await cluster.WaitForActiveSilosAsync(silos);
         return cluster;
     }
@@ -51,7 +53,7 @@ public sealed class RunningCluster : IAsyncDisposable
     public ProcessHost Gateway { get; private set; } = null!;
 
     /// <summary>Starts a gateway process on <see cref="GatewayPort"/> (again, after one was stopped or killed).</summary>
-    public ProcessHost StartGateway()
+    public ProcessHost StartGateway(IDictionary<string, string?>? extra = null)
     {
         var gateway = Settings;
         gateway["Gateway:Mode"] = "Client";
@@ -64,6 +66,11 @@ public sealed class RunningCluster : IAsyncDisposable
         gateway["ASPNETCORE_CONTENTROOT"] = Path.Combine(RepositoryPaths.Root, "Gateway");
         gateway["Gateway:RequestsPerSecond"] = "100000";
         gateway["Gateway:RequestBurst"] = "100000";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            gateway[key] = value;
+        }
+
         Gateway = ProcessHost.Start("gateway", "OrleansTasks.Gateway.dll", ProcessHost.Environment(gateway));
         _processes.Add(Gateway);
         return Gateway;

@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using OrleansTasks.Hosting;
+using OrleansTasks.Storage.Connections;
+
+namespace OrleansTasks.Grains.Tests;
+
+public sealed class ConnectionBudgetTests
+{
+    private const string Database = "Host=db.example;Port=5433;Database=tasks;Username=app;Password=s3cret";
+
+    private static NpgsqlConnectionStringBuilder Read(string? connectionString) => new(connectionString);
+
+    private static IConfiguration With(params (string Key, string Value)[] settings) => new ConfigurationBuilder()
+        .AddInMemoryCollection(settings.Select(setting => KeyValuePair.Create(setting.Key, (string?)setting.Value)))
+        .Build();
+
+    [Fact]
+    public void A_silo_divides_its_default_among_three_pools_that_add_up_to_it()
+    {
+        var budget = ConnectionBudget.ForSilo(Database, maxConnections: null);
+
+        Assert.Equal(ConnectionBudget.SiloDefault, budget.Total);
+        Assert.Equal(2, Read(budget.Membership).MaxPoolSize);
+        Assert.Equal(14, Read(budget.Storage).MaxPoolSize);
+        Assert.Equal(14, Read(budget.Index).MaxPoolSize);
+        Assert.Equal("membership 2, grain storage and reminders 14, index and history 14", budget.Description);
+    }
+
+    [Theory]
+    [InlineData(4, 1, 1)]
+    [InlineData(7, 3, 2)]
+    [InlineData(24, 11, 11)]
+    [InlineData(101, 50, 49)]
+    public void The_pools_never_exceed_the_budget(int total, int storage, int index)
+    {
+        var budget = ConnectionBudget.ForSilo(Database, total);
+
+        Assert.Equal(storage, Read(budget.Storage).MaxPoolSize);
+        Assert.Equal(index, Read(budget.Index).MaxPoolSize);
+        Assert.Equal(total, Read(budget.Membership).MaxPoolSize + Read(budget.Storage).MaxPoolSize + Read(budget.Index).MaxPoolSize);
+    }
+
+    [Fact]
+    public void Each_pool_has_its_own_connection_string_so_that_Npgsql_keeps_them_apart()
+    {
+        // With a budget of 6 two pools have the same size: only the application name tells them apart.
+        var budget = ConnectionBudget.ForSilo(Database, 6);
+        string[] pools = [budget.Membership, budget.Storage!, budget.Index!];
+
+        Assert.Equal(3, pools.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(["OrleansTasks membership", "OrleansTasks storage", "OrleansTasks index"], pools.Select(pool => Read(pool).ApplicationName));
+        Assert.All(pools, pool =>
+        {
+            var builder = Read(pool);
+            Assert.True(builder.Pooling);
+            Assert.Equal(("db.example", 5433, "tasks", "app", "s3cret"), (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password));
+        });
+    }
+
+    [Fact]
+    public void The_budget_overrides_what_the_connection_string_says_about_pooling()
+    {
+        var budget = ConnectionBudget.ForSilo(Database + ";Pooling=false;Maximum Pool Size=500;Minimum Pool Size=20;Application Name=tasks-eu", 10);
+
+        var storage = Read(budget.Storage);
+        Assert.True(storage.Pooling);
+        Assert.Equal(4, storage.MaxPoolSize);
+        Assert.Equal(4, storage.MinPoolSize);
+        Assert.Equal("tasks-eu storage", storage.ApplicationName);
+    }
+
+    [Fact]
+    public void A_client_keeps_only_a_membership_pool()
+    {
+        var budget = ConnectionBudget.ForClient(Database, maxConnections: null);
+
+        Assert.Equal(ConnectionBudget.ClientDefault, budget.Total);
+        Assert.Equal(ConnectionBudget.ClientDefault, Read(budget.Membership).MaxPoolSize);
+        Assert.Null(budget.Storage);
+        Assert.Null(budget.Index);
+    }
+
+    [Fact]
+    public void A_silo_budget_too_small_for_its_pools_stops_the_start_in_one_line()
+    {
+        var failure = Assert.Throws<StartupException>(() => StorageMode.SiloBudget(
+            With(("ConnectionStrings:OrleansTasks", Database), ("Database:MaxConnections", "3"))));
+
+        Assert.Equal(
+            "Database:MaxConnections is 3: a silo needs at least 4 (2 for membership, 1 for grain storage and reminders, 1 for the index and history).",
+            failure.Message);
+    }
+
+    [Theory]
+    [InlineData("0", "MaxConnections")]
+    [InlineData("many", "Database:MaxConnections")]
+    public void A_bad_setting_stops_the_start_in_one_line_naming_it(string value, string name)
+    {
+        var failure = Assert.Throws<StartupException>(() => StorageMode.ClientBudget(
+            With(("ConnectionStrings:OrleansTasks", Database), ("Database:MaxConnections", value))));
+
+        Assert.StartsWith("Database: ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(name, failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure.Message);
+    }
+
+    [Fact]
+    public void An_unreadable_connection_string_stops_the_start_without_repeating_it()
+    {
+        var failure = Assert.Throws<StartupException>(() => ConnectionBudget.ForSilo("Host=db;Password=s3cret;Nonsense Key=1", null));
+
+        Assert.DoesNotContain("s3cret", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:OrleansTasks", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Memory_mode_has_no_budget()
+    {
+        Assert.Null(StorageMode.SiloBudget(With(("Database:MaxConnections", "10"))));
+        Assert.Null(StorageMode.ClientBudget(With()));
+    }
+
+    [Fact]
+    public void A_one_off_connection_holds_no_pool_slot() =>
+        Assert.False(Read(ConnectionBudget.OneOff(Database)).Pooling);
+
+    [Theory]
+    [InlineData(30, 100, 3, false)]
+    [InlineData(97, 100, 3, false)]
+    [InlineData(98, 100, 3, true)]
+    [InlineData(30, 40, 13, true)]
+    public void A_budget_exceeds_the_server_when_it_alone_is_more_than_ordinary_roles_may_open(int total, int maxConnections, int reserved, bool exceeds) =>
+        Assert.Equal(exceeds, ConnectionBudget.ForSilo(Database, total).Exceeds(new ServerConnectionLimit(maxConnections, reserved)));
+}
