@@ -21,25 +21,42 @@ internal static class HangfireSide
     public static async Task<SideResult> RunAsync(PostgresServer postgres, TasksPlan plan)
     {
         var database = await postgres.CreateDatabaseAsync(migrate: false);
+        var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
         await CreateDocumentsTableAsync(database);
         HangfirePeer.ConfigureSerialization();
         var storage = HangfirePeer.Storage(database);
-        await using var server = ProcessHost.Start("hangfire", "OrleansTasks.Benchmarks.dll",
-            new Dictionary<string, string?> { [HangfirePeerServer.DatabaseVariable] = database }, HangfirePeerServer.Mode);
-        await WaitForServerAsync(database, server);
-        var client = new BackgroundJobClient(storage);
+        Submission<long?>[] submissions;
+        int errors;
+        ConnectionPeak peak;
+        SideProfile profile;
+        DatabaseWork workStart;
+        long after;
+        await using (var server = ProcessHost.Start("hangfire", "OrleansTasks.Benchmarks.dll",
+            new Dictionary<string, string?> { [HangfirePeerServer.DatabaseVariable] = database }, HangfirePeerServer.Mode))
+        {
+            await WaitForServerAsync(database, server);
+            var client = new BackgroundJobClient(storage);
 
-        await SubmitAndWaitAsync(client, database, "w", plan.WarmupTasks, plan, after: 0);
-        var after = await ScalarAsync(database, "SELECT coalesce(max(id), 0) FROM hangfire.job");
+            await SubmitAndWaitAsync(client, database, "w", plan.WarmupTasks, plan, after: 0);
+            after = await ScalarAsync(database, "SELECT coalesce(max(id), 0) FROM hangfire.job");
+            await Task.Delay(DatabaseWork.ReportingDelay);
+            workStart = await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName);
 
-        var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, new NpgsqlConnectionStringBuilder(database).Database!);
-        var (submissions, errors) = await SubmitAndWaitAsync(client, database, "m", plan.Tasks, plan, after);
-        var peak = await sampler.StopAsync();
+            var profiler = new SideProfiler(new Dictionary<string, int[]> { [SideProfile.HangfireServer] = [server.ProcessId] }, postgres.DataFolder);
+            var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, databaseName);
+            (submissions, errors) = await SubmitAndWaitAsync(client, database, "m", plan.Tasks, plan, after);
+            profile = profiler.Stop();
+            peak = await sampler.StopAsync();
+        }
 
+        // The server is gone and the clients' idle connections closed, so their backends have reported their counts.
+        NpgsqlConnection.ClearAllPools();
+        await Task.Delay(DatabaseWork.ExitDelay);
+        var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
         var (timings, retriedFailures) = await ReadTimingsAsync(database, submissions, after);
         var lastAccepted = submissions.Where(s => s.Id is not null).Select(s => s.Accepted).DefaultIfEmpty(DateTime.UtcNow).Max();
         return new SideResult("Hangfire", timings, lastAccepted, errors + retriedFailures, Refusals: 0, peak,
-            await CompletionWatch.CountDocumentRowsAsync(database, "m"));
+            await CompletionWatch.CountDocumentRowsAsync(database, "m"), profile with { Work = work });
     }
 
     private static async Task CreateDocumentsTableAsync(string database)

@@ -20,20 +20,42 @@ internal static class OrleansTasksSide
     public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan)
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos);
-        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromSeconds(100) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("benchmark"));
+        var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
+        Submission<Guid?>[] submissions;
+        RestSubmitter submitter;
+        ConnectionPeak peak;
+        SideProfile profile;
+        TaskTiming[] timings;
+        DatabaseWork workStart;
+        await using (var cluster = await RunningCluster.StartAsync(database, silos))
+        {
+            using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromSeconds(100) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("benchmark"));
 
-        await SubmitAndWaitAsync(http, database, Warmup, plan.WarmupTasks, plan);
+            await SubmitAndWaitAsync(http, database, Warmup, plan.WarmupTasks, plan);
+            await Task.Delay(DatabaseWork.ReportingDelay);
+            workStart = await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName);
 
-        var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, new NpgsqlConnectionStringBuilder(database).Database!);
-        var (submissions, submitter) = await SubmitAndWaitAsync(http, database, Measured, plan.Tasks, plan);
-        var peak = await sampler.StopAsync();
+            var profiler = new SideProfiler(
+                new Dictionary<string, int[]>
+                {
+                    [SideProfile.Gateway] = [cluster.Gateway.ProcessId],
+                    [SideProfile.Silos] = [.. cluster.Silos.Select(silo => silo.ProcessId)],
+                },
+                postgres.DataFolder);
+            var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, databaseName);
+            (submissions, submitter) = await SubmitAndWaitAsync(http, database, Measured, plan.Tasks, plan);
+            profile = profiler.Stop();
+            peak = await sampler.StopAsync();
+            timings = await ReadTimingsAsync(http, submissions);
+        }
 
-        var timings = await ReadTimingsAsync(http, submissions);
+        // The cluster's connections have closed, so their backends report their counts as they exit.
+        await Task.Delay(DatabaseWork.ExitDelay);
+        var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
         var lastAccepted = submissions.Where(s => s.Id is not null).Select(s => s.Accepted).DefaultIfEmpty(DateTime.UtcNow).Max();
         return new SideResult(silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos", timings, lastAccepted,
-            submitter.Errors, submitter.Refusals, peak, await CompletionWatch.CountDocumentRowsAsync(database, Measured));
+            submitter.Errors, submitter.Refusals, peak, await CompletionWatch.CountDocumentRowsAsync(database, Measured), profile with { Work = work });
     }
 
     private static async Task<(Submission<Guid?>[] Submissions, RestSubmitter Submitter)> SubmitAndWaitAsync(

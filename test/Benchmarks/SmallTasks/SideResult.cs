@@ -8,7 +8,8 @@ internal sealed record SideResult(
     int RequestErrors,
     int Refusals,
     ConnectionPeak Connections,
-    long DocumentRows)
+    long DocumentRows,
+    SideProfile Profile)
 {
     public int Completed => Tasks.Count(task => task.End == TaskEnd.Completed);
 

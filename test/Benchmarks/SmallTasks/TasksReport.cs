@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace OrleansTasks.Benchmarks.SmallTasks;
 
-/// <summary>Prints a run's table (with OrleansTasks ÷ Hangfire) and goal line, and the spread over the runs, as Markdown.</summary>
+/// <summary>
+/// Prints, as Markdown, a run's figures (with OrleansTasks ÷ Hangfire), its goal line and where
+/// the time went; over several runs, each cell as min–max (median).
+/// </summary>
 internal static class TasksReport
 {
     private sealed record Row(string Measure, string Unit, string Format, Func<SideResult, double> Read);
 
-    private static readonly Row[] Rows =
+    private static readonly Row[] Figures =
     [
         new("tasks/s end to end (first submission to last completion)", "/s", "N1", side => side.TasksPerSecond),
         new("accepted/s (submission alone)", "/s", "N1", side => side.AcceptedPerSecond),
@@ -24,22 +27,38 @@ internal static class TasksReport
         new("end to end", "s", "N1", side => side.EndToEnd.TotalSeconds),
     ];
 
-    private const string Header = "| measure | unit | OrleansTasks, 1 silo | OrleansTasks, 2 silos | Hangfire | 1 silo ÷ Hangfire | 2 silos ÷ Hangfire |\n|---|---|---:|---:|---:|---:|---:|";
+    private static readonly Row[] Profile =
+    [
+        .. SideProfile.PartNames.Select(part => new Row($"processor per task: {part}", "ms", "N1",
+            side => side.Profile.Parts.TryGetValue(part, out var time) ? PerTask(side, time.TotalMilliseconds) : double.NaN)),
+        new("processor per task: other processes on the machine (other sessions' builds and tests)", "ms", "N1",
+            side => PerTask(side, side.Profile.Others.TotalMilliseconds)),
+        new("machine busy, all processes", "% of 2 cores", "N0", side =>
+            100 * (side.Profile.Parts.Values.Sum(time => time.TotalSeconds) + side.Profile.Others.TotalSeconds) / (side.Profile.Wall.TotalSeconds * Environment.ProcessorCount)),
+        new("PostgreSQL transactions committed per task", "/task", "N1", side => PerTask(side, side.Profile.Work!.Commits)),
+        new("rows inserted per task", "/task", "N1", side => PerTask(side, side.Profile.Work!.Inserted)),
+        new("rows updated per task", "/task", "N1", side => PerTask(side, side.Profile.Work!.Updated)),
+        new("rows deleted per task", "/task", "N1", side => PerTask(side, side.Profile.Work!.Deleted)),
+    ];
+
+    private static string Header(string title) => $"| {title} | unit | OrleansTasks, 1 silo | OrleansTasks, 2 silos | Hangfire | 1 silo ÷ Hangfire | 2 silos ÷ Hangfire |\n|---|---|---:|---:|---:|---:|---:|";
 
     public static void PrintRun(int number, TasksRun run)
     {
         Console.WriteLine();
         Console.WriteLine($"### Run {number}");
-        Console.WriteLine();
-        Console.WriteLine(Header);
-        foreach (var row in Rows)
-        {
-            var (one, two, hangfire) = (row.Read(run.OneSilo), row.Read(run.TwoSilos), row.Read(run.Hangfire));
-            Console.WriteLine($"| {row.Measure} | {row.Unit} | {Format(one, row.Format)} | {Format(two, row.Format)} | {Format(hangfire, row.Format)} | {Ratio(one, hangfire)} | {Ratio(two, hangfire)} |");
-        }
-
+        PrintTables([run]);
         Console.WriteLine();
         Console.WriteLine(GoalLine(run));
+    }
+
+    public static void PrintSpread(IReadOnlyList<TasksRun> runs)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"### Spread over {runs.Count} runs: min–max (median)");
+        PrintTables(runs);
+        Console.WriteLine();
+        Console.WriteLine($"goal met in {runs.Count(run => run.GoalMet)} of {runs.Count} runs");
     }
 
     public static string GoalLine(TasksRun run) => string.Create(CultureInfo.InvariantCulture,
@@ -47,43 +66,41 @@ internal static class TasksReport
         $"(2 silos {run.RatioToHangfire(run.TwoSilos):F2}× Hangfire, 1 silo {run.RatioToHangfire(run.OneSilo):F2}×; " +
         $"{run.OrleansTasksErrors} errors; {run.OrleansTasksLost} lost; two silos {run.TwoSilos.TasksPerSecond / run.OneSilo.TasksPerSecond:F2}× one)");
 
-    /// <summary>Each cell as min–max (median) over the runs.</summary>
-    public static void PrintSpread(IReadOnlyList<TasksRun> runs)
+    private static void PrintTables(IReadOnlyList<TasksRun> runs)
     {
-        Console.WriteLine();
-        Console.WriteLine($"### Spread over {runs.Count} runs: min–max (median)");
-        Console.WriteLine();
-        Console.WriteLine(Header);
-        foreach (var row in Rows)
-        {
-            string Cell(Func<TasksRun, double> read) => Spread(runs.Select(read).ToArray(), row.Format);
-            string RatioCell(Func<TasksRun, SideResult> side) =>
-                Spread(runs.Select(run => row.Read(side(run)) / row.Read(run.Hangfire)).Where(double.IsFinite).ToArray(), "F2", "×");
-            Console.WriteLine($"| {row.Measure} | {row.Unit} | {Cell(run => row.Read(run.OneSilo))} | {Cell(run => row.Read(run.TwoSilos))} | " +
-                $"{Cell(run => row.Read(run.Hangfire))} | {RatioCell(run => run.OneSilo)} | {RatioCell(run => run.TwoSilos)} |");
-        }
-
-        Console.WriteLine();
-        Console.WriteLine($"goal met in {runs.Count(run => run.GoalMet)} of {runs.Count} runs");
+        PrintTable("measure", Figures, runs);
+        PrintTable("where the time went (measured phase)", Profile, runs);
     }
 
-    private static string Spread(double[] values, string format, string suffix = "")
+    private static void PrintTable(string title, Row[] rows, IReadOnlyList<TasksRun> runs)
     {
-        if (values.Length == 0)
+        Console.WriteLine();
+        Console.WriteLine(Header(title));
+        foreach (var row in rows)
+        {
+            string Cell(Func<TasksRun, SideResult> side) => Spread([.. runs.Select(run => row.Read(side(run)))], row.Format, "");
+            string RatioCell(Func<TasksRun, SideResult> side) =>
+                Spread([.. runs.Select(run => row.Read(side(run)) / row.Read(run.Hangfire)).Where(double.IsFinite)], "F2", "×");
+            Console.WriteLine($"| {row.Measure} | {row.Unit} | {Cell(run => run.OneSilo)} | {Cell(run => run.TwoSilos)} | {Cell(run => run.Hangfire)} | " +
+                $"{RatioCell(run => run.OneSilo)} | {RatioCell(run => run.TwoSilos)} |");
+        }
+    }
+
+    private static double PerTask(SideResult side, double total) => total / side.Tasks.Count;
+
+    private static string Spread(double[] values, string format, string suffix)
+    {
+        var finite = values.Where(double.IsFinite).Order().ToArray();
+        if (finite.Length == 0)
         {
             return "–";
         }
 
-        var sorted = values.Order().ToArray();
-        var median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-        return sorted[0] == sorted[^1]
-            ? Format(sorted[0], format) + suffix
-            : $"{Format(sorted[0], format)}–{Format(sorted[^1], format)}{suffix} ({Format(median, format)}{suffix})";
+        var median = finite.Length % 2 == 1 ? finite[finite.Length / 2] : (finite[finite.Length / 2 - 1] + finite[finite.Length / 2]) / 2;
+        return finite[0] == finite[^1]
+            ? Format(finite[0], format) + suffix
+            : $"{Format(finite[0], format)}–{Format(finite[^1], format)}{suffix} ({Format(median, format)}{suffix})";
     }
 
-    private static string Format(double value, string format) =>
-        double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "–";
-
-    private static string Ratio(double value, double peer) =>
-        peer == 0 || !double.IsFinite(value / peer) ? "–" : (value / peer).ToString("F2", CultureInfo.InvariantCulture) + "×";
+    private static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }
