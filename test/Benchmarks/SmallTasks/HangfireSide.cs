@@ -54,8 +54,7 @@ internal static class HangfireSide
         await Task.Delay(DatabaseWork.ExitDelay);
         var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
         var (timings, retriedFailures) = await ReadTimingsAsync(database, submissions, after);
-        var lastAccepted = submissions.Where(s => s.Id is not null).Select(s => s.Accepted).DefaultIfEmpty(DateTime.UtcNow).Max();
-        return new SideResult("Hangfire", timings, lastAccepted, errors + retriedFailures, Refusals: 0, peak,
+        return new SideResult("Hangfire", timings, Acceptance.Of(submissions), errors + retriedFailures, Refusals: 0, peak,
             await CompletionWatch.CountDocumentRowsAsync(database, "m"), profile with { Work = work });
     }
 

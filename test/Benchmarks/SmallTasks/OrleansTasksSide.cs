@@ -53,8 +53,7 @@ internal static class OrleansTasksSide
         // The cluster's connections have closed, so their backends report their counts as they exit.
         await Task.Delay(DatabaseWork.ExitDelay);
         var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
-        var lastAccepted = submissions.Where(s => s.Id is not null).Select(s => s.Accepted).DefaultIfEmpty(DateTime.UtcNow).Max();
-        return new SideResult(silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos", timings, lastAccepted,
+        return new SideResult(silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos", timings, Acceptance.Of(submissions),
             submitter.Errors, submitter.Refusals, peak, await CompletionWatch.CountDocumentRowsAsync(database, Measured), profile with { Work = work });
     }
 

@@ -4,7 +4,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 internal sealed record SideResult(
     string Name,
     IReadOnlyList<TaskTiming> Tasks,
-    DateTime LastAccepted,
+    Acceptance Accepted,
     int RequestErrors,
     int Refusals,
     ConnectionPeak Connections,
@@ -28,7 +28,7 @@ internal sealed record SideResult(
     public double TasksPerSecond => Completed == 0 ? 0 : Completed / EndToEnd.TotalSeconds;
 
     /// <summary>Accepting alone: from the first submission to the last acceptance.</summary>
-    public double AcceptedPerSecond => (Tasks.Count - Lost) / (LastAccepted - FirstSubmitted).TotalSeconds;
+    public double AcceptedPerSecond => Accepted.Count / (Accepted.Last - FirstSubmitted).TotalSeconds;
 
     public double StartPercentile(double quantile) => Percentile(CompletedTasks.Select(task => (task.Started!.Value - task.Submitted).TotalMilliseconds), quantile);
 

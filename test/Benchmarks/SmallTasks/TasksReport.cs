@@ -97,9 +97,8 @@ internal static class TasksReport
         }
 
         var median = finite.Length % 2 == 1 ? finite[finite.Length / 2] : (finite[finite.Length / 2 - 1] + finite[finite.Length / 2]) / 2;
-        return finite[0] == finite[^1]
-            ? Format(finite[0], format) + suffix
-            : $"{Format(finite[0], format)}–{Format(finite[^1], format)}{suffix} ({Format(median, format)}{suffix})";
+        var (low, high) = (Format(finite[0], format), Format(finite[^1], format));
+        return low == high ? low + suffix : $"{low}–{high}{suffix} ({Format(median, format)}{suffix})";
     }
 
     private static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
