@@ -19,6 +19,17 @@ internal static class Program
                 options.Contains("--quick"), Option("--out") ?? "load-benchmark.json", List("--scenarios"), List("--servers"));
         }
 
+        if (args is ["tasks", .. var taskOptions])
+        {
+            return await SmallTasks.TasksProgram.RunAsync(SmallTasks.TasksPlan.From(taskOptions));
+        }
+
+        if (args is [SmallTasks.HangfirePeerServer.Mode])
+        {
+            await SmallTasks.HangfirePeerServer.RunAsync();
+            return 0;
+        }
+
         if (args is ["serve", var kind, var port])
         {
             await Servers.ServerHosts.RunAsync(kind, int.Parse(port, CultureInfo.InvariantCulture));

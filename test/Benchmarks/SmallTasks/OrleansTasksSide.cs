@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Npgsql;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.SmallTasks;
+
+/// <summary>
+/// OrleansTasks in cluster mode as deployed on one machine: a fresh PostgreSQL database, silo
+/// processes and a client-mode gateway process with their shipped settings, driven over REST.
+/// Completion is watched in the product's <c>task_history</c> table (one count every 250 ms); each
+/// task's start and finish are then read from <c>GET /api/tasks/{id}</c> once the clock has stopped.
+/// </summary>
+internal static class OrleansTasksSide
+{
+    private const string Measured = "m";
+    private const string Warmup = "w";
+
+    public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan)
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
+        Submission<Guid?>[] submissions;
+        RestSubmitter submitter;
+        ConnectionPeak peak;
+        SideProfile profile;
+        TaskTiming[] timings;
+        DatabaseWork workStart;
+        await using (var cluster = await RunningCluster.StartAsync(database, silos))
+        {
+            using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromSeconds(100) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("benchmark"));
+
+            await SubmitAndWaitAsync(http, database, Warmup, plan.WarmupTasks, plan);
+            await Task.Delay(DatabaseWork.ReportingDelay);
+            workStart = await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName);
+
+            var profiler = new SideProfiler(
+                new Dictionary<string, int[]>
+                {
+                    [SideProfile.Gateway] = [cluster.Gateway.ProcessId],
+                    [SideProfile.Silos] = [.. cluster.Silos.Select(silo => silo.ProcessId)],
+                },
+                postgres.DataFolder);
+            var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, databaseName);
+            (submissions, submitter) = await SubmitAndWaitAsync(http, database, Measured, plan.Tasks, plan);
+            profile = profiler.Stop();
+            peak = await sampler.StopAsync();
+            timings = await ReadTimingsAsync(http, submissions);
+        }
+
+        // The cluster's connections have closed, so their backends report their counts as they exit.
+        await Task.Delay(DatabaseWork.ExitDelay);
+        var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
+        return new SideResult(silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos", timings, Acceptance.Of(submissions),
+            submitter.Errors, submitter.Refusals, peak, await CompletionWatch.CountDocumentRowsAsync(database, Measured), profile with { Work = work });
+    }
+
+    private static async Task<(Submission<Guid?>[] Submissions, RestSubmitter Submitter)> SubmitAndWaitAsync(
+        HttpClient http, string database, string phase, int tasks, TasksPlan plan)
+    {
+        var submitter = new RestSubmitter(http);
+        var submitting = ConcurrentClients.RunAsync(tasks, plan.Clients, number => submitter.SubmitAsync(SmallTaskDocuments.Collection(phase, number)));
+        var accepted = CountAcceptedAsync(submitting);
+        await CompletionWatch.WaitAsync(database, CountEndedSql(phase), accepted, plan.Stall);
+        return (await submitting, submitter);
+    }
+
+    private static async Task<int> CountAcceptedAsync(Task<Submission<Guid?>[]> submitting) =>
+        (await submitting).Count(submission => submission.Id is not null);
+
+    private static string CountEndedSql(string phase) => string.Create(CultureInfo.InvariantCulture,
+        $"SELECT count(*) FROM task_history WHERE collection LIKE '{phase}-%' AND status IN ({(short)IndexTaskStatus.Completed}, {(short)IndexTaskStatus.Failed}, {(short)IndexTaskStatus.Cancelled})");
+
+    private static async Task<TaskTiming[]> ReadTimingsAsync(HttpClient http, Submission<Guid?>[] submissions)
+    {
+        var timings = new TaskTiming[submissions.Length];
+        await Parallel.ForEachAsync(submissions, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (submission, cancel) =>
+        {
+            if (submission.Id is not { } id)
+            {
+                timings[submission.Number] = new TaskTiming(submission.Submitted, null, null, TaskEnd.Lost);
+                return;
+            }
+
+            using var json = JsonDocument.Parse(await http.GetStringAsync($"/api/tasks/{id}", cancel));
+            var task = json.RootElement;
+            var end = task.GetProperty("status").GetString() switch
+            {
+                "completed" => TaskEnd.Completed,
+                "failed" or "cancelled" => TaskEnd.Failed,
+                _ => TaskEnd.Lost,
+            };
+            timings[submission.Number] = new TaskTiming(submission.Submitted, Time(task, "started_at"), Time(task, "finished_at"), end);
+        });
+        return timings;
+    }
+
+    private static DateTime? Time(JsonElement task, string name) =>
+        task.GetProperty(name).GetString() is { } text
+            ? DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
+            : null;
+}

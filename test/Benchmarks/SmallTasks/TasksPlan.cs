@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace OrleansTasks.Benchmarks.SmallTasks;
+
+/// <summary>
+/// How much work the <c>tasks</c> scenario offers: tasks of ten ~1 KB documents from concurrent
+/// clients, after a warm-up that is not measured, repeated for the spread.
+/// </summary>
+internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall)
+{
+    public const int DocumentsPerTask = 10;
+
+    public static TasksPlan From(string[] options)
+    {
+        string? Option(string name) => options.SkipWhile(option => option != name).Skip(1).FirstOrDefault();
+        int? Number(string name) => Option(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : null;
+        var quick = options.Contains("--quick");
+        return new TasksPlan(
+            Tasks: Number("--tasks") ?? (quick ? 500 : 10_000),
+            Clients: Number("--clients") ?? 50,
+            WarmupTasks: quick ? 50 : 200,
+            Runs: Number("--runs") ?? 1,
+
+            // A side that completes nothing more for this long after its last submission has lost the rest.
+            Stall: TimeSpan.FromSeconds(quick ? 20 : 60));
+    }
+}
