@@ -45,7 +45,7 @@ public sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
                 ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)")
                 : HealthCheckResult.Unhealthy("No active silo");
         }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException)
+        catch (Exception exception) when (exception is OrleansException or StorageUnavailableException or TimeoutException or InvalidOperationException)
         {
             return HealthCheckResult.Unhealthy("The cluster does not answer");
         }

@@ -102,7 +102,7 @@ public sealed class Feed<T>(
             metrics.SubscriptionRemoved();
             FeedLog.Unsubscribed(logger, Kind, Id);
         }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException or InvalidOperationException or OperationCanceledException)
+        catch (Exception exception) when (exception is OrleansException or StorageUnavailableException or TimeoutException or InvalidOperationException or OperationCanceledException)
         {
             FeedLog.UnsubscribeFailed(logger, exception, Kind, Id);
             if (subscription.IsCompletedSuccessfully)

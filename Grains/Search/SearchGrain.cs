@@ -23,6 +23,11 @@ public sealed class SearchGrain(IDocumentIndex index) : Grain, ISearchGrain
             throw new InvalidSearchRequestException("q", $"'q' must be 1–{MaxQueryLength} characters.");
         }
 
+        if (query.Any(char.IsControl))
+        {
+            throw new InvalidSearchRequestException("q", "'q' must not contain control characters.");
+        }
+
         if (limit is < 1 or > MaxLimit)
         {
             throw new InvalidSearchRequestException("limit", $"'limit' must be between 1 and {MaxLimit}.");

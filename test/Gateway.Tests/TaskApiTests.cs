@@ -242,6 +242,7 @@ public sealed class TaskApiTests(SharedGateway gateway)
         var found = await client.GetFromJsonAsync<JsonElement>($"/api/search?collection={collection}&q=durable&limit=5");
         using var missingQuery = await client.GetAsync($"/api/search?collection={collection}");
         using var badLimit = await client.GetAsync($"/api/search?collection={collection}&q=x&limit=1000");
+        using var controlCharacter = await client.GetAsync($"/api/search?collection={collection}&q=a%00b");
 
         var hit = Assert.Single(found.GetProperty("hits").EnumerateArray());
         Assert.Equal("a.md", hit.GetProperty("id").GetString());
@@ -249,5 +250,6 @@ public sealed class TaskApiTests(SharedGateway gateway)
         Assert.Contains("<mark>durable</mark>", hit.GetProperty("snippet").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, missingQuery.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, controlCharacter.StatusCode);
     }
 }
