@@ -71,6 +71,28 @@ public sealed class ConnectionBudgetTests
     }
 
     [Fact]
+    public void Pooled_connections_are_not_reset_and_prepare_repeated_statements()
+    {
+        var budget = ConnectionBudget.ForSilo(Database, null);
+
+        Assert.All(new[] { budget.Membership, budget.Storage!, budget.Index! }, pool =>
+        {
+            var builder = Read(pool);
+            Assert.True(builder.NoResetOnClose);
+            Assert.Equal(ConnectionBudget.AutoPreparedStatements, builder.MaxAutoPrepare);
+        });
+    }
+
+    [Fact]
+    public void An_operator_may_turn_automatic_preparation_off()
+    {
+        // For example behind a connection pooler in transaction mode, where prepared statements do not survive.
+        var budget = ConnectionBudget.ForSilo(Database + ";Max Auto Prepare=0", null);
+
+        Assert.Equal(0, Read(budget.Storage!).MaxAutoPrepare);
+    }
+
+    [Fact]
     public void A_client_keeps_only_a_membership_pool()
     {
         var budget = ConnectionBudget.ForClient(Database, maxConnections: null);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using OrleansTasks.Hosting;
 
@@ -20,6 +21,9 @@ public sealed class ConnectionBudget
 
     public const int MembershipShare = 2;
     public const int SiloMinimum = MembershipShare + 2;
+
+    /// <summary>Statements Npgsql prepares on each pooled connection once they have been used a few times, unless the connection string says otherwise.</summary>
+    public const int AutoPreparedStatements = 32;
 
     private ConnectionBudget(int total, string membership, string? storage, string? index, string description)
     {
@@ -88,7 +92,21 @@ public sealed class ConnectionBudget
         builder.MaxPoolSize = size;
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, size);
         builder.ApplicationName = $"{(string.IsNullOrEmpty(builder.ApplicationName) ? "OrleansTasks" : builder.ApplicationName)} {name}";
+
+        // Pooled connections carry no session state (session locks and settings use one-off
+        // connections), so a connection taken from the pool needs no DISCARD ALL, and the
+        // statements every task runs stay prepared on it.
+        builder.NoResetOnClose = true;
+        if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
+        {
+            builder.MaxAutoPrepare = AutoPreparedStatements;
+        }
     });
+
+    /// <summary>Whether the operator's string sets <paramref name="property"/> (under any of its spellings, e.g. <c>Max Auto Prepare</c>).</summary>
+    private static bool Mentions(string connectionString, string property) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), property, StringComparison.OrdinalIgnoreCase));
 
     private static string Parse(string connectionString, Action<NpgsqlConnectionStringBuilder> change)
     {
