@@ -1,37 +1,68 @@
 using System.Collections.Immutable;
 using System.Text;
 using Npgsql;
+using OrleansTasks.Storage;
 
 namespace OrleansTasks.History;
 
 /// <summary>The task history of cluster mode: the <c>task_history</c> table, paged by (created_at, task_id).</summary>
-public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistory
+public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistory, IAsyncDisposable
 {
     private const string UpsertSql = """
         INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at)
-        VALUES (@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at)
+        SELECT * FROM unnest(@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at)
         ON CONFLICT (task_id) DO UPDATE
         SET status = excluded.status, progress = excluded.progress, current = excluded.current, total = excluded.total,
             message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at
         WHERE h.updated_at <= excluded.updated_at
         """;
 
-    public async Task RecordAsync(TaskSummary summary, CancellationToken cancellationToken)
+    /// <summary>Rows written in one statement at most; under load, grains' changes share statements.</summary>
+    public const int MaxRowsPerWrite = 256;
+
+    private readonly GroupCommit<TaskSummary> _writes = new((rows, cancellationToken) => WriteAsync(database, rows, cancellationToken), MaxRowsPerWrite);
+
+    public Task RecordAsync(TaskSummary summary, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(summary);
+        return _writes.AddAsync(summary, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _writes.DisposeAsync();
+
+    private static async Task WriteAsync(NpgsqlDataSource database, IReadOnlyList<TaskSummary> summaries, CancellationToken cancellationToken)
+    {
+        // One statement cannot change a row twice: of one task's rows, the latest change goes.
+        var rows = LatestPerTask(summaries);
         await using var command = database.CreateCommand(UpsertSql);
-        command.Parameters.AddWithValue("task_id", summary.TaskId);
-        command.Parameters.AddWithValue("owner_id", summary.OwnerId);
-        command.Parameters.AddWithValue("collection", summary.Collection);
-        command.Parameters.AddWithValue("status", (short)summary.Status);
-        command.Parameters.AddWithValue("progress", summary.Progress);
-        command.Parameters.AddWithValue("current", summary.Current);
-        command.Parameters.AddWithValue("total", summary.Total);
-        command.Parameters.AddWithValue("message", summary.Message);
-        command.Parameters.AddWithValue("created_at", summary.CreatedAt);
-        command.Parameters.AddWithValue("updated_at", summary.UpdatedAt);
-        command.Parameters.AddWithValue("finished_at", (object?)summary.FinishedAt ?? DBNull.Value);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("task_id", [.. rows.Select(row => row.TaskId)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("owner_id", [.. rows.Select(row => row.OwnerId)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("collection", [.. rows.Select(row => row.Collection)]));
+        command.Parameters.Add(new NpgsqlParameter<short[]>("status", [.. rows.Select(row => (short)row.Status)]));
+        command.Parameters.Add(new NpgsqlParameter<int[]>("progress", [.. rows.Select(row => row.Progress)]));
+        command.Parameters.Add(new NpgsqlParameter<int[]>("current", [.. rows.Select(row => row.Current)]));
+        command.Parameters.Add(new NpgsqlParameter<int[]>("total", [.. rows.Select(row => row.Total)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("message", [.. rows.Select(row => row.Message)]));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("created_at", [.. rows.Select(row => row.CreatedAt)]));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("updated_at", [.. rows.Select(row => row.UpdatedAt)]));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("finished_at", [.. rows.Select(row => row.FinishedAt)]));
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Each task's latest row (by <c>updated_at</c>; of equal ones, the last given).</summary>
+    public static IReadOnlyList<TaskSummary> LatestPerTask(IReadOnlyList<TaskSummary> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var latest = new Dictionary<Guid, TaskSummary>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (!latest.TryGetValue(row.TaskId, out var kept) || kept.UpdatedAt <= row.UpdatedAt)
+            {
+                latest[row.TaskId] = row;
+            }
+        }
+
+        return [.. latest.Values];
     }
 
     public async Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using OrleansTasks.History;
 
 namespace OrleansTasks.Grains.Tests;
@@ -39,5 +40,36 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
         Assert.True(purged >= 5);
         Assert.Empty((await history.List(new HistoryQuery(owner))).Items);
         Assert.Null(await fixture.Silo.Client.GetGrain<IIndexTaskGrain>(created[0]).GetSnapshot());
+    }
+
+    [Fact]
+    public async Task Changes_written_together_keep_each_tasks_latest_and_never_go_back()
+    {
+        fixture.Require();
+        await using var database = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var history = new PostgresTaskHistory(database);
+        var owner = "pg-grouped-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var tasks = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToArray();
+        TaskSummary Row(Guid task, int current, IndexTaskStatus status) =>
+            new(task, owner, "grouped", status, current * 10, current, 10, $"at {current}", start, start.AddMilliseconds(current), status == IndexTaskStatus.Completed ? start.AddMilliseconds(current) : null);
+
+        // Every task's rows at once and out of order, so that many share a statement, some with an older row of their own task behind a newer one.
+        await Task.WhenAll(tasks.SelectMany(task => new[]
+        {
+            history.RecordAsync(Row(task, 10, IndexTaskStatus.Completed), CancellationToken.None),
+            history.RecordAsync(Row(task, 0, IndexTaskStatus.Pending), CancellationToken.None),
+            history.RecordAsync(Row(task, 5, IndexTaskStatus.Processing), CancellationToken.None),
+        }));
+        await history.RecordAsync(Row(tasks[0], 3, IndexTaskStatus.Processing), CancellationToken.None);
+
+        var listed = await history.ListAsync(new HistoryQuery(owner, Limit: 100), CancellationToken.None);
+        Assert.Equal(tasks.Order(), listed.Items.Select(row => row.TaskId).Order());
+        Assert.All(listed.Items, row =>
+        {
+            Assert.Equal(IndexTaskStatus.Completed, row.Status);
+            Assert.Equal(10, row.Current);
+            Assert.Equal(start.AddMilliseconds(10), row.FinishedAt);
+        });
     }
 }
