@@ -16,7 +16,7 @@ public sealed partial class IndexTaskGrain
         }
 
         await _run.Documents.DeleteAsync(S.DocumentChunkStarts.Count);
-        await _run.Results.DeleteAsync(S.ResultChunkCount);
+        await _run.Results.DeleteAsync(S);
         await history.RemoveAsync(TaskId, CancellationToken.None);
         await _lease.ReleaseAsync();
         await _task.ClearAsync();

@@ -115,12 +115,13 @@ public sealed partial class IndexTaskGrain(
         TaskDependencies.CheckShape(TaskId, request.Dependencies);
         await TaskDependencies.CheckOwnedAsync(GrainFactory, request.OwnerId, request.Dependencies, _ => "depends_on");
         var documents = request.Source is null ? request.Documents : await sourceReader.ReadAsync(request.Source, CancellationToken.None);
-        var starts = await _run.Documents.StoreAsync(documents);
+        var inline = TaskDocuments.FitInline(documents);
+        var starts = inline ? [] : await _run.Documents.StoreAsync(documents);
 
         // The lease comes before the task: a lease whose task was never written ends itself at its
         // first tick, while a task without its lease would never resume after its activation died.
         await _lease.TakeAsync();
-        await _task.AcceptAsync(TaskTransitions.Accept(request, starts, documents.Length, _followers.Of(request), time.GetUtcNow()));
+        await _task.AcceptAsync(TaskTransitions.Accept(request, starts, inline ? documents : null, documents.Length, _followers.Of(request), time.GetUtcNow()));
         Log.Accepted(logger, TaskId, S.OwnerId, S.Collection, S.Total);
         telemetry.Accepted();
         Continue();
@@ -140,7 +141,7 @@ public sealed partial class IndexTaskGrain(
     public Task<string> GetHostingSilo() => Task.FromResult(this.RuntimeIdentity);
 
     public Task<TaskResultPage> GetResults(int offset, int limit, DocumentOutcome? outcome = null) =>
-        _run.Results.PageAsync(S.ResultChunkCount, offset, limit, outcome);
+        _run.Results.PageAsync(S, offset, limit, outcome);
 
     public async Task<CancelOutcome> Cancel(string cancelledBy)
     {

@@ -2,7 +2,8 @@ namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// The hot state of an index task: small and rewritten at each checkpoint. The documents and
-/// per-document results live in their own records (<see cref="Storage.TaskChunkStores"/>).
+/// per-document results live in their own records (<see cref="Storage.TaskChunkStores"/>), except
+/// a small task's (<see cref="TaskDocuments.FitInline"/>), which its state carries itself.
 /// </summary>
 [GenerateSerializer, Alias("OrleansTasks.Tasks.IndexTaskState")]
 public sealed class IndexTaskState
@@ -57,6 +58,15 @@ public sealed class IndexTaskState
 
     /// <summary>The task waits until this time, if set.</summary>
     [Id(27)] public DateTimeOffset? RunAt { get; set; }
+
+    /// <summary>A small task's documents, kept here rather than in chunks; dropped once it has completed.</summary>
+    [Id(28)] public List<IndexDocument>? InlineDocuments { get; set; }
+
+    /// <summary>A small task's per-document outcomes, kept here rather than in chunks.</summary>
+    [Id(29)] public List<DocumentResult>? InlineResults { get; set; }
+
+    /// <summary>Whether the task's documents and results are kept in its state.</summary>
+    public bool IsInline => InlineResults is not null;
 
     public TaskCounts Counts
     {

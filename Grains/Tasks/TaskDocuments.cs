@@ -4,13 +4,24 @@ using OrleansTasks.Storage;
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// A task's documents: stored in numbered chunks when the task is accepted, read back slice by
-/// slice from the task's position. The chunk being read stays in memory.
+/// A task's documents: stored in numbered chunks when the task is accepted (a small task's are kept
+/// in its state instead), read back slice by slice from the task's position. The chunk being read
+/// stays in memory.
 /// </summary>
 public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid taskId)
 {
     public const int MaxChunkDocuments = 500;
     public const long MaxChunkChars = 2L * 1024 * 1024;
+
+    /// <summary>
+    /// The most a task's documents may hold to be kept in its state. Such a task takes a slice or
+    /// two, so its state carries them through a write or two, where chunks would cost a write and a
+    /// read of their own.
+    /// </summary>
+    public const int MaxInlineDocuments = 100;
+
+    /// <inheritdoc cref="MaxInlineDocuments"/>
+    public const long MaxInlineChars = 32 * 1024;
 
     private int _loadedNumber = -1;
     private DocumentChunk? _loaded;
@@ -28,41 +39,30 @@ public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid task
         return starts;
     }
 
+    /// <summary>Whether <paramref name="documents"/> are few and small enough to be kept in the task's state.</summary>
+    public static bool FitInline(ImmutableArray<IndexDocument> documents) =>
+        documents.Length <= MaxInlineDocuments && documents.Sum(document => (long)document.Content.Length + (document.Title?.Length ?? 0) + document.Id.Length) <= MaxInlineChars;
+
     /// <summary>
-    /// The next documents from <paramref name="position"/>: at most <paramref name="maxCount"/> and
-    /// <see cref="SliceSizer.MaxContentChars"/>, never crossing a chunk; null when the chunk is missing.
+    /// The next documents of <paramref name="task"/> from its position: at most <paramref name="maxCount"/>
+    /// and <see cref="SliceSizer.MaxContentChars"/>, never crossing a chunk; null when the chunk is missing.
     /// </summary>
-    public async Task<List<IndexDocument>?> NextSliceAsync(IReadOnlyList<int> chunkStarts, int position, int maxCount)
+    public async Task<List<IndexDocument>?> NextSliceAsync(IndexTaskState task, int maxCount)
     {
-        ArgumentNullException.ThrowIfNull(chunkStarts);
-        var number = LastIndexAtOrBefore(chunkStarts, position);
+        ArgumentNullException.ThrowIfNull(task);
+        if (task.InlineDocuments is { } inline)
+        {
+            return Slice(inline, task.Current, maxCount);
+        }
+
+        var number = LastIndexAtOrBefore(task.DocumentChunkStarts, task.Current);
         if (number != _loadedNumber)
         {
             _loaded = await store.ReadAsync(taskId, number);
             _loadedNumber = number;
         }
 
-        if (_loaded is null)
-        {
-            return null;
-        }
-
-        var offset = position - chunkStarts[number];
-        var slice = new List<IndexDocument>(Math.Max(0, Math.Min(maxCount, _loaded.Documents.Length - offset)));
-        long chars = 0;
-        for (var i = offset; i < _loaded.Documents.Length && slice.Count < maxCount; i++)
-        {
-            var document = _loaded.Documents[i];
-            if (slice.Count > 0 && chars + document.Content.Length > SliceSizer.MaxContentChars)
-            {
-                break;
-            }
-
-            chars += document.Content.Length;
-            slice.Add(document);
-        }
-
-        return slice;
+        return _loaded is null ? null : Slice(_loaded.Documents, task.Current - task.DocumentChunkStarts[number], maxCount);
     }
 
     public async Task DeleteAsync(int chunkCount)
@@ -74,6 +74,25 @@ public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid task
 
         _loadedNumber = -1;
         _loaded = null;
+    }
+
+    private static List<IndexDocument> Slice(IReadOnlyList<IndexDocument> documents, int offset, int maxCount)
+    {
+        var slice = new List<IndexDocument>(Math.Max(0, Math.Min(maxCount, documents.Count - offset)));
+        long chars = 0;
+        for (var i = offset; i < documents.Count && slice.Count < maxCount; i++)
+        {
+            var document = documents[i];
+            if (slice.Count > 0 && chars + document.Content.Length > SliceSizer.MaxContentChars)
+            {
+                break;
+            }
+
+            chars += document.Content.Length;
+            slice.Add(document);
+        }
+
+        return slice;
     }
 
     /// <summary>The chunks <paramref name="documents"/> are stored in, as [start, end) ranges.</summary>
@@ -96,7 +115,7 @@ public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid task
         }
     }
 
-    private static int LastIndexAtOrBefore(IReadOnlyList<int> starts, int position)
+    private static int LastIndexAtOrBefore(List<int> starts, int position)
     {
         for (var i = starts.Count - 1; i >= 0; i--)
         {

@@ -4,8 +4,9 @@ using OrleansTasks.Storage;
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// A task's per-document outcomes: one stored chunk per slice, read back page by page and summed
-/// up in the preview a completed task carries. Chunks read or written stay in memory.
+/// A task's per-document outcomes: one stored chunk per slice (a small task keeps them in its state
+/// instead), read back page by page and summed up in the preview a completed task carries. Chunks
+/// read or written stay in memory.
 /// </summary>
 public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
 {
@@ -20,8 +21,8 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
         Cache(number, chunk);
     }
 
-    /// <summary>A page of the outcomes of the first <paramref name="chunkCount"/> chunks, optionally of one outcome only.</summary>
-    public async Task<TaskResultPage> PageAsync(int chunkCount, int offset, int limit, DocumentOutcome? outcome)
+    /// <summary>A page of the outcomes <paramref name="task"/> has recorded, optionally of one outcome only.</summary>
+    public async Task<TaskResultPage> PageAsync(IndexTaskState task, int offset, int limit, DocumentOutcome? outcome)
     {
         if (offset < 0 || limit is < 1 or > MaxPageSize)
         {
@@ -30,7 +31,7 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
 
         var items = ImmutableArray.CreateBuilder<DocumentResult>(limit);
         var skipped = 0;
-        await foreach (var result in AllAsync(chunkCount))
+        await foreach (var result in AllAsync(task))
         {
             if (outcome is not null && result.Outcome != outcome)
             {
@@ -55,12 +56,12 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
     }
 
     /// <summary>The preview of a completed task: failures first, then the others, up to <see cref="TaskResultPreview.MaxDetails"/>.</summary>
-    public async Task<TaskResultPreview> PreviewAsync(int chunkCount)
+    public async Task<TaskResultPreview> PreviewAsync(IndexTaskState task)
     {
         var failed = new List<DocumentResult>();
         var others = new List<DocumentResult>();
         var total = 0;
-        await foreach (var result in AllAsync(chunkCount))
+        await foreach (var result in AllAsync(task))
         {
             total++;
             var bucket = result.Outcome == DocumentOutcome.Failed ? failed : others;
@@ -74,17 +75,24 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
         return new TaskResultPreview(details, total > details.Length);
     }
 
-    public async Task DeleteAsync(int chunkCount)
+    public async Task DeleteAsync(IndexTaskState task)
     {
-        for (var number = 0; number < chunkCount; number++)
+        ArgumentNullException.ThrowIfNull(task);
+        for (var number = 0; number < task.ResultChunkCount; number++)
         {
             await store.DeleteAsync(taskId, number);
         }
     }
 
-    private async IAsyncEnumerable<DocumentResult> AllAsync(int chunkCount)
+    private async IAsyncEnumerable<DocumentResult> AllAsync(IndexTaskState task)
     {
-        for (var number = 0; number < chunkCount; number++)
+        ArgumentNullException.ThrowIfNull(task);
+        foreach (var result in task.InlineResults ?? [])
+        {
+            yield return result;
+        }
+
+        for (var number = 0; number < task.ResultChunkCount; number++)
         {
             var chunk = number < _cached.Count ? _cached[number] : null;
             if (chunk is null)

@@ -26,7 +26,7 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
-        var documents = await Documents.NextSliceAsync(task.DocumentChunkStarts, task.Current, _sizer.NextCount());
+        var documents = await Documents.NextSliceAsync(task, _sizer.NextCount());
         if (documents is null)
         {
             return TaskErrors.Missing();
@@ -45,7 +45,11 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
         }
 
         _sizer.Record(documents.Count, Stopwatch.GetElapsedTime(started));
-        await Results.WriteAsync(task.ResultChunkCount, new ResultChunk(task.Current, [.. results]));
+        if (!task.IsInline)
+        {
+            await Results.WriteAsync(task.ResultChunkCount, new ResultChunk(task.Current, [.. results]));
+        }
+
         counted(TaskTransitions.RecordSlice(task, results, now));
         return null;
     }

@@ -7,8 +7,12 @@ namespace OrleansTasks.Tasks;
 /// </summary>
 public static class TaskTransitions
 {
-    /// <summary>The first state of an accepted task: waiting for dependencies or a start time, or queued.</summary>
-    public static IndexTaskState Accept(StartIndexTask request, IReadOnlyList<int> documentChunkStarts, int total, IEnumerable<GrainId> followers, DateTimeOffset now)
+    /// <summary>
+    /// The first state of an accepted task: waiting for dependencies or a start time, or queued. Its
+    /// documents are either in stored chunks (<paramref name="documentChunkStarts"/>) or, for a small
+    /// task, <paramref name="inline"/> in the state itself.
+    /// </summary>
+    public static IndexTaskState Accept(StartIndexTask request, IReadOnlyList<int> documentChunkStarts, IReadOnlyList<IndexDocument>? inline, int total, IEnumerable<GrainId> followers, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
         var accepted = new IndexTaskState
@@ -24,6 +28,8 @@ public static class TaskTransitions
             RunAt = request.RunAt,
             Total = total,
             DocumentChunkStarts = [.. documentChunkStarts],
+            InlineDocuments = inline is null ? null : [.. inline],
+            InlineResults = inline is null ? null : [],
             CreatedAt = now,
             UpdatedAt = now,
             Seq = 1,
@@ -79,7 +85,15 @@ public static class TaskTransitions
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(results);
         var added = TaskCountsOf(results);
-        task.ResultChunkCount++;
+        if (task.InlineResults is { } inline)
+        {
+            inline.AddRange(results);
+        }
+        else
+        {
+            task.ResultChunkCount++;
+        }
+
         task.Current += results.Count;
         task.Counts = new TaskCounts(task.Counts.Indexed + added.Indexed, task.Counts.Unchanged + added.Unchanged, task.Counts.Failed + added.Failed);
         task.Message = TaskMessages.Indexing(task.Current, task.Total);
@@ -91,6 +105,7 @@ public static class TaskTransitions
     {
         ArgumentNullException.ThrowIfNull(next);
         next.Result = preview;
+        next.InlineDocuments = null;
         next.Status = IndexTaskStatus.Completed;
         next.Message = TaskMessages.Completed(next.Counts);
         next.FinishedAt = now;

@@ -30,7 +30,7 @@ public sealed class TaskRunTests
         var run = new TaskRun(taskId, new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
         var documents = Documents(1200, chars: 20);
         var starts = await run.Documents.StoreAsync(documents);
-        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), starts, documents.Length, [], Now);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), starts, null, documents.Length, [], Now);
         var counted = new List<TaskCounts>();
 
         while (task.Current < task.Total)
@@ -42,16 +42,50 @@ public sealed class TaskRunTests
 
         Assert.Equal(new TaskCounts(1200, 0, 0), task.Counts);
         Assert.Equal(1200, counted.Sum(c => c.Indexed));
-        var page = await run.Results.PageAsync(task.ResultChunkCount, 1190, 1000, null);
+        var page = await run.Results.PageAsync(task, 1190, 1000, null);
         Assert.Equal(["d1190", "d1191", "d1192", "d1193", "d1194", "d1195", "d1196", "d1197", "d1198", "d1199"], page.Items.Select(r => r.Id));
         Assert.Null(page.NextOffset);
+    }
+
+    [Fact]
+    public void Up_to_100_documents_and_32_KiB_are_kept_in_the_tasks_state()
+    {
+        Assert.True(TaskDocuments.FitInline(Documents(100, chars: 300)));
+        Assert.False(TaskDocuments.FitInline(Documents(101, chars: 1)));
+        Assert.False(TaskDocuments.FitInline(Documents(2, chars: 17_000)));
+    }
+
+    [Fact]
+    public async Task A_small_task_runs_from_its_state_and_keeps_its_results_there_without_a_chunk()
+    {
+        var storage = new MemoryStorage();
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var documents = Documents(40, chars: 20);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
+
+        while (task.Current < task.Total)
+        {
+            Assert.Null(await run.IndexNextSliceAsync(task, Now, _ => { }));
+        }
+
+        var preview = await run.Results.PreviewAsync(task);
+        TaskTransitions.Complete(task, preview, Now);
+        var page = await run.Results.PageAsync(task, 35, 10, null);
+
+        Assert.Equal(0, storage.Count);
+        Assert.Equal(0, task.ResultChunkCount);
+        Assert.Equal(new TaskCounts(40, 0, 0), task.Counts);
+        Assert.Equal(["d35", "d36", "d37", "d38", "d39"], page.Items.Select(r => r.Id));
+        Assert.Equal((40, false), (preview.Details.Length, preview.Truncated));
+        Assert.Null(task.InlineDocuments);
+        Assert.Equal(40, task.InlineResults!.Count);
     }
 
     [Fact]
     public async Task A_missing_document_chunk_ends_the_run_with_its_error_and_counts_nothing()
     {
         var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
-        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", Documents(3, chars: 5)), [0], 3, [], Now);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", Documents(3, chars: 5)), [0], null, 3, [], Now);
 
         var error = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
 
@@ -66,7 +100,7 @@ public sealed class TaskRunTests
         var index = new RefusingIndex();
         var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(index), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
         var documents = Documents(1, chars: 5);
-        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), await run.Documents.StoreAsync(documents), 1, [], Now);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), await run.Documents.StoreAsync(documents), null, 1, [], Now);
 
         index.Failure = new TimeoutException("the database is slow");
         await Assert.ThrowsAsync<TimeoutException>(() => run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed")));
@@ -86,7 +120,7 @@ public sealed class TaskRunTests
 
         var resumed = new TaskResults(new TaskChunkStores(storage).Results, taskId);
         await resumed.WriteAsync(0, new ResultChunk(0, [new DocumentResult("a", DocumentOutcome.Indexed)]));
-        var read = await new TaskResults(new TaskChunkStores(storage).Results, taskId).PageAsync(1, 0, 10, null);
+        var read = await new TaskResults(new TaskChunkStores(storage).Results, taskId).PageAsync(new IndexTaskState { ResultChunkCount = 1 }, 0, 10, null);
 
         Assert.Equal(DocumentOutcome.Indexed, Assert.Single(read.Items).Outcome);
     }
@@ -98,16 +132,17 @@ public sealed class TaskRunTests
         await results.WriteAsync(0, new ResultChunk(0, [.. Enumerable.Range(0, 150).Select(i => new DocumentResult($"ok{i}", DocumentOutcome.Indexed))]));
         await results.WriteAsync(1, new ResultChunk(150, [new DocumentResult("bad", DocumentOutcome.Failed, "empty")]));
 
-        var failed = await results.PageAsync(2, 0, 10, DocumentOutcome.Failed);
-        var first = await results.PageAsync(2, 0, 50, null);
-        var preview = await results.PreviewAsync(2);
+        var twoChunks = new IndexTaskState { ResultChunkCount = 2 };
+        var failed = await results.PageAsync(twoChunks, 0, 10, DocumentOutcome.Failed);
+        var first = await results.PageAsync(twoChunks, 0, 50, null);
+        var preview = await results.PreviewAsync(twoChunks);
 
         Assert.Equal(["bad"], failed.Items.Select(r => r.Id));
         Assert.Equal(50, first.NextOffset);
         Assert.Equal("bad", preview.Details[0].Id);
         Assert.Equal(TaskResultPreview.MaxDetails, preview.Details.Length);
         Assert.True(preview.Truncated);
-        await Assert.ThrowsAsync<InvalidTaskRequestException>(() => results.PageAsync(2, 0, 1001, null));
+        await Assert.ThrowsAsync<InvalidTaskRequestException>(() => results.PageAsync(twoChunks, 0, 1001, null));
     }
 
     private static ImmutableArray<IndexDocument> Documents(int count, int chars) =>
@@ -130,6 +165,8 @@ public sealed class TaskRunTests
     private sealed class MemoryStorage : IGrainStorage
     {
         private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
+
+        public int Count => _records.Count;
 
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {

@@ -12,9 +12,9 @@ public sealed class TaskTransitionsTests
     {
         var dependency = Guid.NewGuid();
 
-        var queued = TaskTransitions.Accept(Request(), [0], 3, [], Now);
-        var dependent = TaskTransitions.Accept(Request() with { DependsOn = [dependency] }, [0], 3, [], Now);
-        var later = TaskTransitions.Accept(Request() with { RunAt = Now.AddMinutes(5) }, [0], 3, [], Now);
+        var queued = TaskTransitions.Accept(Request(), [0], null, 3, [], Now);
+        var dependent = TaskTransitions.Accept(Request() with { DependsOn = [dependency] }, [0], null, 3, [], Now);
+        var later = TaskTransitions.Accept(Request() with { RunAt = Now.AddMinutes(5) }, [0], null, 3, [], Now);
 
         Assert.Equal((IndexTaskStatus.Pending, "Queued", 1L), (queued.Status, queued.Message, queued.Seq));
         Assert.Equal((IndexTaskStatus.Waiting, "Waiting for 1 task to complete"), (dependent.Status, dependent.Message));
@@ -25,7 +25,7 @@ public sealed class TaskTransitionsTests
     [Fact]
     public void A_slice_moves_the_position_and_adds_its_outcomes_to_the_counts()
     {
-        var task = TaskTransitions.Accept(Request(), [0], 3, [], Now);
+        var task = TaskTransitions.Accept(Request(), [0], null, 3, [], Now);
 
         var added = TaskTransitions.RecordSlice(task, [Result(DocumentOutcome.Indexed), Result(DocumentOutcome.Unchanged), Result(DocumentOutcome.Failed)], Now);
 
@@ -41,7 +41,7 @@ public sealed class TaskTransitionsTests
     public void The_end_of_the_only_dependency_queues_the_task_or_ends_it_without_running(IndexTaskStatus dependencyEnd, IndexTaskStatus expected)
     {
         var dependency = Guid.NewGuid();
-        var task = TaskTransitions.Accept(Request() with { DependsOn = [dependency] }, [0], 3, [], Now);
+        var task = TaskTransitions.Accept(Request() with { DependsOn = [dependency] }, [0], null, 3, [], Now);
 
         TaskTransitions.DependencyEnded(task, dependency, Ended(dependency, dependencyEnd), Now);
 
@@ -58,8 +58,8 @@ public sealed class TaskTransitionsTests
     public void A_dependency_that_no_longer_exists_fails_the_task_and_one_that_completes_before_the_others_keeps_it_waiting()
     {
         var (gone, first, second) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        var orphan = TaskTransitions.Accept(Request() with { DependsOn = [gone] }, [0], 3, [], Now);
-        var waiting = TaskTransitions.Accept(Request() with { DependsOn = [first, second] }, [0], 3, [], Now);
+        var orphan = TaskTransitions.Accept(Request() with { DependsOn = [gone] }, [0], null, 3, [], Now);
+        var waiting = TaskTransitions.Accept(Request() with { DependsOn = [first, second] }, [0], null, 3, [], Now);
 
         TaskTransitions.DependencyEnded(orphan, gone, null, Now);
         TaskTransitions.DependencyEnded(waiting, first, Ended(first, IndexTaskStatus.Completed), Now);
@@ -72,9 +72,9 @@ public sealed class TaskTransitionsTests
     public void A_start_timer_is_armed_only_for_a_start_time_within_the_horizon_and_never_in_the_past()
     {
         var horizon = TimeSpan.FromHours(1);
-        var soon = TaskTransitions.Accept(Request() with { RunAt = Now.AddMinutes(5) }, [0], 3, [], Now);
-        var far = TaskTransitions.Accept(Request() with { RunAt = Now.AddHours(2) }, [0], 3, [], Now);
-        var held = TaskTransitions.Accept(Request() with { RunAt = Now.AddMinutes(5), DependsOn = [Guid.NewGuid()] }, [0], 3, [], Now);
+        var soon = TaskTransitions.Accept(Request() with { RunAt = Now.AddMinutes(5) }, [0], null, 3, [], Now);
+        var far = TaskTransitions.Accept(Request() with { RunAt = Now.AddHours(2) }, [0], null, 3, [], Now);
+        var held = TaskTransitions.Accept(Request() with { RunAt = Now.AddMinutes(5), DependsOn = [Guid.NewGuid()] }, [0], null, 3, [], Now);
 
         Assert.Equal(TimeSpan.FromMinutes(5), TaskTransitions.StartTimerDue(soon, Now, horizon));
         Assert.Equal(TimeSpan.Zero, TaskTransitions.StartTimerDue(soon, Now.AddMinutes(6), horizon));
@@ -85,7 +85,7 @@ public sealed class TaskTransitionsTests
     [Fact]
     public void A_snapshot_shows_progress_as_a_percentage_and_minus_one_once_failed()
     {
-        var task = TaskTransitions.Accept(Request(), [0], 3, [], Now);
+        var task = TaskTransitions.Accept(Request(), [0], null, 3, [], Now);
         task.Current = 2;
         Assert.Equal(66, TaskSnapshots.Of(Guid.NewGuid(), task).Progress);
 
