@@ -110,7 +110,13 @@ public static class OrleansTasksSiloExtensions
             silo.Services.Decorate<IGrainStorage>(StorageNames.Tasks, (inner, provider) => new StorageFaultBoundary(inner, FaultLogger(provider)));
             silo.Services.Decorate<IGrainStorage>(StorageNames.PubSub, (inner, provider) => new StorageFaultBoundary(inner, FaultLogger(provider)));
             silo.Services.Decorate<IReminderTable>(null, (inner, provider) => new ReminderTableFaultBoundary(inner, FaultLogger(provider)));
-            silo.Services.AddLogging(logging => logging.AddFilter(StorageFaultBoundary.QuietCategory, LogLevel.None));
+            silo.Services.AddLogging(logging =>
+            {
+                foreach (var category in StorageFaultBoundary.QuietCategories)
+                {
+                    logging.AddFilter(category, LogLevel.None);
+                }
+            });
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(index));
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();

@@ -10,14 +10,15 @@ namespace OrleansTasks.Storage.Faults;
 /// serializable too.
 /// </summary>
 /// <remarks>
-/// Orleans logs a failed state operation again, with its stack trace, under the category of the
-/// store's type, this one; the silo's configuration silences that category (see
-/// <see cref="QuietCategory"/>), so that a storm of failures writes one line each.
+/// The ADO.NET provider logs each failure with its stack trace before it throws, and Orleans logs
+/// a failed state operation again under the category of the store's type, this one; the silo's
+/// configuration silences both categories (<see cref="QuietCategories"/>), so that a storm of
+/// failures writes one line each.
 /// </remarks>
 public sealed class StorageFaultBoundary(IGrainStorage inner, ILogger logger) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    /// <summary>The category of Orleans' own log entries for this store (<c>StateStorageBridge</c> logs under the store's type).</summary>
-    public static readonly string QuietCategory = typeof(StorageFaultBoundary).FullName!;
+    /// <summary>The provider's log category and the one Orleans' <c>StateStorageBridge</c> logs this store's failures under.</summary>
+    public static readonly IReadOnlyList<string> QuietCategories = ["Orleans.Storage.AdoNetGrainStorage", typeof(StorageFaultBoundary).FullName!];
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         StorageFaults.GuardAsync(() => inner.ReadStateAsync(stateName, grainId, grainState), logger, $"reading {stateName} state", grainId);
