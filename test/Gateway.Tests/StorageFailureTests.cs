@@ -93,7 +93,7 @@ public sealed class StorageFailureTests(PostgresServer postgres)
         }
 
         Assert.DoesNotContain("CodecNotFoundException", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
-        Assert.Contains("(SqlState 53300)", cluster.Silos[0].RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,6 +122,6 @@ public sealed class StorageFailureTests(PostgresServer postgres)
         }
 
         Assert.DoesNotContain("CodecNotFoundException", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
-        Assert.Contains("(SqlState 42P01)", cluster.Silos[0].RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
     }
 }
