@@ -46,6 +46,7 @@ public static class GatewayHostingExtensions
         services.AddProblemDetails();
         services.AddOrleansTasksOpenApi();
         services.AddExceptionHandler<ServiceUnavailableHandler>();
+        services.AddExceptionHandler<StorageFailedHandler>();
         services.AddExceptionHandler<BadRequestHandler>();
         services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: [HealthApi.ReadyTag]);
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>

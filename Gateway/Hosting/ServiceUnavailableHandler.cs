@@ -19,9 +19,15 @@ public sealed partial class ServiceUnavailableHandler(IProblemDetailsService pro
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         string title, detail;
-        if (StorageFaults.IsUnavailable(exception) || exception is InconsistentStateException)
+        if (StorageFaults.IsUnavailable(exception))
         {
-            Log.StorageUnavailable(logger, exception, httpContext.Request.Path);
+            // The silo that converted the failure logged it, with its cause, once.
+            Log.StorageUnavailable(logger, httpContext.Request.Path, exception.Message);
+            (title, detail) = ("Storage unavailable", "The task store could not serve the request; try again shortly.");
+        }
+        else if (exception is InconsistentStateException)
+        {
+            Log.StateConflict(logger, exception, httpContext.Request.Path);
             (title, detail) = ("Storage unavailable", "The task store could not serve the request; try again shortly.");
         }
         else if (exception is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or TimeoutException)
@@ -53,7 +59,10 @@ public sealed partial class ServiceUnavailableHandler(IProblemDetailsService pro
         [LoggerMessage(1, LogLevel.Warning, "The cluster did not answer a request to {Path}")]
         public static partial void ClusterUnavailable(ILogger logger, Exception exception, string path);
 
-        [LoggerMessage(2, LogLevel.Warning, "The task store could not serve a request to {Path}")]
-        public static partial void StorageUnavailable(ILogger logger, Exception exception, string path);
+        [LoggerMessage(2, LogLevel.Debug, "The task store could not serve a request to {Path}: {Reason}")]
+        public static partial void StorageUnavailable(ILogger logger, string path, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "A grain's state changed under a request to {Path}")]
+        public static partial void StateConflict(ILogger logger, Exception exception, string path);
     }
 }

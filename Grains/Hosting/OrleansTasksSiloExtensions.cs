@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
@@ -105,10 +106,17 @@ public static class OrleansTasksSiloExtensions
             });
 
             // Provider exceptions have no codec on the other side of a grain call: storage and
-            // reminder failures leave the providers as the product's StorageUnavailableException.
-            silo.Services.Decorate<IGrainStorage>(StorageNames.Tasks, inner => new StorageFaultBoundary(inner));
-            silo.Services.Decorate<IGrainStorage>(StorageNames.PubSub, inner => new StorageFaultBoundary(inner));
-            silo.Services.Decorate<IReminderTable>(null, inner => new ReminderTableFaultBoundary(inner));
+            // reminder failures leave the providers as the product's exceptions, logged once there.
+            silo.Services.Decorate<IGrainStorage>(StorageNames.Tasks, (inner, provider) => new StorageFaultBoundary(inner, FaultLogger(provider)));
+            silo.Services.Decorate<IGrainStorage>(StorageNames.PubSub, (inner, provider) => new StorageFaultBoundary(inner, FaultLogger(provider)));
+            silo.Services.Decorate<IReminderTable>(null, (inner, provider) => new ReminderTableFaultBoundary(inner, FaultLogger(provider)));
+            silo.Services.AddLogging(logging =>
+            {
+                foreach (var category in StorageFaultBoundary.QuietCategories)
+                {
+                    logging.AddFilter(category, LogLevel.None);
+                }
+            });
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(index));
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
@@ -161,6 +169,9 @@ public static class OrleansTasksSiloExtensions
         services.TryAddSingleton<Diagnostics.TaskTelemetry>();
         return services;
     }
+
+    private static ILogger FaultLogger(IServiceProvider provider) =>
+        provider.GetRequiredService<ILoggerFactory>().CreateLogger(StorageFaults.LogCategory);
 
     private static void UsePostgres(AdoNetGrainStorageOptions options, string connectionString)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansTasks.Storage.Faults;
 using Polly;
 using Polly.Retry;
 
@@ -51,6 +52,22 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
     private readonly NpgsqlDataSource _database;
     private readonly ResiliencePipeline _retry;
 
+    /// <summary>Retries after the first attempt: see <see cref="RetryDelay"/> for the time they may take.</summary>
+    public const int RetryAttempts = 3;
+
+    /// <summary>
+    /// The first retry's delay; later ones double, and none exceeds <see cref="MaxRetryDelay"/>.
+    /// An attempt that fails for want of the task store fails while opening its connection, which
+    /// the pool bounds (<see cref="Storage.Connections.ConnectionBudget.ConnectionWaitSeconds"/>,
+    /// 5 s): all attempts together wait at most 4 × 5 s + 3 × 1 s = 23 s, inside Orleans' 30 s
+    /// response timeout, so that a caller gets the task store's 503 rather than a time-out. A pool
+    /// with no free connection is not retried at all: its wait was the bound, and retrying under
+    /// the load that caused it would only hold the caller longer.
+    /// </summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
+
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+
     public PostgresDocumentIndex(NpgsqlDataSource database, ILogger<PostgresDocumentIndex> logger)
     {
         _database = database;
@@ -58,15 +75,16 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder()
-                    .Handle<NpgsqlException>(exception => exception.IsTransient)
+                    .Handle<NpgsqlException>(exception => exception.IsTransient && !AvailabilityFailures.IsPoolExhaustion(exception))
                     .Handle<TimeoutException>(),
-                MaxRetryAttempts = 6,
-                Delay = TimeSpan.FromMilliseconds(200),
+                MaxRetryAttempts = RetryAttempts,
+                Delay = RetryDelay,
+                MaxDelay = MaxRetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 OnRetry = arguments =>
                 {
-                    Log.Retrying(logger, arguments.Outcome.Exception, arguments.AttemptNumber + 1, arguments.RetryDelay);
+                    Log.Retrying(logger, arguments.AttemptNumber + 1, arguments.RetryDelay, arguments.Outcome.Exception?.Message);
                     return default;
                 },
             })
@@ -133,7 +151,7 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "The document index hit a transient database error; attempt {Attempt} in {Delay}")]
-        public static partial void Retrying(ILogger logger, Exception? exception, int attempt, TimeSpan delay);
+        [LoggerMessage(1, LogLevel.Information, "The document index hit a transient database error; attempt {Attempt} in {Delay}: {Reason}")]
+        public static partial void Retrying(ILogger logger, int attempt, TimeSpan delay, string? reason);
     }
 }

@@ -12,7 +12,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// from 50 concurrent clients over REST, one silo process and one client gateway process whose
 /// budgets (24 + 4) fit. Every request is answered 202 or 429 (then retried after Retry-After),
 /// none 5xx; every task completes once and writes each of its documents once; the product's
-/// connections never exceed its budget.
+/// connections never exceed its budget. The product connects as an ordinary role, which may not
+/// use the server's superuser reserve.
 /// </summary>
 [Collection(LoadCollection.Name)]
 public sealed class ConnectionBudgetLoadTests
@@ -29,7 +30,9 @@ public sealed class ConnectionBudgetLoadTests
         await using var postgres = new PostgresServer { MaxConnections = 40 };
         await postgres.InitializeAsync();
         postgres.Require();
-        var database = await postgres.CreateDatabaseAsync();
+        // As deployed: an ordinary role, held to max_connections without the superuser reserve.
+        var database = await postgres.CreateDatabaseAsync(ordinaryRole: true);
+        Assert.False(await IsSuperuserAsync(database), "the product must connect as an ordinary role");
         NpgsqlConnection.ClearAllPools();
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
             new Dictionary<string, string?> { ["Database:MaxConnections"] = SiloBudget.ToString(CultureInfo.InvariantCulture) },
@@ -104,6 +107,14 @@ public sealed class ConnectionBudgetLoadTests
         }
 
         return [.. ends];
+    }
+
+    private static async Task<bool> IsSuperuserAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", connection);
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>Documents stored, the sum of their write counts, and the largest write count.</summary>

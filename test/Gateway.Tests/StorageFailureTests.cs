@@ -7,10 +7,12 @@ using OrleansTasks.Testing;
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
-/// The task store failing inside a silo process reaches a client-mode gateway process as 503 with
-/// <c>Retry-After</c> and a problem body, never a 500: a grain whose state cannot be read as it
-/// activates, and a grain whose state write fails in a call. Renaming the grain state table makes
-/// every storage call fail with a PostgreSQL error, as a lost or overloaded database would.
+/// The task store failing inside a silo process, as a client-mode gateway process answers it. When
+/// it is unavailable (the server refuses the product's role more connections, 53300, and ends its
+/// sessions, 57P01, as an overloaded or restarting server does) the answer is 503 with
+/// <c>Retry-After</c> until it is back; when it refuses for good (a missing table, 42P01) the answer
+/// is the gateway's plain 500, for trying again would not help. Never a provider exception the
+/// gateway cannot read.
 /// </summary>
 public sealed class StorageFailureTests(PostgresServer postgres)
 {
@@ -32,18 +34,43 @@ public sealed class StorageFailureTests(PostgresServer postgres)
         Assert.Equal("Storage unavailable", problem.RootElement.GetProperty("title").GetString());
     }
 
-    [Fact]
-    public async Task Storage_failing_in_a_silo_answers_503_with_Retry_After_until_it_is_back()
+    private static async Task AssertInternalErrorAsync(HttpResponseMessage response, string what)
     {
-        var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 1);
-        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.InternalServerError, $"{what} answered {(int)response.StatusCode}: {body}");
+        Assert.Null(response.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal(500, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("An error occurred while processing your request.", problem.RootElement.GetProperty("title").GetString());
+        foreach (var internals in new[] { "orleans_grain_state", "42P01", "Npgsql", "Postgres", "task store" })
+        {
+            Assert.DoesNotContain(internals, body, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    private static async Task<(HttpClient Http, Guid WaitingTask)> ClientWithWaitingTaskAsync(RunningCluster cluster)
+    {
+        var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var waiting = TaskRequests.Body(2);
         waiting["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", CultureInfo.InvariantCulture);
-        var waitingTask = await TaskRequests.CreateAsync(http, waiting);
+        return (http, await TaskRequests.CreateAsync(http, waiting));
+    }
 
-        await ExecuteAsync(database, "ALTER TABLE orleans_grain_state RENAME TO orleans_grain_state_away");
+    [Fact]
+    public async Task An_unavailable_task_store_answers_503_with_Retry_After_until_it_is_back()
+    {
+        var database = await postgres.CreateDatabaseAsync(ordinaryRole: true);
+        var role = new NpgsqlConnectionStringBuilder(database).Username!;
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1);
+        var (http, waitingTask) = await ClientWithWaitingTaskAsync(cluster);
+        using var _ = http;
+
+        // No new connection for the product's role, and the storage and index sessions it holds ended.
+        await postgres.ExecuteAsAdminAsync($"ALTER ROLE {role} CONNECTION LIMIT 0");
+        await postgres.ExecuteAsAdminAsync(
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}' AND application_name IN ('OrleansTasks storage', 'OrleansTasks index')");
         using (var activation = await http.GetAsync($"/api/tasks/{Guid.NewGuid()}"))
         {
             await AssertStorageUnavailableAsync(activation, "reading a task whose state cannot be read as it activates");
@@ -54,7 +81,7 @@ public sealed class StorageFailureTests(PostgresServer postgres)
             await AssertStorageUnavailableAsync(write, "cancelling an active task whose state write fails");
         }
 
-        await ExecuteAsync(database, "ALTER TABLE orleans_grain_state_away RENAME TO orleans_grain_state");
+        await postgres.ExecuteAsAdminAsync($"ALTER ROLE {role} CONNECTION LIMIT -1");
         using (var retried = await http.PostAsync($"/api/tasks/{waitingTask}/cancel", null))
         {
             Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
@@ -66,5 +93,35 @@ public sealed class StorageFailureTests(PostgresServer postgres)
         }
 
         Assert.DoesNotContain("CodecNotFoundException", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_store_that_refuses_for_good_answers_a_plain_500_without_Retry_After()
+    {
+        var database = await postgres.CreateDatabaseAsync(ordinaryRole: true);
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1);
+        var (http, waitingTask) = await ClientWithWaitingTaskAsync(cluster);
+        using var _ = http;
+
+        await ExecuteAsync(database, "ALTER TABLE orleans_grain_state RENAME TO orleans_grain_state_away");
+        using (var activation = await http.GetAsync($"/api/tasks/{Guid.NewGuid()}"))
+        {
+            await AssertInternalErrorAsync(activation, "reading a task whose state table is missing");
+        }
+
+        using (var write = await http.PostAsync($"/api/tasks/{waitingTask}/cancel", null))
+        {
+            await AssertInternalErrorAsync(write, "cancelling an active task whose state table is missing");
+        }
+
+        await ExecuteAsync(database, "ALTER TABLE orleans_grain_state_away RENAME TO orleans_grain_state");
+        using (var retried = await http.PostAsync($"/api/tasks/{waitingTask}/cancel", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        }
+
+        Assert.DoesNotContain("CodecNotFoundException", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", cluster.Gateway.RecentOutput, StringComparison.Ordinal);
     }
 }

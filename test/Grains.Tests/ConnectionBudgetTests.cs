@@ -70,6 +70,20 @@ public sealed class ConnectionBudgetTests
         Assert.Equal("tasks-eu storage", storage.ApplicationName);
     }
 
+    [Theory]
+    [InlineData("", 5)]
+    [InlineData(";Timeout=15", 5)]
+    [InlineData(";Timeout=0", 5)]
+    [InlineData(";Timeout=2", 2)]
+    public void Every_pool_waits_for_a_connection_well_inside_Orleans_response_timeout(string setting, int seconds)
+    {
+        var silo = ConnectionBudget.ForSilo(Database + setting, 10);
+        var client = ConnectionBudget.ForClient(Database + setting, 4);
+
+        Assert.All([silo.Membership, silo.Storage!, silo.Index!, client.Membership], pool => Assert.Equal(seconds, Read(pool).Timeout));
+        Assert.True(ConnectionBudget.ConnectionWaitSeconds * 2 < 30, "a state read and write must both fit in Orleans' 30 s response timeout");
+    }
+
     [Fact]
     public void Pooled_connections_are_not_reset_and_prepare_repeated_statements()
     {

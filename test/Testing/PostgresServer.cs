@@ -78,25 +78,46 @@ public sealed class PostgresServer : IAsyncLifetime
         Assert.Skip(_unavailable);
     }
 
-    /// <summary>A new empty database; migrated to this build's schema unless <paramref name="migrate"/> is false.</summary>
-    public async Task<string> CreateDatabaseAsync(bool migrate = true)
+    /// <summary>
+    /// A new empty database; migrated to this build's schema unless <paramref name="migrate"/> is false.
+    /// With <paramref name="ordinaryRole"/> the database belongs to a new login role of its own name
+    /// without superuser rights, and the connection string logs in as it: such a role gets none of the
+    /// server's reserved superuser slots and is held to <c>max_connections</c> as a deployed product is
+    /// (tests that measure a connection budget need that); an operator may also limit or end its sessions.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(bool migrate = true, bool ordinaryRole = false)
     {
         Require();
         var name = "t_" + Guid.NewGuid().ToString("N");
         await using (var connection = new NpgsqlConnection(AdminConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await command.ExecuteNonQueryAsync();
+            var sql = ordinaryRole
+                ? $"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; CREATE DATABASE {name} OWNER {name}"
+                : $"CREATE DATABASE {name}";
+            foreach (var statement in sql.Split("; "))
+            {
+                await using var command = new NpgsqlCommand(statement, connection);
+                await command.ExecuteNonQueryAsync();
+            }
         }
 
-        var connectionString = $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name}";
+        var connectionString = $"Host=127.0.0.1;Port={Port};Username={(ordinaryRole ? name : "postgres")};Database={name}";
         if (migrate)
         {
             await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance).MigrateAsync(connectionString);
         }
 
         return connectionString;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> as the server's superuser in its <c>postgres</c> database.</summary>
+    public async Task ExecuteAsAdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     public Task StartAsync() => RunAsync(Path.Combine(_binaries!, "pg_ctl"),

@@ -20,6 +20,15 @@ public sealed class ConnectionBudget
     public const int ClientDefault = 4;
 
     public const int MembershipShare = 2;
+
+    /// <summary>
+    /// The longest a caller waits for a connection of a pool (Npgsql's <c>Timeout</c>, which also
+    /// bounds opening one; a lower, non-zero one in the connection string stands). Orleans fails a grain call
+    /// after 30 s (its response timeout): a call's state read and write, or the index's attempts
+    /// (see <c>PostgresDocumentIndex</c>), must each give up well inside it, so that the caller gets
+    /// the task store's 503 rather than a time-out.
+    /// </summary>
+    public const int ConnectionWaitSeconds = 5;
     public const int SiloMinimum = MembershipShare + 2;
 
     /// <summary>Statements Npgsql prepares on each pooled connection once they have been used a few times, unless the connection string says otherwise.</summary>
@@ -91,6 +100,7 @@ public sealed class ConnectionBudget
         builder.Pooling = true;
         builder.MaxPoolSize = size;
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, size);
+        builder.Timeout = builder.Timeout is > 0 and < ConnectionWaitSeconds ? builder.Timeout : ConnectionWaitSeconds;
         builder.ApplicationName = $"{(string.IsNullOrEmpty(builder.ApplicationName) ? "OrleansTasks" : builder.ApplicationName)} {name}";
 
         // Pooled connections carry no session state (session locks and settings use one-off

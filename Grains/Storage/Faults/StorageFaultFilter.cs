@@ -3,12 +3,15 @@ using Microsoft.Extensions.Logging;
 namespace OrleansTasks.Storage.Faults;
 
 /// <summary>
-/// Every grain call answers a failure of the task store with <see cref="StorageUnavailableException"/>
-/// instead of the provider's exception, which the caller (another silo, the gateway) has no codec
-/// for. The full exception stays in this silo's log.
+/// Every grain call answers a failure of the task store with the product's exception instead of
+/// the provider's, which the caller (another silo, the gateway) has no codec for. A failure the
+/// storage boundaries converted (and logged) passes unchanged; one this filter converts, such as
+/// the index's or the history's, is logged here, once.
 /// </summary>
-public sealed partial class StorageFaultFilter(ILogger<StorageFaultFilter> logger) : IIncomingGrainCallFilter
+public sealed class StorageFaultFilter(ILoggerFactory loggers) : IIncomingGrainCallFilter
 {
+    private readonly ILogger _logger = loggers.CreateLogger(StorageFaults.LogCategory);
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -16,16 +19,10 @@ public sealed partial class StorageFaultFilter(ILogger<StorageFaultFilter> logge
         {
             await context.Invoke();
         }
-        catch (Exception exception) when (StorageFaults.Translate(exception) is { } unavailable)
+        catch (Exception exception) when (
+            StorageFaults.Convert(exception, _logger, $"{context.InterfaceName}.{context.MethodName}", context.TargetId) is { } product)
         {
-            Log.Translated(logger, exception, context.InterfaceName, context.MethodName);
-            throw unavailable;
+            throw product;
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Warning, "The task store failed a call to {Interface}.{Method}; the caller is told it is unavailable")]
-        public static partial void Translated(ILogger logger, Exception exception, string @interface, string method);
     }
 }

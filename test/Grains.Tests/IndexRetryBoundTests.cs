@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrleansTasks.Indexing;
+using OrleansTasks.Storage.Connections;
+using OrleansTasks.Storage.Faults;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// The document index gives up on a full pool after the pool's own wait: retrying under the load
+/// that emptied it would hold the caller past Orleans' response timeout.
+/// </summary>
+public sealed class IndexRetryBoundTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task A_full_pool_fails_the_index_after_one_connection_wait_not_after_retries()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, ConnectionBudget.SiloMinimum).Index) { Timeout = 1 }.ConnectionString;
+        await using var source = NpgsqlDataSource.Create(pool);
+        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance);
+        await using var held = await source.OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        var clock = Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAsync<NpgsqlException>(() => index.CountWritesAsync("c", TestContext.Current.CancellationToken));
+        var waited = clock.Elapsed;
+
+        Assert.True(AvailabilityFailures.IsPoolExhaustion(failure), failure.Message);
+        Assert.IsType<StorageUnavailableException>(StorageFaults.Translate(failure));
+        // One wait of 1 s; a retry would add at least another 1 s wait and its delay.
+        Assert.True(waited < TimeSpan.FromSeconds(1.9), $"the index waited {waited.TotalSeconds:F1} s for a full pool");
+    }
+}
