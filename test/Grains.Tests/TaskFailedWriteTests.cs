@@ -164,6 +164,25 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         AssertMovesForward(watcher.Received);
     }
 
+    [Fact]
+    public async Task A_history_row_that_keeps_failing_past_the_lease_period_is_written_once_history_is_back()
+    {
+        var taskId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        await grain.Start(Request(3, NewCollection(), runAt: DateTimeOffset.UtcNow.AddHours(1)));
+        var fault = fixture.Faults.FailHistory(taskId, times: int.MaxValue);
+        await grain.Cancel(CancelledBy.User("alice"));
+        await watcher.WaitForTerminalAsync(Deadline);
+
+        // The lease (1 s) keeps ticking, and retrying the row, for several periods after the end.
+        await Eventually.TrueAsync("the history row to be retried well past the lease period", () => Task.FromResult(fault.Injected >= 5), TimeSpan.FromSeconds(20));
+        fault.Stop();
+
+        await Eventually.TrueAsync("the history row to show the cancel", async () =>
+            (await HistoryRowAsync(taskId))?.Status == IndexTaskStatus.Cancelled, Deadline);
+    }
+
     private async Task<TaskSummary?> HistoryRowAsync(Guid taskId)
     {
         var page = await fixture.History.ListAsync(new HistoryQuery("alice", Limit: HistoryQuery.MaxLimit), CancellationToken.None);
