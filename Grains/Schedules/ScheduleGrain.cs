@@ -105,6 +105,13 @@ public sealed partial class ScheduleGrain(
         if (S.Paused != paused)
         {
             var now = clock.GetUtcNow();
+            if (!paused)
+            {
+                // As in Create, the reminder first: it was removed while paused, and a resume whose
+                // arming failed after its write would show a next run that never fires.
+                await ArmForCheckAsync();
+            }
+
             await ChangeAsync(next =>
             {
                 next.Paused = paused;

@@ -73,6 +73,21 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         Assert.NotNull(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
     }
 
+    [Fact]
+    public async Task A_resume_whose_arming_failed_is_never_left_unpaused_without_a_reminder()
+    {
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(NewOwner(), paused: true));
+        fixture.Faults.FailReminders(ScheduleGrain(scheduleId));
+
+        // The caller does not retry.
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.SetPaused(false));
+
+        var reminder = await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder);
+        Assert.True((await grain.GetSnapshot())!.Paused || reminder is not null, "the schedule was resumed without a reminder: it would never fire");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
