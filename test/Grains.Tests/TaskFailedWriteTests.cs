@@ -183,6 +183,27 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
             (await HistoryRowAsync(taskId))?.Status == IndexTaskStatus.Cancelled, Deadline);
     }
 
+    [Fact]
+    public async Task A_purge_whose_clear_failed_is_found_and_finished_by_the_next_sweep()
+    {
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        await fixture.Client.GetGrain<IIndexTaskGrain>(taskId).Start(Request(3, NewCollection()));
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        await Eventually.TrueAsync("the history row to show the end", async () => (await HistoryRowAsync(taskId))?.Status == terminal.Status, Deadline);
+        var fault = fixture.Faults.FailClears(TaskGrain(taskId));
+        var worker = fixture.Client.GetGrain<IIndexTaskWorker>(taskId);
+
+        await Assert.ThrowsAsync<OrleansException>(worker.Purge);
+
+        Assert.True(fault.Done, "the clear was not reached");
+        var due = await fixture.History.EndedBeforeAsync(DateTimeOffset.MaxValue, int.MaxValue, CancellationToken.None);
+        Assert.Contains(taskId, due);
+        Assert.True(await worker.Purge());
+        Assert.False((await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId))).Accepted);
+        Assert.Null(await HistoryRowAsync(taskId));
+    }
+
     private async Task<TaskSummary?> HistoryRowAsync(Guid taskId)
     {
         var page = await fixture.History.ListAsync(new HistoryQuery("alice", Limit: HistoryQuery.MaxLimit), CancellationToken.None);
