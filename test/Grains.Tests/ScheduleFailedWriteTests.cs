@@ -1,5 +1,6 @@
 using OrleansTasks.Schedules;
 using OrleansTasks.Tasks;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
 
@@ -155,6 +156,27 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         {
             await fixture.Client.GetGrain<IIndexTaskGrain>(task.TaskId).Cancel(CancelledBy.User(owner));
         }
+    }
+
+    [Fact]
+    public async Task A_recorded_occurrence_whose_task_failed_to_start_is_started_before_the_next_tick()
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner));
+        var fault = fixture.Faults.FailWritesOfType("index-task", when: state => state is IndexTaskState { Accepted: true } task && task.ScheduleId == scheduleId);
+        var first = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        fixture.ScheduleClock.Advance(first - fixture.ScheduleClock.GetUtcNow());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.TickAsync(scheduleId));
+        Assert.True(fault.Done, "the task's acceptance was not reached");
+
+        // No further tick: the next is a check period away (a minute by default).
+        await Eventually.TrueAsync("the recorded run to start", async () => (await grain.GetSnapshot())!.Runs == 1, TimeSpan.FromSeconds(10));
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal([OccurrenceIds.For(scheduleId, first)], tasks.Select(task => task.TaskId));
+        await fixture.Client.GetGrain<IIndexTaskGrain>(tasks[0].TaskId).Cancel(CancelledBy.User(owner));
     }
 
     private async Task<List<TaskSummary>> TasksOfAsync(string owner) =>
