@@ -179,6 +179,33 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         await fixture.Client.GetGrain<IIndexTaskGrain>(tasks[0].TaskId).Cancel(CancelledBy.User(owner));
     }
 
+    [Fact]
+    public async Task A_fired_occurrence_stored_without_its_acknowledgement_runs_once()
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner));
+        var fault = fixture.Faults.FailWrites(ScheduleGrain(scheduleId), reachStorage: true);
+        var first = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        fixture.ScheduleClock.Advance(first - fixture.ScheduleClock.GetUtcNow());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.TickAsync(scheduleId));
+        Assert.True(fault.Done, "the occurrence's write was not reached");
+
+        // The next activation finds the run stored and starts it, without a tick; a tick after that starts nothing more.
+        await Eventually.TrueAsync("the stored run to start", async () => (await grain.GetSnapshot())!.Runs == 1, TimeSpan.FromSeconds(10));
+        await fixture.TickAsync(scheduleId);
+        var snapshot = (await grain.GetSnapshot())!;
+        var stored = await fixture.StoredAsync<ScheduleState>("schedule", ScheduleGrain(scheduleId));
+        Assert.Equal((1, 0, (DateTimeOffset?)(first + Hour)), (snapshot.Runs, snapshot.Skipped, snapshot.NextRunAt));
+        Assert.Equal((1, 0, (DateTimeOffset?)(first + Hour)), (stored.Runs, stored.Skipped, stored.NextDueAt));
+        Assert.Null(stored.Starting);
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal([OccurrenceIds.For(scheduleId, first)], tasks.Select(task => task.TaskId));
+        Assert.Equal(tasks[0].TaskId, snapshot.LastRun!.TaskId);
+    }
+
     private async Task<List<TaskSummary>> TasksOfAsync(string owner) =>
         [.. (await fixture.History.ListAsync(new HistoryQuery(owner, Limit: HistoryQuery.MaxLimit), CancellationToken.None)).Items];
 }
