@@ -26,5 +26,8 @@ public sealed partial class ScheduleGrain
 
         [LoggerMessage(7, LogLevel.Warning, "Schedule {ScheduleId} deleted, but removing its list entry or reminder failed; a list skips it and the reminder removes itself")]
         public static partial void CleanupFailed(ILogger logger, Exception exception, Guid scheduleId);
+
+        [LoggerMessage(8, LogLevel.Warning, "Schedule {ScheduleId}: starting task {TaskId} of its recorded run failed; retried in {Delay}")]
+        public static partial void StartFailed(ILogger logger, Exception exception, Guid scheduleId, Guid taskId, TimeSpan delay);
     }
 }

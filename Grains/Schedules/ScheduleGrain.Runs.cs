@@ -3,7 +3,8 @@ namespace OrleansTasks.Schedules;
 /// <summary>
 /// Firing occurrences. A run is recorded (<see cref="ScheduleState.Starting"/>) in the same write
 /// that moves the schedule past its occurrence; then its task is started; then the run moves into
-/// the recent runs. A step that fails is finished by the next call or tick: the task id is in
+/// the recent runs. A step that fails is finished by a retry soon after (see the start retry), the
+/// next call or the next tick: the task id is in
 /// storage, and starting a task that exists is a no-op, so an occurrence never runs twice and no
 /// run starts that the overlap checks cannot see.
 /// </summary>
@@ -139,7 +140,13 @@ public sealed partial class ScheduleGrain
             });
             return null;
         }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.StartFailed(logger, exception, ScheduleId, run.TaskId, RetryStartSoon());
+            throw;
+        }
 
+        _startFailures = 0;
         await ChangeAsync(next =>
         {
             next.Starting = null;

@@ -42,6 +42,23 @@ public sealed partial class ScheduleGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _published = S.Accepted ? Snapshot() : null;
+        if (S.Accepted && S.Starting is not null)
+        {
+            RetryStartSoon();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (Durable.IsRetired)
+        {
+            // A write failed: the next activation, woken at once, reads storage and starts a run
+            // recorded there. While storage stays out of reach it cannot activate; the reminder wakes it later.
+            this.AsReference<IScheduleGrain>().GetSnapshot().Ignore();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -105,6 +122,13 @@ public sealed partial class ScheduleGrain(
         if (S.Paused != paused)
         {
             var now = clock.GetUtcNow();
+            if (!paused)
+            {
+                // As in Create, the reminder first: it was removed while paused, and a resume whose
+                // arming failed after its write would show a next run that never fires.
+                await ArmForCheckAsync();
+            }
+
             await ChangeAsync(next =>
             {
                 next.Paused = paused;

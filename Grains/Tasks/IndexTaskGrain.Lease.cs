@@ -8,6 +8,7 @@ namespace OrleansTasks.Tasks;
 /// its last checkpoint; each tick also restarts a run whose next slice got lost. The lease outlives
 /// the end by one period, long enough for watchers to get the terminal event, and then removes the
 /// stream subscriptions still left on the task: those of gateways that died without unsubscribing.
+/// It also stays while the task's history row is behind, each tick writing it again.
 /// The lease is taken before the task is first written; a tick that finds no task ends it.
 /// </summary>
 public sealed partial class IndexTaskGrain
@@ -45,8 +46,10 @@ public sealed partial class IndexTaskGrain
                 // The lease stays until every follower has acknowledged the end.
                 NotifyFollowers();
             }
-            else if (S.FinishedAt + _options.LeasePeriod <= time.GetUtcNow())
+            else if (!_task.HistoryBehind && S.FinishedAt + _options.LeasePeriod <= time.GetUtcNow())
             {
+                // Not while the history row is behind: nothing else would write it, and retention
+                // finds a task only through its row.
                 await LeftoverSubscriptions.RemoveAsync(this.GetStreamProvider(TaskStreams.ProviderName), TaskId, logger);
                 await _lease.ReleaseAsync();
             }

@@ -1,12 +1,14 @@
 namespace OrleansTasks.Tasks;
 
-/// <summary>Purging an ended task: everything it stored goes, the indexed documents stay in the index.</summary>
+/// <summary>Purging an ended task: everything it stored goes, its history row last; the indexed documents stay in the index.</summary>
 public sealed partial class IndexTaskGrain
 {
     public async Task<bool> Purge()
     {
         if (!S.Accepted)
         {
+            // Gone already, but for its history row (an earlier purge failed after the clear).
+            await history.RemoveAsync(TaskId, CancellationToken.None);
             return true;
         }
 
@@ -15,11 +17,13 @@ public sealed partial class IndexTaskGrain
             return false;
         }
 
+        // The history row goes last: retention finds a task only through it, so a purge that
+        // fails midway is found and finished by the next sweep.
         await _run.Documents.DeleteAsync(S.DocumentChunkStarts.Count);
         await _run.Results.DeleteAsync(S);
-        await history.RemoveAsync(TaskId, CancellationToken.None);
         await _lease.ReleaseAsync();
         await _task.ClearAsync();
+        await history.RemoveAsync(TaskId, CancellationToken.None);
         Log.Purged(logger, TaskId);
         DeactivateOnIdle();
         return true;

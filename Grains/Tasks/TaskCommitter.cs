@@ -83,6 +83,12 @@ public sealed partial class TaskCommitter
             // The activation before may have died between its write and its history row.
             await RecordHistoryAsync(Published);
         }
+        else
+        {
+            // Whether the row shows the end is unknown: should the lease still tick (an earlier
+            // activation kept it while history was behind), the tick writes the row before letting go.
+            HistoryBehind = true;
+        }
     }
 
     /// <summary>Persists and publishes the first state of an accepted task.</summary>

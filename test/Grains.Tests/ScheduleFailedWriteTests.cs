@@ -1,5 +1,6 @@
 using OrleansTasks.Schedules;
 using OrleansTasks.Tasks;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
 
@@ -73,6 +74,21 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         Assert.NotNull(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
     }
 
+    [Fact]
+    public async Task A_resume_whose_arming_failed_is_never_left_unpaused_without_a_reminder()
+    {
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(NewOwner(), paused: true));
+        fixture.Faults.FailReminders(ScheduleGrain(scheduleId));
+
+        // The caller does not retry.
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.SetPaused(false));
+
+        var reminder = await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder);
+        Assert.True((await grain.GetSnapshot())!.Paused || reminder is not null, "the schedule was resumed without a reminder: it would never fire");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -140,6 +156,54 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         {
             await fixture.Client.GetGrain<IIndexTaskGrain>(task.TaskId).Cancel(CancelledBy.User(owner));
         }
+    }
+
+    [Fact]
+    public async Task A_recorded_occurrence_whose_task_failed_to_start_is_started_before_the_next_tick()
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner));
+        var fault = fixture.Faults.FailWritesOfType("index-task", when: state => state is IndexTaskState { Accepted: true } task && task.ScheduleId == scheduleId);
+        var first = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        fixture.ScheduleClock.Advance(first - fixture.ScheduleClock.GetUtcNow());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.TickAsync(scheduleId));
+        Assert.True(fault.Done, "the task's acceptance was not reached");
+
+        // No further tick: the next is a check period away (a minute by default).
+        await Eventually.TrueAsync("the recorded run to start", async () => (await grain.GetSnapshot())!.Runs == 1, TimeSpan.FromSeconds(10));
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal([OccurrenceIds.For(scheduleId, first)], tasks.Select(task => task.TaskId));
+        await fixture.Client.GetGrain<IIndexTaskGrain>(tasks[0].TaskId).Cancel(CancelledBy.User(owner));
+    }
+
+    [Fact]
+    public async Task A_fired_occurrence_stored_without_its_acknowledgement_runs_once()
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner));
+        var fault = fixture.Faults.FailWrites(ScheduleGrain(scheduleId), reachStorage: true);
+        var first = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        fixture.ScheduleClock.Advance(first - fixture.ScheduleClock.GetUtcNow());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.TickAsync(scheduleId));
+        Assert.True(fault.Done, "the occurrence's write was not reached");
+
+        // The next activation finds the run stored and starts it, without a tick; a tick after that starts nothing more.
+        await Eventually.TrueAsync("the stored run to start", async () => (await grain.GetSnapshot())!.Runs == 1, TimeSpan.FromSeconds(10));
+        await fixture.TickAsync(scheduleId);
+        var snapshot = (await grain.GetSnapshot())!;
+        var stored = await fixture.StoredAsync<ScheduleState>("schedule", ScheduleGrain(scheduleId));
+        Assert.Equal((1, 0, (DateTimeOffset?)(first + Hour)), (snapshot.Runs, snapshot.Skipped, snapshot.NextRunAt));
+        Assert.Equal((1, 0, (DateTimeOffset?)(first + Hour)), (stored.Runs, stored.Skipped, stored.NextDueAt));
+        Assert.Null(stored.Starting);
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal([OccurrenceIds.For(scheduleId, first)], tasks.Select(task => task.TaskId));
+        Assert.Equal(tasks[0].TaskId, snapshot.LastRun!.TaskId);
     }
 
     private async Task<List<TaskSummary>> TasksOfAsync(string owner) =>

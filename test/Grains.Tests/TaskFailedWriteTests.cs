@@ -164,6 +164,46 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         AssertMovesForward(watcher.Received);
     }
 
+    [Fact]
+    public async Task A_history_row_that_keeps_failing_past_the_lease_period_is_written_once_history_is_back()
+    {
+        var taskId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        await grain.Start(Request(3, NewCollection(), runAt: DateTimeOffset.UtcNow.AddHours(1)));
+        var fault = fixture.Faults.FailHistory(taskId, times: int.MaxValue);
+        await grain.Cancel(CancelledBy.User("alice"));
+        await watcher.WaitForTerminalAsync(Deadline);
+
+        // The lease (1 s) keeps ticking, and retrying the row, for several periods after the end.
+        await Eventually.TrueAsync("the history row to be retried well past the lease period", () => Task.FromResult(fault.Injected >= 5), TimeSpan.FromSeconds(20));
+        fault.Stop();
+
+        await Eventually.TrueAsync("the history row to show the cancel", async () =>
+            (await HistoryRowAsync(taskId))?.Status == IndexTaskStatus.Cancelled, Deadline);
+    }
+
+    [Fact]
+    public async Task A_purge_whose_clear_failed_is_found_and_finished_by_the_next_sweep()
+    {
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        await fixture.Client.GetGrain<IIndexTaskGrain>(taskId).Start(Request(3, NewCollection()));
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        await Eventually.TrueAsync("the history row to show the end", async () => (await HistoryRowAsync(taskId))?.Status == terminal.Status, Deadline);
+        var fault = fixture.Faults.FailClears(TaskGrain(taskId));
+        var worker = fixture.Client.GetGrain<IIndexTaskWorker>(taskId);
+
+        await Assert.ThrowsAsync<OrleansException>(worker.Purge);
+
+        Assert.True(fault.Done, "the clear was not reached");
+        var due = await fixture.History.EndedBeforeAsync(DateTimeOffset.MaxValue, int.MaxValue, CancellationToken.None);
+        Assert.Contains(taskId, due);
+        Assert.True(await worker.Purge());
+        Assert.False((await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId))).Accepted);
+        Assert.Null(await HistoryRowAsync(taskId));
+    }
+
     private async Task<TaskSummary?> HistoryRowAsync(Guid taskId)
     {
         var page = await fixture.History.ListAsync(new HistoryQuery("alice", Limit: HistoryQuery.MaxLimit), CancellationToken.None);

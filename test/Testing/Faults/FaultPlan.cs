@@ -26,6 +26,10 @@ public sealed class FaultPlan
     public FaultRule FailWritesOfType(string grainType, int skip = 0, int times = 1, bool reachStorage = false, Func<object?, bool>? when = null) =>
         Add(new FaultRule(FaultKind.Write, id => id.Type.ToString() == grainType, skip, times, reachStorage, when));
 
+    /// <summary>Fails the removal of <paramref name="grain"/>'s state from storage (before it reaches storage).</summary>
+    public FaultRule FailClears(GrainId grain, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.Clear, id => id == grain, skip, times, false));
+
     /// <summary>Fails reminder registrations and removals of <paramref name="grain"/>.</summary>
     public FaultRule FailReminders(GrainId grain, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.Reminder, id => id == grain, skip, times, false));
@@ -77,6 +81,8 @@ public sealed class FaultPlan
         }
     }
 
+    internal Fault OnClear(GrainId grain) => Next(FaultKind.Clear, grain);
+
     internal Fault OnReminder(GrainId grain) => Next(FaultKind.Reminder, grain);
 
     internal Fault OnIndex(string collection) => Next(FaultKind.Index, GrainId.Create("index", collection));
@@ -127,6 +133,7 @@ public sealed class FaultPlan
 internal enum FaultKind
 {
     Write,
+    Clear,
     Reminder,
     Index,
     History,

@@ -2,7 +2,7 @@ using Orleans.Storage;
 
 namespace OrleansTasks.Testing.Faults;
 
-/// <summary>Grain storage that fails the writes a <see cref="FaultPlan"/> names, before or after they reach the inner storage.</summary>
+/// <summary>Grain storage that fails the writes a <see cref="FaultPlan"/> names, before or after they reach the inner storage, and the clears it names.</summary>
 public sealed class FaultyGrainStorage(IGrainStorage inner, FaultPlan plan) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
@@ -30,7 +30,9 @@ public sealed class FaultyGrainStorage(IGrainStorage inner, FaultPlan plan) : IG
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        inner.ClearStateAsync(stateName, grainId, grainState);
+        plan.OnClear(grainId) == Fault.None
+            ? inner.ClearStateAsync(stateName, grainId, grainState)
+            : throw FaultPlan.Injected($"clearing {grainId} failed");
 
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 }

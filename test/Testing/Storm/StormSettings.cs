@@ -6,7 +6,7 @@ public static class StormSettings
     /// <summary>How often every connection is terminated.</summary>
     public static readonly TimeSpan Every = TimeSpan.FromMilliseconds(700);
 
-    /// <summary>How long a storm lasts at least; it goes on until every watcher has heard its end.</summary>
+    /// <summary>How long a storm lasts; the work sent during it must converge after it.</summary>
     public static readonly TimeSpan Duration = TimeSpan.FromSeconds(25);
 
     /// <summary>Short leases, so that a step a failed write interrupted is taken up again within seconds.</summary>

@@ -8,18 +8,19 @@ namespace OrleansTasks.Testing.Storm;
 
 /// <summary>
 /// A cluster's ordinary work under a database storm: batches (two tasks, each followed by another),
-/// dependency chains, plain tasks and one-off schedules, created over REST as a careful client does
-/// (an Idempotency-Key, retried on 5xx and on lost connections), every task and batch watched by a
-/// <see cref="ReconnectingWatcher"/>. Then what must hold is checked: every watcher heard its end
-/// once, every task and batch completed, no document was written twice and every schedule ran its
-/// occurrence once.
+/// dependency chains, plain tasks, cancelled tasks and one-off schedules firing within the storm,
+/// created over REST as a careful client does (an Idempotency-Key, retried on 5xx and on lost
+/// connections), every task and batch watched by a <see cref="ReconnectingWatcher"/>. Then what
+/// must hold is checked: every watcher heard its end once, and it is the end stored; every task and
+/// batch completed (or was cancelled, when asked to), no document was written twice and every
+/// schedule ran its occurrence once.
 /// </summary>
 public sealed class StormWorkload(Uri gateway, string token, string database)
 {
-    private readonly List<Task<ReconnectingWatcher>> _watchers = [];
+    private static readonly Dictionary<string, string> TerminalTypes = new() { ["completed"] = "complete", ["failed"] = "error", ["cancelled"] = "cancelled" };
+
+    private readonly List<Watched> _watched = [];
     private readonly List<(string Collection, int Documents)> _collections = [];
-    private readonly Dictionary<Guid, string> _tasks = [];
-    private readonly List<Guid> _batches = [];
     private readonly List<(Guid ScheduleId, string Collection)> _schedules = [];
     private readonly List<string> _violations = [];
     private readonly Lock _lock = new();
@@ -27,7 +28,7 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
     private int _serverErrors;
     private ReconnectingWatcher[] _finished = [];
 
-    /// <summary>How many times a wave of work (two batches, a chain, a task and a schedule) is sent, spread over the storm.</summary>
+    /// <summary>How many times a wave of work (two batches, a chain, a task, a cancelled task and a schedule) is sent, spread over the storm.</summary>
     public int Waves { get; init; } = 6;
 
     public int DocumentsPerTask { get; init; } = 150;
@@ -35,7 +36,13 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
     /// <summary>How long watchers, requests and schedules may take, storm included.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(4);
 
-    /// <summary>Sends the waves over <paramref name="during"/> and waits until every watcher has heard its end.</summary>
+    /// <summary>How far ahead of its creation a schedule's one occurrence is: within the storm.</summary>
+    public TimeSpan ScheduleAhead { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Sends the waves over <paramref name="during"/> and waits until every watcher has heard its
+    /// end; a request that never succeeds or a schedule that never runs is a violation.
+    /// </summary>
     public async Task RunAsync(TimeSpan during)
     {
         using var http = Client();
@@ -48,16 +55,17 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
                 await System.Threading.Tasks.Task.Delay(during / Waves);
             }
 
-            creations.Add(CreateBatchAsync(http, 2 * wave));
-            creations.Add(CreateBatchAsync(http, (2 * wave) + 1));
-            creations.Add(CreateChainAsync(http));
-            creations.Add(CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask), "task"));
-            // Far enough ahead that a create retried through the storm is not refused as in the past.
-            creations.Add(CreateScheduleAsync(http, TimeSpan.FromSeconds(30)));
+            creations.Add(Violating(CreateBatchAsync(http, 2 * wave)));
+            creations.Add(Violating(CreateBatchAsync(http, (2 * wave) + 1)));
+            creations.Add(Violating(CreateChainAsync(http)));
+            creations.Add(Violating(CreateTaskAsync(http, TaskRequests.Body(DocumentsPerTask), "task")));
+            creations.Add(Violating(CreateCancelledTaskAsync(http)));
+            // A create retried through the storm past its time is still accepted: 'at' may be up to a minute in the past.
+            creations.Add(Violating(CreateScheduleAsync(http, ScheduleAhead)));
         }
 
         await System.Threading.Tasks.Task.WhenAll(creations);
-        _finished = await System.Threading.Tasks.Task.WhenAll(_watchers);
+        _finished = await System.Threading.Tasks.Task.WhenAll(_watched.Select(watched => watched.Watcher));
     }
 
     /// <summary>Checks, once the storm is over, what must hold; returns what was seen and every promise broken.</summary>
@@ -95,11 +103,7 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
 
         var accepted = await PostAsync(http, "/api/batches", body);
         var batchId = accepted.GetProperty("batch_id").GetGuid();
-        Watch($"batch {number}", $"/ws/batch/{batchId}");
-        lock (_lock)
-        {
-            _batches.Add(batchId);
-        }
+        Watch($"batch {number}", $"/ws/batch/{batchId}", $"/api/batches/{batchId}", "completed");
 
         foreach (var task in accepted.GetProperty("tasks").EnumerateArray())
         {
@@ -121,6 +125,16 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         var taskId = (await PostAsync(http, "/api/tasks", body)).GetProperty("task_id").GetGuid();
         WatchTask(taskId, origin);
         return taskId;
+    }
+
+    /// <summary>A task that waits for its time, cancelled during the storm (a 409 to a retried cancel means it had ended).</summary>
+    private async Task CreateCancelledTaskAsync(HttpClient http)
+    {
+        var body = TaskRequests.Body(DocumentsPerTask / 2);
+        body["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", CultureInfo.InvariantCulture);
+        var taskId = (await PostAsync(http, "/api/tasks", body)).GetProperty("task_id").GetGuid();
+        WatchTask(taskId, "cancelled", "cancelled");
+        await PostAsync(http, $"/api/tasks/{taskId}/cancel", body: null, also: 409);
     }
 
     private async Task CreateScheduleAsync(HttpClient http, TimeSpan after)
@@ -145,21 +159,28 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         WatchTask(run.GetProperty("last_run").GetProperty("task_id").GetGuid(), $"schedule {scheduleId}");
     }
 
-    private void WatchTask(Guid taskId, string origin)
+    private void WatchTask(Guid taskId, string origin, string expected = "completed") =>
+        Watch($"task {taskId} ({origin})", $"/ws/task/{taskId}", $"/api/tasks/{taskId}", expected, isTask: expected == "completed");
+
+    private void Watch(string name, string socketPath, string resourcePath, string expected, bool isTask = false)
     {
-        Watch($"task {taskId} ({origin})", $"/ws/task/{taskId}");
+        var address = new Uri($"ws://{gateway.Authority}{socketPath}?token={token}");
         lock (_lock)
         {
-            _tasks.Add(taskId, origin);
+            _watched.Add(new Watched(name, resourcePath, expected, isTask, ReconnectingWatcher.WatchAsync(name, address, Deadline)));
         }
     }
 
-    private void Watch(string name, string path)
+    /// <summary>A creation that fails (a request never accepted, a schedule that never ran) is a broken promise, not the end of the run.</summary>
+    private async Task Violating(Task creation)
     {
-        var address = new Uri($"ws://{gateway.Authority}{path}?token={token}");
-        lock (_lock)
+        try
         {
-            _watchers.Add(ReconnectingWatcher.WatchAsync(name, address, Deadline));
+            await creation;
+        }
+        catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
+        {
+            Require(false, exception.Message);
         }
     }
 
@@ -171,27 +192,31 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         }
     }
 
-    /// <summary>Every task and batch completed, and every schedule ran its one occurrence once.</summary>
+    /// <summary>
+    /// Every task and batch ended as expected, and its watcher heard that end; every schedule ran its
+    /// one occurrence once.
+    /// </summary>
     private async Task CheckEndsAsync(HttpClient http)
     {
-        foreach (var (taskId, origin) in _tasks)
+        for (var i = 0; i < _finished.Length; i++)
         {
-            if (await FindAsync(http, $"/api/tasks/{taskId}") is { } task)
+            var (name, path, expected, indexedAll, _) = _watched[i];
+            if (await FindAsync(http, path) is not { } resource)
             {
-                Require(task.GetProperty("status").GetString() == "completed", $"task {taskId} ({origin}) ended {task.GetProperty("status")}: {task.GetProperty("message")}");
-
-                // Every collection is the task's own: a document it found unchanged was written by another task first.
-                var counts = task.GetProperty("counts");
-                Require(counts.GetProperty("indexed").GetInt32() == task.GetProperty("total").GetInt32() && counts.GetProperty("unchanged").GetInt32() == 0,
-                    $"task {taskId} ({origin}) counts {counts}");
+                continue;
             }
-        }
 
-        foreach (var batchId in _batches)
-        {
-            if (await FindAsync(http, $"/api/batches/{batchId}") is { } batch)
+            var status = resource.GetProperty("status").GetString() ?? "";
+            Require(status == expected, $"{name} ended {status}: {resource.GetProperty("message")}");
+            var heard = _finished[i].Terminal is { } terminal ? terminal.GetProperty("type").GetString() : null;
+            Require(heard is null || heard == TerminalTypes.GetValueOrDefault(status),
+                $"{name}: its watcher heard '{heard}' but it is stored {status}");
+            if (indexedAll)
             {
-                Require(batch.GetProperty("status").GetString() == "completed", $"batch {batchId} ended {batch.GetProperty("status")}: {batch.GetProperty("message")}");
+                // Every collection is the task's own: a document it found unchanged was written by another task first.
+                var counts = resource.GetProperty("counts");
+                Require(counts.GetProperty("indexed").GetInt32() == resource.GetProperty("total").GetInt32() && counts.GetProperty("unchanged").GetInt32() == 0,
+                    $"{name} counts {counts}");
             }
         }
 
@@ -199,7 +224,11 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         await connection.OpenAsync();
         foreach (var (scheduleId, collection) in _schedules)
         {
-            var schedule = await GetAsync(http, $"/api/schedules/{scheduleId}");
+            if (await FindAsync(http, $"/api/schedules/{scheduleId}") is not { } schedule)
+            {
+                continue;
+            }
+
             Require(schedule.GetProperty("runs").GetInt32() == 1 && schedule.GetProperty("recent_runs").GetArrayLength() == 1,
                 $"schedule {scheduleId} counts {schedule.GetProperty("runs")} runs");
             await using var command = new NpgsqlCommand("SELECT count(*) FROM task_history WHERE collection = @c", connection);
@@ -243,20 +272,23 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         }
     }
 
-    /// <summary>POSTs as a careful client: the same Idempotency-Key on every attempt, retried on 5xx and lost connections.</summary>
-    private async Task<JsonElement> PostAsync(HttpClient http, string path, JsonNode body)
+    /// <summary>
+    /// POSTs as a careful client: the same Idempotency-Key on every attempt, retried on 5xx and lost
+    /// connections; 201, 202 and <paramref name="also"/> are answers.
+    /// </summary>
+    private async Task<JsonElement> PostAsync(HttpClient http, string path, JsonNode? body, int? also = null)
     {
         var key = Guid.NewGuid().ToString("N");
         var deadline = DateTime.UtcNow + Deadline;
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
             request.Headers.Add("Idempotency-Key", key);
             try
             {
                 using var response = await http.SendAsync(request);
                 var text = await response.Content.ReadAsStringAsync();
-                if ((int)response.StatusCode is 201 or 202)
+                if ((int)response.StatusCode is 201 or 202 || (int)response.StatusCode == also)
                 {
                     return JsonDocument.Parse(text).RootElement.Clone();
                 }
@@ -283,14 +315,12 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         }
     }
 
-    private async Task<JsonElement> GetAsync(HttpClient http, string path) => await PollAsync(http, path, _ => true, TimeSpan.FromSeconds(30));
-
     /// <summary>The resource, or null with a violation when it cannot be read.</summary>
     private async Task<JsonElement?> FindAsync(HttpClient http, string path)
     {
         try
         {
-            return await GetAsync(http, path);
+            return await PollAsync(http, path, _ => true, TimeSpan.FromSeconds(30));
         }
         catch (TimeoutException exception)
         {
@@ -333,6 +363,9 @@ public sealed class StormWorkload(Uri gateway, string token, string database)
         }
     }
 }
+
+/// <summary>A task or batch and its watcher: how it must end, and whether it must have indexed all its documents.</summary>
+internal sealed record Watched(string Name, string ResourcePath, string Expected, bool IndexedAll, Task<ReconnectingWatcher> Watcher);
 
 /// <summary>What a storm run saw: how many watchers and how often they reconnected, requests retried, and every promise broken.</summary>
 public sealed record StormReport(int Watchers, int Reconnects, int RefusedHandshakes, int RetriedRequests, int ServerErrors, IReadOnlyList<string> Violations);
