@@ -6,6 +6,7 @@ namespace OrleansTasks.Hosting;
 /// <summary>The <c>Database</c> section: how many PostgreSQL connections this process may hold at most.</summary>
 public sealed class DatabaseSettings
 {
+    /// <summary>The configuration section.</summary>
     public const string SectionName = "Database";
 
     /// <summary>

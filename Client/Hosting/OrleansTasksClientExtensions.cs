@@ -3,6 +3,7 @@ using Orleans.Configuration;
 
 namespace OrleansTasks.Hosting;
 
+/// <summary>Joins an OrleansTasks cluster as a client, from the same configuration keys as its silos and gateways.</summary>
 public static class OrleansTasksClientExtensions
 {
     /// <summary>

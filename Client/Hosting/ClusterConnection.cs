@@ -22,6 +22,7 @@ public sealed class ClusterConnection
         _streamQueues = streamQueues;
     }
 
+    /// <summary>The cluster's name, ports and address.</summary>
     public ClusterSettings Cluster { get; }
 
     /// <summary>Mutual TLS on the cluster network, or null when it is off.</summary>
@@ -31,7 +32,7 @@ public sealed class ClusterConnection
     public static ClusterConnection From(IConfiguration configuration) => new(
         ClusterSettings.From(configuration),
         ClusterTls.From(configuration),
-        TaskStreamSettings.From(configuration).Queues);
+        TaskStreamQueues.From(configuration).Queues);
 
     /// <summary>Names the cluster and service every silo and client of one deployment shares.</summary>
     public void ConfigureIdentity(ClusterOptions options)

@@ -18,7 +18,9 @@ public sealed class ConnectionBudget
     /// <summary>A client gateway reads only the membership table.</summary>
     public const int ClientDefault = 4;
 
+    /// <summary>The connections of a silo's membership pool.</summary>
     public const int MembershipShare = 2;
+    /// <summary>The smallest budget a silo runs with: membership and one connection for each other pool.</summary>
     public const int SiloMinimum = MembershipShare + 2;
 
     private ConnectionBudget(int total, string membership, string? storage, string? index, string description)
@@ -45,6 +47,7 @@ public sealed class ConnectionBudget
     /// <summary>The pools and their sizes, e.g. <c>membership 2, storage 14, index 14</c>.</summary>
     public string Description { get; }
 
+    /// <summary>A silo's pools; <paramref name="maxConnections"/> null takes <see cref="SiloDefault"/>.</summary>
     public static ConnectionBudget ForSilo(string connectionString, int? maxConnections)
     {
         var total = maxConnections ?? SiloDefault;
@@ -66,6 +69,7 @@ public sealed class ConnectionBudget
             $"membership {MembershipShare}, grain storage and reminders {storage}, index and history {index}");
     }
 
+    /// <summary>A client's membership pool; <paramref name="maxConnections"/> null takes <see cref="ClientDefault"/>.</summary>
     public static ConnectionBudget ForClient(string connectionString, int? maxConnections)
     {
         var total = maxConnections ?? ClientDefault;

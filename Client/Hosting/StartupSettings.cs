@@ -10,6 +10,7 @@ namespace OrleansTasks.Hosting;
 /// </summary>
 public static class StartupSettings
 {
+    /// <summary>The section <paramref name="sectionName"/> bound to a new <typeparamref name="T"/> and validated.</summary>
     public static T Read<T>(IConfiguration configuration, string sectionName)
         where T : new()
     {

@@ -12,6 +12,7 @@ namespace OrleansTasks.Hosting;
 /// </summary>
 public sealed class ClusterTls
 {
+    /// <summary>The configuration section.</summary>
     public const string SectionName = "Cluster:Tls";
 
     private readonly X509Certificate2 _certificate;
@@ -60,6 +61,7 @@ public sealed class ClusterTls
         }
     }
 
+    /// <summary>Presents this process's certificate and requires a peer certificate issued by the cluster's CA.</summary>
     public void Configure(TlsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

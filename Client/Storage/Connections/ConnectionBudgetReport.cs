@@ -12,9 +12,11 @@ namespace OrleansTasks.Storage.Connections;
 public sealed partial class ConnectionBudgetReport(ConnectionBudget budget, string connectionString, string role, ILogger<ConnectionBudgetReport> logger)
     : BackgroundService
 {
+    /// <summary>The rule the operator keeps, quoted by the warning.</summary>
     public const string Formula =
         "silos × their Database:MaxConnections + gateways × theirs + migrations and tools + a reserve must stay within the server's max_connections";
 
+    /// <summary>Reads the server's limit once and logs one line.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ServerConnectionLimit server;
