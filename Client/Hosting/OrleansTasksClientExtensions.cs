@@ -1,5 +1,10 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using OrleansTasks.Feeds;
 
 namespace OrleansTasks.Hosting;
 
@@ -7,10 +12,44 @@ namespace OrleansTasks.Hosting;
 public static class OrleansTasksClientExtensions
 {
     /// <summary>
+    /// Everything a .NET service needs to use the cluster: an <see cref="IClusterClient"/> joined
+    /// as <see cref="AddOrleansTasksClient(IClientBuilder, IConfiguration)"/> does, and an
+    /// <see cref="ITaskWatcher"/>; settings from the <c>Client</c> section
+    /// (<see cref="OrleansTasksClientOptions"/>). A bad setting stops the start with a one-line
+    /// <see cref="StartupException"/>; a cluster that does not answer within the connect timeout
+    /// fails the host's start with a <see cref="ClusterUnavailableException"/>.
+    /// </summary>
+    /// <param name="builder">The service's host builder.</param>
+    public static IHostApplicationBuilder AddOrleansTasksClient(this IHostApplicationBuilder builder) =>
+        builder.AddOrleansTasksClient(_ => { });
+
+    /// <summary>As <see cref="AddOrleansTasksClient(IHostApplicationBuilder)"/>, with <paramref name="configure"/> changing the settings read from configuration.</summary>
+    /// <param name="builder">The service's host builder.</param>
+    /// <param name="configure">Changes the client's settings; they are validated after it.</param>
+    public static IHostApplicationBuilder AddOrleansTasksClient(this IHostApplicationBuilder builder, Action<OrleansTasksClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = StartupSettings.Read(builder.Configuration, OrleansTasksClientOptions.SectionName, configure);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<FeedOptions>().Configure(feeds => feeds.StreamSilenceTimeout = options.StreamSilenceTimeout);
+        builder.UseOrleansClient(client =>
+        {
+            client.AddOrleansTasksClient(builder.Configuration);
+            client.UseConnectionRetryFilter<ConnectRetry>();
+        });
+        builder.Services.AddOrleansTasksFeeds();
+        return builder;
+    }
+
+    /// <summary>
     /// Joins the cluster named by the <c>Cluster</c> section as a client with the task stream
     /// provider: through PostgreSQL membership when <c>ConnectionStrings:OrleansTasks</c> is set,
     /// else through the local silo's gateway port.
     /// </summary>
+    /// <param name="client">The Orleans client builder.</param>
+    /// <param name="configuration">The configuration with the cluster's keys.</param>
     public static IClientBuilder AddOrleansTasksClient(this IClientBuilder client, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(client);

@@ -10,8 +10,8 @@ namespace OrleansTasks.Hosting;
 /// </summary>
 public static class StartupSettings
 {
-    /// <summary>The section <paramref name="sectionName"/> bound to a new <typeparamref name="T"/> and validated.</summary>
-    public static T Read<T>(IConfiguration configuration, string sectionName)
+    /// <summary>The section <paramref name="sectionName"/> bound to a new <typeparamref name="T"/>, changed by <paramref name="configure"/> when given, and validated.</summary>
+    public static T Read<T>(IConfiguration configuration, string sectionName, Action<T>? configure = null)
         where T : new()
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -26,6 +26,7 @@ public static class StartupSettings
             throw new StartupException($"{sectionName}: {exception.Message}", exception);
         }
 
+        configure?.Invoke(settings);
         var problems = new List<ValidationResult>();
         if (!Validator.TryValidateObject(settings, new ValidationContext(settings), problems, validateAllProperties: true))
         {

@@ -1,21 +1,34 @@
-namespace OrleansTasks.Gateway.WebSockets;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTasks.Feeds;
 
 /// <summary>
-/// The gateway's feeds of one kind, reference-counted: the first socket on a task (or batch)
-/// subscribes to its stream, the last one to leave unsubscribes.
+/// This process's feeds of one kind, reference-counted: the first listener on a task (or batch)
+/// subscribes to its stream, the last one to leave unsubscribes. One subscription per task per
+/// process, whoever listens.
 /// </summary>
+/// <typeparam name="T">The snapshot the feeds carry.</typeparam>
+/// <param name="source">Where the snapshots come from.</param>
+/// <param name="client">The cluster client the feeds subscribe with and reconcile through.</param>
+/// <param name="metrics">Told of subscriptions and reconciliations.</param>
+/// <param name="time">The clock of the silence timeout.</param>
+/// <param name="wakeUps">Where listeners are woken.</param>
+/// <param name="loggers">Creates the feeds' logger.</param>
+/// <param name="filter">Decides which stream events reach the listeners; null lets all through.</param>
 public sealed class FeedRegistry<T>(
-    IFeedKind<T> kind, IClusterClient client, GatewayMetrics metrics, TimeProvider time, SendThreads sendThreads, ILoggerFactory loggers, IFeedEventFilter? filter = null)
+    IFeedSource<T> source, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILoggerFactory loggers, IFeedEventFilter? filter = null)
     : IFeedRegistry
     where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, Feed<T>> _feeds = [];
-    private readonly ILogger _logger = loggers.CreateLogger("OrleansTasks.Gateway.WebSockets.Feed");
+    private readonly ILogger _logger = loggers.CreateLogger("OrleansTasks.Feeds.Feed");
 
-    public IFeedKind<T> Kind { get; } = kind;
+    /// <summary>Where the snapshots come from.</summary>
+    public IFeedSource<T> Source { get; } = source;
 
     /// <summary>Attaches <paramref name="listener"/> to the feed of <paramref name="id"/> once its subscription is in place.</summary>
+    /// <returns>Detaches the listener when disposed (once, however often disposed).</returns>
     public async Task<IAsyncDisposable> AttachAsync(Guid id, IFeedListener<T> listener)
     {
         Feed<T> feed;
@@ -23,7 +36,7 @@ public sealed class FeedRegistry<T>(
         {
             if (!_feeds.TryGetValue(id, out feed!))
             {
-                feed = new Feed<T>(Kind, id, client, metrics, time, sendThreads, filter, _logger);
+                feed = new Feed<T>(Source, id, client, metrics, time, wakeUps, filter, _logger);
                 _feeds.Add(id, feed);
             }
 
@@ -43,7 +56,7 @@ public sealed class FeedRegistry<T>(
         }
     }
 
-    /// <summary>The feeds that currently have listeners.</summary>
+    /// <inheritdoc/>
     public IReadOnlyList<IFeed> Feeds
     {
         get

@@ -1,29 +1,42 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
-namespace OrleansTasks.Gateway.WebSockets;
+namespace OrleansTasks.Feeds;
 
 /// <summary>
-/// This gateway's one subscription to the stream of one task or batch, shared by every socket
-/// watching it. Events are handed to each listener without waiting for any socket.
+/// This process's one subscription to the stream of one task or batch, shared by every listener
+/// (a gateway's sockets, a service's watchers) watching it. Events are handed to each listener
+/// without waiting for any of them.
 /// </summary>
+/// <typeparam name="T">The snapshot the feed carries.</typeparam>
+/// <param name="source">Where the snapshots come from.</param>
+/// <param name="id">The task or batch.</param>
+/// <param name="client">The cluster client whose stream provider the feed subscribes with.</param>
+/// <param name="metrics">Told of subscriptions and reconciliations.</param>
+/// <param name="time">The clock of the silence timeout.</param>
+/// <param name="wakeUps">Where listeners are woken.</param>
+/// <param name="filter">Decides which stream events reach the listeners; null lets all through.</param>
+/// <param name="logger">The feeds' logger.</param>
 public sealed class Feed<T>(
-    IFeedKind<T> kind, Guid id, IClusterClient client, GatewayMetrics metrics, TimeProvider time, SendThreads sendThreads, IFeedEventFilter? filter, ILogger logger)
+    IFeedSource<T> source, Guid id, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, IFeedEventFilter? filter, ILogger logger)
     : IFeed
     where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
 
     // Replaced, never changed, when a listener comes or goes: each event reads it without a copy.
-    private ListenerWakeUp<T> _listeners = new([], sendThreads);
+    private ListenerWakeUp<T> _listeners = new([], wakeUps);
     private Task<StreamSubscriptionHandle<T>>? _subscription;
     private long _lastHeard = time.GetTimestamp();
     private bool _streamFailed;
 
+    /// <inheritdoc/>
     public Guid Id { get; } = id;
 
-    public string Kind => kind.Name;
+    /// <inheritdoc/>
+    public string Kind => source.Name;
 
-    /// <summary>True once the stream reported an error, or nothing was heard for <paramref name="silence"/>.</summary>
+    /// <inheritdoc/>
     public bool NeedsReconciliation(TimeSpan silence)
     {
         lock (_lock)
@@ -36,10 +49,11 @@ public sealed class Feed<T>(
     /// Reads the snapshot from its grain and hands it to every listener, as if the stream
     /// had delivered it; the listeners drop whatever they have already covered.
     /// </summary>
+    /// <returns>Completes once the snapshot is queued to the listeners.</returns>
     public async Task ReconcileAsync()
     {
         Volatile.Write(ref _lastHeard, time.GetTimestamp());
-        var snapshot = await kind.ReadAsync(client, Id);
+        var snapshot = await source.ReadAsync(client, Id);
         metrics.Reconciled();
         lock (_lock)
         {
@@ -56,20 +70,22 @@ public sealed class Feed<T>(
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
     public int ListenerCount => Volatile.Read(ref _listeners).Listeners.Length;
 
+    /// <summary>Adds a listener; the first one subscribes the feed to its stream.</summary>
     public void Attach(IFeedListener<T> listener)
     {
         lock (_lock)
         {
-            _listeners = new([.. _listeners.Listeners, listener], sendThreads);
+            _listeners = new([.. _listeners.Listeners, listener], wakeUps);
             _subscription ??= SubscribeAsync();
         }
     }
 
+    /// <summary>Removes a listener; the registry unsubscribes once none is left.</summary>
     public void Detach(IFeedListener<T> listener)
     {
         lock (_lock)
         {
-            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)], sendThreads);
+            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)], wakeUps);
         }
     }
 
@@ -82,6 +98,7 @@ public sealed class Feed<T>(
         }
     }
 
+    /// <summary>Gives the stream subscription back; a failure is logged, as the grain drops stale subscribers itself.</summary>
     public async Task UnsubscribeAsync()
     {
         Task<StreamSubscriptionHandle<T>>? subscription;
@@ -114,7 +131,7 @@ public sealed class Feed<T>(
 
     private async Task<StreamSubscriptionHandle<T>> SubscribeAsync()
     {
-        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<T>(kind.StreamFor(Id));
+        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<T>(source.StreamFor(Id));
         var handle = await stream.SubscribeAsync(OnNextAsync, OnErrorAsync);
         metrics.SubscriptionAdded();
         FeedLog.Subscribed(logger, Kind, Id);
@@ -155,5 +172,4 @@ public sealed class Feed<T>(
 
         return Task.CompletedTask;
     }
-
 }

@@ -1,17 +1,23 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansTasks.Gateway.Hosting;
 
-namespace OrleansTasks.Gateway.WebSockets;
+namespace OrleansTasks.Feeds;
 
 /// <summary>
 /// Makes up for stream events that never arrive: every watched task or batch whose stream reported an
-/// error or has been silent for <see cref="GatewayOptions.StreamSilenceTimeout"/> is read from its
-/// grain and the snapshot handed to its sockets. A terminal state thus reaches the sockets within
+/// error or has been silent for <see cref="FeedOptions.StreamSilenceTimeout"/> is read from its
+/// grain and the snapshot handed to its listeners. A terminal state thus reaches them within
 /// that timeout plus one sweep, whatever happened to the stream.
 /// </summary>
+/// <param name="registries">Every registry of feeds in the process.</param>
+/// <param name="options">The silence timeout.</param>
+/// <param name="time">The clock of the sweeps.</param>
+/// <param name="logger">Where failed reconciliations are logged.</param>
 public sealed partial class FeedReconciler(
-    IEnumerable<IFeedRegistry> registries, IOptions<GatewayOptions> options, TimeProvider time, ILogger<FeedReconciler> logger) : BackgroundService
+    IEnumerable<IFeedRegistry> registries, IOptions<FeedOptions> options, TimeProvider time, ILogger<FeedReconciler> logger) : BackgroundService
 {
+    /// <summary>Sweeps every fifth of the silence timeout (at least every 100 ms) until the host stops.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var silence = options.Value.StreamSilenceTimeout;

@@ -1,4 +1,6 @@
-namespace OrleansTasks.Gateway.WebSockets;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTasks.Feeds;
 
 /// <summary>The feeds' log messages, shared by every kind of feed.</summary>
 internal static partial class FeedLog

@@ -1,20 +1,22 @@
-namespace OrleansTasks.Gateway.WebSockets;
+namespace OrleansTasks.Feeds;
 
 /// <summary>
-/// Wakes one listener array's listeners on the gateway's <see cref="SendThreads"/>,
-/// <see cref="ListenerWakeUp.ChunkSize"/> per work item. A woken socket sends on the waking thread
+/// Wakes one listener array's listeners through an <see cref="IFeedScheduler"/> (a gateway's send
+/// threads), <see cref="ListenerWakeUp.ChunkSize"/> per work item. A woken socket sends on the waking thread
 /// until a send would wait, so one event reaches thousands of sockets through a handful of work
 /// items instead of one thread hop per socket, and the stream's delivery never waits for a socket.
 /// A chunk already queued is not queued again: it wakes its listeners after everything queued to
 /// them so far, so when events come faster than the sockets take them, the work waiting stays
 /// bounded by the number of chunks.
 /// </summary>
+/// <typeparam name="T">The snapshot the listeners take.</typeparam>
 public sealed class ListenerWakeUp<T>
     where T : class, IFeedSnapshot
 {
     private readonly Chunk[] _chunks;
 
-    public ListenerWakeUp(IFeedListener<T>[] listeners, SendThreads threads)
+    /// <summary>Chunks <paramref name="listeners"/>, to be woken through <paramref name="threads"/>.</summary>
+    public ListenerWakeUp(IFeedListener<T>[] listeners, IFeedScheduler threads)
     {
         ArgumentNullException.ThrowIfNull(listeners);
         ArgumentNullException.ThrowIfNull(threads);
@@ -27,6 +29,7 @@ public sealed class ListenerWakeUp<T>
         }
     }
 
+    /// <summary>The listeners, in the order they attached.</summary>
     public IFeedListener<T>[] Listeners { get; }
 
     /// <summary>Queues a wake-up for every chunk that has none waiting.</summary>
@@ -38,7 +41,7 @@ public sealed class ListenerWakeUp<T>
         }
     }
 
-    private sealed class Chunk(SendThreads threads, IFeedListener<T>[] listeners, int start, int end) : ISendWork
+    private sealed class Chunk(IFeedScheduler threads, IFeedListener<T>[] listeners, int start, int end) : IFeedWork
     {
         private int _queued;
 
@@ -65,5 +68,6 @@ public sealed class ListenerWakeUp<T>
 /// <summary>The size of the chunks <see cref="ListenerWakeUp{T}"/> wakes per work item.</summary>
 public static class ListenerWakeUp
 {
+    /// <summary>Listeners woken per work item.</summary>
     public const int ChunkSize = 256;
 }
