@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansTasks.Feeds;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Client.Tests;
 
@@ -21,19 +22,6 @@ public sealed class ScriptedTasks : IFeedSource<IndexTaskSnapshot>
     /// <summary>What the task's grain answers from now on.</summary>
     public void Set(IndexTaskSnapshot snapshot) => _current[snapshot.TaskId] = snapshot;
 
-    public static IndexTaskSnapshot At(Guid taskId, long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) => new()
-    {
-        TaskId = taskId,
-        OwnerId = "service:tests",
-        Collection = "docs",
-        Status = status,
-        Progress = progress,
-        Current = progress,
-        Total = 100,
-        Message = "",
-        Seq = seq,
-        Counts = new TaskCounts(progress, 0, 0),
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        UpdatedAt = DateTimeOffset.UnixEpoch,
-    };
+    public static IndexTaskSnapshot At(Guid taskId, long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) =>
+        TaskSnapshots.At(taskId, seq, progress, status, "service:tests");
 }

@@ -16,9 +16,19 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
     private static IAsyncStream<IndexTaskSnapshot> StreamOf(IHost service, Guid taskId) =>
         service.Services.GetRequiredService<IClusterClient>().GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(taskId));
 
-    private Task<IHost> StartScriptedAsync(ScriptedTasks tasks, TimeSpan? silence = null) => cluster.StartServiceAsync(
-        options => options.StreamSilenceTimeout = silence ?? TimeSpan.FromMinutes(5),
-        services => services.AddSingleton<IFeedSource<IndexTaskSnapshot>>(tasks));
+    /// <summary>A service whose task grains <see cref="ScriptedTasks"/> plays, with one task at seq 1.</summary>
+    private async Task<(IHost Service, ScriptedTasks Tasks, Guid Id)> StartScriptedAsync(TimeSpan? silence = null)
+    {
+        var tasks = new ScriptedTasks();
+        var service = await cluster.StartServiceAsync(
+            options => options.StreamSilenceTimeout = silence ?? TimeSpan.FromMinutes(5),
+            services => services.AddSingleton<IFeedSource<IndexTaskSnapshot>>(tasks));
+        var id = Guid.NewGuid();
+        tasks.Set(ScriptedTasks.At(id, 1, 0));
+        return (service, tasks, id);
+    }
+
+    private static ClientFeedMetrics MetricsOf(IHost service) => (ClientFeedMetrics)service.Services.GetRequiredService<IFeedMetrics>();
 
     /// <summary>Collects a watch in the background; <see cref="First"/> completes with the first snapshot.</summary>
     private sealed class Collected
@@ -60,10 +70,8 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
     [Fact]
     public async Task Duplicates_stale_and_backward_events_are_dropped_and_the_watch_ends_after_the_terminal()
     {
-        var tasks = new ScriptedTasks();
-        using var service = await StartScriptedAsync(tasks);
-        var id = Guid.NewGuid();
-        tasks.Set(ScriptedTasks.At(id, 1, 0));
+        var (service, _, id) = await StartScriptedAsync();
+        using var started = service;
         var watch = new Collected(service.Services.GetRequiredService<ITaskWatcher>().WatchTaskAsync(id));
         await Deadline.WaitAsync(watch.First, WaitLimit, "the first snapshot");
 
@@ -84,10 +92,8 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
     [Fact]
     public async Task A_terminal_event_the_stream_lost_is_read_back_from_the_grain()
     {
-        var tasks = new ScriptedTasks();
-        using var service = await StartScriptedAsync(tasks, silence: TimeSpan.FromMilliseconds(500));
-        var id = Guid.NewGuid();
-        tasks.Set(ScriptedTasks.At(id, 1, 0));
+        var (service, tasks, id) = await StartScriptedAsync(silence: TimeSpan.FromMilliseconds(500));
+        using var started = service;
         var watch = new Collected(service.Services.GetRequiredService<ITaskWatcher>().WatchTaskAsync(id));
         await Deadline.WaitAsync(watch.First, WaitLimit, "the first snapshot");
         await StreamOf(service, id).OnNextAsync(ScriptedTasks.At(id, 2, 50));
@@ -104,11 +110,9 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
     [Fact]
     public async Task Many_watchers_of_one_task_share_one_subscription_and_all_see_the_same_end()
     {
-        var tasks = new ScriptedTasks();
-        using var service = await StartScriptedAsync(tasks);
-        var metrics = (ClientFeedMetrics)service.Services.GetRequiredService<IFeedMetrics>();
-        var id = Guid.NewGuid();
-        tasks.Set(ScriptedTasks.At(id, 1, 0));
+        var (service, _, id) = await StartScriptedAsync();
+        using var started = service;
+        var metrics = MetricsOf(service);
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var watches = Enumerable.Range(0, 50).Select(_ => new Collected(watcher.WatchTaskAsync(id))).ToList();
         await Deadline.WaitAsync(Task.WhenAll(watches.Select(watch => watch.First)), WaitLimit, "every watcher's first snapshot");
@@ -127,11 +131,9 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
     [Fact]
     public async Task A_cancelled_token_ends_the_watch_promptly_and_gives_the_subscription_back()
     {
-        var tasks = new ScriptedTasks();
-        using var service = await StartScriptedAsync(tasks);
-        var metrics = (ClientFeedMetrics)service.Services.GetRequiredService<IFeedMetrics>();
-        var id = Guid.NewGuid();
-        tasks.Set(ScriptedTasks.At(id, 1, 0));
+        var (service, _, id) = await StartScriptedAsync();
+        using var started = service;
+        var metrics = MetricsOf(service);
         using var cancel = new CancellationTokenSource();
         var watch = new Collected(service.Services.GetRequiredService<ITaskWatcher>().WatchTaskAsync(id, cancel.Token));
         await Deadline.WaitAsync(watch.First, WaitLimit, "the first snapshot");
@@ -158,7 +160,7 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
 
         Assert.Equal(taskId, task.TaskId);
         Assert.Equal(batchId, batch.BatchId);
-        var metrics = (ClientFeedMetrics)service.Services.GetRequiredService<IFeedMetrics>();
+        var metrics = MetricsOf(service);
         await Eventually.TrueAsync("the subscriptions to be given back", () => Task.FromResult(metrics.Subscriptions == 0), WaitLimit);
         await service.StopAsync();
     }
