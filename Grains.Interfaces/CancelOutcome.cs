@@ -1,5 +1,6 @@
 namespace OrleansTasks;
 
+/// <summary>What a cancel request did.</summary>
 [GenerateSerializer, Alias("OrleansTasks.CancelOutcome")]
 public enum CancelOutcome
 {

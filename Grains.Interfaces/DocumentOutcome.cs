@@ -4,13 +4,18 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("OrleansTasks.DocumentOutcome")]
 public enum DocumentOutcome
 {
+    /// <summary>Written to the index.</summary>
     Indexed = 0,
+    /// <summary>Already in the index with the same content hash; nothing written.</summary>
     Unchanged = 1,
+    /// <summary>Could not be indexed; its result says why.</summary>
     Failed = 2,
 }
 
+/// <summary>The wire names of <see cref="DocumentOutcome"/>.</summary>
 public static class DocumentOutcomeExtensions
 {
+    /// <summary><c>indexed</c>, <c>unchanged</c> or <c>failed</c>, as REST and sockets write it.</summary>
     public static string ToWireName(this DocumentOutcome outcome) => outcome switch
     {
         DocumentOutcome.Indexed => "indexed",

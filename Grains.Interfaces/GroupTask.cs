@@ -11,6 +11,7 @@ public sealed record GroupTask(
     [property: Id(5)] TaskCounts Counts,
     [property: Id(6)] long Seq)
 {
+    /// <summary>The entry of a task in its batch or chain, from the task's snapshot; <paramref name="reference"/> is its name in the batch.</summary>
     public static GroupTask From(IndexTaskSnapshot task, string? reference = null)
     {
         ArgumentNullException.ThrowIfNull(task);

@@ -14,9 +14,13 @@ public sealed record HistoryQuery(
     [property: Id(5)] string? Cursor = null,
     [property: Id(6)] int Limit = 50)
 {
+    /// <summary>The most items one page holds.</summary>
     public const int MaxLimit = 500;
 }
 
+/// <summary>One page of a history query, newest first.</summary>
+/// <param name="Items">The tasks of this page.</param>
+/// <param name="NextCursor">Where the next page starts; null on the last page.</param>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.HistoryPage")]
 public sealed record HistoryPage(
     [property: Id(0)] System.Collections.Immutable.ImmutableArray<TaskSummary> Items,

@@ -12,5 +12,6 @@ public interface IFeedSnapshot : IOwned
     /// <summary>0–100; -1 once failed.</summary>
     int Progress { get; }
 
+    /// <summary>True for the last snapshot of its feed: completed, failed or cancelled.</summary>
     bool IsTerminal { get; }
 }

@@ -8,6 +8,7 @@ namespace OrleansTasks;
 [Alias("OrleansTasks.IIdempotencyKeyGrain")]
 public interface IIdempotencyKeyGrain : IGrainWithStringKey
 {
+    /// <summary>Claims <paramref name="proposedTaskId"/> for the key, or answers the task id an earlier request with the key claimed (and whether its fingerprint matches).</summary>
     [Alias("Claim")]
     Task<IdempotencyClaim> Claim(Guid proposedTaskId, string requestFingerprint);
 
@@ -15,6 +16,7 @@ public interface IIdempotencyKeyGrain : IGrainWithStringKey
     [Alias("Release")]
     Task Release(Guid taskId);
 
+    /// <summary>The grain key of an owner's idempotency key.</summary>
     static string KeyFor(string ownerId, string idempotencyKey) =>
         Uri.EscapeDataString(ownerId) + "/" + Uri.EscapeDataString(idempotencyKey);
 }

@@ -21,7 +21,9 @@ public interface IUserListGrain : IGrainWithStringKey
     [Alias("List"), ReadOnly]
     Task<ListPage> List(string? cursor, int limit);
 
+    /// <summary>The key of the list of an owner's batches.</summary>
     static string Batches(string ownerId) => "batches/" + Uri.EscapeDataString(ownerId);
 
+    /// <summary>The key of the list of an owner's schedules.</summary>
     static string Schedules(string ownerId) => "schedules/" + Uri.EscapeDataString(ownerId);
 }

@@ -9,22 +9,36 @@ namespace OrleansTasks;
 [GenerateSerializer, Immutable, Alias("OrleansTasks.IndexTaskSnapshot")]
 public sealed record IndexTaskSnapshot : IFeedSnapshot
 {
+    /// <summary>The task's id.</summary>
     [Id(0)] public required Guid TaskId { get; init; }
+    /// <summary>Who created the task (<c>user:alice</c>, <c>service:reports</c>).</summary>
     [Id(1)] public required string OwnerId { get; init; }
+    /// <summary>The index collection its documents go to.</summary>
     [Id(2)] public required string Collection { get; init; }
+    /// <summary>Where the task stands.</summary>
     [Id(3)] public required IndexTaskStatus Status { get; init; }
 
     /// <summary>0–100; -1 once the task has failed.</summary>
     [Id(4)] public required int Progress { get; init; }
+    /// <summary>Documents processed so far.</summary>
     [Id(5)] public required int Current { get; init; }
+    /// <summary>Documents the task holds.</summary>
     [Id(6)] public required int Total { get; init; }
+    /// <summary>What is happening, for people.</summary>
     [Id(7)] public required string Message { get; init; }
+    /// <summary>Grows with every change published on the task's stream.</summary>
     [Id(8)] public required long Seq { get; init; }
+    /// <summary>Documents processed so far, by outcome.</summary>
     [Id(9)] public required TaskCounts Counts { get; init; }
+    /// <summary>When the task was accepted.</summary>
     [Id(10)] public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When this snapshot was made.</summary>
     [Id(11)] public required DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>When the task began processing; null before.</summary>
     [Id(12)] public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>When the task ended; null before.</summary>
     [Id(13)] public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>Why the task failed; null unless it did.</summary>
     [Id(14)] public TaskError? Error { get; init; }
 
     /// <summary><c>user:&lt;sub&gt;</c>, <c>batch:&lt;id&gt;</c>, <c>dependency:&lt;task id&gt;</c> or <c>service:&lt;name&gt;</c>.</summary>
@@ -56,5 +70,6 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>The time before which the task does not start, if one was given.</summary>
     [Id(22)] public DateTimeOffset? RunAt { get; init; }
 
+    /// <summary>True once the task has ended: nothing follows this snapshot.</summary>
     public bool IsTerminal => Status.IsTerminal();
 }

@@ -4,16 +4,19 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("OrleansTasks.InvalidListRequestException")]
 public sealed class InvalidListRequestException : InvalidRequestException
 {
+    /// <summary>For the serializer.</summary>
     public InvalidListRequestException()
     {
     }
 
+    /// <summary><paramref name="field"/> is invalid, as <paramref name="message"/> says.</summary>
     public InvalidListRequestException(string field, string message)
         : base(message)
     {
         Field = field;
     }
 
+    /// <inheritdoc/>
     [Id(0)]
     public override string Field { get; init; } = "";
 }

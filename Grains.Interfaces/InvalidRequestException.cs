@@ -8,14 +8,17 @@ namespace OrleansTasks;
 /// </summary>
 public abstract class InvalidRequestException : Exception
 {
+    /// <summary>For the serializer.</summary>
     protected InvalidRequestException()
     {
     }
 
+    /// <summary>An invalid request, as <paramref name="message"/> says (the message REST puts in its problem body).</summary>
     protected InvalidRequestException(string message)
         : base(message)
     {
     }
 
+    /// <summary>The offending input, in the wire's names (e.g. <c>documents[3].id</c>).</summary>
     public abstract string Field { get; init; }
 }

@@ -4,16 +4,19 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("OrleansTasks.InvalidScheduleRequestException")]
 public sealed class InvalidScheduleRequestException : InvalidRequestException
 {
+    /// <summary>For the serializer.</summary>
     public InvalidScheduleRequestException()
     {
     }
 
+    /// <summary><paramref name="field"/> is invalid, as <paramref name="message"/> says.</summary>
     public InvalidScheduleRequestException(string field, string message)
         : base(message)
     {
         Field = field;
     }
 
+    /// <inheritdoc/>
     [Id(0)]
     public override string Field { get; init; } = "";
 }

@@ -6,13 +6,21 @@ namespace OrleansTasks;
 [GenerateSerializer, Immutable, Alias("OrleansTasks.ScheduleSnapshot")]
 public sealed record ScheduleSnapshot : IOwned
 {
+    /// <summary>The schedule's id.</summary>
     [Id(0)] public required Guid ScheduleId { get; init; }
+    /// <summary>Who created the schedule.</summary>
     [Id(1)] public required string OwnerId { get; init; }
+    /// <summary>Its name, for people.</summary>
     [Id(2)] public required string Name { get; init; }
+    /// <summary>The collection its tasks index into.</summary>
     [Id(3)] public required string Collection { get; init; }
+    /// <summary>When it runs.</summary>
     [Id(4)] public required ScheduleTrigger Trigger { get; init; }
+    /// <summary>What happens to occurrences missed while the cluster was down.</summary>
     [Id(5)] public required MissedRunPolicy Missed { get; init; }
+    /// <summary>What happens to an occurrence while the previous run still goes.</summary>
     [Id(6)] public required OverlapPolicy Overlap { get; init; }
+    /// <summary>True while paused: no occurrence runs.</summary>
     [Id(7)] public required bool Paused { get; init; }
 
     /// <summary>When the next occurrence falls due; null once a one-time schedule has run.</summary>
@@ -30,9 +38,13 @@ public sealed record ScheduleSnapshot : IOwned
     /// <summary>Occurrences waiting for the current run to end (overlap policy <c>queue</c>).</summary>
     [Id(12)] public required int Queued { get; init; }
 
+    /// <summary>Why the latest skipped occurrence was skipped; null if none was.</summary>
     [Id(13)] public string? LastSkipReason { get; init; }
+    /// <summary>When the schedule was created.</summary>
     [Id(14)] public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When this snapshot was made.</summary>
     [Id(15)] public required DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The newest run, or null before the first.</summary>
     public ScheduleRun? LastRun => RecentRuns.IsDefaultOrEmpty ? null : RecentRuns[0];
 }

@@ -14,9 +14,12 @@ public sealed record ScheduleTrigger(
     [property: Id(3)] string? Cron = null,
     [property: Id(4)] string? TimeZone = null)
 {
+    /// <summary>Once, at <paramref name="at"/>.</summary>
     public static ScheduleTrigger Once(DateTimeOffset at) => new(At: at);
 
+    /// <summary>Every <paramref name="every"/>, from <paramref name="startAt"/> (now when null).</summary>
     public static ScheduleTrigger Interval(TimeSpan every, DateTimeOffset? startAt = null) => new(Every: every, StartAt: startAt);
 
+    /// <summary>At the times of a five-field cron <paramref name="expression"/> in <paramref name="timeZone"/> (UTC when null).</summary>
     public static ScheduleTrigger CronExpression(string expression, string? timeZone = null) => new(Cron: expression, TimeZone: timeZone);
 }

@@ -10,11 +10,13 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("OrleansTasks.StorageFailedException")]
 public sealed class StorageFailedException : Exception
 {
+    /// <summary>The task store failed the operation.</summary>
     public StorageFailedException()
         : base("The task store failed the operation.")
     {
     }
 
+    /// <summary>The task store failed the operation, as <paramref name="message"/> says (the PostgreSQL error code, nothing more).</summary>
     public StorageFailedException(string message)
         : base(message)
     {

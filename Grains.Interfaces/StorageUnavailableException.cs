@@ -10,11 +10,13 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("OrleansTasks.StorageUnavailableException")]
 public sealed class StorageUnavailableException : Exception
 {
+    /// <summary>The task store is unavailable.</summary>
     public StorageUnavailableException()
         : base("The task store is unavailable.")
     {
     }
 
+    /// <summary>The task store is unavailable, as <paramref name="message"/> says.</summary>
     public StorageUnavailableException(string message)
         : base(message)
     {

@@ -7,5 +7,6 @@ public sealed record TaskCounts(
     [property: Id(1)] int Unchanged,
     [property: Id(2)] int Failed)
 {
+    /// <summary>Documents processed, whatever their outcome.</summary>
     public int Processed => Indexed + Unchanged + Failed;
 }

@@ -11,5 +11,6 @@ public sealed record TaskResultPreview(
     [property: Id(0)] ImmutableArray<DocumentResult> Details,
     [property: Id(1)] bool Truncated)
 {
+    /// <summary>The most document results a preview carries.</summary>
     public const int MaxDetails = 100;
 }

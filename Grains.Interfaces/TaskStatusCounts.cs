@@ -10,7 +10,9 @@ public sealed record TaskStatusCounts(
     [property: Id(4)] int Failed,
     [property: Id(5)] int Cancelled)
 {
+    /// <summary>Every task counted.</summary>
     public int Total => Pending + Waiting + Processing + Completed + Failed + Cancelled;
 
+    /// <summary>Tasks that have not ended.</summary>
     public int Unfinished => Pending + Waiting + Processing;
 }

@@ -15,6 +15,7 @@ public sealed record TaskSummary(
     [property: Id(9)] DateTimeOffset UpdatedAt,
     [property: Id(10)] DateTimeOffset? FinishedAt)
 {
+    /// <summary>The history entry of a task, from its snapshot.</summary>
     public static TaskSummary From(IndexTaskSnapshot task)
     {
         ArgumentNullException.ThrowIfNull(task);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Auth;
 using OrleansTasks.Gateway.Json;
@@ -67,16 +68,17 @@ public static class GatewayHostingExtensions
         });
         services.AddSingleton<IFeedKind<IndexTaskSnapshot>>(TaskFeedKind.Instance);
         services.AddSingleton<IFeedKind<BatchSnapshot>>(BatchFeedKind.Instance);
-        services.AddSingleton<FeedRegistry<IndexTaskSnapshot>>();
-        services.AddSingleton<FeedRegistry<BatchSnapshot>>();
-        services.AddSingleton<IFeedRegistry>(sp => sp.GetRequiredService<FeedRegistry<IndexTaskSnapshot>>());
-        services.AddSingleton<IFeedRegistry>(sp => sp.GetRequiredService<FeedRegistry<BatchSnapshot>>());
+
+        // The sockets' feeds are the client package's: one set of delivery rules for sockets and services.
+        services.AddSingleton<IFeedScheduler>(provider => provider.GetRequiredService<SendThreads>());
+        services.AddSingleton<IFeedMetrics>(provider => provider.GetRequiredService<GatewayMetrics>());
+        services.AddOptions<FeedOptions>().Configure<IOptions<GatewayOptions>>((feeds, gateway) => feeds.StreamSilenceTimeout = gateway.Value.StreamSilenceTimeout);
+        services.AddOrleansTasksFeeds();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<SocketServices>();
         services.AddSingleton<SlowConsumerWatch>();
         services.AddHostedService(provider => provider.GetRequiredService<SlowConsumerWatch>());
-        services.AddHostedService<FeedReconciler>();
         services.AddHostedService<StartupReport>();
         services.AddRestRateLimits();
         services.AddOrleansTasksTelemetry(builder.Configuration);

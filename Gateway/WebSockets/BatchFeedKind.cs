@@ -1,14 +1,14 @@
+using OrleansTasks.Feeds;
+
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary><c>/ws/batch/{id}</c>: a batch's rolled-up state.</summary>
 public static class BatchFeedKind
 {
     public static readonly FeedKind<BatchSnapshot> Instance = new(
-        "batch",
+        FeedSources.Batches,
         SocketClose.BatchNotFound,
         SocketClose.BatchFinished,
-        TaskStreams.ForBatch,
-        (grains, id) => grains.GetGrain<IBatchGrain>(id).GetSnapshot(),
         BatchProtocolMessages.Connected,
         BatchProtocolMessages.ForEvent);
 }

@@ -1,31 +1,31 @@
+using OrleansTasks.Feeds;
+
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
 /// The one implementation of <see cref="IFeedKind{T}"/>: what differs between tasks and batches is
-/// passed in (<see cref="TaskFeedKind"/>, <see cref="BatchFeedKind"/>); each event's message is
-/// encoded once however many sockets send it.
+/// passed in (<see cref="TaskFeedKind"/>, <see cref="BatchFeedKind"/>: a shared <see cref="FeedSources"/>
+/// entry and the socket messages); each event's message is encoded once however many sockets send it.
 /// </summary>
 public sealed class FeedKind<T>(
-    string name,
+    IFeedSource<T> source,
     SocketClose notFound,
     SocketClose finished,
-    Func<Guid, StreamId> streamFor,
-    Func<IGrainFactory, Guid, Task<T?>> read,
     Func<T, DateTimeOffset, byte[]> connected,
     Func<T, byte[]> forEvent) : IFeedKind<T>
     where T : class, IFeedSnapshot
 {
     private readonly EncodedEvents<T> _events = new(forEvent);
 
-    public string Name => name;
+    public string Name => source.Name;
 
     public SocketClose NotFound => notFound;
 
     public SocketClose Finished => finished;
 
-    public StreamId StreamFor(Guid id) => streamFor(id);
+    public StreamId StreamFor(Guid id) => source.StreamFor(id);
 
-    public Task<T?> ReadAsync(IGrainFactory grains, Guid id) => read(grains, id);
+    public Task<T?> ReadAsync(IGrainFactory grains, Guid id) => source.ReadAsync(grains, id);
 
     public byte[] Connected(T snapshot, DateTimeOffset now) => connected(snapshot, now);
 

@@ -1,3 +1,4 @@
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.WebSockets;
@@ -69,7 +70,7 @@ public static class FeedSocketEndpoint
             metrics.ConnectionOpened();
             try
             {
-                await new FeedSocketSession<T>(socket, id, context.User, feeds, socketServices, context.Features.Get<ReadProbe>()).RunAsync();
+                await new FeedSocketSession<T>(socket, id, context.User, feeds, services.GetRequiredService<IFeedKind<T>>(), socketServices, context.Features.Get<ReadProbe>()).RunAsync();
             }
             finally
             {

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Security.Claims;
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.WebSockets;
@@ -14,6 +15,7 @@ public sealed class FeedSocketSession<T>(
     string id,
     ClaimsPrincipal user,
     FeedRegistry<T> feeds,
+    IFeedKind<T> kind,
     SocketServices services,
     ReadProbe? probe)
     where T : class, IFeedSnapshot
@@ -21,7 +23,7 @@ public sealed class FeedSocketSession<T>(
     private const int SmallReceiveBufferBytes = 64;
 
     private readonly SocketOutbox<T> _outbox = new(services.Metrics, services.ProgressQueueLength);
-    private readonly IFeedKind<T> _kind = feeds.Kind;
+    private readonly IFeedKind<T> _kind = kind;
     private readonly ILogger _logger = services.Logger;
     private readonly TimeProvider _time = services.Time;
     private readonly SendClock _sends = new();

@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
+using OrleansTasks.Feeds;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>The gateway's own instruments, on the meter <see cref="MeterName"/>: sockets, subscriptions, and what happened to each event.</summary>
-public sealed class GatewayMetrics
+public sealed class GatewayMetrics : IFeedMetrics
 {
     public const string MeterName = "OrleansTasks.Gateway";
     public const string SubscriptionsInstrument = "orleans_tasks.gateway.stream_subscriptions";

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansTasks.Feeds;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
@@ -10,10 +11,10 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// fan-out, 10–50 ms behind it). On threads of their own, the sends share the processors with the
 /// pool through the operating system's scheduler, and Orleans' short turns never queue behind them.
 /// </summary>
-public sealed class SendThreads : IDisposable
+public sealed class SendThreads : IFeedScheduler, IDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
-    private readonly BlockingCollection<ISendWork> _work = new(new ConcurrentQueue<ISendWork>());
+    private readonly BlockingCollection<IFeedWork> _work = new(new ConcurrentQueue<IFeedWork>());
     private readonly Thread[] _threads;
 
     public SendThreads(int count)
@@ -32,7 +33,7 @@ public sealed class SendThreads : IDisposable
     public int Backlog => _work.Count;
 
     /// <summary>Runs <paramref name="work"/> on one of the threads, after the work queued before it began; ignored once they stop.</summary>
-    public void Queue(ISendWork work)
+    public void Queue(IFeedWork work)
     {
         try
         {
@@ -61,10 +62,4 @@ public sealed class SendThreads : IDisposable
             work.Execute();
         }
     }
-}
-
-/// <summary>Work for <see cref="SendThreads"/>: short, and never blocking the thread.</summary>
-public interface ISendWork
-{
-    void Execute();
 }

@@ -1,19 +1,20 @@
 using System.Threading.Channels;
+using OrleansTasks.Feeds;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// The bounded queue between a feed (a task's or a batch's) and one socket's send loop. It holds at most
-/// <paramref name="progressQueueLength"/> pending progress events (when full, the oldest is dropped:
-/// with the default of one, latest wins), one terminal event (never dropped), owed pongs and a close
-/// request, so a slow client costs a fixed amount of memory and never slows the feed. Events at or
-/// below the <c>seq</c> already covered are dropped, and so is progress that would go backwards.
+/// The bounded queue between a feed (a task's or a batch's) and one socket's send loop: the
+/// feed's events under the delivery rules every listener shares (<see cref="FeedDelivery{T}"/>: at most
+/// <paramref name="progressQueueLength"/> pending progress events, latest wins, one terminal event
+/// never dropped, nothing covered twice, progress never backwards), owed pongs and a close
+/// request, so a slow client costs a fixed amount of memory and never slows the feed.
 /// </summary>
 public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progressQueueLength = 1) : IFeedListener<T>
     where T : class, IFeedSnapshot
 {
     private const int MaxOwedPongs = 4;
-    private readonly Queue<T> _progress = new(progressQueueLength);
+    private readonly FeedDelivery<T> _events = new(progressQueueLength);
 
     private readonly Lock _lock = new();
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -23,48 +24,26 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
         AllowSynchronousContinuations = true,
     });
 
-    private T? _connected;
-    private T? _terminal;
     private SocketClose? _close;
     private bool _closeImmediately;
-    private bool _started;
-    private bool _terminalTaken;
-    private long _coveredSeq;
-    private long _lastQueuedSeq;
-    private int _highestProgress;
     private int _owedPongs;
 
     /// <summary>Events queued before <see cref="Start"/> wait here and are filtered against the snapshot.</summary>
     public void Queue(T snapshot)
     {
+        FeedDeliveryOutcome outcome;
         lock (_lock)
         {
-            if (_terminal is not null || _terminalTaken || _close is not null || (_started && snapshot.Seq <= _coveredSeq))
-            {
-                metrics?.EventDropped();
-                return;
-            }
+            outcome = _close is not null ? FeedDeliveryOutcome.Dropped : _events.Queue(snapshot);
+        }
 
-            if (snapshot.IsTerminal)
-            {
-                _terminal = snapshot;
-            }
-            else if (snapshot.Progress >= _highestProgress && snapshot.Seq > _lastQueuedSeq)
-            {
-                if (_progress.Count == progressQueueLength)
-                {
-                    _progress.Dequeue();
-                    metrics?.ProgressCoalesced();
-                }
-
-                _progress.Enqueue(snapshot);
-                _lastQueuedSeq = snapshot.Seq;
-                _highestProgress = snapshot.Progress;
-            }
-            else
-            {
-                metrics?.EventDropped();
-            }
+        if (outcome == FeedDeliveryOutcome.Dropped)
+        {
+            metrics?.EventDropped();
+        }
+        else if (outcome == FeedDeliveryOutcome.Coalesced)
+        {
+            metrics?.ProgressCoalesced();
         }
     }
 
@@ -73,24 +52,7 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
     {
         lock (_lock)
         {
-            _started = true;
-            _connected = snapshot;
-            _coveredSeq = snapshot.Seq;
-            _highestProgress = Math.Max(_highestProgress, snapshot.Progress);
-            while (_progress.TryPeek(out var oldest) && (oldest.Seq <= snapshot.Seq || oldest.Progress < snapshot.Progress))
-            {
-                _progress.Dequeue();
-            }
-
-            if (snapshot.IsTerminal)
-            {
-                _progress.Clear();
-                _terminal = snapshot;
-            }
-            else if (_terminal is not null && _terminal.Seq <= snapshot.Seq)
-            {
-                _terminal = null;
-            }
+            _events.Start(snapshot);
         }
 
         Wake();
@@ -141,30 +103,20 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
                 return OutgoingMessage.Close(_close);
             }
 
-            if (_started && _connected is { } connected)
+            if (_events.TryTakeFirst(out var connected))
             {
-                _connected = null;
                 return OutgoingMessage.Connected(connected);
             }
 
-            if (_started && _owedPongs > 0)
+            if (_events.IsStarted && _owedPongs > 0)
             {
                 _owedPongs--;
                 return OutgoingMessage.Pong();
             }
 
-            if (_started && _progress.TryDequeue(out var progress))
+            if (_events.TryTakeNext(out var next))
             {
-                _coveredSeq = progress.Seq;
-                return OutgoingMessage.FeedEvent(progress);
-            }
-
-            if (_started && _terminal is { } terminal)
-            {
-                _terminal = null;
-                _terminalTaken = true;
-                _coveredSeq = terminal.Seq;
-                return OutgoingMessage.FeedEvent(terminal);
+                return OutgoingMessage.FeedEvent(next);
             }
 
             return _close is not null ? OutgoingMessage.Close(_close) : null;

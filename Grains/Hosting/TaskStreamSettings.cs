@@ -6,17 +6,14 @@ using OrleansTasks.Tasks;
 namespace OrleansTasks.Hosting;
 
 /// <summary>
-/// The <c>Streams</c> section: how the task stream provider's queues are read. The defaults are
+/// The silo's part of the <c>Streams</c> section: how the task stream provider's queues are read
+/// (their number, which clients share, is <see cref="TaskStreamQueues"/>). The defaults are
 /// tuned for live progress (see BENCHMARKS.md): Orleans' own read each queue every 100 ms and
 /// hand a subscriber one event per call.
 /// </summary>
 public sealed class TaskStreamSettings
 {
     public const string SectionName = "Streams";
-
-    /// <summary>Queues the streams are spread over; each is read by one pulling agent. Must be the same on every silo and client.</summary>
-    [Range(1, 1024)]
-    public int Queues { get; set; } = 4;
 
     /// <summary>How often each pulling agent looks for new events: the most an event waits before delivery starts.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]

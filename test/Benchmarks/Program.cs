@@ -19,6 +19,11 @@ internal static class Program
                 options.Contains("--quick"), Option("--out") ?? "load-benchmark.json", List("--scenarios"), List("--servers"));
         }
 
+        if (args is ["watchers", .. var watcherOptions])
+        {
+            return await Load.ServiceWatchers.RunAsync(watcherOptions.Contains("--quick"));
+        }
+
         if (args is ["tasks", .. var taskOptions])
         {
             return await SmallTasks.TasksProgram.RunAsync(SmallTasks.TasksPlan.From(taskOptions));

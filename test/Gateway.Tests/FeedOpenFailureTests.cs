@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Testing;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using OrleansTasks.Gateway.Hosting;
-using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Feeds;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -14,7 +13,7 @@ public sealed class FeedReconcilerTests
     {
         var failing = new CountingFeed(new ProviderFault("the storage provider's own exception type"));
         var healthy = new CountingFeed(null);
-        var options = Options.Create(new GatewayOptions { StreamSilenceTimeout = TimeSpan.FromMilliseconds(500) });
+        var options = Options.Create(new FeedOptions { StreamSilenceTimeout = TimeSpan.FromMilliseconds(500) });
         using var reconciler = new FeedReconciler([new Registry([failing, healthy])], options, TimeProvider.System, NullLogger<FeedReconciler>.Instance);
 
         await reconciler.StartAsync(CancellationToken.None);

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.WebSockets;
 
 using OrleansTasks.Testing;

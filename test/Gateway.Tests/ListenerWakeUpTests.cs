@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Testing;
 
@@ -91,7 +92,7 @@ public sealed class ListenerWakeUpTests : IDisposable
         Assert.InRange(Volatile.Read(ref wakes), 1, 10);
     }
 
-    private sealed class Drained : ISendWork
+    private sealed class Drained : IFeedWork
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Gateway.Hosting;
+using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Testing;
 
@@ -88,7 +89,7 @@ public sealed class SendThreadsTests
         Assert.All(errors, error => Assert.Contains(nameof(GatewayOptions.SendThreads), error.MemberNames));
     }
 
-    private sealed class Work(Action action) : ISendWork
+    private sealed class Work(Action action) : IFeedWork
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

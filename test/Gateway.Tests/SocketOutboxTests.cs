@@ -5,21 +5,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 public sealed class SocketOutboxTests
 {
-    private static IndexTaskSnapshot At(long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) => new()
-    {
-        TaskId = Guid.Empty,
-        OwnerId = "alice",
-        Collection = "docs",
-        Status = status,
-        Progress = progress,
-        Current = progress,
-        Total = 100,
-        Message = "",
-        Seq = seq,
-        Counts = new TaskCounts(progress, 0, 0),
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        UpdatedAt = DateTimeOffset.UnixEpoch,
-    };
+    private static IndexTaskSnapshot At(long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) =>
+        TaskSnapshots.At(Guid.Empty, seq, progress, status);
 
     /// <summary>Takes the next message the way the send loop does: take, and wait when there is none.</summary>
     private static async Task<OutgoingMessage> NextAsync(SocketOutbox<IndexTaskSnapshot> outbox)

@@ -12,7 +12,7 @@ public sealed class TaskStreamSettingsTests
     public void Unset_settings_give_the_tuned_defaults()
     {
         var settings = TaskStreamSettings.From(new ConfigurationBuilder().Build());
-        Assert.Equal(4, settings.Queues);
+        Assert.Equal(4, TaskStreamQueues.From(new ConfigurationBuilder().Build()).Queues);
         Assert.Equal(TimeSpan.FromMilliseconds(5), settings.PollingPeriod);
         Assert.Equal(512, settings.DeliveryBatchSize);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.CacheRetention);
@@ -26,7 +26,12 @@ public sealed class TaskStreamSettingsTests
     [InlineData("Streams:Queues", "four", "Streams:Queues")]
     public void A_setting_out_of_range_stops_the_start_with_one_line_naming_it(string key, string value, string name)
     {
-        var failure = Assert.Throws<StartupException>(() => TaskStreamSettings.From(With(key, value)));
+        var configuration = With(key, value);
+        var failure = Assert.Throws<StartupException>(() =>
+        {
+            TaskStreamQueues.From(configuration);
+            TaskStreamSettings.From(configuration);
+        });
         Assert.StartsWith("Streams: ", failure.Message, StringComparison.Ordinal);
         Assert.Contains(name, failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', failure.Message);

@@ -10,7 +10,7 @@ namespace OrleansTasks.Storage.Schema;
 /// </summary>
 public static class ClusterDatabase
 {
-    public const string ConnectionStringName = "OrleansTasks";
+    public const string ConnectionStringName = Hosting.StorageMode.ConnectionStringName;
 
     /// <summary>Throws <see cref="SchemaException"/> with an operator-facing line; migrates first when <paramref name="migrate"/>.</summary>
     public static async Task EnsureReadyAsync(string connectionString, bool migrate, ILoggerFactory loggers, CancellationToken cancellationToken = default)

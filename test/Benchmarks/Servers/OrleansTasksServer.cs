@@ -22,8 +22,9 @@ internal static class OrleansTasksServer
             ["Gateway:MaxConnectionsPerUser"] = "100000",
             ["Gateway:AnonymousRequestsPerMinute"] = "1000000",
             ["Gateway:RequestsPerSecond"] = "1000000",
-            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            // Ports the harness chose (a watching service joins the silo on its gateway port), or free ones.
+            ["Cluster:SiloPort"] = Environment.GetEnvironmentVariable("Cluster__SiloPort") ?? FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = Environment.GetEnvironmentVariable("Cluster__GatewayPort") ?? FreePorts.Next().ToString(CultureInfo.InvariantCulture),
         });
         builder.AddOrleansTasksGateway();
         var app = builder.Build();

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace OrleansTasks.Feeds;
+
+/// <summary>
+/// Makes up for stream events that never arrive: every watched task or batch whose stream reported an
+/// error or has been silent for <see cref="FeedOptions.StreamSilenceTimeout"/> is read from its
+/// grain and the snapshot handed to its listeners. A terminal state thus reaches them within
+/// that timeout plus one sweep, whatever happened to the stream.
+/// </summary>
+/// <param name="registries">Every registry of feeds in the process.</param>
+/// <param name="options">The silence timeout.</param>
+/// <param name="time">The clock of the sweeps.</param>
+/// <param name="logger">Where failed reconciliations are logged.</param>
+public sealed partial class FeedReconciler(
+    IEnumerable<IFeedRegistry> registries, IOptions<FeedOptions> options, TimeProvider time, ILogger<FeedReconciler> logger) : BackgroundService
+{
+    /// <summary>Sweeps every fifth of the silence timeout (at least every 100 ms) until the host stops.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var silence = options.Value.StreamSilenceTimeout;
+        using var sweep = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, silence.Ticks / 5)), time);
+        while (await sweep.WaitForNextTickAsync(stoppingToken))
+        {
+            var due = registries.SelectMany(registry => registry.Feeds).Where(feed => feed.NeedsReconciliation(silence)).ToList();
+            await Task.WhenAll(due.Select(ReconcileAsync));
+        }
+    }
+
+    private async Task ReconcileAsync(IFeed feed)
+    {
+        try
+        {
+            await feed.ReconcileAsync();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Any failure, a provider's exception included, waits for the next sweep: an exception
+            // escaping this background service would stop the gateway.
+            Log.Failed(logger, exception, feed.Kind, feed.Id);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Reconciling {Kind} {Id} against its grain failed; the next sweep retries")]
+        public static partial void Failed(ILogger logger, Exception exception, string kind, Guid id);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Feeds;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Watching;
+
+/// <summary>
+/// Watches through this process's shared feeds: attach (subscribing when first), read the grain's
+/// snapshot, then hand out what the feed queues until the terminal snapshot.
+/// </summary>
+internal sealed class TaskWatcher(
+    FeedRegistry<IndexTaskSnapshot> tasks, FeedRegistry<BatchSnapshot> batches, IGrainFactory grains, IOptions<OrleansTasksClientOptions> options)
+    : ITaskWatcher
+{
+    public IAsyncEnumerable<IndexTaskSnapshot> WatchTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
+        WatchAsync(tasks, taskId, id => new TaskNotFoundException(id), cancellationToken);
+
+    public IAsyncEnumerable<BatchSnapshot> WatchBatchAsync(Guid batchId, CancellationToken cancellationToken = default) =>
+        WatchAsync(batches, batchId, id => new BatchNotFoundException(id), cancellationToken);
+
+    private async IAsyncEnumerable<T> WatchAsync<T>(
+        FeedRegistry<T> feeds, Guid id, Func<Guid, Exception> notFound, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class, IFeedSnapshot
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var listener = new WatchListener<T>(options.Value.WatchQueueLength);
+        await using var attachment = await AttachAsync(feeds, id, listener, cancellationToken);
+        var snapshot = await feeds.Source.ReadAsync(grains, id).WaitAsync(cancellationToken) ?? throw notFound(id);
+        listener.Start(snapshot);
+        while (true)
+        {
+            while (listener.TryTake(out var next))
+            {
+                yield return next;
+                if (next.IsTerminal)
+                {
+                    yield break;
+                }
+            }
+
+            await listener.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Attaches; a watcher cancelled while the subscription is being made detaches once it is made.</summary>
+    private static async Task<IAsyncDisposable> AttachAsync<T>(FeedRegistry<T> feeds, Guid id, WatchListener<T> listener, CancellationToken cancellationToken)
+        where T : class, IFeedSnapshot
+    {
+        var attaching = feeds.AttachAsync(id, listener);
+        try
+        {
+            return await attaching.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = attaching.ContinueWith(attached => attached.Result.DisposeAsync().AsTask(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default).Unwrap();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using OrleansTasks.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresServer))]

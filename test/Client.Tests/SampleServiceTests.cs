@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Client.Tests;
+
+/// <summary>
+/// test/SampleService, built from the packed package in a folder feed as any service outside this
+/// repository would be, against silo processes on PostgreSQL: every task and batch it watches
+/// ends with its terminal snapshot exactly once, in <c>seq</c> order, although a silo running
+/// them is killed with SIGKILL.
+/// </summary>
+public sealed class SampleServiceTests(PostgresServer postgres, PackedClient packed) : IClassFixture<PackedClient>
+{
+    private static readonly TimeSpan BuildLimit = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task The_sample_service_watches_every_task_and_batch_to_one_terminal_snapshot_through_a_silo_kill()
+    {
+        postgres.Require();
+        var service = await BuildSampleAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2);
+
+        var settings = cluster.Settings;
+        settings["Sample:Tasks"] = "3";
+        settings["Sample:Documents"] = "3000";
+        var lines = new ConcurrentQueue<string>();
+        using var sample = StartSample(service, ProcessHost.Environment(settings), lines);
+        try
+        {
+            await WatchThroughASiloKillAsync(cluster, sample, lines);
+        }
+        finally
+        {
+            if (!sample.HasExited)
+            {
+                sample.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static async Task WatchThroughASiloKillAsync(RunningCluster cluster, Process sample, ConcurrentQueue<string> lines)
+    {
+
+        // Kill the silo running a task the sample is watching, while it is still early in its work.
+        var victim = await Deadline.RunAsync(async cancel =>
+        {
+            while (true)
+            {
+                if (lines.Select(Parse).OfType<Snapshot>().FirstOrDefault(s => s.Kind == "task" && s.Status == "Processing" && s.Progress < 60) is { } running)
+                {
+                    return running.Id;
+                }
+
+                await Task.Delay(50, cancel);
+            }
+        }, RunLimit, "the sample to watch a task in progress");
+        var silo = await cluster.SiloRunningAsync(victim);
+        await silo.KillAsync();
+
+        await Deadline.RunAsync(sample.WaitForExitAsync, RunLimit, "the sample service to see every end:\n" + string.Join('\n', lines.TakeLast(30)));
+        var output = string.Join('\n', lines);
+        Assert.True(sample.ExitCode == 0, $"the sample exited with {sample.ExitCode}:\n{output}");
+        Assert.Contains("all ended", lines);
+
+        var started = lines.Where(line => line.StartsWith("started ", StringComparison.Ordinal)).Select(line => Guid.Parse(line.Split(' ')[2])).ToList();
+        var cancelled = lines.Single(line => line.StartsWith("cancel ", StringComparison.Ordinal)).Split(' ')[1];
+        Assert.Equal(5, started.Count);
+        var snapshots = lines.Select(Parse).OfType<Snapshot>().ToList();
+        foreach (var id in started)
+        {
+            var seen = snapshots.Where(snapshot => snapshot.Id == id).ToList();
+            Assert.True(seen.Count > 0, $"nothing seen of {id}");
+            Assert.True(seen.Zip(seen.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), $"{id}: seq not strictly rising: {string.Join(' ', seen.Select(s => s.Seq))}");
+            Assert.Single(seen, snapshot => snapshot.IsTerminal);
+            Assert.True(seen[^1].IsTerminal, $"{id} did not end with its terminal snapshot");
+            Assert.Equal(id.ToString() == cancelled ? "Cancelled" : "Completed", seen[^1].Status);
+        }
+    }
+
+    private async Task<string> BuildSampleAsync()
+    {
+        var folder = Directory.CreateTempSubdirectory("orleans-tasks-sample-").FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "test", "SampleService")))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        // The packed feed and the usual sources; packages restored into a folder of this build's own,
+        // with the machine's cache as a fallback for everything but the package under test.
+        var machineCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        await File.WriteAllTextAsync(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" />
+              </config>
+              <fallbackPackageFolders>
+                <add key="machine" value="{machineCache}" />
+              </fallbackPackageFolders>
+              <packageSources>
+                <add key="orleans-tasks" value="{packed.Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await PackedClient.RunAsync("dotnet", folder, BuildLimit, "build", "-c", "Release", "-o", Path.Combine(folder, "out"), $"-p:OrleansTasksClientVersion={packed.Version}");
+        return Path.Combine(folder, "out", "SampleService.dll");
+    }
+
+    private static Process StartSample(string service, IDictionary<string, string?> environment, ConcurrentQueue<string> lines)
+    {
+        var start = new ProcessStartInfo("dotnet", [service]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, line) => Record(line.Data);
+        process.ErrorDataReceived += (_, line) => Record(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+
+        void Record(string? line)
+        {
+            if (line is not null)
+            {
+                lines.Enqueue(line);
+            }
+        }
+    }
+
+    private sealed record Snapshot(string Kind, Guid Id, long Seq, string Status, int Progress)
+    {
+        public bool IsTerminal => Status is "Completed" or "Failed" or "Cancelled";
+    }
+
+    private static Snapshot? Parse(string line) => line.Split(' ') is ["snapshot", var kind, var id, var seq, var status, var progress]
+        ? new Snapshot(kind, Guid.Parse(id), long.Parse(seq, CultureInfo.InvariantCulture), status, int.Parse(progress, CultureInfo.InvariantCulture))
+        : null;
+}
