@@ -97,6 +97,7 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
         var watch = new Collected(service.Services.GetRequiredService<ITaskWatcher>().WatchTaskAsync(id));
         await Deadline.WaitAsync(watch.First, WaitLimit, "the first snapshot");
         await StreamOf(service, id).OnNextAsync(ScriptedTasks.At(id, 2, 50));
+        await Eventually.TrueAsync(() => watch.Seqs.Contains(2), WaitLimit, "the progress event before the end to arrive");
 
         // The task ends, but its terminal event never reaches the stream.
         tasks.Set(ScriptedTasks.At(id, 3, 100, IndexTaskStatus.Failed));
