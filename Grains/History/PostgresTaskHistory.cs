@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.Text;
+using System.Data.Common;
 using Npgsql;
 using OrleansTasks.Storage;
+using OrleansTasks.Storage.Faults;
 
 namespace OrleansTasks.History;
 
@@ -20,7 +22,10 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
     /// <summary>Rows written in one statement at most; under load, grains' changes share statements.</summary>
     public const int MaxRowsPerWrite = 256;
 
-    private readonly GroupCommit<TaskSummary> _writes = new((rows, cancellationToken) => WriteAsync(database, rows, cancellationToken), MaxRowsPerWrite);
+    private readonly GroupCommit<TaskSummary> _writes = new(
+        (rows, cancellationToken) => WriteAsync(database, rows, cancellationToken),
+        MaxRowsPerWrite,
+        retryAlone: failure => failure is not DbException refusal || !AvailabilityFailures.Includes(refusal));
 
     public Task RecordAsync(TaskSummary summary, CancellationToken cancellationToken)
     {
@@ -32,8 +37,9 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
 
     private static async Task WriteAsync(NpgsqlDataSource database, IReadOnlyList<TaskSummary> summaries, CancellationToken cancellationToken)
     {
-        // One statement cannot change a row twice: of one task's rows, the latest change goes.
-        var rows = LatestPerTask(summaries);
+        // One statement cannot change a row twice: of one task's rows, the latest change goes. Rows
+        // go in task order, so that two silos writing rows of the same tasks cannot deadlock.
+        var rows = LatestPerTask(summaries).OrderBy(row => row.TaskId).ToList();
         await using var command = database.CreateCommand(UpsertSql);
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("task_id", [.. rows.Select(row => row.TaskId)]));
         command.Parameters.Add(new NpgsqlParameter<string[]>("owner_id", [.. rows.Select(row => row.OwnerId)]));
@@ -43,9 +49,9 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         command.Parameters.Add(new NpgsqlParameter<int[]>("current", [.. rows.Select(row => row.Current)]));
         command.Parameters.Add(new NpgsqlParameter<int[]>("total", [.. rows.Select(row => row.Total)]));
         command.Parameters.Add(new NpgsqlParameter<string[]>("message", [.. rows.Select(row => row.Message)]));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("created_at", [.. rows.Select(row => row.CreatedAt)]));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("updated_at", [.. rows.Select(row => row.UpdatedAt)]));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("finished_at", [.. rows.Select(row => row.FinishedAt)]));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("created_at", [.. rows.Select(row => row.CreatedAt.ToUniversalTime())]));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("updated_at", [.. rows.Select(row => row.UpdatedAt.ToUniversalTime())]));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("finished_at", [.. rows.Select(row => row.FinishedAt?.ToUniversalTime())]));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -12,16 +12,22 @@ public sealed class GroupCommit<T> : IAsyncDisposable
 {
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<T>, CancellationToken, Task> _write;
+    private readonly Func<Exception, bool> _retryAlone;
     private readonly int _maxGroup;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
 
     /// <param name="write">Writes one group; the items are in the order they were added.</param>
     /// <param name="maxGroup">The most items one write takes.</param>
-    public GroupCommit(Func<IReadOnlyList<T>, CancellationToken, Task> write, int maxGroup)
+    /// <param name="retryAlone">
+    /// Whether a group whose write failed with this exception is written again item by item, so
+    /// that an item the store refuses fails alone (not for failures that every item would meet).
+    /// </param>
+    public GroupCommit(Func<IReadOnlyList<T>, CancellationToken, Task> write, int maxGroup, Func<Exception, bool> retryAlone)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroup, 1);
         _write = write;
+        _retryAlone = retryAlone;
         _maxGroup = maxGroup;
         _writer = Task.Run(WriteGroupsAsync);
     }
@@ -45,7 +51,9 @@ public sealed class GroupCommit<T> : IAsyncDisposable
         }
         catch (TimeoutException)
         {
+            // The store does not answer: the write in flight is abandoned, and what is left fails.
             await _stopping.CancelAsync();
+            await _writer.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
         _stopping.Dispose();
@@ -61,17 +69,40 @@ public sealed class GroupCommit<T> : IAsyncDisposable
                 group.Add(pending);
             }
 
-            try
+            var failure = await TryWriteAsync(group);
+            if (failure is not null && group.Count > 1 && _retryAlone(failure))
             {
-                await _write([.. group.Select(pending => pending.Item)], _stopping.Token);
-                group.ForEach(pending => pending.Written.TrySetResult());
+                foreach (var pending in group)
+                {
+                    await TryWriteAsync([pending]);
+                }
             }
-            catch (Exception exception)
+            else if (failure is not null)
             {
-                group.ForEach(pending => pending.Written.TrySetException(exception));
+                group.ForEach(pending => pending.Written.TrySetException(failure));
             }
 
             group.Clear();
+        }
+    }
+
+    /// <summary>Writes <paramref name="group"/>; on success its callers are told, on failure the exception is returned.</summary>
+    private async Task<Exception?> TryWriteAsync(List<Pending> group)
+    {
+        try
+        {
+            await _write([.. group.Select(pending => pending.Item)], _stopping.Token);
+            group.ForEach(pending => pending.Written.TrySetResult());
+            return null;
+        }
+        catch (Exception exception)
+        {
+            if (group.Count == 1)
+            {
+                group[0].Written.TrySetException(exception);
+            }
+
+            return exception;
         }
     }
 

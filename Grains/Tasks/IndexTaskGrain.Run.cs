@@ -35,14 +35,7 @@ public sealed partial class IndexTaskGrain
         TaskCommitter.RollbackPoint? undo = null;
         try
         {
-            if (S.Status == IndexTaskStatus.Pending && S.IsInline)
-            {
-                // A small task's end follows within a slice or two: its start is published at once
-                // and persisted with the next write, as progress is. Resumed after a crash, it starts
-                // again from the beginning, as it would from a persisted start.
-                await _task.ChangeUnsavedAsync(next => TaskTransitions.StartProcessing(next, time.GetUtcNow()));
-            }
-            else if (S.Status == IndexTaskStatus.Pending)
+            if (S.Status == IndexTaskStatus.Pending)
             {
                 await _task.CommitAsync(next => TaskTransitions.StartProcessing(next, time.GetUtcNow()));
             }

@@ -115,7 +115,7 @@ public sealed partial class IndexTaskGrain(
         TaskDependencies.CheckShape(TaskId, request.Dependencies);
         await TaskDependencies.CheckOwnedAsync(GrainFactory, request.OwnerId, request.Dependencies, _ => "depends_on");
         var documents = request.Source is null ? request.Documents : await sourceReader.ReadAsync(request.Source, CancellationToken.None);
-        var inline = TaskDocuments.FitInline(documents);
+        var inline = _options.InlineSmallTasks && TaskDocuments.FitInline(documents);
         var starts = inline ? [] : await _run.Documents.StoreAsync(documents);
 
         // The lease comes before the task: a lease whose task was never written ends itself at its

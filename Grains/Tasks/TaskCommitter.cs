@@ -131,18 +131,6 @@ public sealed partial class TaskCommitter
         await RecordHistoryAsync(Published);
     }
 
-    /// <summary>
-    /// A change published at once from memory, within the reserved block of <c>seq</c> values, and
-    /// persisted with the next write, as progress is: for a change that a crash may undo because
-    /// the task redoes it on resuming (a small task's start).
-    /// </summary>
-    public async Task ChangeUnsavedAsync(Action<IndexTaskState> change)
-    {
-        ArgumentNullException.ThrowIfNull(change);
-        change(State);
-        await PublishProgressAsync();
-    }
-
     /// <summary>Persists a change that watchers need not hear of (a checkpoint, a new follower).</summary>
     public Task SaveAsync(Action<IndexTaskState> change)
     {

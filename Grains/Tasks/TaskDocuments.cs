@@ -14,13 +14,13 @@ public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid task
     public const long MaxChunkChars = 2L * 1024 * 1024;
 
     /// <summary>
-    /// The most a task's documents may hold to be kept in its state. Such a task takes a slice or
-    /// two, so its state carries them through a write or two, where chunks would cost a write and a
+    /// The most documents a task may have to keep them in its state. Such a task takes a slice or
+    /// two, so its state carries them through a few writes, where chunks would cost a write and a
     /// read of their own.
     /// </summary>
     public const int MaxInlineDocuments = 100;
 
-    /// <inheritdoc cref="MaxInlineDocuments"/>
+    /// <summary>The most characters (ids, titles and contents together) a task's documents may hold to be kept in its state.</summary>
     public const long MaxInlineChars = 32 * 1024;
 
     private int _loadedNumber = -1;

@@ -33,6 +33,14 @@ public sealed class TasksOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether a small task (see <see cref="TaskDocuments.FitInline"/>) keeps its documents and
+    /// results in its own state rather than in chunks. Silos of a release without this read such a
+    /// task as one whose documents are missing: during a rolling upgrade from one, keep it off on
+    /// the new silos until no old silo is left.
+    /// </summary>
+    public bool InlineSmallTasks { get; set; } = true;
+
     /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c>, in order.</summary>
     [Range(1, 10_000)]
     public int MaxRunningPerSilo { get; set; } = Math.Max(2, Environment.ProcessorCount);

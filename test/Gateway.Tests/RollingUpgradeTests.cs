@@ -6,7 +6,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>A rolling upgrade on real processes: silos of the previous build and of this one in one cluster.</summary>
 public sealed class RollingUpgradeTests(PostgresServer postgres)
 {
-    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
+    // The README's upgrade step: new silos keep small tasks in chunks while a silo of the previous build runs.
+    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05", ["Tasks:InlineSmallTasks"] = "false" };
 
     [Fact]
     public async Task Tasks_complete_while_a_silo_of_the_previous_build_serves_beside_this_one_and_is_then_replaced()
@@ -20,37 +21,44 @@ public sealed class RollingUpgradeTests(PostgresServer postgres)
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
 
         // Tasks land on either build (placement is random): go on until the old silo runs some.
-        var tasks = new List<(Guid Id, string Collection)>();
+        var tasks = new List<(Guid Id, string Collection, int Documents)>();
         var onOld = 0;
-        for (var i = 0; i < 40 && (onOld == 0 || tasks.Count < 6); i++)
+        var smallOnOld = 0;
+        for (var i = 0; i < 40 && (onOld == 0 || smallOnOld == 0 || tasks.Count < 6); i++)
         {
             var body = TaskRequests.Body(3000, words: 60);
             var id = await TaskRequests.CreateAsync(http, body);
-            tasks.Add((id, body["collection"]!.GetValue<string>()));
+            tasks.Add((id, body["collection"]!.GetValue<string>(), 3000));
             onOld += await cluster.SiloRunningAsync(id) == old ? 1 : 0;
+
+            var small = TaskRequests.Body(10, words: 20);
+            var smallId = await TaskRequests.CreateAsync(http, small);
+            tasks.Add((smallId, small["collection"]!.GetValue<string>(), 10));
+            smallOnOld += await cluster.SiloRunningAsync(smallId) == old ? 1 : 0;
         }
 
         // The upgrade step: the old silo stops gracefully and a silo of this build takes its place.
         var exit = await old.TerminateAsync(TimeSpan.FromMinutes(1));
         cluster.StartSilo(Lease);
         var ends = new List<System.Text.Json.JsonElement>();
-        foreach (var (id, _) in tasks)
+        foreach (var (id, _, _) in tasks)
         {
             ends.Add(await TaskRequests.WaitForEndAsync(http, id, TimeSpan.FromMinutes(3)));
         }
 
         Assert.True(onOld > 0, "no task ran on the previous build's silo");
+        Assert.True(smallOnOld > 0, "no small task ran on the previous build's silo");
         Assert.Equal(0, exit);
         Assert.All(ends, end => Assert.Equal("completed", end.GetProperty("status").GetString()));
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        foreach (var (_, collection) in tasks)
+        foreach (var (_, collection, documents) in tasks)
         {
             await using var command = new NpgsqlCommand("SELECT count(*), max(write_count) FROM documents WHERE collection = @c", connection);
             command.Parameters.AddWithValue("c", collection);
             await using var reader = await command.ExecuteReaderAsync();
             await reader.ReadAsync();
-            Assert.Equal((3000L, 1), (reader.GetInt64(0), reader.GetInt32(1)));
+            Assert.Equal(((long)documents, 1), (reader.GetInt64(0), reader.GetInt32(1)));
         }
     }
 }

@@ -107,6 +107,14 @@ public sealed class ConnectionBudgetTests
     }
 
     [Fact]
+    public void An_operator_may_keep_the_reset_of_pooled_connections()
+    {
+        var budget = ConnectionBudget.ForSilo(Database + ";No Reset On Close=false", null);
+
+        Assert.False(Read(budget.Storage!).NoResetOnClose);
+    }
+
+    [Fact]
     public void A_client_keeps_only_a_membership_pool()
     {
         var budget = ConnectionBudget.ForClient(Database, maxConnections: null);

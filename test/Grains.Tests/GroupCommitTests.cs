@@ -9,11 +9,13 @@ public sealed class GroupCommitTests
 
     private static Task Within(Task task, string waitingFor) => Deadline.WaitAsync(task, Wait, waitingFor);
 
+    private static bool RetryNever(Exception failure) => false;
+
     [Fact]
     public async Task An_item_added_while_nothing_is_written_is_written_at_once_and_alone()
     {
         var groups = new List<IReadOnlyList<int>>();
-        await using var commit = new GroupCommit<int>((items, _) => { groups.Add(items); return Task.CompletedTask; }, 10);
+        await using var commit = new GroupCommit<int>((items, _) => { groups.Add(items); return Task.CompletedTask; }, 10, RetryNever);
 
         await Within(commit.AddAsync(1), "the item to be written");
 
@@ -34,7 +36,7 @@ public sealed class GroupCommitTests
                 firstWriteStarted.SetResult();
                 await releaseFirstWrite.Task;
             }
-        }, 10);
+        }, 10, RetryNever);
 
         var first = commit.AddAsync(0);
         await Deadline.WaitAsync(firstWriteStarted.Task, Wait, "the first write to start");
@@ -56,7 +58,7 @@ public sealed class GroupCommitTests
         {
             groups.Add(items);
             await release.Task;
-        }, 3);
+        }, 3, RetryNever);
 
         var added = Enumerable.Range(0, 8).Select(item => commit.AddAsync(item)).ToArray();
         release.SetResult();
@@ -80,7 +82,7 @@ public sealed class GroupCommitTests
                 await release.Task;
                 throw new InvalidOperationException("the database refused the write");
             }
-        }, 10);
+        }, 10, RetryNever);
 
         var failing = commit.AddAsync(1);
         await Within(started.Task, "the first write to start");
@@ -101,7 +103,7 @@ public sealed class GroupCommitTests
         {
             await release.Task;
             written.AddRange(items);
-        }, 10);
+        }, 10, RetryNever);
 
         var added = new[] { commit.AddAsync(1), commit.AddAsync(2) };
         var disposed = commit.DisposeAsync().AsTask();
@@ -122,7 +124,7 @@ public sealed class GroupCommitTests
         {
             await release.Task;
             written.AddRange(items);
-        }, 10);
+        }, 10, RetryNever);
         using var giveUp = new CancellationTokenSource();
 
         var abandoned = commit.AddAsync(1, giveUp.Token);
@@ -132,5 +134,80 @@ public sealed class GroupCommitTests
         await Within(commit.AddAsync(2), "the next item to be written");
 
         Assert.Equal([1, 2], written);
+    }
+
+    [Fact]
+    public async Task A_group_refused_for_one_item_is_written_again_item_by_item_and_only_that_item_fails()
+    {
+        var started = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var written = new List<int>();
+        await using var commit = new GroupCommit<int>(async (items, _) =>
+        {
+            if (items.Contains(0))
+            {
+                started.TrySetResult();
+                await release.Task;
+            }
+
+            if (items.Contains(13))
+            {
+                throw new ArgumentException("row 13 is too long for its column");
+            }
+
+            written.AddRange(items);
+        }, 10, failure => failure is ArgumentException);
+
+        var first = commit.AddAsync(0);
+        await Within(started.Task, "the first write to start");
+        var grouped = new[] { 11, 12, 13, 14 }.Select(item => (Item: item, Written: commit.AddAsync(item))).ToArray();
+        release.SetResult();
+        await Within(first, "the first write");
+
+        foreach (var (item, added) in grouped)
+        {
+            if (item == 13)
+            {
+                await Assert.ThrowsAsync<ArgumentException>(() => Within(added, "the refused item to fail"));
+            }
+            else
+            {
+                await Within(added, $"item {item} to be written alone");
+            }
+        }
+
+        Assert.Equal([0, 11, 12, 14], written);
+    }
+
+    [Fact]
+    public async Task A_failure_every_item_would_meet_fails_the_group_at_once()
+    {
+        var started = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var writes = 0;
+        await using var commit = new GroupCommit<int>(async (items, _) =>
+        {
+            if (Interlocked.Increment(ref writes) == 1)
+            {
+                started.SetResult();
+                await release.Task;
+                return;
+            }
+
+            throw new TimeoutException("the store does not answer");
+        }, 10, failure => failure is not TimeoutException);
+
+        var first = commit.AddAsync(0);
+        await Within(started.Task, "the first write to start");
+        var grouped = Enumerable.Range(1, 5).Select(item => commit.AddAsync(item)).ToArray();
+        release.SetResult();
+        await Within(first, "the first write");
+
+        foreach (var added in grouped)
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => Within(added, "the group to fail"));
+        }
+
+        Assert.Equal(2, writes);
     }
 }

@@ -36,26 +36,6 @@ public sealed class TaskCommitterTests
     }
 
     [Fact]
-    public async Task An_unsaved_change_is_published_within_the_reservation_and_persisted_by_the_next_write()
-    {
-        var committer = await AcceptedAsync(total: 10);
-        _events.Clear();
-        var reserved = _storage.Written[^1].SeqReservedUpTo;
-
-        await committer.ChangeUnsavedAsync(next => TaskTransitions.StartProcessing(next, _time.GetUtcNow()));
-
-        Assert.Equal(["publish"], _events);
-        Assert.Single(_storage.Written);
-        Assert.Equal((IndexTaskStatus.Processing, 2L), (_published[^1].Status, _published[^1].Seq));
-        Assert.True(_published[^1].Seq < reserved);
-
-        await committer.CommitAsync(next => TaskTransitions.Cancel(next, "user:alice", _time.GetUtcNow()));
-        Assert.Equal(IndexTaskStatus.Cancelled, _storage.Written[^1].Status);
-        Assert.NotNull(_storage.Written[^1].StartedAt);
-        Assert.Equal(3, _published[^1].Seq);
-    }
-
-    [Fact]
     public async Task A_failed_status_change_publishes_nothing_retires_and_keeps_the_waiting_message_from_its_seq()
     {
         var committer = await AcceptedAsync(total: 10);

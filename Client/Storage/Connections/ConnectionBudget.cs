@@ -111,7 +111,11 @@ public sealed class ConnectionBudget
         // Pooled connections carry no session state (session locks and settings use one-off
         // connections), so a connection taken from the pool needs no DISCARD ALL, and the
         // statements every task runs stay prepared on it.
-        builder.NoResetOnClose = true;
+        if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
         {
             builder.MaxAutoPrepare = AutoPreparedStatements;
