@@ -90,6 +90,35 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_dependency_check_whose_write_failed_after_acceptance_is_finished_by_the_lease()
+    {
+        var dependencyId = Guid.NewGuid();
+        await using (var dependencyWatcher = await TaskWatcher.StartAsync(fixture.Client, dependencyId))
+        {
+            await fixture.Client.GetGrain<IIndexTaskGrain>(dependencyId).Start(Request(5, NewCollection()));
+            Assert.Equal(IndexTaskStatus.Completed, (await dependencyWatcher.WaitForTerminalAsync(Deadline)).Status);
+        }
+
+        var taskId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+
+        // Accepted as waiting; the write that queues it, its dependency found completed, fails.
+        var fault = fixture.Faults.FailWrites(TaskGrain(taskId), when: state => state is IndexTaskState { Status: IndexTaskStatus.Pending });
+        await Record.ExceptionAsync(() => grain.Start(Request(10, NewCollection()) with { DependsOn = [dependencyId] }));
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.True(fault.Done, "the queueing write did not fail");
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(10, 0, 0), terminal.Counts);
+        AssertMovesForward(watcher.Received);
+        var stored = await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId));
+        Assert.Equal((IndexTaskStatus.Completed, terminal.Seq), (stored.Status, stored.Seq));
+        watcher.DrainArrived();
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+    }
+
+    [Fact]
     public async Task A_completion_stored_without_its_acknowledgement_ends_the_task_once()
     {
         var taskId = Guid.NewGuid();
