@@ -3,7 +3,7 @@
 # with the .NET SDK on the host, and this image copies that output onto a base that holds what .NET
 # needs (the official runtime-deps image, or orleans-tasks/runtime-base:local from
 # docker/build-base-images.sh). By hand, after docker/publish.sh:
-#   docker build -f docker/gateway.Dockerfile -t orleans-tasks/gateway docker/publish/gateway
+#   docker build -t orleans-tasks/gateway docker/publish/gateway  (publish.sh put this file there)
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
