@@ -71,17 +71,21 @@ MIRROR=${ORLEANSTASKS_DEBIAN_MIRROR:-${source_mirror:-}}
 SUITE=${ORLEANSTASKS_DEBIAN_SUITE:-${source_suite:-}}
 [ -n "$MIRROR" ] && [ -n "$SUITE" ] || fail "no Debian archive with 'main' found in /etc/apt/sources.list{,.d}: set ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE"
 
-# What a self-contained .NET application needs beyond a minimal Debian: TLS, ICU (its versioned
-# package name differs between releases: ask apt), zlib, time zones and the CA certificates.
-icu=$(apt-cache pkgnames libicu 2>/dev/null | grep -E '^libicu[0-9]+$' | sort -V | tail -1)
-[ -n "$icu" ] || fail "apt knows no libicuNN package: run apt-get update"
-PACKAGES="ca-certificates,tzdata,zlib1g,libssl3,$icu"
+# What a self-contained .NET application needs beyond a minimal Debian: TLS, ICU, zlib, time zones,
+# the CA certificates, and GSSAPI (loaded by .NET's TLS stack; without it each process prints an
+# error at its first handshake). ICU's and OpenSSL's package names differ between Debian releases
+# (libicu72, libicu76; libssl3, libssl3t64): ask this machine's apt, whose suite is the one used.
+package_named() { apt-cache pkgnames "$1" 2>/dev/null | grep -E "^$1$2\$" | sort -V | tail -1; }
+icu=$(package_named libicu '[0-9]+')
+ssl=$(package_named libssl3 '(t64)?')
+[ -n "$icu" ] && [ -n "$ssl" ] || fail "apt knows no libicuNN or libssl3 package: run apt-get update"
+PACKAGES="ca-certificates,tzdata,zlib1g,$ssl,libgssapi-krb5-2,$icu"
 
 work=$(mktemp -d /tmp/orleans-tasks-base-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cache=${ORLEANSTASKS_BASE_CACHE:-$work}
 mkdir -p "$cache"
-tarball="$cache/runtime-base-$SUITE.tar"
+tarball="$cache/runtime-base-$SUITE-$(echo "$MIRROR $PACKAGES" | md5sum | cut -c1-8).tar"
 
 if [ ! -s "$tarball" ]; then
   log "debootstrap $SUITE from $MIRROR (with $PACKAGES)"
