@@ -12,8 +12,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// docker/compose.yaml as an operator without registry access runs it: a Docker engine of the
 /// test's own, base images from debootstrap, the applications published on this host, Compose
-/// 1.29; then a silo and a gateway killed under watched tasks, and the site taken down and up
-/// again, the second time with its TLS profile.
+/// 1.29; then a silo and a gateway killed under watched tasks, the site taken down and up again
+/// with its TLS profile, and restored from a backup into a fresh volume.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class ComposeSiteTests
@@ -51,6 +51,10 @@ public sealed class ComposeSiteTests
             await WaitUntilReadyAsync(http, silos: 2);
             await History_results_and_search_survived(http, first, second);
             await With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(site, variables, http, second);
+
+            await Restored_from_a_pg_dump_backup_into_a_fresh_volume(site, engine.Directory);
+            await WaitUntilReadyAsync(http, silos: 2);
+            await History_results_and_search_survived(http, first, second);
         }
         finally
         {
@@ -184,6 +188,19 @@ public sealed class ComposeSiteTests
         Assert.Contains("Cluster__Tls__CertificatePath=/etc/orleans-tasks/tls/cluster.pem", settings, StringComparison.Ordinal);
         Assert.Contains("2 active silo(s)", ready, StringComparison.Ordinal);
         Assert.Equal("completed", task.GetProperty("status").GetString());
+    }
+
+    /// <summary>README's backup and restore, word for word.</summary>
+    private static async Task Restored_from_a_pg_dump_backup_into_a_fresh_volume(ComposeSite site, string directory)
+    {
+        var backup = Path.Combine(directory, "orleans-tasks.dump");
+        await site.ShellOrFailAsync($"$C exec -T postgres pg_dump -U orleans -Fc orleans_tasks > '{backup}'");
+        await site.ShellOrFailAsync($$"""
+            $C down -v && $C up -d postgres
+            until $C exec -T postgres pg_isready -h 127.0.0.1 -U orleans -d orleans_tasks; do sleep 1; done
+            $C exec -T postgres pg_restore -U orleans -d orleans_tasks --no-owner < '{{backup}}'
+            $C up -d
+            """);
     }
 
     private static async Task WaitUntilReadyAsync(HttpClient http, int silos) =>

@@ -22,6 +22,8 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     /// <summary>Whether later commands run the site with its TLS profile.</summary>
     public bool Tls { get; set; }
 
+    private string[] Options => ["--ansi", "never", "-p", Project, "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : []];
+
     /// <summary>The engine's variables with the site's.</summary>
     public Dictionary<string, string> Environment
     {
@@ -40,10 +42,16 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     /// <summary>docker-compose with these arguments, whatever its exit code.</summary>
     public Task<CommandLine.Result> RunAsync(params string[] arguments) => RunAsync(Environment, arguments);
 
-    public Task<CommandLine.Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public Task<CommandLine.Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        CommandLine.RunAsync("docker-compose", [.. Options, .. arguments], environment, CommandTimeout);
+
+    /// <summary>A shell script as the README writes it, with <c>$C</c> standing for the site's docker-compose command.</summary>
+    public async Task<string> ShellOrFailAsync(string script)
     {
-        string[] files = Tls ? ["-f", ComposeFile, "-f", TlsFile] : ["-f", ComposeFile];
-        return CommandLine.RunAsync("docker-compose", ["--ansi", "never", "-p", Project, .. files, .. arguments], environment, CommandTimeout);
+        var environment = Environment;
+        // Split by the shell as README's $C is: the repository's path must hold no spaces.
+        environment["C"] = "docker-compose " + string.Join(' ', Options);
+        return await CommandLine.RunOrFailAsync("bash", ["-euo", "pipefail", "-c", script], environment, CommandTimeout);
     }
 
     /// <summary>docker-compose with these arguments; a non-zero exit fails the test with its last lines.</summary>
