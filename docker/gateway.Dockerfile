@@ -1,14 +1,14 @@
-# The gateway (embedded by default; set Gateway__Mode=Client to join a cluster).
-# Build from the repository root: docker build -f docker/gateway.Dockerfile -t orleans-tasks-gateway .
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-WORKDIR /src
-COPY . .
-RUN dotnet publish Gateway/Gateway.csproj -c Release -o /app --nologo
-
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# The gateway of an OrleansTasks cluster (Gateway__Mode=Client joins the silos).
+# Nothing is compiled or downloaded here: docker/publish.sh publishes the gateway self-contained
+# with the .NET SDK on the host, and this image copies that output onto a base that holds what .NET
+# needs (the official runtime-deps image, or orleans-tasks/runtime-base:local from
+# docker/build-base-images.sh). By hand, after docker/publish.sh:
+#   docker build -t orleans-tasks/gateway docker/publish/gateway  (publish.sh put this file there)
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
-COPY --from=build /app .
-ENV ASPNETCORE_URLS=http://+:8800
-EXPOSE 8800
-USER $APP_UID
-ENTRYPOINT ["dotnet", "OrleansTasks.Gateway.dll"]
+COPY . .
+ENV ASPNETCORE_URLS=http://+:8800 ASPNETCORE_ENVIRONMENT=Production
+EXPOSE 8800 9466
+USER 1654:1654
+ENTRYPOINT ["/app/OrleansTasks.Gateway"]

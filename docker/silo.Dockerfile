@@ -1,13 +1,13 @@
-# A silo of an OrleansTasks cluster.
-# Build from the repository root: docker build -f docker/silo.Dockerfile -t orleans-tasks-silo .
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-WORKDIR /src
-COPY . .
-RUN dotnet publish Silo/Silo.csproj -c Release -o /app --nologo
-
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# A silo of an OrleansTasks cluster (also runs the schema migration: command "migrate").
+# Nothing is compiled or downloaded here: docker/publish.sh publishes the silo self-contained with
+# the .NET SDK on the host, and this image copies that output onto a base that holds what .NET
+# needs (the official runtime-deps image, or orleans-tasks/runtime-base:local from
+# docker/build-base-images.sh). By hand, after docker/publish.sh:
+#   docker build -t orleans-tasks/silo docker/publish/silo        (publish.sh put this file there)
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
-COPY --from=build /app .
-EXPOSE 11111 30000
-USER $APP_UID
-ENTRYPOINT ["dotnet", "OrleansTasks.Silo.dll"]
+COPY . .
+EXPOSE 11111 30000 9464
+USER 1654:1654
+ENTRYPOINT ["/app/OrleansTasks.Silo"]

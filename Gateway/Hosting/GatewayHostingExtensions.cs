@@ -126,7 +126,9 @@ public static class GatewayHostingExtensions
     {
         var settings = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
         var key = SigningKey.From(settings, builder.Environment.IsDevelopment());
+        var fileUsers = UsersFile.Read(builder.Configuration);
         var services = builder.Services;
+        services.PostConfigure<AuthOptions>(options => options.Users.AddRange(fileUsers));
         services.AddSingleton(new SigningKeyHolder(key));
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<TokenIssuer>();

@@ -7,7 +7,7 @@ using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
-/// <summary>The gateway behind nginx configured from docker/nginx/orleans-tasks.conf, TLS left out.</summary>
+/// <summary>The gateway behind nginx configured from docker/nginx/orleans-tasks.conf (with the locations it includes), TLS left out.</summary>
 public sealed partial class ReverseProxyTests
 {
     [GeneratedRegex(@"\s*ssl_certificate[^;]*;|\s*http2 on;")]
@@ -59,7 +59,11 @@ public sealed partial class ReverseProxyTests
         {
             var directory = Directory.CreateTempSubdirectory("orleans-tasks-nginx-").FullName;
             var port = FreePorts.Next();
-            var sample = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docker", "nginx", "orleans-tasks.conf"));
+            var folder = Path.Combine(RepositoryPaths.Root, "docker", "nginx");
+            var sample = File.ReadAllText(Path.Combine(folder, "orleans-tasks.conf")).Replace(
+                "include /etc/nginx/snippets/orleans-tasks-locations.conf;",
+                File.ReadAllText(Path.Combine(folder, "orleans-tasks-locations.conf")),
+                StringComparison.Ordinal);
             var server = TlsLines().Replace(sample, "")
                 .Replace("listen 443 ssl;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
                 .Replace("server 127.0.0.1:8800;", $"server 127.0.0.1:{gatewayPort};", StringComparison.Ordinal)

@@ -63,6 +63,38 @@ public sealed class StartupConfigurationTests
         AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", exit, output);
     }
 
+    [Theory]
+    [InlineData(null, "cannot be read")]
+    [InlineData("{\"Username\": \"demo\"}", "is not a JSON array of users")]
+    [InlineData("[{\"Username\": \"demo\", \"PasswordHash\": \"demo-password\"}]", "user 'demo' has no PasswordHash made by 'hash-password'")]
+    [InlineData("[{\"PasswordHash\": \"x\"}]", "entry 1 has no Username")]
+    public async Task A_wrong_users_file_stops_the_gateway_with_one_line_naming_the_file_and_the_problem(string? content, string problem)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("orleans-tasks-users-").FullName, "users.json");
+        if (content is not null)
+        {
+            await File.WriteAllTextAsync(file, content);
+        }
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(new() { ["Auth:UsersFile"] = file }));
+
+        AssertOneLineNaming($"Auth:UsersFile {file} {problem}", "OrleansTasks gateway cannot start: ", exit, output);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_user_listed_twice_in_the_users_file_stops_the_gateway_with_one_line()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("orleans-tasks-users-").FullName, "users.json");
+        var hash = Auth.UserDirectory.Hash("a password");
+        await File.WriteAllTextAsync(file, $$"""[{"Username": "demo", "PasswordHash": "{{hash}}"}, {"Username": "demo", "PasswordHash": "{{hash}}"}]""");
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(new() { ["Auth:UsersFile"] = file }));
+
+        AssertOneLineNaming($"Auth:UsersFile {file} user 'demo' is listed twice", "OrleansTasks gateway cannot start: ", exit, output);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
     private static Dictionary<string, string?> SiloSettings(Dictionary<string, string?> settings) => new(settings);
 
     private static Dictionary<string, string?> ClientGatewaySettings(Dictionary<string, string?> settings) => new(settings)

@@ -8,7 +8,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// Programs from the operating system that some tests drive. When one is missing the test is
 /// skipped, saying how to install it, unless the variable named for that program is 1 (as in CI):
 /// ORLEANSTASKS_REQUIRE_BROWSER (Chromium), ORLEANSTASKS_REQUIRE_NGINX (nginx),
-/// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
+/// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets), ORLEANSTASKS_REQUIRE_DOCKER (dockerd,
+/// docker-compose and debootstrap, run as root). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
 /// (see <see cref="PostgresServer"/>).
 /// </summary>
 public static class SystemDependencies
@@ -16,6 +17,7 @@ public static class SystemDependencies
     public const string RequireBrowser = "ORLEANSTASKS_REQUIRE_BROWSER";
     public const string RequireNginx = "ORLEANSTASKS_REQUIRE_NGINX";
     public const string RequirePython = "ORLEANSTASKS_REQUIRE_PYTHON";
+    public const string RequireDocker = "ORLEANSTASKS_REQUIRE_DOCKER";
 
     public static string Chromium()
     {
@@ -29,6 +31,21 @@ public static class SystemDependencies
         string[] candidates = ["/usr/sbin/nginx", "/usr/bin/nginx"];
         return candidates.FirstOrDefault(File.Exists)
             ?? Missing(RequireNginx, "nginx is not installed: run 'sudo apt-get install nginx-light' (Debian) to run the reverse-proxy test.");
+    }
+
+    /// <summary>dockerd, to be started by the test itself (as root), with Compose 1.29, the docker client and debootstrap beside it.</summary>
+    public static string Dockerd()
+    {
+        const string install = "run 'sudo apt-get install docker.io docker-compose debootstrap' (Debian) to run the compose site test, as root";
+        string[] tools = ["/usr/sbin/dockerd", "/usr/bin/docker-compose", "/usr/sbin/debootstrap"];
+        if (tools.FirstOrDefault(tool => !File.Exists(tool)) is { } missing)
+        {
+            return Missing(RequireDocker, $"{Path.GetFileName(missing)} is not installed: {install}.");
+        }
+
+        return Environment.UserName == "root"
+            ? tools[0]
+            : Missing(RequireDocker, $"The compose site test starts its own dockerd and runs debootstrap, which need root: {install}.");
     }
 
     /// <summary>A Python 3 interpreter that has the 'websockets' package, as the seed's client needs.</summary>

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds the base images of an OrleansTasks site from Debian packages, for hosts that cannot pull
+# from a public registry (air-gapped sites): nothing is downloaded but Debian packages, from the
+# mirror this machine's own apt configuration names.
+#
+#   sudo docker/build-base-images.sh
+#
+# Makes:
+#   orleans-tasks/runtime-base:local  a minimal Debian root file system (debootstrap) with what a
+#                                     self-contained .NET application needs; stands in for
+#                                     mcr.microsoft.com/dotnet/runtime-deps
+#   orleans-tasks/postgres:local      PostgreSQL from Debian on that base, started as the official
+#                                     postgres image is (POSTGRES_USER, POSTGRES_PASSWORD,
+#                                     POSTGRES_DB, PGDATA)
+# Then: export ORLEANSTASKS_RUNTIME_IMAGE=orleans-tasks/runtime-base:local
+#       export ORLEANSTASKS_POSTGRES_IMAGE=orleans-tasks/postgres:local
+#
+# Settings (environment): DOCKER_HOST (the Docker engine, as for docker itself);
+# ORLEANSTASKS_BASE_CACHE (a directory that keeps the root file system tarball between runs;
+# unset: nothing is kept); ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE (override
+# the mirror and suite read from /etc/apt).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+RUNTIME_IMAGE=orleans-tasks/runtime-base:local
+POSTGRES_IMAGE=orleans-tasks/postgres:local
+
+log() { echo "build-base-images: $*"; }
+fail() { echo "build-base-images: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || fail "debootstrap needs root: run it with sudo"
+command -v debootstrap >/dev/null || fail "debootstrap is not installed: sudo apt-get install debootstrap"
+command -v docker >/dev/null || fail "docker is not installed: sudo apt-get install docker.io"
+
+# The first Debian archive in the machine's apt sources: one-line entries ("deb URI SUITE main")
+# and deb822 entries ("URIs:", "Suites:"). Update and security suites are skipped.
+apt_source() {
+  local files=() file
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] && files+=("$file")
+  done
+  [ "${#files[@]}" -gt 0 ] || return 0
+  awk '
+    function emit(uri, suites,   n, parts, i) {
+      if (found) return
+      n = split(suites, parts, /[ \t]+/)
+      for (i = 1; i <= n; i++) if (parts[i] != "" && parts[i] !~ /-(updates|security|backports)$|\//) { print uri, parts[i]; found = 1; return }
+    }
+    function flush() {
+      if (types ~ /[ \t]deb([ \t]|$)/ && components ~ /[ \t]main([ \t]|$)/ && uris != "") emit(uris, suites)
+      uris = ""; suites = ""; types = ""; components = ""
+    }
+    FNR == 1 { flush() }
+    /^[ \t]*#/ { next }
+    /^deb[ \t]/ {
+      line = $0; sub(/\[[^]]*\]/, "", line); split(line, f, /[ \t]+/)
+      if (line ~ /[ \t]main([ \t]|$)/) emit(f[2], f[3])
+      next
+    }
+    /^Types:/ { types = $0 }
+    /^URIs:/ { uris = $2 }
+    /^Suites:/ { suites = $0; sub(/^Suites:[ \t]*/, "", suites) }
+    /^Components:/ { components = $0 }
+    /^[ \t]*$/ { flush() }
+    END { flush() }
+  ' "${files[@]}"
+}
+
+read -r source_mirror source_suite <<<"$(apt_source)" || true
+MIRROR=${ORLEANSTASKS_DEBIAN_MIRROR:-${source_mirror:-}}
+SUITE=${ORLEANSTASKS_DEBIAN_SUITE:-${source_suite:-}}
+[ -n "$MIRROR" ] && [ -n "$SUITE" ] || fail "no Debian archive with 'main' found in /etc/apt/sources.list{,.d}: set ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE"
+
+# What a self-contained .NET application needs beyond a minimal Debian: TLS, ICU, zlib, time zones,
+# the CA certificates, and GSSAPI (loaded by .NET's TLS stack; without it each process prints an
+# error at its first handshake). ICU's and OpenSSL's package names differ between Debian releases
+# (libicu72, libicu76; libssl3, libssl3t64): ask this machine's apt, whose suite is the one used.
+package_named() { apt-cache pkgnames "$1" 2>/dev/null | grep -E "^$1$2\$" | sort -V | tail -1; }
+icu=$(package_named libicu '[0-9]+')
+ssl=$(package_named libssl3 '(t64)?')
+[ -n "$icu" ] && [ -n "$ssl" ] || fail "apt knows no libicuNN or libssl3 package: run apt-get update"
+PACKAGES="ca-certificates,tzdata,zlib1g,$ssl,libgssapi-krb5-2,$icu"
+
+work=$(mktemp -d /tmp/orleans-tasks-base-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cache=${ORLEANSTASKS_BASE_CACHE:-$work}
+mkdir -p "$cache"
+tarball="$cache/runtime-base-$SUITE-$(echo "$MIRROR $PACKAGES" | md5sum | cut -c1-8).tar"
+
+if [ ! -s "$tarball" ]; then
+  log "debootstrap $SUITE from $MIRROR (with $PACKAGES)"
+  debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$work/rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
+    || { tail -20 "$work/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+  rm -rf "$work"/rootfs/var/lib/apt/lists/* "$work"/rootfs/var/cache/apt/*.bin "$work"/rootfs/var/cache/apt/archives/*.deb
+  tar -C "$work/rootfs" --numeric-owner -cf "$tarball.partial" .
+  mv "$tarball.partial" "$tarball"
+  rm -rf "$work/rootfs"
+else
+  log "using the cached root file system $tarball"
+fi
+
+docker import \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
+  --change 'CMD ["/bin/bash"]' \
+  "$tarball" "$RUNTIME_IMAGE" >/dev/null
+log "made $RUNTIME_IMAGE"
+
+docker build -q --network host --build-arg BASE_IMAGE="$RUNTIME_IMAGE" -t "$POSTGRES_IMAGE" postgres >/dev/null
+log "made $POSTGRES_IMAGE"

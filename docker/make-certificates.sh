@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Makes the certificates of the compose site's TLS profile (docker/compose.tls.yaml) with openssl:
+#   DIR/ca/          the cluster CA (keep ca.key offline; it is mounted nowhere)
+#   DIR/cluster/     cluster-ca.pem, and cluster.pem + cluster.key, presented by every silo and
+#                    gateway (client and server authentication; peers are accepted when they chain
+#                    to the CA, host names do not matter)
+#   DIR/site/        site.crt + site.key, nginx's HTTPS certificate, issued by the same CA for
+#                    localhost and the names given (browsers must trust the CA, or use your own)
+#
+#   docker/make-certificates.sh [DIR] [SITE_NAME...]     # DIR defaults to docker/tls
+# An existing CA is reused, so certificates can be renewed without touching the others' trust.
+set -euo pipefail
+dir=$(realpath -m "${1:-$(dirname "$0")/tls}")
+[ $# -gt 0 ] && shift
+command -v openssl >/dev/null || { echo "make-certificates: openssl is not installed: sudo apt-get install openssl" >&2; exit 1; }
+mkdir -p "$dir/ca" "$dir/cluster" "$dir/site"
+chmod 0700 "$dir/ca"
+days=825
+
+if [ ! -f "$dir/ca/ca.key" ]; then
+  openssl req -x509 -new -newkey rsa:3072 -nodes -days 3650 -subj "/CN=OrleansTasks cluster CA" \
+    -keyout "$dir/ca/ca.key" -out "$dir/ca/ca.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  echo "make-certificates: made the CA in $dir/ca"
+fi
+cp "$dir/ca/ca.pem" "$dir/cluster/cluster-ca.pem"
+
+issue() { # name, key file, certificate file, extensions
+  local csr; csr=$(mktemp)
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$2" -out "$csr" 2>/dev/null
+  openssl x509 -req -in "$csr" -CA "$dir/ca/ca.pem" -CAkey "$dir/ca/ca.key" -CAcreateserial -days "$days" \
+    -out "$3" -extfile <(printf '%s\n' "$4") 2>/dev/null
+  rm -f "$csr"
+}
+
+issue orleans-tasks-cluster "$dir/cluster/cluster.key" "$dir/cluster/cluster.pem" \
+  "$(printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth')"
+names="DNS:localhost,IP:127.0.0.1"
+for name in "$@"; do names+=",DNS:$name"; done
+issue "${1:-localhost}" "$dir/site/site.key" "$dir/site/site.crt" \
+  "$(printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s' "$names")"
+
+# The silos and gateways run as user 1654 in their containers and read the cluster key.
+if [ "$(id -u)" -eq 0 ]; then
+  chown -R 1654:1654 "$dir/cluster"
+  chmod 0600 "$dir/cluster/cluster.key"
+else
+  chmod 0644 "$dir/cluster/cluster.key"
+  echo "make-certificates: not root, so $dir/cluster/cluster.key is readable by all; run 'sudo chown -R 1654:1654 $dir/cluster && sudo chmod 600 $dir/cluster/cluster.key'"
+fi
+chmod 0600 "$dir/site/site.key"
+echo "make-certificates: cluster certificate in $dir/cluster, site certificate ($names) in $dir/site"

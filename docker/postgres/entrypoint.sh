@@ -1,0 +1,34 @@
+#!/bin/sh
+# Starts PostgreSQL as the postgres user; on the first start (PGDATA empty) makes the cluster with
+# the superuser POSTGRES_USER and password POSTGRES_PASSWORD, and the database POSTGRES_DB.
+set -eu
+: "${POSTGRES_USER:=postgres}"
+: "${POSTGRES_DB:=$POSTGRES_USER}"
+as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
+
+if [ "${1:-}" != "postgres" ]; then exec "$@"; fi
+
+mkdir -p "$PGDATA"
+chown postgres:postgres "$PGDATA"
+chmod 700 "$PGDATA"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+    echo "postgres: POSTGRES_PASSWORD is not set: give the superuser a password" >&2
+    exit 1
+  fi
+  pwfile=$(mktemp)
+  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+  chown postgres "$pwfile"
+  as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
+    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f "$pwfile"
+  echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  echo "listen_addresses = '*'" >>"$PGDATA/postgresql.auto.conf"
+  if [ "$POSTGRES_DB" != "postgres" ]; then
+    echo "CREATE DATABASE \"$POSTGRES_DB\" OWNER \"$POSTGRES_USER\";" \
+      | as_postgres postgres --single -D "$PGDATA" postgres >/dev/null
+  fi
+  echo "postgres: made the cluster in $PGDATA with user $POSTGRES_USER and database $POSTGRES_DB"
+fi
+shift
+exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDATA" "$@"

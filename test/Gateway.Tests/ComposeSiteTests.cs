@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using OrleansTasks.Gateway.Tests.Docker;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// docker/compose.yaml as an operator without registry access runs it: a Docker engine of the
+/// test's own, base images from debootstrap, the applications published on this host, Compose
+/// 1.29; then a silo and a gateway killed under watched tasks, the site taken down and up again
+/// with its TLS profile, and restored from a backup into a fresh volume.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class ComposeSiteTests
+{
+    private const int Documents = 10_000;
+    private const string Password = "compose-site-password";
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(8);
+    private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task The_site_builds_without_a_registry_and_keeps_its_promises_through_silo_and_gateway_kills_and_a_restart()
+    {
+        var dockerd = SystemDependencies.Dockerd();
+        await using var engine = await DockerEngine.StartAsync(dockerd);
+        var port = FreePorts.Next();
+        var variables = await PrepareAsync(engine, port);
+        var site = new ComposeSite(engine, variables);
+        try
+        {
+            await Refuses_to_start_without_a_signing_key(engine, site);
+            await site.RunOrFailAsync("build");
+            await site.RunOrFailAsync("up", "-d");
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitUntilReadyAsync(http, silos: 2);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync(http));
+
+            var first = await A_silo_killed_under_a_task_loses_nothing(site, http, port);
+            var second = await A_killed_gateway_s_socket_reconnects_through_nginx(site, http, port);
+            await Bad_settings_stop_a_container_with_one_line(site);
+
+            await site.RunOrFailAsync("down");
+            await CommandLine.RunOrFailAsync("bash", ["docker/make-certificates.sh", variables["ORLEANSTASKS_TLS_DIR"]], engine.Environment, TimeSpan.FromMinutes(1));
+            site.Tls = true;
+            await site.RunOrFailAsync("up", "-d");
+            await WaitUntilReadyAsync(http, silos: 2);
+            await History_results_and_search_survived(http, first, second);
+            await With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(site, variables, http, second);
+
+            await Restored_from_a_pg_dump_backup_into_a_fresh_volume(site, engine.Directory);
+            await WaitUntilReadyAsync(http, silos: 2);
+            await History_results_and_search_survived(http, first, second);
+        }
+        finally
+        {
+            await site.RunAsync("down", "-v", "--rmi", "all", "--timeout", "10");
+        }
+    }
+
+    /// <summary>Base images from Debian packages, the applications published, a users file: what README's air-gapped path does.</summary>
+    private static async Task<Dictionary<string, string>> PrepareAsync(DockerEngine engine, int port)
+    {
+        var publish = Path.Combine(engine.Directory, "publish");
+        var environment = engine.Environment;
+        environment["ORLEANSTASKS_PUBLISH_DIR"] = publish;
+        await Task.WhenAll(
+            CommandLine.RunOrFailAsync("bash", ["docker/publish.sh"], environment, BuildTimeout),
+            CommandLine.RunOrFailAsync("bash", ["docker/build-base-images.sh"], environment, BuildTimeout));
+        var users = Path.Combine(engine.Directory, "users.json");
+        await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' demo"], environment, TimeSpan.FromMinutes(1));
+        return new Dictionary<string, string>
+        {
+            ["ORLEANSTASKS_PUBLISH_DIR"] = publish,
+            ["ORLEANSTASKS_RUNTIME_IMAGE"] = "orleans-tasks/runtime-base:local",
+            ["ORLEANSTASKS_POSTGRES_IMAGE"] = "orleans-tasks/postgres:local",
+            ["ORLEANSTASKS_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["ORLEANSTASKS_HTTPS_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["ORLEANSTASKS_TLS_DIR"] = Path.Combine(engine.Directory, "tls"),
+            ["USERS_FILE"] = users,
+            ["SIGNING_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
+        };
+    }
+
+    private static async Task Refuses_to_start_without_a_signing_key(DockerEngine engine, ComposeSite site)
+    {
+        var environment = site.Environment;
+        environment.Remove("SIGNING_KEY");
+        var refused = await site.RunAsync(environment, "up", "-d");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("SIGNING_KEY is not set", refused.Output, StringComparison.Ordinal);
+        Assert.Empty((await engine.DockerOrFailAsync("ps", "-aq")).Trim());
+    }
+
+    private static async Task<Guid> A_silo_killed_under_a_task_loses_nothing(ComposeSite site, HttpClient http, int port)
+    {
+        var (taskId, collection) = await CreateTaskAsync(http);
+        await using var socket = await ConnectAsync(port, http, taskId);
+        var victim = await SiloRunningAsync(site, taskId);
+        await WaitForProgressAsync(socket, taskId, minimum: 10);
+
+        await site.KillAsync(victim);
+        var rest = await socket.ReceiveUntilClosedAsync(TaskTimeout);
+
+        AssertCompletedOnce(taskId, socket.Messages, rest);
+        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+        return taskId;
+    }
+
+    private static async Task<Guid> A_killed_gateway_s_socket_reconnects_through_nginx(ComposeSite site, HttpClient http, int port)
+    {
+        var (taskId, collection) = await CreateTaskAsync(http);
+        var before = await ConnectAsync(port, http, taskId);
+        var last = await WaitForProgressAsync(before, taskId, minimum: 1);
+        var gateway = await GatewayHoldingTheSocketAsync(site);
+
+        await site.KillAsync(gateway);
+        await Deadline.RunAsync(async _ => { while (await ReceiveOrDroppedAsync(before) is { } message) { last = message; } }, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
+        await before.DisposeAsync();
+        await using var after = await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
+        var connected = await after.ReceiveAsync() ?? throw new InvalidOperationException("closed before connected");
+        var rest = await after.ReceiveUntilClosedAsync(TaskTimeout);
+
+        MessageAssert.IsConnected(connected, taskId);
+        Assert.True(MessageAssert.Seq(connected) >= MessageAssert.Seq(last), $"connected seq {MessageAssert.Seq(connected)} after seq {MessageAssert.Seq(last)}");
+        Assert.True(connected.GetProperty("current").GetInt32() >= last.GetProperty("current").GetInt32(), "the snapshot went back in progress");
+        AssertCompletedOnce(taskId, after.Messages, rest);
+        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+        return taskId;
+    }
+
+    /// <summary>A silo that cannot reach PostgreSQL and a gateway with a wrong users file each stop with one line saying why.</summary>
+    private static async Task Bad_settings_stop_a_container_with_one_line(ComposeSite site)
+    {
+        var silo = await site.RunAsync("run", "--rm", "--no-deps", "-e",
+            "ConnectionStrings__OrleansTasks=Host=no-such-database;Port=5432;Username=orleans;Password=x;Database=orleans_tasks", "silo");
+        var gateway = await site.RunAsync("run", "--rm", "--no-deps", "-e", "Auth__UsersFile=/etc/orleans-tasks/absent.json", "gateway");
+
+        AssertOneLine(silo, "OrleansTasks silo cannot start: ", "no-such-database");
+        AssertOneLine(gateway, "OrleansTasks gateway cannot start: ", "Auth:UsersFile /etc/orleans-tasks/absent.json");
+    }
+
+    private static async Task History_results_and_search_survived(HttpClient http, Guid first, Guid second)
+    {
+        var history = await http.GetStringAsync("/api/tasks?limit=20");
+        var results = await http.GetFromJsonAsync<JsonElement>($"/api/tasks/{first}/result?limit=5");
+        var task = await TaskRequests.GetAsync(http, second);
+        var collection = task.GetProperty("collection").GetString();
+        var search = await http.GetFromJsonAsync<JsonElement>($"/api/search?collection={collection}&q=grain&limit=3");
+
+        Assert.Contains(first.ToString(), history, StringComparison.Ordinal);
+        Assert.Contains(second.ToString(), history, StringComparison.Ordinal);
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal(5, results.GetProperty("items").GetArrayLength());
+        Assert.Equal(3, search.GetProperty("hits").GetArrayLength());
+    }
+
+    /// <summary>The site came back up with the TLS profile: mutual TLS in the cluster (a silo or gateway whose certificates fail stops at start) and HTTPS at nginx.</summary>
+    private static async Task With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(
+        ComposeSite site, Dictionary<string, string> variables, HttpClient http, Guid taskId)
+    {
+        var silo = (await site.ContainersAsync("silo"))[0];
+        var settings = await site.InspectAsync(silo, "{{json .Config.Env}}");
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(variables["ORLEANSTASKS_TLS_DIR"], "ca", "ca.pem"));
+        using var handler = new HttpClientHandler
+        {
+            // The site certificate names 127.0.0.1 and chains to the site's CA, which this machine does not trust.
+            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && chain.Build(certificate);
+            },
+        };
+        using var https = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{variables["ORLEANSTASKS_HTTPS_PORT"]}") };
+        https.DefaultRequestHeaders.Authorization = http.DefaultRequestHeaders.Authorization;
+
+        var ready = await https.GetStringAsync("/health/ready");
+        var task = await TaskRequests.GetAsync(https, taskId);
+
+        Assert.Contains("Cluster__Tls__CertificatePath=/etc/orleans-tasks/tls/cluster.pem", settings, StringComparison.Ordinal);
+        Assert.Contains("2 active silo(s)", ready, StringComparison.Ordinal);
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+    }
+
+    /// <summary>README's backup and restore, word for word.</summary>
+    private static async Task Restored_from_a_pg_dump_backup_into_a_fresh_volume(ComposeSite site, string directory)
+    {
+        var backup = Path.Combine(directory, "orleans-tasks.dump");
+        await site.ShellOrFailAsync($"$C exec -T postgres pg_dump -U orleans -Fc orleans_tasks > '{backup}'");
+        await site.ShellOrFailAsync($$"""
+            $C down -v && $C up -d postgres
+            until $C exec -T postgres pg_isready -h 127.0.0.1 -U orleans -d orleans_tasks; do sleep 1; done
+            $C exec -T postgres pg_restore -U orleans -d orleans_tasks --no-owner < '{{backup}}'
+            $C up -d
+            """);
+    }
+
+    private static async Task WaitUntilReadyAsync(HttpClient http, int silos) =>
+        await Eventually.TrueAsync($"{http.BaseAddress}health/ready to report {silos} active silos", async () =>
+        {
+            try
+            {
+                return (await http.GetStringAsync("/health/ready")).Contains($"{silos} active silo(s)", StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromMinutes(3));
+
+    private static async Task<string> SignInAsync(HttpClient http)
+    {
+        using var response = await http.PostAsJsonAsync("/api/auth/token", new { username = "demo", password = Password });
+        Assert.True(response.IsSuccessStatusCode, $"sign-in answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task<(Guid TaskId, string Collection)> CreateTaskAsync(HttpClient http)
+    {
+        var body = TaskRequests.Body(Documents);
+        return (await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>());
+    }
+
+    private static Uri SocketUri(int port, HttpClient http, Guid taskId) =>
+        new($"ws://127.0.0.1:{port}/ws/task/{taskId}?token={http.DefaultRequestHeaders.Authorization!.Parameter}");
+
+    private static Task<SocketClient> ConnectAsync(int port, HttpClient http, Guid taskId) => SocketClient.ConnectAsync(SocketUri(port, http, taskId));
+
+    private static async Task<SocketClient> ConnectEventuallyAsync(int port, HttpClient http, Guid taskId)
+    {
+        while (true)
+        {
+            try
+            {
+                return await ConnectAsync(port, http, taskId);
+            }
+            catch (WebSocketException)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>The next message; null once the socket has closed or dropped.</summary>
+    private static async Task<JsonElement?> ReceiveOrDroppedAsync(SocketClient socket)
+    {
+        try
+        {
+            return await socket.ReceiveAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (WebSocketException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads progress until it reaches <paramref name="minimum"/> percent; returns that message.</summary>
+    private static async Task<JsonElement> WaitForProgressAsync(SocketClient socket, Guid taskId, int minimum)
+    {
+        while (true)
+        {
+            var message = await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) ?? throw new InvalidOperationException("the socket closed before the task made progress");
+            var type = MessageAssert.Type(message);
+            Assert.True(type is "connected" or "progress", $"the task ended ({type}) before the fault: make it longer");
+            if (type == "progress" && message.GetProperty("progress").GetInt32() >= minimum)
+            {
+                MessageAssert.IsProgress(message, taskId);
+                return message;
+            }
+        }
+    }
+
+    /// <summary>The silo container that logged the task's acceptance.</summary>
+    private static async Task<string> SiloRunningAsync(ComposeSite site, Guid taskId)
+    {
+        string? found = null;
+        await Eventually.TrueAsync($"a silo to log that it accepted task {taskId}", async () =>
+        {
+            foreach (var container in await site.ContainersAsync("silo"))
+            {
+                if ((await site.LogsAsync(container)).Contains($"Task {taskId} accepted", StringComparison.Ordinal))
+                {
+                    found = container;
+                }
+            }
+
+            return found is not null;
+        }, TimeSpan.FromMinutes(1));
+        return found!;
+    }
+
+    /// <summary>The gateway container whose metrics count the one open socket.</summary>
+    private static async Task<string> GatewayHoldingTheSocketAsync(ComposeSite site)
+    {
+        using var metrics = new HttpClient();
+        string? found = null;
+        await Eventually.TrueAsync("one gateway to count the open socket in its metrics", async () =>
+        {
+            var holding = new List<string>();
+            foreach (var container in await site.ContainersAsync("gateway"))
+            {
+                if (await site.OpenSocketsAsync(metrics, container) == 1)
+                {
+                    holding.Add(container);
+                }
+            }
+
+            found = holding.Count == 1 ? holding[0] : null;
+            return found is not null;
+        }, TimeSpan.FromMinutes(1));
+        return found!;
+    }
+
+    private static void AssertCompletedOnce(Guid taskId, IReadOnlyList<JsonElement> all, IReadOnlyList<JsonElement> tail)
+    {
+        MessageAssert.IsComplete(tail[^1], taskId);
+        Assert.Single(all, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
+        MessageAssert.AreOrdered(all);
+        Assert.Equal(Documents, tail[^1].GetProperty("result").GetProperty("success").GetInt32());
+    }
+
+    private static async Task AssertEveryDocumentWrittenOnceAsync(ComposeSite site, string collection)
+    {
+        var counts = await site.QueryAsync($"SELECT count(*) || ' ' || max(write_count) FROM documents WHERE collection = '{collection}'");
+        Assert.Equal($"{Documents} 1", counts);
+    }
+
+    private static void AssertOneLine(CommandLine.Result result, string prefix, string named)
+    {
+        Assert.True(result.ExitCode != 0, $"exit code {result.ExitCode}:\n{result.Tail}");
+        var line = Assert.Single(result.Output.Split('\n'), l => l.Contains(prefix, StringComparison.Ordinal));
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The compose site test loads both cores for minutes with image builds and containers: it runs alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DockerCollection
+{
+    public const string Name = "docker";
+}

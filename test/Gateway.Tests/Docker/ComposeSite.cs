@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests.Docker;
+
+/// <summary>
+/// docker/compose.yaml run with Debian's Compose 1.29 (<c>docker-compose</c>) against a
+/// <see cref="DockerEngine"/>, configured through the variables the README gives an operator.
+/// </summary>
+public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary<string, string> variables)
+{
+    public const string Project = "orleanstasks";
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+
+    public static string ComposeFile => Path.Combine(RepositoryPaths.Root, "docker", "compose.yaml");
+
+    /// <summary>The TLS profile, added to <see cref="ComposeFile"/> when <see cref="Tls"/> is on.</summary>
+    public static string TlsFile => Path.Combine(RepositoryPaths.Root, "docker", "compose.tls.yaml");
+
+    /// <summary>Whether later commands run the site with its TLS profile.</summary>
+    public bool Tls { get; set; }
+
+    private string[] Options => ["--ansi", "never", "-p", Project, "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : []];
+
+    /// <summary>The engine's variables with the site's.</summary>
+    public Dictionary<string, string> Environment
+    {
+        get
+        {
+            var environment = engine.Environment;
+            foreach (var (key, value) in variables)
+            {
+                environment[key] = value;
+            }
+
+            return environment;
+        }
+    }
+
+    /// <summary>docker-compose with these arguments, whatever its exit code.</summary>
+    public Task<CommandLine.Result> RunAsync(params string[] arguments) => RunAsync(Environment, arguments);
+
+    public Task<CommandLine.Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        CommandLine.RunAsync("docker-compose", [.. Options, .. arguments], environment, CommandTimeout);
+
+    /// <summary>A shell script as the README writes it, with <c>$C</c> standing for the site's docker-compose command.</summary>
+    public async Task<string> ShellOrFailAsync(string script)
+    {
+        var environment = Environment;
+        // Split by the shell as README's $C is: the repository's path must hold no spaces.
+        environment["C"] = "docker-compose " + string.Join(' ', Options);
+        return await CommandLine.RunOrFailAsync("bash", ["-euo", "pipefail", "-c", script], environment, CommandTimeout);
+    }
+
+    /// <summary>docker-compose with these arguments; a non-zero exit fails the test with its last lines.</summary>
+    public async Task<string> RunOrFailAsync(params string[] arguments)
+    {
+        var result = await RunAsync(arguments);
+        Assert.True(result.ExitCode == 0, $"docker-compose {string.Join(' ', arguments)} exited {result.ExitCode}:\n{result.Tail}");
+        return result.Output;
+    }
+
+    /// <summary>The ids of a service's running containers.</summary>
+    public async Task<string[]> ContainersAsync(string service) =>
+        (await RunOrFailAsync("ps", "-q", service)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public async Task<string> LogsAsync(string container) => (await engine.DockerAsync(["logs", container], CommandTimeout)).Output;
+
+    /// <summary>A value of <c>docker inspect</c> for the container, by Go template.</summary>
+    public async Task<string> InspectAsync(string container, string template) =>
+        (await engine.DockerOrFailAsync("inspect", "-f", template, container)).Trim();
+
+    /// <summary>The container's address on the site's network, which this host reaches directly.</summary>
+    public Task<string> AddressAsync(string container) => InspectAsync(container, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
+
+    /// <summary>SIGKILL to the container's process, as when its host process crashes.</summary>
+    public Task KillAsync(string container) => engine.DockerOrFailAsync("kill", "-s", "KILL", container);
+
+    /// <summary>One value from the site's database, read with psql inside the postgres container.</summary>
+    public async Task<string> QueryAsync(string sql) =>
+        (await RunOrFailAsync("exec", "-T", "postgres", "psql", "-U", "orleans", "-d", "orleans_tasks", "-tAc", sql))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+
+    /// <summary>Open task sockets of the gateway in this container, from its metrics listener.</summary>
+    public async Task<int> OpenSocketsAsync(HttpClient http, string container)
+    {
+        var metrics = await http.GetStringAsync(new Uri($"http://{await AddressAsync(container)}:9466/metrics"));
+        var match = SocketGauge().Match(metrics);
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    [GeneratedRegex(@"^orleans_tasks_gateway_websocket_connections\{[^}]*\} (\d+)", RegexOptions.Multiline)]
+    private static partial Regex SocketGauge();
+}
