@@ -17,15 +17,22 @@ namespace OrleansTasks.Feeds;
 public sealed partial class FeedReconciler(
     IEnumerable<IFeedRegistry> registries, IOptions<FeedOptions> options, TimeProvider time, ILogger<FeedReconciler> logger) : BackgroundService
 {
-    /// <summary>Sweeps every fifth of the silence timeout (at least every 100 ms) until the host stops.</summary>
+    /// <summary>Sweeps every fifth of the silence timeout (at least every 100 ms) until the host stops, then ends quietly.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var silence = options.Value.StreamSilenceTimeout;
         using var sweep = new PeriodicTimer(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, silence.Ticks / 5)), time);
-        while (await sweep.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            var due = registries.SelectMany(registry => registry.Feeds).Where(feed => feed.NeedsReconciliation(silence)).ToList();
-            await Task.WhenAll(due.Select(ReconcileAsync));
+            while (await sweep.WaitForNextTickAsync(stoppingToken))
+            {
+                var due = registries.SelectMany(registry => registry.Feeds).Where(feed => feed.NeedsReconciliation(silence)).ToList();
+                await Task.WhenAll(due.Select(ReconcileAsync));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping: not a failure of the reconciler.
         }
     }
 
