@@ -6,7 +6,7 @@ using System.Xml.Linq;
 namespace OrleansTasks.Client.Tests;
 
 /// <summary>The package a service references holds the client side only: nothing of the silo, the indexer or the gateway.</summary>
-public sealed class ClientPackageTests(PackedClient packed) : IClassFixture<PackedClient>
+public sealed class ClientPackageTests(PackedClient packed)
 {
     private static readonly string[] Allowed =
     [
@@ -20,9 +20,9 @@ public sealed class ClientPackageTests(PackedClient packed) : IClassFixture<Pack
     private static readonly string[] ServerSide = ["Microsoft.Orleans.Server", "Lucene", "Microsoft.Orleans.Dashboard", "Microsoft.Orleans.Persistence", "Microsoft.Orleans.Reminders", "OrleansTasks.", "Cronos", "Polly"];
 
     [Fact]
-    public void The_nuspec_depends_on_the_orleans_client_side_only_and_on_no_other_orleans_tasks_package()
+    public async Task The_nuspec_depends_on_the_orleans_client_side_only_and_on_no_other_orleans_tasks_package()
     {
-        using var package = ZipFile.OpenRead(packed.Package);
+        using var package = ZipFile.OpenRead(await packed.PackAsync());
         using var nuspec = package.GetEntry("OrleansTasks.Client.nuspec")!.Open();
         var dependencies = XDocument.Load(nuspec).Descendants().Where(element => element.Name.LocalName == "dependency")
             .Select(element => element.Attribute("id")!.Value).Distinct().Order().ToList();
@@ -32,9 +32,9 @@ public sealed class ClientPackageTests(PackedClient packed) : IClassFixture<Pack
     }
 
     [Fact]
-    public void The_package_carries_the_contracts_and_the_client_with_their_docs_and_neither_references_the_server()
+    public async Task The_package_carries_the_contracts_and_the_client_with_their_docs_and_neither_references_the_server()
     {
-        using var package = ZipFile.OpenRead(packed.Package);
+        using var package = ZipFile.OpenRead(await packed.PackAsync());
         var files = package.Entries.Select(entry => entry.FullName).Where(name => name.StartsWith("lib/", StringComparison.Ordinal)).Order().ToList();
 
         Assert.Equal(

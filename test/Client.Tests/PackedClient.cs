@@ -5,24 +5,35 @@ using OrleansTasks.Testing;
 namespace OrleansTasks.Client.Tests;
 
 /// <summary>
-/// The client package as <c>dotnet pack</c> makes it, in a folder feed of its own. Its version is
-/// new on every run, so that no build ever restores a package an earlier run left in a cache.
+/// The client package as <c>dotnet pack OrleansTasks.sln</c> makes it at the repository root, in a
+/// folder feed of its own: the one package of the solution. Made once for the whole assembly (two
+/// packs at once would write the same obj and bin folders), on first use only, so that the tests
+/// that need no package do not wait for it. Its version is new on every run, so that no build ever
+/// restores a package an earlier run left in a cache.
 /// </summary>
-public sealed class PackedClient : IAsyncLifetime
+public sealed class PackedClient : IAsyncDisposable
 {
     private static readonly TimeSpan PackLimit = TimeSpan.FromMinutes(10);
+    private readonly Lazy<Task<string>> _packed;
+
+    public PackedClient() => _packed = new(PackSolutionAsync);
 
     public string Feed { get; } = Directory.CreateTempSubdirectory("orleans-tasks-feed-").FullName;
 
     public string Version { get; } = string.Create(CultureInfo.InvariantCulture, $"1.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}");
 
-    public string Package => Path.Combine(Feed, $"OrleansTasks.Client.{Version}.nupkg");
+    /// <summary>Packs the solution, the first time only; the path of the client package in <see cref="Feed"/>.</summary>
+    public Task<string> PackAsync() => _packed.Value;
 
-    public async ValueTask InitializeAsync()
+    private async Task<string> PackSolutionAsync()
     {
+        var package = Path.Combine(Feed, $"OrleansTasks.Client.{Version}.nupkg");
         var output = await RunAsync("dotnet", RepositoryPaths.Root, PackLimit,
-            "pack", Path.Combine(RepositoryPaths.Root, "Client", "Client.csproj"), "-c", "Release", "-o", Feed, $"-p:Version={Version}");
-        Assert.True(File.Exists(Package), $"dotnet pack made no {Package}:\n{output}");
+            "pack", Path.Combine(RepositoryPaths.Root, "OrleansTasks.sln"), "-c", "Release", "-o", Feed, $"-p:Version={Version}");
+        Assert.True(
+            Directory.GetFiles(Feed, "*.nupkg").SequenceEqual([package]),
+            $"dotnet pack OrleansTasks.sln made {string.Join(", ", Directory.GetFiles(Feed).Select(Path.GetFileName))}, not {Path.GetFileName(package)} alone:\n{output}");
+        return package;
     }
 
     public ValueTask DisposeAsync()
