@@ -52,8 +52,9 @@ public sealed class Feed<T>(
     /// <returns>Completes once the snapshot is queued to the listeners.</returns>
     public async Task ReconcileAsync()
     {
-        Volatile.Write(ref _lastHeard, time.GetTimestamp());
+        // A read that throws (or never ends) leaves the feed due, so that the next sweep tries again.
         var snapshot = await source.ReadAsync(client, Id);
+        Volatile.Write(ref _lastHeard, time.GetTimestamp());
         metrics.Reconciled();
         lock (_lock)
         {
