@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Reflection.Metadata;
+using System.Text.Json;
 using System.Reflection.PortableExecutable;
 using System.Xml.Linq;
 
@@ -17,6 +18,11 @@ public sealed class ClientPackageTests(PackedClient packed)
         "Npgsql",
     ];
 
+    // What a service must never restore through the package. Microsoft.Orleans.Runtime and Polly do
+    // come in, through the Orleans streaming, clustering and TLS packages (see README "From a .NET service").
+    private static readonly string[] TransitivelyForbidden =
+        ["Microsoft.Orleans.Server", "Microsoft.Orleans.Persistence", "Microsoft.Orleans.Reminders", "Microsoft.Orleans.Dashboard", "Lucene", "Cronos", "OrleansTasks."];
+
     private static readonly string[] ServerSide = ["Microsoft.Orleans.Server", "Lucene", "Microsoft.Orleans.Dashboard", "Microsoft.Orleans.Persistence", "Microsoft.Orleans.Reminders", "OrleansTasks.", "Cronos", "Polly"];
 
     [Fact]
@@ -29,6 +35,20 @@ public sealed class ClientPackageTests(PackedClient packed)
 
         Assert.DoesNotContain(dependencies, id => ServerSide.Any(server => id.StartsWith(server, StringComparison.OrdinalIgnoreCase)));
         Assert.Equal(Allowed, dependencies);
+    }
+
+    [Fact]
+    public async Task A_service_referencing_the_package_restores_nothing_of_the_server_side_however_deep()
+    {
+        var sample = await packed.SampleCopyAsync();
+        await PackedClient.RunAsync("dotnet", sample, TimeSpan.FromMinutes(5), "restore", $"-p:OrleansTasksClientVersion={packed.Version}");
+        using var assets = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(sample, "obj", "project.assets.json")));
+        var packages = assets.RootElement.GetProperty("libraries").EnumerateObject()
+            .Where(library => library.Value.GetProperty("type").GetString() == "package")
+            .Select(library => library.Name.Split('/')[0]).Order().ToList();
+
+        Assert.Contains("OrleansTasks.Client", packages);
+        Assert.DoesNotContain(packages, id => TransitivelyForbidden.Any(server => id.StartsWith(server, StringComparison.OrdinalIgnoreCase)) && id != "OrleansTasks.Client");
     }
 
     [Fact]

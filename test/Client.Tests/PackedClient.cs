@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using OrleansTasks.Testing;
@@ -15,6 +16,7 @@ public sealed class PackedClient : IAsyncDisposable
 {
     private static readonly TimeSpan PackLimit = TimeSpan.FromMinutes(10);
     private readonly Lazy<Task<string>> _packed;
+    private readonly ConcurrentBag<string> _sampleCopies = [];
 
     public PackedClient() => _packed = new(PackSolutionAsync);
 
@@ -38,8 +40,46 @@ public sealed class PackedClient : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        Directory.Delete(Feed, recursive: true);
+        foreach (var folder in _sampleCopies.Append(Feed))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// A copy of test/SampleService in a folder of its own that restores the package from
+    /// <see cref="Feed"/> (packing first if need be) and everything else from the usual sources,
+    /// as a service outside this repository would; build it with <c>-p:OrleansTasksClientVersion=</c><see cref="Version"/>.
+    /// </summary>
+    public async Task<string> SampleCopyAsync()
+    {
+        await PackAsync();
+        var folder = Directory.CreateTempSubdirectory("orleans-tasks-sample-").FullName;
+        _sampleCopies.Add(folder);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "test", "SampleService")))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        // Packages restored into a folder of this copy's own, with the machine's cache as a
+        // fallback for everything but the package under test.
+        var machineCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        await File.WriteAllTextAsync(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" />
+              </config>
+              <fallbackPackageFolders>
+                <add key="machine" value="{machineCache}" />
+              </fallbackPackageFolders>
+              <packageSources>
+                <add key="orleans-tasks" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        return folder;
     }
 
     /// <summary>Runs a program to its end within <paramref name="limit"/>; a non-zero exit fails with its output.</summary>

@@ -27,7 +27,7 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
 
         var settings = cluster.Settings;
         settings["Sample:Tasks"] = "3";
-        settings["Sample:Documents"] = "3000";
+        settings["Sample:Documents"] = "10000";
         var lines = new ConcurrentQueue<string>();
         using var sample = StartSample(service, ProcessHost.Environment(settings), lines);
         try
@@ -47,11 +47,12 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
     {
         // Kill only once the cluster has accepted every task, the batch and the cancellation: what
         // is under test is the watching, not the sample's retries of its creations.
+        await using var client = await cluster.ConnectClientAsync();
         await Eventually.TrueAsync(
             "the sample to start its four tasks and its batch and to cancel one",
             () => Task.FromResult(lines.Count(line => line.StartsWith("started ", StringComparison.Ordinal)) == 5 && lines.Any(line => line.StartsWith("cancel ", StringComparison.Ordinal))),
             RunLimit);
-        var silo = await SiloRunningAnUnfinishedTaskAsync(cluster, lines);
+        var silo = await SiloRunningAnUnfinishedTaskAsync(cluster, client.Client, lines);
         await silo.KillAsync();
 
         await Deadline.RunAsync(sample.WaitForExitAsync, RunLimit, "the sample service to see every end:\n" + string.Join('\n', lines.TakeLast(30)));
@@ -75,14 +76,13 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
     }
 
     /// <summary>The silo process hosting a task the sample watches that has not ended yet.</summary>
-    private static async Task<ProcessHost> SiloRunningAnUnfinishedTaskAsync(RunningCluster cluster, ConcurrentQueue<string> lines)
+    private static async Task<ProcessHost> SiloRunningAnUnfinishedTaskAsync(RunningCluster cluster, IClusterClient client, ConcurrentQueue<string> lines)
     {
-        await using var client = await cluster.ConnectClientAsync();
         var tasks = lines.Where(line => line.StartsWith("started task ", StringComparison.Ordinal))
             .Select(line => Guid.Parse(line.Split(' ')[2]));
         foreach (var id in tasks)
         {
-            var grain = client.Client.GetGrain<IIndexTaskGrain>(id);
+            var grain = client.GetGrain<IIndexTaskGrain>(id);
             var silo = cluster.SiloAt(await grain.GetHostingSilo());
             if (await grain.GetSnapshot() is { IsTerminal: false })
             {
@@ -95,30 +95,7 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
 
     private async Task<string> BuildSampleAsync()
     {
-        await packed.PackAsync();
-        var folder = Directory.CreateTempSubdirectory("orleans-tasks-sample-").FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "test", "SampleService")))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
-
-        // The packed feed and the usual sources; packages restored into a folder of this build's own,
-        // with the machine's cache as a fallback for everything but the package under test.
-        var machineCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        await File.WriteAllTextAsync(Path.Combine(folder, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" />
-              </config>
-              <fallbackPackageFolders>
-                <add key="machine" value="{machineCache}" />
-              </fallbackPackageFolders>
-              <packageSources>
-                <add key="orleans-tasks" value="{packed.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        var folder = await packed.SampleCopyAsync();
         await PackedClient.RunAsync("dotnet", folder, BuildLimit, "build", "-c", "Release", "-o", Path.Combine(folder, "out"), $"-p:OrleansTasksClientVersion={packed.Version}");
         return Path.Combine(folder, "out", "SampleService.dll");
     }
