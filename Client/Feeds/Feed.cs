@@ -22,6 +22,9 @@ public sealed class Feed<T>(
     : IFeed
     where T : class, IFeedSnapshot
 {
+    // How long giving a subscription back may wait for the cluster before it is logged as failed.
+    private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(10);
+
     private readonly Lock _lock = new();
 
     // Replaced, never changed, when a listener comes or goes: each event reads it without a copy.
@@ -52,8 +55,9 @@ public sealed class Feed<T>(
     /// <returns>Completes once the snapshot is queued to the listeners.</returns>
     public async Task ReconcileAsync()
     {
-        Volatile.Write(ref _lastHeard, time.GetTimestamp());
+        // A read that throws (or never ends) leaves the feed due, so that the next sweep tries again.
         var snapshot = await source.ReadAsync(client, Id);
+        Volatile.Write(ref _lastHeard, time.GetTimestamp());
         metrics.Reconciled();
         lock (_lock)
         {
@@ -98,7 +102,10 @@ public sealed class Feed<T>(
         }
     }
 
-    /// <summary>Gives the stream subscription back; a failure is logged, as the grain drops stale subscribers itself.</summary>
+    /// <summary>
+    /// Gives the stream subscription back, waiting at most 10 s for the cluster; a failure is
+    /// logged, as the grain drops stale subscribers itself.
+    /// </summary>
     public async Task UnsubscribeAsync()
     {
         Task<StreamSubscriptionHandle<T>>? subscription;
@@ -115,11 +122,11 @@ public sealed class Feed<T>(
         try
         {
             var handle = await subscription;
-            await handle.UnsubscribeAsync();
+            await handle.UnsubscribeAsync().WaitAsync(UnsubscribeLimit, time);
             metrics.SubscriptionRemoved();
             FeedLog.Unsubscribed(logger, Kind, Id);
         }
-        catch (Exception exception) when (exception is OrleansException or StorageUnavailableException or TimeoutException or InvalidOperationException or OperationCanceledException)
+        catch (Exception exception) when (exception is OrleansException or StorageUnavailableException or TimeoutException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
         {
             FeedLog.UnsubscribeFailed(logger, exception, Kind, Id);
             if (subscription.IsCompletedSuccessfully)

@@ -68,7 +68,12 @@ public sealed class FeedRegistry<T>(
         }
     }
 
-    private async Task DetachAsync(Feed<T> feed, IFeedListener<T> listener)
+    /// <summary>
+    /// Detaches at once; the last listener's leaving gives the subscription back in the background,
+    /// so that no watcher or socket waits on the network (for as long as a call to a dead silo
+    /// takes) at its end.
+    /// </summary>
+    private void Detach(Feed<T> feed, IFeedListener<T> listener)
     {
         var last = false;
         lock (_lock)
@@ -83,7 +88,7 @@ public sealed class FeedRegistry<T>(
 
         if (last)
         {
-            await feed.UnsubscribeAsync();
+            _ = feed.UnsubscribeAsync();
         }
     }
 
@@ -91,9 +96,14 @@ public sealed class FeedRegistry<T>(
     {
         private int _disposed;
 
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0
-                ? new ValueTask(registry.DetachAsync(feed, listener))
-                : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                registry.Detach(feed, listener);
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 }

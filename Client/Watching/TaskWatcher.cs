@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Feeds;
 using OrleansTasks.Hosting;
@@ -7,10 +8,15 @@ namespace OrleansTasks.Watching;
 
 /// <summary>
 /// Watches through this process's shared feeds: attach (subscribing when first), read the grain's
-/// snapshot, then hand out what the feed queues until the terminal snapshot.
+/// snapshot, then hand out what the feed queues until the terminal snapshot. Every watch ends with
+/// <see cref="OperationCanceledException"/> once the host stops.
 /// </summary>
 internal sealed class TaskWatcher(
-    FeedRegistry<IndexTaskSnapshot> tasks, FeedRegistry<BatchSnapshot> batches, IGrainFactory grains, IOptions<OrleansTasksClientOptions> options)
+    FeedRegistry<IndexTaskSnapshot> tasks,
+    FeedRegistry<BatchSnapshot> batches,
+    IGrainFactory grains,
+    IOptions<OrleansTasksClientOptions> options,
+    IHostApplicationLifetime lifetime)
     : ITaskWatcher
 {
     public IAsyncEnumerable<IndexTaskSnapshot> WatchTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
@@ -20,9 +26,11 @@ internal sealed class TaskWatcher(
         WatchAsync(batches, batchId, id => new BatchNotFoundException(id), cancellationToken);
 
     private async IAsyncEnumerable<T> WatchAsync<T>(
-        FeedRegistry<T> feeds, Guid id, Func<Guid, Exception> notFound, [EnumeratorCancellation] CancellationToken cancellationToken)
+        FeedRegistry<T> feeds, Guid id, Func<Guid, Exception> notFound, [EnumeratorCancellation] CancellationToken watchCancelled)
         where T : class, IFeedSnapshot
     {
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(watchCancelled, lifetime.ApplicationStopping);
+        var cancellationToken = watch.Token;
         cancellationToken.ThrowIfCancellationRequested();
         var listener = new WatchListener<T>(options.Value.WatchQueueLength);
         await using var attachment = await AttachAsync(feeds, id, listener, cancellationToken);

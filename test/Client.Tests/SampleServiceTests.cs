@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using OrleansTasks.Testing;
+using Xunit.Sdk;
 
 namespace OrleansTasks.Client.Tests;
 
@@ -11,7 +12,7 @@ namespace OrleansTasks.Client.Tests;
 /// ends with its terminal snapshot exactly once, in <c>seq</c> order, although a silo running
 /// them is killed with SIGKILL.
 /// </summary>
-public sealed class SampleServiceTests(PostgresServer postgres, PackedClient packed) : IClassFixture<PackedClient>
+public sealed class SampleServiceTests(PostgresServer postgres, PackedClient packed)
 {
     private static readonly TimeSpan BuildLimit = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
@@ -26,7 +27,7 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
 
         var settings = cluster.Settings;
         settings["Sample:Tasks"] = "3";
-        settings["Sample:Documents"] = "3000";
+        settings["Sample:Documents"] = "10000";
         var lines = new ConcurrentQueue<string>();
         using var sample = StartSample(service, ProcessHost.Environment(settings), lines);
         try
@@ -44,21 +45,14 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
 
     private static async Task WatchThroughASiloKillAsync(RunningCluster cluster, Process sample, ConcurrentQueue<string> lines)
     {
-
-        // Kill the silo running a task the sample is watching, while it is still early in its work.
-        var victim = await Deadline.RunAsync(async cancel =>
-        {
-            while (true)
-            {
-                if (lines.Select(Parse).OfType<Snapshot>().FirstOrDefault(s => s.Kind == "task" && s.Status == "Processing" && s.Progress < 60) is { } running)
-                {
-                    return running.Id;
-                }
-
-                await Task.Delay(50, cancel);
-            }
-        }, RunLimit, "the sample to watch a task in progress");
-        var silo = await cluster.SiloRunningAsync(victim);
+        // Kill only once the cluster has accepted every task, the batch and the cancellation: what
+        // is under test is the watching, not the sample's retries of its creations.
+        await using var client = await cluster.ConnectClientAsync();
+        await Eventually.TrueAsync(
+            "the sample to start its four tasks and its batch and to cancel one",
+            () => Task.FromResult(lines.Count(line => line.StartsWith("started ", StringComparison.Ordinal)) == 5 && lines.Any(line => line.StartsWith("cancel ", StringComparison.Ordinal))),
+            RunLimit);
+        var silo = await SiloRunningAnUnfinishedTaskAsync(cluster, client.Client, lines);
         await silo.KillAsync();
 
         await Deadline.RunAsync(sample.WaitForExitAsync, RunLimit, "the sample service to see every end:\n" + string.Join('\n', lines.TakeLast(30)));
@@ -81,31 +75,27 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
         }
     }
 
-    private async Task<string> BuildSampleAsync()
+    /// <summary>The silo process hosting a task the sample watches that has not ended yet.</summary>
+    private static async Task<ProcessHost> SiloRunningAnUnfinishedTaskAsync(RunningCluster cluster, IClusterClient client, ConcurrentQueue<string> lines)
     {
-        var folder = Directory.CreateTempSubdirectory("orleans-tasks-sample-").FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "test", "SampleService")))
+        var tasks = lines.Where(line => line.StartsWith("started task ", StringComparison.Ordinal))
+            .Select(line => Guid.Parse(line.Split(' ')[2]));
+        foreach (var id in tasks)
         {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            var grain = client.GetGrain<IIndexTaskGrain>(id);
+            var silo = cluster.SiloAt(await grain.GetHostingSilo());
+            if (await grain.GetSnapshot() is { IsTerminal: false })
+            {
+                return silo;
+            }
         }
 
-        // The packed feed and the usual sources; packages restored into a folder of this build's own,
-        // with the machine's cache as a fallback for everything but the package under test.
-        var machineCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        await File.WriteAllTextAsync(Path.Combine(folder, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" />
-              </config>
-              <fallbackPackageFolders>
-                <add key="machine" value="{machineCache}" />
-              </fallbackPackageFolders>
-              <packageSources>
-                <add key="orleans-tasks" value="{packed.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        throw FailException.ForFailure("every task of the sample ended before a silo could be killed under one: give them more documents (Sample:Documents)");
+    }
+
+    private async Task<string> BuildSampleAsync()
+    {
+        var folder = await packed.SampleCopyAsync();
         await PackedClient.RunAsync("dotnet", folder, BuildLimit, "build", "-c", "Release", "-o", Path.Combine(folder, "out"), $"-p:OrleansTasksClientVersion={packed.Version}");
         return Path.Combine(folder, "out", "SampleService.dll");
     }

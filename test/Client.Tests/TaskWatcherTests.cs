@@ -147,6 +147,20 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
     }
 
     [Fact]
+    public async Task Stopping_the_host_ends_an_open_watch_promptly()
+    {
+        var (service, _, id) = await StartScriptedAsync();
+        using var started = service;
+        var watch = new Collected(service.Services.GetRequiredService<ITaskWatcher>().WatchTaskAsync(id));
+        await Deadline.WaitAsync(watch.First, WaitLimit, "the first snapshot");
+
+        var stopping = service.StopAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Deadline.WaitAsync(watch.Ended, TimeSpan.FromSeconds(5), "the watch to end as its host stops"));
+        await Deadline.WaitAsync(stopping, WaitLimit, "the host to stop");
+    }
+
+    [Fact]
     public async Task An_unknown_task_or_batch_throws_its_typed_exception_at_once()
     {
         using var service = await cluster.StartServiceAsync();

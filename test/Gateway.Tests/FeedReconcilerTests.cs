@@ -21,6 +21,23 @@ public sealed class FeedReconcilerTests
 
         Assert.False(reconciler.ExecuteTask!.IsCompleted, "the reconciler stopped");
         await reconciler.StopAsync(CancellationToken.None);
+        Assert.True(reconciler.ExecuteTask.IsCompletedSuccessfully, $"the stopped reconciler ended {reconciler.ExecuteTask.Status}, not quietly");
+    }
+
+    [Fact]
+    public async Task A_read_that_never_answers_does_not_hold_back_the_other_feeds()
+    {
+        var hanging = new CountingFeed(null, hangs: true);
+        var healthy = new CountingFeed(null);
+        var options = Options.Create(new FeedOptions { StreamSilenceTimeout = TimeSpan.FromMilliseconds(500) });
+        using var reconciler = new FeedReconciler([new Registry([hanging, healthy])], options, TimeProvider.System, NullLogger<FeedReconciler>.Instance);
+
+        await reconciler.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync("three sweeps over the healthy feed beside a read that hangs", () => Task.FromResult(healthy.Calls >= 3), TimeSpan.FromSeconds(30));
+
+        Assert.True(hanging.Calls >= 2, $"the hanging feed was read {hanging.Calls} time(s): a stuck read must not stop it being read again");
+        await reconciler.StopAsync(CancellationToken.None);
+        Assert.True(reconciler.ExecuteTask!.IsCompletedSuccessfully, $"the stopped reconciler ended {reconciler.ExecuteTask.Status}, not quietly");
     }
 
     private sealed class ProviderFault(string message) : Exception(message);
@@ -30,7 +47,7 @@ public sealed class FeedReconcilerTests
         public IReadOnlyList<IFeed> Feeds => feeds;
     }
 
-    private sealed class CountingFeed(Exception? fault) : IFeed
+    private sealed class CountingFeed(Exception? fault, bool hangs = false) : IFeed
     {
         private int _calls;
 
@@ -45,7 +62,7 @@ public sealed class FeedReconcilerTests
         public Task ReconcileAsync()
         {
             Interlocked.Increment(ref _calls);
-            return fault is null ? Task.CompletedTask : Task.FromException(fault);
+            return hangs ? new TaskCompletionSource().Task : fault is null ? Task.CompletedTask : Task.FromException(fault);
         }
     }
 }

@@ -20,25 +20,28 @@ public sealed class ReportRun(IClusterClient client, ITaskWatcher watcher, TextW
         for (var i = 0; i < tasks; i++)
         {
             var taskId = Guid.NewGuid();
-            await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask(Owner, collection, Documents($"t{i}", documents)));
+            var request = new StartIndexTask(Owner, collection, Documents($"t{i}", documents));
+            await RetryAsync(() => client.GetGrain<IIndexTaskGrain>(taskId).Start(request), $"start {taskId}");
             Write($"started task {taskId}");
             watches.Add(WatchTaskAsync(taskId));
         }
 
         var batchId = Guid.NewGuid();
-        await client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch(Owner,
+        var batch = new CreateBatch(Owner,
         [
             new BatchTaskSpec("first", collection, Documents("b1", documents)),
             new BatchTaskSpec("second", collection, Documents("b2", documents), After: ["first"]),
-        ]));
+        ]);
+        await RetryAsync(() => client.GetGrain<IBatchGrain>(batchId).Create(batch), $"create {batchId}");
         Write($"started batch {batchId}");
         watches.Add(WatchBatchAsync(batchId));
 
         var cancelled = Guid.NewGuid();
-        await client.GetGrain<IIndexTaskGrain>(cancelled).Start(new StartIndexTask(Owner, collection, Documents("c", documents)));
+        var cancelledRequest = new StartIndexTask(Owner, collection, Documents("c", documents));
+        await RetryAsync(() => client.GetGrain<IIndexTaskGrain>(cancelled).Start(cancelledRequest), $"start {cancelled}");
         Write($"started task {cancelled}");
         watches.Add(WatchTaskAsync(cancelled));
-        var outcome = await client.GetGrain<IIndexTaskGrain>(cancelled).Cancel(Owner);
+        var outcome = await RetryAsync(() => client.GetGrain<IIndexTaskGrain>(cancelled).Cancel(Owner), $"cancel {cancelled}");
         Write($"cancel {cancelled} {outcome}");
 
         await Task.WhenAll(watches);
@@ -60,6 +63,8 @@ public sealed class ReportRun(IClusterClient client, ITaskWatcher watcher, TextW
             Write($"snapshot batch {batchId} {snapshot.Seq} {snapshot.Status} {snapshot.Progress}");
         }
     }
+
+    private Task<T> RetryAsync<T>(Func<Task<T>> call, string what) => ClusterCalls.RetryAsync(call, what, Write);
 
     private static ImmutableArray<IndexDocument> Documents(string prefix, int count) =>
         [.. Enumerable.Range(0, count).Select(i => new IndexDocument($"{prefix}-{i}.md", $"Report {i}", $"quarterly report {prefix} {i} revenue region {i % 17} summary {i * 7919 % 1000}"))];
