@@ -84,8 +84,9 @@ public sealed class FailoverTests(PostgresServer postgres)
     public async Task A_killed_gateways_subscriptions_are_cleaned_up_and_a_new_gateway_serves_correct_snapshots()
     {
         var database = await postgres.CreateDatabaseAsync();
+        // All three tasks run at once, so that none has ended by the time the third reports progress.
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
-            Lease);
+            new Dictionary<string, string?>(Lease) { ["Tasks:MaxRunningPerSilo"] = "3" });
         await using var service = await cluster.ConnectClientAsync();
         var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
         for (var i = 0; i < 3; i++)
@@ -99,6 +100,12 @@ public sealed class FailoverTests(PostgresServer postgres)
         }
 
         var whileWatched = await SubscriptionsAsync(service.Client, watched.Select(w => w.TaskId));
+        var unfinished = 0;
+        foreach (var (taskId, _, _) in watched)
+        {
+            unfinished += (await service.Client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())!.IsTerminal ? 0 : 1;
+        }
+
         await cluster.Gateway.KillAsync();
         foreach (var (taskId, _, socket) in watched)
         {
@@ -114,6 +121,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         var messages = await reconnected.ReceiveUntilClosedAsync();
         var snapshot = await service.Client.GetGrain<IIndexTaskGrain>(firstTask).GetSnapshot();
 
+        Assert.Equal(3, unfinished);
         Assert.Equal(3, whileWatched);
         Assert.Equal(["connected", "complete"], messages.Select(MessageAssert.Type));
         Assert.Equal(snapshot!.Seq, MessageAssert.Seq(messages[0]));
