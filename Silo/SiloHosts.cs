@@ -5,7 +5,7 @@ using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Silo;
 
-/// <summary>The silo's host: plain, or with an HTTP listener for <c>/metrics</c> when <c>Silo:MetricsUrls</c> is set.</summary>
+/// <summary>The silo's host: plain, or with an HTTP listener for <c>/metrics</c> and <c>/health/ready</c> when <c>Silo:MetricsUrls</c> is set.</summary>
 internal static class SiloHosts
 {
     public static IHost Build(string[] args, HostApplicationBuilder plain)
@@ -20,9 +20,11 @@ internal static class SiloHosts
         var builder = WebApplication.CreateBuilder(args);
         builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
         SiloTelemetry.Add(builder.Services, builder.Configuration);
+        SiloReadiness.Add(builder.Services);
         builder.WebHost.UseUrls([.. metrics.Urls]);
         var app = builder.Build();
         SiloTelemetry.Map(app);
+        SiloReadiness.Map(app);
         return app;
     }
 }

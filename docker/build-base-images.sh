@@ -18,7 +18,7 @@
 # Settings (environment): DOCKER_HOST (the Docker engine, as for docker itself);
 # ORLEANSTASKS_BASE_CACHE (a directory that keeps the root file system tarball between runs;
 # unset: nothing is kept); ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE (override
-# the mirror and suite read from /etc/apt).
+# the mirror and suite of the archive apt takes Debian's base-files from).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -32,44 +32,22 @@ fail() { echo "build-base-images: $*" >&2; exit 1; }
 command -v debootstrap >/dev/null || fail "debootstrap is not installed: sudo apt-get install debootstrap"
 command -v docker >/dev/null || fail "docker is not installed: sudo apt-get install docker.io"
 
-# The first Debian archive in the machine's apt sources: one-line entries ("deb URI SUITE main")
-# and deb822 entries ("URIs:", "Suites:"). Update and security suites are skipped.
+# The Debian archive that provides base-files, as this machine's apt resolves it from its own
+# sources: other sources (PostgreSQL's, Node's) may also name a "main" component, but never carry
+# Debian's base-files. Update, security and backports suites are skipped. A line of the policy:
+#   "500 http://deb.debian.org/debian bookworm/main amd64 Packages"
 apt_source() {
-  local files=() file
-  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [ -f "$file" ] && files+=("$file")
-  done
-  [ "${#files[@]}" -gt 0 ] || return 0
-  awk '
-    function emit(uri, suites,   n, parts, i) {
-      if (found) return
-      n = split(suites, parts, /[ \t]+/)
-      for (i = 1; i <= n; i++) if (parts[i] != "" && parts[i] !~ /-(updates|security|backports)$|\//) { print uri, parts[i]; found = 1; return }
-    }
-    function flush() {
-      if (types ~ /[ \t]deb([ \t]|$)/ && components ~ /[ \t]main([ \t]|$)/ && uris != "") emit(uris, suites)
-      uris = ""; suites = ""; types = ""; components = ""
-    }
-    FNR == 1 { flush() }
-    /^[ \t]*#/ { next }
-    /^deb[ \t]/ {
-      line = $0; sub(/\[[^]]*\]/, "", line); split(line, f, /[ \t]+/)
-      if (line ~ /[ \t]main([ \t]|$)/) emit(f[2], f[3])
-      next
-    }
-    /^Types:/ { types = $0 }
-    /^URIs:/ { uris = $2 }
-    /^Suites:/ { suites = $0; sub(/^Suites:[ \t]*/, "", suites) }
-    /^Components:/ { components = $0 }
-    /^[ \t]*$/ { flush() }
-    END { flush() }
-  ' "${files[@]}"
+  apt-cache policy base-files 2>/dev/null | awk '
+    $1 ~ /^[0-9]+$/ && $2 ~ /:/ && $5 == "Packages" {
+      split($3, parts, "/")
+      if (parts[1] !~ /-(updates|security|backports)$/) { print $2, parts[1]; exit }
+    }'
 }
 
 read -r source_mirror source_suite <<<"$(apt_source)" || true
 MIRROR=${ORLEANSTASKS_DEBIAN_MIRROR:-${source_mirror:-}}
 SUITE=${ORLEANSTASKS_DEBIAN_SUITE:-${source_suite:-}}
-[ -n "$MIRROR" ] && [ -n "$SUITE" ] || fail "no Debian archive with 'main' found in /etc/apt/sources.list{,.d}: set ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE"
+[ -n "$MIRROR" ] && [ -n "$SUITE" ] || fail "apt names no Debian archive that provides base-files (apt-cache policy base-files): run apt-get update, or set ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE"
 
 # What a self-contained .NET application needs beyond a minimal Debian: TLS, ICU, zlib, time zones,
 # the CA certificates, and GSSAPI (loaded by .NET's TLS stack; without it each process prints an

@@ -9,6 +9,9 @@ FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY . .
 ENV ASPNETCORE_URLS=http://+:8800 ASPNETCORE_ENVIRONMENT=Production
+# The operator cookie's key ring (Gateway:DataProtectionKeys): a volume shared by the gateways mounts
+# here and takes this directory's owner.
+RUN mkdir -p /var/lib/orleans-tasks/keys && chown 1654:1654 /var/lib/orleans-tasks/keys
 EXPOSE 8800 9466
 USER 1654:1654
 ENTRYPOINT ["/app/OrleansTasks.Gateway"]

@@ -14,8 +14,10 @@ out=$(realpath -m "${ORLEANSTASKS_PUBLISH_DIR:-docker/publish}")
 for app in Silo Gateway; do
   name=$(echo "$app" | tr '[:upper:]' '[:lower:]')
   rm -rf "${out:?}/$name"
+  # Intermediate files under the publish directory, never the tree's obj/ and bin/: builds and
+  # tests running in the tree at the same time are left alone.
   dotnet publish "$app/$app.csproj" -c "${CONFIGURATION:-Release}" -r linux-x64 --self-contained \
-    -o "$out/$name" --nologo -v quiet
+    --artifacts-path "$out/.build" -o "$out/$name" --nologo -v quiet
   cp "docker/$name.Dockerfile" "$out/$name/Dockerfile"
   echo "publish: $app in $out/$name"
 done

@@ -136,6 +136,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtSetup>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddAuthorization();
+        services.AddOperatorCookieKeys(builder.Configuration);
         services.AddOperatorPages();
     }
 }

@@ -18,7 +18,9 @@ namespace OrleansTasks.Gateway.Tests;
 [Collection(DockerCollection.Name)]
 public sealed class ComposeSiteTests
 {
-    private const int Documents = 10_000;
+    /// <summary>Documents (above the default Tasks:MaxDocuments, raised for the site) and words per document of a task: long enough that each kill lands well inside it.</summary>
+    private const int Documents = 30_000;
+    private const int Words = 60;
     private const string Password = "compose-site-password";
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(8);
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(3);
@@ -35,10 +37,11 @@ public sealed class ComposeSiteTests
         {
             await Refuses_to_start_without_a_signing_key(engine, site);
             await site.RunOrFailAsync("build");
-            await site.RunOrFailAsync("up", "-d");
+            await site.RunOrFailAsync("up", "-d", "--scale", "silo=3");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilReadyAsync(http, silos: 2);
-            http.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync(http));
+            await WaitUntilReadyAsync(site, http, silos: 3);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync(http, "demo"));
+            var operatorCookie = await Every_gateway_behind_nginx_accepts_the_operator_cookie(http);
 
             var first = await A_silo_killed_under_a_task_loses_nothing(site, http, port);
             var second = await A_killed_gateway_s_socket_reconnects_through_nginx(site, http, port);
@@ -48,12 +51,13 @@ public sealed class ComposeSiteTests
             await CommandLine.RunOrFailAsync("bash", ["docker/make-certificates.sh", variables["ORLEANSTASKS_TLS_DIR"]], engine.Environment, TimeSpan.FromMinutes(1));
             site.Tls = true;
             await site.RunOrFailAsync("up", "-d");
-            await WaitUntilReadyAsync(http, silos: 2);
+            await WaitUntilReadyAsync(site, http, silos: 2);
             await History_results_and_search_survived(http, first, second);
+            await AssertDashboardOpensAsync(http, operatorCookie, "after down and up (the key ring is in its volume)");
             await With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(site, variables, http, second);
 
             await Restored_from_a_pg_dump_backup_into_a_fresh_volume(site, engine.Directory);
-            await WaitUntilReadyAsync(http, silos: 2);
+            await WaitUntilReadyAsync(site, http, silos: 2);
             await History_results_and_search_survived(http, first, second);
         }
         finally
@@ -73,11 +77,13 @@ public sealed class ComposeSiteTests
             CommandLine.RunOrFailAsync("bash", ["docker/build-base-images.sh"], environment, BuildTimeout));
         var users = Path.Combine(engine.Directory, "users.json");
         await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' demo"], environment, TimeSpan.FromMinutes(1));
+        await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' operator admin"], environment, TimeSpan.FromMinutes(1));
         return new Dictionary<string, string>
         {
             ["ORLEANSTASKS_PUBLISH_DIR"] = publish,
             ["ORLEANSTASKS_RUNTIME_IMAGE"] = "orleans-tasks/runtime-base:local",
             ["ORLEANSTASKS_POSTGRES_IMAGE"] = "orleans-tasks/postgres:local",
+            ["ORLEANSTASKS_MAX_DOCUMENTS"] = Documents.ToString(CultureInfo.InvariantCulture),
             ["ORLEANSTASKS_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["ORLEANSTASKS_HTTPS_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             ["ORLEANSTASKS_TLS_DIR"] = Path.Combine(engine.Directory, "tls"),
@@ -97,6 +103,33 @@ public sealed class ComposeSiteTests
         Assert.Empty((await engine.DockerOrFailAsync("ps", "-aq")).Trim());
     }
 
+    /// <summary>An admin's operator cookie, issued by one gateway, opens the dashboard on every request through nginx (all gateways share the key ring).</summary>
+    private static async Task<string> Every_gateway_behind_nginx_accepts_the_operator_cookie(HttpClient http)
+    {
+        using var exchange = new HttpRequestMessage(HttpMethod.Post, "/api/operator-session");
+        exchange.Headers.Authorization = new("Bearer", await SignInAsync(http, "operator"));
+        using var session = await http.SendAsync(exchange);
+        Assert.True(session.StatusCode == System.Net.HttpStatusCode.NoContent, $"operator-session answered {(int)session.StatusCode}");
+        var cookie = session.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+
+        await AssertDashboardOpensAsync(http, cookie, "through nginx");
+        return cookie;
+    }
+
+    private static async Task AssertDashboardOpensAsync(HttpClient http, string cookie, string when)
+    {
+        var statuses = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var page = new HttpRequestMessage(HttpMethod.Get, "/orleans/");
+            page.Headers.Add("Cookie", cookie);
+            using var response = await http.SendAsync(page);
+            statuses.Add((int)response.StatusCode);
+        }
+
+        Assert.True(statuses.All(status => status == 200), $"GET /orleans/ with the operator cookie {when} answered {string.Join(", ", statuses)}");
+    }
+
     private static async Task<Guid> A_silo_killed_under_a_task_loses_nothing(ComposeSite site, HttpClient http, int port)
     {
         var (taskId, collection) = await CreateTaskAsync(http);
@@ -104,9 +137,11 @@ public sealed class ComposeSiteTests
         var victim = await SiloRunningAsync(site, taskId);
         await WaitForProgressAsync(socket, taskId, minimum: 10);
 
+        var beforeKill = await TaskRequests.GetAsync(http, taskId);
         await site.KillAsync(victim);
         var rest = await socket.ReceiveUntilClosedAsync(TaskTimeout);
 
+        Assert.True(beforeKill.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was killed: {beforeKill}");
         AssertCompletedOnce(taskId, socket.Messages, rest);
         await AssertEveryDocumentWrittenOnceAsync(site, collection);
         return taskId;
@@ -122,6 +157,7 @@ public sealed class ComposeSiteTests
         await site.KillAsync(gateway);
         await Deadline.RunAsync(async _ => { while (await ReceiveOrDroppedAsync(before) is { } message) { last = message; } }, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
         await before.DisposeAsync();
+        Assert.True(MessageAssert.Type(last) == "progress", $"the killed gateway's socket ended with {MessageAssert.Type(last)}, not mid-task: make the task longer");
         await using var after = await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
         var connected = await after.ReceiveAsync() ?? throw new InvalidOperationException("closed before connected");
         var rest = await after.ReceiveUntilClosedAsync(TaskTimeout);
@@ -203,7 +239,36 @@ public sealed class ComposeSiteTests
             """);
     }
 
-    private static async Task WaitUntilReadyAsync(HttpClient http, int silos) =>
+    /// <summary>Every container healthy by the file's own health checks, then the cluster counting <paramref name="silos"/> active silos.</summary>
+    private static async Task WaitUntilReadyAsync(ComposeSite site, HttpClient http, int silos)
+    {
+        var health = new List<(string Service, string Health)>();
+        try
+        {
+            await Eventually.TrueAsync($"postgres, {silos} silos, 2 gateways and nginx to be healthy by their health checks", async () =>
+            {
+                health = await site.HealthAsync();
+                var ready = health.All(container => container.Health == "healthy")
+                    && health.Count(container => container.Service == "silo") == silos
+                    && health.Count(container => container.Service == "gateway") == 2
+                    && health.Count == silos + 4;
+                if (!ready)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+
+                return ready;
+            }, TimeSpan.FromMinutes(4));
+        }
+        catch (TimeoutException timeout)
+        {
+            Assert.Fail($"{timeout.Message}; last seen: {string.Join(", ", health)}");
+        }
+
+        await WaitUntilTheClusterCountsAsync(http, silos);
+    }
+
+    private static async Task WaitUntilTheClusterCountsAsync(HttpClient http, int silos) =>
         await Eventually.TrueAsync($"{http.BaseAddress}health/ready to report {silos} active silos", async () =>
         {
             try
@@ -216,16 +281,16 @@ public sealed class ComposeSiteTests
             }
         }, TimeSpan.FromMinutes(3));
 
-    private static async Task<string> SignInAsync(HttpClient http)
+    private static async Task<string> SignInAsync(HttpClient http, string username)
     {
-        using var response = await http.PostAsJsonAsync("/api/auth/token", new { username = "demo", password = Password });
+        using var response = await http.PostAsJsonAsync("/api/auth/token", new { username, password = Password });
         Assert.True(response.IsSuccessStatusCode, $"sign-in answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
     private static async Task<(Guid TaskId, string Collection)> CreateTaskAsync(HttpClient http)
     {
-        var body = TaskRequests.Body(Documents);
+        var body = TaskRequests.Body(Documents, words: Words);
         return (await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>());
     }
 

@@ -66,6 +66,15 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     public async Task<string[]> ContainersAsync(string service) =>
         (await RunOrFailAsync("ps", "-q", service)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>Each running container of the site: its service and its health by its health check (<c>healthy</c>, <c>starting</c>, <c>unhealthy</c>, or <c>none</c>).</summary>
+    public async Task<List<(string Service, string Health)>> HealthAsync()
+    {
+        var lines = await engine.DockerOrFailAsync("ps", "--filter", $"label=com.docker.compose.project={Project}",
+            "--format", "{{.Label \"com.docker.compose.service\"}} {{.Status}}");
+        return [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => (line.Split(' ')[0], HealthState().Match(line) is { Success: true } health ? health.Groups[1].Value : "none"))];
+    }
+
     public async Task<string> LogsAsync(string container) => (await engine.DockerAsync(["logs", container], CommandTimeout)).Output;
 
     /// <summary>A value of <c>docker inspect</c> for the container, by Go template.</summary>
@@ -90,6 +99,10 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
         var match = SocketGauge().Match(metrics);
         return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
+
+    /// <summary>docker ps's status: "Up 2 minutes (healthy)", "Up 5 seconds (health: starting)".</summary>
+    [GeneratedRegex(@"\((?:health: )?(healthy|starting|unhealthy)\)")]
+    private static partial Regex HealthState();
 
     [GeneratedRegex(@"^orleans_tasks_gateway_websocket_connections\{[^}]*\} (\d+)", RegexOptions.Multiline)]
     private static partial Regex SocketGauge();
