@@ -6,7 +6,7 @@ using OrleansTasks.Testing;
 namespace OrleansTasks.Grains.Tests;
 
 /// <summary>The columns the task feed and dashboards read (seq, rate, batch, schedule) and the counts by status, in PostgreSQL.</summary>
-public sealed class PostgresHistoryFeedColumnsTests(PostgresServer postgres)
+public sealed class PostgresHistoryFeedColumnsTests(PostgresServer postgres, PostgresSiloFixture fixture) : IClassFixture<PostgresSiloFixture>
 {
     private const int FeedColumnsMigration = 8;
 
@@ -164,5 +164,39 @@ public sealed class PostgresHistoryFeedColumnsTests(PostgresServer postgres)
         }
 
         Assert.Contains(lines, line => line.Contains("task_history_by_owner_status", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_silo_on_postgres_lists_ended_tasks_with_their_seq_and_rate_and_counts_them_through_the_history_grain()
+    {
+        fixture.Require();
+        var owner = "pg-feed-" + Guid.NewGuid().ToString("N")[..8];
+        var ended = new List<IndexTaskSnapshot>();
+        for (var i = 0; i < 2; i++)
+        {
+            var taskId = Guid.NewGuid();
+            await using var watcher = await TaskWatcher.StartAsync(fixture.Silo.Client, taskId);
+            await fixture.Silo.Client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask(owner, "feed", Documents.Generate(500)));
+            ended.Add(await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(1)));
+        }
+
+        var history = fixture.Silo.Client.GetGrain<ITaskHistoryGrain>(0);
+        var rows = new Dictionary<Guid, TaskSummary>();
+        // The end is published before its history row is written.
+        await Eventually.TrueAsync("both rows to show their task's end", async () =>
+        {
+            rows = (await history.List(new HistoryQuery(owner))).Items.ToDictionary(row => row.TaskId);
+            return ended.All(task => rows.TryGetValue(task.TaskId, out var row) && row.Seq == task.Seq);
+        });
+        var counts = await history.Counts(owner);
+        var everyone = await history.Counts(null);
+
+        Assert.All(ended, task =>
+        {
+            Assert.Equal((task.Status, task.Seq, task.Rate), (rows[task.TaskId].Status, rows[task.TaskId].Seq, rows[task.TaskId].Rate));
+            Assert.Equal(0, rows[task.TaskId].EtaSeconds);
+        });
+        Assert.Equal(new TaskStatusCounts(0, 0, 0, 2, 0, 0), counts);
+        Assert.True(everyone.Completed >= 2, $"everyone's completed tasks: {everyone.Completed}");
     }
 }
