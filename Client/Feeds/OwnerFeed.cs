@@ -5,10 +5,12 @@ namespace OrleansTasks.Feeds;
 
 /// <summary>
 /// This process's one subscription to an owner's feed of task changes (or everyone's), shared by
-/// every listener following it. Reconciliation reads back from their grains the unfinished tasks
-/// it has heard of that have been silent for the silence timeout (at most
-/// <see cref="ReadsPerSweep"/> a sweep), and, after the stream reported an error, the newest
-/// <see cref="HistoryRows"/> rows of the scope's task history.
+/// every listener following it. Changes that repeat or precede what the feed has delivered (an end
+/// published again by a new activation, a stale read) are dropped here, for every listener.
+/// Reconciliation reads back from their grains the unfinished tasks it has heard of that have been
+/// silent too long (see <see cref="KnownTasks"/>; at most <see cref="ReadsPerSweep"/> a
+/// sweep), and, after the stream reported an error, the newest <see cref="HistoryRows"/> rows of
+/// the scope's task history.
 /// </summary>
 public sealed class OwnerFeed(
     OwnerScope scope, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILogger logger)
@@ -23,7 +25,7 @@ public sealed class OwnerFeed(
     private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(10);
 
     private readonly Lock _lock = new();
-    private readonly UnfinishedTasks _unfinished = new(time);
+    private readonly KnownTasks _known = new(time);
     private ListenerWakeUp<TaskSummary> _listeners = new([], wakeUps);
     private Task<StreamSubscriptionHandle<TaskSummary>>? _subscription;
     private bool _streamFailed;
@@ -47,7 +49,7 @@ public sealed class OwnerFeed(
         lock (_lock)
         {
             _silence = silence;
-            return _streamFailed || _unfinished.AnySilent(silence);
+            return _streamFailed || _known.AnySilent(silence);
         }
     }
 
@@ -58,7 +60,7 @@ public sealed class OwnerFeed(
         bool streamFailed;
         lock (_lock)
         {
-            silent = _unfinished.TakeSilent(_silence, ReadsPerSweep);
+            silent = _known.TakeSilent(_silence, ReadsPerSweep);
             streamFailed = _streamFailed;
         }
 
@@ -159,7 +161,7 @@ public sealed class OwnerFeed(
         {
             lock (_lock)
             {
-                _unfinished.Forget(taskId);
+                _known.Forget(taskId);
             }
 
             return;
@@ -182,12 +184,15 @@ public sealed class OwnerFeed(
         return Task.CompletedTask;
     }
 
-    /// <summary>Notes the change and queues it to every listener, then wakes them.</summary>
+    /// <summary>Notes the change and, when it is news, queues it to every listener and wakes them.</summary>
     private void Heard(TaskSummary change)
     {
         lock (_lock)
         {
-            _unfinished.Heard(change);
+            if (!_known.Take(change))
+            {
+                return;
+            }
         }
 
         var listeners = Volatile.Read(ref _listeners);

@@ -28,6 +28,7 @@ public sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
     public FeedDeliveryOutcome Queue(TaskSummary snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        snapshot = NotBehind(snapshot);
         if (_sent.TryGetValue(snapshot.TaskId, out var sent) && !Follows(sent, snapshot))
         {
             return FeedDeliveryOutcome.Dropped;
@@ -86,6 +87,19 @@ public sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
         _pending.Remove(taskId);
         Remember(snapshot);
         return true;
+    }
+
+    /// <summary>
+    /// A change of status (an activation resuming below the progress its predecessor published,
+    /// then queueing) is news even when its progress is lower: it goes out with the highest progress
+    /// already given, so that progress never goes back.
+    /// </summary>
+    private TaskSummary NotBehind(TaskSummary change)
+    {
+        var given = _pending.TryGetValue(change.TaskId, out var waiting) ? waiting : _sent.GetValueOrDefault(change.TaskId);
+        return given is null || change.IsTerminal || change.Status == given.Status || change.Progress >= given.Progress || change.Seq <= given.Seq
+            ? change
+            : change with { Progress = given.Progress, Current = Math.Max(change.Current, given.Current) };
     }
 
     /// <summary>A change follows another of the same task when its <c>seq</c> is higher and its progress not lower (an end always follows).</summary>

@@ -20,7 +20,7 @@ public static class FeedSocketEndpoint
         app.Map(BatchRoute, (HttpContext context, string id, FeedRegistry<BatchSnapshot> feeds, IFeedKind<BatchSnapshot> kind) =>
             HandleAsync(context, id, new EntitySocketFeed<BatchSnapshot>(feeds, kind))).AllowAnonymous().ExcludeFromDescription();
         app.Map(OwnerRoute, (HttpContext context, string? scope, OwnerSocketFeed feed) =>
-            HandleAsync(context, scope ?? OwnerSocketFeed.OwnScope, feed)).AllowAnonymous().ExcludeFromDescription();
+            HandleAsync(context, string.IsNullOrEmpty(scope) ? OwnerSocketFeed.OwnScope : scope, feed)).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

@@ -45,6 +45,13 @@ public sealed class FeedThrottle(TimeProvider time, TimeSpan interval)
         return held;
     }
 
+    /// <summary>A change handed out by <see cref="Offer"/> or <see cref="TakeDue"/> could not be published: it is held again, due after the interval, unless something newer is held.</summary>
+    public void Failed(IndexTaskSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        _held ??= snapshot;
+    }
+
     private void Sent(IndexTaskSnapshot snapshot)
     {
         _sent = snapshot;

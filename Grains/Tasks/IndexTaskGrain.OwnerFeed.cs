@@ -6,37 +6,39 @@ public sealed partial class IndexTaskGrain
     private OwnerFeedPublisher? _ownerFeed;
     private IGrainTimer? _ownerFeedFlush;
 
-    private Task PublishToOwnerFeedAsync(IndexTaskSnapshot snapshot)
+    /// <summary>Never throws (see <see cref="OwnerFeedPublisher"/>).</summary>
+    private async Task PublishToOwnerFeedAsync(IndexTaskSnapshot snapshot)
     {
         _ownerFeed ??= new OwnerFeedPublisher(
             this.GetStreamProvider(TaskStreams.ProviderName),
+            TaskId,
             snapshot.OwnerId,
-            new FeedThrottle(time, TimeSpan.FromSeconds(1.0 / _options.FeedProgressPerSecond)));
-        var publishing = _ownerFeed.OfferAsync(snapshot);
+            new FeedThrottle(time, TimeSpan.FromSeconds(1.0 / _options.FeedProgressPerSecond)),
+            logger);
+        await _ownerFeed.OfferAsync(snapshot);
         ArmOwnerFeedFlush();
-        return publishing;
     }
 
-    /// <summary>Held-back progress goes out when due, even if the task publishes nothing more by then.</summary>
+    /// <summary>Held-back changes go out when due, even if the task publishes nothing more by then.</summary>
     private void ArmOwnerFeedFlush()
     {
-        if (_ownerFeed?.FlushDue is not { } due)
+        if (_ownerFeedFlush is not null || _ownerFeed?.FlushDue is not { } due)
         {
             return;
         }
 
-        _ownerFeedFlush?.Dispose();
         _ownerFeedFlush = this.RegisterGrainTimer(
             async _ =>
             {
-                try
+                _ownerFeedFlush?.Dispose();
+                _ownerFeedFlush = null;
+                if (_task.Retired)
                 {
-                    await _ownerFeed.FlushAsync();
+                    return;
                 }
-                catch (Exception exception) when (exception is not OutOfMemoryException)
-                {
-                    Log.OwnerFeedFailed(logger, exception, TaskId);
-                }
+
+                await _ownerFeed!.FlushAsync();
+                ArmOwnerFeedFlush();
             },
             new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan });
     }

@@ -101,6 +101,21 @@ public sealed class OwnerFeedDeliveryTests
         Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(recent, 1, 100, IndexTaskStatus.Completed)));
     }
 
+    [Fact]
+    public void A_change_of_status_below_the_progress_already_sent_goes_out_with_that_progress()
+    {
+        var task = Guid.NewGuid();
+        var delivery = Started();
+        delivery.Queue(Change(task, 5, 50));
+        TakeAll(delivery);
+
+        // An activation resumed from an older checkpoint queues the task for a slot.
+        Assert.Equal(FeedDeliveryOutcome.Queued, delivery.Queue(Change(task, 9, 40, IndexTaskStatus.Pending)));
+        var resumed = Assert.Single(TakeAll(delivery));
+        Assert.Equal((IndexTaskStatus.Pending, 50, 9L), (resumed.Status, resumed.Progress, resumed.Seq));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 10, 45, IndexTaskStatus.Pending)));
+    }
+
     private static OwnerFeedDelivery Started()
     {
         var delivery = new OwnerFeedDelivery();

@@ -80,6 +80,35 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
         Assert.Single(own.Seen, change => change.IsTerminal);
     }
 
+    [Fact]
+    public async Task An_end_published_again_and_a_stale_change_after_it_are_not_delivered()
+    {
+        using var service = await cluster.StartServiceAsync();
+        var client = service.Services.GetRequiredService<IClusterClient>();
+        var watcher = service.Services.GetRequiredService<ITaskWatcher>();
+        var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
+        using var stop = new CancellationTokenSource();
+        var own = Collect(watcher.WatchOwnerAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<TaskSummary>(TaskStreams.ForOwner(owner));
+        TaskSummary Change(Guid taskId, long seq, int progress, IndexTaskStatus status) =>
+            TaskSummary.From(ScriptedTasks.At(taskId, seq, progress, status) with { OwnerId = owner });
+
+        var (task, sentinel) = (Guid.NewGuid(), Guid.NewGuid());
+        await stream.OnNextAsync(Change(task, 2, 10, IndexTaskStatus.Processing));
+        await stream.OnNextAsync(Change(task, 5, 100, IndexTaskStatus.Completed));
+        await stream.OnNextAsync(Change(task, 5, 100, IndexTaskStatus.Completed));
+        await stream.OnNextAsync(Change(task, 3, 20, IndexTaskStatus.Processing));
+        await stream.OnNextAsync(Change(sentinel, 1, 100, IndexTaskStatus.Completed));
+        await Eventually.TrueAsync(() => Ended(own.Seen, sentinel), WaitLimit, "the sentinel task's end");
+        await stop.CancelAsync();
+
+        var changes = own.Seen.Where(change => change.TaskId == task).ToList();
+        Assert.Single(changes, change => change.IsTerminal);
+        Assert.Equal(5, changes[^1].Seq);
+        Assert.True(changes.Zip(changes.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), "seq rises strictly");
+    }
+
     private static int FeedsOf(IHost service) =>
         service.Services.GetRequiredService<Feeds.OwnerFeedRegistry>().Feeds.Count;
 
