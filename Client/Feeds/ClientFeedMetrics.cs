@@ -1,12 +1,13 @@
 using System.Diagnostics.Metrics;
+using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Feeds;
 
 /// <summary>A service's feed instruments, on the meter <see cref="MeterName"/>: stream subscriptions held and reconciliations.</summary>
-public sealed class ClientFeedMetrics : IFeedMetrics
+internal sealed class ClientFeedMetrics : IFeedMetrics
 {
-    /// <summary>The meter's name, to enable in a service's metrics pipeline.</summary>
-    public const string MeterName = "OrleansTasks.Client";
+    /// <summary>The meter's name, <see cref="OrleansTasksClientMeter.Name"/>.</summary>
+    public const string MeterName = OrleansTasksClientMeter.Name;
 
     private readonly Counter<long> _reconciliations;
     private long _subscriptions;

@@ -17,7 +17,7 @@ namespace OrleansTasks.Feeds;
 /// <param name="wakeUps">Where listeners are woken.</param>
 /// <param name="filter">Decides which stream events reach the listeners; null lets all through.</param>
 /// <param name="logger">The feeds' logger.</param>
-public sealed class Feed<T>(
+internal sealed class Feed<T>(
     IFeedSource<T> source, Guid id, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, IFeedEventFilter? filter, ILogger logger)
     : IFeed
     where T : class, IFeedSnapshot

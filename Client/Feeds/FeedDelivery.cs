@@ -11,7 +11,7 @@ namespace OrleansTasks.Feeds;
 /// never dropped and ends the feed. Not thread-safe: its owner serialises calls.
 /// </summary>
 /// <typeparam name="T">The snapshot the feed carries.</typeparam>
-public sealed class FeedDelivery<T> : IFeedBacklog<T>
+internal sealed class FeedDelivery<T> : IFeedBacklog<T>
     where T : class, IFeedSnapshot
 {
     private readonly int _progressQueueLength;
@@ -132,7 +132,7 @@ public sealed class FeedDelivery<T> : IFeedBacklog<T>
 }
 
 /// <summary>What <see cref="FeedDelivery{T}.Queue"/> did with a snapshot.</summary>
-public enum FeedDeliveryOutcome
+internal enum FeedDeliveryOutcome
 {
     /// <summary>Queued.</summary>
     Queued,

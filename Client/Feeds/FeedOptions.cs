@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace OrleansTasks.Feeds;
 
 /// <summary>How the feeds of one process make up for a stream that lost events.</summary>
-public sealed class FeedOptions
+internal sealed class FeedOptions
 {
     /// <summary>
     /// A feed whose stream reported an error or has been silent this long is read back from its

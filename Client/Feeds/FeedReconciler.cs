@@ -14,7 +14,7 @@ namespace OrleansTasks.Feeds;
 /// <param name="options">The silence timeout.</param>
 /// <param name="time">The clock of the sweeps.</param>
 /// <param name="logger">Where failed reconciliations are logged.</param>
-public sealed partial class FeedReconciler(
+internal sealed partial class FeedReconciler(
     IEnumerable<IFeedRegistry> registries, IOptions<FeedOptions> options, TimeProvider time, ILogger<FeedReconciler> logger) : BackgroundService
 {
     // A read stuck on a dead silo (30 s until Orleans times it out) must not hold back the other

@@ -15,7 +15,7 @@ namespace OrleansTasks.Feeds;
 /// <param name="wakeUps">Where listeners are woken.</param>
 /// <param name="loggers">Creates the feeds' logger.</param>
 /// <param name="filter">Decides which stream events reach the listeners; null lets all through.</param>
-public sealed class FeedRegistry<T>(
+internal sealed class FeedRegistry<T>(
     IFeedSource<T> source, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILoggerFactory loggers, IFeedEventFilter? filter = null)
     : IFeedRegistry
     where T : class, IFeedSnapshot

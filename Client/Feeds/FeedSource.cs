@@ -5,7 +5,7 @@ namespace OrleansTasks.Feeds;
 /// <param name="name">"task" or "batch".</param>
 /// <param name="streamFor">The stream of an id.</param>
 /// <param name="read">Reads an id's snapshot from its grain; null when nothing has the id.</param>
-public sealed class FeedSource<T>(string name, Func<Guid, StreamId> streamFor, Func<IGrainFactory, Guid, Task<T?>> read) : IFeedSource<T>
+internal sealed class FeedSource<T>(string name, Func<Guid, StreamId> streamFor, Func<IGrainFactory, Guid, Task<T?>> read) : IFeedSource<T>
     where T : class, IFeedSnapshot
 {
     /// <inheritdoc/>
@@ -19,7 +19,7 @@ public sealed class FeedSource<T>(string name, Func<Guid, StreamId> streamFor, F
 }
 
 /// <summary>The feeds there are: one index task, and one batch's rolled-up state.</summary>
-public static class FeedSources
+internal static class FeedSources
 {
     /// <summary>An index task: <see cref="TaskStreams.ForTask"/> and <see cref="IIndexTaskGrain.GetSnapshot"/>.</summary>
     public static readonly FeedSource<IndexTaskSnapshot> Tasks = new(

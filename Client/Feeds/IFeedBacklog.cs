@@ -8,7 +8,7 @@ namespace OrleansTasks.Feeds;
 /// owner serialises calls.
 /// </summary>
 /// <typeparam name="T">The snapshot the feed carries.</typeparam>
-public interface IFeedBacklog<T>
+internal interface IFeedBacklog<T>
     where T : class, IFeedSnapshot
 {
     /// <summary>True once <see cref="Start"/> has been called: only then is anything taken.</summary>

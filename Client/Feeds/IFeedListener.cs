@@ -2,7 +2,7 @@ namespace OrleansTasks.Feeds;
 
 /// <summary>Receives a feed's snapshots (a task's or a batch's) from the shared subscription.</summary>
 /// <typeparam name="T">The snapshot the feed carries.</typeparam>
-public interface IFeedListener<in T>
+internal interface IFeedListener<in T>
     where T : class, IFeedSnapshot
 {
     /// <summary>Takes the snapshot into the listener's queue and returns at once, sending nothing.</summary>

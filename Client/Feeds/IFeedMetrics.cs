@@ -1,7 +1,7 @@
 namespace OrleansTasks.Feeds;
 
 /// <summary>What the feeds report about their subscriptions, to the host's own instruments.</summary>
-public interface IFeedMetrics
+internal interface IFeedMetrics
 {
     /// <summary>A feed subscribed to its stream.</summary>
     void SubscriptionAdded();

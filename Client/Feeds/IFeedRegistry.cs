@@ -1,14 +1,14 @@
 namespace OrleansTasks.Feeds;
 
 /// <summary>A registry of feeds as the reconciler sees it, whatever they carry.</summary>
-public interface IFeedRegistry
+internal interface IFeedRegistry
 {
     /// <summary>The feeds that currently have listeners.</summary>
     IReadOnlyList<IFeed> Feeds { get; }
 }
 
 /// <summary>One feed as the reconciler sees it.</summary>
-public interface IFeed
+internal interface IFeed
 {
     /// <summary>"task", "batch" or "owner feed", for logs.</summary>
     string Kind { get; }

@@ -5,21 +5,21 @@ namespace OrleansTasks.Feeds;
 /// there may send on that thread); a service's watchers are woken at once, as their wake-up only
 /// signals an enumerator.
 /// </summary>
-public interface IFeedScheduler
+internal interface IFeedScheduler
 {
     /// <summary>Runs <paramref name="work"/>, after the work queued before it began; it must not block the stream's delivery.</summary>
     void Queue(IFeedWork work);
 }
 
 /// <summary>Work for an <see cref="IFeedScheduler"/>: short, and never blocking the thread.</summary>
-public interface IFeedWork
+internal interface IFeedWork
 {
     /// <summary>Does the work.</summary>
     void Execute();
 }
 
 /// <summary>Runs every wake-up at once on the delivering thread: for listeners whose wake-up costs a signal.</summary>
-public sealed class ImmediateFeedScheduler : IFeedScheduler
+internal sealed class ImmediateFeedScheduler : IFeedScheduler
 {
     /// <summary>The one instance.</summary>
     public static readonly ImmediateFeedScheduler Instance = new();

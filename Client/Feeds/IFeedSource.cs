@@ -2,7 +2,7 @@ namespace OrleansTasks.Feeds;
 
 /// <summary>Where the snapshots of one kind of feed (tasks or batches) come from: a stream and a grain.</summary>
 /// <typeparam name="T">The snapshot the feed carries.</typeparam>
-public interface IFeedSource<T>
+internal interface IFeedSource<T>
     where T : class, IFeedSnapshot
 {
     /// <summary>"task" or "batch", for logs.</summary>

@@ -10,7 +10,7 @@ namespace OrleansTasks.Feeds;
 /// bounded by the number of chunks.
 /// </summary>
 /// <typeparam name="T">The snapshot the listeners take.</typeparam>
-public sealed class ListenerWakeUp<T>
+internal sealed class ListenerWakeUp<T>
     where T : class, IFeedSnapshot
 {
     private readonly Chunk[] _chunks;
@@ -66,7 +66,7 @@ public sealed class ListenerWakeUp<T>
 }
 
 /// <summary>The size of the chunks <see cref="ListenerWakeUp{T}"/> wakes per work item.</summary>
-public static class ListenerWakeUp
+internal static class ListenerWakeUp
 {
     /// <summary>Listeners woken per work item.</summary>
     public const int ChunkSize = 256;

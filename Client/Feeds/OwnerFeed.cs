@@ -12,7 +12,7 @@ namespace OrleansTasks.Feeds;
 /// sweep), and, after the stream reported an error, the newest <see cref="HistoryRows"/> rows of
 /// the scope's task history.
 /// </summary>
-public sealed class OwnerFeed(
+internal sealed class OwnerFeed(
     OwnerScope scope, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILogger logger)
     : IFeed
 {

@@ -10,7 +10,7 @@ namespace OrleansTasks.Feeds;
 /// unfinished task and for the <see cref="EndedRemembered"/> tasks that ended last.
 /// Not thread-safe: its owner serialises calls.
 /// </summary>
-public sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
+internal sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
 {
     /// <summary>How many ended tasks are remembered so that a late copy of their end is not sent again.</summary>
     public const int EndedRemembered = 10_000;

@@ -7,7 +7,7 @@ namespace OrleansTasks.Feeds;
 /// stream, the last one to leave unsubscribes (in the background). One subscription per scope per
 /// process, whoever listens.
 /// </summary>
-public sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILoggerFactory loggers)
+internal sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILoggerFactory loggers)
     : IFeedRegistry
 {
     private readonly Lock _lock = new();

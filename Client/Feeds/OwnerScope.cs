@@ -1,7 +1,7 @@
 namespace OrleansTasks.Feeds;
 
 /// <summary>Whose tasks an owner feed follows: one owner's, or everyone's (for admins).</summary>
-public sealed record OwnerScope
+internal sealed record OwnerScope
 {
     private OwnerScope(string? ownerId) => OwnerId = ownerId;
 

@@ -11,7 +11,7 @@ namespace OrleansTasks.Hosting;
 /// hosting extensions apply it to their builders. It takes only option types silos and clients
 /// share, never an <c>ISiloBuilder</c>, so a client-only package can carry it.
 /// </summary>
-public sealed class ClusterConnection
+internal sealed class ClusterConnection
 {
     private readonly int _streamQueues;
 

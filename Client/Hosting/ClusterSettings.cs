@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace OrleansTasks.Hosting;
 
 /// <summary>The cluster identity and endpoints, bound from the <c>Cluster</c> configuration section.</summary>
-public sealed class ClusterSettings : IValidatableObject
+internal sealed class ClusterSettings : IValidatableObject
 {
     private const string NamePattern = "^[A-Za-z0-9_.-]{1,64}$";
     private const string NameRule = "{0} must be 1 to 64 letters, digits, '_', '.' or '-'.";

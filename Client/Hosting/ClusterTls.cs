@@ -10,7 +10,7 @@ namespace OrleansTasks.Hosting;
 /// peer's certificate chains to the CA in <c>Cluster:Tls:CaPath</c>. No process without such a
 /// certificate can join the cluster or call a grain.
 /// </summary>
-public sealed class ClusterTls
+internal sealed class ClusterTls
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Cluster:Tls";

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace OrleansTasks.Hosting;
 
 /// <summary>The <c>Database</c> section: how many PostgreSQL connections this process may hold at most.</summary>
-public sealed class DatabaseSettings
+internal sealed class DatabaseSettings
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Database";

@@ -46,7 +46,8 @@ public static class OrleansTasksClientExtensions
     /// <summary>
     /// Joins the cluster named by the <c>Cluster</c> section as a client with the task stream
     /// provider: through PostgreSQL membership when <c>ConnectionStrings:OrleansTasks</c> is set,
-    /// else through the local silo's gateway port.
+    /// else through the local silo's gateway port. For a host that builds its client itself; the
+    /// <see cref="ITaskWatcher"/> comes with <see cref="AddOrleansTasksClient(IHostApplicationBuilder)"/>.
     /// </summary>
     /// <param name="client">The Orleans client builder.</param>
     /// <param name="configuration">The configuration with the cluster's keys.</param>

@@ -6,7 +6,7 @@ using OrleansTasks.Watching;
 namespace OrleansTasks.Hosting;
 
 /// <summary>The shared task, batch and owner feeds of a process and the <see cref="ITaskWatcher"/> over them.</summary>
-public static class OrleansTasksFeedExtensions
+internal static class OrleansTasksFeedExtensions
 {
     /// <summary>
     /// Registers one <see cref="FeedRegistry{T}"/> per kind (one stream subscription per task or

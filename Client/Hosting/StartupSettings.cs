@@ -8,7 +8,7 @@ namespace OrleansTasks.Hosting;
 /// validation runs: a value that does not convert or is out of range stops the start with a
 /// <see cref="StartupException"/> whose message is one line naming the section and the setting.
 /// </summary>
-public static class StartupSettings
+internal static class StartupSettings
 {
     /// <summary>The section <paramref name="sectionName"/> bound to a new <typeparamref name="T"/>, changed by <paramref name="configure"/> when given, and validated.</summary>
     public static T Read<T>(IConfiguration configuration, string sectionName, Action<T>? configure = null)

@@ -6,7 +6,7 @@ using OrleansTasks.Storage.Connections;
 namespace OrleansTasks.Hosting;
 
 /// <summary>Where a process keeps its state: PostgreSQL when <c>ConnectionStrings:OrleansTasks</c> is set, else memory.</summary>
-public static class StorageMode
+internal static class StorageMode
 {
     /// <summary>The name under <c>ConnectionStrings</c> of the cluster's PostgreSQL database.</summary>
     public const string ConnectionStringName = "OrleansTasks";

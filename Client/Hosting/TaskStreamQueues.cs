@@ -7,7 +7,7 @@ namespace OrleansTasks.Hosting;
 /// The part of the <c>Streams</c> section every silo and client must agree on: how many queues the
 /// task stream provider spreads streams over. How silos read those queues is theirs alone.
 /// </summary>
-public sealed class TaskStreamQueues
+internal sealed class TaskStreamQueues
 {
     /// <summary>The configuration section, shared with the silos' stream settings.</summary>
     public const string SectionName = "Streams";

@@ -3,7 +3,7 @@ using OrleansTasks.Feeds;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary><c>/ws/batch/{id}</c>: a batch's rolled-up state.</summary>
-public static class BatchFeedKind
+internal static class BatchFeedKind
 {
     public static readonly FeedKind<BatchSnapshot> Instance = new(
         FeedSources.Batches,

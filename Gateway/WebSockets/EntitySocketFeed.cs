@@ -7,7 +7,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// <c>/ws/task/{id}</c> and <c>/ws/batch/{id}</c>: subscribe first, then read the snapshot, so that
 /// nothing between the two is missed; an unknown, malformed or hidden id gets the kind's not-found close.
 /// </summary>
-public sealed class EntitySocketFeed<T>(FeedRegistry<T> feeds, IFeedKind<T> kind) : ISocketFeed<T>
+internal sealed class EntitySocketFeed<T>(FeedRegistry<T> feeds, IFeedKind<T> kind) : ISocketFeed<T>
     where T : class, IFeedSnapshot
 {
     public string Name => kind.Name;

@@ -7,7 +7,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// passed in (<see cref="TaskFeedKind"/>, <see cref="BatchFeedKind"/>: a shared <see cref="FeedSources"/>
 /// entry and the socket messages); each event's message is encoded once however many sockets send it.
 /// </summary>
-public sealed class FeedKind<T>(
+internal sealed class FeedKind<T>(
     IFeedSource<T> source,
     SocketClose notFound,
     SocketClose finished,

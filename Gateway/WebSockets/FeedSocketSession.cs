@@ -9,7 +9,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// send loop fed by the socket's <see cref="SocketOutbox{T}"/>. Every frame the server sends, closes included, goes
 /// through the send loop, so sends never overlap; a failed send ends this socket only.
 /// </summary>
-public sealed class FeedSocketSession<T>(
+internal sealed class FeedSocketSession<T>(
     WebSocket socket,
     SocketRequest request,
     ISocketFeed<T> feed,

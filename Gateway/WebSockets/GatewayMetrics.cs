@@ -50,7 +50,7 @@ public sealed class GatewayMetrics : IFeedMetrics
     public void MessageSent(SentMessage type) => Interlocked.Increment(ref _sent[(int)type]);
 
     /// <summary>Publishes the send threads' backlog, once they exist.</summary>
-    public void ObserveSendBacklog(SendThreads threads)
+    internal void ObserveSendBacklog(SendThreads threads)
     {
         ArgumentNullException.ThrowIfNull(threads);
         _meter.CreateObservableGauge("orleans_tasks.gateway.send_backlog", () => threads.Backlog, description: "Socket wake-ups waiting for a send thread");

@@ -3,7 +3,7 @@ using OrleansTasks.Feeds;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>What differs between the things a socket can watch — tasks and batches — beyond their <see cref="IFeedSource{T}"/>.</summary>
-public interface IFeedKind<T> : IFeedSource<T>
+internal interface IFeedKind<T> : IFeedSource<T>
     where T : class, IFeedSnapshot
 {
     /// <summary>The close sent for an unknown id, a malformed id, or one the user may not see.</summary>

@@ -8,7 +8,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// tasks (<see cref="OwnerSocketFeed"/>) — as its session sees it: how it is opened and what its
 /// messages are. The session does the rest the same way for all.
 /// </summary>
-public interface ISocketFeed<T>
+internal interface ISocketFeed<T>
     where T : class, IFeedSnapshot
 {
     /// <summary>"task", "batch" or "owner feed", for logs.</summary>
@@ -34,4 +34,4 @@ public interface ISocketFeed<T>
 }
 
 /// <summary>One socket's request: the route's id (or the owner feed's scope) and the signed-in user.</summary>
-public sealed record SocketRequest(string Id, ClaimsPrincipal User, SocketServices Services);
+internal sealed record SocketRequest(string Id, ClaimsPrincipal User, SocketServices Services);

@@ -5,7 +5,7 @@ using OrleansTasks.Gateway.Json;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>The server→client messages of <c>/ws/tasks</c> (docs/protocol.md §5).</summary>
-public static class OwnerFeedMessages
+internal static class OwnerFeedMessages
 {
     /// <param name="ownerId">The caller's owner id, also when following everyone.</param>
     public static byte[] Connected(OwnerScope scope, string ownerId, DateTimeOffset now) => FeedMessages.Write(w =>

@@ -7,7 +7,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// <c>/ws/tasks</c>: the caller's tasks, or everyone's for an admin asking for <c>scope=all</c>;
 /// the request's id is the scope. The feed never ends.
 /// </summary>
-public sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<TaskSummary>
+internal sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<TaskSummary>
 {
     public const string OwnScope = "mine";
     public const string AllScope = "all";

@@ -11,7 +11,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// fan-out, 10–50 ms behind it). On threads of their own, the sends share the processors with the
 /// pool through the operating system's scheduler, and Orleans' short turns never queue behind them.
 /// </summary>
-public sealed class SendThreads : IFeedScheduler, IDisposable
+internal sealed class SendThreads : IFeedScheduler, IDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
     private readonly BlockingCollection<IFeedWork> _work = new(new ConcurrentQueue<IFeedWork>());

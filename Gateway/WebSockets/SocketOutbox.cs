@@ -11,7 +11,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// request, so a slow client costs a fixed amount of memory and never slows the feed.
 /// </summary>
 /// <param name="backlog">The delivery rules; by default those of one task or batch (<see cref="FeedDelivery{T}"/>).</param>
-public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progressQueueLength = 1, IFeedBacklog<T>? backlog = null) : IFeedListener<T>
+internal sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progressQueueLength = 1, IFeedBacklog<T>? backlog = null) : IFeedListener<T>
     where T : class, IFeedSnapshot
 {
     private const int MaxOwedPongs = 4;

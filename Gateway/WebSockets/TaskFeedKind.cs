@@ -3,7 +3,7 @@ using OrleansTasks.Feeds;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary><c>/ws/task/{id}</c>: one index task.</summary>
-public static class TaskFeedKind
+internal static class TaskFeedKind
 {
     public static readonly FeedKind<IndexTaskSnapshot> Instance = new(
         FeedSources.Tasks,

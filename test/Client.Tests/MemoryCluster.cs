@@ -21,6 +21,9 @@ public sealed class MemoryCluster : IAsyncLifetime
         ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
     };
 
+    /// <summary>The silo's services, to read how it is configured.</summary>
+    public IServiceProvider SiloServices => _silo!.Services;
+
     public async ValueTask InitializeAsync()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

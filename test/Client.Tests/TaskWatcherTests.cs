@@ -17,12 +17,21 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
         service.Services.GetRequiredService<IClusterClient>().GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(taskId));
 
     /// <summary>A service whose task grains <see cref="ScriptedTasks"/> plays, with one task at seq 1.</summary>
-    private async Task<(IHost Service, ScriptedTasks Tasks, Guid Id)> StartScriptedAsync(TimeSpan? silence = null)
+    private async Task<(IHost Service, ScriptedTasks Tasks, Guid Id)> StartScriptedAsync(
+        TimeSpan? silence = null, int? queueLength = null, Action<IServiceCollection>? services = null)
     {
         var tasks = new ScriptedTasks();
         var service = await cluster.StartServiceAsync(
-            options => options.StreamSilenceTimeout = silence ?? TimeSpan.FromMinutes(5),
-            services => services.AddSingleton<IFeedSource<IndexTaskSnapshot>>(tasks));
+            options =>
+            {
+                options.StreamSilenceTimeout = silence ?? TimeSpan.FromMinutes(5);
+                options.WatchQueueLength = queueLength ?? options.WatchQueueLength;
+            },
+            registered =>
+            {
+                registered.AddSingleton<IFeedSource<IndexTaskSnapshot>>(tasks);
+                services?.Invoke(registered);
+            });
         var id = Guid.NewGuid();
         tasks.Set(ScriptedTasks.At(id, 1, 0));
         return (service, tasks, id);
@@ -200,6 +209,109 @@ public sealed class TaskWatcherTests(MemoryCluster cluster)
         Assert.True(taskSeen.Zip(taskSeen.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), "seq rises strictly");
         Assert.True(batchSeen[^1].IsTerminal, "the batch's watch ends with its terminal snapshot");
         Assert.Single(batchSeen, snapshot => snapshot.IsTerminal);
+        await service.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_stream_error_has_the_grain_read_back_at_the_next_sweep_without_waiting_for_silence()
+    {
+        var silence = TimeSpan.FromSeconds(30);
+        var (service, tasks, id) = await StartScriptedAsync(silence, services: ErrorReportingStreams.Install);
+        using var started = service;
+        var watch = new Collected(service.Services.GetRequiredService<ITaskWatcher>().WatchTaskAsync(id));
+        await Deadline.WaitAsync(watch.First, WaitLimit, "the first snapshot");
+
+        // The task ends, its terminal event is lost, and the stream's pulling agent reports an error.
+        tasks.Set(ScriptedTasks.At(id, 2, 100, IndexTaskStatus.Completed));
+        await service.Services.GetRequiredService<ErrorReportingStreams>().ReportErrorAsync(new StreamEventDeliveryFailureException("events lost"));
+
+        // Sweeps run every fifth of the silence timeout (6 s): silence alone would take 30 s.
+        await Deadline.WaitAsync(watch.Ended, silence / 2, "the terminal snapshot read back after the stream's error, well before its silence timeout");
+        Assert.Equal([1L, 2], watch.Seqs);
+        await service.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_watcher_behind_by_more_than_its_queue_length_keeps_the_newest_progress_and_never_loses_the_terminal()
+    {
+        var (service, _, id) = await StartScriptedAsync(queueLength: 2);
+        using var started = service;
+        var watcher = service.Services.GetRequiredService<ITaskWatcher>();
+        await using var slow = watcher.WatchTaskAsync(id).GetAsyncEnumerator();
+        Assert.True(await slow.MoveNextAsync());
+        Assert.Equal(1, slow.Current.Seq);
+
+        // A second watcher keeps reading: once it has the terminal, the shared feed has queued every event to the slow one too.
+        var keeping = new Collected(watcher.WatchTaskAsync(id));
+        await Deadline.WaitAsync(keeping.First, WaitLimit, "the keeping watcher's first snapshot");
+        var stream = StreamOf(service, id);
+        for (var seq = 2; seq <= 9; seq++)
+        {
+            await stream.OnNextAsync(ScriptedTasks.At(id, seq, seq * 10));
+        }
+
+        await stream.OnNextAsync(ScriptedTasks.At(id, 10, 100, IndexTaskStatus.Completed));
+        await Deadline.WaitAsync(keeping.Ended, WaitLimit, "the keeping watcher's terminal snapshot");
+
+        var rest = new List<long>();
+        while (await Deadline.WaitAsync(slow.MoveNextAsync().AsTask(), WaitLimit, "the slow watcher's next snapshot"))
+        {
+            rest.Add(slow.Current.Seq);
+        }
+
+        // The queue length is the service's: the keeping watcher only ends, the slow one holds the newest two and the end.
+        Assert.Equal(10, keeping.Seqs[^1]);
+        Assert.Equal([8L, 9, 10], rest);
+        await service.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_watch_joined_after_the_task_ended_yields_its_terminal_snapshot_once_and_ends()
+    {
+        using var service = await cluster.StartServiceAsync();
+        var client = service.Services.GetRequiredService<IClusterClient>();
+        var watcher = service.Services.GetRequiredService<ITaskWatcher>();
+        var taskId = Guid.NewGuid();
+        await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask("service:tests", "joined-late", [new IndexDocument("a.md", null, "alpha beta")]));
+        await Eventually.TrueAsync("the task to end", async () => (await client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())?.IsTerminal == true, WaitLimit);
+
+        var seen = await Deadline.RunAsync(cancel => watcher.WatchTaskAsync(taskId, cancel).ToListAsync(cancel).AsTask(), WaitLimit, "the late watch to end");
+
+        var terminal = Assert.Single(seen);
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        var metrics = MetricsOf(service);
+        await Eventually.TrueAsync("the subscription to be given back", () => Task.FromResult(metrics.Subscriptions == 0), WaitLimit);
+        await service.StopAsync();
+    }
+
+    [Fact]
+    public async Task Breaking_out_of_a_watch_detaches_it_and_the_last_watcher_out_gives_the_subscription_back()
+    {
+        var (service, _, id) = await StartScriptedAsync();
+        using var started = service;
+        var metrics = MetricsOf(service);
+        var watcher = service.Services.GetRequiredService<ITaskWatcher>();
+        var stream = StreamOf(service, id);
+        var staying = watcher.WatchTaskAsync(id).GetAsyncEnumerator();
+        Assert.True(await staying.MoveNextAsync());
+
+        await foreach (var snapshot in watcher.WatchTaskAsync(id))
+        {
+            Assert.Equal(1, snapshot.Seq);
+            break;
+        }
+
+        Assert.Equal(1, metrics.Subscriptions);
+        Assert.Single(await stream.GetAllSubscriptionHandles());
+        await stream.OnNextAsync(ScriptedTasks.At(id, 2, 20));
+        Assert.True(await Deadline.WaitAsync(staying.MoveNextAsync().AsTask(), WaitLimit, "the remaining watcher's next event"));
+        Assert.Equal(2, staying.Current.Seq);
+
+        // What a break does to the last one: its enumerator is disposed.
+        await staying.DisposeAsync();
+
+        await Eventually.TrueAsync("the subscription to be given back", () => Task.FromResult(metrics.Subscriptions == 0), WaitLimit);
+        Assert.Empty(await stream.GetAllSubscriptionHandles());
         await service.StopAsync();
     }
 }

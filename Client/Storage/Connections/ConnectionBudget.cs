@@ -11,7 +11,7 @@ namespace OrleansTasks.Storage.Connections;
 /// also names it in <c>pg_stat_activity</c>). A silo's membership pool is its own, so that a storm
 /// of storage calls waiting for connections cannot delay the heartbeats that keep the silo alive.
 /// </summary>
-public sealed class ConnectionBudget
+internal sealed class ConnectionBudget
 {
     /// <summary>A silo (or an embedded gateway): membership, grain storage with reminders, the index with history.</summary>
     public const int SiloDefault = 30;

@@ -9,7 +9,7 @@ namespace OrleansTasks.Storage.Connections;
 /// they alone can exceed what the server accepts. It cannot see the other processes: the operator
 /// keeps silos × their budget + gateways × theirs + migrations and tools within the server's limit.
 /// </summary>
-public sealed partial class ConnectionBudgetReport(ConnectionBudget budget, string connectionString, string role, ILogger<ConnectionBudgetReport> logger)
+internal sealed partial class ConnectionBudgetReport(ConnectionBudget budget, string connectionString, string role, ILogger<ConnectionBudgetReport> logger)
     : BackgroundService
 {
     /// <summary>The rule the operator keeps, quoted by the warning.</summary>

@@ -3,7 +3,7 @@ using Npgsql;
 namespace OrleansTasks.Storage.Connections;
 
 /// <summary>How many connections the PostgreSQL server accepts: <c>max_connections</c> less those it keeps for superusers and roles with <c>pg_use_reserved_connections</c>.</summary>
-public sealed record ServerConnectionLimit(int MaxConnections, int Reserved)
+internal sealed record ServerConnectionLimit(int MaxConnections, int Reserved)
 {
     /// <summary>The connections an ordinary role may open.</summary>
     public int Available => MaxConnections - Reserved;
