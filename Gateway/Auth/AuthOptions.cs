@@ -11,6 +11,9 @@ public sealed class AuthOptions
     /// <summary>The HS256 key (at least 32 bytes of UTF-8). Never logged.</summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>A file holding the HS256 key (such as a Docker secret under /run/secrets), read at start when <see cref="SigningKey"/> is unset; trailing white space is ignored.</summary>
+    public string? SigningKeyFile { get; set; }
+
     [Required]
     public string Issuer { get; set; } = "orleans-tasks";
 

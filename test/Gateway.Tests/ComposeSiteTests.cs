@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Net.WebSockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using OrleansTasks.Gateway.Tests.Docker;
 using OrleansTasks.Testing;
@@ -12,11 +10,13 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// docker/compose.yaml as an operator without registry access runs it: a Docker engine of the
 /// test's own, base images from debootstrap, the applications published on this host, Compose
-/// 1.29; then a silo and a gateway killed under watched tasks, the site taken down and up again
-/// with its TLS profile, and restored from a backup into a fresh volume.
+/// 1.29; then a silo and a gateway killed under watched tasks, a silo's process dying and its
+/// restart policy bringing it back, a silo stopped under a task draining it, bad settings, the site
+/// taken down and up again with its TLS profile and its signing key from a secret, and restored
+/// from a backup into a fresh volume.
 /// </summary>
 [Collection(DockerCollection.Name)]
-public sealed class ComposeSiteTests
+public sealed partial class ComposeSiteTests
 {
     /// <summary>Documents (above the default Tasks:MaxDocuments, raised for the site) and words per document of a task: long enough that each kill lands well inside it.</summary>
     private const int Documents = 30_000;
@@ -35,7 +35,8 @@ public sealed class ComposeSiteTests
         var site = new ComposeSite(engine, variables);
         try
         {
-            await Refuses_to_start_without_a_signing_key(engine, site);
+            await Refuses_to_start_without_a_signing_key_or_a_database_password(engine, site);
+            await The_postgres_image_honours_its_variables_and_a_custom_PGDATA(engine);
             await site.RunOrFailAsync("build");
             await site.RunOrFailAsync("up", "-d", "--scale", "silo=3");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -45,20 +46,26 @@ public sealed class ComposeSiteTests
 
             var first = await A_silo_killed_under_a_task_loses_nothing(site, http, port);
             var second = await A_killed_gateway_s_socket_reconnects_through_nginx(site, http, port);
-            await Bad_settings_stop_a_container_with_one_line(site);
+            await A_silo_whose_process_dies_is_brought_back_by_its_restart_policy(site, http);
+            await A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(site, http, port);
+            await Bad_settings_stop_a_container_with_one_line(site, engine.Directory);
 
             await site.RunOrFailAsync("down");
             await CommandLine.RunOrFailAsync("bash", ["docker/make-certificates.sh", variables["ORLEANSTASKS_TLS_DIR"]], engine.Environment, TimeSpan.FromMinutes(1));
             site.Tls = true;
+            TakeTheSigningKeyFromTheSecret(variables, engine.Directory);
             await site.RunOrFailAsync("up", "-d");
             await WaitUntilReadyAsync(site, http, silos: 2);
-            await History_results_and_search_survived(http, first, second);
-            await AssertDashboardOpensAsync(http, operatorCookie, "after down and up (the key ring is in its volume)");
-            await With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(site, variables, http, second);
+            using var https = HttpsClient(variables);
+            https.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync(https, "demo"));
+            await History_results_and_search_survived(https, first, second);
+            await AssertDashboardOpensAsync(https, operatorCookie, "after down and up (the key ring is in its volume)");
+            await With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(site, https, second);
+            await Plain_http_redirects_to_https_and_untrusted_peers_are_refused(site, engine, variables, port);
 
             await Restored_from_a_pg_dump_backup_into_a_fresh_volume(site, engine.Directory);
             await WaitUntilReadyAsync(site, http, silos: 2);
-            await History_results_and_search_survived(http, first, second);
+            await History_results_and_search_survived(https, first, second);
         }
         finally
         {
@@ -78,6 +85,8 @@ public sealed class ComposeSiteTests
         var users = Path.Combine(engine.Directory, "users.json");
         await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' demo"], environment, TimeSpan.FromMinutes(1));
         await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' operator admin"], environment, TimeSpan.FromMinutes(1));
+        var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        await WriteSigningKeySecretAsync(engine.Directory, signingKey);
         return new Dictionary<string, string>
         {
             ["ORLEANSTASKS_PUBLISH_DIR"] = publish,
@@ -87,20 +96,11 @@ public sealed class ComposeSiteTests
             ["ORLEANSTASKS_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["ORLEANSTASKS_HTTPS_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             ["ORLEANSTASKS_TLS_DIR"] = Path.Combine(engine.Directory, "tls"),
-            ["USERS_FILE"] = users,
-            ["SIGNING_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
+            // Relative to docker/, as README writes it: compose resolves it from the compose file's directory.
+            ["USERS_FILE"] = RelativeToComposeFile(users),
+            ["SIGNING_KEY"] = signingKey,
+            ["POSTGRES_PASSWORD"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
         };
-    }
-
-    private static async Task Refuses_to_start_without_a_signing_key(DockerEngine engine, ComposeSite site)
-    {
-        var environment = site.Environment;
-        environment.Remove("SIGNING_KEY");
-        var refused = await site.RunAsync(environment, "up", "-d");
-
-        Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains("SIGNING_KEY is not set", refused.Output, StringComparison.Ordinal);
-        Assert.Empty((await engine.DockerOrFailAsync("ps", "-aq")).Trim());
     }
 
     /// <summary>An admin's operator cookie, issued by one gateway, opens the dashboard on every request through nginx (all gateways share the key ring).</summary>
@@ -170,17 +170,6 @@ public sealed class ComposeSiteTests
         return taskId;
     }
 
-    /// <summary>A silo that cannot reach PostgreSQL and a gateway with a wrong users file each stop with one line saying why.</summary>
-    private static async Task Bad_settings_stop_a_container_with_one_line(ComposeSite site)
-    {
-        var silo = await site.RunAsync("run", "--rm", "--no-deps", "-e",
-            "ConnectionStrings__OrleansTasks=Host=no-such-database;Port=5432;Username=orleans;Password=x;Database=orleans_tasks", "silo");
-        var gateway = await site.RunAsync("run", "--rm", "--no-deps", "-e", "Auth__UsersFile=/etc/orleans-tasks/absent.json", "gateway");
-
-        AssertOneLine(silo, "OrleansTasks silo cannot start: ", "no-such-database");
-        AssertOneLine(gateway, "OrleansTasks gateway cannot start: ", "Auth:UsersFile /etc/orleans-tasks/absent.json");
-    }
-
     private static async Task History_results_and_search_survived(HttpClient http, Guid first, Guid second)
     {
         var history = await http.GetStringAsync("/api/tasks?limit=20");
@@ -194,36 +183,6 @@ public sealed class ComposeSiteTests
         Assert.Equal("completed", task.GetProperty("status").GetString());
         Assert.Equal(5, results.GetProperty("items").GetArrayLength());
         Assert.Equal(3, search.GetProperty("hits").GetArrayLength());
-    }
-
-    /// <summary>The site came back up with the TLS profile: mutual TLS in the cluster (a silo or gateway whose certificates fail stops at start) and HTTPS at nginx.</summary>
-    private static async Task With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(
-        ComposeSite site, Dictionary<string, string> variables, HttpClient http, Guid taskId)
-    {
-        var silo = (await site.ContainersAsync("silo"))[0];
-        var settings = await site.InspectAsync(silo, "{{json .Config.Env}}");
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(variables["ORLEANSTASKS_TLS_DIR"], "ca", "ca.pem"));
-        using var handler = new HttpClientHandler
-        {
-            // The site certificate names 127.0.0.1 and chains to the site's CA, which this machine does not trust.
-            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && chain.Build(certificate);
-            },
-        };
-        using var https = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{variables["ORLEANSTASKS_HTTPS_PORT"]}") };
-        https.DefaultRequestHeaders.Authorization = http.DefaultRequestHeaders.Authorization;
-
-        var ready = await https.GetStringAsync("/health/ready");
-        var task = await TaskRequests.GetAsync(https, taskId);
-
-        Assert.Contains("Cluster__Tls__CertificatePath=/etc/orleans-tasks/tls/cluster.pem", settings, StringComparison.Ordinal);
-        Assert.Contains("2 active silo(s)", ready, StringComparison.Ordinal);
-        Assert.Equal("completed", task.GetProperty("status").GetString());
     }
 
     /// <summary>README's backup and restore, word for word.</summary>

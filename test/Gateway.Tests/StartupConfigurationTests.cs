@@ -70,16 +70,9 @@ public sealed class StartupConfigurationTests
     [InlineData("[{\"PasswordHash\": \"x\"}]", "entry 1 has no Username")]
     public async Task A_wrong_users_file_stops_the_gateway_with_one_line_naming_the_file_and_the_problem(string? content, string problem)
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("orleans-tasks-users-").FullName, "users.json");
-        if (content is not null)
-        {
-            await File.WriteAllTextAsync(file, content);
-        }
-
-        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(new() { ["Auth:UsersFile"] = file }));
+        var (file, exit, output) = await RunGatewayWithFileAsync(content, file => new() { ["Auth:UsersFile"] = file });
 
         AssertOneLineNaming($"Auth:UsersFile {file} {problem}", "OrleansTasks gateway cannot start: ", exit, output);
-        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
     }
 
     [Fact]
@@ -95,15 +88,59 @@ public sealed class StartupConfigurationTests
         Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
     }
 
+    [Theory]
+    [InlineData(null, "cannot be read")]
+    [InlineData("", "holds 0 bytes; the key must be at least 32")]
+    [InlineData("too-short-a-key\n", "holds 15 bytes; the key must be at least 32")]
+    public async Task A_wrong_signing_key_file_stops_the_gateway_with_one_line_naming_the_file_and_the_problem(string? content, string problem)
+    {
+        // Auth:SigningKey empty, as compose passes it when the key comes from a secret.
+        var (file, exit, output) = await RunGatewayWithFileAsync(content, file => new() { ["Auth:SigningKey"] = "", ["Auth:SigningKeyFile"] = file });
+
+        AssertOneLineNaming($"Auth:SigningKeyFile {file} {problem}", "OrleansTasks gateway cannot start: ", exit, output);
+    }
+
     private static Dictionary<string, string?> SiloSettings(Dictionary<string, string?> settings) => new(settings);
 
-    private static Dictionary<string, string?> ClientGatewaySettings(Dictionary<string, string?> settings) => new(settings)
+    /// <summary>A client-mode gateway's settings: these defaults, then the test's own over them.</summary>
+    private static Dictionary<string, string?> ClientGatewaySettings(Dictionary<string, string?> settings)
     {
-        ["Gateway:Mode"] = "Client",
-        ["Auth:SigningKey"] = TestTokens.SigningKey,
-        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePorts.Next()}",
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
-    };
+        var all = new Dictionary<string, string?>
+        {
+            ["Gateway:Mode"] = "Client",
+            ["Auth:SigningKey"] = TestTokens.SigningKey,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+
+    /// <summary>A client-mode gateway run to its exit with a file in a directory of its own (none when <paramref name="content"/> is null), named in its settings.</summary>
+    private static async Task<(string File, int Exit, string Output)> RunGatewayWithFileAsync(
+        string? content, Func<string, Dictionary<string, string?>> settings)
+    {
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-file-").FullName;
+        var file = Path.Combine(directory, "setting-file");
+        try
+        {
+            if (content is not null)
+            {
+                await File.WriteAllTextAsync(file, content);
+            }
+
+            var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(settings(file)));
+            return (file, exit, output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 
     private static async Task<(int Exit, string Output)> RunUntilExitAsync(string assembly, Dictionary<string, string?> settings)
     {

@@ -1,11 +1,17 @@
 #!/bin/sh
-# Serves the site on 8800, and on 8443 with TLS when a certificate is mounted; logs to stdout.
+# Serves the site on 8800; when a certificate is mounted, HTTPS on 8443 and 8800 only redirects to
+# it (https://host:$ORLEANSTASKS_HTTPS_PORT, the port published on the host). Logs to stdout.
 set -eu
-# conf.d is read in name order: the http server defines what the https one uses.
-cp /etc/nginx/orleans-tasks/http.conf /etc/nginx/conf.d/10-orleans-tasks-http.conf
-rm -f /etc/nginx/conf.d/20-orleans-tasks-https.conf
+# conf.d is read in name order: the shared settings first.
+rm -f /etc/nginx/conf.d/*-orleans-tasks-*.conf
+cp /etc/nginx/orleans-tasks/common.conf /etc/nginx/conf.d/00-orleans-tasks-common.conf
 if [ -f /etc/nginx/tls/site.crt ] && [ -f /etc/nginx/tls/site.key ]; then
+  port=${ORLEANSTASKS_HTTPS_PORT:-8443}
+  case "$port" in *[!0-9]*|'') echo "nginx: ORLEANSTASKS_HTTPS_PORT '$port' is not a port number" >&2; exit 1 ;; esac
+  sed "s/HTTPS_PORT/$port/" /etc/nginx/orleans-tasks/http-redirect.conf >/etc/nginx/conf.d/10-orleans-tasks-http.conf
   cp /etc/nginx/orleans-tasks/https.conf /etc/nginx/conf.d/20-orleans-tasks-https.conf
-  echo "nginx: HTTPS on 8443 with /etc/nginx/tls/site.crt"
+  echo "nginx: HTTPS on 8443 with /etc/nginx/tls/site.crt; plain HTTP redirects to port $port"
+else
+  cp /etc/nginx/orleans-tasks/http.conf /etc/nginx/conf.d/10-orleans-tasks-http.conf
 fi
 exec nginx -g 'daemon off;'

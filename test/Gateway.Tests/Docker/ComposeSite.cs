@@ -62,9 +62,15 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
         return result.Output;
     }
 
-    /// <summary>The ids of a service's running containers.</summary>
+    /// <summary>The ids of a service's containers, running or stopped (docker-compose ps).</summary>
     public async Task<string[]> ContainersAsync(string service) =>
         (await RunOrFailAsync("ps", "-q", service)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The ids of a service's running containers (<see cref="ContainersAsync"/> lists stopped ones too), not counting one-off <c>run</c> containers.</summary>
+    public async Task<string[]> RunningContainersAsync(string service) =>
+        (await engine.DockerOrFailAsync("ps", "-q", "--filter", $"label=com.docker.compose.project={Project}",
+            "--filter", $"label=com.docker.compose.service={service}", "--filter", "label=com.docker.compose.oneoff=False"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Each running container of the site: its service and its health by its health check (<c>healthy</c>, <c>starting</c>, <c>unhealthy</c>, or <c>none</c>).</summary>
     public async Task<List<(string Service, string Health)>> HealthAsync()
@@ -86,6 +92,24 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
 
     /// <summary>SIGKILL to the container's process, as when its host process crashes.</summary>
     public Task KillAsync(string container) => engine.DockerOrFailAsync("kill", "-s", "KILL", container);
+
+    /// <summary>SIGKILL to the container's main process from the host, by its host PID: the process dies as in a crash, and unlike <c>docker kill</c> Docker does not count it as a stop, so the restart policy applies.</summary>
+    public async Task KillProcessAsync(string container)
+    {
+        var pid = await InspectAsync(container, "{{.State.Pid}}");
+        Assert.True(int.TryParse(pid, CultureInfo.InvariantCulture, out var id) && id > 0, $"container {container} has no running process (pid '{pid}')");
+        await CommandLine.RunOrFailAsync("kill", ["-KILL", pid], new Dictionary<string, string>(), TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary><c>docker stop</c> without a timeout of its own: SIGTERM, then SIGKILL after the container's stop timeout (compose's stop_grace_period).</summary>
+    public Task StopAsync(string container) => engine.DockerOrFailAsync("stop", container);
+
+    /// <summary>docker (not compose) against the site's engine; a non-zero exit fails the test.</summary>
+    public Task<string> DockerOrFailAsync(params string[] arguments) => engine.DockerOrFailAsync(arguments);
+
+    /// <summary>An integer of <c>docker inspect</c>, such as <c>{{.RestartCount}}</c>.</summary>
+    public async Task<int> InspectNumberAsync(string container, string template) =>
+        int.Parse(await InspectAsync(container, template), CultureInfo.InvariantCulture);
 
     /// <summary>One value from the site's database, read with psql inside the postgres container.</summary>
     public async Task<string> QueryAsync(string sql) =>

@@ -1,0 +1,129 @@
+using OrleansTasks.Gateway.Tests.Docker;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>The compose site's settings: what it refuses, the signing key from a secret, bad values stopping a container with one line.</summary>
+public sealed partial class ComposeSiteTests
+{
+    private const string SiloCannotStart = "OrleansTasks silo cannot start: ";
+    private const string GatewayCannotStart = "OrleansTasks gateway cannot start: ";
+
+    /// <summary>A path as README writes it: relative to docker/, where compose.yaml is.</summary>
+    private static string RelativeToComposeFile(string path) =>
+        "./" + Path.GetRelativePath(Path.GetDirectoryName(ComposeSite.ComposeFile)!, path);
+
+    private static string SigningKeySecret(string directory) => Path.Combine(directory, "secrets", "signing-key");
+
+    /// <summary>The key in a file as README says to make it: readable by the gateways' user 1654 only, with echo's line end.</summary>
+    private static async Task WriteSigningKeySecretAsync(string directory, string key)
+    {
+        var file = SigningKeySecret(directory);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, key + "\n");
+        await CommandLine.RunOrFailAsync("bash", ["-c", $"chown 1654 '{file}' && chmod 0400 '{file}'"], new Dictionary<string, string>(), TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>From now on the gateways read the same key from the Docker secret: SIGNING_KEY empty, SIGNING_KEY_FILE naming the file.</summary>
+    private static void TakeTheSigningKeyFromTheSecret(Dictionary<string, string> variables, string directory)
+    {
+        variables["SIGNING_KEY"] = "";
+        variables["SIGNING_KEY_FILE"] = RelativeToComposeFile(SigningKeySecret(directory));
+    }
+
+    /// <summary>Without a signing key or without a database password, compose refuses with one line and creates nothing.</summary>
+    private static async Task Refuses_to_start_without_a_signing_key_or_a_database_password(DockerEngine engine, ComposeSite site)
+    {
+        foreach (var (variable, said) in new[] { ("SIGNING_KEY", "SIGNING_KEY is not set"), ("POSTGRES_PASSWORD", "POSTGRES_PASSWORD is not set") })
+        {
+            var environment = site.Environment;
+            environment.Remove(variable);
+            var refused = await site.RunAsync(environment, "up", "-d");
+
+            Assert.True(refused.ExitCode != 0, $"up without {variable} exited 0");
+            Assert.Single(refused.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.Contains(said, StringComparison.Ordinal));
+            Assert.Empty((await engine.DockerOrFailAsync("ps", "-aq")).Trim());
+        }
+    }
+
+    /// <summary>orleans-tasks/postgres:local as the official image is configured: POSTGRES_USER, POSTGRES_DB and a PGDATA of the operator's choosing.</summary>
+    private static async Task The_postgres_image_honours_its_variables_and_a_custom_PGDATA(DockerEngine engine)
+    {
+        const string pgdata = "/var/lib/postgresql/custom/pgdata";
+        var container = (await engine.DockerOrFailAsync("run", "-d", "--network", "none", "-e", "POSTGRES_USER=custom", "-e", "POSTGRES_DB=customdb",
+            "-e", "POSTGRES_PASSWORD=custom-password", "-e", $"PGDATA={pgdata}", "orleans-tasks/postgres:local")).Trim();
+        try
+        {
+            await Eventually.TrueAsync("orleans-tasks/postgres:local with a custom PGDATA to accept connections", async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                return (await engine.DockerAsync(["exec", container, "pg_isready", "-h", "127.0.0.1", "-U", "custom", "-d", "customdb"], TimeSpan.FromSeconds(30))).ExitCode == 0;
+            }, TimeSpan.FromMinutes(1));
+            var directory = await engine.DockerOrFailAsync("exec", container, "psql", "-U", "custom", "-d", "customdb", "-tAc", "SHOW data_directory");
+
+            Assert.Equal(pgdata, directory.Trim());
+        }
+        finally
+        {
+            await engine.DockerAsync(["rm", "-f", "-v", container], TimeSpan.FromMinutes(1));
+        }
+    }
+
+    /// <summary>
+    /// A silo with a wrong database password never becomes healthy: under the compose file's restart
+    /// policy it stops, says why in one line and starts again, each time. A silo whose database host
+    /// does not exist says so in one line. A gateway given a malformed users file (USERS_FILE relative
+    /// to docker/) stops with one line naming the file and the problem.
+    /// </summary>
+    private static async Task Bad_settings_stop_a_container_with_one_line(ComposeSite site, string directory)
+    {
+        var badFile = Path.Combine(directory, "users-malformed.json");
+        await File.WriteAllTextAsync(badFile, "{\"Username\": \"demo\"}");
+        var environment = site.Environment;
+        environment["USERS_FILE"] = RelativeToComposeFile(badFile);
+
+        var noHost = await site.RunAsync("run", "--rm", "--no-deps", "-e",
+            "ConnectionStrings__OrleansTasks=Host=no-such-database;Port=5432;Username=orleans;Password=x;Database=orleans_tasks", "silo");
+        var gateway = await site.RunAsync(environment, "run", "--rm", "--no-deps", "gateway");
+
+        AssertOneLine(noHost, SiloCannotStart, "no-such-database");
+        AssertOneLine(gateway, GatewayCannotStart, "Auth:UsersFile /etc/orleans-tasks/users.json is not a JSON array of users");
+        await A_silo_with_a_wrong_database_password_stays_unhealthy_and_says_why(site);
+    }
+
+    private static async Task A_silo_with_a_wrong_database_password_stays_unhealthy_and_says_why(ComposeSite site)
+    {
+        // compose run drops the service's restart policy; put the compose file's back (and start
+        // the container again, should it have stopped before the update).
+        const string container = "orleanstasks-silo-with-a-wrong-password";
+        await site.RunOrFailAsync("run", "-d", "--no-deps", "--name", container, "-e",
+            "ConnectionStrings__OrleansTasks=Host=postgres;Port=5432;Username=orleans;Password=wrong-password;Database=orleans_tasks", "silo");
+        try
+        {
+            Assert.Equal("CMD", await site.InspectAsync(container, "{{index .Config.Healthcheck.Test 0}}"));
+            await site.DockerOrFailAsync("update", "--restart", "unless-stopped", container);
+            await site.DockerOrFailAsync("start", container);
+            var states = new List<string>();
+            await Eventually.TrueAsync($"the silo with a wrong password ({container}) to be restarted twice", async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                states.Add(await site.InspectAsync(container, "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}"));
+                return await site.InspectNumberAsync(container, "{{.RestartCount}}") >= 2;
+            }, TimeSpan.FromMinutes(2));
+            var lines = (await site.LogsAsync(container)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+            Assert.DoesNotContain(states, state => state.EndsWith(" healthy", StringComparison.Ordinal));
+            Assert.True(lines.Length >= 2, $"the silo logged {lines.Length} line(s) in its starts:\n{string.Join('\n', lines)}");
+            Assert.All(lines, line =>
+            {
+                Assert.StartsWith(SiloCannotStart, line, StringComparison.Ordinal);
+                Assert.Contains("postgres:5432", line, StringComparison.Ordinal);
+                Assert.Contains("password authentication failed", line, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            await site.DockerOrFailAsync("rm", "-f", container);
+        }
+    }
+}
