@@ -70,6 +70,12 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>The time before which the task does not start, if one was given.</summary>
     [Id(22)] public DateTimeOffset? RunAt { get; init; }
 
+    /// <summary>Documents a second: smoothed while processing, the run's average once ended; null until known.</summary>
+    [Id(23)] public double? Rate { get; init; }
+
+    /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
+    public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
+
     /// <summary>True once the task has ended: nothing follows this snapshot.</summary>
     public bool IsTerminal => Status.IsTerminal();
 }

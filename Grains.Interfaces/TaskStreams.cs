@@ -10,6 +10,17 @@ public static class TaskStreams
     /// <summary>The stream namespace of batches.</summary>
     public const string BatchNamespace = "index-batch";
 
+    /// <summary>The stream namespace of the per-owner feeds of task changes.</summary>
+    public const string OwnerNamespace = "owner-tasks";
+    /// <summary>The stream namespace of the cluster-wide feed of task changes.</summary>
+    public const string EveryoneNamespace = "all-tasks";
+
+    /// <summary>The stream every task of <paramref name="ownerId"/> publishes a <see cref="TaskSummary"/> of its changes on.</summary>
+    public static StreamId ForOwner(string ownerId) => StreamId.Create(OwnerNamespace, ownerId);
+
+    /// <summary>The stream every task publishes a <see cref="TaskSummary"/> of its changes on, for admins.</summary>
+    public static StreamId ForEveryone() => StreamId.Create(EveryoneNamespace, "all");
+
     /// <summary>The stream an index task publishes its snapshots on.</summary>
     public static StreamId ForTask(Guid taskId) => StreamId.Create(TaskNamespace, taskId);
 

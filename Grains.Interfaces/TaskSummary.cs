@@ -1,6 +1,9 @@
 namespace OrleansTasks;
 
-/// <summary>One task as history lists it.</summary>
+/// <summary>
+/// One task as lists show it: a row of history, and what the per-owner feeds carry for every change
+/// (<see cref="TaskStreams.ForOwner"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.TaskSummary")]
 public sealed record TaskSummary(
     [property: Id(0)] Guid TaskId,
@@ -13,13 +16,37 @@ public sealed record TaskSummary(
     [property: Id(7)] string Message,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset UpdatedAt,
-    [property: Id(10)] DateTimeOffset? FinishedAt)
+    [property: Id(10)] DateTimeOffset? FinishedAt) : IFeedSnapshot
 {
+    /// <summary>The task's <c>seq</c> at this change; 0 in rows written by a release that did not record it.</summary>
+    [Id(11)] public long Seq { get; init; }
+
+    /// <summary>Documents a second: smoothed while processing, the run's average once ended; null until known.</summary>
+    [Id(12)] public double? Rate { get; init; }
+
+    /// <summary>The batch the task was created in, if any.</summary>
+    [Id(13)] public Guid? BatchId { get; init; }
+
+    /// <summary>The schedule whose occurrence created the task, if any.</summary>
+    [Id(14)] public Guid? ScheduleId { get; init; }
+
+    /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
+    public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
+
+    /// <inheritdoc/>
+    public bool IsTerminal => Status.IsTerminal();
+
     /// <summary>The history entry of a task, from its snapshot.</summary>
     public static TaskSummary From(IndexTaskSnapshot task)
     {
         ArgumentNullException.ThrowIfNull(task);
         return new(task.TaskId, task.OwnerId, task.Collection, task.Status, task.Progress, task.Current, task.Total,
-            task.Message, task.CreatedAt, task.UpdatedAt, task.FinishedAt);
+            task.Message, task.CreatedAt, task.UpdatedAt, task.FinishedAt)
+        {
+            Seq = task.Seq,
+            Rate = task.Rate,
+            BatchId = task.BatchId,
+            ScheduleId = task.ScheduleId,
+        };
     }
 }

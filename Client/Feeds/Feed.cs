@@ -40,6 +40,9 @@ public sealed class Feed<T>(
     public string Kind => source.Name;
 
     /// <inheritdoc/>
+    string IFeed.Key => Id.ToString();
+
+    /// <inheritdoc/>
     public bool NeedsReconciliation(TimeSpan silence)
     {
         lock (_lock)

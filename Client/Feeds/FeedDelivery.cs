@@ -11,7 +11,7 @@ namespace OrleansTasks.Feeds;
 /// never dropped and ends the feed. Not thread-safe: its owner serialises calls.
 /// </summary>
 /// <typeparam name="T">The snapshot the feed carries.</typeparam>
-public sealed class FeedDelivery<T>
+public sealed class FeedDelivery<T> : IFeedBacklog<T>
     where T : class, IFeedSnapshot
 {
     private readonly int _progressQueueLength;
@@ -75,9 +75,10 @@ public sealed class FeedDelivery<T>
     }
 
     /// <summary>Begins with the snapshot read after subscribing; its terminal follows it at once if it has ended.</summary>
-    public void Start(T snapshot)
+    public void Start(T? first)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(first);
+        var snapshot = first;
         _started = true;
         _connected = snapshot;
         _coveredSeq = snapshot.Seq;
@@ -99,7 +100,7 @@ public sealed class FeedDelivery<T>
     }
 
     /// <summary>The first snapshot, once, after <see cref="Start"/>.</summary>
-    public bool TryTakeFirst([MaybeNullWhen(false)] out T snapshot)
+    public bool TryTakeFirst([NotNullWhen(true)] out T? snapshot)
     {
         snapshot = _started ? _connected : null;
         _connected = _started ? null : _connected;

@@ -51,24 +51,24 @@ public sealed partial class FeedReconciler(
         catch (TimeoutException) when (!read.IsCompleted)
         {
             // The read goes on without this sweep; the feed stays due until one succeeds.
-            Log.Slow(logger, feed.Kind, feed.Id, limit);
-            _ = read.ContinueWith(slow => Log.Failed(logger, slow.Exception!, feed.Kind, feed.Id), CancellationToken.None,
+            Log.Slow(logger, feed.Kind, feed.Key, limit);
+            _ = read.ContinueWith(slow => Log.Failed(logger, slow.Exception!, feed.Kind, feed.Key), CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
         {
             // Any failure, a provider's exception included, waits for the next sweep: an exception
             // escaping this background service would stop the gateway.
-            Log.Failed(logger, exception, feed.Kind, feed.Id);
+            Log.Failed(logger, exception, feed.Kind, feed.Key);
         }
     }
 
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "Reconciling {Kind} {Id} against its grain failed; the next sweep retries")]
-        public static partial void Failed(ILogger logger, Exception exception, string kind, Guid id);
+        public static partial void Failed(ILogger logger, Exception exception, string kind, string id);
 
         [LoggerMessage(2, LogLevel.Warning, "Reconciling {Kind} {Id} against its grain took over {Limit}; the next sweep reads again")]
-        public static partial void Slow(ILogger logger, string kind, Guid id, TimeSpan limit);
+        public static partial void Slow(ILogger logger, string kind, string id, TimeSpan limit);
     }
 }

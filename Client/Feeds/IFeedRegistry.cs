@@ -10,15 +10,15 @@ public interface IFeedRegistry
 /// <summary>One feed as the reconciler sees it.</summary>
 public interface IFeed
 {
-    /// <summary>"task" or "batch", for logs.</summary>
+    /// <summary>"task", "batch" or "owner feed", for logs.</summary>
     string Kind { get; }
 
-    /// <summary>The task or batch.</summary>
-    Guid Id { get; }
+    /// <summary>The task's or batch's id, or the owner feed's scope, for logs.</summary>
+    string Key { get; }
 
     /// <summary>True once the stream reported an error, or nothing was heard for <paramref name="silence"/>.</summary>
     bool NeedsReconciliation(TimeSpan silence);
 
-    /// <summary>Reads the snapshot from its grain and hands it to every listener.</summary>
+    /// <summary>Reads what the stream may have lost from the grains and hands it to every listener.</summary>
     Task ReconcileAsync();
 }

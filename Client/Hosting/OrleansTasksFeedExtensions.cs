@@ -5,7 +5,7 @@ using OrleansTasks.Watching;
 
 namespace OrleansTasks.Hosting;
 
-/// <summary>The shared task and batch feeds of a process and the <see cref="ITaskWatcher"/> over them.</summary>
+/// <summary>The shared task, batch and owner feeds of a process and the <see cref="ITaskWatcher"/> over them.</summary>
 public static class OrleansTasksFeedExtensions
 {
     /// <summary>
@@ -34,6 +34,8 @@ public static class OrleansTasksFeedExtensions
         services.AddSingleton<FeedRegistry<BatchSnapshot>>();
         services.AddSingleton<IFeedRegistry>(provider => provider.GetRequiredService<FeedRegistry<IndexTaskSnapshot>>());
         services.AddSingleton<IFeedRegistry>(provider => provider.GetRequiredService<FeedRegistry<BatchSnapshot>>());
+        services.AddSingleton<OwnerFeedRegistry>();
+        services.AddSingleton<IFeedRegistry>(provider => provider.GetRequiredService<OwnerFeedRegistry>());
         services.AddOptions<FeedOptions>();
         services.AddOptions<OrleansTasksClientOptions>();
         services.AddHostedService<FeedReconciler>();

@@ -25,4 +25,18 @@ public interface ITaskWatcher
     /// <param name="batchId">The batch.</param>
     /// <param name="cancellationToken">Ends the enumeration.</param>
     IAsyncEnumerable<BatchSnapshot> WatchBatchAsync(Guid batchId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every change to the tasks of <paramref name="ownerId"/> (<c>user:alice</c>, <c>service:reports</c>)
+    /// from now on, as list rows: each task's changes in rising <c>Seq</c> without duplicates, progress
+    /// at most <c>Tasks:FeedProgressPerSecond</c> (2) times a second per task, status changes and ends
+    /// always; a watcher that falls behind gets each task's newest change. Ends only when cancelled.
+    /// </summary>
+    /// <param name="ownerId">The owner whose tasks are followed.</param>
+    /// <param name="cancellationToken">Ends the enumeration.</param>
+    IAsyncEnumerable<TaskSummary> WatchOwnerAsync(string ownerId, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="WatchOwnerAsync"/>, for every owner's tasks (what admins follow).</summary>
+    /// <param name="cancellationToken">Ends the enumeration.</param>
+    IAsyncEnumerable<TaskSummary> WatchEveryoneAsync(CancellationToken cancellationToken = default);
 }

@@ -14,6 +14,7 @@ namespace OrleansTasks.Watching;
 internal sealed class TaskWatcher(
     FeedRegistry<IndexTaskSnapshot> tasks,
     FeedRegistry<BatchSnapshot> batches,
+    OwnerFeedRegistry owners,
     IGrainFactory grains,
     IOptions<OrleansTasksClientOptions> options,
     IHostApplicationLifetime lifetime)
@@ -25,6 +26,31 @@ internal sealed class TaskWatcher(
     public IAsyncEnumerable<BatchSnapshot> WatchBatchAsync(Guid batchId, CancellationToken cancellationToken = default) =>
         WatchAsync(batches, batchId, id => new BatchNotFoundException(id), cancellationToken);
 
+    public IAsyncEnumerable<TaskSummary> WatchOwnerAsync(string ownerId, CancellationToken cancellationToken = default) =>
+        WatchOwnersAsync(OwnerScope.Of(ownerId), cancellationToken);
+
+    public IAsyncEnumerable<TaskSummary> WatchEveryoneAsync(CancellationToken cancellationToken = default) =>
+        WatchOwnersAsync(OwnerScope.Everyone, cancellationToken);
+
+    private async IAsyncEnumerable<TaskSummary> WatchOwnersAsync(OwnerScope scope, [EnumeratorCancellation] CancellationToken watchCancelled)
+    {
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(watchCancelled, lifetime.ApplicationStopping);
+        var cancellationToken = watch.Token;
+        cancellationToken.ThrowIfCancellationRequested();
+        var listener = new WatchListener<TaskSummary>(new OwnerFeedDelivery());
+        await using var attachment = await AttachAsync(scope, (s, l) => owners.AttachAsync(s, l), listener, cancellationToken);
+        listener.Start(null);
+        while (true)
+        {
+            while (listener.TryTake(out var next))
+            {
+                yield return next;
+            }
+
+            await listener.WaitAsync(cancellationToken);
+        }
+    }
+
     private async IAsyncEnumerable<T> WatchAsync<T>(
         FeedRegistry<T> feeds, Guid id, Func<Guid, Exception> notFound, [EnumeratorCancellation] CancellationToken watchCancelled)
         where T : class, IFeedSnapshot
@@ -32,8 +58,8 @@ internal sealed class TaskWatcher(
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(watchCancelled, lifetime.ApplicationStopping);
         var cancellationToken = watch.Token;
         cancellationToken.ThrowIfCancellationRequested();
-        var listener = new WatchListener<T>(options.Value.WatchQueueLength);
-        await using var attachment = await AttachAsync(feeds, id, listener, cancellationToken);
+        var listener = new WatchListener<T>(new FeedDelivery<T>(options.Value.WatchQueueLength));
+        await using var attachment = await AttachAsync(id, feeds.AttachAsync, listener, cancellationToken);
         var snapshot = await feeds.Source.ReadAsync(grains, id).WaitAsync(cancellationToken) ?? throw notFound(id);
         listener.Start(snapshot);
         while (true)
@@ -52,10 +78,11 @@ internal sealed class TaskWatcher(
     }
 
     /// <summary>Attaches; a watcher cancelled while the subscription is being made detaches once it is made.</summary>
-    private static async Task<IAsyncDisposable> AttachAsync<T>(FeedRegistry<T> feeds, Guid id, WatchListener<T> listener, CancellationToken cancellationToken)
+    private static async Task<IAsyncDisposable> AttachAsync<TKey, T>(
+        TKey key, Func<TKey, IFeedListener<T>, Task<IAsyncDisposable>> attach, WatchListener<T> listener, CancellationToken cancellationToken)
         where T : class, IFeedSnapshot
     {
-        var attaching = feeds.AttachAsync(id, listener);
+        var attaching = attach(key, listener);
         try
         {
             return await attaching.WaitAsync(cancellationToken);

@@ -6,14 +6,14 @@ namespace OrleansTasks.Watching;
 
 /// <summary>
 /// One watcher's place on a shared feed: the feed's events under the delivery rules every listener
-/// shares (<see cref="FeedDelivery{T}"/>), and a doorbell its enumerator waits on. Bounded: a watcher
-/// that does not keep up loses intermediate progress (the oldest first), never its terminal snapshot.
+/// of its kind shares (<see cref="IFeedBacklog{T}"/>), and a doorbell its enumerator waits on. Bounded:
+/// a watcher that does not keep up loses intermediate progress, never a terminal snapshot.
 /// </summary>
-internal sealed class WatchListener<T>(int progressQueueLength) : IFeedListener<T>
+internal sealed class WatchListener<T>(IFeedBacklog<T> events) : IFeedListener<T>
     where T : class, IFeedSnapshot
 {
     private readonly Lock _lock = new();
-    private readonly FeedDelivery<T> _events = new(progressQueueLength);
+    private readonly IFeedBacklog<T> _events = events;
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -30,11 +30,11 @@ internal sealed class WatchListener<T>(int progressQueueLength) : IFeedListener<
 
     public void Wake() => _doorbell.Writer.TryWrite(true);
 
-    public void Start(T snapshot)
+    public void Start(T? first)
     {
         lock (_lock)
         {
-            _events.Start(snapshot);
+            _events.Start(first);
         }
 
         Wake();
@@ -44,7 +44,14 @@ internal sealed class WatchListener<T>(int progressQueueLength) : IFeedListener<
     {
         lock (_lock)
         {
-            return _events.TryTakeFirst(out snapshot) || _events.TryTakeNext(out snapshot);
+            // A feed without a first snapshot (an owner's) has nothing to hand out for it.
+            if (_events.TryTakeFirst(out var first) && first is not null)
+            {
+                snapshot = first;
+                return true;
+            }
+
+            return _events.TryTakeNext(out snapshot);
         }
     }
 

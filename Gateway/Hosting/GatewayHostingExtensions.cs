@@ -68,6 +68,7 @@ public static class GatewayHostingExtensions
         });
         services.AddSingleton<IFeedKind<IndexTaskSnapshot>>(TaskFeedKind.Instance);
         services.AddSingleton<IFeedKind<BatchSnapshot>>(BatchFeedKind.Instance);
+        services.AddSingleton<OwnerSocketFeed>();
 
         // The sockets' feeds are the client package's: one set of delivery rules for sockets and services.
         services.AddSingleton<IFeedScheduler>(provider => provider.GetRequiredService<SendThreads>());

@@ -4,24 +4,27 @@ using OrleansTasks.Gateway.Auth;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// <c>/ws/task/{task_id}</c> and <c>/ws/batch/{batch_id}</c>: checks that must refuse the upgrade
-/// come first; the rest close the socket with a documented code.
+/// <c>/ws/task/{task_id}</c>, <c>/ws/batch/{batch_id}</c> and <c>/ws/tasks</c>: checks that must
+/// refuse the upgrade come first; the rest close the socket with a documented code.
 /// </summary>
 public static class FeedSocketEndpoint
 {
     public const string TaskRoute = "/ws/task/{id}";
     public const string BatchRoute = "/ws/batch/{id}";
+    public const string OwnerRoute = "/ws/tasks";
 
     public static IEndpointRouteBuilder MapFeedSockets(this IEndpointRouteBuilder app)
     {
-        app.Map(TaskRoute, (HttpContext context, string id, FeedRegistry<IndexTaskSnapshot> feeds) => HandleAsync(context, id, feeds))
-            .AllowAnonymous().ExcludeFromDescription();
-        app.Map(BatchRoute, (HttpContext context, string id, FeedRegistry<BatchSnapshot> feeds) => HandleAsync(context, id, feeds))
-            .AllowAnonymous().ExcludeFromDescription();
+        app.Map(TaskRoute, (HttpContext context, string id, FeedRegistry<IndexTaskSnapshot> feeds, IFeedKind<IndexTaskSnapshot> kind) =>
+            HandleAsync(context, id, new EntitySocketFeed<IndexTaskSnapshot>(feeds, kind))).AllowAnonymous().ExcludeFromDescription();
+        app.Map(BatchRoute, (HttpContext context, string id, FeedRegistry<BatchSnapshot> feeds, IFeedKind<BatchSnapshot> kind) =>
+            HandleAsync(context, id, new EntitySocketFeed<BatchSnapshot>(feeds, kind))).AllowAnonymous().ExcludeFromDescription();
+        app.Map(OwnerRoute, (HttpContext context, string? scope, OwnerSocketFeed feed) =>
+            HandleAsync(context, scope ?? OwnerSocketFeed.OwnScope, feed)).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
-    private static async Task HandleAsync<T>(HttpContext context, string id, FeedRegistry<T> feeds)
+    private static async Task HandleAsync<T>(HttpContext context, string id, ISocketFeed<T> feed)
         where T : class, IFeedSnapshot
     {
         var services = context.RequestServices;
@@ -70,7 +73,7 @@ public static class FeedSocketEndpoint
             metrics.ConnectionOpened();
             try
             {
-                await new FeedSocketSession<T>(socket, id, context.User, feeds, services.GetRequiredService<IFeedKind<T>>(), socketServices, context.Features.Get<ReadProbe>()).RunAsync();
+                await new FeedSocketSession<T>(socket, new SocketRequest(id, context.User, socketServices), feed, context.Features.Get<ReadProbe>()).RunAsync();
             }
             finally
             {

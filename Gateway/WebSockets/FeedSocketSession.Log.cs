@@ -1,16 +1,19 @@
 namespace OrleansTasks.Gateway.WebSockets;
 
-/// <summary>The log messages of task and batch sockets.</summary>
+/// <summary>The log messages of task, batch and owner-feed sockets.</summary>
 internal static partial class SocketLog
 {
     [LoggerMessage(1, LogLevel.Debug, "Socket refused after the upgrade: {Reason}")]
     public static partial void Refused(ILogger logger, string reason);
 
     [LoggerMessage(2, LogLevel.Debug, "Socket of {UserId} watches {Kind} {Id} from seq {Seq}")]
-    public static partial void Watching(ILogger logger, string userId, string kind, Guid id, long seq);
+    public static partial void Watching(ILogger logger, string userId, string kind, string id, long seq);
 
     [LoggerMessage(3, LogLevel.Warning, "Socket on {Kind} {Id} could not be opened")]
-    public static partial void OpenFailed(ILogger logger, Exception exception, string kind, Guid id);
+    public static partial void OpenFailed(ILogger logger, Exception exception, string kind, string id);
+
+    [LoggerMessage(7, LogLevel.Debug, "Socket of {UserId} follows the tasks of {Scope}")]
+    public static partial void Following(ILogger logger, string userId, string scope);
 
     [LoggerMessage(4, LogLevel.Information, "Socket on {Kind} {Id} is a slow consumer: it took no message for {Timeout}")]
     public static partial void SlowConsumer(ILogger logger, string kind, string id, TimeSpan timeout);

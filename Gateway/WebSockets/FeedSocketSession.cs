@@ -1,40 +1,38 @@
 using System.Net.WebSockets;
 using System.Security.Claims;
-using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// One accepted WebSocket on a task or a batch: a receive loop for the client's messages and a
+/// One accepted WebSocket on a task, a batch or an owner's tasks: a receive loop for the client's messages and a
 /// send loop fed by the socket's <see cref="SocketOutbox{T}"/>. Every frame the server sends, closes included, goes
 /// through the send loop, so sends never overlap; a failed send ends this socket only.
 /// </summary>
 public sealed class FeedSocketSession<T>(
     WebSocket socket,
-    string id,
-    ClaimsPrincipal user,
-    FeedRegistry<T> feeds,
-    IFeedKind<T> kind,
-    SocketServices services,
+    SocketRequest request,
+    ISocketFeed<T> feed,
     ReadProbe? probe)
     where T : class, IFeedSnapshot
 {
     private const int SmallReceiveBufferBytes = 64;
 
-    private readonly SocketOutbox<T> _outbox = new(services.Metrics, services.ProgressQueueLength);
-    private readonly IFeedKind<T> _kind = kind;
-    private readonly ILogger _logger = services.Logger;
-    private readonly TimeProvider _time = services.Time;
+    private readonly SocketServices _services = request.Services;
+    private readonly ClaimsPrincipal _user = request.User;
+    private readonly string _id = request.Id;
+    private readonly SocketOutbox<T> _outbox = new(request.Services.Metrics, backlog: feed.NewBacklog(request.Services.ProgressQueueLength));
+    private readonly ILogger _logger = request.Services.Logger;
+    private readonly TimeProvider _time = request.Services.Time;
     private readonly SendClock _sends = new();
 
     public async Task RunAsync()
     {
         var sending = SendLoopAsync();
         var receiving = ReceiveLoopAsync();
-        using var stopping = services.Stopping.Register(() => _outbox.RequestClose(SocketClose.GoingAway, immediately: true));
+        using var stopping = _services.Stopping.Register(() => _outbox.RequestClose(SocketClose.GoingAway, immediately: true));
         using var expiry = ScheduleExpiry();
-        using var slow = services.SlowConsumers.Watch(probe?.Pings, _sends, OnPingUnanswered, OnSendStuck);
+        using var slow = _services.SlowConsumers.Watch(probe?.Pings, _sends, OnPingUnanswered, OnSendStuck);
         await using (await OpenAsync())
         {
             await sending;
@@ -47,52 +45,17 @@ public sealed class FeedSocketSession<T>(
         }
     }
 
-    /// <summary>Authorises the socket and attaches it to the feed: subscribe first, then read the snapshot.</summary>
-    private async Task<IAsyncDisposable?> OpenAsync()
+    /// <summary>Checks the credentials, then lets the feed authorise and attach the socket.</summary>
+    private Task<IAsyncDisposable?> OpenAsync()
     {
-        if (user.Identity?.IsAuthenticated != true)
+        if (_user.Identity?.IsAuthenticated != true)
         {
             SocketLog.Refused(_logger, SocketClose.AuthenticationFailed.Reason);
             _outbox.RequestClose(SocketClose.AuthenticationFailed, immediately: true);
-            return null;
+            return Task.FromResult<IAsyncDisposable?>(null);
         }
 
-        if (!Guid.TryParse(id, out var guid))
-        {
-            _outbox.RequestClose(_kind.NotFound, immediately: true);
-            return null;
-        }
-
-        IAsyncDisposable? attachment = null;
-        try
-        {
-            attachment = await feeds.AttachAsync(guid, _outbox);
-            var snapshot = await _kind.ReadAsync(services.Grains, guid);
-            if (!user.MaySee(snapshot))
-            {
-                SocketLog.Refused(_logger, _kind.NotFound.Reason);
-                _outbox.RequestClose(_kind.NotFound, immediately: true);
-                await attachment.DisposeAsync();
-                return null;
-            }
-
-            _outbox.Start(snapshot!);
-            SocketLog.Watching(_logger, user.Subject(), _kind.Name, guid, snapshot!.Seq);
-            return attachment;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Whatever the cluster threw (a storage provider's exception from a failed activation
-            // included), the socket closes with 1011 and the feed attachment is given back.
-            SocketLog.OpenFailed(_logger, exception, _kind.Name, guid);
-            _outbox.RequestClose(SocketClose.InternalError, immediately: true);
-            if (attachment is not null)
-            {
-                await attachment.DisposeAsync();
-            }
-
-            return null;
-        }
+        return feed.OpenAsync(request, _outbox);
     }
 
     private async Task SendLoopAsync()
@@ -113,20 +76,20 @@ public sealed class FeedSocketSession<T>(
                         await CloseAsync(next.Reason!);
                         return;
                     case OutgoingKind.Connected:
-                        await SendAsync(_kind.Connected((T)next.Snapshot!, _time.GetUtcNow()));
-                        services.Metrics.MessageSent(SentMessage.Connected);
+                        await SendAsync(feed.Connected(request, (T?)next.Snapshot, _time.GetUtcNow()));
+                        _services.Metrics.MessageSent(SentMessage.Connected);
                         break;
                     case OutgoingKind.Pong:
                         await SendAsync(ProtocolMessages.Pong(_time.GetUtcNow()));
-                        services.Metrics.MessageSent(SentMessage.Pong);
+                        _services.Metrics.MessageSent(SentMessage.Pong);
                         break;
                     case OutgoingKind.FeedEvent:
                         var snapshot = (T)next.Snapshot!;
-                        await SendAsync(_kind.ForEvent(snapshot));
-                        services.Metrics.MessageSent(snapshot.IsTerminal ? SentMessage.Terminal : SentMessage.Progress);
-                        if (snapshot.IsTerminal)
+                        await SendAsync(feed.ForEvent(snapshot));
+                        _services.Metrics.MessageSent(snapshot.IsTerminal ? SentMessage.Terminal : SentMessage.Progress);
+                        if (snapshot.IsTerminal && feed.Finished is { } finished)
                         {
-                            _outbox.RequestClose(_kind.Finished, immediately: false);
+                            _outbox.RequestClose(finished, immediately: false);
                         }
 
                         break;
@@ -136,7 +99,7 @@ public sealed class FeedSocketSession<T>(
         catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException
             or OperationCanceledException or IOException)
         {
-            SocketLog.SendFailed(_logger, _kind.Name, id, exception.Message);
+            SocketLog.SendFailed(_logger, feed.Name, _id, exception.Message);
             socket.Abort();
         }
     }
@@ -189,7 +152,7 @@ public sealed class FeedSocketSession<T>(
         // Clients send a few short pings at most: a small buffer for the life of the socket, grown
         // to the largest allowed message only for a client that sends a long one.
         var buffer = new byte[SmallReceiveBufferBytes];
-        var rateKey = services.ClientMessages.NewSocket();
+        var rateKey = _services.ClientMessages.NewSocket();
         var length = 0;
         var violated = false;
         try
@@ -217,11 +180,11 @@ public sealed class FeedSocketSession<T>(
                 var violation = result.MessageType == WebSocketMessageType.Binary ? SocketClose.BinaryNotSupported
                     : length > SocketLimits.MaxClientMessageBytes ? SocketClose.MessageTooBig
                     : !result.EndOfMessage ? null
-                    : !services.ClientMessages.TryRecord(rateKey) ? SocketClose.RateLimitExceeded
+                    : !_services.ClientMessages.TryRecord(rateKey) ? SocketClose.RateLimitExceeded
                     : null;
                 if (violation is not null)
                 {
-                    SocketLog.Violation(_logger, _kind.Name, id, violation.Reason);
+                    SocketLog.Violation(_logger, feed.Name, _id, violation.Reason);
                     _outbox.RequestClose(violation, immediately: true);
                     violated = true;
                     continue;
@@ -249,22 +212,22 @@ public sealed class FeedSocketSession<T>(
     /// <summary>The client's WebSocket stack has not answered a ping for the slow-consumer timeout: it is not reading.</summary>
     private void OnPingUnanswered()
     {
-        SocketLog.SlowConsumer(_logger, _kind.Name, id, services.SlowConsumerTimeout);
-        services.Metrics.SlowConsumer();
+        SocketLog.SlowConsumer(_logger, feed.Name, _id, _services.SlowConsumerTimeout);
+        _services.Metrics.SlowConsumer();
         _outbox.RequestClose(SocketClose.SlowConsumer, immediately: true);
     }
 
     /// <summary>A send has not completed for the slow-consumer timeout; no close frame could follow it.</summary>
     private void OnSendStuck()
     {
-        SocketLog.SlowConsumer(_logger, _kind.Name, id, services.SlowConsumerTimeout);
-        services.Metrics.SlowConsumer();
+        SocketLog.SlowConsumer(_logger, feed.Name, _id, _services.SlowConsumerTimeout);
+        _services.Metrics.SlowConsumer();
         socket.Abort();
     }
 
     private ITimer? ScheduleExpiry()
     {
-        if (!services.CloseOnExpiry || user.ExpiresAt() is not { } expires)
+        if (!_services.CloseOnExpiry || _user.ExpiresAt() is not { } expires)
         {
             return null;
         }

@@ -21,7 +21,8 @@ public readonly record struct OutgoingMessage
     /// <summary>The code and reason of a <see cref="OutgoingKind.Close"/>.</summary>
     public SocketClose? Reason { get; }
 
-    public static OutgoingMessage Connected(IFeedSnapshot snapshot) => new(OutgoingKind.Connected, snapshot, null);
+    /// <param name="snapshot">The feed's first snapshot; null for a feed without one.</param>
+    public static OutgoingMessage Connected(IFeedSnapshot? snapshot) => new(OutgoingKind.Connected, snapshot, null);
 
     public static OutgoingMessage FeedEvent(IFeedSnapshot snapshot) => new(OutgoingKind.FeedEvent, snapshot, null);
 

@@ -34,7 +34,30 @@ public static class ProtocolMessages
     });
 
     private static FeedFields Fields(IndexTaskSnapshot task) =>
-        new("task", "task_id", task.TaskId, task.Status, task.Progress, task.Current, task.Total, task.Message, task.Seq, task.UpdatedAt);
+        new("task", "task_id", task.TaskId, task.Status, task.Progress, task.Current, task.Total, task.Message, task.Seq, task.UpdatedAt,
+            w => WriteRate(w, task));
+
+    /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5), on every task message.</summary>
+    private static void WriteRate(Utf8JsonWriter w, IndexTaskSnapshot task)
+    {
+        if (task.Rate is { } rate)
+        {
+            w.WriteNumber("rate", Math.Round(rate, 1));
+        }
+        else
+        {
+            w.WriteNull("rate");
+        }
+
+        if (task.EtaSeconds is { } eta)
+        {
+            w.WriteNumber("eta_seconds", eta);
+        }
+        else
+        {
+            w.WriteNull("eta_seconds");
+        }
+    }
 
     private static void WriteDetails(Utf8JsonWriter w, IndexTaskSnapshot task)
     {

@@ -10,11 +10,12 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// never dropped, nothing covered twice, progress never backwards), owed pongs and a close
 /// request, so a slow client costs a fixed amount of memory and never slows the feed.
 /// </summary>
-public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progressQueueLength = 1) : IFeedListener<T>
+/// <param name="backlog">The delivery rules; by default those of one task or batch (<see cref="FeedDelivery{T}"/>).</param>
+public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progressQueueLength = 1, IFeedBacklog<T>? backlog = null) : IFeedListener<T>
     where T : class, IFeedSnapshot
 {
     private const int MaxOwedPongs = 4;
-    private readonly FeedDelivery<T> _events = new(progressQueueLength);
+    private readonly IFeedBacklog<T> _events = backlog ?? new FeedDelivery<T>(progressQueueLength);
 
     private readonly Lock _lock = new();
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -47,12 +48,15 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
         }
     }
 
-    /// <summary>Begins with the snapshot read after subscribing: <c>connected</c>, then its terminal message if it has ended.</summary>
-    public void Start(T snapshot)
+    /// <summary>
+    /// Begins with the snapshot read after subscribing: <c>connected</c>, then its terminal message if
+    /// it has ended; null for a feed without a first snapshot (an owner's).
+    /// </summary>
+    public void Start(T? first)
     {
         lock (_lock)
         {
-            _events.Start(snapshot);
+            _events.Start(first);
         }
 
         Wake();
@@ -103,9 +107,9 @@ public sealed class SocketOutbox<T>(GatewayMetrics? metrics = null, int progress
                 return OutgoingMessage.Close(_close);
             }
 
-            if (_events.TryTakeFirst(out var connected))
+            if (_events.TryTakeFirst(out var first))
             {
-                return OutgoingMessage.Connected(connected);
+                return OutgoingMessage.Connected(first);
             }
 
             if (_events.IsStarted && _owedPongs > 0)

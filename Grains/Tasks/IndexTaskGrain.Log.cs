@@ -35,5 +35,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(17, LogLevel.Information, "Task {TaskId}: dependency {DependencyId} ended {DependencyStatus}; this task is now {Status}")]
         public static partial void DependencyEnded(ILogger logger, Guid taskId, Guid dependencyId, string dependencyStatus, string status);
+
+        [LoggerMessage(18, LogLevel.Warning, "Task {TaskId}: publishing its held-back progress on the owner feeds failed; the next change goes out")]
+        public static partial void OwnerFeedFailed(ILogger logger, Exception exception, Guid taskId);
     }
 }

@@ -190,6 +190,6 @@ public sealed partial class IndexTaskGrain(
     private Task PublishAsync(IndexTaskSnapshot snapshot)
     {
         _followers.ForwardToBatch(S.BatchId, snapshot);
-        return _stream.OnNextAsync(snapshot);
+        return Task.WhenAll(_stream.OnNextAsync(snapshot), PublishToOwnerFeedAsync(snapshot));
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class TaskCommitter
     private readonly TasksOptions _options;
     private readonly ILogger _logger;
     private readonly Action _retired;
+    private readonly RateMeter _rate;
     private bool _commitFailed;
     private bool _progressUnpublished;
     private long _lastProgressPublish;
@@ -48,6 +49,7 @@ public sealed partial class TaskCommitter
         _options = options;
         _logger = logger;
         _retired = retired;
+        _rate = new RateMeter(time);
     }
 
     /// <summary>The state as last persisted, plus the progress made in memory since.</summary>
@@ -242,7 +244,7 @@ public sealed partial class TaskCommitter
         _durable.Restore(point.State);
     }
 
-    public IndexTaskSnapshot Snapshot() => TaskSnapshots.Of(_taskId, State);
+    public IndexTaskSnapshot Snapshot() => TaskSnapshots.Of(_taskId, State, _rate.Observe(State));
 
     /// <summary>Progress between writes is published from memory, within the reserved <c>seq</c> block.</summary>
     private async Task PublishProgressAsync()

@@ -3,7 +3,8 @@ namespace OrleansTasks.Tasks;
 /// <summary>What watchers, readers and followers see of a task's state.</summary>
 public static class TaskSnapshots
 {
-    public static IndexTaskSnapshot Of(Guid taskId, IndexTaskState task)
+    /// <param name="rate">Documents a second (see <see cref="RateMeter"/>), null when unknown.</param>
+    public static IndexTaskSnapshot Of(Guid taskId, IndexTaskState task, double? rate = null)
     {
         ArgumentNullException.ThrowIfNull(task);
         return new IndexTaskSnapshot
@@ -35,6 +36,7 @@ public static class TaskSnapshots
             BatchId = task.BatchId,
             ScheduleId = task.ScheduleId,
             RunAt = task.RunAt,
+            Rate = rate,
         };
     }
 }

@@ -29,6 +29,10 @@ public sealed class TasksOptions
     [Range(1, 1000)]
     public int ProgressEventsPerSecond { get; set; } = 10;
 
+    /// <summary>At most this many progress changes per task and second on the per-owner feeds (lists); status changes always go.</summary>
+    [Range(1, 100)]
+    public int FeedProgressPerSecond { get; set; } = 2;
+
     /// <summary>How often a running task persists its progress; status changes are persisted at once.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -28,7 +28,7 @@ public sealed class FeedOpenFailureTests
         Assert.Empty(messages);
         Assert.Equal(WebSocketCloseStatus.InternalServerError, socket.CloseStatus);
         var feeds = gateway.Services.GetRequiredService<FeedRegistry<IndexTaskSnapshot>>();
-        await Eventually.TrueAsync(() => feeds.Feeds.All(feed => feed.Id != failing), TimeSpan.FromSeconds(10), "the socket's feed to be given back");
+        await Eventually.TrueAsync(() => feeds.Feeds.All(feed => feed.Key != failing.ToString()), TimeSpan.FromSeconds(10), "the socket's feed to be given back");
     }
 
     /// <summary>The task feed, but reading <paramref name="failing"/>'s snapshot throws as PostgreSQL's provider would.</summary>

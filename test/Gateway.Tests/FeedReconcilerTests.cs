@@ -55,7 +55,7 @@ public sealed class FeedReconcilerTests
 
         public string Kind => "task";
 
-        public Guid Id { get; } = Guid.NewGuid();
+        public string Key { get; } = Guid.NewGuid().ToString();
 
         public bool NeedsReconciliation(TimeSpan silence) => true;
 

@@ -49,7 +49,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     public Uri SocketUri(string path, string? token = null) =>
-        new($"ws://127.0.0.1:{Port}{path}{(token is null ? "" : "?token=" + token)}");
+        new($"ws://127.0.0.1:{Port}{path}{(token is null ? "" : (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "token=" + token)}");
 
     public HttpClient CreateHttpClient(string? token = null)
     {

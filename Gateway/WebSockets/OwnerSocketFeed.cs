@@ -1,0 +1,64 @@
+using OrleansTasks.Feeds;
+using OrleansTasks.Gateway.Auth;
+
+namespace OrleansTasks.Gateway.WebSockets;
+
+/// <summary>
+/// <c>/ws/tasks</c>: the caller's tasks, or everyone's for an admin asking for <c>scope=all</c>;
+/// the request's id is the scope. The feed never ends.
+/// </summary>
+public sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<TaskSummary>
+{
+    public const string OwnScope = "own";
+    public const string AllScope = "all";
+
+    private readonly EncodedEvents<TaskSummary> _events = new(OwnerFeedMessages.Task);
+
+    public string Name => "owner feed";
+
+    public SocketClose? Finished => null;
+
+    public IFeedBacklog<TaskSummary> NewBacklog(int progressQueueLength) => new OwnerFeedDelivery();
+
+    public async Task<IAsyncDisposable?> OpenAsync(SocketRequest request, SocketOutbox<TaskSummary> outbox)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(outbox);
+        if (ScopeOf(request) is not { } scope)
+        {
+            SocketLog.Refused(request.Services.Logger, SocketClose.ScopeNotAllowed.Reason);
+            outbox.RequestClose(SocketClose.ScopeNotAllowed, immediately: true);
+            return null;
+        }
+
+        try
+        {
+            var attachment = await feeds.AttachAsync(scope, outbox);
+            outbox.Start(null);
+            SocketLog.Following(request.Services.Logger, request.User.Subject(), scope.ToString());
+            return attachment;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            SocketLog.OpenFailed(request.Services.Logger, exception, Name, scope.ToString());
+            outbox.RequestClose(SocketClose.InternalError, immediately: true);
+            return null;
+        }
+    }
+
+    public byte[] Connected(SocketRequest request, TaskSummary? first, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return OwnerFeedMessages.Connected(ScopeOf(request)!, request.User.Subject(), now);
+    }
+
+    public byte[] ForEvent(TaskSummary snapshot) => _events.Get(snapshot);
+
+    /// <summary>The scope asked for, or null when it is unknown or not the caller's to follow.</summary>
+    private static OwnerScope? ScopeOf(SocketRequest request) => request.Id switch
+    {
+        OwnScope => OwnerScope.Of(request.User.Subject()),
+        AllScope when request.User.IsAdmin() => OwnerScope.Everyone,
+        _ => null,
+    };
+}
