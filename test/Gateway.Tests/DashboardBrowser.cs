@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Playwright;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -12,6 +13,8 @@ public sealed class DashboardBrowser : IAsyncDisposable
     private readonly List<string> _consoleErrors = [];
     private readonly List<(IPage Page, IWebSocket Socket)> _sockets = [];
     private readonly Dictionary<IPage, long> _messages = [];
+    private readonly List<(IPage Page, long At, string Text)> _recorded = [];
+    private bool _recording;
     private readonly Lock _lock = new();
 
     private DashboardBrowser(IPlaywright playwright, IBrowser browser)
@@ -51,6 +54,24 @@ public sealed class DashboardBrowser : IAsyncDisposable
         }
     }
 
+    /// <summary>From now on, keeps the WebSocket messages every tab receives, with when they arrived.</summary>
+    public void RecordMessages()
+    {
+        lock (_lock)
+        {
+            _recording = true;
+        }
+    }
+
+    /// <summary>When <paramref name="page"/> first received a recorded message containing <paramref name="text"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long? FirstArrival(IPage page, string text)
+    {
+        lock (_lock)
+        {
+            return _recorded.Where(m => m.Page == page && m.Text.Contains(text, StringComparison.Ordinal)).Select(m => (long?)m.At).FirstOrDefault();
+        }
+    }
+
     public static async Task<DashboardBrowser> LaunchAsync()
     {
         var chromium = SystemDependencies.Chromium();
@@ -85,11 +106,16 @@ public sealed class DashboardBrowser : IAsyncDisposable
                 _sockets.Add((page, socket));
             }
 
-            socket.FrameReceived += (_, _) =>
+            socket.FrameReceived += (_, frame) =>
             {
+                var at = Stopwatch.GetTimestamp();
                 lock (_lock)
                 {
                     _messages[page] = _messages.GetValueOrDefault(page) + 1;
+                    if (_recording)
+                    {
+                        _recorded.Add((page, at, frame.Text ?? ""));
+                    }
                 }
             };
         };

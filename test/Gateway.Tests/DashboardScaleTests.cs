@@ -64,7 +64,7 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
 
         var wall = after["Timestamp"] - before["Timestamp"];
         var busy = (after["TaskDuration"] - before["TaskDuration"]) / wall;
-        var cpu = (after["ThreadTime"] - before["ThreadTime"]) / wall;
+        var cpu = (after.GetValueOrDefault("ThreadTime", double.NaN) - before.GetValueOrDefault("ThreadTime", double.NaN)) / wall;
         var drawsPerSecond = (drawsAfter - drawsBefore) / wall;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread busy {busy:P1} (CPU {cpu:P1}), long tasks {longTasks:0} ms, list drawn {drawsPerSecond:0.0} times a second, {messages / wall:0} feed messages a second"));
