@@ -17,6 +17,8 @@ public static class TaskApi
             .Accepts<CreateTaskRequest>("application/json")
             .WithSummary("Accept an index task over inline documents or a directory source.");
         tasks.MapGet("", ListAsync).WithSummary("The caller's tasks, newest first, filtered and cursor-paged; admins may list everyone's with scope=all.");
+        tasks.MapGet("counts", CountAsync)
+            .WithSummary("How many of the caller's tasks are in each status, counted over the task history; admins may count everyone's with scope=all.");
         tasks.MapGet("{taskId}", GetAsync).WithSummary("A task's current state.");
         tasks.MapGet("{taskId}/result", GetResultAsync).WithSummary("A task's per-document outcomes, paged.");
         tasks.MapPost("{taskId}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended.");
@@ -41,21 +43,20 @@ public static class TaskApi
             }
         }
 
-        if (scope is not (null or "" or "mine" or "all"))
+        if (InvalidScope(scope) is { } invalid)
         {
-            return Problems.Invalid("scope", "'scope' must be 'mine' or 'all'.");
+            return invalid;
         }
 
-        if (scope == "all" && !user.IsAdmin())
+        if (ForbiddenScope(user, scope, "list") is { } forbidden)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Admins only",
-                detail: "Only admins may list every user's tasks.");
+            return forbidden;
         }
 
         try
         {
             var page = await grains.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(
-                scope == "all" ? null : user.Subject(), wanted, string.IsNullOrEmpty(collection) ? null : collection,
+                OwnerInScope(user, scope), wanted, string.IsNullOrEmpty(collection) ? null : collection,
                 createdFrom, createdBefore, cursor, limit));
             return TypedResults.Ok(new HistoryView([.. page.Items.Select(TaskSummaryView.From)], page.NextCursor));
         }
@@ -64,6 +65,34 @@ public static class TaskApi
             return Problems.Invalid(exception);
         }
     }
+
+    private static async Task<Results<Ok<TaskCountsView>, ProblemHttpResult, ValidationProblem>> CountAsync(
+        ClaimsPrincipal user, IGrainFactory grains, string? scope = null)
+    {
+        if (InvalidScope(scope) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (ForbiddenScope(user, scope, "count") is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        var counts = await grains.GetGrain<ITaskHistoryGrain>(0).Counts(OwnerInScope(user, scope));
+        return TypedResults.Ok(TaskCountsView.From(counts));
+    }
+
+    private static ValidationProblem? InvalidScope(string? scope) =>
+        scope is null or "" or "mine" or "all" ? null : Problems.Invalid("scope", "'scope' must be 'mine' or 'all'.");
+
+    private static ProblemHttpResult? ForbiddenScope(ClaimsPrincipal user, string? scope, string verb) =>
+        scope == "all" && !user.IsAdmin()
+            ? TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Admins only", detail: $"Only admins may {verb} every user's tasks.")
+            : null;
+
+    /// <summary>The owner whose tasks a scope covers; null for everyone's.</summary>
+    private static string? OwnerInScope(ClaimsPrincipal user, string? scope) => scope == "all" ? null : user.Subject();
 
     private static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetAsync(string taskId, ClaimsPrincipal user, IGrainFactory grains)
     {

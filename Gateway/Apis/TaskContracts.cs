@@ -47,6 +47,8 @@ public sealed record TaskView(
     Guid? BatchId,
     Guid? ScheduleId,
     string? RunAt,
+    double? Rate,
+    int? EtaSeconds,
     string WsUrl)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
@@ -72,6 +74,8 @@ public sealed record TaskView(
         task.BatchId,
         task.ScheduleId,
         task.RunAt.ToWire(),
+        task.Rate,
+        task.EtaSeconds,
         TaskApi.SocketUrl(task.TaskId));
 }
 
@@ -97,7 +101,7 @@ public sealed record SearchHitView(string Id, string? Title, double Score, strin
 
 public sealed record SearchResponse(string Collection, string Query, IReadOnlyList<SearchHitView> Hits);
 
-/// <summary>One task in a history listing.</summary>
+/// <summary>One task in a history listing; <see cref="Seq"/> is 0 in rows written by a release that did not record it.</summary>
 public sealed record TaskSummaryView(
     Guid TaskId,
     string Status,
@@ -109,11 +113,24 @@ public sealed record TaskSummaryView(
     string OwnerId,
     string CreatedAt,
     string UpdatedAt,
-    string? FinishedAt)
+    string? FinishedAt,
+    Guid? BatchId,
+    Guid? ScheduleId,
+    double? Rate,
+    int? EtaSeconds,
+    long Seq)
 {
     public static TaskSummaryView From(TaskSummary task) => new(
         task.TaskId, task.Status.ToWireName(), task.Progress, task.Current, task.Total, task.Message,
-        task.Collection, task.OwnerId, task.CreatedAt.ToWire(), task.UpdatedAt.ToWire(), task.FinishedAt.ToWire());
+        task.Collection, task.OwnerId, task.CreatedAt.ToWire(), task.UpdatedAt.ToWire(), task.FinishedAt.ToWire(),
+        task.BatchId, task.ScheduleId, task.Rate, task.EtaSeconds, task.Seq);
+}
+
+/// <summary>How many tasks are in each status, as <c>GET /api/tasks/counts</c> shows them.</summary>
+public sealed record TaskCountsView(int Pending, int Waiting, int Processing, int Completed, int Failed, int Cancelled, int Total)
+{
+    public static TaskCountsView From(TaskStatusCounts counts) => new(
+        counts.Pending, counts.Waiting, counts.Processing, counts.Completed, counts.Failed, counts.Cancelled, counts.Total);
 }
 
 public sealed record HistoryView(IReadOnlyList<TaskSummaryView> Items, string? NextCursor);

@@ -58,6 +58,17 @@ public sealed class InMemoryTaskHistory : ITaskHistory
         return Task.FromResult(new HistoryPage(items.ToImmutable(), null));
     }
 
+    public Task<TaskStatusCounts> CountAsync(string? ownerId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(StatusTally.Of(_tasks.Values
+                .Where(task => ownerId is null || task.OwnerId == ownerId)
+                .CountBy(task => task.Status)
+                .Select(counted => (counted.Key, counted.Value))));
+        }
+    }
+
     public Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -11,13 +11,23 @@ namespace OrleansTasks.History;
 public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistory, IAsyncDisposable
 {
     private const string UpsertSql = """
-        INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at)
-        SELECT * FROM unnest(@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at)
+        INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at,
+                                       seq, rate, batch_id, schedule_id)
+        SELECT * FROM unnest(@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at,
+                             @seq, @rate, @batch_id, @schedule_id)
         ON CONFLICT (task_id) DO UPDATE
         SET status = excluded.status, progress = excluded.progress, current = excluded.current, total = excluded.total,
-            message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at
+            message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at,
+            seq = excluded.seq, rate = excluded.rate, batch_id = excluded.batch_id, schedule_id = excluded.schedule_id
         WHERE h.updated_at <= excluded.updated_at
         """;
+
+    private const string Columns =
+        "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id";
+
+    // Two statements rather than one with an optional filter, so that an owner's count is planned on their range of the index.
+    internal const string CountOwnSql = "SELECT status, count(*) FROM task_history WHERE owner_id = @owner GROUP BY status";
+    internal const string CountAllSql = "SELECT status, count(*) FROM task_history GROUP BY status";
 
     /// <summary>Rows written in one statement at most; under load, grains' changes share statements.</summary>
     public const int MaxRowsPerWrite = 256;
@@ -52,6 +62,10 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("created_at", [.. rows.Select(row => row.CreatedAt.ToUniversalTime())]));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("updated_at", [.. rows.Select(row => row.UpdatedAt.ToUniversalTime())]));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("finished_at", [.. rows.Select(row => row.FinishedAt?.ToUniversalTime())]));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("seq", [.. rows.Select(row => row.Seq)]));
+        command.Parameters.Add(new NpgsqlParameter<double?[]>("rate", [.. rows.Select(row => row.Rate)]));
+        command.Parameters.Add(new NpgsqlParameter<Guid?[]>("batch_id", [.. rows.Select(row => row.BatchId)]));
+        command.Parameters.Add(new NpgsqlParameter<Guid?[]>("schedule_id", [.. rows.Select(row => row.ScheduleId)]));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -69,6 +83,24 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         }
 
         return [.. latest.Values];
+    }
+
+    public async Task<TaskStatusCounts> CountAsync(string? ownerId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(ownerId is null ? CountAllSql : CountOwnSql);
+        if (ownerId is not null)
+        {
+            command.Parameters.AddWithValue("owner", ownerId);
+        }
+
+        var counted = new List<(IndexTaskStatus, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counted.Add(((IndexTaskStatus)reader.GetInt16(0), checked((int)reader.GetInt64(1))));
+        }
+
+        return StatusTally.Of(counted);
     }
 
     public async Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
@@ -98,7 +130,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
     {
         ArgumentNullException.ThrowIfNull(query);
         var after = HistoryCursor.Decode(query.Cursor);
-        var sql = new StringBuilder("SELECT task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at FROM task_history WHERE true");
+        var sql = new StringBuilder($"SELECT {Columns} FROM task_history WHERE true");
         await using var command = database.CreateCommand();
         void Filter(string condition, string name, object value)
         {
@@ -145,11 +177,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new TaskSummary(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), (IndexTaskStatus)reader.GetInt16(3),
-                reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
-                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10)));
+            items.Add(ReadRow(reader));
         }
 
         if (items.Count <= query.Limit)
@@ -161,4 +189,16 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         var last = items[^1];
         return new HistoryPage(items.ToImmutable(), new HistoryCursor(last.CreatedAt, last.TaskId).Encode());
     }
+
+    private static TaskSummary ReadRow(DbDataReader reader) => new(
+        reader.GetGuid(0), reader.GetString(1), reader.GetString(2), (IndexTaskStatus)reader.GetInt16(3),
+        reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetString(7),
+        reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+        reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10))
+    {
+        Seq = reader.GetInt64(11),
+        Rate = reader.IsDBNull(12) ? null : reader.GetDouble(12),
+        BatchId = reader.IsDBNull(13) ? null : reader.GetGuid(13),
+        ScheduleId = reader.IsDBNull(14) ? null : reader.GetGuid(14),
+    };
 }

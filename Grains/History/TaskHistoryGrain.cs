@@ -21,4 +21,6 @@ public sealed class TaskHistoryGrain(ITaskHistory history) : Grain, ITaskHistory
 
         return history.ListAsync(query, CancellationToken.None);
     }
+
+    public Task<TaskStatusCounts> Counts(string? ownerId) => history.CountAsync(ownerId, CancellationToken.None);
 }

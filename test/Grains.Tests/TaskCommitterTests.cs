@@ -243,6 +243,8 @@ public sealed class TaskCommitterTests
 
         public Task<HistoryPage> ListAsync(HistoryQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<TaskStatusCounts> CountAsync(string? ownerId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task RemoveAsync(Guid taskId, CancellationToken cancellationToken) => Task.CompletedTask;

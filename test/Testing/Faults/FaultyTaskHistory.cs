@@ -15,6 +15,8 @@ public sealed class FaultyTaskHistory(ITaskHistory inner, FaultPlan plan) : ITas
 
     public Task<HistoryPage> ListAsync(HistoryQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
 
+    public Task<TaskStatusCounts> CountAsync(string? ownerId, CancellationToken cancellationToken) => inner.CountAsync(ownerId, cancellationToken);
+
     public Task<IReadOnlyList<Guid>> EndedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken) =>
         inner.EndedBeforeAsync(cutoff, limit, cancellationToken);
 

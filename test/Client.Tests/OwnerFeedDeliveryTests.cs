@@ -1,0 +1,111 @@
+using OrleansTasks.Feeds;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Client.Tests;
+
+/// <summary>The delivery rules of an owner feed's listener (docs/protocol.md §5).</summary>
+public sealed class OwnerFeedDeliveryTests
+{
+    private static TaskSummary Change(Guid taskId, long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) =>
+        TaskSummary.From(TaskSnapshots.At(taskId, seq, progress, status));
+
+    private static List<TaskSummary> TakeAll(OwnerFeedDelivery delivery)
+    {
+        var taken = new List<TaskSummary>();
+        while (delivery.TryTakeNext(out var next))
+        {
+            taken.Add(next);
+        }
+
+        return taken;
+    }
+
+    [Fact]
+    public void Connected_comes_first_once_and_nothing_is_taken_before_the_start()
+    {
+        var delivery = new OwnerFeedDelivery();
+        delivery.Queue(Change(Guid.NewGuid(), 1, 0));
+
+        Assert.False(delivery.TryTakeFirst(out _));
+        Assert.False(delivery.TryTakeNext(out _));
+        delivery.Start(null);
+        Assert.True(delivery.TryTakeFirst(out var first));
+        Assert.Null(first);
+        Assert.False(delivery.TryTakeFirst(out _));
+        Assert.Single(TakeAll(delivery));
+    }
+
+    [Fact]
+    public void A_listener_behind_gets_each_tasks_newest_change_in_the_order_tasks_first_changed()
+    {
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var delivery = Started();
+        delivery.Queue(Change(a, 1, 0));
+        delivery.Queue(Change(b, 1, 0));
+        Assert.Equal(FeedDeliveryOutcome.Coalesced, delivery.Queue(Change(a, 2, 40)));
+        delivery.Queue(Change(a, 3, 100, IndexTaskStatus.Completed));
+
+        var taken = TakeAll(delivery);
+
+        Assert.Equal([(a, 3L), (b, 1L)], taken.Select(c => (c.TaskId, c.Seq)));
+    }
+
+    [Fact]
+    public void Duplicates_older_changes_progress_going_back_and_anything_after_an_end_are_dropped()
+    {
+        var task = Guid.NewGuid();
+        var delivery = Started();
+        delivery.Queue(Change(task, 5, 50));
+        Assert.Single(TakeAll(delivery));
+
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 5, 50)));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 4, 40)));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 6, 30)));
+        Assert.Equal(FeedDeliveryOutcome.Queued, delivery.Queue(Change(task, 7, 30, IndexTaskStatus.Cancelled)));
+        Assert.Single(TakeAll(delivery));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 8, 100, IndexTaskStatus.Completed)));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 7, 30, IndexTaskStatus.Cancelled)));
+    }
+
+    [Fact]
+    public void An_end_replaces_pending_progress_and_is_never_replaced()
+    {
+        var task = Guid.NewGuid();
+        var delivery = Started();
+        delivery.Queue(Change(task, 2, 10));
+        delivery.Queue(Change(task, 9, 100, IndexTaskStatus.Completed));
+
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 10, 100)));
+        var taken = Assert.Single(TakeAll(delivery));
+        Assert.Equal(IndexTaskStatus.Completed, taken.Status);
+    }
+
+    [Fact]
+    public void Ended_tasks_are_remembered_up_to_the_bound_so_memory_stays_flat()
+    {
+        var delivery = Started();
+        var first = Guid.NewGuid();
+        delivery.Queue(Change(first, 1, 100, IndexTaskStatus.Completed));
+        for (var i = 0; i < OwnerFeedDelivery.EndedRemembered; i++)
+        {
+            delivery.Queue(Change(Guid.NewGuid(), 1, 100, IndexTaskStatus.Completed));
+        }
+
+        Assert.Equal(OwnerFeedDelivery.EndedRemembered + 1, TakeAll(delivery).Count);
+        var recent = Guid.NewGuid();
+        delivery.Queue(Change(recent, 1, 100, IndexTaskStatus.Completed));
+        TakeAll(delivery);
+
+        // The oldest end has been forgotten; the newest is still known.
+        Assert.Equal(FeedDeliveryOutcome.Queued, delivery.Queue(Change(first, 1, 100, IndexTaskStatus.Completed)));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(recent, 1, 100, IndexTaskStatus.Completed)));
+    }
+
+    private static OwnerFeedDelivery Started()
+    {
+        var delivery = new OwnerFeedDelivery();
+        delivery.Start(null);
+        Assert.True(delivery.TryTakeFirst(out _));
+        return delivery;
+    }
+}
