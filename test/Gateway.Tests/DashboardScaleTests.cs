@@ -12,7 +12,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// The dashboard of a user with 1,000 tasks running at once, in headless Chromium: the list is drawn a
 /// few times a second, the page's main thread stays under 20 % busy, and it holds one WebSocket.
-/// The tasks' index writes are paced, so that all of them keep running (and changing) while it is measured.
+/// The tasks' index writes are paced (a document a second each), so that all of them keep running,
+/// and changing, while it is measured.
 /// </summary>
 public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -32,17 +33,13 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task With_1000_running_tasks_the_list_draws_a_few_times_a_second_on_one_socket_and_the_main_thread_stays_under_20_percent_busy()
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
-        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(Collection, TimeSpan.FromMilliseconds(500));
-        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, Tasks).Select(i =>
-        {
-            var task = BatchRequests.Task($"t{i}", 90, words: 10);
-            task["collection"] = Collection;
-            return task;
-        })]));
+        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(Collection, TimeSpan.FromSeconds(1));
+        await Parallel.ForEachAsync(Enumerable.Range(0, Tasks), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
+            await TaskRequests.CreateAsync(alice, TaskRequests.Body(200, collection: Collection, words: 10)));
         await Eventually.TrueAsync(
             $"all {Tasks} tasks processing",
             async () => (await alice.GetFromJsonAsync<JsonElement>("/api/tasks/counts")).GetProperty("processing").GetInt32() == Tasks,
-            TimeSpan.FromSeconds(120));
+            TimeSpan.FromSeconds(300));
 
         await using var browser = await DashboardBrowser.LaunchAsync();
         var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
@@ -78,7 +75,6 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
         // Still responsive: a task's details open at once.
         await page.Locator("#task-rows tr a").First.ClickAsync();
         await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("processing");
-        using var cancelled = await alice.PostAsync($"/api/batches/{batchId}/cancel", null);
         Assert.Empty(browser.ConsoleErrors);
     }
 
