@@ -84,7 +84,7 @@ public sealed class DashboardTests
         await page.FillAsync("#search-collection", "dashboard");
         await page.FillAsync("#search-query", "number42");
         await page.ClickAsync("#search button[type=submit]");
-        await Assertions.Expect(page.Locator("#search-results li").First).ToContainTextAsync("line-42");
+        await Assertions.Expect(page.Locator("#search-results li").First).ToContainTextAsync("line-42", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#search-results li mark").First).ToHaveTextAsync("number42");
 
         // On a phone the page reflows instead of scrolling sideways; tables scroll inside their frame.
