@@ -62,22 +62,20 @@ public sealed class OwnerFeed(
             streamFailed = _streamFailed;
         }
 
-        var reads = silent.Select(ReadTaskAsync).ToList();
-        if (streamFailed)
+        var reads = Task.WhenAll(silent.Select(ReadTaskAsync));
+        try
         {
-            var page = await client.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(Scope.OwnerId, Limit: HistoryRows));
-            foreach (var row in page.Items.Where(row => row.Seq > 0))
+            if (streamFailed)
             {
-                Heard(row);
-            }
-
-            lock (_lock)
-            {
-                _streamFailed = false;
+                await ReadHistoryAsync();
             }
         }
+        finally
+        {
+            // Awaited even when history failed, so that no read's failure goes unobserved.
+            await reads;
+        }
 
-        await Task.WhenAll(reads);
         metrics.Reconciled();
     }
 
@@ -136,6 +134,21 @@ public sealed class OwnerFeed(
             {
                 metrics.SubscriptionRemoved();
             }
+        }
+    }
+
+    /// <summary>After a stream error: the scope's newest tasks, as history has them (rows of an older release, without a seq, are left out).</summary>
+    private async Task ReadHistoryAsync()
+    {
+        var page = await client.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(Scope.OwnerId, Limit: HistoryRows));
+        foreach (var row in page.Items.Where(row => row.Seq > 0))
+        {
+            Heard(row);
+        }
+
+        lock (_lock)
+        {
+            _streamFailed = false;
         }
     }
 

@@ -12,7 +12,7 @@ public static class OwnerFeedMessages
     {
         ArgumentNullException.ThrowIfNull(scope);
         w.WriteString("type", "connected");
-        w.WriteString("scope", scope.OwnerId is null ? "all" : "own");
+        w.WriteString("scope", scope.OwnerId is null ? "all" : "mine");
         w.WriteString("owner_id", ownerId);
         w.WriteString("message", $"Connected to the task feed of {(scope.OwnerId is null ? "everyone" : ownerId)}");
         w.WriteString("timestamp", now.ToWire());

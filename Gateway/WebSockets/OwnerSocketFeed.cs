@@ -9,7 +9,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// </summary>
 public sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<TaskSummary>
 {
-    public const string OwnScope = "own";
+    public const string OwnScope = "mine";
     public const string AllScope = "all";
 
     private readonly EncodedEvents<TaskSummary> _events = new(OwnerFeedMessages.Task);

@@ -20,7 +20,7 @@ public sealed class OwnerFeedSocketTests(SharedGateway gateway)
         await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri("/ws/tasks", TestTokens.Alice));
         var connected = (await socket.ReceiveAsync())!.Value;
         Assert.Equal("connected", MessageAssert.Type(connected));
-        Assert.Equal("own", connected.GetProperty("scope").GetString());
+        Assert.Equal("mine", connected.GetProperty("scope").GetString());
         Assert.Equal("alice", connected.GetProperty("owner_id").GetString());
 
         var bobsTask = await TaskRequests.CreateAsync(bob, TaskRequests.Body(5));
@@ -97,7 +97,7 @@ public sealed class OwnerFeedSocketTests(SharedGateway gateway)
         foreach (var (path, token, reason) in new[]
         {
             ("/ws/tasks?scope=all", TestTokens.Alice, "Scope not allowed"),
-            ("/ws/tasks?scope=mine", TestTokens.Alice, "Scope not allowed"),
+            ("/ws/tasks?scope=own", TestTokens.Alice, "Scope not allowed"),
             ("/ws/tasks", null, "Authentication failed"),
         })
         {
