@@ -11,7 +11,7 @@ export class StatusCounts {
   constructor(container, onPick) {
     this.container = container;
     this.onPick = onPick;
-    this.scope = 'own';
+    this.scope = 'mine';
     this.statusOf = new Map();
     this.refresh = new Throttle(() => this.load(), 2000);
     this.buttons = new Map(statuses.map(status => [status, element('button', {

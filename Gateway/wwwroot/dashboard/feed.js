@@ -9,7 +9,7 @@ export class TaskFeed {
     this.badge = badge;
     this.listeners = new Set();
     this.socket = null;
-    this.scope = 'own';
+    this.scope = 'mine';
     this.ownerId = null;
   }
 
@@ -18,7 +18,7 @@ export class TaskFeed {
     this.listeners.add(listener);
   }
 
-  /** Follows the user's own tasks (`own`) or, for an admin, everyone's (`all`). */
+  /** Follows the user's own tasks (`mine`) or, for an admin, everyone's (`all`). */
   start(scope = this.scope) {
     this.stop();
     this.scope = scope;

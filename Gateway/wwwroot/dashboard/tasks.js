@@ -42,7 +42,7 @@ export class TasksView {
     setInterval(() => this.#tick(), 1000);
   }
 
-  get scope() { return session.isAdmin && this.everyone.checked ? 'all' : 'own'; }
+  get scope() { return session.isAdmin && this.everyone.checked ? 'all' : 'mine'; }
 
   get filters() {
     return { status: document.getElementById('filter-status').value, collection: document.getElementById('filter-collection').value.trim() };
