@@ -17,6 +17,7 @@ export class TasksView {
     this.rows = new Map();
     this.cursors = [null];
     this.newest = '';
+    this.oldest = '';
     this.loading = 0;
     this.arrived = null;
     this.changed = new Set();
@@ -98,7 +99,7 @@ export class TasksView {
 
     if (!this.#matches(task)) return;
     if (this.cursors.length === 1) {
-      if (this.rows.size < pageSize || task.created_at > this.#last().createdAt) this.#insert(task);
+      if (this.rows.size < pageSize || task.created_at > this.oldest) this.#insert(task);
     } else if (task.created_at > this.newest) {
       this.unseen.add(task.task_id);
       this.notice.textContent = `${this.unseen.size} new task${this.unseen.size === 1 ? '' : 's'}`;
@@ -126,6 +127,7 @@ export class TasksView {
     });
     this.rows = new Map(rows.map(row => [row.id, row]));
     this.body.replaceChildren(...rows.map(row => row.tr));
+    this.oldest = rows.at(-1)?.createdAt ?? '';
     if (onFirstPage) {
       this.newest = items[0]?.created_at ?? '';
       this.unseen.clear();
@@ -150,10 +152,8 @@ export class TasksView {
       // The cursor to the older page is now behind the page shown: the first page is read again for it.
       this.refill.request();
     }
-  }
 
-  #last() {
-    return this.rows.get(this.body.lastElementChild.dataset.taskId);
+    this.oldest = this.rows.get(this.body.lastElementChild.dataset.taskId).createdAt;
   }
 
   #row(task) {
