@@ -11,7 +11,6 @@ public sealed class DashboardTests
     [Fact]
     public async Task A_user_signs_in_creates_and_watches_a_task_cancels_another_pages_history_and_searches()
     {
-        var chromium = SystemDependencies.Chromium();
         await using var gateway = new GatewayFactory();
         gateway.StartServer();
         using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
@@ -20,25 +19,10 @@ public sealed class DashboardTests
             await TaskRequests.WaitForEndAsync(demo, await TaskRequests.CreateAsync(demo, TaskRequests.Body(2, collection: "earlier")));
         }
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.NewTabAsync(gateway.BaseAddress);
 
         // Sign in.
-        await page.GotoAsync(new Uri(gateway.BaseAddress, "/dashboard/").ToString());
         await page.FillAsync("#username", "demo");
         await page.FillAsync("#password", "demo-password");
         await page.ClickAsync("#sign-in button[type=submit]");
@@ -92,7 +76,7 @@ public sealed class DashboardTests
         await Assertions.Expect(runningRow.Locator("td.message")).ToContainTextAsync("user:demo");
 
         // Details with per-document results.
-        await createdRow.Locator("td.id button").ClickAsync();
+        await createdRow.Locator("td.id a").ClickAsync();
         await Assertions.Expect(page.Locator("#details-rows tr")).ToHaveCountAsync(50);
 
         // Search what was indexed.
@@ -100,7 +84,7 @@ public sealed class DashboardTests
         await page.FillAsync("#search-collection", "dashboard");
         await page.FillAsync("#search-query", "number42");
         await page.ClickAsync("#search button[type=submit]");
-        await Assertions.Expect(page.Locator("#search-results li").First).ToContainTextAsync("line-42");
+        await Assertions.Expect(page.Locator("#search-results li").First).ToContainTextAsync("line-42", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#search-results li mark").First).ToHaveTextAsync("number42");
 
         // On a phone the page reflows instead of scrolling sideways; tables scroll inside their frame.
@@ -111,7 +95,7 @@ public sealed class DashboardTests
             "() => [...document.querySelectorAll('body *')].filter(e => e.offsetParent && !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')");
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"the page scrolls sideways on a phone: {tooWide}");
 
-        Assert.Empty(consoleErrors);
+        Assert.Empty(browser.ConsoleErrors);
     }
 
     private static string Lines(int count)

@@ -1,28 +1,50 @@
-// The dashboard: sign-in, then the views, each reloaded when shown.
+// The dashboard: sign-in, then the views on the page's one task feed. The address names what is shown
+// (`#/tasks/{id}` opens a task's details), so that it can be shared.
 import { request, session, signIn } from './api.js';
-import { Feeds } from './feed.js';
+import { TaskFeed } from './feed.js';
+import { StatusCounts } from './counts.js';
 import { TasksView } from './tasks.js';
+import { DetailsView } from './details.js';
 import { CreateView } from './create.js';
 import { BatchesView } from './batches.js';
 import { SchedulesView } from './schedules.js';
 import { SearchView } from './search.js';
 
-const feeds = new Feeds(document.getElementById('connection'));
-const tasks = new TasksView(feeds);
-const batches = new BatchesView(feeds);
-const schedules = new SchedulesView(run => tasks.add({ task_id: run.task_id, status: 'pending', progress: 0, current: 0, total: 0, message: 'Started by its schedule', created_at: run.started_at }, true));
+const feed = new TaskFeed(document.getElementById('connection'));
+const counts = new StatusCounts(document.getElementById('task-counts'), status => {
+  document.getElementById('filter-status').value = status;
+  location.hash = '#/tasks';
+  tasks.first().catch(error => alert(error.message));
+});
+const tasks = new TasksView(feed, counts);
+const details = new DetailsView();
+const views = { tasks, batches: new BatchesView(feed), schedules: new SchedulesView(feed) };
 new SearchView();
-new CreateView((accepted, collection) => {
-  tasks.add({ task_id: accepted.task_id, collection, status: accepted.status, progress: 0, current: 0, total: 0, message: '', created_at: new Date().toISOString() }, true);
+new CreateView(accepted => {
   show('tasks', false);
+  // The feed brings the new task too; reading it here shows it even while the feed reconnects.
+  request('GET', `/api/tasks/${accepted.task_id}`).then(task => tasks.onTask(task, false), error => console.warn(error));
 });
 
-const views = { tasks, batches, schedules };
+let shown = null;
 
 function show(name, reload = true) {
   for (const button of document.querySelectorAll('nav button')) button.setAttribute('aria-pressed', String(button.dataset.view === name));
   for (const panel of document.querySelectorAll('[data-view-panel]')) panel.hidden = panel.dataset.viewPanel !== name;
+  for (const [viewName, view] of Object.entries(views)) if (viewName !== 'tasks') view.visible = viewName === name;
+  shown = name;
   if (reload) views[name]?.load().catch(error => alert(error.message));
+}
+
+/** `#/tasks/{id}` shows that task's details over the task list; anything else closes them. */
+function route() {
+  const match = /^#\/tasks\/([0-9a-fA-F-]{36})$/.exec(location.hash);
+  if (match) {
+    if (shown !== 'tasks') show('tasks');
+    details.open(match[1].toLowerCase());
+  } else {
+    details.close();
+  }
 }
 
 function start() {
@@ -32,10 +54,14 @@ function start() {
   document.getElementById('sign-out').hidden = false;
   document.getElementById('orleans-dashboard').hidden = !session.isAdmin;
   document.getElementById('user').textContent = `${claims?.sub ?? 'signed in'}${session.isAdmin ? ' (admin)' : ''}`;
+  feed.start(tasks.scope);
   show('tasks');
+  route();
 }
 
 for (const button of document.querySelectorAll('nav button')) button.addEventListener('click', () => show(button.dataset.view));
+window.addEventListener('hashchange', () => { if (session.token) route(); });
+document.getElementById('details-close').addEventListener('click', () => { location.hash = '#/tasks'; });
 
 document.getElementById('sign-in').addEventListener('submit', async event => {
   event.preventDefault();
@@ -60,8 +86,10 @@ document.getElementById('orleans-dashboard').addEventListener('click', async () 
 });
 
 document.getElementById('sign-out').addEventListener('click', () => {
-  feeds.stopAll();
+  feed.stop();
+  details.close();
   session.token = null;
+  location.hash = '';
   location.reload();
 });
 

@@ -1,34 +1,43 @@
-// The schedules view: each schedule's trigger, next and last runs, and its controls.
+// The schedules view: each schedule's trigger, next and last runs, and its controls, kept live from the
+// task feed (a run starting or ending reads the list again, see ListFollower).
 import { request } from './api.js';
 import { element, time } from './format.js';
+import { KeyedRows } from './keyed-rows.js';
+import { ListFollower } from './list-follower.js';
 
 export class SchedulesView {
-  constructor(onRun) {
-    this.onRun = onRun;
-    this.body = document.getElementById('schedule-rows');
+  constructor(feed) {
+    this.rows = new KeyedRows(document.getElementById('schedule-rows'), 'data-schedule-id', schedule => this.row(schedule));
+    this.follower = new ListFollower(feed, { keyOf: task => task.schedule_id, everyChange: false, reload: () => this.load() });
   }
+
+  set visible(visible) { this.follower.visible = visible; }
 
   async load() {
     const page = await request('GET', '/api/schedules?limit=100');
-    this.body.replaceChildren(...page.items.map(schedule => this.row(schedule)));
+    const keys = this.rows.show(page.items.map(schedule => [schedule.schedule_id, schedule]));
+    this.follower.showing(keys);
+    return keys;
   }
 
   row(schedule) {
     const when = schedule.kind === 'cron' ? `${schedule.cron} (${schedule.time_zone})` : schedule.kind === 'interval' ? `every ${schedule.every}` : `once at ${time(schedule.at)}`;
-    const act = (label, method, path, after) => element('button', {
+    const act = (label, method, path) => element('button', {
       type: 'button', text: label, 'aria-label': `${label} schedule ${schedule.name}`,
-      onclick: async () => { const answer = await request(method, path); after?.(answer); await this.load(); },
+      onclick: () => request(method, path).then(() => this.load()).catch(error => alert(error.message)),
     });
     const base = `/api/schedules/${schedule.schedule_id}`;
-    return element('tr', { 'data-schedule-id': schedule.schedule_id },
+    const last = schedule.last_run;
+    return [
       element('td', { text: schedule.name || schedule.schedule_id }),
       element('td', { text: when }),
-      element('td', { text: schedule.paused ? 'paused' : time(schedule.next_run_at) }),
-      element('td', { text: schedule.last_run ? time(schedule.last_run.started_at) : '—' }),
-      element('td', { text: `${schedule.runs} run, ${schedule.skipped} skipped` }),
+      element('td', { class: 'next-run', text: schedule.paused ? 'paused' : time(schedule.next_run_at) }),
+      element('td', { class: 'last-run' }, last ? element('a', { href: `#/tasks/${last.task_id}`, text: time(last.started_at), 'data-task-id': last.task_id }) : '—'),
+      element('td', { class: 'runs', text: `${schedule.runs} run${schedule.runs === 1 ? '' : 's'}, ${schedule.skipped} skipped` }),
       element('td', {},
         schedule.paused ? act('Resume', 'POST', `${base}/resume`) : act('Pause', 'POST', `${base}/pause`),
-        act('Run now', 'POST', `${base}/run`, run => this.onRun(run)),
-        act('Delete', 'DELETE', base)));
+        act('Run now', 'POST', `${base}/run`),
+        act('Delete', 'DELETE', base)),
+    ];
   }
 }

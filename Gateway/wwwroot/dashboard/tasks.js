@@ -1,156 +1,192 @@
-// The tasks view: the user's tasks (everyone's for admins) newest first, paged, each unfinished one
-// followed live; details with per-document results; cancel buttons.
+// The task list: the user's tasks (everyone's for an admin who asks) newest first, a page at a time,
+// kept live from the page's one task feed. A row takes a change only when its `seq` is newer. A task
+// that matches the filters and sorts into the first page while it is shown takes its place there (a
+// new one at the top); one created after the first page's newest while another page is shown goes
+// into a "N new tasks" notice. Row changes are drawn together, a few times a second.
 import { request, session } from './api.js';
-import { element, duration, seconds, shortId, terminal } from './format.js';
+import { TaskRow } from './task-row.js';
+import { Throttle } from './throttle.js';
 
 const pageSize = 20;
+const drawInterval = 250;
 
 export class TasksView {
-  constructor(feeds) {
-    this.feeds = feeds;
+  constructor(feed, counts) {
+    this.feed = feed;
+    this.counts = counts;
     this.rows = new Map();
     this.cursors = [null];
+    this.newest = '';
+    this.oldest = '';
+    this.loading = 0;
+    this.arrived = null;
+    this.changed = new Set();
+    this.unseen = new Set();
+    this.draws = 0;
     this.body = document.getElementById('task-rows');
-    document.getElementById('task-filters').addEventListener('submit', event => { event.preventDefault(); this.cursors = [null]; this.load(); });
+    this.notice = document.getElementById('new-tasks');
+    this.draw = new Throttle(() => this.#draw(), drawInterval, { beforeFrame: true });
+    this.refill = new Throttle(() => (this.cursors.length === 1 ? this.load() : null), 2000);
+    this.everyone = document.getElementById('filter-everyone');
+    document.getElementById('task-filters').addEventListener('submit', event => { event.preventDefault(); this.first(); });
     document.getElementById('older').addEventListener('click', () => { this.cursors.push(this.next); this.load(); });
     document.getElementById('newer').addEventListener('click', () => { this.cursors.pop(); this.load(); });
-    document.getElementById('details-outcome').addEventListener('change', () => this.showResults(this.detailsId, 0));
-    document.getElementById('details-more').addEventListener('click', () => this.showResults(this.detailsId, this.detailsNext));
-    setInterval(() => this.tick(), 1000);
+    this.notice.addEventListener('click', () => this.first());
+    this.everyone.addEventListener('change', () => {
+      this.rows.clear();
+      this.body.replaceChildren();
+      this.counts.scope = this.scope;
+      this.feed.start(this.scope);
+      this.first();
+    });
+    feed.subscribe(this);
+    setInterval(() => this.#tick(), 1000);
+  }
+
+  get scope() { return session.isAdmin && this.everyone.checked ? 'all' : 'mine'; }
+
+  get filters() {
+    return { status: document.getElementById('filter-status').value, collection: document.getElementById('filter-collection').value.trim() };
+  }
+
+  /** Shows the first page with the current filters. */
+  first() {
+    this.cursors = [null];
+    return this.load();
   }
 
   async load() {
     document.getElementById('everyone-label').hidden = !session.isAdmin;
+    const loading = ++this.loading;
+    const onFirstPage = this.cursors.length === 1;
     const query = new URLSearchParams({ limit: pageSize });
-    const status = document.getElementById('filter-status').value;
-    const collection = document.getElementById('filter-collection').value.trim();
+    const { status, collection } = this.filters;
     if (status) query.set('status', status);
     if (collection) query.set('collection', collection);
-    if (document.getElementById('filter-everyone').checked) query.set('scope', 'all');
-    const cursor = this.cursors.at(-1);
-    if (cursor) query.set('cursor', cursor);
-    const page = await request('GET', `/api/tasks?${query}`);
-    this.clear();
-    for (const task of page.items) this.add(task, false);
-    this.next = page.next_cursor;
-    document.getElementById('older').disabled = !page.next_cursor;
-    document.getElementById('newer').disabled = this.cursors.length === 1;
-    document.getElementById('page-number').textContent = `page ${this.cursors.length}`;
-  }
+    if (this.scope === 'all') query.set('scope', 'all');
+    if (this.cursors.at(-1)) query.set('cursor', this.cursors.at(-1));
 
-  clear() {
-    for (const row of this.rows.values()) row.stop?.();
-    this.rows.clear();
-    this.body.replaceChildren();
-  }
-
-  /** Shows a task (at the top when it is new) and follows it live until it ends. */
-  add(task, atTop) {
-    if (this.rows.has(task.task_id)) return;
-    const row = { data: { ...task }, tr: element('tr', { 'data-task-id': task.task_id }) };
-    this.rows.set(task.task_id, row);
-    atTop ? this.body.prepend(row.tr) : this.body.append(row.tr);
-    this.render(row);
-    if (!terminal.has(task.status)) {
-      row.stop = this.feeds.watch('task', task.task_id, message => this.apply(row, message));
-    }
-  }
-
-  apply(row, message) {
-    const data = row.data;
-    switch (message.type) {
-      case 'connected':
-        Object.assign(data, { status: message.current_status, progress: message.current_progress, current: message.current, total: message.total, message: message.status_message });
-        break;
-      case 'progress':
-        Object.assign(data, { status: message.status, progress: message.progress, current: message.current, total: message.total, message: message.message });
-        break;
-      case 'complete':
-        Object.assign(data, { status: 'completed', progress: 100, current: data.total, message: message.message, finished_at: message.timestamp });
-        break;
-      case 'error':
-        Object.assign(data, { status: 'failed', progress: -1, message: message.error, finished_at: message.timestamp });
-        break;
-      case 'cancelled':
-        Object.assign(data, { status: 'cancelled', progress: message.progress, message: message.message, finished_at: message.timestamp });
-        break;
-      default:
-        return;
-    }
-
-    this.render(row);
-  }
-
-  render(row) {
-    const task = row.data;
-    const elapsed = seconds(task.created_at, task.finished_at);
-    const rate = elapsed >= 1 && task.current > 0 ? `${Math.round(task.current / elapsed)} docs/s` : '—';
-    const progress = Math.max(0, task.progress);
-    row.tr.dataset.status = task.status;
-    row.tr.replaceChildren(
-      element('td', { class: 'id' },
-        element('button', { type: 'button', text: shortId(task.task_id), title: task.task_id, 'aria-label': `Details of task ${task.task_id}`, onclick: () => this.showDetails(task.task_id) }),
-        task.collection ? element('span', { class: 'collection', text: task.collection }) : null),
-      element('td', { class: 'status', text: task.status }),
-      element('td', { class: 'nowrap' }, element('progress', { max: 100, value: progress, 'aria-label': `${progress} percent` }), ` ${task.progress < 0 ? 'failed' : progress + ' %'}`),
-      element('td', { class: 'counts', text: `${task.current}/${task.total}` }),
-      element('td', { class: 'message', text: task.message }),
-      element('td', { class: 'nowrap', text: duration(elapsed) }),
-      element('td', { class: 'nowrap', text: rate }),
-      element('td', {}, terminal.has(task.status) ? null : element('button', { type: 'button', text: 'Cancel', 'aria-label': `Cancel task ${task.task_id}`, onclick: () => this.cancel(row) })));
-  }
-
-  tick() {
-    for (const row of this.rows.values()) {
-      if (!terminal.has(row.data.status)) this.render(row);
-    }
-  }
-
-  async cancel(row) {
+    // Changes that arrive while the page loads may be newer than it: they are applied over it.
+    this.arrived = new Map();
     try {
-      await request('POST', `/api/tasks/${row.data.task_id}/cancel`);
+      const page = await request('GET', `/api/tasks?${query}`);
+      if (loading !== this.loading) return;
+      const arrived = this.arrived;
+      this.arrived = null;
+      this.#fill(page.items, onFirstPage);
+      for (const task of arrived.values()) this.onTask(task, false);
+      this.next = page.next_cursor;
+      document.getElementById('older').disabled = !page.next_cursor;
+      document.getElementById('newer').disabled = onFirstPage;
+      document.getElementById('page-number').textContent = `page ${this.cursors.length}`;
+    } finally {
+      if (loading === this.loading) this.arrived = null;
+    }
+  }
+
+  /** A change from the feed (or a task just created here). */
+  onTask(task, fromFeed = true) {
+    if (fromFeed) {
+      this.counts.note(task);
+      if (this.arrived) this.arrived.set(task.task_id, task);
+    }
+
+    const row = this.rows.get(task.task_id);
+    if (row) {
+      if (row.accept(task)) this.#changed(row);
+      return;
+    }
+
+    if (!this.#matches(task)) return;
+    if (this.cursors.length === 1) {
+      if (this.rows.size < pageSize || task.created_at > this.oldest) this.#insert(task);
+    } else if (task.created_at > this.newest) {
+      this.unseen.add(task.task_id);
+      this.notice.textContent = `${this.unseen.size} new task${this.unseen.size === 1 ? '' : 's'}`;
+      this.notice.hidden = false;
+    }
+  }
+
+  /** After (re)connecting: what changed while the feed was away is read back from the list. */
+  onResync() {
+    this.counts.load().catch(error => console.warn(error));
+    return this.load();
+  }
+
+  #matches(task) {
+    const { status, collection } = this.filters;
+    return (!status || task.status === status) && (!collection || task.collection === collection);
+  }
+
+  #fill(items, onFirstPage) {
+    const rows = items.map(task => {
+      const row = this.rows.get(task.task_id);
+      if (!row) return this.#row(task);
+      if (row.accept(task)) this.#changed(row);
+      return row;
+    });
+    this.rows = new Map(rows.map(row => [row.id, row]));
+    this.body.replaceChildren(...rows.map(row => row.tr));
+    this.oldest = rows.at(-1)?.createdAt ?? '';
+    if (onFirstPage) {
+      this.newest = items[0]?.created_at ?? '';
+      this.unseen.clear();
+      this.notice.hidden = true;
+    }
+  }
+
+  /** Puts a new task in its place by creation time (at the top, unless changes came out of order); the page keeps its size. */
+  #insert(task) {
+    const row = this.#row(task);
+    const before = [...this.body.children].find(tr => this.rows.get(tr.dataset.taskId).createdAt < task.created_at);
+    this.body.insertBefore(row.tr, before ?? null);
+    this.rows.set(row.id, row);
+    if (task.created_at > this.newest) this.newest = task.created_at;
+    if (this.rows.size > pageSize) {
+      const rows = [...this.body.children].map(tr => this.rows.get(tr.dataset.taskId));
+      for (const dropped of rows.slice(pageSize)) {
+        dropped.tr.remove();
+        this.rows.delete(dropped.id);
+      }
+
+      // The cursor to the older page is now behind the page shown: the first page is read again for it.
+      this.refill.request();
+    }
+
+    this.oldest = this.rows.get(this.body.lastElementChild.dataset.taskId).createdAt;
+  }
+
+  #row(task) {
+    return new TaskRow(task, { showOwner: this.scope === 'all', onCancel: row => this.#cancel(row) });
+  }
+
+  #changed(row) {
+    this.changed.add(row);
+    this.draw.request();
+  }
+
+  #draw() {
+    const showOwner = this.scope === 'all';
+    for (const row of this.changed) {
+      if (this.rows.get(row.id) === row) row.render(showOwner);
+    }
+
+    this.changed.clear();
+    this.body.closest('table').dataset.draws = ++this.draws;
+  }
+
+  #tick() {
+    for (const row of this.rows.values()) {
+      if (!row.data.finished_at) row.tick();
+    }
+  }
+
+  async #cancel(row) {
+    try {
+      await request('POST', `/api/tasks/${row.id}/cancel`);
     } catch (error) {
       row.data.message = error.message;
-      this.render(row);
+      this.#changed(row);
     }
-  }
-
-  async showDetails(taskId) {
-    const task = await request('GET', `/api/tasks/${taskId}`);
-    const facts = document.getElementById('details-facts');
-    facts.replaceChildren();
-    for (const [name, value] of [['Task', task.task_id], ['Collection', task.collection], ['Owner', task.owner_id], ['Status', task.status],
-      ['Documents', `${task.current}/${task.total}`], ['Indexed / unchanged / failed', `${task.counts.indexed} / ${task.counts.unchanged} / ${task.counts.failed}`],
-      ['Created', task.created_at], ['Finished', task.finished_at ?? '—'], ['Message', task.message]]) {
-      facts.append(element('dt', { text: name }), element('dd', { text: value }));
-    }
-
-    if (task.depends_on.length > 0) {
-      const chain = await request('GET', `/api/tasks/${taskId}/chain`);
-      const done = chain.task_counts.completed + chain.task_counts.failed + chain.task_counts.cancelled;
-      facts.append(element('dt', { text: 'Chain' }),
-        element('dd', { text: `${chain.status}: ${Math.max(0, chain.progress)} % of ${chain.total} documents, ${done}/${chain.tasks.length} tasks done` }));
-    }
-
-    if (task.batch_id) facts.append(element('dt', { text: 'Batch' }), element('dd', { text: task.batch_id }));
-    if (task.schedule_id) facts.append(element('dt', { text: 'Schedule' }), element('dd', { text: task.schedule_id }));
-    document.getElementById('details').hidden = false;
-    await this.showResults(taskId, 0);
-  }
-
-  async showResults(taskId, offset) {
-    this.detailsId = taskId;
-    const outcome = document.getElementById('details-outcome').value;
-    const query = new URLSearchParams({ offset, limit: 50 });
-    if (outcome) query.set('status', outcome);
-    const page = await request('GET', `/api/tasks/${taskId}/result?${query}`);
-    const rows = document.getElementById('details-rows');
-    if (offset === 0) rows.replaceChildren();
-    for (const item of page.items) {
-      rows.append(element('tr', {}, element('td', { text: item.id }), element('td', { text: item.status }), element('td', { text: item.error ?? '' })));
-    }
-
-    this.detailsNext = page.next_offset;
-    document.getElementById('details-more').hidden = page.next_offset === undefined || page.next_offset === null;
   }
 }

@@ -1,0 +1,97 @@
+// A task's details, opened by its address (`#/tasks/{id}`) so that it can be shared, with the
+// per-document results; while open, it follows the task on the task's own socket.
+import { request } from './api.js';
+import { element, rateText, terminal, time } from './format.js';
+import { LiveSocket } from './socket.js';
+import { Throttle } from './throttle.js';
+
+const finished = 1000;
+const refused = 1008;
+
+export class DetailsView {
+  constructor() {
+    this.section = document.getElementById('details');
+    this.facts = document.getElementById('details-facts');
+    this.error = document.getElementById('details-error');
+    this.taskId = null;
+    this.socket = null;
+    this.reload = new Throttle(() => this.#showFacts(), 1000);
+    document.getElementById('details-outcome').addEventListener('change', () => this.#showResults(0));
+    document.getElementById('details-more').addEventListener('click', () => this.#showResults(this.next));
+  }
+
+  async open(taskId) {
+    if (taskId === this.taskId) return;
+    this.close();
+    this.taskId = taskId;
+    this.section.hidden = false;
+    this.facts.replaceChildren();
+    document.getElementById('details-rows').replaceChildren();
+    document.getElementById('details-title').textContent = `Task ${taskId}`;
+    this.error.textContent = '';
+    try {
+      const task = await this.#showFacts();
+      this.section.scrollIntoView({ block: 'nearest' });
+      await this.#showResults(0);
+      if (!terminal.has(task.status)) {
+        this.socket = new LiveSocket(`/ws/task/${taskId}`, { onMessage: message => this.#follow(message), finalCodes: [finished, refused] });
+      }
+    } catch (failure) {
+      if (taskId === this.taskId) this.error.textContent = failure.status === 404 ? 'No such task (or not yours).' : failure.message;
+    }
+  }
+
+  close() {
+    this.socket?.close();
+    this.socket = null;
+    this.reload.cancel();
+    this.taskId = null;
+    this.section.hidden = true;
+  }
+
+  #follow(message) {
+    if (message.type === 'connected' || message.type === 'pong') return;
+    this.reload.request();
+    if (['complete', 'error', 'cancelled'].includes(message.type)) this.#showResults(0);
+  }
+
+  async #showFacts() {
+    const taskId = this.taskId;
+    const task = await request('GET', `/api/tasks/${taskId}`);
+    if (taskId !== this.taskId) return task;
+    const facts = [['Task', task.task_id], ['Collection', task.collection], ['Owner', task.owner_id], ['Status', task.status],
+      ['Documents', `${task.current}/${task.total}`], ['Rate', rateText(task)],
+      ['Indexed / unchanged / failed', `${task.counts.indexed} / ${task.counts.unchanged} / ${task.counts.failed}`],
+      ['Created', time(task.created_at)], ['Finished', time(task.finished_at)], ['Message', task.message]];
+    if (task.cancelled_by) facts.push(['Cancelled by', task.cancelled_by]);
+    if (task.error) facts.push(['Error', `${task.error.code}: ${task.error.message}`]);
+    if (task.batch_id) facts.push(['Batch', task.batch_id]);
+    if (task.schedule_id) facts.push(['Schedule', task.schedule_id]);
+    if (task.depends_on?.length > 0) {
+      const chain = await request('GET', `/api/tasks/${taskId}/chain`);
+      const done = chain.task_counts.completed + chain.task_counts.failed + chain.task_counts.cancelled;
+      facts.push(['Chain', `${chain.status}: ${Math.max(0, chain.progress)} % of ${chain.total} documents, ${done}/${chain.tasks.length} tasks done`]);
+    }
+
+    if (taskId !== this.taskId) return task;
+    this.facts.replaceChildren(...facts.flatMap(([name, value]) => [element('dt', { text: name }), element('dd', { text: value ?? '—', 'data-fact': name })]));
+    return task;
+  }
+
+  async #showResults(offset) {
+    const taskId = this.taskId;
+    const outcome = document.getElementById('details-outcome').value;
+    const query = new URLSearchParams({ offset, limit: 50 });
+    if (outcome) query.set('status', outcome);
+    const page = await request('GET', `/api/tasks/${taskId}/result?${query}`);
+    if (taskId !== this.taskId) return;
+    const rows = document.getElementById('details-rows');
+    if (offset === 0) rows.replaceChildren();
+    for (const item of page.items) {
+      rows.append(element('tr', {}, element('td', { text: item.id }), element('td', { text: item.status }), element('td', { text: item.error ?? '' })));
+    }
+
+    this.next = page.next_offset;
+    document.getElementById('details-more').hidden = page.next_offset === undefined || page.next_offset === null;
+  }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Microsoft.Playwright;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// Headless Chromium for the dashboard tests: opens signed-in tabs on a gateway and keeps every
+/// console error and every WebSocket each tab opens, so that a test can assert on them.
+/// </summary>
+public sealed class DashboardBrowser : IAsyncDisposable
+{
+    private readonly IPlaywright _playwright;
+    private readonly List<string> _consoleErrors = [];
+    private readonly List<(IPage Page, IWebSocket Socket)> _sockets = [];
+    private readonly Dictionary<IPage, long> _messages = [];
+    private readonly List<(IPage Page, long At, string Text)> _recorded = [];
+    private bool _recording;
+    private readonly Lock _lock = new();
+
+    private DashboardBrowser(IPlaywright playwright, IBrowser browser)
+    {
+        _playwright = playwright;
+        Browser = browser;
+    }
+
+    public IBrowser Browser { get; }
+
+    public IReadOnlyList<string> ConsoleErrors
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _consoleErrors];
+            }
+        }
+    }
+
+    /// <summary>The paths of the WebSockets <paramref name="page"/> holds open now.</summary>
+    public IReadOnlyList<string> OpenSockets(IPage page)
+    {
+        lock (_lock)
+        {
+            return [.. _sockets.Where(s => s.Page == page && !s.Socket.IsClosed).Select(s => new Uri(s.Socket.Url).AbsolutePath)];
+        }
+    }
+
+    /// <summary>How many WebSocket messages <paramref name="page"/> has received.</summary>
+    public long MessagesReceived(IPage page)
+    {
+        lock (_lock)
+        {
+            return _messages.GetValueOrDefault(page);
+        }
+    }
+
+    /// <summary>From now on, keeps the WebSocket messages every tab receives, with when they arrived.</summary>
+    public void RecordMessages()
+    {
+        lock (_lock)
+        {
+            _recording = true;
+        }
+    }
+
+    /// <summary>When <paramref name="page"/> first received a recorded message containing <paramref name="text"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long? FirstArrival(IPage page, string text)
+    {
+        lock (_lock)
+        {
+            return _recorded.Where(m => m.Page == page && m.Text.Contains(text, StringComparison.Ordinal)).Select(m => (long?)m.At).FirstOrDefault();
+        }
+    }
+
+    public static async Task<DashboardBrowser> LaunchAsync()
+    {
+        var chromium = SystemDependencies.Chromium();
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return new DashboardBrowser(playwright, browser);
+    }
+
+    /// <summary>A new tab (in a context of its own: its own session storage) on the dashboard, not signed in.</summary>
+    public async Task<IPage> NewTabAsync(Uri gateway, string path = "/dashboard/", int width = 1280, int height = 900)
+    {
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (_lock)
+                {
+                    _consoleErrors.Add($"{message.Location}: {message.Text}");
+                }
+            }
+        };
+        page.WebSocket += (_, socket) =>
+        {
+            lock (_lock)
+            {
+                _sockets.Add((page, socket));
+            }
+
+            socket.FrameReceived += (_, frame) =>
+            {
+                var at = Stopwatch.GetTimestamp();
+                lock (_lock)
+                {
+                    _messages[page] = _messages.GetValueOrDefault(page) + 1;
+                    if (_recording)
+                    {
+                        _recorded.Add((page, at, frame.Text ?? ""));
+                    }
+                }
+            };
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_lock)
+            {
+                _consoleErrors.Add($"uncaught: {error}");
+            }
+        };
+        await page.GotoAsync(new Uri(gateway, path).ToString());
+        return page;
+    }
+
+    /// <summary>A tab signed in by pasting a token (as with an identity provider), its feed live.</summary>
+    public async Task<IPage> SignedInTabAsync(Uri gateway, string token, string path = "/dashboard/")
+    {
+        var page = await NewTabAsync(gateway, path);
+        await page.ClickAsync("#sign-in summary");
+        await page.FillAsync("#pasted-token", token);
+        await page.ClickAsync("#sign-in button[type=submit]");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        return page;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}

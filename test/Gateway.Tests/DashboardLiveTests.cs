@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The dashboard on the task feed, in headless Chromium: tabs left open and never reloaded follow
+/// tasks, schedules and other users' tasks created elsewhere, on one socket each, without console errors.
+/// </summary>
+public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Appearance = TimeSpan.FromSeconds(1);
+
+    private readonly GatewayFactory _gateway = new(services: services => services.AddFaultInjection());
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task Tasks_created_over_rest_appear_within_a_second_in_two_open_tabs_and_are_followed_to_their_end()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+
+        // Live from sign-in on, with nothing running.
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var other = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(0);
+
+        var created = new List<Guid>();
+        browser.RecordMessages();
+        for (var i = 0; i < 3; i++)
+        {
+            var body = TaskRequests.Body(400, collection: "live");
+            var started = Stopwatch.GetTimestamp();
+            var taskId = await TaskRequests.CreateAsync(alice, body);
+            var accepted = Stopwatch.GetElapsedTime(started);
+            await page.WaitForSelectorAsync(Row(taskId), new() { Timeout = 10_000 });
+            var appeared = Stopwatch.GetElapsedTime(started);
+            var arrived = browser.FirstArrival(page, taskId.ToString()) is { } at ? Stopwatch.GetElapsedTime(started, at) : TimeSpan.Zero;
+            var timings = $"task {i + 1}: POST answered after {accepted.TotalMilliseconds:0} ms, its first feed message reached the tab after {arrived.TotalMilliseconds:0} ms, its row was shown after {appeared.TotalMilliseconds:0} ms";
+            output.WriteLine(timings);
+            Assert.True(appeared - accepted < Appearance, $"{timings}: not within {Appearance.TotalMilliseconds:0} ms of the answer");
+            created.Add(taskId);
+        }
+
+        foreach (var tab in new[] { page, other })
+        {
+            foreach (var taskId in created)
+            {
+                var row = tab.Locator(Row(taskId));
+                await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
+                await Assertions.Expect(row.Locator("progress")).ToHaveAttributeAsync("value", "100");
+                await Assertions.Expect(row.Locator("td.counts")).ToHaveTextAsync("400/400");
+                await Assertions.Expect(row.Locator("td.rate")).ToHaveTextAsync(DocsPerSecond());
+            }
+
+            // The newest first, and the counts in the header follow.
+            var order = await tab.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
+            Assert.Equal(created.AsEnumerable().Reverse().Select(id => id.ToString()), order);
+            await Assertions.Expect(tab.Locator("#task-counts button[data-status=completed]")).ToHaveAttributeAsync("data-count", "3");
+        }
+
+        // A running task shows its speed and time left, and a cancel in the other tab reaches this one.
+        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("slow", TimeSpan.FromMilliseconds(100));
+        var running = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2_000, collection: "slow"));
+        var runningRow = page.Locator(Row(running));
+        await Assertions.Expect(runningRow.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
+        await Assertions.Expect(runningRow.Locator("td.rate")).ToHaveTextAsync(RateAndTimeLeft(), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#task-counts button[data-status=processing]")).ToHaveAttributeAsync("data-count", "1");
+        await other.Locator(Row(running)).GetByRole(AriaRole.Button, new() { Name = $"Cancel task {running}" }).ClickAsync();
+        await Assertions.Expect(runningRow.Locator("td.status")).ToHaveTextAsync("cancelled", new() { Timeout = 15_000 });
+        await Assertions.Expect(runningRow.GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#task-counts button[data-status=cancelled]")).ToHaveAttributeAsync("data-count", "1");
+
+        // A task is shared by its address; the details follow it on the task's own socket while open.
+        var shared = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, $"/dashboard/#/tasks/{created[0]}");
+        await Assertions.Expect(shared.Locator("#details dd[data-fact=Task]")).ToHaveTextAsync(created[0].ToString());
+        await Assertions.Expect(shared.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("completed");
+        await Assertions.Expect(shared.Locator("#details-rows tr")).ToHaveCountAsync(50);
+        await page.Locator(Row(created[1])).GetByRole(AriaRole.Link).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"#/tasks/{created[1]}$"));
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Task]")).ToHaveTextAsync(created[1].ToString());
+
+        // One socket per tab for the list, whatever it shows.
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(other));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_schedule_run_started_elsewhere_shows_in_the_open_schedules_view_and_task_list()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        using var response = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
+        {
+            ["name"] = "nightly",
+            ["task"] = TaskRequests.Body(20, collection: "nightly"),
+            ["cron"] = "0 3 * * *",
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var scheduleId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+
+        // The schedules view, open, shows the run as it starts.
+        await page.ClickAsync("nav button[data-view=schedules]");
+        var schedule = page.Locator($"tr[data-schedule-id='{scheduleId}']");
+        await Assertions.Expect(schedule.Locator("td.runs")).ToHaveTextAsync("0 runs, 0 skipped");
+        var first = await RunNowAsync(alice, scheduleId);
+        await Assertions.Expect(schedule.Locator($"td.last-run a[data-task-id='{first}']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(schedule.Locator("td.runs")).ToHaveTextAsync("1 run, 0 skipped");
+
+        // The task list, open, shows the next run at the top.
+        await page.ClickAsync("nav button[data-view=tasks]");
+        await Assertions.Expect(page.Locator(Row(first))).ToBeVisibleAsync();
+        var second = await RunNowAsync(alice, scheduleId);
+        var clock = Stopwatch.StartNew();
+        await page.WaitForSelectorAsync(Row(second), new() { Timeout = 10_000 });
+        Assert.True(clock.Elapsed < Appearance, $"the schedule's run appeared {clock.Elapsed.TotalMilliseconds:0} ms after run-now answered");
+        await Assertions.Expect(page.Locator("#task-rows tr").First).ToHaveAttributeAsync("data-task-id", second.ToString());
+        await Assertions.Expect(page.Locator(Row(second)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+
+        // Its last run links to the task's details.
+        await page.ClickAsync("nav button[data-view=schedules]");
+        await schedule.Locator("td.last-run a").ClickAsync();
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Schedule]")).ToHaveTextAsync(scheduleId.ToString());
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Task]")).ToHaveTextAsync(second.ToString());
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task An_admin_with_everyones_on_sees_another_users_new_task_appear()
+    {
+        using var bob = _gateway.CreateHttpClient(TestTokens.Bob);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Admin);
+        await page.CheckAsync("#filter-everyone");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await Assertions.Expect(page.Locator("#task-counts")).ToBeVisibleAsync();
+
+        var taskId = await TaskRequests.CreateAsync(bob, TaskRequests.Body(30, collection: "bobs"));
+        var clock = Stopwatch.StartNew();
+        await page.WaitForSelectorAsync(Row(taskId), new() { Timeout = 10_000 });
+        Assert.True(clock.Elapsed < Appearance, $"bob's task appeared on the admin's page {clock.Elapsed.TotalMilliseconds:0} ms after its POST answered");
+        var row = page.Locator(Row(taskId));
+        await Assertions.Expect(row.Locator("td.id")).ToContainTextAsync("bobs · bob");
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#task-counts button[data-status=completed]")).ToHaveAttributeAsync("data-count", "1");
+
+        // Back to the admin's own tasks: bob's is not among them.
+        await page.UncheckAsync("#filter-everyone");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await Assertions.Expect(page.Locator("#task-counts button[data-status=completed]")).ToHaveAttributeAsync("data-count", "0");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(0);
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_user_on_an_older_page_is_told_of_new_tasks_and_shown_them_at_the_top_on_a_click()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, 25).Select(i => BatchRequests.Task($"t{i}", 2))]));
+        await BatchRequests.WaitForEndAsync(alice, batchId);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+        await page.ClickAsync("#older");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
+
+        var first = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
+        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("1 new task");
+        var second = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
+        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("2 new tasks");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
+
+        await page.ClickAsync("#new-tasks");
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 1");
+        await Assertions.Expect(page.Locator("#new-tasks")).ToBeHiddenAsync();
+        var order = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
+        Assert.Equal([second.ToString(), first.ToString()], order.Take(2));
+        Assert.Equal(20, order.Length);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    private static string Row(Guid taskId) => $"tr[data-task-id='{taskId}']";
+
+    private static async Task<Guid> RunNowAsync(HttpClient client, Guid scheduleId)
+    {
+        using var run = await client.PostAsync($"/api/schedules/{scheduleId}/run", null);
+        Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);
+        return (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("task_id").GetGuid();
+    }
+
+    [GeneratedRegex(@"^[\d,.]+ docs/s$")]
+    private static partial Regex DocsPerSecond();
+
+    [GeneratedRegex(@"^[\d,.]+ docs/s · \d+( min \d+)? s left$")]
+    private static partial Regex RateAndTimeLeft();
+}
