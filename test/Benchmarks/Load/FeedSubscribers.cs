@@ -4,15 +4,11 @@ namespace OrleansTasks.Benchmarks.Load;
 
 /// <summary>
 /// The generator's <c>/ws/tasks</c> sockets: users holding one to ten sockets each (user u holds
-/// u mod 10 + 1), tasks dealt to the users in turn, and on every socket what it received.
+/// u mod 10 + 1), tasks dealt to the users in turn, and on every socket what it received. Opened
+/// and sampled for latency as <see cref="SocketFleet"/> opens and samples its sockets.
 /// </summary>
 internal sealed class FeedSubscribers : IDisposable
 {
-    private const int ConnectsInFlight = 64;
-
-    /// <summary>About this many sockets record latencies; the rest only count.</summary>
-    private const int SampledSockets = 200;
-
     private readonly HttpMessageInvoker _invoker = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
     private readonly List<(LoadSocket Socket, OwnerFeedFrames Frames, int User)> _sockets = [];
 
@@ -59,9 +55,9 @@ internal sealed class FeedSubscribers : IDisposable
     public async Task ConnectAsync(Uri server)
     {
         var plan = Enumerable.Range(0, Users.Length).SelectMany(user => Enumerable.Repeat(user, SocketsOfUser[user])).ToArray();
-        var sampleEvery = Math.Max(1, plan.Length / SampledSockets);
+        var sampleEvery = Math.Max(1, plan.Length / SocketFleet.SampledSockets);
         var opened = new (LoadSocket, OwnerFeedFrames, int)[plan.Length];
-        await Parallel.ForEachAsync(Enumerable.Range(0, plan.Length), new ParallelOptions { MaxDegreeOfParallelism = ConnectsInFlight }, async (i, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, plan.Length), new ParallelOptions { MaxDegreeOfParallelism = SocketFleet.ConnectsInFlight }, async (i, _) =>
         {
             var frames = new OwnerFeedFrames(i % sampleEvery == 0 ? Deliveries : null);
             var uri = new Uri($"ws://{server.Authority}/ws/tasks?token={TestTokens.For(Users[plan[i]])}");

@@ -16,10 +16,7 @@ public sealed class OwnerFeedLoadGrain(TimeProvider time) : Grain, IOwnerFeedLoa
     private IAsyncStream<TaskSummary> _everyone = null!;
     private IGrainTimer? _timer;
     private IndexTaskSnapshot? _start;
-    private long _startedAt;
-    private TimeSpan _duration;
-    private int _rate;
-    private long _publishedThisRun;
+    private PublishingPace? _pace;
     private long _publishedInAll;
 
     public async Task Start(int changesPerSecond, TimeSpan duration)
@@ -34,10 +31,7 @@ public sealed class OwnerFeedLoadGrain(TimeProvider time) : Grain, IOwnerFeedLoa
             _everyone = streams.GetStream<TaskSummary>(TaskStreams.ForEveryone());
         }
 
-        _publishedThisRun = 0;
-        _rate = changesPerSecond;
-        _duration = duration;
-        _startedAt = time.GetTimestamp();
+        _pace = new PublishingPace(time, changesPerSecond, duration);
         _timer = this.RegisterGrainTimer(PublishOwedAsync, new GrainTimerCreationOptions
         {
             DueTime = TimeSpan.Zero,
@@ -50,21 +44,17 @@ public sealed class OwnerFeedLoadGrain(TimeProvider time) : Grain, IOwnerFeedLoa
 
     private async Task PublishOwedAsync(CancellationToken cancellationToken)
     {
-        var elapsed = time.GetElapsedTime(_startedAt);
-        if (elapsed >= _duration)
+        if (!await _pace!.PublishOwedAsync(PublishNextAsync))
         {
             _timer?.Dispose();
             _timer = null;
-            return;
         }
+    }
 
-        var owed = (long)(elapsed.TotalSeconds * _rate) + 1 - _publishedThisRun;
-        for (var i = 0; i < owed; i++)
-        {
-            _publishedThisRun++;
-            _publishedInAll++;
-            var summary = TaskSummary.From(SampleEvents.Progress(_start!, _publishedInAll, time.GetUtcNow()));
-            await Task.WhenAll(_owner.OnNextAsync(summary), _everyone.OnNextAsync(summary));
-        }
+    private Task PublishNextAsync()
+    {
+        _publishedInAll++;
+        var summary = TaskSummary.From(SampleEvents.Progress(_start!, _publishedInAll, time.GetUtcNow()));
+        return Task.WhenAll(_owner.OnNextAsync(summary), _everyone.OnNextAsync(summary));
     }
 }
