@@ -59,8 +59,9 @@ public sealed class LoadBenchmarkTests
         foreach (var server in new[] { "orleans", "kestrel", "signalr" })
         {
             var figures = servers.GetProperty(server).EnumerateArray().ToList();
-            // The quick run measures S4 on the gateway only: the slow-consumer check is its.
-            string[] scenarios = server == "orleans" ? ["S0", "S1", "S2", "S3", "S4"] : ["S0", "S1", "S2", "S3"];
+            // The quick run measures S4 on the gateway only (the slow-consumer check is its), and F1
+            // (/ws/tasks) too: the peers have no per-user feed.
+            string[] scenarios = server == "orleans" ? ["S0", "S1", "S2", "S3", "S4", "F1"] : ["S0", "S1", "S2", "S3"];
             Assert.Equal(scenarios, figures.Select(f => f.GetProperty("scenario").GetString()).Distinct());
             var received = Value(figures, "S2", "events/s received, 10 tasks × 10 events/s");
             Assert.True(received >= 50, $"{server}: {received} events/s reached the sockets of 10 tasks publishing 10 a second");
@@ -72,6 +73,12 @@ public sealed class LoadBenchmarkTests
         Assert.Equal(250, Value(gateway, "S0", "sockets still open at the cap"));
         Assert.Equal(Value(gateway, "S4", "sockets stopped reading (5 %)"), Value(gateway, "S4", "of those, closed with 1013 (gateway's count)"));
         Assert.Equal(0, Value(gateway, "S4", "closed before 2 s"));
+        const string feed = "50 subscribers (10 users)";
+        Assert.True(Value(gateway, "F1", $"task messages received, {feed}") > 0, "no task message reached the /ws/tasks sockets");
+        Assert.Equal(Value(gateway, "F1", $"task messages owed, {feed}"),
+            Value(gateway, "F1", $"task messages received, {feed}") + Value(gateway, "F1", $"changes coalesced (seq gaps), {feed}"));
+        Assert.Equal(0, Value(gateway, "F1", $"last changes missing, {feed}"));
+        Assert.Equal(0, Value(gateway, "F1", $"out of order or twice, {feed}"));
     }
 
     private static double Value(List<JsonElement> figures, string scenario, string measure)

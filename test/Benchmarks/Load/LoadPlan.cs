@@ -20,7 +20,10 @@ internal sealed partial record LoadPlan(
     TimeSpan SlowConsumerTimeout,
     bool MeasureHeadroom,
     bool FreshServers,
-    TimeSpan StepDrain)
+    TimeSpan StepDrain,
+    int[] FeedSubscribers,
+    int FeedTasks,
+    int FeedChangesPerSecond)
 {
     public static readonly LoadPlan Full = new(
         IdleSockets: [1_000, 5_000, 15_000],
@@ -45,7 +48,10 @@ internal sealed partial record LoadPlan(
         SlowConsumerTimeout: new Gateway.Hosting.GatewayOptions().SlowConsumerTimeout,
         MeasureHeadroom: true,
         FreshServers: true,
-        StepDrain: TimeSpan.FromSeconds(1));
+        StepDrain: TimeSpan.FromSeconds(1),
+        FeedSubscribers: [100, 1_000, 5_000],
+        FeedTasks: 1_000,
+        FeedChangesPerSecond: FeedProgressPerSecond);
 
     public static readonly LoadPlan Quick = new(
         IdleSockets: [100, 200],
@@ -66,11 +72,17 @@ internal sealed partial record LoadPlan(
         SlowConsumerTimeout: TimeSpan.FromSeconds(2),
         MeasureHeadroom: false,
         FreshServers: false,
-        StepDrain: TimeSpan.FromSeconds(0.3));
+        StepDrain: TimeSpan.FromSeconds(0.3),
+        FeedSubscribers: [20, 50],
+        FeedTasks: 50,
+        FeedChangesPerSecond: FeedProgressPerSecond);
 }
 
 internal sealed partial record LoadPlan
 {
+    /// <summary>The most progress changes a second a task puts on its owner's feed, as shipped.</summary>
+    private static int FeedProgressPerSecond => new Tasks.TasksOptions().FeedProgressPerSecond;
+
     /// <summary>The gateway's settings for S0: its connection cap when the plan sets one.</summary>
     public IReadOnlyDictionary<string, string>? CapSettings => GatewayMaxConnections is { } cap
         ? new Dictionary<string, string> { ["Gateway:MaxConnections"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture) }

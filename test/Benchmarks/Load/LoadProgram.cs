@@ -4,7 +4,8 @@ namespace OrleansTasks.Benchmarks.Load;
 
 /// <summary>
 /// The load benchmark: the OrleansTasks gateway (embedded, memory streams) and two reference peers,
-/// each in its own process, driven in turn by this process through scenarios S0–S4 on loopback.
+/// each in its own process, driven in turn by this process through scenarios S0–S4 on loopback;
+/// then F1, the gateway's <c>/ws/tasks</c> subscribers (the peers have no per-user feed).
 /// Prints a table and writes JSON. Exits non-zero when a behaviour it checks did not hold.
 /// </summary>
 internal static class LoadProgram
@@ -79,6 +80,12 @@ internal static class LoadProgram
                 {
                     await StoppedReaders.RunAsync(server, plan, figures, reference);
                 }
+            }
+
+            if (runs("F1") && kind == ServerHosts.OrleansTasks)
+            {
+                await using var fresh = plan.FreshServers ? await ServerProcess.StartAsync(kind) : null;
+                await OwnerFeeds.RunAsync(fresh ?? shared!, plan, figures);
             }
         }
         finally

@@ -11,15 +11,17 @@ internal sealed class LoadSocket : IDisposable
     private static readonly byte[] Ping = "ping"u8.ToArray();
     private readonly ClientWebSocket _socket = new();
     private readonly Deliveries? _latencies;
+    private readonly OwnerFeedFrames? _feed;
     private long _received;
     private TaskCompletionSource _resumed = Completed();
     private Task _reading = Task.CompletedTask;
 
-    private LoadSocket(Guid topic, bool counted, Deliveries? latencies)
+    private LoadSocket(Guid topic, bool counted, Deliveries? latencies, OwnerFeedFrames? feed = null)
     {
         Topic = topic;
         Counted = counted;
         _latencies = latencies;
+        _feed = feed;
         _socket.Options.SetBuffer(4096, 1024);
         _socket.Options.CollectHttpResponseDetails = true;
     }
@@ -54,6 +56,23 @@ internal sealed class LoadSocket : IDisposable
             {
                 await socket._socket.SendAsync(SignalRHandshake, WebSocketMessageType.Text, true, CancellationToken.None);
             }
+        }
+        catch (WebSocketException exception)
+        {
+            throw new RefusedException((int)socket._socket.HttpStatusCode, exception);
+        }
+
+        socket._reading = socket.ReadAsync();
+        return socket;
+    }
+
+    /// <summary>A <c>/ws/tasks</c> socket: counts <c>task</c> messages into <paramref name="feed"/>.</summary>
+    public static async Task<LoadSocket> ConnectFeedAsync(Uri uri, HttpMessageInvoker invoker, OwnerFeedFrames feed)
+    {
+        var socket = new LoadSocket(Guid.Empty, counted: true, latencies: null, feed);
+        try
+        {
+            await socket._socket.ConnectAsync(uri, invoker, CancellationToken.None);
         }
         catch (WebSocketException exception)
         {
@@ -99,14 +118,14 @@ internal sealed class LoadSocket : IDisposable
 
                 if (result.EndOfMessage && message.WrittenCount == 0)
                 {
-                    Volatile.Write(ref _received, _received + ProgressFrames.Read(buffer.AsSpan(0, result.Count), _latencies));
+                    Volatile.Write(ref _received, _received + Count(buffer.AsSpan(0, result.Count)));
                     continue;
                 }
 
                 message.Write(buffer.AsSpan(0, result.Count));
                 if (result.EndOfMessage)
                 {
-                    Volatile.Write(ref _received, _received + ProgressFrames.Read(message.WrittenSpan, _latencies));
+                    Volatile.Write(ref _received, _received + Count(message.WrittenSpan));
                     message.ResetWrittenCount();
                 }
             }
@@ -119,6 +138,8 @@ internal sealed class LoadSocket : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private int Count(ReadOnlySpan<byte> frame) => _feed?.Read(frame) ?? ProgressFrames.Read(frame, _latencies);
 
     private static TaskCompletionSource Completed()
     {

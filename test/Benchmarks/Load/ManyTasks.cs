@@ -30,14 +30,18 @@ internal static class ManyTasks
         await server.PublishAsync(topics, eventsPerTask, plan.Warmup);
         await Task.Delay(plan.Warmup + Drain);
         fleet.Deliveries.Reset();
+        var processor = server.ProcessorTime();
         await server.PublishAsync(topics, eventsPerTask, plan.Window);
-        await Task.Delay(plan.Window + Drain);
+        await Task.Delay(plan.Window);
+        var busy = (server.ProcessorTime() - processor).TotalMilliseconds / plan.Window.TotalSeconds;
+        await Task.Delay(Drain);
         var window = fleet.Deliveries.Read();
         var load = $"{tasks:N0} tasks × {eventsPerTask} events/s";
         figures.Add(Scenario, $"events/s received, {load}", "/s", window.Samples == 0 ? 0 : EventsPerSecond(fleet, plan.Window));
         figures.Add(Scenario, $"p50, {load}", "ms", window.P50);
         figures.Add(Scenario, $"p99, {load}", "ms", window.P99);
         figures.Add(Scenario, $"p99.9, {load}", "ms", window.P999);
+        figures.Add(Scenario, $"server processor per socket, {load}", "ms/s", busy / fleet.Sockets.Count);
         return window;
     }
 

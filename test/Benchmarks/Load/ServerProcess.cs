@@ -91,6 +91,30 @@ internal sealed class ServerProcess : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>On the gateway: one real task for each owner given, in the same order.</summary>
+    public async Task<Guid[]> CreateOwnedTasksAsync(IReadOnlyList<string> owners)
+    {
+        using var response = await Http.PostAsJsonAsync("/bench/owned-tasks", owners);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Guid[]>())!;
+    }
+
+    /// <summary>On the gateway: the tasks publish their changes on their owners' feeds for <paramref name="duration"/>.</summary>
+    public async Task PublishOnOwnerFeedsAsync(IReadOnlyList<Guid> tasks, int changesPerSecond, TimeSpan duration)
+    {
+        using var response = await Http.PostAsJsonAsync(
+            $"/bench/owner-publish?rate={changesPerSecond}&milliseconds={(int)duration.TotalMilliseconds}", tasks);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>On the gateway: the <c>seq</c> of each task's last change published on its owner's feed.</summary>
+    public async Task<long[]> LastSeqsAsync(IReadOnlyList<Guid> tasks)
+    {
+        using var response = await Http.PostAsJsonAsync("/bench/owner-seqs", tasks);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<long[]>())!;
+    }
+
     /// <summary>Processor time the server has used so far.</summary>
     public TimeSpan ProcessorTime()
     {

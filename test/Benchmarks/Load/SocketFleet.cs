@@ -5,10 +5,10 @@ namespace OrleansTasks.Benchmarks.Load;
 /// <summary>The generator's open sockets on one server, spread over topics.</summary>
 internal sealed class SocketFleet : IDisposable
 {
-    private const int ConnectsInFlight = 64;
+    public const int ConnectsInFlight = 64;
 
     /// <summary>About this many sockets record latencies; the rest only count.</summary>
-    private const int SampledSockets = 200;
+    public const int SampledSockets = 200;
 
     private readonly HttpMessageInvoker _invoker = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
     private readonly List<LoadSocket> _sockets = [];

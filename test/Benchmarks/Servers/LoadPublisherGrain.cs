@@ -14,10 +14,7 @@ public sealed class LoadPublisherGrain(TimeProvider time) : Grain, ILoadPublishe
     private IAsyncStream<IndexTaskSnapshot> _stream = null!;
     private IGrainTimer? _timer;
     private IndexTaskSnapshot? _start;
-    private long _startedAt;
-    private TimeSpan _duration;
-    private int _rate;
-    private long _publishedThisRun;
+    private PublishingPace? _pace;
     private long _publishedInAll;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -31,10 +28,7 @@ public sealed class LoadPublisherGrain(TimeProvider time) : Grain, ILoadPublishe
         _timer?.Dispose();
         _start ??= await GrainFactory.GetGrain<IIndexTaskGrain>(this.GetPrimaryKey()).GetSnapshot()
             ?? throw new InvalidOperationException("No task has this id.");
-        _publishedThisRun = 0;
-        _rate = eventsPerSecond;
-        _duration = duration;
-        _startedAt = time.GetTimestamp();
+        _pace = new PublishingPace(time, eventsPerSecond, duration);
         var period = TimeSpan.FromSeconds(1.0 / eventsPerSecond);
         _timer = this.RegisterGrainTimer(PublishOwedAsync, new GrainTimerCreationOptions
         {
@@ -46,20 +40,16 @@ public sealed class LoadPublisherGrain(TimeProvider time) : Grain, ILoadPublishe
 
     private async Task PublishOwedAsync(CancellationToken cancellationToken)
     {
-        var elapsed = time.GetElapsedTime(_startedAt);
-        if (elapsed >= _duration)
+        if (!await _pace!.PublishOwedAsync(PublishNextAsync))
         {
             _timer?.Dispose();
             _timer = null;
-            return;
         }
+    }
 
-        var owed = (long)(elapsed.TotalSeconds * _rate) + 1 - _publishedThisRun;
-        for (var i = 0; i < owed; i++)
-        {
-            _publishedThisRun++;
-            _publishedInAll++;
-            await _stream.OnNextAsync(SampleEvents.Progress(_start!, _publishedInAll, time.GetUtcNow()));
-        }
+    private Task PublishNextAsync()
+    {
+        _publishedInAll++;
+        return _stream.OnNextAsync(SampleEvents.Progress(_start!, _publishedInAll, time.GetUtcNow()));
     }
 }

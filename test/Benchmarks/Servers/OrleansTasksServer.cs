@@ -34,6 +34,7 @@ internal static class OrleansTasksServer
         // The harness reads the slow-consumer counter on the one port it knows; a shipped gateway has a metrics listener instead.
         app.MapPrometheusScrapingEndpoint(TelemetrySetup.ScrapePath);
         app.MapLoadControl(new Target(app.Services.GetRequiredService<IGrainFactory>()));
+        app.MapOwnerFeedLoad(app.Services.GetRequiredService<IGrainFactory>());
         return Task.FromResult(app);
     }
 

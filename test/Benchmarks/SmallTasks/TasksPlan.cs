@@ -6,7 +6,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// How much work the <c>tasks</c> scenario offers: tasks of ten ~1 KB documents from concurrent
 /// clients, after a warm-up that is not measured, repeated for the spread.
 /// </summary>
-internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall)
+internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly)
 {
     public const int DocumentsPerTask = 10;
 
@@ -22,6 +22,9 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
             Runs: Number("--runs") ?? 1,
 
             // A side that completes nothing more for this long after its last submission has lost the rest.
-            Stall: TimeSpan.FromSeconds(quick ? 20 : 60));
+            Stall: TimeSpan.FromSeconds(quick ? 20 : 60),
+
+            // Only the one-silo side, to compare two builds of the product run after run.
+            OneSiloOnly: options.Contains("--one-silo"));
     }
 }

@@ -7,7 +7,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// <summary>
 /// Many small tasks: OrleansTasks in cluster mode (one silo, then two) beside a Hangfire peer, on
 /// one private PostgreSQL server, each side on a fresh database with a warm-up first.
-/// Run: dotnet run -c Release --project test/Benchmarks -- tasks [--quick] [--tasks N] [--clients N] [--runs N]
+/// Run: dotnet run -c Release --project test/Benchmarks -- tasks [--quick] [--tasks N] [--clients N] [--runs N] [--one-silo]
 /// </summary>
 internal static class TasksProgram
 {
@@ -24,6 +24,19 @@ internal static class TasksProgram
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"tasks: {plan.Tasks:N0} tasks of {TasksPlan.DocumentsPerTask} documents (~{SmallTaskDocuments.AverageBytes:N0} bytes each) from {plan.Clients} clients, " +
             $"after {plan.WarmupTasks} warm-up tasks; {plan.Runs} run(s); Hangfire: {HangfirePeer.Workers} workers, queue polled every {HangfirePeer.QueuePollInterval.TotalMilliseconds} ms"));
+        if (plan.OneSiloOnly)
+        {
+            TasksReport.PrintOneSiloHeader();
+            for (var number = 1; number <= plan.Runs; number++)
+            {
+                var loadBefore = LoadAverage.Read();
+                var oneSilo = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 1, plan));
+                TasksReport.PrintOneSilo(number, oneSilo, loadBefore, LoadAverage.Read());
+            }
+
+            return 0;
+        }
+
         var runs = new List<TasksRun>();
         for (var number = 1; number <= plan.Runs; number++)
         {

@@ -61,6 +61,19 @@ internal static class TasksReport
         Console.WriteLine($"goal met in {runs.Count(run => run.GoalMet)} of {runs.Count} runs");
     }
 
+    public static void PrintOneSiloHeader() => Console.WriteLine(
+        "| run | tasks/s | PostgreSQL transactions a task | silo ms a task | gateway ms a task | PostgreSQL ms a task | other processes ms a task | errors | lost | load average before | after |\n" +
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+
+    /// <summary>One line for a one-silo run: throughput, the database's work and processor a task, the load around it.</summary>
+    public static void PrintOneSilo(int number, SideResult side, string loadBefore, string loadAfter)
+    {
+        string Part(string part) => side.Profile.Parts.TryGetValue(part, out var time) ? PerTask(side, time.TotalMilliseconds).ToString("F1", CultureInfo.InvariantCulture) : "–";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {number} | {side.TasksPerSecond:F1} | {PerTask(side, side.Profile.Work!.Commits):F1} | {Part(SideProfile.Silos)} | {Part(SideProfile.Gateway)} | " +
+            $"{Part(SideProfile.Postgres)} | {PerTask(side, side.Profile.Others.TotalMilliseconds):F1} | {side.Errors} | {side.Lost} | {loadBefore} | {loadAfter} |"));
+    }
+
     public static string GoalLine(TasksRun run) => string.Create(CultureInfo.InvariantCulture,
         $"goal: ≥ 2× Hangfire's jobs/s, 0 errors, 0 lost, two silos faster than one: {(run.GoalMet ? "met" : "not met")} " +
         $"(2 silos {run.RatioToHangfire(run.TwoSilos):F2}× Hangfire, 1 silo {run.RatioToHangfire(run.OneSilo):F2}×; " +
