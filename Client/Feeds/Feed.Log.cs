@@ -6,13 +6,13 @@ namespace OrleansTasks.Feeds;
 internal static partial class FeedLog
 {
     [LoggerMessage(1, LogLevel.Debug, "Subscribed to the stream of {Kind} {Id}")]
-    public static partial void Subscribed(ILogger logger, string kind, Guid id);
+    public static partial void Subscribed(ILogger logger, string kind, string id);
 
     [LoggerMessage(2, LogLevel.Debug, "Unsubscribed from the stream of {Kind} {Id}")]
-    public static partial void Unsubscribed(ILogger logger, string kind, Guid id);
+    public static partial void Unsubscribed(ILogger logger, string kind, string id);
 
     [LoggerMessage(3, LogLevel.Warning, "Unsubscribing from the stream of {Kind} {Id} failed")]
-    public static partial void UnsubscribeFailed(ILogger logger, Exception exception, string kind, Guid id);
+    public static partial void UnsubscribeFailed(ILogger logger, Exception exception, string kind, string id);
 
     [LoggerMessage(4, LogLevel.Warning, "The stream of {Kind} {Id} reported an error")]
     public static partial void StreamError(ILogger logger, Exception exception, string kind, Guid id);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 
 namespace OrleansTasks.Feeds;
 
@@ -22,14 +21,8 @@ internal sealed class Feed<T>(
     : IFeed
     where T : class, IFeedSnapshot
 {
-    // How long giving a subscription back may wait for the cluster before it is logged as failed.
-    private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(10);
-
     private readonly Lock _lock = new();
-
-    // Replaced, never changed, when a listener comes or goes: each event reads it without a copy.
-    private ListenerWakeUp<T> _listeners = new([], wakeUps);
-    private Task<StreamSubscriptionHandle<T>>? _subscription;
+    private StreamSubscription<T>? _subscription;
     private long _lastHeard = time.GetTimestamp();
     private bool _streamFailed;
 
@@ -70,106 +63,37 @@ internal sealed class Feed<T>(
         if (snapshot is not null)
         {
             FeedLog.Reconciled(logger, Kind, Id, snapshot.Seq);
-            Deliver(snapshot);
+            Subscription.Deliver(snapshot);
         }
     }
 
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
-    public int ListenerCount => Volatile.Read(ref _listeners).Listeners.Length;
+    public int ListenerCount => Subscription.ListenerCount;
 
     /// <summary>Adds a listener; the first one subscribes the feed to its stream.</summary>
-    public void Attach(IFeedListener<T> listener)
-    {
-        lock (_lock)
-        {
-            _listeners = new([.. _listeners.Listeners, listener], wakeUps);
-            _subscription ??= SubscribeAsync();
-        }
-    }
+    public void Attach(IFeedListener<T> listener) => Subscription.Attach(listener);
 
     /// <summary>Removes a listener; the registry unsubscribes once none is left.</summary>
-    public void Detach(IFeedListener<T> listener)
-    {
-        lock (_lock)
-        {
-            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)], wakeUps);
-        }
-    }
+    public void Detach(IFeedListener<T> listener) => Subscription.Detach(listener);
 
     /// <summary>Completes once the stream subscription is in place; throws if it could not be made.</summary>
-    public Task WhenSubscribedAsync()
-    {
-        lock (_lock)
-        {
-            return _subscription ?? Task.CompletedTask;
-        }
-    }
+    public Task WhenSubscribedAsync() => Subscription.WhenSubscribedAsync();
 
-    /// <summary>
-    /// Gives the stream subscription back, waiting at most 10 s for the cluster; a failure is
-    /// logged, as the grain drops stale subscribers itself.
-    /// </summary>
-    public async Task UnsubscribeAsync()
-    {
-        Task<StreamSubscriptionHandle<T>>? subscription;
-        lock (_lock)
-        {
-            subscription = _subscription;
-        }
+    /// <summary>Gives the stream subscription back (see <see cref="StreamSubscription{T}.UnsubscribeAsync"/>).</summary>
+    public Task UnsubscribeAsync() => Subscription.UnsubscribeAsync();
 
-        if (subscription is null)
-        {
-            return;
-        }
+    private StreamSubscription<T> Subscription => LazyInitializer.EnsureInitialized(ref _subscription, () =>
+        new StreamSubscription<T>(client, source.StreamFor(Id), metrics, time, wakeUps, OnNextAsync, OnErrorAsync, Kind, Id.ToString(), logger));
 
-        try
-        {
-            var handle = await subscription;
-            await handle.UnsubscribeAsync().WaitAsync(UnsubscribeLimit, time);
-            metrics.SubscriptionRemoved();
-            FeedLog.Unsubscribed(logger, Kind, Id);
-        }
-        catch (Exception exception) when (exception is OrleansException or StorageUnavailableException or TimeoutException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
-        {
-            FeedLog.UnsubscribeFailed(logger, exception, Kind, Id);
-            if (subscription.IsCompletedSuccessfully)
-            {
-                metrics.SubscriptionRemoved();
-            }
-        }
-    }
-
-    private async Task<StreamSubscriptionHandle<T>> SubscribeAsync()
-    {
-        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<T>(source.StreamFor(Id));
-        var handle = await stream.SubscribeAsync(OnNextAsync, OnErrorAsync);
-        metrics.SubscriptionAdded();
-        FeedLog.Subscribed(logger, Kind, Id);
-        return handle;
-    }
-
-    private Task OnNextAsync(T snapshot, StreamSequenceToken? token)
+    private Task OnNextAsync(T snapshot)
     {
         Volatile.Write(ref _lastHeard, time.GetTimestamp());
-        if (filter?.Deliver(snapshot) == false)
+        if (filter?.Deliver(snapshot) != false)
         {
-            return Task.CompletedTask;
+            Subscription.Deliver(snapshot);
         }
 
-        Deliver(snapshot);
         return Task.CompletedTask;
-    }
-
-    /// <summary>Queues the event to every listener in order here, then wakes them on the send threads.</summary>
-    private void Deliver(T snapshot)
-    {
-        var listeners = Volatile.Read(ref _listeners);
-        foreach (var listener in listeners.Listeners)
-        {
-            listener.Queue(snapshot);
-        }
-
-        listeners.Schedule();
     }
 
     private Task OnErrorAsync(Exception exception)

@@ -43,7 +43,7 @@ internal sealed class FeedRegistry<T>(
             feed.Attach(listener);
         }
 
-        var attachment = new Attachment(this, feed, listener);
+        var attachment = new Detachment(() => Detach(feed, listener));
         try
         {
             await feed.WhenSubscribedAsync();
@@ -89,21 +89,6 @@ internal sealed class FeedRegistry<T>(
         if (last)
         {
             _ = feed.UnsubscribeAsync();
-        }
-    }
-
-    private sealed class Attachment(FeedRegistry<T> registry, Feed<T> feed, IFeedListener<T> listener) : IAsyncDisposable
-    {
-        private int _disposed;
-
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                registry.Detach(feed, listener);
-            }
-
-            return ValueTask.CompletedTask;
         }
     }
 }

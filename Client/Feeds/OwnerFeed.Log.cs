@@ -5,9 +5,6 @@ namespace OrleansTasks.Feeds;
 /// <summary>The owner feeds' log messages.</summary>
 internal static partial class OwnerFeedLog
 {
-    [LoggerMessage(11, LogLevel.Warning, "Unsubscribing from the owner feed of {Scope} failed")]
-    public static partial void UnsubscribeFailed(ILogger logger, Exception exception, string scope);
-
     [LoggerMessage(12, LogLevel.Warning, "The owner feed of {Scope} reported a stream error; it is read back from history")]
     public static partial void StreamError(ILogger logger, Exception exception, string scope);
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 
 namespace OrleansTasks.Feeds;
 
@@ -22,12 +21,9 @@ internal sealed class OwnerFeed(
     /// <summary>History rows read after a stream error.</summary>
     public const int HistoryRows = 100;
 
-    private static readonly TimeSpan UnsubscribeLimit = TimeSpan.FromSeconds(10);
-
     private readonly Lock _lock = new();
     private readonly KnownTasks _known = new(time);
-    private ListenerWakeUp<TaskSummary> _listeners = new([], wakeUps);
-    private Task<StreamSubscriptionHandle<TaskSummary>>? _subscription;
+    private StreamSubscription<TaskSummary>? _subscription;
     private bool _streamFailed;
     private TimeSpan _silence = TimeSpan.MaxValue;
 
@@ -41,7 +37,7 @@ internal sealed class OwnerFeed(
     public string Key => Scope.ToString();
 
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
-    public int ListenerCount => Volatile.Read(ref _listeners).Listeners.Length;
+    public int ListenerCount => Subscription.ListenerCount;
 
     /// <inheritdoc/>
     public bool NeedsReconciliation(TimeSpan silence)
@@ -82,62 +78,19 @@ internal sealed class OwnerFeed(
     }
 
     /// <summary>Adds a listener; the first one subscribes the feed to its stream.</summary>
-    public void Attach(IFeedListener<TaskSummary> listener)
-    {
-        lock (_lock)
-        {
-            _listeners = new([.. _listeners.Listeners, listener], wakeUps);
-            _subscription ??= SubscribeAsync();
-        }
-    }
+    public void Attach(IFeedListener<TaskSummary> listener) => Subscription.Attach(listener);
 
     /// <summary>Removes a listener; the registry unsubscribes once none is left.</summary>
-    public void Detach(IFeedListener<TaskSummary> listener)
-    {
-        lock (_lock)
-        {
-            _listeners = new([.. _listeners.Listeners.Where(attached => attached != listener)], wakeUps);
-        }
-    }
+    public void Detach(IFeedListener<TaskSummary> listener) => Subscription.Detach(listener);
 
     /// <summary>Completes once the stream subscription is in place; throws if it could not be made.</summary>
-    public Task WhenSubscribedAsync()
-    {
-        lock (_lock)
-        {
-            return _subscription ?? Task.CompletedTask;
-        }
-    }
+    public Task WhenSubscribedAsync() => Subscription.WhenSubscribedAsync();
 
-    /// <summary>Gives the stream subscription back, waiting at most 10 s for the cluster; a failure is logged.</summary>
-    public async Task UnsubscribeAsync()
-    {
-        Task<StreamSubscriptionHandle<TaskSummary>>? subscription;
-        lock (_lock)
-        {
-            subscription = _subscription;
-        }
+    /// <summary>Gives the stream subscription back (see <see cref="StreamSubscription{T}.UnsubscribeAsync"/>).</summary>
+    public Task UnsubscribeAsync() => Subscription.UnsubscribeAsync();
 
-        if (subscription is null)
-        {
-            return;
-        }
-
-        try
-        {
-            var handle = await subscription;
-            await handle.UnsubscribeAsync().WaitAsync(UnsubscribeLimit, time);
-            metrics.SubscriptionRemoved();
-        }
-        catch (Exception exception) when (exception is OrleansException or StorageUnavailableException or TimeoutException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
-        {
-            OwnerFeedLog.UnsubscribeFailed(logger, exception, Key);
-            if (subscription.IsCompletedSuccessfully)
-            {
-                metrics.SubscriptionRemoved();
-            }
-        }
-    }
+    private StreamSubscription<TaskSummary> Subscription => LazyInitializer.EnsureInitialized(ref _subscription, () =>
+        new StreamSubscription<TaskSummary>(client, Scope.Stream, metrics, time, wakeUps, OnNextAsync, OnErrorAsync, Kind, Key, logger));
 
     /// <summary>After a stream error: the scope's newest tasks, as history has them (rows of an older release, without a seq, are left out).</summary>
     private async Task ReadHistoryAsync()
@@ -170,15 +123,7 @@ internal sealed class OwnerFeed(
         Heard(TaskSummary.From(snapshot));
     }
 
-    private async Task<StreamSubscriptionHandle<TaskSummary>> SubscribeAsync()
-    {
-        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<TaskSummary>(Scope.Stream);
-        var handle = await stream.SubscribeAsync(OnNextAsync, OnErrorAsync);
-        metrics.SubscriptionAdded();
-        return handle;
-    }
-
-    private Task OnNextAsync(TaskSummary change, StreamSequenceToken? token)
+    private Task OnNextAsync(TaskSummary change)
     {
         Heard(change);
         return Task.CompletedTask;
@@ -195,13 +140,7 @@ internal sealed class OwnerFeed(
             }
         }
 
-        var listeners = Volatile.Read(ref _listeners);
-        foreach (var listener in listeners.Listeners)
-        {
-            listener.Queue(change);
-        }
-
-        listeners.Schedule();
+        Subscription.Deliver(change);
     }
 
     private Task OnErrorAsync(Exception exception)

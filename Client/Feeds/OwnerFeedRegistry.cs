@@ -43,7 +43,7 @@ internal sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metr
             feed.Attach(listener);
         }
 
-        var attachment = new Attachment(() => Detach(feed, listener));
+        var attachment = new Detachment(() => Detach(feed, listener));
         try
         {
             await feed.WhenSubscribedAsync();
@@ -72,21 +72,6 @@ internal sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metr
         if (last)
         {
             _ = feed.UnsubscribeAsync();
-        }
-    }
-
-    private sealed class Attachment(Action detach) : IAsyncDisposable
-    {
-        private int _disposed;
-
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                detach();
-            }
-
-            return ValueTask.CompletedTask;
         }
     }
 }
