@@ -43,17 +43,7 @@ internal sealed class FeedRegistry<T>(
             feed.Attach(listener);
         }
 
-        var attachment = new Detachment(() => Detach(feed, listener));
-        try
-        {
-            await feed.WhenSubscribedAsync();
-            return attachment;
-        }
-        catch
-        {
-            await attachment.DisposeAsync();
-            throw;
-        }
+        return await new Detachment(() => Detach(feed, listener)).OnceSubscribedAsync(feed.WhenSubscribedAsync());
     }
 
     /// <inheritdoc/>

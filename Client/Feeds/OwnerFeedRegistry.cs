@@ -43,17 +43,7 @@ internal sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metr
             feed.Attach(listener);
         }
 
-        var attachment = new Detachment(() => Detach(feed, listener));
-        try
-        {
-            await feed.WhenSubscribedAsync();
-            return attachment;
-        }
-        catch
-        {
-            await attachment.DisposeAsync();
-            throw;
-        }
+        return await new Detachment(() => Detach(feed, listener)).OnceSubscribedAsync(feed.WhenSubscribedAsync());
     }
 
     private void Detach(OwnerFeed feed, IFeedListener<TaskSummary> listener)
