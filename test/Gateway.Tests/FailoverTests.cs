@@ -84,14 +84,20 @@ public sealed class FailoverTests(PostgresServer postgres)
     public async Task A_killed_gateways_subscriptions_are_cleaned_up_and_a_new_gateway_serves_correct_snapshots()
     {
         var database = await postgres.CreateDatabaseAsync();
-        // All three tasks run at once, so that none has ended by the time the third reports progress.
+        // All three tasks run at once and are large, so that none has ended by the time the third reports progress
+        // (with 10,000 documents each, a fast machine finished the first before the third was created).
+        var large = new Dictionary<string, string?>
+        {
+            ["Tasks:MaxDocuments"] = "40000",
+            ["Tasks:MaxRequestBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
-            new Dictionary<string, string?>(Lease) { ["Tasks:MaxRunningPerSilo"] = "3" });
+            new Dictionary<string, string?>(Lease.Concat(large)) { ["Tasks:MaxRunningPerSilo"] = "3" }, gatewayExtra: large);
         await using var service = await cluster.ConnectClientAsync();
         var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
         for (var i = 0; i < 3; i++)
         {
-            watched.Add(await StartWatchedTaskAsync(cluster));
+            watched.Add(await StartWatchedTaskAsync(cluster, documents: 40_000));
         }
 
         foreach (var (_, _, socket) in watched)
@@ -157,11 +163,11 @@ public sealed class FailoverTests(PostgresServer postgres)
         return total;
     }
 
-    private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster)
+    private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster, int documents = 10_000)
     {
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
-        var body = TaskRequests.Body(10_000, words: 120);
+        var body = TaskRequests.Body(documents, words: 120);
         var collection = body["collection"]!.GetValue<string>();
         var taskId = await TaskRequests.CreateAsync(http, body);
         var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OrleansTasks.Storage.Schema;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -13,9 +15,17 @@ public sealed class RollingUpgradeTests(PostgresServer postgres)
     public async Task Tasks_complete_while_a_silo_of_the_previous_build_serves_beside_this_one_and_is_then_replaced()
     {
         var previousSilo = await PreviousRelease.SiloAsync();
-        var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease);
-        var old = cluster.StartSilo(Lease, previousSilo);
+        var database = await postgres.CreateDatabaseAsync(migrate: false);
+
+        // The README's order: a site of the previous release runs on its own schema; this build's migration comes
+        // first, with the old silo still serving; then a silo and a gateway of this build join it.
+        await using var cluster = RunningCluster.Create(database);
+        var old = cluster.StartSilo(new Dictionary<string, string?>(Lease) { ["Cluster:MigrateOnStart"] = "true" }, previousSilo);
+        await Eventually.TrueAsync(async () => await SchemaVersionAsync(database) == PreviousRelease.SchemaVersion, TimeSpan.FromMinutes(2),
+            $"the previous release's silo to apply its schema (version {PreviousRelease.SchemaVersion})");
+        await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance).MigrateAsync(database);
+        cluster.StartSilo(Lease);
+        cluster.StartGateway();
         await cluster.WaitForActiveSilosAsync(2);
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
@@ -60,5 +70,12 @@ public sealed class RollingUpgradeTests(PostgresServer postgres)
             await reader.ReadAsync();
             Assert.Equal(((long)documents, 1), (reader.GetInt64(0), reader.GetInt32(1)));
         }
+    }
+
+    private static async Task<int> SchemaVersionAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        return await SchemaMigrator.CurrentVersionAsync(connection, CancellationToken.None);
     }
 }

@@ -11,6 +11,9 @@ public static class PreviousRelease
     /// <summary>The build the rolling-upgrade test starts from: the product as it stood before batches, chains and schedules.</summary>
     public const string Commit = "3aa479368ed2174c1bcbbcdd04cdb22ed89c13b0";
 
+    /// <summary>The schema version that build applies and requires.</summary>
+    public const int SchemaVersion = 7;
+
     private static readonly SemaphoreSlim Building = new(1, 1);
 
     /// <summary>The path of the earlier build's silo assembly.</summary>

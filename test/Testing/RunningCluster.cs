@@ -36,18 +36,23 @@ public sealed class RunningCluster : IAsyncDisposable
     public static async Task<RunningCluster> StartAsync(
         string database, int silos, IDictionary<string, string?>? extra = null, IDictionary<string, string?>? gatewayExtra = null)
     {
-        var cluster = new RunningCluster(database, "c" + Guid.NewGuid().ToString("N")[..10]);
+        var cluster = Create(database);
         for (var i = 0; i < silos; i++)
         {
             cluster.StartSilo(extra);
         }
 
-        cluster.GatewayPort = PostgresSilo.FreePort();
-        cluster.GatewayMetricsPort = PostgresSilo.FreePort();
         cluster.StartGateway(gatewayExtra);
         await cluster.WaitForActiveSilosAsync(silos);
         return cluster;
     }
+
+    /// <summary>A cluster with no process started yet, for tests that start silos and the gateway in an order of their own.</summary>
+    public static RunningCluster Create(string database) => new(database, "c" + Guid.NewGuid().ToString("N")[..10])
+    {
+        GatewayPort = PostgresSilo.FreePort(),
+        GatewayMetricsPort = PostgresSilo.FreePort(),
+    };
 
     /// <summary>The client-mode gateway process, on <see cref="GatewayPort"/>.</summary>
     public ProcessHost Gateway { get; private set; } = null!;
