@@ -46,16 +46,7 @@ public sealed partial class ScheduleGrain
         var running = await RunningTaskAsync();
         await ChangeAsync(next =>
         {
-            var latest = next.NextDueAt!.Value;
-            var missed = 0;
-            var following = Plan.NextAfter(latest);
-            while (following is { } candidate && candidate <= now)
-            {
-                missed++;
-                latest = candidate;
-                following = missed < 100_000 ? Plan.NextAfter(latest) : Plan.NextAfter(now);
-            }
-
+            var (latest, missed, following) = Plan.CatchUp(next.NextDueAt!.Value, now);
             if (next.Missed == MissedRunPolicy.Skip && now - latest > _options.MissedGrace)
             {
                 Skip(next, missed + 1, ScheduleMessages.Missed(latest));

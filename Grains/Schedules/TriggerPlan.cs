@@ -9,6 +9,9 @@ namespace OrleansTasks.Schedules;
 /// </summary>
 public sealed class TriggerPlan
 {
+    /// <summary>How many passed-over occurrences <see cref="CatchUp"/> counts one by one.</summary>
+    public const int MaxCountedMissed = 100_000;
+
     private readonly ScheduleTrigger _trigger;
     private readonly CronExpression? _cron;
     private readonly TimeZoneInfo _zone;
@@ -89,6 +92,28 @@ public sealed class TriggerPlan
         }
 
         return _cron!.GetNextOccurrence(after, _zone);
+    }
+
+    /// <summary>
+    /// What falls due at <paramref name="now"/> for a schedule whose next occurrence is <paramref name="due"/>
+    /// (at or before <paramref name="now"/>): the latest occurrence up to now, how many before it were
+    /// passed over, and the first one after now.
+    /// </summary>
+    public DueOccurrences CatchUp(DateTimeOffset due, DateTimeOffset now)
+    {
+        var latest = due;
+        var missed = 0;
+        var following = NextAfter(latest);
+        while (following is { } candidate && candidate <= now)
+        {
+            missed++;
+            latest = candidate;
+
+            // Past this many, the rest are counted no further: a clock years ahead must not spin here.
+            following = missed < MaxCountedMissed ? NextAfter(latest) : NextAfter(now);
+        }
+
+        return new DueOccurrences(latest, missed, following);
     }
 
     private static CronExpression ParseCron(string expression)
