@@ -226,7 +226,7 @@ public sealed partial class BatchGrain(
             return;
         }
 
-        if (S.Accepted && IsNewer(S, GroupTask.From(final)))
+        if (S.Accepted && BatchTasks.IsNewer(S.Tasks, GroupTask.From(final)))
         {
             await CommitAsync(next => Track(next, GroupTask.From(final)));
         }
@@ -253,23 +253,17 @@ public sealed partial class BatchGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Takes a task's newer state into <paramref name="batch"/>; true when it was newer. A task's reference is kept from creation.</summary>
+    /// <summary>Takes a task's newer state into <paramref name="batch"/> (see <see cref="BatchTasks"/>); true when it was newer.</summary>
     private bool Track(BatchState batch, GroupTask update)
     {
-        if (!IsNewer(batch, update))
+        if (!BatchTasks.Track(batch.Tasks, update))
         {
             return false;
         }
 
-        var index = batch.Tasks.FindIndex(task => task.TaskId == update.TaskId);
-        batch.Tasks[index] = update with { Ref = batch.Tasks[index].Ref };
         batch.UpdatedAt = time.GetUtcNow();
         return true;
     }
-
-    /// <summary>True when <paramref name="update"/> is a task of <paramref name="batch"/> newer than what it holds, and that task has not ended there.</summary>
-    private static bool IsNewer(BatchState batch, GroupTask update) =>
-        batch.Tasks.Find(task => task.TaskId == update.TaskId) is { } held && held.Seq < update.Seq && !held.Status.IsTerminal();
 
     /// <summary>Publishes rolled-up progress from memory, persisting a new block of <c>seq</c> values before going past the old one.</summary>
     private async Task PublishChangesAsync(CancellationToken cancellationToken)
