@@ -33,6 +33,10 @@ internal abstract class CreateEndpoint<TBody, TRequest, TCreated>
     /// <summary>Creates (idempotently per <paramref name="id"/>) or throws an <see cref="InvalidRequestException"/>.</summary>
     protected abstract Task<TCreated> CreateAsync(IGrainFactory grains, Guid id, TRequest request);
 
+    /// <summary>The grain request for a read body, or the refusal HTTP makes before any grain sees it (for the fuzzing harnesses).</summary>
+    internal (TRequest? Request, IResult? Refusal) Prepare(TBody body, TasksOptions limits, string ownerId) =>
+        Check(body, limits) is { } refused ? (default, refused.Result) : (ToRequest(body, ownerId), null);
+
     public async Task<Results<TCreated, ProblemHttpResult, ValidationProblem>> HandleAsync(
         JsonBody<TBody> body,
         [FromHeader(Name = IdempotentCreate.Header), Description(IdempotentCreate.Description)] string? idempotencyKey,

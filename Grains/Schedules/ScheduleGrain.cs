@@ -77,7 +77,7 @@ public sealed partial class ScheduleGrain(
         }
 
         var now = clock.GetUtcNow();
-        Validate(request);
+        ScheduleRequestValidator.Validate(request, tasks.Value, _options);
         _plan = TriggerPlan.Validate(request.Trigger, now, _options.MissedGrace);
         var trigger = request.Trigger.Every is not null && request.Trigger.StartAt is null
             ? request.Trigger with { StartAt = now + request.Trigger.Every.Value }
@@ -234,39 +234,6 @@ public sealed partial class ScheduleGrain(
         }
 
         _published = Snapshot();
-    }
-
-    private void Validate(CreateSchedule request)
-    {
-        if (request.Name is null || request.Name.Length > MaxNameLength || request.Name.Any(char.IsControl))
-        {
-            throw new InvalidScheduleRequestException("name", $"A schedule's name is at most {MaxNameLength} characters without control characters.");
-        }
-
-        if (request.Task is null)
-        {
-            throw new InvalidScheduleRequestException("task", "A schedule needs the 'task' it runs.");
-        }
-
-        try
-        {
-            TaskRequestValidator.Validate(new StartIndexTask(request.OwnerId, request.Task.Collection, request.Task.Documents, request.Task.Source), tasks.Value);
-        }
-        catch (InvalidTaskRequestException exception)
-        {
-            throw new InvalidScheduleRequestException("task." + exception.Field, exception.Message);
-        }
-
-        if (!request.Task.Documents.IsDefault && request.Task.Documents.Length > _options.MaxTemplateDocuments)
-        {
-            throw new InvalidScheduleRequestException("task.documents",
-                $"A schedule's task holds at most {_options.MaxTemplateDocuments} inline documents; use a directory source for more.");
-        }
-
-        if (!Enum.IsDefined(request.Missed) || !Enum.IsDefined(request.Overlap))
-        {
-            throw new InvalidScheduleRequestException("policy", "Unknown missed-run or overlap policy.");
-        }
     }
 
     private ScheduleSnapshot Snapshot() => new()
