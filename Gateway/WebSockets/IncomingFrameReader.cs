@@ -27,11 +27,14 @@ public sealed class IncomingFrameReader(PingTracker pings)
         ExtendedLength,
         Mask,
         Payload,
+
+        /// <summary>The client sent a frame no endpoint may send; the WebSocket closes the connection, and nothing more is followed here.</summary>
+        Lost,
     }
 
     public void Read(ReadOnlySpan<byte> data)
     {
-        while (!data.IsEmpty)
+        while (!data.IsEmpty && _part != Part.Lost)
         {
             switch (_part)
             {
@@ -57,6 +60,9 @@ public sealed class IncomingFrameReader(PingTracker pings)
                     data = data[1..];
                     if (--_lengthBytesLeft == 0)
                     {
+                        // RFC 6455 §5.2: a 64-bit length has its most significant bit 0. Read as
+                        // negative, it would take nothing from each read and spin here for ever.
+                        _part = _length < 0 ? Part.Lost : _part;
                         AfterLength();
                     }
 
@@ -91,6 +97,11 @@ public sealed class IncomingFrameReader(PingTracker pings)
 
     private void AfterLength()
     {
+        if (_part == Part.Lost)
+        {
+            return;
+        }
+
         if (_lengthBytesLeft > 0)
         {
             _part = Part.ExtendedLength;

@@ -3,6 +3,8 @@ namespace OrleansTasks.Fuzz;
 /// <summary>Runs every harness over its kept corpus and crashers; any input that throws is a failure.</summary>
 internal static class Replay
 {
+    private static readonly TimeSpan PerInput = TimeSpan.FromSeconds(10);
+
     /// <summary>The failures, one line each (harness, file, exception), after replaying <paramref name="harnesses"/>; <paramref name="inputs"/> counts the inputs run.</summary>
     public static IReadOnlyList<string> Run(IEnumerable<IHarness> harnesses, out int inputs)
     {
@@ -13,13 +15,19 @@ internal static class Replay
             foreach (var file in Inputs(harness.Name))
             {
                 inputs++;
+                var name = $"{harness.Name} {Path.GetRelativePath(FuzzPaths.Directory, file)}";
+                var run = Task.Run(() => harness.Run(File.ReadAllBytes(file)));
                 try
                 {
-                    harness.Run(File.ReadAllBytes(file));
+                    // A hang is a failure too (an input that spins a read loop); its thread is left behind.
+                    if (!run.Wait(PerInput))
+                    {
+                        failures.Add($"{name}: still running after {PerInput.TotalSeconds:0} s");
+                    }
                 }
-                catch (Exception exception) when (exception is not OutOfMemoryException)
+                catch (AggregateException exception) when (exception.InnerException is { } inner and not OutOfMemoryException)
                 {
-                    failures.Add($"{harness.Name} {Path.GetRelativePath(FuzzPaths.Directory, file)}: {exception.GetType().Name}: {exception.Message}");
+                    failures.Add($"{name}: {inner.GetType().Name}: {inner.Message}");
                 }
             }
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -65,6 +66,25 @@ public sealed class IncomingFrameReaderTests
 
         reader.Read(ClientFrame(0xA, "12345678"u8.ToArray()));
         Assert.Equal(TimeSpan.Zero, pings.Unanswered());
+    }
+
+    [Fact]
+    public async Task A_frame_whose_64_bit_length_has_its_top_bit_set_ends_the_reading_instead_of_spinning()
+    {
+        // Found by the client-frames fuzzer: read as a negative length, such a frame took nothing
+        // from each read and the reader looped for ever on the connection's read path.
+        var time = new FakeTimeProvider();
+        var pings = new PingTracker(time);
+        var reader = new IncomingFrameReader(pings);
+        pings.PingSent("12345678"u8);
+        byte[] invalid = [0x82, 0x80 | 127, 0xFF, 0xE1, 0x80, 0x20, 0, 0, 0, 0, .. Mask, 1, 2, 3];
+        var bytes = invalid.Concat(ClientFrame(0xA, "12345678"u8.ToArray())).ToArray();
+
+        await Deadline.RunAsync(cancelled => Task.Run(() => reader.Read(bytes), cancelled), TimeSpan.FromSeconds(10), "the reader to return from an invalid frame");
+        reader.Read(ClientFrame(0xA, "12345678"u8.ToArray()));
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(2), pings.Unanswered());
     }
 
     [Fact]
