@@ -45,9 +45,17 @@ public sealed class TasksOptions
     /// </summary>
     public bool InlineSmallTasks { get; set; } = true;
 
-    /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c>, in order.</summary>
+    /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c> in the cluster's admission queue.</summary>
     [Range(1, 10_000)]
     public int MaxRunningPerSilo { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>How many of one owner's tasks may be <c>processing</c> at once in the whole cluster; 0 for no limit.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxRunningPerUser { get; set; }
+
+    /// <summary>A task waiting for a slot rises one priority level each time this much has passed, so low priority never starves.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan PriorityAgeing { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// The period of the reminder a task holds while it has not ended: if its silo dies, the
