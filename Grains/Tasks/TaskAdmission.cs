@@ -21,6 +21,9 @@ public sealed partial class TaskAdmission(
     private readonly Dictionary<Guid, AdmissionTicket> _holding = [];
     private readonly HashSet<Guid> _waiting = [];
     private readonly Dictionary<Guid, (AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> _entering = [];
+
+    // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
+    private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
     private bool _exchanging;
 
@@ -63,13 +66,14 @@ public sealed partial class TaskAdmission(
                 return Task.FromResult(true);
             }
 
-            if (_entering.TryGetValue(ticket.TaskId, out var asked))
+            if (_answers.TryGetValue(ticket.TaskId, out var owed))
             {
-                return asked.Answer.Task;
+                return owed;
             }
 
             var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             _entering[ticket.TaskId] = (ticket, answer);
+            _answers[ticket.TaskId] = answer.Task;
             StartExchange();
             return answer.Task;
         }
@@ -102,17 +106,26 @@ public sealed partial class TaskAdmission(
     }
 
     /// <summary>1 for the task that starts next in the cluster; null unless the task waits for a slot.</summary>
-    public Task<int?> QueuePositionAsync(Guid taskId)
+    public async Task<int?> QueuePositionAsync(Guid taskId)
     {
+        Task<bool>? owed;
         lock (_lock)
         {
             if (_holding.ContainsKey(taskId))
             {
-                return Task.FromResult<int?>(null);
+                return null;
             }
+
+            _answers.TryGetValue(taskId, out owed);
         }
 
-        return Queue.Position(taskId);
+        // A task whose request is on its way has no place yet: its place is known once the queue answered.
+        if (owed is not null && await owed)
+        {
+            return null;
+        }
+
+        return await Queue.Position(taskId);
     }
 
     private void StartExchange()
@@ -159,6 +172,7 @@ public sealed partial class TaskAdmission(
                     foreach (var (ticket, answer) in entering)
                     {
                         _waiting.Add(ticket.TaskId);
+                        _answers.Remove(ticket.TaskId);
                         answer.TrySetResult(false);
                     }
                 }
@@ -191,6 +205,7 @@ public sealed partial class TaskAdmission(
                     _waiting.Add(ticket.TaskId);
                 }
 
+                _answers.Remove(ticket.TaskId);
                 answer.TrySetResult(granted.Contains(ticket.TaskId));
             }
         }
