@@ -12,7 +12,7 @@ namespace OrleansTasks.Tasks;
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
 /// </summary>
 public sealed partial class TaskAdmission(
-    IOptions<TasksOptions> options, IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskAdmission> logger)
+    IOptions<TasksOptions> options, IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskAdmission> logger) : IDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
@@ -26,6 +26,7 @@ public sealed partial class TaskAdmission(
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
     private bool _exchanging;
+    private bool _stopped;
 
     public int Capacity => options.Value.MaxRunningPerSilo;
 
@@ -145,8 +146,15 @@ public sealed partial class TaskAdmission(
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_entering.Count == 0 && _leaving.Count == 0)
+                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0))
                 {
+                    foreach (var (ticket, answer) in _entering.Values)
+                    {
+                        _answers.Remove(ticket.TaskId);
+                        answer.TrySetResult(false);
+                    }
+
+                    _entering.Clear();
                     _exchanging = false;
                     return;
                 }
@@ -213,6 +221,15 @@ public sealed partial class TaskAdmission(
         foreach (var taskId in granted.Where(id => !asked.Contains(id)))
         {
             grains.GetGrain<IIndexTaskWorker>(taskId).Wake().Ignore();
+        }
+    }
+
+    /// <summary>The silo stops: nothing more is sent, and what is left to say is said by the tasks' leases and the queue's reconciliation.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
         }
     }
 
