@@ -134,6 +134,7 @@ public static class OrleansTasksSiloExtensions
         // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from
         // their caches soon instead of after Orleans' default half hour.
         var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+        tasks.CheckAtStart();
         var streams = TaskStreamSettings.From(configuration);
         silo.AddMemoryStreams(TaskStreams.ProviderName, provider =>
         {

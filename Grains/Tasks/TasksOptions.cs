@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Tasks;
 
@@ -6,6 +7,19 @@ namespace OrleansTasks.Tasks;
 public sealed class TasksOptions
 {
     public const string SectionName = "Tasks";
+
+    /// <summary>
+    /// Checks the ranges while the host is built, before Orleans starts logging: a value out of range
+    /// stops the start with one line naming the setting (a <see cref="StartupException"/>).
+    /// </summary>
+    public void CheckAtStart()
+    {
+        var problems = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), problems, validateAllProperties: true))
+        {
+            throw new StartupException($"{SectionName}: {string.Join(" ", problems.Select(p => p.ErrorMessage))}");
+        }
+    }
 
     [Range(1, 1_000_000)]
     public int MaxDocuments { get; set; } = 10_000;

@@ -51,6 +51,23 @@ public sealed class StartupConfigurationTests
         AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
     }
 
+    [Theory]
+    [InlineData("Tasks:MaxRunningPerUser", "-1", "MaxRunningPerUser")]
+    [InlineData("Tasks:PriorityAgeing", "00:00:00", "PriorityAgeing")]
+    public async Task A_bad_admission_setting_stops_the_silo_with_one_line(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            [key] = value,
+        };
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(settings));
+
+        AssertOneLineNaming(named, "OrleansTasks silo cannot start: ", exit, output);
+    }
+
     [Fact]
     public async Task A_metrics_port_that_is_also_a_public_port_stops_the_gateway_with_one_line()
     {
