@@ -40,7 +40,7 @@ public sealed class PostgresHistoryFeedColumnsTests(PostgresServer postgres, Pos
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task ExecuteAsync(string database, string sql)
+    internal static async Task ExecuteAsync(string database, string sql)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();

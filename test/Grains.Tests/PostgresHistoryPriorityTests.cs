@@ -20,17 +20,17 @@ public sealed class PostgresHistoryPriorityTests(PostgresServer postgres)
         var connectionString = await postgres.CreateDatabaseAsync(migrate: false);
         foreach (var migration in Migrations.All.Where(m => m.Version < PriorityMigration))
         {
-            await ExecuteAsync(connectionString, migration.Sql);
+            await PostgresHistoryFeedColumnsTests.ExecuteAsync(connectionString, migration.Sql);
         }
 
         var owner = "prio-" + Guid.NewGuid().ToString("N")[..8];
         var (before, low, high) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         await using var database = NpgsqlDataSource.Create(connectionString);
-        await ExecuteAsync(connectionString, $"""
+        await PostgresHistoryFeedColumnsTests.ExecuteAsync(connectionString, $"""
             INSERT INTO task_history (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at)
             VALUES ('{before}', '{owner}', 'rows', 0, 0, 0, 10, 'old', now(), now())
             """);
-        await ExecuteAsync(connectionString, Migrations.All.Single(m => m.Version == PriorityMigration).Sql);
+        await PostgresHistoryFeedColumnsTests.ExecuteAsync(connectionString, Migrations.All.Single(m => m.Version == PriorityMigration).Sql);
         await using (var history = new PostgresTaskHistory(database))
         {
             await history.RecordAsync(Row(low, owner) with { Priority = TaskPriority.Low }, CancellationToken.None);
@@ -41,13 +41,5 @@ public sealed class PostgresHistoryPriorityTests(PostgresServer postgres)
             Assert.Equal(TaskPriority.Low, rows[low]);
             Assert.Equal(TaskPriority.High, rows[high]);
         }
-    }
-
-    private static async Task ExecuteAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
