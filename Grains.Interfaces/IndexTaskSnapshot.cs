@@ -47,7 +47,7 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>Set once the task has completed.</summary>
     [Id(16)] public TaskResultPreview? Result { get; init; }
 
-    /// <summary>For a <c>pending</c> task waiting for a free slot on its silo: 1 for the next to start.</summary>
+    /// <summary>For a <c>pending</c> task waiting for a slot: 1 for the next to start in the cluster.</summary>
     [Id(17)] public int? QueuePosition { get; init; }
 
     // Serialized as fields, so that a snapshot from a silo of an older build, which has neither,
@@ -72,6 +72,9 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
 
     /// <summary>Documents a second: smoothed while processing, the run's average once ended; null until known.</summary>
     [Id(23)] public double? Rate { get; init; }
+
+    /// <summary>Which waiting tasks admission takes first.</summary>
+    [Id(31)] public TaskPriority Priority { get; init; }
 
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);

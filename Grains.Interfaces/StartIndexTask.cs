@@ -22,4 +22,7 @@ public sealed record StartIndexTask(
 {
     /// <summary><see cref="DependsOn"/>, never a default array.</summary>
     public ImmutableArray<Guid> Dependencies => DependsOn.IsDefault ? [] : DependsOn;
+
+    /// <summary>Which waiting tasks admission takes first; see <see cref="TaskPriority"/>.</summary>
+    [Id(11)] public TaskPriority Priority { get; init; }
 }

@@ -30,6 +30,9 @@ public sealed record TaskSummary(
     /// <summary>The schedule whose occurrence created the task, if any.</summary>
     [Id(14)] public Guid? ScheduleId { get; init; }
 
+    /// <summary>Which waiting tasks admission takes first; normal in rows written by a release without priorities.</summary>
+    [Id(19)] public TaskPriority Priority { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 
@@ -47,6 +50,7 @@ public sealed record TaskSummary(
             Rate = task.Rate,
             BatchId = task.BatchId,
             ScheduleId = task.ScheduleId,
+            Priority = task.Priority,
         };
     }
 }

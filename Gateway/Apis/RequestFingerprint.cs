@@ -19,6 +19,12 @@ public static class RequestFingerprint
             {
                 Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
+
+            if (request.Priority != TaskPriority.Normal)
+            {
+                // Only when not the default, so the fingerprints of bodies without a priority stay as they were.
+                Add(hash, "priority:" + request.Priority.ToWireName());
+            }
         });
     }
 

@@ -11,7 +11,8 @@ public sealed record SourceInput(string? Directory, string? Pattern);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateTaskRequest(
-    string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null, DateTimeOffset? RunAt = null)
+    string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null, DateTimeOffset? RunAt = null,
+    string? Priority = null)
     : ICreateBody
 {
     public static string Kind => "task";
@@ -49,6 +50,7 @@ public sealed record TaskView(
     string? RunAt,
     double? Rate,
     int? EtaSeconds,
+    string Priority,
     string WsUrl)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
@@ -76,6 +78,7 @@ public sealed record TaskView(
         task.RunAt.ToWire(),
         task.Rate,
         task.EtaSeconds,
+        task.Priority.ToWireName(),
         TaskApi.SocketUrl(task.TaskId));
 }
 
@@ -118,12 +121,13 @@ public sealed record TaskSummaryView(
     Guid? ScheduleId,
     double? Rate,
     int? EtaSeconds,
-    long Seq)
+    long Seq,
+    string Priority)
 {
     public static TaskSummaryView From(TaskSummary task) => new(
         task.TaskId, task.Status.ToWireName(), task.Progress, task.Current, task.Total, task.Message,
         task.Collection, task.OwnerId, task.CreatedAt.ToWire(), task.UpdatedAt.ToWire(), task.FinishedAt.ToWire(),
-        task.BatchId, task.ScheduleId, task.Rate, task.EtaSeconds, task.Seq);
+        task.BatchId, task.ScheduleId, task.Rate, task.EtaSeconds, task.Seq, task.Priority.ToWireName());
 }
 
 /// <summary>How many tasks are in each status, as <c>GET /api/tasks/counts</c> shows them.</summary>

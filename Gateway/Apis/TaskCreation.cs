@@ -22,6 +22,11 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
             return malformed;
         }
 
+        if (TaskInputs.CheckPriority(body.Priority, "") is { } badPriority)
+        {
+            return badPriority;
+        }
+
         return null;
     }
 
@@ -31,7 +36,10 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         TaskInputs.Documents(body.Documents),
         TaskInputs.Source(body.Source),
         body.DependsOn is null ? [] : [.. body.DependsOn],
-        RunAt: body.RunAt);
+        RunAt: body.RunAt)
+    {
+        Priority = TaskInputs.Priority(body.Priority),
+    };
 
     protected override string Fingerprint(StartIndexTask request) => RequestFingerprint.Of(request);
 

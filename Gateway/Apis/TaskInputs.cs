@@ -37,6 +37,16 @@ internal static class TaskInputs
             ? Problems.Invalid($"{prefix}documents[{nullAt}]", "A document must be an object with 'id' and 'content'.")
             : null;
 
+    /// <summary>400 unless <paramref name="priority"/> is absent or one of <c>high</c>, <c>normal</c>, <c>low</c>.</summary>
+    public static ValidationProblem? CheckPriority(string? priority, string prefix) =>
+        priority is null || TaskPriorities.TryParse(priority, out _)
+            ? null
+            : Problems.Invalid($"{prefix}priority", "The priority is 'high', 'normal' or 'low'.");
+
+    /// <summary>The priority a checked body names; normal when it names none.</summary>
+    public static TaskPriority Priority(string? priority) =>
+        TaskPriorities.TryParse(priority, out var parsed) ? parsed : TaskPriority.Normal;
+
     public static ImmutableArray<IndexDocument> Documents(List<DocumentInput?>? documents) =>
         documents is null ? [] : [.. documents.Select(d => new IndexDocument(d!.Id!, d.Title, d.Content!))];
 

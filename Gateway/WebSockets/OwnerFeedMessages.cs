@@ -39,6 +39,7 @@ internal static class OwnerFeedMessages
         WriteOrNull(w, "rate", task.Rate is { } rate ? Math.Round(rate, 1) : null);
         WriteOrNull(w, "eta_seconds", task.EtaSeconds);
         w.WriteNumber("seq", task.Seq);
+        w.WriteString("priority", task.Priority.ToWireName());
         w.WriteString("timestamp", task.UpdatedAt.ToWire());
     });
 

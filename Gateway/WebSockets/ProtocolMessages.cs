@@ -35,7 +35,11 @@ public static class ProtocolMessages
 
     private static FeedFields Fields(IndexTaskSnapshot task) =>
         new("task", "task_id", task.TaskId, task.Status, task.Progress, task.Current, task.Total, task.Message, task.Seq, task.UpdatedAt,
-            w => WriteRate(w, task));
+            w =>
+            {
+                WriteRate(w, task);
+                w.WriteString("priority", task.Priority.ToWireName());
+            });
 
     /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5), on every task message.</summary>
     private static void WriteRate(Utf8JsonWriter w, IndexTaskSnapshot task)

@@ -12,18 +12,19 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
 {
     private const string UpsertSql = """
         INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at,
-                                       seq, rate, batch_id, schedule_id)
+                                       seq, rate, batch_id, schedule_id, priority)
         SELECT * FROM unnest(@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at,
-                             @seq, @rate, @batch_id, @schedule_id)
+                             @seq, @rate, @batch_id, @schedule_id, @priority)
         ON CONFLICT (task_id) DO UPDATE
         SET status = excluded.status, progress = excluded.progress, current = excluded.current, total = excluded.total,
             message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at,
-            seq = excluded.seq, rate = excluded.rate, batch_id = excluded.batch_id, schedule_id = excluded.schedule_id
+            seq = excluded.seq, rate = excluded.rate, batch_id = excluded.batch_id, schedule_id = excluded.schedule_id,
+            priority = excluded.priority
         WHERE h.updated_at <= excluded.updated_at
         """;
 
     private const string Columns =
-        "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id";
+        "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id, priority";
 
     // Two statements rather than one with an optional filter, so that an owner's count is planned on their range of the index.
     internal const string CountOwnSql = "SELECT status, count(*) FROM task_history WHERE owner_id = @owner GROUP BY status";
@@ -66,6 +67,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         command.Parameters.Add(new NpgsqlParameter<double?[]>("rate", [.. rows.Select(row => row.Rate)]));
         command.Parameters.Add(new NpgsqlParameter<Guid?[]>("batch_id", [.. rows.Select(row => row.BatchId)]));
         command.Parameters.Add(new NpgsqlParameter<Guid?[]>("schedule_id", [.. rows.Select(row => row.ScheduleId)]));
+        command.Parameters.Add(new NpgsqlParameter<short[]>("priority", [.. rows.Select(row => (short)row.Priority)]));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -200,5 +202,6 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         Rate = reader.IsDBNull(12) ? null : reader.GetDouble(12),
         BatchId = reader.IsDBNull(13) ? null : reader.GetGuid(13),
         ScheduleId = reader.IsDBNull(14) ? null : reader.GetGuid(14),
+        Priority = (TaskPriority)reader.GetInt16(15),
     };
 }

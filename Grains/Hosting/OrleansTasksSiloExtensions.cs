@@ -134,6 +134,7 @@ public static class OrleansTasksSiloExtensions
         // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from
         // their caches soon instead of after Orleans' default half hour.
         var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+        tasks.CheckAtStart();
         var streams = TaskStreamSettings.From(configuration);
         silo.AddMemoryStreams(TaskStreams.ProviderName, provider =>
         {
@@ -143,6 +144,7 @@ public static class OrleansTasksSiloExtensions
         silo.Services.Configure<StreamCacheEvictionOptions>(TaskStreams.ProviderName, streams.ConfigureCache);
         silo.Services.AddOrleansTasksGrainServices(configuration);
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).Start());
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<Admission.IAdmissionQueueGrain>(0).Start());
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>, IOptions<SchedulesOptions>>((reminders, tasks, schedules) =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(
                 reminders.MinimumReminderPeriod.Ticks, Math.Min(tasks.Value.LeasePeriod.Ticks, schedules.Value.CheckPeriod.Ticks))));

@@ -24,9 +24,9 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        if (!admission.TryEnter(TaskId))
+        if (!await admission.TryEnterAsync(Admission.AdmissionTicket.Of(TaskId, S)))
         {
-            // Queued: the admission control wakes this task when a slot frees up.
+            // Queued: the cluster's admission queue wakes this task when it grants it a slot.
             DelayDeactivation(_options.LeasePeriod * 2);
             return;
         }

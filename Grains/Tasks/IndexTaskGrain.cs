@@ -48,7 +48,7 @@ public sealed partial class IndexTaskGrain(
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
         _run = new TaskRun(TaskId, chunks, indexer, _options.SliceBudget, logger);
-        _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Leave(TaskId));
+        _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Release(TaskId));
         if (!S.Accepted)
         {
             return;
@@ -67,7 +67,7 @@ public sealed partial class IndexTaskGrain(
     /// <summary>A graceful deactivation keeps the exact position, so the next activation redoes nothing.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        admission.Leave(TaskId);
+        admission.Release(TaskId);
         if (_task.Retired)
         {
             // A write failed: the next activation, woken at once, resumes from what storage holds
@@ -133,10 +133,10 @@ public sealed partial class IndexTaskGrain(
         return _task.Published!;
     }
 
-    public Task<IndexTaskSnapshot?> GetSnapshot() =>
-        Task.FromResult(_task.Published is { Status: IndexTaskStatus.Pending } pending
-            ? pending with { QueuePosition = admission.QueuePosition(TaskId) }
-            : _task.Published);
+    public async Task<IndexTaskSnapshot?> GetSnapshot() =>
+        _task.Published is { Status: IndexTaskStatus.Pending } pending
+            ? pending with { QueuePosition = await admission.QueuePositionAsync(TaskId) }
+            : _task.Published;
 
     public Task<string> GetHostingSilo() => Task.FromResult(this.RuntimeIdentity);
 

@@ -65,6 +65,9 @@ public sealed class IndexTaskState
     /// <summary>A small task's per-document outcomes, kept here rather than in chunks.</summary>
     [Id(29)] public List<DocumentResult>? InlineResults { get; set; }
 
+    /// <summary>Which waiting tasks admission takes first.</summary>
+    [Id(37)] public TaskPriority Priority { get; set; }
+
     /// <summary>Whether the task's documents and results are kept in its state.</summary>
     public bool IsInline => InlineResults is not null;
 

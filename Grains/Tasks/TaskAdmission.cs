@@ -1,104 +1,238 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansTasks.Admission;
 
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// Admission control of one silo: at most <see cref="TasksOptions.MaxRunningPerSilo"/> tasks index
-/// at once; the others wait in arrival order and are woken, head first, as slots free up.
+/// One silo's side of cluster-wide admission: its tasks ask here for a slot and give it back here;
+/// the cluster's <see cref="IAdmissionQueueGrain"/> decides. Calls to the queue go one at a time,
+/// each carrying every request and leave gathered while the previous one was on its way, so many
+/// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
 /// </summary>
-public sealed class TaskAdmission(IOptions<TasksOptions> options, IGrainFactory grains)
+public sealed partial class TaskAdmission(
+    IOptions<TasksOptions> options, IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskAdmission> logger) : IDisposable
 {
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly Lock _lock = new();
-    private readonly HashSet<Guid> _running = [];
-    private readonly List<Guid> _queue = [];
+    private readonly string _silo = silo.SiloAddress.ToParsableString();
+    private readonly Dictionary<Guid, AdmissionTicket> _holding = [];
+    private readonly HashSet<Guid> _waiting = [];
+    private readonly Dictionary<Guid, (AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> _entering = [];
+
+    // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
+    private readonly Dictionary<Guid, Task<bool>> _answers = [];
+    private readonly HashSet<Guid> _leaving = [];
+    private bool _exchanging;
+    private bool _stopped;
 
     public int Capacity => options.Value.MaxRunningPerSilo;
 
+    /// <summary>Tasks holding a slot on this silo.</summary>
     public int Running
     {
         get
         {
             lock (_lock)
             {
-                return _running.Count;
+                return _holding.Count;
             }
         }
     }
 
-    /// <summary>Tasks waiting for a slot.</summary>
+    /// <summary>Tasks on this silo waiting for a slot.</summary>
     public int Queued
     {
         get
         {
             lock (_lock)
             {
-                return _queue.Count;
+                return _waiting.Count;
             }
         }
     }
 
-    /// <summary>Takes a slot for <paramref name="taskId"/> if one is free and no earlier task waits; otherwise queues it.</summary>
-    public bool TryEnter(Guid taskId)
+    private IAdmissionQueueGrain Queue => grains.GetGrain<IAdmissionQueueGrain>(0);
+
+    /// <summary>True when the task holds a slot here; false when it waits (it is woken once granted one).</summary>
+    public Task<bool> TryEnterAsync(AdmissionTicket ticket)
     {
+        ArgumentNullException.ThrowIfNull(ticket);
         lock (_lock)
         {
-            if (_running.Contains(taskId))
+            if (_holding.ContainsKey(ticket.TaskId))
             {
-                return true;
+                return Task.FromResult(true);
             }
 
-            var free = _running.Count < Capacity;
-            var first = _queue.Count == 0 || _queue[0] == taskId;
-            if (free && first)
+            if (_answers.TryGetValue(ticket.TaskId, out var owed))
             {
-                _queue.Remove(taskId);
-                _running.Add(taskId);
-                return true;
+                return owed;
             }
 
-            if (!_queue.Contains(taskId))
-            {
-                _queue.Add(taskId);
-            }
-        }
-
-        WakeWaiting();
-        return false;
-    }
-
-    /// <summary>1 for the next task to start, or null when the task is not waiting here.</summary>
-    public int? QueuePosition(Guid taskId)
-    {
-        lock (_lock)
-        {
-            var index = _queue.IndexOf(taskId);
-            return index < 0 ? null : index + 1;
+            var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _entering[ticket.TaskId] = (ticket, answer);
+            _answers[ticket.TaskId] = answer.Task;
+            StartExchange();
+            return answer.Task;
         }
     }
 
-    /// <summary>Frees the task's slot or queue place and wakes the next waiting task.</summary>
+    /// <summary>The task has ended: it gives back its slot or its place in the queue.</summary>
     public void Leave(Guid taskId)
     {
         lock (_lock)
         {
-            _running.Remove(taskId);
-            _queue.Remove(taskId);
+            _holding.Remove(taskId);
+            _waiting.Remove(taskId);
+            _leaving.Add(taskId);
+            StartExchange();
         }
-
-        WakeWaiting();
     }
 
-    private void WakeWaiting()
+    /// <summary>The task's activation goes away before it ended: it gives back its slot but keeps its place in the queue.</summary>
+    public void Release(Guid taskId)
     {
-        List<Guid> wake;
         lock (_lock)
         {
-            wake = [.. _queue.Take(Math.Max(0, Capacity - _running.Count))];
+            _waiting.Remove(taskId);
+            if (_holding.Remove(taskId))
+            {
+                _leaving.Add(taskId);
+                StartExchange();
+            }
+        }
+    }
+
+    /// <summary>1 for the task that starts next in the cluster; null unless the task waits for a slot.</summary>
+    public async Task<int?> QueuePositionAsync(Guid taskId)
+    {
+        Task<bool>? owed;
+        lock (_lock)
+        {
+            if (_holding.ContainsKey(taskId))
+            {
+                return null;
+            }
+
+            _answers.TryGetValue(taskId, out owed);
         }
 
-        foreach (var taskId in wake)
+        // A task whose request is on its way has no place yet: its place is known once the queue answered.
+        if (owed is not null && await owed)
+        {
+            return null;
+        }
+
+        return await Queue.Position(taskId);
+    }
+
+    private void StartExchange()
+    {
+        if (!_exchanging)
+        {
+            _exchanging = true;
+            _ = Task.Run(ExchangeAsync);
+        }
+    }
+
+    private async Task ExchangeAsync()
+    {
+        while (true)
+        {
+            List<(AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> entering;
+            AdmissionExchange exchange;
+            lock (_lock)
+            {
+                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0))
+                {
+                    foreach (var (ticket, answer) in _entering.Values)
+                    {
+                        _answers.Remove(ticket.TaskId);
+                        answer.TrySetResult(false);
+                    }
+
+                    _entering.Clear();
+                    _exchanging = false;
+                    return;
+                }
+
+                entering = [.. _entering.Values];
+                exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket)], [.. _leaving]);
+                _entering.Clear();
+                _leaving.Clear();
+            }
+
+            ImmutableArray<AdmissionTicket> admitted;
+            try
+            {
+                admitted = await Queue.Exchange(exchange);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // The tasks asking wait; their leases ask again. Leaves are kept for the next call.
+                ExchangeFailed(logger, exception, exchange.Entering.Length, exchange.Leaving.Length);
+                lock (_lock)
+                {
+                    _leaving.UnionWith(exchange.Leaving);
+                    foreach (var (ticket, answer) in entering)
+                    {
+                        _waiting.Add(ticket.TaskId);
+                        _answers.Remove(ticket.TaskId);
+                        answer.TrySetResult(false);
+                    }
+                }
+
+                await Task.Delay(RetryDelay, time);
+                continue;
+            }
+
+            Take(entering, admitted);
+        }
+    }
+
+    private void Take(List<(AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> entering, ImmutableArray<AdmissionTicket> admitted)
+    {
+        var asked = entering.Select(e => e.Ticket.TaskId).ToHashSet();
+        var granted = new HashSet<Guid>();
+        lock (_lock)
+        {
+            foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
+            {
+                _holding[ticket.TaskId] = ticket;
+                _waiting.Remove(ticket.TaskId);
+                granted.Add(ticket.TaskId);
+            }
+
+            foreach (var (ticket, answer) in entering)
+            {
+                if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId))
+                {
+                    _waiting.Add(ticket.TaskId);
+                }
+
+                _answers.Remove(ticket.TaskId);
+                answer.TrySetResult(granted.Contains(ticket.TaskId));
+            }
+        }
+
+        foreach (var taskId in granted.Where(id => !asked.Contains(id)))
         {
             grains.GetGrain<IIndexTaskWorker>(taskId).Wake().Ignore();
         }
     }
+
+    /// <summary>The silo stops: nothing more is sent, and what is left to say is said by the tasks' leases and the queue's reconciliation.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Admission: the exchange with the queue failed ({Entering} asking, {Leaving} leaving); retrying")]
+    private static partial void ExchangeFailed(ILogger logger, Exception exception, int entering, int leaving);
 }

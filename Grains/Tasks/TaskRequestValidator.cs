@@ -41,6 +41,11 @@ public static partial class TaskRequestValidator
                 "The collection name must be 1–64 characters of letters, digits, '_', '.' or '-', starting with a letter or digit.");
         }
 
+        if (!Enum.IsDefined(request.Priority))
+        {
+            throw new InvalidTaskRequestException("priority", "The priority is 'high', 'normal' or 'low'.");
+        }
+
         var hasDocuments = !request.Documents.IsDefaultOrEmpty;
         if (hasDocuments == (request.Source is not null))
         {

@@ -37,6 +37,7 @@ public static class TaskSnapshots
             ScheduleId = task.ScheduleId,
             RunAt = task.RunAt,
             Rate = rate,
+            Priority = task.Priority,
         };
     }
 }

@@ -26,6 +26,7 @@ public static class TaskTransitions
             ScheduleId = request.ScheduleId,
             Followers = [.. followers],
             RunAt = request.RunAt,
+            Priority = request.Priority,
             Total = total,
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Tasks;
 
@@ -6,6 +7,19 @@ namespace OrleansTasks.Tasks;
 public sealed class TasksOptions
 {
     public const string SectionName = "Tasks";
+
+    /// <summary>
+    /// Checks the ranges while the host is built, before Orleans starts logging: a value out of range
+    /// stops the start with one line naming the setting (a <see cref="StartupException"/>).
+    /// </summary>
+    public void CheckAtStart()
+    {
+        var problems = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), problems, validateAllProperties: true))
+        {
+            throw new StartupException($"{SectionName}: {string.Join(" ", problems.Select(p => p.ErrorMessage))}");
+        }
+    }
 
     [Range(1, 1_000_000)]
     public int MaxDocuments { get; set; } = 10_000;
@@ -45,9 +59,17 @@ public sealed class TasksOptions
     /// </summary>
     public bool InlineSmallTasks { get; set; } = true;
 
-    /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c>, in order.</summary>
+    /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c> in the cluster's admission queue.</summary>
     [Range(1, 10_000)]
     public int MaxRunningPerSilo { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>How many of one owner's tasks may be <c>processing</c> at once in the whole cluster; 0 for no limit.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxRunningPerUser { get; set; }
+
+    /// <summary>A task waiting for a slot rises one priority level each time this much has passed, so low priority never starves.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan PriorityAgeing { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// The period of the reminder a task holds while it has not ended: if its silo dies, the

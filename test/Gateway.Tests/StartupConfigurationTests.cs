@@ -22,12 +22,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Cluster:Tls:CertificatePath", "/etc/orleans-tasks/absent.pfx", "Cluster:Tls:CaPath")]
     public async Task A_bad_cluster_value_stops_the_silo_and_the_client_mode_gateway_with_one_line(string key, string value, string named)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-        };
-        settings[key] = value;
+        var settings = OnFreePorts(key, value);
 
         var (siloExit, siloOutput) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(settings));
         var (gatewayExit, gatewayOutput) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(settings));
@@ -49,6 +44,16 @@ public sealed class StartupConfigurationTests
 
         AssertOneLineNaming("Silo:MetricsUrls", "OrleansTasks silo cannot start: ", siloExit, siloOutput);
         AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
+    }
+
+    [Theory]
+    [InlineData("Tasks:MaxRunningPerUser", "-1", "MaxRunningPerUser")]
+    [InlineData("Tasks:PriorityAgeing", "00:00:00", "PriorityAgeing")]
+    public async Task A_bad_admission_setting_stops_the_silo_with_one_line(string key, string value, string named)
+    {
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(OnFreePorts(key, value)));
+
+        AssertOneLineNaming(named, "OrleansTasks silo cannot start: ", exit, output);
     }
 
     [Fact]
@@ -99,6 +104,14 @@ public sealed class StartupConfigurationTests
 
         AssertOneLineNaming($"Auth:SigningKeyFile {file} {problem}", "OrleansTasks gateway cannot start: ", exit, output);
     }
+
+    /// <summary>Free silo and gateway ports, and <paramref name="key"/> set to <paramref name="value"/>.</summary>
+    private static Dictionary<string, string?> OnFreePorts(string key, string value) => new()
+    {
+        ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+        ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+        [key] = value,
+    };
 
     private static Dictionary<string, string?> SiloSettings(Dictionary<string, string?> settings) => new(settings);
 

@@ -51,7 +51,9 @@ public sealed class TaskApiTests(SharedGateway gateway)
     public static TheoryData<string, string, string> InvalidBodies => new()
     {
         { "not json", "{\"collection\": ", "body" },
-        { "unknown field", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"priority":1}""", "body" },
+        { "unknown field", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"colour":1}""", "body" },
+        { "unknown priority", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"priority":"urgent"}""", "priority" },
+        { "priority not a string", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"priority":1}""", "body" },
         { "wrong type", """{"collection":"docs","documents":[{"id":"a","content":5}]}""", "body" },
         { "no collection", """{"documents":[{"id":"a","content":"x"}]}""", "collection" },
         { "bad collection", """{"collection":"../etc","documents":[{"id":"a","content":"x"}]}""", "collection" },

@@ -174,7 +174,7 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         Assert.Equal(CancelOutcome.Cancelled, outcome);
         Assert.Equal(IndexTaskStatus.Cancelled, cancelled!.Status);
         Assert.Equal(0, cancelled.Current);
-        Assert.Null(admission.QueuePosition(queuedId));
+        Assert.Null(await admission.QueuePositionAsync(queuedId));
     }
 
     private static async Task<List<DocumentResult>> AllResultsAsync(IClusterClient client, Guid taskId)

@@ -40,7 +40,7 @@ public sealed class PostgresHistoryFeedColumnsTests(PostgresServer postgres, Pos
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task ExecuteAsync(string database, string sql)
+    internal static async Task ExecuteAsync(string database, string sql)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
@@ -96,6 +96,12 @@ public sealed class PostgresHistoryFeedColumnsTests(PostgresServer postgres, Pos
         await WriteAsPreviousReleaseAsync(connectionString, beforeMigration, owner, IndexTaskStatus.Processing, current: 40, milliseconds: 1);
         await ExecuteAsync(connectionString, Migrations.All.Single(m => m.Version == FeedColumnsMigration).Sql);
         await WriteAsPreviousReleaseAsync(connectionString, duringUpgrade, owner, IndexTaskStatus.Pending, current: 0, milliseconds: 2);
+        foreach (var later in Migrations.All.Where(m => m.Version > FeedColumnsMigration))
+        {
+            // The columns this build writes besides those of migration 8 (the priority of migration 9).
+            await ExecuteAsync(connectionString, later.Sql);
+        }
+
         await using var database = NpgsqlDataSource.Create(connectionString);
         await using var history = new PostgresTaskHistory(database);
         // A task a new silo ran and a silo of the previous release carried on: its columns are updated, the new ones left as they were.

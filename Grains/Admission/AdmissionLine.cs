@@ -1,0 +1,287 @@
+namespace OrleansTasks.Admission;
+
+/// <summary>
+/// The rules of cluster-wide admission, over the stored <see cref="AdmissionQueueState"/>: waiting
+/// tasks are ranked by priority, first come first served within one, each rising one level per
+/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose
+/// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
+/// A task whose silo is gone keeps its turn for <see cref="AdmissionSettings.GraceForGone"/> while
+/// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
+/// lease, getting back its place (the ticket's time is the task's own).
+/// </summary>
+public sealed class AdmissionLine
+{
+    private static readonly int Levels = Enum.GetValues<TaskPriority>().Length;
+
+    private readonly AdmissionSettings _settings;
+    private readonly TimeProvider _time;
+
+    // Within one priority, arrival order is also rank order: an earlier task has aged at least as
+    // much. So the ranking is a merge of the three, never a sort of the whole queue.
+    private readonly SortedSet<AdmissionPlace>[] _byPriority;
+
+    public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        State = state;
+        _settings = settings;
+        _time = time;
+        _byPriority = [.. Enumerable.Range(0, Levels).Select(_ => new SortedSet<AdmissionPlace>(ArrivalOrder.Instance))];
+        foreach (var place in state.Waiting.Values)
+        {
+            Line(place).Add(place);
+        }
+    }
+
+    public AdmissionQueueState State { get; }
+
+    /// <summary>True when the state changed since <see cref="Saved"/>.</summary>
+    public bool Changed { get; private set; }
+
+    public void Saved() => Changed = false;
+
+    /// <summary>What a silo says each time it calls: its slots, and the tasks holding them there.</summary>
+    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding)
+    {
+        ArgumentNullException.ThrowIfNull(holding);
+        if (!State.Slots.TryGetValue(silo, out var known) || known != slots)
+        {
+            State.Slots[silo] = slots;
+            Changed = true;
+        }
+
+        var held = holding.ToDictionary(ticket => ticket.TaskId);
+        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId)).ToList())
+        {
+            Remove(place.TaskId);
+        }
+
+        foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken))
+        {
+            Remove(ticket.TaskId);
+            State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
+            Changed = true;
+        }
+    }
+
+    /// <summary>A task on <paramref name="silo"/> asks for a slot: true if it holds one (granted before), else it waits in line.</summary>
+    public bool Enter(AdmissionTicket ticket, string silo)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        if (State.Running.TryGetValue(ticket.TaskId, out var running))
+        {
+            running.Silo = silo;
+            running.Taken = true;
+            Changed = true;
+            return true;
+        }
+
+        if (State.Waiting.TryGetValue(ticket.TaskId, out var waiting))
+        {
+            if (waiting.Silo != silo || waiting.Since != default)
+            {
+                waiting.Silo = silo;
+                waiting.Since = default;
+                waiting.WokenAt = null;
+                Changed = true;
+            }
+
+            return false;
+        }
+
+        var place = new AdmissionPlace { Ticket = ticket, Silo = silo };
+        State.Waiting[ticket.TaskId] = place;
+        Line(place).Add(place);
+        Changed = true;
+        return false;
+    }
+
+    /// <summary>The task gives back its slot or its place in line.</summary>
+    public void Leave(Guid taskId) => Remove(taskId);
+
+    /// <summary>
+    /// Frees the slots of silos that are gone and slots granted and never taken, and drops tasks
+    /// that waited on a gone silo past their grace. Returns the tasks to wake so that they ask
+    /// again from a live silo.
+    /// </summary>
+    public IReadOnlyList<Guid> Reconcile(IReadOnlySet<string> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        var now = _time.GetUtcNow();
+        foreach (var place in State.Running.Values.Where(p => !live.Contains(p.Silo) || (!p.Taken && now - p.Since > _settings.GraceForGone)).ToList())
+        {
+            Remove(place.TaskId);
+        }
+
+        foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s)).ToList())
+        {
+            State.Slots.Remove(silo);
+            Changed = true;
+        }
+
+        var wake = new List<Guid>();
+        foreach (var place in State.Waiting.Values.Where(p => !live.Contains(p.Silo)).ToList())
+        {
+            if (place.Since == default)
+            {
+                place.Since = now;
+                Changed = true;
+            }
+
+            if (now - place.Since > _settings.GraceForGone)
+            {
+                Remove(place.TaskId);
+            }
+            else if (place.WokenAt is not { } woken || now - woken >= _settings.WakeInterval)
+            {
+                place.WokenAt = now;
+                Changed = true;
+                wake.Add(place.TaskId);
+            }
+        }
+
+        return wake;
+    }
+
+    /// <summary>Grants the free slots of live silos down the ranking; returns the tasks granted one.</summary>
+    public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        var free = live.ToDictionary(silo => silo, silo => State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots));
+        var byOwner = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var place in State.Running.Values)
+        {
+            if (free.TryGetValue(place.Silo, out var slots))
+            {
+                free[place.Silo] = slots - 1;
+            }
+
+            byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
+        }
+
+        var freeSlots = free.Values.Where(n => n > 0).Sum();
+        var granted = new List<AdmissionPlace>();
+        var now = _time.GetUtcNow();
+        foreach (var place in Ranked(now))
+        {
+            if (freeSlots == 0 || !live.Contains(place.Silo))
+            {
+                // A task whose silo is gone keeps its turn until it asks again or its grace ends.
+                break;
+            }
+
+            var owner = place.Ticket.OwnerId;
+            if ((_settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser) || free[place.Silo] <= 0)
+            {
+                continue;
+            }
+
+            free[place.Silo]--;
+            freeSlots--;
+            byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
+            granted.Add(place);
+        }
+
+        foreach (var place in granted)
+        {
+            Remove(place.TaskId);
+            place.Since = now;
+            place.WokenAt = null;
+            State.Running[place.TaskId] = place;
+        }
+
+        return granted;
+    }
+
+    /// <summary>1 for the task that starts next in the cluster; null unless the task waits.</summary>
+    public int? Position(Guid taskId)
+    {
+        if (!State.Waiting.ContainsKey(taskId))
+        {
+            return null;
+        }
+
+        var position = 1;
+        foreach (var place in Ranked(_time.GetUtcNow()))
+        {
+            if (place.TaskId == taskId)
+            {
+                return position;
+            }
+
+            position++;
+        }
+
+        return null;
+    }
+
+    /// <summary>The waiting tasks, next first: by aged priority, then arrival, then id.</summary>
+    public IEnumerable<AdmissionPlace> Ranked(DateTimeOffset now)
+    {
+        var lines = _byPriority.Select(line => line.GetEnumerator()).ToArray();
+        var heads = lines.Select(line => line.MoveNext() ? line.Current : null).ToArray();
+        while (true)
+        {
+            var best = -1;
+            for (var i = 0; i < heads.Length; i++)
+            {
+                if (heads[i] is { } head && (best < 0 || Ahead(head, heads[best]!, now)))
+                {
+                    best = i;
+                }
+            }
+
+            if (best < 0)
+            {
+                yield break;
+            }
+
+            yield return heads[best]!;
+            heads[best] = lines[best].MoveNext() ? lines[best].Current : null;
+        }
+    }
+
+    /// <summary>The level a waiting task has reached: its priority, one higher per ageing period waited, at most high.</summary>
+    public int AgedLevel(AdmissionTicket ticket, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        var waited = now - ticket.QueuedAt;
+        var risen = waited <= TimeSpan.Zero ? 0 : (int)Math.Min(Levels, waited.Ticks / _settings.Ageing.Ticks);
+        return Math.Min((int)TaskPriority.High, (int)ticket.Priority + risen);
+    }
+
+    private bool Ahead(AdmissionPlace a, AdmissionPlace b, DateTimeOffset now)
+    {
+        var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
+        return levelA != levelB ? levelA > levelB : ArrivalOrder.Instance.Compare(a, b) < 0;
+    }
+
+    private SortedSet<AdmissionPlace> Line(AdmissionPlace place) => _byPriority[(int)place.Ticket.Priority - (int)TaskPriority.Low];
+
+    private void Remove(Guid taskId)
+    {
+        if (State.Waiting.Remove(taskId, out var waiting))
+        {
+            Line(waiting).Remove(waiting);
+            Changed = true;
+        }
+
+        if (State.Running.Remove(taskId))
+        {
+            Changed = true;
+        }
+    }
+
+    private sealed class ArrivalOrder : IComparer<AdmissionPlace>
+    {
+        public static readonly ArrivalOrder Instance = new();
+
+        public int Compare(AdmissionPlace? x, AdmissionPlace? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            var byTime = x.Ticket.QueuedAt.CompareTo(y.Ticket.QueuedAt);
+            return byTime != 0 ? byTime : x.TaskId.CompareTo(y.TaskId);
+        }
+    }
+}

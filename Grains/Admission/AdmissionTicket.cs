@@ -1,0 +1,24 @@
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Admission;
+
+/// <summary>
+/// What the admission queue ranks a task by. <see cref="QueuedAt"/> comes from the task's own
+/// durable state, so a task that asks again (after its silo died, or after the queue dropped it)
+/// gets back the place it had.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.Admission.AdmissionTicket")]
+public sealed record AdmissionTicket(
+    [property: Id(0)] Guid TaskId,
+    [property: Id(1)] string OwnerId,
+    [property: Id(2)] TaskPriority Priority,
+    [property: Id(3)] DateTimeOffset QueuedAt)
+{
+    /// <summary>A task queues from its creation, or from its <c>run_at</c> when it waited for that.</summary>
+    public static AdmissionTicket Of(Guid taskId, IndexTaskState task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var queuedAt = task.RunAt is { } runAt && runAt > task.CreatedAt ? runAt : task.CreatedAt;
+        return new(taskId, task.OwnerId, task.Priority, queuedAt);
+    }
+}

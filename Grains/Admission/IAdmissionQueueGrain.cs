@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace OrleansTasks.Admission;
+
+/// <summary>
+/// The cluster's admission queue (key 0): which pending tasks hold the slots. Silos talk to it
+/// through their <see cref="Tasks.TaskAdmission"/>, each call carrying everything the silo has to
+/// say since its last one.
+/// </summary>
+[Alias("OrleansTasks.Admission.IAdmissionQueueGrain")]
+public interface IAdmissionQueueGrain : IGrainWithIntegerKey
+{
+    /// <summary>Applies a silo's report, leaves and requests; returns the tasks of that silo that now hold a slot.</summary>
+    [Alias("Exchange")]
+    Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange);
+
+    /// <summary>1 for the task that starts next in the cluster; null unless the task waits for a slot.</summary>
+    [ReadOnly, Alias("Position")]
+    Task<int?> Position(Guid taskId);
+
+    /// <summary>Makes sure the queue's reminder is registered; every silo calls it at start.</summary>
+    [Alias("Start")]
+    Task Start();
+}
+
+/// <summary>What one silo tells the queue in one call.</summary>
+/// <param name="Silo">The silo's address.</param>
+/// <param name="Slots">Its <c>Tasks:MaxRunningPerSilo</c>.</param>
+/// <param name="Holding">The tasks holding its slots now.</param>
+/// <param name="Entering">Tasks on it asking for a slot.</param>
+/// <param name="Leaving">Tasks that ended, or left the silo, since its last call.</param>
+[GenerateSerializer, Immutable, Alias("OrleansTasks.Admission.AdmissionExchange")]
+public sealed record AdmissionExchange(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] int Slots,
+    [property: Id(2)] ImmutableArray<AdmissionTicket> Holding,
+    [property: Id(3)] ImmutableArray<AdmissionTicket> Entering,
+    [property: Id(4)] ImmutableArray<Guid> Leaving);

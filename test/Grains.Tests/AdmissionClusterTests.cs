@@ -1,0 +1,201 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Admission;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// Cluster-wide admission on real silos and PostgreSQL: priority order, ageing against a steady
+/// stream of high-priority work, the per-user limit across two silos, and the queue's order across
+/// a restart of every silo.
+/// </summary>
+public sealed class AdmissionClusterTests(PostgresServer postgres)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    private static string NewCluster() => "a" + Guid.NewGuid().ToString("N")[..10];
+
+    private static Dictionary<string, string?> Settings(int slots, int perUser = 0, string ageing = "00:05:00") => new()
+    {
+        ["Tasks:LeasePeriod"] = "00:00:02",
+        ["Tasks:MaxRunningPerSilo"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Tasks:MaxRunningPerUser"] = perUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Tasks:PriorityAgeing"] = ageing,
+    };
+
+    private static async Task<Guid> StartAsync(IGrainFactory grains, string owner, TaskPriority priority, int documents)
+    {
+        var taskId = Guid.NewGuid();
+        await grains.GetGrain<IIndexTaskGrain>(taskId).Start(
+            new StartIndexTask(owner, "admission", Documents.Generate(documents, wordsPerDocument: 60)) { Priority = priority });
+        return taskId;
+    }
+
+    private static async Task<IndexTaskSnapshot> SnapshotAsync(IGrainFactory grains, Guid taskId) =>
+        (await grains.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())!;
+
+    private static async Task<List<IndexTaskSnapshot>> EndedAsync(IGrainFactory grains, Guid[] taskIds)
+    {
+        await Eventually.TrueAsync($"{taskIds.Length} tasks to end", async () =>
+            (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal), Deadline);
+        return [.. await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))];
+    }
+
+    private static async Task<List<int?>> PositionsAsync(IGrainFactory grains, IEnumerable<Guid> taskIds) =>
+        [.. (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).Select(s => s.QueuePosition)];
+
+    /// <summary>The most of <paramref name="tasks"/> that were processing at one time.</summary>
+    private static int MostAtOnce(IEnumerable<IndexTaskSnapshot> tasks)
+    {
+        var edges = tasks.SelectMany(t => new[] { (At: t.StartedAt!.Value, Step: 1), (At: t.FinishedAt!.Value, Step: -1) })
+            .OrderBy(e => e.At).ThenBy(e => e.Step);
+        var (now, most) = (0, 0);
+        foreach (var edge in edges)
+        {
+            now += edge.Step;
+            most = Math.Max(most, now);
+        }
+
+        return most;
+    }
+
+    [Fact]
+    public async Task Queued_tasks_start_by_priority_then_arrival_and_their_positions_say_so()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1));
+        var grains = silo.Client;
+        var blocker = await StartAsync(grains, "alice", TaskPriority.Normal, 8000);
+        await Eventually.TrueAsync(async () => (await SnapshotAsync(grains, blocker)).Status == IndexTaskStatus.Processing);
+        var low = await StartAsync(grains, "alice", TaskPriority.Low, 50);
+        var normal1 = await StartAsync(grains, "alice", TaskPriority.Normal, 50);
+        var high1 = await StartAsync(grains, "alice", TaskPriority.High, 50);
+        var normal2 = await StartAsync(grains, "alice", TaskPriority.Normal, 50);
+        var high2 = await StartAsync(grains, "alice", TaskPriority.High, 50);
+        Guid[] expected = [high1, high2, normal1, normal2, low];
+
+        var positions = await PositionsAsync(grains, expected);
+        await grains.GetGrain<IIndexTaskGrain>(blocker).Cancel("user:alice");
+        var ended = await EndedAsync(grains, expected);
+
+        Assert.Equal([1, 2, 3, 4, 5], positions);
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.Equal(expected, ended.OrderBy(t => t.StartedAt).Select(t => t.TaskId));
+        Assert.Equal([TaskPriority.High, TaskPriority.High, TaskPriority.Normal, TaskPriority.Normal, TaskPriority.Low], ended.Select(t => t.Priority));
+    }
+
+    [Fact]
+    public async Task A_low_priority_task_ages_past_a_steady_stream_of_high_priority_work()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1, ageing: "00:00:02"));
+        var grains = silo.Client;
+        var highs = new List<Guid> { await StartAsync(grains, "alice", TaskPriority.High, 1500) };
+        var low = await StartAsync(grains, "bob", TaskPriority.Low, 50);
+
+        // High-priority work keeps arriving, faster than one slot gets through it, until the low task has run.
+        await Eventually.TrueAsync("the low task to end while high-priority tasks keep arriving", async () =>
+        {
+            highs.Add(await StartAsync(grains, "alice", TaskPriority.High, 1500));
+            return (await SnapshotAsync(grains, low)).IsTerminal;
+        }, Deadline);
+        var lowEnd = await SnapshotAsync(grains, low);
+        var highEnds = await Task.WhenAll(highs.Select(id => SnapshotAsync(grains, id)));
+        foreach (var id in highs)
+        {
+            await grains.GetGrain<IIndexTaskGrain>(id).Cancel("user:alice");
+        }
+
+        Assert.Equal(IndexTaskStatus.Completed, lowEnd.Status);
+        Assert.True(lowEnd.StartedAt - lowEnd.CreatedAt >= TimeSpan.FromSeconds(2), "a low task waits while high ones are ahead of it");
+        Assert.Contains(highEnds, h => h.CreatedAt > lowEnd.CreatedAt && h.StartedAt < lowEnd.StartedAt);
+        Assert.Contains(highEnds, h => h.CreatedAt < lowEnd.StartedAt && (h.StartedAt is null || h.StartedAt > lowEnd.StartedAt));
+    }
+
+    [Fact]
+    public async Task The_per_user_limit_counts_an_owners_running_tasks_across_two_silos()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var settings = Settings(slots: 2, perUser: 2);
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var alice = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            StartAsync(i % 2 == 0 ? first.Client : second.Client, "alice", TaskPriority.High, 6000)));
+        var bob = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartAsync(second.Client, "bob", TaskPriority.Low, 2000)));
+
+        var ended = await EndedAsync(first.Client, [.. alice, .. bob]);
+        var aliceEnds = ended.Where(t => t.OwnerId == "alice").ToList();
+        var bobEnds = ended.Where(t => t.OwnerId == "bob").ToList();
+
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.Equal(2, MostAtOnce(aliceEnds));
+        Assert.Equal(2, MostAtOnce(bobEnds));
+        Assert.True(bobEnds.Min(t => t.StartedAt) < aliceEnds.Max(t => t.StartedAt), "bob's low-priority tasks use the slots alice may not");
+        Assert.InRange(MostAtOnce(ended), 3, 4);
+    }
+
+    [Fact]
+    public async Task The_queue_counts_an_owners_slots_on_every_silo_against_the_per_user_limit()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var settings = Settings(slots: 2, perUser: 2);
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var (siloA, siloB) = (SiloOf(first), SiloOf(second));
+        var queue = first.Client.GetGrain<IAdmissionQueueGrain>(0);
+        var now = DateTimeOffset.UtcNow;
+        AdmissionTicket Ticket(string owner, int second) => new(Guid.NewGuid(), owner, TaskPriority.Normal, now.AddSeconds(second));
+        var (alice1, alice2, alice3, bob) = (Ticket("alice", 1), Ticket("alice", 2), Ticket("alice", 3), Ticket("bob", 4));
+
+        var onA = await queue.Exchange(new AdmissionExchange(siloA, 2, [], [alice1, alice2], []));
+        await Eventually.TrueAsync("the second silo to be active in the first one's membership view", async () =>
+            (await first.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2);
+        var onB = await queue.Exchange(new AdmissionExchange(siloB, 2, [], [alice3, bob], []));
+        var alice3Position = await queue.Position(alice3.TaskId);
+        var afterLeave = await queue.Exchange(new AdmissionExchange(siloA, 2, [alice2], [], [alice1.TaskId]));
+        var onBAgain = await queue.Exchange(new AdmissionExchange(siloB, 2, [bob], [alice3], []));
+
+        Assert.Equal([alice1, alice2], onA);
+        Assert.Equal([bob], onB);
+        Assert.Equal(1, alice3Position);
+        Assert.Empty(afterLeave);
+        Assert.Equal([alice3], onBAgain);
+        Assert.Null(await queue.Position(alice3.TaskId));
+    }
+
+    private static string SiloOf(PostgresSilo silo) =>
+        silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+
+    [Fact]
+    public async Task The_queue_keeps_its_order_across_a_restart_of_every_silo()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var settings = Settings(slots: 1);
+        Guid[] expected;
+        List<int?> positionsBefore;
+        await using (var silo = await PostgresSilo.StartAsync(database, cluster, settings))
+        {
+            var grains = silo.Client;
+            var blocker = await StartAsync(grains, "alice", TaskPriority.Normal, 8000);
+            await Eventually.TrueAsync(async () => (await SnapshotAsync(grains, blocker)).Status == IndexTaskStatus.Processing);
+            var normal1 = await StartAsync(grains, "alice", TaskPriority.Normal, 50);
+            var low = await StartAsync(grains, "bob", TaskPriority.Low, 50);
+            var high = await StartAsync(grains, "bob", TaskPriority.High, 50);
+            var normal2 = await StartAsync(grains, "alice", TaskPriority.Normal, 50);
+            expected = [blocker, high, normal1, normal2, low];
+            positionsBefore = await PositionsAsync(grains, expected[1..]);
+        }
+
+        // Nobody calls the tasks after the restart: their leases and the queue's reminder bring them back.
+        await using var restarted = await PostgresSilo.StartAsync(database, cluster, settings);
+        var ended = await EndedAsync(restarted.Client, expected);
+
+        Assert.Equal([1, 2, 3, 4], positionsBefore);
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.Equal(expected, ended.OrderBy(t => t.StartedAt).Select(t => t.TaskId));
+        Assert.True(ended[0].StartedAt < ended[1].CreatedAt, "the blocker started before the restart");
+    }
+}

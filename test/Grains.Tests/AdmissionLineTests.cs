@@ -1,0 +1,205 @@
+using Microsoft.Extensions.Time.Testing;
+using OrleansTasks.Admission;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>The rules of cluster-wide admission: priority, arrival, ageing, slots per silo, the per-user limit, gone silos.</summary>
+public sealed class AdmissionLineTests
+{
+    private const string SiloA = "silo-a";
+    private const string SiloB = "silo-b";
+    private static readonly TimeSpan Ageing = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+    private static readonly HashSet<string> Both = [SiloA, SiloB];
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
+
+    private AdmissionLine NewLine(int slots = 1, int perUser = 0) =>
+        new(new AdmissionQueueState(), new AdmissionSettings(slots, perUser, Ageing, Grace, TimeSpan.FromSeconds(5)), _time);
+
+    private AdmissionTicket Ticket(TaskPriority priority, string owner = "alice", TimeSpan? age = null) =>
+        new(Guid.NewGuid(), owner, priority, _time.GetUtcNow() - (age ?? TimeSpan.Zero));
+
+    private static void EnterAll(AdmissionLine line, string silo, params AdmissionTicket[] tickets)
+    {
+        foreach (var ticket in tickets)
+        {
+            Assert.False(line.Enter(ticket, silo));
+        }
+    }
+
+    [Fact]
+    public void Higher_priority_goes_first_and_arrival_order_holds_within_a_priority()
+    {
+        var line = NewLine();
+        var lowEarly = Ticket(TaskPriority.Low, age: TimeSpan.FromSeconds(30));
+        var normalEarly = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(20));
+        var normalLate = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var high = Ticket(TaskPriority.High);
+        EnterAll(line, SiloA, lowEarly, normalLate, high, normalEarly);
+
+        Assert.Equal([high.TaskId, normalEarly.TaskId, normalLate.TaskId, lowEarly.TaskId], line.Ranked(_time.GetUtcNow()).Select(p => p.TaskId));
+        Assert.Equal(1, line.Position(high.TaskId));
+        Assert.Equal(4, line.Position(lowEarly.TaskId));
+
+        var granted = line.Admit(Both);
+
+        Assert.Equal([high.TaskId], granted.Select(p => p.TaskId));
+        Assert.Null(line.Position(high.TaskId));
+        Assert.Equal(1, line.Position(normalEarly.TaskId));
+    }
+
+    [Fact]
+    public void A_waiting_task_rises_one_level_per_ageing_period_so_low_priority_never_starves()
+    {
+        var line = NewLine();
+        var low = Ticket(TaskPriority.Low);
+        EnterAll(line, SiloA, low);
+        _time.Advance(Ageing - TimeSpan.FromSeconds(1));
+        var normal = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, normal);
+
+        Assert.Equal(normal.TaskId, line.Ranked(_time.GetUtcNow()).First().TaskId);
+
+        // One period: the low task is normal, and earlier than the normal one.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(low.TaskId, line.Ranked(_time.GetUtcNow()).First().TaskId);
+
+        // Two periods: it is high, ahead of high tasks that arrive after it; so is the normal one, aged one level.
+        _time.Advance(Ageing);
+        var high = Ticket(TaskPriority.High);
+        EnterAll(line, SiloA, high);
+        Assert.Equal([low.TaskId, normal.TaskId, high.TaskId], line.Ranked(_time.GetUtcNow()).Select(p => p.TaskId));
+        Assert.Equal(TaskPriority.High, (TaskPriority)line.AgedLevel(low, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Each_silo_has_its_own_slots_and_a_full_silo_does_not_hold_back_tasks_on_another()
+    {
+        var line = NewLine(slots: 2);
+        var onA = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10 - i))).ToArray();
+        var onB = Ticket(TaskPriority.Low);
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        line.Report(SiloA, 2, []);
+        line.Report(SiloB, 1, []);
+
+        var granted = line.Admit(Both);
+
+        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onB.TaskId], granted.Select(p => p.TaskId));
+        Assert.Empty(line.Admit(Both));
+        Assert.Equal(1, line.Position(onA[2].TaskId));
+        line.Leave(onA[0].TaskId);
+        Assert.Equal([onA[2].TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void An_owner_at_the_per_user_limit_is_skipped_until_one_of_theirs_ends()
+    {
+        var line = NewLine(slots: 3, perUser: 2);
+        var alice = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(10 - i))).ToArray();
+        var bob = Ticket(TaskPriority.Low, "bob");
+        EnterAll(line, SiloA, alice);
+        EnterAll(line, SiloA, bob);
+
+        var granted = line.Admit(Both).Select(p => p.TaskId).ToList();
+
+        Assert.Equal([alice[0].TaskId, alice[1].TaskId, bob.TaskId], granted);
+        line.Leave(bob.TaskId);
+        Assert.Empty(line.Admit(Both));
+        line.Leave(alice[0].TaskId);
+        Assert.Equal([alice[2].TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void A_granted_task_takes_its_slot_by_asking_and_a_grant_never_taken_is_freed()
+    {
+        var line = NewLine();
+        var first = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
+        var second = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, first, second);
+        Assert.Single(line.Admit(Both));
+
+        Assert.True(line.Enter(first, SiloA));
+
+        line.Leave(first.TaskId);
+        Assert.Equal([second.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        _time.Advance(Grace + TimeSpan.FromSeconds(1));
+        line.Reconcile(Both);
+        Assert.Empty(line.State.Running);
+    }
+
+    [Fact]
+    public void A_gone_silos_slots_are_freed_and_its_waiting_tasks_keep_their_turn_while_they_are_woken()
+    {
+        var line = NewLine();
+        var running = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(3));
+        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
+        var waitingOnA = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloB, running, waitingOnB);
+        EnterAll(line, SiloA, waitingOnA);
+        line.Report(SiloA, 1, []);
+        line.Report(SiloB, 1, []);
+        line.Admit(Both);
+        Assert.True(line.Enter(running, SiloB));
+        Assert.True(line.Enter(waitingOnA, SiloA));
+        line.Report(SiloA, 1, [waitingOnA]);
+        line.Leave(waitingOnA.TaskId);
+
+        HashSet<string> onlyA = [SiloA];
+        var wake = line.Reconcile(onlyA);
+
+        Assert.Equal([waitingOnB.TaskId], wake);
+        Assert.False(line.State.Running.ContainsKey(running.TaskId));
+        Assert.Empty(line.Admit(onlyA));
+        Assert.Empty(line.Reconcile(onlyA));
+
+        // It asks again from silo A and takes the slot, ahead of everything that came later.
+        var later = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, later, waitingOnB);
+        Assert.Equal([waitingOnB.TaskId], line.Admit(onlyA).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void A_task_whose_silo_is_gone_is_dropped_after_its_grace_and_gets_its_place_back_when_it_asks_again()
+    {
+        var line = NewLine();
+        var holder = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(9));
+        var lost = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(5));
+        var later = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, holder);
+        line.Admit(Both);
+        EnterAll(line, SiloB, lost);
+        EnterAll(line, SiloA, later);
+        HashSet<string> onlyA = [SiloA];
+        line.Reconcile(onlyA);
+        _time.Advance(Grace + TimeSpan.FromSeconds(1));
+
+        line.Reconcile(onlyA);
+
+        Assert.Null(line.Position(lost.TaskId));
+        Assert.Equal(1, line.Position(later.TaskId));
+        EnterAll(line, SiloA, lost);
+        Assert.Equal(1, line.Position(lost.TaskId));
+        Assert.Equal(2, line.Position(later.TaskId));
+    }
+
+    [Fact]
+    public void A_silos_report_restores_the_slots_it_holds_and_frees_those_it_no_longer_holds()
+    {
+        var line = NewLine(slots: 2);
+        var kept = Ticket(TaskPriority.Normal);
+        var ended = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, ended);
+        line.Admit(Both);
+        Assert.True(line.Enter(ended, SiloA));
+        var next = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, next);
+
+        line.Report(SiloA, 1, [kept]);
+
+        Assert.Equal([kept.TaskId], line.State.Running.Keys);
+        Assert.Empty(line.Admit(Both));
+        Assert.True(line.Changed);
+    }
+}
