@@ -73,6 +73,12 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>Documents a second: smoothed while processing, the run's average once ended; null until known.</summary>
     [Id(23)] public double? Rate { get; init; }
 
+    /// <summary>The task this one retries (its failed and unprocessed documents), if it is a retry.</summary>
+    [Id(25)] public Guid? RetryOf { get; init; }
+
+    /// <summary>The task that retries this one, once someone has retried it.</summary>
+    [Id(26)] public Guid? RetriedBy { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 

@@ -30,6 +30,12 @@ public sealed record TaskSummary(
     /// <summary>The schedule whose occurrence created the task, if any.</summary>
     [Id(14)] public Guid? ScheduleId { get; init; }
 
+    /// <summary>The task this one retries, if it is a retry.</summary>
+    [Id(15)] public Guid? RetryOf { get; init; }
+
+    /// <summary>The task that retries this one, once it has been retried.</summary>
+    [Id(16)] public Guid? RetriedBy { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 
@@ -47,6 +53,8 @@ public sealed record TaskSummary(
             Rate = task.Rate,
             BatchId = task.BatchId,
             ScheduleId = task.ScheduleId,
+            RetryOf = task.RetryOf,
+            RetriedBy = task.RetriedBy,
         };
     }
 }

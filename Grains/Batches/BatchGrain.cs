@@ -23,7 +23,7 @@ public sealed partial class BatchGrain(
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
-    ILogger<BatchGrain> logger) : Grain, IBatchGrain, ITaskFollower, IRemindable
+    ILogger<BatchGrain> logger) : Grain, IBatchGrain, IBatchRetryWorker, ITaskFollower, IRemindable
 {
     private readonly TasksOptions _options = options.Value;
     private IAsyncStream<BatchSnapshot> _stream = null!;
@@ -345,6 +345,8 @@ public sealed partial class BatchGrain(
             UpdatedAt = S.UpdatedAt,
             FinishedAt = S.FinishedAt,
             CancelledBy = S.CancelledBy,
+            RetryOf = S.RetryOf,
+            RetriedBy = S.RetriedBy,
         };
     }
 

@@ -37,6 +37,8 @@ public static class TaskSnapshots
             ScheduleId = task.ScheduleId,
             RunAt = task.RunAt,
             Rate = rate,
+            RetryOf = task.Retry?.RetryOf,
+            RetriedBy = task.Retry?.RetriedBy,
         };
     }
 }

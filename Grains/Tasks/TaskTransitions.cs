@@ -26,6 +26,7 @@ public static class TaskTransitions
             ScheduleId = request.ScheduleId,
             Followers = [.. followers],
             RunAt = request.RunAt,
+            Retry = TaskRetryLinks.Of(request),
             Total = total,
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
@@ -105,7 +106,9 @@ public static class TaskTransitions
     {
         ArgumentNullException.ThrowIfNull(next);
         next.Result = preview;
-        next.InlineDocuments = null;
+
+        // A retry re-runs the failed documents, so a task with some keeps them.
+        next.InlineDocuments = next.Counts.Failed > 0 ? next.InlineDocuments : null;
         next.Status = IndexTaskStatus.Completed;
         next.Message = TaskMessages.Completed(next.Counts);
         next.FinishedAt = now;
