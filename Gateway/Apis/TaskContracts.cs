@@ -49,7 +49,9 @@ public sealed record TaskView(
     string? RunAt,
     double? Rate,
     int? EtaSeconds,
-    string WsUrl)
+    string WsUrl,
+    Guid? RetryOf,
+    Guid? RetriedBy)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
         task.TaskId,
@@ -76,7 +78,9 @@ public sealed record TaskView(
         task.RunAt.ToWire(),
         task.Rate,
         task.EtaSeconds,
-        TaskApi.SocketUrl(task.TaskId));
+        TaskApi.SocketUrl(task.TaskId),
+        task.RetryOf,
+        task.RetriedBy);
 }
 
 public sealed record DocumentResultView(string Id, string Status, string? Error)
