@@ -294,6 +294,7 @@ public sealed partial class BatchGrain(
     /// <summary>A change that must not be lost: persisted, then published; ends the batch once every task has ended.</summary>
     private async Task CommitAsync(Action<BatchState> change)
     {
+        var ended = S.FinishedAt is not null;
         await Durable.CommitAsync(batch =>
         {
             change(batch);
@@ -308,7 +309,7 @@ public sealed partial class BatchGrain(
 
         _changed = false;
         var snapshot = BuildSnapshot();
-        if (snapshot.IsTerminal)
+        if (snapshot.IsTerminal && !ended)
         {
             Log.Ended(logger, BatchId, snapshot.Status.ToWireName(), snapshot.Message);
         }
