@@ -2,8 +2,6 @@ using System.ComponentModel;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using OrleansTasks.Gateway.Auth;
-using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Gateway.Apis;
 
@@ -14,35 +12,18 @@ namespace OrleansTasks.Gateway.Apis;
 /// </summary>
 internal static class TaskRetry
 {
-    public static async Task<Results<Accepted<TaskAccepted>, ProblemHttpResult, ValidationProblem>> HandleAsync(
+    public static Task<Results<Accepted<TaskAccepted>, ProblemHttpResult, ValidationProblem>> HandleAsync(
         string taskId,
         [FromHeader(Name = IdempotentCreate.Header), Description(IdempotentCreate.Description)] string? idempotencyKey,
         ClaimsPrincipal user,
-        IGrainFactory grains)
-    {
-        var task = await VisibleItems.FindAsync(taskId, user, id => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot());
-        if (task is null)
-        {
-            return Problems.TaskNotFound();
-        }
-
-        if (IdempotentCreate.RequestId(idempotencyKey, user.Subject(), "retry:" + task.TaskId) is not { } requestId)
-        {
-            return Problems.Invalid(IdempotentCreate.Header, IdempotentCreate.InvalidKey);
-        }
-
-        try
-        {
-            var retry = await grains.GetGrain<IIndexTaskGrain>(task.TaskId).Retry(CancelledBy.User(user.Subject()), requestId);
-            return TypedResults.Accepted($"/api/tasks/{retry.TaskId}", new TaskAccepted(retry.TaskId, retry.Status.ToWireName(), TaskApi.SocketUrl(retry.TaskId)));
-        }
-        catch (RetryRefusedException refusal)
-        {
-            return RetryProblems.For(refusal, "task", Problems.TaskNotFound);
-        }
-        catch (InvalidRequestException exception)
-        {
-            return RetryProblems.NotCreated(exception);
-        }
-    }
+        IGrainFactory grains) =>
+        RetryEndpoint.HandleAsync(taskId, idempotencyKey, user, "task",
+            id => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot(),
+            task => task.TaskId,
+            async (id, requestedBy, requestId) =>
+            {
+                var retry = await grains.GetGrain<IIndexTaskGrain>(id).Retry(requestedBy, requestId);
+                return ($"/api/tasks/{retry.TaskId}", new TaskAccepted(retry.TaskId, retry.Status.ToWireName(), TaskApi.SocketUrl(retry.TaskId)));
+            },
+            Problems.TaskNotFound);
 }

@@ -63,17 +63,9 @@ public sealed partial class BatchGrain
 
         if (!S.Accepted)
         {
-            // The lease comes first: it abandons a creation that fails midway and is not retried.
-            await _lease.TakeAsync();
-            var now = time.GetUtcNow();
-            await Durable.WriteAsync(new BatchState
+            await AcceptAsync(new BatchState
             {
-                Accepted = true,
                 OwnerId = retry.OwnerId,
-                CreatedAt = now,
-                UpdatedAt = now,
-                Seq = 1,
-                SeqReservedUpTo = 1 + _options.SeqReservation,
                 RetryOf = retry.RetryOf,
                 RetriedTasks = [.. retry.Tasks.Select(task => task.TaskId)],
                 Tasks = [.. retry.Tasks.Select(task => new GroupTask(TaskRetries.IdOf(task.TaskId), task.Ref, IndexTaskStatus.Pending, 0, 0, new TaskCounts(0, 0, 0), 0))],
@@ -88,23 +80,12 @@ public sealed partial class BatchGrain
             throw new RetryRefusedException(RetryRefusal.NothingToRetry, "None of the batch's failed or cancelled tasks has a document left to retry.");
         }
 
-        await CommitAsync(next =>
+        await FinishCreationAsync(started, next =>
         {
             // Tasks with nothing to retry are left out of the new batch.
             next.RetriedTasks = [.. next.RetriedTasks!.Where((_, i) => !refused.Contains(i))];
             next.Tasks = [.. next.Tasks.Where((_, i) => !refused.Contains(i))];
-            next.Created = true;
-            foreach (var task in started)
-            {
-                Track(next, task);
-            }
         });
-        Log.Created(logger, BatchId, S.OwnerId, S.Tasks.Count);
-        if (await ListAsync())
-        {
-            await _lease.ReleaseAsync();
-        }
-
         return _published!;
     }
 
