@@ -19,10 +19,12 @@ public sealed partial class IndexTaskGrain
         }
 
         var retry = GrainFactory.GetGrain<IIndexTaskGrain>(TaskRetries.IdOf(TaskId));
-        if (S.Retry?.RetriedBy is not null)
+        if (S.Retry?.RetriedBy is { } retriedBy)
         {
-            // The same request again (a client's retry after an error): it answers the retry it made.
-            return await retry.GetSnapshot() ?? throw TaskRetries.DocumentsGone();
+            // The same request again (a client's retry after an error): it answers the retry it made, unless
+            // retention has purged that since.
+            return await retry.GetSnapshot()
+                ?? throw new RetryRefusedException(RetryRefusal.AlreadyRetried, $"The task was retried by task {retriedBy}, since purged.", retriedBy);
         }
 
         var dependencies = new List<Guid>(S.DependsOn.Count);
