@@ -39,7 +39,7 @@ public sealed partial class BatchGrain
             throw new RetryRefusedException(RetryRefusal.NothingToRetry, "The batch has no failed or cancelled task to retry.");
         }
 
-        var created = await retry.CreateRetry(new BatchRetry(S.OwnerId, BatchId, requestedBy, [.. candidates]));
+        var created = await retry.CreateRetry(new BatchRetryPlan(S.OwnerId, BatchId, requestedBy, [.. candidates]));
         await CommitAsync(next => (next.RetriedBy, next.RetryRequestId) = (created.BatchId, requestId));
         Log.Retried(logger, BatchId, created.BatchId, requestedBy, created.Tasks.Length);
         return created;
@@ -53,7 +53,7 @@ public sealed partial class BatchGrain
         return [.. ended.Where((_, i) => retries[i] is null || retries[i]!.BatchId == retryId)];
     }
 
-    public async Task<BatchSnapshot> CreateRetry(BatchRetry retry)
+    public async Task<BatchSnapshot> CreateRetry(BatchRetryPlan retry)
     {
         ArgumentNullException.ThrowIfNull(retry);
         if (S.Accepted && (S.Created || S.CancelledBy is not null))

@@ -7,17 +7,17 @@ namespace OrleansTasks.Batches;
 public interface IBatchRetryWorker : IGrainWithGuidKey
 {
     /// <summary>
-    /// Creates this batch as the retry of <see cref="BatchRetry.RetryOf"/>, or finishes creating it; a batch
+    /// Creates this batch as the retry of <see cref="BatchRetryPlan.RetryOf"/>, or finishes creating it; a batch
     /// that exists already answers its snapshot. Throws <see cref="RetryRefusedException"/> when none of the
     /// tasks could be retried, leaving nothing behind.
     /// </summary>
     [Alias("CreateRetry")]
-    Task<BatchSnapshot> CreateRetry(BatchRetry retry);
+    Task<BatchSnapshot> CreateRetry(BatchRetryPlan retry);
 }
 
 /// <summary>A batch retry: whose it is, which batch it retries, who asked, and the tasks to retry with their refs.</summary>
-[GenerateSerializer, Immutable, Alias("OrleansTasks.Batches.BatchRetry")]
-public sealed record BatchRetry(
+[GenerateSerializer, Immutable, Alias("OrleansTasks.Batches.BatchRetryPlan")]
+public sealed record BatchRetryPlan(
     [property: Id(0)] string OwnerId,
     [property: Id(1)] Guid RetryOf,
     [property: Id(2)] string RequestedBy,
