@@ -94,10 +94,17 @@ public sealed class FailoverTests(PostgresServer postgres)
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
             new Dictionary<string, string?>(Lease.Concat(large)) { ["Tasks:MaxRunningPerSilo"] = "3" }, gatewayExtra: large);
         await using var service = await cluster.ConnectClientAsync();
-        var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
+        // Created first and watched after: a socket left unread while the next 30 MB body uploads is a stalled reader.
+        var created = new List<(Guid TaskId, string Collection)>();
         for (var i = 0; i < 3; i++)
         {
-            watched.Add(await StartWatchedTaskAsync(cluster, documents: 40_000));
+            created.Add(await CreateTaskAsync(cluster, documents: 40_000));
+        }
+
+        var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
+        foreach (var (taskId, collection) in created)
+        {
+            watched.Add((taskId, collection, await WatchAsync(cluster, taskId)));
         }
 
         foreach (var (_, _, socket) in watched)
@@ -163,16 +170,22 @@ public sealed class FailoverTests(PostgresServer postgres)
         return total;
     }
 
-    private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster, int documents = 10_000)
+    private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster)
     {
-        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        var (taskId, collection) = await CreateTaskAsync(cluster, documents: 10_000);
+        return (taskId, collection, await WatchAsync(cluster, taskId));
+    }
+
+    private static async Task<(Guid TaskId, string Collection)> CreateTaskAsync(RunningCluster cluster, int documents)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(3) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var body = TaskRequests.Body(documents, words: 120);
-        var collection = body["collection"]!.GetValue<string>();
-        var taskId = await TaskRequests.CreateAsync(http, body);
-        var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
-        return (taskId, collection, socket);
+        return (await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>());
     }
+
+    private static Task<SocketClient> WatchAsync(RunningCluster cluster, Guid taskId) =>
+        SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
 
     /// <summary>Reads until a progress message reports at least <paramref name="minimum"/> documents done; returns that count.</summary>
     private static async Task<int> WaitForProgressAsync(SocketClient socket, int minimum) =>

@@ -21,8 +21,10 @@ public sealed class RollingUpgradeTests(PostgresServer postgres)
         // first, with the old silo still serving; then a silo and a gateway of this build join it.
         await using var cluster = RunningCluster.Create(database);
         var old = cluster.StartSilo(new Dictionary<string, string?>(Lease) { ["Cluster:MigrateOnStart"] = "true" }, previousSilo);
-        await Eventually.TrueAsync(async () => await SchemaVersionAsync(database) == PreviousRelease.SchemaVersion, TimeSpan.FromMinutes(2),
-            $"the previous release's silo to apply its schema (version {PreviousRelease.SchemaVersion})");
+        // Active, not only migrated: a silo checks the schema again after migrating, and would refuse the newer one.
+        await Eventually.TrueAsync(async () => await ActiveSilosAsync(database, cluster.ClusterId) == 1, TimeSpan.FromMinutes(2),
+            $"the previous release's silo to apply its schema (version {PreviousRelease.SchemaVersion}) and join as active");
+        Assert.Equal(PreviousRelease.SchemaVersion, await SchemaVersionAsync(database));
         await new SchemaMigrator(NullLogger<SchemaMigrator>.Instance).MigrateAsync(database);
         cluster.StartSilo(Lease);
         cluster.StartGateway();
@@ -69,6 +71,23 @@ public sealed class RollingUpgradeTests(PostgresServer postgres)
             await using var reader = await command.ExecuteReaderAsync();
             await reader.ReadAsync();
             Assert.Equal(((long)documents, 1), (reader.GetInt64(0), reader.GetInt32(1)));
+        }
+    }
+
+    private static async Task<long> ActiveSilosAsync(string database, string clusterId)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM orleans_membership WHERE deployment_id = @cluster AND status = 3", connection);
+        command.Parameters.AddWithValue("cluster", clusterId);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
         }
     }
 
