@@ -19,6 +19,16 @@ public static class RequestFingerprint
             {
                 Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
+
+            if (request.Retry is { } retry)
+            {
+                Add(hash, $"retry:{retry.MaxAttempts}|{retry.InitialInterval?.Ticks}|{retry.Backoff?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}|{retry.MaxInterval?.Ticks}");
+            }
+
+            if (request.Timeout is { } timeout)
+            {
+                Add(hash, "timeout:" + timeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
         });
     }
 

@@ -22,6 +22,11 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
             return malformed;
         }
 
+        if (TaskPolicyInputs.Check(body.Retry, body.Timeout, "") is { } badPolicy)
+        {
+            return badPolicy;
+        }
+
         return null;
     }
 
@@ -31,7 +36,9 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         TaskInputs.Documents(body.Documents),
         TaskInputs.Source(body.Source),
         body.DependsOn is null ? [] : [.. body.DependsOn],
-        RunAt: body.RunAt);
+        RunAt: body.RunAt,
+        Retry: TaskPolicyInputs.Retry(body.Retry),
+        Timeout: TaskPolicyInputs.Duration(body.Timeout));
 
     protected override string Fingerprint(StartIndexTask request) => RequestFingerprint.Of(request);
 

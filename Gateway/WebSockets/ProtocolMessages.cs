@@ -37,9 +37,10 @@ public static class ProtocolMessages
         new("task", "task_id", task.TaskId, task.Status, task.Progress, task.Current, task.Total, task.Message, task.Seq, task.UpdatedAt,
             w => WriteRate(w, task));
 
-    /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5), on every task message.</summary>
+    /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5) and <c>attempt</c>, on every task message.</summary>
     private static void WriteRate(Utf8JsonWriter w, IndexTaskSnapshot task)
     {
+        w.WriteNumber("attempt", task.Attempt);
         if (task.Rate is { } rate)
         {
             w.WriteNumber("rate", Math.Round(rate, 1));

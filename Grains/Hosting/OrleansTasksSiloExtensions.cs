@@ -155,6 +155,7 @@ public static class OrleansTasksSiloExtensions
             .Bind(configuration.GetSection(TasksOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TasksOptions>, RetryOptionsValidation>());
         services.AddRenamedTaskSettings(configuration);
         services.AddOptions<SchedulesOptions>()
             .Bind(configuration.GetSection(SchedulesOptions.SectionName))

@@ -37,6 +37,9 @@ public static class TaskSnapshots
             ScheduleId = task.ScheduleId,
             RunAt = task.RunAt,
             Rate = rate,
+            Attempt = task.FailedAttempts + 1,
+            NextAttemptAt = task.NextAttemptAt,
+            Timeout = task.Timeout,
         };
     }
 }
