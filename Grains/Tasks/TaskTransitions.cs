@@ -119,6 +119,7 @@ public static class TaskTransitions
         ArgumentNullException.ThrowIfNull(error);
         next.Status = IndexTaskStatus.Failed;
         next.Error = error;
+        next.NextAttemptAt = null;
         next.Message = error.Message;
         next.FinishedAt = now;
     }
@@ -128,6 +129,7 @@ public static class TaskTransitions
         ArgumentNullException.ThrowIfNull(next);
         next.Status = IndexTaskStatus.Cancelled;
         next.CancelledBy = cancelledBy;
+        next.NextAttemptAt = null;
         next.Message = TaskMessages.Cancelled(cancelledBy);
         next.FinishedAt = now;
     }
