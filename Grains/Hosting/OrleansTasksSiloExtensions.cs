@@ -151,11 +151,11 @@ public static class OrleansTasksSiloExtensions
 
     public static IServiceCollection AddOrleansTasksGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
+        TaskPolicySettings.Check(configuration);
         services.AddOptions<TasksOptions>()
             .Bind(configuration.GetSection(TasksOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TasksOptions>, RetryOptionsValidation>());
         services.AddRenamedTaskSettings(configuration);
         services.AddOptions<SchedulesOptions>()
             .Bind(configuration.GetSection(SchedulesOptions.SectionName))

@@ -33,7 +33,7 @@ public sealed class RetryOptions : IValidatableObject
         if (MaxInterval < InitialInterval)
         {
             yield return new ValidationResult(
-                $"Tasks:Retry:MaxInterval ({MaxInterval}) must not be shorter than Tasks:Retry:InitialInterval ({InitialInterval}).",
+                $"MaxInterval ({MaxInterval}) must not be shorter than InitialInterval ({InitialInterval}).",
                 [nameof(MaxInterval)]);
         }
     }

@@ -1,4 +1,5 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using OrleansTasks.Hosting;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Grains.Tests;
@@ -114,19 +115,18 @@ public sealed class RetryPolicyTests
         Assert.Equal(field, refused.Field);
     }
 
-    [Fact]
-    public void A_retry_configuration_out_of_range_fails_the_options_with_one_message_naming_the_setting()
+    [Theory]
+    [InlineData("Tasks:Retry:MaxAttempts", "0", "Tasks:Retry: The field MaxAttempts must be between 1 and 100.")]
+    [InlineData("Tasks:Retry:InitialInterval", "00:10:00", "Tasks:Retry: MaxInterval (00:05:00) must not be shorter than InitialInterval (00:10:00).")]
+    [InlineData("Tasks:DefaultTimeout", "00:00:00", "Tasks: The field DefaultTimeout must be between 00:00:01 and 30.00:00:00.")]
+    public void A_retry_policy_or_time_limit_out_of_range_stops_the_start_with_one_line(string key, string value, string message)
     {
-        var validation = new RetryOptionsValidation();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
 
-        var backwards = validation.Validate(null, new TasksOptions { Retry = { InitialInterval = TimeSpan.FromMinutes(10), MaxInterval = TimeSpan.FromMinutes(5) } });
-        var noAttempts = validation.Validate(null, new TasksOptions { Retry = { MaxAttempts = 0 } });
+        var refused = Assert.Throws<StartupException>(() => TaskPolicySettings.Check(configuration));
 
-        Assert.True(backwards.Failed);
-        Assert.Contains("Tasks:Retry:MaxInterval", backwards.FailureMessage, StringComparison.Ordinal);
-        Assert.True(noAttempts.Failed);
-        Assert.Contains("MaxAttempts", noAttempts.FailureMessage, StringComparison.Ordinal);
-        Assert.Equal(ValidateOptionsResult.Success, validation.Validate(null, new TasksOptions()));
+        Assert.Equal(message, refused.Message);
+        TaskPolicySettings.Check(new ConfigurationBuilder().Build());
     }
 
     private static IndexTaskState Accept(StartIndexTask request, TasksOptions options)
