@@ -1,5 +1,7 @@
 using OrleansTasks.Tasks;
 
+using OrleansTasks.Testing;
+
 namespace OrleansTasks.Grains.Tests;
 
 /// <summary>
@@ -88,6 +90,29 @@ public sealed class TaskRetryPolicyGrainTests(FaultClusterFixture fixture)
         Assert.Equal(3, fault.Injected);
         Assert.Equal([2, 3], watcher.Received.Where(e => e.NextAttemptAt is not null).Select(e => e.Attempt));
         Assert.Equal(0, terminal.Current);
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+    }
+
+    [Fact]
+    public async Task A_task_cancelled_during_a_retry_wait_ends_cancelled_and_never_tries_again()
+    {
+        var collection = NewCollection();
+        var taskId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var fault = fixture.Faults.FailIndex(collection, times: 1000);
+        await grain.Start(new StartIndexTask("alice", collection, Documents.Generate(10), Retry: new TaskRetryPolicy(5, TimeSpan.FromSeconds(2))));
+        var waiting = await watcher.WaitForAsync(e => e.NextAttemptAt is not null, Deadline, "a retry wait");
+
+        await grain.Cancel(CancelledBy.User("alice"));
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        // The wait would have ended here: a lease tick and the retry's timer have had their chance.
+        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow > waiting.NextAttemptAt!.Value.AddSeconds(2), Deadline);
+        fault.Stop();
+
+        Assert.Equal((IndexTaskStatus.Cancelled, null), (terminal.Status, terminal.NextAttemptAt));
+        Assert.Equal(1, fault.Injected);
+        watcher.DrainArrived();
         Assert.Single(watcher.Received, e => e.IsTerminal);
     }
 
