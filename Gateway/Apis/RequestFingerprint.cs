@@ -20,15 +20,7 @@ public static class RequestFingerprint
                 Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            if (request.Retry is { } retry)
-            {
-                Add(hash, $"retry:{retry.MaxAttempts}|{retry.InitialInterval?.Ticks}|{retry.Backoff?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}|{retry.MaxInterval?.Ticks}");
-            }
-
-            if (request.Timeout is { } timeout)
-            {
-                Add(hash, "timeout:" + timeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
+            AddPolicies(hash, request.Retry, request.Timeout);
         });
     }
 
@@ -44,6 +36,7 @@ public static class RequestFingerprint
                 Add(hash, task.Ref);
                 AddTask(hash, task.Collection, task.Documents, task.Source);
                 AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
+                AddPolicies(hash, task.Retry, task.Timeout);
             }
         });
     }
@@ -60,6 +53,19 @@ public static class RequestFingerprint
             var trigger = request.Trigger;
             Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
         });
+    }
+
+    private static void AddPolicies(IncrementalHash hash, TaskRetryPolicy? retry, TimeSpan? timeout)
+    {
+        if (retry is not null)
+        {
+            Add(hash, $"retry:{retry.MaxAttempts}|{retry.InitialInterval?.Ticks}|{retry.Backoff?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}|{retry.MaxInterval?.Ticks}");
+        }
+
+        if (timeout is { } limit)
+        {
+            Add(hash, "timeout:" + limit.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private static string Sha256(Action<IncrementalHash> write)
