@@ -2,7 +2,11 @@ using Orleans.Storage;
 
 namespace OrleansTasks.Tasks;
 
-/// <summary>The run of an index task: one slice per grain turn, progress, checkpoints and the end.</summary>
+/// <summary>
+/// The run of an index task: one slice per grain turn, progress, checkpoints and the end. A slice
+/// whose indexing fails transiently waits, by the task's retry policy, with the attempt and the
+/// time of the next one persisted first; meanwhile the task gives its admission slot back.
+/// </summary>
 public sealed partial class IndexTaskGrain
 {
     private IGrainTimer? _retryTimer;
@@ -132,6 +136,7 @@ public sealed partial class IndexTaskGrain
         var now = time.GetUtcNow();
         var delay = SliceRetries.Delay(policy, failed);
         await _task.CommitAsync(next => TaskTransitions.AwaitRetry(next, failed, policy.MaxAttempts!.Value, now + delay, reason, now));
+        admission.Leave(TaskId);
         ScheduleSliceIn(delay);
         return false;
     }

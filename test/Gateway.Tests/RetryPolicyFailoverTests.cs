@@ -13,7 +13,7 @@ namespace OrleansTasks.Gateway.Tests;
 /// running the task. The index fails or slows down for real: a trigger in PostgreSQL refuses the
 /// task's collection with a serialization failure (a transient error) or sleeps on each row.
 /// </summary>
-public sealed class RetryPolicyFailoverTests(PostgresServer postgres)
+public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutputHelper output)
 {
     private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
 
@@ -38,6 +38,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres)
         var nextAttemptAt = Time(waiting.GetProperty("next_attempt_at"));
         var victim = await cluster.SiloRunningAsync(taskId);
         await victim.KillAsync();
+        var killedAt = DateTimeOffset.UtcNow;
         await ExecuteAsync(database, $"DROP TRIGGER refuse_{collection} ON documents");
 
         // The first answer after the kill comes from a new activation, which read the stored wait.
@@ -63,6 +64,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres)
         }
 
         var finishedAt = Time(ended.GetProperty("finished_at"));
+        output.WriteLine($"killed {(nextAttemptAt - killedAt).TotalSeconds:F1} s before the wait's end; answered again {(resumedAt - killedAt).TotalSeconds:F1} s after the kill; ended {(finishedAt - nextAttemptAt).TotalSeconds:F1} s after the wait's end");
         Assert.True(finishedAt >= nextAttemptAt, $"the second attempt ran at {finishedAt:O}, before its wait ended at {nextAttemptAt:O}");
         var waitEnd = nextAttemptAt > resumedAt ? nextAttemptAt : resumedAt;
         Assert.True(finishedAt - waitEnd < TimeSpan.FromSeconds(10), $"the task ended {finishedAt - waitEnd} after its wait could end: it waited a new backoff");
@@ -108,6 +110,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres)
         Assert.Equal(("failed", "timeout"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
         Assert.True(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at")) >= TimeSpan.FromSeconds(15));
         Assert.InRange(task.GetProperty("current").GetInt32(), 5, 1_999);
+        output.WriteLine($"ran {(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at"))).TotalSeconds:F1} s for a 15 s limit; the end reached the socket {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:F1} s after the kill");
         Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
     }
 

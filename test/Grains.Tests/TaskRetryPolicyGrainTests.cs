@@ -1,5 +1,6 @@
 using OrleansTasks.Tasks;
 
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
@@ -114,6 +115,38 @@ public sealed class TaskRetryPolicyGrainTests(FaultClusterFixture fixture)
         Assert.Equal(1, fault.Injected);
         watcher.DrainArrived();
         Assert.Single(watcher.Received, e => e.IsTerminal);
+    }
+
+    [Fact]
+    public async Task Tasks_waiting_for_a_retry_give_their_slots_to_other_tasks()
+    {
+        var collection = NewCollection();
+        var fault = fixture.Faults.FailIndex(collection, times: 1000);
+        var admission = fixture.SiloServices.GetRequiredService<TaskAdmission>();
+        var waiting = new List<Guid>();
+        for (var i = 0; i < admission.Capacity; i++)
+        {
+            var taskId = Guid.NewGuid();
+            await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+            await fixture.Client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask("alice", collection, Documents.Generate(5), Retry: new TaskRetryPolicy(5, TimeSpan.FromMinutes(1))));
+            await watcher.WaitForAsync(e => e.NextAttemptAt is not null, Deadline, "a retry wait");
+            waiting.Add(taskId);
+        }
+
+        var otherId = Guid.NewGuid();
+        await using (var other = await TaskWatcher.StartAsync(fixture.Client, otherId))
+        {
+            await fixture.Client.GetGrain<IIndexTaskGrain>(otherId).Start(new StartIndexTask("alice", NewCollection(), Documents.Generate(5)));
+            Assert.Equal(IndexTaskStatus.Completed, (await other.WaitForTerminalAsync(Deadline)).Status);
+        }
+
+        fault.Stop();
+        foreach (var taskId in waiting)
+        {
+            var snapshot = (await fixture.Client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())!;
+            Assert.Equal((IndexTaskStatus.Processing, 2), (snapshot.Status, snapshot.Attempt));
+            await fixture.Client.GetGrain<IIndexTaskGrain>(taskId).Cancel(CancelledBy.User("alice"));
+        }
     }
 
     [Fact]
