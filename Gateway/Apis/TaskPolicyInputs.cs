@@ -16,7 +16,7 @@ internal static class TaskPolicyInputs
     {
         foreach (var (value, field) in new[] { (timeout, "timeout"), (retry?.InitialInterval, "retry.initial_interval"), (retry?.MaxInterval, "retry.max_interval") })
         {
-            if (value is { } given && !TryParse(given, out _))
+            if (value is { ValueKind: not JsonValueKind.Null } given && !TryParse(given, out _))
             {
                 return Problems.Invalid(prefix + field, given.ValueKind == JsonValueKind.Number
                     ? $"'{field}' is an ISO 8601 duration string such as \"PT30S\", not a number: write {given.GetRawText()} seconds as \"PT{given.GetRawText()}S\"."
@@ -32,7 +32,8 @@ internal static class TaskPolicyInputs
         : new TaskRetryPolicy(retry.MaxAttempts, Duration(retry.InitialInterval), retry.Backoff, Duration(retry.MaxInterval));
 
     /// <summary>A duration that passed <see cref="Check"/>; null when not given.</summary>
-    public static TimeSpan? Duration(JsonElement? value) => value is { } given && TryParse(given, out var duration) ? duration : null;
+    public static TimeSpan? Duration(JsonElement? value) =>
+        value is { ValueKind: not JsonValueKind.Null } given && TryParse(given, out var duration) ? duration : null;
 
     /// <summary>A duration as the API writes it (<c>PT30M</c>).</summary>
     public static string? ToWire(TimeSpan? duration) => duration is { } value ? XmlConvert.ToString(value) : null;
@@ -40,11 +41,6 @@ internal static class TaskPolicyInputs
     private static bool TryParse(JsonElement value, out TimeSpan duration)
     {
         duration = default;
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
         if (value.ValueKind != JsonValueKind.String || value.GetString() is not ['P', ..] text)
         {
             return false;
