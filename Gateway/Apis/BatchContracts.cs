@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansTasks.Gateway.Json;
 
@@ -12,9 +11,7 @@ public sealed record BatchTaskInput(
     List<DocumentInput?>? Documents,
     SourceInput? Source,
     List<string>? After = null,
-    List<Guid>? DependsOn = null,
-    RetryInput? Retry = null,
-    JsonElement? Timeout = null);
+    List<Guid>? DependsOn = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateBatchRequest(List<BatchTaskInput?>? Tasks) : ICreateBody

@@ -27,11 +27,6 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
             return badPriority;
         }
 
-        if (TaskPolicyInputs.Check(body.Retry, body.Timeout, "") is { } badPolicy)
-        {
-            return badPolicy;
-        }
-
         return null;
     }
 
@@ -41,9 +36,7 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         TaskInputs.Documents(body.Documents),
         TaskInputs.Source(body.Source),
         body.DependsOn is null ? [] : [.. body.DependsOn],
-        RunAt: body.RunAt,
-        Retry: TaskPolicyInputs.Retry(body.Retry),
-        Timeout: TaskPolicyInputs.Duration(body.Timeout))
+        RunAt: body.RunAt)
     {
         Priority = TaskInputs.Priority(body.Priority),
     };
