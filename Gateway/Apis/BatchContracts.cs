@@ -52,9 +52,7 @@ public sealed record BatchView(
     string? FinishedAt,
     string? CancelledBy,
     IReadOnlyList<GroupTaskView>? Tasks,
-    string WsUrl,
-    Guid? RetryOf,
-    Guid? RetriedBy)
+    string WsUrl)
 {
     public static BatchView From(BatchSnapshot batch, bool withTasks = true) => new(
         batch.BatchId,
@@ -72,9 +70,7 @@ public sealed record BatchView(
         batch.FinishedAt.ToWire(),
         batch.CancelledBy,
         withTasks ? [.. batch.Tasks.Select(GroupTaskView.From)] : null,
-        BatchApi.SocketUrl(batch.BatchId),
-        batch.RetryOf,
-        batch.RetriedBy);
+        BatchApi.SocketUrl(batch.BatchId));
 }
 
 public sealed record BatchListView(IReadOnlyList<BatchView> Items, string? NextCursor);

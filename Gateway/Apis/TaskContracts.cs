@@ -51,9 +51,7 @@ public sealed record TaskView(
     double? Rate,
     int? EtaSeconds,
     string Priority,
-    string WsUrl,
-    Guid? RetryOf,
-    Guid? RetriedBy)
+    string WsUrl)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
         task.TaskId,
@@ -81,9 +79,7 @@ public sealed record TaskView(
         task.Rate,
         task.EtaSeconds,
         task.Priority.ToWireName(),
-        TaskApi.SocketUrl(task.TaskId),
-        task.RetryOf,
-        task.RetriedBy);
+        TaskApi.SocketUrl(task.TaskId));
 }
 
 public sealed record DocumentResultView(string Id, string Status, string? Error)
