@@ -94,11 +94,14 @@ public sealed class FailoverTests(PostgresServer postgres)
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
             new Dictionary<string, string?>(Lease.Concat(large)) { ["Tasks:MaxRunningPerSilo"] = "3" }, gatewayExtra: large);
         await using var service = await cluster.ConnectClientAsync();
-        // Created first and watched after: a socket left unread while the next 30 MB body uploads is a stalled reader.
+        // Created first and watched after (a socket left unread while the next 30 MB body uploads misses
+        // the gateway's pings and is closed), and all start together once every one is watched, so that
+        // none has ended before its socket connects.
+        var startAt = DateTimeOffset.UtcNow.AddSeconds(40);
         var created = new List<(Guid TaskId, string Collection)>();
         for (var i = 0; i < 3; i++)
         {
-            created.Add(await CreateTaskAsync(cluster, documents: 40_000));
+            created.Add(await CreateTaskAsync(cluster, documents: 40_000, startAt));
         }
 
         var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
@@ -107,10 +110,8 @@ public sealed class FailoverTests(PostgresServer postgres)
             watched.Add((taskId, collection, await WatchAsync(cluster, taskId)));
         }
 
-        foreach (var (_, _, socket) in watched)
-        {
-            await WaitForProgressAsync(socket, minimum: 1);
-        }
+        // Read together: a socket not read while another waits for its start would miss the gateway's pings.
+        await Task.WhenAll(watched.Select(w => WaitForProgressAsync(w.Socket, minimum: 1)));
 
         var whileWatched = await SubscriptionsAsync(service.Client, watched.Select(w => w.TaskId));
         var unfinished = 0;
@@ -176,11 +177,16 @@ public sealed class FailoverTests(PostgresServer postgres)
         return (taskId, collection, await WatchAsync(cluster, taskId));
     }
 
-    private static async Task<(Guid TaskId, string Collection)> CreateTaskAsync(RunningCluster cluster, int documents)
+    private static async Task<(Guid TaskId, string Collection)> CreateTaskAsync(RunningCluster cluster, int documents, DateTimeOffset? runAt = null)
     {
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(3) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var body = TaskRequests.Body(documents, words: 120);
+        if (runAt is { } at)
+        {
+            body["run_at"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return (await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>());
     }
 

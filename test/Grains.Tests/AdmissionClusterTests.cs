@@ -74,7 +74,11 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         var high2 = await StartAsync(grains, "alice", TaskPriority.High, 50);
         Guid[] expected = [high1, high2, normal1, normal2, low];
 
-        var positions = await PositionsAsync(grains, expected);
+        // A task asks for its slot after its start has answered, so the queue may still be filling when
+        // the first positions are read: each is true when read, and they settle once every request is in.
+        List<int?> positions = [];
+        await Eventually.TrueAsync(async () => (positions = await PositionsAsync(grains, expected)).SequenceEqual([1, 2, 3, 4, 5]), Deadline,
+            "the queued tasks' positions to settle at 1–5 in priority then arrival order");
         await grains.GetGrain<IIndexTaskGrain>(blocker).Cancel("user:alice");
         var ended = await EndedAsync(grains, expected);
 
