@@ -6,6 +6,8 @@ set -eu
 : "${POSTGRES_DB:=$POSTGRES_USER}"
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
+# As the official image: a first argument that is a flag (command: ["-c", "..."]) is for postgres.
+case "${1:-}" in -*) set -- postgres "$@" ;; esac
 if [ "${1:-}" != "postgres" ]; then exec "$@"; fi
 
 mkdir -p "$PGDATA"

@@ -25,10 +25,14 @@ public sealed partial class ComposeSiteTests
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(8);
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>What the site's test may take in CI, base images and all.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(15);
+
     [Fact]
     public async Task The_site_builds_without_a_registry_and_keeps_its_promises_through_silo_and_gateway_kills_and_a_restart()
     {
         var dockerd = SystemDependencies.Dockerd();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var engine = await DockerEngine.StartAsync(dockerd);
         var port = FreePorts.Next();
         var variables = await PrepareAsync(engine, port);
@@ -66,6 +70,8 @@ public sealed partial class ComposeSiteTests
             await Restored_from_a_pg_dump_backup_into_a_fresh_volume(site, engine.Directory);
             await WaitUntilReadyAsync(site, http, silos: 2);
             await History_results_and_search_survived(https, first, second);
+            Console.WriteLine($"ComposeSiteTests: the whole site's test took {clock.Elapsed.TotalMinutes:F1} min (budget {Budget.TotalMinutes} min)");
+            Assert.True(clock.Elapsed < Budget, $"the site's test took {clock.Elapsed.TotalMinutes:F1} min, beyond its budget of {Budget.TotalMinutes} min");
         }
         finally
         {
@@ -189,7 +195,10 @@ public sealed partial class ComposeSiteTests
     private static async Task Restored_from_a_pg_dump_backup_into_a_fresh_volume(ComposeSite site, string directory)
     {
         var backup = Path.Combine(directory, "orleans-tasks.dump");
-        await site.ShellOrFailAsync($"$C exec -T postgres pg_dump -U orleans -Fc orleans_tasks > '{backup}'");
+        await site.ShellOrFailAsync($$"""
+            $C exec -T postgres pg_dump -U orleans -Fc orleans_tasks > '{{backup}}'
+            $C exec -T postgres pg_restore -l < '{{backup}}' > /dev/null
+            """);
         await site.ShellOrFailAsync($$"""
             $C down -v && $C up -d postgres
             until $C exec -T postgres pg_isready -h 127.0.0.1 -U orleans -d orleans_tasks; do sleep 1; done

@@ -14,4 +14,5 @@ if [ -f /etc/nginx/tls/site.crt ] && [ -f /etc/nginx/tls/site.key ]; then
 else
   cp /etc/nginx/orleans-tasks/http.conf /etc/nginx/conf.d/10-orleans-tasks-http.conf
 fi
-exec nginx -g 'daemon off;'
+# SIGQUIT waits for open sockets; close them after 10 s, before compose's grace period (15 s) ends in SIGKILL.
+exec nginx -g 'daemon off; worker_shutdown_timeout 10s;'
