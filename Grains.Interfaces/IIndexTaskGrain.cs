@@ -5,10 +5,11 @@ namespace OrleansTasks;
 /// <summary>
 /// One index task, keyed by its task id. It owns the task's status, progress and results, persists
 /// them, and publishes every change as an <see cref="IndexTaskSnapshot"/> on
-/// <see cref="TaskStreams.ForTask(Guid)"/>.
+/// <see cref="TaskStreams.ForTask(Guid)"/>. Retrying it (<see cref="ITaskRetry.Retry"/>) is inherited from
+/// <see cref="ITaskRetry"/>, versioned on its own.
 /// </summary>
 [Alias("OrleansTasks.IIndexTaskGrain")]
-public interface IIndexTaskGrain : IGrainWithGuidKey
+public interface IIndexTaskGrain : ITaskRetry
 {
     /// <summary>
     /// Accepts the task and starts it. Calling it again for a task that exists returns its snapshot

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace OrleansTasks.Gateway.Apis;
+
+/// <summary>The problem answers of the retry endpoints: what each <see cref="RetryRefusal"/> is over HTTP.</summary>
+internal static class RetryProblems
+{
+    /// <summary>The problem for a refused retry of a <paramref name="kind"/> (<c>task</c> or <c>batch</c>); <paramref name="notFound"/> for an unknown one.</summary>
+    public static ProblemHttpResult For(RetryRefusedException refusal, string kind, Func<ProblemHttpResult> notFound)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        ArgumentNullException.ThrowIfNull(notFound);
+        return refusal.Reason switch
+        {
+            RetryRefusal.NotFound => notFound(),
+            RetryRefusal.AlreadyRetried => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"The {kind} was already retried",
+                detail: refusal.Message, extensions: new Dictionary<string, object?> { ["retried_by"] = refusal.RetriedBy }),
+            RetryRefusal.NotEnded => Conflict($"The {kind} has not ended", refusal.Message),
+            RetryRefusal.NothingToRetry => Conflict("Nothing to retry", refusal.Message),
+            RetryRefusal.DocumentsGone => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "Documents no longer stored", detail: refusal.Message),
+            _ => Conflict("Source cannot be read", refusal.Message),
+        };
+    }
+
+    /// <summary>The retry could not be created as its original was (a dependency that no longer exists, say).</summary>
+    public static ProblemHttpResult NotCreated(InvalidRequestException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return Conflict("Retry not created", $"The retry could not be created: {exception.Message}");
+    }
+
+    private static ProblemHttpResult Conflict(string title, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
+}
