@@ -5,11 +5,10 @@ namespace OrleansTasks;
 /// <summary>
 /// A batch of index tasks created together, keyed by its batch id. It creates its tasks (in an
 /// order that puts every task after those it waits for), follows them, and publishes its rolled-up
-/// state as a <see cref="BatchSnapshot"/> on <see cref="TaskStreams.ForBatch(Guid)"/>. Retrying it
-/// (<see cref="IBatchRetry.Retry"/>) is inherited from <see cref="IBatchRetry"/>, versioned on its own.
+/// state as a <see cref="BatchSnapshot"/> on <see cref="TaskStreams.ForBatch(Guid)"/>.
 /// </summary>
 [Alias("OrleansTasks.IBatchGrain")]
-public interface IBatchGrain : IBatchRetry
+public interface IBatchGrain : IGrainWithGuidKey
 {
     /// <summary>
     /// Validates the whole batch — every task, local references, cycles, existing dependencies —

@@ -1,8 +1,9 @@
 namespace OrleansTasks;
 
 /// <summary>
-/// Retrying an ended batch, part of <see cref="IBatchGrain"/>, in an interface of its own for the reason
-/// <see cref="ITaskRetry"/> gives: its version is its own.
+/// Retrying an ended batch: a second interface of the batch grain, keyed by the batch id, reached with
+/// <c>GetGrain&lt;IBatchRetry&gt;(batchId)</c>; <see cref="IBatchGrain"/> does not inherit it, for the reasons
+/// <see cref="ITaskRetry"/> gives.
 /// </summary>
 [Alias("OrleansTasks.IBatchRetry"), Orleans.CodeGeneration.Version(1)]
 public interface IBatchRetry : IGrainWithGuidKey

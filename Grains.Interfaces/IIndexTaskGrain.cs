@@ -5,11 +5,10 @@ namespace OrleansTasks;
 /// <summary>
 /// One index task, keyed by its task id. It owns the task's status, progress and results, persists
 /// them, and publishes every change as an <see cref="IndexTaskSnapshot"/> on
-/// <see cref="TaskStreams.ForTask(Guid)"/>. Retrying it (<see cref="ITaskRetry.Retry"/>) is inherited from
-/// <see cref="ITaskRetry"/>, versioned on its own.
+/// <see cref="TaskStreams.ForTask(Guid)"/>.
 /// </summary>
 [Alias("OrleansTasks.IIndexTaskGrain")]
-public interface IIndexTaskGrain : ITaskRetry
+public interface IIndexTaskGrain : IGrainWithGuidKey
 {
     /// <summary>
     /// Accepts the task and starts it. Calling it again for a task that exists returns its snapshot

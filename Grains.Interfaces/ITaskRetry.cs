@@ -1,10 +1,14 @@
 namespace OrleansTasks;
 
 /// <summary>
-/// Retrying an ended index task, part of <see cref="IIndexTaskGrain"/>. It is an interface of its own so that
-/// it carries its own version: its calls reach only silos that know them (an activation on a silo of an
-/// earlier release moves), while the calls of <see cref="IIndexTaskGrain"/> keep their version and are still
-/// served by such silos during a rolling upgrade.
+/// Retrying an ended index task: a second interface of the task grain, keyed by the task id, reached with
+/// <c>GetGrain&lt;ITaskRetry&gt;(taskId)</c>. <see cref="IIndexTaskGrain"/> does not inherit it, so that its
+/// calls keep the interface and version silos of earlier releases serve. Orleans routes a call by the interface
+/// of the reference it is made on: calls made here carry this interface's version, and a new activation for
+/// them is placed only on a silo that serves it. A call to an activation that already lives on a silo of an
+/// earlier release still reaches that silo, which cannot read it: while such silos are in the cluster
+/// (<see cref="ClusterSupport.EverySiloServes{TGrainInterface}(IServiceProvider)"/> is false) the retry is
+/// refused with <see cref="RetryRefusal.ClusterUpgrading"/> and the gateway answers 503.
 /// </summary>
 [Alias("OrleansTasks.ITaskRetry"), Orleans.CodeGeneration.Version(1)]
 public interface ITaskRetry : IGrainWithGuidKey

@@ -21,4 +21,7 @@ public enum RetryRefusal
 
     /// <summary>The task's directory source, which a retry reads again, cannot be read.</summary>
     SourceUnreadable = 5,
+
+    /// <summary>Silos of an earlier release, which cannot run a retry, are still in the cluster: it can be retried once every silo runs this release.</summary>
+    ClusterUpgrading = 6,
 }

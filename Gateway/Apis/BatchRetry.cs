@@ -15,13 +15,14 @@ internal static class BatchRetry
         string batchId,
         [FromHeader(Name = IdempotentCreate.Header), Description(IdempotentCreate.Description)] string? idempotencyKey,
         ClaimsPrincipal user,
+        HttpContext http,
         IGrainFactory grains) =>
-        RetryEndpoint.HandleAsync(batchId, idempotencyKey, user, "batch",
+        RetryEndpoint.HandleAsync(batchId, idempotencyKey, user, http, "batch", ClusterSupport.EverySiloServes<IBatchRetry>(http.RequestServices),
             id => grains.GetGrain<IBatchGrain>(id).GetSnapshot(),
             batch => batch.BatchId,
             async (id, requestedBy, requestId) =>
             {
-                var retry = await grains.GetGrain<IBatchGrain>(id).Retry(requestedBy, requestId);
+                var retry = await grains.GetGrain<IBatchRetry>(id).Retry(requestedBy, requestId);
                 return ($"/api/batches/{retry.BatchId}", BatchCreation.Accepted(retry));
             },
             BatchApi.BatchNotFound);

@@ -6,7 +6,7 @@ namespace OrleansTasks.Gateway.Apis;
 internal static class RetryProblems
 {
     /// <summary>The problem for a refused retry of a <paramref name="kind"/> (<c>task</c> or <c>batch</c>); <paramref name="notFound"/> for an unknown one.</summary>
-    public static ProblemHttpResult For(RetryRefusedException refusal, string kind, Func<ProblemHttpResult> notFound)
+    public static ProblemHttpResult For(RetryRefusedException refusal, string kind, HttpContext http, Func<ProblemHttpResult> notFound)
     {
         ArgumentNullException.ThrowIfNull(refusal);
         ArgumentNullException.ThrowIfNull(notFound);
@@ -17,9 +17,22 @@ internal static class RetryProblems
                 detail: refusal.Message, extensions: new Dictionary<string, object?> { ["retried_by"] = refusal.RetriedBy }),
             RetryRefusal.NotEnded => Conflict($"The {kind} has not ended", refusal.Message),
             RetryRefusal.NothingToRetry => Conflict("Nothing to retry", refusal.Message),
+            RetryRefusal.ClusterUpgrading => Upgrading(http),
             RetryRefusal.DocumentsGone => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "Documents no longer stored", detail: refusal.Message),
             _ => Conflict("Source cannot be read", refusal.Message),
         };
+    }
+
+    /// <summary>
+    /// 503 while silos of an earlier release are in the cluster, with <c>Retry-After</c>: a rolling upgrade
+    /// replaces them within minutes, and nothing was created or changed.
+    /// </summary>
+    public static ProblemHttpResult Upgrading(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Response.Headers.RetryAfter = UpgradeRetryAfterSeconds;
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Retry unavailable during an upgrade",
+            detail: "Silos of an earlier release, which cannot run a retry, are still in the cluster; retry once every silo runs this release.");
     }
 
     /// <summary>The retry could not be created as its original was (a dependency that no longer exists, say).</summary>
@@ -28,6 +41,8 @@ internal static class RetryProblems
         ArgumentNullException.ThrowIfNull(exception);
         return Conflict("Retry not created", $"The retry could not be created: {exception.Message}");
     }
+
+    private const string UpgradeRetryAfterSeconds = "60";
 
     private static ProblemHttpResult Conflict(string title, string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);

@@ -16,13 +16,14 @@ internal static class TaskRetry
         string taskId,
         [FromHeader(Name = IdempotentCreate.Header), Description(IdempotentCreate.Description)] string? idempotencyKey,
         ClaimsPrincipal user,
+        HttpContext http,
         IGrainFactory grains) =>
-        RetryEndpoint.HandleAsync(taskId, idempotencyKey, user, "task",
+        RetryEndpoint.HandleAsync(taskId, idempotencyKey, user, http, "task", ClusterSupport.EverySiloServes<ITaskRetry>(http.RequestServices),
             id => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot(),
             task => task.TaskId,
             async (id, requestedBy, requestId) =>
             {
-                var retry = await grains.GetGrain<IIndexTaskGrain>(id).Retry(requestedBy, requestId);
+                var retry = await grains.GetGrain<ITaskRetry>(id).Retry(requestedBy, requestId);
                 return ($"/api/tasks/{retry.TaskId}", new TaskAccepted(retry.TaskId, retry.Status.ToWireName(), TaskApi.SocketUrl(retry.TaskId)));
             },
             Problems.TaskNotFound);

@@ -33,6 +33,11 @@ public sealed partial class BatchGrain
             throw new RetryRefusedException(RetryRefusal.NotEnded, "The batch has not ended; only an ended batch can be retried.");
         }
 
+        if (TaskRetries.WhileUpgrading(ServiceProvider) is { } upgrading)
+        {
+            throw upgrading;
+        }
+
         var candidates = await RetryCandidatesAsync(retryId);
         if (candidates.Count == 0)
         {
@@ -104,7 +109,7 @@ public sealed partial class BatchGrain
         {
             try
             {
-                var snapshot = await GrainFactory.GetGrain<IIndexTaskGrain>(originals[i]).Retry(requestedBy, BatchId, BatchId);
+                var snapshot = await GrainFactory.GetGrain<ITaskRetry>(originals[i]).Retry(requestedBy, BatchId, BatchId);
                 started.Add(GroupTask.From(snapshot, S.Tasks[i].Ref));
             }
             catch (RetryRefusedException exception) when (exception.Reason is RetryRefusal.NothingToRetry or RetryRefusal.DocumentsGone or RetryRefusal.NotFound)

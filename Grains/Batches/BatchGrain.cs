@@ -23,7 +23,7 @@ public sealed partial class BatchGrain(
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
-    ILogger<BatchGrain> logger) : Grain, IBatchGrain, IBatchRetryWorker, ITaskFollower, IRemindable
+    ILogger<BatchGrain> logger) : Grain, IBatchGrain, IBatchRetry, IBatchRetryWorker, ITaskFollower, IRemindable
 {
     private readonly TasksOptions _options = options.Value;
     private IAsyncStream<BatchSnapshot> _stream = null!;

@@ -2,8 +2,11 @@ using System.Collections.Immutable;
 
 namespace OrleansTasks.Batches;
 
-/// <summary>The batch grain's side of a batch retry: the new batch creates itself from the tasks the retried one names.</summary>
-[Alias("OrleansTasks.Batches.IBatchRetryWorker")]
+/// <summary>
+/// The batch grain's side of a batch retry: the new batch creates itself from the tasks the retried one names.
+/// Versioned like every interface new in a release, so that the new batch is placed on a silo that serves it.
+/// </summary>
+[Alias("OrleansTasks.Batches.IBatchRetryWorker"), Orleans.CodeGeneration.Version(1)]
 public interface IBatchRetryWorker : IGrainWithGuidKey
 {
     /// <summary>

@@ -27,6 +27,11 @@ public sealed partial class IndexTaskGrain
                 ?? throw new RetryRefusedException(RetryRefusal.AlreadyRetried, $"The task was retried by task {retriedBy}, since purged.", retriedBy);
         }
 
+        if (TaskRetries.WhileUpgrading(ServiceProvider) is { } upgrading)
+        {
+            throw upgrading;
+        }
+
         var dependencies = new List<Guid>(S.DependsOn.Count);
         foreach (var dependency in S.DependsOn)
         {

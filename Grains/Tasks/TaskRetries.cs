@@ -105,6 +105,15 @@ public static class TaskRetries
     public static RetryRefusedException DocumentsGone() =>
         new(RetryRefusal.DocumentsGone, "The documents to retry are no longer stored; create a new task with them instead.");
 
+    /// <summary>
+    /// Refuses a retry while a silo of an earlier release is in the cluster: the retry's new task (or batch)
+    /// might be placed on it, which would drop its link to the original.
+    /// </summary>
+    public static RetryRefusedException? WhileUpgrading(IServiceProvider services) =>
+        ClusterSupport.EverySiloServes<ITaskRetry>(services)
+            ? null
+            : new(RetryRefusal.ClusterUpgrading, "Silos of an earlier release, which cannot run a retry, are still in the cluster; retry once every silo runs this release.");
+
     public static RetryRefusedException SourceUnreadable(string reason) =>
         new(RetryRefusal.SourceUnreadable, "The task's source, which a retry reads again, cannot be read: " + reason);
 

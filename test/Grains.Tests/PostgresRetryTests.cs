@@ -39,7 +39,7 @@ public sealed class PostgresRetryTests(PostgresServer postgres)
             cancelled = await EndOfAsync(silo.Client, originalId);
             faults.PaceIndex(collection, TimeSpan.Zero);
 
-            var retry = await original.Retry("user:alice", Guid.NewGuid());
+            var retry = await silo.Client.GetGrain<ITaskRetry>(originalId).Retry("user:alice", Guid.NewGuid());
             retryId = retry.TaskId;
             var end = await EndOfAsync(silo.Client, retryId);
 
@@ -52,7 +52,7 @@ public sealed class PostgresRetryTests(PostgresServer postgres)
         await using var restarted = await PostgresSilo.StartAsync(database, cluster);
         Assert.Equal(retryId, (await restarted.Client.GetGrain<IIndexTaskGrain>(originalId).GetSnapshot())!.RetriedBy);
         Assert.Equal(originalId, (await restarted.Client.GetGrain<IIndexTaskGrain>(retryId).GetSnapshot())!.RetryOf);
-        var again = await Assert.ThrowsAsync<RetryRefusedException>(() => restarted.Client.GetGrain<IIndexTaskGrain>(originalId).Retry("user:alice", Guid.NewGuid()));
+        var again = await Assert.ThrowsAsync<RetryRefusedException>(() => restarted.Client.GetGrain<ITaskRetry>(originalId).Retry("user:alice", Guid.NewGuid()));
         Assert.Equal(RetryRefusal.AlreadyRetried, again.Reason);
     }
 }

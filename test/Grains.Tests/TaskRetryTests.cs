@@ -21,6 +21,8 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
 
     private IIndexTaskGrain Grain(Guid taskId) => fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
 
+    private ITaskRetry Retrying(Guid taskId) => fixture.Client.GetGrain<ITaskRetry>(taskId);
+
     private async Task<IndexTaskSnapshot> EndOfAsync(Guid taskId)
     {
         IndexTaskSnapshot? snapshot = null;
@@ -74,7 +76,7 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         var expected = (await ResultsAsync(original.TaskId, DocumentOutcome.Failed)).Select(result => result.Id)
             .Concat(documents.Skip(original.Current).Select(document => document.Id)).ToList();
 
-        var retry = await Grain(original.TaskId).Retry(Alice, Guid.NewGuid());
+        var retry = await Retrying(original.TaskId).Retry(Alice, Guid.NewGuid());
         var end = await EndOfAsync(retry.TaskId);
 
         Assert.Equal(TaskRetries.IdOf(original.TaskId), retry.TaskId);
@@ -102,7 +104,7 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         fixture.Faults.PaceIndex(collection, TimeSpan.Zero);
         Assert.Equal(IndexTaskStatus.Cancelled, cancelled.Status);
 
-        var retry = await Grain(taskId).Retry(Alice, Guid.NewGuid());
+        var retry = await Retrying(taskId).Retry(Alice, Guid.NewGuid());
         var end = await EndOfAsync(retry.TaskId);
 
         Assert.Equal(400 - cancelled.Current, retry.Total);
@@ -117,7 +119,7 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         var original = await RunToEndAsync(new StartIndexTask("alice", NewCollection(), WithFailing(10, 3, 7)));
         Assert.Equal((IndexTaskStatus.Completed, 2), (original.Status, original.Counts.Failed));
 
-        var retry = await Grain(original.TaskId).Retry(Alice, Guid.NewGuid());
+        var retry = await Retrying(original.TaskId).Retry(Alice, Guid.NewGuid());
         await EndOfAsync(retry.TaskId);
 
         Assert.Equal(["doc-00003.md", "doc-00007.md"], (await ResultsAsync(retry.TaskId)).Select(r => r.Id));
@@ -126,26 +128,26 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
     [Fact]
     public async Task Every_refusal_says_why_and_changes_nothing()
     {
-        var unknown = await Assert.ThrowsAsync<RetryRefusedException>(() => Grain(Guid.NewGuid()).Retry(Alice, Guid.NewGuid()));
+        var unknown = await Assert.ThrowsAsync<RetryRefusedException>(() => Retrying(Guid.NewGuid()).Retry(Alice, Guid.NewGuid()));
         Assert.Equal(RetryRefusal.NotFound, unknown.Reason);
 
         var waitingId = Guid.NewGuid();
         await Grain(waitingId).Start(new StartIndexTask("alice", NewCollection(), Documents.Generate(3), RunAt: DateTimeOffset.UtcNow.AddHours(1)));
-        var waiting = await Assert.ThrowsAsync<RetryRefusedException>(() => Grain(waitingId).Retry(Alice, Guid.NewGuid()));
+        var waiting = await Assert.ThrowsAsync<RetryRefusedException>(() => Retrying(waitingId).Retry(Alice, Guid.NewGuid()));
         Assert.Equal(RetryRefusal.NotEnded, waiting.Reason);
         await Grain(waitingId).Cancel(Alice);
 
         var clean = await RunToEndAsync(new StartIndexTask("alice", NewCollection(), Documents.Generate(5)));
-        var nothing = await Assert.ThrowsAsync<RetryRefusedException>(() => Grain(clean.TaskId).Retry(Alice, Guid.NewGuid()));
+        var nothing = await Assert.ThrowsAsync<RetryRefusedException>(() => Retrying(clean.TaskId).Retry(Alice, Guid.NewGuid()));
         Assert.Equal(RetryRefusal.NothingToRetry, nothing.Reason);
         Assert.Null(await Grain(TaskRetries.IdOf(clean.TaskId)).GetSnapshot());
         Assert.Equal(clean.Seq, (await Grain(clean.TaskId).GetSnapshot())!.Seq);
 
         var failing = await RunToEndAsync(new StartIndexTask("alice", NewCollection(), WithFailing(4, 0)));
         var request = Guid.NewGuid();
-        var retry = await Grain(failing.TaskId).Retry(Alice, request);
-        var repeated = await Grain(failing.TaskId).Retry(Alice, request);
-        var again = await Assert.ThrowsAsync<RetryRefusedException>(() => Grain(failing.TaskId).Retry(Alice, Guid.NewGuid()));
+        var retry = await Retrying(failing.TaskId).Retry(Alice, request);
+        var repeated = await Retrying(failing.TaskId).Retry(Alice, request);
+        var again = await Assert.ThrowsAsync<RetryRefusedException>(() => Retrying(failing.TaskId).Retry(Alice, Guid.NewGuid()));
 
         Assert.Equal(retry.TaskId, repeated.TaskId);
         Assert.Equal(retry.CreatedAt, repeated.CreatedAt);
@@ -159,14 +161,14 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         var original = await RunToEndAsync(new StartIndexTask("alice", NewCollection(), WithFailing(6, 2)));
         var fault = fixture.Faults.FailWrites(TaskGrain(original.TaskId), when: state => state is IndexTaskState { Retry.RetriedBy: not null });
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Grain(original.TaskId).Retry(Alice, Guid.NewGuid()));
+        await Assert.ThrowsAnyAsync<Exception>(() => Retrying(original.TaskId).Retry(Alice, Guid.NewGuid()));
         Assert.True(fault.Done, "the link write did not fail");
         var created = await Grain(TaskRetries.IdOf(original.TaskId)).GetSnapshot();
         Assert.NotNull(created);
         Assert.Null((await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId))).Retry?.RetriedBy);
 
         // The client tries again (a new request, no key): the retry made the first time is linked, none is added.
-        var retry = await Grain(original.TaskId).Retry(Alice, Guid.NewGuid());
+        var retry = await Retrying(original.TaskId).Retry(Alice, Guid.NewGuid());
 
         Assert.Equal((created.TaskId, created.CreatedAt), (retry.TaskId, retry.CreatedAt));
         Assert.Equal(retry.TaskId, (await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId))).Retry?.RetriedBy);
@@ -193,7 +195,7 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         Assert.Equal(new TaskStatusCounts(0, 0, 0, 1, 2, 0), ended!.Rollup.Tasks);
 
         var request = Guid.NewGuid();
-        var retry = await fixture.Client.GetGrain<IBatchGrain>(batchId).Retry(Alice, request);
+        var retry = await fixture.Client.GetGrain<IBatchRetry>(batchId).Retry(Alice, request);
         BatchSnapshot? retryEnd = null;
         await Eventually.TrueAsync("the retry batch to end", async () => (retryEnd = await fixture.Client.GetGrain<IBatchGrain>(retry.BatchId).GetSnapshot())!.IsTerminal, Deadline);
 
@@ -210,10 +212,10 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         Assert.Equal(first.TaskId, (await Grain(originals["first"]).GetSnapshot())!.RetriedBy);
         Assert.Null((await Grain(originals["other"]).GetSnapshot())!.RetriedBy);
 
-        Assert.Equal(retry.BatchId, (await fixture.Client.GetGrain<IBatchGrain>(batchId).Retry(Alice, request)).BatchId);
-        var again = await Assert.ThrowsAsync<RetryRefusedException>(() => fixture.Client.GetGrain<IBatchGrain>(batchId).Retry(Alice, Guid.NewGuid()));
+        Assert.Equal(retry.BatchId, (await fixture.Client.GetGrain<IBatchRetry>(batchId).Retry(Alice, request)).BatchId);
+        var again = await Assert.ThrowsAsync<RetryRefusedException>(() => fixture.Client.GetGrain<IBatchRetry>(batchId).Retry(Alice, Guid.NewGuid()));
         Assert.Equal((RetryRefusal.AlreadyRetried, retry.BatchId), (again.Reason, again.RetriedBy));
-        var nothing = await Assert.ThrowsAsync<RetryRefusedException>(() => fixture.Client.GetGrain<IBatchGrain>(retry.BatchId).Retry(Alice, Guid.NewGuid()));
+        var nothing = await Assert.ThrowsAsync<RetryRefusedException>(() => fixture.Client.GetGrain<IBatchRetry>(retry.BatchId).Retry(Alice, Guid.NewGuid()));
         Assert.Equal(RetryRefusal.NothingToRetry, nothing.Reason);
     }
 }
