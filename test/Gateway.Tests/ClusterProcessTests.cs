@@ -67,6 +67,23 @@ public sealed class ClusterProcessTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_burst_of_tasks_is_spread_over_both_silos()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2);
+        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        await using var internalService = await cluster.ConnectClientAsync();
+
+        // Created within a second or two, before any silo's load statistics change.
+        var taskIds = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => TaskRequests.CreateAsync(http, TaskRequests.Body(10, words: 20))));
+        var silos = await Task.WhenAll(taskIds.Select(id => internalService.Client.GetGrain<IIndexTaskGrain>(id).GetHostingSilo()));
+
+        var perSilo = silos.GroupBy(silo => silo).Select(group => group.Count()).ToArray();
+        Assert.True(perSilo.Length == 2 && perSilo.Min() >= 4, $"tasks per silo: {string.Join(", ", perSilo)}");
+    }
+
+    [Fact]
     public async Task Migrate_applies_the_schema_once_even_when_run_twice_at_the_same_time()
     {
         var database = await postgres.CreateDatabaseAsync(migrate: false);
