@@ -31,6 +31,12 @@ public sealed record BatchSnapshot : IFeedSnapshot
     /// <summary>Set when the batch as a whole was cancelled, in the wire format (<c>user:alice</c>).</summary>
     [Id(9)] public string? CancelledBy { get; init; }
 
+    /// <summary>The batch this one retries (its failed and cancelled tasks), if it is a retry.</summary>
+    [Id(10)] public Guid? RetryOf { get; init; }
+
+    /// <summary>The batch that retries this one, once someone has retried it.</summary>
+    [Id(11)] public Guid? RetriedBy { get; init; }
+
     /// <summary>
     /// The batch's status: that of its rollup, except that a batch cancelled as a whole is
     /// <c>cancelled</c> once its tasks have ended.

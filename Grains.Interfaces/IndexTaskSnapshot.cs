@@ -76,6 +76,12 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>Which waiting tasks admission takes first.</summary>
     [Id(31)] public TaskPriority Priority { get; init; }
 
+    /// <summary>The task this one retries (its failed and unprocessed documents), if it is a retry.</summary>
+    [Id(25)] public Guid? RetryOf { get; init; }
+
+    /// <summary>The task that retries this one, once someone has retried it.</summary>
+    [Id(26)] public Guid? RetriedBy { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 

@@ -7,7 +7,8 @@ namespace OrleansTasks;
 /// into <see cref="Collection"/> on behalf of <see cref="OwnerId"/>. Exactly one of the two is given.
 /// A task with <see cref="DependsOn"/> waits until every one of those tasks (existing tasks of the
 /// same owner) has completed, and ends without running if one of them fails or is cancelled. A
-/// task with <see cref="RunAt"/> in the future waits (<c>waiting</c>) until that time.
+/// task with <see cref="RunAt"/> in the future waits (<c>waiting</c>) until that time. A task made by
+/// retrying another names it in <see cref="RetryOf"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.StartIndexTask")]
 public sealed record StartIndexTask(
@@ -18,7 +19,8 @@ public sealed record StartIndexTask(
     [property: Id(4)] ImmutableArray<Guid> DependsOn = default,
     [property: Id(5)] Guid? BatchId = null,
     [property: Id(6)] Guid? ScheduleId = null,
-    [property: Id(7)] DateTimeOffset? RunAt = null)
+    [property: Id(7)] DateTimeOffset? RunAt = null,
+    [property: Id(8)] Guid? RetryOf = null)
 {
     /// <summary><see cref="DependsOn"/>, never a default array.</summary>
     public ImmutableArray<Guid> Dependencies => DependsOn.IsDefault ? [] : DependsOn;

@@ -33,6 +33,12 @@ public sealed record TaskSummary(
     /// <summary>Which waiting tasks admission takes first; normal in rows written by a release without priorities.</summary>
     [Id(19)] public TaskPriority Priority { get; init; }
 
+    /// <summary>The task this one retries, if it is a retry.</summary>
+    [Id(15)] public Guid? RetryOf { get; init; }
+
+    /// <summary>The task that retries this one, once it has been retried.</summary>
+    [Id(16)] public Guid? RetriedBy { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 
@@ -51,6 +57,8 @@ public sealed record TaskSummary(
             BatchId = task.BatchId,
             ScheduleId = task.ScheduleId,
             Priority = task.Priority,
+            RetryOf = task.RetryOf,
+            RetriedBy = task.RetriedBy,
         };
     }
 }

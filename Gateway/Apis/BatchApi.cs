@@ -19,6 +19,8 @@ public static class BatchApi
         batches.MapGet("", ListAsync).WithSummary("The caller's batches, newest first, cursor-paged.");
         batches.MapGet("{batchId}", GetAsync).WithSummary("A batch with its rolled-up progress and each of its tasks.");
         batches.MapPost("{batchId}/cancel", CancelAsync).WithSummary("Cancel every unfinished task of a batch.");
+        batches.MapPost("{batchId}/retry", BatchRetry.HandleAsync)
+            .WithSummary("Retry an ended batch's failed and cancelled tasks as a new batch, linked both ways (retry_of, retried_by).");
         return app;
     }
 
@@ -66,7 +68,7 @@ public static class BatchApi
     private static Task<BatchSnapshot?> FindVisibleAsync(string batchId, ClaimsPrincipal user, IGrainFactory grains) =>
         VisibleItems.FindAsync(batchId, user, id => grains.GetGrain<IBatchGrain>(id).GetSnapshot());
 
-    private static ProblemHttpResult BatchNotFound() =>
+    internal static ProblemHttpResult BatchNotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Batch not found",
             detail: "No batch with this id exists for you.");
 }

@@ -52,7 +52,9 @@ public sealed record BatchView(
     string? FinishedAt,
     string? CancelledBy,
     IReadOnlyList<GroupTaskView>? Tasks,
-    string WsUrl)
+    string WsUrl,
+    Guid? RetryOf,
+    Guid? RetriedBy)
 {
     public static BatchView From(BatchSnapshot batch, bool withTasks = true) => new(
         batch.BatchId,
@@ -70,7 +72,9 @@ public sealed record BatchView(
         batch.FinishedAt.ToWire(),
         batch.CancelledBy,
         withTasks ? [.. batch.Tasks.Select(GroupTaskView.From)] : null,
-        BatchApi.SocketUrl(batch.BatchId));
+        BatchApi.SocketUrl(batch.BatchId),
+        batch.RetryOf,
+        batch.RetriedBy);
 }
 
 public sealed record BatchListView(IReadOnlyList<BatchView> Items, string? NextCursor);

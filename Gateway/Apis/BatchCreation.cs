@@ -53,10 +53,13 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
     protected override async Task<Accepted<BatchAccepted>> CreateAsync(IGrainFactory grains, Guid id, CreateBatch request)
     {
         var batch = await grains.GetGrain<IBatchGrain>(id).Create(request);
-        return TypedResults.Accepted($"/api/batches/{batch.BatchId}", new BatchAccepted(
-            batch.BatchId,
-            batch.Status.ToWireName(),
-            BatchApi.SocketUrl(batch.BatchId),
-            [.. batch.Tasks.Select(task => new BatchTaskAccepted(task.Ref!, task.TaskId, TaskApi.SocketUrl(task.TaskId)))]));
+        return TypedResults.Accepted($"/api/batches/{batch.BatchId}", Accepted(batch));
     }
+
+    /// <summary>The body of a 202 for a batch just created (or retried).</summary>
+    public static BatchAccepted Accepted(BatchSnapshot batch) => new(
+        batch.BatchId,
+        batch.Status.ToWireName(),
+        BatchApi.SocketUrl(batch.BatchId),
+        [.. batch.Tasks.Select(task => new BatchTaskAccepted(task.Ref!, task.TaskId, TaskApi.SocketUrl(task.TaskId)))]);
 }

@@ -22,6 +22,8 @@ public static class TaskApi
         tasks.MapGet("{taskId}", GetAsync).WithSummary("A task's current state.");
         tasks.MapGet("{taskId}/result", GetResultAsync).WithSummary("A task's per-document outcomes, paged.");
         tasks.MapPost("{taskId}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended.");
+        tasks.MapPost("{taskId}/retry", TaskRetry.HandleAsync)
+            .WithSummary("Retry an ended task's failed and unprocessed documents as a new task, linked both ways (retry_of, retried_by).");
         tasks.MapGet("{taskId}/chain", GetChainAsync)
             .WithSummary("The task and every task it depends on, directly or not, with their progress rolled up.");
         return app;

@@ -51,7 +51,9 @@ public sealed record TaskView(
     double? Rate,
     int? EtaSeconds,
     string Priority,
-    string WsUrl)
+    string WsUrl,
+    Guid? RetryOf,
+    Guid? RetriedBy)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
         task.TaskId,
@@ -79,7 +81,9 @@ public sealed record TaskView(
         task.Rate,
         task.EtaSeconds,
         task.Priority.ToWireName(),
-        TaskApi.SocketUrl(task.TaskId));
+        TaskApi.SocketUrl(task.TaskId),
+        task.RetryOf,
+        task.RetriedBy);
 }
 
 public sealed record DocumentResultView(string Id, string Status, string? Error)

@@ -36,6 +36,8 @@ internal static class OwnerFeedMessages
         WriteOrNull(w, "finished_at", task.FinishedAt.ToWire());
         WriteOrNull(w, "batch_id", task.BatchId?.ToString());
         WriteOrNull(w, "schedule_id", task.ScheduleId?.ToString());
+        WriteOrNull(w, "retry_of", task.RetryOf?.ToString());
+        WriteOrNull(w, "retried_by", task.RetriedBy?.ToString());
         WriteOrNull(w, "rate", task.Rate is { } rate ? Math.Round(rate, 1) : null);
         WriteOrNull(w, "eta_seconds", task.EtaSeconds);
         w.WriteNumber("seq", task.Seq);

@@ -23,7 +23,7 @@ public sealed partial class BatchGrain(
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
-    ILogger<BatchGrain> logger) : Grain, IBatchGrain, ITaskFollower, IRemindable
+    ILogger<BatchGrain> logger) : Grain, IBatchGrain, IBatchRetry, IBatchRetryWorker, ITaskFollower, IRemindable
 {
     private readonly TasksOptions _options = options.Value;
     private IAsyncStream<BatchSnapshot> _stream = null!;
@@ -113,18 +113,10 @@ public sealed partial class BatchGrain(
         {
             await CheckExistingDependenciesAsync(request);
 
-            // The lease comes first: it abandons a creation that fails midway and is not retried.
-            await _lease.TakeAsync();
             var ids = request.Tasks.Select(_ => Guid.NewGuid()).ToArray();
-            var now = time.GetUtcNow();
-            await Durable.WriteAsync(new BatchState
+            await AcceptAsync(new BatchState
             {
-                Accepted = true,
                 OwnerId = request.OwnerId,
-                CreatedAt = now,
-                UpdatedAt = now,
-                Seq = 1,
-                SeqReservedUpTo = 1 + _options.SeqReservation,
                 Tasks = [.. request.Tasks.Select((task, i) => new GroupTask(
                     ids[i], refs[i], HasDependencies(task) ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending,
                     0, task.Documents.IsDefault ? 0 : task.Documents.Length, new TaskCounts(0, 0, 0), 0))],
@@ -132,8 +124,32 @@ public sealed partial class BatchGrain(
         }
 
         var started = await StartTasksAsync(request, order, refs);
+        await FinishCreationAsync(started);
+        return _published!;
+    }
+
+    /// <summary>
+    /// Writes the first state of a new batch (<paramref name="batch"/> with its owner and tasks), under
+    /// the lease, which comes first: it abandons a creation that fails midway and is not retried.
+    /// </summary>
+    private async Task AcceptAsync(BatchState batch)
+    {
+        await _lease.TakeAsync();
+        var now = time.GetUtcNow();
+        batch.Accepted = true;
+        batch.CreatedAt = now;
+        batch.UpdatedAt = now;
+        batch.Seq = 1;
+        batch.SeqReservedUpTo = 1 + _options.SeqReservation;
+        await Durable.WriteAsync(batch);
+    }
+
+    /// <summary>Every task is started: the batch is created with their states (and <paramref name="change"/>), listed, and lets its lease go.</summary>
+    private async Task FinishCreationAsync(IReadOnlyList<GroupTask> started, Action<BatchState>? change = null)
+    {
         await CommitAsync(next =>
         {
+            change?.Invoke(next);
             next.Created = true;
             foreach (var task in started)
             {
@@ -145,8 +161,6 @@ public sealed partial class BatchGrain(
         {
             await _lease.ReleaseAsync();
         }
-
-        return _published!;
     }
 
     /// <summary>Starts every task in plan order; a task that exists already just answers its state.</summary>
@@ -288,6 +302,7 @@ public sealed partial class BatchGrain(
     /// <summary>A change that must not be lost: persisted, then published; ends the batch once every task has ended.</summary>
     private async Task CommitAsync(Action<BatchState> change)
     {
+        var ended = S.FinishedAt is not null;
         await Durable.CommitAsync(batch =>
         {
             change(batch);
@@ -302,7 +317,7 @@ public sealed partial class BatchGrain(
 
         _changed = false;
         var snapshot = BuildSnapshot();
-        if (snapshot.IsTerminal)
+        if (snapshot.IsTerminal && !ended)
         {
             Log.Ended(logger, BatchId, snapshot.Status.ToWireName(), snapshot.Message);
         }
@@ -339,6 +354,8 @@ public sealed partial class BatchGrain(
             UpdatedAt = S.UpdatedAt,
             FinishedAt = S.FinishedAt,
             CancelledBy = S.CancelledBy,
+            RetryOf = S.RetryOf,
+            RetriedBy = S.RetriedBy,
         };
     }
 

@@ -19,4 +19,16 @@ public sealed class BatchState
 
     /// <summary>Set when creating the tasks was interrupted, with the message to show.</summary>
     [Id(10)] public string? Interrupted { get; set; }
+
+    /// <summary>The batch this one retries, if it is a retry.</summary>
+    [Id(11)] public Guid? RetryOf { get; set; }
+
+    /// <summary>The task each of <see cref="Tasks"/> retries, in the same order; null unless this batch is a retry.</summary>
+    [Id(12)] public List<Guid>? RetriedTasks { get; set; }
+
+    /// <summary>The batch that retried this one, once retried.</summary>
+    [Id(13)] public Guid? RetriedBy { get; set; }
+
+    /// <summary>The request that retried this batch: the same request repeated answers the same retry.</summary>
+    [Id(14)] public Guid? RetryRequestId { get; set; }
 }

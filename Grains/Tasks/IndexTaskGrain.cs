@@ -31,7 +31,7 @@ public sealed partial class IndexTaskGrain(
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
-    ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, IIndexTaskWorker, IRemindable
+    ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, ITaskRetry, IIndexTaskWorker, IRemindable
 {
     private readonly TasksOptions _options = options.Value;
     private readonly SliceSchedule _slices = new(time, options.Value.LeasePeriod);

@@ -59,7 +59,7 @@ public sealed class IndexTaskState
     /// <summary>The task waits until this time, if set.</summary>
     [Id(27)] public DateTimeOffset? RunAt { get; set; }
 
-    /// <summary>A small task's documents, kept here rather than in chunks; dropped once it has completed.</summary>
+    /// <summary>A small task's documents, kept here rather than in chunks; dropped once it has completed with no failed document (a retry needs those).</summary>
     [Id(28)] public List<IndexDocument>? InlineDocuments { get; set; }
 
     /// <summary>A small task's per-document outcomes, kept here rather than in chunks.</summary>
@@ -67,6 +67,9 @@ public sealed class IndexTaskState
 
     /// <summary>Which waiting tasks admission takes first.</summary>
     [Id(37)] public TaskPriority Priority { get; set; }
+
+    /// <summary>The task it retries, the task that retried it, and its source; null when none applies.</summary>
+    [Id(30)] public TaskRetryLinks? Retry { get; set; }
 
     /// <summary>Whether the task's documents and results are kept in its state.</summary>
     public bool IsInline => InlineResults is not null;

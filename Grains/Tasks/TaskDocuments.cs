@@ -65,6 +65,48 @@ public sealed class TaskDocuments(TaskChunkStore<DocumentChunk> store, Guid task
         return _loaded is null ? null : Slice(_loaded.Documents, task.Current - task.DocumentChunkStarts[number], maxCount);
     }
 
+    /// <summary>
+    /// The documents of <paramref name="task"/> at <paramref name="positions"/> (ascending), or null when
+    /// any of them is no longer stored (a chunk is missing, or a completed small task dropped them).
+    /// </summary>
+    public async Task<List<IndexDocument>?> ReadAtAsync(IndexTaskState task, IReadOnlyList<int> positions)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(positions);
+        if (task.IsInline)
+        {
+            return task.InlineDocuments is { } inline && positions.All(position => position < inline.Count)
+                ? [.. positions.Select(position => inline[position])]
+                : null;
+        }
+
+        var found = new List<IndexDocument>(positions.Count);
+        foreach (var position in positions)
+        {
+            var number = LastIndexAtOrBefore(task.DocumentChunkStarts, position);
+            if (number < 0)
+            {
+                return null;
+            }
+
+            if (number != _loadedNumber)
+            {
+                _loaded = await store.ReadAsync(taskId, number);
+                _loadedNumber = number;
+            }
+
+            var offset = position - task.DocumentChunkStarts[number];
+            if (_loaded is null || offset >= _loaded.Documents.Length)
+            {
+                return null;
+            }
+
+            found.Add(_loaded.Documents[offset]);
+        }
+
+        return found;
+    }
+
     public async Task DeleteAsync(int chunkCount)
     {
         for (var number = 0; number < chunkCount; number++)

@@ -84,7 +84,8 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
         }
     }
 
-    private async IAsyncEnumerable<DocumentResult> AllAsync(IndexTaskState task)
+    /// <summary>Every outcome <paramref name="task"/> has recorded, in document order.</summary>
+    public async IAsyncEnumerable<DocumentResult> AllAsync(IndexTaskState task)
     {
         ArgumentNullException.ThrowIfNull(task);
         foreach (var result in task.InlineResults ?? [])

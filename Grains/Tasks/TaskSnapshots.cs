@@ -38,6 +38,8 @@ public static class TaskSnapshots
             RunAt = task.RunAt,
             Rate = rate,
             Priority = task.Priority,
+            RetryOf = task.Retry?.RetryOf,
+            RetriedBy = task.Retry?.RetriedBy,
         };
     }
 }

@@ -27,6 +27,7 @@ public static class TaskTransitions
             Followers = [.. followers],
             RunAt = request.RunAt,
             Priority = request.Priority,
+            Retry = TaskRetryLinks.Of(request),
             Total = total,
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
@@ -106,7 +107,9 @@ public static class TaskTransitions
     {
         ArgumentNullException.ThrowIfNull(next);
         next.Result = preview;
-        next.InlineDocuments = null;
+
+        // A retry re-runs the failed documents, so a task with some keeps them.
+        next.InlineDocuments = next.Counts.Failed > 0 ? next.InlineDocuments : null;
         next.Status = IndexTaskStatus.Completed;
         next.Message = TaskMessages.Completed(next.Counts);
         next.FinishedAt = now;

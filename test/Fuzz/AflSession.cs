@@ -63,12 +63,13 @@ internal static class AflSession
         }
 
         var stats = ReadStats(Path.Combine(findings, "default", "fuzzer_stats"));
-        var kept = KeepCrashes(harness, Path.Combine(findings, "default", "crashes"));
+        var kept = KeepCrashes(harness, Path.Combine(findings, "default", "crashes"))
+            .Concat(KeepCrashes(harness, Path.Combine(findings, "default", "hangs"))).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{harness.Name}: {stats.GetValueOrDefault("execs_done", "?")} executions in {minutes:0.#} min, {stats.GetValueOrDefault("corpus_count", "?")} paths, {kept.Count} crashes, {stats.GetValueOrDefault("saved_hangs", "?")} hangs"));
+            $"{harness.Name}: {stats.GetValueOrDefault("execs_done", "?")} executions in {minutes:0.#} min, {stats.GetValueOrDefault("corpus_count", "?")} paths, {stats.GetValueOrDefault("saved_crashes", "?")} crashes, {stats.GetValueOrDefault("saved_hangs", "?")} hangs"));
         foreach (var crash in kept)
         {
-            Console.WriteLine($"  crash kept: {crash}");
+            Console.WriteLine($"  kept for replay: {crash}");
         }
 
         return kept.Count == 0 ? 0 : 1;

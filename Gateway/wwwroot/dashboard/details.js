@@ -1,7 +1,8 @@
 // A task's details, opened by its address (`#/tasks/{id}`) so that it can be shared, with the
-// per-document results; while open, it follows the task on the task's own socket.
+// per-document results; while open, it follows the task on the task's own socket. An ended task with
+// failed or unprocessed documents has a Retry button, which opens the new task once it is created.
 import { request } from './api.js';
-import { element, rateText, terminal, time } from './format.js';
+import { element, newKey, rateText, retryable, taskLink, terminal, time } from './format.js';
 import { LiveSocket } from './socket.js';
 import { Throttle } from './throttle.js';
 
@@ -18,12 +19,17 @@ export class DetailsView {
     this.reload = new Throttle(() => this.#showFacts(), 1000);
     document.getElementById('details-outcome').addEventListener('change', () => this.#showResults(0));
     document.getElementById('details-more').addEventListener('click', () => this.#showResults(this.next));
+    this.retryButton = document.getElementById('details-retry');
+    this.retryButton.addEventListener('click', () => this.#retry());
   }
 
   async open(taskId) {
     if (taskId === this.taskId) return;
     this.close();
     this.taskId = taskId;
+    // One key per task shown: a second click, or a click after a lost answer, gets the same new task.
+    this.retryKey = newKey();
+    this.retryButton.hidden = true;
     this.section.hidden = false;
     this.facts.replaceChildren();
     document.getElementById('details-rows').replaceChildren();
@@ -67,6 +73,8 @@ export class DetailsView {
     if (task.error) facts.push(['Error', `${task.error.code}: ${task.error.message}`]);
     if (task.batch_id) facts.push(['Batch', task.batch_id]);
     if (task.schedule_id) facts.push(['Schedule', task.schedule_id]);
+    if (task.retry_of) facts.push(['Retry of', taskLink(task.retry_of)]);
+    if (task.retried_by) facts.push(['Retried by', taskLink(task.retried_by)]);
     if (task.depends_on?.length > 0) {
       const chain = await request('GET', `/api/tasks/${taskId}/chain`);
       const done = chain.task_counts.completed + chain.task_counts.failed + chain.task_counts.cancelled;
@@ -74,8 +82,23 @@ export class DetailsView {
     }
 
     if (taskId !== this.taskId) return task;
-    this.facts.replaceChildren(...facts.flatMap(([name, value]) => [element('dt', { text: name }), element('dd', { text: value ?? '—', 'data-fact': name })]));
+    this.facts.replaceChildren(...facts.flatMap(([name, value]) => [element('dt', { text: name }),
+      value instanceof Node ? element('dd', { 'data-fact': name }, value) : element('dd', { text: value ?? '—', 'data-fact': name })]));
+    this.retryButton.hidden = !retryable(task);
+    this.retryButton.setAttribute('aria-label', `Retry task ${task.task_id}`);
     return task;
+  }
+
+  async #retry() {
+    this.retryButton.disabled = true;
+    try {
+      const retry = await request('POST', `/api/tasks/${this.taskId}/retry`, undefined, { 'Idempotency-Key': this.retryKey });
+      location.hash = `#/tasks/${retry.task_id}`;
+    } catch (failure) {
+      this.error.textContent = failure.message;
+    } finally {
+      this.retryButton.disabled = false;
+    }
   }
 
   async #showResults(offset) {

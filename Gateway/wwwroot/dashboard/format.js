@@ -31,6 +31,22 @@ export function time(value) {
 
 export const terminal = new Set(['completed', 'failed', 'cancelled']);
 
+/** Whether a task can be retried: ended with failed or unprocessed documents, and not retried yet. */
+export function retryable(task) {
+  if (task.retried_by || !terminal.has(task.status)) return false;
+  return task.status !== 'completed' || task.counts.failed > 0;
+}
+
+/** A fresh Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), byte => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** A link to a task's details, by its address. */
+export function taskLink(taskId) {
+  return element('a', { href: `#/tasks/${taskId}`, text: taskId, 'data-task-id': taskId });
+}
+
 const wholeNumber = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
 

@@ -38,6 +38,10 @@ public sealed class FaultPlan
     public FaultRule FailIndex(string collection, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.Index, id => id.Key.ToString() == collection, skip, times, false));
 
+    /// <summary>Refuses index writes into <paramref name="collection"/> for good (not a transient error), which fails the task.</summary>
+    public FaultRule RefuseIndex(string collection, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.IndexRefusal, id => id.Key.ToString() == collection, skip, times, false));
+
     /// <summary>Fails the history rows of <paramref name="taskId"/>.</summary>
     public FaultRule FailHistory(Guid taskId, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.History, id => id.Key.ToString() == taskId.ToString("N"), skip, times, false));
@@ -87,6 +91,8 @@ public sealed class FaultPlan
 
     internal Fault OnIndex(string collection) => Next(FaultKind.Index, GrainId.Create("index", collection));
 
+    internal Fault OnIndexRefusal(string collection) => Next(FaultKind.IndexRefusal, GrainId.Create("index", collection));
+
     internal Fault OnHistory(Guid taskId) => Next(FaultKind.History, GrainId.Create("history", taskId.ToString("N")));
 
     private FaultRule Add(FaultRule rule)
@@ -128,6 +134,9 @@ public sealed class FaultPlan
     /// <summary>The exception an injected fault throws: a timeout, which callers take as transient.</summary>
     internal static TimeoutException Injected(string what) => new($"Injected fault: {what}");
 
+    /// <summary>The exception an injected refusal throws: one no wait cures.</summary>
+    internal static InvalidOperationException Refused(string what) => new($"Injected refusal: {what}");
+
 }
 
 internal enum FaultKind
@@ -136,6 +145,7 @@ internal enum FaultKind
     Clear,
     Reminder,
     Index,
+    IndexRefusal,
     History,
 }
 

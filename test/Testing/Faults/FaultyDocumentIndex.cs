@@ -3,7 +3,7 @@ using OrleansTasks.Indexing;
 
 namespace OrleansTasks.Testing.Faults;
 
-/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout, or are paced.</summary>
+/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout, are refused for good, or are paced.</summary>
 public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : IDocumentIndex
 {
     public async Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
@@ -11,6 +11,11 @@ public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : 
         if (plan.IndexPace(collection) is { } pace && pace > TimeSpan.Zero)
         {
             await Task.Delay(pace, cancellationToken);
+        }
+
+        if (plan.OnIndexRefusal(collection) != Fault.None)
+        {
+            throw FaultPlan.Refused($"the index refused a write into {collection}");
         }
 
         return plan.OnIndex(collection) == Fault.None
