@@ -3,14 +3,24 @@ using Npgsql;
 
 namespace OrleansTasks.Tasks;
 
-/// <summary>Faults that pass with time (a database restarting, a network blip): the task waits and retries instead of failing.</summary>
+/// <summary>Faults that pass with time (a database restarting, a network blip, an I/O error): the task waits and retries instead of failing.</summary>
 public static class TransientFaults
 {
     public static bool IsTransient(Exception exception) => exception switch
     {
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or TimeoutException,
-        TimeoutException or SocketException or StorageUnavailableException => true,
+        TimeoutException or SocketException or IOException or StorageUnavailableException => true,
         OrleansException => true,
         _ => exception.InnerException is not null && IsTransient(exception.InnerException),
+    };
+
+    /// <summary>A short reason for people, naming the kind of fault but none of its details (which the logs hold).</summary>
+    public static string Describe(Exception exception) => exception switch
+    {
+        TimeoutException => "the document index timed out",
+        NpgsqlException or StorageUnavailableException => "the database is unavailable",
+        SocketException or IOException => "the connection to the document index failed",
+        _ when exception.InnerException is { } inner => Describe(inner),
+        _ => "the document index is unavailable",
     };
 }
