@@ -20,9 +20,10 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
     /// <summary>
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
     /// memory: the caller persists). The outcome says whether the index failed for good (the task
-    /// ends) or transiently (the caller retries the slice by the task's policy); a failure of the
-    /// task's own records (its documents, its results) throws, and the caller retries the slice
-    /// later without counting an attempt.
+    /// ends) or transiently (the caller retries the slice by the task's policy). A failure of the
+    /// database (<see cref="TransientFaults.IsDatabaseOutage"/>), of the index or of the task's own
+    /// records, throws: the caller waits for the database and retries the slice without counting
+    /// an attempt, which could not be stored anyway.
     /// </summary>
     public async Task<SliceOutcome> IndexNextSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
     {
@@ -40,12 +41,12 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
         {
             results = await indexer.IndexAsync(taskId, task.Collection, documents, CancellationToken.None);
         }
-        catch (Exception exception) when (TransientFaults.IsTransient(exception))
+        catch (Exception exception) when (TransientFaults.IsTransient(exception) && !TransientFaults.IsDatabaseOutage(exception))
         {
             IndexFailedTransiently(logger, exception, taskId, task.Current, task.FailedAttempts + 1);
             return new SliceOutcome(TransientFailure: exception);
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
+        catch (Exception exception) when (!TransientFaults.IsTransient(exception) && exception is not OutOfMemoryException)
         {
             IndexFailed(logger, exception, taskId, task.Current);
             return new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Orleans.Storage;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
@@ -111,6 +112,22 @@ public sealed class TaskRunTests
         Assert.Null(transient.Error);
         Assert.Equal((TaskErrors.IndexUnavailable, "d0"), (permanent.Error!.Code, permanent.Error.DocumentId));
         Assert.Equal(0, task.Current);
+    }
+
+    [Fact]
+    public async Task An_index_whose_database_is_down_throws_so_that_the_task_waits_for_the_database_without_spending_an_attempt()
+    {
+        // A real index against a port where no database listens: the connection is refused.
+        await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2");
+        var index = new PostgresDocumentIndex(nowhere, NullLogger<PostgresDocumentIndex>.Instance);
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(index), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var documents = Documents(3, chars: 5);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
+
+        var outage = await Assert.ThrowsAsync<NpgsqlException>(() => run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed")));
+
+        Assert.True(TransientFaults.IsDatabaseOutage(outage));
+        Assert.Equal((0, 0, null), (task.Current, task.FailedAttempts, task.NextAttemptAt));
     }
 
     [Fact]
