@@ -39,12 +39,12 @@ public static class ProtocolMessages
             {
                 WriteRate(w, task);
                 w.WriteString("priority", task.Priority.ToWireName());
+                w.WriteNumber("attempt", task.Attempt);
             });
 
-    /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5) and <c>attempt</c>, on every task message.</summary>
+    /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5), on every task message.</summary>
     private static void WriteRate(Utf8JsonWriter w, IndexTaskSnapshot task)
     {
-        w.WriteNumber("attempt", task.Attempt);
         if (task.Rate is { } rate)
         {
             w.WriteNumber("rate", Math.Round(rate, 1));
