@@ -56,6 +56,7 @@ public static class RequestFingerprint
             Add(hash, request.OwnerId);
             Add(hash, request.Name);
             AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
+            AddPolicies(hash, request.Task.Retry, request.Task.Timeout);
             var trigger = request.Trigger;
             Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
         });
