@@ -1,4 +1,6 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Npgsql;
 using OrleansTasks.Hosting;
 using OrleansTasks.Tasks;
 
@@ -91,6 +93,32 @@ public sealed class RetryPolicyTests
 
         Assert.Null(TaskDeadline.Due(task, Now.AddYears(1)));
         Assert.False(TaskDeadline.IsPast(task, Now.AddYears(1)));
+    }
+
+    [Theory]
+    [InlineData(PostgresErrorCodes.SerializationFailure, false)]
+    [InlineData(PostgresErrorCodes.DeadlockDetected, false)]
+    [InlineData(PostgresErrorCodes.AdminShutdown, true)]
+    [InlineData(PostgresErrorCodes.CannotConnectNow, true)]
+    [InlineData(PostgresErrorCodes.ConnectionFailure, true)]
+    public void A_database_that_refuses_for_now_spends_an_attempt_but_one_stopping_or_starting_is_waited_for(string sqlState, bool outage)
+    {
+        var refusal = new PostgresException("refused", "ERROR", "ERROR", sqlState);
+
+        Assert.True(TransientFaults.IsTransient(refusal));
+        Assert.Equal(outage, TransientFaults.IsDatabaseOutage(refusal));
+    }
+
+    [Fact]
+    public void A_database_that_cannot_be_reached_is_waited_for_and_an_index_that_times_out_spends_an_attempt()
+    {
+        var refused = new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused));
+        var broken = new NpgsqlException("Exception while reading from stream", new IOException("reset"));
+
+        Assert.True(TransientFaults.IsDatabaseOutage(refused));
+        Assert.True(TransientFaults.IsDatabaseOutage(broken));
+        Assert.False(TransientFaults.IsDatabaseOutage(new TimeoutException("the index is slow")));
+        Assert.False(TransientFaults.IsDatabaseOutage(new InvalidOperationException("refused for good")));
     }
 
     public static TheoryData<string, TaskRetryPolicy?, TimeSpan?> InvalidPolicies => new()
