@@ -5,7 +5,8 @@ namespace OrleansTasks;
 /// <summary>
 /// One task of a new batch. <see cref="Ref"/> names it inside the batch, so that other tasks of
 /// the same batch can wait for it through <see cref="After"/>; <see cref="DependsOn"/> names
-/// existing tasks of the same owner.
+/// existing tasks of the same owner. <see cref="Retry"/> and <see cref="Timeout"/> are the task's
+/// retry policy and time limit, as in <see cref="StartIndexTask"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.BatchTaskSpec")]
 public sealed record BatchTaskSpec(
@@ -14,4 +15,6 @@ public sealed record BatchTaskSpec(
     [property: Id(2)] ImmutableArray<IndexDocument> Documents,
     [property: Id(3)] DirectorySource? Source = null,
     [property: Id(4)] ImmutableArray<string> After = default,
-    [property: Id(5)] ImmutableArray<Guid> DependsOn = default);
+    [property: Id(5)] ImmutableArray<Guid> DependsOn = default,
+    [property: Id(9)] TaskRetryPolicy? Retry = null,
+    [property: Id(10)] TimeSpan? Timeout = null);

@@ -5,4 +5,11 @@ namespace OrleansTasks;
 public sealed record DocumentResult(
     [property: Id(0)] string Id,
     [property: Id(1)] DocumentOutcome Outcome,
-    [property: Id(2)] string? Error = null);
+    [property: Id(2)] string? Error = null)
+{
+    // A field, so that a result stored before attempts were counted reads as one attempt.
+    [Id(3)] private int _attempts;
+
+    /// <summary>The attempt at which the document's slice was indexed: 1 unless transient failures were retried.</summary>
+    public int Attempts { get => Math.Max(1, _attempts); init => _attempts = value; }
+}

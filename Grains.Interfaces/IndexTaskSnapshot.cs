@@ -82,6 +82,18 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>The task that retries this one, once someone has retried it.</summary>
     [Id(26)] public Guid? RetriedBy { get; init; }
 
+    // A field, so that a snapshot from a silo that does not count attempts reads as attempt 1.
+    [Id(27)] private int _attempt;
+
+    /// <summary>The attempt of the slice being indexed: 1 unless a transient failure is being retried.</summary>
+    public int Attempt { get => Math.Max(1, _attempt); init => _attempt = value; }
+
+    /// <summary>When a transient failure is being retried: the time of the next attempt.</summary>
+    [Id(28)] public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>How long the task may run after its start before it fails with <c>timeout</c>; null for no limit.</summary>
+    [Id(29)] public TimeSpan? Timeout { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 

@@ -8,7 +8,10 @@ namespace OrleansTasks;
 /// A task with <see cref="DependsOn"/> waits until every one of those tasks (existing tasks of the
 /// same owner) has completed, and ends without running if one of them fails or is cancelled. A
 /// task with <see cref="RunAt"/> in the future waits (<c>waiting</c>) until that time. A task made by
-/// retrying another names it in <see cref="RetryOf"/>.
+/// retrying another names it in <see cref="RetryOf"/>. A slice that
+/// fails transiently is retried as <see cref="Retry"/> says (null: the silo's defaults); a task that
+/// runs longer than <see cref="Timeout"/> after its start (null: the silo's default, if any) fails
+/// with the code <c>timeout</c>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.StartIndexTask")]
 public sealed record StartIndexTask(
@@ -20,7 +23,9 @@ public sealed record StartIndexTask(
     [property: Id(5)] Guid? BatchId = null,
     [property: Id(6)] Guid? ScheduleId = null,
     [property: Id(7)] DateTimeOffset? RunAt = null,
-    [property: Id(8)] Guid? RetryOf = null)
+    [property: Id(8)] Guid? RetryOf = null,
+    [property: Id(9)] TaskRetryPolicy? Retry = null,
+    [property: Id(10)] TimeSpan? Timeout = null)
 {
     /// <summary><see cref="DependsOn"/>, never a default array.</summary>
     public ImmutableArray<Guid> Dependencies => DependsOn.IsDefault ? [] : DependsOn;

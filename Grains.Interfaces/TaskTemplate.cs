@@ -2,9 +2,14 @@ using System.Collections.Immutable;
 
 namespace OrleansTasks;
 
-/// <summary>The task a schedule runs each time: a collection and its documents or directory source.</summary>
+/// <summary>
+/// The task a schedule runs each time: a collection and its documents or directory source, and
+/// the retry policy and time limit of every run, as in <see cref="StartIndexTask"/>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.TaskTemplate")]
 public sealed record TaskTemplate(
     [property: Id(0)] string Collection,
     [property: Id(1)] ImmutableArray<IndexDocument> Documents,
-    [property: Id(2)] DirectorySource? Source = null);
+    [property: Id(2)] DirectorySource? Source = null,
+    [property: Id(3)] TaskRetryPolicy? Retry = null,
+    [property: Id(4)] TimeSpan? Timeout = null);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansTasks.Gateway.Json;
 
@@ -11,7 +12,9 @@ public sealed record BatchTaskInput(
     List<DocumentInput?>? Documents,
     SourceInput? Source,
     List<string>? After = null,
-    List<Guid>? DependsOn = null);
+    List<Guid>? DependsOn = null,
+    RetryInput? Retry = null,
+    JsonElement? Timeout = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateBatchRequest(List<BatchTaskInput?>? Tasks) : ICreateBody

@@ -30,6 +30,11 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
                 return malformed;
             }
 
+            if (TaskPolicyInputs.Check(task.Retry, task.Timeout, $"tasks[{i}].") is { } badPolicy)
+            {
+                return badPolicy;
+            }
+
             if (task.After?.IndexOf(null!) is >= 0 and var nullAt)
             {
                 return Problems.Invalid($"tasks[{i}].after[{nullAt}]", "'after' lists refs of tasks in this batch.");
@@ -46,7 +51,9 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
             TaskInputs.Documents(task.Documents),
             TaskInputs.Source(task.Source),
             task.After is null ? [] : [.. task.After],
-            task.DependsOn is null ? [] : [.. task.DependsOn]))]);
+            task.DependsOn is null ? [] : [.. task.DependsOn],
+            TaskPolicyInputs.Retry(task.Retry),
+            TaskPolicyInputs.Duration(task.Timeout)))]);
 
     protected override string Fingerprint(CreateBatch request) => RequestFingerprint.Of(request);
 

@@ -25,6 +25,8 @@ public static class RequestFingerprint
                 // Only when not the default, so the fingerprints of bodies without a priority stay as they were.
                 Add(hash, "priority:" + request.Priority.ToWireName());
             }
+
+            AddPolicies(hash, request.Retry, request.Timeout);
         });
     }
 
@@ -40,6 +42,7 @@ public static class RequestFingerprint
                 Add(hash, task.Ref);
                 AddTask(hash, task.Collection, task.Documents, task.Source);
                 AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
+                AddPolicies(hash, task.Retry, task.Timeout);
             }
         });
     }
@@ -53,9 +56,23 @@ public static class RequestFingerprint
             Add(hash, request.OwnerId);
             Add(hash, request.Name);
             AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
+            AddPolicies(hash, request.Task.Retry, request.Task.Timeout);
             var trigger = request.Trigger;
             Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
         });
+    }
+
+    private static void AddPolicies(IncrementalHash hash, TaskRetryPolicy? retry, TimeSpan? timeout)
+    {
+        if (retry is not null)
+        {
+            Add(hash, $"retry:{retry.MaxAttempts}|{retry.InitialInterval?.Ticks}|{retry.Backoff?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}|{retry.MaxInterval?.Ticks}");
+        }
+
+        if (timeout is { } limit)
+        {
+            Add(hash, "timeout:" + limit.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private static string Sha256(Action<IncrementalHash> write)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Xml;
 using OrleansTasks.Gateway.Json;
@@ -6,7 +7,12 @@ namespace OrleansTasks.Gateway.Apis;
 
 /// <summary>The task a schedule runs: a task body without dependencies.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record TaskTemplateInput(string? Collection, List<DocumentInput?>? Documents, SourceInput? Source);
+public sealed record TaskTemplateInput(
+    string? Collection,
+    List<DocumentInput?>? Documents,
+    SourceInput? Source,
+    RetryInput? Retry = null,
+    JsonElement? Timeout = null);
 
 /// <summary>
 /// A new schedule: the task, and one of <c>at</c> (a time), <c>every</c> (an ISO 8601 duration such

@@ -28,6 +28,11 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
             return malformed;
         }
 
+        if (TaskPolicyInputs.Check(task.Retry, task.Timeout, "task.") is { } badPolicy)
+        {
+            return badPolicy;
+        }
+
         if (body.Every is not null && Every(body) is null)
         {
             return Problems.Invalid("every", "'every' is an ISO 8601 duration such as 'PT15M' or 'P1D'.");
@@ -52,7 +57,12 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
         return new CreateSchedule(
             ownerId,
             body.Name ?? "",
-            new TaskTemplate(task.Collection ?? "", TaskInputs.Documents(task.Documents), TaskInputs.Source(task.Source)),
+            new TaskTemplate(
+                task.Collection ?? "",
+                TaskInputs.Documents(task.Documents),
+                TaskInputs.Source(task.Source),
+                TaskPolicyInputs.Retry(task.Retry),
+                TaskPolicyInputs.Duration(task.Timeout)),
             new ScheduleTrigger(body.At, Every(body), body.StartAt, body.Cron, body.TimeZone),
             SchedulePolicyNames.Missed(body.Missed)!.Value,
             SchedulePolicyNames.Overlap(body.Overlap)!.Value,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansTasks.Gateway.Json;
 
@@ -9,10 +10,16 @@ public sealed record DocumentInput(string? Id, string? Title, string? Content);
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SourceInput(string? Directory, string? Pattern);
 
+/// <summary>A task's retry policy: intervals are ISO 8601 durations (<c>"PT1S"</c>); what is left out takes the silo's defaults.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RetryInput(int? MaxAttempts = null, JsonElement? InitialInterval = null, double? Backoff = null, JsonElement? MaxInterval = null);
+
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateTaskRequest(
     string? Collection, List<DocumentInput?>? Documents, SourceInput? Source, List<Guid>? DependsOn = null, DateTimeOffset? RunAt = null,
-    string? Priority = null)
+    string? Priority = null,
+    RetryInput? Retry = null,
+    JsonElement? Timeout = null)
     : ICreateBody
 {
     public static string Kind => "task";
@@ -53,7 +60,10 @@ public sealed record TaskView(
     string Priority,
     string WsUrl,
     Guid? RetryOf,
-    Guid? RetriedBy)
+    Guid? RetriedBy,
+    int Attempt,
+    string? NextAttemptAt,
+    string? Timeout)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
         task.TaskId,
@@ -83,12 +93,16 @@ public sealed record TaskView(
         task.Priority.ToWireName(),
         TaskApi.SocketUrl(task.TaskId),
         task.RetryOf,
-        task.RetriedBy);
+        task.RetriedBy,
+        task.Attempt,
+        task.NextAttemptAt.ToWire(),
+        TaskPolicyInputs.ToWire(task.Timeout));
 }
 
-public sealed record DocumentResultView(string Id, string Status, string? Error)
+/// <summary>One document's outcome; <see cref="Attempts"/> is more than 1 when its slice was retried after transient failures.</summary>
+public sealed record DocumentResultView(string Id, string Status, string? Error, int Attempts)
 {
-    public static DocumentResultView From(DocumentResult result) => new(result.Id, result.Outcome.ToWireName(), result.Error);
+    public static DocumentResultView From(DocumentResult result) => new(result.Id, result.Outcome.ToWireName(), result.Error, result.Attempts);
 }
 
 /// <summary>A page of per-document outcomes with the task's totals.</summary>

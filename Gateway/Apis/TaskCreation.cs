@@ -27,6 +27,11 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
             return badPriority;
         }
 
+        if (TaskPolicyInputs.Check(body.Retry, body.Timeout, "") is { } badPolicy)
+        {
+            return badPolicy;
+        }
+
         return null;
     }
 
@@ -36,7 +41,9 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         TaskInputs.Documents(body.Documents),
         TaskInputs.Source(body.Source),
         body.DependsOn is null ? [] : [.. body.DependsOn],
-        RunAt: body.RunAt)
+        RunAt: body.RunAt,
+        Retry: TaskPolicyInputs.Retry(body.Retry),
+        Timeout: TaskPolicyInputs.Duration(body.Timeout))
     {
         Priority = TaskInputs.Priority(body.Priority),
     };

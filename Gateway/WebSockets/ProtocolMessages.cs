@@ -39,6 +39,7 @@ public static class ProtocolMessages
             {
                 WriteRate(w, task);
                 w.WriteString("priority", task.Priority.ToWireName());
+                w.WriteNumber("attempt", task.Attempt);
             });
 
     /// <summary><c>rate</c> and <c>eta_seconds</c> (docs/protocol.md §5), on every task message.</summary>

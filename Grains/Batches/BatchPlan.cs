@@ -81,7 +81,7 @@ public static class BatchPlan
     {
         try
         {
-            TaskRequestValidator.Validate(new StartIndexTask(ownerId, task.Collection, task.Documents, task.Source), limits);
+            TaskRequestValidator.Validate(new StartIndexTask(ownerId, task.Collection, task.Documents, task.Source, Retry: task.Retry, Timeout: task.Timeout), limits);
         }
         catch (InvalidTaskRequestException exception)
         {

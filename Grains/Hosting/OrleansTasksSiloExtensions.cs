@@ -153,6 +153,7 @@ public static class OrleansTasksSiloExtensions
 
     public static IServiceCollection AddOrleansTasksGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
+        TaskPolicySettings.Check(configuration);
         services.AddOptions<TasksOptions>()
             .Bind(configuration.GetSection(TasksOptions.SectionName))
             .ValidateDataAnnotations()

@@ -118,8 +118,7 @@ public sealed partial class ScheduleGrain
         var template = S.Template!;
         try
         {
-            await GrainFactory.GetGrain<IIndexTaskGrain>(run.TaskId).Start(
-                new StartIndexTask(S.OwnerId, template.Collection, template.Documents, template.Source, ScheduleId: ScheduleId));
+            await GrainFactory.GetGrain<IIndexTaskGrain>(run.TaskId).Start(TemplateTask.Start(template, S.OwnerId, ScheduleId));
         }
         catch (InvalidTaskRequestException exception)
         {

@@ -22,7 +22,7 @@ public static class ScheduleRequestValidator
 
         try
         {
-            TaskRequestValidator.Validate(new StartIndexTask(request.OwnerId, request.Task.Collection, request.Task.Documents, request.Task.Source), tasks);
+            TaskRequestValidator.Validate(TemplateTask.Start(request.Task, request.OwnerId, scheduleId: null), tasks);
         }
         catch (InvalidTaskRequestException exception)
         {

@@ -35,5 +35,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(17, LogLevel.Information, "Task {TaskId}: dependency {DependencyId} ended {DependencyStatus}; this task is now {Status}")]
         public static partial void DependencyEnded(ILogger logger, Guid taskId, Guid dependencyId, string dependencyStatus, string status);
+
+        [LoggerMessage(41, LogLevel.Warning, "Task {TaskId} timed out: its limit of {Limit} after its start passed at {Current}/{Total}")]
+        public static partial void TimedOut(ILogger logger, Guid taskId, TimeSpan limit, int current, int total);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class IndexTaskGrain
         }
 
         var retry = GrainFactory.GetGrain<IIndexTaskGrain>(TaskRetries.IdOf(TaskId));
-        if (S.Retry?.RetriedBy is { } retriedBy)
+        if (S.RetryLinks?.RetriedBy is { } retriedBy)
         {
             // The same request again (a client's retry after an error): it answers the retry it made, unless
             // retention has purged that since.
@@ -55,7 +55,7 @@ public sealed partial class IndexTaskGrain
         }
 
         var documents = await _run.Documents.ReadAtAsync(S, positions) ?? throw TaskRetries.DocumentsGone();
-        if (S.Retry?.Source is { } source)
+        if (S.RetryLinks?.Source is { } source)
         {
             try
             {

@@ -2,7 +2,11 @@ using Orleans.Storage;
 
 namespace OrleansTasks.Tasks;
 
-/// <summary>The run of an index task: one slice per grain turn, progress, checkpoints and the end.</summary>
+/// <summary>
+/// The run of an index task: one slice per grain turn, progress, checkpoints and the end. A slice
+/// whose indexing fails transiently waits, by the task's retry policy, with the attempt and the
+/// time of the next one persisted first; meanwhile the task gives its admission slot back.
+/// </summary>
 public sealed partial class IndexTaskGrain
 {
     private IGrainTimer? _retryTimer;
@@ -24,26 +28,39 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        if (!await admission.TryEnterAsync(Admission.AdmissionTicket.Of(TaskId, S)))
-        {
-            // Queued: the cluster's admission queue wakes this task when it grants it a slot.
-            DelayDeactivation(_options.LeasePeriod * 2);
-            return;
-        }
-
         // What a failed step undoes: the progress made in memory since the last write, never a write.
         TaskCommitter.RollbackPoint? undo = null;
         try
         {
+            if (await EndIfTimedOutAsync())
+            {
+                return;
+            }
+
+            if (RetryWaitLeft() is { } wait)
+            {
+                // A transient failure's backoff, persisted: a new activation waits only what is left.
+                ScheduleSliceIn(wait);
+                return;
+            }
+
+            if (!await admission.TryEnterAsync(Admission.AdmissionTicket.Of(TaskId, S)))
+            {
+                // Queued: the cluster's admission queue wakes this task when it grants it a slot.
+                DelayDeactivation(_options.LeasePeriod * 2);
+                return;
+            }
+
             if (S.Status == IndexTaskStatus.Pending)
             {
                 await _task.CommitAsync(next => TaskTransitions.StartProcessing(next, time.GetUtcNow()));
+                ArmDeadline();
             }
 
             undo = _task.Mark();
-            if (S.Current < S.Total)
+            if (S.Current < S.Total && !await IndexNextSliceAsync())
             {
-                await IndexNextSliceAsync();
+                return;
             }
 
             if (S.Current >= S.Total && !S.Status.IsTerminal())
@@ -81,16 +98,51 @@ public sealed partial class IndexTaskGrain
         }
     }
 
-    private async Task IndexNextSliceAsync()
+    /// <summary>Indexes the next slice; false when it failed transiently and waits for its next attempt.</summary>
+    private async Task<bool> IndexNextSliceAsync()
     {
-        if (await _run.IndexNextSliceAsync(S, time.GetUtcNow(), telemetry.Processed) is { } error)
+        var outcome = await _run.IndexNextSliceAsync(S, time.GetUtcNow(), telemetry.Processed);
+        if (outcome.Error is { } error)
         {
             await FailAsync(error);
-            return;
+        }
+        else if (outcome.TransientFailure is { } failure)
+        {
+            return await RetryLaterAsync(failure);
+        }
+        else
+        {
+            _task.ProgressMade();
         }
 
-        _task.ProgressMade();
+        return true;
     }
+
+    /// <summary>
+    /// A transient failure of the slice's indexing: persists the attempt and the time of the next
+    /// one before waiting, or, the attempts used up, fails the task. False while it waits.
+    /// </summary>
+    private async Task<bool> RetryLaterAsync(Exception failure)
+    {
+        var policy = S.Retry ?? _options.Retry.Resolve(null);
+        var failed = S.FailedAttempts + 1;
+        var reason = TransientFaults.Describe(failure);
+        if (SliceRetries.Exhausted(policy, failed))
+        {
+            await FailAsync(TaskErrors.RetriesExhausted(failed, reason));
+            return true;
+        }
+
+        var now = time.GetUtcNow();
+        var delay = SliceRetries.Delay(policy, failed);
+        await _task.CommitAsync(next => TaskTransitions.AwaitRetry(next, failed, policy.MaxAttempts!.Value, now + delay, reason, now));
+        admission.Leave(TaskId);
+        ScheduleSliceIn(delay);
+        return false;
+    }
+
+    private TimeSpan? RetryWaitLeft() =>
+        S.NextAttemptAt is { } at && at > time.GetUtcNow() ? at - time.GetUtcNow() : null;
 
     private async Task CompleteAsync()
     {
@@ -123,6 +175,11 @@ public sealed partial class IndexTaskGrain
     {
         var delay = _slices.Failed();
         Log.StorageFailed(logger, exception, TaskId, delay);
+        ScheduleSliceIn(delay);
+    }
+
+    private void ScheduleSliceIn(TimeSpan delay)
+    {
         _retryTimer?.Dispose();
         _retryTimer = this.RegisterGrainTimer(
             _ =>

@@ -124,7 +124,9 @@ public sealed partial class IndexTaskGrain(
         // The lease comes before the task: a lease whose task was never written ends itself at its
         // first tick, while a task without its lease would never resume after its activation died.
         await _lease.TakeAsync();
-        await _task.AcceptAsync(TaskTransitions.Accept(request, starts, inline ? documents : null, documents.Length, _followers.Of(request), time.GetUtcNow()));
+        var accepted = TaskTransitions.Accept(request, starts, inline ? documents : null, documents.Length, _followers.Of(request), time.GetUtcNow());
+        TaskTransitions.TakePolicies(accepted, request, _options);
+        await _task.AcceptAsync(accepted);
         Log.Accepted(logger, TaskId, S.OwnerId, S.Collection, S.Total);
         telemetry.Accepted();
         Continue();

@@ -69,7 +69,19 @@ public sealed class IndexTaskState
     [Id(37)] public TaskPriority Priority { get; set; }
 
     /// <summary>The task it retries, the task that retried it, and its source; null when none applies.</summary>
-    [Id(30)] public TaskRetryLinks? Retry { get; set; }
+    [Id(30)] public TaskRetryLinks? RetryLinks { get; set; }
+
+    /// <summary>The retry policy the task was accepted with, the silo's defaults filled in; null in tasks accepted before policies.</summary>
+    [Id(32)] public TaskRetryPolicy? Retry { get; set; }
+
+    /// <summary>How long the task may run after <see cref="StartedAt"/>; null for no limit.</summary>
+    [Id(33)] public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Attempts of the slice at <see cref="Current"/> that failed transiently; 0 normally.</summary>
+    [Id(34)] public int FailedAttempts { get; set; }
+
+    /// <summary>While a failed slice waits for its retry: when the next attempt may start.</summary>
+    [Id(35)] public DateTimeOffset? NextAttemptAt { get; set; }
 
     /// <summary>Whether the task's documents and results are kept in its state.</summary>
     public bool IsInline => InlineResults is not null;

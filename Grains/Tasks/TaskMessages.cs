@@ -13,6 +13,9 @@ internal static class TaskMessages
     public static string WaitingForDatabase(int current, int total) =>
         string.Create(CultureInfo.InvariantCulture, $"Waiting for the database to come back ({current}/{total} indexed so far)");
 
+    public static string Retrying(TimeSpan delay, int attempt, int maxAttempts, string reason) =>
+        string.Create(CultureInfo.InvariantCulture, $"Retrying in {delay.TotalSeconds:0.#} s (attempt {attempt} of {maxAttempts}): {reason}");
+
     public static string Completed(TaskCounts counts) => string.Create(CultureInfo.InvariantCulture,
         $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
 

@@ -56,6 +56,47 @@ public static partial class TaskRequestValidator
         {
             ValidateDocuments(request.Documents, limits);
         }
+
+        ValidatePolicies(request.Retry, request.Timeout);
+    }
+
+    /// <summary>Checks a task's own retry policy and time limit against <see cref="TaskRetryLimits"/>.</summary>
+    public static void ValidatePolicies(TaskRetryPolicy? retry, TimeSpan? timeout)
+    {
+        if (timeout is { } limit && (limit < TaskRetryLimits.MinTimeout || limit > TaskRetryLimits.MaxTimeout))
+        {
+            throw new InvalidTaskRequestException("timeout", "'timeout' is a duration from 1 second (PT1S) to 30 days (P30D).");
+        }
+
+        if (retry is null)
+        {
+            return;
+        }
+
+        if (retry.MaxAttempts is < 1 or > TaskRetryLimits.MaxAttempts)
+        {
+            throw new InvalidTaskRequestException("retry.max_attempts", $"'retry.max_attempts' is from 1 (no retry) to {TaskRetryLimits.MaxAttempts}.");
+        }
+
+        CheckInterval(retry.InitialInterval, "retry.initial_interval");
+        CheckInterval(retry.MaxInterval, "retry.max_interval");
+        if (retry.Backoff is { } backoff && !(backoff >= TaskRetryLimits.MinBackoff && backoff <= TaskRetryLimits.MaxBackoff))
+        {
+            throw new InvalidTaskRequestException("retry.backoff", "'retry.backoff' multiplies each wait by 1 (constant) to 10.");
+        }
+
+        if (retry.InitialInterval > retry.MaxInterval)
+        {
+            throw new InvalidTaskRequestException("retry.max_interval", "'retry.max_interval' may not be shorter than 'retry.initial_interval'.");
+        }
+    }
+
+    private static void CheckInterval(TimeSpan? interval, string field)
+    {
+        if (interval is { } value && (value < TaskRetryLimits.MinInterval || value > TaskRetryLimits.MaxInterval))
+        {
+            throw new InvalidTaskRequestException(field, $"'{field}' is a duration from 1 millisecond (PT0.001S) to 1 day (P1D).");
+        }
     }
 
     private static void ValidateDocuments(IReadOnlyList<IndexDocument> documents, TasksOptions limits)

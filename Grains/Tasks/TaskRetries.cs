@@ -84,7 +84,7 @@ public static class TaskRetries
             return new RetryRefusedException(RetryRefusal.NotFound, "No task has this id.");
         }
 
-        if (task.Retry?.RetriedBy is { } retriedBy && task.Retry.RetryRequestId != requestId)
+        if (task.RetryLinks?.RetriedBy is { } retriedBy && task.RetryLinks.RetryRequestId != requestId)
         {
             return new RetryRefusedException(RetryRefusal.AlreadyRetried, $"The task has already been retried by task {retriedBy}.", retriedBy);
         }
@@ -121,9 +121,9 @@ public static class TaskRetries
     public static void Link(IndexTaskState next, Guid retryId, Guid requestId)
     {
         ArgumentNullException.ThrowIfNull(next);
-        next.Retry ??= new TaskRetryLinks();
-        next.Retry.RetriedBy = retryId;
-        next.Retry.RetryRequestId = requestId;
+        next.RetryLinks ??= new TaskRetryLinks();
+        next.RetryLinks.RetriedBy = retryId;
+        next.RetryLinks.RetryRequestId = requestId;
     }
 
     /// <summary>

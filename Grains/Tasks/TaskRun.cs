@@ -19,17 +19,20 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
 
     /// <summary>
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
-    /// memory: the caller persists). Returns the error that ends the task, or null; a transient
-    /// failure (the database) throws, and the caller retries the slice later.
+    /// memory: the caller persists). The outcome says whether the index failed for good (the task
+    /// ends) or transiently (the caller retries the slice by the task's policy). A failure of the
+    /// database (<see cref="TransientFaults.IsDatabaseOutage"/>), of the index or of the task's own
+    /// records, throws: the caller waits for the database and retries the slice without counting
+    /// an attempt, which could not be stored anyway.
     /// </summary>
-    public async Task<TaskError?> IndexNextSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
+    public async Task<SliceOutcome> IndexNextSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
         var documents = await Documents.NextSliceAsync(task, _sizer.NextCount());
         if (documents is null)
         {
-            return TaskErrors.Missing();
+            return new SliceOutcome(TaskErrors.Missing());
         }
 
         IReadOnlyList<DocumentResult> results;
@@ -38,22 +41,36 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
         {
             results = await indexer.IndexAsync(taskId, task.Collection, documents, CancellationToken.None);
         }
+        catch (Exception exception) when (TransientFaults.IsTransient(exception) && !TransientFaults.IsDatabaseOutage(exception))
+        {
+            IndexFailedTransiently(logger, exception, taskId, task.Current, task.FailedAttempts + 1);
+            return new SliceOutcome(TransientFailure: exception);
+        }
         catch (Exception exception) when (!TransientFaults.IsTransient(exception) && exception is not OutOfMemoryException)
         {
             IndexFailed(logger, exception, taskId, task.Current);
-            return TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null);
+            return new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null));
         }
 
         _sizer.Record(documents.Count, Stopwatch.GetElapsedTime(started));
+        if (task.FailedAttempts > 0)
+        {
+            var attempt = task.FailedAttempts + 1;
+            results = [.. results.Select(result => result with { Attempts = attempt })];
+        }
+
         if (!task.IsInline)
         {
             await Results.WriteAsync(task.ResultChunkCount, new ResultChunk(task.Current, [.. results]));
         }
 
         counted(TaskTransitions.RecordSlice(task, results, now));
-        return null;
+        return SliceOutcome.Indexed;
     }
 
     [LoggerMessage(5, LogLevel.Error, "Task {TaskId} failed: the document index refused the slice at {Current}")]
     private static partial void IndexFailed(ILogger logger, Exception exception, Guid taskId, int current);
+
+    [LoggerMessage(40, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of the slice at {Current} failed with a transient error")]
+    private static partial void IndexFailedTransiently(ILogger logger, Exception exception, Guid taskId, int current, int attempt);
 }

@@ -38,8 +38,11 @@ public static class TaskSnapshots
             RunAt = task.RunAt,
             Rate = rate,
             Priority = task.Priority,
-            RetryOf = task.Retry?.RetryOf,
-            RetriedBy = task.Retry?.RetriedBy,
+            RetryOf = task.RetryLinks?.RetryOf,
+            RetriedBy = task.RetryLinks?.RetriedBy,
+            Attempt = task.FailedAttempts + 1,
+            NextAttemptAt = task.NextAttemptAt,
+            Timeout = task.Timeout,
         };
     }
 }

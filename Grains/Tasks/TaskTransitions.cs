@@ -27,7 +27,7 @@ public static class TaskTransitions
             Followers = [.. followers],
             RunAt = request.RunAt,
             Priority = request.Priority,
-            Retry = TaskRetryLinks.Of(request),
+            RetryLinks = TaskRetryLinks.Of(request),
             Total = total,
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
@@ -97,6 +97,8 @@ public static class TaskTransitions
         }
 
         task.Current += results.Count;
+        task.FailedAttempts = 0;
+        task.NextAttemptAt = null;
         task.Counts = new TaskCounts(task.Counts.Indexed + added.Indexed, task.Counts.Unchanged + added.Unchanged, task.Counts.Failed + added.Failed);
         task.Message = TaskMessages.Indexing(task.Current, task.Total);
         task.UpdatedAt = now;
@@ -121,6 +123,7 @@ public static class TaskTransitions
         ArgumentNullException.ThrowIfNull(error);
         next.Status = IndexTaskStatus.Failed;
         next.Error = error;
+        next.NextAttemptAt = null;
         next.Message = error.Message;
         next.FinishedAt = now;
     }
@@ -130,8 +133,31 @@ public static class TaskTransitions
         ArgumentNullException.ThrowIfNull(next);
         next.Status = IndexTaskStatus.Cancelled;
         next.CancelledBy = cancelledBy;
+        next.NextAttemptAt = null;
         next.Message = TaskMessages.Cancelled(cancelledBy);
         next.FinishedAt = now;
+    }
+
+    /// <summary>The retry policy and time limit of a newly accepted task: its own, the silo's defaults for what it leaves out.</summary>
+    public static void TakePolicies(IndexTaskState accepted, StartIndexTask request, TasksOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accepted);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        accepted.Retry = options.Retry.Resolve(request.Retry);
+        accepted.Timeout = request.Timeout ?? options.DefaultTimeout;
+    }
+
+    /// <summary>
+    /// The slice at <see cref="IndexTaskState.Current"/> failed transiently for the
+    /// <paramref name="failedAttempts"/>-th time; the next attempt waits until <paramref name="nextAttemptAt"/>.
+    /// </summary>
+    public static void AwaitRetry(IndexTaskState next, int failedAttempts, int maxAttempts, DateTimeOffset nextAttemptAt, string reason, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.FailedAttempts = failedAttempts;
+        next.NextAttemptAt = nextAttemptAt;
+        next.Message = TaskMessages.Retrying(nextAttemptAt - now, failedAttempts + 1, maxAttempts, reason);
     }
 
     /// <summary>

@@ -104,6 +104,13 @@ public sealed class TasksOptions
     [Range(2, 1_000_000)]
     public int SeqReservation { get; set; } = 1000;
 
+    /// <summary>How a slice that failed transiently is retried when a task does not say (<c>Tasks:Retry:*</c>).</summary>
+    public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>How long a task may run after its start before it fails with <c>timeout</c>, when it gives no <c>timeout</c>; null: no limit.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan? DefaultTimeout { get; set; }
+
     /// <summary>The work one slice (one grain turn of a task's run) does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(40);

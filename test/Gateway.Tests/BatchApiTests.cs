@@ -81,6 +81,8 @@ public sealed class BatchApiTests(SharedGateway gateway)
     [InlineData("bad-collection", "tasks[1].collection")]
     [InlineData("bad-guid", "body")]
     [InlineData("unknown-field", "body")]
+    [InlineData("timeout-seconds", "tasks[1].timeout")]
+    [InlineData("retry-attempts", "tasks[0].retry.max_attempts")]
     public async Task An_invalid_batch_is_refused_with_400_naming_the_field_and_nothing_is_created(string kind, string field)
     {
         var user = NewUser();
@@ -120,6 +122,12 @@ public sealed class BatchApiTests(SharedGateway gateway)
             case "bad-guid":
                 a["depends_on"] = new JsonArray("not-a-guid");
                 break;
+            case "timeout-seconds":
+                b["timeout"] = 30;
+                break;
+            case "retry-attempts":
+                a["retry"] = new JsonObject { ["max_attempts"] = 0 };
+                break;
             default:
                 a["priority"] = 1;
                 break;
@@ -133,6 +141,20 @@ public sealed class BatchApiTests(SharedGateway gateway)
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"expected an error on '{field}': {problem}");
         Assert.Equal(0, list.GetProperty("items").GetArrayLength());
         Assert.Equal(0, history.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_batch_task_takes_its_own_retry_policy_and_time_limit()
+    {
+        using var client = gateway.CreateHttpClient(TestTokens.For(NewUser()));
+        var limited = BatchRequests.Task("limited", 2);
+        limited["timeout"] = "PT45M";
+        limited["retry"] = new JsonObject { ["max_attempts"] = 3, ["initial_interval"] = "PT2S" };
+
+        var (_, tasks) = await BatchRequests.CreateAsync(client, BatchRequests.Body(limited, BatchRequests.Task("plain", 2)));
+
+        Assert.Equal("PT45M", (await TaskRequests.GetAsync(client, tasks["limited"])).GetProperty("timeout").GetString());
+        Assert.False((await TaskRequests.GetAsync(client, tasks["plain"])).TryGetProperty("timeout", out _));
     }
 
     [Fact]

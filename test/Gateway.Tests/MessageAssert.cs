@@ -17,7 +17,7 @@ public static partial class MessageAssert
 
     public static void IsConnected(JsonElement m, Guid taskId)
     {
-        HasExactly(m, "type", "task_id", "message", "current_status", "current_progress", "current", "total", "status_message", "rate", "eta_seconds", "priority", "seq", "timestamp");
+        HasExactly(m, "type", "task_id", "message", "current_status", "current_progress", "current", "total", "status_message", "rate", "eta_seconds", "priority", "attempt", "seq", "timestamp");
         Assert.Equal("connected", Type(m));
         Assert.Equal(taskId, m.GetProperty("task_id").GetGuid());
         Assert.False(string.IsNullOrEmpty(m.GetProperty("message").GetString()));
@@ -30,7 +30,7 @@ public static partial class MessageAssert
 
     public static void IsProgress(JsonElement m, Guid taskId)
     {
-        HasExactly(m, "type", "task_id", "progress", "status", "current", "total", "message", "rate", "eta_seconds", "priority", "seq", "timestamp");
+        HasExactly(m, "type", "task_id", "progress", "status", "current", "total", "message", "rate", "eta_seconds", "priority", "attempt", "seq", "timestamp");
         Assert.Equal("progress", Type(m));
         Assert.Equal(taskId, m.GetProperty("task_id").GetGuid());
         Assert.InRange(m.GetProperty("progress").GetInt32(), 0, 100);
@@ -42,7 +42,7 @@ public static partial class MessageAssert
 
     public static void IsComplete(JsonElement m, Guid taskId)
     {
-        HasExactly(m, "type", "task_id", "success", "message", "progress", "result", "rate", "eta_seconds", "priority", "seq", "timestamp");
+        HasExactly(m, "type", "task_id", "success", "message", "progress", "result", "rate", "eta_seconds", "priority", "attempt", "seq", "timestamp");
         Assert.Equal("complete", Type(m));
         Assert.Equal(taskId, m.GetProperty("task_id").GetGuid());
         Assert.Equal(100, m.GetProperty("progress").GetInt32());
@@ -77,7 +77,7 @@ public static partial class MessageAssert
 
     public static void IsError(JsonElement m, Guid taskId)
     {
-        HasExactly(m, "type", "task_id", "error", "progress", "details", "rate", "eta_seconds", "priority", "seq", "timestamp");
+        HasExactly(m, "type", "task_id", "error", "progress", "details", "rate", "eta_seconds", "priority", "attempt", "seq", "timestamp");
         Assert.Equal("error", Type(m));
         Assert.Equal(taskId, m.GetProperty("task_id").GetGuid());
         Assert.False(string.IsNullOrEmpty(m.GetProperty("error").GetString()));
@@ -88,7 +88,7 @@ public static partial class MessageAssert
 
     public static void IsCancelled(JsonElement m, Guid taskId, string cancelledBy)
     {
-        HasExactly(m, "type", "task_id", "message", "progress", "cancelled_by", "rate", "eta_seconds", "priority", "seq", "timestamp");
+        HasExactly(m, "type", "task_id", "message", "progress", "cancelled_by", "rate", "eta_seconds", "priority", "attempt", "seq", "timestamp");
         Assert.Equal("cancelled", Type(m));
         Assert.Equal(taskId, m.GetProperty("task_id").GetGuid());
         Assert.InRange(m.GetProperty("progress").GetInt32(), 0, 100);
@@ -137,6 +137,12 @@ public static partial class MessageAssert
 
     private static void SeqAndTime(JsonElement m)
     {
+        if (m.TryGetProperty("task_id", out _))
+        {
+            // Task messages carry the attempt of the slice being indexed; batch messages have none.
+            Assert.InRange(m.GetProperty("attempt").GetInt32(), 1, 100);
+        }
+
         Assert.InRange(Seq(m), 1, long.MaxValue);
         Assert.Matches(Timestamp(), m.GetProperty("timestamp").GetString());
     }

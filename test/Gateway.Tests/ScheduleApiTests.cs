@@ -108,6 +108,32 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task Every_run_of_a_schedule_takes_the_retry_policy_and_time_limit_of_its_task()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var (created, schedule, response) = await SendAsync(alice, HttpMethod.Post, "/api/schedules", Body(b =>
+        {
+            b["task"]!["timeout"] = "PT45M";
+            b["task"]!["retry"] = new JsonObject { ["max_attempts"] = 3, ["initial_interval"] = "PT2S" };
+        }));
+        response.Dispose();
+        var id = schedule.GetProperty("schedule_id").GetGuid();
+        var (_, plain, plainResponse) = await SendAsync(alice, HttpMethod.Post, "/api/schedules", Body());
+        plainResponse.Dispose();
+
+        var (_, run, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{id}/run");
+        var (_, plainRun, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{plain.GetProperty("schedule_id").GetGuid()}/run");
+        var task = await TaskRequests.WaitForEndAsync(alice, run.GetProperty("task_id").GetGuid());
+        var plainTask = await TaskRequests.WaitForEndAsync(alice, plainRun.GetProperty("task_id").GetGuid());
+
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal(id, task.GetProperty("schedule_id").GetGuid());
+        Assert.Equal("PT45M", task.GetProperty("timeout").GetString());
+        Assert.False(plainTask.TryGetProperty("timeout", out _));
+    }
+
+    [Fact]
     public async Task A_cron_schedule_reads_back_with_its_time_zone_and_next_run()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
@@ -143,6 +169,10 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     [InlineData("bad-overlap", "overlap")]
     [InlineData("no-task", "task")]
     [InlineData("bad-collection", "task.collection")]
+    [InlineData("timeout-seconds", "task.timeout")]
+    [InlineData("timeout-too-long", "task.timeout")]
+    [InlineData("no-attempts", "task.retry.max_attempts")]
+    [InlineData("interval-seconds", "task.retry.initial_interval")]
     [InlineData("unknown-field", "body")]
     public async Task An_invalid_schedule_is_refused_with_400_naming_the_field_and_nothing_is_created(string kind, string field)
     {
@@ -162,6 +192,10 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
                 case "bad-overlap": b["overlap"] = "both"; break;
                 case "no-task": b.Remove("task"); break;
                 case "bad-collection": b["task"]!["collection"] = "../etc"; break;
+                case "timeout-seconds": b["task"]!["timeout"] = 30; break;
+                case "timeout-too-long": b["task"]!["timeout"] = "P31D"; break;
+                case "no-attempts": b["task"]!["retry"] = new JsonObject { ["max_attempts"] = 0 }; break;
+                case "interval-seconds": b["task"]!["retry"] = new JsonObject { ["initial_interval"] = 2 }; break;
                 default: b["priority"] = "high"; break;
             }
         });

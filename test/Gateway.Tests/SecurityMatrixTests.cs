@@ -98,6 +98,9 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
 
         ["body: not JSON"] = (t => t.PostRawAsync("/api/tasks", "{\"collection\": ", "application/json"), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
         ["body: unknown field"] = (t => t.PostJsonAsync("/api/tasks", WithField(TaskRequests.Body(1), "priority", 9)), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
+        ["body: timeout in seconds, not ISO 8601"] = (t => t.PostJsonAsync("/api/tasks", WithField(TaskRequests.Body(1), "timeout", 30)), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
+        ["body: retry with no attempt"] = (t => t.PostJsonAsync("/api/tasks", WithField(TaskRequests.Body(1), "retry", new JsonObject { ["max_attempts"] = 0 })),
+            Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
         ["body: not JSON content"] = (t => t.PostRawAsync("/api/tasks", "collection=docs", "application/x-www-form-urlencoded"), Outcome.Http(HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type")),
         ["body: over the request cap"] = (t => t.PostJsonAsync("/api/tasks", TaskRequests.Body(40, words: 400)), Outcome.Http(HttpStatusCode.RequestEntityTooLarge, "Request too large")),
         ["body: document over its cap"] = (t => t.PostJsonAsync("/api/tasks", TaskRequests.Body(1, words: 300)), Outcome.Http(HttpStatusCode.RequestEntityTooLarge, "Request too large")),

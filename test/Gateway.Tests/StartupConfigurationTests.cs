@@ -32,6 +32,25 @@ public sealed class StartupConfigurationTests
     }
 
     [Theory]
+    [InlineData("Tasks:Retry:MaxAttempts", "0", "MaxAttempts")]
+    [InlineData("Tasks:Retry:Backoff", "0.5", "Backoff")]
+    [InlineData("Tasks:Retry:InitialInterval", "00:10:00", "Tasks:Retry: MaxInterval")]
+    [InlineData("Tasks:DefaultTimeout", "00:00:00", "DefaultTimeout")]
+    public async Task A_bad_retry_policy_or_time_limit_stops_the_silo_with_one_line(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            [key] = value,
+        };
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(settings));
+
+        AssertOneLineNaming(named, "OrleansTasks silo cannot start: ", exit, output);
+    }
+
+    [Theory]
     [InlineData("http://127.0.0.1")]
     [InlineData("127.0.0.1:9464")]
     [InlineData("http://127.0.0.1:0")]

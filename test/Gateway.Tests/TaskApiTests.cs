@@ -64,6 +64,17 @@ public sealed class TaskApiTests(SharedGateway gateway)
         { "missing id", """{"collection":"docs","documents":[{"content":"x"}]}""", "documents[0].id" },
         { "missing content", """{"collection":"docs","documents":[{"id":"a"}]}""", "documents[0].content" },
         { "duplicate id", """{"collection":"docs","documents":[{"id":"a","content":"x"},{"id":"a","content":"y"}]}""", "documents[1].id" },
+        { "timeout as seconds", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"timeout":60}""", "timeout" },
+        { "timeout not ISO 8601", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"timeout":"30 minutes"}""", "timeout" },
+        { "timeout zero", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"timeout":"PT0S"}""", "timeout" },
+        { "timeout over 30 days", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"timeout":"P31D"}""", "timeout" },
+        { "retry interval as seconds", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"initial_interval":1}}""", "retry.initial_interval" },
+        { "retry max interval not ISO 8601", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"max_interval":"5m"}}""", "retry.max_interval" },
+        { "retry no attempts", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"max_attempts":0}}""", "retry.max_attempts" },
+        { "retry too many attempts", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"max_attempts":101}}""", "retry.max_attempts" },
+        { "retry backoff below 1", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"backoff":0.5}}""", "retry.backoff" },
+        { "retry max below initial", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"initial_interval":"PT10S","max_interval":"PT1S"}}""", "retry.max_interval" },
+        { "retry unknown field", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"attempts":3}}""", "body" },
         { "directory sources off", """{"collection":"docs","source":{"directory":"/etc","pattern":"*"}}""", "source" },
     };
 

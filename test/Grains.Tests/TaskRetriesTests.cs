@@ -56,7 +56,7 @@ public sealed class TaskRetriesTests
         {
             Accepted = true,
             Status = IndexTaskStatus.Failed,
-            Retry = new TaskRetryLinks { RetriedBy = Guid.NewGuid(), RetryRequestId = request },
+            RetryLinks = new TaskRetryLinks { RetriedBy = Guid.NewGuid(), RetryRequestId = request },
         };
 
         Assert.Equal(RetryRefusal.NotFound, TaskRetries.Refusal(new IndexTaskState(), request)!.Reason);
@@ -65,7 +65,7 @@ public sealed class TaskRetriesTests
         Assert.Null(TaskRetries.Refusal(new IndexTaskState { Accepted = true, Status = IndexTaskStatus.Completed, Failed = 1 }, request));
         Assert.Null(TaskRetries.Refusal(retried, request));
         var again = TaskRetries.Refusal(retried, Guid.NewGuid())!;
-        Assert.Equal((RetryRefusal.AlreadyRetried, retried.Retry.RetriedBy), (again.Reason, again.RetriedBy));
+        Assert.Equal((RetryRefusal.AlreadyRetried, retried.RetryLinks.RetriedBy), (again.Reason, again.RetriedBy));
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         var failedAgain = expected.Count(id => id is "doc-00001.md" or "doc-00002.md");
         Assert.Equal(new TaskCounts(expected.Count - failedAgain, 0, failedAgain), end.Counts);
         var stored = await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId));
-        Assert.Equal(retry.TaskId, stored.Retry?.RetriedBy);
+        Assert.Equal(retry.TaskId, stored.RetryLinks?.RetriedBy);
     }
 
     [Fact]
@@ -159,19 +159,19 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
     public async Task A_link_write_that_fails_after_the_retry_was_created_still_leaves_exactly_one_retry()
     {
         var original = await RunToEndAsync(new StartIndexTask("alice", NewCollection(), WithFailing(6, 2)));
-        var fault = fixture.Faults.FailWrites(TaskGrain(original.TaskId), when: state => state is IndexTaskState { Retry.RetriedBy: not null });
+        var fault = fixture.Faults.FailWrites(TaskGrain(original.TaskId), when: state => state is IndexTaskState { RetryLinks.RetriedBy: not null });
 
         await Assert.ThrowsAnyAsync<Exception>(() => Retrying(original.TaskId).Retry(Alice, Guid.NewGuid()));
         Assert.True(fault.Done, "the link write did not fail");
         var created = await Grain(TaskRetries.IdOf(original.TaskId)).GetSnapshot();
         Assert.NotNull(created);
-        Assert.Null((await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId))).Retry?.RetriedBy);
+        Assert.Null((await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId))).RetryLinks?.RetriedBy);
 
         // The client tries again (a new request, no key): the retry made the first time is linked, none is added.
         var retry = await Retrying(original.TaskId).Retry(Alice, Guid.NewGuid());
 
         Assert.Equal((created.TaskId, created.CreatedAt), (retry.TaskId, retry.CreatedAt));
-        Assert.Equal(retry.TaskId, (await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId))).Retry?.RetriedBy);
+        Assert.Equal(retry.TaskId, (await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(original.TaskId))).RetryLinks?.RetriedBy);
         Assert.Equal(retry.TaskId, (await Grain(original.TaskId).GetSnapshot())!.RetriedBy);
         Assert.Equal(IndexTaskStatus.Completed, (await EndOfAsync(retry.TaskId)).Status);
         Assert.Equal(["doc-00002.md"], (await ResultsAsync(retry.TaskId)).Select(r => r.Id));

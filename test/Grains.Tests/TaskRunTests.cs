@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Orleans.Storage;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
@@ -36,7 +37,7 @@ public sealed class TaskRunTests
         while (task.Current < task.Total)
         {
             var before = task.Current;
-            Assert.Null(await run.IndexNextSliceAsync(task, Now, counted.Add));
+            Assert.Equal(SliceOutcome.Indexed, await run.IndexNextSliceAsync(task, Now, counted.Add));
             Assert.Equal(starts.FindLastIndex(s => s <= before), starts.FindLastIndex(s => s < task.Current));
         }
 
@@ -65,7 +66,7 @@ public sealed class TaskRunTests
 
         while (task.Current < task.Total)
         {
-            Assert.Null(await run.IndexNextSliceAsync(task, Now, _ => { }));
+            Assert.Equal(SliceOutcome.Indexed, await run.IndexNextSliceAsync(task, Now, _ => { }));
         }
 
         var preview = await run.Results.PreviewAsync(task);
@@ -87,14 +88,14 @@ public sealed class TaskRunTests
         var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", Documents(3, chars: 5)), [0], null, 3, [], Now);
 
-        var error = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
+        var outcome = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
 
-        Assert.Equal(TaskErrors.DocumentsMissing, error!.Code);
+        Assert.Equal(TaskErrors.DocumentsMissing, outcome.Error!.Code);
         Assert.Equal(0, task.Current);
     }
 
     [Fact]
-    public async Task An_index_that_refuses_a_single_document_ends_the_run_naming_it_and_a_transient_failure_throws_for_a_retry()
+    public async Task An_index_that_refuses_a_single_document_ends_the_run_naming_it_and_a_transient_failure_is_returned_for_a_retry()
     {
         var storage = new MemoryStorage();
         var index = new RefusingIndex();
@@ -103,12 +104,46 @@ public sealed class TaskRunTests
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), await run.Documents.StoreAsync(documents), null, 1, [], Now);
 
         index.Failure = new TimeoutException("the database is slow");
-        await Assert.ThrowsAsync<TimeoutException>(() => run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed")));
+        var transient = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
         index.Failure = new InvalidOperationException("the index refused the write");
-        var error = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
+        var permanent = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
 
-        Assert.Equal((TaskErrors.IndexUnavailable, "d0"), (error!.Code, error.DocumentId));
+        Assert.IsType<TimeoutException>(transient.TransientFailure);
+        Assert.Null(transient.Error);
+        Assert.Equal((TaskErrors.IndexUnavailable, "d0"), (permanent.Error!.Code, permanent.Error.DocumentId));
         Assert.Equal(0, task.Current);
+    }
+
+    [Fact]
+    public async Task An_index_whose_database_is_down_throws_so_that_the_task_waits_for_the_database_without_spending_an_attempt()
+    {
+        // A real index against a port where no database listens: the connection is refused.
+        await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2");
+        var index = new PostgresDocumentIndex(nowhere, NullLogger<PostgresDocumentIndex>.Instance);
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(index), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var documents = Documents(3, chars: 5);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
+
+        var outage = await Assert.ThrowsAsync<NpgsqlException>(() => run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed")));
+
+        Assert.True(TransientFaults.IsDatabaseOutage(outage));
+        Assert.Equal((0, 0, null), (task.Current, task.FailedAttempts, task.NextAttemptAt));
+    }
+
+    [Fact]
+    public async Task A_slice_indexed_at_its_third_attempt_records_three_attempts_on_each_result_and_clears_the_failed_attempts()
+    {
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var documents = Documents(3, chars: 5);
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
+        task.FailedAttempts = 2;
+        task.NextAttemptAt = Now;
+
+        Assert.Equal(SliceOutcome.Indexed, await run.IndexNextSliceAsync(task, Now, _ => { }));
+
+        Assert.All(task.InlineResults!, result => Assert.Equal(3, result.Attempts));
+        Assert.Equal((0, null), (task.FailedAttempts, task.NextAttemptAt));
+        Assert.Equal(1, TaskSnapshots.Of(Guid.NewGuid(), task).Attempt);
     }
 
     [Fact]

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The retry policy's waits and the time limit on real processes, with <c>kill -9</c> of the silo
+/// running the task. The index fails or slows down for real: a trigger in PostgreSQL refuses the
+/// task's collection with a serialization failure (a transient error) or sleeps on each row.
+/// </summary>
+public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
+
+    [Fact]
+    public async Task A_silo_killed_during_a_retry_wait_neither_loses_nor_repeats_the_attempt_and_the_task_waits_only_the_rest()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        using var http = Client(cluster);
+        var body = TaskRequests.Body(20);
+        body["retry"] = new JsonObject { ["max_attempts"] = 5, ["initial_interval"] = "PT30S" };
+        var collection = body["collection"]!.GetValue<string>();
+        await ExecuteAsync(database, RefuseSql(collection));
+
+        var taskId = await TaskRequests.CreateAsync(http, body);
+        var waiting = default(JsonElement);
+        await Eventually.TrueAsync("the task to wait for its second attempt", async () =>
+        {
+            waiting = await TaskRequests.GetAsync(http, taskId);
+            return waiting.GetProperty("attempt").GetInt32() == 2;
+        }, TimeSpan.FromMinutes(1));
+        var nextAttemptAt = Time(waiting.GetProperty("next_attempt_at"));
+        var victim = await cluster.SiloRunningAsync(taskId);
+        await victim.KillAsync();
+        var killedAt = DateTimeOffset.UtcNow;
+        await ExecuteAsync(database, $"DROP TRIGGER refuse_{collection} ON documents");
+
+        // The first answer after the kill comes from a new activation, which read the stored wait.
+        var resumed = default(JsonElement);
+        await Eventually.TrueAsync("the task to answer again after the kill", async () =>
+        {
+            using var response = await http.GetAsync($"/api/tasks/{taskId}");
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            resumed = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return true;
+        }, TimeSpan.FromMinutes(2));
+        var resumedAt = DateTimeOffset.UtcNow;
+        var ended = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(2));
+
+        Assert.Equal("completed", ended.GetProperty("status").GetString());
+        if (resumed.GetProperty("status").GetString() == "processing")
+        {
+            Assert.Equal((2, nextAttemptAt), (resumed.GetProperty("attempt").GetInt32(), Time(resumed.GetProperty("next_attempt_at"))));
+        }
+
+        var finishedAt = Time(ended.GetProperty("finished_at"));
+        output.WriteLine($"killed {(nextAttemptAt - killedAt).TotalSeconds:F1} s before the wait's end; answered again {(resumedAt - killedAt).TotalSeconds:F1} s after the kill; ended {(finishedAt - nextAttemptAt).TotalSeconds:F1} s after the wait's end");
+        Assert.True(finishedAt >= nextAttemptAt, $"the second attempt ran at {finishedAt:O}, before its wait ended at {nextAttemptAt:O}");
+        var waitEnd = nextAttemptAt > resumedAt ? nextAttemptAt : resumedAt;
+        Assert.True(finishedAt - waitEnd < TimeSpan.FromSeconds(10), $"the task ended {finishedAt - waitEnd} after its wait could end: it waited a new backoff");
+        var rows = (await http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/result?limit=100")).GetProperty("items");
+        Assert.Equal(2, rows[0].GetProperty("attempts").GetInt32());
+        Assert.All(rows.EnumerateArray(), row => Assert.InRange(row.GetProperty("attempts").GetInt32(), 1, 2));
+        Assert.Equal(20L, await ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}' AND write_count = 1"));
+    }
+
+    [Fact]
+    public async Task A_time_limit_passing_while_the_running_silo_is_killed_ends_the_task_once_with_timeout()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        using var http = Client(cluster);
+        var body = TaskRequests.Body(2_000, words: 20);
+        body["timeout"] = "PT15S";
+        var collection = body["collection"]!.GetValue<string>();
+        await ExecuteAsync(database, SlowSql(collection));
+
+        var taskId = await TaskRequests.CreateAsync(http, body);
+        await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
+        await Deadline.RunAsync(async _ =>
+        {
+            while (await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) is { } message)
+            {
+                if (MessageAssert.Type(message) == "progress" && message.GetProperty("current").GetInt32() >= 5)
+                {
+                    return;
+                }
+            }
+        }, TimeSpan.FromMinutes(1), "progress past 5 documents");
+        var victim = await cluster.SiloRunningAsync(taskId);
+        await victim.KillAsync();
+        var killedAt = Stopwatch.GetTimestamp();
+        await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
+
+        var end = Assert.Single(socket.Messages, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
+        MessageAssert.IsError(end, taskId);
+        Assert.Equal("timeout", end.GetProperty("details").GetProperty("code").GetString());
+        MessageAssert.AreOrdered(socket.Messages);
+        var task = await TaskRequests.GetAsync(http, taskId);
+        Assert.Equal(("failed", "timeout"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
+        Assert.True(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at")) >= TimeSpan.FromSeconds(15));
+        Assert.InRange(task.GetProperty("current").GetInt32(), 5, 1_999);
+        output.WriteLine($"ran {(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at"))).TotalSeconds:F1} s for a 15 s limit; the end reached the socket {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:F1} s after the kill");
+        Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
+    }
+
+    private static HttpClient Client(RunningCluster cluster)
+    {
+        var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        return http;
+    }
+
+    private static DateTimeOffset Time(JsonElement value) => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture);
+
+    /// <summary>Index writes into <paramref name="collection"/> fail with SQLSTATE 40001, which Npgsql reports as transient.</summary>
+    private static string RefuseSql(string collection) => $"""
+        CREATE FUNCTION refuse_{collection}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'serialization_failure';
+        END $$;
+        CREATE TRIGGER refuse_{collection} BEFORE INSERT ON documents
+            FOR EACH ROW WHEN (NEW.collection = '{collection}') EXECUTE FUNCTION refuse_{collection}();
+        """;
+
+    /// <summary>Each document written into <paramref name="collection"/> takes 20 ms more.</summary>
+    private static string SlowSql(string collection) => $"""
+        CREATE FUNCTION slow_{collection}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_sleep(0.02);
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER slow_{collection} BEFORE INSERT ON documents
+            FOR EACH ROW WHEN (NEW.collection = '{collection}') EXECUTE FUNCTION slow_{collection}();
+        """;
+
+    private static async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

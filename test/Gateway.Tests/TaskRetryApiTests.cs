@@ -1,0 +1,84 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The retry policy and the time limit over REST and the task socket, on an embedded gateway whose
+/// index fails where the test says: <c>attempt</c> on every task message and in the task, the
+/// retry's wait in the message text, <c>attempts</c> in the result rows, and <c>timeout</c> as the
+/// error code of the one terminal message.
+/// </summary>
+public sealed class TaskRetryApiTests : IAsyncLifetime
+{
+    private readonly GatewayFactory _gateway = new(services: services => services.AddFaultInjection());
+
+    private FaultPlan Faults => _gateway.Services.GetRequiredService<FaultPlan>();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task A_retried_task_shows_its_attempts_on_the_socket_in_the_task_and_in_its_result_rows()
+    {
+        using var client = _gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(30);
+        body["retry"] = new JsonObject { ["max_attempts"] = 4, ["initial_interval"] = "PT2S", ["backoff"] = 1.5, ["max_interval"] = "PT5S" };
+        body["timeout"] = "PT10M";
+        var collection = body["collection"]!.GetValue<string>();
+        var fault = Faults.FailIndex(collection, times: 2);
+
+        var taskId = await TaskRequests.CreateAsync(client, body);
+        await using var socket = await SocketClient.ConnectAsync(_gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
+        var messages = await socket.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, fault.Injected);
+        MessageAssert.IsConnected(messages[0], taskId);
+        Assert.All(messages.Skip(1).SkipLast(1), m => MessageAssert.IsProgress(m, taskId));
+        MessageAssert.IsComplete(messages[^1], taskId);
+        MessageAssert.AreOrdered(messages);
+        // The first failure may come before the socket is open: then its wait is what "connected" says.
+        var retrying = messages.SkipLast(1)
+            .Where(m => m.GetProperty("attempt").GetInt32() > 1)
+            .Select(m => (m.GetProperty("attempt").GetInt32(), m.GetProperty(MessageAssert.Type(m) == "connected" ? "status_message" : "message").GetString()))
+            .Distinct();
+        Assert.Equal(
+            [(2, "Retrying in 2 s (attempt 2 of 4): the document index timed out"), (3, "Retrying in 3 s (attempt 3 of 4): the document index timed out")],
+            retrying);
+        Assert.Equal(1, messages[^1].GetProperty("attempt").GetInt32());
+
+        var task = await TaskRequests.GetAsync(client, taskId);
+        Assert.Equal(("completed", 1, "PT10M"), (task.GetProperty("status").GetString(), task.GetProperty("attempt").GetInt32(), task.GetProperty("timeout").GetString()));
+        Assert.False(task.TryGetProperty("next_attempt_at", out _));
+        var rows = (await client.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/result?limit=100")).GetProperty("items");
+        Assert.Equal(3, rows[0].GetProperty("attempts").GetInt32());
+        Assert.All(rows.EnumerateArray(), row => Assert.Contains(row.GetProperty("attempts").GetInt32(), new[] { 1, 3 }));
+    }
+
+    [Fact]
+    public async Task A_task_past_its_time_limit_ends_with_one_error_message_coded_timeout_also_in_the_task()
+    {
+        using var client = _gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(10);
+        body["retry"] = new JsonObject { ["initial_interval"] = "PT1M" };
+        body["timeout"] = "PT1S";
+        var fault = Faults.FailIndex(body["collection"]!.GetValue<string>(), times: 1000);
+
+        var taskId = await TaskRequests.CreateAsync(client, body);
+        await using var socket = await SocketClient.ConnectAsync(_gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
+        var messages = await socket.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(60));
+        fault.Stop();
+
+        var error = Assert.Single(messages, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
+        MessageAssert.IsError(error, taskId);
+        Assert.Equal("timeout", error.GetProperty("details").GetProperty("code").GetString());
+        var task = await TaskRequests.GetAsync(client, taskId);
+        Assert.Equal(("failed", "timeout"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
+        Assert.Equal(1, fault.Injected);
+    }
+}
