@@ -107,8 +107,10 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         AssertMovesForward(watcher.Received);
     }
 
-    [Fact]
-    public async Task A_dependency_check_whose_write_failed_after_acceptance_is_finished_by_the_lease()
+    [Theory]
+    [InlineData("queueing write")]
+    [InlineData("lease")]
+    public async Task A_dependency_check_interrupted_by_a_failure_is_finished_and_the_task_ends_once(string failing)
     {
         var dependencyId = Guid.NewGuid();
         await using (var dependencyWatcher = await TaskWatcher.StartAsync(fixture.Client, dependencyId))
@@ -121,12 +123,25 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
         await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
 
-        // Accepted as waiting; the write that queues it, its dependency found completed, fails.
-        var fault = fixture.Faults.FailWrites(TaskGrain(taskId), when: state => state is IndexTaskState { Status: IndexTaskStatus.Pending });
-        await Record.ExceptionAsync(() => grain.Start(Request(10, NewCollection()) with { DependsOn = [dependencyId] }));
+        // Accepted as waiting, then the write that queues it (its dependency found completed) fails,
+        // and the lease finishes it; or taking the lease fails, and the caller's retry starts it.
+        var request = Request(10, NewCollection()) with { DependsOn = [dependencyId] };
+        var fault = failing == "lease"
+            ? fixture.Faults.FailReminders(TaskGrain(taskId))
+            : fixture.Faults.FailWrites(TaskGrain(taskId), when: state => state is IndexTaskState { Status: IndexTaskStatus.Pending });
+        if (failing == "lease")
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.Start(request));
+            await grain.Start(request);
+        }
+        else
+        {
+            await Record.ExceptionAsync(() => grain.Start(request));
+        }
+
         var terminal = await watcher.WaitForTerminalAsync(Deadline);
 
-        Assert.True(fault.Done, "the queueing write did not fail");
+        Assert.True(fault.Done, $"the {failing} did not fail");
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
         Assert.Equal(new TaskCounts(10, 0, 0), terminal.Counts);
         AssertMovesForward(watcher.Received);
