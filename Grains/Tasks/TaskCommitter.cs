@@ -24,6 +24,7 @@ public sealed partial class TaskCommitter
     private readonly RateMeter _rate;
     private bool _commitFailed;
     private bool _progressUnpublished;
+    private long _progressPublishes;
     private long _lastProgressPublish;
     private long _lastCheckpoint;
 
@@ -226,16 +227,18 @@ public sealed partial class TaskCommitter
         }
     }
 
-    /// <summary>The state to return to should the next run step fail before a write.</summary>
-    public RollbackPoint Mark() => new(_durable.Copy(), _durable.Writes);
+    /// <summary>The state to return to should the next run step fail before a write or a publish.</summary>
+    public RollbackPoint Mark() => new(_durable.Copy(), _durable.Writes, _progressPublishes);
 
     /// <summary>
     /// Undoes the progress made in memory since <paramref name="point"/>, unless a write happened
-    /// since (nothing persisted is undone), keeping every <c>seq</c> that may have been published.
+    /// since (nothing persisted is undone) or that progress was published (watchers must not see it
+    /// step back, nor its documents, redone, count as unchanged), keeping every <c>seq</c> that may
+    /// have been published.
     /// </summary>
     public void RollBackTo(RollbackPoint? point)
     {
-        if (point is null || point.Writes != _durable.Writes)
+        if (point is null || point.Writes != _durable.Writes || point.ProgressPublishes != _progressPublishes)
         {
             return;
         }
@@ -256,6 +259,7 @@ public sealed partial class TaskCommitter
         }
 
         _progressUnpublished = false;
+        _progressPublishes++;
         _lastProgressPublish = _time.GetTimestamp();
         Published = Snapshot();
         await PublishAsync(Published);
@@ -318,6 +322,6 @@ public sealed partial class TaskCommitter
         public static partial void HistoryFailed(ILogger logger, Exception exception, Guid taskId);
     }
 
-    /// <summary>A copy of the state and the number of writes when it was taken.</summary>
-    public sealed record RollbackPoint(IndexTaskState State, long Writes);
+    /// <summary>A copy of the state, and the number of writes and of progress publishes when it was taken.</summary>
+    public sealed record RollbackPoint(IndexTaskState State, long Writes, long ProgressPublishes);
 }

@@ -21,14 +21,17 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
     private static BatchTaskSpec Spec(string name, int documents, ImmutableArray<Guid> dependsOn = default) =>
         new(name, "c" + Guid.NewGuid().ToString("N")[..12], Documents.Generate(documents, prefix: name), DependsOn: dependsOn);
 
-    [Fact]
-    public async Task A_task_end_the_batch_failed_to_store_is_stored_when_told_again_and_the_batch_ends()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_task_end_the_batch_failed_to_store_is_stored_when_told_again_and_the_batch_ends_once(bool reachStorage)
     {
         var batchId = Guid.NewGuid();
         await using var watcher = await BatchWatcher.StartAsync(fixture.Client, batchId);
-        var fault = fixture.Faults.FailWrites(BatchGrain(batchId), when: state => state is BatchState { Created: true } batch && batch.Tasks.Exists(task => task.Status.IsTerminal()));
+        var fault = fixture.Faults.FailWrites(BatchGrain(batchId), reachStorage: reachStorage,
+            when: state => state is BatchState { Created: true } batch && batch.Tasks.Exists(task => task.Status.IsTerminal()));
 
-        await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice", [Spec("a", 3)]));
+        var created = await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice", [Spec("a", 3)]));
         var terminal = await watcher.WaitForTerminalAsync(Deadline);
 
         Assert.True(fault.Done, "the write taking in the task's end was not reached");
@@ -37,6 +40,16 @@ public sealed class BatchFailedWriteTests(FaultClusterFixture fixture)
         Assert.NotNull(stored.FinishedAt);
         Assert.Equal(terminal.Seq, stored.Seq);
         Assert.Equal(terminal.Seq, (await fixture.Client.GetGrain<IBatchGrain>(batchId).GetSnapshot())!.Seq);
+
+        // Once the batch has acknowledged the task's end, the task tells it no more: whatever arrived
+        // by then holds exactly one end.
+        var taskGrain = GrainId.Create("index-task", created.Tasks[0].TaskId.ToString("N"));
+        await Eventually.TrueAsync("the batch to acknowledge its task's end", async () =>
+            (await fixture.StoredAsync<IndexTaskState>("task", taskGrain)).FollowersToNotify.Count == 0, Deadline);
+        watcher.DrainArrived();
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+        var seqs = watcher.Received.Select(e => e.Seq).ToList();
+        Assert.Equal(seqs.Order(), seqs);
     }
 
     [Fact]

@@ -206,6 +206,102 @@ public sealed class ScheduleFailedWriteTests(FaultClusterFixture fixture)
         Assert.Equal(tasks[0].TaskId, snapshot.LastRun!.TaskId);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_creation_whose_arming_failed_after_its_write_fires_its_occurrence(bool retried)
+    {
+        var owner = NewOwner();
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+
+        // Due within the check period, so the creation arms the reminder at the occurrence after its
+        // write: that second registration fails.
+        var request = Request(owner) with { Trigger = ScheduleTrigger.Once(fixture.ScheduleClock.GetUtcNow() + TimeSpan.FromMinutes(5)) };
+        var fault = fixture.Faults.FailReminders(ScheduleGrain(scheduleId), skip: 1);
+        await Assert.ThrowsAsync<TimeoutException>(() => grain.Create(request));
+        Assert.True(fault.Done, "arming the reminder after the write did not fail");
+        var due = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        if (retried)
+        {
+            Assert.Equal(due, (await grain.Create(request)).NextRunAt);
+        }
+
+        // Without a retry, the reminder armed before the write ticks within the check period.
+        Assert.NotNull(await fixture.Reminders.ReadRow(ScheduleGrain(scheduleId), Schedules.ScheduleGrain.DueReminder));
+        fixture.ScheduleClock.Advance(retried ? due - fixture.ScheduleClock.GetUtcNow() : TimeSpan.FromMinutes(10));
+        await fixture.TickAsync(scheduleId);
+
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal((1, 0), (snapshot.Runs, snapshot.Skipped));
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal([OccurrenceIds.For(scheduleId, due)], tasks.Select(task => task.TaskId));
+        Assert.Contains(scheduleId, (await fixture.Client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).List(null, 10)).Ids);
+    }
+
+    [Theory]
+    [InlineData("queue", false)]
+    [InlineData("queue", true)]
+    [InlineData("drain", false)]
+    [InlineData("drain", true)]
+    public async Task A_queued_occurrence_whose_write_failed_runs_once_after_the_run_before_it(string failedWrite, bool reachStorage)
+    {
+        var owner = NewOwner();
+        var collection = "s" + Guid.NewGuid().ToString("N")[..12];
+        var scheduleId = Guid.NewGuid();
+        var grain = fixture.Client.GetGrain<IScheduleGrain>(scheduleId);
+        await grain.Create(Request(owner, collection) with { Overlap = OverlapPolicy.Queue });
+
+        // The first occurrence's task keeps running (its index times out) while the second falls due.
+        var slow = fixture.Faults.FailIndex(collection, times: int.MaxValue);
+        var first = (await grain.GetSnapshot())!.NextRunAt!.Value;
+        fixture.ScheduleClock.Advance(first - fixture.ScheduleClock.GetUtcNow());
+        await fixture.TickAsync(scheduleId);
+        Assert.Equal(1, (await grain.GetSnapshot())!.Runs);
+
+        // The write that queues the second occurrence, or the one that takes it off the queue to run it, fails.
+        var fault = failedWrite == "queue"
+            ? fixture.Faults.FailWrites(ScheduleGrain(scheduleId), reachStorage: reachStorage, when: state => state is ScheduleState { Queue.Count: > 0 })
+            : fixture.Faults.FailWrites(ScheduleGrain(scheduleId), reachStorage: reachStorage, when: state => state is ScheduleState { Queue.Count: 0, Starting: not null, Runs: 1 });
+        fixture.ScheduleClock.Advance(Hour);
+        if (failedWrite == "queue")
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => fixture.TickAsync(scheduleId));
+            Assert.True(fault.Done, "the queueing write was not reached");
+
+            // The reminder ticks again a check period later.
+            fixture.ScheduleClock.Advance(TimeSpan.FromMinutes(10));
+            await fixture.TickAsync(scheduleId);
+        }
+        else
+        {
+            await fixture.TickAsync(scheduleId);
+        }
+
+        Assert.Equal((1, 1), await RunsAndQueuedAsync(grain));
+        slow.Stop();
+        await Eventually.TrueAsync("the queued occurrence to run after the first", async () =>
+            await RunsAndQueuedAsync(grain) == (2, 0), TimeSpan.FromSeconds(60));
+
+        Assert.True(fault.Done, "the write meant to fail was not reached");
+        var snapshot = (await grain.GetSnapshot())!;
+        Assert.Equal(0, snapshot.Skipped);
+        Assert.Equal([OccurrenceIds.For(scheduleId, first + Hour), OccurrenceIds.For(scheduleId, first)], snapshot.RecentRuns.Select(run => run.TaskId));
+        var tasks = await TasksOfAsync(owner);
+        Assert.Equal(
+            new[] { OccurrenceIds.For(scheduleId, first), OccurrenceIds.For(scheduleId, first + Hour) }.Order(),
+            tasks.Select(task => task.TaskId).Order());
+        var stored = await fixture.StoredAsync<ScheduleState>("schedule", ScheduleGrain(scheduleId));
+        Assert.Equal((2, 0, 0), (stored.Runs, stored.Skipped, stored.Queue.Count));
+        await grain.SetPaused(true);
+    }
+
+    private static async Task<(int Runs, int Queued)> RunsAndQueuedAsync(IScheduleGrain grain)
+    {
+        var snapshot = (await grain.GetSnapshot())!;
+        return (snapshot.Runs, snapshot.Queued);
+    }
+
     private async Task<List<TaskSummary>> TasksOfAsync(string owner) =>
         [.. (await fixture.History.ListAsync(new HistoryQuery(owner, Limit: HistoryQuery.MaxLimit), CancellationToken.None)).Items];
 }

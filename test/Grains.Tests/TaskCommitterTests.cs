@@ -156,18 +156,26 @@ public sealed class TaskCommitterTests
     }
 
     [Fact]
-    public async Task A_rollback_undoes_progress_in_memory_but_never_a_write_nor_a_published_seq()
+    public async Task A_rollback_undoes_unpublished_progress_in_memory_but_never_a_write_nor_published_progress()
     {
         var committer = await AcceptedAsync(total: 10);
         var mark = committer.Mark();
-        committer.State.Current = 5;
+        committer.State.Current = 3;
         committer.ProgressMade();
-        await committer.FlushProgressAsync();
 
         committer.RollBackTo(mark);
 
         Assert.Equal(0, committer.State.Current);
-        Assert.Equal(2, committer.State.Seq);
+        Assert.Equal(1, committer.State.Seq);
+
+        // Watchers heard of 5 documents: a failure after that keeps them rather than redo them.
+        var published = committer.Mark();
+        committer.State.Current = 5;
+        committer.ProgressMade();
+        await committer.FlushProgressAsync();
+        committer.RollBackTo(published);
+        Assert.Equal(5, committer.State.Current);
+        Assert.Equal((2, 5), (_published[^1].Seq, _published[^1].Current));
 
         var written = committer.Mark();
         committer.State.Current = 7;

@@ -57,17 +57,35 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         var collection = NewCollection();
         var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
         await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
-        var fault = fixture.Faults.FailIndex(collection, times: 2);
 
+        // The index times out until the test lets it through: the task, under way, waits in its retry window.
+        var fault = fixture.Faults.FailIndex(collection, times: int.MaxValue);
         await grain.Start(Request(20, collection));
+        var started = (await watcher.WaitForAsync(e => e.Status == IndexTaskStatus.Processing, Deadline, "the task to be under way")).StartedAt;
+        await Eventually.TrueAsync("the slice to fail again after its retry", () => Task.FromResult(fault.Injected >= 2), Deadline);
+
+        // A graceful deactivation in the retry window; the next call reaches the next activation,
+        // which reads storage. Storage, the snapshot, history and watchers all say: under way since then.
+        await grain.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var reactivated = (await grain.GetSnapshot())!;
+        var stored = await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId));
+        Assert.Equal((IndexTaskStatus.Processing, started), (stored.Status, stored.StartedAt));
+        Assert.Equal((IndexTaskStatus.Processing, started), (reactivated.Status, reactivated.StartedAt));
+        Assert.Equal(IndexTaskStatus.Processing, (await HistoryRowAsync(taskId))?.Status);
+        watcher.DrainArrived();
+        Assert.All(watcher.Received.Where(e => e.Seq > 1), e => Assert.Equal((IndexTaskStatus.Processing, started), (e.Status, e.StartedAt)));
+
+        fault.Stop();
         var terminal = await watcher.WaitForTerminalAsync(Deadline);
 
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
-        Assert.True(fault.Done, "the index failures were not reached");
+        Assert.Equal(started, terminal.StartedAt);
         AssertMovesForward(watcher.Received);
-        var started = watcher.Received.Where(e => e.Status == IndexTaskStatus.Processing).Select(e => e.StartedAt).Distinct();
-        Assert.Equal([terminal.StartedAt], started);
         Assert.Equal(new TaskCounts(20, 0, 0), terminal.Counts);
+        var ended = await fixture.StoredAsync<IndexTaskState>("task", TaskGrain(taskId));
+        Assert.Equal((IndexTaskStatus.Completed, started, terminal.Seq), (ended.Status, ended.StartedAt, ended.Seq));
+        await Eventually.TrueAsync("the history row to show the completion", async () =>
+            (await HistoryRowAsync(taskId))?.Status == IndexTaskStatus.Completed, Deadline);
     }
 
     [Fact]
@@ -89,8 +107,10 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         AssertMovesForward(watcher.Received);
     }
 
-    [Fact]
-    public async Task A_dependency_check_whose_write_failed_after_acceptance_is_finished_by_the_lease()
+    [Theory]
+    [InlineData("queueing write")]
+    [InlineData("lease")]
+    public async Task A_dependency_check_interrupted_by_a_failure_is_finished_and_the_task_ends_once(string failing)
     {
         var dependencyId = Guid.NewGuid();
         await using (var dependencyWatcher = await TaskWatcher.StartAsync(fixture.Client, dependencyId))
@@ -103,12 +123,25 @@ public sealed class TaskFailedWriteTests(FaultClusterFixture fixture)
         var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
         await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
 
-        // Accepted as waiting; the write that queues it, its dependency found completed, fails.
-        var fault = fixture.Faults.FailWrites(TaskGrain(taskId), when: state => state is IndexTaskState { Status: IndexTaskStatus.Pending });
-        await Record.ExceptionAsync(() => grain.Start(Request(10, NewCollection()) with { DependsOn = [dependencyId] }));
+        // Accepted as waiting, then the write that queues it (its dependency found completed) fails,
+        // and the lease finishes it; or taking the lease fails, and the caller's retry starts it.
+        var request = Request(10, NewCollection()) with { DependsOn = [dependencyId] };
+        var fault = failing == "lease"
+            ? fixture.Faults.FailReminders(TaskGrain(taskId))
+            : fixture.Faults.FailWrites(TaskGrain(taskId), when: state => state is IndexTaskState { Status: IndexTaskStatus.Pending });
+        if (failing == "lease")
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.Start(request));
+            await grain.Start(request);
+        }
+        else
+        {
+            await Record.ExceptionAsync(() => grain.Start(request));
+        }
+
         var terminal = await watcher.WaitForTerminalAsync(Deadline);
 
-        Assert.True(fault.Done, "the queueing write did not fail");
+        Assert.True(fault.Done, $"the {failing} did not fail");
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
         Assert.Equal(new TaskCounts(10, 0, 0), terminal.Counts);
         AssertMovesForward(watcher.Received);

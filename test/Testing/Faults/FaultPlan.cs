@@ -30,6 +30,13 @@ public sealed class FaultPlan
     public FaultRule FailClears(GrainId grain, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.Clear, id => id == grain, skip, times, false));
 
+    /// <summary>
+    /// Fails reads of the record <paramref name="grain"/> names in task storage (a task's state, or one
+    /// of its document or result chunks), as a dropped connection would.
+    /// </summary>
+    public FaultRule FailReads(GrainId grain, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.Read, id => id == grain, skip, times, false));
+
     /// <summary>Fails reminder registrations and removals of <paramref name="grain"/>.</summary>
     public FaultRule FailReminders(GrainId grain, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.Reminder, id => id == grain, skip, times, false));
@@ -87,6 +94,8 @@ public sealed class FaultPlan
 
     internal Fault OnClear(GrainId grain) => Next(FaultKind.Clear, grain);
 
+    internal Fault OnRead(GrainId grain) => Next(FaultKind.Read, grain);
+
     internal Fault OnReminder(GrainId grain) => Next(FaultKind.Reminder, grain);
 
     internal Fault OnIndex(string collection) => Next(FaultKind.Index, GrainId.Create("index", collection));
@@ -142,6 +151,7 @@ public sealed class FaultPlan
 internal enum FaultKind
 {
     Write,
+    Read,
     Clear,
     Reminder,
     Index,

@@ -2,11 +2,13 @@ using Orleans.Storage;
 
 namespace OrleansTasks.Testing.Faults;
 
-/// <summary>Grain storage that fails the writes a <see cref="FaultPlan"/> names, before or after they reach the inner storage, and the clears it names.</summary>
+/// <summary>Grain storage that fails the writes a <see cref="FaultPlan"/> names, before or after they reach the inner storage, and the reads and clears it names.</summary>
 public sealed class FaultyGrainStorage(IGrainStorage inner, FaultPlan plan) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        inner.ReadStateAsync(stateName, grainId, grainState);
+        plan.OnRead(grainId) == Fault.None
+            ? inner.ReadStateAsync(stateName, grainId, grainState)
+            : throw FaultPlan.Injected($"reading {grainId} failed");
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
