@@ -28,7 +28,7 @@ public sealed class SlowDatabaseTests(PostgresServer postgres)
     [Fact]
     public async Task Another_client_taking_every_connection_makes_tasks_wait_and_say_so_and_then_complete_once()
     {
-        // Eight tasks, four running at a time (two per silo), so that some are still running when the connections are taken.
+        // Eight tasks, four running at a time (two per silo).
         var outcome = await SlowDatabase.ConnectionsAsync(silos: 2, tasks: 8, documents: 10_000, TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(3));
 
         TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());

@@ -26,14 +26,22 @@ public sealed class WatchedTasks
 
     public IReadOnlyList<Guid> TaskIds => _tasks.Select(t => t.TaskId).ToList();
 
-    /// <summary>Creates <paramref name="count"/> tasks of <paramref name="documents"/> documents, each watched until its end or <paramref name="deadline"/>.</summary>
-    public static async Task<WatchedTasks> StartAsync(RunningCluster cluster, int count, int documents, TimeSpan deadline)
+    /// <summary>
+    /// Creates <paramref name="count"/> tasks of <paramref name="documents"/> documents, each watched
+    /// until its end or <paramref name="deadline"/>; with <paramref name="runAt"/>, all start then.
+    /// </summary>
+    public static async Task<WatchedTasks> StartAsync(RunningCluster cluster, int count, int documents, TimeSpan deadline, DateTimeOffset? runAt = null)
     {
         var watched = new WatchedTasks(cluster, documents);
         using var http = Client(cluster);
         for (var i = 0; i < count; i++)
         {
             var body = TaskRequests.Body(documents, words: 120);
+            if (runAt is { } at)
+            {
+                body["run_at"] = at.ToString("O", CultureInfo.InvariantCulture);
+            }
+
             var taskId = await TaskRequests.CreateAsync(http, body);
             var address = new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}");
             watched._tasks.Add((taskId, body["collection"]!.GetValue<string>(),
@@ -72,6 +80,18 @@ public sealed class WatchedTasks
         }
 
         return _lastDone.Values.Sum(done => (long)done);
+    }
+
+    /// <summary>How many tasks have not ended yet, as they answer over REST (one not answering counts as not ended).</summary>
+    public async Task<int> UnfinishedAsync()
+    {
+        var unfinished = 0;
+        foreach (var (taskId, _, _) in _tasks)
+        {
+            unfinished += await CurrentAsync(taskId) is -1 ? 0 : 1;
+        }
+
+        return unfinished;
     }
 
     /// <summary>What each watcher that has ended heard, over all its connections.</summary>
