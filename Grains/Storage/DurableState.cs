@@ -42,6 +42,19 @@ public sealed class DurableState<TState>(IPersistentState<TState> storage, DeepC
         return next;
     }
 
+    /// <summary>
+    /// Retires the activation without a write of its own having failed: storage showed otherwise
+    /// that a newer activation owns the grain (a record of it refused as stale).
+    /// </summary>
+    public void Retire()
+    {
+        if (!IsRetired)
+        {
+            IsRetired = true;
+            deactivate();
+        }
+    }
+
     /// <summary>Persists <paramref name="next"/> and makes it current; on failure the current state stays and the activation retires.</summary>
     public async Task WriteAsync(TState next)
     {

@@ -19,9 +19,11 @@ public sealed class TaskChunkStore<T>(IGrainStorage storage, string kind)
     /// <summary>
     /// Writes record <paramref name="number"/> in one round trip when it is new. One left by an
     /// earlier activation (a resumed task redoing a slice, a retried start) is refused as stale by
-    /// storage; it is then read for its ETag and replaced.
+    /// storage; it is then read for its ETag and replaced, if <paramref name="mayReplace"/> allows.
+    /// A record it does not allow replacing (a newer activation's) is left as it is and the write
+    /// throws <see cref="InconsistentStateException"/>: the writer is stale.
     /// </summary>
-    public async Task WriteAsync(Guid taskId, int number, T value, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(Guid taskId, int number, T value, Func<T, bool>? mayReplace = null, CancellationToken cancellationToken = default)
     {
         var key = Key(taskId, number);
         try
@@ -32,6 +34,11 @@ public sealed class TaskChunkStore<T>(IGrainStorage storage, string kind)
         {
             var existing = new GrainState<T>();
             await storage.ReadStateAsync(kind, key, existing, cancellationToken);
+            if (existing is { RecordExists: true, State: { } stored } && mayReplace is not null && !mayReplace(stored))
+            {
+                throw new InconsistentStateException($"Record {key} of {kind} belongs to a newer activation of task {taskId}; this one is stale.");
+            }
+
             await storage.WriteStateAsync(kind, key, new GrainState<T>(value) { ETag = existing.ETag }, cancellationToken);
         }
     }

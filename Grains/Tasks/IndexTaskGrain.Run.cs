@@ -85,6 +85,12 @@ public sealed partial class IndexTaskGrain
             // the next one, woken at once, reads storage. After any other failure (the index, a
             // record) it forgets the progress that was not persisted and redoes it later. Records
             // written meanwhile may exist, and seq values already used stay used.
+            if (exception is InconsistentStateException)
+            {
+                // A record refused as a newer activation's: storage has moved on without this one.
+                _task.Retire(exception);
+            }
+
             if (!_task.Retired)
             {
                 _task.RollBackTo(undo);

@@ -59,6 +59,19 @@ public sealed partial class TaskCommitter
     /// <summary>A write failed: nothing more is written or published, and the activation is being deactivated.</summary>
     public bool Retired => _durable.IsRetired;
 
+    /// <summary>A record of the task was refused as a newer activation's: this activation retires as after a failed write.</summary>
+    public void Retire(Exception stale)
+    {
+        if (Retired)
+        {
+            return;
+        }
+
+        Log.Retired(_logger, stale, _taskId);
+        _durable.Retire();
+        _retired();
+    }
+
     /// <summary>What watchers last heard (or, after an activation, what storage holds); null before acceptance.</summary>
     public IndexTaskSnapshot? Published { get; private set; }
 

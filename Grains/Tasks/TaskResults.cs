@@ -14,10 +14,14 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
 
     private readonly List<ResultChunk?> _cached = [];
 
-    /// <summary>Writes chunk <paramref name="number"/>, the outcomes of one slice (replacing one a redone slice left).</summary>
+    /// <summary>
+    /// Writes chunk <paramref name="number"/>, the outcomes of one slice, replacing one a redone slice
+    /// left but never one of a newer activation (see <see cref="ResultChunk.Fence"/>).
+    /// </summary>
     public async Task WriteAsync(int number, ResultChunk chunk)
     {
-        await store.WriteAsync(taskId, number, chunk);
+        ArgumentNullException.ThrowIfNull(chunk);
+        await store.WriteAsync(taskId, number, chunk, existing => existing.Fence <= chunk.Fence);
         Cache(number, chunk);
     }
 

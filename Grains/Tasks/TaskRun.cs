@@ -61,7 +61,7 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
 
         if (!task.IsInline)
         {
-            await Results.WriteAsync(task.ResultChunkCount, new ResultChunk(task.Current, [.. results]));
+            await Results.WriteAsync(task.ResultChunkCount, new ResultChunk(task.Current, [.. results], task.SeqReservedUpTo));
         }
 
         counted(TaskTransitions.RecordSlice(task, results, now));

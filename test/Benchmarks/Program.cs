@@ -58,6 +58,11 @@ internal static class Program
             return await StormProgram.RunAsync(stormRounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 5);
         }
 
+        if (args is ["faults", .. var faultRounds])
+        {
+            return await FaultsProgram.RunAsync(faultRounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 5);
+        }
+
         if (args is ["reliability", .. var rounds])
         {
             await ReliabilityProgram.RunAsync(rounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 20);

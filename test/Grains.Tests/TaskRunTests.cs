@@ -161,6 +161,24 @@ public sealed class TaskRunTests
     }
 
     [Fact]
+    public async Task A_stale_activations_chunk_never_replaces_a_newer_activations_and_is_refused_as_stale()
+    {
+        // A silo paused past its death comes back and writes the slice it was indexing, under the
+        // seq reservation it last stored: below the one the task's new activation raised it to.
+        var storage = new MemoryStorage();
+        var taskId = Guid.NewGuid();
+        var newer = new ResultChunk(0, [new DocumentResult("a", DocumentOutcome.Indexed)], Fence: 2000);
+        await new TaskResults(new TaskChunkStores(storage).Results, taskId).WriteAsync(0, newer);
+
+        var zombie = new TaskResults(new TaskChunkStores(storage).Results, taskId);
+        await Assert.ThrowsAsync<InconsistentStateException>(
+            () => zombie.WriteAsync(0, new ResultChunk(0, [new DocumentResult("b", DocumentOutcome.Failed, "stale")], Fence: 1000)));
+        var read = await new TaskResults(new TaskChunkStores(storage).Results, taskId).PageAsync(new IndexTaskState { ResultChunkCount = 1 }, 0, 10, null);
+
+        Assert.Equal("a", Assert.Single(read.Items).Id);
+    }
+
+    [Fact]
     public async Task Result_pages_filter_by_outcome_and_the_preview_puts_failures_first()
     {
         var results = new TaskResults(new TaskChunkStores(new MemoryStorage()).Results, Guid.NewGuid());

@@ -31,6 +31,9 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>The last lines the program wrote, for failure messages.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>Every line the program wrote that is still kept (the last 500).</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
+
     public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments)
     {
         var path = Path.Combine(AppContext.BaseDirectory, assembly);

@@ -122,8 +122,9 @@ public sealed class RunningCluster : IAsyncDisposable
                     var report = await http.GetStringAsync("/health/ready");
                     return report.Contains(expected, StringComparison.Ordinal);
                 }
-                catch (HttpRequestException)
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {
+                    // Not answering yet, or not within the request's timeout on a loaded machine.
                     return false;
                 }
             }, TimeSpan.FromMinutes(2));

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OrleansTasks.Testing.ClusterFaults;
+
+/// <summary>
+/// A paused silo, as a long GC pause or a stopped VM makes one: watched tasks run on a process
+/// cluster; the silo running most of them gets SIGSTOP and stays stopped until the cluster has
+/// declared it dead and each of its tasks has gone on elsewhere (reactivated by its lease or its
+/// watcher's gateway); then SIGCONT. The zombie comes back believing it still hosts those tasks:
+/// it must neither change stored state (<see cref="WriteAudit"/>: statements it sends may be
+/// refused, none may change a row) nor publish anything a watcher sees as progress going back or
+/// a second end; every task still ends once and every document is written once.
+/// </summary>
+public static class PausedSilo
+{
+    /// <summary>Each task's lease: short, so that a task whose silo died is reactivated within seconds.</summary>
+    public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(5);
+
+    public static async Task<PausedSiloOutcome> RunAsync(string database, int silos, int tasks, int documents, TimeSpan deadline)
+    {
+        var audit = await WriteAudit.InstallAsync(database);
+        await using var cluster = RunningCluster.Create(database);
+        var names = new Dictionary<ProcessHost, string>();
+        for (var i = 0; i < silos; i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"paused-silo-test-{i}");
+            names[cluster.StartSilo(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:OrleansTasks"] = WriteAudit.ConnectionFor(database, name),
+                ["Tasks:LeasePeriod"] = LeasePeriod.ToString(),
+            })] = name;
+        }
+
+        cluster.StartGateway();
+        await cluster.WaitForActiveSilosAsync(silos);
+
+        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
+        await watched.WaitUntilRunningAsync(deadline);
+        var running = new List<(Guid TaskId, ProcessHost Silo, int Current)>();
+        foreach (var taskId in watched.TaskIds)
+        {
+            if (await watched.CurrentAsync(taskId) is > 0 and var current)
+            {
+                running.Add((taskId, await cluster.SiloRunningAsync(taskId), current));
+            }
+        }
+
+        var victim = running.GroupBy(r => r.Silo).MaxBy(g => g.Count())?.Key
+            ?? throw new InvalidOperationException($"every one of {tasks} tasks ended before a silo could be paused: give them more documents");
+        var stranded = running.Where(r => r.Silo == victim).ToList();
+
+        await victim.PauseAsync();
+        var paused = Stopwatch.GetTimestamp();
+        await cluster.WaitForActiveSilosAsync(silos - 1);
+        var declaredDead = Stopwatch.GetElapsedTime(paused);
+        var deadAt = await audit.NowAsync();
+
+        // Still stopped: each of its tasks must go on without it.
+        foreach (var (taskId, _, before) in stranded)
+        {
+            await Eventually.TrueAsync(
+                $"task {taskId} to go on past {before} documents on another silo while its silo is stopped",
+                async () => await watched.CurrentAsync(taskId) is int current && (current == -1 || current > before),
+                deadline);
+        }
+
+        var movedOn = Stopwatch.GetElapsedTime(paused);
+        await victim.ResumeAsync();
+        var resumed = Stopwatch.GetTimestamp();
+        var zombieExited = true;
+        try
+        {
+            await victim.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            zombieExited = false;
+        }
+
+        var zombieLife = Stopwatch.GetElapsedTime(resumed);
+        var watchedOutcome = await watched.CheckAsync();
+        var violations = watchedOutcome.Violations;
+        var ended = Stopwatch.GetElapsedTime(paused);
+        var zombie = await audit.CountAsync(names[victim], deadAt);
+        if (zombie.StateWrites > 0 || zombie.DocumentWrites > 0)
+        {
+            violations.Add($"the zombie changed stored rows after it was declared dead: {zombie}\n" +
+                string.Join('\n', await audit.WritesAsync(names[victim], deadAt)));
+        }
+
+        if (!zombieExited)
+        {
+            violations.Add("the zombie silo was still running 60 s after SIGCONT:\n" + victim.RecentOutput);
+        }
+
+        // Its last lines, without the stack traces of its end.
+        var zombieOutput = string.Join('\n', victim.Output.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(40));
+        return new PausedSiloOutcome(watchedOutcome, stranded.Count, declaredDead, movedOn, zombieLife, ended, zombie, zombieOutput, violations);
+    }
+}
+
+/// <summary>
+/// What a paused-silo round saw: how many tasks ran on the stopped silo, when the cluster declared
+/// it dead and when its tasks had gone on elsewhere (from SIGSTOP), how long the zombie lived after
+/// SIGCONT, when every watcher had its end, what the zombie sent to the database, its last output,
+/// and every promise broken.
+/// </summary>
+public sealed record PausedSiloOutcome(
+    WatchedOutcome Tasks,
+    int Stranded,
+    TimeSpan DeclaredDead,
+    TimeSpan MovedOn,
+    TimeSpan ZombieLife,
+    TimeSpan Ended,
+    AuditCounts Zombie,
+    string ZombieOutput,
+    List<string> Violations)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"pause: {Tasks.Tasks} tasks, {Stranded} on the stopped silo, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
+        $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; declared dead {DeclaredDead.TotalSeconds:F1} s after SIGSTOP, " +
+        $"its tasks went on by {MovedOn.TotalSeconds:F1} s, every end heard by {Ended.TotalSeconds:F1} s; the zombie lived {ZombieLife.TotalSeconds:F1} s after SIGCONT, " +
+        $"sent {Zombie.StateAttempts} state and {Zombie.DocumentAttempts} document statements and changed {Zombie.StateWrites + Zombie.DocumentWrites} rows; " +
+        $"{Violations.Count} promise(s) broken");
+}

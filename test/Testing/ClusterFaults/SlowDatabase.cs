@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace OrleansTasks.Testing.ClusterFaults;
+
+/// <summary>
+/// A database that gets slow rather than dies, while watched tasks run on a process cluster:
+/// <list type="bullet">
+/// <item>latency: every process reaches PostgreSQL only through a <see cref="LatencyProxy"/>,
+/// which adds 200 ms to every round trip for one phase and 1 s for the next, then none;</item>
+/// <item>connections: another client takes every connection the server allows
+/// (<see cref="ConnectionHog"/>) for one phase, then gives them back.</item>
+/// </list>
+/// Tasks slow down and say so ("Waiting for the database" when a slice cannot reach it); nothing
+/// that would have succeeded fails and nothing is written twice (<see cref="WatchedTasks"/>).
+/// </summary>
+public static class SlowDatabase
+{
+    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
+
+    /// <summary>How long the tasks' pace is measured before the fault: short, so that they are still running when it starts.</summary>
+    private static readonly TimeSpan Before = TimeSpan.FromSeconds(4);
+
+    public static async Task<SlowDatabaseOutcome> LatencyAsync(PostgresServer postgres, int silos, int tasks, int documents, TimeSpan phase, TimeSpan deadline)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        await using var path = LatencyProxy.Start(postgres.AdminConnectionString);
+        var database = await postgres.CreateDatabaseAsync();
+        var through = new Dictionary<string, string?> { ["ConnectionStrings:OrleansTasks"] = path.Through(database) };
+        await using var cluster = await RunningCluster.StartAsync(database, silos, new Dictionary<string, string?>(Lease.Concat(through)), through);
+        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
+        await watched.WaitUntilRunningAsync(deadline, atLeast: 1);
+
+        var rates = new List<(string Phase, double DocumentsPerSecond)> { ("none", await RateAsync(watched, Before)) };
+        var unfinished = await watched.UnfinishedAsync();
+        foreach (var latency in new[] { TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1) })
+        {
+            path.SetLatency(latency);
+            rates.Add(($"{latency.TotalMilliseconds:F0} ms", await RateAsync(watched, phase)));
+        }
+
+        path.SetLatency(TimeSpan.Zero);
+        var healed = Stopwatch.GetTimestamp();
+        var outcome = await watched.CheckAsync();
+        if (unfinished == 0)
+        {
+            outcome.Violations.Add("every task had ended before the fault began: it proved nothing");
+        }
+        return new SlowDatabaseOutcome("latency", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
+    }
+
+    public static async Task<SlowDatabaseOutcome> ConnectionsAsync(int silos, int tasks, int documents, TimeSpan phase, TimeSpan deadline)
+    {
+        // A server of its own: the hog takes all of it.
+        await using var postgres = new PostgresServer { MaxConnections = 40 };
+        await postgres.InitializeAsync();
+        postgres.Require();
+        var database = await postgres.CreateDatabaseAsync(ordinaryRole: true);
+        var budget = new Dictionary<string, string?> { ["Database:MaxConnections"] = "12" };
+        await using var cluster = await RunningCluster.StartAsync(database, silos, new Dictionary<string, string?>(Lease.Concat(budget)),
+            new Dictionary<string, string?> { ["Database:MaxConnections"] = "4" });
+
+        // All start together once all are created (creating one takes a second or two), so that they still run when the fault begins.
+        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline, DateTimeOffset.UtcNow.AddSeconds(3 * tasks));
+        await watched.WaitUntilRunningAsync(deadline, atLeast: 1);
+
+        var rates = new List<(string Phase, double DocumentsPerSecond)> { ("none", await RateAsync(watched, Before)) };
+        var unfinished = await watched.UnfinishedAsync();
+        int held;
+        await using (var hog = ConnectionHog.Start(postgres.AdminConnectionString, new NpgsqlConnectionStringBuilder(database).Database!))
+        {
+            rates.Add(("exhausted", await RateAsync(watched, phase)));
+            await hog.StopAsync();
+            held = hog.Held;
+        }
+
+        var healed = Stopwatch.GetTimestamp();
+        var outcome = await watched.CheckAsync();
+        if (unfinished == 0)
+        {
+            outcome.Violations.Add("every task had ended before the fault began: it proved nothing");
+        }
+        return new SlowDatabaseOutcome($"connections (another client held {held} of 40)", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
+    }
+
+    /// <summary>Documents indexed per second by all tasks together over <paramref name="span"/> (an ended task counts as done).</summary>
+    private static async Task<double> RateAsync(WatchedTasks watched, TimeSpan span)
+    {
+        var before = await watched.DoneAsync();
+        var started = Stopwatch.GetTimestamp();
+
+        // The phase lasts its stated time whatever the tasks do: this wait is the fault's duration.
+        await Task.Delay(span);
+        return (await watched.DoneAsync() - before) / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private static int WaitingReported(WatchedTasks watched) => watched.Heard.Count(messages => messages.Any(m =>
+        m.TryGetProperty("message", out var text) && text.GetString()!.StartsWith("Waiting for the database", StringComparison.Ordinal)));
+}
+
+/// <summary>
+/// What a slow-database round saw: the fault, what became of the tasks, how long after the fault
+/// ended every watcher had its end, how many tasks told their watchers that they waited for the
+/// database, and the documents indexed per second in each phase.
+/// </summary>
+public sealed record SlowDatabaseOutcome(
+    string Fault, WatchedOutcome Tasks, TimeSpan EndedAfterHeal, int TasksReportingWaiting, List<(string Phase, double DocumentsPerSecond)> Rates)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Fault}: {Tasks.Tasks} tasks, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
+        $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; documents/s {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.DocumentsPerSecond:F0}"))}; " +
+        $"{TasksReportingWaiting} task(s) said they waited for the database; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the fault ended; " +
+        $"{Tasks.Violations.Count} promise(s) broken");
+}

@@ -1,0 +1,114 @@
+using Npgsql;
+
+namespace OrleansTasks.Testing.ClusterFaults;
+
+/// <summary>
+/// Which process wrote what, as PostgreSQL saw it: triggers on the grain-state and document tables
+/// record every statement sent (an attempt, even one that changed no row, such as a write refused
+/// for a stale version) and every row it changed (a write that took effect), with the session's
+/// <c>application_name</c> and the database's clock. A silo is told apart by an
+/// <c>Application Name</c> in its connection string, which the product keeps as a prefix.
+/// </summary>
+public sealed class WriteAudit(string database)
+{
+    private const string Install = """
+        CREATE TABLE fault_audit (
+            table_name text NOT NULL,
+            application_name text NOT NULL,
+            kind text NOT NULL,
+            detail text,
+            at timestamptz NOT NULL DEFAULT clock_timestamp());
+        CREATE FUNCTION fault_audit_statement() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            INSERT INTO fault_audit (table_name, application_name, kind) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'attempt');
+            RETURN NULL;
+        END $f$;
+        CREATE FUNCTION fault_audit_state_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
+                format('%s %s %s/%s version %s to %s', TG_OP, OLD.grain_type, OLD.grain_id_n0, OLD.grain_id_n1, OLD.version,
+                       CASE WHEN TG_OP = 'UPDATE' THEN NEW.version END));
+            RETURN NULL;
+        END $f$;
+        CREATE FUNCTION fault_audit_document_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
+                format('%s %s/%s', TG_OP, NEW.collection, NEW.document_id));
+            RETURN NULL;
+        END $f$;
+        CREATE TRIGGER fault_audit_state_attempt AFTER UPDATE OR DELETE ON orleans_grain_state FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_state_write AFTER UPDATE OR DELETE ON orleans_grain_state FOR EACH ROW EXECUTE FUNCTION fault_audit_state_row();
+        CREATE TRIGGER fault_audit_documents_attempt AFTER INSERT ON documents FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_documents_write AFTER INSERT OR UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION fault_audit_document_row();
+        """;
+
+    /// <summary>Adds the audit's table and triggers to <paramref name="database"/> (a test database, migrated).</summary>
+    public static async Task<WriteAudit> InstallAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(Install, connection);
+        await command.ExecuteNonQueryAsync();
+        return new WriteAudit(database);
+    }
+
+    /// <summary><paramref name="database"/> as the process named <paramref name="name"/> connects to it.</summary>
+    public static string ConnectionFor(string database, string name) =>
+        new NpgsqlConnectionStringBuilder(database) { ApplicationName = name }.ConnectionString;
+
+    /// <summary>The database's clock now, to compare with the audit's times.</summary>
+    public async Task<DateTime> NowAsync()
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT clock_timestamp()", connection);
+        return (DateTime)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Statements sent and rows changed in grain state and documents by the process <paramref name="name"/> after <paramref name="since"/>.</summary>
+    public async Task<AuditCounts> CountAsync(string name, DateTime since)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FILTER (WHERE table_name = 'orleans_grain_state' AND kind = 'attempt'),
+                   count(*) FILTER (WHERE table_name = 'orleans_grain_state' AND kind = 'write'),
+                   count(*) FILTER (WHERE table_name = 'documents' AND kind = 'attempt'),
+                   count(*) FILTER (WHERE table_name = 'documents' AND kind = 'write')
+            FROM fault_audit
+            WHERE (application_name = @name OR application_name LIKE @prefix) AND at > @since
+            """, connection);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("prefix", name + " %");
+        command.Parameters.AddWithValue("since", since);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new AuditCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    /// <summary>The rows the process <paramref name="name"/> changed after <paramref name="since"/>: operation, grain or document, version.</summary>
+    public async Task<List<string>> WritesAsync(string name, DateTime since)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT to_char(at, 'HH24:MI:SS.MS') || ' ' || application_name || ': ' || detail FROM fault_audit
+            WHERE (application_name = @name OR application_name LIKE @prefix) AND at > @since AND kind = 'write'
+            ORDER BY at
+            """, connection);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("prefix", name + " %");
+        command.Parameters.AddWithValue("since", since);
+        var writes = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            writes.Add(reader.GetString(0));
+        }
+
+        return writes;
+    }
+}
+
+/// <summary>Statements sent (<c>Attempts</c>) and rows changed (<c>Writes</c>) in the grain-state and document tables.</summary>
+public sealed record AuditCounts(long StateAttempts, long StateWrites, long DocumentAttempts, long DocumentWrites);
