@@ -22,14 +22,14 @@ internal sealed record RulesHeld(int PeakPerUser, int PassedOver, IReadOnlyDicti
             .Where(task => task.Timing is { End: TaskEnd.Completed, Started: not null, Finished: not null })
             .ToArray();
         return new RulesHeld(
-            PeakPerUser(tasks.Select(task => (task.User, task.Timing))),
-            PassedOver(tasks),
+            PeakOfOneUser(tasks.Select(task => (task.User, task.Timing))),
+            CountPassedOver(tasks),
             tasks.GroupBy(task => task.Priority).ToDictionary(
                 group => group.Key,
                 group => group.Average(task => (task.Timing.Started!.Value - task.Timing.Submitted).TotalMilliseconds)));
     }
 
-    private static int PeakPerUser(IEnumerable<(int User, TaskTiming Timing)> tasks) =>
+    private static int PeakOfOneUser(IEnumerable<(int User, TaskTiming Timing)> tasks) =>
         tasks.GroupBy(task => task.User)
             .Select(user => user
                 .SelectMany(task => new[] { (At: task.Timing.Started!.Value, Change: 1), (At: task.Timing.Finished!.Value, Change: -1) })
@@ -39,7 +39,7 @@ internal sealed record RulesHeld(int PeakPerUser, int PassedOver, IReadOnlyDicti
             .DefaultIfEmpty(0)
             .Max();
 
-    private static int PassedOver((TaskTiming Timing, int User, TaskPriority Priority)[] tasks)
+    private static int CountPassedOver((TaskTiming Timing, int User, TaskPriority Priority)[] tasks)
     {
         var passed = 0;
         foreach (var task in tasks)
