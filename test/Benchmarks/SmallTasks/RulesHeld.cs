@@ -7,8 +7,10 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// <list type="bullet">
 /// <item><see cref="PeakPerUser"/>: the most tasks of one user processing at the same instant.</item>
 /// <item><see cref="PassedOver"/>: starts that went past a task accepted before this one was even
-/// submitted, of equal or higher priority, still waiting, whose user had a task processing: the
-/// starts a per-user limit of 1 causes (a side with no limit has none but for clock noise).</item>
+/// submitted, of equal or higher priority, still waiting, whose user had a task processing. A limit
+/// of 1 causes such starts, but so does anything else that takes tasks out of arrival order: on
+/// OrleansTasks a task waits for a slot on its own silo, so a slot freed on the other silo goes to a
+/// later task there, and the plain side counts as many. It says little; the peak is the evidence.</item>
 /// <item><see cref="MeanWaitMs"/>: submission to start, by priority.</item>
 /// </list>
 /// </summary>
