@@ -5,8 +5,8 @@ namespace OrleansTasks;
 /// <summary>
 /// One task of a new batch. <see cref="Ref"/> names it inside the batch, so that other tasks of
 /// the same batch can wait for it through <see cref="After"/>; <see cref="DependsOn"/> names
-/// existing tasks of the same owner. <see cref="Retry"/> and <see cref="Timeout"/> are the task's
-/// retry policy and time limit, as in <see cref="StartIndexTask"/>.
+/// existing tasks of the same owner. <see cref="Retry"/>, <see cref="Timeout"/> and <see cref="Priority"/>
+/// are the task's retry policy, time limit and priority, as in <see cref="StartIndexTask"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.BatchTaskSpec")]
 public sealed record BatchTaskSpec(
@@ -17,4 +17,8 @@ public sealed record BatchTaskSpec(
     [property: Id(4)] ImmutableArray<string> After = default,
     [property: Id(5)] ImmutableArray<Guid> DependsOn = default,
     [property: Id(9)] TaskRetryPolicy? Retry = null,
-    [property: Id(10)] TimeSpan? Timeout = null);
+    [property: Id(10)] TimeSpan? Timeout = null)
+{
+    /// <summary>Which waiting tasks admission takes first; normal in specs written before batches took it.</summary>
+    [Id(11)] public TaskPriority Priority { get; init; }
+}

@@ -94,6 +94,9 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>How long the task may run after its start before it fails with <c>timeout</c>; null for no limit.</summary>
     [Id(29)] public TimeSpan? Timeout { get; init; }
 
+    /// <summary>The retry policy the task was accepted with, the silo's defaults filled in; null for a task accepted before policies.</summary>
+    [Id(32)] public TaskRetryPolicy? Retry { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 

@@ -45,6 +45,15 @@ public sealed record ScheduleSnapshot : IOwned
     /// <summary>When this snapshot was made.</summary>
     [Id(15)] public required DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The priority of every run.</summary>
+    [Id(16)] public TaskPriority Priority { get; init; }
+
+    /// <summary>The retry policy of every run as the schedule was given it; what it leaves out takes the silo's defaults at each run.</summary>
+    [Id(17)] public TaskRetryPolicy? Retry { get; init; }
+
+    /// <summary>The time limit of every run as given; null: the silo's default at each run.</summary>
+    [Id(18)] public TimeSpan? Timeout { get; init; }
+
     /// <summary>The newest run, or null before the first.</summary>
     public ScheduleRun? LastRun => RecentRuns.IsDefaultOrEmpty ? null : RecentRuns[0];
 }

@@ -14,7 +14,8 @@ public sealed record BatchTaskInput(
     List<string>? After = null,
     List<Guid>? DependsOn = null,
     RetryInput? Retry = null,
-    JsonElement? Timeout = null);
+    JsonElement? Timeout = null,
+    string? Priority = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateBatchRequest(List<BatchTaskInput?>? Tasks) : ICreateBody

@@ -35,6 +35,11 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
                 return badPolicy;
             }
 
+            if (TaskInputs.CheckPriority(task.Priority, $"tasks[{i}].") is { } badPriority)
+            {
+                return badPriority;
+            }
+
             if (task.After?.IndexOf(null!) is >= 0 and var nullAt)
             {
                 return Problems.Invalid($"tasks[{i}].after[{nullAt}]", "'after' lists refs of tasks in this batch.");
@@ -53,7 +58,10 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
             task.After is null ? [] : [.. task.After],
             task.DependsOn is null ? [] : [.. task.DependsOn],
             TaskPolicyInputs.Retry(task.Retry),
-            TaskPolicyInputs.Duration(task.Timeout)))]);
+            TaskPolicyInputs.Duration(task.Timeout))
+        {
+            Priority = TaskInputs.Priority(task.Priority),
+        })]);
 
     protected override string Fingerprint(CreateBatch request) => RequestFingerprint.Of(request);
 

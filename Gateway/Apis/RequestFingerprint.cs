@@ -20,13 +20,7 @@ public static class RequestFingerprint
                 Add(hash, "run_at:" + runAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            if (request.Priority != TaskPriority.Normal)
-            {
-                // Only when not the default, so the fingerprints of bodies without a priority stay as they were.
-                Add(hash, "priority:" + request.Priority.ToWireName());
-            }
-
-            AddPolicies(hash, request.Retry, request.Timeout);
+            AddPolicies(hash, request.Retry, request.Timeout, request.Priority);
         });
     }
 
@@ -42,7 +36,7 @@ public static class RequestFingerprint
                 Add(hash, task.Ref);
                 AddTask(hash, task.Collection, task.Documents, task.Source);
                 AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
-                AddPolicies(hash, task.Retry, task.Timeout);
+                AddPolicies(hash, task.Retry, task.Timeout, task.Priority);
             }
         });
     }
@@ -56,14 +50,20 @@ public static class RequestFingerprint
             Add(hash, request.OwnerId);
             Add(hash, request.Name);
             AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
-            AddPolicies(hash, request.Task.Retry, request.Task.Timeout);
+            AddPolicies(hash, request.Task.Retry, request.Task.Timeout, request.Task.Priority);
             var trigger = request.Trigger;
             Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
         });
     }
 
-    private static void AddPolicies(IncrementalHash hash, TaskRetryPolicy? retry, TimeSpan? timeout)
+    private static void AddPolicies(IncrementalHash hash, TaskRetryPolicy? retry, TimeSpan? timeout, TaskPriority priority)
     {
+        if (priority != TaskPriority.Normal)
+        {
+            // Only when not the default, so the fingerprints of bodies without a priority stay as they were.
+            Add(hash, "priority:" + priority.ToWireName());
+        }
+
         if (retry is not null)
         {
             Add(hash, $"retry:{retry.MaxAttempts}|{retry.InitialInterval?.Ticks}|{retry.Backoff?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}|{retry.MaxInterval?.Ticks}");

@@ -12,7 +12,8 @@ public sealed record TaskTemplateInput(
     List<DocumentInput?>? Documents,
     SourceInput? Source,
     RetryInput? Retry = null,
-    JsonElement? Timeout = null);
+    JsonElement? Timeout = null,
+    string? Priority = null);
 
 /// <summary>
 /// A new schedule: the task, and one of <c>at</c> (a time), <c>every</c> (an ISO 8601 duration such
@@ -64,7 +65,10 @@ public sealed record ScheduleView(
     int Queued,
     string? LastSkipReason,
     string CreatedAt,
-    string UpdatedAt)
+    string UpdatedAt,
+    string Priority,
+    RetryPolicyView? Retry,
+    string? Timeout)
 {
     public static ScheduleView From(ScheduleSnapshot schedule)
     {
@@ -91,7 +95,10 @@ public sealed record ScheduleView(
             schedule.Queued,
             schedule.LastSkipReason,
             schedule.CreatedAt.ToWire(),
-            schedule.UpdatedAt.ToWire());
+            schedule.UpdatedAt.ToWire(),
+            schedule.Priority.ToWireName(),
+            RetryPolicyView.From(schedule.Retry),
+            TaskPolicyInputs.ToWire(schedule.Timeout));
     }
 }
 

@@ -33,6 +33,11 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
             return badPolicy;
         }
 
+        if (TaskInputs.CheckPriority(task.Priority, "task.") is { } badPriority)
+        {
+            return badPriority;
+        }
+
         if (body.Every is not null && Every(body) is null)
         {
             return Problems.Invalid("every", "'every' is an ISO 8601 duration such as 'PT15M' or 'P1D'.");
@@ -62,7 +67,10 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
                 TaskInputs.Documents(task.Documents),
                 TaskInputs.Source(task.Source),
                 TaskPolicyInputs.Retry(task.Retry),
-                TaskPolicyInputs.Duration(task.Timeout)),
+                TaskPolicyInputs.Duration(task.Timeout))
+            {
+                Priority = TaskInputs.Priority(task.Priority),
+            },
             new ScheduleTrigger(body.At, Every(body), body.StartAt, body.Cron, body.TimeZone),
             SchedulePolicyNames.Missed(body.Missed)!.Value,
             SchedulePolicyNames.Overlap(body.Overlap)!.Value,

@@ -63,7 +63,8 @@ public sealed record TaskView(
     Guid? RetriedBy,
     int Attempt,
     string? NextAttemptAt,
-    string? Timeout)
+    string? Timeout,
+    RetryPolicyView? Retry)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
         task.TaskId,
@@ -96,7 +97,16 @@ public sealed record TaskView(
         task.RetriedBy,
         task.Attempt,
         task.NextAttemptAt.ToWire(),
-        TaskPolicyInputs.ToWire(task.Timeout));
+        TaskPolicyInputs.ToWire(task.Timeout),
+        RetryPolicyView.From(task.Retry));
+}
+
+/// <summary>A retry policy as the API shows it (the request's <c>retry</c> with the silo's defaults filled in); null for none.</summary>
+public sealed record RetryPolicyView(int? MaxAttempts, string? InitialInterval, double? Backoff, string? MaxInterval)
+{
+    public static RetryPolicyView? From(TaskRetryPolicy? policy) => policy is null
+        ? null
+        : new(policy.MaxAttempts, TaskPolicyInputs.ToWire(policy.InitialInterval), policy.Backoff, TaskPolicyInputs.ToWire(policy.MaxInterval));
 }
 
 /// <summary>One document's outcome; <see cref="Attempts"/> is more than 1 when its slice was retried after transient failures.</summary>

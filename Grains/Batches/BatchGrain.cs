@@ -177,7 +177,10 @@ public sealed partial class BatchGrain(
                 var dependsOn = (spec.After.IsDefault ? [] : spec.After).Select(name => ids[indexOf[name]])
                     .Concat(spec.DependsOn.IsDefault ? [] : spec.DependsOn);
                 var snapshot = await GrainFactory.GetGrain<IIndexTaskGrain>(ids[i]).Start(new StartIndexTask(
-                    request.OwnerId, spec.Collection, spec.Documents, spec.Source, [.. dependsOn], BatchId, Retry: spec.Retry, Timeout: spec.Timeout));
+                    request.OwnerId, spec.Collection, spec.Documents, spec.Source, [.. dependsOn], BatchId, Retry: spec.Retry, Timeout: spec.Timeout)
+                {
+                    Priority = spec.Priority,
+                });
                 started.Add(GroupTask.From(snapshot, refs[i]));
             }
         }

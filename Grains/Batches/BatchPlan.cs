@@ -81,7 +81,8 @@ public static class BatchPlan
     {
         try
         {
-            TaskRequestValidator.Validate(new StartIndexTask(ownerId, task.Collection, task.Documents, task.Source, Retry: task.Retry, Timeout: task.Timeout), limits);
+            TaskRequestValidator.Validate(
+                new StartIndexTask(ownerId, task.Collection, task.Documents, task.Source, Retry: task.Retry, Timeout: task.Timeout) { Priority = task.Priority }, limits);
         }
         catch (InvalidTaskRequestException exception)
         {

@@ -254,5 +254,8 @@ public sealed partial class ScheduleGrain(
         LastSkipReason = S.LastSkipReason,
         CreatedAt = S.CreatedAt,
         UpdatedAt = S.UpdatedAt,
+        Priority = S.Template!.Priority,
+        Retry = S.Template!.Retry,
+        Timeout = S.Template!.Timeout,
     };
 }

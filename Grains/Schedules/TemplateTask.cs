@@ -13,6 +13,9 @@ public static class TemplateTask
             template.Source,
             ScheduleId: scheduleId,
             Retry: template.Retry,
-            Timeout: template.Timeout);
+            Timeout: template.Timeout)
+        {
+            Priority = template.Priority,
+        };
     }
 }

@@ -38,8 +38,7 @@ public sealed partial class IndexTaskGrain
             dependencies.Add(await TaskRetries.LatestRetryAsync(GrainFactory, dependency));
         }
 
-        var request = new StartIndexTask(S.OwnerId, S.Collection, [.. await RetryDocumentsAsync()], DependsOn: [.. dependencies], BatchId: batchId, RetryOf: TaskId);
-        var started = await retry.Start(request);
+        var started = await retry.Start(TaskRetries.Request(TaskId, S, await RetryDocumentsAsync(), dependencies, batchId));
         await _task.CommitAsync(next => TaskRetries.Link(next, started.TaskId, requestId));
         Log.Retried(logger, TaskId, started.TaskId, requestedBy, started.Total);
         return started;

@@ -117,6 +117,21 @@ public static class TaskRetries
     public static RetryRefusedException SourceUnreadable(string reason) =>
         new(RetryRefusal.SourceUnreadable, "The task's source, which a retry reads again, cannot be read: " + reason);
 
+    /// <summary>
+    /// The new task that retries <paramref name="task"/> (<paramref name="original"/>): its owner and collection,
+    /// the documents to run again, and the settings it was accepted with (priority, retry policy, time limit),
+    /// so that a retry runs as its original would have.
+    /// </summary>
+    public static StartIndexTask Request(Guid original, IndexTaskState task, IEnumerable<IndexDocument> documents, IEnumerable<Guid> dependsOn, Guid? batchId)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return new StartIndexTask(task.OwnerId, task.Collection, [.. documents], DependsOn: [.. dependsOn], BatchId: batchId, RetryOf: original,
+            Retry: task.Retry, Timeout: task.Timeout)
+        {
+            Priority = task.Priority,
+        };
+    }
+
     /// <summary>Records on the original task that <paramref name="retryId"/> retries it, for the request <paramref name="requestId"/>.</summary>
     public static void Link(IndexTaskState next, Guid retryId, Guid requestId)
     {

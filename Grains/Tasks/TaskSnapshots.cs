@@ -43,6 +43,7 @@ public static class TaskSnapshots
             Attempt = task.FailedAttempts + 1,
             NextAttemptAt = task.NextAttemptAt,
             Timeout = task.Timeout,
+            Retry = task.Retry,
         };
     }
 }

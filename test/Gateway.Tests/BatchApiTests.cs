@@ -83,6 +83,7 @@ public sealed class BatchApiTests(SharedGateway gateway)
     [InlineData("unknown-field", "body")]
     [InlineData("timeout-seconds", "tasks[1].timeout")]
     [InlineData("retry-attempts", "tasks[0].retry.max_attempts")]
+    [InlineData("unknown-priority", "tasks[1].priority")]
     public async Task An_invalid_batch_is_refused_with_400_naming_the_field_and_nothing_is_created(string kind, string field)
     {
         var user = NewUser();
@@ -128,8 +129,11 @@ public sealed class BatchApiTests(SharedGateway gateway)
             case "retry-attempts":
                 a["retry"] = new JsonObject { ["max_attempts"] = 0 };
                 break;
+            case "unknown-priority":
+                b["priority"] = "urgent";
+                break;
             default:
-                a["priority"] = 1;
+                a["queue"] = "critical";
                 break;
         }
 
@@ -144,17 +148,22 @@ public sealed class BatchApiTests(SharedGateway gateway)
     }
 
     [Fact]
-    public async Task A_batch_task_takes_its_own_retry_policy_and_time_limit()
+    public async Task A_batch_task_takes_its_own_retry_policy_time_limit_and_priority()
     {
         using var client = gateway.CreateHttpClient(TestTokens.For(NewUser()));
         var limited = BatchRequests.Task("limited", 2);
         limited["timeout"] = "PT45M";
         limited["retry"] = new JsonObject { ["max_attempts"] = 3, ["initial_interval"] = "PT2S" };
+        limited["priority"] = "low";
 
         var (_, tasks) = await BatchRequests.CreateAsync(client, BatchRequests.Body(limited, BatchRequests.Task("plain", 2)));
+        var limitedTask = await TaskRequests.GetAsync(client, tasks["limited"]);
+        var plainTask = await TaskRequests.GetAsync(client, tasks["plain"]);
 
-        Assert.Equal("PT45M", (await TaskRequests.GetAsync(client, tasks["limited"])).GetProperty("timeout").GetString());
-        Assert.False((await TaskRequests.GetAsync(client, tasks["plain"])).TryGetProperty("timeout", out _));
+        Assert.Equal(("PT45M", "low"), (limitedTask.GetProperty("timeout").GetString(), limitedTask.GetProperty("priority").GetString()));
+        Assert.Equal((3, "PT2S"), (limitedTask.GetProperty("retry").GetProperty("max_attempts").GetInt32(), limitedTask.GetProperty("retry").GetProperty("initial_interval").GetString()));
+        Assert.False(plainTask.TryGetProperty("timeout", out _));
+        Assert.Equal("normal", plainTask.GetProperty("priority").GetString());
     }
 
     [Fact]

@@ -89,6 +89,47 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
     }
 
     [Fact]
+    public async Task A_retried_task_and_a_batch_s_retried_task_keep_the_priority_retry_policy_and_time_limit_of_their_original()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var single = TaskRequests.Body(6, NewCollection());
+        single["priority"] = "low";
+        single["retry"] = new JsonObject { ["max_attempts"] = 4, ["initial_interval"] = "PT3S", ["backoff"] = 1.5, ["max_interval"] = "PT20S" };
+        single["timeout"] = "PT40M";
+        var inBatch = BatchRequests.Task("only", 5);
+        inBatch["priority"] = "high";
+        inBatch["retry"] = new JsonObject { ["max_attempts"] = 2 };
+        inBatch["timeout"] = "PT1H";
+        gateway.Faults.RefuseIndex(single["collection"]!.GetValue<string>());
+        gateway.Faults.RefuseIndex(inBatch["collection"]!.GetValue<string>());
+        var original = await TaskRequests.CreateAsync(alice, single);
+        var (batchId, batchTasks) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(inBatch));
+        Assert.Equal("failed", (await TaskRequests.WaitForEndAsync(alice, original)).GetProperty("status").GetString());
+        Assert.Equal("failed", (await BatchRequests.WaitForEndAsync(alice, batchId)).GetProperty("status").GetString());
+
+        var (_, retried) = await PostAsync(alice, $"/api/tasks/{original}/retry");
+        var (_, batchRetried) = await PostAsync(alice, $"/api/batches/{batchId}/retry");
+        var retry = await TaskRequests.WaitForEndAsync(alice, retried.GetProperty("task_id").GetGuid());
+        var batchRetry = await TaskRequests.WaitForEndAsync(alice, batchRetried.GetProperty("tasks")[0].GetProperty("task_id").GetGuid());
+
+        foreach (var (originalId, again, priority, timeout, maxAttempts) in new[]
+        {
+            (original, retry, "low", "PT40M", 4),
+            (batchTasks["only"], batchRetry, "high", "PT1H", 2),
+        })
+        {
+            var before = await TaskRequests.GetAsync(alice, originalId);
+            Assert.Equal(("completed", originalId), (again.GetProperty("status").GetString(), again.GetProperty("retry_of").GetGuid()));
+            Assert.Equal((priority, timeout), (again.GetProperty("priority").GetString(), again.GetProperty("timeout").GetString()));
+            Assert.Equal(maxAttempts, again.GetProperty("retry").GetProperty("max_attempts").GetInt32());
+            Assert.Equal(before.GetProperty("retry").GetRawText(), again.GetProperty("retry").GetRawText());
+        }
+
+        Assert.Equal(("PT3S", 1.5, "PT20S"), (retry.GetProperty("retry").GetProperty("initial_interval").GetString(),
+            retry.GetProperty("retry").GetProperty("backoff").GetDouble(), retry.GetProperty("retry").GetProperty("max_interval").GetString()));
+    }
+
+    [Fact]
     public async Task Every_refusal_answers_problem_details_and_changes_nothing()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);

@@ -108,29 +108,46 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     }
 
     [Fact]
-    public async Task Every_run_of_a_schedule_takes_the_retry_policy_and_time_limit_of_its_task()
+    public async Task Every_run_of_a_schedule_takes_the_retry_policy_time_limit_and_priority_of_its_task_which_the_schedule_shows()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
         var (created, schedule, response) = await SendAsync(alice, HttpMethod.Post, "/api/schedules", Body(b =>
         {
             b["task"]!["timeout"] = "PT45M";
             b["task"]!["retry"] = new JsonObject { ["max_attempts"] = 3, ["initial_interval"] = "PT2S" };
+            b["task"]!["priority"] = "high";
         }));
         response.Dispose();
         var id = schedule.GetProperty("schedule_id").GetGuid();
         var (_, plain, plainResponse) = await SendAsync(alice, HttpMethod.Post, "/api/schedules", Body());
         plainResponse.Dispose();
+        var plainId = plain.GetProperty("schedule_id").GetGuid();
 
         var (_, run, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{id}/run");
-        var (_, plainRun, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{plain.GetProperty("schedule_id").GetGuid()}/run");
+        var (_, plainRun, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{plainId}/run");
         var task = await TaskRequests.WaitForEndAsync(alice, run.GetProperty("task_id").GetGuid());
         var plainTask = await TaskRequests.WaitForEndAsync(alice, plainRun.GetProperty("task_id").GetGuid());
+        var (_, read, _) = await SendAsync(alice, HttpMethod.Get, $"/api/schedules/{id}");
+        var (_, plainRead, _) = await SendAsync(alice, HttpMethod.Get, $"/api/schedules/{plainId}");
 
         Assert.Equal(HttpStatusCode.Created, created);
         Assert.Equal("completed", task.GetProperty("status").GetString());
         Assert.Equal(id, task.GetProperty("schedule_id").GetGuid());
-        Assert.Equal("PT45M", task.GetProperty("timeout").GetString());
+        Assert.Equal(("PT45M", "high"), (task.GetProperty("timeout").GetString(), task.GetProperty("priority").GetString()));
+        Assert.Equal((3, "PT2S"), (task.GetProperty("retry").GetProperty("max_attempts").GetInt32(), task.GetProperty("retry").GetProperty("initial_interval").GetString()));
         Assert.False(plainTask.TryGetProperty("timeout", out _));
+        Assert.Equal("normal", plainTask.GetProperty("priority").GetString());
+
+        // The schedule shows its template's settings as given: what the retry policy leaves out is the silo's at each run.
+        foreach (var shown in new[] { schedule, read })
+        {
+            Assert.Equal(("PT45M", "high"), (shown.GetProperty("timeout").GetString(), shown.GetProperty("priority").GetString()));
+            Assert.Equal("""{"max_attempts":3,"initial_interval":"PT2S"}""", shown.GetProperty("retry").GetRawText());
+        }
+
+        Assert.Equal("normal", plainRead.GetProperty("priority").GetString());
+        Assert.False(plainRead.TryGetProperty("retry", out _));
+        Assert.False(plainRead.TryGetProperty("timeout", out _));
     }
 
     [Fact]
@@ -173,6 +190,7 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     [InlineData("timeout-too-long", "task.timeout")]
     [InlineData("no-attempts", "task.retry.max_attempts")]
     [InlineData("interval-seconds", "task.retry.initial_interval")]
+    [InlineData("unknown-priority", "task.priority")]
     [InlineData("unknown-field", "body")]
     public async Task An_invalid_schedule_is_refused_with_400_naming_the_field_and_nothing_is_created(string kind, string field)
     {
@@ -196,6 +214,7 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
                 case "timeout-too-long": b["task"]!["timeout"] = "P31D"; break;
                 case "no-attempts": b["task"]!["retry"] = new JsonObject { ["max_attempts"] = 0 }; break;
                 case "interval-seconds": b["task"]!["retry"] = new JsonObject { ["initial_interval"] = 2 }; break;
+                case "unknown-priority": b["task"]!["priority"] = "urgent"; break;
                 default: b["priority"] = "high"; break;
             }
         });

@@ -40,6 +40,33 @@ public sealed class TaskRetriesTests
     }
 
     [Fact]
+    public void The_retry_keeps_the_owner_collection_priority_retry_policy_and_time_limit_of_its_original()
+    {
+        var original = Guid.NewGuid();
+        var batch = Guid.NewGuid();
+        var dependency = Guid.NewGuid();
+        var policy = new TaskRetryPolicy(3, TimeSpan.FromSeconds(2), 1.5, TimeSpan.FromSeconds(10));
+        var task = new IndexTaskState
+        {
+            Accepted = true,
+            OwnerId = "alice",
+            Collection = "docs",
+            Status = IndexTaskStatus.Failed,
+            Priority = TaskPriority.Low,
+            Retry = policy,
+            Timeout = TimeSpan.FromMinutes(45),
+        };
+        IndexDocument[] documents = [new("b", null, "again")];
+
+        var retry = TaskRetries.Request(original, task, documents, [dependency], batch);
+
+        Assert.Equal(("alice", "docs", original, batch), (retry.OwnerId, retry.Collection, retry.RetryOf, retry.BatchId));
+        Assert.Equal((TaskPriority.Low, policy, TimeSpan.FromMinutes(45)), (retry.Priority, retry.Retry, retry.Timeout));
+        Assert.Equal(documents, retry.Documents);
+        Assert.Equal([dependency], retry.Dependencies);
+    }
+
+    [Fact]
     public void A_source_read_again_gives_each_document_its_fresh_content_and_drops_files_that_are_gone()
     {
         IndexDocument[] stored = [new("a.md", null, "old a"), new("b.md", null, "old b")];

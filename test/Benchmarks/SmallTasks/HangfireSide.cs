@@ -12,13 +12,14 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// clients (Hangfire's <see cref="BackgroundJobClient"/>, which writes the job straight to the
 /// storage; Hangfire has no gateway) in this one. Completion is watched in <c>hangfire.job</c> (one
 /// count every 250 ms); start and finish are the times of the jobs' Processing and Succeeded
-/// states in <c>hangfire.state</c>.
+/// states in <c>hangfire.state</c>. With <c>priorityQueues</c>, each job goes into the queue of its
+/// priority (<see cref="AdmissionMix"/>) and the server serves those queues, highest first.
 /// </summary>
 internal static class HangfireSide
 {
     private const int MaxErrorsPerJob = 5;
 
-    public static async Task<SideResult> RunAsync(PostgresServer postgres, TasksPlan plan)
+    public static async Task<SideResult> RunAsync(PostgresServer postgres, TasksPlan plan, bool priorityQueues = false)
     {
         var database = await postgres.CreateDatabaseAsync(migrate: false);
         var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
@@ -32,19 +33,24 @@ internal static class HangfireSide
         DatabaseWork workStart;
         long after;
         await using (var server = ProcessHost.Start("hangfire", "OrleansTasks.Benchmarks.dll",
-            new Dictionary<string, string?> { [HangfirePeerServer.DatabaseVariable] = database }, HangfirePeerServer.Mode))
+            new Dictionary<string, string?>
+            {
+                [HangfirePeerServer.DatabaseVariable] = database,
+                [HangfirePeerServer.QueuesVariable] = priorityQueues ? string.Join(',', AdmissionMix.Queues) : null,
+            },
+            HangfirePeerServer.Mode))
         {
             await WaitForServerAsync(database, server);
             var client = new BackgroundJobClient(storage);
 
-            await SubmitAndWaitAsync(client, database, "w", plan.WarmupTasks, plan, after: 0);
+            await SubmitAndWaitAsync(client, database, "w", plan.WarmupTasks, plan, priorityQueues, after: 0);
             after = await ScalarAsync(database, "SELECT coalesce(max(id), 0) FROM hangfire.job");
             await Task.Delay(DatabaseWork.ReportingDelay);
             workStart = await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName);
 
             var profiler = new SideProfiler(new Dictionary<string, int[]> { [SideProfile.HangfireServer] = [server.ProcessId] }, postgres.DataFolder);
             var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, databaseName);
-            (submissions, errors) = await SubmitAndWaitAsync(client, database, "m", plan.Tasks, plan, after);
+            (submissions, errors) = await SubmitAndWaitAsync(client, database, "m", plan.Tasks, plan, priorityQueues, after);
             profile = profiler.Stop();
             peak = await sampler.StopAsync();
         }
@@ -54,7 +60,7 @@ internal static class HangfireSide
         await Task.Delay(DatabaseWork.ExitDelay);
         var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
         var (timings, retriedFailures) = await ReadTimingsAsync(database, submissions, after);
-        return new SideResult("Hangfire", timings, Acceptance.Of(submissions), errors + retriedFailures, Refusals: 0, peak,
+        return new SideResult(priorityQueues ? "Hangfire, priority queues" : "Hangfire", timings, Acceptance.Of(submissions), errors + retriedFailures, Refusals: 0, peak,
             await CompletionWatch.CountDocumentRowsAsync(database, "m"), profile with { Work = work });
     }
 
@@ -74,7 +80,7 @@ internal static class HangfireSide
             TimeSpan.FromSeconds(60));
 
     private static async Task<(Submission<long?>[] Submissions, int Errors)> SubmitAndWaitAsync(
-        BackgroundJobClient client, string database, string phase, int jobs, TasksPlan plan, long after)
+        BackgroundJobClient client, string database, string phase, int jobs, TasksPlan plan, bool priorityQueues, long after)
     {
         var documents = SmallTaskDocuments.ForPeer();
         var errors = 0;
@@ -85,7 +91,9 @@ internal static class HangfireSide
             {
                 try
                 {
-                    var id = client.Enqueue<PeerIndexJob>(job => job.RunAsync(collection, Guid.NewGuid(), documents));
+                    var id = priorityQueues
+                        ? client.Enqueue<PeerIndexJob>(AdmissionMix.QueueOf(number), job => job.RunAsync(collection, Guid.NewGuid(), documents))
+                        : client.Enqueue<PeerIndexJob>(job => job.RunAsync(collection, Guid.NewGuid(), documents));
                     return long.Parse(id, CultureInfo.InvariantCulture);
                 }
                 catch (Exception exception) when (exception is NpgsqlException or BackgroundJobClientException)
@@ -140,8 +148,8 @@ internal static class HangfireSide
 
         var timings = submissions.Select(submission =>
             submission.Id is { } id && ended.TryGetValue(id, out var end)
-                ? new TaskTiming(submission.Submitted, started.TryGetValue(id, out var start) ? start : null, end.At, end.State == "Succeeded" ? TaskEnd.Completed : TaskEnd.Failed)
-                : new TaskTiming(submission.Submitted, null, null, TaskEnd.Lost)).ToArray();
+                ? new TaskTiming(submission.Submitted, submission.Accepted, started.TryGetValue(id, out var start) ? start : null, end.At, end.State == "Succeeded" ? TaskEnd.Completed : TaskEnd.Failed)
+                : new TaskTiming(submission.Submitted, submission.Accepted, null, null, TaskEnd.Lost)).ToArray();
         return (timings, failures - timings.Count(timing => timing.End == TaskEnd.Failed));
     }
 

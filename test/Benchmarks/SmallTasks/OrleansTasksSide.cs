@@ -11,13 +11,15 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// processes and a client-mode gateway process with their shipped settings, driven over REST.
 /// Completion is watched in the product's <c>task_history</c> table (one count every 250 ms); each
 /// task's start and finish are then read from <c>GET /api/tasks/{id}</c> once the clock has stopped.
+/// With <c>admission</c>, the silos limit each user's running tasks and the tasks come from several
+/// users at several priorities (<see cref="AdmissionMix"/>).
 /// </summary>
 internal static class OrleansTasksSide
 {
     private const string Measured = "m";
     private const string Warmup = "w";
 
-    public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan)
+    public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan, bool admission = false)
     {
         var database = await postgres.CreateDatabaseAsync();
         var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
@@ -27,12 +29,13 @@ internal static class OrleansTasksSide
         SideProfile profile;
         TaskTiming[] timings;
         DatabaseWork workStart;
-        await using (var cluster = await RunningCluster.StartAsync(database, silos))
+        await using (var cluster = await RunningCluster.StartAsync(database, silos, admission ? new Dictionary<string, string?>(AdmissionMix.SiloSettings) : null))
         {
             using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromSeconds(100) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("benchmark"));
+            // With admission rules each submission carries its user's token; the reads afterwards are an admin's, who sees every user's tasks.
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admission ? TestTokens.For("benchmark", ["admin"]) : TestTokens.For("benchmark"));
 
-            await SubmitAndWaitAsync(http, database, Warmup, plan.WarmupTasks, plan);
+            await SubmitAndWaitAsync(http, database, Warmup, plan.WarmupTasks, plan, admission);
             await Task.Delay(DatabaseWork.ReportingDelay);
             workStart = await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName);
 
@@ -44,7 +47,7 @@ internal static class OrleansTasksSide
                 },
                 postgres.DataFolder);
             var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, databaseName);
-            (submissions, submitter) = await SubmitAndWaitAsync(http, database, Measured, plan.Tasks, plan);
+            (submissions, submitter) = await SubmitAndWaitAsync(http, database, Measured, plan.Tasks, plan, admission);
             profile = profiler.Stop();
             peak = await sampler.StopAsync();
             timings = await ReadTimingsAsync(http, submissions);
@@ -53,15 +56,19 @@ internal static class OrleansTasksSide
         // The cluster's connections have closed, so their backends report their counts as they exit.
         await Task.Delay(DatabaseWork.ExitDelay);
         var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
-        return new SideResult(silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos", timings, Acceptance.Of(submissions),
+        var name = (silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos") + (admission ? ", admission rules" : "");
+        return new SideResult(name, timings, Acceptance.Of(submissions),
             submitter.Errors, submitter.Refusals, peak, await CompletionWatch.CountDocumentRowsAsync(database, Measured), profile with { Work = work });
     }
 
     private static async Task<(Submission<Guid?>[] Submissions, RestSubmitter Submitter)> SubmitAndWaitAsync(
-        HttpClient http, string database, string phase, int tasks, TasksPlan plan)
+        HttpClient http, string database, string phase, int tasks, TasksPlan plan, bool admission)
     {
         var submitter = new RestSubmitter(http);
-        var submitting = ConcurrentClients.RunAsync(tasks, plan.Clients, number => submitter.SubmitAsync(SmallTaskDocuments.Collection(phase, number)));
+        var callers = AdmissionMix.Callers();
+        var submitting = ConcurrentClients.RunAsync(tasks, plan.Clients, number => admission
+            ? submitter.SubmitAsync(SmallTaskDocuments.Collection(phase, number), AdmissionMix.PriorityOf(number), callers[AdmissionMix.UserOf(number)])
+            : submitter.SubmitAsync(SmallTaskDocuments.Collection(phase, number)));
         var accepted = CountAcceptedAsync(submitting);
         await CompletionWatch.WaitAsync(database, CountEndedSql(phase), accepted, plan.Stall);
         return (await submitting, submitter);
@@ -80,7 +87,7 @@ internal static class OrleansTasksSide
         {
             if (submission.Id is not { } id)
             {
-                timings[submission.Number] = new TaskTiming(submission.Submitted, null, null, TaskEnd.Lost);
+                timings[submission.Number] = new TaskTiming(submission.Submitted, submission.Accepted, null, null, TaskEnd.Lost);
                 return;
             }
 
@@ -92,7 +99,7 @@ internal static class OrleansTasksSide
                 "failed" or "cancelled" => TaskEnd.Failed,
                 _ => TaskEnd.Lost,
             };
-            timings[submission.Number] = new TaskTiming(submission.Submitted, Time(task, "started_at"), Time(task, "finished_at"), end);
+            timings[submission.Number] = new TaskTiming(submission.Submitted, submission.Accepted, Time(task, "started_at"), Time(task, "finished_at"), end);
         });
         return timings;
     }

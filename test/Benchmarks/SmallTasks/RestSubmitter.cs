@@ -23,16 +23,23 @@ internal sealed class RestSubmitter(HttpClient http)
 
     public int Refusals => _refusals;
 
-    /// <summary>The accepted task's id, or null when the task could not be submitted.</summary>
-    public async Task<Guid?> SubmitAsync(string collection)
+    /// <summary>
+    /// The accepted task's id, or null when the task could not be submitted. With a <paramref name="priority"/>
+    /// the body names it; a <paramref name="caller"/> stands in for the client's own token.
+    /// </summary>
+    public async Task<Guid?> SubmitAsync(string collection, TaskPriority? priority = null, AuthenticationHeaderValue? caller = null)
     {
-        var body = Encoding.UTF8.GetBytes(SmallTaskDocuments.RestBody(collection));
+        var body = Encoding.UTF8.GetBytes(SmallTaskDocuments.RestBody(collection, priority));
         var errors = 0;
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tasks") { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = Json;
             request.Headers.Add("Idempotency-Key", collection);
+            if (caller is not null)
+            {
+                request.Headers.Authorization = caller;
+            }
             TimeSpan wait;
             try
             {

@@ -24,8 +24,10 @@ internal static class SmallTaskDocuments
     /// <summary>The collection of one task: the phase (warm-up or measured) and the task's number.</summary>
     public static string Collection(string phase, int task) => string.Create(CultureInfo.InvariantCulture, $"{phase}-{task:D6}");
 
-    /// <summary>The body of <c>POST /api/tasks</c>, as a client writes it.</summary>
-    public static string RestBody(string collection) => $$"""{"collection":"{{collection}}","documents":{{DocumentsJson}}}""";
+    /// <summary>The body of <c>POST /api/tasks</c>, as a client writes it; with a priority when given one.</summary>
+    public static string RestBody(string collection, TaskPriority? priority = null) => priority is { } given
+        ? $$"""{"collection":"{{collection}}","priority":"{{given.ToWireName()}}","documents":{{DocumentsJson}}}"""
+        : $$"""{"collection":"{{collection}}","documents":{{DocumentsJson}}}""";
 
     public static PeerDocument[] ForPeer() => [.. All.Select(document => new PeerDocument(document.Id, document.Title ?? "", document.Content))];
 }

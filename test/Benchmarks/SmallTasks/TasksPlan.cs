@@ -6,7 +6,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// How much work the <c>tasks</c> scenario offers: tasks of ten ~1 KB documents from concurrent
 /// clients, after a warm-up that is not measured, repeated for the spread.
 /// </summary>
-internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly)
+internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly, bool Admission)
 {
     public const int DocumentsPerTask = 10;
 
@@ -25,6 +25,9 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
             Stall: TimeSpan.FromSeconds(quick ? 20 : 60),
 
             // Only the one-silo side, to compare two builds of the product run after run.
-            OneSiloOnly: options.Contains("--one-silo"));
+            OneSiloOnly: options.Contains("--one-silo"),
+
+            // Two silos without and with admission rules (AdmissionMix), beside Hangfire without and with priority queues.
+            Admission: options.Contains("--admission"));
     }
 }

@@ -7,7 +7,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// <summary>
 /// Many small tasks: OrleansTasks in cluster mode (one silo, then two) beside a Hangfire peer, on
 /// one private PostgreSQL server, each side on a fresh database with a warm-up first.
-/// Run: dotnet run -c Release --project test/Benchmarks -- tasks [--quick] [--tasks N] [--clients N] [--runs N] [--one-silo]
+/// Run: dotnet run -c Release --project test/Benchmarks -- tasks [--quick] [--tasks N] [--clients N] [--runs N] [--one-silo | --admission]
 /// </summary>
 internal static class TasksProgram
 {
@@ -37,6 +37,12 @@ internal static class TasksProgram
             return 0;
         }
 
+        if (plan.Admission)
+        {
+            await RunWithAdmissionAsync(postgres, plan);
+            return 0;
+        }
+
         var runs = new List<TasksRun>();
         for (var number = 1; number <= plan.Runs; number++)
         {
@@ -54,6 +60,27 @@ internal static class TasksProgram
         }
 
         return 0;
+    }
+
+    private static async Task RunWithAdmissionAsync(PostgresServer postgres, TasksPlan plan)
+    {
+        Console.WriteLine(AdmissionReport.Settings);
+        var runs = new List<AdmissionRun>();
+        for (var number = 1; number <= plan.Runs; number++)
+        {
+            var plain = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan));
+            var ruled = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, admission: true));
+            var hangfire = await TimedAsync(() => HangfireSide.RunAsync(postgres, plan));
+            var queues = await TimedAsync(() => HangfireSide.RunAsync(postgres, plan, priorityQueues: true));
+            var run = new AdmissionRun(plain, ruled, hangfire, queues);
+            runs.Add(run);
+            AdmissionReport.PrintRun(number, run);
+        }
+
+        if (runs.Count > 1)
+        {
+            AdmissionReport.PrintSpread(runs);
+        }
     }
 
     private static async Task<SideResult> TimedAsync(Func<Task<SideResult>> side)

@@ -41,7 +41,9 @@ internal static class TasksReport
         new("rows deleted per task", "/task", "N1", side => PerTask(side, side.Profile.Work!.Deleted)),
     ];
 
-    private static string Header(string title) => $"| {title} | unit | OrleansTasks, 1 silo | OrleansTasks, 2 silos | Hangfire | 1 silo ÷ Hangfire | 2 silos ÷ Hangfire |\n|---|---|---:|---:|---:|---:|---:|";
+    private static readonly TableColumns<TasksRun> Columns = new(
+        [("OrleansTasks, 1 silo", run => run.OneSilo), ("OrleansTasks, 2 silos", run => run.TwoSilos), ("Hangfire", run => run.Hangfire)],
+        [("1 silo ÷ Hangfire", run => run.OneSilo, run => run.Hangfire), ("2 silos ÷ Hangfire", run => run.TwoSilos, run => run.Hangfire)]);
 
     public static void PrintRun(int number, TasksRun run)
     {
@@ -79,29 +81,34 @@ internal static class TasksReport
         $"(2 silos {run.RatioToHangfire(run.TwoSilos):F2}× Hangfire, 1 silo {run.RatioToHangfire(run.OneSilo):F2}×; " +
         $"{run.OrleansTasksErrors} errors; {run.OrleansTasksLost} lost; two silos {run.TwoSilos.TasksPerSecond / run.OneSilo.TasksPerSecond:F2}× one)");
 
-    private static void PrintTables(IReadOnlyList<TasksRun> runs)
+    private static void PrintTables(IReadOnlyList<TasksRun> runs) => PrintTables(runs, Columns);
+
+    /// <summary>The figures and where the time went, a column per side and per ratio, each cell over <paramref name="runs"/>.</summary>
+    public static void PrintTables<TRun>(IReadOnlyList<TRun> runs, TableColumns<TRun> columns)
     {
-        PrintTable("measure", Figures, runs);
-        PrintTable("where the time went (measured phase)", Profile, runs);
+        PrintTable("measure", Figures, runs, columns);
+        PrintTable("where the time went (measured phase)", Profile, runs, columns);
     }
 
-    private static void PrintTable(string title, Row[] rows, IReadOnlyList<TasksRun> runs)
+    private static void PrintTable<TRun>(string title, Row[] rows, IReadOnlyList<TRun> runs, TableColumns<TRun> columns)
     {
         Console.WriteLine();
-        Console.WriteLine(Header(title));
+        var names = columns.Sides.Select(side => side.Name).Concat(columns.Ratios.Select(ratio => ratio.Name)).ToArray();
+        Console.WriteLine($"| {title} | unit | {string.Join(" | ", names)} |");
+        Console.WriteLine($"|---|---|{string.Concat(names.Select(_ => "---:|"))}");
         foreach (var row in rows)
         {
-            string Cell(Func<TasksRun, SideResult> side) => Spread([.. runs.Select(run => row.Read(side(run)))], row.Format, "");
-            string RatioCell(Func<TasksRun, SideResult> side) =>
-                Spread([.. runs.Select(run => row.Read(side(run)) / row.Read(run.Hangfire)).Where(double.IsFinite)], "F2", "×");
-            Console.WriteLine($"| {row.Measure} | {row.Unit} | {Cell(run => run.OneSilo)} | {Cell(run => run.TwoSilos)} | {Cell(run => run.Hangfire)} | " +
-                $"{RatioCell(run => run.OneSilo)} | {RatioCell(run => run.TwoSilos)} |");
+            var cells = columns.Sides.Select(side => Spread([.. runs.Select(run => row.Read(side.Side(run)))], row.Format, ""))
+                .Concat(columns.Ratios.Select(ratio =>
+                    Spread([.. runs.Select(run => row.Read(ratio.Of(run)) / row.Read(ratio.To(run))).Where(double.IsFinite)], "F2", "×")));
+            Console.WriteLine($"| {row.Measure} | {row.Unit} | {string.Join(" | ", cells)} |");
         }
     }
 
     private static double PerTask(SideResult side, double total) => total / side.Tasks.Count;
 
-    private static string Spread(double[] values, string format, string suffix)
+    /// <summary>min–max (median) of the finite values, or the value alone when they agree; – when none is finite.</summary>
+    public static string Spread(double[] values, string format, string suffix)
     {
         var finite = values.Where(double.IsFinite).Order().ToArray();
         if (finite.Length == 0)
