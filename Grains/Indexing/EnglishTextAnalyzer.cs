@@ -19,8 +19,20 @@ namespace OrleansTasks.Indexing;
 /// </summary>
 public sealed class EnglishTextAnalyzer(LuceneVersion version) : Analyzer
 {
-    private static readonly CharArraySet StopWords = WordlistLoader.GetSnowballWordSet(
-        IOUtils.GetDecodingReader(typeof(SnowballFilter), "english_stop.txt", Encoding.UTF8), LuceneVersion.LUCENE_48);
+    private static readonly CharArraySet StopWords = SnowballStopWords();
+
+    /// <summary>Lucene's copy of the Snowball list lacks the last words PostgreSQL's has (so <c>grain's</c> is <c>grain</c> in both).</summary>
+    private static CharArraySet SnowballStopWords()
+    {
+        var words = WordlistLoader.GetSnowballWordSet(
+            IOUtils.GetDecodingReader(typeof(SnowballFilter), "english_stop.txt", Encoding.UTF8), LuceneVersion.LUCENE_48);
+        foreach (var word in new[] { "s", "t", "can", "will", "just", "don", "should", "now" })
+        {
+            words.Add(word);
+        }
+
+        return words;
+    }
 
     protected override TokenStreamComponents CreateComponents(string fieldName, TextReader reader)
     {
