@@ -1,19 +1,20 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using Lucene.Net.Analysis.Standard;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
-using Lucene.Net.QueryParsers.Classic;
 using Lucene.Net.Search;
 using Lucene.Net.Search.Highlight;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
+using OrleansTasks.Search;
 
 namespace OrleansTasks.Indexing;
 
 /// <summary>
 /// The document index of embedded mode: a Lucene index held in memory, with BM25 ranking and
-/// highlighted snippets. Nothing survives a restart.
+/// highlighted snippets. Nothing survives a restart. Queries match one text made of the title
+/// followed by the content, as PostgreSQL's tsvector does, so a phrase may run from one into the
+/// other; a title holding every term ranks higher.
 /// </summary>
 public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 {
@@ -23,10 +24,12 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private const string IdField = "id";
     private const string TitleField = "title";
     private const string ContentField = "content";
+    private const string WholeTextField = "text";
     private const int SnippetLength = 160;
 
     private readonly RAMDirectory _directory = new();
-    private readonly StandardAnalyzer _analyzer = new(Version);
+    private readonly EnglishTextAnalyzer _analyzer = new(Version);
+    private readonly LuceneQueryBuilder _queries;
     private readonly IndexWriter _writer;
     private readonly SearcherManager _searchers;
     private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId)> _entries = new(StringComparer.Ordinal);
@@ -35,6 +38,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     public LuceneDocumentIndex()
     {
+        _queries = new LuceneQueryBuilder(_analyzer);
         var config = new IndexWriterConfig(Version, _analyzer)
         {
             OpenMode = OpenMode.CREATE,
@@ -74,14 +78,18 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         return Task.FromResult<IReadOnlyList<IndexWrite>>(writes);
     }
 
-    public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken)
+    public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, SearchQuery query, int limit, CancellationToken cancellationToken)
     {
-        var parser = new MultiFieldQueryParser(Version, [TitleField, ContentField], _analyzer);
-        var textQuery = parser.Parse(QueryParserBase.Escape(query));
+        if (_queries.Build(query, WholeTextField) is not { } textQuery)
+        {
+            return Task.FromResult(ImmutableArray<SearchHit>.Empty);
+        }
+
         var filtered = new BooleanQuery
         {
             { new TermQuery(new Term(CollectionField, collection)), Occur.MUST },
             { textQuery, Occur.MUST },
+            { _queries.Build(query, TitleField)!, Occur.SHOULD },
         };
 
         _searchers.MaybeRefreshBlocking();
@@ -89,7 +97,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         try
         {
             var top = searcher.Search(filtered, limit);
-            var scorer = new QueryScorer(textQuery, ContentField);
+            var scorer = new QueryScorer(_queries.Build(query, ContentField), ContentField);
             var highlighter = new Highlighter(new SimpleHTMLFormatter("<mark>", "</mark>"), new SimpleHTMLEncoder(), scorer)
             {
                 TextFragmenter = new SimpleSpanFragmenter(scorer, SnippetLength),
@@ -130,7 +138,9 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         new StringField(CollectionField, collection, Field.Store.NO),
         new StringField(IdField, document.Id, Field.Store.YES),
         new TextField(TitleField, document.Title ?? "", Field.Store.YES),
-        new TextField(ContentField, document.Content, Field.Store.YES),
+        new StoredField(ContentField, document.Content),
+        new TextField(WholeTextField, document.Title ?? "", Field.Store.NO),
+        new TextField(WholeTextField, document.Content, Field.Store.NO),
     ];
 
     private sealed class Bm25SearcherFactory : SearcherFactory

@@ -1,6 +1,9 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansTasks.Search;
 using OrleansTasks.Storage.Faults;
 using Polly;
 using Polly.Retry;
@@ -37,14 +40,24 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
         LEFT JOIN existing e ON e.document_id = i.id
         """;
 
-    private const string SearchSql = """
-        SELECT document_id, title, ts_rank_cd(search, query) AS score,
-               ts_headline('english', content, query, @headline) AS snippet
-        FROM documents, websearch_to_tsquery('english', @query) AS query
-        WHERE collection = @collection AND search @@ query
+    /// <summary>
+    /// Ranks every match, then builds snippets for the page alone: <c>ts_headline</c> re-parses a
+    /// document's whole content, so it must not run for rows the limit drops.
+    /// </summary>
+    private static readonly CompositeFormat SearchSql = CompositeFormat.Parse("""
+        WITH hits AS (
+            SELECT document_id, title, content, ts_rank_cd(search, q.query) AS score
+            FROM documents, (SELECT {0} AS query) AS q
+            WHERE collection = @collection AND search @@ q.query
+            ORDER BY score DESC, document_id
+            LIMIT @limit)
+        SELECT document_id, title, score, ts_headline('english', content, {0}, @headline) AS snippet
+        FROM hits
         ORDER BY score DESC, document_id
-        LIMIT @limit
-        """;
+        """);
+
+    /// <summary>The search statement around a <see cref="PostgresTextQuery"/> expression.</summary>
+    public static string SearchSqlFor(string expression) => string.Format(CultureInfo.InvariantCulture, SearchSql, expression);
 
     private static readonly string HeadlineOptions =
         $"StartSel={SnippetMarkup.Start}, StopSel={SnippetMarkup.Stop}, MinWords=12, MaxWords=32, MaxFragments=1";
@@ -118,12 +131,17 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
         return [.. documents.Select(d => outcomes[d.Id])];
     }
 
-    public async Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
+    public async Task<ImmutableArray<SearchHit>> SearchAsync(string collection, SearchQuery query, int limit, CancellationToken cancellationToken) =>
         await _retry.ExecuteAsync(async token =>
         {
-            await using var command = _database.CreateCommand(SearchSql);
+            var (expression, terms) = PostgresTextQuery.Build(query);
+            await using var command = _database.CreateCommand(SearchSqlFor(expression));
             command.Parameters.AddWithValue("collection", collection);
-            command.Parameters.AddWithValue("query", query);
+            foreach (var term in terms)
+            {
+                command.Parameters.Add(term);
+            }
+
             command.Parameters.AddWithValue("limit", limit);
             command.Parameters.AddWithValue("headline", HeadlineOptions);
             var hits = ImmutableArray.CreateBuilder<SearchHit>();

@@ -47,6 +47,14 @@ internal static class Program
             return 0;
         }
 
+        if (args is ["search", .. var searchOptions])
+        {
+            string? Option(string name) => searchOptions.SkipWhile(option => option != name).Skip(1).FirstOrDefault();
+            return await Search.SearchBenchmark.RunAsync(
+                int.Parse(Option("--documents") ?? "1000000", CultureInfo.InvariantCulture),
+                int.Parse(Option("--runs") ?? "5", CultureInfo.InvariantCulture));
+        }
+
         if (args is ["history", ..])
         {
             await HistoryBenchmark.RunAsync();

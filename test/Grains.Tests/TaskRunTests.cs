@@ -208,7 +208,7 @@ public sealed class TaskRunTests
         public Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken) =>
             throw Failure!;
 
-        public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
+        public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, Search.SearchQuery query, int limit, CancellationToken cancellationToken) =>
             Task.FromResult(ImmutableArray<SearchHit>.Empty);
 
         public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) => Task.FromResult(0L);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using OrleansTasks.Indexing;
+using OrleansTasks.Search;
 
 namespace OrleansTasks.Testing.Faults;
 
@@ -23,7 +24,7 @@ public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : 
             : throw FaultPlan.Injected($"indexing into {collection} timed out");
     }
 
-    public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, string query, int limit, CancellationToken cancellationToken) =>
+    public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, SearchQuery query, int limit, CancellationToken cancellationToken) =>
         inner.SearchAsync(collection, query, limit, cancellationToken);
 
     public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
