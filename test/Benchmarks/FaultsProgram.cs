@@ -1,25 +1,45 @@
 using System.Globalization;
 using OrleansTasks.Testing;
 using OrleansTasks.Testing.ClusterFaults;
+using OrleansTasks.Testing.Partitions;
 
 namespace OrleansTasks.Benchmarks;
 
 /// <summary>
 /// The faults of issue 23 that are built so far, round after round, each round of each fault on a
 /// fresh database and process cluster: a paused silo (three silos and a client gateway), 200 ms
-/// then 1 s of added database latency for a minute each, and every database connection taken by
-/// another client for a minute (two silos each). Prints a line per fault and round that names the
+/// then 1 s of added database latency for a minute each, every database connection taken by
+/// another client for a minute (two silos each), and three network partitions of 30 s (three
+/// silos in network namespaces: one cut from the others, one cut from PostgreSQL, the gateway cut
+/// from one; needs root, iproute2 and nftables). Prints a line per fault and round that names the
 /// fault and its figures, then a summary per fault, and exits non-zero when any task was lost,
 /// doubled or stuck, or any other promise was broken.
-/// Run: dotnet run -c Release --project test/Benchmarks -- faults [rounds]
+/// Run: dotnet run -c Release --project test/Benchmarks -- faults [rounds] [pause|latency|connections|partition ...]
 /// </summary>
 internal static class FaultsProgram
 {
     private const int Documents = 10_000;
     private static readonly TimeSpan Phase = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan PartitionCut = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> RunAsync(int rounds)
+    private static readonly string[] Faults = ["pause", "latency", "connections", "partition"];
+
+    /// <summary><c>[rounds] [fault ...]</c>: 5 rounds by default, of every fault unless some are named.</summary>
+    public static Task<int> RunAsync(string[] arguments)
+    {
+        var rounds = arguments is [var first, ..] && int.TryParse(first, CultureInfo.InvariantCulture, out var count) ? count : 5;
+        var named = arguments.SkipWhile(argument => int.TryParse(argument, CultureInfo.InvariantCulture, out _)).ToHashSet();
+        if (named.Except(Faults).ToList() is [_, ..] unknown)
+        {
+            Console.WriteLine($"faults: unknown fault(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Faults)}");
+            return Task.FromResult(2);
+        }
+
+        return RunAsync(rounds, named.Count == 0 ? [.. Faults] : named);
+    }
+
+    private static async Task<int> RunAsync(int rounds, HashSet<string> faults)
     {
         await using var postgres = new PostgresServer();
         await postgres.InitializeAsync();
@@ -29,35 +49,71 @@ internal static class FaultsProgram
             return 1;
         }
 
+        var partitionsMissing = faults.Contains("partition") ? NetworkCommands.Missing() : null;
+        if (partitionsMissing is not null)
+        {
+            Console.WriteLine($"partition: cannot run here ({partitionsMissing}); the other faults run, and the command fails");
+        }
+
+        var partitions = Enum.GetValues<PartitionKind>().ToDictionary(kind => kind, _ => new List<PartitionOutcome>());
         var pauses = new List<PausedSiloOutcome>();
         var slow = new Dictionary<string, List<SlowDatabaseOutcome>> { ["latency"] = [], ["connections"] = [] };
         for (var round = 1; round <= rounds; round++)
         {
-            var pause = await PausedSilo.RunAsync(await postgres.CreateDatabaseAsync(), silos: 3, tasks: 6, Documents, Deadline);
-            pauses.Add(pause);
-            Print(round, pause.ToString(), pause.Violations);
-            var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 4, Documents, Phase, Deadline);
-            slow["latency"].Add(latency);
-            Print(round, latency.ToString(), latency.Tasks.Violations);
+            if (faults.Contains("pause"))
+            {
+                var pause = await PausedSilo.RunAsync(await postgres.CreateDatabaseAsync(), silos: 3, tasks: 6, Documents, Deadline);
+                pauses.Add(pause);
+                Print(round, pause.ToString(), pause.Violations);
+            }
 
-            var connections = await SlowDatabase.ConnectionsAsync(silos: 2, tasks: 8, Documents, Phase, Deadline);
-            slow["connections"].Add(connections);
-            Print(round, connections.ToString(), connections.Tasks.Violations);
+            if (faults.Contains("latency"))
+            {
+                var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 4, Documents, Phase, Deadline);
+                slow["latency"].Add(latency);
+                Print(round, latency.ToString(), latency.Tasks.Violations);
+            }
+
+            if (faults.Contains("connections"))
+            {
+                var connections = await SlowDatabase.ConnectionsAsync(silos: 2, tasks: 8, Documents, Phase, Deadline);
+                slow["connections"].Add(connections);
+                Print(round, connections.ToString(), connections.Tasks.Violations);
+            }
+
+            foreach (var kind in partitions.Keys.Where(_ => faults.Contains("partition") && partitionsMissing is null))
+            {
+                var partition = await NetworkPartition.RunAsync(await postgres.CreateDatabaseAsync(), kind, silos: 3, tasks: 9, Documents, PartitionCut, Deadline);
+                partitions[kind].Add(partition);
+                Print(round, partition.ToString(), partition.Tasks.Violations);
+            }
         }
 
-        Console.WriteLine(Summary("pause", [.. pauses.Select(p => p.Tasks)], [.. pauses.Select(p => p.MovedOn.TotalSeconds)],
-            "from SIGSTOP until every stranded task went on elsewhere") +
-            string.Create(CultureInfo.InvariantCulture,
-                $"; declared dead {Range(pauses.Select(p => p.DeclaredDead.TotalSeconds))} s after SIGSTOP; rows the zombie changed {pauses.Sum(p => p.Zombie.StateWrites + p.Zombie.DocumentWrites)}, statements it sent {pauses.Sum(p => p.Zombie.StateAttempts + p.Zombie.DocumentAttempts)}"));
-        foreach (var (fault, outcomes) in slow)
+        if (pauses.Count > 0)
+        {
+            Console.WriteLine(Summary("pause", [.. pauses.Select(p => p.Tasks)], [.. pauses.Select(p => p.MovedOn.TotalSeconds)],
+                "from SIGSTOP until every stranded task went on elsewhere") +
+                string.Create(CultureInfo.InvariantCulture,
+                    $"; declared dead {Range(pauses.Select(p => p.DeclaredDead.TotalSeconds))} s after SIGSTOP; rows the zombie changed {pauses.Sum(p => p.Zombie.StateWrites + p.Zombie.DocumentWrites)}, statements it sent {pauses.Sum(p => p.Zombie.StateAttempts + p.Zombie.DocumentAttempts)}"));
+        }
+
+        foreach (var (fault, outcomes) in slow.Where(s => s.Value.Count > 0))
         {
             Console.WriteLine(Summary(fault, [.. outcomes.Select(o => o.Tasks)], [.. outcomes.Select(o => o.EndedAfterHeal.TotalSeconds)],
                 "from the fault's end until every watcher had its end") +
                 string.Create(CultureInfo.InvariantCulture, $"; rounds in which a task said it waited for the database {outcomes.Count(o => o.TasksReportingWaiting > 0)}"));
         }
 
-        var broken = pauses.Sum(p => p.Violations.Count) + slow.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count));
-        return broken == 0 ? 0 : 1;
+        foreach (var (kind, outcomes) in partitions.Where(p => p.Value.Count > 0))
+        {
+            Console.WriteLine(Summary($"partition ({kind})", [.. outcomes.Select(o => o.Tasks)], [.. outcomes.Select(o => o.EndedAfterHeal.TotalSeconds)],
+                "from the heal until every watcher had its end") +
+                string.Create(CultureInfo.InvariantCulture, $"; rounds in which the cut silo stopped {outcomes.Count(o => o.CutSiloStopped)}"));
+        }
+
+        var broken = pauses.Sum(p => p.Violations.Count) + slow.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count))
+            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count));
+        return broken == 0 && partitionsMissing is null ? 0 : 1;
     }
 
     private static void Print(int round, string outcome, List<string> violations)

@@ -66,9 +66,9 @@ internal static class Program
             return await StormProgram.RunAsync(stormRounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 5);
         }
 
-        if (args is ["faults", .. var faultRounds])
+        if (args is ["faults", .. var faultArguments])
         {
-            return await FaultsProgram.RunAsync(faultRounds is [var count] ? int.Parse(count, CultureInfo.InvariantCulture) : 5);
+            return await FaultsProgram.RunAsync(faultArguments);
         }
 
         if (args is ["reliability", .. var rounds])

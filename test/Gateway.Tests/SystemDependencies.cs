@@ -9,7 +9,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// skipped, saying how to install it, unless the variable named for that program is 1 (as in CI):
 /// ORLEANSTASKS_REQUIRE_BROWSER (Chromium), ORLEANSTASKS_REQUIRE_NGINX (nginx),
 /// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets), ORLEANSTASKS_REQUIRE_DOCKER (dockerd,
-/// docker-compose and debootstrap, run as root). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
+/// docker-compose and debootstrap, run as root), ORLEANSTASKS_REQUIRE_NETNS (root, iproute2 and
+/// nftables, for network partitions). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
 /// (see <see cref="PostgresServer"/>).
 /// </summary>
 public static class SystemDependencies
@@ -18,6 +19,7 @@ public static class SystemDependencies
     public const string RequireNginx = "ORLEANSTASKS_REQUIRE_NGINX";
     public const string RequirePython = "ORLEANSTASKS_REQUIRE_PYTHON";
     public const string RequireDocker = "ORLEANSTASKS_REQUIRE_DOCKER";
+    public const string RequireNetns = "ORLEANSTASKS_REQUIRE_NETNS";
 
     public static string Chromium()
     {
@@ -46,6 +48,15 @@ public static class SystemDependencies
         return Environment.UserName == "root"
             ? tools[0]
             : Missing(RequireDocker, $"The compose site test starts its own dockerd and runs debootstrap, which need root: {install}.");
+    }
+
+    /// <summary>Network namespaces, veth pairs and nftables rules can be made here (see <see cref="Testing.Partitions.NetworkCommands"/>).</summary>
+    public static void NetworkNamespaces()
+    {
+        if (Testing.Partitions.NetworkCommands.Missing() is { } missing)
+        {
+            Missing(RequireNetns, $"Network partitions cannot be made: {missing}.");
+        }
     }
 
     /// <summary>A Python 3 interpreter that has the 'websockets' package, as the seed's client needs.</summary>

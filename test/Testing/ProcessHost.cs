@@ -34,10 +34,20 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>Every line the program wrote that is still kept (the last 500).</summary>
     public IReadOnlyList<string> Output => _output.ToArray();
 
-    public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments)
+    public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
+        Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
+
+    /// <summary>
+    /// Starts the program inside the network namespace <paramref name="networkNamespace"/> (<c>ip netns exec</c>,
+    /// which execs it, so that <see cref="ProcessId"/> is the program's own and signals reach it).
+    /// </summary>
+    public static ProcessHost StartInNamespace(
+        string networkNamespace, string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
+        Launch(name, "ip", ["netns", "exec", networkNamespace, "dotnet", Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
+
+    private static ProcessHost Launch(string name, string program, string[] arguments, IDictionary<string, string?> environment)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, assembly);
-        var start = new ProcessStartInfo("dotnet", [path, .. arguments])
+        var start = new ProcessStartInfo(program, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -90,8 +90,13 @@ public sealed class RunningCluster : IAsyncDisposable
 
     private readonly Dictionary<int, ProcessHost> _siloPorts = [];
 
-    /// <summary>Starts a silo process; <paramref name="siloAssembly"/> runs another build's silo (see <see cref="PreviousRelease"/>).</summary>
-    public ProcessHost StartSilo(IDictionary<string, string?>? extra = null, string siloAssembly = "OrleansTasks.Silo.dll")
+    /// <summary>
+    /// Starts a silo process; <paramref name="siloAssembly"/> runs another build's silo (see <see cref="PreviousRelease"/>);
+    /// with <paramref name="networkNamespace"/>, inside that network namespace (give it the namespace's
+    /// address as <c>Cluster:AdvertisedAddress</c>).
+    /// </summary>
+    public ProcessHost StartSilo(
+        IDictionary<string, string?>? extra = null, string siloAssembly = "OrleansTasks.Silo.dll", string? networkNamespace = null)
     {
         var settings = Settings;
         var siloPort = PostgresSilo.FreePort();
@@ -102,7 +107,10 @@ public sealed class RunningCluster : IAsyncDisposable
             settings[key] = value;
         }
 
-        var silo = ProcessHost.Start($"silo-{_processes.Count}", siloAssembly, ProcessHost.Environment(settings));
+        var name = $"silo-{_processes.Count}";
+        var silo = networkNamespace is null
+            ? ProcessHost.Start(name, siloAssembly, ProcessHost.Environment(settings))
+            : ProcessHost.StartInNamespace(networkNamespace, name, siloAssembly, ProcessHost.Environment(settings));
         _processes.Add(silo);
         _siloPorts[siloPort] = silo;
         return silo;

@@ -14,32 +14,36 @@ namespace OrleansTasks.Testing.ClusterFaults;
 /// </summary>
 public sealed class LatencyProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly IPEndPoint _server;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Task _accepting;
     private long _oneWayTicks;
 
-    private LatencyProxy(IPEndPoint server)
+    private LatencyProxy(IPEndPoint server, IPAddress listenOn)
     {
         _server = server;
+        _listener = new TcpListener(listenOn, 0);
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>A proxy to the server of <paramref name="connectionString"/>, adding no latency until told to.</summary>
-    public static LatencyProxy Start(string connectionString)
+    /// <summary>
+    /// A proxy to the server of <paramref name="connectionString"/>, adding no latency until told to,
+    /// listening on loopback or on <paramref name="listenOn"/> (an address other network namespaces reach).
+    /// </summary>
+    public static LatencyProxy Start(string connectionString, IPAddress? listenOn = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return new LatencyProxy(new IPEndPoint(IPAddress.Parse(builder.Host!), builder.Port));
+        return new LatencyProxy(new IPEndPoint(IPAddress.Parse(builder.Host!), builder.Port), listenOn ?? IPAddress.Loopback);
     }
 
     /// <summary><paramref name="connectionString"/> taking the proxy to its server.</summary>
     public string Through(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = Port }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { Host = ((IPEndPoint)_listener.LocalEndpoint).Address.ToString(), Port = Port }.ConnectionString;
 
     /// <summary>Adds <paramref name="latency"/> to every round trip from now on; zero takes it away.</summary>
     public void SetLatency(TimeSpan latency) => Interlocked.Exchange(ref _oneWayTicks, latency.Ticks / 2);

@@ -37,18 +37,7 @@ public static class PausedSilo
 
         var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
         await watched.WaitUntilRunningAsync(deadline);
-        var running = new List<(Guid TaskId, ProcessHost Silo, int Current)>();
-        foreach (var taskId in watched.TaskIds)
-        {
-            if (await watched.CurrentAsync(taskId) is > 0 and var current)
-            {
-                running.Add((taskId, await cluster.SiloRunningAsync(taskId), current));
-            }
-        }
-
-        var victim = running.GroupBy(r => r.Silo).MaxBy(g => g.Count())?.Key
-            ?? throw new InvalidOperationException($"every one of {tasks} tasks ended before a silo could be paused: give them more documents");
-        var stranded = running.Where(r => r.Silo == victim).ToList();
+        var (victim, stranded) = await watched.BusiestSiloAsync();
 
         await victim.PauseAsync();
         var paused = Stopwatch.GetTimestamp();
@@ -57,7 +46,7 @@ public static class PausedSilo
         var deadAt = await audit.NowAsync();
 
         // Still stopped: each of its tasks must go on without it.
-        foreach (var (taskId, _, before) in stranded)
+        foreach (var (taskId, before) in stranded)
         {
             await Eventually.TrueAsync(
                 $"task {taskId} to go on past {before} documents on another silo while its silo is stopped",

@@ -114,6 +114,26 @@ public sealed class WatchedTasks
         },
         deadline);
 
+    /// <summary>
+    /// The silo running the most tasks now and the tasks it runs, each with its documents done so far
+    /// (a task that has not indexed a slice yet or has ended is not counted).
+    /// </summary>
+    public async Task<(ProcessHost Silo, List<(Guid TaskId, int Current)> Tasks)> BusiestSiloAsync()
+    {
+        var running = new List<(Guid TaskId, ProcessHost Silo, int Current)>();
+        foreach (var taskId in TaskIds)
+        {
+            if (await CurrentAsync(taskId) is > 0 and var current)
+            {
+                running.Add((taskId, await _cluster.SiloRunningAsync(taskId), current));
+            }
+        }
+
+        var busiest = running.GroupBy(r => r.Silo).MaxBy(g => g.Count())
+            ?? throw new InvalidOperationException($"every one of {_tasks.Count} tasks ended before the fault: give them more documents");
+        return (busiest.Key, busiest.Select(r => (r.TaskId, r.Current)).ToList());
+    }
+
     /// <summary>Waits for every watcher to end, then checks every promise; the broken ones are its violations (none is the pass).</summary>
     public async Task<WatchedOutcome> CheckAsync()
     {

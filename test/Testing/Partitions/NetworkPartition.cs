@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansTasks.Testing.ClusterFaults;
+
+namespace OrleansTasks.Testing.Partitions;
+
+/// <summary>Which link a <see cref="NetworkPartition"/> cuts.</summary>
+public enum PartitionKind
+{
+    /// <summary>The silo running the most tasks loses the other silos but still reaches PostgreSQL.</summary>
+    SiloFromSilos,
+
+    /// <summary>The silo running the most tasks loses PostgreSQL but still reaches the other silos.</summary>
+    SiloFromDatabase,
+
+    /// <summary>The gateway loses the silo running the most tasks; the silos still reach each other and PostgreSQL.</summary>
+    GatewayFromSilo,
+}
+
+/// <summary>
+/// A network partition under watched tasks: each silo process runs in a network namespace of its
+/// own (<see cref="PartitionNetwork"/>), the client gateway and a plain TCP path to PostgreSQL in
+/// this process's namespace; once the tasks run, nftables rules in the namespace of the silo running
+/// the most of them drop the traffic <see cref="PartitionKind"/> names, for <c>cut</c>, then the
+/// network heals. What must hold (<see cref="WatchedTasks"/>): every task completes once, every
+/// document is written once, every watcher hears exactly one end, <c>seq</c> rising and progress
+/// never going back, and all that within <see cref="HealBound"/> of the heal.
+/// </summary>
+public static class NetworkPartition
+{
+    /// <summary>How long after the heal every watcher must have heard its task's end.</summary>
+    public static readonly TimeSpan HealBound = TimeSpan.FromSeconds(60);
+
+    /// <summary>Each task's lease: short, so that a task whose silo was declared dead is reactivated within seconds.</summary>
+    private static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(5);
+
+    public static async Task<PartitionOutcome> RunAsync(
+        string database, PartitionKind kind, int silos, int tasks, int documents, TimeSpan cut, TimeSpan deadline)
+    {
+        await using var network = await PartitionNetwork.CreateAsync(silos);
+        await using var path = LatencyProxy.Start(database, network.HostAddress);
+        await using var cluster = RunningCluster.Create(database);
+        var members = new Dictionary<ProcessHost, (NetworkMember Member, int GatewayPort)>();
+        foreach (var member in network.Members)
+        {
+            var gatewayPort = PostgresSilo.FreePort();
+            members[cluster.StartSilo(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:OrleansTasks"] = path.Through(database),
+                ["Cluster:AdvertisedAddress"] = member.Address.ToString(),
+                ["Cluster:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+                ["Tasks:LeasePeriod"] = LeasePeriod.ToString(),
+            }, networkNamespace: member.Namespace)] = (member, gatewayPort);
+        }
+
+        cluster.StartGateway();
+        await cluster.WaitForActiveSilosAsync(silos);
+
+        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
+        await watched.WaitUntilRunningAsync(deadline);
+        var (victim, stranded) = await watched.BusiestSiloAsync();
+        var (cutMember, cutGatewayPort) = members[victim];
+        IEnumerable<Cut> cuts = kind switch
+        {
+            PartitionKind.SiloFromSilos => network.Members.Where(m => m != cutMember).Select(m => new Cut(m.Address)),
+            PartitionKind.SiloFromDatabase => [new Cut(network.HostAddress, PeerPort: path.Port)],
+            PartitionKind.GatewayFromSilo => [new Cut(network.HostAddress, OwnPort: cutGatewayPort)],
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+
+        var unfinished = await watched.UnfinishedAsync();
+        await cutMember.CutAsync(cuts);
+
+        // The fault lasts its time whatever happens meanwhile, as a real one would.
+        await Task.Delay(cut);
+        var exitedDuringCut = victim.HasExited;
+        await cutMember.HealAsync();
+        var healed = Stopwatch.GetTimestamp();
+        var outcome = await watched.CheckAsync();
+        var ended = Stopwatch.GetElapsedTime(healed);
+        if (unfinished == 0)
+        {
+            outcome.Violations.Add("every task had ended before the partition began: it proved nothing");
+        }
+
+        if (ended > HealBound)
+        {
+            outcome.Violations.Add(string.Create(CultureInfo.InvariantCulture,
+                $"the last watcher heard its end {ended.TotalSeconds:F1} s after the heal, more than {HealBound.TotalSeconds:F0} s"));
+        }
+
+        if (outcome.Violations.Count > 0)
+        {
+            outcome.Violations.Add($"the cut silo's last output:\n{string.Join('\n', victim.Output.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(40))}");
+        }
+
+        return new PartitionOutcome(kind, outcome, stranded.Count, exitedDuringCut, cut, ended);
+    }
+}
+
+/// <summary>
+/// What a partition round saw: the tasks, how many ran on the silo whose link was cut, whether that
+/// silo stopped during the cut (declared dead, as a silo cut from its peers must be), how long the
+/// cut lasted and how long after the heal every watcher had heard its end.
+/// </summary>
+public sealed record PartitionOutcome(
+    PartitionKind Kind, WatchedOutcome Tasks, int Stranded, bool CutSiloStopped, TimeSpan Cut, TimeSpan EndedAfterHeal)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"partition ({Kind}, {Cut.TotalSeconds:F0} s): {Tasks.Tasks} tasks, {Stranded} on the cut silo, {Tasks.Completed} completed, " +
+        $"{Tasks.DocumentsWrittenTwice} documents written twice, {Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; " +
+        $"the cut silo {(CutSiloStopped ? "stopped (declared dead)" : "kept running")}; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the heal; " +
+        $"{Tasks.Violations.Count} promise(s) broken");
+}
