@@ -37,6 +37,34 @@ public static class TaskRequests
         return json.RootElement.GetProperty("task_id").GetGuid();
     }
 
+    /// <summary>
+    /// Creates a task as a client under load would: with an Idempotency-Key, so that a retry never
+    /// makes a second task, and again after each 503 once its Retry-After (at most 5 s here) has passed,
+    /// within <paramref name="deadline"/>. Any other answer but 202 fails.
+    /// </summary>
+    public static async Task<Guid> CreateRetryingAsync(HttpClient client, JsonObject body, TimeSpan deadline)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tasks") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < until)
+            {
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5));
+                continue;
+            }
+
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"create answered {(int)response.StatusCode} (retrying 503s for {deadline}): {text}");
+            using var json = JsonDocument.Parse(text);
+            return json.RootElement.GetProperty("task_id").GetGuid();
+        }
+    }
+
     public static async Task<JsonElement> GetAsync(HttpClient client, Guid taskId)
     {
         var text = await client.GetStringAsync($"/api/tasks/{taskId}");

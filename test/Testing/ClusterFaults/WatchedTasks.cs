@@ -42,7 +42,7 @@ public sealed class WatchedTasks
                 body["run_at"] = at.ToString("O", CultureInfo.InvariantCulture);
             }
 
-            var taskId = await TaskRequests.CreateAsync(http, body);
+            var taskId = await TaskRequests.CreateRetryingAsync(http, body, TimeSpan.FromMinutes(2));
             var address = new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}");
             watched._tasks.Add((taskId, body["collection"]!.GetValue<string>(),
                 ReconnectingWatcher.WatchAsync(taskId.ToString("N")[..8], address, deadline)));
