@@ -48,17 +48,20 @@ public sealed partial class ComposeSiteTests
         var stopTimeout = await site.InspectAsync(victim, "{{.Config.StopTimeout}}");
 
         var beforeStop = await TaskRequests.GetAsync(http, taskId);
+
+        // Read while the silo drains, as a client does: a socket left unread for 10 s is closed as a slow consumer.
+        var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
         var stopping = Stopwatch.StartNew();
         await site.StopAsync(victim);
         var stopped = stopping.Elapsed;
         var exit = await site.InspectAsync(victim, "{{.State.ExitCode}} {{.State.OOMKilled}} {{.State.Status}}");
-        var rest = await socket.ReceiveUntilClosedAsync(TaskTimeout);
+        var rest = await reading;
 
         Assert.Equal(((int)SiloGracePeriod.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), stopTimeout);
         Assert.True(beforeStop.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was stopped: {beforeStop}");
         Assert.True(exit == "0 false exited", $"the stopped silo: exit code, OOM-killed, status = {exit} (137 is SIGKILL at the end of the grace period)");
         Assert.True(stopped < SiloGracePeriod - TimeSpan.FromSeconds(10), $"the silo took {stopped.TotalSeconds:F1} s to stop, close to its {SiloGracePeriod.TotalSeconds} s grace period");
-        AssertCompletedOnce(taskId, socket.Messages, rest);
+        AssertCompletedOnce(taskId, socket, rest);
         await AssertEveryDocumentWrittenOnceAsync(site, collection);
         Console.WriteLine($"ComposeSiteTests: a silo stopped under a task drained in {stopped.TotalSeconds:F1} s");
     }

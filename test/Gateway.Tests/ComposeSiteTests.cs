@@ -144,11 +144,12 @@ public sealed partial class ComposeSiteTests
         await WaitForProgressAsync(socket, taskId, minimum: 10);
 
         var beforeKill = await TaskRequests.GetAsync(http, taskId);
+        var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
         await site.KillAsync(victim);
-        var rest = await socket.ReceiveUntilClosedAsync(TaskTimeout);
+        var rest = await reading;
 
         Assert.True(beforeKill.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was killed: {beforeKill}");
-        AssertCompletedOnce(taskId, socket.Messages, rest);
+        AssertCompletedOnce(taskId, socket, rest);
         await AssertEveryDocumentWrittenOnceAsync(site, collection);
         return taskId;
     }
@@ -171,7 +172,7 @@ public sealed partial class ComposeSiteTests
         MessageAssert.IsConnected(connected, taskId);
         Assert.True(MessageAssert.Seq(connected) >= MessageAssert.Seq(last), $"connected seq {MessageAssert.Seq(connected)} after seq {MessageAssert.Seq(last)}");
         Assert.True(connected.GetProperty("current").GetInt32() >= last.GetProperty("current").GetInt32(), "the snapshot went back in progress");
-        AssertCompletedOnce(taskId, after.Messages, rest);
+        AssertCompletedOnce(taskId, after, rest);
         await AssertEveryDocumentWrittenOnceAsync(site, collection);
         return taskId;
     }
@@ -352,8 +353,11 @@ public sealed partial class ComposeSiteTests
         return found!;
     }
 
-    private static void AssertCompletedOnce(Guid taskId, IReadOnlyList<JsonElement> all, IReadOnlyList<JsonElement> tail)
+    private static void AssertCompletedOnce(Guid taskId, SocketClient socket, List<JsonElement> tail)
     {
+        var all = socket.Messages;
+        Assert.True(tail.Count > 0 && MessageAssert.Type(tail[^1]) == "complete",
+            $"the socket closed ({socket.CloseStatus} {socket.CloseReason}) after {(tail.Count > 0 ? MessageAssert.Type(tail[^1]) : "nothing")}, not after complete");
         MessageAssert.IsComplete(tail[^1], taskId);
         Assert.Single(all, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
         MessageAssert.AreOrdered(all);
