@@ -62,12 +62,16 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
         return new TaskResultPage(items.ToImmutable(), null);
     }
 
-    /// <summary>The preview of a completed task: failures first, then the others, up to <see cref="TaskResultPreview.MaxDetails"/>.</summary>
+    /// <summary>The preview of a completed task: failures first, then the others, up to <see cref="TaskResultPreview.MaxDetails"/>, read only as far as needed.</summary>
     public async Task<TaskResultPreview> PreviewAsync(IndexTaskState task)
     {
+        ArgumentNullException.ThrowIfNull(task);
         var failed = new List<DocumentResult>();
         var others = new List<DocumentResult>();
         var total = 0;
+
+        // Read only as far as the preview needs: a task of millions of documents has as many outcomes.
+        var failedWanted = Math.Min(task.Counts.Failed, TaskResultPreview.MaxDetails);
         await foreach (var result in AllAsync(task))
         {
             total++;
@@ -76,10 +80,15 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
             {
                 bucket.Add(result);
             }
+
+            if (failed.Count >= failedWanted && failed.Count + others.Count >= TaskResultPreview.MaxDetails)
+            {
+                break;
+            }
         }
 
         var details = failed.Concat(others).Take(TaskResultPreview.MaxDetails).ToImmutableArray();
-        return new TaskResultPreview(details, total > details.Length);
+        return new TaskResultPreview(details, Math.Max(total, task.Current) > details.Length);
     }
 
     public async Task DeleteAsync(IndexTaskState task)
