@@ -185,7 +185,7 @@ public sealed class TaskRunTests
         await results.WriteAsync(0, new ResultChunk(0, [.. Enumerable.Range(0, 150).Select(i => new DocumentResult($"ok{i}", DocumentOutcome.Indexed))]));
         await results.WriteAsync(1, new ResultChunk(150, [new DocumentResult("bad", DocumentOutcome.Failed, "empty")]));
 
-        var twoChunks = new IndexTaskState { ResultChunkCount = 2 };
+        var twoChunks = new IndexTaskState { ResultChunkCount = 2, Current = 151, Indexed = 150, Failed = 1 };
         var failed = await results.PageAsync(twoChunks, 0, 10, DocumentOutcome.Failed);
         var first = await results.PageAsync(twoChunks, 0, 50, null);
         var preview = await results.PreviewAsync(twoChunks);
