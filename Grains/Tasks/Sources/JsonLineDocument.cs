@@ -19,7 +19,9 @@ public static class JsonLineDocument
 
         try
         {
-            using var json = JsonDocument.Parse(line.Bytes);
+            // A file saved with a byte order mark has it before its first line.
+            var bytes = line.Number == 1 && line.Bytes.Span.StartsWith(Encoding.UTF8.Preamble) ? line.Bytes[Encoding.UTF8.Preamble.Length..] : line.Bytes;
+            using var json = JsonDocument.Parse(bytes);
             if (json.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (null, "the line is not a JSON object");

@@ -49,6 +49,16 @@ public sealed class SourceCursorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_byte_order_mark_before_the_first_line_is_not_part_of_it()
+    {
+        File.WriteAllText(_files.Write("marked.jsonl", ""), "{\"id\":\"first\",\"content\":\"text\"}\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+
+        var entries = await SourceScratch.ReadAllAsync(_files.Location());
+
+        Assert.Equal("text", Assert.Single(entries).Document!.Content);
+    }
+
+    [Fact]
     public async Task Reading_on_from_any_position_gives_exactly_the_entries_after_it()
     {
         _files.Write("a.md", "alpha");
