@@ -38,13 +38,17 @@ public sealed partial class IndexTaskGrain
             dependencies.Add(await TaskRetries.LatestRetryAsync(GrainFactory, dependency));
         }
 
-        var started = await retry.Start(TaskRetries.Request(TaskId, S, await RetryDocumentsAsync(), dependencies, batchId));
+        // A streaming task's retry reads its whole source again; what is unchanged is skipped.
+        var request = S.Source is { } source
+            ? TaskRetries.Request(TaskId, S, [], dependencies, batchId) with { Source = source.Spec }
+            : TaskRetries.Request(TaskId, S, await RetryDocumentsAsync(), dependencies, batchId);
+        var started = await retry.Start(request);
         await _task.CommitAsync(next => TaskRetries.Link(next, started.TaskId, requestId));
         Log.Retried(logger, TaskId, started.TaskId, requestedBy, started.Total);
         return started;
     }
 
-    /// <summary>The documents the retry runs: stored ones, or for a directory source their files as they are now.</summary>
+    /// <summary>The documents the retry of a task with stored documents runs: stored ones, or for a directory source read whole (before sources streamed) their files as they are now.</summary>
     private async Task<List<IndexDocument>> RetryDocumentsAsync()
     {
         var positions = await TaskRetries.PositionsAsync(S, _run.Results.AllAsync(S));

@@ -58,12 +58,16 @@ public sealed partial class IndexTaskGrain
             }
 
             undo = _task.Mark();
-            if (S.Current < S.Total && !await IndexNextSliceAsync())
+            if (S.Source is { Counted: false } uncounted)
+            {
+                await CountNextAsync(uncounted);
+            }
+            else if (!S.AllRead && !await IndexNextSliceAsync())
             {
                 return;
             }
 
-            if (S.Current >= S.Total && !S.Status.IsTerminal())
+            if (S.AllRead && !S.Status.IsTerminal())
             {
                 await CompleteAsync();
             }
@@ -122,6 +126,19 @@ public sealed partial class IndexTaskGrain
         }
 
         return true;
+    }
+
+    /// <summary>One turn of a streaming task's counting pass, which ends with its total set.</summary>
+    private async Task CountNextAsync(Sources.TaskSource source)
+    {
+        if (await _run.Source.CountNextAsync(S, source) is { } error)
+        {
+            await FailAsync(error);
+        }
+        else if (source.Counted)
+        {
+            _task.ProgressMade();
+        }
     }
 
     /// <summary>

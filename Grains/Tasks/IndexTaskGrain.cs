@@ -31,7 +31,7 @@ public sealed partial class IndexTaskGrain(
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
-    ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, ITaskRetry, IIndexTaskWorker, IRemindable
+    ILogger<IndexTaskGrain> logger) : Grain, IIndexTaskGrain, ITaskRetry, IIndexTaskWorker, IRemindable, IDisposable
 {
     private readonly TasksOptions _options = options.Value;
     private readonly SliceSchedule _slices = new(time, options.Value.LeasePeriod);
@@ -50,7 +50,7 @@ public sealed partial class IndexTaskGrain(
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
-        _run = new TaskRun(TaskId, chunks, indexer, _options.SliceBudget, logger);
+        _run = new TaskRun(TaskId, chunks, indexer, _options, logger);
         _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Release(TaskId));
         if (!S.Accepted)
         {
@@ -71,6 +71,7 @@ public sealed partial class IndexTaskGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         admission.Release(TaskId);
+        _run.Dispose();
         if (_task.Retired)
         {
             // A write failed: the next activation, woken at once, resumes from what storage holds
@@ -103,6 +104,9 @@ public sealed partial class IndexTaskGrain(
         }
     }
 
+    /// <summary>Closes the file a streaming task's run holds open between slices.</summary>
+    public void Dispose() => _run?.Dispose();
+
     public async Task<IndexTaskSnapshot> Start(StartIndexTask request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -117,8 +121,14 @@ public sealed partial class IndexTaskGrain(
         TaskRequestValidator.Validate(request, _options, time.GetUtcNow());
         TaskDependencies.CheckShape(TaskId, request.Dependencies);
         await TaskDependencies.CheckOwnedAsync(GrainFactory, request.OwnerId, request.Dependencies, _ => "depends_on");
-        var documents = request.Source is null ? request.Documents : await sourceReader.ReadAsync(request.Source, CancellationToken.None);
-        var inline = _options.InlineSmallTasks && TaskDocuments.FitInline(documents);
+        if (request.Source is { } source)
+        {
+            // Only checked here: a directory source is counted and read while the task runs.
+            Sources.SourceLocation.Resolve(source, _options.SourceRoots);
+        }
+
+        var documents = request.Source is null ? request.Documents : [];
+        var inline = _options.InlineSmallTasks && request.Source is null && TaskDocuments.FitInline(documents);
         var starts = inline ? [] : await _run.Documents.StoreAsync(documents);
 
         // The lease comes before the task: a lease whose task was never written ends itself at its

@@ -83,6 +83,12 @@ public sealed class IndexTaskState
     /// <summary>While a failed slice waits for its retry: when the next attempt may start.</summary>
     [Id(35)] public DateTimeOffset? NextAttemptAt { get; set; }
 
+    /// <summary>A streaming task's source and how far it has been counted and read; null for a task whose documents are stored.</summary>
+    [Id(45)] public Sources.TaskSource? Source { get; set; }
+
+    /// <summary>Whether every document has been read: a streaming task's source is counted and read to its end, a stored task's position is at its total.</summary>
+    public bool AllRead => Source is { } source ? source.Counted && source.Ended : Current >= Total;
+
     /// <summary>Whether the task's documents and results are kept in its state.</summary>
     public bool IsInline => InlineResults is not null;
 

@@ -7,6 +7,9 @@ internal static class TaskMessages
 {
     public const string Queued = "Queued";
 
+    /// <summary>A streaming task's counting pass, before its total is known.</summary>
+    public const string Counting = "Counting documents";
+
     public static string Indexing(int current, int total) =>
         string.Create(CultureInfo.InvariantCulture, $"Indexing {current}/{total}");
 

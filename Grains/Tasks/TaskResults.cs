@@ -5,14 +5,17 @@ namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// A task's per-document outcomes: one stored chunk per slice (a small task keeps them in its state
-/// instead), read back page by page and summed up in the preview a completed task carries. Chunks
-/// read or written stay in memory.
+/// instead), read back page by page and summed up in the preview a completed task carries. The
+/// chunks last read or written stay in memory, at most <see cref="MaxCachedChunks"/> of them, so that
+/// a task of millions of documents does not hold its outcomes.
 /// </summary>
 public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
 {
     public const int MaxPageSize = 1000;
 
-    private readonly List<ResultChunk?> _cached = [];
+    public const int MaxCachedChunks = 64;
+
+    private readonly Dictionary<int, ResultChunk> _cached = [];
 
     /// <summary>
     /// Writes chunk <paramref name="number"/>, the outcomes of one slice, replacing one a redone slice
@@ -59,12 +62,16 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
         return new TaskResultPage(items.ToImmutable(), null);
     }
 
-    /// <summary>The preview of a completed task: failures first, then the others, up to <see cref="TaskResultPreview.MaxDetails"/>.</summary>
+    /// <summary>The preview of a completed task: failures first, then the others, up to <see cref="TaskResultPreview.MaxDetails"/>, read only as far as needed.</summary>
     public async Task<TaskResultPreview> PreviewAsync(IndexTaskState task)
     {
+        ArgumentNullException.ThrowIfNull(task);
         var failed = new List<DocumentResult>();
         var others = new List<DocumentResult>();
         var total = 0;
+
+        // Read only as far as the preview needs: a task of millions of documents has as many outcomes.
+        var failedWanted = Math.Min(task.Counts.Failed, TaskResultPreview.MaxDetails);
         await foreach (var result in AllAsync(task))
         {
             total++;
@@ -73,10 +80,15 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
             {
                 bucket.Add(result);
             }
+
+            if (failed.Count >= failedWanted && failed.Count + others.Count >= TaskResultPreview.MaxDetails)
+            {
+                break;
+            }
         }
 
         var details = failed.Concat(others).Take(TaskResultPreview.MaxDetails).ToImmutableArray();
-        return new TaskResultPreview(details, total > details.Length);
+        return new TaskResultPreview(details, Math.Max(total, task.Current) > details.Length);
     }
 
     public async Task DeleteAsync(IndexTaskState task)
@@ -99,8 +111,7 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
 
         for (var number = 0; number < task.ResultChunkCount; number++)
         {
-            var chunk = number < _cached.Count ? _cached[number] : null;
-            if (chunk is null)
+            if (!_cached.TryGetValue(number, out var chunk))
             {
                 chunk = await store.ReadAsync(taskId, number)
                     ?? throw new InvalidOperationException($"Result chunk {number} of task {taskId} is missing.");
@@ -116,9 +127,9 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
 
     private void Cache(int number, ResultChunk chunk)
     {
-        while (_cached.Count <= number)
+        if (_cached.Count >= MaxCachedChunks && !_cached.ContainsKey(number))
         {
-            _cached.Add(null);
+            _cached.Clear();
         }
 
         _cached[number] = chunk;

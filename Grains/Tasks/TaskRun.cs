@@ -2,20 +2,24 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
+using OrleansTasks.Tasks.Sources;
 
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// A task's run, slice by slice: the next documents from the task's position, sized to take about
-/// the slice budget, indexed, their outcomes stored and counted into the task's state.
+/// A task's run, slice by slice: the next documents from the task's position (its stored documents,
+/// or its streaming source), sized to take about the slice budget, indexed, their outcomes stored and
+/// counted into the task's state.
 /// </summary>
-public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, IncrementalIndexer indexer, TimeSpan sliceBudget, ILogger logger)
+public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, IncrementalIndexer indexer, TasksOptions options, ILogger logger) : IDisposable
 {
-    private readonly SliceSizer _sizer = new(sliceBudget);
+    private readonly SliceSizer _sizer = new(options.SliceBudget);
 
     public TaskDocuments Documents { get; } = new(chunks.Documents, taskId);
 
     public TaskResults Results { get; } = new(chunks.Results, taskId);
+
+    public SourceRun Source { get; } = new(options);
 
     /// <summary>
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
@@ -29,12 +33,69 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
+        if (task.Source is { } source)
+        {
+            return await IndexSourceSliceAsync(task, source, now, counted);
+        }
+
         var documents = await Documents.NextSliceAsync(task, _sizer.NextCount());
         if (documents is null)
         {
             return new SliceOutcome(TaskErrors.Missing());
         }
 
+        var (results, failure) = await IndexAsync(task, documents);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        await RecordAsync(task, results, now, counted);
+        return SliceOutcome.Indexed;
+    }
+
+    public void Dispose() => Source.Dispose();
+
+    /// <summary>A slice read from the source: its unreadable entries fail, the others are indexed, all in source order.</summary>
+    private async Task<SliceOutcome> IndexSourceSliceAsync(IndexTaskState task, TaskSource source, DateTimeOffset now, Action<TaskCounts> counted)
+    {
+        if (task.Current >= options.MaxSourceDocuments)
+        {
+            return new SliceOutcome(SourceErrors.TooLarge(options.MaxSourceDocuments));
+        }
+
+        var slice = await Source.NextSliceAsync(source, Math.Min(_sizer.NextCount(), options.MaxSourceDocuments - task.Current));
+        if (slice is null)
+        {
+            return new SliceOutcome(SourceErrors.Unreadable(source.Spec));
+        }
+
+        var readable = slice.Entries.Where(entry => entry.Document is not null).Select(entry => entry.Document!).ToList();
+        IReadOnlyList<DocumentResult> indexed = [];
+        if (readable.Count > 0)
+        {
+            var (results, failure) = await IndexAsync(task, readable);
+            if (failure is not null)
+            {
+                return failure;
+            }
+
+            indexed = results;
+        }
+
+        if (slice.Entries.Count > 0)
+        {
+            var next = 0;
+            await RecordAsync(task, [.. slice.Entries.Select(entry => entry.Document is null ? entry.Failure : indexed[next++])], now, counted);
+        }
+
+        SourceRun.Advance(task, source, slice);
+        return SliceOutcome.Indexed;
+    }
+
+    /// <summary>The index's outcomes for <paramref name="documents"/>, or the outcome that stops the slice.</summary>
+    private async Task<(IReadOnlyList<DocumentResult> Results, SliceOutcome? Failure)> IndexAsync(IndexTaskState task, List<IndexDocument> documents)
+    {
         IReadOnlyList<DocumentResult> results;
         var started = Stopwatch.GetTimestamp();
         try
@@ -44,12 +105,12 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
         catch (Exception exception) when (TransientFaults.IsTransient(exception) && !TransientFaults.IsDatabaseOutage(exception))
         {
             IndexFailedTransiently(logger, exception, taskId, task.Current, task.FailedAttempts + 1);
-            return new SliceOutcome(TransientFailure: exception);
+            return ([], new SliceOutcome(TransientFailure: exception));
         }
         catch (Exception exception) when (!TransientFaults.IsTransient(exception) && exception is not OutOfMemoryException)
         {
             IndexFailed(logger, exception, taskId, task.Current);
-            return new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null));
+            return ([], new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null)));
         }
 
         _sizer.Record(documents.Count, Stopwatch.GetElapsedTime(started));
@@ -59,13 +120,17 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
             results = [.. results.Select(result => result with { Attempts = attempt })];
         }
 
+        return (results, null);
+    }
+
+    private async Task RecordAsync(IndexTaskState task, IReadOnlyList<DocumentResult> results, DateTimeOffset now, Action<TaskCounts> counted)
+    {
         if (!task.IsInline)
         {
             await Results.WriteAsync(task.ResultChunkCount, new ResultChunk(task.Current, [.. results], task.SeqReservedUpTo));
         }
 
         counted(TaskTransitions.RecordSlice(task, results, now));
-        return SliceOutcome.Indexed;
     }
 
     [LoggerMessage(5, LogLevel.Error, "Task {TaskId} failed: the document index refused the slice at {Current}")]

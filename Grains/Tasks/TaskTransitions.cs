@@ -32,6 +32,7 @@ public static class TaskTransitions
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
             InlineResults = inline is null ? null : [],
+            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source } : null,
             CreatedAt = now,
             UpdatedAt = now,
             Seq = 1,
@@ -78,7 +79,7 @@ public static class TaskTransitions
         ArgumentNullException.ThrowIfNull(next);
         next.Status = IndexTaskStatus.Processing;
         next.StartedAt = now;
-        next.Message = TaskMessages.Indexing(next.Current, next.Total);
+        next.Message = next.Source is { Counted: false } ? TaskMessages.Counting : TaskMessages.Indexing(next.Current, next.Total);
     }
 
     /// <summary>Takes in the outcomes of one slice; returns the counts it added.</summary>
@@ -112,6 +113,9 @@ public static class TaskTransitions
 
         // A retry re-runs the failed documents, so a task with some keeps them.
         next.InlineDocuments = next.Counts.Failed > 0 ? next.InlineDocuments : null;
+
+        // A source read to its end may hold fewer documents than it did when counted.
+        next.Total = next.Source is null ? next.Total : next.Current;
         next.Status = IndexTaskStatus.Completed;
         next.Message = TaskMessages.Completed(next.Counts);
         next.FinishedAt = now;

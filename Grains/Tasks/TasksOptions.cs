@@ -19,10 +19,20 @@ public sealed class TasksOptions
         {
             throw new StartupException($"{SectionName}: {string.Join(" ", problems.Select(p => p.ErrorMessage))}");
         }
+
+        if (SourceRoots.FirstOrDefault(root => !Path.IsPathFullyQualified(root)) is { } relative)
+        {
+            throw new StartupException($"{SectionName}:SourceRoots: '{relative}' is not an absolute path; source roots must be absolute.");
+        }
     }
 
+    /// <summary>The most documents a task given in the request (inline) holds.</summary>
     [Range(1, 1_000_000)]
     public int MaxDocuments { get; set; } = 10_000;
+
+    /// <summary>The most documents a task reading a directory source (files or JSON lines) reads; its only document limit.</summary>
+    [Range(1, 1_000_000_000)]
+    public int MaxSourceDocuments { get; set; } = 100_000_000;
 
     [Range(1, int.MaxValue)]
     public int MaxDocumentBytes { get; set; } = 1024 * 1024;

@@ -55,6 +55,15 @@ internal static class Program
                 int.Parse(Option("--runs") ?? "5", CultureInfo.InvariantCulture));
         }
 
+        if (args is ["corpus", .. var corpusOptions])
+        {
+            string? Option(string name) => corpusOptions.SkipWhile(option => option != name).Skip(1).FirstOrDefault();
+            var largest = int.Parse(Option("--documents") ?? "1000000", CultureInfo.InvariantCulture);
+            var sizes = Option("--sizes")?.Split(',').Select(size => int.Parse(size, CultureInfo.InvariantCulture)).ToArray() ?? [largest / 10, largest];
+            return await OrleansTasks.Benchmarks.Corpus.CorpusBenchmark.RunAsync(
+                sizes, int.Parse(Option("--runs") ?? "2", CultureInfo.InvariantCulture), int.Parse(Option("--words") ?? "130", CultureInfo.InvariantCulture));
+        }
+
         if (args is ["history", ..])
         {
             await HistoryBenchmark.RunAsync();

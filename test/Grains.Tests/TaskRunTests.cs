@@ -26,9 +26,9 @@ public sealed class TaskRunTests
     [Fact]
     public async Task A_run_indexes_every_document_once_in_slices_that_never_cross_a_chunk()
     {
-        var storage = new MemoryStorage();
+        var storage = new MemoryGrainStorage();
         var taskId = Guid.NewGuid();
-        var run = new TaskRun(taskId, new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var run = new TaskRun(taskId, new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), new TasksOptions { SliceBudget = TimeSpan.FromMilliseconds(40) }, NullLogger.Instance);
         var documents = Documents(1200, chars: 20);
         var starts = await run.Documents.StoreAsync(documents);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), starts, null, documents.Length, [], Now);
@@ -59,8 +59,8 @@ public sealed class TaskRunTests
     [Fact]
     public async Task A_small_task_runs_from_its_state_and_keeps_its_results_there_without_a_chunk()
     {
-        var storage = new MemoryStorage();
-        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var storage = new MemoryGrainStorage();
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(new LuceneDocumentIndex()), new TasksOptions { SliceBudget = TimeSpan.FromMilliseconds(40) }, NullLogger.Instance);
         var documents = Documents(40, chars: 20);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
 
@@ -85,7 +85,7 @@ public sealed class TaskRunTests
     [Fact]
     public async Task A_missing_document_chunk_ends_the_run_with_its_error_and_counts_nothing()
     {
-        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryGrainStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), new TasksOptions { SliceBudget = TimeSpan.FromMilliseconds(40) }, NullLogger.Instance);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", Documents(3, chars: 5)), [0], null, 3, [], Now);
 
         var outcome = await run.IndexNextSliceAsync(task, Now, _ => Assert.Fail("nothing was indexed"));
@@ -97,9 +97,9 @@ public sealed class TaskRunTests
     [Fact]
     public async Task An_index_that_refuses_a_single_document_ends_the_run_naming_it_and_a_transient_failure_is_returned_for_a_retry()
     {
-        var storage = new MemoryStorage();
+        var storage = new MemoryGrainStorage();
         var index = new RefusingIndex();
-        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(index), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(storage), new IncrementalIndexer(index), new TasksOptions { SliceBudget = TimeSpan.FromMilliseconds(40) }, NullLogger.Instance);
         var documents = Documents(1, chars: 5);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), await run.Documents.StoreAsync(documents), null, 1, [], Now);
 
@@ -120,7 +120,7 @@ public sealed class TaskRunTests
         // A real index against a port where no database listens: the connection is refused.
         await using var nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=2");
         var index = new PostgresDocumentIndex(nowhere, NullLogger<PostgresDocumentIndex>.Instance);
-        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(index), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryGrainStorage()), new IncrementalIndexer(index), new TasksOptions { SliceBudget = TimeSpan.FromMilliseconds(40) }, NullLogger.Instance);
         var documents = Documents(3, chars: 5);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
 
@@ -133,7 +133,7 @@ public sealed class TaskRunTests
     [Fact]
     public async Task A_slice_indexed_at_its_third_attempt_records_three_attempts_on_each_result_and_clears_the_failed_attempts()
     {
-        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), TimeSpan.FromMilliseconds(40), NullLogger.Instance);
+        var run = new TaskRun(Guid.NewGuid(), new TaskChunkStores(new MemoryGrainStorage()), new IncrementalIndexer(new LuceneDocumentIndex()), new TasksOptions { SliceBudget = TimeSpan.FromMilliseconds(40) }, NullLogger.Instance);
         var documents = Documents(3, chars: 5);
         var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), [], documents, documents.Length, [], Now);
         task.FailedAttempts = 2;
@@ -149,7 +149,7 @@ public sealed class TaskRunTests
     [Fact]
     public async Task A_chunk_written_again_by_a_redone_slice_replaces_the_one_stored()
     {
-        var storage = new MemoryStorage();
+        var storage = new MemoryGrainStorage();
         var taskId = Guid.NewGuid();
         await new TaskResults(new TaskChunkStores(storage).Results, taskId).WriteAsync(0, new ResultChunk(0, [new DocumentResult("a", DocumentOutcome.Failed, "down")]));
 
@@ -165,7 +165,7 @@ public sealed class TaskRunTests
     {
         // A silo paused past its death comes back and writes the slice it was indexing, under the
         // seq reservation it last stored: below the one the task's new activation raised it to.
-        var storage = new MemoryStorage();
+        var storage = new MemoryGrainStorage();
         var taskId = Guid.NewGuid();
         var newer = new ResultChunk(0, [new DocumentResult("a", DocumentOutcome.Indexed)], Fence: 2000);
         await new TaskResults(new TaskChunkStores(storage).Results, taskId).WriteAsync(0, newer);
@@ -181,11 +181,11 @@ public sealed class TaskRunTests
     [Fact]
     public async Task Result_pages_filter_by_outcome_and_the_preview_puts_failures_first()
     {
-        var results = new TaskResults(new TaskChunkStores(new MemoryStorage()).Results, Guid.NewGuid());
+        var results = new TaskResults(new TaskChunkStores(new MemoryGrainStorage()).Results, Guid.NewGuid());
         await results.WriteAsync(0, new ResultChunk(0, [.. Enumerable.Range(0, 150).Select(i => new DocumentResult($"ok{i}", DocumentOutcome.Indexed))]));
         await results.WriteAsync(1, new ResultChunk(150, [new DocumentResult("bad", DocumentOutcome.Failed, "empty")]));
 
-        var twoChunks = new IndexTaskState { ResultChunkCount = 2 };
+        var twoChunks = new IndexTaskState { ResultChunkCount = 2, Current = 151, Indexed = 150, Failed = 1 };
         var failed = await results.PageAsync(twoChunks, 0, 10, DocumentOutcome.Failed);
         var first = await results.PageAsync(twoChunks, 0, 50, null);
         var preview = await results.PreviewAsync(twoChunks);
@@ -212,47 +212,5 @@ public sealed class TaskRunTests
             Task.FromResult(ImmutableArray<SearchHit>.Empty);
 
         public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) => Task.FromResult(0L);
-    }
-
-    /// <summary>Grain storage in a dictionary, with ETags, as the chunk stores use it.</summary>
-    private sealed class MemoryStorage : IGrainStorage
-    {
-        private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
-
-        public int Count => _records.Count;
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            if (_records.TryGetValue((stateName, grainId), out var record))
-            {
-                grainState.State = (T)record.State;
-                grainState.ETag = record.ETag;
-                grainState.RecordExists = true;
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            var exists = _records.TryGetValue((stateName, grainId), out var record);
-            if (exists ? record.ETag != grainState.ETag : grainState.ETag is not null)
-            {
-                throw new InconsistentStateException("stale");
-            }
-
-            var etag = Guid.NewGuid().ToString("N");
-            _records[(stateName, grainId)] = (grainState.State!, etag);
-            grainState.ETag = etag;
-            grainState.RecordExists = true;
-            return Task.CompletedTask;
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            _records.Remove((stateName, grainId));
-            grainState.RecordExists = false;
-            return Task.CompletedTask;
-        }
     }
 }

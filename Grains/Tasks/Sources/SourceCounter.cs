@@ -1,0 +1,105 @@
+using System.Diagnostics;
+
+namespace OrleansTasks.Tasks.Sources;
+
+/// <summary>
+/// The counting pass of a streaming source: the documents a <see cref="SourceCursor"/> will read (one
+/// per file, one per non-blank line of a JSON-lines file), counted without parsing anything. It counts
+/// for about a time budget and returns where it stopped, so that a task counts in turns of its own and
+/// resumes its count after a crash.
+/// </summary>
+public static class SourceCounter
+{
+    private const int BlockBytes = 1024 * 1024;
+
+    /// <summary>Counts on from <paramref name="from"/> for about <paramref name="budget"/>; <see cref="SourceCount.Done"/> once the whole source is counted.</summary>
+    public static async Task<SourceCount> CountAsync(SourceLocation location, SourcePosition? from, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var started = Stopwatch.GetTimestamp();
+        long counted = 0;
+        var buffer = new byte[BlockBytes];
+        foreach (var path in SourceFiles.From(location, from?.Path))
+        {
+            var resumed = from is not null && from.Path == path ? from : null;
+            if (resumed is { FileDone: true })
+            {
+                continue;
+            }
+
+            var real = location.Confine(path);
+            if (real is null || !SourceLocation.IsJsonLines(path))
+            {
+                // Each such file is one document, or one failed document when it cannot be read.
+                counted++;
+            }
+            else
+            {
+                var (lines, stoppedAt) = await CountLinesAsync(real, resumed?.Offset ?? 0, buffer, started, budget, cancellationToken);
+                counted += lines;
+                if (stoppedAt is { } offset)
+                {
+                    return new SourceCount(counted, new SourcePosition(path, offset, 0, FileDone: false), Done: false);
+                }
+            }
+
+            if (Stopwatch.GetElapsedTime(started) >= budget)
+            {
+                return new SourceCount(counted, SourcePosition.Done(path), Done: false);
+            }
+        }
+
+        return new SourceCount(counted, null, Done: true);
+    }
+
+    /// <summary>The non-blank lines from <paramref name="offset"/>; with the offset of a line start when the budget ran out first.</summary>
+    private static async Task<(long Lines, long? StoppedAt)> CountLinesAsync(
+        string path, long offset, byte[] buffer, long started, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        long lines = 0;
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+            stream.Seek(offset, SeekOrigin.Begin);
+            var position = offset;
+            var lineStart = offset;
+            var content = false;
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                for (var i = 0; i < read; i++)
+                {
+                    switch (buffer[i])
+                    {
+                        case (byte)'\n':
+                            lines += content ? 1 : 0;
+                            content = false;
+                            lineStart = position + i + 1;
+                            break;
+                        case (byte)' ' or (byte)'\t' or (byte)'\r':
+                            break;
+                        default:
+                            content = true;
+                            break;
+                    }
+                }
+
+                position += read;
+                if (Stopwatch.GetElapsedTime(started) >= budget && lineStart > offset)
+                {
+                    return (lines, lineStart);
+                }
+            }
+
+            return (lines + (content ? 1 : 0), null);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            // The reader turns such a file into one failed document.
+            return (lines + 1, null);
+        }
+    }
+}
+
+/// <summary>Documents counted in one turn, where counting goes on (null once <see cref="Done"/>).</summary>
+public sealed record SourceCount(long Counted, SourcePosition? Next, bool Done);

@@ -1,0 +1,118 @@
+namespace OrleansTasks.Tasks.Sources;
+
+/// <summary>
+/// Reads a source's documents one at a time from a position: each matching file is one document, and
+/// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
+/// the current file is open and only the current line in memory. Whatever cannot be read becomes a
+/// failed entry, and the reading goes on.
+/// </summary>
+public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes) : IDisposable
+{
+    private readonly SourcePosition? _start = position;
+    private IEnumerator<string>? _files;
+    private string? _path;
+    private LineReader? _lines;
+
+    /// <summary>The position after the last entry read (or skipped): where a new cursor would go on.</summary>
+    public SourcePosition? Position { get; private set; } = position;
+
+    /// <summary>The next entry, or null when the source has no more.</summary>
+    public async Task<SourceEntry?> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_lines is not null)
+            {
+                if (await NextLineAsync(cancellationToken) is { } line)
+                {
+                    return line;
+                }
+
+                continue;
+            }
+
+            _files ??= SourceFiles.From(location, _start?.Path).GetEnumerator();
+            if (!_files.MoveNext())
+            {
+                return null;
+            }
+
+            _path = _files.Current;
+            var resumed = _start is not null && _start.Path == _path ? _start : null;
+            if (resumed is { FileDone: true })
+            {
+                continue;
+            }
+
+            if (await OpenAsync(resumed, cancellationToken) is { } whole)
+            {
+                Position = whole.After;
+                return whole;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _lines?.Dispose();
+        _files?.Dispose();
+    }
+
+    /// <summary>Reads a whole-file document, or opens a JSON-lines file (null then: its lines follow).</summary>
+    private async Task<SourceEntry?> OpenAsync(SourcePosition? resumed, CancellationToken cancellationToken)
+    {
+        var path = _path!;
+        var done = SourcePosition.Done(path);
+        if (location.Confine(path) is not { } real)
+        {
+            return new SourceEntry(path, null, "The file links outside the server's source roots; it was not read.", done);
+        }
+
+        try
+        {
+            if (SourceLocation.IsJsonLines(path))
+            {
+                // A JSON line holds its content escaped: allow for the escapes and the other fields.
+                var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+                _lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, (maxDocumentBytes * 2) + 64 * 1024);
+                return null;
+            }
+
+            var length = new FileInfo(real).Length;
+            if (length > maxDocumentBytes)
+            {
+                return new SourceEntry(path, null, $"The file is larger than {maxDocumentBytes} bytes.", done);
+            }
+
+            var content = await File.ReadAllTextAsync(real, System.Text.Encoding.UTF8, cancellationToken);
+            return new SourceEntry(path, new IndexDocument(path, Path.GetFileNameWithoutExtension(path), content), null, done);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return new SourceEntry(path, null, "The file could not be read: it disappeared or is not readable.", done);
+        }
+    }
+
+    private async Task<SourceEntry?> NextLineAsync(CancellationToken cancellationToken)
+    {
+        var path = _path!;
+        while (await _lines!.ReadAsync(cancellationToken) is { } line)
+        {
+            Position = new SourcePosition(path, _lines.Offset, _lines.Line, FileDone: false);
+            if (line.IsBlank)
+            {
+                continue;
+            }
+
+            var (document, problem) = JsonLineDocument.Parse(line, maxDocumentBytes);
+            return document is not null
+                ? new SourceEntry(document.Id, document, null, Position)
+                : new SourceEntry($"{path}:{line.Number}", null, $"Line {line.Number} of {path}: {problem}.", Position);
+        }
+
+        _lines.Dispose();
+        _lines = null;
+        Position = SourcePosition.Done(path);
+        return null;
+    }
+}

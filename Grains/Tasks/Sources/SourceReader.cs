@@ -1,0 +1,57 @@
+namespace OrleansTasks.Tasks.Sources;
+
+/// <summary>
+/// A streaming task's documents, slice by slice from its position. The cursor stays open between the
+/// slices of one activation; a slice asked for at any other position (after a redone slice, a resumed
+/// run) opens a new one there. A slice never holds one document id twice, so that one write of the
+/// index never meets the same row twice: the second starts the next slice.
+/// </summary>
+public sealed class SourceReader(int maxDocumentBytes) : IDisposable
+{
+    private SourceCursor? _cursor;
+    private SourceEntry? _pending;
+    private SourcePosition? _continuesAt;
+
+    public async Task<SourceSlice> NextSliceAsync(SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        if (_cursor is null || _continuesAt != from)
+        {
+            _cursor?.Dispose();
+            _cursor = new SourceCursor(location, from, maxDocumentBytes);
+            _pending = null;
+        }
+
+        var entries = new List<SourceEntry>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        long chars = 0;
+        var next = from;
+        while (entries.Count < maxCount)
+        {
+            var entry = _pending ?? await _cursor.NextAsync(cancellationToken);
+            _pending = null;
+            if (entry is null)
+            {
+                _continuesAt = _cursor.Position ?? next;
+                return new SourceSlice(entries, _continuesAt, Ended: true);
+            }
+
+            var size = entry.Document?.Content.Length ?? 0;
+            if (entries.Count > 0 && (chars + size > maxChars || !ids.Add(entry.Id)))
+            {
+                _pending = entry;
+                break;
+            }
+
+            ids.Add(entry.Id);
+            chars += size;
+            entries.Add(entry);
+            next = entry.After;
+        }
+
+        _continuesAt = next;
+        return new SourceSlice(entries, next, Ended: false);
+    }
+
+    public void Dispose() => _cursor?.Dispose();
+}

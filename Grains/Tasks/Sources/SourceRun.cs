@@ -1,0 +1,77 @@
+namespace OrleansTasks.Tasks.Sources;
+
+/// <summary>
+/// The source side of a streaming task's run: its counting pass, turn by turn, and its next slice
+/// of entries from the position in the task's state. The source is checked against the roots again
+/// once per activation (the configuration may have changed since the task was accepted).
+/// </summary>
+public sealed class SourceRun(TasksOptions options) : IDisposable
+{
+    private readonly SourceReader _reader = new(options.MaxDocumentBytes);
+    private SourceLocation? _location;
+
+    /// <summary>Counts on for one turn; sets the task's total once the pass is over. Returns the error that ends the task, if any.</summary>
+    public async Task<TaskError?> CountNextAsync(IndexTaskState task, TaskSource source)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(source);
+        if (Locate(source) is not { } location)
+        {
+            return SourceErrors.Unreadable(source.Spec);
+        }
+
+        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SliceBudget, CancellationToken.None);
+        source.CountedSoFar += count.Counted;
+        source.CountPosition = count.Next;
+        if (source.CountedSoFar > options.MaxSourceDocuments)
+        {
+            return SourceErrors.TooLarge(options.MaxSourceDocuments);
+        }
+
+        if (count.Done)
+        {
+            source.Counted = true;
+            task.Total = (int)source.CountedSoFar;
+            task.Message = TaskMessages.Indexing(task.Current, task.Total);
+        }
+
+        return null;
+    }
+
+    /// <summary>The next entries from the task's position, at most <paramref name="maxCount"/>; null when the source can no longer be read.</summary>
+    public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Locate(source) is { } location
+            ? await _reader.NextSliceAsync(location, source.Position, maxCount, SliceSizer.MaxContentChars, CancellationToken.None)
+            : null;
+    }
+
+    /// <summary>Takes the position after an indexed slice into the state (in memory: the caller persists it with the task's progress).</summary>
+    public static void Advance(IndexTaskState task, TaskSource source, SourceSlice slice)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(slice);
+        source.Position = slice.Next;
+        source.Ended = slice.Ended;
+
+        // The source may have grown since it was counted: the total never falls behind what was read.
+        task.Total = Math.Max(task.Total, task.Current);
+        task.Message = TaskMessages.Indexing(task.Current, task.Total);
+    }
+
+    public void Dispose() => _reader.Dispose();
+
+    private SourceLocation? Locate(TaskSource source)
+    {
+        try
+        {
+            return _location ??= SourceLocation.Resolve(source.Spec, options.SourceRoots);
+        }
+        catch (InvalidTaskRequestException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace OrleansTasks.Tasks.Sources;
+
+/// <summary>
+/// What a streaming task keeps of its source in its state: the source itself, how far its counting
+/// pass and its reading have got, never a document. Written with each checkpoint, together with the
+/// task's <c>current</c>, so that a resumed run counts and reads on exactly where the last checkpoint
+/// left off.
+/// </summary>
+[GenerateSerializer, Alias("OrleansTasks.Tasks.Sources.TaskSource")]
+public sealed class TaskSource
+{
+    [Id(0)] public DirectorySource Spec { get; set; } = new("", "");
+
+    /// <summary>Where reading goes on; null before the first document.</summary>
+    [Id(1)] public SourcePosition? Position { get; set; }
+
+    /// <summary>Whether reading has reached the end of the source.</summary>
+    [Id(2)] public bool Ended { get; set; }
+
+    /// <summary>Whether the counting pass is over (the task's <c>total</c> is then set).</summary>
+    [Id(3)] public bool Counted { get; set; }
+
+    /// <summary>Documents counted so far by an unfinished counting pass.</summary>
+    [Id(4)] public long CountedSoFar { get; set; }
+
+    /// <summary>Where an unfinished counting pass goes on; null at its start.</summary>
+    [Id(5)] public SourcePosition? CountPosition { get; set; }
+}

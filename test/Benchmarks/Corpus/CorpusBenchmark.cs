@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using OrleansTasks.Indexing;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.Corpus;
+
+/// <summary>
+/// One task indexing a generated JSON-lines corpus from a directory source, in cluster mode on
+/// PostgreSQL (one silo process, one gateway process), beside its peer in the same run: one bare
+/// <c>COPY</c> stream of the same rows (read from the same file) into the same <c>documents</c> table,
+/// in a database of its own. Reports documents/s of both, the ratio, and the peak resident memory
+/// (VmHWM) of the silo and the gateway, at each size, so that a flat memory shows as equal peaks.
+/// Run: dotnet run -c Release --project test/Benchmarks -- corpus [--documents 1000000] [--sizes 100000,1000000] [--runs 2] [--words 130]
+/// </summary>
+internal static class CorpusBenchmark
+{
+    private const string Collection = "corpus";
+
+    public static async Task<int> RunAsync(IReadOnlyList<int> sizes, int runs, int words)
+    {
+        await using var postgres = new PostgresServer();
+        await postgres.InitializeAsync();
+        if (!postgres.IsAvailable)
+        {
+            Console.WriteLine("corpus: skipped, PostgreSQL server binaries are needed (sudo apt-get install postgresql)");
+            return 1;
+        }
+
+        var scratch = Directory.CreateTempSubdirectory("orleans-tasks-corpus-").FullName;
+        try
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"corpus: {Environment.ProcessorCount} cores, {words} words a document"));
+            Console.WriteLine("| documents | run | file MiB | COPY docs/s | task docs/s | ratio | silo peak MiB | gateway peak MiB |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            foreach (var size in sizes)
+            {
+                var directory = Directory.CreateDirectory(Path.Combine(scratch, size.ToString(CultureInfo.InvariantCulture))).FullName;
+                var file = Path.Combine(directory, "corpus.jsonl");
+                var bytes = JsonLinesCorpus.Write(file, size, words);
+                for (var run = 1; run <= runs; run++)
+                {
+                    var copy = await CopyAsync(await postgres.CreateDatabaseAsync(), file);
+                    var task = await IndexAsync(await postgres.CreateDatabaseAsync(), directory, size);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {size:N0} | {run} | {bytes / 1048576.0:F0} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {copy.TotalSeconds / task.Elapsed.TotalSeconds:F2}× | {task.SiloPeak / 1048576.0:F0} | {task.GatewayPeak / 1048576.0:F0} |"));
+                }
+
+                File.Delete(file);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>The peer: the file's rows, parsed and hashed as the product does, in one binary COPY.</summary>
+    private static async Task<TimeSpan> CopyAsync(string database, string file)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database + ";Command Timeout=0");
+        var watch = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY documents (collection, document_id, title, content, content_hash, written_by) FROM STDIN (FORMAT BINARY)"))
+        {
+            var writer = Guid.NewGuid();
+            foreach (var (id, title, content) in JsonLinesCorpus.Read(file))
+            {
+                await import.StartRowAsync();
+                await import.WriteAsync(Collection, NpgsqlDbType.Varchar);
+                await import.WriteAsync(id, NpgsqlDbType.Varchar);
+                await import.WriteAsync(title, NpgsqlDbType.Text);
+                await import.WriteAsync(content, NpgsqlDbType.Text);
+                await import.WriteAsync(ContentHash.Sha256Hex(content), NpgsqlDbType.Char);
+                await import.WriteAsync(writer, NpgsqlDbType.Uuid);
+            }
+
+            await import.CompleteAsync();
+        }
+
+        return watch.Elapsed;
+    }
+
+    private sealed record TaskRun(TimeSpan Elapsed, long SiloPeak, long GatewayPeak);
+
+    /// <summary>The product: one task over the corpus's directory, from its creation to its completion, polled over REST.</summary>
+    private static async Task<TaskRun> IndexAsync(string database, string directory, int size)
+    {
+        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, settings, settings);
+        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["collection"] = Collection,
+            ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = directory, ["pattern"] = "*.jsonl" },
+        };
+        var watch = Stopwatch.StartNew();
+        var taskId = await TaskRequests.CreateAsync(http, body);
+        var end = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromHours(2));
+        var elapsed = watch.Elapsed;
+        var indexed = end.GetProperty("counts").GetProperty("indexed").GetInt32();
+        if (end.GetProperty("status").GetString() != "completed" || indexed != size)
+        {
+            throw new InvalidOperationException($"The task ended {end.GetProperty("status").GetString()} with {indexed} of {size} documents indexed: {end}");
+        }
+
+        return new TaskRun(elapsed, PeakResidentBytes(cluster.Silos[0].ProcessId), PeakResidentBytes(cluster.Gateway.ProcessId));
+    }
+
+    /// <summary>The most memory the process has held resident since it started (VmHWM).</summary>
+    private static long PeakResidentBytes(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+}
