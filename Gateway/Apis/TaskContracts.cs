@@ -150,12 +150,14 @@ public sealed record TaskSummaryView(
     double? Rate,
     int? EtaSeconds,
     long Seq,
-    string Priority)
+    string Priority,
+    Guid? RetryOf,
+    Guid? RetriedBy)
 {
     public static TaskSummaryView From(TaskSummary task) => new(
         task.TaskId, task.Status.ToWireName(), task.Progress, task.Current, task.Total, task.Message,
         task.Collection, task.OwnerId, task.CreatedAt.ToWire(), task.UpdatedAt.ToWire(), task.FinishedAt.ToWire(),
-        task.BatchId, task.ScheduleId, task.Rate, task.EtaSeconds, task.Seq, task.Priority.ToWireName());
+        task.BatchId, task.ScheduleId, task.Rate, task.EtaSeconds, task.Seq, task.Priority.ToWireName(), task.RetryOf, task.RetriedBy);
 }
 
 /// <summary>How many tasks are in each status, as <c>GET /api/tasks/counts</c> shows them.</summary>

@@ -12,19 +12,19 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
 {
     private const string UpsertSql = """
         INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at,
-                                       seq, rate, batch_id, schedule_id, priority)
+                                       seq, rate, batch_id, schedule_id, priority, retry_of, retried_by)
         SELECT * FROM unnest(@task_id, @owner_id, @collection, @status, @progress, @current, @total, @message, @created_at, @updated_at, @finished_at,
-                             @seq, @rate, @batch_id, @schedule_id, @priority)
+                             @seq, @rate, @batch_id, @schedule_id, @priority, @retry_of, @retried_by)
         ON CONFLICT (task_id) DO UPDATE
         SET status = excluded.status, progress = excluded.progress, current = excluded.current, total = excluded.total,
             message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at,
             seq = excluded.seq, rate = excluded.rate, batch_id = excluded.batch_id, schedule_id = excluded.schedule_id,
-            priority = excluded.priority
+            priority = excluded.priority, retry_of = excluded.retry_of, retried_by = excluded.retried_by
         WHERE h.updated_at <= excluded.updated_at
         """;
 
     private const string Columns =
-        "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id, priority";
+        "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id, priority, retry_of, retried_by";
 
     // Two statements rather than one with an optional filter, so that an owner's count is planned on their range of the index.
     internal const string CountOwnSql = "SELECT status, count(*) FROM task_history WHERE owner_id = @owner GROUP BY status";
@@ -68,6 +68,8 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         command.Parameters.Add(new NpgsqlParameter<Guid?[]>("batch_id", [.. rows.Select(row => row.BatchId)]));
         command.Parameters.Add(new NpgsqlParameter<Guid?[]>("schedule_id", [.. rows.Select(row => row.ScheduleId)]));
         command.Parameters.Add(new NpgsqlParameter<short[]>("priority", [.. rows.Select(row => (short)row.Priority)]));
+        command.Parameters.Add(new NpgsqlParameter<Guid?[]>("retry_of", [.. rows.Select(row => row.RetryOf)]));
+        command.Parameters.Add(new NpgsqlParameter<Guid?[]>("retried_by", [.. rows.Select(row => row.RetriedBy)]));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -203,5 +205,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         BatchId = reader.IsDBNull(13) ? null : reader.GetGuid(13),
         ScheduleId = reader.IsDBNull(14) ? null : reader.GetGuid(14),
         Priority = (TaskPriority)reader.GetInt16(15),
+        RetryOf = reader.IsDBNull(16) ? null : reader.GetGuid(16),
+        RetriedBy = reader.IsDBNull(17) ? null : reader.GetGuid(17),
     };
 }

@@ -99,6 +99,16 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         Assert.Empty(browser.ConsoleErrors);
     }
 
+    /// <summary>A schedule's task, with the priority, retry policy and time limit each run takes.</summary>
+    private static JsonObject Template()
+    {
+        var task = TaskRequests.Body(20, collection: "nightly");
+        task["priority"] = "low";
+        task["retry"] = new JsonObject { ["max_attempts"] = 2, ["initial_interval"] = "PT5S" };
+        task["timeout"] = "PT1H";
+        return task;
+    }
+
     [Fact]
     public async Task A_schedule_run_started_elsewhere_shows_in_the_open_schedules_view_and_task_list()
     {
@@ -106,7 +116,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         using var response = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
         {
             ["name"] = "nightly",
-            ["task"] = TaskRequests.Body(20, collection: "nightly"),
+            ["task"] = Template(),
             ["cron"] = "0 3 * * *",
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -118,6 +128,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         await page.ClickAsync("nav button[data-view=schedules]");
         var schedule = page.Locator($"tr[data-schedule-id='{scheduleId}']");
         await Assertions.Expect(schedule.Locator("td.runs")).ToHaveTextAsync("0 runs, 0 skipped");
+        await Assertions.Expect(schedule.Locator("td.template")).ToHaveTextAsync("low priority · retry: at most 2 attempts · first wait PT5S · time limit: PT1H");
         var first = await RunNowAsync(alice, scheduleId);
         await Assertions.Expect(schedule.Locator($"td.last-run a[data-task-id='{first}']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
         await Assertions.Expect(schedule.Locator("td.runs")).ToHaveTextAsync("1 run, 0 skipped");

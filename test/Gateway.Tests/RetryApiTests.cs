@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -50,11 +51,13 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
     }
 
     /// <summary>A task of alice's that fails: the index refuses its first write for good.</summary>
-    private async Task<Guid> FailedTaskAsync(HttpClient alice, int documents = 150)
+    private async Task<Guid> FailedTaskAsync(HttpClient alice, int documents = 150, Action<JsonObject>? settings = null)
     {
         var collection = NewCollection();
         gateway.Faults.RefuseIndex(collection);
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(documents, collection));
+        var body = TaskRequests.Body(documents, collection);
+        settings?.Invoke(body);
+        var taskId = await TaskRequests.CreateAsync(alice, body);
         Assert.Equal("failed", (await TaskRequests.WaitForEndAsync(alice, taskId)).GetProperty("status").GetString());
         return taskId;
     }
@@ -76,6 +79,13 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
         var retryId = body.GetProperty("task_id").GetGuid();
         var end = await TaskRequests.WaitForEndAsync(alice, retryId);
         var originalNow = await TaskRequests.GetAsync(alice, original);
+        var rows = new Dictionary<Guid, JsonElement>();
+        await Eventually.TrueAsync("the list rows of both tasks to name each other", async () =>
+        {
+            rows = (await alice.GetFromJsonAsync<JsonElement>("/api/tasks?limit=500")).GetProperty("items").EnumerateArray()
+                .ToDictionary(row => row.GetProperty("task_id").GetGuid());
+            return rows.TryGetValue(original, out var row) && row.TryGetProperty("retried_by", out _) && rows.ContainsKey(retryId);
+        });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal($"/api/tasks/{retryId}", response.Location);
@@ -84,6 +94,10 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
         Assert.Equal(original, end.GetProperty("retry_of").GetGuid());
         Assert.Equal(retryId, originalNow.GetProperty("retried_by").GetGuid());
         Assert.False(end.TryGetProperty("retried_by", out _), $"a task not retried has no retried_by: {end}");
+        Assert.Equal(retryId, rows[original].GetProperty("retried_by").GetGuid());
+        Assert.Equal(original, rows[retryId].GetProperty("retry_of").GetGuid());
+        Assert.False(rows[original].TryGetProperty("retry_of", out _), $"a row of a task that retries none has no retry_of: {rows[original]}");
+        Assert.False(rows[retryId].TryGetProperty("retried_by", out _), $"a row of a task not retried has no retried_by: {rows[retryId]}");
         Assert.Equal(("completed", 150), (end.GetProperty("status").GetString(), end.GetProperty("counts").GetProperty("indexed").GetInt32()));
         Assert.Equal(("alice", originalNow.GetProperty("collection").GetString()), (end.GetProperty("owner_id").GetString(), end.GetProperty("collection").GetString()));
     }
@@ -225,7 +239,12 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
     public async Task The_dashboard_retries_a_failed_task_and_a_batch_and_shows_the_links_on_both_sides()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        var failed = await FailedTaskAsync(alice, documents: 12);
+        var failed = await FailedTaskAsync(alice, documents: 12, body =>
+        {
+            body["priority"] = "high";
+            body["retry"] = new JsonObject { ["max_attempts"] = 3, ["initial_interval"] = "PT2S", ["backoff"] = 1.5, ["max_interval"] = "PT10S" };
+            body["timeout"] = "PT30M";
+        });
         var failing = BatchRequests.Task("only", 10);
         gateway.Faults.RefuseIndex(failing["collection"]!.GetValue<string>());
         var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(failing));
@@ -235,6 +254,11 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
         // The failed task's details offer a retry; the click opens the new task, which names its original.
         var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.Alice, $"/dashboard/#/tasks/{failed}");
         await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("failed");
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Priority]")).ToHaveTextAsync("high");
+        await Assertions.Expect(page.Locator("#details dd[data-fact='Retry policy']")).ToHaveTextAsync(
+            "at most 3 attempts · first wait PT2S · backoff × 1.5 · longest wait PT10S");
+        await Assertions.Expect(page.Locator("#details dd[data-fact='Time limit']")).ToHaveTextAsync("PT30M");
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Attempt]")).ToHaveTextAsync("1");
         await page.GetByRole(AriaRole.Button, new() { Name = $"Retry task {failed}" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"#/tasks/(?!" + failed + ")[0-9a-f-]{36}$"));
         var retryId = Guid.Parse(page.Url[^36..]);
@@ -247,6 +271,13 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
         await Assertions.Expect(page.Locator("#details dd[data-fact=Task]")).ToHaveTextAsync(failed.ToString());
         await Assertions.Expect(page.Locator("#details dd[data-fact='Retried by'] a")).ToHaveTextAsync(retryId.ToString());
         await Assertions.Expect(page.Locator("#details-retry")).ToBeHiddenAsync();
+
+        // The task list links each of the two to the other.
+        await page.ClickAsync("nav button[data-view=tasks]");
+        await Assertions.Expect(page.Locator($"tr[data-task-id='{failed}'] td.id a.retried-by")).ToHaveAttributeAsync("data-task-id", retryId.ToString());
+        await Assertions.Expect(page.Locator($"tr[data-task-id='{retryId}'] td.id a.retry-of")).ToHaveAttributeAsync("data-task-id", failed.ToString());
+        await page.Locator($"tr[data-task-id='{retryId}'] td.id a.retry-of").ClickAsync();
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Task]")).ToHaveTextAsync(failed.ToString());
 
         // The batches view retries a failed batch; its row then names the retry.
         await page.ClickAsync("nav button[data-view=batches]");

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -26,7 +25,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var body = TaskRequests.Body(20);
         body["retry"] = new JsonObject { ["max_attempts"] = 5, ["initial_interval"] = "PT30S" };
         var collection = body["collection"]!.GetValue<string>();
-        await ExecuteAsync(database, RefuseSql(collection));
+        await DatabaseCommands.ExecuteAsync(database, RefuseSql(collection));
 
         var taskId = await TaskRequests.CreateAsync(http, body);
         var waiting = default(JsonElement);
@@ -39,7 +38,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var victim = await cluster.SiloRunningAsync(taskId);
         await victim.KillAsync();
         var killedAt = DateTimeOffset.UtcNow;
-        await ExecuteAsync(database, $"DROP TRIGGER refuse_{collection} ON documents");
+        await DatabaseCommands.ExecuteAsync(database, $"DROP TRIGGER refuse_{collection} ON documents");
 
         // The first answer after the kill comes from a new activation, which read the stored wait.
         var resumed = default(JsonElement);
@@ -71,7 +70,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var rows = (await http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/result?limit=100")).GetProperty("items");
         Assert.Equal(2, rows[0].GetProperty("attempts").GetInt32());
         Assert.All(rows.EnumerateArray(), row => Assert.InRange(row.GetProperty("attempts").GetInt32(), 1, 2));
-        Assert.Equal(20L, await ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}' AND write_count = 1"));
+        Assert.Equal(20L, await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}' AND write_count = 1"));
     }
 
     [Fact]
@@ -83,7 +82,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var body = TaskRequests.Body(2_000, words: 20);
         body["timeout"] = "PT15S";
         var collection = body["collection"]!.GetValue<string>();
-        await ExecuteAsync(database, SlowSql(collection));
+        await DatabaseCommands.ExecuteAsync(database, SlowSql(collection));
 
         var taskId = await TaskRequests.CreateAsync(http, body);
         await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
@@ -143,20 +142,4 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         CREATE TRIGGER slow_{collection} BEFORE INSERT ON documents
             FOR EACH ROW WHEN (NEW.collection = '{collection}') EXECUTE FUNCTION slow_{collection}();
         """;
-
-    private static async Task ExecuteAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> ScalarAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
 }

@@ -30,7 +30,11 @@ public sealed class PostgresHistoryPriorityTests(PostgresServer postgres)
             INSERT INTO task_history (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at)
             VALUES ('{before}', '{owner}', 'rows', 0, 0, 0, 10, 'old', now(), now())
             """);
-        await PostgresHistoryFeedColumnsTests.ExecuteAsync(connectionString, Migrations.All.Single(m => m.Version == PriorityMigration).Sql);
+        foreach (var migration in Migrations.All.Where(m => m.Version >= PriorityMigration))
+        {
+            await PostgresHistoryFeedColumnsTests.ExecuteAsync(connectionString, migration.Sql);
+        }
+
         await using (var history = new PostgresTaskHistory(database))
         {
             await history.RecordAsync(Row(low, owner) with { Priority = TaskPriority.Low }, CancellationToken.None);

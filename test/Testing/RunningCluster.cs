@@ -153,6 +153,16 @@ public sealed class RunningCluster : IAsyncDisposable
         return SiloAt(await _client.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
     }
 
+    /// <summary>The silo process holding the activation of <paramref name="grain"/>, as the cluster's grain directory says.</summary>
+    public async Task<ProcessHost> SiloHostingAsync(Func<IGrainFactory, IAddressable> grain)
+    {
+        ArgumentNullException.ThrowIfNull(grain);
+        _client ??= await ConnectClientAsync();
+        var silo = await _client.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain(_client.Client))
+            ?? throw new InvalidOperationException("The grain has no activation in the cluster's directory.");
+        return _siloPorts[silo.Endpoint.Port];
+    }
+
     /// <summary>An Orleans client of the cluster, as an internal service would have.</summary>
     public async Task<ClusterClientHost> ConnectClientAsync()
     {

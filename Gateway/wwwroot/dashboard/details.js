@@ -2,7 +2,7 @@
 // per-document results; while open, it follows the task on the task's own socket. An ended task with
 // failed or unprocessed documents has a Retry button, which opens the new task once it is created.
 import { request } from './api.js';
-import { element, newKey, rateText, retryable, taskLink, terminal, time } from './format.js';
+import { attemptText, element, newKey, rateText, retryable, retryText, taskLink, terminal, time } from './format.js';
 import { LiveSocket } from './socket.js';
 import { Throttle } from './throttle.js';
 
@@ -68,7 +68,8 @@ export class DetailsView {
     const facts = [['Task', task.task_id], ['Collection', task.collection], ['Owner', task.owner_id], ['Status', task.status],
       ['Documents', `${task.current}/${task.total}`], ['Rate', rateText(task)],
       ['Indexed / unchanged / failed', `${task.counts.indexed} / ${task.counts.unchanged} / ${task.counts.failed}`],
-      ['Created', time(task.created_at)], ['Finished', time(task.finished_at)], ['Message', task.message]];
+      ['Created', time(task.created_at)], ['Finished', time(task.finished_at)], ['Message', task.message],
+      ['Priority', task.priority], ['Retry policy', retryText(task.retry)], ['Time limit', task.timeout ?? 'none'], ['Attempt', attemptText(task)]];
     if (task.cancelled_by) facts.push(['Cancelled by', task.cancelled_by]);
     if (task.error) facts.push(['Error', `${task.error.code}: ${task.error.message}`]);
     if (task.batch_id) facts.push(['Batch', task.batch_id]);

@@ -47,6 +47,23 @@ export function taskLink(taskId) {
   return element('a', { href: `#/tasks/${taskId}`, text: taskId, 'data-task-id': taskId });
 }
 
+/** A retry policy as the API shows it, in words: "at most 4 attempts · first wait PT2S · backoff × 1.5 · longest wait PT5S". */
+export function retryText(retry) {
+  if (!retry) return 'none';
+  return [
+    retry.max_attempts ? `at most ${retry.max_attempts} attempts` : null,
+    retry.initial_interval ? `first wait ${retry.initial_interval}` : null,
+    retry.backoff ? `backoff × ${retry.backoff}` : null,
+    retry.max_interval ? `longest wait ${retry.max_interval}` : null,
+  ].filter(Boolean).join(' · ') || 'none';
+}
+
+/** The attempt a task is on, and when the next one starts while it waits for it. */
+export function attemptText(task) {
+  const attempt = `${task.attempt ?? 1}`;
+  return task.next_attempt_at ? `${attempt} · next at ${time(task.next_attempt_at)}` : attempt;
+}
+
 const wholeNumber = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
 

@@ -8,6 +8,7 @@ export class TaskRow {
     this.tr = element('tr', { 'data-task-id': task.task_id });
     this.link = element('a', { href: `#/tasks/${task.task_id}`, text: shortId(task.task_id), title: task.task_id, 'aria-label': `Details of task ${task.task_id}` });
     this.origin = element('span', { class: 'collection' });
+    this.retryLinks = element('span', { class: 'retry-links' });
     this.bar = element('progress', { max: 100 });
     this.percent = document.createTextNode('');
     this.cells = {
@@ -19,7 +20,7 @@ export class TaskRow {
       actions: element('td', {}),
     };
     this.tr.append(
-      element('td', { class: 'id' }, this.link, this.origin),
+      element('td', { class: 'id' }, this.link, this.origin, this.retryLinks),
       this.cells.status,
       element('td', { class: 'nowrap' }, this.bar, this.percent),
       this.cells.counts, this.cells.message, this.cells.elapsed, this.cells.rate, this.cells.actions);
@@ -43,6 +44,7 @@ export class TaskRow {
     this.tr.dataset.status = task.status;
     write(this.origin, [task.collection, showOwner ? task.owner_id : null].filter(Boolean).join(' · '));
     write(this.cells.status, task.status);
+    this.#showRetryLinks();
     if (this.bar.getAttribute('value') !== String(progress)) {
       this.bar.setAttribute('value', progress);
       this.bar.setAttribute('aria-label', `${progress} percent`);
@@ -60,6 +62,16 @@ export class TaskRow {
         ? [element('button', { type: 'button', text: 'Cancel', 'aria-label': `Cancel task ${task.task_id}`, onclick: () => this.onCancel(this) })]
         : []));
     }
+  }
+
+  /** Links to the task this one retries and to the task that retries it, where set. */
+  #showRetryLinks() {
+    const links = [['retry-of', 'retry of', this.data.retry_of], ['retried-by', 'retried by', this.data.retried_by]].filter(([, , id]) => id);
+    const key = links.map(([, , id]) => id).join(' ');
+    if (this.retryLinks.dataset.key === key) return;
+    this.retryLinks.dataset.key = key;
+    this.retryLinks.replaceChildren(...links.map(([name, words, id]) =>
+      element('a', { class: name, href: `#/tasks/${id}`, text: `${words} ${shortId(id)}`, title: id, 'data-task-id': id })));
   }
 
   /** Moves the elapsed time on; only an unfinished task's changes by itself. */

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansTasks.Admission;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The cluster's admission queue on real processes with <c>kill -9</c> of the silo holding it:
+/// the queue lives on in storage, so every waiting task still runs once, in its turn.
+/// Every document written takes 20 ms (a trigger in PostgreSQL), so the tasks take long enough
+/// for a backlog to form behind the two slots (one per silo).
+/// </summary>
+public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    private const string Prefix = "adm";
+    private static readonly string[] Priorities = ["high", "normal", "low"];
+
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Tasks:LeasePeriod"] = "00:00:05",
+        ["Tasks:MaxRunningPerSilo"] = "1",
+        ["Tasks:MaxRunningPerUser"] = "1",
+    };
+
+    [Fact]
+    public async Task Killing_the_silo_holding_the_admission_queue_loses_no_queued_task_runs_none_twice_and_keeps_their_order()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await DatabaseCommands.ExecuteAsync(database, SlowSql);
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Settings);
+        var clients = new Dictionary<string, HttpClient>();
+        try
+        {
+            HttpClient As(string user) => clients.TryGetValue(user, out var client) ? client : clients[user] = Client(cluster, TestTokens.For(user));
+            var started = DateTimeOffset.UtcNow;
+
+            // Blockers, each of its own user, until both silos' slots are held (a task takes a slot on its own silo).
+            var all = new List<Created>();
+            var busy = new HashSet<ProcessHost>();
+            while (busy.Count < 2)
+            {
+                var blocker = await CreateAsync(As($"blocker{all.Count}"), 600, "normal");
+                all.Add(blocker);
+                var status = default(JsonElement);
+                await Eventually.TrueAsync("a blocker to run or to have its place in the queue", async () =>
+                    (status = await TaskRequests.GetAsync(blocker.Http, blocker.Id)).GetProperty("status").GetString() == "processing"
+                        || Position(status) is not null,
+                    TimeSpan.FromMinutes(1));
+                if (status.GetProperty("status").GetString() == "processing")
+                {
+                    busy.Add(await cluster.SiloRunningAsync(blocker.Id));
+                }
+            }
+
+            // Eight tasks of two users and three priorities queue behind them.
+            for (var i = 0; i < 8; i++)
+            {
+                all.Add(await CreateAsync(As(i % 2 == 0 ? "alice" : "bob"), 30, Priorities[(i * 2 + i / 3) % 3]));
+            }
+
+            var beforeKill = await WaitForTruePositionsAsync(all, atLeast: 8, "the waiting tasks' positions to settle at 1..n in rank order");
+            var victim = await cluster.SiloHostingAsync(grains => grains.GetGrain<IAdmissionQueueGrain>(0));
+            await victim.KillAsync();
+            var killedAt = DateTimeOffset.UtcNow;
+
+            var afterKill = await WaitForTruePositionsAsync(all, atLeast: 3, "the waiting tasks' positions to be 1..n in rank order again after the kill");
+            var positionsTrueAfter = DateTimeOffset.UtcNow - killedAt;
+            var ended = (await Task.WhenAll(all.Select(t => TaskRequests.WaitForEndAsync(t.Http, t.Id, TimeSpan.FromMinutes(4)))))
+                .Zip(all).ToDictionary(p => p.Second.Id, p => p.First);
+
+            Assert.All(ended.Values, t => Assert.Equal("completed", t.GetProperty("status").GetString()));
+            // With one silo left, one slot: the tasks waiting at the kill started one by one in their rank order.
+            Assert.Equal(beforeKill, beforeKill.OrderBy(id => Time(ended[id].GetProperty("started_at"))));
+            Assert.Equal(afterKill.Where(beforeKill.Contains), beforeKill.Where(afterKill.Contains));
+            foreach (var task in all.Where(t => beforeKill.Contains(t.Id)))
+            {
+                Assert.Equal(task.Documents, await DatabaseCommands.ScalarAsync(database,
+                    $"SELECT count(*) FROM documents WHERE collection = '{task.Collection}' AND write_count = 1"));
+            }
+
+            output.WriteLine($"{all.Count} tasks, {beforeKill.Count} waiting when the queue's silo was killed {(killedAt - started).TotalSeconds:F1} s in; " +
+                $"positions true again {positionsTrueAfter.TotalSeconds:F1} s after the kill ({afterKill.Count} waiting); all ended {(DateTimeOffset.UtcNow - killedAt).TotalSeconds:F1} s after the kill");
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until at least <paramref name="atLeast"/> tasks wait and their <c>queue_position</c>s, in rank
+    /// order (priority, then arrival), read 1, 2, 3, ...; returns the waiting tasks in that order.
+    /// </summary>
+    private static async Task<List<Guid>> WaitForTruePositionsAsync(List<Created> tasks, int atLeast, string waitingFor)
+    {
+        var ranked = new List<Guid>();
+        await Eventually.TrueAsync(waitingFor, async () =>
+        {
+            var read = await Task.WhenAll(tasks.Select(async t => (t.Id, Task: await TryGetAsync(t))));
+            if (read.Any(r => r.Task is null))
+            {
+                return false;
+            }
+
+            var waiting = read.Select(r => (r.Id, Task: r.Task!.Value)).Where(r => r.Task.GetProperty("status").GetString() == "pending")
+                .OrderBy(r => Array.IndexOf(Priorities, r.Task.GetProperty("priority").GetString()))
+                .ThenBy(r => Time(r.Task.GetProperty("created_at")))
+                .ToList();
+            ranked = [.. waiting.Select(r => r.Id)];
+            return waiting.Count >= atLeast && waiting.Select(r => Position(r.Task)).SequenceEqual(Enumerable.Range(1, waiting.Count).Cast<int?>());
+        }, TimeSpan.FromMinutes(2));
+        return ranked;
+    }
+
+    private sealed record Created(HttpClient Http, Guid Id, string Collection, long Documents);
+
+    private static async Task<Created> CreateAsync(HttpClient http, int documents, string priority)
+    {
+        var body = TaskRequests.Body(documents, Prefix + Guid.NewGuid().ToString("N")[..12]);
+        body["priority"] = priority;
+        return new(http, await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>(), documents);
+    }
+
+    private static HttpClient Client(RunningCluster cluster, string token)
+    {
+        var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return http;
+    }
+
+    /// <summary>The task's details; null while its silo is found dead and the gateway answers 503.</summary>
+    private static async Task<JsonElement?> TryGetAsync(Created task)
+    {
+        using var response = await task.Http.GetAsync($"/api/tasks/{task.Id}");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+    }
+
+    /// <summary>The task's <c>queue_position</c>, which a task not waiting for a slot leaves out.</summary>
+    private static int? Position(JsonElement task) => task.TryGetProperty("queue_position", out var position) ? position.GetInt32() : null;
+
+    private static DateTimeOffset Time(JsonElement value) => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture);
+
+    /// <summary>Each document written into a collection of this test takes 20 ms more.</summary>
+    private const string SlowSql = $"""
+        CREATE FUNCTION slow_admission() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_sleep(0.02);
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER slow_admission BEFORE INSERT ON documents
+            FOR EACH ROW WHEN (NEW.collection LIKE '{Prefix}%') EXECUTE FUNCTION slow_admission();
+        """;
+}
