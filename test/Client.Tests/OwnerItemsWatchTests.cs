@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Client.Tests;
@@ -15,11 +12,8 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
-    private static ImmutableArray<IndexDocument> Documents(int count) =>
-        [.. Enumerable.Range(0, count).Select(i => new IndexDocument($"d{i}.md", null, TaskRequests.Content(i, 40)))];
-
     private static CreateSchedule Schedule(string owner) =>
-        new(owner, "hourly", new TaskTemplate("scheduled", Documents(3)), ScheduleTrigger.Interval(TimeSpan.FromHours(1)));
+        new(owner, "hourly", new TaskTemplate("scheduled", OwnerWatches.Documents(3)), ScheduleTrigger.Interval(TimeSpan.FromHours(1)));
 
     [Fact]
     public async Task A_schedules_pause_resume_run_and_deletion_and_a_batch_to_its_end_reach_the_owners_watchers_in_seq_order()
@@ -29,9 +23,9 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
         using var stop = new CancellationTokenSource();
-        var own = Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
-        var tasksOnly = CollectTasks(watcher.WatchOwnerAsync(owner, stop.Token));
-        await Eventually.TrueAsync(() => FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var own = OwnerWatches.Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
+        var tasksOnly = OwnerWatches.Collect(watcher.WatchOwnerAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
 
         var scheduleId = Guid.NewGuid();
         var schedule = client.GetGrain<IScheduleGrain>(scheduleId);
@@ -42,7 +36,7 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
         await schedule.SetPaused(false);
         var run = await schedule.RunNow();
         var batchId = Guid.NewGuid();
-        await client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch(owner, [new BatchTaskSpec("a", "batched", Documents(200))]));
+        await client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch(owner, [new BatchTaskSpec("a", "batched", OwnerWatches.Documents(200))]));
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == run!.TaskId && item.IsTerminal), WaitLimit, "the schedule's run to end");
         Assert.True(await schedule.Delete());
 
@@ -80,8 +74,8 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
         Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
 
         using var stop = new CancellationTokenSource();
-        var own = Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
-        await Eventually.TrueAsync(() => FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var own = OwnerWatches.Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
 
         // The feed hears of the schedule as it was, and then nothing more: as if its deletion was lost.
         await client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IOwnerFeedItem>(TaskStreams.ForOwnerLists(owner)).OnNextAsync(before);
@@ -98,26 +92,5 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
     {
         Assert.NotEmpty(changes);
         Assert.True(changes.Zip(changes.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), $"seq rises strictly: {string.Join(", ", changes.Select(c => c.Seq))}");
-    }
-
-    private static int FeedsOf(IHost service) =>
-        service.Services.GetRequiredService<Feeds.OwnerFeedRegistry>().Feeds.Count;
-
-    private static (ConcurrentQueue<IOwnerFeedItem> Seen, Task Ended) Collect(IAsyncEnumerable<IOwnerFeedItem> watch) => CollectAll(watch);
-
-    private static (ConcurrentQueue<TaskSummary> Seen, Task Ended) CollectTasks(IAsyncEnumerable<TaskSummary> watch) => CollectAll(watch);
-
-    private static (ConcurrentQueue<T> Seen, Task Ended) CollectAll<T>(IAsyncEnumerable<T> watch)
-    {
-        var seen = new ConcurrentQueue<T>();
-        async Task RunAsync()
-        {
-            await foreach (var change in watch)
-            {
-                seen.Enqueue(change);
-            }
-        }
-
-        return (seen, Task.Run(RunAsync));
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -30,14 +29,7 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
         await page.ClickAsync("nav button[data-view=schedules]");
 
-        using var created = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
-        {
-            ["name"] = "hourly",
-            ["task"] = TaskRequests.Body(5, collection: "hourly"),
-            ["every"] = "PT1H",
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+        var id = await ScheduleRequests.CreateAsync(alice, "hourly");
         var path = $"/api/schedules/{id}";
         var row = page.Locator($"tr[data-schedule-id='{id}']");
         await Assertions.Expect(row.Locator("td.runs")).ToHaveTextAsync("0 runs, 0 skipped", new() { Timeout = 10_000 });

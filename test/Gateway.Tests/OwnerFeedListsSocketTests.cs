@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -25,14 +24,7 @@ public sealed class OwnerFeedListsSocketTests(SharedGateway gateway)
         await socket.ReceiveAsync();
         await admin.ReceiveAsync();
 
-        using var created = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
-        {
-            ["name"] = "hourly",
-            ["task"] = TaskRequests.Body(5, collection: "hourly"),
-            ["every"] = "PT1H",
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+        var id = await ScheduleRequests.CreateAsync(alice, "hourly");
         var path = $"/api/schedules/{id}";
         var first = await NextOfAsync(socket, id, m => true);
 
