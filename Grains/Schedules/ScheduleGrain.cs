@@ -104,9 +104,11 @@ public sealed partial class ScheduleGrain(
         });
 
         _published = Snapshot();
-        await PublishToOwnerFeedAsync(_published);
         Log.Created(logger, ScheduleId, S.OwnerId, S.NextDueAt);
         await ListAsync();
+
+        // Once listed: a list read again on this message shows the new schedule.
+        await PublishToOwnerFeedAsync(_published);
         await ArmAsync(now);
         return Snapshot();
     }

@@ -26,6 +26,10 @@ export class KeyedRows {
     return [...rows.keys()];
   }
 
+  has(key) {
+    return this.rows.has(key);
+  }
+
   /** True when a row shows `key`; its cells are then rewritten if `item` is newer than what it shows. */
   update(key, item) {
     const row = this.rows.get(key);

@@ -2,7 +2,11 @@
 // messages, which carry the item's row as the list has it: while the view is shown, a change of an item
 // on the page rewrites that row at once (see KeyedRows); an item not on the page (a new batch or
 // schedule) or a deleted one reads the list again, at most every 1.5 s, so that the page keeps its order.
+// A new item may reach the feed just before its owner's list shows it (a batch is listed once all its
+// tasks have started): the list is read again, a few times at most, until it does.
 import { Throttle } from './throttle.js';
+
+const listReadsForNewItems = 3;
 
 export class ListFollower {
   /**
@@ -17,13 +21,27 @@ export class ListFollower {
     this.keyOf = keyOf;
     this.rows = rows;
     this.visible = false;
-    this.reload = new Throttle(reload, 1500);
+    this.awaited = new Set();
+    this.reads = 0;
+    this.reload = new Throttle(async () => {
+      await reload();
+      for (const key of this.awaited) if (this.rows.has(key)) this.awaited.delete(key);
+      if (this.awaited.size > 0 && ++this.reads < listReadsForNewItems) {
+        this.reload.request();
+      } else {
+        this.awaited.clear();
+        this.reads = 0;
+      }
+    }, 1500);
     feed.subscribe(this);
   }
 
   onItem(type, item) {
     if (!this.visible || type !== this.type || item.owner_id !== this.feed.ownerId) return;
-    if (item.deleted || !this.rows.update(this.keyOf(item), item)) this.reload.request();
+    const key = this.keyOf(item);
+    if (this.rows.update(key, item) && !item.deleted) return;
+    if (!item.deleted) this.awaited.add(key);
+    this.reload.request();
   }
 
   onResync() {
