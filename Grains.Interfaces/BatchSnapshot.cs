@@ -7,7 +7,7 @@ namespace OrleansTasks;
 /// change is published on <see cref="TaskStreams.ForBatch(Guid)"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.BatchSnapshot")]
-public sealed record BatchSnapshot : IFeedSnapshot
+public sealed record BatchSnapshot : IOwnerFeedItem
 {
     /// <summary>The batch's id.</summary>
     [Id(0)] public required Guid BatchId { get; init; }
@@ -48,4 +48,15 @@ public sealed record BatchSnapshot : IFeedSnapshot
 
     /// <summary>True once every task has ended: nothing follows this snapshot.</summary>
     public bool IsTerminal => Status.IsTerminal();
+
+    Guid IOwnerFeedItem.ItemId => BatchId;
+
+    OwnerFeedItemKind IOwnerFeedItem.ItemKind => OwnerFeedItemKind.Batch;
+
+    int IOwnerFeedItem.Phase => (int)Status;
+
+    bool IOwnerFeedItem.IsBusy => Status == IndexTaskStatus.Processing;
+
+    /// <summary>The batch as its list row shows it, for the owner feeds: without its tasks.</summary>
+    public BatchSnapshot WithoutTasks() => this with { Tasks = [] };
 }

@@ -2,9 +2,12 @@ using System.Collections.Immutable;
 
 namespace OrleansTasks;
 
-/// <summary>A schedule as it stands: what and when it runs, its next and last runs, and what it skipped.</summary>
+/// <summary>
+/// A schedule as it stands: what and when it runs, its next and last runs, and what it skipped.
+/// Every change is published on its owner's list feed (<see cref="TaskStreams.ForOwnerLists"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.ScheduleSnapshot")]
-public sealed record ScheduleSnapshot : IOwned
+public sealed record ScheduleSnapshot : IOwnerFeedItem
 {
     /// <summary>The schedule's id.</summary>
     [Id(0)] public required Guid ScheduleId { get; init; }
@@ -53,6 +56,30 @@ public sealed record ScheduleSnapshot : IOwned
 
     /// <summary>The time limit of every run as given; null: the silo's default at each run.</summary>
     [Id(18)] public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Grows with every stored change; 0 from a silo of a release that did not count them.</summary>
+    [Id(19)] public long Seq { get; init; }
+
+    /// <summary>True in the last snapshot of a schedule, published when it is deleted.</summary>
+    [Id(20)] public bool Deleted { get; init; }
+
+    /// <summary>Always 0: a schedule has no progress of its own.</summary>
+    public int Progress => 0;
+
+    /// <summary>True once deleted: nothing follows.</summary>
+    public bool IsTerminal => Deleted;
+
+    Guid IOwnerFeedItem.ItemId => ScheduleId;
+
+    OwnerFeedItemKind IOwnerFeedItem.ItemKind => OwnerFeedItemKind.Schedule;
+
+    int IOwnerFeedItem.Phase => Deleted ? 2 : Paused ? 1 : 0;
+
+    bool IOwnerFeedItem.IsBusy => false;
+
+    /// <summary>The schedule's last snapshot, once it is deleted: nothing runs any more.</summary>
+    public ScheduleSnapshot WithDeleted(long seq, DateTimeOffset at) =>
+        this with { Deleted = true, Paused = false, NextRunAt = null, Queued = 0, Seq = seq, UpdatedAt = at };
 
     /// <summary>The newest run, or null before the first.</summary>
     public ScheduleRun? LastRun => RecentRuns.IsDefaultOrEmpty ? null : RecentRuns[0];

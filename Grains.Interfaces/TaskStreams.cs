@@ -15,11 +15,26 @@ public static class TaskStreams
     /// <summary>The stream namespace of the cluster-wide feed of task changes.</summary>
     public const string EveryoneNamespace = "all-tasks";
 
+    /// <summary>The stream namespace of the per-owner feeds of batch and schedule changes.</summary>
+    public const string OwnerListsNamespace = "owner-lists";
+    /// <summary>The stream namespace of the cluster-wide feed of batch and schedule changes.</summary>
+    public const string EveryoneListsNamespace = "all-lists";
+
     /// <summary>The stream every task of <paramref name="ownerId"/> publishes a <see cref="TaskSummary"/> of its changes on.</summary>
     public static StreamId ForOwner(string ownerId) => StreamId.Create(OwnerNamespace, ownerId);
 
     /// <summary>The stream every task publishes a <see cref="TaskSummary"/> of its changes on, for admins.</summary>
     public static StreamId ForEveryone() => StreamId.Create(EveryoneNamespace, "all");
+
+    /// <summary>
+    /// The stream every batch and schedule of <paramref name="ownerId"/> publishes its changes on, as
+    /// <see cref="IOwnerFeedItem"/>: apart from the tasks' stream, so that its subscribers, which
+    /// take <see cref="TaskSummary"/> only, never meet another type.
+    /// </summary>
+    public static StreamId ForOwnerLists(string ownerId) => StreamId.Create(OwnerListsNamespace, ownerId);
+
+    /// <summary>The stream every batch and schedule publishes its changes on, for admins.</summary>
+    public static StreamId ForEveryoneLists() => StreamId.Create(EveryoneListsNamespace, "all");
 
     /// <summary>The stream an index task publishes its snapshots on.</summary>
     public static StreamId ForTask(Guid taskId) => StreamId.Create(TaskNamespace, taskId);

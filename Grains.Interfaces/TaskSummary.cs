@@ -16,7 +16,7 @@ public sealed record TaskSummary(
     [property: Id(7)] string Message,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset UpdatedAt,
-    [property: Id(10)] DateTimeOffset? FinishedAt) : IFeedSnapshot
+    [property: Id(10)] DateTimeOffset? FinishedAt) : IOwnerFeedItem
 {
     /// <summary>The task's <c>seq</c> at this change; 0 in rows written by a release that did not record it.</summary>
     [Id(11)] public long Seq { get; init; }
@@ -44,6 +44,14 @@ public sealed record TaskSummary(
 
     /// <inheritdoc/>
     public bool IsTerminal => Status.IsTerminal();
+
+    Guid IOwnerFeedItem.ItemId => TaskId;
+
+    OwnerFeedItemKind IOwnerFeedItem.ItemKind => OwnerFeedItemKind.Task;
+
+    int IOwnerFeedItem.Phase => (int)Status;
+
+    bool IOwnerFeedItem.IsBusy => Status == IndexTaskStatus.Processing;
 
     /// <summary>The history entry of a task, from its snapshot.</summary>
     public static TaskSummary From(IndexTaskSnapshot task)

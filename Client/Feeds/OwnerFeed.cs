@@ -3,31 +3,37 @@ using Microsoft.Extensions.Logging;
 namespace OrleansTasks.Feeds;
 
 /// <summary>
-/// This process's one subscription to an owner's feed of task changes (or everyone's), shared by
-/// every listener following it. Changes that repeat or precede what the feed has delivered (an end
-/// published again by a new activation, a stale read) are dropped here, for every listener.
-/// Reconciliation reads back from their grains the unfinished tasks it has heard of that have been
-/// silent too long (see <see cref="KnownTasks"/>; at most <see cref="ReadsPerSweep"/> a
-/// sweep), and, after the stream reported an error, the newest <see cref="HistoryRows"/> rows of
-/// the scope's task history.
+/// This process's one subscription to an owner's feed (or everyone's), shared by every listener
+/// following it: the tasks' stream (<see cref="TaskSummary"/>) and the lists' stream (batches and
+/// schedules, see <see cref="TaskStreams.ForOwnerLists"/>), delivered as one. Changes that repeat or
+/// precede what the feed has delivered (an end published again by a new activation, a stale read)
+/// are dropped here, for every listener. Reconciliation reads back from their grains the unfinished
+/// items it has heard of that have been silent too long (see <see cref="KnownItems"/>; at most
+/// <see cref="ReadsPerSweep"/> a sweep; a schedule that is gone is delivered as deleted), and, after
+/// a stream reported an error, the newest <see cref="HistoryRows"/> rows of the scope's task
+/// history and the newest <see cref="ListRows"/> batches and schedules of its owner.
 /// </summary>
 internal sealed class OwnerFeed(
     OwnerScope scope, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILogger logger)
     : IFeed
 {
-    /// <summary>Tasks read back from their grains in one sweep at most.</summary>
+    /// <summary>Items read back from their grains in one sweep at most.</summary>
     public const int ReadsPerSweep = 256;
 
     /// <summary>History rows read after a stream error.</summary>
     public const int HistoryRows = 100;
 
+    /// <summary>Batches and schedules (each) read after a stream error.</summary>
+    public const int ListRows = 50;
+
     private readonly Lock _lock = new();
-    private readonly KnownTasks _known = new(time);
-    private StreamSubscription<TaskSummary>? _subscription;
+    private readonly KnownItems _known = new(time);
+    private StreamSubscription<TaskSummary>? _tasks;
+    private StreamSubscription<IOwnerFeedItem>? _lists;
     private bool _streamFailed;
     private TimeSpan _silence = TimeSpan.MaxValue;
 
-    /// <summary>Whose tasks the feed follows.</summary>
+    /// <summary>Whose tasks, batches and schedules the feed follows.</summary>
     public OwnerScope Scope { get; } = scope;
 
     /// <inheritdoc/>
@@ -37,7 +43,7 @@ internal sealed class OwnerFeed(
     public string Key => Scope.ToString();
 
     /// <summary>Listeners currently attached; changed only under the registry's lock.</summary>
-    public int ListenerCount => Subscription.ListenerCount;
+    public int ListenerCount => Lists.ListenerCount;
 
     /// <inheritdoc/>
     public bool NeedsReconciliation(TimeSpan silence)
@@ -52,7 +58,7 @@ internal sealed class OwnerFeed(
     /// <inheritdoc/>
     public async Task ReconcileAsync()
     {
-        IReadOnlyList<Guid> silent;
+        IReadOnlyList<IOwnerFeedItem> silent;
         bool streamFailed;
         lock (_lock)
         {
@@ -60,12 +66,16 @@ internal sealed class OwnerFeed(
             streamFailed = _streamFailed;
         }
 
-        var reads = Task.WhenAll(silent.Select(ReadTaskAsync));
+        var reads = Task.WhenAll(silent.Select(ReadBackAsync));
         try
         {
             if (streamFailed)
             {
-                await ReadHistoryAsync();
+                await Task.WhenAll(ReadHistoryAsync(), ReadListsAsync());
+                lock (_lock)
+                {
+                    _streamFailed = false;
+                }
             }
         }
         finally
@@ -77,20 +87,32 @@ internal sealed class OwnerFeed(
         metrics.Reconciled();
     }
 
-    /// <summary>Adds a listener; the first one subscribes the feed to its stream.</summary>
-    public void Attach(IFeedListener<TaskSummary> listener) => Subscription.Attach(listener);
+    /// <summary>Adds a listener; the first one subscribes the feed to its streams.</summary>
+    public void Attach(IFeedListener<IOwnerFeedItem> listener)
+    {
+        Tasks.Attach(listener);
+        Lists.Attach(listener);
+    }
 
     /// <summary>Removes a listener; the registry unsubscribes once none is left.</summary>
-    public void Detach(IFeedListener<TaskSummary> listener) => Subscription.Detach(listener);
+    public void Detach(IFeedListener<IOwnerFeedItem> listener)
+    {
+        Tasks.Detach(listener);
+        Lists.Detach(listener);
+    }
 
-    /// <summary>Completes once the stream subscription is in place; throws if it could not be made.</summary>
-    public Task WhenSubscribedAsync() => Subscription.WhenSubscribedAsync();
+    /// <summary>Completes once both stream subscriptions are in place; throws if one could not be made.</summary>
+    public Task WhenSubscribedAsync() => Task.WhenAll(Tasks.WhenSubscribedAsync(), Lists.WhenSubscribedAsync());
 
-    /// <summary>Gives the stream subscription back (see <see cref="StreamSubscription{T}.UnsubscribeAsync"/>).</summary>
-    public Task UnsubscribeAsync() => Subscription.UnsubscribeAsync();
+    /// <summary>Gives the stream subscriptions back (see <see cref="StreamSubscription{T}.UnsubscribeAsync"/>).</summary>
+    public Task UnsubscribeAsync() => Task.WhenAll(Tasks.UnsubscribeAsync(), Lists.UnsubscribeAsync());
 
-    private StreamSubscription<TaskSummary> Subscription => LazyInitializer.EnsureInitialized(ref _subscription, () =>
+    private StreamSubscription<TaskSummary> Tasks => LazyInitializer.EnsureInitialized(ref _tasks, () =>
         new StreamSubscription<TaskSummary>(client, Scope.Stream, metrics, time, wakeUps, OnNextAsync, OnErrorAsync, Kind, Key, logger));
+
+    // Every change is delivered through this one: both have the same listeners.
+    private StreamSubscription<IOwnerFeedItem> Lists => LazyInitializer.EnsureInitialized(ref _lists, () =>
+        new StreamSubscription<IOwnerFeedItem>(client, Scope.ListsStream, metrics, time, wakeUps, OnNextAsync, OnErrorAsync, Kind, Key, logger));
 
     /// <summary>After a stream error: the scope's newest tasks, as history has them (rows of an older release, without a seq, are left out).</summary>
     private async Task ReadHistoryAsync()
@@ -100,37 +122,65 @@ internal sealed class OwnerFeed(
         {
             Heard(row);
         }
-
-        lock (_lock)
-        {
-            _streamFailed = false;
-        }
     }
+
+    /// <summary>After a stream error: the owner's newest batches and schedules (everyone's have no list to read).</summary>
+    private async Task ReadListsAsync()
+    {
+        if (Scope.OwnerId is not { } ownerId)
+        {
+            return;
+        }
+
+        var batches = await client.GetGrain<IUserListGrain>(IUserListGrain.Batches(ownerId)).List(null, ListRows);
+        var schedules = await client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(ownerId)).List(null, ListRows);
+        await Task.WhenAll(
+            batches.Ids.Select(id => ReadBatchAsync(id)).Concat(schedules.Ids.Select(id => ReadScheduleAsync(id, known: null))));
+    }
+
+    private Task ReadBackAsync(IOwnerFeedItem item) => item switch
+    {
+        ScheduleSnapshot schedule => ReadScheduleAsync(schedule.ScheduleId, schedule),
+        BatchSnapshot batch => ReadBatchAsync(batch.BatchId),
+        _ => ReadTaskAsync(item.ItemId),
+    };
 
     private async Task ReadTaskAsync(Guid taskId)
     {
         var snapshot = await client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot();
-        if (snapshot is null)
-        {
-            lock (_lock)
-            {
-                _known.Forget(taskId);
-            }
+        HeardOrForget(taskId, snapshot is null ? null : TaskSummary.From(snapshot));
+    }
 
+    private async Task ReadBatchAsync(Guid batchId) =>
+        HeardOrForget(batchId, (await client.GetGrain<IBatchGrain>(batchId).GetSnapshot())?.WithoutTasks());
+
+    /// <summary>A schedule the feed knew of that is gone has been deleted: that is delivered (once).</summary>
+    private async Task ReadScheduleAsync(Guid scheduleId, ScheduleSnapshot? known) =>
+        HeardOrForget(scheduleId, await client.GetGrain<IScheduleGrain>(scheduleId).GetSnapshot()
+            ?? known?.WithDeleted(known.Seq + 1, time.GetUtcNow()));
+
+    private void HeardOrForget(Guid itemId, IOwnerFeedItem? read)
+    {
+        if (read is not null)
+        {
+            Heard(read);
             return;
         }
 
-        Heard(TaskSummary.From(snapshot));
+        lock (_lock)
+        {
+            _known.Forget(itemId);
+        }
     }
 
-    private Task OnNextAsync(TaskSummary change)
+    private Task OnNextAsync(IOwnerFeedItem change)
     {
         Heard(change);
         return Task.CompletedTask;
     }
 
     /// <summary>Notes the change and, when it is news, queues it to every listener and wakes them.</summary>
-    private void Heard(TaskSummary change)
+    private void Heard(IOwnerFeedItem change)
     {
         lock (_lock)
         {
@@ -140,7 +190,7 @@ internal sealed class OwnerFeed(
             }
         }
 
-        Subscription.Deliver(change);
+        Lists.Deliver(change);
     }
 
     private Task OnErrorAsync(Exception exception)

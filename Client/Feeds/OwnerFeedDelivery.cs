@@ -3,21 +3,22 @@ using System.Diagnostics.CodeAnalysis;
 namespace OrleansTasks.Feeds;
 
 /// <summary>
-/// The delivery rules of an owner feed's listener: each task's changes in rising <c>seq</c>, no
-/// duplicates, progress never backwards; a listener that falls behind keeps, per task, only the
-/// newest change it has not taken — so a task's last change is never lost, and memory is bounded by
-/// the tasks with something pending. The feed never ends. What was sent is remembered for every
-/// unfinished task and for the <see cref="EndedRemembered"/> tasks that ended last.
+/// The delivery rules of an owner feed's listener: each item's changes (a task's, batch's or
+/// schedule's) in rising <c>seq</c>, no duplicates, progress never backwards; a listener that falls
+/// behind keeps, per item, only the newest change it has not taken — so an item's last change is
+/// never lost, and memory is bounded by the items with something pending. The feed never ends. What
+/// was sent is remembered for every unfinished item and for the <see cref="EndedRemembered"/> items
+/// that ended last.
 /// Not thread-safe: its owner serialises calls.
 /// </summary>
-internal sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
+internal sealed class OwnerFeedDelivery : IFeedBacklog<IOwnerFeedItem>
 {
-    /// <summary>How many ended tasks are remembered so that a late copy of their end is not sent again.</summary>
+    /// <summary>How many ended items are remembered so that a late copy of their end is not sent again.</summary>
     public const int EndedRemembered = 10_000;
 
-    private readonly Dictionary<Guid, TaskSummary> _pending = [];
+    private readonly Dictionary<Guid, IOwnerFeedItem> _pending = [];
     private readonly Queue<Guid> _order = new();
-    private readonly Dictionary<Guid, TaskSummary> _sent = [];
+    private readonly Dictionary<Guid, IOwnerFeedItem> _sent = [];
     private readonly Queue<Guid> _ended = new();
     private bool _connectedTaken;
 
@@ -25,33 +26,33 @@ internal sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
     public bool IsStarted { get; private set; }
 
     /// <inheritdoc/>
-    public FeedDeliveryOutcome Queue(TaskSummary snapshot)
+    public FeedDeliveryOutcome Queue(IOwnerFeedItem snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         snapshot = NotBehind(snapshot);
-        if (_sent.TryGetValue(snapshot.TaskId, out var sent) && !Follows(sent, snapshot))
+        if (_sent.TryGetValue(snapshot.ItemId, out var sent) && !Follows(sent, snapshot))
         {
             return FeedDeliveryOutcome.Dropped;
         }
 
-        if (_pending.TryGetValue(snapshot.TaskId, out var waiting))
+        if (_pending.TryGetValue(snapshot.ItemId, out var waiting))
         {
             if (!Follows(waiting, snapshot))
             {
                 return FeedDeliveryOutcome.Dropped;
             }
 
-            _pending[snapshot.TaskId] = snapshot;
+            _pending[snapshot.ItemId] = snapshot;
             return FeedDeliveryOutcome.Coalesced;
         }
 
-        _pending.Add(snapshot.TaskId, snapshot);
-        _order.Enqueue(snapshot.TaskId);
+        _pending.Add(snapshot.ItemId, snapshot);
+        _order.Enqueue(snapshot.ItemId);
         return FeedDeliveryOutcome.Queued;
     }
 
     /// <summary>Begins the feed; an owner feed has no first snapshot, so <paramref name="first"/> must be null.</summary>
-    public void Start(TaskSummary? first)
+    public void Start(IOwnerFeedItem? first)
     {
         if (first is not null)
         {
@@ -62,7 +63,7 @@ internal sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
     }
 
     /// <inheritdoc/>
-    public bool TryTakeFirst(out TaskSummary? first)
+    public bool TryTakeFirst(out IOwnerFeedItem? first)
     {
         first = null;
         if (!IsStarted || _connectedTaken)
@@ -75,16 +76,16 @@ internal sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
     }
 
     /// <inheritdoc/>
-    public bool TryTakeNext([MaybeNullWhen(false)] out TaskSummary snapshot)
+    public bool TryTakeNext([MaybeNullWhen(false)] out IOwnerFeedItem snapshot)
     {
         snapshot = null;
-        if (!_connectedTaken || !_order.TryDequeue(out var taskId))
+        if (!_connectedTaken || !_order.TryDequeue(out var itemId))
         {
             return false;
         }
 
-        snapshot = _pending[taskId];
-        _pending.Remove(taskId);
+        snapshot = _pending[itemId];
+        _pending.Remove(itemId);
         Remember(snapshot);
         return true;
     }
@@ -94,28 +95,33 @@ internal sealed class OwnerFeedDelivery : IFeedBacklog<TaskSummary>
     /// then queueing) is news even when its progress is lower: it goes out with the highest progress
     /// already given, so that progress never goes back.
     /// </summary>
-    private TaskSummary NotBehind(TaskSummary change)
+    private IOwnerFeedItem NotBehind(IOwnerFeedItem change)
     {
-        var given = _pending.TryGetValue(change.TaskId, out var waiting) ? waiting : _sent.GetValueOrDefault(change.TaskId);
-        return given is null || change.IsTerminal || change.Status == given.Status || change.Progress >= given.Progress || change.Seq <= given.Seq
-            ? change
-            : change with { Progress = given.Progress, Current = Math.Max(change.Current, given.Current) };
+        if (change is not TaskSummary task)
+        {
+            return change;
+        }
+
+        var given = (_pending.TryGetValue(task.TaskId, out var waiting) ? waiting : _sent.GetValueOrDefault(task.TaskId)) as TaskSummary;
+        return given is null || task.IsTerminal || task.Status == given.Status || task.Progress >= given.Progress || task.Seq <= given.Seq
+            ? task
+            : task with { Progress = given.Progress, Current = Math.Max(task.Current, given.Current) };
     }
 
-    /// <summary>A change follows another of the same task when its <c>seq</c> is higher and its progress not lower (an end always follows).</summary>
-    private static bool Follows(TaskSummary earlier, TaskSummary later) =>
+    /// <summary>A change follows another of the same item when its <c>seq</c> is higher and its progress not lower (an end always follows).</summary>
+    private static bool Follows(IOwnerFeedItem earlier, IOwnerFeedItem later) =>
         later.Seq > earlier.Seq && !earlier.IsTerminal && (later.IsTerminal || later.Progress >= earlier.Progress);
 
-    private void Remember(TaskSummary snapshot)
+    private void Remember(IOwnerFeedItem snapshot)
     {
-        // Nothing follows an end, so each task enters the ended queue once.
-        _sent[snapshot.TaskId] = snapshot;
+        // Nothing follows an end, so each item enters the ended queue once.
+        _sent[snapshot.ItemId] = snapshot;
         if (!snapshot.IsTerminal)
         {
             return;
         }
 
-        _ended.Enqueue(snapshot.TaskId);
+        _ended.Enqueue(snapshot.ItemId);
         if (_ended.Count > EndedRemembered)
         {
             _sent.Remove(_ended.Dequeue());

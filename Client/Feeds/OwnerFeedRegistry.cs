@@ -28,7 +28,7 @@ internal sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metr
 
     /// <summary>Attaches <paramref name="listener"/> to the feed of <paramref name="scope"/> once its subscription is in place.</summary>
     /// <returns>Detaches the listener when disposed (once, however often disposed).</returns>
-    public async Task<IAsyncDisposable> AttachAsync(OwnerScope scope, IFeedListener<TaskSummary> listener)
+    public async Task<IAsyncDisposable> AttachAsync(OwnerScope scope, IFeedListener<IOwnerFeedItem> listener)
     {
         ArgumentNullException.ThrowIfNull(scope);
         OwnerFeed feed;
@@ -46,7 +46,7 @@ internal sealed class OwnerFeedRegistry(IClusterClient client, IFeedMetrics metr
         return await new Detachment(() => Detach(feed, listener)).OnceSubscribedAsync(feed.WhenSubscribedAsync());
     }
 
-    private void Detach(OwnerFeed feed, IFeedListener<TaskSummary> listener)
+    private void Detach(OwnerFeed feed, IFeedListener<IOwnerFeedItem> listener)
     {
         var last = false;
         lock (_lock)

@@ -39,4 +39,18 @@ public interface ITaskWatcher
     /// <summary>As <see cref="WatchOwnerAsync"/>, for every owner's tasks (what admins follow).</summary>
     /// <param name="cancellationToken">Ends the enumeration.</param>
     IAsyncEnumerable<TaskSummary> WatchEveryoneAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="WatchOwnerAsync"/>, with the changes of the owner's batches and schedules too:
+    /// <see cref="TaskSummary"/>, <see cref="BatchSnapshot"/> (without its tasks, progress as often as
+    /// a task's) and <see cref="ScheduleSnapshot"/> (every change; the last one of a deleted schedule
+    /// has <see cref="ScheduleSnapshot.Deleted"/> set). Each item's changes come in rising <c>Seq</c>.
+    /// </summary>
+    /// <param name="ownerId">The owner whose tasks, batches and schedules are followed.</param>
+    /// <param name="cancellationToken">Ends the enumeration.</param>
+    IAsyncEnumerable<IOwnerFeedItem> WatchOwnerItemsAsync(string ownerId, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="WatchOwnerItemsAsync"/>, for every owner's (what admins follow).</summary>
+    /// <param name="cancellationToken">Ends the enumeration.</param>
+    IAsyncEnumerable<IOwnerFeedItem> WatchEveryoneItemsAsync(CancellationToken cancellationToken = default);
 }

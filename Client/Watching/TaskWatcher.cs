@@ -27,17 +27,23 @@ internal sealed class TaskWatcher(
         WatchAsync(batches, batchId, id => new BatchNotFoundException(id), cancellationToken);
 
     public IAsyncEnumerable<TaskSummary> WatchOwnerAsync(string ownerId, CancellationToken cancellationToken = default) =>
-        WatchOwnersAsync(OwnerScope.Of(ownerId), cancellationToken);
+        WatchOwnersAsync(OwnerScope.Of(ownerId), cancellationToken).OfType<TaskSummary>();
 
     public IAsyncEnumerable<TaskSummary> WatchEveryoneAsync(CancellationToken cancellationToken = default) =>
+        WatchOwnersAsync(OwnerScope.Everyone, cancellationToken).OfType<TaskSummary>();
+
+    public IAsyncEnumerable<IOwnerFeedItem> WatchOwnerItemsAsync(string ownerId, CancellationToken cancellationToken = default) =>
+        WatchOwnersAsync(OwnerScope.Of(ownerId), cancellationToken);
+
+    public IAsyncEnumerable<IOwnerFeedItem> WatchEveryoneItemsAsync(CancellationToken cancellationToken = default) =>
         WatchOwnersAsync(OwnerScope.Everyone, cancellationToken);
 
-    private async IAsyncEnumerable<TaskSummary> WatchOwnersAsync(OwnerScope scope, [EnumeratorCancellation] CancellationToken watchCancelled)
+    private async IAsyncEnumerable<IOwnerFeedItem> WatchOwnersAsync(OwnerScope scope, [EnumeratorCancellation] CancellationToken watchCancelled)
     {
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(watchCancelled, lifetime.ApplicationStopping);
         var cancellationToken = watch.Token;
         cancellationToken.ThrowIfCancellationRequested();
-        var listener = new WatchListener<TaskSummary>(new OwnerFeedDelivery());
+        var listener = new WatchListener<IOwnerFeedItem>(new OwnerFeedDelivery());
         await using var attachment = await AttachAsync(scope, (s, l) => owners.AttachAsync(s, l), listener, cancellationToken);
         listener.Start(null);
         while (true)

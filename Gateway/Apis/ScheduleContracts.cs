@@ -68,7 +68,8 @@ public sealed record ScheduleView(
     string UpdatedAt,
     string Priority,
     RetryPolicyView? Retry,
-    string? Timeout)
+    string? Timeout,
+    long Seq)
 {
     public static ScheduleView From(ScheduleSnapshot schedule)
     {
@@ -98,7 +99,8 @@ public sealed record ScheduleView(
             schedule.UpdatedAt.ToWire(),
             schedule.Priority.ToWireName(),
             RetryPolicyView.From(schedule.Retry),
-            TaskPolicyInputs.ToWire(schedule.Timeout));
+            TaskPolicyInputs.ToWire(schedule.Timeout),
+            schedule.Seq);
     }
 }
 

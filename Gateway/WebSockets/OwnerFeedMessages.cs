@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using OrleansTasks.Feeds;
+using OrleansTasks.Gateway.Apis;
 using OrleansTasks.Gateway.Json;
 
 namespace OrleansTasks.Gateway.WebSockets;
@@ -7,6 +9,44 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// <summary>The server→client messages of <c>/ws/tasks</c> (docs/protocol.md §5).</summary>
 internal static class OwnerFeedMessages
 {
+    // The REST rows' shape (see GatewayJson): batch and schedule messages are those rows plus their type.
+    private static readonly JsonSerializerOptions Rows = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The message for a change of any item of the feed.</summary>
+    public static byte[] For(IOwnerFeedItem change) => change switch
+    {
+        TaskSummary task => Task(task),
+        BatchSnapshot batch => Batch(batch),
+        ScheduleSnapshot schedule => Schedule(schedule),
+        _ => throw new ArgumentException($"An owner feed carries no {change.GetType().Name}.", nameof(change)),
+    };
+
+    /// <summary>A <c>batch</c> message: the batch's row of <c>GET /api/batches</c> as of the change.</summary>
+    public static byte[] Batch(BatchSnapshot batch) => Row("batch", BatchView.From(batch, withTasks: false), batch.UpdatedAt, deleted: false);
+
+    /// <summary>A <c>schedule</c> message: the schedule's row of <c>GET /api/schedules</c> as of the change, and <c>deleted</c> once it is.</summary>
+    public static byte[] Schedule(ScheduleSnapshot schedule) => Row("schedule", ScheduleView.From(schedule), schedule.UpdatedAt, schedule.Deleted);
+
+    private static byte[] Row<TView>(string type, TView row, DateTimeOffset at, bool deleted) => FeedMessages.Write(w =>
+    {
+        w.WriteString("type", type);
+        foreach (var field in JsonSerializer.SerializeToElement(row, Rows).EnumerateObject())
+        {
+            field.WriteTo(w);
+        }
+
+        if (deleted)
+        {
+            w.WriteBoolean("deleted", true);
+        }
+
+        w.WriteString("timestamp", at.ToWire());
+    });
+
     /// <param name="ownerId">The caller's owner id, also when following everyone.</param>
     public static byte[] Connected(OwnerScope scope, string ownerId, DateTimeOffset now) => FeedMessages.Write(w =>
     {

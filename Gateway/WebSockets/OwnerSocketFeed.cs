@@ -4,23 +4,23 @@ using OrleansTasks.Gateway.Auth;
 namespace OrleansTasks.Gateway.WebSockets;
 
 /// <summary>
-/// <c>/ws/tasks</c>: the caller's tasks, or everyone's for an admin asking for <c>scope=all</c>;
-/// the request's id is the scope. The feed never ends.
+/// <c>/ws/tasks</c>: the caller's tasks, batches and schedules, or everyone's for an admin asking
+/// for <c>scope=all</c>; the request's id is the scope. The feed never ends.
 /// </summary>
-internal sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<TaskSummary>
+internal sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<IOwnerFeedItem>
 {
     public const string OwnScope = "mine";
     public const string AllScope = "all";
 
-    private readonly EncodedEvents<TaskSummary> _events = new(OwnerFeedMessages.Task);
+    private readonly EncodedEvents<IOwnerFeedItem> _events = new(OwnerFeedMessages.For);
 
     public string Name => "owner feed";
 
     public SocketClose? Finished => null;
 
-    public IFeedBacklog<TaskSummary> NewBacklog(int progressQueueLength) => new OwnerFeedDelivery();
+    public IFeedBacklog<IOwnerFeedItem> NewBacklog(int progressQueueLength) => new OwnerFeedDelivery();
 
-    public async Task<IAsyncDisposable?> OpenAsync(SocketRequest request, SocketOutbox<TaskSummary> outbox)
+    public async Task<IAsyncDisposable?> OpenAsync(SocketRequest request, SocketOutbox<IOwnerFeedItem> outbox)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(outbox);
@@ -46,13 +46,13 @@ internal sealed class OwnerSocketFeed(OwnerFeedRegistry feeds) : ISocketFeed<Tas
         }
     }
 
-    public byte[] Connected(SocketRequest request, TaskSummary? first, DateTimeOffset now)
+    public byte[] Connected(SocketRequest request, IOwnerFeedItem? first, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
         return OwnerFeedMessages.Connected(ScopeOf(request)!, request.User.Subject(), now);
     }
 
-    public byte[] ForEvent(TaskSummary snapshot) => _events.Get(snapshot);
+    public byte[] ForEvent(IOwnerFeedItem snapshot) => _events.Get(snapshot);
 
     /// <summary>The scope asked for, or null when it is unknown or not the caller's to follow.</summary>
     private static OwnerScope? ScopeOf(SocketRequest request) => request.Id switch

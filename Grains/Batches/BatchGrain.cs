@@ -340,6 +340,8 @@ public sealed partial class BatchGrain(
             // Persisted already; watchers reconcile against the snapshot.
             Log.PublishFailed(logger, exception, BatchId, snapshot.Seq);
         }
+
+        await PublishToOwnerFeedAsync(snapshot);
     }
 
     private BatchSnapshot BuildSnapshot()

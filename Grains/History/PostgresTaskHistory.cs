@@ -26,9 +26,11 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
     private const string Columns =
         "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id, priority, retry_of, retried_by";
 
-    // Two statements rather than one with an optional filter, so that an owner's count is planned on their range of the index.
-    internal const string CountOwnSql = "SELECT status, count(*) FROM task_history WHERE owner_id = @owner GROUP BY status";
-    internal const string CountAllSql = "SELECT status, count(*) FROM task_history GROUP BY status";
+    // Counts come from the totals the task_history triggers keep (migration 0011), once the deltas
+    // written since the last count are folded in: a few rows per owner, however long the history.
+    internal const string FoldSql = "SELECT task_status_counts_fold()";
+    internal const string CountOwnSql = "SELECT status, count FROM task_status_counts WHERE owner_id = @owner";
+    internal const string CountAllSql = "SELECT status, sum(count)::bigint FROM task_status_counts GROUP BY status";
 
     /// <summary>Rows written in one statement at most; under load, grains' changes share statements.</summary>
     public const int MaxRowsPerWrite = 256;
@@ -91,14 +93,20 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
 
     public async Task<TaskStatusCounts> CountAsync(string? ownerId, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(ownerId is null ? CountAllSql : CountOwnSql);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new NpgsqlBatchCommand(FoldSql), new NpgsqlBatchCommand(ownerId is null ? CountAllSql : CountOwnSql) },
+        };
+        var command = batch.BatchCommands[1];
         if (ownerId is not null)
         {
             command.Parameters.AddWithValue("owner", ownerId);
         }
 
         var counted = new List<(IndexTaskStatus, int)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             counted.Add(((IndexTaskStatus)reader.GetInt16(0), checked((int)reader.GetInt64(1))));

@@ -100,11 +100,15 @@ public sealed partial class ScheduleGrain(
             NextDueAt = trigger.At is { } at ? at : _plan.NextAfter(now),
             CreatedAt = now,
             UpdatedAt = now,
+            Seq = 1,
         });
 
         _published = Snapshot();
         Log.Created(logger, ScheduleId, S.OwnerId, S.NextDueAt);
         await ListAsync();
+
+        // Once listed: a list read again on this message shows the new schedule.
+        await PublishToOwnerFeedAsync(_published);
         await ArmAsync(now);
         return Snapshot();
     }
@@ -156,8 +160,10 @@ public sealed partial class ScheduleGrain(
         // Gone first; the list entry and the reminder follow (a list skips schedules that are
         // gone, and a reminder that finds no schedule removes itself).
         var owner = S.OwnerId;
+        var deleted = Snapshot().WithDeleted(S.Seq + 1, clock.GetUtcNow());
         await Durable.ClearAsync(new ScheduleState());
         _published = null;
+        await PublishToOwnerFeedAsync(deleted);
         Log.Deleted(logger, ScheduleId);
         foreach (var cleanup in new Func<Task>[] { () => GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).Remove(ScheduleId), DisarmAsync })
         {
@@ -227,6 +233,7 @@ public sealed partial class ScheduleGrain(
         {
             change(next);
             next.UpdatedAt = clock.GetUtcNow();
+            next.Seq++;
         });
         if (S.Skipped > before.Skipped)
         {
@@ -234,6 +241,7 @@ public sealed partial class ScheduleGrain(
         }
 
         _published = Snapshot();
+        await PublishToOwnerFeedAsync(_published);
     }
 
     private ScheduleSnapshot Snapshot() => new()
@@ -257,5 +265,6 @@ public sealed partial class ScheduleGrain(
         Priority = S.Template!.Priority,
         Retry = S.Template!.Retry,
         Timeout = S.Template!.Timeout,
+        Seq = S.Seq,
     };
 }

@@ -27,7 +27,9 @@ public sealed class ScheduleState
     [Id(14)] public DateTimeOffset CreatedAt { get; set; }
     [Id(15)] public DateTimeOffset UpdatedAt { get; set; }
 
-
     /// <summary>A run recorded before its task is started; moved into <see cref="RecentRuns"/> once it has.</summary>
     [Id(16)] public ScheduleRun? Starting { get; set; }
+
+    /// <summary>Grows with every write, so that the owner feeds order the schedule's changes.</summary>
+    [Id(17)] public long Seq { get; set; }
 }

@@ -4,46 +4,72 @@ using Orleans.Streams;
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// Puts a task's changes, as <see cref="TaskSummary"/> rows, on its owner's feed and on the
-/// cluster-wide one (<see cref="TaskStreams.ForOwner"/>, <see cref="TaskStreams.ForEveryone"/>),
-/// through a <see cref="FeedThrottle"/>. Never throws: a change that could not be published is
-/// logged and held again, and the grain calls <see cref="FlushAsync"/> when <see cref="FlushDue"/>
-/// says held-back changes are due.
+/// Puts an item's changes — a task's rows, a batch's or a schedule's — on its owner's feed and on the
+/// cluster-wide one, through a <see cref="FeedThrottle{T}"/>. Never throws: a change that could not
+/// be published is logged and held again. Held-back changes go out on a timer of the publishing
+/// grain, armed only while something is held, even if the item publishes nothing more by then.
 /// </summary>
-public sealed partial class OwnerFeedPublisher(IStreamProvider streams, Guid taskId, string ownerId, FeedThrottle throttle, ILogger logger)
+public sealed partial class OwnerFeedPublisher<T>(
+    IAsyncStream<T> owner, IAsyncStream<T> everyone, FeedThrottle<T> throttle, IGrainBase grain, Func<bool> stopped, ILogger logger)
+    where T : class, IOwnerFeedItem
 {
-    private readonly IAsyncStream<TaskSummary> _owner = streams.GetStream<TaskSummary>(TaskStreams.ForOwner(ownerId));
-    private readonly IAsyncStream<TaskSummary> _everyone = streams.GetStream<TaskSummary>(TaskStreams.ForEveryone());
+    private IGrainTimer? _flush;
 
-    /// <summary>How long until a held-back change is due; null when nothing is held.</summary>
-    public TimeSpan? FlushDue => throttle.HeldFor;
-
-    /// <summary>Publishes <paramref name="snapshot"/> now, or holds it back as progress within the interval.</summary>
-    public Task OfferAsync(IndexTaskSnapshot snapshot) =>
-        throttle.Offer(snapshot) ? PublishAsync(snapshot) : Task.CompletedTask;
-
-    /// <summary>Publishes a held-back change whose interval has passed.</summary>
-    public Task FlushAsync() =>
-        throttle.TakeDue() is { } due ? PublishAsync(due) : Task.CompletedTask;
-
-    private async Task PublishAsync(IndexTaskSnapshot snapshot)
+    /// <summary>Publishes <paramref name="change"/> now, or holds it back as progress within the interval.</summary>
+    public async Task OfferAsync(T change)
     {
-        var summary = TaskSummary.From(snapshot);
+        if (throttle.Offer(change))
+        {
+            await PublishAsync(change);
+        }
+
+        ArmFlush();
+    }
+
+    private void ArmFlush()
+    {
+        if (_flush is not null || throttle.HeldFor is not { } due)
+        {
+            return;
+        }
+
+        _flush = grain.RegisterGrainTimer(
+            async _ =>
+            {
+                _flush?.Dispose();
+                _flush = null;
+                if (stopped())
+                {
+                    return;
+                }
+
+                if (throttle.TakeDue() is { } held)
+                {
+                    await PublishAsync(held);
+                }
+
+                ArmFlush();
+            },
+            new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan });
+    }
+
+    private async Task PublishAsync(T change)
+    {
         try
         {
-            await Task.WhenAll(_owner.OnNextAsync(summary), _everyone.OnNextAsync(summary));
+            await Task.WhenAll(owner.OnNextAsync(change), everyone.OnNextAsync(change));
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // The task's own stream is not concerned; lists reconcile, and the change goes again.
-            Log.Failed(logger, exception, taskId, snapshot.Seq);
-            throttle.Failed(snapshot);
+            // The item's own stream is not concerned; lists reconcile, and the change goes again.
+            Log.Failed(logger, exception, change.ItemKind, change.ItemId, change.Seq);
+            throttle.Failed(change);
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(19, LogLevel.Warning, "Task {TaskId}: publishing seq {Seq} on the owner feeds failed; it is published again shortly")]
-        public static partial void Failed(ILogger logger, Exception exception, Guid taskId, long seq);
+        [LoggerMessage(19, LogLevel.Warning, "{Kind} {ItemId}: publishing seq {Seq} on the owner feeds failed; it is published again shortly")]
+        public static partial void Failed(ILogger logger, Exception exception, OwnerFeedItemKind kind, Guid itemId, long seq);
     }
 }

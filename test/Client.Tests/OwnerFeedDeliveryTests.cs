@@ -7,14 +7,14 @@ namespace OrleansTasks.Client.Tests;
 public sealed class OwnerFeedDeliveryTests
 {
     private static TaskSummary Change(Guid taskId, long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing) =>
-        TaskSummary.From(TaskSnapshots.At(taskId, seq, progress, status));
+        TaskSnapshots.SummaryAt(taskId, seq, progress, status);
 
     private static List<TaskSummary> TakeAll(OwnerFeedDelivery delivery)
     {
         var taken = new List<TaskSummary>();
         while (delivery.TryTakeNext(out var next))
         {
-            taken.Add(next);
+            taken.Add(Assert.IsType<TaskSummary>(next));
         }
 
         return taken;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Client.Tests;
@@ -12,9 +10,6 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
 
-    private static ImmutableArray<IndexDocument> Documents(int count) =>
-        [.. Enumerable.Range(0, count).Select(i => new IndexDocument($"d{i}.md", null, TaskRequests.Content(i, 40)))];
-
     [Fact]
     public async Task A_service_follows_its_own_tasks_to_their_ends_and_everyone_sees_all_owners()
     {
@@ -23,18 +18,18 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
         using var stop = new CancellationTokenSource();
-        var own = Collect(watcher.WatchOwnerAsync(owner, stop.Token));
-        var everyone = Collect(watcher.WatchEveryoneAsync(stop.Token));
-        await Eventually.TrueAsync(() => FeedsOf(service) == 2, WaitLimit, "both owner feeds to be subscribed");
+        var own = OwnerWatches.Collect(watcher.WatchOwnerAsync(owner, stop.Token));
+        var everyone = OwnerWatches.Collect(watcher.WatchEveryoneAsync(stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 2, WaitLimit, "both owner feeds to be subscribed");
 
         var mine = new[] { Guid.NewGuid(), Guid.NewGuid() };
         foreach (var taskId in mine)
         {
-            await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask(owner, "owned", Documents(300)));
+            await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask(owner, "owned", OwnerWatches.Documents(300)));
         }
 
         var other = Guid.NewGuid();
-        await client.GetGrain<IIndexTaskGrain>(other).Start(new StartIndexTask("service:someone-else", "owned", Documents(5)));
+        await client.GetGrain<IIndexTaskGrain>(other).Start(new StartIndexTask("service:someone-else", "owned", OwnerWatches.Documents(5)));
         await Eventually.TrueAsync(() => mine.All(id => Ended(own.Seen, id)) && Ended(everyone.Seen, other) && mine.All(id => Ended(everyone.Seen, id)),
             WaitLimit, "both feeds to show the ends of the three tasks they follow");
         await stop.CancelAsync();
@@ -52,7 +47,7 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
         }
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => own.Ended);
-        await Eventually.TrueAsync(() => FeedsOf(service) == 0, WaitLimit, "the cancelled watches to give their subscriptions back");
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 0, WaitLimit, "the cancelled watches to give their subscriptions back");
     }
 
     [Fact]
@@ -63,12 +58,12 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
         var taskId = Guid.NewGuid();
-        await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask(owner, "owned", Documents(5)));
+        await client.GetGrain<IIndexTaskGrain>(taskId).Start(new StartIndexTask(owner, "owned", OwnerWatches.Documents(5)));
         await Eventually.TrueAsync(async () => (await client.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())!.IsTerminal, WaitLimit, "the task to end");
 
         using var stop = new CancellationTokenSource();
-        var own = Collect(watcher.WatchOwnerAsync(owner, stop.Token));
-        await Eventually.TrueAsync(() => FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var own = OwnerWatches.Collect(watcher.WatchOwnerAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
 
         // The feed hears of the task as still running, and then nothing more: as if its end was lost.
         var running = TaskSummary.From(ScriptedTasks.At(taskId, 2, 10) with { OwnerId = owner });
@@ -88,8 +83,8 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
         using var stop = new CancellationTokenSource();
-        var own = Collect(watcher.WatchOwnerAsync(owner, stop.Token));
-        await Eventually.TrueAsync(() => FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var own = OwnerWatches.Collect(watcher.WatchOwnerAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
         var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<TaskSummary>(TaskStreams.ForOwner(owner));
         TaskSummary Change(Guid taskId, long seq, int progress, IndexTaskStatus status) =>
             TaskSummary.From(ScriptedTasks.At(taskId, seq, progress, status) with { OwnerId = owner });
@@ -109,22 +104,5 @@ public sealed class OwnerWatchTests(MemoryCluster cluster)
         Assert.True(changes.Zip(changes.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), "seq rises strictly");
     }
 
-    private static int FeedsOf(IHost service) =>
-        service.Services.GetRequiredService<Feeds.OwnerFeedRegistry>().Feeds.Count;
-
     private static bool Ended(ConcurrentQueue<TaskSummary> seen, Guid taskId) => seen.Any(change => change.TaskId == taskId && change.IsTerminal);
-
-    private static (ConcurrentQueue<TaskSummary> Seen, Task Ended) Collect(IAsyncEnumerable<TaskSummary> watch)
-    {
-        var seen = new ConcurrentQueue<TaskSummary>();
-        async Task RunAsync()
-        {
-            await foreach (var change in watch)
-            {
-                seen.Enqueue(change);
-            }
-        }
-
-        return (seen, Task.Run(RunAsync));
-    }
 }

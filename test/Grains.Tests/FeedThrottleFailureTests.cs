@@ -11,9 +11,9 @@ public sealed class FeedThrottleFailureTests
     public void A_failed_end_is_held_again_and_due_after_the_interval()
     {
         var time = new FakeTimeProvider();
-        var throttle = new FeedThrottle(time, TimeSpan.FromMilliseconds(500));
+        var throttle = new FeedThrottle<TaskSummary>(time, TimeSpan.FromMilliseconds(500));
         var task = Guid.NewGuid();
-        var end = TaskSnapshots.At(task, 4, 100, IndexTaskStatus.Completed);
+        var end = TaskSnapshots.SummaryAt(task, 4, 100, IndexTaskStatus.Completed);
         Assert.True(throttle.Offer(end));
 
         throttle.Failed(end);
@@ -29,11 +29,11 @@ public sealed class FeedThrottleFailureTests
     public void A_failure_does_not_replace_a_newer_change_held_meanwhile()
     {
         var time = new FakeTimeProvider();
-        var throttle = new FeedThrottle(time, TimeSpan.FromMilliseconds(500));
+        var throttle = new FeedThrottle<TaskSummary>(time, TimeSpan.FromMilliseconds(500));
         var task = Guid.NewGuid();
-        var older = TaskSnapshots.At(task, 2, 10);
+        var older = TaskSnapshots.SummaryAt(task, 2, 10);
         Assert.True(throttle.Offer(older));
-        Assert.False(throttle.Offer(TaskSnapshots.At(task, 3, 20)));
+        Assert.False(throttle.Offer(TaskSnapshots.SummaryAt(task, 3, 20)));
 
         throttle.Failed(older);
         time.Advance(TimeSpan.FromMilliseconds(500));

@@ -19,4 +19,8 @@ public static class TaskSnapshots
         CreatedAt = DateTimeOffset.UnixEpoch,
         UpdatedAt = DateTimeOffset.UnixEpoch,
     };
+
+    /// <summary>The owner-feed row of <see cref="At"/>.</summary>
+    public static TaskSummary SummaryAt(Guid taskId, long seq, int progress, IndexTaskStatus status = IndexTaskStatus.Processing, string ownerId = "alice") =>
+        TaskSummary.From(At(taskId, seq, progress, status, ownerId));
 }

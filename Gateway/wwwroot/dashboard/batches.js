@@ -1,5 +1,5 @@
-// The batches view: the user's batches with their rolled-up progress, kept live from the task feed
-// (a change of one of a batch's tasks reads the list again, see ListFollower). An ended batch with failed
+// The batches view: the user's batches with their rolled-up progress, kept live from the feed's `batch`
+// messages (each carries the batch's row, see ListFollower). An ended batch with failed
 // or cancelled tasks has a Retry button, which retries them as a new batch; retries and originals name each other.
 import { request } from './api.js';
 import { element, newKey, shortId, terminal } from './format.js';
@@ -9,16 +9,14 @@ import { KeyedRows } from './keyed-rows.js';
 export class BatchesView {
   constructor(feed) {
     this.rows = new KeyedRows(document.getElementById('batch-rows'), 'data-batch-id', batch => this.row(batch));
-    this.follower = new ListFollower(feed, { keyOf: task => task.batch_id, everyChange: true, reload: () => this.load() });
+    this.follower = new ListFollower(feed, { type: 'batch', keyOf: batch => batch.batch_id, rows: this.rows, reload: () => this.load() });
   }
 
   set visible(visible) { this.follower.visible = visible; }
 
   async load() {
     const page = await request('GET', '/api/batches?limit=50');
-    const keys = this.rows.show(page.items.map(batch => [batch.batch_id, batch]));
-    this.follower.showing(keys);
-    return keys;
+    return this.rows.show(page.items.map(batch => [batch.batch_id, batch]));
   }
 
   row(batch) {

@@ -1,4 +1,4 @@
-// The page's one feed of task changes (`/ws/tasks`): every view that lists tasks, batches or schedules
+// The page's one feed of changes (`/ws/tasks`): every view that lists tasks, batches or schedules
 // listens to it, however many tasks run. The badge tells whether it is connected.
 import { LiveSocket } from './socket.js';
 
@@ -13,7 +13,10 @@ export class TaskFeed {
     this.ownerId = null;
   }
 
-  /** A listener has `onTask(task)`, called for every change, and `onResync()`, called on every (re)connection. */
+  /**
+   * A listener may have `onTask(task)`, called for every change of a task, `onItem(type, item)`, for every
+   * change of a batch (`batch`) or schedule (`schedule`), and `onResync()`, called on every (re)connection.
+   */
   subscribe(listener) {
     this.listeners.add(listener);
   }
@@ -35,7 +38,9 @@ export class TaskFeed {
 
   #receive(message) {
     if (message.type === 'task') {
-      for (const listener of this.listeners) listener.onTask(message);
+      for (const listener of this.listeners) listener.onTask?.(message);
+    } else if (message.type === 'batch' || message.type === 'schedule') {
+      for (const listener of this.listeners) listener.onItem?.(message.type, message);
     } else if (message.type === 'connected') {
       this.ownerId = message.owner_id;
       for (const listener of this.listeners) Promise.resolve(listener.onResync()).catch(error => console.warn(error));

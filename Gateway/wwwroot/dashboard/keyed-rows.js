@@ -1,5 +1,7 @@
 // The rows of a table body by key: a reload rewrites the cells of the rows whose item changed, adds new
 // ones and drops gone ones, so that an unchanged row (and the button a user is about to press) stays.
+// Items carry a `seq` that grows with every change: a row never goes back to an older item than it shows
+// (a list read while the feed delivered a newer change).
 export class KeyedRows {
   constructor(body, keyAttribute, cellsOf) {
     this.body = body;
@@ -12,18 +14,8 @@ export class KeyedRows {
   show(entries) {
     const rows = new Map();
     for (const [key, item] of entries) {
-      const json = JSON.stringify(item);
-      let row = this.rows.get(key);
-      if (!row) {
-        row = { tr: document.createElement('tr'), json: null };
-        row.tr.setAttribute(this.keyAttribute, key);
-      }
-
-      if (row.json !== json) {
-        row.tr.replaceChildren(...this.cellsOf(item));
-        row.json = json;
-      }
-
+      const row = this.rows.get(key) ?? this.#newRow(key);
+      this.#fill(row, item);
       rows.set(key, row);
     }
 
@@ -32,5 +24,32 @@ export class KeyedRows {
     const children = this.body.children;
     if (order.length !== children.length || order.some((tr, index) => children[index] !== tr)) this.body.replaceChildren(...order);
     return [...rows.keys()];
+  }
+
+  has(key) {
+    return this.rows.has(key);
+  }
+
+  /** True when a row shows `key`; its cells are then rewritten if `item` is newer than what it shows. */
+  update(key, item) {
+    const row = this.rows.get(key);
+    if (!row) return false;
+    this.#fill(row, item);
+    return true;
+  }
+
+  #newRow(key) {
+    const row = { tr: document.createElement('tr'), json: null, seq: -1 };
+    row.tr.setAttribute(this.keyAttribute, key);
+    return row;
+  }
+
+  #fill(row, item) {
+    if ((item.seq ?? 0) < row.seq) return;
+    const json = JSON.stringify(item);
+    if (row.json === json) return;
+    row.tr.replaceChildren(...this.cellsOf(item));
+    row.json = json;
+    row.seq = item.seq ?? 0;
   }
 }

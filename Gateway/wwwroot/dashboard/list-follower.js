@@ -1,54 +1,50 @@
-// Keeps a list view of the user's batches or schedules live from the task feed: while the view is
-// shown, a change of one of the user's tasks that belongs to an item on the page, or to an item not
-// seen before (a new batch or schedule), reads the list again, at most every 1.5 s. One request then
-// refreshes every row that changed and brings in new items.
-import { terminal } from './format.js';
+// Keeps a list view of the user's batches or schedules live from the feed's `batch` or `schedule`
+// messages, which carry the item's row as the list has it: while the view is shown, a change of an item
+// on the page rewrites that row at once (see KeyedRows); an item not on the page (a new batch or
+// schedule) or a deleted one reads the list again, at most every 1.5 s, so that the page keeps its order.
+// A new item may reach the feed just before its owner's list shows it (a batch is listed once all its
+// tasks have started): the list is read again, a few times at most, until it does.
 import { Throttle } from './throttle.js';
+
+const listReadsForNewItems = 3;
 
 export class ListFollower {
   /**
-   * @param keyOf the item a task belongs to (its `batch_id` or `schedule_id`), or null
-   * @param everyChange false when only a task's start, status changes and end matter to the list
-   * @param reload reads the list again and answers the keys now on the page
+   * @param type the feed messages followed: `batch` or `schedule`
+   * @param keyOf the item's key (its `batch_id` or `schedule_id`)
+   * @param rows the view's KeyedRows
+   * @param reload reads the list again
    */
-  constructor(feed, { keyOf, everyChange, reload }) {
+  constructor(feed, { type, keyOf, rows, reload }) {
     this.feed = feed;
+    this.type = type;
     this.keyOf = keyOf;
-    this.everyChange = everyChange;
+    this.rows = rows;
     this.visible = false;
-    this.onPage = new Set();
-    this.notOnPage = new Set();
-    this.statusOf = new Map();
-    this.reload = new Throttle(async () => { this.onPage = new Set(await reload()); }, 1500);
+    this.awaited = new Set();
+    this.reads = 0;
+    this.reload = new Throttle(async () => {
+      await reload();
+      for (const key of this.awaited) if (this.rows.has(key)) this.awaited.delete(key);
+      if (this.awaited.size > 0 && ++this.reads < listReadsForNewItems) {
+        this.reload.request();
+      } else {
+        this.awaited.clear();
+        this.reads = 0;
+      }
+    }, 1500);
     feed.subscribe(this);
   }
 
-  /** Notes the keys shown after a load of the view. */
-  showing(keys) {
-    this.onPage = new Set(keys);
-  }
-
-  onTask(task) {
-    const key = this.keyOf(task);
-    if (!this.visible || !key || task.owner_id !== this.feed.ownerId || !this.#matters(task)) return;
-    if (this.onPage.has(key)) {
-      this.reload.request();
-    } else if (!this.notOnPage.has(key)) {
-      // An item that is not on the page after the reload (an old one) does not ask again.
-      this.notOnPage.add(key);
-      this.reload.request();
-    }
+  onItem(type, item) {
+    if (!this.visible || type !== this.type || item.owner_id !== this.feed.ownerId) return;
+    const key = this.keyOf(item);
+    if (this.rows.update(key, item) && !item.deleted) return;
+    if (!item.deleted) this.awaited.add(key);
+    this.reload.request();
   }
 
   onResync() {
     if (this.visible) this.reload.request();
-  }
-
-  #matters(task) {
-    if (this.everyChange) return true;
-    const before = this.statusOf.get(task.task_id);
-    if (terminal.has(task.status)) this.statusOf.delete(task.task_id);
-    else this.statusOf.set(task.task_id, task.status);
-    return before !== task.status;
   }
 }

@@ -1,5 +1,6 @@
 // The schedules view: each schedule's trigger, next and last runs, and its controls, kept live from the
-// task feed (a run starting or ending reads the list again, see ListFollower).
+// feed's `schedule` messages (each carries the schedule's row, see ListFollower): a pause, a run or a
+// deletion made anywhere shows at once.
 import { request } from './api.js';
 import { element, retryText, time } from './format.js';
 import { KeyedRows } from './keyed-rows.js';
@@ -8,16 +9,14 @@ import { ListFollower } from './list-follower.js';
 export class SchedulesView {
   constructor(feed) {
     this.rows = new KeyedRows(document.getElementById('schedule-rows'), 'data-schedule-id', schedule => this.row(schedule));
-    this.follower = new ListFollower(feed, { keyOf: task => task.schedule_id, everyChange: false, reload: () => this.load() });
+    this.follower = new ListFollower(feed, { type: 'schedule', keyOf: schedule => schedule.schedule_id, rows: this.rows, reload: () => this.load() });
   }
 
   set visible(visible) { this.follower.visible = visible; }
 
   async load() {
     const page = await request('GET', '/api/schedules?limit=100');
-    const keys = this.rows.show(page.items.map(schedule => [schedule.schedule_id, schedule]));
-    this.follower.showing(keys);
-    return keys;
+    return this.rows.show(page.items.map(schedule => [schedule.schedule_id, schedule]));
   }
 
   row(schedule) {

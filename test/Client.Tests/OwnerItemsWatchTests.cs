@@ -1,0 +1,96 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Client.Tests;
+
+/// <summary>
+/// <see cref="ITaskWatcher.WatchOwnerItemsAsync"/> against a real in-memory silo: an owner's batches and
+/// schedules on the same feed as their tasks, each item in rising <c>seq</c>, and a lost end read back.
+/// </summary>
+[Collection(MemoryClusterCollection.Name)]
+public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private static CreateSchedule Schedule(string owner) =>
+        new(owner, "hourly", new TaskTemplate("scheduled", OwnerWatches.Documents(3)), ScheduleTrigger.Interval(TimeSpan.FromHours(1)));
+
+    [Fact]
+    public async Task A_schedules_pause_resume_run_and_deletion_and_a_batch_to_its_end_reach_the_owners_watchers_in_seq_order()
+    {
+        using var service = await cluster.StartServiceAsync();
+        var client = service.Services.GetRequiredService<IClusterClient>();
+        var watcher = service.Services.GetRequiredService<ITaskWatcher>();
+        var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
+        using var stop = new CancellationTokenSource();
+        var own = OwnerWatches.Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
+        var tasksOnly = OwnerWatches.Collect(watcher.WatchOwnerAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+
+        var scheduleId = Guid.NewGuid();
+        var schedule = client.GetGrain<IScheduleGrain>(scheduleId);
+        await schedule.Create(Schedule(owner));
+        await schedule.SetPaused(true);
+        // A watcher behind by two changes of an item gets only the newer: the pause is awaited before the resume.
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item is ScheduleSnapshot { Paused: true }), WaitLimit, "the pause");
+        await schedule.SetPaused(false);
+        var run = await schedule.RunNow();
+        var batchId = Guid.NewGuid();
+        await client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch(owner, [new BatchTaskSpec("a", "batched", OwnerWatches.Documents(200))]));
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == run!.TaskId && item.IsTerminal), WaitLimit, "the schedule's run to end");
+        Assert.True(await schedule.Delete());
+
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal) && own.Seen.Any(item => item.ItemId == batchId && item.IsTerminal),
+            WaitLimit, "the schedule's deletion and the batch's end");
+        await stop.CancelAsync();
+
+        var schedules = own.Seen.OfType<ScheduleSnapshot>().Where(item => item.ScheduleId == scheduleId).ToList();
+        AssertSeqRises(schedules);
+        Assert.Contains(schedules, item => item.Paused);
+        Assert.False(schedules[^2].Paused);
+        Assert.Contains(schedules, item => item.LastRun?.TaskId == run!.TaskId);
+        Assert.True(schedules[^1].Deleted);
+        Assert.Single(schedules, item => item.Deleted);
+
+        var batches = own.Seen.OfType<BatchSnapshot>().Where(item => item.BatchId == batchId).ToList();
+        AssertSeqRises(batches);
+        Assert.All(batches, batch => Assert.Empty(batch.Tasks));
+        Assert.Equal((IndexTaskStatus.Completed, 200), (batches[^1].Status, batches[^1].Rollup.Current));
+        Assert.Contains(own.Seen.OfType<TaskSummary>(), task => task.BatchId == batchId && task.IsTerminal);
+
+        // A watcher of tasks only is given tasks only.
+        Assert.Contains(tasksOnly.Seen, task => task.TaskId == run!.TaskId);
+    }
+
+    [Fact]
+    public async Task A_deletion_the_lists_stream_never_carried_is_read_back_as_deleted()
+    {
+        using var service = await cluster.StartServiceAsync(options => options.StreamSilenceTimeout = TimeSpan.FromMilliseconds(500));
+        var client = service.Services.GetRequiredService<IClusterClient>();
+        var watcher = service.Services.GetRequiredService<ITaskWatcher>();
+        var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
+        var scheduleId = Guid.NewGuid();
+        var before = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
+        Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
+
+        using var stop = new CancellationTokenSource();
+        var own = OwnerWatches.Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+
+        // The feed hears of the schedule as it was, and then nothing more: as if its deletion was lost.
+        await client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IOwnerFeedItem>(TaskStreams.ForOwnerLists(owner)).OnNextAsync(before);
+
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit,
+            "the schedule's deletion to be read back (after six times the silence timeout: a schedule is never busy)");
+        await stop.CancelAsync();
+        var seen = own.Seen.OfType<ScheduleSnapshot>().ToList();
+        Assert.Equal([before.Seq, before.Seq + 1], seen.Select(item => item.Seq));
+        Assert.True(seen[^1].Deleted);
+    }
+
+    private static void AssertSeqRises(IReadOnlyList<IOwnerFeedItem> changes)
+    {
+        Assert.NotEmpty(changes);
+        Assert.True(changes.Zip(changes.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), $"seq rises strictly: {string.Join(", ", changes.Select(c => c.Seq))}");
+    }
+}
