@@ -12,9 +12,36 @@ public static class GrainPlacement
     public static async Task<SiloAddress?> HostOfAsync(IClusterClient client, IAddressable grain) =>
         await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
 
+    /// <summary>
+    /// Asks the grain to move to <paramref name="target"/> until it is active there: a migration can be
+    /// refused, or a call can reactivate the grain elsewhere first, so the request is repeated every few seconds.
+    /// </summary>
     public static async Task MoveAsync(IClusterClient client, IAddressable grain, SiloAddress target)
     {
         ArgumentNullException.ThrowIfNull(grain);
+        var asked = DateTime.MinValue;
+        await Eventually.TrueAsync(
+            $"{grain.GetGrainId()} to be active on {target}",
+            async () =>
+            {
+                if (await HostOfAsync(client, grain) is { } host && host.Equals(target))
+                {
+                    return true;
+                }
+
+                if (DateTime.UtcNow - asked > TimeSpan.FromSeconds(5))
+                {
+                    asked = DateTime.UtcNow;
+                    await AskToMoveAsync(grain, target);
+                }
+
+                return false;
+            },
+            TimeSpan.FromMinutes(2));
+    }
+
+    private static async Task AskToMoveAsync(IAddressable grain, SiloAddress target)
+    {
         try
         {
             RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
@@ -24,10 +51,5 @@ public static class GrainPlacement
         {
             RequestContext.Clear();
         }
-
-        await Eventually.TrueAsync(
-            $"{grain.GetGrainId()} to be active on {target}",
-            async () => await HostOfAsync(client, grain) is { } host && host.Equals(target),
-            TimeSpan.FromSeconds(60));
     }
 }
