@@ -10,7 +10,7 @@ namespace OrleansTasks.Gateway.Auth;
 /// <see cref="Lifetime"/>, at any gateway of the cluster. A socket opened with a ticket lives like
 /// one opened with the token the ticket was issued against (same user, roles and expiry).
 /// </summary>
-public sealed class SocketTickets(IGrainFactory grains, TimeProvider time)
+public sealed class SocketTickets(IGrainFactory grains)
 {
     public const string AuthenticationType = "ticket";
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
@@ -20,7 +20,7 @@ public sealed class SocketTickets(IGrainFactory grains, TimeProvider time)
         ArgumentNullException.ThrowIfNull(user);
         var ticket = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var holder = new TicketHolder(user.Subject(), [.. user.FindAll(TokenClaims.Role).Select(claim => claim.Value)], user.ExpiresAt());
-        if (!await Grain(ticket).Issue(holder, time.GetUtcNow() + Lifetime))
+        if (!await Grain(ticket).IssueFor(holder, Lifetime))
         {
             throw new InvalidOperationException("A freshly drawn ticket was already issued.");
         }

@@ -11,10 +11,11 @@ namespace OrleansTasks.Benchmarks;
 /// then 1 s of added database latency for a minute each, every database connection taken by
 /// another client for a minute (two silos each), and three network partitions of 30 s (three
 /// silos in network namespaces: one cut from the others, one cut from PostgreSQL, the gateway cut
-/// from one; needs root, iproute2 and nftables). Prints a line per fault and round that names the
+/// from one; needs root, iproute2 and nftables), and a silo whose clock runs two minutes ahead
+/// (three silos, one under libfaketime; needs Debian's faketime). Prints a line per fault and round that names the
 /// fault and its figures, then a summary per fault, and exits non-zero when any task was lost,
 /// doubled or stuck, or any other promise was broken.
-/// Run: dotnet run -c Release --project test/Benchmarks -- faults [rounds] [pause|latency|connections|partition ...]
+/// Run: dotnet run -c Release --project test/Benchmarks -- faults [rounds] [pause|latency|connections|partition|clock ...]
 /// </summary>
 internal static class FaultsProgram
 {
@@ -23,7 +24,9 @@ internal static class FaultsProgram
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(6);
     private static readonly TimeSpan PartitionCut = TimeSpan.FromSeconds(30);
 
-    private static readonly string[] Faults = ["pause", "latency", "connections", "partition"];
+    private static readonly TimeSpan ClockAhead = TimeSpan.FromMinutes(2);
+
+    private static readonly string[] Faults = ["pause", "latency", "connections", "partition", "clock"];
 
     /// <summary><c>[rounds] [fault ...]</c>: 5 rounds by default, of every fault unless some are named.</summary>
     public static Task<int> RunAsync(string[] arguments)
@@ -55,9 +58,16 @@ internal static class FaultsProgram
             Console.WriteLine($"partition: cannot run here ({partitionsMissing}); the other faults run, and the command fails");
         }
 
+        var clockMissing = faults.Contains("clock") ? FakeClock.Missing() : null;
+        if (clockMissing is not null)
+        {
+            Console.WriteLine($"clock: cannot run here ({clockMissing}); the other faults run, and the command fails");
+        }
+
         var partitions = Enum.GetValues<PartitionKind>().ToDictionary(kind => kind, _ => new List<PartitionOutcome>());
         var pauses = new List<PausedSiloOutcome>();
         var slow = new Dictionary<string, List<SlowDatabaseOutcome>> { ["latency"] = [], ["connections"] = [] };
+        var clocks = new List<ClockSkewOutcome>();
         for (var round = 1; round <= rounds; round++)
         {
             if (faults.Contains("pause"))
@@ -87,6 +97,13 @@ internal static class FaultsProgram
                 partitions[kind].Add(partition);
                 Print(round, partition.ToString(), partition.Tasks.Violations);
             }
+
+            if (faults.Contains("clock") && clockMissing is null)
+            {
+                var clock = await ClockSkew.RunAsync(await postgres.CreateDatabaseAsync(), ClockAhead, tasks: 6, Documents, Deadline);
+                clocks.Add(clock);
+                Print(round, clock.ToString(), clock.Violations);
+            }
         }
 
         if (pauses.Count > 0)
@@ -111,9 +128,19 @@ internal static class FaultsProgram
                 string.Create(CultureInfo.InvariantCulture, $"; rounds in which the cut silo stopped {outcomes.Count(o => o.CutSiloStopped)}"));
         }
 
+        if (clocks.Count > 0)
+        {
+            // Nothing recovers from a clock running ahead: the figure is how early the fast silo ran the schedules it held.
+            Console.WriteLine(Summary("clock", [.. clocks.Select(c => c.Tasks)], [.. clocks.Select(c => c.Duration.TotalSeconds)], "the round's length") +
+                string.Create(CultureInfo.InvariantCulture,
+                    $"; tickets accepted at once {clocks.Sum(c => c.Tickets.Count(t => t.FirstAccepted == true))} of {clocks.Sum(c => c.Tickets.Count(t => t.FirstAccepted is not null))} " +
+                    $"({clocks.Sum(c => c.TicketsOnFastSilo)} held by the fast silo), accepted twice or late {clocks.Sum(c => c.Tickets.Count(t => t.AgainAccepted == true || t.LateAccepted == true))}; " +
+                    $"occurrences skipped when a schedule moved onto the fast silo {string.Join(", ", clocks.Select(c => c.Schedules[1].Skipped))}"));
+        }
+
         var broken = pauses.Sum(p => p.Violations.Count) + slow.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count))
-            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count));
-        return broken == 0 && partitionsMissing is null ? 0 : 1;
+            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count)) + clocks.Sum(c => c.Violations.Count);
+        return broken == 0 && partitionsMissing is null && clockMissing is null ? 0 : 1;
     }
 
     private static void Print(int round, string outcome, List<string> violations)

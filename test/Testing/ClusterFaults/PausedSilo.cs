@@ -39,6 +39,7 @@ public static class PausedSilo
         await watched.WaitUntilRunningAsync(deadline);
         var (victim, stranded) = await watched.BusiestSiloAsync();
 
+        var pausedAt = await audit.NowAsync();
         await victim.PauseAsync();
         var paused = Stopwatch.GetTimestamp();
         await cluster.WaitForActiveSilosAsync(silos - 1);
@@ -55,6 +56,10 @@ public static class PausedSilo
         }
 
         var movedOn = Stopwatch.GetElapsedTime(paused);
+
+        // As the database saw it: when another silo first wrote each task the stopped silo was writing just before.
+        var takenOver = (await audit.TakenOverAsync(names[victim], "task", pausedAt, TimeSpan.FromSeconds(5)))
+            .Select(first => first is { } at ? at - pausedAt : (TimeSpan?)null).ToList();
         await victim.ResumeAsync();
         var resumed = Stopwatch.GetTimestamp();
         var zombieExited = true;
@@ -85,13 +90,14 @@ public static class PausedSilo
 
         // Its last lines, without the stack traces of its end.
         var zombieOutput = string.Join('\n', victim.Output.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(40));
-        return new PausedSiloOutcome(watchedOutcome, stranded.Count, declaredDead, movedOn, zombieLife, ended, zombie, zombieOutput, violations);
+        return new PausedSiloOutcome(watchedOutcome, stranded.Count, declaredDead, takenOver, movedOn, zombieLife, ended, zombie, zombieOutput, violations);
     }
 }
 
 /// <summary>
 /// What a paused-silo round saw: how many tasks ran on the stopped silo, when the cluster declared
-/// it dead and when its tasks had gone on elsewhere (from SIGSTOP), how long the zombie lived after
+/// it dead, when another silo first wrote each task it had been writing (as the database saw it;
+/// null: never) and when its tasks had gone on elsewhere as they answer over REST (from SIGSTOP), how long the zombie lived after
 /// SIGCONT, when every watcher had its end, what the zombie sent to the database, its last output,
 /// and every promise broken.
 /// </summary>
@@ -99,6 +105,7 @@ public sealed record PausedSiloOutcome(
     WatchedOutcome Tasks,
     int Stranded,
     TimeSpan DeclaredDead,
+    List<TimeSpan?> TakenOver,
     TimeSpan MovedOn,
     TimeSpan ZombieLife,
     TimeSpan Ended,
@@ -109,7 +116,8 @@ public sealed record PausedSiloOutcome(
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"pause: {Tasks.Tasks} tasks, {Stranded} on the stopped silo, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
         $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; declared dead {DeclaredDead.TotalSeconds:F1} s after SIGSTOP, " +
-        $"its tasks went on by {MovedOn.TotalSeconds:F1} s, every end heard by {Ended.TotalSeconds:F1} s; the zombie lived {ZombieLife.TotalSeconds:F1} s after SIGCONT, " +
+        $"another silo first wrote them at {string.Join(", ", TakenOver.Select(t => t is { } at ? at.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "never"))} s, " +
+        $"they answered over REST as gone on by {MovedOn.TotalSeconds:F1} s, every end heard by {Ended.TotalSeconds:F1} s; the zombie lived {ZombieLife.TotalSeconds:F1} s after SIGCONT, " +
         $"sent {Zombie.StateAttempts} state and {Zombie.DocumentAttempts} document statements and changed {Zombie.StateWrites + Zombie.DocumentWrites} rows; " +
         $"{Violations.Count} promise(s) broken");
 }

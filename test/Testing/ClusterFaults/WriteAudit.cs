@@ -86,6 +86,66 @@ public sealed class WriteAudit(string database)
         return new AuditCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
+    /// <summary>
+    /// The grains of a type whose <paramref name="grainType"/> contains the given text that more than one
+    /// process changed after <paramref name="since"/>, each with the processes that did.
+    /// </summary>
+    public async Task<List<string>> GrainsWrittenByMoreThanOneAsync(string grainType, DateTime since)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT split_part(detail, ' ', 3) || ' by ' || string_agg(DISTINCT application_name, ', ') FROM fault_audit
+            WHERE table_name = 'orleans_grain_state' AND kind = 'write' AND at > @since AND split_part(detail, ' ', 2) LIKE '%' || @type || '%'
+            GROUP BY split_part(detail, ' ', 3)
+            HAVING count(DISTINCT application_name) > 1
+            """, connection);
+        command.Parameters.AddWithValue("type", grainType);
+        command.Parameters.AddWithValue("since", since);
+        var grains = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            grains.Add(reader.GetString(0));
+        }
+
+        return grains;
+    }
+
+    /// <summary>
+    /// For each grain of a type containing <paramref name="grainType"/> that the process <paramref name="name"/>
+    /// changed in the <paramref name="window"/> before <paramref name="at"/> (the grains it was running then):
+    /// when another process first changed it after <paramref name="at"/>, or null if none has yet.
+    /// </summary>
+    public async Task<List<DateTime?>> TakenOverAsync(string name, string grainType, DateTime at, TimeSpan window)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            WITH held AS (
+                SELECT DISTINCT split_part(detail, ' ', 3) AS grain FROM fault_audit
+                WHERE table_name = 'orleans_grain_state' AND kind = 'write' AND (application_name = @name OR application_name LIKE @prefix)
+                  AND at BETWEEN @from AND @at AND split_part(detail, ' ', 2) LIKE '%' || @type || '%')
+            SELECT (SELECT min(a.at) FROM fault_audit a
+                    WHERE a.table_name = 'orleans_grain_state' AND a.kind = 'write' AND a.at > @at AND split_part(a.detail, ' ', 3) = held.grain
+                      AND a.application_name <> @name AND a.application_name NOT LIKE @prefix)
+            FROM held
+            """, connection);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("prefix", name + " %");
+        command.Parameters.AddWithValue("type", grainType);
+        command.Parameters.AddWithValue("at", at);
+        command.Parameters.AddWithValue("from", at - window);
+        var firsts = new List<DateTime?>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            firsts.Add(reader.IsDBNull(0) ? null : reader.GetDateTime(0));
+        }
+
+        return firsts;
+    }
+
     /// <summary>The rows the process <paramref name="name"/> changed after <paramref name="since"/>: operation, grain or document, version.</summary>
     public async Task<List<string>> WritesAsync(string name, DateTime since)
     {

@@ -1,0 +1,28 @@
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.ClusterFaults;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// One silo of three whose wall clock runs two minutes ahead (libfaketime) while schedules fire,
+/// watched tasks run and socket tickets are redeemed. See <see cref="ClockSkew"/> for what must hold.
+/// The longer rounds: <c>dotnet run -c Release --project test/Benchmarks -- faults [rounds] clock</c>.
+/// </summary>
+[Collection(StormCollection.Name)]
+public sealed class ClockSkewTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task A_silo_two_minutes_ahead_fires_each_occurrence_once_keeps_leases_and_honours_tickets()
+    {
+        SystemDependencies.FakeTime();
+        var database = await postgres.CreateDatabaseAsync();
+
+        var outcome = await ClockSkew.RunAsync(database, TimeSpan.FromMinutes(2), tasks: 6, documents: 10_000, TimeSpan.FromMinutes(6));
+
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', outcome.Violations));
+        Assert.True(outcome.TasksOnFastSilo >= 2);
+        Assert.True(outcome.TicketsOnFastSilo > 0);
+        Assert.Empty(outcome.Violations);
+    }
+}
