@@ -126,4 +126,12 @@ public sealed partial class ComposeSiteTests
             await site.DockerOrFailAsync("rm", "-f", container);
         }
     }
+
+    private static void AssertOneLine(CommandLine.Result result, string prefix, string named)
+    {
+        Assert.True(result.ExitCode != 0, $"exit code {result.ExitCode}:\n{result.Tail}");
+        var line = Assert.Single(result.Output.Split('\n'), l => l.Contains(prefix, StringComparison.Ordinal));
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
 }
