@@ -8,9 +8,9 @@ namespace OrleansTasks.Gateway.Tests;
 /// docker/compose.yaml as an operator without registry access runs it: a Docker engine of the
 /// test's own, base images from debootstrap, the applications published on this host, Compose
 /// 1.29; then a silo and a gateway killed under watched tasks, a silo's process dying and its
-/// restart policy bringing it back, a silo stopped under a task draining it, bad settings, the site
-/// taken down and up again with its TLS profile and its signing key from a secret, and restored
-/// from a backup into a fresh volume.
+/// restart policy bringing it back, a silo stopped under a task draining it, bad settings, a gateway
+/// signing users in through an identity provider, the site taken down and up again with its TLS
+/// profile and its signing key from a secret, and restored from a backup into a fresh volume.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed partial class ComposeSiteTests
@@ -36,7 +36,7 @@ public sealed partial class ComposeSiteTests
         var site = new ComposeSite(engine, variables);
         try
         {
-            await Refuses_to_start_without_a_signing_key_or_a_database_password(engine, site);
+            await Refuses_to_start_without_a_signing_key_a_database_password_or_a_users_file(engine, site);
             await The_postgres_image_honours_its_variables_and_a_custom_PGDATA(engine);
             await site.RunOrFailAsync("build");
             await site.RunOrFailAsync("up", "-d", "--scale", "silo=3");
@@ -50,6 +50,7 @@ public sealed partial class ComposeSiteTests
             await A_silo_whose_process_dies_is_brought_back_by_its_restart_policy(site, http);
             await A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(site, http, port);
             await Bad_settings_stop_a_container_with_one_line(site, engine.Directory);
+            await A_gateway_with_an_identity_provider_takes_its_tokens_only(site, http, engine.Directory);
 
             await site.RunOrFailAsync("down");
             await CommandLine.RunOrFailAsync("bash", ["docker/make-certificates.sh", variables["ORLEANSTASKS_TLS_DIR"]], engine.Environment, TimeSpan.FromMinutes(1));

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using OrleansTasks.Testing;
 
@@ -89,6 +91,15 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
 
     /// <summary>The container's address on the site's network, which this host reaches directly.</summary>
     public Task<string> AddressAsync(string container) => InspectAsync(container, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
+
+    /// <summary>This host's address on the site's network, which its containers reach: that of Docker's bridge for it, <c>br-</c> and the network's id.</summary>
+    public async Task<string> HostAddressAsync()
+    {
+        var id = (await engine.DockerOrFailAsync("network", "inspect", "-f", "{{.Id}}", $"{Project}_site")).Trim();
+        var bridge = NetworkInterface.GetAllNetworkInterfaces().SingleOrDefault(network => network.Name == "br-" + id[..12]);
+        Assert.True(bridge is not null, $"no bridge interface br-{id[..12]} for the site's network on this host");
+        return bridge.GetIPProperties().UnicastAddresses.First(address => address.Address.AddressFamily == AddressFamily.InterNetwork).Address.ToString();
+    }
 
     /// <summary>SIGKILL to the container's process, as when its host process crashes.</summary>
     public Task KillAsync(string container) => engine.DockerOrFailAsync("kill", "-s", "KILL", container);
