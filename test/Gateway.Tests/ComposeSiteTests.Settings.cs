@@ -103,7 +103,7 @@ public sealed partial class ComposeSiteTests
     {
         // compose run drops the service's restart policy; put the compose file's back (and start
         // the container again, should it have stopped before the update).
-        const string container = "orleanstasks-silo-with-a-wrong-password";
+        const string container = "orleans-tasks-silo-with-a-wrong-password";
         await site.RunOrFailAsync("run", "-d", "--no-deps", "--name", container, "-e",
             "ConnectionStrings__OrleansTasks=Host=postgres;Port=5432;Username=orleans;Password=wrong-password;Database=orleans_tasks", "silo");
         try

@@ -10,7 +10,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// 1.29; then a silo and a gateway killed under watched tasks, a silo's process dying and its
 /// restart policy bringing it back, a silo stopped under a task draining it, bad settings, a gateway
 /// signing users in through an identity provider, the site taken down and up again with its TLS
-/// profile and its signing key from a secret, and restored from a backup into a fresh volume.
+/// profile and its signing key from a secret, restored from a backup into a fresh volume, and
+/// upgraded one container at a time by README's own commands.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed partial class ComposeSiteTests
@@ -68,6 +69,7 @@ public sealed partial class ComposeSiteTests
             await Restored_from_a_pg_dump_backup_into_a_fresh_volume(site, engine.Directory);
             await WaitUntilReadyAsync(site, http, silos: 2);
             await History_results_and_search_survived(https, first, second);
+            await The_README_s_rolling_upgrade_replaces_every_container_under_a_watched_task(site, https, variables);
             Console.WriteLine($"ComposeSiteTests: the whole site's test took {clock.Elapsed.TotalMinutes:F1} min (budget {Budget.TotalMinutes} min)");
             Assert.True(clock.Elapsed < Budget, $"the site's test took {clock.Elapsed.TotalMinutes:F1} min, beyond its budget of {Budget.TotalMinutes} min");
         }
