@@ -15,3 +15,6 @@ RUN mkdir -p /var/lib/orleans-tasks/keys && chown 1654:1654 /var/lib/orleans-tas
 EXPOSE 8800 9466
 USER 1654:1654
 ENTRYPOINT ["/app/OrleansTasks.Gateway"]
+# Last, so that the layers above are shared by every release built from the same files.
+ARG RELEASE=unknown
+LABEL org.opencontainers.image.version=${RELEASE}

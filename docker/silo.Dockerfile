@@ -11,3 +11,6 @@ COPY . .
 EXPOSE 11111 30000 9464
 USER 1654:1654
 ENTRYPOINT ["/app/OrleansTasks.Silo"]
+# Last, so that the layers above are shared by every release built from the same files.
+ARG RELEASE=unknown
+LABEL org.opencontainers.image.version=${RELEASE}

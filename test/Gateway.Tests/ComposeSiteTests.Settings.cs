@@ -31,10 +31,13 @@ public sealed partial class ComposeSiteTests
         variables["SIGNING_KEY_FILE"] = RelativeToComposeFile(SigningKeySecret(directory));
     }
 
-    /// <summary>Without a signing key or without a database password, compose refuses with one line and creates nothing.</summary>
-    private static async Task Refuses_to_start_without_a_signing_key_or_a_database_password(DockerEngine engine, ComposeSite site)
+    /// <summary>Without a signing key, a database password or a users file, compose refuses with one line and creates nothing.</summary>
+    private static async Task Refuses_to_start_without_a_signing_key_a_database_password_or_a_users_file(DockerEngine engine, ComposeSite site)
     {
-        foreach (var (variable, said) in new[] { ("SIGNING_KEY", "SIGNING_KEY is not set"), ("POSTGRES_PASSWORD", "POSTGRES_PASSWORD is not set") })
+        foreach (var (variable, said) in new[]
+        {
+            ("SIGNING_KEY", "SIGNING_KEY is not set"), ("POSTGRES_PASSWORD", "POSTGRES_PASSWORD is not set"), ("USERS_FILE", "USERS_FILE is not set"),
+        })
         {
             var environment = site.Environment;
             environment.Remove(variable);
@@ -73,7 +76,8 @@ public sealed partial class ComposeSiteTests
     /// A silo with a wrong database password never becomes healthy: under the compose file's restart
     /// policy it stops, says why in one line and starts again, each time. A silo whose database host
     /// does not exist says so in one line. A gateway given a malformed users file (USERS_FILE relative
-    /// to docker/) stops with one line naming the file and the problem.
+    /// to docker/) stops with one line naming the file and the problem; so does one given an empty
+    /// SIGNING_KEY and no SIGNING_KEY_FILE (and no identity provider): the empty stand-in secret.
     /// </summary>
     private static async Task Bad_settings_stop_a_container_with_one_line(ComposeSite site, string directory)
     {
@@ -85,9 +89,13 @@ public sealed partial class ComposeSiteTests
         var noHost = await site.RunAsync("run", "--rm", "--no-deps", "-e",
             "ConnectionStrings__OrleansTasks=Host=no-such-database;Port=5432;Username=orleans;Password=x;Database=orleans_tasks", "silo");
         var gateway = await site.RunAsync(environment, "run", "--rm", "--no-deps", "gateway");
+        var keyless = site.Environment;
+        keyless["SIGNING_KEY"] = "";
+        var gatewayWithoutKey = await site.RunAsync(keyless, "run", "--rm", "--no-deps", "gateway");
 
         AssertOneLine(noHost, SiloCannotStart, "no-such-database");
         AssertOneLine(gateway, GatewayCannotStart, "Auth:UsersFile /etc/orleans-tasks/users.json is not a JSON array of users");
+        AssertOneLine(gatewayWithoutKey, GatewayCannotStart, "Auth:SigningKeyFile /run/secrets/signing_key holds 0 bytes");
         await A_silo_with_a_wrong_database_password_stays_unhealthy_and_says_why(site);
     }
 
@@ -95,7 +103,7 @@ public sealed partial class ComposeSiteTests
     {
         // compose run drops the service's restart policy; put the compose file's back (and start
         // the container again, should it have stopped before the update).
-        const string container = "orleanstasks-silo-with-a-wrong-password";
+        const string container = "orleans-tasks-silo-with-a-wrong-password";
         await site.RunOrFailAsync("run", "-d", "--no-deps", "--name", container, "-e",
             "ConnectionStrings__OrleansTasks=Host=postgres;Port=5432;Username=orleans;Password=wrong-password;Database=orleans_tasks", "silo");
         try
@@ -125,5 +133,13 @@ public sealed partial class ComposeSiteTests
         {
             await site.DockerOrFailAsync("rm", "-f", container);
         }
+    }
+
+    private static void AssertOneLine(CommandLine.Result result, string prefix, string named)
+    {
+        Assert.True(result.ExitCode != 0, $"exit code {result.ExitCode}:\n{result.Tail}");
+        var line = Assert.Single(result.Output.Split('\n'), l => l.Contains(prefix, StringComparison.Ordinal));
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
     }
 }

@@ -14,13 +14,17 @@ public sealed partial class ComposeSiteTests
     /// <summary>The site's front door over HTTPS, trusting the site's own CA (which this machine does not) and checking the certificate names 127.0.0.1.</summary>
     private static HttpClient HttpsClient(Dictionary<string, string> variables)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(variables["ORLEANSTASKS_TLS_DIR"], "ca", "ca.pem"));
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
-                certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && ClusterPortProbe.ChainsTo(ca, certificate),
-        };
+        var trusted = SiteCertificateCheck(variables);
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, chain, errors) => trusted(null!, certificate, chain, errors) };
         return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{variables["ORLEANSTASKS_HTTPS_PORT"]}") };
+    }
+
+    /// <summary>Accepts the front door's certificate when it chains to the site's CA and names the host asked for.</summary>
+    private static RemoteCertificateValidationCallback SiteCertificateCheck(Dictionary<string, string> variables)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(variables["ORLEANSTASKS_TLS_DIR"], "ca", "ca.pem"));
+        return (_, certificate, _, errors) =>
+            certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && ClusterPortProbe.ChainsTo(ca, certificate);
     }
 
     /// <summary>The site came back up with the TLS profile: the cluster's certificates in the silos' settings, and the API over HTTPS.</summary>

@@ -28,10 +28,11 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
     /// <summary>The provider's signing key; its public half is what the key set publishes.</summary>
     public RSA Key { get; }
 
-    public static async Task<LocalIdentityProvider> StartAsync()
+    /// <param name="address">Where it listens: loopback, or an address containers reach, such as the host's on a Docker network.</param>
+    public static async Task<LocalIdentityProvider> StartAsync(string address = "127.0.0.1")
     {
         var port = GatewayFactory.FreePort();
-        var authority = $"http://127.0.0.1:{port}";
+        var authority = $"http://{address}:{port}";
         var key = RSA.Create(2048);
         var publicKey = key.ExportParameters(includePrivateParameters: false);
         var builder = WebApplication.CreateSlimBuilder();

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -22,9 +23,12 @@ public sealed class SocketClient : IAsyncDisposable
     /// <summary>Clean-up to run once the socket is disposed, such as cancelling the task it watched.</summary>
     public Func<Task>? AfterDispose { get; set; }
 
-    public static async Task<SocketClient> ConnectAsync(Uri uri, string? origin = null, string? bearer = null)
+    /// <param name="serverCertificate">For <c>wss:</c> to a server whose certificate this machine does not trust: whether to accept it.</param>
+    public static async Task<SocketClient> ConnectAsync(
+        Uri uri, string? origin = null, string? bearer = null, RemoteCertificateValidationCallback? serverCertificate = null)
     {
         var client = new SocketClient();
+        client._socket.Options.RemoteCertificateValidationCallback = serverCertificate;
         if (origin is not null)
         {
             client._socket.Options.SetRequestHeader("Origin", origin);

@@ -40,10 +40,14 @@ public static class CommandLine
         {
             await Deadline.RunAsync(process.WaitForExitAsync, timeout, $"{Path.GetFileName(file)} {string.Join(' ', arguments)} to exit");
         }
-        catch (TimeoutException)
+        catch (TimeoutException exceeded)
         {
             process.Kill(entireProcessTree: true);
-            throw;
+            process.WaitForExit();
+            lock (output)
+            {
+                throw new TimeoutException($"{exceeded.Message} Its last lines:\n{new Result(-1, output.ToString()).Tail}", exceeded);
+            }
         }
 
         process.WaitForExit();

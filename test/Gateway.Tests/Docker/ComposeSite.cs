@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using OrleansTasks.Testing;
 
@@ -10,9 +12,11 @@ namespace OrleansTasks.Gateway.Tests.Docker;
 /// </summary>
 public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary<string, string> variables)
 {
-    public const string Project = "orleanstasks";
+    /// <summary>README's project name (<c>-p orleans-tasks</c>), which its commands name in their label filters.</summary>
+    public const string Project = "orleans-tasks";
 
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+    private readonly DockerEngine _engine = engine;
 
     public static string ComposeFile => Path.Combine(RepositoryPaths.Root, "docker", "compose.yaml");
 
@@ -22,14 +26,21 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     /// <summary>Whether later commands run the site with its TLS profile.</summary>
     public bool Tls { get; set; }
 
-    private string[] Options => ["--ansi", "never", "-p", Project, "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : []];
+    /// <summary>
+    /// The site's env file, README's <c>docker/site.env</c>: empty at first (the test gives its
+    /// settings as variables, which win over the file), written by README's commands that record
+    /// a setting for every later command, such as the rolling upgrade's new tag.
+    /// </summary>
+    public string EnvFile { get; } = CreateEnvFile(engine.Directory);
+
+    private string[] Options => ["--ansi", "never", "--env-file", EnvFile, "-p", Project, "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : []];
 
     /// <summary>The engine's variables with the site's.</summary>
     public Dictionary<string, string> Environment
     {
         get
         {
-            var environment = engine.Environment;
+            var environment = _engine.Environment;
             foreach (var (key, value) in variables)
             {
                 environment[key] = value;
@@ -46,12 +57,22 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
         CommandLine.RunAsync("docker-compose", [.. Options, .. arguments], environment, CommandTimeout);
 
     /// <summary>A shell script as the README writes it, with <c>$C</c> standing for the site's docker-compose command.</summary>
-    public async Task<string> ShellOrFailAsync(string script)
+    public Task<string> ShellOrFailAsync(string script) => ShellOrFailAsync(script, CommandTimeout);
+
+    /// <summary>A shell script as the README writes it, run for at most <paramref name="timeout"/>.</summary>
+    public async Task<string> ShellOrFailAsync(string script, TimeSpan timeout)
     {
         var environment = Environment;
         // Split by the shell as README's $C is: the repository's path must hold no spaces.
         environment["C"] = "docker-compose " + string.Join(' ', Options);
-        return await CommandLine.RunOrFailAsync("bash", ["-euo", "pipefail", "-c", script], environment, CommandTimeout);
+        return await CommandLine.RunOrFailAsync("bash", ["-euo", "pipefail", "-c", script], environment, timeout);
+    }
+
+    private static string CreateEnvFile(string directory)
+    {
+        var file = Path.Combine(directory, "site.env");
+        File.WriteAllText(file, "");
+        return file;
     }
 
     /// <summary>docker-compose with these arguments; a non-zero exit fails the test with its last lines.</summary>
@@ -68,30 +89,39 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
 
     /// <summary>The ids of a service's running containers (<see cref="ContainersAsync"/> lists stopped ones too), not counting one-off <c>run</c> containers.</summary>
     public async Task<string[]> RunningContainersAsync(string service) =>
-        (await engine.DockerOrFailAsync("ps", "-q", "--filter", $"label=com.docker.compose.project={Project}",
+        (await _engine.DockerOrFailAsync("ps", "-q", "--filter", $"label=com.docker.compose.project={Project}",
             "--filter", $"label=com.docker.compose.service={service}", "--filter", "label=com.docker.compose.oneoff=False"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Each running container of the site: its service and its health by its health check (<c>healthy</c>, <c>starting</c>, <c>unhealthy</c>, or <c>none</c>).</summary>
     public async Task<List<(string Service, string Health)>> HealthAsync()
     {
-        var lines = await engine.DockerOrFailAsync("ps", "--filter", $"label=com.docker.compose.project={Project}",
+        var lines = await _engine.DockerOrFailAsync("ps", "--filter", $"label=com.docker.compose.project={Project}",
             "--format", "{{.Label \"com.docker.compose.service\"}} {{.Status}}");
         return [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => (line.Split(' ')[0], HealthState().Match(line) is { Success: true } health ? health.Groups[1].Value : "none"))];
     }
 
-    public async Task<string> LogsAsync(string container) => (await engine.DockerAsync(["logs", container], CommandTimeout)).Output;
+    public async Task<string> LogsAsync(string container) => (await _engine.DockerAsync(["logs", container], CommandTimeout)).Output;
 
     /// <summary>A value of <c>docker inspect</c> for the container, by Go template.</summary>
     public async Task<string> InspectAsync(string container, string template) =>
-        (await engine.DockerOrFailAsync("inspect", "-f", template, container)).Trim();
+        (await _engine.DockerOrFailAsync("inspect", "-f", template, container)).Trim();
 
     /// <summary>The container's address on the site's network, which this host reaches directly.</summary>
     public Task<string> AddressAsync(string container) => InspectAsync(container, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
 
+    /// <summary>This host's address on the site's network, which its containers reach: that of Docker's bridge for it, <c>br-</c> and the network's id.</summary>
+    public async Task<string> HostAddressAsync()
+    {
+        var id = (await _engine.DockerOrFailAsync("network", "inspect", "-f", "{{.Id}}", $"{Project}_site")).Trim();
+        var bridge = NetworkInterface.GetAllNetworkInterfaces().SingleOrDefault(network => network.Name == "br-" + id[..12]);
+        Assert.True(bridge is not null, $"no bridge interface br-{id[..12]} for the site's network on this host");
+        return bridge.GetIPProperties().UnicastAddresses.First(address => address.Address.AddressFamily == AddressFamily.InterNetwork).Address.ToString();
+    }
+
     /// <summary>SIGKILL to the container's process, as when its host process crashes.</summary>
-    public Task KillAsync(string container) => engine.DockerOrFailAsync("kill", "-s", "KILL", container);
+    public Task KillAsync(string container) => _engine.DockerOrFailAsync("kill", "-s", "KILL", container);
 
     /// <summary>SIGKILL to the container's main process from the host, by its host PID: the process dies as in a crash, and unlike <c>docker kill</c> Docker does not count it as a stop, so the restart policy applies.</summary>
     public async Task KillProcessAsync(string container)
@@ -102,10 +132,10 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     }
 
     /// <summary><c>docker stop</c> without a timeout of its own: SIGTERM, then SIGKILL after the container's stop timeout (compose's stop_grace_period).</summary>
-    public Task StopAsync(string container) => engine.DockerOrFailAsync("stop", container);
+    public Task StopAsync(string container) => _engine.DockerOrFailAsync("stop", container);
 
     /// <summary>docker (not compose) against the site's engine; a non-zero exit fails the test.</summary>
-    public Task<string> DockerOrFailAsync(params string[] arguments) => engine.DockerOrFailAsync(arguments);
+    public Task<string> DockerOrFailAsync(params string[] arguments) => _engine.DockerOrFailAsync(arguments);
 
     /// <summary>An integer of <c>docker inspect</c>, such as <c>{{.RestartCount}}</c>.</summary>
     public async Task<int> InspectNumberAsync(string container, string template) =>

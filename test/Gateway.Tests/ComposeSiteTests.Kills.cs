@@ -1,0 +1,90 @@
+using OrleansTasks.Gateway.Tests.Docker;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>A silo and a gateway killed under watched tasks: nothing lost, the socket back through nginx.</summary>
+public sealed partial class ComposeSiteTests
+{
+    private static async Task<Guid> A_silo_killed_under_a_task_loses_nothing(ComposeSite site, HttpClient http, int port)
+    {
+        var (taskId, collection) = await CreateTaskAsync(http);
+        await using var socket = await ConnectAsync(port, http, taskId);
+        var victim = await SiloRunningAsync(site, taskId);
+        await WaitForProgressAsync(socket, taskId, minimum: 10);
+
+        var beforeKill = await TaskRequests.GetAsync(http, taskId);
+        var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
+        await site.KillAsync(victim);
+        var rest = await reading;
+
+        Assert.True(beforeKill.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was killed: {beforeKill}");
+        AssertCompletedOnce(taskId, socket, rest);
+        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+        return taskId;
+    }
+
+    private static async Task<Guid> A_killed_gateway_s_socket_reconnects_through_nginx(ComposeSite site, HttpClient http, int port)
+    {
+        var (taskId, collection) = await CreateTaskAsync(http);
+        var before = await ConnectAsync(port, http, taskId);
+        var last = await WaitForProgressAsync(before, taskId, minimum: 1);
+        var gateway = await GatewayHoldingTheSocketAsync(site);
+
+        await site.KillAsync(gateway);
+        await Deadline.RunAsync(async _ => { while (await ReceiveOrDroppedAsync(before) is { } message) { last = message; } }, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
+        await before.DisposeAsync();
+        Assert.True(MessageAssert.Type(last) == "progress", $"the killed gateway's socket ended with {MessageAssert.Type(last)}, not mid-task: make the task longer");
+        await using var after = await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
+        var connected = await after.ReceiveAsync() ?? throw new InvalidOperationException("closed before connected");
+        var rest = await after.ReceiveUntilClosedAsync(TaskTimeout);
+
+        MessageAssert.IsConnected(connected, taskId);
+        Assert.True(MessageAssert.Seq(connected) >= MessageAssert.Seq(last), $"connected seq {MessageAssert.Seq(connected)} after seq {MessageAssert.Seq(last)}");
+        Assert.True(connected.GetProperty("current").GetInt32() >= last.GetProperty("current").GetInt32(), "the snapshot went back in progress");
+        AssertCompletedOnce(taskId, after, rest);
+        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+        return taskId;
+    }
+
+    /// <summary>The silo container that logged the task's acceptance.</summary>
+    private static async Task<string> SiloRunningAsync(ComposeSite site, Guid taskId)
+    {
+        string? found = null;
+        await Eventually.TrueAsync($"a silo to log that it accepted task {taskId}", async () =>
+        {
+            foreach (var container in await site.ContainersAsync("silo"))
+            {
+                if ((await site.LogsAsync(container)).Contains($"Task {taskId} accepted", StringComparison.Ordinal))
+                {
+                    found = container;
+                }
+            }
+
+            return found is not null;
+        }, TimeSpan.FromMinutes(1));
+        return found!;
+    }
+
+    /// <summary>The gateway container whose metrics count the one open socket.</summary>
+    private static async Task<string> GatewayHoldingTheSocketAsync(ComposeSite site)
+    {
+        using var metrics = new HttpClient();
+        string? found = null;
+        await Eventually.TrueAsync("one gateway to count the open socket in its metrics", async () =>
+        {
+            var holding = new List<string>();
+            foreach (var container in await site.ContainersAsync("gateway"))
+            {
+                if (await site.OpenSocketsAsync(metrics, container) == 1)
+                {
+                    holding.Add(container);
+                }
+            }
+
+            found = holding.Count == 1 ? holding[0] : null;
+            return found is not null;
+        }, TimeSpan.FromMinutes(1));
+        return found!;
+    }
+}

@@ -1,0 +1,50 @@
+using OrleansTasks.Gateway.Tests.Docker;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>When the site is ready: every container healthy by its own health check and the cluster counting its silos.</summary>
+public sealed partial class ComposeSiteTests
+{
+    /// <summary>Every container healthy by the file's own health checks, then the cluster counting <paramref name="silos"/> active silos.</summary>
+    private static async Task WaitUntilReadyAsync(ComposeSite site, HttpClient http, int silos)
+    {
+        var health = new List<(string Service, string Health)>();
+        try
+        {
+            await Eventually.TrueAsync($"postgres, {silos} silos, 2 gateways and nginx to be healthy by their health checks", async () =>
+            {
+                health = await site.HealthAsync();
+                var ready = health.All(container => container.Health == "healthy")
+                    && health.Count(container => container.Service == "silo") == silos
+                    && health.Count(container => container.Service == "gateway") == 2
+                    && health.Count == silos + 4;
+                if (!ready)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+
+                return ready;
+            }, TimeSpan.FromMinutes(4));
+        }
+        catch (TimeoutException timeout)
+        {
+            Assert.Fail($"{timeout.Message}; last seen: {string.Join(", ", health)}");
+        }
+
+        await WaitUntilTheClusterCountsAsync(http, silos);
+    }
+
+    private static async Task WaitUntilTheClusterCountsAsync(HttpClient http, int silos) =>
+        await Eventually.TrueAsync($"{http.BaseAddress}health/ready to report {silos} active silos", async () =>
+        {
+            try
+            {
+                return (await http.GetStringAsync("/health/ready")).Contains($"{silos} active silo(s)", StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromMinutes(3));
+}
