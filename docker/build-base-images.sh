@@ -60,7 +60,13 @@ ssl=$(package_named libssl3 '(t64)?')
 PACKAGES="ca-certificates,tzdata,zlib1g,$ssl,libgssapi-krb5-2,$icu"
 
 work=$(mktemp -d /tmp/orleans-tasks-base-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# A debootstrap cut short leaves the root file system's /proc and /sys mounted: unmount whatever is
+# mounted under the work directory before removing it, and never cross into another file system.
+clean_up() {
+  awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l
+  rm -rf --one-file-system "$work"
+}
+trap clean_up EXIT
 cache=${ORLEANSTASKS_BASE_CACHE:-$work}
 mkdir -p "$cache"
 tarball="$cache/runtime-base-$SUITE-$(echo "$MIRROR $PACKAGES" | md5sum | cut -c1-8).tar"
