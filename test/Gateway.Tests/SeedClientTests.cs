@@ -15,9 +15,10 @@ public sealed class SeedClientTests(SharedGateway gateway)
     {
         var python = SystemDependencies.PythonWithWebsockets();
         using var client = gateway.CreateHttpClient(TestTokens.Alice);
-        // It starts a few seconds from now, so the client connects before the run and sees it.
+        // It starts 12 s from now, so the client connects before the run and sees it waiting: at 4 s, an
+        // interpreter started on a loaded machine (load average 23) connected after the run had begun.
         var body = TaskRequests.Body(10_000, words: 150);
-        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(4).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var taskId = await TaskRequests.CreateAsync(client, body);
         var script = Path.Combine(AppContext.BaseDirectory, "SeedClients", "seed_client.py");
 
@@ -76,10 +77,10 @@ public sealed class SeedClientTests(SharedGateway gateway)
         Assert.Contains(created, line => line.StartsWith("complete #", StringComparison.Ordinal));
         Assert.Contains("WebSocket closed: 1000 Task finished", created);
 
-        // A task that starts a few seconds from now is watched from before its start: the page shows each step of its run.
+        // A task that starts 12 s from now is watched from before its start: the page shows each step of its run.
         using var demo = gateway.CreateHttpClient(await DemoTokenAsync());
         var delayed = TaskRequests.Body(8000);
-        delayed["run_at"] = DateTimeOffset.UtcNow.AddSeconds(4).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        delayed["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var taskId = await TaskRequests.CreateAsync(demo, delayed);
         await page.FillAsync("#task-id", taskId.ToString());
         await page.ClickAsync("#watch");
