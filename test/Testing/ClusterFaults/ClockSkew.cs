@@ -93,7 +93,7 @@ public static class ClockSkew
         }
 
         // Tickets, while the tasks run, on sockets of the small task that ended before them.
-        var tickets = await TicketRedemptions.RunAsync(cluster, client, small, count: 12);
+        var tickets = await TicketRedemptions.RunAsync(cluster, client, small, count: 12, fastSilo);
         violations.AddRange(TicketViolations(tickets, fastSilo));
 
         var tasksOutcome = await watched.CheckAsync();

@@ -16,21 +16,23 @@ public static class TicketRedemptions
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Draws <paramref name="count"/> tickets, redeeming each at once and then again; then draws half as many
-    /// and redeems each only after the lifetime. Returns each ticket's silo and what happened.
+    /// Draws <paramref name="count"/> tickets, redeeming each at once and then again, and more (up to five
+    /// times as many) until at least two are held by <paramref name="silo"/>: placement avoids a busy silo,
+    /// and a round once drew twelve without one there. Then draws half as many and redeems each only
+    /// after the lifetime. Returns each ticket's silo and what happened.
     /// </summary>
-    public static async Task<List<TicketRedemption>> RunAsync(RunningCluster cluster, IClusterClient client, Guid endedTaskId, int count)
+    public static async Task<List<TicketRedemption>> RunAsync(RunningCluster cluster, IClusterClient client, Guid endedTaskId, int count, SiloAddress silo)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(1) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var redemptions = new List<TicketRedemption>();
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count || (redemptions.Count(r => silo.Equals(r.Silo)) < 2 && i < count * 5); i++)
         {
-            var (ticket, silo) = await DrawAsync(http, client);
+            var (ticket, holder) = await DrawAsync(http, client);
             var first = await OpensAsync(cluster, endedTaskId, ticket);
             var again = await OpensAsync(cluster, endedTaskId, ticket);
-            redemptions.Add(new TicketRedemption(silo, first, again, LateAccepted: null));
+            redemptions.Add(new TicketRedemption(holder, first, again, LateAccepted: null));
         }
 
         var late = new List<(string Ticket, SiloAddress? Silo)>();
