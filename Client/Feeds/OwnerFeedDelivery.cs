@@ -4,7 +4,8 @@ namespace OrleansTasks.Feeds;
 
 /// <summary>
 /// The delivery rules of an owner feed's listener: each item's changes (a task's, batch's or
-/// schedule's) in rising <c>seq</c>, no duplicates, progress never backwards; a listener that falls
+/// schedule's) in rising <c>seq</c>, no duplicates, a task's progress never backwards (a batch's
+/// may go back: its total grows when a source task has counted its documents); a listener that falls
 /// behind keeps, per item, only the newest change it has not taken — so an item's last change is
 /// never lost, and memory is bounded by the items with something pending. The feed never ends. What
 /// was sent is remembered for every unfinished item and for the <see cref="EndedRemembered"/> items
@@ -108,9 +109,15 @@ internal sealed class OwnerFeedDelivery : IFeedBacklog<IOwnerFeedItem>
             : task with { Progress = given.Progress, Current = Math.Max(task.Current, given.Current) };
     }
 
-    /// <summary>A change follows another of the same item when its <c>seq</c> is higher and its progress not lower (an end always follows).</summary>
+    /// <summary>
+    /// A change follows another of the same item when its <c>seq</c> is higher and nothing ended
+    /// before it; a task's must also not lower its progress (an end always follows). Batches and
+    /// schedules are ordered by <c>seq</c> alone: a batch's rolled-up progress goes back when a
+    /// task's total grows, and a batch frozen until it climbs back would hide its status too.
+    /// </summary>
     private static bool Follows(IOwnerFeedItem earlier, IOwnerFeedItem later) =>
-        later.Seq > earlier.Seq && !earlier.IsTerminal && (later.IsTerminal || later.Progress >= earlier.Progress);
+        later.Seq > earlier.Seq && !earlier.IsTerminal
+        && (later.IsTerminal || later is not TaskSummary || later.Progress >= earlier.Progress);
 
     private void Remember(IOwnerFeedItem snapshot)
     {

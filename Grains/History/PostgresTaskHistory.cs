@@ -26,11 +26,26 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
     private const string Columns =
         "task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at, seq, rate, batch_id, schedule_id, priority, retry_of, retried_by";
 
-    // Counts come from the totals the task_history triggers keep (migration 0011), once the deltas
-    // written since the last count are folded in: a few rows per owner, however long the history.
-    internal const string FoldSql = "SELECT task_status_counts_fold()";
-    internal const string CountOwnSql = "SELECT status, count FROM task_status_counts WHERE owner_id = @owner";
-    internal const string CountAllSql = "SELECT status, sum(count)::bigint FROM task_status_counts GROUP BY status";
+    // Counts come from the totals the task_history triggers keep (migration 0011) plus the deltas
+    // not folded into them yet, read in one statement (one snapshot, so a fold committing meanwhile
+    // is seen whole or not at all): a few rows per owner plus a backlog that the silos' folding
+    // (TaskStatusCountsFolding) keeps to about a second of writes. A read folds one chunk as well.
+    internal const string CountOwnSql = """
+        SELECT status, sum(count)::bigint FROM (
+            SELECT status, count FROM task_status_counts WHERE owner_id = @owner
+            UNION ALL SELECT status, delta FROM task_status_count_deltas WHERE owner_id = @owner) AS counted
+        GROUP BY status
+        """;
+
+    internal const string CountAllSql = """
+        SELECT status, sum(count)::bigint FROM (
+            SELECT status, count FROM task_status_counts
+            UNION ALL SELECT status, delta FROM task_status_count_deltas) AS counted
+        GROUP BY status
+        """;
+
+    /// <summary>The most deltas a count read folds into the totals before it counts.</summary>
+    public const int ReadFoldRows = 1_000;
 
     /// <summary>Rows written in one statement at most; under load, grains' changes share statements.</summary>
     public const int MaxRowsPerWrite = 256;
@@ -96,7 +111,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection)
         {
-            BatchCommands = { new NpgsqlBatchCommand(FoldSql), new NpgsqlBatchCommand(ownerId is null ? CountAllSql : CountOwnSql) },
+            BatchCommands = { TaskStatusCountsFolding.FoldCommand(ReadFoldRows), new NpgsqlBatchCommand(ownerId is null ? CountAllSql : CountOwnSql) },
         };
         var command = batch.BatchCommands[1];
         if (ownerId is not null)

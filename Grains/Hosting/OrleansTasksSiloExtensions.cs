@@ -121,6 +121,7 @@ public static class OrleansTasksSiloExtensions
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
             silo.Services.TryAddSingleton<ITaskHistory, PostgresTaskHistory>();
+            silo.Services.AddHostedService<TaskStatusCountsFolding>();
         }
         else
         {

@@ -116,6 +116,53 @@ public sealed class OwnerFeedDeliveryTests
         Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(Change(task, 10, 45, IndexTaskStatus.Pending)));
     }
 
+    [Fact]
+    public void A_batch_whose_progress_goes_back_when_a_source_task_is_counted_keeps_its_messages()
+    {
+        // Batch [A: 100 documents, B: a directory source]: A at 50 % while B counts is 50 %;
+        // once B has counted 10,000 documents the batch is at 0 %, and it goes on from there.
+        var (batchId, a, b) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var delivery = Started();
+        delivery.Queue(Batch(batchId, 2, Member(a, IndexTaskStatus.Processing, 50, 100), Member(b, IndexTaskStatus.Processing, 0, 0)));
+        Assert.Equal(50, Assert.Single(TakeBatches(delivery)).Progress);
+
+        var counted = Batch(batchId, 3, Member(a, IndexTaskStatus.Processing, 50, 100), Member(b, IndexTaskStatus.Processing, 0, 10_000));
+        Assert.Equal(FeedDeliveryOutcome.Queued, delivery.Queue(counted));
+        Assert.Equal((3L, 0), TakeBatches(delivery).Select(m => (m.Seq, m.Progress)).Single());
+
+        var aDone = Batch(batchId, 4, Member(a, IndexTaskStatus.Completed, 100, 100), Member(b, IndexTaskStatus.Processing, 0, 10_000));
+        Assert.Equal(FeedDeliveryOutcome.Queued, delivery.Queue(aDone));
+        var taken = Assert.Single(TakeBatches(delivery));
+        Assert.Equal((4L, 1, 1), (taken.Seq, taken.Rollup.Tasks.Completed, taken.Rollup.Tasks.Processing));
+        Assert.Equal(FeedDeliveryOutcome.Dropped, delivery.Queue(counted));
+    }
+
+    private static GroupTask Member(Guid taskId, IndexTaskStatus status, int current, int total) =>
+        new(taskId, null, status, current, total, new TaskCounts(current, 0, 0), 1);
+
+    private static BatchSnapshot Batch(Guid batchId, long seq, params GroupTask[] tasks) => new()
+    {
+        BatchId = batchId,
+        OwnerId = "user:alice",
+        Rollup = TaskGroupProgress.Of(tasks),
+        Message = "Indexing",
+        Seq = seq,
+        Tasks = [],
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        UpdatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private static List<BatchSnapshot> TakeBatches(OwnerFeedDelivery delivery)
+    {
+        var taken = new List<BatchSnapshot>();
+        while (delivery.TryTakeNext(out var next))
+        {
+            taken.Add(Assert.IsType<BatchSnapshot>(next));
+        }
+
+        return taken;
+    }
+
     private static OwnerFeedDelivery Started()
     {
         var delivery = new OwnerFeedDelivery();

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Client.Tests;
 
 /// <summary>
 /// <see cref="ITaskWatcher.WatchOwnerItemsAsync"/> against a real in-memory silo: an owner's batches and
-/// schedules on the same feed as their tasks, each item in rising <c>seq</c>, and a lost end read back.
+/// schedules on the same feed as their tasks, each item in rising <c>seq</c>, a lost end read back, and
+/// after a stream error the owner's newest items read back.
 /// </summary>
 [Collection(MemoryClusterCollection.Name)]
 public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
@@ -86,6 +88,36 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
         var seen = own.Seen.OfType<ScheduleSnapshot>().ToList();
         Assert.Equal([before.Seq, before.Seq + 1], seen.Select(item => item.Seq));
         Assert.True(seen[^1].Deleted);
+    }
+
+    [Fact]
+    public async Task A_batch_and_its_task_whose_changes_were_all_lost_are_read_back_after_a_stream_error()
+    {
+        // Every event stays lost to the end: items the feed never heard of are never read back for
+        // their silence, so only the reads after the error can find them.
+        using var service = await cluster.StartServiceAsync(services: ErrorReportingStreams.Install);
+        var client = service.Services.GetRequiredService<IClusterClient>();
+        var streams = service.Services.GetRequiredService<ErrorReportingStreams>();
+        var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
+        using var stop = new CancellationTokenSource();
+        var own = OwnerWatches.Collect(service.Services.GetRequiredService<ITaskWatcher>().WatchOwnerItemsAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+
+        streams.Losing = true;
+        var batchId = Guid.NewGuid();
+        var batch = client.GetGrain<IBatchGrain>(batchId);
+        await batch.Create(new CreateBatch(owner, [new BatchTaskSpec("a", "lost", OwnerWatches.Documents(20))]));
+        await Eventually.TrueAsync(async () => (await batch.GetSnapshot())?.IsTerminal == true, WaitLimit, "the batch to end unheard");
+        var ended = (await batch.GetSnapshot())!;
+        Assert.Empty(own.Seen);
+
+        await streams.ReportErrorAsync(new StreamEventDeliveryFailureException("events lost"));
+
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == batchId && item.IsTerminal), WaitLimit, "the batch's end read back");
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == ended.Tasks[0].TaskId && item.IsTerminal), WaitLimit, "its task's end read back from history");
+        await stop.CancelAsync();
+        var readBack = Assert.Single(own.Seen.OfType<BatchSnapshot>());
+        Assert.Equal((ended.Seq, IndexTaskStatus.Completed), (readBack.Seq, readBack.Status));
     }
 
     private static void AssertSeqRises(IReadOnlyList<IOwnerFeedItem> changes)

@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// Headless Chromium for the dashboard tests: opens signed-in tabs on a gateway and keeps every
-/// console error and every WebSocket each tab opens, so that a test can assert on them.
+/// console error and warning (the dashboard reports a failed reload or resync as a warning) and
+/// every WebSocket each tab opens, so that a test can assert on them.
 /// </summary>
 public sealed class DashboardBrowser : IAsyncDisposable
 {
@@ -16,15 +18,18 @@ public sealed class DashboardBrowser : IAsyncDisposable
     private readonly List<(IPage Page, long At, string Text)> _recorded = [];
     private bool _recording;
     private readonly Lock _lock = new();
+    private readonly Regex[] _expectedWarnings;
 
-    private DashboardBrowser(IPlaywright playwright, IBrowser browser)
+    private DashboardBrowser(IPlaywright playwright, IBrowser browser, Regex[] expectedWarnings)
     {
         _playwright = playwright;
         Browser = browser;
+        _expectedWarnings = expectedWarnings;
     }
 
     public IBrowser Browser { get; }
 
+    /// <summary>The console errors, uncaught exceptions and warnings (but those expected) of every tab, warnings marked <c>warning:</c>.</summary>
     public IReadOnlyList<string> ConsoleErrors
     {
         get
@@ -72,7 +77,11 @@ public sealed class DashboardBrowser : IAsyncDisposable
         }
     }
 
-    public static async Task<DashboardBrowser> LaunchAsync()
+    /// <summary>
+    /// A browser; a console warning matching one of <paramref name="expectedWarnings"/> (regular
+    /// expressions, e.g. a resync failing while a test has the gateway down) is not recorded.
+    /// </summary>
+    public static async Task<DashboardBrowser> LaunchAsync(params string[] expectedWarnings)
     {
         var chromium = SystemDependencies.Chromium();
         var playwright = await Playwright.CreateAsync();
@@ -82,7 +91,7 @@ public sealed class DashboardBrowser : IAsyncDisposable
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
-        return new DashboardBrowser(playwright, browser);
+        return new DashboardBrowser(playwright, browser, [.. expectedWarnings.Select(pattern => new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))]);
     }
 
     /// <summary>A new tab (in a context of its own: its own session storage) on the dashboard, not signed in.</summary>
@@ -91,11 +100,17 @@ public sealed class DashboardBrowser : IAsyncDisposable
         var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            var recorded = message.Type switch
+            {
+                "error" => $"{message.Location}: {message.Text}",
+                "warning" when !_expectedWarnings.Any(expected => expected.IsMatch(message.Text)) => $"warning: {message.Location}: {message.Text}",
+                _ => null,
+            };
+            if (recorded is not null)
             {
                 lock (_lock)
                 {
-                    _consoleErrors.Add($"{message.Location}: {message.Text}");
+                    _consoleErrors.Add(recorded);
                 }
             }
         };
