@@ -35,7 +35,7 @@ command -v docker >/dev/null || fail "docker is not installed: sudo apt-get inst
 # The Debian archive that provides base-files, as this machine's apt resolves it from its own
 # sources: other sources (PostgreSQL's, Node's) may also name a "main" component, but never carry
 # Debian's base-files. Update, security and backports suites are skipped. A line of the policy:
-#   "500 http://deb.debian.org/debian bookworm/main amd64 Packages"
+#   "500 http://<mirror>/debian bookworm/main amd64 Packages"
 apt_source() {
   apt-cache policy base-files 2>/dev/null | awk '
     $1 ~ /^[0-9]+$/ && $2 ~ /:/ && $5 == "Packages" {
@@ -59,7 +59,7 @@ ssl=$(package_named libssl3 '(t64)?')
 [ -n "$icu" ] && [ -n "$ssl" ] || fail "apt knows no libicuNN or libssl3 package: run apt-get update"
 PACKAGES="ca-certificates,tzdata,zlib1g,$ssl,libgssapi-krb5-2,$icu"
 
-work=$(mktemp -d /tmp/orleans-tasks-base-XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/orleans-tasks-base-XXXXXX")
 # A debootstrap cut short leaves the root file system's /proc and /sys mounted: unmount whatever is
 # mounted under the work directory before removing it, and never cross into another file system.
 clean_up() {

@@ -98,6 +98,9 @@ public sealed partial class ComposeSiteTests
         var publish = Path.Combine(engine.Directory, "publish");
         var environment = engine.Environment;
         environment["ORLEANSTASKS_PUBLISH_DIR"] = publish;
+        // Scratch space (debootstrap's root file system) inside the engine's directory, which is unmounted
+        // and removed at the end even when a step was killed at its deadline and its own clean-up never ran.
+        environment["TMPDIR"] = engine.Directory;
         await Task.WhenAll(
             clock.StepAsync("publish.sh", () => CommandLine.RunOrFailAsync("bash", ["docker/publish.sh"], environment, BuildTimeout)),
             clock.StepAsync("build-base-images.sh", () => CommandLine.RunOrFailAsync("bash", ["docker/build-base-images.sh"], environment, BuildTimeout)));
