@@ -43,9 +43,9 @@ public static class TicketRedemptions
 
         // The behaviour under test is the lifetime itself: nothing to await but its passing.
         await Task.Delay(Lifetime + TimeSpan.FromSeconds(2));
-        foreach (var (ticket, silo) in late)
+        foreach (var (ticket, holder) in late)
         {
-            redemptions.Add(new TicketRedemption(silo, FirstAccepted: null, AgainAccepted: null, await OpensAsync(cluster, endedTaskId, ticket)));
+            redemptions.Add(new TicketRedemption(holder, FirstAccepted: null, AgainAccepted: null, await OpensAsync(cluster, endedTaskId, ticket)));
         }
 
         return redemptions;
