@@ -84,6 +84,46 @@ public sealed class ConnectionBudgetTests
         Assert.True(ConnectionBudget.ConnectionWaitSeconds * 2 < 30, "a state read and write must both fit in Orleans' 30 s response timeout");
     }
 
+    [Theory]
+    [InlineData("", 10)]
+    [InlineData(";Command Timeout=30", 10)]
+    [InlineData(";Command Timeout=0", 10)]
+    [InlineData(";Command Timeout=4", 4)]
+    public void Every_pool_gives_up_on_a_statement_well_inside_Orleans_response_timeout(string setting, int seconds)
+    {
+        var silo = ConnectionBudget.ForSilo(Database + setting, 10);
+        var client = ConnectionBudget.ForClient(Database + setting, 4);
+
+        Assert.All([silo.Membership, silo.Storage!, silo.Index!, client.Membership], pool => Assert.Equal(seconds, Read(pool).CommandTimeout));
+
+        // A wait for the pool, the statement, then Npgsql's cancellation: a new connection and up to 2 s for its answer.
+        var cancellation = ConnectionBudget.ConnectionWaitSeconds + (Read(silo.Storage).CancellationTimeout / 1000);
+        Assert.True(ConnectionBudget.ConnectionWaitSeconds + ConnectionBudget.StatementWaitSeconds + cancellation < 25,
+            "a storage call must end, with its cancellation, well inside Orleans' 30 s response timeout");
+    }
+
+    [Fact]
+    public void Pooled_connections_probe_a_silent_server_within_seconds()
+    {
+        var budget = ConnectionBudget.ForSilo(Database, null);
+        var client = ConnectionBudget.ForClient(Database, null);
+
+        Assert.All([budget.Membership, budget.Storage!, budget.Index!, client.Membership], pool =>
+        {
+            var builder = Read(pool);
+            Assert.Equal(ConnectionBudget.KeepaliveIdleSeconds, builder.TcpKeepAliveTime);
+            Assert.Equal(ConnectionBudget.KeepaliveProbeSeconds, builder.TcpKeepAliveInterval);
+        });
+    }
+
+    [Fact]
+    public void An_operator_may_set_the_keepalive_of_pooled_connections()
+    {
+        var budget = ConnectionBudget.ForSilo(Database + ";Tcp Keepalive Time=60;Tcp Keepalive Interval=10", null);
+
+        Assert.Equal((60, 10), (Read(budget.Storage).TcpKeepAliveTime, Read(budget.Storage).TcpKeepAliveInterval));
+    }
+
     [Fact]
     public void Pooled_connections_are_not_reset_and_prepare_repeated_statements()
     {

@@ -31,6 +31,29 @@ internal sealed class ConnectionBudget
     /// </summary>
     public const int ConnectionWaitSeconds = 5;
 
+    /// <summary>
+    /// The longest a statement on a pooled connection waits for the server (Npgsql's <c>Command
+    /// Timeout</c>, which bounds each read and write of it; a lower, non-zero one in the connection
+    /// string stands). Npgsql's default, 30 s, let a statement sent into a network partition hold its
+    /// connection past Orleans' response timeout. When it expires, Npgsql tries to cancel the
+    /// statement on a new connection (up to <see cref="ConnectionWaitSeconds"/> to open it, then up to
+    /// 2 s for the answer) and drops the connection: a wait for the pool, the statement and its
+    /// cancellation, 5 + 10 + 5 + 2 = 22 s, still end inside Orleans' 30 s.
+    /// </summary>
+    public const int StatementWaitSeconds = 10;
+
+    /// <summary>
+    /// Seconds of silence after which the kernel probes a pooled connection (TCP keepalive), unless
+    /// the connection string sets <c>Tcp Keepalive Time</c>. With probes every
+    /// <see cref="KeepaliveProbeSeconds"/> and Linux's 9 unanswered probes, a connection whose peer
+    /// vanished (a partition, a host gone) is closed about 14 s after it went silent, instead of
+    /// lying in the pool until its next statement times out.
+    /// </summary>
+    public const int KeepaliveIdleSeconds = 5;
+
+    /// <summary>Seconds between the keepalive probes of a silent pooled connection.</summary>
+    public const int KeepaliveProbeSeconds = 1;
+
     /// <summary>The smallest budget a silo runs with: membership and one connection for each other pool.</summary>
     public const int SiloMinimum = MembershipShare + 2;
 
@@ -106,6 +129,7 @@ internal sealed class ConnectionBudget
         builder.MaxPoolSize = size;
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, size);
         builder.Timeout = builder.Timeout is > 0 and < ConnectionWaitSeconds ? builder.Timeout : ConnectionWaitSeconds;
+        builder.CommandTimeout = builder.CommandTimeout is > 0 and < StatementWaitSeconds ? builder.CommandTimeout : StatementWaitSeconds;
         builder.ApplicationName = $"{(string.IsNullOrEmpty(builder.ApplicationName) ? "OrleansTasks" : builder.ApplicationName)} {name}";
 
         // Pooled connections carry no session state (session locks and settings use one-off
@@ -119,6 +143,15 @@ internal sealed class ConnectionBudget
         if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
         {
             builder.MaxAutoPrepare = AutoPreparedStatements;
+        }
+
+        if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.TcpKeepAliveTime)))
+        {
+            builder.TcpKeepAliveTime = KeepaliveIdleSeconds;
+            if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.TcpKeepAliveInterval)))
+            {
+                builder.TcpKeepAliveInterval = KeepaliveProbeSeconds;
+            }
         }
     });
 

@@ -38,7 +38,12 @@ public static class AvailabilityFailures
         return States.Contains(sqlState, StringComparer.Ordinal) || Classes.Any(prefix => sqlState.StartsWith(prefix, StringComparison.Ordinal));
     }
 
-    /// <summary>No connection of the pool became free within its <c>Timeout</c>.</summary>
+    /// <summary>
+    /// No connection of the pool became free within its <c>Timeout</c>. Npgsql gives a connection
+    /// that could not be opened in time, and a statement that timed out, the same shape (an
+    /// <see cref="NpgsqlException"/> around a <see cref="TimeoutException"/>), so they match too; the
+    /// logged exception tells them apart ("Timeout during connection attempt", "… reading attempt").
+    /// </summary>
     public static bool IsPoolExhaustion(DbException exception) =>
         exception is NpgsqlException { InnerException: TimeoutException } and not PostgresException;
 }
