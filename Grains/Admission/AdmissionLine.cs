@@ -1,7 +1,7 @@
 namespace OrleansTasks.Admission;
 
 /// <summary>
-/// The rules of cluster-wide admission, over the stored <see cref="AdmissionQueueState"/>: waiting
+/// The rules of cluster-wide admission, over the queue's <see cref="AdmissionQueueState"/>: waiting
 /// tasks are ranked by priority, first come first served within one, each rising one level per
 /// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose
 /// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
