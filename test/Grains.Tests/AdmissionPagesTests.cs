@@ -14,18 +14,23 @@ public sealed class AdmissionPagesTests
     private static AdmissionPlace Place(int arrival, string silo = "silo-a") =>
         new() { Ticket = new AdmissionTicket(Guid.NewGuid(), "alice", TaskPriority.Normal, Start.AddSeconds(arrival)), Silo = silo };
 
-    private static List<Guid> Ids(int count) => [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid())];
-
-    [Fact]
-    public void New_waiting_tasks_fill_the_lowest_page_with_room_and_each_dirties_only_its_page()
+    /// <summary>Pages of <paramref name="size"/> after <paramref name="count"/> new tasks came to wait, in that order.</summary>
+    private static (AdmissionPages Pages, List<Guid> Ids) Filled(int size, int count)
     {
-        var pages = new AdmissionPages(size: 4);
-        var ids = Ids(10);
-
+        var pages = new AdmissionPages(size);
+        List<Guid> ids = [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid())];
         foreach (var id in ids)
         {
             pages.Changed(id, waiting: true);
         }
+
+        return (pages, ids);
+    }
+
+    [Fact]
+    public void New_waiting_tasks_fill_the_lowest_page_with_room_and_each_dirties_only_its_page()
+    {
+        var (pages, ids) = Filled(size: 4, count: 10);
 
         Assert.Equal(3, pages.Count);
         Assert.Equal([4, 4, 2], Enumerable.Range(0, 3).Select(p => pages.On(p).Count));
@@ -44,13 +49,7 @@ public sealed class AdmissionPagesTests
     [Fact]
     public void A_freed_place_is_reused_before_a_new_page_is_opened()
     {
-        var pages = new AdmissionPages(size: 2);
-        var ids = Ids(4);
-        foreach (var id in ids)
-        {
-            pages.Changed(id, waiting: true);
-        }
-
+        var (pages, ids) = Filled(size: 2, count: 4);
         pages.Saved();
         pages.Changed(ids[0], waiting: false);
         var next = Guid.NewGuid();
