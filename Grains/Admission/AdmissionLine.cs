@@ -1,7 +1,7 @@
 namespace OrleansTasks.Admission;
 
 /// <summary>
-/// The rules of cluster-wide admission, over the stored <see cref="AdmissionQueueState"/>: waiting
+/// The rules of cluster-wide admission, over the queue's <see cref="AdmissionQueueState"/>: waiting
 /// tasks are ranked by priority, first come first served within one, each rising one level per
 /// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose
 /// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
@@ -19,6 +19,7 @@ public sealed class AdmissionLine
     // Within one priority, arrival order is also rank order: an earlier task has aged at least as
     // much. So the ranking is a merge of the three, never a sort of the whole queue.
     private readonly SortedSet<AdmissionPlace>[] _byPriority;
+    private readonly HashSet<Guid> _changedWaiting = [];
 
     public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
     {
@@ -36,9 +37,19 @@ public sealed class AdmissionLine
     public AdmissionQueueState State { get; }
 
     /// <summary>True when the state changed since <see cref="Saved"/>.</summary>
-    public bool Changed { get; private set; }
+    public bool Changed => IndexChanged || _changedWaiting.Count > 0;
 
-    public void Saved() => Changed = false;
+    /// <summary>True when the tasks holding slots or the silos' slots changed since <see cref="Saved"/>.</summary>
+    public bool IndexChanged { get; private set; }
+
+    /// <summary>The waiting tasks whose place was added, changed or removed since <see cref="Saved"/>.</summary>
+    public IReadOnlyCollection<Guid> ChangedWaiting => _changedWaiting;
+
+    public void Saved()
+    {
+        IndexChanged = false;
+        _changedWaiting.Clear();
+    }
 
     /// <summary>What a silo says each time it calls: its slots, and the tasks holding them there.</summary>
     public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding)
@@ -47,7 +58,7 @@ public sealed class AdmissionLine
         if (!State.Slots.TryGetValue(silo, out var known) || known != slots)
         {
             State.Slots[silo] = slots;
-            Changed = true;
+            IndexChanged = true;
         }
 
         var held = holding.ToDictionary(ticket => ticket.TaskId);
@@ -60,7 +71,7 @@ public sealed class AdmissionLine
         {
             Remove(ticket.TaskId);
             State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
-            Changed = true;
+            IndexChanged = true;
         }
     }
 
@@ -72,7 +83,7 @@ public sealed class AdmissionLine
         {
             running.Silo = silo;
             running.Taken = true;
-            Changed = true;
+            IndexChanged = true;
             return true;
         }
 
@@ -83,7 +94,7 @@ public sealed class AdmissionLine
                 waiting.Silo = silo;
                 waiting.Since = default;
                 waiting.WokenAt = null;
-                Changed = true;
+                _changedWaiting.Add(ticket.TaskId);
             }
 
             return false;
@@ -92,7 +103,7 @@ public sealed class AdmissionLine
         var place = new AdmissionPlace { Ticket = ticket, Silo = silo };
         State.Waiting[ticket.TaskId] = place;
         Line(place).Add(place);
-        Changed = true;
+        _changedWaiting.Add(ticket.TaskId);
         return false;
     }
 
@@ -116,7 +127,7 @@ public sealed class AdmissionLine
         foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s)).ToList())
         {
             State.Slots.Remove(silo);
-            Changed = true;
+            IndexChanged = true;
         }
 
         var wake = new List<Guid>();
@@ -125,7 +136,7 @@ public sealed class AdmissionLine
             if (place.Since == default)
             {
                 place.Since = now;
-                Changed = true;
+                _changedWaiting.Add(place.TaskId);
             }
 
             if (now - place.Since > _settings.GraceForGone)
@@ -135,7 +146,7 @@ public sealed class AdmissionLine
             else if (place.WokenAt is not { } woken || now - woken >= _settings.WakeInterval)
             {
                 place.WokenAt = now;
-                Changed = true;
+                _changedWaiting.Add(place.TaskId);
                 wake.Add(place.TaskId);
             }
         }
@@ -188,6 +199,7 @@ public sealed class AdmissionLine
             place.Since = now;
             place.WokenAt = null;
             State.Running[place.TaskId] = place;
+            IndexChanged = true;
         }
 
         return granted;
@@ -263,12 +275,12 @@ public sealed class AdmissionLine
         if (State.Waiting.Remove(taskId, out var waiting))
         {
             Line(waiting).Remove(waiting);
-            Changed = true;
+            _changedWaiting.Add(taskId);
         }
 
         if (State.Running.Remove(taskId))
         {
-            Changed = true;
+            IndexChanged = true;
         }
     }
 

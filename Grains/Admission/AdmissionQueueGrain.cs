@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
 
@@ -11,6 +13,10 @@ namespace OrleansTasks.Admission;
 /// Owns the <see cref="AdmissionLine"/>: applies each silo's exchange, grants free slots, stores
 /// the queue before answering, and wakes the tasks granted a slot on other silos. Its reminder
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
+/// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
+/// count) and pages of waiting tasks (<see cref="AdmissionPages"/>): a change writes the index if it
+/// changed, then the pages it touched, so a write is bounded whatever the backlog. The index goes
+/// first: a grant stored in the index wins over a page still listing the task as waiting.
 /// </summary>
 [GrainType("admission-queue")]
 public sealed partial class AdmissionQueueGrain(
@@ -24,13 +30,34 @@ public sealed partial class AdmissionQueueGrain(
     private const string ReconcileReminder = "admission-reconcile";
 
     private DurableState<AdmissionQueueState> _durable = null!;
+    private AdmissionPageStore _store = null!;
+    private AdmissionPages _pages = null!;
     private AdmissionLine _queue = null!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    // Set while storage still holds the queue in the single row of an earlier build: its pages are
+    // written before the index that no longer lists the waiting tasks.
+    private bool _migrating;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _durable = new(state, copier, DeactivateOnIdle);
-        _queue = new AdmissionLine(_durable.Current, AdmissionSettings.From(options.Value), time);
-        return Task.CompletedTask;
+        _store = new AdmissionPageStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
+        var index = _durable.Current;
+        var stored = new List<IReadOnlyList<AdmissionPlace>>(index.Pages);
+        for (var page = 0; page < index.Pages; page++)
+        {
+            stored.Add(await _store.ReadAsync(page));
+        }
+
+        var (queue, pages) = AdmissionPages.Load(index, stored);
+        _pages = pages;
+        _queue = new AdmissionLine(queue, AdmissionSettings.From(options.Value), time);
+        _migrating = index.Waiting.Count > 0;
+        if (_migrating)
+        {
+            await SaveAsync();
+            Migrated(logger, queue.Waiting.Count, _pages.Count);
+        }
     }
 
     public async Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
@@ -93,12 +120,47 @@ public sealed partial class AdmissionQueueGrain(
 
     private async Task SaveAsync()
     {
-        if (_queue.Changed)
+        foreach (var taskId in _queue.ChangedWaiting)
         {
-            // The queue changes in place: a failed write retires this activation, and the next one
-            // reads what storage holds.
-            await _durable.WriteAsync(_durable.Current);
-            _queue.Saved();
+            _pages.Changed(taskId, _queue.State.Waiting.ContainsKey(taskId));
+        }
+
+        // The queue changes in place: a failed write retires this activation, and the next one
+        // reads what storage holds.
+        var writeIndex = _queue.IndexChanged || _pages.Grew || _migrating;
+        if (writeIndex && !_migrating)
+        {
+            await WriteIndexAsync();
+        }
+
+        await Task.WhenAll(_pages.Dirty.Select(WritePageAsync));
+        if (writeIndex && _migrating)
+        {
+            await WriteIndexAsync();
+            _migrating = false;
+        }
+
+        _queue.Saved();
+        _pages.Saved();
+    }
+
+    private Task WriteIndexAsync() => _durable.WriteAsync(new AdmissionQueueState
+    {
+        Running = _queue.State.Running,
+        Slots = _queue.State.Slots,
+        Pages = _pages.Count,
+    });
+
+    private async Task WritePageAsync(int page)
+    {
+        try
+        {
+            await _store.WriteAsync(page, [.. _pages.On(page).Select(taskId => _queue.State.Waiting[taskId])]);
+        }
+        catch
+        {
+            _durable.Retire();
+            throw;
         }
     }
 
@@ -116,6 +178,9 @@ public sealed partial class AdmissionQueueGrain(
             Woken(logger, count);
         }
     }
+
+    [LoggerMessage(2, LogLevel.Information, "Admission queue: moved {Count} waiting tasks from its single stored row onto {Pages} pages")]
+    private static partial void Migrated(ILogger logger, int count, int pages);
 
     [LoggerMessage(1, LogLevel.Debug, "Admission queue: woke {Count} tasks to take their slot or ask again")]
     private static partial void Woken(ILogger logger, int count);

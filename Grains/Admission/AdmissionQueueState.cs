@@ -1,10 +1,14 @@
 namespace OrleansTasks.Admission;
 
-/// <summary>The cluster's admission queue as stored: who waits, who holds a slot, and each silo's slots.</summary>
+/// <summary>
+/// The cluster's admission queue: who waits, who holds a slot, and each silo's slots. Stored, it is
+/// the queue's index row: the waiting tasks are on <see cref="AdmissionPages"/> of their own, and
+/// <see cref="Waiting"/> is stored empty (a build that kept the whole queue in this row filled it).
+/// </summary>
 [GenerateSerializer, Alias("OrleansTasks.Admission.AdmissionQueueState")]
 public sealed class AdmissionQueueState
 {
-    /// <summary>Tasks waiting for a slot.</summary>
+    /// <summary>Tasks waiting for a slot (in memory; stored only by the single-row build).</summary>
     [Id(0)] public Dictionary<Guid, AdmissionPlace> Waiting { get; set; } = [];
 
     /// <summary>Tasks holding a slot, taken or only granted.</summary>
@@ -12,6 +16,16 @@ public sealed class AdmissionQueueState
 
     /// <summary>The slots of each silo, as it last said (its <c>Tasks:MaxRunningPerSilo</c>).</summary>
     [Id(2)] public Dictionary<string, int> Slots { get; set; } = [];
+
+    /// <summary>Stored: how many pages of waiting tasks there are (0 from the single-row build).</summary>
+    [Id(3)] public int Pages { get; set; }
+}
+
+/// <summary>One stored page of waiting tasks (see <see cref="AdmissionPages"/>).</summary>
+[GenerateSerializer, Alias("OrleansTasks.Admission.AdmissionPage")]
+public sealed class AdmissionPage
+{
+    [Id(0)] public List<AdmissionPlace> Places { get; set; } = [];
 }
 
 /// <summary>One task in the queue, waiting or holding a slot.</summary>

@@ -193,7 +193,10 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
             var high = await StartAsync(grains, "bob", TaskPriority.High, 50);
             var normal2 = await StartAsync(grains, "alice", TaskPriority.Normal, 50);
             expected = [blocker, high, normal1, normal2, low];
-            positionsBefore = await PositionsAsync(grains, expected[1..]);
+            // The four ask for a slot as their first slice runs, after Start returned: wait until all have.
+            positionsBefore = [];
+            await Eventually.TrueAsync(async () => (positionsBefore = await PositionsAsync(grains, expected[1..])).SequenceEqual([1, 2, 3, 4]), Deadline,
+                "the queued tasks' positions to settle at 1–4 in priority then arrival order before the restart");
         }
 
         // Nobody calls the tasks after the restart: their leases and the queue's reminder bring them back.

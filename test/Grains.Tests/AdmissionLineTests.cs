@@ -202,4 +202,28 @@ public sealed class AdmissionLineTests
         Assert.Empty(line.Admit(Both));
         Assert.True(line.Changed);
     }
+
+    [Fact]
+    public void The_line_tells_apart_changes_to_waiting_tasks_from_changes_to_the_slots()
+    {
+        var line = NewLine();
+        var first = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
+        var second = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, first, second);
+
+        Assert.False(line.IndexChanged);
+        Assert.Equal([first.TaskId, second.TaskId], line.ChangedWaiting);
+        line.Saved();
+        Assert.False(line.Changed);
+
+        line.Admit(Both);
+        Assert.True(line.IndexChanged);
+        Assert.Equal([first.TaskId], line.ChangedWaiting);
+        line.Saved();
+
+        Assert.True(line.Enter(first, SiloA));
+        line.Leave(first.TaskId);
+        Assert.True(line.IndexChanged);
+        Assert.Empty(line.ChangedWaiting);
+    }
 }

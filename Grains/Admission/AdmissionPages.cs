@@ -1,0 +1,137 @@
+namespace OrleansTasks.Admission;
+
+/// <summary>
+/// Where the queue stores its waiting tasks: numbered pages of at most <see cref="Size"/> places
+/// each, so that a change to one waiting task rewrites one page whatever the backlog. A task keeps
+/// its page while it waits; a new one goes to the lowest page with room, so pages fill up before a
+/// new one is opened. The page count only grows (it is the most pages ever needed), and the
+/// queue's stored index names it so that an activation knows which pages to read.
+/// </summary>
+public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
+{
+    /// <summary>About 6 KB a page: each place is about a hundred bytes stored.</summary>
+    public const int DefaultSize = 64;
+
+    private readonly Dictionary<Guid, int> _pageOf = [];
+    private readonly List<HashSet<Guid>> _pages = [];
+    private readonly SortedSet<int> _withRoom = [];
+    private readonly SortedSet<int> _dirty = [];
+    private int _stored;
+
+    public int Size { get; } = size > 0 ? size : throw new ArgumentOutOfRangeException(nameof(size), size, "A page holds at least one place.");
+
+    /// <summary>The pages, empty ones included; the index names this many.</summary>
+    public int Count => _pages.Count;
+
+    /// <summary>True when pages were opened since the index last named their count.</summary>
+    public bool Grew => _pages.Count > _stored;
+
+    /// <summary>The pages to write: each holds a place that was added, changed or removed since <see cref="Saved"/>.</summary>
+    public IReadOnlyCollection<int> Dirty => _dirty;
+
+    /// <summary>
+    /// Rebuilds the queue from what storage holds: the index (tasks holding slots, silos' slots, the
+    /// page count) and the pages it names, in page order. A task holding a slot is not waiting, even
+    /// if its page still says so (the index is written first); a task on two pages keeps the first.
+    /// An index still holding waiting tasks itself was written by a build that kept the whole queue
+    /// in that one row: its waiting tasks are the queue, put on pages to be written before the index.
+    /// </summary>
+    public static (AdmissionQueueState Queue, AdmissionPages Pages) Load(
+        AdmissionQueueState index, IReadOnlyList<IReadOnlyList<AdmissionPlace>> stored, int size = DefaultSize)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(stored);
+        var queue = new AdmissionQueueState { Running = index.Running, Slots = index.Slots };
+        var pages = new AdmissionPages(size);
+        var single = index.Waiting.Count > 0;
+        foreach (var page in stored)
+        {
+            var kept = new List<Guid>();
+            foreach (var place in single ? [] : page)
+            {
+                if (!queue.Running.ContainsKey(place.TaskId) && queue.Waiting.TryAdd(place.TaskId, place))
+                {
+                    kept.Add(place.TaskId);
+                }
+            }
+
+            pages.Open(kept, dirty: kept.Count != page.Count);
+        }
+
+        pages._stored = pages.Count;
+        foreach (var place in index.Waiting.Values.Where(p => !queue.Running.ContainsKey(p.TaskId)))
+        {
+            queue.Waiting[place.TaskId] = place;
+            pages.Changed(place.TaskId, waiting: true);
+        }
+
+        return (queue, pages);
+    }
+
+    /// <summary>A task's place was added, changed or removed: marks its page to be written, giving it one if it is new.</summary>
+    public void Changed(Guid taskId, bool waiting)
+    {
+        if (_pageOf.TryGetValue(taskId, out var page))
+        {
+            if (!waiting)
+            {
+                _pageOf.Remove(taskId);
+                _pages[page].Remove(taskId);
+                _withRoom.Add(page);
+            }
+
+            _dirty.Add(page);
+            return;
+        }
+
+        if (!waiting)
+        {
+            return;
+        }
+
+        page = _withRoom.Count > 0 ? _withRoom.Min : Open([], dirty: false);
+        _pageOf[taskId] = page;
+        _pages[page].Add(taskId);
+        if (_pages[page].Count >= Size)
+        {
+            _withRoom.Remove(page);
+        }
+
+        _dirty.Add(page);
+    }
+
+    /// <summary>The tasks stored on <paramref name="page"/>.</summary>
+    public IReadOnlyCollection<Guid> On(int page) => _pages[page];
+
+    /// <summary>The page of a waiting task; null for a task not waiting.</summary>
+    public int? PageOf(Guid taskId) => _pageOf.TryGetValue(taskId, out var page) ? page : null;
+
+    /// <summary>The dirty pages and the page count are stored.</summary>
+    public void Saved()
+    {
+        _dirty.Clear();
+        _stored = _pages.Count;
+    }
+
+    private int Open(List<Guid> taskIds, bool dirty)
+    {
+        var page = _pages.Count;
+        _pages.Add([.. taskIds]);
+        foreach (var taskId in taskIds)
+        {
+            _pageOf[taskId] = page;
+        }
+
+        if (taskIds.Count < Size)
+        {
+            _withRoom.Add(page);
+        }
+
+        if (dirty)
+        {
+            _dirty.Add(page);
+        }
+
+        return page;
+    }
+}

@@ -1,0 +1,105 @@
+using OrleansTasks.Admission;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// How the admission queue stores its waiting tasks: bounded pages, a change rewriting only its page,
+/// the queue rebuilt from its rows (a grant in the index winning over a stale page), and the single
+/// stored row of the earlier build moved onto pages.
+/// </summary>
+public sealed class AdmissionPagesTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
+
+    private static AdmissionPlace Place(int arrival, string silo = "silo-a") =>
+        new() { Ticket = new AdmissionTicket(Guid.NewGuid(), "alice", TaskPriority.Normal, Start.AddSeconds(arrival)), Silo = silo };
+
+    /// <summary>Pages of <paramref name="size"/> after <paramref name="count"/> new tasks came to wait, in that order.</summary>
+    private static (AdmissionPages Pages, List<Guid> Ids) Filled(int size, int count)
+    {
+        var pages = new AdmissionPages(size);
+        List<Guid> ids = [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid())];
+        foreach (var id in ids)
+        {
+            pages.Changed(id, waiting: true);
+        }
+
+        return (pages, ids);
+    }
+
+    [Fact]
+    public void New_waiting_tasks_fill_the_lowest_page_with_room_and_each_dirties_only_its_page()
+    {
+        var (pages, ids) = Filled(size: 4, count: 10);
+
+        Assert.Equal(3, pages.Count);
+        Assert.Equal([4, 4, 2], Enumerable.Range(0, 3).Select(p => pages.On(p).Count));
+        Assert.Equal(ids[4..8], pages.On(1));
+        pages.Saved();
+        Assert.False(pages.Grew);
+
+        pages.Changed(ids[5], waiting: true);
+        Assert.Equal([1], pages.Dirty);
+        pages.Saved();
+        pages.Changed(ids[9], waiting: false);
+        Assert.Equal([2], pages.Dirty);
+        Assert.Null(pages.PageOf(ids[9]));
+    }
+
+    [Fact]
+    public void A_freed_place_is_reused_before_a_new_page_is_opened()
+    {
+        var (pages, ids) = Filled(size: 2, count: 4);
+        pages.Saved();
+        pages.Changed(ids[0], waiting: false);
+        var next = Guid.NewGuid();
+        pages.Changed(next, waiting: true);
+
+        Assert.Equal(0, pages.PageOf(next));
+        Assert.Equal(2, pages.Count);
+        Assert.False(pages.Grew);
+        Assert.Equal([0], pages.Dirty);
+    }
+
+    [Fact]
+    public void Loading_keeps_clean_pages_clean_and_drops_a_task_the_index_says_holds_a_slot()
+    {
+        var (granted, waitingA, waitingB, twice) = (Place(1), Place(2), Place(3), Place(4));
+        var index = new AdmissionQueueState { Running = { [granted.TaskId] = granted }, Pages = 3 };
+        IReadOnlyList<AdmissionPlace>[] stored = [[waitingA, twice], [granted, waitingB], [twice]];
+
+        var (queue, pages) = AdmissionPages.Load(index, stored, size: 4);
+
+        Assert.Equal([waitingA.TaskId, twice.TaskId, waitingB.TaskId], queue.Waiting.Keys);
+        Assert.Equal([granted.TaskId], queue.Running.Keys);
+        Assert.Equal([1, 2], pages.Dirty);
+        Assert.Equal(0, pages.PageOf(twice.TaskId));
+        Assert.Equal(3, pages.Count);
+        Assert.False(pages.Grew);
+    }
+
+    [Fact]
+    public void The_single_row_of_the_earlier_build_is_the_queue_and_goes_onto_pages()
+    {
+        var legacy = Enumerable.Range(0, 5).Select(i => Place(i)).ToList();
+        var running = Place(9);
+        var stale = Place(10);
+        var index = new AdmissionQueueState
+        {
+            Waiting = legacy.ToDictionary(p => p.TaskId),
+            Running = { [running.TaskId] = running },
+            Slots = { ["silo-a"] = 2 },
+        };
+
+        // A page an activation of this build left before one of the earlier build took over: the single row is newer.
+        var (queue, pages) = AdmissionPages.Load(index, [[stale]], size: 2);
+
+        Assert.Equal(legacy.Select(p => p.TaskId).Order(), queue.Waiting.Keys.Order());
+        Assert.Equal(2, queue.Slots["silo-a"]);
+        Assert.Equal(3, pages.Count);
+        Assert.True(pages.Grew);
+        Assert.Equal([0, 1, 2], pages.Dirty);
+        Assert.Equal(legacy.Count, Enumerable.Range(0, 3).Sum(p => pages.On(p).Count));
+        Assert.Null(pages.PageOf(stale.TaskId));
+    }
+}
