@@ -144,8 +144,7 @@ public static class OrleansTasksSiloExtensions
         });
         silo.Services.Configure<StreamCacheEvictionOptions>(TaskStreams.ProviderName, streams.ConfigureCache);
         silo.Services.AddOrleansTasksGrainServices(configuration);
-        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IRetentionGrain>(0).Start());
-        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<Admission.IAdmissionQueueGrain>(0).Start());
+        silo.Services.AddHostedService<SingletonReminders>();
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>, IOptions<SchedulesOptions>>((reminders, tasks, schedules) =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(
                 reminders.MinimumReminderPeriod.Ticks, Math.Min(tasks.Value.LeasePeriod.Ticks, schedules.Value.CheckPeriod.Ticks))));
