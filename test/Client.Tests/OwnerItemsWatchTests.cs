@@ -65,28 +65,58 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
     }
 
     [Fact]
-    public async Task A_deletion_the_lists_stream_never_carried_is_read_back_as_deleted()
+    public async Task A_deletion_the_lists_stream_never_carried_is_read_back_as_deleted_once_the_schedules_next_run_is_overdue()
     {
         using var service = await cluster.StartServiceAsync(options => options.StreamSilenceTimeout = TimeSpan.FromMilliseconds(500));
         var client = service.Services.GetRequiredService<IClusterClient>();
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
         var scheduleId = Guid.NewGuid();
-        var before = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
+        var before = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner));
         Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
 
         using var stop = new CancellationTokenSource();
         var own = OwnerWatches.Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
         await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
 
-        // The feed hears of the schedule as it was, and then nothing more: as if its deletion was lost.
-        await client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IOwnerFeedItem>(TaskStreams.ForOwnerLists(owner)).OnNextAsync(before);
+        // The feed hears of the schedule as it was when its next run was due now, and then nothing
+        // more: as if its deletion was lost. A schedule is read back only once its next run is overdue.
+        var due = before with { NextRunAt = DateTimeOffset.UtcNow };
+        await client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IOwnerFeedItem>(TaskStreams.ForOwnerLists(owner)).OnNextAsync(due);
 
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit,
-            "the schedule's deletion to be read back (after six times the silence timeout: a schedule is never busy)");
+            "the schedule's deletion to be read back (once its next run is overdue by the silence timeout)");
         await stop.CancelAsync();
         var seen = own.Seen.OfType<ScheduleSnapshot>().ToList();
         Assert.Equal([before.Seq, before.Seq + 1], seen.Select(item => item.Seq));
+        Assert.True(seen[^1].Deleted);
+    }
+
+    [Fact]
+    public async Task A_paused_schedules_lost_deletion_is_read_back_after_a_stream_error()
+    {
+        // The silence timeout is the default (10 s): a paused schedule has no run to wait for, so
+        // only the reads after the stream error can find its deletion within the wait.
+        using var service = await cluster.StartServiceAsync(services: ErrorReportingStreams.Install);
+        var client = service.Services.GetRequiredService<IClusterClient>();
+        var streams = service.Services.GetRequiredService<ErrorReportingStreams>();
+        var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
+        using var stop = new CancellationTokenSource();
+        var own = OwnerWatches.Collect(service.Services.GetRequiredService<ITaskWatcher>().WatchOwnerItemsAsync(owner, stop.Token));
+        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var scheduleId = Guid.NewGuid();
+        var created = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId), WaitLimit, "the paused schedule's creation");
+
+        streams.Losing = true;
+        Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
+        await streams.ReportErrorAsync(new StreamEventDeliveryFailureException("events lost"));
+
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit,
+            "the schedule's deletion to be read back after the stream error");
+        await stop.CancelAsync();
+        var seen = own.Seen.OfType<ScheduleSnapshot>().ToList();
+        Assert.Equal([created.Seq, created.Seq + 1], seen.Select(item => item.Seq));
         Assert.True(seen[^1].Deleted);
     }
 
