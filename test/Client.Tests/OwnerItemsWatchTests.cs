@@ -93,10 +93,11 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
     }
 
     [Fact]
-    public async Task A_paused_schedules_lost_deletion_is_read_back_after_a_stream_error()
+    public async Task A_batch_and_its_task_whose_changes_were_all_lost_and_a_paused_schedules_lost_deletion_are_read_back_after_a_stream_error()
     {
-        // The silence timeout is the default (10 s): a paused schedule has no run to wait for, so
-        // only the reads after the stream error can find its deletion within the wait.
+        // Every event stays lost to the end: items the feed never heard of are never read back for
+        // their silence, nor is a paused schedule (it has no run to wait for; the silence timeout is
+        // the default 10 s anyway), so only the reads after the error can find them.
         using var service = await cluster.StartServiceAsync(services: ErrorReportingStreams.Install);
         var client = service.Services.GetRequiredService<IClusterClient>();
         var streams = service.Services.GetRequiredService<ErrorReportingStreams>();
@@ -105,49 +106,29 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
         var own = OwnerWatches.Collect(service.Services.GetRequiredService<ITaskWatcher>().WatchOwnerItemsAsync(owner, stop.Token));
         await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
         var scheduleId = Guid.NewGuid();
-        var created = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
+        var schedule = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId), WaitLimit, "the paused schedule's creation");
 
         streams.Losing = true;
         Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
-        await streams.ReportErrorAsync(new StreamEventDeliveryFailureException("events lost"));
-
-        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit,
-            "the schedule's deletion to be read back after the stream error");
-        await stop.CancelAsync();
-        var seen = own.Seen.OfType<ScheduleSnapshot>().ToList();
-        Assert.Equal([created.Seq, created.Seq + 1], seen.Select(item => item.Seq));
-        Assert.True(seen[^1].Deleted);
-    }
-
-    [Fact]
-    public async Task A_batch_and_its_task_whose_changes_were_all_lost_are_read_back_after_a_stream_error()
-    {
-        // Every event stays lost to the end: items the feed never heard of are never read back for
-        // their silence, so only the reads after the error can find them.
-        using var service = await cluster.StartServiceAsync(services: ErrorReportingStreams.Install);
-        var client = service.Services.GetRequiredService<IClusterClient>();
-        var streams = service.Services.GetRequiredService<ErrorReportingStreams>();
-        var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
-        using var stop = new CancellationTokenSource();
-        var own = OwnerWatches.Collect(service.Services.GetRequiredService<ITaskWatcher>().WatchOwnerItemsAsync(owner, stop.Token));
-        await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
-
-        streams.Losing = true;
         var batchId = Guid.NewGuid();
         var batch = client.GetGrain<IBatchGrain>(batchId);
         await batch.Create(new CreateBatch(owner, [new BatchTaskSpec("a", "lost", OwnerWatches.Documents(20))]));
         await Eventually.TrueAsync(async () => (await batch.GetSnapshot())?.IsTerminal == true, WaitLimit, "the batch to end unheard");
         var ended = (await batch.GetSnapshot())!;
-        Assert.Empty(own.Seen);
+        Assert.Equal([scheduleId], own.Seen.Select(item => item.ItemId));
 
         await streams.ReportErrorAsync(new StreamEventDeliveryFailureException("events lost"));
 
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == batchId && item.IsTerminal), WaitLimit, "the batch's end read back");
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == ended.Tasks[0].TaskId && item.IsTerminal), WaitLimit, "its task's end read back from history");
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit, "the schedule's deletion read back");
         await stop.CancelAsync();
         var readBack = Assert.Single(own.Seen.OfType<BatchSnapshot>());
         Assert.Equal((ended.Seq, IndexTaskStatus.Completed), (readBack.Seq, readBack.Status));
+        var schedules = own.Seen.OfType<ScheduleSnapshot>().ToList();
+        Assert.Equal([schedule.Seq, schedule.Seq + 1], schedules.Select(item => item.Seq));
+        Assert.True(schedules[^1].Deleted);
     }
 
     private static void AssertSeqRises(IReadOnlyList<IOwnerFeedItem> changes)
