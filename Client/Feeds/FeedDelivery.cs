@@ -5,8 +5,10 @@ namespace OrleansTasks.Feeds;
 /// <summary>
 /// The delivery rules of every feed listener, a gateway's socket and a service's watcher alike:
 /// first the snapshot read after subscribing, then changes with strictly rising <c>seq</c>; events
-/// at or below the <c>seq</c> already covered are dropped, and so is progress that would go
-/// backwards. It holds at most <c>progressQueueLength</c> pending progress events (when full,
+/// at or below the <c>seq</c> already covered are dropped, and, for a feed whose progress only rises
+/// (a task's), so is progress that would go backwards. A batch's rolled-up progress legitimately goes
+/// back (a source task's total is 0 until it has counted its documents), so its feed is ordered by
+/// <c>seq</c> alone: a newer change is never held back for its lower progress. It holds at most <c>progressQueueLength</c> pending progress events (when full,
 /// the oldest is dropped: with a length of one, latest wins) and one terminal event, which is
 /// never dropped and ends the feed. Not thread-safe: its owner serialises calls.
 /// </summary>
@@ -15,6 +17,7 @@ internal sealed class FeedDelivery<T> : IFeedBacklog<T>
     where T : class, IFeedSnapshot
 {
     private readonly int _progressQueueLength;
+    private readonly bool _progressRises;
     private readonly Queue<T> _progress;
     private T? _connected;
     private T? _terminal;
@@ -25,10 +28,13 @@ internal sealed class FeedDelivery<T> : IFeedBacklog<T>
     private int _highestProgress;
 
     /// <summary>A queue holding at most <paramref name="progressQueueLength"/> pending progress events.</summary>
-    public FeedDelivery(int progressQueueLength = 1)
+    /// <param name="progressQueueLength">Pending progress events held at most.</param>
+    /// <param name="progressRises">True to drop progress that would go backwards (see <see cref="IFeedSource{T}.ProgressRises"/>).</param>
+    public FeedDelivery(int progressQueueLength = 1, bool progressRises = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(progressQueueLength, 1);
         _progressQueueLength = progressQueueLength;
+        _progressRises = progressRises;
         _progress = new Queue<T>(progressQueueLength);
     }
 
@@ -56,7 +62,7 @@ internal sealed class FeedDelivery<T> : IFeedBacklog<T>
             return FeedDeliveryOutcome.Queued;
         }
 
-        if (snapshot.Progress < _highestProgress || snapshot.Seq <= _lastQueuedSeq)
+        if ((_progressRises && snapshot.Progress < _highestProgress) || snapshot.Seq <= _lastQueuedSeq)
         {
             return FeedDeliveryOutcome.Dropped;
         }
@@ -83,7 +89,7 @@ internal sealed class FeedDelivery<T> : IFeedBacklog<T>
         _connected = snapshot;
         _coveredSeq = snapshot.Seq;
         _highestProgress = Math.Max(_highestProgress, snapshot.Progress);
-        while (_progress.TryPeek(out var oldest) && (oldest.Seq <= snapshot.Seq || oldest.Progress < snapshot.Progress))
+        while (_progress.TryPeek(out var oldest) && (oldest.Seq <= snapshot.Seq || (_progressRises && oldest.Progress < snapshot.Progress)))
         {
             _progress.Dequeue();
         }
@@ -140,6 +146,6 @@ internal enum FeedDeliveryOutcome
     /// <summary>Queued in place of the oldest pending progress, which was dropped.</summary>
     Coalesced,
 
-    /// <summary>Dropped: already covered, older than what is queued, progress going back, or after the terminal.</summary>
+    /// <summary>Dropped: already covered, older than what is queued, progress going back (where it only rises), or after the terminal.</summary>
     Dropped,
 }

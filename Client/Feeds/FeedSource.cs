@@ -5,11 +5,15 @@ namespace OrleansTasks.Feeds;
 /// <param name="name">"task" or "batch".</param>
 /// <param name="streamFor">The stream of an id.</param>
 /// <param name="read">Reads an id's snapshot from its grain; null when nothing has the id.</param>
-internal sealed class FeedSource<T>(string name, Func<Guid, StreamId> streamFor, Func<IGrainFactory, Guid, Task<T?>> read) : IFeedSource<T>
+/// <param name="progressRises">See <see cref="IFeedSource{T}.ProgressRises"/>.</param>
+internal sealed class FeedSource<T>(string name, Func<Guid, StreamId> streamFor, Func<IGrainFactory, Guid, Task<T?>> read, bool progressRises) : IFeedSource<T>
     where T : class, IFeedSnapshot
 {
     /// <inheritdoc/>
     public string Name => name;
+
+    /// <inheritdoc/>
+    public bool ProgressRises => progressRises;
 
     /// <inheritdoc/>
     public StreamId StreamFor(Guid id) => streamFor(id);
@@ -23,9 +27,9 @@ internal static class FeedSources
 {
     /// <summary>An index task: <see cref="TaskStreams.ForTask"/> and <see cref="IIndexTaskGrain.GetSnapshot"/>.</summary>
     public static readonly FeedSource<IndexTaskSnapshot> Tasks = new(
-        "task", TaskStreams.ForTask, (grains, id) => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot());
+        "task", TaskStreams.ForTask, (grains, id) => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot(), progressRises: true);
 
-    /// <summary>A batch: <see cref="TaskStreams.ForBatch"/> and <see cref="IBatchGrain.GetSnapshot"/>.</summary>
+    /// <summary>A batch: <see cref="TaskStreams.ForBatch"/> and <see cref="IBatchGrain.GetSnapshot"/>; its rolled-up progress may go back.</summary>
     public static readonly FeedSource<BatchSnapshot> Batches = new(
-        "batch", TaskStreams.ForBatch, (grains, id) => grains.GetGrain<IBatchGrain>(id).GetSnapshot());
+        "batch", TaskStreams.ForBatch, (grains, id) => grains.GetGrain<IBatchGrain>(id).GetSnapshot(), progressRises: false);
 }

@@ -8,6 +8,12 @@ internal interface IFeedSource<T>
     /// <summary>"task" or "batch", for logs.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// True when a snapshot's progress never goes back (a task's), so a lower one is stale; false when
+    /// it may (a batch's rolled-up progress, when a task's total grows), so changes are ordered by <c>seq</c> alone.
+    /// </summary>
+    bool ProgressRises => true;
+
     /// <summary>The stream the grain of <paramref name="id"/> publishes its snapshots on.</summary>
     StreamId StreamFor(Guid id);
 

@@ -4,7 +4,12 @@ namespace OrleansTasks.Feeds;
 /// What an owner feed knows of its items (tasks, batches, schedules): the unfinished ones it has
 /// heard of, with their last change and when each was last heard, so that those silent for the
 /// silence timeout are read back from their grains (items that are not busy — tasks that wait or
-/// queue, batches not yet running, schedules — after six times that); and the items that ended in
+/// queue, batches not yet running — after six times that). A schedule changes by itself only when
+/// an occurrence falls due (and, with occurrences queued, when its run ends); every other change
+/// comes from a request, which publishes it. So a schedule is read back only once its next run is
+/// overdue by the silence timeout, or, while occurrences wait in its queue, after six times that:
+/// never merely because it is followed. After a stream error the feed reads back every schedule
+/// it knows (<see cref="Schedules"/>). And the items that ended in
 /// the last <see cref="EndedWindow"/>, so that a copy of an end published again (by a new
 /// activation, or read back) is not delivered twice.
 /// Not thread-safe: the feed serialises calls.
@@ -75,8 +80,22 @@ internal sealed class KnownItems(TimeProvider time)
         return silent;
     }
 
-    private bool IsSilent(Heard heard, TimeSpan silence) =>
-        time.GetElapsedTime(heard.At) >= (heard.Last.IsBusy ? silence : silence * IdleFactor);
+    /// <summary>The unfinished schedules heard of, at most <paramref name="limit"/>: read back after a stream error.</summary>
+    public IReadOnlyList<ScheduleSnapshot> Schedules(int limit) =>
+        [.. _unfinished.Values.Select(heard => heard.Last).OfType<ScheduleSnapshot>().Take(limit)];
+
+    private bool IsSilent(Heard heard, TimeSpan silence)
+    {
+        var quiet = time.GetElapsedTime(heard.At);
+        return heard.Last switch
+        {
+            ScheduleSnapshot schedule =>
+                (schedule.NextRunAt is { } next && time.GetUtcNow() - next >= silence && quiet >= silence)
+                || (schedule.Queued > 0 && quiet >= silence * IdleFactor),
+            { IsBusy: true } => quiet >= silence,
+            _ => quiet >= silence * IdleFactor,
+        };
+    }
 
     private void ForgetOldEnds(long now)
     {

@@ -11,7 +11,8 @@ namespace OrleansTasks.Feeds;
 /// items it has heard of that have been silent too long (see <see cref="KnownItems"/>; at most
 /// <see cref="ReadsPerSweep"/> a sweep; a schedule that is gone is delivered as deleted), and, after
 /// a stream reported an error, the newest <see cref="HistoryRows"/> rows of the scope's task
-/// history and the newest <see cref="ListRows"/> batches and schedules of its owner.
+/// history, the newest <see cref="ListRows"/> batches and schedules of its owner, and every
+/// schedule it knows (at most <see cref="ReadsPerSweep"/>).
 /// </summary>
 internal sealed class OwnerFeed(
     OwnerScope scope, IClusterClient client, IFeedMetrics metrics, TimeProvider time, IFeedScheduler wakeUps, ILogger logger)
@@ -59,11 +60,13 @@ internal sealed class OwnerFeed(
     public async Task ReconcileAsync()
     {
         IReadOnlyList<IOwnerFeedItem> silent;
+        IReadOnlyList<ScheduleSnapshot> schedules;
         bool streamFailed;
         lock (_lock)
         {
             silent = _known.TakeSilent(_silence, ReadsPerSweep);
             streamFailed = _streamFailed;
+            schedules = streamFailed ? _known.Schedules(ReadsPerSweep) : [];
         }
 
         var reads = Task.WhenAll(silent.Select(ReadBackAsync));
@@ -71,7 +74,7 @@ internal sealed class OwnerFeed(
         {
             if (streamFailed)
             {
-                await Task.WhenAll(ReadHistoryAsync(), ReadListsAsync());
+                await Task.WhenAll(ReadHistoryAsync(), ReadListsAsync(schedules));
                 lock (_lock)
                 {
                     _streamFailed = false;
@@ -124,18 +127,25 @@ internal sealed class OwnerFeed(
         }
     }
 
-    /// <summary>After a stream error: the owner's newest batches and schedules (everyone's have no list to read).</summary>
-    private async Task ReadListsAsync()
+    /// <summary>
+    /// After a stream error: the schedules the feed knows (a lost deletion or pause is found so) and
+    /// the owner's newest batches and schedules (everyone's have no list to read).
+    /// </summary>
+    private async Task ReadListsAsync(IReadOnlyList<ScheduleSnapshot> known)
     {
-        if (Scope.OwnerId is not { } ownerId)
+        var schedules = known.ToDictionary(schedule => schedule.ScheduleId, schedule => (ScheduleSnapshot?)schedule);
+        IEnumerable<Guid> batches = [];
+        if (Scope.OwnerId is { } ownerId)
         {
-            return;
+            batches = (await client.GetGrain<IUserListGrain>(IUserListGrain.Batches(ownerId)).List(null, ListRows)).Ids;
+            foreach (var id in (await client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(ownerId)).List(null, ListRows)).Ids)
+            {
+                schedules.TryAdd(id, null);
+            }
         }
 
-        var batches = await client.GetGrain<IUserListGrain>(IUserListGrain.Batches(ownerId)).List(null, ListRows);
-        var schedules = await client.GetGrain<IUserListGrain>(IUserListGrain.Schedules(ownerId)).List(null, ListRows);
         await Task.WhenAll(
-            batches.Ids.Select(id => ReadBatchAsync(id)).Concat(schedules.Ids.Select(id => ReadScheduleAsync(id, known: null))));
+            batches.Select(id => ReadBatchAsync(id)).Concat(schedules.Select(schedule => ReadScheduleAsync(schedule.Key, schedule.Value))));
     }
 
     private Task ReadBackAsync(IOwnerFeedItem item) => item switch

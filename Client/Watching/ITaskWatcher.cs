@@ -2,8 +2,8 @@ namespace OrleansTasks;
 
 /// <summary>
 /// Follows tasks and batches with the guarantees the gateway gives WebSockets: the current
-/// snapshot first, then changes with strictly rising <c>Seq</c>, no duplicates, progress never going
-/// back, and the terminal snapshot last, exactly once. A terminal event the stream lost is read
+/// snapshot first, then changes with strictly rising <c>Seq</c>, no duplicates, a task's progress never
+/// going back (a batch's may: see <see cref="WatchBatchAsync"/>), and the terminal snapshot last, exactly once. A terminal event the stream lost is read
 /// back from the grain when the stream errors or stays silent (within about 12 s by default). All
 /// watchers of one task in a process share one stream subscription.
 /// </summary>
@@ -21,6 +21,8 @@ public interface ITaskWatcher
     /// <summary>
     /// The rolled-up snapshots of one batch, until and including its terminal one. Enumeration
     /// throws <see cref="BatchNotFoundException"/> at once when no batch has <paramref name="batchId"/>.
+    /// Ordered by <c>Seq</c> alone: the rolled-up progress goes back when a source task counts its
+    /// documents (its total is 0 until then), and such a change is given, not dropped.
     /// </summary>
     /// <param name="batchId">The batch.</param>
     /// <param name="cancellationToken">Ends the enumeration.</param>

@@ -64,7 +64,7 @@ internal sealed class TaskWatcher(
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(watchCancelled, lifetime.ApplicationStopping);
         var cancellationToken = watch.Token;
         cancellationToken.ThrowIfCancellationRequested();
-        var listener = new WatchListener<T>(new FeedDelivery<T>(options.Value.WatchQueueLength));
+        var listener = new WatchListener<T>(new FeedDelivery<T>(options.Value.WatchQueueLength, feeds.Source.ProgressRises));
         await using var attachment = await AttachAsync(id, feeds.AttachAsync, listener, cancellationToken);
         var snapshot = await feeds.Source.ReadAsync(grains, id).WaitAsync(cancellationToken) ?? throw notFound(id);
         listener.Start(snapshot);

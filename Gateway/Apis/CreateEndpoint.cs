@@ -12,7 +12,8 @@ namespace OrleansTasks.Gateway.Apis;
 /// What every create endpoint (task, batch, schedule) does, in this order: answer a body that could not be read,
 /// make the checks only HTTP makes, claim the <c>Idempotency-Key</c> (the same key with the same request creates
 /// under the first call's id; with a different request it is 422), call the grain, and release the key when the
-/// grain refuses the request so that it may be used again. Subclasses say only what differs.
+/// grain refuses the request so that it may be used again. A replay of a create whose item has been deleted since
+/// is 409 (the key stays bound to it). Subclasses say only what differs.
 /// </summary>
 internal abstract class CreateEndpoint<TBody, TRequest, TCreated>
     where TBody : class, ICreateBody
@@ -81,6 +82,11 @@ internal abstract class CreateEndpoint<TBody, TRequest, TCreated>
         {
             await claim.ReleaseAsync();
             return Problems.Invalid(exception);
+        }
+        catch (DeletedSinceCreatedException deleted)
+        {
+            // The key keeps naming what it created: a replay must not bring a deleted item back.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Created, then deleted", detail: deleted.Message);
         }
     }
 }

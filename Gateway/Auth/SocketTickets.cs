@@ -51,6 +51,8 @@ public sealed class SocketTickets(IGrainFactory grains)
         return new ClaimsPrincipal(new ClaimsIdentity(claims, AuthenticationType, TokenClaims.Subject, TokenClaims.Role));
     }
 
-    private ISocketTicketGrain Grain(string ticket) =>
-        grains.GetGrain<ISocketTicketGrain>(Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ticket))));
+    /// <summary>The key of a ticket's grain: its hash, so that storage and logs never hold a ticket.</summary>
+    internal static string GrainKey(string ticket) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ticket)));
+
+    private ISocketTicketGrain Grain(string ticket) => grains.GetGrain<ISocketTicketGrain>(GrainKey(ticket));
 }

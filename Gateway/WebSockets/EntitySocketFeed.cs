@@ -14,7 +14,7 @@ internal sealed class EntitySocketFeed<T>(FeedRegistry<T> feeds, IFeedKind<T> ki
 
     public SocketClose? Finished => kind.Finished;
 
-    public IFeedBacklog<T> NewBacklog(int progressQueueLength) => new FeedDelivery<T>(progressQueueLength);
+    public IFeedBacklog<T> NewBacklog(int progressQueueLength) => new FeedDelivery<T>(progressQueueLength, kind.ProgressRises);
 
     public async Task<IAsyncDisposable?> OpenAsync(SocketRequest request, SocketOutbox<T> outbox)
     {

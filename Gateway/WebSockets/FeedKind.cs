@@ -19,6 +19,8 @@ internal sealed class FeedKind<T>(
 
     public string Name => source.Name;
 
+    public bool ProgressRises => source.ProgressRises;
+
     public SocketClose NotFound => notFound;
 
     public SocketClose Finished => finished;

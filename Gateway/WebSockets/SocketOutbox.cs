@@ -7,7 +7,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// The bounded queue between a feed (a task's or a batch's) and one socket's send loop: the
 /// feed's events under the delivery rules every listener shares (<see cref="FeedDelivery{T}"/>: at most
 /// <paramref name="progressQueueLength"/> pending progress events, latest wins, one terminal event
-/// never dropped, nothing covered twice, progress never backwards), owed pongs and a close
+/// never dropped, nothing covered twice, a task's progress never backwards), owed pongs and a close
 /// request, so a slow client costs a fixed amount of memory and never slows the feed.
 /// </summary>
 /// <param name="backlog">The delivery rules; by default those of one task or batch (<see cref="FeedDelivery{T}"/>).</param>

@@ -64,7 +64,8 @@ public sealed partial class ScheduleGrain(
 
     /// <summary>
     /// Creates the schedule, or finishes creating it: a repeated call (the same Idempotency-Key)
-    /// after one that failed past its write puts the schedule in its owner's list and arms it.
+    /// after one that failed past its write puts the schedule in its owner's list and arms it; one
+    /// after the schedule was deleted is refused (<see cref="DeletedSinceCreatedException"/>).
     /// </summary>
     public async Task<ScheduleSnapshot> Create(CreateSchedule request)
     {
@@ -74,6 +75,12 @@ public sealed partial class ScheduleGrain(
             await ListAsync();
             await ArmAsync(clock.GetUtcNow());
             return Snapshot();
+        }
+
+        if (S.Deleted)
+        {
+            throw new DeletedSinceCreatedException(ScheduleId,
+                "The schedule this Idempotency-Key created has been deleted; use a new key to create another.");
         }
 
         var now = clock.GetUtcNow();
@@ -157,15 +164,15 @@ public sealed partial class ScheduleGrain(
             return false;
         }
 
-        // Gone first; the list entry and the reminder follow (a list skips schedules that are
-        // gone, and a reminder that finds no schedule removes itself).
+        // Gone first; the list entry follows (a list skips schedules that are gone), and the
+        // reminder is moved to the end of the tombstone's time, when it clears the state.
         var owner = S.OwnerId;
         var deleted = Snapshot().WithDeleted(S.Seq + 1, clock.GetUtcNow());
-        await Durable.ClearAsync(new ScheduleState());
+        await Durable.WriteAsync(new ScheduleState { Deleted = true, OwnerId = owner, Seq = deleted.Seq, UpdatedAt = deleted.UpdatedAt });
         _published = null;
         await PublishToOwnerFeedAsync(deleted);
         Log.Deleted(logger, ScheduleId);
-        foreach (var cleanup in new Func<Task>[] { () => GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).Remove(ScheduleId), DisarmAsync })
+        foreach (var cleanup in new Func<Task>[] { () => GrainFactory.GetGrain<IUserListGrain>(IUserListGrain.Schedules(owner)).Remove(ScheduleId), ArmForTombstoneAsync })
         {
             try
             {
@@ -190,7 +197,7 @@ public sealed partial class ScheduleGrain(
 
         if (!S.Accepted)
         {
-            await DisarmAsync();
+            await EndTombstoneAsync();
             return;
         }
 

@@ -32,4 +32,10 @@ public sealed class ScheduleState
 
     /// <summary>Grows with every write, so that the owner feeds order the schedule's changes.</summary>
     [Id(17)] public long Seq { get; set; }
+
+    /// <summary>
+    /// Set, with <see cref="Accepted"/> cleared, by a deletion: kept for as long as the
+    /// Idempotency-Key that created the schedule may be replayed, so that a replay does not create it again.
+    /// </summary>
+    [Id(18)] public bool Deleted { get; set; }
 }

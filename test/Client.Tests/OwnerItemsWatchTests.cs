@@ -65,25 +65,27 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
     }
 
     [Fact]
-    public async Task A_deletion_the_lists_stream_never_carried_is_read_back_as_deleted()
+    public async Task A_deletion_the_lists_stream_never_carried_is_read_back_as_deleted_once_the_schedules_next_run_is_overdue()
     {
         using var service = await cluster.StartServiceAsync(options => options.StreamSilenceTimeout = TimeSpan.FromMilliseconds(500));
         var client = service.Services.GetRequiredService<IClusterClient>();
         var watcher = service.Services.GetRequiredService<ITaskWatcher>();
         var owner = "service:" + Guid.NewGuid().ToString("N")[..8];
         var scheduleId = Guid.NewGuid();
-        var before = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
+        var before = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner));
         Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
 
         using var stop = new CancellationTokenSource();
         var own = OwnerWatches.Collect(watcher.WatchOwnerItemsAsync(owner, stop.Token));
         await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
 
-        // The feed hears of the schedule as it was, and then nothing more: as if its deletion was lost.
-        await client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IOwnerFeedItem>(TaskStreams.ForOwnerLists(owner)).OnNextAsync(before);
+        // The feed hears of the schedule as it was when its next run was due now, and then nothing
+        // more: as if its deletion was lost. A schedule is read back only once its next run is overdue.
+        var due = before with { NextRunAt = DateTimeOffset.UtcNow };
+        await client.GetStreamProvider(TaskStreams.ProviderName).GetStream<IOwnerFeedItem>(TaskStreams.ForOwnerLists(owner)).OnNextAsync(due);
 
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit,
-            "the schedule's deletion to be read back (after six times the silence timeout: a schedule is never busy)");
+            "the schedule's deletion to be read back (once its next run is overdue by the silence timeout)");
         await stop.CancelAsync();
         var seen = own.Seen.OfType<ScheduleSnapshot>().ToList();
         Assert.Equal([before.Seq, before.Seq + 1], seen.Select(item => item.Seq));
@@ -91,10 +93,11 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
     }
 
     [Fact]
-    public async Task A_batch_and_its_task_whose_changes_were_all_lost_are_read_back_after_a_stream_error()
+    public async Task A_batch_and_its_task_whose_changes_were_all_lost_and_a_paused_schedules_lost_deletion_are_read_back_after_a_stream_error()
     {
         // Every event stays lost to the end: items the feed never heard of are never read back for
-        // their silence, so only the reads after the error can find them.
+        // their silence, nor is a paused schedule (it has no run to wait for; the silence timeout is
+        // the default 10 s anyway), so only the reads after the error can find them.
         using var service = await cluster.StartServiceAsync(services: ErrorReportingStreams.Install);
         var client = service.Services.GetRequiredService<IClusterClient>();
         var streams = service.Services.GetRequiredService<ErrorReportingStreams>();
@@ -102,22 +105,30 @@ public sealed class OwnerItemsWatchTests(MemoryCluster cluster)
         using var stop = new CancellationTokenSource();
         var own = OwnerWatches.Collect(service.Services.GetRequiredService<ITaskWatcher>().WatchOwnerItemsAsync(owner, stop.Token));
         await Eventually.TrueAsync(() => OwnerWatches.FeedsOf(service) == 1, WaitLimit, "the owner feed to be subscribed");
+        var scheduleId = Guid.NewGuid();
+        var schedule = await client.GetGrain<IScheduleGrain>(scheduleId).Create(Schedule(owner) with { Paused = true });
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId), WaitLimit, "the paused schedule's creation");
 
         streams.Losing = true;
+        Assert.True(await client.GetGrain<IScheduleGrain>(scheduleId).Delete());
         var batchId = Guid.NewGuid();
         var batch = client.GetGrain<IBatchGrain>(batchId);
         await batch.Create(new CreateBatch(owner, [new BatchTaskSpec("a", "lost", OwnerWatches.Documents(20))]));
         await Eventually.TrueAsync(async () => (await batch.GetSnapshot())?.IsTerminal == true, WaitLimit, "the batch to end unheard");
         var ended = (await batch.GetSnapshot())!;
-        Assert.Empty(own.Seen);
+        Assert.Equal([scheduleId], own.Seen.Select(item => item.ItemId));
 
         await streams.ReportErrorAsync(new StreamEventDeliveryFailureException("events lost"));
 
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == batchId && item.IsTerminal), WaitLimit, "the batch's end read back");
         await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == ended.Tasks[0].TaskId && item.IsTerminal), WaitLimit, "its task's end read back from history");
+        await Eventually.TrueAsync(() => own.Seen.Any(item => item.ItemId == scheduleId && item.IsTerminal), WaitLimit, "the schedule's deletion read back");
         await stop.CancelAsync();
         var readBack = Assert.Single(own.Seen.OfType<BatchSnapshot>());
         Assert.Equal((ended.Seq, IndexTaskStatus.Completed), (readBack.Seq, readBack.Status));
+        var schedules = own.Seen.OfType<ScheduleSnapshot>().ToList();
+        Assert.Equal([schedule.Seq, schedule.Seq + 1], schedules.Select(item => item.Seq));
+        Assert.True(schedules[^1].Deleted);
     }
 
     private static void AssertSeqRises(IReadOnlyList<IOwnerFeedItem> changes)

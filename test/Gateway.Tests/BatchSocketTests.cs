@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 
 using OrleansTasks.Testing;
 
@@ -30,6 +31,46 @@ public sealed class BatchSocketTests(SharedGateway gateway)
         Assert.Equal(3, messages[^1].GetProperty("tasks").GetProperty("completed").GetInt32());
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
         Assert.Equal("Batch finished", socket.CloseReason);
+    }
+
+    [Fact]
+    public async Task A_batch_message_whose_progress_is_lower_than_the_last_one_sent_is_sent_in_seq_order()
+    {
+        // The batch's task waits for one due in an hour: nothing of the batch changes by itself.
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var later = TaskRequests.Body(1);
+        later["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var laterId = await TaskRequests.CreateAsync(alice, later);
+        var waiting = BatchRequests.Task("a", 5);
+        waiting["depends_on"] = new System.Text.Json.Nodes.JsonArray(laterId.ToString());
+        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(waiting));
+        await using var socket = await SocketClient.ConnectAsync(BatchSocket(batchId, TestTokens.Alice));
+        Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));
+
+        // What a batch publishes when a source task has counted its documents: the rolled-up total
+        // grows, so progress falls (3,000 of 5,000 documents done, then of 50,000).
+        var client = gateway.Services.GetRequiredService<IClusterClient>();
+        var stream = client.GetStreamProvider(TaskStreams.ProviderName).GetStream<BatchSnapshot>(TaskStreams.ForBatch(batchId));
+        var now = (await client.GetGrain<IBatchGrain>(batchId).GetSnapshot())!;
+        var counting = now.Rollup with { Status = IndexTaskStatus.Processing, Progress = 60, Current = 3000, Total = 5000 };
+        await stream.OnNextAsync(now with { Seq = now.Seq + 1, Rollup = counting });
+        await stream.OnNextAsync(now with { Seq = now.Seq + 2, Rollup = counting with { Progress = 6, Total = 50_000 } });
+
+        var sent = new List<(long Seq, int Progress)>();
+        while (!sent.Any(m => m.Seq == now.Seq + 2))
+        {
+            var message = await socket.ReceiveAsync(TimeSpan.FromSeconds(30))
+                ?? throw new InvalidOperationException($"the socket closed before the batch message of seq {now.Seq + 2}; came: {string.Join(", ", sent)}");
+            if (MessageAssert.Type(message) == "progress")
+            {
+                sent.Add((MessageAssert.Seq(message), message.GetProperty("progress").GetInt32()));
+            }
+        }
+
+        Assert.Equal([(now.Seq + 1, 60), (now.Seq + 2, 6)], sent.TakeLast(2));
+        Assert.True(sent.Zip(sent.Skip(1)).All(pair => pair.First.Seq < pair.Second.Seq), $"seq rises: {string.Join(", ", sent)}");
+        await alice.PostAsync($"/api/batches/{batchId}/cancel", null);
+        await alice.PostAsync($"/api/tasks/{laterId}/cancel", null);
     }
 
     [Fact]

@@ -12,13 +12,25 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// The dashboard of a user with 1,000 tasks running at once, in headless Chromium: the list is drawn a
 /// few times a second, the page's main thread stays under 20 % busy, and it holds one WebSocket.
-/// The tasks' index writes are paced (a document every 2 s each), so that all of them keep running,
-/// and changing, while it is measured.
+/// The feed is driven towards its worst case: every task changing <c>Tasks:FeedProgressPerSecond</c>
+/// (2) times a second, the most the coalescing lets through for lists, 2,000 messages a second for
+/// the page (<see cref="OwnerFeedPacer"/> publishes them on the owner's feed, as the tasks' grains
+/// do). The tasks' own index writes are paced at one every 2 s each, which keeps all of them running
+/// without the silo indexing 2,000 writes a second on the 2 cores it shares with Chromium; what they
+/// publish themselves is older than the paced changes and dropped by the feed.
+/// Why the test does not require the full 2,000 a second: on the 2-core machine, with other work
+/// on it (load average 30–50), the test process published 583 (one publication per change) and 750
+/// (one batch per step) a second, and the page then received 361 and 243 a second at 7.6 % and
+/// 16.1 % busy. The processes under test share the cores with the publisher, so what can be offered
+/// depends on the machine; the test requires at least the old pace's 500 a second (a quarter of
+/// the worst case), prints how much of the worst case it offered, and asserts on the page.
 /// </summary>
 public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Tasks = 1_000;
     private const string Collection = "thousand";
+    private const int ChangesPerSecond = 2;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     private readonly GatewayFactory _gateway = new(
@@ -34,8 +46,9 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(Collection, TimeSpan.FromSeconds(2));
+        var created = new System.Collections.Concurrent.ConcurrentBag<Guid>();
         await Parallel.ForEachAsync(Enumerable.Range(0, Tasks), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
-            await TaskRequests.CreateAsync(alice, TaskRequests.Body(100, collection: Collection, words: 10)));
+            created.Add(await TaskRequests.CreateAsync(alice, TaskRequests.Body(100, collection: Collection, words: 10))));
         await Eventually.TrueAsync(
             $"all {Tasks} tasks processing",
             async () => (await alice.GetFromJsonAsync<JsonElement>("/api/tasks/counts")).GetProperty("processing").GetInt32() == Tasks,
@@ -49,6 +62,11 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
         await cdp.SendAsync("Performance.enable");
         await page.EvaluateAsync("() => { window.longTasks = 0; new PerformanceObserver(list => { for (const entry of list.getEntries()) window.longTasks += entry.duration; }).observe({ type: 'longtask' }); }");
 
+        var running = (await Task.WhenAll(created.Select(id => _gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IIndexTaskGrain>(id).GetSnapshot())))
+            .Select(snapshot => TaskSummary.From(snapshot!)).ToList();
+        var pacing = OwnerFeedPacer.RunAsync(_gateway.Services.GetRequiredService<IClusterClient>(), running, ChangesPerSecond, Warmup + Window);
+        await Task.Delay(Warmup);
+
         var before = await MetricsAsync(cdp);
         var drawsBefore = await DrawsAsync(page);
         var messagesBefore = browser.MessagesReceived(page);
@@ -58,15 +76,18 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
         var messages = browser.MessagesReceived(page) - messagesBefore;
         var longTasks = await page.EvaluateAsync<double>("() => window.longTasks");
         var stillProcessing = (await alice.GetFromJsonAsync<JsonElement>("/api/tasks/counts")).GetProperty("processing").GetInt32();
+        var published = await pacing;
 
         var wall = after["Timestamp"] - before["Timestamp"];
         var busy = (after["TaskDuration"] - before["TaskDuration"]) / wall;
         var cpu = (after.GetValueOrDefault("ThreadTime", double.NaN) - before.GetValueOrDefault("ThreadTime", double.NaN)) / wall;
         var drawsPerSecond = (drawsAfter - drawsBefore) / wall;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread busy {busy:P1} (CPU {cpu:P1}), long tasks {longTasks:0} ms, list drawn {drawsPerSecond:0.0} times a second, {messages / wall:0} feed messages a second"));
+            $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread busy {busy:P1} (CPU {cpu:P1}), long tasks {longTasks:0} ms, list drawn {drawsPerSecond:0.0} times a second, {messages / wall:0} feed messages a second received of {published / (Warmup + Window).TotalSeconds:0} a second published (worst case {Tasks * ChangesPerSecond})"));
 
         Assert.True(stillProcessing >= Tasks * 9 / 10, $"only {stillProcessing} tasks were still processing at the end of the window: the load was not held");
+        var offered = published / (Warmup + Window).TotalSeconds;
+        Assert.True(offered >= Tasks / 2.0, $"only {offered:0} changes a second were published (worst case {Tasks * ChangesPerSecond}): less than a document every 2 s per task");
         Assert.True(busy < 0.20, $"the main thread was busy {busy:P1} of the time");
         Assert.True(drawsPerSecond <= 5, $"the list was drawn {drawsPerSecond:0.0} times a second");
         // Live, not a rate: on a loaded machine the page's throttle timer fires late (0.9 a second was seen in a full run).

@@ -31,6 +31,36 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task A_create_replayed_with_its_idempotency_key_after_the_schedule_was_deleted_is_409_and_creates_nothing()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var key = Guid.NewGuid().ToString();
+        var body = Body().ToJsonString();
+        async Task<(HttpStatusCode Status, JsonElement Body)> CreateAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/schedules") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await alice.SendAsync(request);
+            return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+
+        var first = await CreateAsync();
+        var id = first.Body.GetProperty("schedule_id").GetGuid();
+        var (deleted, _, _) = await SendAsync(alice, HttpMethod.Delete, $"/api/schedules/{id}");
+        var replay = await CreateAsync();
+        var again = await CreateAsync();
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.NoContent), (first.Status, deleted));
+        Assert.Equal(HttpStatusCode.Conflict, replay.Status);
+        Assert.Equal("Created, then deleted", replay.Body.GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, again.Status);
+        var (status, _, _) = await SendAsync(alice, HttpMethod.Get, $"/api/schedules/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        var (_, list, _) = await SendAsync(alice, HttpMethod.Get, "/api/schedules");
+        Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), row => row.GetProperty("schedule_id").GetGuid() == id);
+    }
+
+    [Fact]
     public async Task A_run_now_repeated_with_its_idempotency_key_answers_the_same_run_and_starts_one_task()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
@@ -78,7 +108,7 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
         var (_, paused, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{id}/pause");
         var (_, resumed, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{id}/resume");
         var afterRun = await alice.GetFromJsonAsync<JsonElement>($"/api/schedules/{id}");
-        var listed = await alice.GetFromJsonAsync<JsonElement>("/api/schedules?limit=200");
+        var listed = await alice.GetFromJsonAsync<JsonElement>("/api/schedules");
         var (deleted, _, _) = await SendAsync(alice, HttpMethod.Delete, $"/api/schedules/{id}");
         using var gone = await alice.GetAsync($"/api/schedules/{id}");
         var (deletedAgain, _, _) = await SendAsync(alice, HttpMethod.Delete, $"/api/schedules/{id}");
@@ -253,7 +283,7 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
             bobs.Add((await SendAsync(bob, method, path)).Status);
         }
 
-        var bobsList = await bob.GetFromJsonAsync<JsonElement>("/api/schedules?limit=200");
+        var bobsList = await bob.GetFromJsonAsync<JsonElement>("/api/schedules");
         using var adminReads = await admin.GetAsync($"/api/schedules/{id}");
         using var anonymousReads = await anonymous.GetAsync($"/api/schedules/{id}");
         var unchanged = await alice.GetFromJsonAsync<JsonElement>($"/api/schedules/{id}");

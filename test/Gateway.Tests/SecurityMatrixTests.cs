@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 using OrleansTasks.Testing;
 
@@ -68,6 +69,23 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["socket: unknown ticket"] = (t => t.SocketAsync($"/ws/task/{t.Fixture.AlicesTask}?ticket=3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
             Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
 
+        ["socket: expired ticket"] = (t => t.ExpiredTicketAsync($"/ws/task/{t.Fixture.AlicesTask}"), Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
+
+        ["feed socket: garbage token"] = (t => t.SocketAsync($"/ws/tasks?token=garbage"), Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
+        ["feed socket: no token"] = (t => t.SocketAsync("/ws/tasks"), Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
+        ["feed socket: expired token"] = (t => t.SocketAsync($"/ws/tasks?token={TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(-5))}"),
+            Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
+        ["feed socket: replayed ticket"] = (t => t.ReplayFeedTicketAsync(), Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
+        ["feed socket: expired ticket"] = (t => t.ExpiredTicketAsync("/ws/tasks"), Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Authentication failed")),
+        ["feed socket: everyone's tasks without admin"] = (t => t.SocketAsync($"/ws/tasks?scope=all&token={TestTokens.Alice}"),
+            Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Scope not allowed")),
+        ["feed socket: everyone's tasks with a ticket of a user who is not admin"] = (t => t.FeedWithTicketAsync("scope=all"),
+            Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Scope not allowed")),
+        ["feed socket: unknown scope"] = (t => t.SocketAsync($"/ws/tasks?scope=bob&token={TestTokens.Alice}"), Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Scope not allowed")),
+        ["feed socket: another site"] = (t => t.SocketAsync($"/ws/tasks?token={TestTokens.Alice}", "https://evil.example"), Outcome.Http(HttpStatusCode.Forbidden)),
+        ["feed socket: null origin in production"] = (t => t.SocketAsync($"/ws/tasks?token={TestTokens.Alice}", "null"), Outcome.Http(HttpStatusCode.Forbidden)),
+        ["feed socket: over the per-user cap"] = (t => t.HoardSocketsAsync("/ws/tasks"), Outcome.Http(HttpStatusCode.TooManyRequests)),
+
         ["origin: another site"] = (t => t.AliceSocketAsync("https://evil.example"), Outcome.Http(HttpStatusCode.Forbidden)),
         ["origin: look-alike suffix"] = (t => t.AliceSocketAsync("https://app.example.com.evil.test"), Outcome.Http(HttpStatusCode.Forbidden)),
         ["origin: null in production"] = (t => t.AliceSocketAsync("null"), Outcome.Http(HttpStatusCode.Forbidden)),
@@ -115,7 +133,7 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["path: symlink out of the root"] = (t => t.PostJsonAsync("/api/tasks", Source(Path.Combine(t.Fixture.SourceRoot, "escape"))), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
 
         ["flood: REST requests over the limit"] = (t => t.FloodAsync(), Outcome.Http(HttpStatusCode.TooManyRequests, "Too many requests")),
-        ["flood: sockets over the per-user cap"] = (t => t.HoardSocketsAsync(), Outcome.Http(HttpStatusCode.TooManyRequests)),
+        ["flood: sockets over the per-user cap"] = (t => t.HoardSocketsAsync(null), Outcome.Http(HttpStatusCode.TooManyRequests)),
 
         ["error: a failure inside gives nothing away"] = (t => t.InternalFailureAsync(), Outcome.Http(HttpStatusCode.InternalServerError, "An error occurred while processing your request.")),
     };
@@ -254,6 +272,38 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         return await SocketAsync($"/ws/task/{fixture.AlicesTask}?ticket={ticket}");
     }
 
+    private async Task<string> TicketAsync(string token)
+    {
+        using var client = Gateway.CreateHttpClient(token);
+        using var response = await client.PostAsync("/api/ws-tickets", null);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ticket").GetString()!;
+    }
+
+    /// <summary>A ticket used once on <c>/ws/tasks</c> (the feed never ends by itself: the client leaves), then again.</summary>
+    private async Task<Outcome> ReplayFeedTicketAsync()
+    {
+        var ticket = await TicketAsync(TestTokens.Alice);
+        await using (var first = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{Gateway.Port}/ws/tasks?ticket={ticket}")))
+        {
+            Assert.Equal("connected", MessageAssert.Type((await first.ReceiveAsync())!.Value));
+        }
+
+        return await SocketAsync($"/ws/tasks?ticket={ticket}");
+    }
+
+    private async Task<Outcome> FeedWithTicketAsync(string query) => await SocketAsync($"/ws/tasks?{query}&ticket={await TicketAsync(TestTokens.Alice)}");
+
+    /// <summary>A ticket of alice's whose lifetime has ended (issued on the ticket grain as the gateway does, with none left).</summary>
+    private async Task<Outcome> ExpiredTicketAsync(string path)
+    {
+        var ticket = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var grains = Gateway.Services.GetRequiredService<IGrainFactory>();
+        var issued = await grains.GetGrain<ISocketTicketGrain>(Auth.SocketTickets.GrainKey(ticket))
+            .IssueFor(new TicketHolder("alice", [], DateTimeOffset.UtcNow.AddHours(1)), -TimeSpan.FromSeconds(1));
+        Assert.True(issued);
+        return await SocketAsync($"{path}?ticket={ticket}");
+    }
+
     private async Task<Outcome> FloodAsync()
     {
         using var flooder = Gateway.CreateHttpClient(TestTokens.For("flooder-" + Guid.NewGuid().ToString("N")[..6]));
@@ -270,19 +320,21 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         return Outcome.Http(HttpStatusCode.OK);
     }
 
-    private async Task<Outcome> HoardSocketsAsync()
+    /// <summary>Holds as many sockets as the cap allows on <paramref name="path"/> (the watched task's by default), then opens one more.</summary>
+    private async Task<Outcome> HoardSocketsAsync(string? path)
     {
         var hoarder = TestTokens.For("hoarder", ["admin"]);
+        path ??= $"/ws/task/{WatchedTaskId()}";
         var held = new List<SocketClient>();
         try
         {
             for (var i = 0; i < 3; i++)
             {
-                held.Add(await SocketClient.ConnectAsync(Gateway.SocketUri($"/ws/task/{WatchedTaskId()}", hoarder)));
+                held.Add(await SocketClient.ConnectAsync(Gateway.SocketUri(path, hoarder)));
                 await held[^1].ReceiveAsync();
             }
 
-            return await SocketAsync($"/ws/task/{WatchedTaskId()}?token={hoarder}");
+            return await SocketAsync($"{path}?token={hoarder}");
         }
         finally
         {

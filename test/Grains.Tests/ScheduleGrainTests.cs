@@ -175,6 +175,29 @@ public sealed class ScheduleGrainTests(ScheduleClusterFixture fixture) : IClassF
         Assert.NotNull(await fixture.Grains.GetGrain<IIndexTaskGrain>(run.TaskId).GetSnapshot());
     }
 
+    [Fact]
+    public async Task A_create_repeated_after_the_deletion_is_refused_until_the_tombstone_ends_a_day_later()
+    {
+        var (grain, created) = await CreateAsync(ScheduleTrigger.Interval(TenMinutes));
+        var request = new CreateSchedule("alice", "test", Template(), ScheduleTrigger.Interval(TenMinutes), MissedRunPolicy.RunOnce, OverlapPolicy.Skip);
+        Assert.True(await grain.Delete());
+
+        var refused = await Assert.ThrowsAsync<DeletedSinceCreatedException>(() => grain.Create(request));
+        fixture.Clock.Advance(TimeSpan.FromHours(24));
+        await fixture.TickAsync(created.ScheduleId);
+        await Assert.ThrowsAsync<DeletedSinceCreatedException>(() => grain.Create(request));
+        Assert.Null(await grain.GetSnapshot());
+
+        // Its key has expired by now: the reminder clears the tombstone, and the id is free.
+        fixture.Clock.Advance(TimeSpan.FromHours(1));
+        await fixture.TickAsync(created.ScheduleId);
+        var recreated = await grain.Create(request);
+
+        Assert.Equal(created.ScheduleId, refused.Id);
+        Assert.Equal(1, recreated.Seq);
+        Assert.True(await grain.Delete());
+    }
+
     [Theory]
     [InlineData("none", "trigger")]
     [InlineData("two", "trigger")]
