@@ -10,7 +10,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// ORLEANSTASKS_REQUIRE_BROWSER (Chromium), ORLEANSTASKS_REQUIRE_NGINX (nginx),
 /// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets), ORLEANSTASKS_REQUIRE_DOCKER (dockerd,
 /// docker-compose and debootstrap, run as root), ORLEANSTASKS_REQUIRE_NETNS (root, iproute2 and
-/// nftables, for network partitions). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
+/// nftables, for network partitions), ORLEANSTASKS_REQUIRE_FAKETIME (libfaketime, for a silo whose
+/// clock runs ahead). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
 /// (see <see cref="PostgresServer"/>).
 /// </summary>
 public static class SystemDependencies
@@ -20,6 +21,7 @@ public static class SystemDependencies
     public const string RequirePython = "ORLEANSTASKS_REQUIRE_PYTHON";
     public const string RequireDocker = "ORLEANSTASKS_REQUIRE_DOCKER";
     public const string RequireNetns = "ORLEANSTASKS_REQUIRE_NETNS";
+    public const string RequireFakeTime = "ORLEANSTASKS_REQUIRE_FAKETIME";
 
     public static string Chromium()
     {
@@ -56,6 +58,15 @@ public static class SystemDependencies
         if (Testing.Partitions.NetworkCommands.Missing() is { } missing)
         {
             Missing(RequireNetns, $"Network partitions cannot be made: {missing}.");
+        }
+    }
+
+    /// <summary>libfaketime, to start a silo whose wall clock runs ahead (see <see cref="Testing.ClusterFaults.FakeClock"/>).</summary>
+    public static void FakeTime()
+    {
+        if (Testing.ClusterFaults.FakeClock.Missing() is { } missing)
+        {
+            Missing(RequireFakeTime, $"A silo's clock cannot be moved: {missing}.");
         }
     }
 

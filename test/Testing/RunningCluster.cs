@@ -116,8 +116,8 @@ public sealed class RunningCluster : IAsyncDisposable
         return silo;
     }
 
-    /// <summary>Waits until the gateway is ready and the cluster counts <paramref name="silos"/> active silos.</summary>
-    public async Task WaitForActiveSilosAsync(int silos)
+    /// <summary>Waits until the gateway is ready and the cluster counts <paramref name="silos"/> active silos (two minutes unless <paramref name="deadline"/> says otherwise).</summary>
+    public async Task WaitForActiveSilosAsync(int silos, TimeSpan? deadline = null)
     {
         using var http = new HttpClient { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(10) };
         var expected = $"{silos} active silo(s)";
@@ -135,7 +135,7 @@ public sealed class RunningCluster : IAsyncDisposable
                     // Not answering yet, or not within the request's timeout on a loaded machine.
                     return false;
                 }
-            }, TimeSpan.FromMinutes(2));
+            }, deadline ?? TimeSpan.FromMinutes(2));
         }
         catch (TimeoutException)
         {

@@ -25,8 +25,6 @@ namespace OrleansTasks.Testing.ClusterFaults;
 /// </summary>
 public static class ClockSkew
 {
-    public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(5);
-
     /// <summary>How late an occurrence may be seen to run on a loaded machine (reminder delivery, a read a second).</summary>
     public static readonly TimeSpan LateBound = TimeSpan.FromSeconds(30);
 
@@ -35,30 +33,10 @@ public static class ClockSkew
     public static async Task<ClockSkewOutcome> RunAsync(string database, TimeSpan skew, int tasks, int documents, TimeSpan deadline)
     {
         var started = Stopwatch.GetTimestamp();
-        var audit = await WriteAudit.InstallAsync(database);
-        await using var cluster = RunningCluster.Create(database);
-        var fast = StartSilo(cluster, database, 0, FakeClock.Ahead(skew));
-        for (var i = 1; i < 3; i++)
-        {
-            StartSilo(cluster, database, i, []);
-        }
-
-        cluster.StartGateway();
-        await cluster.WaitForActiveSilosAsync(3);
-        await using var clientHost = await cluster.ConnectClientAsync();
-        var client = clientHost.Client;
-        var hosts = (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys.ToList();
-        var fastSilo = hosts.Single(host => cluster.SiloAt(host.ToString()) == fast);
-        var normalSilo = hosts.First(host => !host.Equals(fastSilo));
-        var violations = new List<string>();
-        var measuredSkew = await MembershipSkewAsync(database, fastSilo);
-        if (measuredSkew < skew - TimeSpan.FromSeconds(10))
-        {
-            violations.Add($"the fast silo's clock is not ahead: its start time is {measuredSkew.TotalSeconds:F0} s after the others'");
-        }
-
-        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(2) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        await using var clock = await ClockSkewCluster.StartAsync(database, skew);
+        var (cluster, client, audit, fastSilo, normalSilo) = (clock.Cluster, clock.Client, clock.Audit, clock.FastSilo, clock.NormalSilo);
+        var violations = clock.SkewViolations().ToList();
+        using var http = clock.Http();
 
         var small = await TaskRequests.CreateRetryingAsync(http, TaskRequests.Body(5), TimeSpan.FromMinutes(1));
         await TaskRequests.WaitForEndAsync(http, small, deadline);
@@ -134,7 +112,7 @@ public static class ClockSkew
         return new ClockSkewOutcome(
             tasksOutcome,
             skew,
-            measuredSkew,
+            clock.MeasuredSkew,
             placedOn.Values.Count(silo => fastSilo.Equals(silo)),
             tickets,
             tickets.Count(t => fastSilo.Equals(t.Silo)),
@@ -145,33 +123,7 @@ public static class ClockSkew
             violations);
     }
 
-    private static ProcessHost StartSilo(RunningCluster cluster, string database, int index, Dictionary<string, string?> clock)
-    {
-        var settings = new Dictionary<string, string?>(clock)
-        {
-            ["ConnectionStrings:OrleansTasks"] = WriteAudit.ConnectionFor(database, string.Create(CultureInfo.InvariantCulture, $"clock-silo-{index}")),
-            ["Tasks:LeasePeriod"] = LeasePeriod.ToString(),
-
-            // Room for the schedules' runs beside the watched tasks: a run held back by admission would make the next occurrence overlap it.
-            ["Tasks:MaxRunningPerSilo"] = "8",
-        };
-        return cluster.StartSilo(settings);
-    }
-
-    /// <summary>How far the fast silo's start time, as it wrote it in the membership table, is ahead of the latest other silo's.</summary>
-    private static async Task<TimeSpan> MembershipSkewAsync(string database, SiloAddress fast)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT max(start_time) FILTER (WHERE port = @port), max(start_time) FILTER (WHERE port <> @port) FROM orleans_membership WHERE status = 3", connection);
-        command.Parameters.AddWithValue("port", fast.Endpoint.Port);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return reader.GetDateTime(0) - reader.GetDateTime(1);
-    }
-
-    private static async Task<Guid> CreateScheduleAsync(HttpClient http, JsonObject trigger)
+    internal static async Task<Guid> CreateScheduleAsync(HttpClient http, JsonObject trigger)
     {
         trigger["name"] = "clock skew";
         trigger["task"] = TaskRequests.Body(5);
@@ -187,16 +139,16 @@ public static class ClockSkew
     }
 
     /// <summary>
-    /// Every occurrence seen to run no earlier than the skew before its time and no later than <see cref="LateBound"/>
-    /// after it; between the first and the last, every occurrence of the interval ran, but for at most
+    /// Every occurrence seen to run no earlier than the skew before its time and no later than <paramref name="lateBound"/>
+    /// (<see cref="LateBound"/> when null) after it; between the first and the last, every occurrence of the interval ran, but for at most
     /// <paramref name="mayCoalesce"/> counted as skipped.
     /// </summary>
-    private static IEnumerable<string> OccurrenceViolations(string name, ScheduleFirings firings, Guid schedule, TimeSpan skew, int mayCoalesce)
+    internal static IEnumerable<string> OccurrenceViolations(string name, ScheduleFirings firings, Guid schedule, TimeSpan skew, int mayCoalesce, TimeSpan? lateBound = null)
     {
         var fired = firings.Fired(schedule);
         foreach (var (occurrence, seen) in fired)
         {
-            if (seen < occurrence - skew - TimeSpan.FromSeconds(2) || seen > occurrence + LateBound)
+            if (seen < occurrence - skew - TimeSpan.FromSeconds(2) || seen > occurrence + (lateBound ?? LateBound))
             {
                 yield return $"{name}: the occurrence {occurrence:HH:mm:ss} ran at {seen:HH:mm:ss} ({firings.Describe(schedule)})";
             }
@@ -219,7 +171,7 @@ public static class ClockSkew
         }
     }
 
-    private static IEnumerable<string> TicketViolations(List<TicketRedemption> tickets, SiloAddress fast)
+    internal static IEnumerable<string> TicketViolations(List<TicketRedemption> tickets, SiloAddress fast)
     {
         foreach (var ticket in tickets)
         {
@@ -241,7 +193,7 @@ public static class ClockSkew
         }
     }
 
-    private static string Iso(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
 }
 
 /// <summary>One schedule of a clock round: where it ran, each occurrence with when it was seen to run, and how many it skipped.</summary>

@@ -4,27 +4,76 @@ using Orleans.Runtime.Placement;
 namespace OrleansTasks.Testing.ClusterFaults;
 
 /// <summary>
-/// Puts a grain's activation on a chosen silo, as Orleans' own test cluster does: the grain is
-/// asked to migrate when idle, with the target silo as the placement hint (its state goes with it).
+/// Puts a grain's activation on a chosen silo with Orleans' own placement hint
+/// (<see cref="IPlacementDirector.PlacementHintKey"/> in the request context), which every built-in
+/// director (random, resource-optimized, activation-count, prefer-local, hash-based) returns before
+/// its own choice when the hinted silo is compatible: for a new grain, on the call that activates it;
+/// for a live one, through <c>MigrateOnIdle</c>, which places the grain again with the caller's request
+/// context and hands its state over, as Orleans' test cluster does (<c>TestCluster.MigrateAsync</c>).
+/// Where a grain is, is asked of the silos' catalogs, never of a directory cache: a cache may still
+/// name the silo a grain has just left.
 /// </summary>
 public static class GrainPlacement
 {
-    public static async Task<SiloAddress?> HostOfAsync(IClusterClient client, IAddressable grain) =>
-        await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+    /// <summary>
+    /// The silo whose catalog holds the grain's activation; null when none does, or more than one
+    /// (a migration between its two halves).
+    /// </summary>
+    public static async Task<SiloAddress?> HostOfAsync(IClusterClient client, IAddressable grain)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(grain);
+        var id = grain.GetGrainId();
+        var holders = (await client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics())
+            .Where(activation => activation.GrainId.Equals(id))
+            .Select(activation => activation.SiloAddress)
+            .Distinct()
+            .ToList();
+        return holders.Count == 1 ? holders[0] : null;
+    }
 
     /// <summary>
-    /// Asks the grain to move to <paramref name="target"/> until it is active there: a migration can be
-    /// refused, or a call can reactivate the grain elsewhere first, so the request is repeated every few seconds.
+    /// Makes the call that activates a new grain with <paramref name="target"/> as the placement hint,
+    /// then checks that the activation is there.
+    /// </summary>
+    public static async Task<T> ActivateOnAsync<T>(IClusterClient client, IAddressable grain, SiloAddress target, Func<Task<T>> firstCall)
+    {
+        ArgumentNullException.ThrowIfNull(firstCall);
+        T result;
+        try
+        {
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+            result = await firstCall();
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+
+        var host = await HostOfAsync(client, grain);
+        if (!target.Equals(host))
+        {
+            throw new InvalidOperationException($"{grain.GetGrainId()} was activated with {target} as its placement hint, but is active on {(object?)host ?? "no single silo"}");
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Asks the grain to move to <paramref name="target"/> until its catalog shows it there: a migration
+    /// can be refused (a failed hand-over falls back to a plain deactivation, and the next call places the
+    /// grain anew), so the request is repeated every few seconds while the grain is seen elsewhere.
     /// </summary>
     public static async Task MoveAsync(IClusterClient client, IAddressable grain, SiloAddress target)
     {
         ArgumentNullException.ThrowIfNull(grain);
         var asked = DateTime.MinValue;
         await Eventually.TrueAsync(
-            $"{grain.GetGrainId()} to be active on {target}",
+            $"{grain.GetGrainId()} to be active on {target} (and only there)",
             async () =>
             {
-                if (await HostOfAsync(client, grain) is { } host && host.Equals(target))
+                var host = await HostOfAsync(client, grain);
+                if (target.Equals(host))
                 {
                     return true;
                 }
@@ -37,7 +86,7 @@ public static class GrainPlacement
 
                 return false;
             },
-            TimeSpan.FromMinutes(2));
+            TimeSpan.FromMinutes(1));
     }
 
     private static async Task AskToMoveAsync(IAddressable grain, SiloAddress target)
@@ -49,7 +98,7 @@ public static class GrainPlacement
         }
         finally
         {
-            RequestContext.Clear();
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
         }
     }
 }
