@@ -27,13 +27,20 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     public bool Tls { get; set; }
 
     /// <summary>
-    /// The site's env file, README's <c>docker/site.env</c>: empty at first (the test gives its
-    /// settings as variables, which win over the file), written by README's commands that record
-    /// a setting for every later command, such as the rolling upgrade's new tag.
+    /// The site's env file, README's <c>docker/site.env</c>, written by README's <c>new-site.sh</c> and
+    /// by its commands that record a setting for every later command (the rolling upgrade's new tag);
+    /// the site's variables win over it. Commands name it once it exists.
     /// </summary>
-    public string EnvFile { get; } = CreateEnvFile(engine.Directory);
+    public string EnvFile { get; } = Path.Combine(engine.Directory, "site.env");
 
-    private string[] Options => ["--ansi", "never", "--env-file", EnvFile, "-p", Project, "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : []];
+    private string[] Options =>
+    [
+        "--ansi", "never", .. File.Exists(EnvFile) ? new[] { "--env-file", EnvFile } : [], "-p", Project,
+        "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : [],
+    ];
+
+    /// <summary>README's <c>$C</c>: the site's docker-compose command line, split by the shell (the repository's path must hold no spaces).</summary>
+    public string Command => "docker-compose " + string.Join(' ', Options);
 
     /// <summary>The engine's variables with the site's.</summary>
     public Dictionary<string, string> Environment
@@ -63,16 +70,8 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     public async Task<string> ShellOrFailAsync(string script, TimeSpan timeout)
     {
         var environment = Environment;
-        // Split by the shell as README's $C is: the repository's path must hold no spaces.
-        environment["C"] = "docker-compose " + string.Join(' ', Options);
+        environment["C"] = Command;
         return await CommandLine.RunOrFailAsync("bash", ["-euo", "pipefail", "-c", script], environment, timeout);
-    }
-
-    private static string CreateEnvFile(string directory)
-    {
-        var file = Path.Combine(directory, "site.env");
-        File.WriteAllText(file, "");
-        return file;
     }
 
     /// <summary>docker-compose with these arguments; a non-zero exit fails the test with its last lines.</summary>
