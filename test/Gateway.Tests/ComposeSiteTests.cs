@@ -8,7 +8,7 @@ namespace OrleansTasks.Gateway.Tests;
 /// docker/compose.yaml as an operator without registry access runs it: a Docker engine of the
 /// test's own, then README's three commands (base images from debootstrap, the applications
 /// published on this host and the site's settings, up with Compose 1.29) and its scaling command;
-/// then a silo and a gateway killed under watched tasks, a silo's process
+/// then a silo and a gateway killed and a gateway stopped under watched tasks, a silo's process
 /// dying and its restart policy bringing it back, a silo stopped under a task draining it, bad
 /// settings, a gateway signing users in through an identity provider, the site taken down and up
 /// again with its TLS profile and its signing key from a secret, restored by README's backup and
@@ -59,6 +59,7 @@ public sealed partial class ComposeSiteTests
 
             var first = await clock.StepAsync("a silo killed under a task", () => A_silo_killed_under_a_task_loses_nothing(site, http, port));
             var second = await clock.StepAsync("a gateway killed under a socket", () => A_killed_gateway_s_socket_reconnects_through_nginx(site, http, port));
+            await clock.StepAsync("a gateway stopped under a socket", () => A_stopped_gateway_s_socket_closes_with_1001_and_reconnects_through_nginx(site, http, port));
             await clock.StepAsync("a silo's process dying", () => A_silo_whose_process_dies_is_brought_back_by_its_restart_policy(site, http));
             await clock.StepAsync("a silo stopped under a task", () => A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(site, http, port));
             await clock.StepAsync("bad settings", () => Bad_settings_stop_a_container_with_one_line(site, engine.Directory));
