@@ -11,6 +11,8 @@ public sealed partial class ComposeSiteTests
     private const string ScalingHeading = "### Scaling, health and stopping";
 
     /// <summary>README runs the base images' script as root keeping DOCKER_HOST; the test runs as root already (and no sudo need be installed).</summary>
+    private const string ReadmeComposeFile = "-f docker/compose.yaml";
+
     private const string Sudo = "sudo --preserve-env=DOCKER_HOST ";
 
     /// <summary>README's three commands as (the base images, the site's settings, up), with the site's env file for <c>docker/site.env</c>.</summary>
@@ -22,12 +24,19 @@ public sealed partial class ComposeSiteTests
         Assert.True(lines.Length == 3, $"README's air-gapped path is {lines.Length} commands, not three:\n{blocks[0]}");
         Assert.StartsWith(Sudo + "docker/build-base-images.sh", lines[0], StringComparison.Ordinal);
         Assert.Contains("docker/new-site.sh --local-images " + ReadmeEnvFile, lines[1], StringComparison.Ordinal);
+        Assert.Contains(ReadmeComposeFile, lines[2], StringComparison.Ordinal);
         Assert.Contains(" up ", lines[2], StringComparison.Ordinal);
         return (lines[0][Sudo.Length..], ForTheSite(lines[1], site), ForTheSite(lines[2], site));
     }
 
-    /// <summary>README's command with the site's env file for <c>docker/site.env</c> (which puts the users file beside it, in the engine's directory).</summary>
-    private static string ForTheSite(string command, ComposeSite site) => command.Replace(ReadmeEnvFile, site.EnvFile, StringComparison.Ordinal);
+    /// <summary>
+    /// README's command with the site's env file for <c>docker/site.env</c> (which puts the users file
+    /// beside it, in the engine's directory) and the test's health-check intervals added to the compose
+    /// file, as every later command of the site has them (a difference would recreate the containers).
+    /// </summary>
+    private static string ForTheSite(string command, ComposeSite site) => command
+        .Replace(ReadmeEnvFile, site.EnvFile, StringComparison.Ordinal)
+        .Replace(ReadmeComposeFile, $"{ReadmeComposeFile} -f {site.HealthChecksFile}", StringComparison.Ordinal);
 
     /// <summary>The password README's first user is given (<c>echo '...' | docker/new-site.sh</c>).</summary>
     private static string ReadmePassword(string newSite)

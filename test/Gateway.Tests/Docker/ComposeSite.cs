@@ -33,10 +33,17 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     /// </summary>
     public string EnvFile { get; } = Path.Combine(engine.Directory, "site.env");
 
+    /// <summary>
+    /// The test's one change to the file: health checks every second instead of every 5 s, so that
+    /// each dependency (silo, gateway, nginx) is seen healthy sooner on every up and replacement;
+    /// 10 failures in a row, as long as the file's 3 at 5 s, still make a container unhealthy.
+    /// </summary>
+    public string HealthChecksFile { get; } = CreateHealthChecksFile(engine.Directory);
+
     private string[] Options =>
     [
         "--ansi", "never", .. File.Exists(EnvFile) ? new[] { "--env-file", EnvFile } : [], "-p", Project,
-        "-f", ComposeFile, .. Tls ? new[] { "-f", TlsFile } : [],
+        "-f", ComposeFile, "-f", HealthChecksFile, .. Tls ? new[] { "-f", TlsFile } : [],
     ];
 
     /// <summary>README's <c>$C</c>: the site's docker-compose command line, split by the shell (the repository's path must hold no spaces).</summary>
@@ -72,6 +79,17 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
         var environment = Environment;
         environment["C"] = Command;
         return await CommandLine.RunOrFailAsync("bash", ["-euo", "pipefail", "-c", script], environment, timeout);
+    }
+
+    private static string CreateHealthChecksFile(string directory)
+    {
+        var file = Path.Combine(directory, "compose.health-checks.yaml");
+        File.WriteAllLines(file,
+        [
+            "services:",
+            .. new[] { "silo", "gateway", "nginx" }.Select(service => $"  {service}: {{ healthcheck: {{ interval: 1s, retries: 10 }} }}"),
+        ]);
+        return file;
     }
 
     /// <summary>docker-compose with these arguments; a non-zero exit fails the test with its last lines.</summary>
