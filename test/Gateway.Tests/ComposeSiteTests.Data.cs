@@ -8,6 +8,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>What the site keeps in its volume: history, results and search across down and up, and README's backup and restore.</summary>
 public sealed partial class ComposeSiteTests
 {
+    private const string BackupHeading = "### Where data lives, backup and restore";
+
     private static async Task History_results_and_search_survived(HttpClient http, Guid first, Guid second)
     {
         var history = await http.GetStringAsync("/api/tasks?limit=20");
@@ -23,19 +25,15 @@ public sealed partial class ComposeSiteTests
         Assert.Equal(3, search.GetProperty("hits").GetArrayLength());
     }
 
-    /// <summary>README's backup and restore, word for word.</summary>
+    /// <summary>README's backup and restore block, read from README.md, with the dump in the engine's directory for <c>orleans-tasks.dump</c>.</summary>
     private static async Task Restored_from_a_pg_dump_backup_into_a_fresh_volume(ComposeSite site, string directory)
     {
-        var backup = Path.Combine(directory, "orleans-tasks.dump");
-        await site.ShellOrFailAsync($$"""
-            $C exec -T postgres pg_dump -U orleans -Fc --exclude-table-data=orleans_membership orleans_tasks > '{{backup}}'
-            $C exec -T postgres pg_restore -l < '{{backup}}' > /dev/null
-            """);
-        await site.ShellOrFailAsync($$"""
-            $C down -v && $C up -d postgres
-            until $C exec -T postgres pg_isready -h 127.0.0.1 -U orleans -d orleans_tasks; do sleep 1; done
-            $C exec -T postgres pg_restore -U orleans -d orleans_tasks --no-owner < '{{backup}}'
-            $C up -d
-            """);
+        const string readmeDump = "orleans-tasks.dump";
+        var blocks = ReadmeCommands.Under(BackupHeading);
+        Assert.True(blocks.Count == 1, $"README's backup and restore has {blocks.Count} shell blocks, not one");
+        Assert.Contains("pg_dump", blocks[0], StringComparison.Ordinal);
+        Assert.Contains("pg_restore", blocks[0], StringComparison.Ordinal);
+        Assert.Contains(readmeDump, blocks[0], StringComparison.Ordinal);
+        await site.ShellOrFailAsync(blocks[0].Replace(readmeDump, $"'{Path.Combine(directory, readmeDump)}'", StringComparison.Ordinal));
     }
 }

@@ -3,7 +3,7 @@ using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
-/// <summary>A silo and a gateway killed under watched tasks: nothing lost, the socket back through nginx.</summary>
+/// <summary>A silo and a gateway killed, and a gateway stopped, under watched tasks: nothing lost, the socket back through nginx.</summary>
 public sealed partial class ComposeSiteTests
 {
     private static async Task<Guid> A_silo_killed_under_a_task_loses_nothing(ComposeSite site, HttpClient http, int port)
@@ -47,6 +47,43 @@ public sealed partial class ComposeSiteTests
         return taskId;
     }
 
+    /// <summary>
+    /// <c>docker stop</c> of the gateway a socket is on (SIGTERM: the gateway drains): the socket is
+    /// closed with 1001, going away (docs/protocol.md), before the task's end; the client reconnects
+    /// through nginx to another gateway, whose <c>connected</c> snapshot is not behind what the first
+    /// socket showed, and gets the terminal message; the gateway exits 0 within its grace period.
+    /// </summary>
+    private static async Task A_stopped_gateway_s_socket_closes_with_1001_and_reconnects_through_nginx(ComposeSite site, HttpClient http, int port)
+    {
+        var (taskId, collection) = await CreateTaskAsync(http);
+        await using var before = await ConnectAsync(port, http, taskId);
+        var last = await WaitForProgressAsync(before, taskId, minimum: 1);
+        var gateway = await GatewayHoldingTheSocketAsync(site);
+
+        var reading = before.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(1));
+        var stopping = site.StopAsync(gateway);
+        var drained = await reading;
+        last = drained.LastOrDefault(message => MessageAssert.Type(message) == "progress", last);
+        await using var follower = new TaskFollower(taskId, () => ConnectAsync(port, http, taskId));
+        var terminal = await follower.UntilAsync(IsTerminal, TaskTimeout, "the task's terminal message after its gateway was stopped");
+        await stopping;
+        var exit = await site.InspectAsync(gateway, "{{.State.ExitCode}} {{.State.Status}}");
+
+        Assert.True(before.CloseStatus == System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable,
+            $"the stopped gateway closed the socket with {(int?)before.CloseStatus} {before.CloseReason}, not 1001 (going away)");
+        Assert.False(before.Messages.Any(IsTerminal), "the task ended before its gateway was stopped: make it longer");
+        var connected = follower.Sockets.First(messages => messages.Count > 0)[0];
+        MessageAssert.IsConnected(connected, taskId);
+        Assert.True(MessageAssert.Seq(connected) >= MessageAssert.Seq(last), $"connected seq {MessageAssert.Seq(connected)} after seq {MessageAssert.Seq(last)}");
+        Assert.True(connected.GetProperty("current").GetInt32() >= last.GetProperty("current").GetInt32(), "the snapshot went back in progress");
+        MessageAssert.IsComplete(terminal, taskId);
+        Assert.Equal(Documents, terminal.GetProperty("result").GetProperty("success").GetInt32());
+        Assert.Single(follower.Messages, IsTerminal);
+        Assert.All(follower.Sockets.Where(messages => messages.Count > 0), MessageAssert.AreOrdered);
+        Assert.True(exit == "0 exited", $"the stopped gateway: exit code, status = {exit} (137 is SIGKILL at the end of its grace period)");
+        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+    }
+
     /// <summary>The silo container that logged the task's acceptance.</summary>
     private static async Task<string> SiloRunningAsync(ComposeSite site, Guid taskId)
     {
@@ -74,7 +111,7 @@ public sealed partial class ComposeSiteTests
         await Eventually.TrueAsync("one gateway to count the open socket in its metrics", async () =>
         {
             var holding = new List<string>();
-            foreach (var container in await site.ContainersAsync("gateway"))
+            foreach (var container in await site.RunningContainersAsync("gateway"))
             {
                 if (await site.OpenSocketsAsync(metrics, container) == 1)
                 {

@@ -7,18 +7,18 @@ namespace OrleansTasks.Gateway.Tests;
 public sealed partial class ComposeSiteTests
 {
     /// <summary>Every container healthy by the file's own health checks, then the cluster counting <paramref name="silos"/> active silos.</summary>
-    private static async Task WaitUntilReadyAsync(ComposeSite site, HttpClient http, int silos)
+    private static async Task WaitUntilReadyAsync(ComposeSite site, HttpClient http, int silos, int gateways = 2)
     {
         var health = new List<(string Service, string Health)>();
         try
         {
-            await Eventually.TrueAsync($"postgres, {silos} silos, 2 gateways and nginx to be healthy by their health checks", async () =>
+            await Eventually.TrueAsync($"postgres, {silos} silos, {gateways} gateways and nginx to be healthy by their health checks", async () =>
             {
                 health = await site.HealthAsync();
                 var ready = health.All(container => container.Health == "healthy")
                     && health.Count(container => container.Service == "silo") == silos
-                    && health.Count(container => container.Service == "gateway") == 2
-                    && health.Count == silos + 4;
+                    && health.Count(container => container.Service == "gateway") == gateways
+                    && health.Count == silos + gateways + 2;
                 if (!ready)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1));

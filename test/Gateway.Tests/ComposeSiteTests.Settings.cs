@@ -31,7 +31,7 @@ public sealed partial class ComposeSiteTests
         variables["SIGNING_KEY_FILE"] = RelativeToComposeFile(SigningKeySecret(directory));
     }
 
-    /// <summary>Without a signing key, a database password or a users file, compose refuses with one line and creates nothing.</summary>
+    /// <summary>Without a signing key, a database password or a users file (and no env file yet), compose refuses with one line and creates nothing.</summary>
     private static async Task Refuses_to_start_without_a_signing_key_a_database_password_or_a_users_file(DockerEngine engine, ComposeSite site)
     {
         foreach (var (variable, said) in new[]
@@ -40,6 +40,9 @@ public sealed partial class ComposeSiteTests
         })
         {
             var environment = site.Environment;
+            environment["SIGNING_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+            environment["POSTGRES_PASSWORD"] = "refusedpassword";
+            environment["USERS_FILE"] = "./users-refused.json";
             environment.Remove(variable);
             var refused = await site.RunAsync(environment, "up", "-d");
 

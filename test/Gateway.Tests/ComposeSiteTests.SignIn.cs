@@ -6,9 +6,9 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>The compose site's sign-in: passwords from its users file, and the operator cookie every gateway behind nginx accepts.</summary>
 public sealed partial class ComposeSiteTests
 {
-    private static async Task<string> SignInAsync(HttpClient http, string username)
+    private static async Task<string> SignInAsync(HttpClient http, string username, string password = Password)
     {
-        using var response = await http.PostAsJsonAsync("/api/auth/token", new { username, password = Password });
+        using var response = await http.PostAsJsonAsync("/api/auth/token", new { username, password });
         Assert.True(response.IsSuccessStatusCode, $"sign-in answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }

@@ -6,12 +6,13 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// docker/compose.yaml as an operator without registry access runs it: a Docker engine of the
-/// test's own, base images from debootstrap, the applications published on this host, Compose
-/// 1.29; then a silo and a gateway killed under watched tasks, a silo's process dying and its
-/// restart policy bringing it back, a silo stopped under a task draining it, bad settings, a gateway
-/// signing users in through an identity provider, the site taken down and up again with its TLS
-/// profile and its signing key from a secret, restored from a backup into a fresh volume, and
-/// upgraded one container at a time by README's own commands.
+/// test's own, then README's three commands (base images from debootstrap, the applications
+/// published on this host and the site's settings, up with Compose 1.29) and its scaling command;
+/// then a silo and a gateway killed and a gateway stopped under watched tasks, a silo's process
+/// dying and its restart policy bringing it back, a silo stopped under a task draining it, bad
+/// settings, a gateway signing users in through an identity provider, the site taken down and up
+/// again with its TLS profile and its signing key from a secret, restored by README's backup and
+/// restore into a fresh volume, and upgraded one container at a time by README's own commands.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed partial class ComposeSiteTests
@@ -32,26 +33,33 @@ public sealed partial class ComposeSiteTests
     {
         var dockerd = SystemDependencies.Dockerd();
         var clock = new StepClock(nameof(ComposeSiteTests));
-        await using var engine = await clock.StepAsync("its own dockerd", () => DockerEngine.StartAsync(dockerd));
+        await using var engine = await clock.StepAsync("its own dockerd, stale ones removed", () => DockerEngine.StartAsync(dockerd));
         var port = FreePorts.Next();
-        var variables = await PrepareAsync(engine, port, clock);
+        var variables = SiteVariables(engine, port);
         var site = new ComposeSite(engine, variables);
         try
         {
             await clock.StepAsync("compose refusing missing settings", () => Refuses_to_start_without_a_signing_key_a_database_password_or_a_users_file(engine, site));
+            var (baseImages, newSite, up) = ThreeCommands(site);
+            await Task.WhenAll(
+                clock.StepAsync("README 1/3: build-base-images.sh", () => site.ShellOrFailAsync(baseImages, BuildTimeout)),
+                clock.StepAsync("README 2/3: new-site.sh (publish, first user, site.env)", () => site.ShellOrFailAsync(newSite, BuildTimeout)));
             await clock.StepAsync("the postgres image's variables", () => The_postgres_image_honours_its_variables_and_a_custom_PGDATA(engine));
-            await clock.StepAsync("compose build", () => site.RunOrFailAsync("build"));
+            await AddUsersAndTheSigningKeySecretAsync(site, engine.Directory);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var operatorCookie = await clock.StepAsync("up with 3 silos, ready, signed in", async () =>
+            var operatorCookie = await clock.StepAsync("README 3/3: up --build, ready, signed in", async () =>
             {
-                await site.RunOrFailAsync("up", "-d", "--scale", "silo=3");
-                await WaitUntilReadyAsync(site, http, silos: 3);
+                await site.ShellOrFailAsync(up, BuildTimeout);
+                await WaitUntilReadyAsync(site, http, silos: 2);
+                await SignInAsync(http, "admin", ReadmePassword(newSite));
                 http.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync(http, "demo"));
                 return await Every_gateway_behind_nginx_accepts_the_operator_cookie(http);
             });
+            await clock.StepAsync("README's scaling to 3 silos and 3 gateways", () => Scaled_by_the_README_s_command_every_new_member_serves(site, http, port));
 
             var first = await clock.StepAsync("a silo killed under a task", () => A_silo_killed_under_a_task_loses_nothing(site, http, port));
             var second = await clock.StepAsync("a gateway killed under a socket", () => A_killed_gateway_s_socket_reconnects_through_nginx(site, http, port));
+            await clock.StepAsync("a gateway stopped under a socket", () => A_stopped_gateway_s_socket_closes_with_1001_and_reconnects_through_nginx(site, http, port));
             await clock.StepAsync("a silo's process dying", () => A_silo_whose_process_dies_is_brought_back_by_its_restart_policy(site, http));
             await clock.StepAsync("a silo stopped under a task", () => A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(site, http, port));
             await clock.StepAsync("bad settings", () => Bad_settings_stop_a_container_with_one_line(site, engine.Directory));
@@ -92,36 +100,29 @@ public sealed partial class ComposeSiteTests
         }
     }
 
-    /// <summary>Base images from Debian packages, the applications published, a users file: what README's air-gapped path does.</summary>
-    private static async Task<Dictionary<string, string>> PrepareAsync(DockerEngine engine, int port, StepClock clock)
+    /// <summary>
+    /// What the test sets beyond README's <c>docker/site.env</c>: its own publish directory, ports,
+    /// certificates and task size, and scratch space (debootstrap's root file system) inside the
+    /// engine's directory, which is unmounted and removed at the end even when a step was killed at
+    /// its deadline and its own clean-up never ran.
+    /// </summary>
+    private static Dictionary<string, string> SiteVariables(DockerEngine engine, int port) => new()
     {
-        var publish = Path.Combine(engine.Directory, "publish");
-        var environment = engine.Environment;
-        environment["ORLEANSTASKS_PUBLISH_DIR"] = publish;
-        // Scratch space (debootstrap's root file system) inside the engine's directory, which is unmounted
-        // and removed at the end even when a step was killed at its deadline and its own clean-up never ran.
-        environment["TMPDIR"] = engine.Directory;
-        await Task.WhenAll(
-            clock.StepAsync("publish.sh", () => CommandLine.RunOrFailAsync("bash", ["docker/publish.sh"], environment, BuildTimeout)),
-            clock.StepAsync("build-base-images.sh", () => CommandLine.RunOrFailAsync("bash", ["docker/build-base-images.sh"], environment, BuildTimeout)));
-        var users = Path.Combine(engine.Directory, "users.json");
-        await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' demo"], environment, TimeSpan.FromMinutes(1));
-        await CommandLine.RunOrFailAsync("bash", ["-c", $"echo '{Password}' | docker/add-user.sh '{users}' operator admin"], environment, TimeSpan.FromMinutes(1));
-        var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
-        await WriteSigningKeySecretAsync(engine.Directory, signingKey);
-        return new Dictionary<string, string>
-        {
-            ["ORLEANSTASKS_PUBLISH_DIR"] = publish,
-            ["ORLEANSTASKS_RUNTIME_IMAGE"] = "orleans-tasks/runtime-base:local",
-            ["ORLEANSTASKS_POSTGRES_IMAGE"] = "orleans-tasks/postgres:local",
-            ["ORLEANSTASKS_MAX_DOCUMENTS"] = Documents.ToString(CultureInfo.InvariantCulture),
-            ["ORLEANSTASKS_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["ORLEANSTASKS_HTTPS_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["ORLEANSTASKS_TLS_DIR"] = Path.Combine(engine.Directory, "tls"),
-            // Relative to docker/, as README writes it: compose resolves it from the compose file's directory.
-            ["USERS_FILE"] = RelativeToComposeFile(users),
-            ["SIGNING_KEY"] = signingKey,
-            ["POSTGRES_PASSWORD"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-        };
+        ["ORLEANSTASKS_PUBLISH_DIR"] = Path.Combine(engine.Directory, "publish"),
+        ["TMPDIR"] = engine.Directory,
+        ["ORLEANSTASKS_MAX_DOCUMENTS"] = Documents.ToString(CultureInfo.InvariantCulture),
+        ["ORLEANSTASKS_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        ["ORLEANSTASKS_HTTPS_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+        ["ORLEANSTASKS_TLS_DIR"] = Path.Combine(engine.Directory, "tls"),
+    };
+
+    /// <summary>The test's users added to the users file new-site.sh made beside the env file, and the site's signing key (from the env file) in a secret file for later.</summary>
+    private static async Task AddUsersAndTheSigningKeySecretAsync(ComposeSite site, string directory)
+    {
+        var users = Path.Combine(Path.GetDirectoryName(site.EnvFile)!, "users.json");
+        Assert.True(File.Exists(users), $"new-site.sh made no users file beside {site.EnvFile}");
+        await site.ShellOrFailAsync($"echo '{Password}' | docker/add-user.sh '{users}' demo && echo '{Password}' | docker/add-user.sh '{users}' operator admin");
+        var signingKey = File.ReadAllLines(site.EnvFile).Single(line => line.StartsWith("SIGNING_KEY=", StringComparison.Ordinal))["SIGNING_KEY=".Length..];
+        await WriteSigningKeySecretAsync(directory, signingKey);
     }
 }

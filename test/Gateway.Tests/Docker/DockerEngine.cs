@@ -6,11 +6,11 @@ namespace OrleansTasks.Gateway.Tests.Docker;
 /// <summary>
 /// A Docker engine of the test's own: dockerd with its data, runtime state, pid file and socket in
 /// a temporary directory, no iptables rules and no default bridge (user-defined networks still
-/// work; containers cannot reach the outside). Disposing stops it and removes all of its state.
+/// work; containers cannot reach the outside). Disposing stops it and removes all of its state;
+/// starting one first removes what engines of killed runs left (<see cref="EngineDirectories"/>).
 /// </summary>
 public sealed class DockerEngine : IAsyncDisposable
 {
-    private static readonly Dictionary<string, string> NoVariables = [];
     private readonly Process _daemon;
     private readonly StreamWriter _log;
 
@@ -29,7 +29,12 @@ public sealed class DockerEngine : IAsyncDisposable
 
     public static async Task<DockerEngine> StartAsync(string dockerd)
     {
-        var directory = System.IO.Directory.CreateTempSubdirectory("orleans-tasks-docker-").FullName;
+        foreach (var stale in await EngineDirectories.RemoveStaleAsync())
+        {
+            Console.WriteLine($"DockerEngine: removed {stale}, left by a run that is gone");
+        }
+
+        var directory = EngineDirectories.Create();
         var daemon = Process.Start(new ProcessStartInfo(dockerd,
         [
             "--data-root", $"{directory}/data", "--exec-root", $"{directory}/exec", "--pidfile", $"{directory}/docker.pid",
@@ -69,39 +74,12 @@ public sealed class DockerEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_daemon.HasExited)
-        {
-            // SIGTERM: dockerd stops its containers and unmounts their file systems before it exits.
-            using (var term = Process.Start("kill", ["-TERM", _daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            try
-            {
-                await Deadline.RunAsync(_daemon.WaitForExitAsync, TimeSpan.FromMinutes(1), "dockerd to stop");
-            }
-            catch (TimeoutException)
-            {
-                _daemon.Kill(entireProcessTree: true);
-                await _daemon.WaitForExitAsync();
-            }
-        }
-
+        // SIGTERM first: dockerd stops its containers and unmounts their file systems before it exits.
+        await EngineDirectories.StopProcessesAsync(Directory);
+        await _daemon.WaitForExitAsync();
         _daemon.Dispose();
-        // dockerd leaves its network namespace mounted under the exec root (and a killed one, more):
-        // unmount everything under the directory, deepest first, before removing it.
-        var mounts = File.ReadAllLines("/proc/self/mounts")
-            .Select(line => line.Split(' ')[1])
-            .Where(point => point.StartsWith(Directory + "/", StringComparison.Ordinal))
-            .OrderByDescending(point => point.Length);
-        foreach (var point in mounts)
-        {
-            await CommandLine.RunAsync("umount", ["-l", point], NoVariables, TimeSpan.FromSeconds(30));
-        }
-
         _log.Dispose();
-        await CommandLine.RunAsync("rm", ["-rf", "--one-file-system", Directory], NoVariables, TimeSpan.FromMinutes(2));
+        await EngineDirectories.RemoveAsync(Directory);
     }
 
     private static void Write(StreamWriter log, string? line)
