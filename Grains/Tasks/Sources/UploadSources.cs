@@ -11,6 +11,9 @@ public static class UploadSources
 {
     public const string Field = "source.upload";
 
+    /// <summary>The one answer for an unknown upload, an incomplete one and another user's.</summary>
+    public const string UnknownMessage = "No complete upload with this id exists for you.";
+
     /// <summary>The upload's documents (counted when it was received); throws <see cref="InvalidTaskRequestException"/> naming <see cref="Field"/>.</summary>
     public static async Task<int> AcceptAsync(IUploadStore uploads, Guid uploadId, string ownerId, Guid taskId, TasksOptions options)
     {
@@ -19,7 +22,7 @@ public static class UploadSources
         var upload = await uploads.FindAsync(uploadId, CancellationToken.None);
         if (upload is not { Completed: true } || upload.OwnerId != ownerId)
         {
-            throw new InvalidTaskRequestException(Field, $"No complete upload '{uploadId}' exists for you.");
+            throw new InvalidTaskRequestException(Field, UnknownMessage);
         }
 
         if (upload.Lines > options.MaxSourceDocuments)
