@@ -23,6 +23,7 @@ try
     app.MapAuthApi();
     app.MapTicketApi();
     app.MapTaskApi();
+    app.MapUploadApi();
     app.MapBatchApi();
     app.MapScheduleApi();
     app.MapSearchApi();

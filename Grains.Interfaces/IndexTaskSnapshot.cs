@@ -97,6 +97,12 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>The retry policy the task was accepted with, the silo's defaults filled in; null for a task accepted before policies.</summary>
     [Id(32)] public TaskRetryPolicy? Retry { get; init; }
 
+    /// <summary>The directory source the task reads; null for inline documents or an upload.</summary>
+    [Id(40)] public DirectorySource? Source { get; init; }
+
+    /// <summary>The upload the task reads; null for inline documents or a directory source.</summary>
+    [Id(41)] public Guid? Upload { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 

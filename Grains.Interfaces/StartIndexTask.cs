@@ -3,8 +3,8 @@ using System.Collections.Immutable;
 namespace OrleansTasks;
 
 /// <summary>
-/// What an index task should do: index <see cref="Documents"/> (or the files of <see cref="Source"/>)
-/// into <see cref="Collection"/> on behalf of <see cref="OwnerId"/>. Exactly one of the two is given.
+/// What an index task should do: index <see cref="Documents"/> (or the files of <see cref="Source"/>, or the
+/// lines of <see cref="Upload"/>) into <see cref="Collection"/> on behalf of <see cref="OwnerId"/>. Exactly one of the three is given.
 /// A task with <see cref="DependsOn"/> waits until every one of those tasks (existing tasks of the
 /// same owner) has completed, and ends without running if one of them fails or is cancelled. A
 /// task with <see cref="RunAt"/> in the future waits (<c>waiting</c>) until that time. A task made by
@@ -32,4 +32,7 @@ public sealed record StartIndexTask(
 
     /// <summary>Which waiting tasks admission takes first; see <see cref="TaskPriority"/>.</summary>
     [Id(11)] public TaskPriority Priority { get; init; }
+
+    /// <summary>A complete upload of the owner (<c>POST /api/uploads</c>) to read in place of <see cref="Documents"/> or <see cref="Source"/>.</summary>
+    [Id(12)] public Guid? Upload { get; init; }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansTasks.Feeds;
+using OrleansTasks.Storage.Connections;
 
 namespace OrleansTasks.Hosting;
 
@@ -51,11 +52,15 @@ public static class OrleansTasksClientExtensions
     /// </summary>
     /// <param name="client">The Orleans client builder.</param>
     /// <param name="configuration">The configuration with the cluster's keys.</param>
-    public static IClientBuilder AddOrleansTasksClient(this IClientBuilder client, IConfiguration configuration)
+    public static IClientBuilder AddOrleansTasksClient(this IClientBuilder client, IConfiguration configuration) =>
+        client.AddOrleansTasksClient(configuration, StorageMode.ClientBudget(configuration), "client");
+
+    /// <summary>As <see cref="AddOrleansTasksClient(IClientBuilder, IConfiguration)"/>, with the process's pools (a client gateway's include uploads).</summary>
+    internal static IClientBuilder AddOrleansTasksClient(this IClientBuilder client, IConfiguration configuration, ConnectionBudget? budget, string role)
     {
         ArgumentNullException.ThrowIfNull(client);
         var connection = ClusterConnection.From(configuration);
-        if (StorageMode.ClientBudget(configuration) is { } budget)
+        if (budget is not null)
         {
             client.Configure<ClusterOptions>(connection.ConfigureIdentity);
             client.UseAdoNetClustering(options =>
@@ -66,7 +71,7 @@ public static class OrleansTasksClientExtensions
 
             // Find silos that replaced the ones it knew (a restarted cluster) within seconds.
             client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            client.Services.AddConnectionBudgetReport(configuration, budget, "client");
+            client.Services.AddConnectionBudgetReport(configuration, budget, role);
         }
         else
         {

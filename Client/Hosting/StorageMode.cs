@@ -30,6 +30,12 @@ internal static class StorageMode
             ? ConnectionBudget.ForClient(connectionString, DatabaseSettings.From(configuration).MaxConnections)
             : null;
 
+    /// <summary>A client gateway's membership and uploads pools sized from <c>Database:MaxConnections</c>, or null without a database.</summary>
+    public static ConnectionBudget? GatewayBudget(IConfiguration configuration) =>
+        ConnectionString(configuration) is { } connectionString
+            ? ConnectionBudget.ForGateway(connectionString, DatabaseSettings.From(configuration).MaxConnections)
+            : null;
+
     /// <summary>Logs the budget against the server's <c>max_connections</c> once the host starts.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">The configuration holding the connection string.</param>

@@ -35,6 +35,11 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
                 return badPolicy;
             }
 
+            if (TaskInputs.CheckSource(task.Source, $"tasks[{i}].", uploadsAllowed: false) is { } badSource)
+            {
+                return badSource;
+            }
+
             if (TaskInputs.CheckPriority(task.Priority, $"tasks[{i}].") is { } badPriority)
             {
                 return badPriority;

@@ -14,6 +14,11 @@ public static class RequestFingerprint
         {
             Add(hash, request.OwnerId);
             AddTask(hash, request.Collection, request.Documents, request.Source);
+            if (request.Upload is { } upload)
+            {
+                Add(hash, "upload:" + upload);
+            }
+
             AddDependencies(hash, [], request.Dependencies);
             if (request.RunAt is { } runAt)
             {

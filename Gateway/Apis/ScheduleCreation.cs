@@ -33,6 +33,11 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
             return badPolicy;
         }
 
+        if (TaskInputs.CheckSource(task.Source, "task.", uploadsAllowed: false) is { } badSource)
+        {
+            return badSource;
+        }
+
         if (TaskInputs.CheckPriority(task.Priority, "task.") is { } badPriority)
         {
             return badPriority;

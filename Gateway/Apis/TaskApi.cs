@@ -15,7 +15,7 @@ public static class TaskApi
         var tasks = app.MapGroup("/api/tasks").RequireAuthorization().WithTags("Tasks");
         tasks.MapPost("", TaskCreation.Instance.HandleAsync)
             .Accepts<CreateTaskRequest>("application/json")
-            .WithSummary("Accept an index task over inline documents or a directory source.");
+            .WithSummary("Accept an index task over inline documents, a directory source or an upload.");
         tasks.MapGet("", ListAsync).WithSummary("The caller's tasks, newest first, filtered and cursor-paged; admins may list everyone's with scope=all.");
         tasks.MapGet("counts", CountAsync)
             .WithSummary("How many of the caller's tasks are in each status, counted over the task history; admins may count everyone's with scope=all.");

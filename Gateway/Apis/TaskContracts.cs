@@ -8,7 +8,7 @@ namespace OrleansTasks.Gateway.Apis;
 public sealed record DocumentInput(string? Id, string? Title, string? Content);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record SourceInput(string? Directory, string? Pattern);
+public sealed record SourceInput(string? Directory, string? Pattern, string? Upload = null);
 
 /// <summary>A task's retry policy: intervals are ISO 8601 durations (<c>"PT1S"</c>); what is left out takes the silo's defaults.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -64,7 +64,8 @@ public sealed record TaskView(
     int Attempt,
     string? NextAttemptAt,
     string? Timeout,
-    RetryPolicyView? Retry)
+    RetryPolicyView? Retry,
+    SourceView? Source)
 {
     public static TaskView From(IndexTaskSnapshot task) => new(
         task.TaskId,
@@ -98,7 +99,17 @@ public sealed record TaskView(
         task.Attempt,
         task.NextAttemptAt.ToWire(),
         TaskPolicyInputs.ToWire(task.Timeout),
-        RetryPolicyView.From(task.Retry));
+        RetryPolicyView.From(task.Retry),
+        SourceView.From(task));
+}
+
+/// <summary>Where a task reads its documents, as its request named it: a directory with its pattern, or an upload; null for inline documents.</summary>
+public sealed record SourceView(string? Directory, string? Pattern, Guid? Upload)
+{
+    public static SourceView? From(IndexTaskSnapshot task) =>
+        task.Upload is { } upload ? new(null, null, upload)
+        : task.Source is { } source ? new(source.Directory, source.Pattern, null)
+        : null;
 }
 
 /// <summary>A retry policy as the API shows it (the request's <c>retry</c> with the silo's defaults filled in); null for none.</summary>

@@ -3,7 +3,7 @@ using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Gateway.Apis;
 
-/// <summary><c>POST /api/tasks</c>: one index task over inline documents or a directory source.</summary>
+/// <summary><c>POST /api/tasks</c>: one index task over inline documents, a directory source or an upload.</summary>
 internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartIndexTask, Accepted<TaskAccepted>>
 {
     public static readonly TaskCreation Instance = new();
@@ -20,6 +20,11 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         if (TaskInputs.CheckShape(body.Documents, "") is { } malformed)
         {
             return malformed;
+        }
+
+        if (TaskInputs.CheckSource(body.Source, "", uploadsAllowed: true) is { } badSource)
+        {
+            return badSource;
         }
 
         if (TaskInputs.CheckPriority(body.Priority, "") is { } badPriority)
@@ -46,6 +51,7 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         Timeout: TaskPolicyInputs.Duration(body.Timeout))
     {
         Priority = TaskInputs.Priority(body.Priority),
+        Upload = TaskInputs.Upload(body.Source),
     };
 
     protected override string Fingerprint(StartIndexTask request) => RequestFingerprint.Of(request);

@@ -51,5 +51,32 @@ internal static class TaskInputs
         documents is null ? [] : [.. documents.Select(d => new IndexDocument(d!.Id!, d.Title, d.Content!))];
 
     public static DirectorySource? Source(SourceInput? source) =>
-        source is null ? null : new DirectorySource(source.Directory ?? "", source.Pattern ?? "");
+        source is null || source.Upload is not null ? null : new DirectorySource(source.Directory ?? "", source.Pattern ?? "");
+
+    /// <summary>The upload a checked source names (<c>{"upload": id}</c>), or null.</summary>
+    public static Guid? Upload(SourceInput? source) =>
+        Guid.TryParse(source?.Upload, out var upload) ? upload : null;
+
+    /// <summary>
+    /// 400 for a source naming an upload in a malformed way, or beside a directory; where
+    /// <paramref name="uploadsAllowed"/> is false (batches, schedules), for any upload.
+    /// </summary>
+    public static ValidationProblem? CheckSource(SourceInput? source, string prefix, bool uploadsAllowed)
+    {
+        if (source?.Upload is null)
+        {
+            return null;
+        }
+
+        if (!uploadsAllowed)
+        {
+            return Problems.Invalid($"{prefix}source.upload", "An upload is read by a task of its own: create it with POST /api/tasks.");
+        }
+
+        return source.Directory is not null || source.Pattern is not null
+            ? Problems.Invalid($"{prefix}source", "A source is either a directory (with its pattern) or an upload, not both.")
+            : !Guid.TryParse(source.Upload, out _)
+            ? Problems.Invalid($"{prefix}source.upload", Tasks.Sources.UploadSources.UnknownMessage)
+            : null;
+    }
 }

@@ -13,6 +13,7 @@ using OrleansTasks.Gateway.Telemetry;
 using OrleansTasks.Gateway.WebSockets;
 using OrleansTasks.Hosting;
 using OrleansTasks.Tasks;
+using OrleansTasks.Uploads;
 
 namespace OrleansTasks.Gateway.Hosting;
 
@@ -41,6 +42,7 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         AddOrleans(builder);
+        services.TryAddSingleton<UploadReceiver>();
         AddAuth(builder);
 
         services.AddGatewayJson();
@@ -119,7 +121,17 @@ public static class GatewayHostingExtensions
         }
         else
         {
-            builder.UseOrleansClient(client => client.AddOrleansTasksClient(builder.Configuration).AddDashboard());
+            var budget = StorageMode.GatewayBudget(builder.Configuration);
+            builder.UseOrleansClient(client => client.AddOrleansTasksClient(builder.Configuration, budget, "gateway").AddDashboard());
+            if (budget?.Uploads is { } uploads)
+            {
+                builder.Services.AddPooledUploads(uploads);
+            }
+            else
+            {
+                var tasks = builder.Configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+                builder.Services.AddFileUploads(tasks);
+            }
         }
     }
 

@@ -15,6 +15,7 @@ using OrleansTasks.Storage;
 using OrleansTasks.Storage.Connections;
 using OrleansTasks.Storage.Faults;
 using OrleansTasks.Tasks;
+using OrleansTasks.Uploads;
 
 namespace OrleansTasks.Hosting;
 
@@ -121,6 +122,7 @@ public static class OrleansTasksSiloExtensions
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
             silo.Services.TryAddSingleton<ITaskHistory, PostgresTaskHistory>();
+            silo.Services.AddSiloUploads();
             silo.Services.AddHostedService<TaskStatusCountsFolding>();
         }
         else
@@ -136,6 +138,11 @@ public static class OrleansTasksSiloExtensions
         // their caches soon instead of after Orleans' default half hour.
         var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
         tasks.CheckAtStart();
+        if (budget is null)
+        {
+            silo.Services.AddFileUploads(tasks);
+        }
+
         var streams = TaskStreamSettings.From(configuration);
         silo.AddMemoryStreams(TaskStreams.ProviderName, provider =>
         {

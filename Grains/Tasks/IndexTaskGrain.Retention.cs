@@ -21,6 +21,12 @@ public sealed partial class IndexTaskGrain
         // fails midway is found and finished by the next sweep.
         await _run.Documents.DeleteAsync(S.DocumentChunkStarts.Count);
         await _run.Results.DeleteAsync(S);
+        if (S.Source?.Upload is { } upload)
+        {
+            // Retention keeps an upload while a kept task reads it (a retry reads it again).
+            await uploads.RemoveReaderAsync(upload, TaskId, CancellationToken.None);
+        }
+
         await _lease.ReleaseAsync();
         await _task.ClearAsync();
         await history.RemoveAsync(TaskId, CancellationToken.None);

@@ -25,6 +25,7 @@ public sealed partial class IndexTaskGrain(
     TaskChunkStores chunks,
     Indexing.IncrementalIndexer indexer,
     DirectorySourceReader sourceReader,
+    Uploads.IUploadStore uploads,
     TaskAdmission admission,
     History.ITaskHistory history,
     Diagnostics.TaskTelemetry telemetry,
@@ -50,7 +51,7 @@ public sealed partial class IndexTaskGrain(
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
-        _run = new TaskRun(TaskId, chunks, indexer, _options, logger);
+        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads);
         _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Release(TaskId));
         if (!S.Accepted)
         {
@@ -127,14 +128,17 @@ public sealed partial class IndexTaskGrain(
             Sources.SourceLocation.Resolve(source, _options.SourceRoots);
         }
 
-        var documents = request.Source is null ? request.Documents : [];
-        var inline = _options.InlineSmallTasks && request.Source is null && TaskDocuments.FitInline(documents);
+        var documents = request.Source is null && request.Upload is null ? request.Documents : [];
+        var total = request.Upload is { } upload
+            ? await Sources.UploadSources.AcceptAsync(uploads, upload, request.OwnerId, TaskId, _options)
+            : documents.Length;
+        var inline = _options.InlineSmallTasks && request.Source is null && request.Upload is null && TaskDocuments.FitInline(documents);
         var starts = inline ? [] : await _run.Documents.StoreAsync(documents);
 
         // The lease comes before the task: a lease whose task was never written ends itself at its
         // first tick, while a task without its lease would never resume after its activation died.
         await _lease.TakeAsync();
-        var accepted = TaskTransitions.Accept(request, starts, inline ? documents : null, documents.Length, _followers.Of(request), time.GetUtcNow());
+        var accepted = TaskTransitions.Accept(request, starts, inline ? documents : null, total, _followers.Of(request), time.GetUtcNow());
         TaskTransitions.TakePolicies(accepted, request, _options);
         await _task.AcceptAsync(accepted);
         Log.Accepted(logger, TaskId, S.OwnerId, S.Collection, S.Total);

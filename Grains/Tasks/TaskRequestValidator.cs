@@ -47,7 +47,7 @@ public static partial class TaskRequestValidator
         }
 
         var hasDocuments = !request.Documents.IsDefaultOrEmpty;
-        if (hasDocuments == (request.Source is not null))
+        if ((hasDocuments ? 1 : 0) + (request.Source is null ? 0 : 1) + (request.Upload is null ? 0 : 1) != 1)
         {
             throw new InvalidTaskRequestException("documents", "Give either a non-empty 'documents' list or a 'source', not both.");
         }

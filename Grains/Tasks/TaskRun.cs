@@ -11,7 +11,8 @@ namespace OrleansTasks.Tasks;
 /// or its streaming source), sized to take about the slice budget, indexed, their outcomes stored and
 /// counted into the task's state.
 /// </summary>
-public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, IncrementalIndexer indexer, TasksOptions options, ILogger logger) : IDisposable
+public sealed partial class TaskRun(
+    Guid taskId, TaskChunkStores chunks, IncrementalIndexer indexer, TasksOptions options, ILogger logger, Uploads.IUploadStore? uploads = null) : IDisposable
 {
     private readonly SliceSizer _sizer = new(options.SliceBudget);
 
@@ -19,7 +20,7 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
 
     public TaskResults Results { get; } = new(chunks.Results, taskId);
 
-    public SourceRun Source { get; } = new(options);
+    public SourceRun Source { get; } = new(options, uploads);
 
     /// <summary>
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
@@ -67,7 +68,7 @@ public sealed partial class TaskRun(Guid taskId, TaskChunkStores chunks, Increme
         var slice = await Source.NextSliceAsync(source, Math.Min(_sizer.NextCount(), options.MaxSourceDocuments - task.Current));
         if (slice is null)
         {
-            return new SliceOutcome(SourceErrors.Unreadable(source.Spec));
+            return new SliceOutcome(SourceErrors.Unreadable(source));
         }
 
         var readable = slice.Entries.Where(entry => entry.Document is not null).Select(entry => entry.Document!).ToList();

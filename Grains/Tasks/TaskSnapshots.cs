@@ -44,6 +44,8 @@ public static class TaskSnapshots
             NextAttemptAt = task.NextAttemptAt,
             Timeout = task.Timeout,
             Retry = task.Retry,
+            Source = task.Source is { Upload: null } source ? source.Spec : null,
+            Upload = task.Source?.Upload,
         };
     }
 }

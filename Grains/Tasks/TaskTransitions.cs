@@ -32,7 +32,9 @@ public static class TaskTransitions
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
             InlineResults = inline is null ? null : [],
-            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source } : null,
+            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source }
+                : request.Upload is { } upload ? new Sources.TaskSource { Upload = upload, Counted = true }
+                : null,
             CreatedAt = now,
             UpdatedAt = now,
             Seq = 1,

@@ -46,6 +46,13 @@ public sealed class TasksOptions
     [Range(1, 10_000_000)]
     public long MaxBatchDocuments { get; set; } = 100_000;
 
+    /// <summary>The largest body <c>POST /api/uploads</c> takes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxUploadBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>Where uploads are kept when the cluster has no database; empty: <c>orleanstasks-uploads</c> in the temporary directory.</summary>
+    public string UploadDirectory { get; set; } = "";
+
     /// <summary>Directories that directory sources may read from; empty turns directory sources off.</summary>
     public List<string> SourceRoots { get; set; } = [];
 

@@ -18,7 +18,7 @@ public sealed class OpenApiTests(SharedGateway gateway)
         foreach (var path in new[] { "/api/auth/token", "/api/tasks", "/api/tasks/{taskId}", "/api/tasks/{taskId}/result", "/api/tasks/{taskId}/cancel", "/api/tasks/{taskId}/chain",
             "/api/batches", "/api/batches/{batchId}", "/api/batches/{batchId}/cancel", "/api/search",
             "/api/schedules", "/api/schedules/{scheduleId}", "/api/schedules/{scheduleId}/pause", "/api/schedules/{scheduleId}/resume",
-            "/api/schedules/{scheduleId}/run" })
+            "/api/schedules/{scheduleId}/run", "/api/uploads", "/api/uploads/{uploadId}" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the document");
         }

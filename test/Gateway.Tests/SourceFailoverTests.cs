@@ -8,8 +8,9 @@ using OrleansTasks.Testing;
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
-/// A streaming source task of 20,000 JSON lines on real processes: killed with its silo midway, it
-/// resumes on the other silo at its position, and every document is written once and reported once.
+/// A streaming source task of 20,000 JSON lines (a file under the source roots, or an upload) on real
+/// processes: killed with its silo midway, it resumes on the other silo at its position, and every
+/// document is written once and reported once.
 /// </summary>
 public sealed partial class SourceFailoverTests(PostgresServer postgres) : IDisposable
 {
@@ -17,7 +18,21 @@ public sealed partial class SourceFailoverTests(PostgresServer postgres) : IDisp
     private readonly string _root = Directory.CreateTempSubdirectory("orleans-tasks-corpus-").FullName;
 
     [Fact]
-    public async Task Killing_the_silo_reading_a_json_lines_source_resumes_at_its_position_and_writes_every_document_once()
+    public Task Killing_the_silo_reading_a_json_lines_source_resumes_at_its_position_and_writes_every_document_once() =>
+        KillMidwayAsync(_ => Task.FromResult(new JsonObject { ["directory"] = _root, ["pattern"] = "*.jsonl" }));
+
+    /// <summary>The same over an upload: written by the client gateway through its uploads pool, read by both silos from PostgreSQL.</summary>
+    [Fact]
+    public Task Killing_the_silo_reading_an_upload_resumes_at_its_position_and_writes_every_document_once() =>
+        KillMidwayAsync(async http => new JsonObject
+        {
+            ["upload"] = (await UploadRequests.UploadAsync(http, await File.ReadAllBytesAsync(Path.Combine(_root, "corpus.jsonl")))).ToString(),
+        });
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>Starts a task over the source <paramref name="source"/> names, kills its silo midway, and checks that it resumed and wrote every document once.</summary>
+    private async Task KillMidwayAsync(Func<HttpClient, Task<JsonObject>> source)
     {
         JsonLinesCorpus.Write(Path.Combine(_root, "corpus.jsonl"), Documents, words: 60);
         var database = await postgres.CreateDatabaseAsync();
@@ -28,7 +43,7 @@ public sealed partial class SourceFailoverTests(PostgresServer postgres) : IDisp
         var taskId = await TaskRequests.CreateAsync(http, new JsonObject
         {
             ["collection"] = "corpus",
-            ["source"] = new JsonObject { ["directory"] = _root, ["pattern"] = "*.jsonl" },
+            ["source"] = await source(http),
         });
         await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
         var victim = await cluster.SiloRunningAsync(taskId);
@@ -55,8 +70,6 @@ public sealed partial class SourceFailoverTests(PostgresServer postgres) : IDisp
         Assert.Equal(Documents, reader.GetInt64(0));
         Assert.Equal(1, reader.GetInt32(1));
     }
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [GeneratedRegex(@"resumed at (\d+)/")]
     private static partial Regex ResumedPattern();

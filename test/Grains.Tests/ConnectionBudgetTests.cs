@@ -27,6 +27,22 @@ public sealed class ConnectionBudgetTests
         Assert.Equal("membership 2, grain storage and reminders 14, index and history 14", budget.Description);
     }
 
+    [Fact]
+    public void A_client_gateway_keeps_two_connections_for_membership_and_writes_uploads_with_the_rest_of_its_budget()
+    {
+        var budget = ConnectionBudget.ForGateway(Database, maxConnections: null);
+        var larger = ConnectionBudget.ForGateway(Database, 10);
+
+        Assert.Equal(ConnectionBudget.ClientDefault, budget.Total);
+        Assert.Equal(2, Read(budget.Membership).MaxPoolSize);
+        Assert.Equal(2, Read(budget.Uploads).MaxPoolSize);
+        Assert.EndsWith(" uploads", Read(budget.Uploads).ApplicationName, StringComparison.Ordinal);
+        Assert.Equal("membership 2, uploads 2", budget.Description);
+        Assert.Equal(8, Read(larger.Uploads).MaxPoolSize);
+        Assert.Null(budget.Storage);
+        Assert.Contains("at least 3", Assert.Throws<StartupException>(() => ConnectionBudget.ForGateway(Database, 2)).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(4, 1, 1)]
     [InlineData(7, 3, 2)]

@@ -16,8 +16,11 @@ internal sealed class ConnectionBudget
     /// <summary>A silo (or an embedded gateway): membership, grain storage with reminders, the index with history.</summary>
     public const int SiloDefault = 30;
 
-    /// <summary>A client gateway reads only the membership table.</summary>
+    /// <summary>A client reads only the membership table; a client gateway also writes uploads.</summary>
     public const int ClientDefault = 4;
+
+    /// <summary>The smallest budget a client gateway runs with: membership and one connection for uploads.</summary>
+    public const int GatewayMinimum = MembershipShare + 1;
 
     /// <summary>The connections of a silo's membership pool.</summary>
     public const int MembershipShare = 2;
@@ -60,13 +63,14 @@ internal sealed class ConnectionBudget
     /// <summary>Statements Npgsql prepares on each pooled connection once they have been used a few times, unless the connection string says otherwise.</summary>
     public const int AutoPreparedStatements = 32;
 
-    private ConnectionBudget(int total, string membership, string? storage, string? index, string description)
+    private ConnectionBudget(int total, string membership, string? storage, string? index, string description, string? uploads = null)
     {
         Total = total;
         Membership = membership;
         Storage = storage;
         Index = index;
         Description = description;
+        Uploads = uploads;
     }
 
     /// <summary>The most connections this process's pools together may open.</summary>
@@ -80,6 +84,9 @@ internal sealed class ConnectionBudget
 
     /// <summary>The pool of the document index and task history data source; null in a client.</summary>
     public string? Index { get; }
+
+    /// <summary>The pool a client gateway writes uploads through; null elsewhere (a silo writes them through its index pool).</summary>
+    public string? Uploads { get; }
 
     /// <summary>The pools and their sizes, e.g. <c>membership 2, storage 14, index 14</c>.</summary>
     public string Description { get; }
@@ -111,6 +118,27 @@ internal sealed class ConnectionBudget
     {
         var total = maxConnections ?? ClientDefault;
         return new ConnectionBudget(total, Pool(connectionString, "membership", total), null, null, $"membership {total}");
+    }
+
+    /// <summary>A client gateway's pools: membership and the rest for uploads; <paramref name="maxConnections"/> null takes <see cref="ClientDefault"/>.</summary>
+    public static ConnectionBudget ForGateway(string connectionString, int? maxConnections)
+    {
+        var total = maxConnections ?? ClientDefault;
+        if (total < GatewayMinimum)
+        {
+            throw new StartupException(
+                $"{DatabaseSettings.SectionName}:{nameof(DatabaseSettings.MaxConnections)} is {total}: a client gateway needs at least {GatewayMinimum} " +
+                $"({MembershipShare} for membership, 1 for uploads).");
+        }
+
+        var uploads = total - MembershipShare;
+        return new ConnectionBudget(
+            total,
+            Pool(connectionString, "membership", MembershipShare),
+            null,
+            null,
+            $"membership {MembershipShare}, uploads {uploads}",
+            Pool(connectionString, "uploads", uploads));
     }
 
     /// <summary>A connection string for a single connection that is closed for good after use (start-up checks, migrations): it holds no pool slot.</summary>

@@ -56,47 +56,27 @@ public static class SourceCounter
     private static async Task<(long Lines, long? StoppedAt)> CountLinesAsync(
         string path, long offset, byte[] buffer, long started, TimeSpan budget, CancellationToken cancellationToken)
     {
-        long lines = 0;
         try
         {
             await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
             stream.Seek(offset, SeekOrigin.Begin);
-            var position = offset;
-            var lineStart = offset;
-            var content = false;
+            var tally = new LineTally(offset);
             int read;
             while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                for (var i = 0; i < read; i++)
+                tally.Add(buffer.AsSpan(0, read));
+                if (Stopwatch.GetElapsedTime(started) >= budget && tally.LineStart > offset)
                 {
-                    switch (buffer[i])
-                    {
-                        case (byte)'\n':
-                            lines += content ? 1 : 0;
-                            content = false;
-                            lineStart = position + i + 1;
-                            break;
-                        case (byte)' ' or (byte)'\t' or (byte)'\r':
-                            break;
-                        default:
-                            content = true;
-                            break;
-                    }
-                }
-
-                position += read;
-                if (Stopwatch.GetElapsedTime(started) >= budget && lineStart > offset)
-                {
-                    return (lines, lineStart);
+                    return (tally.Lines, tally.LineStart);
                 }
             }
 
-            return (lines + (content ? 1 : 0), null);
+            return (tally.Finish(), null);
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             // The reader turns such a file into one failed document.
-            return (lines + 1, null);
+            return (1, null);
         }
     }
 }

@@ -6,12 +6,12 @@ namespace OrleansTasks.Tasks.Sources;
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
 /// failed entry, and the reading goes on.
 /// </summary>
-public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes) : IDisposable
+public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes) : ISourceCursor
 {
     private readonly SourcePosition? _start = position;
     private IEnumerator<string>? _files;
     private string? _path;
-    private LineReader? _lines;
+    private JsonLineEntries? _lines;
 
     /// <summary>The position after the last entry read (or skipped): where a new cursor would go on.</summary>
     public SourcePosition? Position { get; private set; } = position;
@@ -72,9 +72,9 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         {
             if (SourceLocation.IsJsonLines(path))
             {
-                // A JSON line holds its content escaped: allow for the escapes and the other fields.
                 var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
-                _lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, (maxDocumentBytes * 2) + 64 * 1024);
+                var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
+                _lines = new JsonLineEntries(path, lines, maxDocumentBytes);
                 return null;
             }
 
@@ -95,24 +95,14 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
 
     private async Task<SourceEntry?> NextLineAsync(CancellationToken cancellationToken)
     {
-        var path = _path!;
-        while (await _lines!.ReadAsync(cancellationToken) is { } line)
+        var entry = await _lines!.NextAsync(cancellationToken);
+        Position = _lines.Position;
+        if (entry is null)
         {
-            Position = new SourcePosition(path, _lines.Offset, _lines.Line, FileDone: false);
-            if (line.IsBlank)
-            {
-                continue;
-            }
-
-            var (document, problem) = JsonLineDocument.Parse(line, maxDocumentBytes);
-            return document is not null
-                ? new SourceEntry(document.Id, document, null, Position)
-                : new SourceEntry($"{path}:{line.Number}", null, $"Line {line.Number} of {path}: {problem}.", Position);
+            _lines.Dispose();
+            _lines = null;
         }
 
-        _lines.Dispose();
-        _lines = null;
-        Position = SourcePosition.Done(path);
-        return null;
+        return entry;
     }
 }

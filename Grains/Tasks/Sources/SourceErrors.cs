@@ -6,8 +6,10 @@ public static class SourceErrors
     public const string UnreadableCode = "source_unreadable";
     public const string TooLargeCode = "source_too_large";
 
-    public static TaskError Unreadable(DirectorySource source) =>
-        new(UnreadableCode, $"The source directory '{source.Directory}' can no longer be read under the server's source roots.");
+    public static TaskError Unreadable(TaskSource source) =>
+        source.Upload is { } upload
+            ? new(UnreadableCode, $"The upload '{upload}' no longer exists.")
+            : new(UnreadableCode, $"The source directory '{source.Spec.Directory}' can no longer be read under the server's source roots.");
 
     public static TaskError TooLarge(int maxDocuments) =>
         new(TooLargeCode, $"The source holds more than {maxDocuments} documents, the most one task reads (Tasks:MaxSourceDocuments).");

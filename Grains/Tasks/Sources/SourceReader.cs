@@ -8,17 +8,25 @@ namespace OrleansTasks.Tasks.Sources;
 /// </summary>
 public sealed class SourceReader(int maxDocumentBytes) : IDisposable
 {
-    private SourceCursor? _cursor;
+    private ISourceCursor? _cursor;
     private SourceEntry? _pending;
     private SourcePosition? _continuesAt;
 
-    public async Task<SourceSlice> NextSliceAsync(SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
+    /// <summary>The next slice of a directory source.</summary>
+    public Task<SourceSlice> NextSliceAsync(SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
+        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes), from, maxCount, maxChars, cancellationToken);
+    }
+
+    /// <summary>The next slice of the source <paramref name="open"/> opens a cursor on, at a position.</summary>
+    public async Task<SourceSlice> NextSliceAsync(Func<SourcePosition?, ISourceCursor> open, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(open);
         if (_cursor is null || _continuesAt != from)
         {
             _cursor?.Dispose();
-            _cursor = new SourceCursor(location, from, maxDocumentBytes);
+            _cursor = open(from);
             _pending = null;
         }
 

@@ -1,14 +1,18 @@
+using OrleansTasks.Uploads;
+
 namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
 /// The source side of a streaming task's run: its counting pass, turn by turn, and its next slice
 /// of entries from the position in the task's state. The source is checked against the roots again
-/// once per activation (the configuration may have changed since the task was accepted).
+/// once per activation (the configuration may have changed since the task was accepted); an upload
+/// is read from <paramref name="uploads"/>, and checked to be there once per activation.
 /// </summary>
-public sealed class SourceRun(TasksOptions options) : IDisposable
+public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null) : IDisposable
 {
     private readonly SourceReader _reader = new(options.MaxDocumentBytes);
     private SourceLocation? _location;
+    private bool _uploadFound;
 
     /// <summary>Counts on for one turn; sets the task's total once the pass is over. Returns the error that ends the task, if any.</summary>
     public async Task<TaskError?> CountNextAsync(IndexTaskState task, TaskSource source)
@@ -17,7 +21,7 @@ public sealed class SourceRun(TasksOptions options) : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         if (Locate(source) is not { } location)
         {
-            return SourceErrors.Unreadable(source.Spec);
+            return SourceErrors.Unreadable(source);
         }
 
         var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SliceBudget, CancellationToken.None);
@@ -42,6 +46,13 @@ public sealed class SourceRun(TasksOptions options) : IDisposable
     public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (source.Upload is { } upload)
+        {
+            return uploads is not null && (_uploadFound || await uploads.FindAsync(upload, CancellationToken.None) is { Completed: true })
+                ? await NextUploadSliceAsync(uploads, upload, source.Position, maxCount)
+                : null;
+        }
+
         return Locate(source) is { } location
             ? await _reader.NextSliceAsync(location, source.Position, maxCount, SliceSizer.MaxContentChars, CancellationToken.None)
             : null;
@@ -62,6 +73,13 @@ public sealed class SourceRun(TasksOptions options) : IDisposable
     }
 
     public void Dispose() => _reader.Dispose();
+
+    private Task<SourceSlice> NextUploadSliceAsync(IUploadStore store, Guid upload, SourcePosition? from, int maxCount)
+    {
+        _uploadFound = true;
+        return _reader.NextSliceAsync(
+            position => new UploadCursor(store, upload, position, options.MaxDocumentBytes), from, maxCount, SliceSizer.MaxContentChars, CancellationToken.None);
+    }
 
     private SourceLocation? Locate(TaskSource source)
     {

@@ -9,6 +9,7 @@ namespace OrleansTasks.Tasks.Sources;
 [GenerateSerializer, Alias("OrleansTasks.Tasks.Sources.TaskSource")]
 public sealed class TaskSource
 {
+    /// <summary>The directory source read; empty for an upload.</summary>
     [Id(0)] public DirectorySource Spec { get; set; } = new("", "");
 
     /// <summary>Where reading goes on; null before the first document.</summary>
@@ -25,4 +26,7 @@ public sealed class TaskSource
 
     /// <summary>Where an unfinished counting pass goes on; null at its start.</summary>
     [Id(5)] public SourcePosition? CountPosition { get; set; }
+
+    /// <summary>The upload read in place of a directory; it is counted when the task is accepted (its stored lines).</summary>
+    [Id(6)] public Guid? Upload { get; set; }
 }
