@@ -19,5 +19,8 @@ for app in Silo Gateway; do
   dotnet publish "$app/$app.csproj" -c "${CONFIGURATION:-Release}" -r linux-x64 --self-contained \
     --artifacts-path "$out/.build" -o "$out/$name" --nologo -v quiet
   cp "docker/$name.Dockerfile" "$out/$name/Dockerfile"
+  # The images copy the files with their modes and run as user 1654: under a restrictive umask
+  # (077) it could read nothing.
+  chmod -R a+rX "$out/$name"
   echo "publish: $app in $out/$name"
 done
