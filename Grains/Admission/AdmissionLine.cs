@@ -159,17 +159,15 @@ public sealed class AdmissionLine
     {
         ArgumentNullException.ThrowIfNull(live);
         var free = live.ToDictionary(silo => silo, silo => State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots));
-        var byOwner = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var place in State.Running.Values)
         {
             if (free.TryGetValue(place.Silo, out var slots))
             {
                 free[place.Silo] = slots - 1;
             }
-
-            byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
         }
 
+        var byOwner = RunningByOwner();
         var freeSlots = free.Values.Where(n => n > 0).Sum();
         var granted = new List<AdmissionPlace>();
         var now = _time.GetUtcNow();
@@ -205,7 +203,14 @@ public sealed class AdmissionLine
         return granted;
     }
 
-    /// <summary>1 for the task that starts next in the cluster; null unless the task waits.</summary>
+    /// <summary>
+    /// The task's place in the order the waiting tasks would start in as slots free one by one under
+    /// the current rules; null unless the task waits. Down the ranking, a task whose owner is under
+    /// <see cref="AdmissionSettings.MaxRunningPerUser"/> (counting the owner's tasks holding slots
+    /// and those of theirs placed before it) can start; all those come first, in ranking order, then
+    /// the tasks of owners at the limit, in ranking order. So 1 is the task that takes the next slot
+    /// freed on its silo, and an owner at the limit pushes nobody else down.
+    /// </summary>
     public int? Position(Guid taskId)
     {
         if (!State.Waiting.ContainsKey(taskId))
@@ -213,18 +218,36 @@ public sealed class AdmissionLine
             return null;
         }
 
-        var position = 1;
+        var byOwner = RunningByOwner();
+        var canStartCount = 0;
+        var heldBackAhead = 0;
+        var heldBack = false;
         foreach (var place in Ranked(_time.GetUtcNow()))
         {
-            if (place.TaskId == taskId)
+            var owner = place.Ticket.OwnerId;
+            var canStart = _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(owner) < _settings.MaxRunningPerUser;
+            if (canStart)
             {
-                return position;
+                byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
+                canStartCount++;
             }
 
-            position++;
+            if (place.TaskId == taskId)
+            {
+                if (canStart)
+                {
+                    return canStartCount;
+                }
+
+                heldBack = true;
+            }
+            else if (!canStart && !heldBack)
+            {
+                heldBackAhead++;
+            }
         }
 
-        return null;
+        return canStartCount + heldBackAhead + 1;
     }
 
     /// <summary>The waiting tasks, next first: by aged priority, then arrival, then id.</summary>
@@ -266,6 +289,17 @@ public sealed class AdmissionLine
     {
         var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
         return levelA != levelB ? levelA > levelB : ArrivalOrder.Instance.Compare(a, b) < 0;
+    }
+
+    private Dictionary<string, int> RunningByOwner()
+    {
+        var byOwner = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var place in State.Running.Values)
+        {
+            byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
+        }
+
+        return byOwner;
     }
 
     private SortedSet<AdmissionPlace> Line(AdmissionPlace place) => _byPriority[(int)place.Ticket.Priority - (int)TaskPriority.Low];

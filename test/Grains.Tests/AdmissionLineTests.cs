@@ -161,6 +161,31 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void Queue_position_puts_the_tasks_that_can_start_first_so_an_owner_at_the_limit_pushes_nobody_down()
+    {
+        var line = NewLine(slots: 3, perUser: 2);
+        var aliceRunning = Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(20));
+        EnterAll(line, SiloA, aliceRunning);
+        line.Admit(Both);
+        line.Report(SiloA, 1, [aliceRunning]);
+
+        // Alice holds one of her two: her first waiting task can start, her next two only after one of hers ends.
+        var alice = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(10 - i))).ToArray();
+        var bob = Ticket(TaskPriority.Normal, "bob");
+        EnterAll(line, SiloA, alice);
+        EnterAll(line, SiloA, bob);
+
+        Assert.Equal([1, 3, 4, 2], alice.Append(bob).Select(t => line.Position(t.TaskId)));
+
+        // Slots freed one by one start the tasks in exactly that order.
+        line.Report(SiloA, 3, [aliceRunning]);
+        Assert.Equal([alice[0].TaskId, bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([1, 2], alice[1..].Select(t => line.Position(t.TaskId)));
+        line.Leave(aliceRunning.TaskId);
+        Assert.Equal([alice[1].TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
     public void A_task_whose_silo_is_gone_is_dropped_after_its_grace_and_gets_its_place_back_when_it_asks_again()
     {
         var line = NewLine();
