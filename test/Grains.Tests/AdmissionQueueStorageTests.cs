@@ -24,19 +24,21 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
         await using var silo = await PostgresSilo.StartAsync(database, "s" + Guid.NewGuid().ToString("N")[..10], Settings);
         var address = silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
         var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
-        Assert.Null(await queue.Position(Guid.NewGuid()));
+        var earlier = Ticket("bob");
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 0, [], [earlier], [])));
 
         // Another activation of the queue saves behind this one's back.
         var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
         var row = new GrainState<AdmissionQueueState>();
         await storage.ReadStateAsync("admission", queue.GetGrainId(), row);
-        row.State = new AdmissionQueueState { Saves = (row.State?.Saves ?? 0) + 1 };
+        Assert.NotNull(row.State);
+        row.State.Saves++;
         await storage.WriteStateAsync("admission", queue.GetGrainId(), row);
 
-        // This one's enqueue only adds a page, yet it is refused before the page is written.
+        // This one's enqueue only changes a page it already has, yet it is refused before that page is written.
         var first = Ticket("alice");
         await Assert.ThrowsAnyAsync<Exception>(() => queue.Exchange(new AdmissionExchange(address, 0, [], [first], [])));
-        Assert.Equal(0, await PagesAsync(database));
+        Assert.Equal([earlier.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
 
         // The next activation reads what storage holds and queues the task.
         await Eventually.TrueAsync(
@@ -46,7 +48,7 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
                 try
                 {
                     await queue.Exchange(new AdmissionExchange(address, 0, [], [first], []));
-                    return await queue.Position(first.TaskId) == 1;
+                    return await queue.Position(first.TaskId) == 2;
                 }
                 catch (InconsistentStateException)
                 {
@@ -55,6 +57,7 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
             },
             TimeSpan.FromSeconds(30));
         Assert.Equal(1, await PagesAsync(database));
+        Assert.Equal(1, await queue.Position(earlier.TaskId));
     }
 
     [Fact]
