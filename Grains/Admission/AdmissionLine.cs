@@ -204,50 +204,45 @@ public sealed class AdmissionLine
     }
 
     /// <summary>
-    /// The task's place in the order the waiting tasks would start in as slots free one by one under
-    /// the current rules; null unless the task waits. Down the ranking, a task whose owner is under
-    /// <see cref="AdmissionSettings.MaxRunningPerUser"/> (counting the owner's tasks holding slots
-    /// and those of theirs placed before it) can start; all those come first, in ranking order, then
-    /// the tasks of owners at the limit, in ranking order. So 1 is the task that takes the next slot
-    /// freed on its silo, and an owner at the limit pushes nobody else down.
+    /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
+    /// tasks that can start now: their owner holds fewer than
+    /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
+    /// owners at that limit. So 1 is the task that takes the next slot freed on its silo, and an
+    /// owner at the limit pushes no other owner's task down.
     /// </summary>
     public int? Position(Guid taskId)
     {
-        if (!State.Waiting.ContainsKey(taskId))
+        if (!State.Waiting.TryGetValue(taskId, out var task))
         {
             return null;
         }
 
         var byOwner = RunningByOwner();
-        var canStartCount = 0;
-        var heldBackAhead = 0;
-        var heldBack = false;
+        bool CanStart(AdmissionPlace place) =>
+            _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(place.Ticket.OwnerId) < _settings.MaxRunningPerUser;
+
+        var heldBack = !CanStart(task);
+        var ahead = true;
+        var position = 1;
         foreach (var place in Ranked(_time.GetUtcNow()))
         {
-            var owner = place.Ticket.OwnerId;
-            var canStart = _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(owner) < _settings.MaxRunningPerUser;
-            if (canStart)
-            {
-                byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
-                canStartCount++;
-            }
-
             if (place.TaskId == taskId)
             {
-                if (canStart)
+                if (!heldBack)
                 {
-                    return canStartCount;
+                    return position;
                 }
 
-                heldBack = true;
+                ahead = false;
             }
-            else if (!canStart && !heldBack)
+            else if (CanStart(place) || (heldBack && ahead))
             {
-                heldBackAhead++;
+                // A held-back task comes after every task that can start, and after the held-back ones ranked ahead of it.
+                position++;
             }
         }
 
-        return canStartCount + heldBackAhead + 1;
+        return position;
     }
 
     /// <summary>The waiting tasks, next first: by aged priority, then arrival, then id.</summary>

@@ -164,25 +164,25 @@ public sealed class AdmissionLineTests
     public void Queue_position_puts_the_tasks_that_can_start_first_so_an_owner_at_the_limit_pushes_nobody_down()
     {
         var line = NewLine(slots: 3, perUser: 2);
-        var aliceRunning = Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(20));
+        var aliceRunning = Enumerable.Range(0, 2).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(30 - i))).ToArray();
         EnterAll(line, SiloA, aliceRunning);
         line.Admit(Both);
-        line.Report(SiloA, 1, [aliceRunning]);
+        line.Report(SiloA, 2, aliceRunning);
 
-        // Alice holds one of her two: her first waiting task can start, her next two only after one of hers ends.
-        var alice = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(10 - i))).ToArray();
+        // Alice holds her two: her waiting tasks rank first but wait for one of hers to end.
+        var alice = Enumerable.Range(0, 2).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(10 - i))).ToArray();
         var bob = Ticket(TaskPriority.Normal, "bob");
         EnterAll(line, SiloA, alice);
         EnterAll(line, SiloA, bob);
 
-        Assert.Equal([1, 3, 4, 2], alice.Append(bob).Select(t => line.Position(t.TaskId)));
+        Assert.Equal([2, 3, 1], alice.Append(bob).Select(t => line.Position(t.TaskId)));
 
-        // Slots freed one by one start the tasks in exactly that order.
-        line.Report(SiloA, 3, [aliceRunning]);
-        Assert.Equal([alice[0].TaskId, bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
-        Assert.Equal([1, 2], alice[1..].Select(t => line.Position(t.TaskId)));
-        line.Leave(aliceRunning.TaskId);
-        Assert.Equal([alice[1].TaskId], line.Admit(Both).Select(p => p.TaskId));
+        // The next slot freed goes to position 1; once one of alice's ends, to her first.
+        line.Report(SiloA, 3, aliceRunning);
+        Assert.Equal([bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([1, 2], alice.Select(t => line.Position(t.TaskId)));
+        line.Leave(aliceRunning[0].TaskId);
+        Assert.Equal([alice[0].TaskId], line.Admit(Both).Select(p => p.TaskId));
     }
 
     [Fact]
