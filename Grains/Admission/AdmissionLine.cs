@@ -159,17 +159,15 @@ public sealed class AdmissionLine
     {
         ArgumentNullException.ThrowIfNull(live);
         var free = live.ToDictionary(silo => silo, silo => State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots));
-        var byOwner = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var place in State.Running.Values)
         {
             if (free.TryGetValue(place.Silo, out var slots))
             {
                 free[place.Silo] = slots - 1;
             }
-
-            byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
         }
 
+        var byOwner = RunningByOwner();
         var freeSlots = free.Values.Where(n => n > 0).Sum();
         var granted = new List<AdmissionPlace>();
         var now = _time.GetUtcNow();
@@ -205,26 +203,46 @@ public sealed class AdmissionLine
         return granted;
     }
 
-    /// <summary>1 for the task that starts next in the cluster; null unless the task waits.</summary>
+    /// <summary>
+    /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
+    /// tasks that can start now: their owner holds fewer than
+    /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
+    /// owners at that limit. So 1 is the task that takes the next slot freed on its silo, and an
+    /// owner at the limit pushes no other owner's task down.
+    /// </summary>
     public int? Position(Guid taskId)
     {
-        if (!State.Waiting.ContainsKey(taskId))
+        if (!State.Waiting.TryGetValue(taskId, out var task))
         {
             return null;
         }
 
+        var byOwner = RunningByOwner();
+        bool CanStart(AdmissionPlace place) =>
+            _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(place.Ticket.OwnerId) < _settings.MaxRunningPerUser;
+
+        var heldBack = !CanStart(task);
+        var ahead = true;
         var position = 1;
         foreach (var place in Ranked(_time.GetUtcNow()))
         {
             if (place.TaskId == taskId)
             {
-                return position;
-            }
+                if (!heldBack)
+                {
+                    return position;
+                }
 
-            position++;
+                ahead = false;
+            }
+            else if (CanStart(place) || (heldBack && ahead))
+            {
+                // A held-back task comes after every task that can start, and after the held-back ones ranked ahead of it.
+                position++;
+            }
         }
 
-        return null;
+        return position;
     }
 
     /// <summary>The waiting tasks, next first: by aged priority, then arrival, then id.</summary>
@@ -266,6 +284,17 @@ public sealed class AdmissionLine
     {
         var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
         return levelA != levelB ? levelA > levelB : ArrivalOrder.Instance.Compare(a, b) < 0;
+    }
+
+    private Dictionary<string, int> RunningByOwner()
+    {
+        var byOwner = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var place in State.Running.Values)
+        {
+            byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
+        }
+
+        return byOwner;
     }
 
     private SortedSet<AdmissionPlace> Line(AdmissionPlace place) => _byPriority[(int)place.Ticket.Priority - (int)TaskPriority.Low];

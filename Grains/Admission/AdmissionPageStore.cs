@@ -14,15 +14,15 @@ public sealed class AdmissionPageStore(IGrainStorage storage)
     private const string StateName = "admission-page";
     private readonly Dictionary<int, string?> _versions = [];
 
-    public async Task<List<AdmissionPlace>> ReadAsync(int page)
+    public async Task<AdmissionPage> ReadAsync(int page)
     {
         var state = new GrainState<AdmissionPage>();
         await storage.ReadStateAsync(StateName, Key(page), state);
         _versions[page] = state.ETag;
-        return state is { RecordExists: true, State: { } stored } ? stored.Places : [];
+        return state is { RecordExists: true, State: { } stored } ? stored : new AdmissionPage();
     }
 
-    public async Task WriteAsync(int page, List<AdmissionPlace> places)
+    public async Task WriteAsync(int page, AdmissionPage content)
     {
         if (!_versions.TryGetValue(page, out var version))
         {
@@ -30,7 +30,7 @@ public sealed class AdmissionPageStore(IGrainStorage storage)
             version = _versions[page];
         }
 
-        var state = new GrainState<AdmissionPage>(new AdmissionPage { Places = places }) { ETag = version };
+        var state = new GrainState<AdmissionPage>(content) { ETag = version };
         await storage.WriteStateAsync(StateName, Key(page), state);
         _versions[page] = state.ETag;
     }

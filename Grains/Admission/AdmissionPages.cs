@@ -32,30 +32,43 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     /// <summary>
     /// Rebuilds the queue from what storage holds: the index (tasks holding slots, silos' slots, the
     /// page count) and the pages it names, in page order. A task holding a slot is not waiting, even
-    /// if its page still says so (the index is written first); a task on two pages keeps the first.
+    /// if its page still says so (the index is written first). A task on two pages (a save that
+    /// moved it stopped half way) keeps the copy of the later save, the lower page on a tie.
     /// An index still holding waiting tasks itself was written by a build that kept the whole queue
     /// in that one row: its waiting tasks are the queue, put on pages to be written before the index.
     /// </summary>
     public static (AdmissionQueueState Queue, AdmissionPages Pages) Load(
-        AdmissionQueueState index, IReadOnlyList<IReadOnlyList<AdmissionPlace>> stored, int size = DefaultSize)
+        AdmissionQueueState index, IReadOnlyList<AdmissionPage> stored, int size = DefaultSize)
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(stored);
         var queue = new AdmissionQueueState { Running = index.Running, Slots = index.Slots };
         var pages = new AdmissionPages(size);
         var single = index.Waiting.Count > 0;
-        foreach (var page in stored)
+        var truePage = new Dictionary<Guid, int>();
+        for (var page = 0; page < stored.Count && !single; page++)
+        {
+            foreach (var place in stored[page].Places.Where(p => !queue.Running.ContainsKey(p.TaskId)))
+            {
+                if (!truePage.TryGetValue(place.TaskId, out var other) || stored[page].Save > stored[other].Save)
+                {
+                    truePage[place.TaskId] = page;
+                }
+            }
+        }
+
+        for (var page = 0; page < stored.Count; page++)
         {
             var kept = new List<Guid>();
-            foreach (var place in single ? [] : page)
+            foreach (var place in single ? [] : stored[page].Places)
             {
-                if (!queue.Running.ContainsKey(place.TaskId) && queue.Waiting.TryAdd(place.TaskId, place))
+                if (truePage.GetValueOrDefault(place.TaskId, -1) == page && queue.Waiting.TryAdd(place.TaskId, place))
                 {
                     kept.Add(place.TaskId);
                 }
             }
 
-            pages.Open(kept, dirty: kept.Count != page.Count);
+            pages.Open(kept, dirty: kept.Count != stored[page].Places.Count);
         }
 
         pages._stored = pages.Count;

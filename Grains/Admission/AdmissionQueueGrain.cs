@@ -14,9 +14,11 @@ namespace OrleansTasks.Admission;
 /// the queue before answering, and wakes the tasks granted a slot on other silos. Its reminder
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
 /// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
-/// count) and pages of waiting tasks (<see cref="AdmissionPages"/>): a change writes the index if it
-/// changed, then the pages it touched, so a write is bounded whatever the backlog. The index goes
-/// first: a grant stored in the index wins over a page still listing the task as waiting.
+/// count, the number of saves) and pages of waiting tasks (<see cref="AdmissionPages"/>): a save
+/// writes the index, then the pages it touched, a few at a time, so a write is bounded whatever the
+/// backlog. The index goes first in every save: its version check refuses a stale activation (a
+/// duplicate, or one whose write failed) before it writes any page, and a grant stored in the index
+/// wins over a page still listing the task as waiting.
 /// </summary>
 [GrainType("admission-queue")]
 public sealed partial class AdmissionQueueGrain(
@@ -28,6 +30,10 @@ public sealed partial class AdmissionQueueGrain(
     ILogger<AdmissionQueueGrain> logger) : Grain, IAdmissionQueueGrain, IRemindable
 {
     private const string ReconcileReminder = "admission-reconcile";
+
+    // Page reads and writes under way at once: a reconcile after a silo died can dirty every page,
+    // and the storage pool is shared with every task.
+    private const int PagesAtOnce = 4;
 
     private DurableState<AdmissionQueueState> _durable = null!;
     private AdmissionPageStore _store = null!;
@@ -43,19 +49,26 @@ public sealed partial class AdmissionQueueGrain(
         _durable = new(state, copier, DeactivateOnIdle);
         _store = new AdmissionPageStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
         var index = _durable.Current;
-        var stored = new List<IReadOnlyList<AdmissionPlace>>(index.Pages);
-        for (var page = 0; page < index.Pages; page++)
+        var stored = new AdmissionPage[index.Pages];
+        foreach (var chunk in Enumerable.Range(0, index.Pages).Chunk(PagesAtOnce))
         {
-            stored.Add(await _store.ReadAsync(page));
+            await Task.WhenAll(chunk.Select(async page => stored[page] = await _store.ReadAsync(page)));
         }
 
         var (queue, pages) = AdmissionPages.Load(index, stored);
         _pages = pages;
         _queue = new AdmissionLine(queue, AdmissionSettings.From(options.Value), time);
         _migrating = index.Waiting.Count > 0;
-        if (_migrating)
+
+        // Pages the load corrected (a task the index says holds a slot) are written now: left for a
+        // later save, a crash after that save's index could bring a task that ended back as waiting.
+        if (_migrating || _pages.Dirty.Count > 0)
         {
             await SaveAsync();
+        }
+
+        if (_migrating)
+        {
             Migrated(logger, queue.Waiting.Count, _pages.Count);
         }
     }
@@ -125,18 +138,28 @@ public sealed partial class AdmissionQueueGrain(
             _pages.Changed(taskId, _queue.State.Waiting.ContainsKey(taskId));
         }
 
-        // The queue changes in place: a failed write retires this activation, and the next one
-        // reads what storage holds.
-        var writeIndex = _queue.IndexChanged || _pages.Grew || _migrating;
-        if (writeIndex && !_migrating)
+        if (!_queue.Changed && _pages.Dirty.Count == 0 && !_pages.Grew && !_migrating)
         {
-            await WriteIndexAsync();
+            return;
         }
 
-        await Task.WhenAll(_pages.Dirty.Select(WritePageAsync));
-        if (writeIndex && _migrating)
+        // The queue changes in place: a failed write retires this activation, and the next one
+        // reads what storage holds. Migrating, the pages go before the index that stops listing
+        // the waiting tasks itself.
+        var save = _durable.Current.Saves + 1;
+        if (!_migrating)
         {
-            await WriteIndexAsync();
+            await WriteIndexAsync(save);
+        }
+
+        foreach (var chunk in _pages.Dirty.Chunk(PagesAtOnce))
+        {
+            await Task.WhenAll(chunk.Select(page => WritePageAsync(page, save)));
+        }
+
+        if (_migrating)
+        {
+            await WriteIndexAsync(save);
             _migrating = false;
         }
 
@@ -144,18 +167,24 @@ public sealed partial class AdmissionQueueGrain(
         _pages.Saved();
     }
 
-    private Task WriteIndexAsync() => _durable.WriteAsync(new AdmissionQueueState
+    private Task WriteIndexAsync(long save) => _durable.WriteAsync(new AdmissionQueueState
     {
         Running = _queue.State.Running,
         Slots = _queue.State.Slots,
         Pages = _pages.Count,
+        Saves = save,
     });
 
-    private async Task WritePageAsync(int page)
+    private async Task WritePageAsync(int page, long save)
     {
+        if (_durable.IsRetired)
+        {
+            throw new InconsistentStateException("The admission queue's activation no longer trusts its state; it writes no page.");
+        }
+
         try
         {
-            await _store.WriteAsync(page, [.. _pages.On(page).Select(taskId => _queue.State.Waiting[taskId])]);
+            await _store.WriteAsync(page, new AdmissionPage { Places = [.. _pages.On(page).Select(taskId => _queue.State.Waiting[taskId])], Save = save });
         }
         catch
         {

@@ -19,6 +19,9 @@ public sealed class AdmissionQueueState
 
     /// <summary>Stored: how many pages of waiting tasks there are (0 from the single-row build).</summary>
     [Id(3)] public int Pages { get; set; }
+
+    /// <summary>Stored: how many saves wrote the index; each page written in a save carries its number.</summary>
+    [Id(4)] public long Saves { get; set; }
 }
 
 /// <summary>One stored page of waiting tasks (see <see cref="AdmissionPages"/>).</summary>
@@ -26,6 +29,9 @@ public sealed class AdmissionQueueState
 public sealed class AdmissionPage
 {
     [Id(0)] public List<AdmissionPlace> Places { get; set; } = [];
+
+    /// <summary>The index's <see cref="AdmissionQueueState.Saves"/> of the save that wrote the page: of two copies of a task, the later is the true one.</summary>
+    [Id(1)] public long Save { get; set; }
 }
 
 /// <summary>One task in the queue, waiting or holding a slot.</summary>

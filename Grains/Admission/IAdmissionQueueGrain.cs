@@ -15,7 +15,7 @@ public interface IAdmissionQueueGrain : IGrainWithIntegerKey
     [Alias("Exchange")]
     Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange);
 
-    /// <summary>1 for the task that starts next in the cluster; null unless the task waits for a slot.</summary>
+    /// <summary>The task's place in the order the waiting tasks would start in (see <see cref="AdmissionLine.Position"/>); null unless it waits for a slot.</summary>
     [ReadOnly, Alias("Position")]
     Task<int?> Position(Guid taskId);
 

@@ -94,7 +94,8 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
 
     /// <summary>
     /// Waits until at least <paramref name="atLeast"/> tasks wait and their <c>queue_position</c>s, in rank
-    /// order (priority, then arrival), read 1, 2, 3, ...; returns the waiting tasks in that order.
+    /// order (priority, then arrival) with the tasks of owners at the cap last, read 1, 2, 3, ...;
+    /// returns the waiting tasks in rank order.
     /// </summary>
     private static async Task<List<Guid>> WaitForTruePositionsAsync(List<Created> tasks, int atLeast, string waitingFor)
     {
@@ -112,7 +113,13 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
                 .ThenBy(r => Time(r.Task.GetProperty("created_at")))
                 .ToList();
             ranked = [.. waiting.Select(r => r.Id)];
-            return waiting.Count >= atLeast && waiting.Select(r => Position(r.Task)).SequenceEqual(Enumerable.Range(1, waiting.Count).Cast<int?>());
+
+            // With one task of each owner at most (Tasks:MaxRunningPerUser=1), an owner with one running is at the cap:
+            // their waiting tasks come after those that can start now.
+            var atCap = read.Where(r => r.Task!.Value.GetProperty("status").GetString() == "processing")
+                .Select(r => r.Task!.Value.GetProperty("owner_id").GetString()).ToHashSet();
+            var positioned = waiting.OrderBy(r => atCap.Contains(r.Task.GetProperty("owner_id").GetString())).ToList();
+            return waiting.Count >= atLeast && positioned.Select(r => Position(r.Task)).SequenceEqual(Enumerable.Range(1, waiting.Count).Cast<int?>());
         }, TimeSpan.FromMinutes(2));
         return ranked;
     }

@@ -161,6 +161,31 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void Queue_position_puts_the_tasks_that_can_start_first_so_an_owner_at_the_limit_pushes_nobody_down()
+    {
+        var line = NewLine(slots: 3, perUser: 2);
+        var aliceRunning = Enumerable.Range(0, 2).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(30 - i))).ToArray();
+        EnterAll(line, SiloA, aliceRunning);
+        line.Admit(Both);
+        line.Report(SiloA, 2, aliceRunning);
+
+        // Alice holds her two: her waiting tasks rank first but wait for one of hers to end.
+        var alice = Enumerable.Range(0, 2).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(10 - i))).ToArray();
+        var bob = Ticket(TaskPriority.Normal, "bob");
+        EnterAll(line, SiloA, alice);
+        EnterAll(line, SiloA, bob);
+
+        Assert.Equal([2, 3, 1], alice.Append(bob).Select(t => line.Position(t.TaskId)));
+
+        // The next slot freed goes to position 1; once one of alice's ends, to her first.
+        line.Report(SiloA, 3, aliceRunning);
+        Assert.Equal([bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([1, 2], alice.Select(t => line.Position(t.TaskId)));
+        line.Leave(aliceRunning[0].TaskId);
+        Assert.Equal([alice[0].TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
     public void A_task_whose_silo_is_gone_is_dropped_after_its_grace_and_gets_its_place_back_when_it_asks_again()
     {
         var line = NewLine();

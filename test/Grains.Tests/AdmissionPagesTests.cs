@@ -14,6 +14,8 @@ public sealed class AdmissionPagesTests
     private static AdmissionPlace Place(int arrival, string silo = "silo-a") =>
         new() { Ticket = new AdmissionTicket(Guid.NewGuid(), "alice", TaskPriority.Normal, Start.AddSeconds(arrival)), Silo = silo };
 
+    private static AdmissionPage Page(long save, params AdmissionPlace[] places) => new() { Places = [.. places], Save = save };
+
     /// <summary>Pages of <paramref name="size"/> after <paramref name="count"/> new tasks came to wait, in that order.</summary>
     private static (AdmissionPages Pages, List<Guid> Ids) Filled(int size, int count)
     {
@@ -66,7 +68,7 @@ public sealed class AdmissionPagesTests
     {
         var (granted, waitingA, waitingB, twice) = (Place(1), Place(2), Place(3), Place(4));
         var index = new AdmissionQueueState { Running = { [granted.TaskId] = granted }, Pages = 3 };
-        IReadOnlyList<AdmissionPlace>[] stored = [[waitingA, twice], [granted, waitingB], [twice]];
+        AdmissionPage[] stored = [Page(1, waitingA, twice), Page(1, granted, waitingB), Page(1, twice)];
 
         var (queue, pages) = AdmissionPages.Load(index, stored, size: 4);
 
@@ -76,6 +78,24 @@ public sealed class AdmissionPagesTests
         Assert.Equal(0, pages.PageOf(twice.TaskId));
         Assert.Equal(3, pages.Count);
         Assert.False(pages.Grew);
+    }
+
+    [Fact]
+    public void A_task_on_two_pages_keeps_the_copy_of_the_later_save_whichever_page_holds_it()
+    {
+        // Saves that moved a task and stopped half way: one page was written, the other still lists it.
+        var (x, y, stays) = (Place(1), Place(2), Place(3));
+        var xNow = new AdmissionPlace { Ticket = x.Ticket, Silo = "silo-b" };
+        var yNow = new AdmissionPlace { Ticket = y.Ticket, Silo = "silo-b" };
+        var index = new AdmissionQueueState { Pages = 3, Saves = 9 };
+        AdmissionPage[] stored = [Page(7, x, stays), Page(8, xNow, y), Page(9, yNow)];
+
+        var (queue, pages) = AdmissionPages.Load(index, stored, size: 4);
+
+        Assert.Equal("silo-b", queue.Waiting[x.TaskId].Silo);
+        Assert.Equal("silo-b", queue.Waiting[y.TaskId].Silo);
+        Assert.Equal([1, 2, 0], new[] { x, y, stays }.Select(p => pages.PageOf(p.TaskId)));
+        Assert.Equal([0, 1], pages.Dirty);
     }
 
     [Fact]
@@ -92,7 +112,7 @@ public sealed class AdmissionPagesTests
         };
 
         // A page an activation of this build left before one of the earlier build took over: the single row is newer.
-        var (queue, pages) = AdmissionPages.Load(index, [[stale]], size: 2);
+        var (queue, pages) = AdmissionPages.Load(index, [Page(1, stale)], size: 2);
 
         Assert.Equal(legacy.Select(p => p.TaskId).Order(), queue.Waiting.Keys.Order());
         Assert.Equal(2, queue.Slots["silo-a"]);
