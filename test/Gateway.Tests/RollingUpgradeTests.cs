@@ -37,24 +37,23 @@ public sealed class RollingUpgradeTests(PostgresServer postgres, ITestOutputHelp
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
 
-        // Tasks land on either build (placement is random): go on until the old silo runs some.
+        // Tasks land on either build: go on until the old silo runs a large and a small one. The kind still missing
+        // is created next, not the two kinds in turn: placement from a client can follow the client's turns between
+        // its gateways (two silos: every other call), which would put every task of one kind on the same silo.
         var tasks = new List<(Guid Id, string Collection, int Documents)>();
-        var onOld = 0;
-        var smallOnOld = 0;
-        for (var i = 0; i < 40 && (onOld == 0 || smallOnOld == 0 || tasks.Count < 6); i++)
+        var (large, onOld, small, smallOnOld) = (0, 0, 0, 0);
+        for (var i = 0; i < 80 && (onOld == 0 || smallOnOld == 0 || tasks.Count < 6); i++)
         {
-            var body = TaskRequests.Body(3000, words: 60);
+            var isLarge = onOld == 0 || (smallOnOld > 0 && i % 2 == 0);
+            var documents = isLarge ? 3000 : 10;
+            var body = TaskRequests.Body(documents, words: isLarge ? 60 : 20);
             var id = await TaskRequests.CreateAsync(http, body);
-            tasks.Add((id, body["collection"]!.GetValue<string>(), 3000));
-            onOld += await cluster.SiloRunningAsync(id) == old ? 1 : 0;
-
-            var small = TaskRequests.Body(10, words: 20);
-            var smallId = await TaskRequests.CreateAsync(http, small);
-            tasks.Add((smallId, small["collection"]!.GetValue<string>(), 10));
-            smallOnOld += await cluster.SiloRunningAsync(smallId) == old ? 1 : 0;
+            tasks.Add((id, body["collection"]!.GetValue<string>(), documents));
+            var ranOnOld = await cluster.SiloRunningAsync(id) == old ? 1 : 0;
+            (large, onOld, small, smallOnOld) = isLarge ? (large + 1, onOld + ranOnOld, small, smallOnOld) : (large, onOld, small + 1, smallOnOld + ranOnOld);
         }
 
-        output.WriteLine($"{onOld} of {tasks.Count / 2} large and {smallOnOld} of {tasks.Count / 2} small tasks ran on the previous build's silo");
+        output.WriteLine($"{onOld} of {large} large and {smallOnOld} of {small} small tasks ran on the previous build's silo");
         var cancelled = await CancelledTaskAsync(http, cluster, old);
         await AssertRetryRefusedDuringUpgradeAsync(http, cancelled.Id);
 
