@@ -52,8 +52,13 @@ SUITE=${ORLEANSTASKS_DEBIAN_SUITE:-${source_suite:-}}
 # What a self-contained .NET application needs beyond a minimal Debian: TLS, ICU, zlib, time zones,
 # the CA certificates, and GSSAPI (loaded by .NET's TLS stack; without it each process prints an
 # error at its first handshake). ICU's and OpenSSL's package names differ between Debian releases
-# (libicu72, libicu76; libssl3, libssl3t64): ask this machine's apt, whose suite is the one used.
-package_named() { apt-cache pkgnames "$1" 2>/dev/null | grep -E "^$1$2\$" | sort -V | tail -1; }
+# (libicu72, libicu76; libssl3, libssl3t64): ask this machine's apt for the newest name that the
+# chosen suite itself carries (another source, backports or a pinned newer suite may know newer ones).
+package_named() {
+  apt-cache pkgnames "$1" 2>/dev/null | grep -E "^$1$2\$" | sort -V -r | while read -r name; do
+    if apt-cache madison "$name" 2>/dev/null | grep -q " $SUITE/"; then echo "$name"; break; fi
+  done
+}
 icu=$(package_named libicu '[0-9]+')
 ssl=$(package_named libssl3 '(t64)?')
 [ -n "$icu" ] && [ -n "$ssl" ] || fail "apt knows no libicuNN or libssl3 package: run apt-get update"
