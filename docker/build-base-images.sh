@@ -56,7 +56,7 @@ SUITE=${ORLEANSTASKS_DEBIAN_SUITE:-${source_suite:-}}
 # chosen suite itself carries (another source, backports or a pinned newer suite may know newer ones).
 package_named() {
   apt-cache pkgnames "$1" 2>/dev/null | grep -E "^$1$2\$" | sort -V -r | while read -r name; do
-    if apt-cache madison "$name" 2>/dev/null | grep -q " $SUITE/"; then echo "$name"; break; fi
+    if apt-cache madison "$name" 2>/dev/null | grep -F " $SUITE/" >/dev/null; then echo "$name"; break; fi
   done
 }
 icu=$(package_named libicu '[0-9]+')
