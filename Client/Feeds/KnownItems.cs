@@ -8,8 +8,8 @@ namespace OrleansTasks.Feeds;
 /// an occurrence falls due (and, with occurrences queued, when its run ends); every other change
 /// comes from a request, which publishes it. So a schedule is read back only once its next run is
 /// overdue by the silence timeout, or, while occurrences wait in its queue, after six times that:
-/// never merely because it is followed. After a stream error the feed reads back every schedule
-/// it knows (<see cref="Schedules"/>). And the items that ended in
+/// never merely because it is followed. After a stream error the feed reads back the schedules it
+/// knows, up to a limit (<see cref="Schedules"/>). And the items that ended in
 /// the last <see cref="EndedWindow"/>, so that a copy of an end published again (by a new
 /// activation, or read back) is not delivered twice.
 /// Not thread-safe: the feed serialises calls.

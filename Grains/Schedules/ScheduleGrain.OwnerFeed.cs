@@ -16,4 +16,20 @@ public sealed partial class ScheduleGrain
         _ownerFeed ??= OwnerFeedPublishers.ForList(this, snapshot.OwnerId, clock, double.PositiveInfinity, () => Durable.IsRetired, logger);
         return _ownerFeed.OfferAsync(snapshot);
     }
+
+    /// <summary>
+    /// Deactivates once the owner feeds have the last change: a deletion whose publication failed is
+    /// published again by this activation, and no later one would (a list reads a schedule back only
+    /// when it is due or has queued runs, so a paused or far-off one would stay listed).
+    /// </summary>
+    private void DeactivateOncePublished()
+    {
+        if (_ownerFeed is null)
+        {
+            DeactivateOnIdle();
+            return;
+        }
+
+        _ownerFeed.WhenNothingHeld(DeactivateOnIdle);
+    }
 }

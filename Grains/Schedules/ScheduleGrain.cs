@@ -184,7 +184,7 @@ public sealed partial class ScheduleGrain(
             }
         }
 
-        DeactivateOnIdle();
+        DeactivateOncePublished();
         return true;
     }
 

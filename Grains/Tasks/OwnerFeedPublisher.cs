@@ -7,13 +7,15 @@ namespace OrleansTasks.Tasks;
 /// Puts an item's changes — a task's rows, a batch's or a schedule's — on its owner's feed and on the
 /// cluster-wide one, through a <see cref="FeedThrottle{T}"/>. Never throws: a change that could not
 /// be published is logged and held again. Held-back changes go out on a timer of the publishing
-/// grain, armed only while something is held, even if the item publishes nothing more by then.
+/// grain, armed only while something is held, even if the item publishes nothing more by then; the
+/// timer keeps the activation alive, since a held change dies with it.
 /// </summary>
 public sealed partial class OwnerFeedPublisher<T>(
     IAsyncStream<T> owner, IAsyncStream<T> everyone, FeedThrottle<T> throttle, IGrainBase grain, Func<bool> stopped, ILogger logger)
     where T : class, IOwnerFeedItem
 {
     private IGrainTimer? _flush;
+    private Action? _whenNothingHeld;
 
     /// <summary>Publishes <paramref name="change"/> now, or holds it back as progress within the interval.</summary>
     public async Task OfferAsync(T change)
@@ -26,9 +28,27 @@ public sealed partial class OwnerFeedPublisher<T>(
         ArmFlush();
     }
 
+    /// <summary>
+    /// Calls <paramref name="then"/> once no change is held back: now, or after the flush that
+    /// publishes the last one (a grain that deactivates must not take an unpublished change with it).
+    /// </summary>
+    public void WhenNothingHeld(Action then)
+    {
+        _whenNothingHeld = then;
+        ArmFlush();
+    }
+
     private void ArmFlush()
     {
-        if (_flush is not null || throttle.HeldFor is not { } due)
+        if (throttle.HeldFor is not { } due)
+        {
+            var then = _whenNothingHeld;
+            _whenNothingHeld = null;
+            then?.Invoke();
+            return;
+        }
+
+        if (_flush is not null)
         {
             return;
         }
@@ -50,7 +70,7 @@ public sealed partial class OwnerFeedPublisher<T>(
 
                 ArmFlush();
             },
-            new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan });
+            new GrainTimerCreationOptions { DueTime = due, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
     }
 
     private async Task PublishAsync(T change)

@@ -24,6 +24,12 @@ namespace OrleansTasks.Gateway.Tests;
 /// 16.1 % busy. The processes under test share the cores with the publisher, so what can be offered
 /// depends on the machine; the test requires at least the old pace's 500 a second (a quarter of
 /// the worst case), prints how much of the worst case it offered, and asserts on the page.
+/// What the busy share is shown at is what the page received, not what was offered (the gateway
+/// coalesces a slow socket's changes per task): the test requires at least
+/// <see cref="MinReceivedPerSecond"/> messages a second received in the window (a tenth of the worst
+/// case). Under 20 % was shown at 243 and 361 received a second (above); on a quieter machine
+/// (2026-12-03, load average 11–13) the page received 1,888–2,039 a second, the worst case, and was
+/// 20.8–28.7 % busy in three runs: the target is not met at the worst case, and the test then fails.
 /// </summary>
 public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -32,6 +38,9 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
     private const int ChangesPerSecond = 2;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
+
+    /// <summary>The feed messages a second the page must receive for its busy share to count.</summary>
+    private const double MinReceivedPerSecond = 200;
 
     private readonly GatewayFactory _gateway = new(
         new Dictionary<string, string?> { ["Tasks:MaxRunningPerSilo"] = Tasks.ToString(CultureInfo.InvariantCulture) },
@@ -88,7 +97,9 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(stillProcessing >= Tasks * 9 / 10, $"only {stillProcessing} tasks were still processing at the end of the window: the load was not held");
         var offered = published / (Warmup + Window).TotalSeconds;
         Assert.True(offered >= Tasks / 2.0, $"only {offered:0} changes a second were published (worst case {Tasks * ChangesPerSecond}): less than a document every 2 s per task");
-        Assert.True(busy < 0.20, $"the main thread was busy {busy:P1} of the time");
+        var received = messages / wall;
+        Assert.True(received >= MinReceivedPerSecond, $"the page received {received:0} feed messages a second, fewer than the {MinReceivedPerSecond:0} its busy share is claimed at");
+        Assert.True(busy < 0.20, $"the main thread was busy {busy:P1} of the time while receiving {received:0} messages a second");
         Assert.True(drawsPerSecond <= 5, $"the list was drawn {drawsPerSecond:0.0} times a second");
         // Live, not a rate: on a loaded machine the page's throttle timer fires late (0.9 a second was seen in a full run).
         Assert.True(drawsPerSecond >= 0.5, $"the list was drawn {drawsPerSecond:0.0} times a second while its tasks changed");

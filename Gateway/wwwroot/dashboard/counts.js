@@ -1,11 +1,17 @@
 // How many tasks are in each status, in the header: loaded from `GET /api/tasks/counts` and loaded
-// again (at most every 2 s) when the feed shows a task that is new or changed status. Each count is a
-// button that filters the list by its status.
+// again (at most every 2 s) when the feed shows a task that is new or changed status, and once more
+// when such changes have stopped for a moment: a task's change is published before its history row
+// (where the counts come from) is written, so the read on the change may not see it yet, and without
+// a later one the last task to end would leave the counts wrong. Each count is a button that filters
+// the list by its status.
 import { request } from './api.js';
 import { element, terminal } from './format.js';
 import { Throttle } from './throttle.js';
 
 const statuses = ['waiting', 'pending', 'processing', 'completed', 'failed', 'cancelled'];
+
+// How long after the last change the counts are read once more: longer than a history write takes.
+const settleAfter = 1500;
 
 export class StatusCounts {
   constructor(container, onPick) {
@@ -14,6 +20,7 @@ export class StatusCounts {
     this.scope = 'mine';
     this.statusOf = new Map();
     this.refresh = new Throttle(() => this.load(), 2000);
+    this.settle = null;
     this.buttons = new Map(statuses.map(status => [status, element('button', {
       type: 'button', class: 'count', 'data-status': status, onclick: () => this.onPick(status),
     })]));
@@ -27,6 +34,8 @@ export class StatusCounts {
     if (terminal.has(task.status)) this.statusOf.delete(task.task_id);
     else this.statusOf.set(task.task_id, task.status);
     this.refresh.request();
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => this.refresh.request(), settleAfter);
   }
 
   async load() {

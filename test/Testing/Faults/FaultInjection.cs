@@ -7,7 +7,7 @@ using OrleansTasks.Indexing;
 
 namespace OrleansTasks.Testing.Faults;
 
-/// <summary>Puts the fault decorators around a silo's task storage, reminders, index and history.</summary>
+/// <summary>Puts the fault decorators around a silo's task storage, reminders, index, history and stream publications.</summary>
 public static class FaultInjection
 {
     /// <summary>Call after the silo's own services are added; the plan is a singleton the tests reach through the silo's services.</summary>
@@ -18,6 +18,7 @@ public static class FaultInjection
         services.Decorate<IReminderRegistry>(null, (inner, provider) => new FaultyReminderRegistry(inner, provider.GetRequiredService<FaultPlan>()));
         services.Decorate<IDocumentIndex>(null, (inner, provider) => new FaultyDocumentIndex(inner, provider.GetRequiredService<FaultPlan>()));
         services.Decorate<ITaskHistory>(null, (inner, provider) => new FaultyTaskHistory(inner, provider.GetRequiredService<FaultPlan>()));
+        services.AddSingleton<IOutgoingGrainCallFilter, FaultyStreamPublishing>();
         return services;
     }
 }

@@ -53,6 +53,10 @@ public sealed class FaultPlan
     public FaultRule FailHistory(Guid taskId, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.History, id => id.Key.ToString() == taskId.ToString("N"), skip, times, false));
 
+    /// <summary>Fails publications on <paramref name="stream"/> (the publisher's <c>OnNextAsync</c> throws).</summary>
+    public FaultRule FailPublishes(StreamId stream, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.Publish, id => id == StreamTarget(stream), skip, times, false));
+
     /// <summary>How many writes of <paramref name="grain"/>'s state reached storage.</summary>
     public int StoredWrites(GrainId grain)
     {
@@ -103,6 +107,10 @@ public sealed class FaultPlan
     internal Fault OnIndexRefusal(string collection) => Next(FaultKind.IndexRefusal, GrainId.Create("index", collection));
 
     internal Fault OnHistory(Guid taskId) => Next(FaultKind.History, GrainId.Create("history", taskId.ToString("N")));
+
+    internal Fault OnPublish(StreamId stream) => Next(FaultKind.Publish, StreamTarget(stream));
+
+    private static GrainId StreamTarget(StreamId stream) => GrainId.Create("stream", stream.ToString());
 
     private FaultRule Add(FaultRule rule)
     {
@@ -157,6 +165,7 @@ internal enum FaultKind
     Index,
     IndexRefusal,
     History,
+    Publish,
 }
 
 /// <summary>One rule of a <see cref="FaultPlan"/>: which calls it fails, and how many it has failed so far.</summary>
