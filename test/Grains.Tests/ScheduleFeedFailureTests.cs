@@ -31,9 +31,19 @@ public sealed class ScheduleFeedFailureTests(FaultClusterFixture fixture)
         // The retry waits FeedRetry.Delay on the schedule's clock, which this fixture moves by hand.
         fixture.ScheduleClock.Advance(Tasks.FeedRetry.Delay);
         await Eventually.TrueAsync(() => failure.Done, WaitLimit, "the deletion's second publication (it fails too)");
-        fixture.ScheduleClock.Advance(Tasks.FeedRetry.Delay);
-        var deleted = (ScheduleSnapshot)await feed.WaitForAsync(item => item.ItemId == scheduleId && item.IsTerminal, WaitLimit,
+        // The failure is injected before the grain notes it: a clock moved in between would leave the
+        // third attempt waiting on a clock that stays still, so the clock moves on until it is made.
+        await Eventually.TrueAsync(
+            () =>
+            {
+                fixture.ScheduleClock.Advance(Tasks.FeedRetry.Delay);
+                feed.DrainArrived();
+                return feed.Received.Any(item => item.ItemId == scheduleId && item.IsTerminal);
+            },
+            WaitLimit,
             "the schedule's deletion, published at the third attempt");
+        var deleted = (ScheduleSnapshot)feed.Received.Single(item => item.ItemId == scheduleId && item.IsTerminal);
+        Assert.Equal(2, failure.Injected);
         Assert.True(deleted.Deleted);
         Assert.Equal(created.Seq + 1, deleted.Seq);
     }
