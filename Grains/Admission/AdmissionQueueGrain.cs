@@ -76,7 +76,7 @@ public sealed partial class AdmissionQueueGrain(
     public async Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(exchange);
-        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding);
+        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting);
         foreach (var taskId in exchange.Leaving)
         {
             _queue.Leave(taskId);
