@@ -22,6 +22,15 @@ public sealed class AdmissionQueueState
 
     /// <summary>Stored: how many saves wrote the index; each page written in a save carries its number.</summary>
     [Id(4)] public long Saves { get; set; }
+
+    /// <summary>Stored: the page count the last save that dropped empty pages left (see <see cref="ShrunkAt"/>).</summary>
+    [Id(5)] public int ShrunkTo { get; set; }
+
+    /// <summary>
+    /// Stored: the number of that save. A row of a page at or past <see cref="ShrunkTo"/> written no later is
+    /// left from before the drop (a page opened again whose first write did not happen): it lists nobody.
+    /// </summary>
+    [Id(6)] public long ShrunkAt { get; set; }
 }
 
 /// <summary>One stored page of waiting tasks (see <see cref="AdmissionPages"/>).</summary>
