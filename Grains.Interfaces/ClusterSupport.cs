@@ -38,6 +38,22 @@ public static class ClusterSupport
             .All(silo => silo.Value.Interfaces.TryGetValue(interfaceType, out var served) && VersionOf(served) >= version);
     }
 
+    /// <summary>
+    /// Whether <paramref name="exception"/> is a call on <typeparamref name="TGrainInterface"/> that reached a silo
+    /// which does not know the interface: that silo could not read the call's body, whose type Orleans names by the
+    /// interface's alias, and answered the <see cref="TypeLoadException"/> it met (seen with Orleans 10.4.2:
+    /// <c>Unable to parse or load type "OrleansTasks.ITaskRetry"</c>). A silo of an earlier release meets it when
+    /// the caller's cluster manifest has not listed that silo yet, the window
+    /// <see cref="EverySiloServes{TGrainInterface}(IServiceProvider)"/> cannot close.
+    /// </summary>
+    public static bool UnknownToSilo<TGrainInterface>(Exception exception)
+        where TGrainInterface : IAddressable
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var alias = typeof(TGrainInterface).GetCustomAttribute<AliasAttribute>()?.Alias ?? typeof(TGrainInterface).FullName;
+        return exception is TypeLoadException && exception.Message.Contains($"\"{alias}\"", StringComparison.Ordinal);
+    }
+
     // Orleans writes an interface's version as this property; an interface without one is version 0.
     private static ushort VersionOf(GrainInterfaceProperties served) =>
         served.Properties.TryGetValue(WellKnownGrainInterfaceProperties.Version, out var text)

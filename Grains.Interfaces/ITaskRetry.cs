@@ -8,7 +8,9 @@ namespace OrleansTasks;
 /// them is placed only on a silo that serves it. A call to an activation that already lives on a silo of an
 /// earlier release still reaches that silo, which cannot read it: while such silos are in the cluster
 /// (<see cref="ClusterSupport.EverySiloServes{TGrainInterface}(IServiceProvider)"/> is false) the retry is
-/// refused with <see cref="RetryRefusal.ClusterUpgrading"/> and the gateway answers 503.
+/// refused with <see cref="RetryRefusal.ClusterUpgrading"/> and the gateway answers 503. A caller whose cluster
+/// manifest does not list such a silo yet gets that silo's failure to read the call
+/// (<see cref="ClusterSupport.UnknownToSilo{TGrainInterface}(Exception)"/>), answered the same way.
 /// </summary>
 [Alias("OrleansTasks.ITaskRetry"), Orleans.CodeGeneration.Version(1)]
 public interface ITaskRetry : IGrainWithGuidKey

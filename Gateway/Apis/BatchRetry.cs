@@ -18,6 +18,7 @@ internal static class BatchRetry
         HttpContext http,
         IGrainFactory grains) =>
         RetryEndpoint.HandleAsync(batchId, idempotencyKey, user, http, "batch", ClusterSupport.EverySiloServes<IBatchRetry>(http.RequestServices),
+            ClusterSupport.UnknownToSilo<IBatchRetry>,
             id => grains.GetGrain<IBatchGrain>(id).GetSnapshot(),
             batch => batch.BatchId,
             async (id, requestedBy, requestId) =>

@@ -19,6 +19,7 @@ internal static class TaskRetry
         HttpContext http,
         IGrainFactory grains) =>
         RetryEndpoint.HandleAsync(taskId, idempotencyKey, user, http, "task", ClusterSupport.EverySiloServes<ITaskRetry>(http.RequestServices),
+            ClusterSupport.UnknownToSilo<ITaskRetry>,
             id => grains.GetGrain<IIndexTaskGrain>(id).GetSnapshot(),
             task => task.TaskId,
             async (id, requestedBy, requestId) =>

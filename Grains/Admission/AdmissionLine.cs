@@ -8,6 +8,9 @@ namespace OrleansTasks.Admission;
 /// A task whose silo is gone keeps its turn for <see cref="AdmissionSettings.GraceForGone"/> while
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
 /// lease, getting back its place (the ticket's time is the task's own).
+/// A task waiting to retry a slice rests (<see cref="AdmissionPlace.Resting"/>): it still counts
+/// toward its owner's limit, as the <c>processing</c> task it is, but holds no slot of its silo; when
+/// its wait ends it asks for a slot again, ahead of its owner's limit, which it never left.
 /// </summary>
 public sealed class AdmissionLine
 {
@@ -51,10 +54,15 @@ public sealed class AdmissionLine
         _changedWaiting.Clear();
     }
 
-    /// <summary>What a silo says each time it calls: its slots, and the tasks holding them there.</summary>
-    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding)
+    /// <summary>
+    /// What a silo says each time it calls: its slots, the tasks holding them there, and the tasks there
+    /// resting in a retry wait (<paramref name="resting"/>; a task that lost its place while it rested, its
+    /// silo gone past the grace, gets one back only under its owner's limit).
+    /// </summary>
+    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting)
     {
         ArgumentNullException.ThrowIfNull(holding);
+        ArgumentNullException.ThrowIfNull(resting);
         if (!State.Slots.TryGetValue(silo, out var known) || known != slots)
         {
             State.Slots[silo] = slots;
@@ -62,24 +70,56 @@ public sealed class AdmissionLine
         }
 
         var held = holding.ToDictionary(ticket => ticket.TaskId);
-        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId)).ToList())
+        var rests = resting.Where(ticket => !held.ContainsKey(ticket.TaskId)).ToDictionary(ticket => ticket.TaskId);
+        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)).ToList())
         {
             Remove(place.TaskId);
         }
 
-        foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken))
+        foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken || p.Resting))
         {
             Remove(ticket.TaskId);
             State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
             IndexChanged = true;
         }
+
+        var byOwner = RunningByOwner();
+        foreach (var ticket in rests.Values)
+        {
+            Rest(ticket, silo, byOwner);
+        }
     }
 
-    /// <summary>A task on <paramref name="silo"/> asks for a slot: true if it holds one (granted before), else it waits in line.</summary>
+    private void Rest(AdmissionTicket ticket, string silo, Dictionary<string, int> byOwner)
+    {
+        if (State.Running.TryGetValue(ticket.TaskId, out var place))
+        {
+            // A slot granted since the task asked to end its rest stands until the task takes it.
+            if (place.Taken && (!place.Resting || place.Silo != silo))
+            {
+                (place.Resting, place.Silo, place.Since, place.WokenAt) = (true, silo, default, null);
+                IndexChanged = true;
+            }
+
+            return;
+        }
+
+        if (_settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(ticket.OwnerId) < _settings.MaxRunningPerUser)
+        {
+            State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Resting = true };
+            byOwner[ticket.OwnerId] = byOwner.GetValueOrDefault(ticket.OwnerId) + 1;
+            IndexChanged = true;
+        }
+    }
+
+    /// <summary>
+    /// A task on <paramref name="silo"/> asks for a slot: true if it holds one (granted before), else it waits
+    /// in line (a resting task too, keeping its owner's place while it waits for a slot of its silo).
+    /// </summary>
     public bool Enter(AdmissionTicket ticket, string silo)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        if (State.Running.TryGetValue(ticket.TaskId, out var running))
+        if (State.Running.TryGetValue(ticket.TaskId, out var running) && !running.Resting)
         {
             running.Silo = silo;
             running.Taken = true;
@@ -119,7 +159,7 @@ public sealed class AdmissionLine
     {
         ArgumentNullException.ThrowIfNull(live);
         var now = _time.GetUtcNow();
-        foreach (var place in State.Running.Values.Where(p => !live.Contains(p.Silo) || (!p.Taken && now - p.Since > _settings.GraceForGone)).ToList())
+        foreach (var place in State.Running.Values.Where(p => (!live.Contains(p.Silo) && !p.Resting) || (!p.Taken && now - p.Since > _settings.GraceForGone)).ToList())
         {
             Remove(place.TaskId);
         }
@@ -130,13 +170,18 @@ public sealed class AdmissionLine
             IndexChanged = true;
         }
 
+        // A resting task on a gone silo keeps its owner's place as a waiting one keeps its turn: its lease
+        // (or a wake) brings it back on a live silo, which reports it resting there.
         var wake = new List<Guid>();
-        foreach (var place in State.Waiting.Values.Where(p => !live.Contains(p.Silo)).ToList())
+        var gone = State.Waiting.Values.Where(p => !live.Contains(p.Silo)).Select(p => (Place: p, Waiting: true))
+            .Concat(State.Running.Values.Where(p => p.Resting && !live.Contains(p.Silo) && !State.Waiting.ContainsKey(p.TaskId)).Select(p => (Place: p, Waiting: false)))
+            .ToList();
+        foreach (var (place, waiting) in gone)
         {
             if (place.Since == default)
             {
                 place.Since = now;
-                _changedWaiting.Add(place.TaskId);
+                Touched(place.TaskId, waiting);
             }
 
             if (now - place.Since > _settings.GraceForGone)
@@ -146,7 +191,7 @@ public sealed class AdmissionLine
             else if (place.WokenAt is not { } woken || now - woken >= _settings.WakeInterval)
             {
                 place.WokenAt = now;
-                _changedWaiting.Add(place.TaskId);
+                Touched(place.TaskId, waiting);
                 wake.Add(place.TaskId);
             }
         }
@@ -154,12 +199,24 @@ public sealed class AdmissionLine
         return wake;
     }
 
+    private void Touched(Guid taskId, bool waiting)
+    {
+        if (waiting)
+        {
+            _changedWaiting.Add(taskId);
+        }
+        else
+        {
+            IndexChanged = true;
+        }
+    }
+
     /// <summary>Grants the free slots of live silos down the ranking; returns the tasks granted one.</summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
         ArgumentNullException.ThrowIfNull(live);
         var free = live.ToDictionary(silo => silo, silo => State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots));
-        foreach (var place in State.Running.Values)
+        foreach (var place in State.Running.Values.Where(p => !p.Resting))
         {
             if (free.TryGetValue(place.Silo, out var slots))
             {
@@ -180,14 +237,19 @@ public sealed class AdmissionLine
             }
 
             var owner = place.Ticket.OwnerId;
-            if ((_settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser) || free[place.Silo] <= 0)
+            var resting = IsResting(place.TaskId);
+            if ((!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser) || free[place.Silo] <= 0)
             {
                 continue;
             }
 
             free[place.Silo]--;
             freeSlots--;
-            byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
+            if (!resting)
+            {
+                byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
+            }
+
             granted.Add(place);
         }
 
@@ -219,7 +281,7 @@ public sealed class AdmissionLine
 
         var byOwner = RunningByOwner();
         bool CanStart(AdmissionPlace place) =>
-            _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(place.Ticket.OwnerId) < _settings.MaxRunningPerUser;
+            _settings.MaxRunningPerUser <= 0 || IsResting(place.TaskId) || byOwner.GetValueOrDefault(place.Ticket.OwnerId) < _settings.MaxRunningPerUser;
 
         var heldBack = !CanStart(task);
         var ahead = true;
@@ -296,6 +358,9 @@ public sealed class AdmissionLine
 
         return byOwner;
     }
+
+    // A resting task asking for a slot again already counts toward its owner's limit.
+    private bool IsResting(Guid taskId) => State.Running.TryGetValue(taskId, out var place) && place.Resting;
 
     private SortedSet<AdmissionPlace> Line(AdmissionPlace place) => _byPriority[(int)place.Ticket.Priority - (int)TaskPriority.Low];
 

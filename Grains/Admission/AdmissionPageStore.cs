@@ -35,5 +35,19 @@ public sealed class AdmissionPageStore(IGrainStorage storage)
         _versions[page] = state.ETag;
     }
 
+    /// <summary>Clears a page's row (a page dropped from the end), with the version last read or written.</summary>
+    public async Task ClearAsync(int page)
+    {
+        if (!_versions.TryGetValue(page, out var version))
+        {
+            await ReadAsync(page);
+            version = _versions[page];
+        }
+
+        var state = new GrainState<AdmissionPage>(new AdmissionPage()) { ETag = version };
+        await storage.ClearStateAsync(StateName, Key(page), state);
+        _versions[page] = state.ETag;
+    }
+
     private static GrainId Key(int page) => GrainId.Create("admission-queue-page", page.ToString(CultureInfo.InvariantCulture));
 }

@@ -4,8 +4,10 @@ namespace OrleansTasks.Admission;
 /// Where the queue stores its waiting tasks: numbered pages of at most <see cref="Size"/> places
 /// each, so that a change to one waiting task rewrites one page whatever the backlog. A task keeps
 /// its page while it waits; a new one goes to the lowest page with room, so pages fill up before a
-/// new one is opened. The page count only grows (it is the most pages ever needed), and the
-/// queue's stored index names it so that an activation knows which pages to read.
+/// new one is opened. Empty pages at the end are dropped at a save (<see cref="Shrink"/>), so a drained
+/// backlog leaves no pages behind; the queue's stored index names the count so that an activation
+/// knows which pages to read, and where the count last shrank, so that a row left from before then on
+/// a page opened again is not taken for that page.
 /// </summary>
 public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
 {
@@ -26,6 +28,12 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     /// <summary>True when pages were opened since the index last named their count.</summary>
     public bool Grew => _pages.Count > _stored;
 
+    /// <summary>True when pages were dropped since the index last named their count.</summary>
+    public bool Shrank => _pages.Count < _stored;
+
+    /// <summary>The pages the index named and no longer names: their rows are to be cleared.</summary>
+    public IEnumerable<int> Dropped => Enumerable.Range(_pages.Count, Math.Max(0, _stored - _pages.Count));
+
     /// <summary>The pages to write: each holds a place that was added, changed or removed since <see cref="Saved"/>.</summary>
     public IReadOnlyCollection<int> Dirty => _dirty;
 
@@ -36,6 +44,8 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     /// moved it stopped half way) keeps the copy of the later save, the lower page on a tie.
     /// An index still holding waiting tasks itself was written by a build that kept the whole queue
     /// in that one row: its waiting tasks are the queue, put on pages to be written before the index.
+    /// A page at or past <see cref="AdmissionQueueState.ShrunkTo"/> not written since the save that
+    /// dropped it (<see cref="AdmissionQueueState.ShrunkAt"/>) is a row left from before: it lists nobody.
     /// </summary>
     public static (AdmissionQueueState Queue, AdmissionPages Pages) Load(
         AdmissionQueueState index, IReadOnlyList<AdmissionPage> stored, int size = DefaultSize)
@@ -46,9 +56,10 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         var pages = new AdmissionPages(size);
         var single = index.Waiting.Count > 0;
         var truePage = new Dictionary<Guid, int>();
+        bool Left(int page) => page >= index.ShrunkTo && stored[page].Save <= index.ShrunkAt;
         for (var page = 0; page < stored.Count && !single; page++)
         {
-            foreach (var place in stored[page].Places.Where(p => !queue.Running.ContainsKey(p.TaskId)))
+            foreach (var place in stored[page].Places.Where(p => !queue.Running.ContainsKey(p.TaskId) && !Left(page)))
             {
                 if (!truePage.TryGetValue(place.TaskId, out var other) || stored[page].Save > stored[other].Save)
                 {
@@ -111,6 +122,24 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         }
 
         _dirty.Add(page);
+    }
+
+    /// <summary>
+    /// Drops the empty pages at the end (their rows are <see cref="Dropped"/> once saved); true if any was.
+    /// Empty pages between others stay: a task keeps its page while it waits.
+    /// </summary>
+    public bool Shrink()
+    {
+        var before = _pages.Count;
+        while (_pages.Count > 0 && _pages[^1].Count == 0)
+        {
+            var last = _pages.Count - 1;
+            _pages.RemoveAt(last);
+            _withRoom.Remove(last);
+            _dirty.Remove(last);
+        }
+
+        return _pages.Count < before;
     }
 
     /// <summary>The tasks stored on <paramref name="page"/>.</summary>

@@ -18,7 +18,8 @@ namespace OrleansTasks.Admission;
 /// writes the index, then the pages it touched, a few at a time, so a write is bounded whatever the
 /// backlog. The index goes first in every save: its version check refuses a stale activation (a
 /// duplicate, or one whose write failed) before it writes any page, and a grant stored in the index
-/// wins over a page still listing the task as waiting.
+/// wins over a page still listing the task as waiting. Empty pages at the end are dropped the same
+/// way: the index naming fewer pages first, then their rows cleared.
 /// </summary>
 [GrainType("admission-queue")]
 public sealed partial class AdmissionQueueGrain(
@@ -76,7 +77,7 @@ public sealed partial class AdmissionQueueGrain(
     public async Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(exchange);
-        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding);
+        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting);
         foreach (var taskId in exchange.Leaving)
         {
             _queue.Leave(taskId);
@@ -138,7 +139,13 @@ public sealed partial class AdmissionQueueGrain(
             _pages.Changed(taskId, _queue.State.Waiting.ContainsKey(taskId));
         }
 
-        if (!_queue.Changed && _pages.Dirty.Count == 0 && !_pages.Grew && !_migrating)
+        if (!_migrating)
+        {
+            _pages.Shrink();
+        }
+
+        var shrinking = _pages.Shrank;
+        if (!_queue.Changed && _pages.Dirty.Count == 0 && !_pages.Grew && !shrinking && !_migrating)
         {
             return;
         }
@@ -149,17 +156,24 @@ public sealed partial class AdmissionQueueGrain(
         var save = _durable.Current.Saves + 1;
         if (!_migrating)
         {
-            await WriteIndexAsync(save);
+            await WriteIndexAsync(save, shrinking);
         }
 
         foreach (var chunk in _pages.Dirty.Chunk(PagesAtOnce))
         {
-            await Task.WhenAll(chunk.Select(page => WritePageAsync(page, save)));
+            await Task.WhenAll(chunk.Select(page => WriteRowAsync(() => _store.WriteAsync(page,
+                new AdmissionPage { Places = [.. _pages.On(page).Select(taskId => _queue.State.Waiting[taskId])], Save = save }))));
+        }
+
+        // Left uncleared (a failed clear retires this activation), a dropped page's row is ignored: the index says so.
+        foreach (var chunk in _pages.Dropped.Chunk(PagesAtOnce))
+        {
+            await Task.WhenAll(chunk.Select(page => WriteRowAsync(() => _store.ClearAsync(page))));
         }
 
         if (_migrating)
         {
-            await WriteIndexAsync(save);
+            await WriteIndexAsync(save, shrinking: false);
             _migrating = false;
         }
 
@@ -167,15 +181,18 @@ public sealed partial class AdmissionQueueGrain(
         _pages.Saved();
     }
 
-    private Task WriteIndexAsync(long save) => _durable.WriteAsync(new AdmissionQueueState
+    private Task WriteIndexAsync(long save, bool shrinking) => _durable.WriteAsync(new AdmissionQueueState
     {
         Running = _queue.State.Running,
         Slots = _queue.State.Slots,
         Pages = _pages.Count,
         Saves = save,
+        ShrunkTo = shrinking ? _pages.Count : _durable.Current.ShrunkTo,
+        ShrunkAt = shrinking ? save : _durable.Current.ShrunkAt,
     });
 
-    private async Task WritePageAsync(int page, long save)
+    /// <summary>Writes or clears a page's row, unless a failed write retired this activation; a failure retires it.</summary>
+    private async Task WriteRowAsync(Func<Task> write)
     {
         if (_durable.IsRetired)
         {
@@ -184,7 +201,7 @@ public sealed partial class AdmissionQueueGrain(
 
         try
         {
-            await _store.WriteAsync(page, new AdmissionPage { Places = [.. _pages.On(page).Select(taskId => _queue.State.Waiting[taskId])], Save = save });
+            await write();
         }
         catch
         {

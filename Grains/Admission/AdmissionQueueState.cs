@@ -11,7 +11,7 @@ public sealed class AdmissionQueueState
     /// <summary>Tasks waiting for a slot (in memory; stored only by the single-row build).</summary>
     [Id(0)] public Dictionary<Guid, AdmissionPlace> Waiting { get; set; } = [];
 
-    /// <summary>Tasks holding a slot, taken or only granted.</summary>
+    /// <summary>Tasks holding a slot, taken or only granted, and tasks resting in a retry wait (<see cref="AdmissionPlace.Resting"/>).</summary>
     [Id(1)] public Dictionary<Guid, AdmissionPlace> Running { get; set; } = [];
 
     /// <summary>The slots of each silo, as it last said (its <c>Tasks:MaxRunningPerSilo</c>).</summary>
@@ -22,6 +22,15 @@ public sealed class AdmissionQueueState
 
     /// <summary>Stored: how many saves wrote the index; each page written in a save carries its number.</summary>
     [Id(4)] public long Saves { get; set; }
+
+    /// <summary>Stored: the page count the last save that dropped empty pages left (see <see cref="ShrunkAt"/>).</summary>
+    [Id(5)] public int ShrunkTo { get; set; }
+
+    /// <summary>
+    /// Stored: the number of that save. A row of a page at or past <see cref="ShrunkTo"/> written no later is
+    /// left from before the drop (a page opened again whose first write did not happen): it lists nobody.
+    /// </summary>
+    [Id(6)] public long ShrunkAt { get; set; }
 }
 
 /// <summary>One stored page of waiting tasks (see <see cref="AdmissionPages"/>).</summary>
@@ -46,11 +55,17 @@ public sealed class AdmissionPlace
     /// <summary>Running only: whether the task's silo has taken the slot (false while it is only granted).</summary>
     [Id(2)] public bool Taken { get; set; }
 
-    /// <summary>Running: when the slot was granted. Waiting: when its silo was first found gone (default while it lives).</summary>
+    /// <summary>Running: when the slot was granted. Waiting or resting: when its silo was first found gone (default while it lives).</summary>
     [Id(3)] public DateTimeOffset Since { get; set; }
 
-    /// <summary>Waiting on a silo that is gone: when the task was last woken to ask again from a live one.</summary>
+    /// <summary>Waiting or resting on a silo that is gone: when the task was last woken to ask again from a live one.</summary>
     [Id(4)] public DateTimeOffset? WokenAt { get; set; }
+
+    /// <summary>
+    /// Running only: the task waits to retry a slice. It counts toward its owner's limit but holds no slot of
+    /// its silo (earlier builds never set it: their tasks left the queue for the wait).
+    /// </summary>
+    [Id(5)] public bool Resting { get; set; }
 
     public Guid TaskId => Ticket.TaskId;
 }

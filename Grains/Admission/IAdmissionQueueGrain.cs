@@ -36,4 +36,19 @@ public sealed record AdmissionExchange(
     [property: Id(1)] int Slots,
     [property: Id(2)] ImmutableArray<AdmissionTicket> Holding,
     [property: Id(3)] ImmutableArray<AdmissionTicket> Entering,
-    [property: Id(4)] ImmutableArray<Guid> Leaving);
+    [property: Id(4)] ImmutableArray<Guid> Leaving)
+{
+    /// <summary>
+    /// Tasks on the silo waiting to retry a slice: they keep their owner's place, not a slot. Empty from a silo
+    /// of an earlier build, whose tasks leave the queue for the wait (a queue of that build ignores it likewise).
+    /// </summary>
+    public ImmutableArray<AdmissionTicket> Resting
+    {
+        get => _resting.IsDefault ? [] : _resting;
+        init => _resting = value;
+    }
+
+    // The stored field, default (read as empty) in a payload without it.
+    [Id(5)]
+    private readonly ImmutableArray<AdmissionTicket> _resting;
+}

@@ -116,6 +116,12 @@ public sealed partial class BatchGrain
             {
                 refused.Add(i);
             }
+            catch (Exception exception) when (ClusterSupport.UnknownToSilo<ITaskRetry>(exception))
+            {
+                // The task's activation lives on a silo of an earlier release that this silo's cluster manifest
+                // did not list yet: the retries made so far are answered again when the batch is retried later.
+                throw TaskRetries.Upgrading();
+            }
         }
 
         return (started, refused);

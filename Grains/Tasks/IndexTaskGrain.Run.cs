@@ -5,7 +5,8 @@ namespace OrleansTasks.Tasks;
 /// <summary>
 /// The run of an index task: one slice per grain turn, progress, checkpoints and the end. A slice
 /// whose indexing fails transiently waits, by the task's retry policy, with the attempt and the
-/// time of the next one persisted first; meanwhile the task gives its admission slot back.
+/// time of the next one persisted first; meanwhile the task gives its admission slot back and keeps
+/// counting toward its owner's limit (it rests, see <see cref="TaskAdmission.Rest"/>).
 /// </summary>
 public sealed partial class IndexTaskGrain
 {
@@ -39,7 +40,8 @@ public sealed partial class IndexTaskGrain
 
             if (RetryWaitLeft() is { } wait)
             {
-                // A transient failure's backoff, persisted: a new activation waits only what is left.
+                // A transient failure's backoff, persisted: a new activation waits only what is left, resting.
+                admission.Rest(Admission.AdmissionTicket.Of(TaskId, S));
                 ScheduleSliceIn(wait);
                 return;
             }
@@ -159,7 +161,7 @@ public sealed partial class IndexTaskGrain
         var now = time.GetUtcNow();
         var delay = SliceRetries.Delay(policy, failed);
         await _task.CommitAsync(next => TaskTransitions.AwaitRetry(next, failed, policy.MaxAttempts!.Value, now + delay, reason, now));
-        admission.Leave(TaskId);
+        admission.Rest(Admission.AdmissionTicket.Of(TaskId, S));
         ScheduleSliceIn(delay);
         return false;
     }

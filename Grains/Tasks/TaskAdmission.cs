@@ -10,6 +10,8 @@ namespace OrleansTasks.Tasks;
 /// the cluster's <see cref="IAdmissionQueueGrain"/> decides. Calls to the queue go one at a time,
 /// each carrying every request and leave gathered while the previous one was on its way, so many
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
+/// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
+/// asks for a slot again when its wait ends.
 /// </summary>
 public sealed partial class TaskAdmission(
     IOptions<TasksOptions> options, IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskAdmission> logger) : IDisposable
@@ -19,6 +21,7 @@ public sealed partial class TaskAdmission(
     private readonly Lock _lock = new();
     private readonly string _silo = silo.SiloAddress.ToParsableString();
     private readonly Dictionary<Guid, AdmissionTicket> _holding = [];
+    private readonly Dictionary<Guid, AdmissionTicket> _resting = [];
     private readonly HashSet<Guid> _waiting = [];
     private readonly Dictionary<Guid, (AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> _entering = [];
 
@@ -26,6 +29,9 @@ public sealed partial class TaskAdmission(
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
     private bool _exchanging;
+
+    // Set when what the silo holds changed without a request or leave to carry it (a task began to rest).
+    private bool _reportDue;
     private bool _stopped;
 
     public int Capacity => options.Value.MaxRunningPerSilo;
@@ -80,12 +86,35 @@ public sealed partial class TaskAdmission(
         }
     }
 
+    /// <summary>
+    /// The task waits to retry a slice: it gives back its slot but, <c>processing</c> still, keeps counting
+    /// toward its owner's <c>Tasks:MaxRunningPerUser</c>. It asks for a slot again with <see cref="TryEnterAsync"/>.
+    /// </summary>
+    public void Rest(AdmissionTicket ticket)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        lock (_lock)
+        {
+            if (_resting.ContainsKey(ticket.TaskId))
+            {
+                return;
+            }
+
+            _holding.Remove(ticket.TaskId);
+            _waiting.Remove(ticket.TaskId);
+            _resting[ticket.TaskId] = ticket;
+            _reportDue = true;
+            StartExchange();
+        }
+    }
+
     /// <summary>The task has ended: it gives back its slot or its place in the queue.</summary>
     public void Leave(Guid taskId)
     {
         lock (_lock)
         {
             _holding.Remove(taskId);
+            _resting.Remove(taskId);
             _waiting.Remove(taskId);
             _leaving.Add(taskId);
             StartExchange();
@@ -97,7 +126,10 @@ public sealed partial class TaskAdmission(
     {
         lock (_lock)
         {
+            // A resting task's place is no longer reported: the queue frees it, or keeps it for the grace of a
+            // gone silo, during which the task's next activation reports it again.
             _waiting.Remove(taskId);
+            _resting.Remove(taskId);
             if (_holding.Remove(taskId))
             {
                 _leaving.Add(taskId);
@@ -146,7 +178,7 @@ public sealed partial class TaskAdmission(
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0))
+                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0 && !_reportDue))
                 {
                     foreach (var (ticket, answer) in _entering.Values)
                     {
@@ -160,9 +192,13 @@ public sealed partial class TaskAdmission(
                 }
 
                 entering = [.. _entering.Values];
-                exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket)], [.. _leaving]);
+                exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket)], [.. _leaving])
+                {
+                    Resting = [.. _resting.Values],
+                };
                 _entering.Clear();
                 _leaving.Clear();
+                _reportDue = false;
             }
 
             ImmutableArray<AdmissionTicket> admitted;
@@ -177,6 +213,7 @@ public sealed partial class TaskAdmission(
                 lock (_lock)
                 {
                     _leaving.UnionWith(exchange.Leaving);
+                    _reportDue |= exchange.Resting.Length > 0;
                     foreach (var (ticket, answer) in entering)
                     {
                         _waiting.Add(ticket.TaskId);
@@ -202,6 +239,7 @@ public sealed partial class TaskAdmission(
             foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
             {
                 _holding[ticket.TaskId] = ticket;
+                _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
                 granted.Add(ticket.TaskId);
             }

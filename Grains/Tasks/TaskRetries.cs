@@ -110,9 +110,11 @@ public static class TaskRetries
     /// might be placed on it, which would drop its link to the original.
     /// </summary>
     public static RetryRefusedException? WhileUpgrading(IServiceProvider services) =>
-        ClusterSupport.EverySiloServes<ITaskRetry>(services)
-            ? null
-            : new(RetryRefusal.ClusterUpgrading, "Silos of an earlier release, which cannot run a retry, are still in the cluster; retry once every silo runs this release.");
+        ClusterSupport.EverySiloServes<ITaskRetry>(services) ? null : Upgrading();
+
+    /// <summary>The refusal while silos of an earlier release, which cannot run a retry, are in the cluster.</summary>
+    public static RetryRefusedException Upgrading() =>
+        new(RetryRefusal.ClusterUpgrading, "Silos of an earlier release, which cannot run a retry, are still in the cluster; retry once every silo runs this release.");
 
     public static RetryRefusedException SourceUnreadable(string reason) =>
         new(RetryRefusal.SourceUnreadable, "The task's source, which a retry reads again, cannot be read: " + reason);

@@ -123,7 +123,7 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
     private static DateTimeOffset Time(JsonElement value) => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture);
 
     /// <summary>Index writes into <paramref name="collection"/> fail with SQLSTATE 40001, which Npgsql reports as transient.</summary>
-    private static string RefuseSql(string collection) => $"""
+    internal static string RefuseSql(string collection) => $"""
         CREATE FUNCTION refuse_{collection}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'serialization_failure';

@@ -81,8 +81,8 @@ public sealed class AdmissionLineTests
         var onB = Ticket(TaskPriority.Low);
         EnterAll(line, SiloA, onA);
         EnterAll(line, SiloB, onB);
-        line.Report(SiloA, 2, []);
-        line.Report(SiloB, 1, []);
+        line.Report(SiloA, 2, [], []);
+        line.Report(SiloB, 1, [], []);
 
         var granted = line.Admit(Both);
 
@@ -138,12 +138,12 @@ public sealed class AdmissionLineTests
         var waitingOnA = Ticket(TaskPriority.Normal);
         EnterAll(line, SiloB, running, waitingOnB);
         EnterAll(line, SiloA, waitingOnA);
-        line.Report(SiloA, 1, []);
-        line.Report(SiloB, 1, []);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
         line.Admit(Both);
         Assert.True(line.Enter(running, SiloB));
         Assert.True(line.Enter(waitingOnA, SiloA));
-        line.Report(SiloA, 1, [waitingOnA]);
+        line.Report(SiloA, 1, [waitingOnA], []);
         line.Leave(waitingOnA.TaskId);
 
         HashSet<string> onlyA = [SiloA];
@@ -167,7 +167,7 @@ public sealed class AdmissionLineTests
         var aliceRunning = Enumerable.Range(0, 2).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(30 - i))).ToArray();
         EnterAll(line, SiloA, aliceRunning);
         line.Admit(Both);
-        line.Report(SiloA, 2, aliceRunning);
+        line.Report(SiloA, 2, aliceRunning, []);
 
         // Alice holds her two: her waiting tasks rank first but wait for one of hers to end.
         var alice = Enumerable.Range(0, 2).Select(i => Ticket(TaskPriority.High, "alice", TimeSpan.FromSeconds(10 - i))).ToArray();
@@ -178,7 +178,7 @@ public sealed class AdmissionLineTests
         Assert.Equal([2, 3, 1], alice.Append(bob).Select(t => line.Position(t.TaskId)));
 
         // The next slot freed goes to position 1; once one of alice's ends, to her first.
-        line.Report(SiloA, 3, aliceRunning);
+        line.Report(SiloA, 3, aliceRunning, []);
         Assert.Equal([bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
         Assert.Equal([1, 2], alice.Select(t => line.Position(t.TaskId)));
         line.Leave(aliceRunning[0].TaskId);
@@ -221,7 +221,7 @@ public sealed class AdmissionLineTests
         var next = Ticket(TaskPriority.Normal);
         EnterAll(line, SiloA, next);
 
-        line.Report(SiloA, 1, [kept]);
+        line.Report(SiloA, 1, [kept], []);
 
         Assert.Equal([kept.TaskId], line.State.Running.Keys);
         Assert.Empty(line.Admit(Both));

@@ -122,4 +122,48 @@ public sealed class AdmissionPagesTests
         Assert.Equal(legacy.Count, Enumerable.Range(0, 3).Sum(p => pages.On(p).Count));
         Assert.Null(pages.PageOf(stale.TaskId));
     }
+
+    [Fact]
+    public void Empty_pages_at_the_end_are_dropped_and_the_rows_the_index_named_are_to_be_cleared()
+    {
+        var (pages, ids) = Filled(size: 2, count: 6);
+        pages.Saved();
+        foreach (var id in ids[2..])
+        {
+            pages.Changed(id, waiting: false);
+        }
+
+        pages.Changed(ids[0], waiting: false);
+
+        Assert.True(pages.Shrink());
+        Assert.Equal(1, pages.Count);
+        Assert.True(pages.Shrank);
+        Assert.Equal([1, 2], pages.Dropped);
+        Assert.Equal([0], pages.Dirty);
+        pages.Saved();
+        Assert.Empty(pages.Dropped);
+
+        // The page left keeps its last task; a new one fills it, then opens page 1 again.
+        Assert.False(pages.Shrink());
+        var (next, after) = (Guid.NewGuid(), Guid.NewGuid());
+        pages.Changed(next, waiting: true);
+        pages.Changed(after, waiting: true);
+        Assert.Equal((0, 1), (pages.PageOf(next), pages.PageOf(after)));
+        Assert.True(pages.Grew);
+    }
+
+    [Fact]
+    public void A_row_left_on_a_page_dropped_and_opened_again_lists_nobody_until_it_is_written_after_the_drop()
+    {
+        // Page 1 was dropped at save 5 and opened again at save 7, whose write of it did not happen: its row is from save 4.
+        var (kept, left, written) = (Place(1), Place(2), Place(3));
+        var index = new AdmissionQueueState { Pages = 3, Saves = 7, ShrunkTo = 1, ShrunkAt = 5 };
+        AdmissionPage[] stored = [Page(3, kept), Page(4, left), Page(6, written)];
+
+        var (queue, pages) = AdmissionPages.Load(index, stored, size: 4);
+
+        Assert.Equal([kept.TaskId, written.TaskId], queue.Waiting.Keys);
+        Assert.Equal([1], pages.Dirty);
+        Assert.Equal(3, pages.Count);
+    }
 }

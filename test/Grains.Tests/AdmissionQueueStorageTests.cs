@@ -92,6 +92,47 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
         Assert.Equal([waiting.TaskId], page.Places.Select(p => p.TaskId));
     }
 
+    [Fact]
+    public async Task A_drained_backlog_leaves_no_pages_in_the_index_or_in_storage()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, "s" + Guid.NewGuid().ToString("N")[..10], Settings);
+        var address = silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+        var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
+        var holder = Ticket("alice");
+        Assert.Equal([holder], await queue.Exchange(new AdmissionExchange(address, 1, [], [holder], [])));
+
+        // Five pages of waiting tasks behind the one slot, then all of them gone but one on the first page.
+        var waiting = Enumerable.Range(0, 4 * AdmissionPages.DefaultSize + 1).Select(_ => Ticket("bob")).ToList();
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [.. waiting], [])));
+        Assert.Equal(5, (await IndexAsync(silo)).Pages);
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [], [.. waiting.Skip(1).Select(t => t.TaskId)])));
+
+        var index = await IndexAsync(silo);
+        Assert.Equal((1, 1), (index.Pages, index.ShrunkTo));
+        Assert.Equal(1, await StoredPagesAsync(database));
+        Assert.Equal(1, await queue.Position(waiting[0].TaskId));
+
+        // Drained: no page left; a new task opens page 0 again.
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [], [waiting[0].TaskId])));
+        Assert.Equal((0, 0L), ((await IndexAsync(silo)).Pages, await StoredPagesAsync(database)));
+        var late = Ticket("carol");
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [late], [])));
+        Assert.Equal(1, await queue.Position(late.TaskId));
+        Assert.Equal(1, (await IndexAsync(silo)).Pages);
+    }
+
+    private static async Task<AdmissionQueueState> IndexAsync(PostgresSilo silo)
+    {
+        var row = new GrainState<AdmissionQueueState>();
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks).ReadStateAsync("admission", silo.Client.GetGrain<IAdmissionQueueGrain>(0).GetGrainId(), row);
+        return row.State ?? throw new InvalidOperationException("The admission queue has stored no index.");
+    }
+
+    // Rows of pages that hold content: a cleared row keeps no payload.
+    private static Task<long> StoredPagesAsync(string database) =>
+        DatabaseCommands.ScalarAsync(database, "SELECT count(*) FROM orleans_grain_state WHERE grain_type = 'admission-page' AND payload IS NOT NULL");
+
     private static Task<long> PagesAsync(string database) =>
         DatabaseCommands.ScalarAsync(database, "SELECT count(*) FROM orleans_grain_state WHERE grain_type = 'admission-page'");
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Testing;
@@ -139,10 +140,30 @@ public sealed class RunningCluster : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"The cluster did not reach {silos} active silos:\n" +
-                string.Join("\n---\n", _processes.Select(p => $"{p.Name}:\n{p.RecentOutput}")));
+            throw new TimeoutException($"The cluster did not reach {silos} active silos:\n{RecentOutput}");
         }
     }
+
+    /// <summary>The silos the membership table lists as active, read from the database (0 before any silo made the table).</summary>
+    public async Task<long> ActiveSilosAsync()
+    {
+        await using var connection = new NpgsqlConnection(Database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM orleans_membership WHERE deployment_id = @cluster AND status = 3", connection);
+        command.Parameters.AddWithValue("cluster", ClusterId);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The last lines each process (silos and gateway) wrote, for a failed test to print.</summary>
+    public string RecentOutput => string.Join("\n---\n", _processes.Select(p => $"{p.Name}:\n{p.RecentOutput}"));
 
     private ClusterClientHost? _client;
 
