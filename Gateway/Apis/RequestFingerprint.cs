@@ -14,10 +14,7 @@ public static class RequestFingerprint
         {
             Add(hash, request.OwnerId);
             AddTask(hash, request.Collection, request.Documents, request.Source);
-            if (request.Upload is { } upload)
-            {
-                Add(hash, "upload:" + upload);
-            }
+            AddUpload(hash, request.Upload);
 
             AddDependencies(hash, [], request.Dependencies);
             if (request.RunAt is { } runAt)
@@ -40,6 +37,7 @@ public static class RequestFingerprint
             {
                 Add(hash, task.Ref);
                 AddTask(hash, task.Collection, task.Documents, task.Source);
+                AddUpload(hash, task.Upload);
                 AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
                 AddPolicies(hash, task.Retry, task.Timeout, task.Priority);
             }
@@ -97,6 +95,15 @@ public static class RequestFingerprint
             Add(hash, document.Id);
             Add(hash, document.Title);
             Add(hash, document.Content);
+        }
+    }
+
+    /// <summary>Adds nothing for a task without an upload, so such a task's fingerprint is what it always was.</summary>
+    private static void AddUpload(IncrementalHash hash, Guid? upload)
+    {
+        if (upload is { } id)
+        {
+            Add(hash, "upload:" + id);
         }
     }
 

@@ -106,7 +106,7 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
         Assert.Equal(Shown(await unknownReads.Content.ReadFromJsonAsync<JsonObject>()), Shown(await bobReads.Content.ReadFromJsonAsync<JsonObject>()));
         Assert.Equal(HttpStatusCode.NotFound, bobDeletes.StatusCode);
         Assert.Equal(HttpStatusCode.OK, adminReads.StatusCode);
-        Assert.Equal("No complete upload with this id exists for you.", bobsTask);
+        Assert.Equal(UploadSourceMessage, bobsTask);
         Assert.Equal(bobsTask, unknownTask);
         Assert.Equal(bobsTask, malformedTask);
     }
@@ -170,6 +170,70 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
         Assert.Equal(HttpStatusCode.OK, keptYoung.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, purgedWithTask.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, purgedOld.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_batch_reads_uploads_beside_other_tasks_and_one_naming_another_users_upload_creates_nothing()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        using var bob = gateway.CreateHttpClient(TestTokens.Bob);
+        var first = await UploadRequests.UploadAsync(alice, Body(20, out var firstGood));
+        var second = await UploadRequests.UploadAsync(alice, Body(30, out var secondGood));
+        var bobs = await UploadRequests.UploadAsync(bob, Body(5, out _));
+
+        var (batchId, tasks) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(
+            UploadTask("first", first), UploadTask("second", second, after: "first"), BatchRequests.Task("inline", 2)));
+        var batch = await BatchRequests.WaitForEndAsync(alice, batchId, TimeSpan.FromMinutes(2));
+        var secondTask = await TaskRequests.WaitForEndAsync(alice, tasks["second"]);
+        var listedBefore = await ListedTasksAsync(alice);
+        using var refused = await alice.PostAsJsonAsync("/api/batches", BatchRequests.Body(UploadTask("mine", first), UploadTask("bobs", bobs)));
+        var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal("completed", batch.GetProperty("status").GetString());
+        var documents = batch.GetProperty("documents");
+        Assert.Equal(firstGood + secondGood + 2, documents.GetProperty("indexed").GetInt32() + documents.GetProperty("unchanged").GetInt32());
+        Assert.Equal(2, documents.GetProperty("failed").GetInt32());
+        Assert.Equal(second, secondTask.GetProperty("source").GetProperty("upload").GetGuid());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(UploadSourceMessage, (string?)problem!["errors"]!["tasks[1].source.upload"]![0]);
+        Assert.Equal(listedBefore, await ListedTasksAsync(alice));
+    }
+
+    [Fact]
+    public async Task A_schedule_naming_an_upload_gets_400_saying_why()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var uploadId = await UploadRequests.UploadAsync(alice, Body(3, out _));
+
+        using var response = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
+        {
+            ["every"] = "PT1H",
+            ["task"] = new JsonObject { ["collection"] = "uploads", ["source"] = new JsonObject { ["upload"] = uploadId.ToString() } },
+        });
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("an upload never changes", (string?)problem!["errors"]!["task.source.upload"]![0], StringComparison.Ordinal);
+    }
+
+    private const string UploadSourceMessage = "No complete upload with this id exists for you.";
+
+    private static JsonObject UploadTask(string reference, Guid uploadId, string? after = null)
+    {
+        var task = new JsonObject { ["ref"] = reference, ["collection"] = "uploads", ["source"] = new JsonObject { ["upload"] = uploadId.ToString() } };
+        if (after is not null)
+        {
+            task["after"] = new JsonArray(after);
+        }
+
+        return task;
+    }
+
+    /// <summary>The ids of the user's tasks as the list shows them.</summary>
+    private static async Task<string> ListedTasksAsync(HttpClient client)
+    {
+        var page = await client.GetFromJsonAsync<JsonObject>("/api/tasks?limit=200");
+        return string.Join(",", page!["items"]!.AsArray().Select(task => (string?)task!["task_id"]).Order(StringComparer.Ordinal));
     }
 
     internal static byte[] Body(int documents, out int good)
