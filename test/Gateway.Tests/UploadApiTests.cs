@@ -223,9 +223,12 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
 
         var (task, remaining) = await DeleteMissingRoundAsync(alice);
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{task.GetProperty("task_id").GetGuid()}", TestTokens.Alice));
+        var complete = (await socket.ReceiveUntilClosedAsync()).Single(message => message.GetProperty("type").GetString() == "complete");
 
         Assert.Equal("completed", task.GetProperty("status").GetString());
         Assert.Equal(3, task.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Equal(3, complete.GetProperty("result").GetProperty("deleted").GetInt64());
         Assert.True(task.GetProperty("source").GetProperty("delete_missing").GetBoolean());
         Assert.Equal(["up-0", "up-1", "up-3", "up-4", "up-5", "up-6"], remaining);
     }
