@@ -35,7 +35,7 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
                 return badPolicy;
             }
 
-            if (TaskInputs.CheckSource(task.Source, $"tasks[{i}].", uploadsAllowed: false) is { } badSource)
+            if (TaskInputs.CheckSource(task.Source, $"tasks[{i}].", uploadsAllowed: true) is { } badSource)
             {
                 return badSource;
             }
@@ -66,6 +66,8 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
             TaskPolicyInputs.Duration(task.Timeout))
         {
             Priority = TaskInputs.Priority(task.Priority),
+            Upload = TaskInputs.Upload(task.Source),
+            DeleteMissing = TaskInputs.DeleteMissing(task.Source),
         })]);
 
     protected override string Fingerprint(CreateBatch request) => RequestFingerprint.Of(request);

@@ -14,10 +14,7 @@ public static class RequestFingerprint
         {
             Add(hash, request.OwnerId);
             AddTask(hash, request.Collection, request.Documents, request.Source);
-            if (request.Upload is { } upload)
-            {
-                Add(hash, "upload:" + upload);
-            }
+            AddSourceOptions(hash, request.Upload, request.DeleteMissing);
 
             AddDependencies(hash, [], request.Dependencies);
             if (request.RunAt is { } runAt)
@@ -40,6 +37,7 @@ public static class RequestFingerprint
             {
                 Add(hash, task.Ref);
                 AddTask(hash, task.Collection, task.Documents, task.Source);
+                AddSourceOptions(hash, task.Upload, task.DeleteMissing);
                 AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
                 AddPolicies(hash, task.Retry, task.Timeout, task.Priority);
             }
@@ -55,6 +53,7 @@ public static class RequestFingerprint
             Add(hash, request.OwnerId);
             Add(hash, request.Name);
             AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
+            AddSourceOptions(hash, null, request.Task.DeleteMissing);
             AddPolicies(hash, request.Task.Retry, request.Task.Timeout, request.Task.Priority);
             var trigger = request.Trigger;
             Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
@@ -97,6 +96,20 @@ public static class RequestFingerprint
             Add(hash, document.Id);
             Add(hash, document.Title);
             Add(hash, document.Content);
+        }
+    }
+
+    /// <summary>Adds nothing for a task without an upload or <c>delete_missing</c>, so such a task's fingerprint is what it always was.</summary>
+    private static void AddSourceOptions(IncrementalHash hash, Guid? upload, bool deleteMissing)
+    {
+        if (upload is { } id)
+        {
+            Add(hash, "upload:" + id);
+        }
+
+        if (deleteMissing)
+        {
+            Add(hash, "delete_missing");
         }
     }
 

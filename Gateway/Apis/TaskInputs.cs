@@ -57,9 +57,12 @@ internal static class TaskInputs
     public static Guid? Upload(SourceInput? source) =>
         Guid.TryParse(source?.Upload, out var upload) ? upload : null;
 
+    /// <summary>Whether a checked source asks for <c>delete_missing</c>.</summary>
+    public static bool DeleteMissing(SourceInput? source) => source?.DeleteMissing == true;
+
     /// <summary>
     /// 400 for a source naming an upload in a malformed way, or beside a directory; where
-    /// <paramref name="uploadsAllowed"/> is false (batches, schedules), for any upload.
+    /// <paramref name="uploadsAllowed"/> is false (schedules), for any upload.
     /// </summary>
     public static ValidationProblem? CheckSource(SourceInput? source, string prefix, bool uploadsAllowed)
     {
@@ -70,7 +73,9 @@ internal static class TaskInputs
 
         if (!uploadsAllowed)
         {
-            return Problems.Invalid($"{prefix}source.upload", "An upload is read by a task of its own: create it with POST /api/tasks.");
+            return Problems.Invalid($"{prefix}source.upload",
+                "A schedule runs its task again and again, and an upload never changes: every run after the first would find each document unchanged. " +
+                "Schedule a directory source, or create a task or a batch for each upload.");
         }
 
         return source.Directory is not null || source.Pattern is not null

@@ -180,6 +180,8 @@ public sealed partial class BatchGrain(
                     request.OwnerId, spec.Collection, spec.Documents, spec.Source, [.. dependsOn], BatchId, Retry: spec.Retry, Timeout: spec.Timeout)
                 {
                     Priority = spec.Priority,
+                    Upload = spec.Upload,
+                    DeleteMissing = spec.DeleteMissing,
                 });
                 started.Add(GroupTask.From(snapshot, refs[i]));
             }
@@ -187,7 +189,7 @@ public sealed partial class BatchGrain(
         catch (InvalidTaskRequestException exception)
         {
             // A task refused what the plan could not check in advance (a directory that cannot be
-            // read): take back what was created, so that the batch leaves nothing behind.
+            // read, an upload that is not the owner's): take back what was created, so that the batch leaves nothing behind.
             await RemoveTasksAsync(started.Select(task => task.TaskId));
             await Durable.ClearAsync(new BatchState());
             await _lease.ReleaseAsync();

@@ -82,7 +82,12 @@ public static class BatchPlan
         try
         {
             TaskRequestValidator.Validate(
-                new StartIndexTask(ownerId, task.Collection, task.Documents, task.Source, Retry: task.Retry, Timeout: task.Timeout) { Priority = task.Priority }, limits);
+                new StartIndexTask(ownerId, task.Collection, task.Documents, task.Source, Retry: task.Retry, Timeout: task.Timeout)
+                {
+                    Priority = task.Priority,
+                    Upload = task.Upload,
+                    DeleteMissing = task.DeleteMissing,
+                }, limits);
         }
         catch (InvalidTaskRequestException exception)
         {

@@ -86,6 +86,8 @@ public static class OrleansTasksSiloExtensions
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.AddActivityPropagation();
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
+        var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+        tasks.CheckAtStart();
         if (budget is { Storage: { } storage, Index: { } index })
         {
             silo.AddAdoNetGrainStorage(StorageNames.Tasks, options =>
@@ -130,19 +132,17 @@ public static class OrleansTasksSiloExtensions
             silo.AddMemoryGrainStorage(StorageNames.Tasks);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
             silo.UseInMemoryReminderService();
-            silo.Services.TryAddSingleton<IDocumentIndex, LuceneDocumentIndex>();
+            silo.Services.TryAddSingleton<IDocumentIndex>(_ => LuceneDocumentIndex.Open(tasks.IndexDirectory));
             silo.Services.TryAddSingleton<ITaskHistory, InMemoryTaskHistory>();
         }
 
-        // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from
-        // their caches soon instead of after Orleans' default half hour.
-        var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
-        tasks.CheckAtStart();
         if (budget is null)
         {
             silo.Services.AddFileUploads(tasks);
         }
 
+        // A task's stream goes quiet for good when the task ends: let the pulling agents drop it from
+        // their caches soon instead of after Orleans' default half hour.
         var streams = TaskStreamSettings.From(configuration);
         silo.AddMemoryStreams(TaskStreams.ProviderName, provider =>
         {

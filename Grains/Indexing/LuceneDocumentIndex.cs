@@ -11,8 +11,11 @@ using OrleansTasks.Search;
 namespace OrleansTasks.Indexing;
 
 /// <summary>
-/// The document index of embedded mode: a Lucene index held in memory, with BM25 ranking and
-/// highlighted snippets. Nothing survives a restart. Queries match one text made of the title
+/// The document index of embedded mode: a Lucene index with BM25 ranking and highlighted snippets,
+/// held in memory (nothing survives a restart) or in a directory (<see cref="Open"/>: committed at
+/// most a second after a write and when the index is disposed, and read back at the next start,
+/// with each document's content hash, so that re-running a corpus after a restart skips what is
+/// unchanged; the hashes of all documents stay in memory). Queries match one text made of the title
 /// followed by the content, as PostgreSQL's tsvector does, so a phrase may run from one into the
 /// other; a title holding every term ranks higher.
 /// </summary>
@@ -25,27 +28,60 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private const string TitleField = "title";
     private const string ContentField = "content";
     private const string WholeTextField = "text";
+    private const string HashField = "hash";
+    private const string TaskField = "task";
+    private const string WritesField = "writes";
     private const int SnippetLength = 160;
 
-    private readonly RAMDirectory _directory = new();
+    private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Lucene.Net.Store.Directory _directory;
+    private readonly bool _onDisk;
+    private long _lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
     private readonly EnglishTextAnalyzer _analyzer = new(Version);
     private readonly LuceneQueryBuilder _queries;
     private readonly IndexWriter _writer;
     private readonly SearcherManager _searchers;
-    private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId, int Writes)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
     private readonly System.Threading.Lock _writeLock = new();
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, bool>> _seen = new();
+    private readonly ConcurrentDictionary<Guid, long> _deleted = new();
 
+    /// <summary>An index in memory.</summary>
     public LuceneDocumentIndex()
+        : this(new RAMDirectory(), onDisk: false)
     {
+    }
+
+    private LuceneDocumentIndex(Lucene.Net.Store.Directory directory, bool onDisk)
+    {
+        _directory = directory;
+        _onDisk = onDisk;
         _queries = new LuceneQueryBuilder(_analyzer);
         var config = new IndexWriterConfig(Version, _analyzer)
         {
-            OpenMode = OpenMode.CREATE,
+            OpenMode = onDisk ? OpenMode.CREATE_OR_APPEND : OpenMode.CREATE,
             Similarity = new Lucene.Net.Search.Similarities.BM25Similarity(),
         };
         _writer = new IndexWriter(_directory, config);
         _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: new Bm25SearcherFactory());
+        if (onDisk)
+        {
+            LoadEntries();
+        }
+    }
+
+    /// <summary>The index kept in <paramref name="path"/> (created if need be); in memory when <paramref name="path"/> is empty.</summary>
+    public static LuceneDocumentIndex Open(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return new LuceneDocumentIndex();
+        }
+
+        System.IO.Directory.CreateDirectory(path);
+        return new LuceneDocumentIndex(FSDirectory.Open(path), onDisk: true);
     }
 
     public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
@@ -62,17 +98,21 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 var document = documents[i];
                 var key = Key(collection, document.Id);
-                if (_entries.TryGetValue(key, out var existing) && existing.Hash == document.ContentHash)
+                var found = _entries.TryGetValue(key, out var existing);
+                if (found && existing.Hash == document.ContentHash)
                 {
                     writes[i] = existing.TaskId == taskId ? IndexWrite.AlreadyWrittenByThisTask : IndexWrite.Unchanged;
                     continue;
                 }
 
-                _writer.UpdateDocument(new Term(KeyField, key), ToLucene(key, collection, document));
-                _entries[key] = (document.ContentHash, taskId);
+                var entry = (document.ContentHash, taskId, (found ? existing.Writes : 0) + 1);
+                _writer.UpdateDocument(new Term(KeyField, key), ToLucene(key, collection, document, entry));
+                _entries[key] = entry;
                 _writesByCollection.AddOrUpdate(collection, 1, (_, count) => count + 1);
                 writes[i] = IndexWrite.Written;
             }
+
+            CommitIfDue();
         }
 
         return Task.FromResult<IReadOnlyList<IndexWrite>>(writes);
@@ -122,6 +162,54 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         }
     }
 
+    public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var seen = _seen.GetOrAdd(taskId, _ => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
+        foreach (var id in ids)
+        {
+            seen.TryAdd(id, true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<long> DeleteUnseenAsync(string collection, Guid taskId, CancellationToken cancellationToken)
+    {
+        lock (_writeLock)
+        {
+            if (_deleted.TryGetValue(taskId, out var done))
+            {
+                return Task.FromResult(done);
+            }
+
+            var seen = _seen.GetValueOrDefault(taskId);
+            var prefix = Key(collection, "");
+            long deleted = 0;
+            foreach (var key in _entries.Keys.Where(key => key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                if (seen?.ContainsKey(key[prefix.Length..]) == true)
+                {
+                    continue;
+                }
+
+                _writer.DeleteDocuments(new Term(KeyField, key));
+                _entries.TryRemove(key, out _);
+                deleted++;
+            }
+
+            _deleted[taskId] = deleted;
+            CommitIfDue();
+            return Task.FromResult(deleted);
+        }
+    }
+
+    public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        _seen.TryRemove(taskId, out _);
+        _deleted.TryRemove(taskId, out _);
+        return Task.CompletedTask;
+    }
+
     public void Dispose()
     {
         _searchers.Dispose();
@@ -132,9 +220,42 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     private static string Key(string collection, string id) => collection + "\u001f" + id;
 
-    private static Document ToLucene(string key, string collection, HashedDocument document) =>
+    /// <summary>On disk, commits what was written when the last commit is a second old; the caller holds the write lock.</summary>
+    private void CommitIfDue()
+    {
+        if (_onDisk && System.Diagnostics.Stopwatch.GetElapsedTime(_lastCommit) >= CommitInterval)
+        {
+            _writer.Commit();
+            _lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Reads back what an index on disk holds: each document's hash, writer and writes, and the writes of each collection.</summary>
+    private void LoadEntries()
+    {
+        using var reader = DirectoryReader.Open(_writer, applyAllDeletes: true);
+        var live = MultiFields.GetLiveDocs(reader);
+        for (var doc = 0; doc < reader.MaxDoc; doc++)
+        {
+            if (live is not null && !live.Get(doc))
+            {
+                continue;
+            }
+
+            var stored = reader.Document(doc);
+            var key = stored.Get(KeyField, System.Globalization.CultureInfo.InvariantCulture);
+            var writes = stored.GetField(WritesField)?.GetInt32Value() ?? 1;
+            _entries[key] = (stored.Get(HashField, System.Globalization.CultureInfo.InvariantCulture), Guid.Parse(stored.Get(TaskField, System.Globalization.CultureInfo.InvariantCulture)), writes);
+            _writesByCollection.AddOrUpdate(key[..key.IndexOf('\u001f', StringComparison.Ordinal)], writes, (_, count) => count + writes);
+        }
+    }
+
+    private static Document ToLucene(string key, string collection, HashedDocument document, (string Hash, Guid TaskId, int Writes) entry) =>
     [
-        new StringField(KeyField, key, Field.Store.NO),
+        new StringField(KeyField, key, Field.Store.YES),
+        new StoredField(HashField, entry.Hash),
+        new StoredField(TaskField, entry.TaskId.ToString()),
+        new StoredField(WritesField, entry.Writes),
         new StringField(CollectionField, collection, Field.Store.NO),
         new StringField(IdField, document.Id, Field.Store.YES),
         new TextField(TitleField, document.Title ?? "", Field.Store.YES),

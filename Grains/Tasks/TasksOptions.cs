@@ -24,6 +24,11 @@ public sealed class TasksOptions
         {
             throw new StartupException($"{SectionName}:SourceRoots: '{relative}' is not an absolute path; source roots must be absolute.");
         }
+
+        if (IndexDirectory.Length > 0 && !Path.IsPathFullyQualified(IndexDirectory))
+        {
+            throw new StartupException($"{SectionName}:IndexDirectory: '{IndexDirectory}' is not an absolute path; the index directory must be absolute.");
+        }
     }
 
     /// <summary>The most documents a task given in the request (inline) holds.</summary>
@@ -52,6 +57,12 @@ public sealed class TasksOptions
 
     /// <summary>Where uploads are kept when the cluster has no database; empty: <c>orleanstasks-uploads</c> in the temporary directory.</summary>
     public string UploadDirectory { get; set; } = "";
+
+    /// <summary>
+    /// Where embedded mode keeps its Lucene index on disk, kept across restarts; empty: in memory, lost at a
+    /// restart (a corpus then has to fit in memory twice over: the index and its stored text).
+    /// </summary>
+    public string IndexDirectory { get; set; } = "";
 
     /// <summary>Directories that directory sources may read from; empty turns directory sources off.</summary>
     public List<string> SourceRoots { get; set; } = [];

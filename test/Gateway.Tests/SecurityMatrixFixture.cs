@@ -12,8 +12,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// A gateway as production runs it (environment Production, an allowed origin, tight limits,
-/// one source root) with the things an attacker would aim at: another user's task and batch, and
-/// a bystander watching a task over a socket who must notice nothing.
+/// one source root, a small upload limit) with the things an attacker would aim at: another user's
+/// task, batch and upload, and a bystander watching a task over a socket who must notice nothing.
 /// </summary>
 public sealed class SecurityMatrixFixture : IAsyncLifetime
 {
@@ -22,11 +22,17 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
 
     public GatewayFactory Gateway { get; private set; } = null!;
 
+    public const int MaxUploadBytes = 64 * 1024;
+
     public string SourceRoot { get; } = Directory.CreateTempSubdirectory("orleans-tasks-roots-").FullName;
+
+    public string UploadDirectory { get; } = Directory.CreateTempSubdirectory("orleans-tasks-matrix-uploads-").FullName;
 
     public Guid BobsTask { get; private set; }
 
     public Guid BobsBatch { get; private set; }
+
+    public Guid BobsUpload { get; private set; }
 
     public Guid AlicesTask { get; private set; }
 
@@ -49,6 +55,8 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
                 ["Tasks:MaxDocumentBytes"] = "1024",
                 ["Tasks:MaxDocuments"] = "50",
                 ["Tasks:SourceRoots:0"] = SourceRoot,
+                ["Tasks:UploadDirectory"] = UploadDirectory,
+                ["Tasks:MaxUploadBytes"] = MaxUploadBytes.ToString(CultureInfo.InvariantCulture),
             },
             environment: "Production",
             services: services => services.AddSingleton<IStartupFilter>(new FailingEndpoint()));
@@ -58,6 +66,7 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
         await TaskRequests.WaitForEndAsync(bob, BobsTask);
         (BobsBatch, _) = await BatchRequests.CreateAsync(bob, BatchRequests.Body(BatchRequests.Task("only", 2)));
         await BatchRequests.WaitForEndAsync(bob, BobsBatch);
+        BobsUpload = await UploadRequests.UploadAsync(bob, "{\"id\":\"bobs-line\",\"content\":\"bob's own upload\"}\n"u8.ToArray());
         using var alice = Gateway.CreateHttpClient(TestTokens.Alice);
         AlicesTask = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3));
         await TaskRequests.WaitForEndAsync(alice, AlicesTask);
@@ -79,11 +88,13 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
         await Bystander.DisposeAsync();
         await Gateway.DisposeAsync();
         Directory.Delete(SourceRoot, recursive: true);
+        Directory.Delete(UploadDirectory, recursive: true);
     }
 
     /// <summary>
-    /// Everything an attack could have changed — every task as history lists it, and the victims'
-    /// state — read through the grains, so that the checks spend none of the users' rate limits.
+    /// Everything an attack could have changed — every task as history lists it, the victims'
+    /// state and every stored upload file — read through the grains and the upload store, so that
+    /// the checks spend none of the users' rate limits.
     /// </summary>
     public async Task<string> StateAsync()
     {
@@ -91,8 +102,11 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
         var tasks = await grains.GetGrain<ITaskHistoryGrain>(0).List(new HistoryQuery(null, Limit: 200));
         var bobsTask = await grains.GetGrain<IIndexTaskGrain>(BobsTask).GetSnapshot();
         var bobsBatch = await grains.GetGrain<IBatchGrain>(BobsBatch).GetSnapshot();
+        var bobsUpload = await Gateway.Services.GetRequiredService<Uploads.IUploadStore>().FindAsync(BobsUpload, CancellationToken.None);
         return string.Join("\n", tasks.Items.Select(task => $"{task.TaskId} {task.OwnerId} {task.Status} {task.Current} {task.UpdatedAt:O}"))
-            + $"\nbob's task {bobsTask!.Status} {bobsTask.Seq}\nbob's batch {bobsBatch!.Status} {bobsBatch.Seq}";
+            + $"\nbob's task {bobsTask!.Status} {bobsTask.Seq}\nbob's batch {bobsBatch!.Status} {bobsBatch.Seq}"
+            + $"\nbob's upload {bobsUpload?.OwnerId} {bobsUpload?.Completed} {bobsUpload?.Bytes} {bobsUpload?.Lines}"
+            + $"\nupload files {string.Join(",", Directory.GetFiles(UploadDirectory).Order(StringComparer.Ordinal))}";
     }
 
     /// <summary>

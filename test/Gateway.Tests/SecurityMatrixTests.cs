@@ -132,6 +132,24 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["path: absolute path outside the roots"] = (t => t.PostJsonAsync("/api/tasks", Source("/etc")), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
         ["path: symlink out of the root"] = (t => t.PostJsonAsync("/api/tasks", Source(Path.Combine(t.Fixture.SourceRoot, "escape"))), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
 
+        ["upload: no token"] = (t => t.UploadAsync(null, UploadLines(1), "application/x-ndjson"), Outcome.Http(HttpStatusCode.Unauthorized)),
+        ["upload: expired token"] = (t => t.UploadAsync(TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(-5)), UploadLines(1), "application/x-ndjson"),
+            Outcome.Http(HttpStatusCode.Unauthorized)),
+        ["upload: not JSON lines"] = (t => t.UploadAsync(TestTokens.Alice, UploadLines(1), "application/json"), Outcome.Http(HttpStatusCode.UnsupportedMediaType, "Unsupported media type")),
+        ["upload: over the limit, streamed with no length"] = (t => t.UploadAsync(TestTokens.Alice, UploadLines(2_000), "application/x-ndjson"),
+            Outcome.Http(HttpStatusCode.RequestEntityTooLarge, "Request too large")),
+        ["upload: another user's upload"] = (t => t.SendAsync(HttpMethod.Get, $"/api/uploads/{t.Fixture.BobsUpload}"), Outcome.Http(HttpStatusCode.NotFound, "Upload not found")),
+        ["upload: an unknown upload"] = (t => t.SendAsync(HttpMethod.Get, $"/api/uploads/{Guid.NewGuid()}"), Outcome.Http(HttpStatusCode.NotFound, "Upload not found")),
+        ["upload: a path-like upload id"] = (t => t.SendAsync(HttpMethod.Get, "/api/uploads/..%2F..%2Fetc%2Fpasswd"), Outcome.Http(HttpStatusCode.NotFound, "Upload not found")),
+        ["upload: deleting another user's upload"] = (t => t.SendAsync(HttpMethod.Delete, $"/api/uploads/{t.Fixture.BobsUpload}"),
+            Outcome.Http(HttpStatusCode.NotFound, "Upload not found")),
+        ["upload: a task reading another user's upload"] = (t => t.UploadSourceAsync("/api/tasks", t.Fixture.BobsUpload, UploadTask),
+            Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
+        ["upload: a batch task reading another user's upload"] = (t => t.UploadSourceAsync("/api/batches", t.Fixture.BobsUpload, UploadBatch),
+            Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
+        ["upload: a schedule reading an upload"] = (t => t.UploadSourceAsync("/api/schedules", t.Fixture.BobsUpload, UploadSchedule),
+            Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
+
         ["flood: REST requests over the limit"] = (t => t.FloodAsync(), Outcome.Http(HttpStatusCode.TooManyRequests, "Too many requests")),
         ["flood: sockets over the per-user cap"] = (t => t.HoardSocketsAsync(null), Outcome.Http(HttpStatusCode.TooManyRequests)),
 
@@ -175,6 +193,52 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["collection"] = "files",
         ["source"] = new JsonObject { ["directory"] = directory, ["pattern"] = "*" },
     };
+
+    private static byte[] UploadLines(int lines) => Encoding.UTF8.GetBytes(string.Concat(
+        Enumerable.Range(0, lines).Select(i => $"{{\"id\":\"line-{i}\",\"content\":\"{new string('u', 40)}\"}}\n")));
+
+    private static JsonObject UploadTask(Guid uploadId) => new()
+    {
+        ["collection"] = "uploads",
+        ["source"] = new JsonObject { ["upload"] = uploadId.ToString() },
+    };
+
+    private static JsonObject UploadBatch(Guid uploadId)
+    {
+        var task = UploadTask(uploadId);
+        task["ref"] = "upload";
+        return BatchRequests.Body(BatchRequests.Task("inline", 1), task);
+    }
+
+    private static JsonObject UploadSchedule(Guid uploadId) => new() { ["every"] = "PT1H", ["task"] = UploadTask(uploadId) };
+
+    /// <summary>
+    /// Posts <paramref name="body"/> for <paramref name="uploadId"/>, and for an upload that does not exist:
+    /// the two answers must be the same, field, message and all, so that an id gives nothing away.
+    /// </summary>
+    private async Task<Outcome> UploadSourceAsync(string path, Guid uploadId, Func<Guid, JsonObject> body)
+    {
+        var named = await ProblemTextAsync(path, body(uploadId));
+        var unknown = await ProblemTextAsync(path, body(Guid.NewGuid()));
+        Assert.Equal(unknown.Errors, named.Errors);
+        return named.Outcome;
+    }
+
+    private async Task<(Outcome Outcome, string? Errors)> ProblemTextAsync(string path, JsonObject body)
+    {
+        using var client = Gateway.CreateHttpClient(TestTokens.Alice);
+        using var response = await client.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        var errors = text.Length > 0 && JsonDocument.Parse(text).RootElement.TryGetProperty("errors", out var found) ? found.GetRawText() : null;
+        return (Outcome.Http(response.StatusCode, await TitleAsync(response)), errors);
+    }
+
+    private async Task<Outcome> UploadAsync(string? token, byte[] body, string contentType)
+    {
+        using var client = Gateway.CreateHttpClient(token);
+        var (status, answer) = await UploadRequests.SendAsync(client, body, contentType);
+        return Outcome.Http(status, status == HttpStatusCode.Unauthorized ? null : answer.TryGetProperty("title", out var title) ? title.GetString() : null);
+    }
 
     private async Task<Outcome> GetTasksAsync(string? token)
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
@@ -106,7 +107,7 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
         Assert.Equal(Shown(await unknownReads.Content.ReadFromJsonAsync<JsonObject>()), Shown(await bobReads.Content.ReadFromJsonAsync<JsonObject>()));
         Assert.Equal(HttpStatusCode.NotFound, bobDeletes.StatusCode);
         Assert.Equal(HttpStatusCode.OK, adminReads.StatusCode);
-        Assert.Equal("No complete upload with this id exists for you.", bobsTask);
+        Assert.Equal(UploadSourceMessage, bobsTask);
         Assert.Equal(bobsTask, unknownTask);
         Assert.Equal(bobsTask, malformedTask);
     }
@@ -170,6 +171,107 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
         Assert.Equal(HttpStatusCode.OK, keptYoung.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, purgedWithTask.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, purgedOld.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_batch_reads_uploads_beside_other_tasks_and_one_naming_another_users_upload_creates_nothing()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        using var bob = gateway.CreateHttpClient(TestTokens.Bob);
+        var first = await UploadRequests.UploadAsync(alice, Body(20, out var firstGood));
+        var second = await UploadRequests.UploadAsync(alice, Body(30, out var secondGood));
+        var bobs = await UploadRequests.UploadAsync(bob, Body(5, out _));
+
+        var (batchId, tasks) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(
+            UploadTask("first", first), UploadTask("second", second, after: "first"), BatchRequests.Task("inline", 2)));
+        var batch = await BatchRequests.WaitForEndAsync(alice, batchId, TimeSpan.FromMinutes(2));
+        var secondTask = await TaskRequests.WaitForEndAsync(alice, tasks["second"]);
+        var listedBefore = await ListedTasksAsync(alice);
+        using var refused = await alice.PostAsJsonAsync("/api/batches", BatchRequests.Body(UploadTask("mine", first), UploadTask("bobs", bobs)));
+        var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal("completed", batch.GetProperty("status").GetString());
+        var documents = batch.GetProperty("documents");
+        Assert.Equal(firstGood + secondGood + 2, documents.GetProperty("indexed").GetInt32() + documents.GetProperty("unchanged").GetInt32());
+        Assert.Equal(2, documents.GetProperty("failed").GetInt32());
+        Assert.Equal(second, secondTask.GetProperty("source").GetProperty("upload").GetGuid());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(UploadSourceMessage, (string?)problem!["errors"]!["tasks[1].source.upload"]![0]);
+        Assert.Equal(listedBefore, await ListedTasksAsync(alice));
+    }
+
+    [Fact]
+    public async Task A_schedule_naming_an_upload_gets_400_saying_why()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var uploadId = await UploadRequests.UploadAsync(alice, Body(3, out _));
+
+        using var response = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
+        {
+            ["every"] = "PT1H",
+            ["task"] = new JsonObject { ["collection"] = "uploads", ["source"] = new JsonObject { ["upload"] = uploadId.ToString() } },
+        });
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("an upload never changes", (string?)problem!["errors"]!["task.source.upload"]![0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_with_delete_missing_removes_what_its_upload_no_longer_holds_at_its_end()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+
+        var (task, remaining) = await DeleteMissingRoundAsync(alice);
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{task.GetProperty("task_id").GetGuid()}", TestTokens.Alice));
+        var complete = (await socket.ReceiveUntilClosedAsync()).Single(message => message.GetProperty("type").GetString() == "complete");
+
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal(3, task.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Equal(3, complete.GetProperty("result").GetProperty("deleted").GetInt64());
+        Assert.True(task.GetProperty("source").GetProperty("delete_missing").GetBoolean());
+        Assert.Equal(["up-0", "up-1", "up-3", "up-4", "up-5", "up-6"], remaining);
+    }
+
+    /// <summary>
+    /// Indexes an upload of ten lines (one bad) into a new collection, then one of its first seven with
+    /// <c>delete_missing</c>; returns the second task as it ended and the ids search then finds.
+    /// </summary>
+    internal static async Task<(JsonElement Task, List<string> Remaining)> DeleteMissingRoundAsync(HttpClient client)
+    {
+        var collection = "sync-" + Guid.NewGuid().ToString("N")[..8];
+        var full = await UploadRequests.UploadAsync(client, Body(10, out _));
+        var shorter = await UploadRequests.UploadAsync(client, Body(7, out _));
+        var first = await TaskRequests.CreateAsync(client, new JsonObject { ["collection"] = collection, ["source"] = new JsonObject { ["upload"] = full.ToString() } });
+        await TaskRequests.WaitForEndAsync(client, first, TimeSpan.FromMinutes(1));
+        var second = await TaskRequests.CreateAsync(client, new JsonObject
+        {
+            ["collection"] = collection,
+            ["source"] = new JsonObject { ["upload"] = shorter.ToString(), ["delete_missing"] = true },
+        });
+        var task = await TaskRequests.WaitForEndAsync(client, second, TimeSpan.FromMinutes(1));
+        var found = await client.GetFromJsonAsync<JsonObject>($"/api/search?collection={collection}&q=upload&limit=50");
+        return (task, [.. found!["hits"]!.AsArray().Select(hit => (string)hit!["id"]!).Order(StringComparer.Ordinal)]);
+    }
+
+    private const string UploadSourceMessage = "No complete upload with this id exists for you.";
+
+    private static JsonObject UploadTask(string reference, Guid uploadId, string? after = null)
+    {
+        var task = new JsonObject { ["ref"] = reference, ["collection"] = "uploads", ["source"] = new JsonObject { ["upload"] = uploadId.ToString() } };
+        if (after is not null)
+        {
+            task["after"] = new JsonArray(after);
+        }
+
+        return task;
+    }
+
+    /// <summary>The ids of the user's tasks as the list shows them.</summary>
+    private static async Task<string> ListedTasksAsync(HttpClient client)
+    {
+        var page = await client.GetFromJsonAsync<JsonObject>("/api/tasks?limit=200");
+        return string.Join(",", page!["items"]!.AsArray().Select(task => (string?)task!["task_id"]).Order(StringComparer.Ordinal));
     }
 
     internal static byte[] Body(int documents, out int good)

@@ -1,20 +1,27 @@
-// The new-task form: typed-in documents, uploaded files, or a directory on the server.
+// The new-task form: typed-in documents, files from this computer, a JSON-lines file uploaded first
+// (streamed to POST /api/uploads with its progress shown, then read by the task), or a directory on the server.
 import { request } from './api.js';
+import { uploadFile } from './upload.js';
 
 export class CreateView {
   constructor(onCreated) {
     const form = document.getElementById('create-task');
+    this.result = document.getElementById('create-result');
+    this.progress = document.getElementById('create-upload-progress');
     form.addEventListener('submit', async event => {
       event.preventDefault();
-      const result = document.getElementById('create-result');
-      result.textContent = 'Creating…';
+      const submit = form.querySelector('button[type=submit]');
+      submit.disabled = true;
+      this.result.textContent = 'Creating…';
       try {
         const body = await this.body();
         const accepted = await request('POST', '/api/tasks', body);
-        result.textContent = `Task ${accepted.task_id} accepted`;
+        this.result.textContent = `Task ${accepted.task_id} accepted`;
         onCreated(accepted, body.collection);
       } catch (error) {
-        result.textContent = error.message;
+        this.result.textContent = error.message;
+      } finally {
+        submit.disabled = false;
       }
     });
   }
@@ -22,8 +29,15 @@ export class CreateView {
   async body() {
     const collection = document.getElementById('create-collection').value.trim();
     const source = document.querySelector('input[name="source"]:checked').value;
+    const deleteMissing = document.getElementById('create-delete-missing').checked ? { delete_missing: true } : {};
     if (source === 'directory') {
-      return { collection, source: { directory: document.getElementById('create-directory').value, pattern: document.getElementById('create-pattern').value } };
+      return { collection, source: { directory: document.getElementById('create-directory').value, pattern: document.getElementById('create-pattern').value, ...deleteMissing } };
+    }
+
+    if (source === 'upload') {
+      const uploaded = await this.upload(document.getElementById('create-upload').files[0]);
+      this.result.textContent = `Uploaded ${uploaded.lines} documents; creating the task…`;
+      return { collection, source: { upload: uploaded.upload_id, ...deleteMissing } };
     }
 
     if (source === 'files') {
@@ -38,5 +52,20 @@ export class CreateView {
         return colon > 0 ? { id: line.slice(0, colon).trim(), content: line.slice(colon + 1).trim() } : { id: `line-${index + 1}`, content: line };
       });
     return { collection, documents };
+  }
+
+  async upload(file) {
+    if (!file) throw new Error('Choose a JSON-lines file to upload: one {"id","title","content"} a line.');
+    this.progress.value = 0;
+    this.progress.hidden = false;
+    try {
+      return await uploadFile(file, (sent, total) => {
+        this.progress.max = total;
+        this.progress.value = sent;
+        this.result.textContent = `Uploading ${file.name}: ${Math.floor((sent * 100) / total)} %`;
+      });
+    } finally {
+      this.progress.hidden = true;
+    }
   }
 }

@@ -136,5 +136,7 @@ public sealed class StreamingRunTests : IDisposable
         Counted = source.Counted,
         CountedSoFar = source.CountedSoFar,
         CountPosition = source.CountPosition,
+        DeleteMissing = source.DeleteMissing,
+        Deleted = source.Deleted,
     };
 }

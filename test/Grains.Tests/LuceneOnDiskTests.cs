@@ -1,0 +1,46 @@
+using OrleansTasks.Indexing;
+using OrleansTasks.Search;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>Embedded mode's Lucene index in a directory: what it held is searched, counted and skipped as unchanged after it is reopened.</summary>
+public sealed class LuceneOnDiskTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("orleans-tasks-index-").FullName;
+
+    [Fact]
+    public async Task A_reopened_index_finds_its_documents_counts_their_writes_and_skips_them_unchanged()
+    {
+        var documents = Enumerable.Range(0, 300).Select(i => new IndexDocument($"doc{i}", $"Title {i}", $"orleans grain number{i}")).ToList();
+        var firstTask = Guid.NewGuid();
+        using (var index = LuceneDocumentIndex.Open(_directory))
+        {
+            await new IncrementalIndexer(index).IndexAsync(firstTask, "disk", documents, CancellationToken.None);
+            await new IncrementalIndexer(index).IndexAsync(firstTask, "disk", [documents[0] with { Content = "orleans grain changed" }], CancellationToken.None);
+            await new IncrementalIndexer(index).IndexAsync(firstTask, "other", documents.Take(2).ToList(), CancellationToken.None);
+        }
+
+        using var reopened = LuceneDocumentIndex.Open(_directory);
+        var hits = await reopened.SearchAsync("disk", SearchQueryParser.Parse("number42"), 10, CancellationToken.None);
+        var changed = await reopened.SearchAsync("disk", SearchQueryParser.Parse("changed"), 10, CancellationToken.None);
+        var writes = await reopened.CountWritesAsync("disk", CancellationToken.None);
+        var again = await new IncrementalIndexer(reopened).IndexAsync(Guid.NewGuid(), "disk", documents.Skip(1).ToList(), CancellationToken.None);
+
+        Assert.Equal("doc42", Assert.Single(hits).Id);
+        Assert.Equal("doc0", Assert.Single(changed).Id);
+        Assert.Equal(301, writes);
+        Assert.Equal(2, await reopened.CountWritesAsync("other", CancellationToken.None));
+        Assert.All(again, result => Assert.Equal(DocumentOutcome.Unchanged, result.Outcome));
+    }
+
+    [Fact]
+    public void A_relative_index_directory_stops_the_start_with_one_line()
+    {
+        var refused = Assert.Throws<Hosting.StartupException>(() => new Tasks.TasksOptions { IndexDirectory = "data/index" }.CheckAtStart());
+
+        Assert.Equal("Tasks:IndexDirectory: 'data/index' is not an absolute path; the index directory must be absolute.", refused.Message);
+        new Tasks.TasksOptions { IndexDirectory = _directory }.CheckAtStart();
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
