@@ -3,6 +3,7 @@
 export function openFeedWorker(url, { onOpen, onMessage, onClose }) {
   const worker = new Worker(new URL('./feed-worker.js', import.meta.url), { type: 'module' });
   let closed = false;
+  let closing = false;
   const finish = (code, reason) => {
     if (closed) return;
     closed = true;
@@ -12,8 +13,9 @@ export function openFeedWorker(url, { onOpen, onMessage, onClose }) {
 
   worker.onmessage = ({ data }) => {
     if (data.event === 'open') onOpen();
-    else if (data.event === 'messages') for (const message of data.messages) onMessage(message);
     else if (data.event === 'close') finish(data.code, data.reason);
+    // As with a WebSocket, nothing is delivered once it is being closed (the worker may still hold changes).
+    else if (!closing) for (const message of data.messages) onMessage(message);
   };
   // A worker that cannot start (its script not loaded) is a connection lost: LiveSocket tries again.
   worker.onerror = event => {
@@ -21,5 +23,10 @@ export function openFeedWorker(url, { onOpen, onMessage, onClose }) {
     finish(1006, '');
   };
   worker.postMessage({ open: url.href });
-  return { close: code => worker.postMessage({ close: code }) };
+  return {
+    close: code => {
+      closing = true;
+      worker.postMessage({ close: code });
+    },
+  };
 }
