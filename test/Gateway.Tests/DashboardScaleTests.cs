@@ -12,28 +12,33 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// The dashboard of a user with 1,000 tasks running at once, in headless Chromium: the list is drawn a
 /// few times a second, the page's main thread stays under 20 % busy, and it holds one WebSocket.
-/// The worst case the coalescing allows is every task changing <c>Tasks:FeedProgressPerSecond</c> (2)
-/// times a second, 2,000 messages a second for the page. At that rate the target is NOT met: on
-/// 2026-12-03 (load average 11–13) the page received 1,888–2,039 a second and was 20.8–28.7 % busy
-/// in three runs. The test therefore drives half of it, every task changing once a second
-/// (<see cref="OwnerFeedPacer"/> publishes the changes on the owner's feed, as the tasks' grains
-/// do), and shows the target there; BENCHMARKS.md gives both figures. The tasks' own index writes are
-/// paced at one every 2 s each, which keeps all of them running without the silo indexing 2,000 writes
-/// a second on the 2 cores it shares with Chromium; what they publish themselves is older than the
-/// paced changes and dropped by the feed. What the busy share is shown at is what the page received,
-/// not what was offered (the gateway coalesces a slow socket's changes per task): the test requires
-/// at least <see cref="MinReceivedPerSecond"/> messages a second received in the window.
+/// The page is driven at the worst case the coalescing allows: every task changing
+/// <c>Tasks:FeedProgressPerSecond</c> (2) times a second, 2,000 messages a second for the page
+/// (<see cref="OwnerFeedPacer"/> publishes the changes on the owner's feed, as the tasks' grains do).
+/// The tasks' own index writes are paced at one every 10 s each, which keeps all of them running
+/// while leaving more of the 2 cores the process shares with Chromium to the feed; what they publish
+/// themselves is older than the paced changes and dropped by the feed (on 2026-12-03, paced at one
+/// every 2 s the page received fewer than 1,600 messages a second in three of six runs, load average
+/// 12–31; at 10 s in one of six, load average 14–38). What the busy share is shown at is what the
+/// page received, not what was offered (the gateway coalesces a slow socket's changes per task): the
+/// test requires at least <see cref="MinReceivedPerSecond"/> messages a second received in the
+/// window. BENCHMARKS.md gives the figures.
 /// </summary>
 public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Tasks = 1_000;
     private const string Collection = "thousand";
-    private const int ChangesPerSecond = 1;
+    private const int ChangesPerSecond = 2;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan IndexPace = TimeSpan.FromSeconds(10);
 
-    /// <summary>The feed messages a second the page must receive for its busy share to count.</summary>
-    private const double MinReceivedPerSecond = 200;
+    /// <summary>
+    /// The feed messages a second the page must receive for its busy share to count: 60 % of the worst
+    /// case. On a loaded machine fewer arrive (1,430 a second was seen, the page's main thread 8.7 %
+    /// busy): the gateway coalesces a slow socket's changes per task, as the protocol allows.
+    /// </summary>
+    private const double MinReceivedPerSecond = Tasks * ChangesPerSecond * 0.6;
 
     private readonly GatewayFactory _gateway = new(
         new Dictionary<string, string?> { ["Tasks:MaxRunningPerSilo"] = Tasks.ToString(CultureInfo.InvariantCulture) },
@@ -47,7 +52,7 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task With_1000_running_tasks_the_list_draws_a_few_times_a_second_on_one_socket_and_the_main_thread_stays_under_20_percent_busy()
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
-        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(Collection, TimeSpan.FromSeconds(2));
+        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(Collection, IndexPace);
         var created = new System.Collections.Concurrent.ConcurrentBag<Guid>();
         await Parallel.ForEachAsync(Enumerable.Range(0, Tasks), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
             created.Add(await TaskRequests.CreateAsync(alice, TaskRequests.Body(100, collection: Collection, words: 10))));
@@ -85,11 +90,11 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
         var cpu = (after.GetValueOrDefault("ThreadTime", double.NaN) - before.GetValueOrDefault("ThreadTime", double.NaN)) / wall;
         var drawsPerSecond = (drawsAfter - drawsBefore) / wall;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread busy {busy:P1} (CPU {cpu:P1}), long tasks {longTasks:0} ms, list drawn {drawsPerSecond:0.0} times a second, {messages / wall:0} feed messages a second received of {published / (Warmup + Window).TotalSeconds:0} a second published (offered {Tasks * ChangesPerSecond}, half the worst case)"));
+            $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread busy {busy:P1} (CPU {cpu:P1}), long tasks {longTasks:0} ms, list drawn {drawsPerSecond:0.0} times a second, {messages / wall:0} feed messages a second received of {published / (Warmup + Window).TotalSeconds:0} a second published (offered {Tasks * ChangesPerSecond}, the worst case)"));
 
         Assert.True(stillProcessing >= Tasks * 9 / 10, $"only {stillProcessing} tasks were still processing at the end of the window: the load was not held");
         var offered = published / (Warmup + Window).TotalSeconds;
-        Assert.True(offered >= Tasks / 2.0, $"only {offered:0} changes a second were published (offered {Tasks * ChangesPerSecond}): less than a document every 2 s per task");
+        Assert.True(offered >= MinReceivedPerSecond, $"only {offered:0} changes a second were published (offered {Tasks * ChangesPerSecond})");
         var received = messages / wall;
         Assert.True(received >= MinReceivedPerSecond, $"the page received {received:0} feed messages a second, fewer than the {MinReceivedPerSecond:0} its busy share is claimed at");
         Assert.True(busy < 0.20, $"the main thread was busy {busy:P1} of the time while receiving {received:0} messages a second");

@@ -1,6 +1,8 @@
 // The page's one feed of changes (`/ws/tasks`): every view that lists tasks, batches or schedules
-// listens to it, however many tasks run. The badge tells whether it is connected.
+// listens to it, however many tasks run. The badge tells whether it is connected. The socket is held by
+// a worker, which hands the page the changes in batches, the newest of each item only.
 import { LiveSocket } from './socket.js';
+import { openFeedWorker } from './feed-connection.js';
 
 const badgeTexts = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', closed: 'offline' };
 
@@ -28,6 +30,7 @@ export class TaskFeed {
     this.socket = new LiveSocket(`/ws/tasks?scope=${scope}`, {
       onMessage: message => this.#receive(message),
       onState: (state, reason) => this.#show(state, reason),
+      connect: openFeedWorker,
     });
   }
 

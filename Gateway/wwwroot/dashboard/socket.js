@@ -1,6 +1,7 @@
 // One WebSocket to the gateway, opened with a single-use ticket (no token in a URL) and reopened with
 // backoff when the connection drops (a restarted gateway, a lost network), until it is closed here or
 // the gateway closes it with a code that says reopening is pointless (a refusal, a finished task).
+// The socket itself is opened by `connect`: here on the page, or in a worker (feed-connection.js).
 import { ApiError, ticket } from './api.js';
 
 const refused = 1008;
@@ -12,15 +13,17 @@ export class LiveSocket {
    * @param onMessage called with each JSON message
    * @param onState called with 'connecting', 'live', 'reconnecting' or 'closed' (and the reason)
    * @param finalCodes close codes after which the socket stays closed
+   * @param connect opens the socket: `connect(url, { onOpen, onMessage, onClose(code, reason) })` answers `{ close(code) }`
    */
-  constructor(path, { onMessage, onState = () => {}, finalCodes = [refused] }) {
+  constructor(path, { onMessage, onState = () => {}, finalCodes = [refused], connect = openWebSocket }) {
     this.path = path;
     this.onMessage = onMessage;
     this.onState = onState;
     this.finalCodes = new Set(finalCodes);
+    this.connect = connect;
     this.attempt = 0;
     this.stopped = false;
-    this.socket = null;
+    this.connection = null;
     this.timer = null;
     this.#state('connecting');
     this.#open();
@@ -29,7 +32,7 @@ export class LiveSocket {
   close() {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (this.socket && this.socket.readyState <= WebSocket.OPEN) this.socket.close(1000);
+    this.connection?.close(1000);
   }
 
   async #open() {
@@ -45,15 +48,16 @@ export class LiveSocket {
 
     if (this.stopped) return;
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(url);
-    this.socket = socket;
-    socket.onopen = () => { this.attempt = 0; this.#state('live'); };
-    socket.onmessage = event => this.onMessage(JSON.parse(event.data));
-    socket.onclose = event => {
-      if (this.stopped || socket !== this.socket) return;
-      if (this.finalCodes.has(event.code)) this.#finish(event.reason);
-      else this.#retry();
-    };
+    const connection = this.connect(url, {
+      onOpen: () => { this.attempt = 0; this.#state('live'); },
+      onMessage: message => this.onMessage(message),
+      onClose: (code, reason) => {
+        if (this.stopped || connection !== this.connection) return;
+        if (this.finalCodes.has(code)) this.#finish(reason);
+        else this.#retry();
+      },
+    });
+    this.connection = connection;
   }
 
   #retry() {
@@ -72,4 +76,12 @@ export class LiveSocket {
   #state(state, reason = '') {
     if (!this.stopped || state === 'closed') this.onState(state, reason);
   }
+}
+
+function openWebSocket(url, { onOpen, onMessage, onClose }) {
+  const socket = new WebSocket(url);
+  socket.onopen = onOpen;
+  socket.onmessage = event => onMessage(JSON.parse(event.data));
+  socket.onclose = event => onClose(event.code, event.reason);
+  return { close: code => { if (socket.readyState <= WebSocket.OPEN) socket.close(code); } };
 }

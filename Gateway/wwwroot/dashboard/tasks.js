@@ -16,6 +16,7 @@ export class TasksView {
     this.counts = counts;
     this.rows = new Map();
     this.cursors = [null];
+    this.listed = { status: '', collection: '' };
     this.newest = '';
     this.oldest = '';
     this.loading = 0;
@@ -60,7 +61,9 @@ export class TasksView {
     const loading = ++this.loading;
     const onFirstPage = this.cursors.length === 1;
     const query = new URLSearchParams({ limit: pageSize });
-    const { status, collection } = this.filters;
+    // The feed's changes are matched against the filters of the page shown, not what the form holds now.
+    this.listed = this.filters;
+    const { status, collection } = this.listed;
     if (status) query.set('status', status);
     if (collection) query.set('collection', collection);
     if (this.scope === 'all') query.set('scope', 'all');
@@ -114,7 +117,7 @@ export class TasksView {
   }
 
   #matches(task) {
-    const { status, collection } = this.filters;
+    const { status, collection } = this.listed;
     return (!status || task.status === status) && (!collection || task.collection === collection);
   }
 
