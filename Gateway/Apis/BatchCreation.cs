@@ -67,7 +67,6 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
         {
             Priority = TaskInputs.Priority(task.Priority),
             Upload = TaskInputs.Upload(task.Source),
-            DeleteMissing = TaskInputs.DeleteMissing(task.Source),
         })]);
 
     protected override string Fingerprint(CreateBatch request) => RequestFingerprint.Of(request);

@@ -75,7 +75,6 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
                 TaskPolicyInputs.Duration(task.Timeout))
             {
                 Priority = TaskInputs.Priority(task.Priority),
-                DeleteMissing = TaskInputs.DeleteMissing(task.Source),
             },
             new ScheduleTrigger(body.At, Every(body), body.StartAt, body.Cron, body.TimeZone),
             SchedulePolicyNames.Missed(body.Missed)!.Value,

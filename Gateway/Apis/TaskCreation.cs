@@ -52,7 +52,6 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
     {
         Priority = TaskInputs.Priority(body.Priority),
         Upload = TaskInputs.Upload(body.Source),
-        DeleteMissing = TaskInputs.DeleteMissing(body.Source),
     };
 
     protected override string Fingerprint(StartIndexTask request) => RequestFingerprint.Of(request);

@@ -82,9 +82,5 @@ public static class ProtocolMessages
 
         w.WriteEndArray();
         w.WriteBoolean("details_truncated", task.Result?.Truncated ?? false);
-        if (task.DeleteMissing)
-        {
-            w.WriteNumber("deleted", task.Deleted ?? 0);
-        }
     }
 }

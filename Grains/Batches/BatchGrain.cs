@@ -181,7 +181,6 @@ public sealed partial class BatchGrain(
                 {
                     Priority = spec.Priority,
                     Upload = spec.Upload,
-                    DeleteMissing = spec.DeleteMissing,
                 });
                 started.Add(GroupTask.From(snapshot, refs[i]));
             }

@@ -86,7 +86,6 @@ public static class BatchPlan
                 {
                     Priority = task.Priority,
                     Upload = task.Upload,
-                    DeleteMissing = task.DeleteMissing,
                 }, limits);
         }
         catch (InvalidTaskRequestException exception)

@@ -17,20 +17,4 @@ public interface IDocumentIndex
 
     /// <summary>How many times documents of <paramref name="collection"/> have been written, all told.</summary>
     Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Records that the pass of <paramref name="taskId"/> over its source saw <paramref name="ids"/>, for
-    /// <see cref="DeleteUnseenAsync"/>; recording an id again changes nothing.
-    /// </summary>
-    Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Removes every document of <paramref name="collection"/> the pass of <paramref name="taskId"/> did not
-    /// see, and returns how many went. It happens once: a repeated call (after a crash) removes nothing
-    /// more and returns the first call's count.
-    /// </summary>
-    Task<long> DeleteUnseenAsync(string collection, Guid taskId, CancellationToken cancellationToken);
-
-    /// <summary>Forgets what the pass of <paramref name="taskId"/> saw and deleted.</summary>
-    Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken);
 }

@@ -45,8 +45,6 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId, int Writes)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
     private readonly System.Threading.Lock _writeLock = new();
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, bool>> _seen = new();
-    private readonly ConcurrentDictionary<Guid, long> _deleted = new();
 
     /// <summary>An index in memory.</summary>
     public LuceneDocumentIndex()
@@ -160,54 +158,6 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         {
             _searchers.Release(searcher);
         }
-    }
-
-    public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
-    {
-        var seen = _seen.GetOrAdd(taskId, _ => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
-        foreach (var id in ids)
-        {
-            seen.TryAdd(id, true);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<long> DeleteUnseenAsync(string collection, Guid taskId, CancellationToken cancellationToken)
-    {
-        lock (_writeLock)
-        {
-            if (_deleted.TryGetValue(taskId, out var done))
-            {
-                return Task.FromResult(done);
-            }
-
-            var seen = _seen.GetValueOrDefault(taskId);
-            var prefix = Key(collection, "");
-            long deleted = 0;
-            foreach (var key in _entries.Keys.Where(key => key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
-            {
-                if (seen?.ContainsKey(key[prefix.Length..]) == true)
-                {
-                    continue;
-                }
-
-                _writer.DeleteDocuments(new Term(KeyField, key));
-                _entries.TryRemove(key, out _);
-                deleted++;
-            }
-
-            _deleted[taskId] = deleted;
-            CommitIfDue();
-            return Task.FromResult(deleted);
-        }
-    }
-
-    public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken)
-    {
-        _seen.TryRemove(taskId, out _);
-        _deleted.TryRemove(taskId, out _);
-        return Task.CompletedTask;
     }
 
     public void Dispose()

@@ -14,8 +14,6 @@ namespace OrleansTasks.Indexing;
 /// The document index of cluster mode: the <c>documents</c> table with PostgreSQL full-text
 /// search. One upsert statement per slice writes only documents whose content hash changed and
 /// reports, per document, whether it was written, already written by this task, or unchanged.
-/// A <c>delete_missing</c> pass records the ids it saw in <c>task_seen_documents</c>, and its end
-/// removes the collection's other documents in one statement that also stores their count.
 /// Transient database errors are retried with exponential backoff.
 /// </summary>
 public sealed partial class PostgresDocumentIndex : IDocumentIndex
@@ -40,36 +38,6 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
         FROM input i
         LEFT JOIN written w ON w.document_id = i.id
         LEFT JOIN existing e ON e.document_id = i.id
-        """;
-
-    private const string RecordSeenSql = """
-        INSERT INTO task_seen_documents (task_id, document_id)
-        SELECT @task, id FROM unnest(@ids::text[]) AS s(id)
-        ON CONFLICT DO NOTHING
-        """;
-
-    /// <summary>One statement, so that the deletion and its count are stored together or not at all.</summary>
-    private const string DeleteUnseenSql = """
-        WITH done AS (
-            SELECT deleted FROM task_deletions WHERE task_id = @task),
-        gone AS (
-            DELETE FROM documents d
-            WHERE d.collection = @collection
-              AND NOT EXISTS (SELECT 1 FROM done)
-              AND NOT EXISTS (SELECT 1 FROM task_seen_documents s WHERE s.task_id = @task AND s.document_id = d.document_id)
-            RETURNING 1),
-        counted AS (
-            SELECT count(*) AS deleted FROM gone),
-        recorded AS (
-            INSERT INTO task_deletions (task_id, deleted)
-            SELECT @task, deleted FROM counted
-            ON CONFLICT (task_id) DO NOTHING)
-        SELECT coalesce((SELECT deleted FROM done), (SELECT deleted FROM counted))
-        """;
-
-    private const string ForgetSeenSql = """
-        DELETE FROM task_seen_documents WHERE task_id = @task;
-        DELETE FROM task_deletions WHERE task_id = @task;
         """;
 
     /// <summary>
@@ -199,32 +167,6 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
             await using var command = _database.CreateCommand("SELECT coalesce(sum(write_count), 0)::bigint FROM documents WHERE collection = @collection");
             command.Parameters.AddWithValue("collection", collection);
             return (long)(await command.ExecuteScalarAsync(token))!;
-        }, cancellationToken);
-
-    public async Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(async token =>
-        {
-            await using var command = _database.CreateCommand(RecordSeenSql);
-            command.Parameters.AddWithValue("task", taskId);
-            command.Parameters.AddWithValue("ids", ids.ToArray());
-            await command.ExecuteNonQueryAsync(token);
-        }, cancellationToken);
-
-    public async Task<long> DeleteUnseenAsync(string collection, Guid taskId, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(async token =>
-        {
-            await using var command = _database.CreateCommand(DeleteUnseenSql);
-            command.Parameters.AddWithValue("collection", collection);
-            command.Parameters.AddWithValue("task", taskId);
-            return (long)(await command.ExecuteScalarAsync(token))!;
-        }, cancellationToken);
-
-    public async Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(async token =>
-        {
-            await using var command = _database.CreateCommand(ForgetSeenSql);
-            command.Parameters.AddWithValue("task", taskId);
-            await command.ExecuteNonQueryAsync(token);
         }, cancellationToken);
 
     private static partial class Log

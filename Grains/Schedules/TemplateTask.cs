@@ -16,7 +16,6 @@ public static class TemplateTask
             Timeout: template.Timeout)
         {
             Priority = template.Priority,
-            DeleteMissing = template.DeleteMissing,
         };
     }
 }

@@ -171,30 +171,10 @@ public sealed partial class IndexTaskGrain
 
     private async Task CompleteAsync()
     {
-        if (S.Source is { DeletionDue: true } source)
-        {
-            await _run.Missing.DeleteIfDueAsync(S.Collection, source);
-            Log.DeletedMissing(logger, TaskId, source.Deleted!.Value, S.Collection);
-        }
-
         await _task.FlushProgressAsync();
         var preview = await _run.Results.PreviewAsync(S);
         await _task.CommitAsync(next => TaskTransitions.Complete(next, preview, time.GetUtcNow()));
         Log.Completed(logger, TaskId, S.Counts.Indexed, S.Counts.Unchanged, S.Counts.Failed);
-        await ForgetSeenDocumentsAsync();
-    }
-
-    /// <summary>Best effort: what a <c>delete_missing</c> pass recorded is forgotten at the task's purge otherwise.</summary>
-    private async Task ForgetSeenDocumentsAsync()
-    {
-        try
-        {
-            await _run.Missing.ForgetAsync(S.Source);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            Log.ForgetSeenFailed(logger, exception, TaskId);
-        }
     }
 
     private Task FailAsync(TaskError error) =>

@@ -57,12 +57,6 @@ public static partial class TaskRequestValidator
             ValidateDocuments(request.Documents, limits);
         }
 
-        if (request.DeleteMissing && hasDocuments)
-        {
-            throw new InvalidTaskRequestException("source.delete_missing",
-                "'delete_missing' removes what a source no longer holds: it needs a directory or upload source, not inline documents.");
-        }
-
         ValidatePolicies(request.Retry, request.Timeout);
     }
 

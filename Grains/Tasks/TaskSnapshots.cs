@@ -46,8 +46,6 @@ public static class TaskSnapshots
             Retry = task.Retry,
             Source = task.Source is { Upload: null } source ? source.Spec : null,
             Upload = task.Source?.Upload,
-            DeleteMissing = task.Source?.DeleteMissing ?? false,
-            Deleted = task.Source?.Deleted,
         };
     }
 }

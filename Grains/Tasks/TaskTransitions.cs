@@ -32,8 +32,8 @@ public static class TaskTransitions
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
             InlineResults = inline is null ? null : [],
-            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source, DeleteMissing = request.DeleteMissing }
-                : request.Upload is { } upload ? new Sources.TaskSource { Upload = upload, Counted = true, DeleteMissing = request.DeleteMissing }
+            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source }
+                : request.Upload is { } upload ? new Sources.TaskSource { Upload = upload, Counted = true }
                 : null,
             CreatedAt = now,
             UpdatedAt = now,

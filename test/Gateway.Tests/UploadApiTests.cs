@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
@@ -215,43 +214,6 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("an upload never changes", (string?)problem!["errors"]!["task.source.upload"]![0], StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_task_with_delete_missing_removes_what_its_upload_no_longer_holds_at_its_end()
-    {
-        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-
-        var (task, remaining) = await DeleteMissingRoundAsync(alice);
-        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{task.GetProperty("task_id").GetGuid()}", TestTokens.Alice));
-        var complete = (await socket.ReceiveUntilClosedAsync()).Single(message => message.GetProperty("type").GetString() == "complete");
-
-        Assert.Equal("completed", task.GetProperty("status").GetString());
-        Assert.Equal(3, task.GetProperty("counts").GetProperty("deleted").GetInt64());
-        Assert.Equal(3, complete.GetProperty("result").GetProperty("deleted").GetInt64());
-        Assert.True(task.GetProperty("source").GetProperty("delete_missing").GetBoolean());
-        Assert.Equal(["up-0", "up-1", "up-3", "up-4", "up-5", "up-6"], remaining);
-    }
-
-    /// <summary>
-    /// Indexes an upload of ten lines (one bad) into a new collection, then one of its first seven with
-    /// <c>delete_missing</c>; returns the second task as it ended and the ids search then finds.
-    /// </summary>
-    internal static async Task<(JsonElement Task, List<string> Remaining)> DeleteMissingRoundAsync(HttpClient client)
-    {
-        var collection = "sync-" + Guid.NewGuid().ToString("N")[..8];
-        var full = await UploadRequests.UploadAsync(client, Body(10, out _));
-        var shorter = await UploadRequests.UploadAsync(client, Body(7, out _));
-        var first = await TaskRequests.CreateAsync(client, new JsonObject { ["collection"] = collection, ["source"] = new JsonObject { ["upload"] = full.ToString() } });
-        await TaskRequests.WaitForEndAsync(client, first, TimeSpan.FromMinutes(1));
-        var second = await TaskRequests.CreateAsync(client, new JsonObject
-        {
-            ["collection"] = collection,
-            ["source"] = new JsonObject { ["upload"] = shorter.ToString(), ["delete_missing"] = true },
-        });
-        var task = await TaskRequests.WaitForEndAsync(client, second, TimeSpan.FromMinutes(1));
-        var found = await client.GetFromJsonAsync<JsonObject>($"/api/search?collection={collection}&q=upload&limit=50");
-        return (task, [.. found!["hits"]!.AsArray().Select(hit => (string)hit!["id"]!).Order(StringComparer.Ordinal)]);
     }
 
     private const string UploadSourceMessage = "No complete upload with this id exists for you.";

@@ -43,24 +43,6 @@ public sealed class UploadPostgresTests(PostgresServer postgres)
         Assert.Equal((0, 0, 0), await RowsAsync(database));
     }
 
-    [Fact]
-    public async Task A_task_with_delete_missing_in_postgres_removes_what_its_upload_no_longer_holds_and_forgets_what_it_saw()
-    {
-        postgres.Require();
-        var database = await postgres.CreateDatabaseAsync();
-        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["ConnectionStrings:OrleansTasks"] = database });
-        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-
-        var (task, remaining) = await UploadApiTests.DeleteMissingRoundAsync(alice);
-
-        Assert.Equal("completed", task.GetProperty("status").GetString());
-        Assert.Equal(3, task.GetProperty("counts").GetProperty("deleted").GetInt64());
-        Assert.Equal(["up-0", "up-1", "up-3", "up-4", "up-5", "up-6"], remaining);
-        await Eventually.TrueAsync(
-            async () => await ScalarAsync(database, "SELECT (SELECT count(*) FROM task_seen_documents) + (SELECT count(*) FROM task_deletions)") == 0,
-            waitingFor: "the ended task to forget the ids its pass saw");
-    }
-
     /// <summary>Rows of uploads, of their chunks, and of the tasks reading them.</summary>
     private static async Task<(long Uploads, long Chunks, long Readers)> RowsAsync(string database) => (
         await ScalarAsync(database, "SELECT count(*) FROM uploads"),

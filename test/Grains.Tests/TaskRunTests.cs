@@ -212,11 +212,5 @@ public sealed class TaskRunTests
             Task.FromResult(ImmutableArray<SearchHit>.Empty);
 
         public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) => Task.FromResult(0L);
-
-        public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken) => throw Failure!;
-
-        public Task<long> DeleteUnseenAsync(string collection, Guid taskId, CancellationToken cancellationToken) => throw Failure!;
-
-        public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -29,13 +29,4 @@ public sealed class TaskSource
 
     /// <summary>The upload read in place of a directory; it is counted when the task is accepted (its stored lines).</summary>
     [Id(6)] public Guid? Upload { get; set; }
-
-    /// <summary>Whether the documents of the collection this source no longer holds are removed once it has all been read.</summary>
-    [Id(7)] public bool DeleteMissing { get; set; }
-
-    /// <summary>How many documents that removal took out; null until it has run.</summary>
-    [Id(8)] public long? Deleted { get; set; }
-
-    /// <summary>Whether the removal is due: asked for, the source read to its end, and not done yet.</summary>
-    public bool DeletionDue => DeleteMissing && Counted && Ended && Deleted is null;
 }

@@ -136,7 +136,5 @@ public sealed class StreamingRunTests : IDisposable
         Counted = source.Counted,
         CountedSoFar = source.CountedSoFar,
         CountPosition = source.CountPosition,
-        DeleteMissing = source.DeleteMissing,
-        Deleted = source.Deleted,
     };
 }
