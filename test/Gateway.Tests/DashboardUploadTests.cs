@@ -11,7 +11,7 @@ namespace OrleansTasks.Gateway.Tests;
 public sealed class DashboardUploadTests
 {
     [Fact]
-    public async Task A_json_lines_file_uploaded_through_the_form_is_indexed_and_a_second_with_delete_missing_removes_what_it_lost()
+    public async Task A_json_lines_file_uploaded_through_the_form_is_indexed_and_a_second_holding_part_of_it_finds_that_part_unchanged()
     {
         await using var gateway = new GatewayFactory();
         gateway.StartServer();
@@ -29,13 +29,13 @@ public sealed class DashboardUploadTests
             }
             """);
 
-        var first = await CreateFromUploadAsync(page, collection, Lines(5_000), deleteMissing: false);
+        var first = await CreateFromUploadAsync(page, collection, Lines(5_000));
         var firstRow = page.Locator($"tr[data-task-id='{first}']");
         await Assertions.Expect(firstRow.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
         await Assertions.Expect(firstRow.Locator("td.counts")).ToHaveTextAsync("5000/5000");
         var texts = await page.EvaluateAsync<string[]>("() => window.createTexts");
 
-        var second = await CreateFromUploadAsync(page, collection, Lines(4_000), deleteMissing: true);
+        var second = await CreateFromUploadAsync(page, collection, Lines(4_000));
         await Assertions.Expect(page.Locator($"tr[data-task-id='{second}'] td.status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
         var task = await demo.GetFromJsonAsync<JsonElement>($"/api/tasks/{second}");
 
@@ -43,19 +43,17 @@ public sealed class DashboardUploadTests
         Assert.Contains("Uploaded 5000 documents; creating the task…", texts);
         Assert.True(await page.Locator("#create-upload-progress").IsHiddenAsync());
         Assert.True(task.GetProperty("source").GetProperty("upload").TryGetGuid(out _));
-        Assert.True(task.GetProperty("source").GetProperty("delete_missing").GetBoolean());
-        Assert.Equal(1_000, task.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Equal(4_000, task.GetProperty("counts").GetProperty("unchanged").GetInt32());
         Assert.Empty(browser.ConsoleErrors);
     }
 
     /// <summary>Fills the form with an upload of <paramref name="body"/> and submits it; returns the task's id once accepted.</summary>
-    private static async Task<string> CreateFromUploadAsync(IPage page, string collection, byte[] body, bool deleteMissing)
+    private static async Task<string> CreateFromUploadAsync(IPage page, string collection, byte[] body)
     {
         await page.ClickAsync("nav button[data-view=create]");
         await page.FillAsync("#create-collection", collection);
         await page.CheckAsync("input[name=source][value=upload]");
         await page.SetInputFilesAsync("#create-upload", new FilePayload { Name = "data.jsonl", MimeType = "application/x-ndjson", Buffer = body });
-        await page.SetCheckedAsync("#create-delete-missing", deleteMissing);
         var before = await page.Locator("#create-result").TextContentAsync() ?? "";
         await page.ClickAsync("#create-task button[type=submit]");
         await Assertions.Expect(page.Locator("#create-result")).Not.ToHaveTextAsync(before);

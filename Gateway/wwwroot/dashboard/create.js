@@ -29,15 +29,14 @@ export class CreateView {
   async body() {
     const collection = document.getElementById('create-collection').value.trim();
     const source = document.querySelector('input[name="source"]:checked').value;
-    const deleteMissing = document.getElementById('create-delete-missing').checked ? { delete_missing: true } : {};
     if (source === 'directory') {
-      return { collection, source: { directory: document.getElementById('create-directory').value, pattern: document.getElementById('create-pattern').value, ...deleteMissing } };
+      return { collection, source: { directory: document.getElementById('create-directory').value, pattern: document.getElementById('create-pattern').value } };
     }
 
     if (source === 'upload') {
       const uploaded = await this.upload(document.getElementById('create-upload').files[0]);
       this.result.textContent = `Uploaded ${uploaded.lines} documents; creating the task…`;
-      return { collection, source: { upload: uploaded.upload_id, ...deleteMissing } };
+      return { collection, source: { upload: uploaded.upload_id } };
     }
 
     if (source === 'files') {
