@@ -1,12 +1,15 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
-/// The create form's priority, time limit and retry policy, in a real headless Chromium against a real gateway and silo.
+/// The create form's priority, time limit and retry policy, and a queued task's place in the details, in a real
+/// headless Chromium against a real gateway and silo.
 /// </summary>
 public sealed class DashboardTaskOptionsTests
 {
@@ -66,6 +69,42 @@ public sealed class DashboardTaskOptionsTests
         Assert.Contains("status of 400", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_details_of_a_queued_task_show_its_place_in_the_queue_as_the_tasks_ahead_start()
+    {
+        await using var gateway = new GatewayFactory(
+            new Dictionary<string, string?> { ["Tasks:MaxRunningPerSilo"] = "1" }, services: services => services.AddFaultInjection());
+        gateway.StartServer();
+        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        var slow = "slow-" + Guid.NewGuid().ToString("N")[..8];
+
+        // Tasks in the slow collection index a document a second, so each holds the one slot until cancelled.
+        gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(slow, TimeSpan.FromSeconds(1));
+        var blocker = await TaskRequests.CreateAsync(demo, TaskRequests.Body(200, slow));
+        await Eventually.TrueAsync("the blocker to take the slot",
+            async () => (await TaskRequests.GetAsync(demo, blocker)).GetProperty("status").GetString() == "processing", TimeSpan.FromSeconds(30));
+        var next = await TaskRequests.CreateAsync(demo, TaskRequests.Body(200, slow));
+        var last = await TaskRequests.CreateAsync(demo, TaskRequests.Body(3));
+        await Eventually.TrueAsync("the last task to queue second",
+            async () => Position(await TaskRequests.GetAsync(demo, last)) == 2, TimeSpan.FromSeconds(30));
+
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"), $"/dashboard/#/tasks/{last}");
+        var place = page.Locator("#details dd[data-fact='Queue position']");
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("pending");
+        await Assertions.Expect(place).ToHaveTextAsync("2 · 1 ahead");
+
+        // The blocker ends and the next task takes the slot: nothing changed in the last task, yet its place moves.
+        await CancelAsync(demo, blocker);
+        await Assertions.Expect(place).ToHaveTextAsync("1 · starts next", new() { Timeout = 30_000 });
+
+        // Once it runs it has no place any more, and it ends as its socket says.
+        await CancelAsync(demo, next);
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+        await Assertions.Expect(place).ToHaveCountAsync(0);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
     /// <summary>Submits the create form; returns the task's id once it is accepted.</summary>
     private static async Task<Guid> CreateAsync(IPage page)
     {
@@ -75,4 +114,12 @@ public sealed class DashboardTaskOptionsTests
         await page.Locator(Result).EvaluateAsync("result => { result.textContent = ''; }");
         return id;
     }
+
+    private static async Task CancelAsync(HttpClient client, Guid taskId)
+    {
+        using var response = await client.PostAsync($"/api/tasks/{taskId}/cancel", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static int? Position(JsonElement task) => task.TryGetProperty("queue_position", out var position) ? position.GetInt32() : null;
 }
