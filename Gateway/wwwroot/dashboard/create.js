@@ -1,6 +1,8 @@
 // The new-task form: typed-in documents, files from this computer, a JSON-lines file uploaded first
-// (streamed to POST /api/uploads with its progress shown, then read by the task), or a directory on the server.
+// (streamed to POST /api/uploads with its progress shown, then read by the task), or a directory on the server;
+// with the task's priority, time limit and retry policy.
 import { request } from './api.js';
+import { readTaskOptions } from './task-options.js';
 import { uploadFile } from './upload.js';
 
 export class CreateView {
@@ -27,6 +29,12 @@ export class CreateView {
   }
 
   async body() {
+    // Read first: a refused option is said before a long upload, not after it.
+    const options = readTaskOptions();
+    return { ...(await this.documents()), ...options };
+  }
+
+  async documents() {
     const collection = document.getElementById('create-collection').value.trim();
     const source = document.querySelector('input[name="source"]:checked').value;
     if (source === 'directory') {

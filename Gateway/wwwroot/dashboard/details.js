@@ -1,13 +1,15 @@
 // A task's details, opened by its address (`#/tasks/{id}`) so that it can be shared, with the
 // per-document results; while open, it follows the task on the task's own socket. An ended task with
-// failed or unprocessed documents has a Retry button, which opens the new task once it is created.
+// failed or unprocessed documents has a Retry button, which opens the new task once it is created. A queued
+// task's place is read again every few seconds: other tasks starting move it, and that is no change of its own.
 import { request } from './api.js';
-import { attemptText, element, newKey, rateText, retryable, retryText, taskLink, terminal, time } from './format.js';
+import { attemptText, element, newKey, queueText, rateText, retryable, retryText, taskLink, terminal, time } from './format.js';
 import { LiveSocket } from './socket.js';
 import { Throttle } from './throttle.js';
 
 const finished = 1000;
 const refused = 1008;
+const queueRefresh = 2000;
 
 export class DetailsView {
   constructor() {
@@ -51,6 +53,7 @@ export class DetailsView {
     this.socket?.close();
     this.socket = null;
     this.reload.cancel();
+    clearTimeout(this.queueTimer);
     this.taskId = null;
     this.section.hidden = true;
   }
@@ -66,6 +69,7 @@ export class DetailsView {
     const task = await request('GET', `/api/tasks/${taskId}`);
     if (taskId !== this.taskId) return task;
     const facts = [['Task', task.task_id], ['Collection', task.collection], ['Owner', task.owner_id], ['Status', task.status],
+      ...(task.queue_position ? [['Queue position', queueText(task.queue_position)]] : []),
       ['Documents', `${task.current}/${task.total}`], ['Rate', rateText(task)],
       ['Indexed / unchanged / failed', `${task.counts.indexed} / ${task.counts.unchanged} / ${task.counts.failed}`],
       ['Created', time(task.created_at)], ['Finished', time(task.finished_at)], ['Message', task.message],
@@ -87,6 +91,8 @@ export class DetailsView {
       value instanceof Node ? element('dd', { 'data-fact': name }, value) : element('dd', { text: value ?? '—', 'data-fact': name })]));
     this.retryButton.hidden = !retryable(task);
     this.retryButton.setAttribute('aria-label', `Retry task ${task.task_id}`);
+    clearTimeout(this.queueTimer);
+    if (task.status === 'pending') this.queueTimer = setTimeout(() => this.reload.request(), queueRefresh);
     return task;
   }
 

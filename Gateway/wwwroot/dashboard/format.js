@@ -58,6 +58,11 @@ export function retryText(retry) {
   ].filter(Boolean).join(' · ') || 'none';
 }
 
+/** A queued task's place in the cluster's queue, as `queue_position` gives it: 1 takes the next free slot. */
+export function queueText(position) {
+  return position === 1 ? '1 · starts next' : `${position} · ${position - 1} ahead`;
+}
+
 /** The attempt a task is on, and when the next one starts while it waits for it. */
 export function attemptText(task) {
   const attempt = `${task.attempt ?? 1}`;

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The create form's priority, time limit and retry policy, and a queued task's place in the details, in a real
+/// headless Chromium against a real gateway and silo.
+/// </summary>
+public sealed class DashboardTaskOptionsTests
+{
+    private const string Result = "#create-result";
+
+    [Fact]
+    public async Task The_form_sends_priority_time_limit_and_retry_policy_and_refuses_bad_ones_itself_or_with_the_servers_problem()
+    {
+        await using var gateway = new GatewayFactory();
+        gateway.StartServer();
+        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"));
+        await page.ClickAsync("nav button[data-view=create]");
+        await page.FillAsync("#create-collection", "options-" + Guid.NewGuid().ToString("N")[..8]);
+        await page.FillAsync("#create-inline", "a: alpha grain\nb: beta silo");
+
+        // Refused in the form, before anything is sent.
+        await page.FillAsync("#create-timeout", "soon");
+        await page.ClickAsync("#create-task button[type=submit]");
+        await Assertions.Expect(page.Locator(Result)).ToHaveTextAsync(
+            "Time limit: \"soon\" is not a number of minutes from 0.017 (1 second) to 43200 (30 days); leave it empty for the default.");
+
+        // Refused by the server: its 400 problem is shown.
+        await page.FillAsync("#create-timeout", "30");
+        await page.SelectOptionAsync("#create-priority", "high");
+        await page.FillAsync("#create-retry-attempts", "3");
+        await page.FillAsync("#create-retry-initial", "2");
+        await page.FillAsync("#create-retry-backoff", "1.5");
+        await page.FillAsync("#create-retry-max", "1");
+        await page.ClickAsync("#create-task button[type=submit]");
+        await Assertions.Expect(page.Locator(Result)).ToContainTextAsync("retry.max_interval: 'retry.max_interval' may not be shorter than 'retry.initial_interval'.");
+
+        await page.FillAsync("#create-retry-max", "10");
+        var chosen = await CreateAsync(page);
+        await page.ClickAsync("nav button[data-view=create]");
+        foreach (var field in new[] { "#create-timeout", "#create-retry-attempts", "#create-retry-initial", "#create-retry-backoff", "#create-retry-max" })
+        {
+            await page.FillAsync(field, "");
+        }
+
+        await page.SelectOptionAsync("#create-priority", "normal");
+        var defaults = await CreateAsync(page);
+
+        var task = await TaskRequests.GetAsync(demo, chosen);
+        Assert.Equal("high", task.GetProperty("priority").GetString());
+        Assert.Equal("PT30M", task.GetProperty("timeout").GetString());
+        Assert.Equal("""{"max_attempts":3,"initial_interval":"PT2S","backoff":1.5,"max_interval":"PT10S"}""", task.GetProperty("retry").GetRawText());
+        var plain = await TaskRequests.GetAsync(demo, defaults);
+        Assert.Equal("normal", plain.GetProperty("priority").GetString());
+        Assert.False(plain.TryGetProperty("timeout", out var timeout) && timeout.ValueKind != JsonValueKind.Null, $"no time limit was given, yet the task has {timeout}");
+        Assert.Equal("""{"max_attempts":10,"initial_interval":"PT1S","backoff":2,"max_interval":"PT5M"}""", plain.GetProperty("retry").GetRawText());
+
+        // The browser reports the refused request itself, and nothing else went wrong.
+        var error = Assert.Single(browser.ConsoleErrors);
+        Assert.Contains("/api/tasks", error, StringComparison.Ordinal);
+        Assert.Contains("status of 400", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_details_of_a_queued_task_show_its_place_in_the_queue_as_the_tasks_ahead_start()
+    {
+        await using var gateway = new GatewayFactory(
+            new Dictionary<string, string?> { ["Tasks:MaxRunningPerSilo"] = "1" }, services: services => services.AddFaultInjection());
+        gateway.StartServer();
+        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        var slow = "slow-" + Guid.NewGuid().ToString("N")[..8];
+
+        // Tasks in the slow collection index a document a second, so each holds the one slot until cancelled.
+        gateway.Services.GetRequiredService<FaultPlan>().PaceIndex(slow, TimeSpan.FromSeconds(1));
+        var blocker = await TaskRequests.CreateAsync(demo, TaskRequests.Body(200, slow));
+        await Eventually.TrueAsync("the blocker to take the slot",
+            async () => (await TaskRequests.GetAsync(demo, blocker)).GetProperty("status").GetString() == "processing", TimeSpan.FromSeconds(30));
+        var next = await TaskRequests.CreateAsync(demo, TaskRequests.Body(200, slow));
+        var last = await TaskRequests.CreateAsync(demo, TaskRequests.Body(3));
+        await Eventually.TrueAsync("the last task to queue second",
+            async () => Position(await TaskRequests.GetAsync(demo, last)) == 2, TimeSpan.FromSeconds(30));
+
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"), $"/dashboard/#/tasks/{last}");
+        var place = page.Locator("#details dd[data-fact='Queue position']");
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("pending");
+        await Assertions.Expect(place).ToHaveTextAsync("2 · 1 ahead");
+
+        // The blocker ends and the next task takes the slot: nothing changed in the last task, yet its place moves.
+        await CancelAsync(demo, blocker);
+        await Assertions.Expect(place).ToHaveTextAsync("1 · starts next", new() { Timeout = 30_000 });
+
+        // Once it runs it has no place any more, and it ends as its socket says.
+        await CancelAsync(demo, next);
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+        await Assertions.Expect(place).ToHaveCountAsync(0);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    /// <summary>Submits the create form; returns the task's id once it is accepted.</summary>
+    private static async Task<Guid> CreateAsync(IPage page)
+    {
+        await page.ClickAsync("#create-task button[type=submit]");
+        await Assertions.Expect(page.Locator(Result)).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Task [0-9a-f-]{36} accepted$"), new() { Timeout = 30_000 });
+        var id = Guid.Parse((await page.Locator(Result).TextContentAsync())!.Split(' ')[1]);
+        await page.Locator(Result).EvaluateAsync("result => { result.textContent = ''; }");
+        return id;
+    }
+
+    private static async Task CancelAsync(HttpClient client, Guid taskId)
+    {
+        using var response = await client.PostAsync($"/api/tasks/{taskId}/cancel", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static int? Position(JsonElement task) => task.TryGetProperty("queue_position", out var position) ? position.GetInt32() : null;
+}
