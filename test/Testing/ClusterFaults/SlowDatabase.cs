@@ -38,8 +38,14 @@ public static class SlowDatabase
 
         var rates = new List<PhaseRate> { await RateAsync("none", watched, Before) };
         var unfinished = await watched.UnfinishedAsync();
+        var endedEarly = new List<string>();
         foreach (var latency in new[] { TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1) })
         {
+            if (await watched.UnfinishedAsync() == 0)
+            {
+                endedEarly.Add(string.Create(CultureInfo.InvariantCulture, $"every task had ended before the {latency.TotalMilliseconds:F0} ms step began: it measured nothing"));
+            }
+
             path.SetLatency(latency);
             rates.Add(await RateAsync(string.Create(CultureInfo.InvariantCulture, $"{latency.TotalMilliseconds:F0} ms"), watched, phase));
         }
@@ -51,6 +57,8 @@ public static class SlowDatabase
         {
             outcome.Violations.Add("every task had ended before the fault began: it proved nothing");
         }
+
+        outcome.Violations.AddRange(endedEarly);
         return new SlowDatabaseOutcome("latency", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
     }
 
