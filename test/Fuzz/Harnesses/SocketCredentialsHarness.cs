@@ -1,17 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Fuzz.Harnesses;
 
 /// <summary>
 /// The query string of a WebSocket upgrade as ASP.NET parses it, and what the endpoints check in it
-/// before any grain call: a <c>ticket</c> of another form than an issued one is refused (and an issued
+/// before any grain call (the token taken from it by JwtSetup's own event): a <c>ticket</c> of another form than an issued one is refused (and an issued
 /// one never is; a well-formed one maps to its grain's hashed key); a <c>token</c> goes through the JWT
 /// handler exactly as <see cref="JwtSetup"/> configures it, which refuses it (401) unless it is a token
 /// signed with the gateway's key for the harness's user, and never throws.
@@ -21,7 +22,7 @@ internal sealed class SocketCredentialsHarness : IHarness
     /// <summary>The gateway's signing key here; <c>corpus/socket-credentials/signed</c> holds a token it signed, valid until 2100.</summary>
     public const string Key = "fuzz-harness-signing-key-32-bytes-long!";
 
-    private static readonly Lazy<(JsonWebTokenHandler Handler, TokenValidationParameters Parameters)> Jwt = new(Configure);
+    private static readonly Lazy<JwtBearerOptions> Jwt = new(Configure);
 
     public string Name => "socket-credentials";
 
@@ -29,15 +30,21 @@ internal sealed class SocketCredentialsHarness : IHarness
 
     public void Run(byte[] input)
     {
-        var query = QueryHelpers.ParseQuery("?" + Encoding.UTF8.GetString(input));
-        if (query.TryGetValue("ticket", out var ticket))
+        // The upgrade request as the endpoint sees it; the JWT events take ?token= from it as they do in the gateway.
+        var http = new DefaultHttpContext();
+        http.Request.Path = "/ws/task/7";
+        http.Request.QueryString = new QueryString("?" + Encoding.UTF8.GetString(input));
+        if (http.Request.Query.TryGetValue("ticket", out var ticket))
         {
             CheckTicket(ticket.ToString());
         }
 
-        if (query.TryGetValue("token", out var token))
+        var options = Jwt.Value;
+        var received = new MessageReceivedContext(http, new AuthenticationScheme(JwtBearerDefaults.AuthenticationScheme, null, typeof(JwtBearerHandler)), options);
+        options.Events.OnMessageReceived(received).GetAwaiter().GetResult();
+        if (received.Token is { } token)
         {
-            CheckToken(token.ToString());
+            CheckToken(token);
         }
     }
 
@@ -58,8 +65,8 @@ internal sealed class SocketCredentialsHarness : IHarness
 
     private static void CheckToken(string token)
     {
-        var (handler, parameters) = Jwt.Value;
-        var result = handler.ValidateTokenAsync(token, parameters).GetAwaiter().GetResult();
+        var handler = (JsonWebTokenHandler)Jwt.Value.TokenHandlers.Single();
+        var result = handler.ValidateTokenAsync(token, Jwt.Value.TokenValidationParameters).GetAwaiter().GetResult();
         if (result.IsValid && result.ClaimsIdentity.FindFirst(TokenClaims.Subject)?.Value != "fuzz")
         {
             throw new InvalidOperationException($"The token {token} was accepted for {result.ClaimsIdentity.Name}.");
@@ -71,12 +78,12 @@ internal sealed class SocketCredentialsHarness : IHarness
         }
     }
 
-    private static (JsonWebTokenHandler, TokenValidationParameters) Configure()
+    private static JwtBearerOptions Configure()
     {
         var auth = new AuthOptions { SigningKey = Key };
         var jwt = new JwtBearerOptions();
         new JwtSetup(Options.Create(auth), new SigningKeyHolder(SigningKey.From(auth, isDevelopment: false)))
             .Configure(JwtBearerDefaults.AuthenticationScheme, jwt);
-        return ((JsonWebTokenHandler)jwt.TokenHandlers.Single(), jwt.TokenValidationParameters);
+        return jwt;
     }
 }
