@@ -62,7 +62,8 @@ internal sealed class FeedDelivery<T> : IFeedBacklog<T>
             return FeedDeliveryOutcome.Queued;
         }
 
-        if ((_progressRises && snapshot.Progress < _highestProgress) || snapshot.Seq <= _lastQueuedSeq)
+        // Before the first snapshot, progress is not compared: which events it makes obsolete decides (see Start).
+        if ((_started && _progressRises && snapshot.Progress < _highestProgress) || snapshot.Seq <= _lastQueuedSeq)
         {
             return FeedDeliveryOutcome.Dropped;
         }
@@ -88,10 +89,23 @@ internal sealed class FeedDelivery<T> : IFeedBacklog<T>
         _started = true;
         _connected = snapshot;
         _coveredSeq = snapshot.Seq;
-        _highestProgress = Math.Max(_highestProgress, snapshot.Progress);
-        while (_progress.TryPeek(out var oldest) && (oldest.Seq <= snapshot.Seq || (_progressRises && oldest.Progress < snapshot.Progress)))
+
+        // What is left to send decides what comes next, not the events the first snapshot made
+        // obsolete: a task resumed below an older activation's progress goes on from the snapshot.
+        var waiting = _progress.Where(queued => queued.Seq > snapshot.Seq).ToList();
+        _progress.Clear();
+        _highestProgress = snapshot.Progress;
+        _lastQueuedSeq = snapshot.Seq;
+        foreach (var queued in waiting)
         {
-            _progress.Dequeue();
+            if (_progressRises && queued.Progress < _highestProgress)
+            {
+                continue;
+            }
+
+            _progress.Enqueue(queued);
+            _highestProgress = queued.Progress;
+            _lastQueuedSeq = queued.Seq;
         }
 
         if (snapshot.IsTerminal)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -15,6 +16,12 @@ public sealed class SocketTickets(IGrainFactory grains)
     public const string AuthenticationType = "ticket";
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
 
+    /// <summary>The length of an issued ticket: 32 random bytes in base64url, unpadded.</summary>
+    private const int IssuedLength = 43;
+
+    private static readonly SearchValues<char> Base64UrlCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     public async Task<string> IssueAsync(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -31,7 +38,7 @@ public sealed class SocketTickets(IGrainFactory grains)
     /// <summary>The user the ticket stands for, once; null for an unknown, used or expired ticket.</summary>
     public async Task<ClaimsPrincipal?> RedeemAsync(string ticket)
     {
-        if (ticket.Length is 0 or > 100)
+        if (!IsWellFormed(ticket))
         {
             return null;
         }
@@ -50,6 +57,13 @@ public sealed class SocketTickets(IGrainFactory grains)
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, AuthenticationType, TokenClaims.Subject, TokenClaims.Role));
     }
+
+    /// <summary>
+    /// Whether <paramref name="ticket"/> has the form of an issued one (32 bytes in unpadded base64url):
+    /// anything else is refused before a grain is called, so made-up tickets activate no grain.
+    /// </summary>
+    internal static bool IsWellFormed(string ticket) =>
+        ticket.Length == IssuedLength && ticket.AsSpan().IndexOfAnyExcept(Base64UrlCharacters) < 0;
 
     /// <summary>The key of a ticket's grain: its hash, so that storage and logs never hold a ticket.</summary>
     internal static string GrainKey(string ticket) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ticket)));

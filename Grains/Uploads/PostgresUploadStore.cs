@@ -10,6 +10,14 @@ namespace OrleansTasks.Uploads;
 /// </summary>
 public sealed class PostgresUploadStore(NpgsqlDataSource database) : IUploadStore
 {
+    /// <summary>Chunks (1 MiB each) one statement of a delete removes.</summary>
+    public const int ChunksPerDelete = 16;
+
+    private static readonly string DeleteSomeChunks = $"""
+        DELETE FROM upload_chunks WHERE upload_id = $1
+          AND seq IN (SELECT seq FROM upload_chunks WHERE upload_id = $1 ORDER BY seq DESC LIMIT {ChunksPerDelete})
+        """;
+
     public async Task BeginAsync(Guid id, string ownerId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("INSERT INTO uploads (id, owner_id, created) VALUES ($1, $2, $3)");
@@ -54,10 +62,18 @@ public sealed class PostgresUploadStore(NpgsqlDataSource database) : IUploadStor
 
     public async Task DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        // The chunks go with the row (ON DELETE CASCADE).
-        await using var command = database.CreateCommand("DELETE FROM uploads WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // Unusable first, so that no task starts reading it half deleted; then its chunks a few at a
+        // time, each statement short (within the pool's statement bound) whatever the upload's size;
+        // then the row.
+        await UploadCommandAsync("UPDATE uploads SET completed = false WHERE id = $1", id, cancellationToken);
+        int deleted;
+        do
+        {
+            deleted = await UploadCommandAsync(DeleteSomeChunks, id, cancellationToken);
+        }
+        while (deleted > 0);
+
+        await UploadCommandAsync("DELETE FROM uploads WHERE id = $1", id, cancellationToken);
     }
 
     public async Task AddReaderAsync(Guid id, Guid taskId, CancellationToken cancellationToken) =>
@@ -103,6 +119,13 @@ public sealed class PostgresUploadStore(NpgsqlDataSource database) : IUploadStor
         return await command.ExecuteScalarAsync(cancellationToken) is byte[] data
             ? data
             : throw new IOException($"Chunk {sequence} of upload {id} is missing: the upload was removed while it was read.");
+    }
+
+    private async Task<int> UploadCommandAsync(string sql, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task ReaderCommandAsync(string sql, Guid id, Guid taskId, CancellationToken cancellationToken)

@@ -111,7 +111,7 @@ internal static class FaultsProgram
             Console.WriteLine(Summary("pause", [.. pauses.Select(p => p.Tasks)], [.. pauses.Select(p => p.MovedOn.TotalSeconds)],
                 "from SIGSTOP until every stranded task went on elsewhere") +
                 string.Create(CultureInfo.InvariantCulture,
-                    $"; declared dead {Range(pauses.Select(p => p.DeclaredDead.TotalSeconds))} s after SIGSTOP; rows the zombie changed {pauses.Sum(p => p.Zombie.StateWrites + p.Zombie.DocumentWrites)}, statements it sent {pauses.Sum(p => p.Zombie.StateAttempts + p.Zombie.DocumentAttempts)}"));
+                    $"; declared dead {Range(pauses.Select(p => p.DeclaredDead.TotalSeconds))} s after SIGSTOP; rows the zombie changed {pauses.Sum(p => p.Zombie.Writes)}, statements it sent {pauses.Sum(p => p.Zombie.Attempts)}; rounds with a stranded task unfinished at SIGCONT {pauses.Count(p => p.UnfinishedAtResume > 0)}"));
         }
 
         foreach (var (fault, outcomes) in slow.Where(s => s.Value.Count > 0))

@@ -7,6 +7,7 @@ namespace OrleansTasks.Grains.Tests;
 /// A schedule's occurrences for any trigger and any sequence of clock readings at its ticks —
 /// late ticks, bursts, a clock that jumps back, daylight-saving changes: every occurrence up to the
 /// latest reading is accounted for exactly once (run or skipped as missed), and none before its time.
+/// A one-off (<c>at</c>) trigger fires once if the clock reaches its time, never again.
 /// </summary>
 public sealed class TriggerPlanProperties
 {
@@ -22,7 +23,9 @@ public sealed class TriggerPlanProperties
         select new ScheduleTrigger(Every: TimeSpan.FromMinutes(minutes), StartAt: Year.AddMinutes(startOffset)),
         from cron in Gen.OneOf(CronExpressions)
         from zone in Gen.OneOf(Zones)
-        select new ScheduleTrigger(Cron: cron, TimeZone: zone));
+        select new ScheduleTrigger(Cron: cron, TimeZone: zone),
+        from minutes in Gen.Int[-600, 3000]
+        select ScheduleTrigger.Once(Year.AddMinutes(minutes)));
 
     /// <summary>A trigger, the day of the year it is created on, and the clock's steps in minutes between ticks (negative: back).</summary>
     private static readonly Gen<(ScheduleTrigger Trigger, int Day, int[] Steps)> Runs =
@@ -33,7 +36,9 @@ public sealed class TriggerPlanProperties
         Runs.Sample((trigger, day, steps) =>
         {
             var created = Year.AddDays(day);
-            var shifted = trigger.StartAt is { } start ? trigger with { StartAt = start.AddDays(day) } : trigger;
+            var shifted = trigger.StartAt is { } start ? trigger with { StartAt = start.AddDays(day) }
+                : trigger.At is { } at ? trigger with { At = at.AddDays(day) }
+                : trigger;
             var plan = TriggerPlan.Of(shifted);
             var due = plan.NextAfter(created);
             var now = created;
@@ -60,6 +65,11 @@ public sealed class TriggerPlanProperties
             }
 
             Assert.Equal(OccurrencesBetween(plan, created, latestSeen), accounted);
+            if (shifted.At is { } once)
+            {
+                // Counted without the plan: one occurrence, if its time came after the creation and the clock reached it.
+                Assert.Equal(once > created && once <= latestSeen ? 1 : 0, accounted);
+            }
         }, iter: 3_000);
 
     /// <summary>The plan's occurrences after <paramref name="from"/> up to and including <paramref name="to"/>, counted one by one.</summary>

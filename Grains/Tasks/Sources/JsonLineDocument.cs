@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace OrleansTasks.Tasks.Sources;
 
@@ -21,6 +22,13 @@ public static class JsonLineDocument
         {
             // A file saved with a byte order mark has it before its first line.
             var bytes = line.Number == 1 && line.Bytes.Span.StartsWith(Encoding.UTF8.Preamble) ? line.Bytes[Encoding.UTF8.Preamble.Length..] : line.Bytes;
+
+            // The JSON reader accepts bad UTF-8 inside a string and throws only when the string is read.
+            if (!Utf8.IsValid(bytes.Span))
+            {
+                return (null, "the line is not valid UTF-8");
+            }
+
             using var json = JsonDocument.Parse(bytes);
             if (json.RootElement.ValueKind != JsonValueKind.Object)
             {

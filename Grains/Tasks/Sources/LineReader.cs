@@ -36,6 +36,9 @@ public sealed class LineReader : IDisposable
     public async ValueTask<TextLine?> ReadAsync(CancellationToken cancellationToken)
     {
         var tooLong = false;
+
+        // Whether the bytes of a line too long to hold held anything but blanks: a blank one is no document, however long.
+        var content = false;
         while (true)
         {
             var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
@@ -43,11 +46,12 @@ public sealed class LineReader : IDisposable
             {
                 var lineEnd = newline >= 0 ? newline : _end;
                 tooLong |= lineEnd - _start > _maxLineBytes;
+                content |= tooLong && HasContent(_start, lineEnd);
                 var bytes = tooLong ? ReadOnlyMemory<byte>.Empty : _buffer.AsMemory(_start, lineEnd - _start);
                 Offset += lineEnd - _start + (newline >= 0 ? 1 : 0);
                 _start = newline >= 0 ? newline + 1 : _end;
                 Line++;
-                return new TextLine(bytes, tooLong, Line);
+                return new TextLine(bytes, tooLong, Line, BlankTooLong: tooLong && !content);
             }
 
             if (_eof)
@@ -59,6 +63,7 @@ public sealed class LineReader : IDisposable
             {
                 // Too long to hold: what is buffered is dropped and counted, the rest skipped up to the break.
                 tooLong = true;
+                content |= HasContent(_start, _end);
                 Offset += _end - _start;
                 _start = _end = 0;
             }
@@ -69,9 +74,11 @@ public sealed class LineReader : IDisposable
         TextLine Finish()
         {
             Line++;
-            return new TextLine(ReadOnlyMemory<byte>.Empty, TooLong: true, Line);
+            return new TextLine(ReadOnlyMemory<byte>.Empty, TooLong: true, Line, BlankTooLong: !content);
         }
     }
+
+    private bool HasContent(int start, int end) => _buffer.AsSpan(start, end - start).IndexOfAnyExcept(TextLine.Blanks) >= 0;
 
     public void Dispose() => _stream.Dispose();
 
@@ -95,9 +102,14 @@ public sealed class LineReader : IDisposable
     }
 }
 
-/// <summary>One line of a file: its bytes (empty when <see cref="TooLong"/>) and its number, from 1.</summary>
-public readonly record struct TextLine(ReadOnlyMemory<byte> Bytes, bool TooLong, long Number)
+/// <summary>
+/// One line of a file: its bytes (empty when <see cref="TooLong"/>) and its number, from 1; a line
+/// too long to hold says whether all of it was blank.
+/// </summary>
+public readonly record struct TextLine(ReadOnlyMemory<byte> Bytes, bool TooLong, long Number, bool BlankTooLong = false)
 {
     /// <summary>Whether the line holds nothing but spaces, tabs and a carriage return: such lines are not documents.</summary>
-    public bool IsBlank => !TooLong && Bytes.Span.IndexOfAnyExcept(" \t\r"u8) < 0;
+    public bool IsBlank => TooLong ? BlankTooLong : Bytes.Span.IndexOfAnyExcept(Blanks) < 0;
+
+    internal static ReadOnlySpan<byte> Blanks => " \t\r"u8;
 }

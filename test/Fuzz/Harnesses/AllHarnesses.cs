@@ -22,6 +22,9 @@ internal static class AllHarnesses
             "schedule-body", "POST /api/schedules bodies: the template, policies and the trigger (cron, ISO 8601 intervals, time zones)",
             ScheduleCreation.Instance, ValidateSchedule),
         new HistoryCursorHarness(),
+        new UploadBodyHarness(),
+        new SourceLinesHarness(),
+        new SocketCredentialsHarness(),
     ];
 
     public static IHarness? Find(string name) => List.FirstOrDefault(harness => harness.Name == name);

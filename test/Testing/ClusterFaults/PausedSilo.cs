@@ -8,8 +8,8 @@ namespace OrleansTasks.Testing.ClusterFaults;
 /// cluster; the silo running most of them gets SIGSTOP and stays stopped until the cluster has
 /// declared it dead and each of its tasks has gone on elsewhere (reactivated by its lease or its
 /// watcher's gateway); then SIGCONT. The zombie comes back believing it still hosts those tasks:
-/// it must neither change stored state (<see cref="WriteAudit"/>: statements it sends may be
-/// refused, none may change a row) nor publish anything a watcher sees as progress going back or
+/// it must neither change stored state (<see cref="WriteAudit"/>: statements it sends to grain
+/// state, documents or task history may be refused, none may change a row) nor publish anything a watcher sees as progress going back or
 /// a second end; every task still ends once and every document is written once.
 /// </summary>
 public static class PausedSilo
@@ -29,6 +29,9 @@ public static class PausedSilo
             {
                 ["ConnectionStrings:OrleansTasks"] = WriteAudit.ConnectionFor(database, name),
                 ["Tasks:LeasePeriod"] = LeasePeriod.ToString(),
+
+                // Short slices, so that tasks still run when the stopped silo resumes: there must be something it could write.
+                ["Tasks:SliceBudget"] = "00:00:00.005",
             })] = name;
         }
 
@@ -60,6 +63,13 @@ public static class PausedSilo
         // As the database saw it: when another silo first wrote each task the stopped silo was writing just before.
         var takenOver = (await audit.TakenOverAsync(names[victim], "task", pausedAt, TimeSpan.FromSeconds(5)))
             .Select(first => first is { } at ? at - pausedAt : (TimeSpan?)null).ToList();
+        // A task the zombie still believes it runs, unfinished, is what it could write about when it wakes.
+        var unfinishedAtResume = 0;
+        foreach (var (taskId, _) in stranded)
+        {
+            unfinishedAtResume += await watched.CurrentAsync(taskId) is -1 ? 0 : 1;
+        }
+
         await victim.ResumeAsync();
         var resumed = Stopwatch.GetTimestamp();
         var zombieExited = true;
@@ -77,7 +87,12 @@ public static class PausedSilo
         var violations = watchedOutcome.Violations;
         var ended = Stopwatch.GetElapsedTime(paused);
         var zombie = await audit.CountAsync(names[victim], deadAt);
-        if (zombie.StateWrites > 0 || zombie.DocumentWrites > 0)
+        if (unfinishedAtResume == 0)
+        {
+            violations.Add("every task of the stopped silo had ended before SIGCONT: the zombie had nothing left to write, so the round proved nothing");
+        }
+
+        if (zombie.Writes > 0)
         {
             violations.Add($"the zombie changed stored rows after it was declared dead: {zombie}\n" +
                 string.Join('\n', await audit.WritesAsync(names[victim], deadAt)));
@@ -90,12 +105,13 @@ public static class PausedSilo
 
         // Its last lines, without the stack traces of its end.
         var zombieOutput = string.Join('\n', victim.Output.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(40));
-        return new PausedSiloOutcome(watchedOutcome, stranded.Count, declaredDead, takenOver, movedOn, zombieLife, ended, zombie, zombieOutput, violations);
+        return new PausedSiloOutcome(watchedOutcome, stranded.Count, unfinishedAtResume, declaredDead, takenOver, movedOn, zombieLife, ended, zombie, zombieOutput, violations);
     }
 }
 
 /// <summary>
-/// What a paused-silo round saw: how many tasks ran on the stopped silo, when the cluster declared
+/// What a paused-silo round saw: how many tasks ran on the stopped silo (and how many of them were
+/// still unfinished at SIGCONT), when the cluster declared
 /// it dead, when another silo first wrote each task it had been writing (as the database saw it;
 /// null: never) and when its tasks had gone on elsewhere as they answer over REST (from SIGSTOP), how long the zombie lived after
 /// SIGCONT, when every watcher had its end, what the zombie sent to the database, its last output,
@@ -104,6 +120,7 @@ public static class PausedSilo
 public sealed record PausedSiloOutcome(
     WatchedOutcome Tasks,
     int Stranded,
+    int UnfinishedAtResume,
     TimeSpan DeclaredDead,
     List<TimeSpan?> TakenOver,
     TimeSpan MovedOn,
@@ -114,10 +131,10 @@ public sealed record PausedSiloOutcome(
     List<string> Violations)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"pause: {Tasks.Tasks} tasks, {Stranded} on the stopped silo, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
+        $"pause: {Tasks.Tasks} tasks, {Stranded} on the stopped silo ({UnfinishedAtResume} unfinished at SIGCONT), {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
         $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; declared dead {DeclaredDead.TotalSeconds:F1} s after SIGSTOP, " +
         $"another silo first wrote them at {string.Join(", ", TakenOver.Select(t => t is { } at ? at.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "never"))} s, " +
         $"they answered over REST as gone on by {MovedOn.TotalSeconds:F1} s, every end heard by {Ended.TotalSeconds:F1} s; the zombie lived {ZombieLife.TotalSeconds:F1} s after SIGCONT, " +
-        $"sent {Zombie.StateAttempts} state and {Zombie.DocumentAttempts} document statements and changed {Zombie.StateWrites + Zombie.DocumentWrites} rows; " +
+        $"sent {Zombie.StateAttempts} state, {Zombie.DocumentAttempts} document and {Zombie.HistoryAttempts} history statements and changed {Zombie.Writes} rows; " +
         $"{Violations.Count} promise(s) broken");
 }

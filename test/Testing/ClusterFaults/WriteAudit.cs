@@ -3,9 +3,10 @@ using Npgsql;
 namespace OrleansTasks.Testing.ClusterFaults;
 
 /// <summary>
-/// Which process wrote what, as PostgreSQL saw it: triggers on the grain-state and document tables
-/// record every statement sent (an attempt, even one that changed no row, such as a write refused
-/// for a stale version) and every row it changed (a write that took effect), with the session's
+/// Which process wrote what, as PostgreSQL saw it: triggers on the tables a task writes (grain
+/// state: tasks, batches, schedules, result chunks; documents: the index; task history) record
+/// every statement sent, INSERT, UPDATE or DELETE (an attempt, even one that changed no row, such as
+/// a write refused for a stale version or an older history row) and every row it changed (a write that took effect), with the session's
 /// <c>application_name</c> and the database's clock. A silo is told apart by an
 /// <c>Application Name</c> in its connection string, which the product keeps as a prefix.
 /// </summary>
@@ -23,26 +24,42 @@ public sealed class WriteAudit(string database)
             at timestamptz NOT NULL DEFAULT clock_timestamp());
         CREATE FUNCTION fault_audit_statement() RETURNS trigger LANGUAGE plpgsql AS $f$
         BEGIN
-            INSERT INTO fault_audit (table_name, application_name, kind) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'attempt');
+            -- An upsert fires this for its INSERT and for its UPDATE: the detail names the statement, counted once.
+            INSERT INTO fault_audit (table_name, application_name, kind, detail)
+            VALUES (TG_TABLE_NAME, current_setting('application_name'), 'attempt', format('%s %s', txid_current(), statement_timestamp()));
             RETURN NULL;
         END $f$;
         CREATE FUNCTION fault_audit_state_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        DECLARE r orleans_grain_state;
         BEGIN
+            r := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
             INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
-                format('%s %s %s/%s version %s to %s', TG_OP, OLD.grain_type, OLD.grain_id_n0, OLD.grain_id_n1, OLD.version,
-                       CASE WHEN TG_OP = 'UPDATE' THEN NEW.version END));
+                format('%s %s %s/%s version %s to %s', TG_OP, r.grain_type, r.grain_id_n0, r.grain_id_n1,
+                       CASE WHEN TG_OP <> 'INSERT' THEN OLD.version END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.version END));
             RETURN NULL;
         END $f$;
         CREATE FUNCTION fault_audit_document_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        DECLARE r documents;
         BEGIN
+            r := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
             INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
-                format('%s %s/%s', TG_OP, NEW.collection, NEW.document_id));
+                format('%s %s/%s', TG_OP, r.collection, r.document_id));
             RETURN NULL;
         END $f$;
-        CREATE TRIGGER fault_audit_state_attempt AFTER UPDATE OR DELETE ON orleans_grain_state FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
-        CREATE TRIGGER fault_audit_state_write AFTER UPDATE OR DELETE ON orleans_grain_state FOR EACH ROW EXECUTE FUNCTION fault_audit_state_row();
-        CREATE TRIGGER fault_audit_documents_attempt AFTER INSERT ON documents FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
-        CREATE TRIGGER fault_audit_documents_write AFTER INSERT OR UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION fault_audit_document_row();
+        CREATE FUNCTION fault_audit_history_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        DECLARE r task_history;
+        BEGIN
+            r := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+            INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
+                format('%s task %s %s %s seq %s', TG_OP, r.task_id, r.status, r.current, r.seq));
+            RETURN NULL;
+        END $f$;
+        CREATE TRIGGER fault_audit_state_attempt AFTER INSERT OR UPDATE OR DELETE ON orleans_grain_state FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_state_write AFTER INSERT OR UPDATE OR DELETE ON orleans_grain_state FOR EACH ROW EXECUTE FUNCTION fault_audit_state_row();
+        CREATE TRIGGER fault_audit_documents_attempt AFTER INSERT OR UPDATE OR DELETE ON documents FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_documents_write AFTER INSERT OR UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE FUNCTION fault_audit_document_row();
+        CREATE TRIGGER fault_audit_history_attempt AFTER INSERT OR UPDATE OR DELETE ON task_history FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_history_write AFTER INSERT OR UPDATE OR DELETE ON task_history FOR EACH ROW EXECUTE FUNCTION fault_audit_history_row();
         """;
 
     /// <summary>Adds the audit's table and triggers to <paramref name="database"/> (a test database, migrated).</summary>
@@ -68,9 +85,10 @@ public sealed class WriteAudit(string database)
         return (DateTime)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Statements sent and rows changed in grain state and documents by the process <paramref name="name"/> after <paramref name="since"/>.</summary>
+    /// <summary>Statements sent and rows changed in grain state, documents and task history by the process <paramref name="name"/> after <paramref name="since"/>.</summary>
     /// <remarks>
-    /// Orleans' own stream pub-sub rows are left out: a zombie's rendezvous activation may still save
+    /// Orleans' own stream pub-sub rows are left out of the rows changed (a statement cannot tell
+    /// whose rows it is about, so the statements sent include them): a zombie's rendezvous activation may still save
     /// its registrations, which its ETag allows only while no live silo has changed that row since, so
     /// such a write never overwrites a newer one. The product's rows (tasks, batches, schedules, result
     /// chunks, documents) are all counted.
@@ -80,10 +98,12 @@ public sealed class WriteAudit(string database)
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            SELECT count(*) FILTER (WHERE table_name = 'orleans_grain_state' AND kind = 'attempt' AND split_part(detail, ' ', 2) <> @pubsub),
+            SELECT count(DISTINCT detail) FILTER (WHERE table_name = 'orleans_grain_state' AND kind = 'attempt'),
                    count(*) FILTER (WHERE table_name = 'orleans_grain_state' AND kind = 'write' AND split_part(detail, ' ', 2) <> @pubsub),
-                   count(*) FILTER (WHERE table_name = 'documents' AND kind = 'attempt'),
-                   count(*) FILTER (WHERE table_name = 'documents' AND kind = 'write')
+                   count(DISTINCT detail) FILTER (WHERE table_name = 'documents' AND kind = 'attempt'),
+                   count(*) FILTER (WHERE table_name = 'documents' AND kind = 'write'),
+                   count(DISTINCT detail) FILTER (WHERE table_name = 'task_history' AND kind = 'attempt'),
+                   count(*) FILTER (WHERE table_name = 'task_history' AND kind = 'write')
             FROM fault_audit
             WHERE (application_name = @name OR application_name LIKE @prefix) AND at > @since
             """, connection);
@@ -93,7 +113,7 @@ public sealed class WriteAudit(string database)
         command.Parameters.AddWithValue("pubsub", OrleansPubSubGrain);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return new AuditCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return new AuditCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
     }
 
     /// <summary>
@@ -180,5 +200,10 @@ public sealed class WriteAudit(string database)
     }
 }
 
-/// <summary>Statements sent (<c>Attempts</c>) and rows changed (<c>Writes</c>) in the grain-state and document tables.</summary>
-public sealed record AuditCounts(long StateAttempts, long StateWrites, long DocumentAttempts, long DocumentWrites);
+/// <summary>Statements sent (<c>Attempts</c>) and rows changed (<c>Writes</c>) in the grain-state, document and task-history tables.</summary>
+public sealed record AuditCounts(long StateAttempts, long StateWrites, long DocumentAttempts, long DocumentWrites, long HistoryAttempts, long HistoryWrites)
+{
+    public long Attempts => StateAttempts + DocumentAttempts + HistoryAttempts;
+
+    public long Writes => StateWrites + DocumentWrites + HistoryWrites;
+}
