@@ -73,7 +73,18 @@ public sealed class AdmissionLine
         var rests = resting.Where(ticket => !held.ContainsKey(ticket.TaskId)).ToDictionary(ticket => ticket.TaskId);
         foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)).ToList())
         {
-            Remove(place.TaskId);
+            if (!place.Resting)
+            {
+                Remove(place.TaskId);
+            }
+            else if (place.Since == default)
+            {
+                // Its activation went away while it rested (its silo stops, or a write failed): its owner's place
+                // is kept as on a gone silo, for the grace, while it is woken to report again. Its turn in line,
+                // if it waits for a slot elsewhere, is not touched.
+                place.Since = _time.GetUtcNow();
+                IndexChanged = true;
+            }
         }
 
         foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken || p.Resting))
@@ -95,7 +106,7 @@ public sealed class AdmissionLine
         if (State.Running.TryGetValue(ticket.TaskId, out var place))
         {
             // A slot granted since the task asked to end its rest stands until the task takes it.
-            if (place.Taken && (!place.Resting || place.Silo != silo))
+            if (place.Taken && (!place.Resting || place.Silo != silo || place.Since != default))
             {
                 (place.Resting, place.Silo, place.Since, place.WokenAt) = (true, silo, default, null);
                 IndexChanged = true;
@@ -170,11 +181,11 @@ public sealed class AdmissionLine
             IndexChanged = true;
         }
 
-        // A resting task on a gone silo keeps its owner's place as a waiting one keeps its turn: its lease
-        // (or a wake) brings it back on a live silo, which reports it resting there.
+        // A resting task on a gone silo, or one its live silo stopped reporting (Since set), keeps its owner's
+        // place as a waiting one keeps its turn: its lease (or a wake) brings it back, reported resting again.
         var wake = new List<Guid>();
         var gone = State.Waiting.Values.Where(p => !live.Contains(p.Silo)).Select(p => (Place: p, Waiting: true))
-            .Concat(State.Running.Values.Where(p => p.Resting && !live.Contains(p.Silo) && !State.Waiting.ContainsKey(p.TaskId)).Select(p => (Place: p, Waiting: false)))
+            .Concat(State.Running.Values.Where(p => p.Resting && (!live.Contains(p.Silo) || p.Since != default) && !State.Waiting.ContainsKey(p.TaskId)).Select(p => (Place: p, Waiting: false)))
             .ToList();
         foreach (var (place, waiting) in gone)
         {
