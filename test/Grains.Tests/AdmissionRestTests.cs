@@ -175,4 +175,27 @@ public sealed class AdmissionRestTests
         Assert.Equal([alice.TaskId], line.Admit(Both).Select(p => p.TaskId));
         Assert.Equal(1, Held(line, "alice"));
     }
+
+    [Fact]
+    public void A_task_holding_a_slot_on_a_gone_silo_keeps_its_owners_place_and_takes_the_next_slot_when_it_comes_back()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var (running, aliceNext) = (Ticket("alice", 30), Ticket("alice", 20));
+        Assert.False(line.Enter(running, SiloA));
+        line.Admit(Both);
+        Assert.True(line.Enter(running, SiloA));
+        Assert.False(line.Enter(aliceNext, SiloB));
+
+        // Silo A dies: the task is processing still; silo B's free slot does not go to her next task.
+        Assert.Equal([running.TaskId], line.Reconcile(OnlyB));
+        Assert.Empty(line.Admit(OnlyB));
+        Assert.Equal(1, Held(line, "alice"));
+
+        // Woken, it comes back on silo B and takes the slot; her next task starts once it ends.
+        Assert.False(line.Enter(running, SiloB));
+        Assert.Equal([running.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
+        Assert.True(line.Enter(running, SiloB));
+        line.Leave(running.TaskId);
+        Assert.Equal([aliceNext.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
+    }
 }
