@@ -7,7 +7,8 @@ namespace OrleansTasks.Admission;
 /// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
 /// A task whose silo is gone keeps its turn for <see cref="AdmissionSettings.GraceForGone"/> while
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
-/// lease, getting back its place (the ticket's time is the task's own).
+/// lease, getting back its place (the ticket's time is the task's own). A task that held a slot on a
+/// gone silo rests, as below, for the same grace.
 /// A task waiting to retry a slice rests (<see cref="AdmissionPlace.Resting"/>): it still counts
 /// toward its owner's limit, as the <c>processing</c> task it is, but holds no slot of its silo; when
 /// its wait ends it asks for a slot again, ahead of its owner's limit, which it never left.
@@ -73,7 +74,18 @@ public sealed class AdmissionLine
         var rests = resting.Where(ticket => !held.ContainsKey(ticket.TaskId)).ToDictionary(ticket => ticket.TaskId);
         foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)).ToList())
         {
-            Remove(place.TaskId);
+            if (!place.Resting)
+            {
+                Remove(place.TaskId);
+            }
+            else if (place.Since == default)
+            {
+                // Its activation went away while it rested (its silo stops, or a write failed): its owner's place
+                // is kept as on a gone silo, for the grace, while it is woken to report again. Its turn in line,
+                // if it waits for a slot elsewhere, is not touched.
+                place.Since = _time.GetUtcNow();
+                IndexChanged = true;
+            }
         }
 
         foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken || p.Resting))
@@ -95,7 +107,7 @@ public sealed class AdmissionLine
         if (State.Running.TryGetValue(ticket.TaskId, out var place))
         {
             // A slot granted since the task asked to end its rest stands until the task takes it.
-            if (place.Taken && (!place.Resting || place.Silo != silo))
+            if (place.Taken && (!place.Resting || place.Silo != silo || place.Since != default))
             {
                 (place.Resting, place.Silo, place.Since, place.WokenAt) = (true, silo, default, null);
                 IndexChanged = true;
@@ -152,16 +164,24 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// Frees the slots of silos that are gone and slots granted and never taken, and drops tasks
-    /// that waited on a gone silo past their grace. Returns the tasks to wake so that they ask
-    /// again from a live silo.
+    /// that waited on a gone silo past their grace; a task that held a slot there rests, keeping its
+    /// owner's place for that grace. Returns the tasks to wake so that they ask again from a live silo.
     /// </summary>
     public IReadOnlyList<Guid> Reconcile(IReadOnlySet<string> live)
     {
         ArgumentNullException.ThrowIfNull(live);
         var now = _time.GetUtcNow();
-        foreach (var place in State.Running.Values.Where(p => (!live.Contains(p.Silo) && !p.Resting) || (!p.Taken && now - p.Since > _settings.GraceForGone)).ToList())
+        foreach (var place in State.Running.Values.Where(p => !p.Taken && (!live.Contains(p.Silo) || now - p.Since > _settings.GraceForGone)).ToList())
         {
             Remove(place.TaskId);
+        }
+
+        // A task that held a slot on a gone silo is processing still: its slot is gone with the silo, but it
+        // rests, keeping its owner's place like any resting task, while it is woken to come back (below).
+        foreach (var place in State.Running.Values.Where(p => p.Taken && !p.Resting && !live.Contains(p.Silo)))
+        {
+            (place.Resting, place.Since, place.WokenAt) = (true, default, null);
+            IndexChanged = true;
         }
 
         foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s)).ToList())
@@ -170,11 +190,11 @@ public sealed class AdmissionLine
             IndexChanged = true;
         }
 
-        // A resting task on a gone silo keeps its owner's place as a waiting one keeps its turn: its lease
-        // (or a wake) brings it back on a live silo, which reports it resting there.
+        // A resting task on a gone silo, or one its live silo stopped reporting (Since set), keeps its owner's
+        // place as a waiting one keeps its turn: its lease (or a wake) brings it back, reported resting again.
         var wake = new List<Guid>();
         var gone = State.Waiting.Values.Where(p => !live.Contains(p.Silo)).Select(p => (Place: p, Waiting: true))
-            .Concat(State.Running.Values.Where(p => p.Resting && !live.Contains(p.Silo) && !State.Waiting.ContainsKey(p.TaskId)).Select(p => (Place: p, Waiting: false)))
+            .Concat(State.Running.Values.Where(p => p.Resting && (!live.Contains(p.Silo) || p.Since != default) && !State.Waiting.ContainsKey(p.TaskId)).Select(p => (Place: p, Waiting: false)))
             .ToList();
         foreach (var (place, waiting) in gone)
         {

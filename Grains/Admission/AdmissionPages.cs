@@ -20,6 +20,10 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     private readonly SortedSet<int> _dirty = [];
     private int _stored;
 
+    // Set while a row Load found left over is still to be written empty: a shrink moving the index's
+    // ShrunkTo past that page before then would make its row count again.
+    private bool _leftUnwritten;
+
     public int Size { get; } = size > 0 ? size : throw new ArgumentOutOfRangeException(nameof(size), size, "A page holds at least one place.");
 
     /// <summary>The pages, empty ones included; the index names this many.</summary>
@@ -56,7 +60,8 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         var pages = new AdmissionPages(size);
         var single = index.Waiting.Count > 0;
         var truePage = new Dictionary<Guid, int>();
-        bool Left(int page) => page >= index.ShrunkTo && stored[page].Save <= index.ShrunkAt;
+        // Before any shrink (ShrunkAt 0) no row is left over, also not one written by a build before saves were counted.
+        bool Left(int page) => index.ShrunkAt > 0 && page >= index.ShrunkTo && stored[page].Save <= index.ShrunkAt;
         for (var page = 0; page < stored.Count && !single; page++)
         {
             foreach (var place in stored[page].Places.Where(p => !queue.Running.ContainsKey(p.TaskId) && !Left(page)))
@@ -83,6 +88,7 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         }
 
         pages._stored = pages.Count;
+        pages._leftUnwritten = !single && Enumerable.Range(0, stored.Count).Any(page => Left(page) && stored[page].Places.Count > 0);
         foreach (var place in index.Waiting.Values.Where(p => !queue.Running.ContainsKey(p.TaskId)))
         {
             queue.Waiting[place.TaskId] = place;
@@ -126,10 +132,16 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
 
     /// <summary>
     /// Drops the empty pages at the end (their rows are <see cref="Dropped"/> once saved); true if any was.
-    /// Empty pages between others stay: a task keeps its page while it waits.
+    /// Empty pages between others stay: a task keeps its page while it waits. None is dropped until the
+    /// rows Load found left over are written.
     /// </summary>
     public bool Shrink()
     {
+        if (_leftUnwritten)
+        {
+            return false;
+        }
+
         var before = _pages.Count;
         while (_pages.Count > 0 && _pages[^1].Count == 0)
         {
@@ -153,6 +165,7 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     {
         _dirty.Clear();
         _stored = _pages.Count;
+        _leftUnwritten = false;
     }
 
     private int Open(List<Guid> taskIds, bool dirty)

@@ -18,6 +18,11 @@ public sealed partial class IndexTaskGrain
         {
             Continue();
         }
+        else if (S.Status.IsTerminal())
+        {
+            // Woken by the queue, which still keeps its place: its leave went down with the silo it ended on.
+            admission.Leave(TaskId);
+        }
 
         return Task.CompletedTask;
     }

@@ -126,8 +126,8 @@ public sealed partial class TaskAdmission(
     {
         lock (_lock)
         {
-            // A resting task's place is no longer reported: the queue frees it, or keeps it for the grace of a
-            // gone silo, during which the task's next activation reports it again.
+            // A resting task's place is no longer reported: the queue keeps it for the grace of a gone silo and
+            // wakes the task, whose next activation reports it again.
             _waiting.Remove(taskId);
             _resting.Remove(taskId);
             if (_holding.Remove(taskId))

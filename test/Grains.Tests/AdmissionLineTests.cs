@@ -130,7 +130,7 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
-    public void A_gone_silos_slots_are_freed_and_its_waiting_tasks_keep_their_turn_while_they_are_woken()
+    public void A_gone_silos_slots_are_freed_and_its_tasks_keep_their_turn_and_their_owners_place_while_they_are_woken()
     {
         var line = NewLine();
         var running = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(3));
@@ -149,8 +149,9 @@ public sealed class AdmissionLineTests
         HashSet<string> onlyA = [SiloA];
         var wake = line.Reconcile(onlyA);
 
-        Assert.Equal([waitingOnB.TaskId], wake);
-        Assert.False(line.State.Running.ContainsKey(running.TaskId));
+        Assert.Equal(new HashSet<Guid> { running.TaskId, waitingOnB.TaskId }, wake.ToHashSet());
+        Assert.True(line.State.Running[running.TaskId].Resting);
+        Assert.False(line.State.Slots.ContainsKey(SiloB));
         Assert.Empty(line.Admit(onlyA));
         Assert.Empty(line.Reconcile(onlyA));
 

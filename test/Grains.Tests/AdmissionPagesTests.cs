@@ -166,4 +166,36 @@ public sealed class AdmissionPagesTests
         Assert.Equal([1], pages.Dirty);
         Assert.Equal(3, pages.Count);
     }
+
+    [Fact]
+    public void Rows_of_an_index_that_never_shrank_all_count_also_when_written_before_saves_were_counted()
+    {
+        // A build before saves were counted wrote Save 0 on every row; no shrink has happened since (ShrunkAt 0).
+        var (first, second) = (Place(1), Place(2));
+        var index = new AdmissionQueueState { Pages = 2 };
+
+        var (queue, pages) = AdmissionPages.Load(index, [Page(0, first), Page(0, second)], size: 4);
+
+        Assert.Equal([first.TaskId, second.TaskId], queue.Waiting.Keys);
+        Assert.Empty(pages.Dirty);
+    }
+
+    [Fact]
+    public void No_page_is_dropped_until_the_rows_found_left_over_are_written()
+    {
+        // Page 1's row is from before the drop at save 5; page 3 is empty at the end. Dropping page 3 before page 1's
+        // row is written would store ShrunkTo 3, and a failed write of page 1 would then bring its row back.
+        var (kept, left, written) = (Place(1), Place(2), Place(3));
+        var index = new AdmissionQueueState { Pages = 4, Saves = 7, ShrunkTo = 1, ShrunkAt = 5 };
+        AdmissionPage[] stored = [Page(3, kept), Page(4, left), Page(7, written), Page(7)];
+
+        var (_, pages) = AdmissionPages.Load(index, stored, size: 4);
+
+        Assert.Equal([1], pages.Dirty);
+        Assert.False(pages.Shrink());
+        Assert.Equal(4, pages.Count);
+        pages.Saved();
+        Assert.True(pages.Shrink());
+        Assert.Equal(3, pages.Count);
+    }
 }

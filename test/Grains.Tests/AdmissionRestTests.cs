@@ -129,4 +129,73 @@ public sealed class AdmissionRestTests
         Assert.False(line.State.Running.ContainsKey(lost.TaskId));
         Assert.Equal(2, Held(line, "alice"));
     }
+
+    [Fact]
+    public void A_resting_task_its_live_silo_stops_reporting_keeps_its_owners_place_for_the_grace_and_is_woken()
+    {
+        var line = NewLine(slots: 3, perUser: 2);
+        var (back, lost) = (Ticket("alice", 30), Ticket("alice", 29));
+        RestingOnA(line, back, lost);
+        var aliceNew = Ticket("alice", 10);
+        Assert.False(line.Enter(aliceNew, SiloA));
+
+        // Silo A stops gracefully: its tasks' activations go away while it is still live and reports neither.
+        line.Report(SiloA, 3, [], []);
+        Assert.Equal(2, Held(line, "alice"));
+        Assert.Equal(new HashSet<Guid> { back.TaskId, lost.TaskId }, line.Reconcile(Both).ToHashSet());
+        Assert.Empty(line.Admit(Both));
+
+        // One comes back resting on silo B and keeps its place past the grace; the other's place ends with it.
+        line.Report(SiloB, 3, [], [back]);
+        _time.Advance(Grace + TimeSpan.FromSeconds(1));
+        Assert.Empty(line.Reconcile(Both));
+        Assert.True(line.State.Running[back.TaskId].Resting);
+        Assert.False(line.State.Running.ContainsKey(lost.TaskId));
+        Assert.Equal([aliceNew.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(2, Held(line, "alice"));
+    }
+
+    [Fact]
+    public void A_resting_task_waiting_for_a_slot_on_another_silo_keeps_its_turn_when_its_old_silo_stops_reporting_it()
+    {
+        var line = NewLine(slots: 1, perUser: 2);
+        var alice = Ticket("alice", 30);
+        RestingOnA(line, alice);
+        var bob = Ticket("bob", 20);
+        Assert.False(line.Enter(bob, SiloB));
+        Assert.Equal([bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        line.Report(SiloB, 1, [bob], []);
+
+        // Her wait ended on silo B, whose one slot bob holds; silo A no longer has her.
+        Assert.False(line.Enter(alice, SiloB));
+        line.Report(SiloA, 3, [], []);
+        Assert.Equal(1, line.Position(alice.TaskId));
+
+        line.Leave(bob.TaskId);
+        Assert.Equal([alice.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(1, Held(line, "alice"));
+    }
+
+    [Fact]
+    public void A_task_holding_a_slot_on_a_gone_silo_keeps_its_owners_place_and_takes_the_next_slot_when_it_comes_back()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var (running, aliceNext) = (Ticket("alice", 30), Ticket("alice", 20));
+        Assert.False(line.Enter(running, SiloA));
+        line.Admit(Both);
+        Assert.True(line.Enter(running, SiloA));
+        Assert.False(line.Enter(aliceNext, SiloB));
+
+        // Silo A dies: the task is processing still; silo B's free slot does not go to her next task.
+        Assert.Equal([running.TaskId], line.Reconcile(OnlyB));
+        Assert.Empty(line.Admit(OnlyB));
+        Assert.Equal(1, Held(line, "alice"));
+
+        // Woken, it comes back on silo B and takes the slot; her next task starts once it ends.
+        Assert.False(line.Enter(running, SiloB));
+        Assert.Equal([running.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
+        Assert.True(line.Enter(running, SiloB));
+        line.Leave(running.TaskId);
+        Assert.Equal([aliceNext.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
+    }
 }
