@@ -94,10 +94,18 @@ public sealed class DashboardBrowser : IAsyncDisposable
         return new DashboardBrowser(playwright, browser, [.. expectedWarnings.Select(pattern => new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))]);
     }
 
-    /// <summary>A new tab (in a context of its own: its own session storage) on the dashboard, not signed in.</summary>
-    public async Task<IPage> NewTabAsync(Uri gateway, string path = "/dashboard/", int width = 1280, int height = 900)
+    /// <summary>
+    /// A new tab (in a context of its own: its own session storage) on the dashboard, not signed in;
+    /// <paramref name="prepare"/> runs on it before it loads (e.g. to route its requests).
+    /// </summary>
+    public async Task<IPage> NewTabAsync(Uri gateway, string path = "/dashboard/", int width = 1280, int height = 900, Func<IPage, Task>? prepare = null)
     {
         var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        if (prepare is not null)
+        {
+            await prepare(page);
+        }
+
         page.Console += (_, message) =>
         {
             var recorded = message.Type switch
@@ -146,9 +154,9 @@ public sealed class DashboardBrowser : IAsyncDisposable
     }
 
     /// <summary>A tab signed in by pasting a token (as with an identity provider), its feed live.</summary>
-    public async Task<IPage> SignedInTabAsync(Uri gateway, string token, string path = "/dashboard/")
+    public async Task<IPage> SignedInTabAsync(Uri gateway, string token, string path = "/dashboard/", Func<IPage, Task>? prepare = null)
     {
-        var page = await NewTabAsync(gateway, path);
+        var page = await NewTabAsync(gateway, path, prepare: prepare);
         await page.ClickAsync("#sign-in summary");
         await page.FillAsync("#pasted-token", token);
         await page.ClickAsync("#sign-in button[type=submit]");

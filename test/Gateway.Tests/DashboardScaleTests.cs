@@ -11,7 +11,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The dashboard of a user with 1,000 tasks running at once, in headless Chromium: the list is drawn a
-/// few times a second, the page's main thread stays under 20 % busy, and it holds one WebSocket.
+/// few times a second, the page's main thread stays under 20 % busy, it holds one WebSocket, and the
+/// rows shown end at the newest change of their tasks.
 /// The page is driven at the worst case the coalescing allows: every task changing
 /// <c>Tasks:FeedProgressPerSecond</c> (2) times a second, 2,000 messages a second for the page
 /// (<see cref="OwnerFeedPacer"/> publishes the changes on the owner's feed, as the tasks' grains do).
@@ -20,9 +21,20 @@ namespace OrleansTasks.Gateway.Tests;
 /// themselves is older than the paced changes and dropped by the feed (on 2026-12-03, paced at one
 /// every 2 s the page received fewer than 1,600 messages a second in three of six runs, load average
 /// 12–31; at 10 s in one of six, load average 14–38). What the busy share is shown at is what the
-/// page received, not what was offered (the gateway coalesces a slow socket's changes per task): the
-/// test requires at least <see cref="MinReceivedPerSecond"/> messages a second received in the
-/// window. BENCHMARKS.md gives the figures.
+/// page's script was handed, not what was offered (the gateway coalesces a slow socket's changes per
+/// task, the page's worker those the page has not yet taken): the test requires at least
+/// <see cref="MinReceivedPerSecond"/> changes a second handed to the page in the window (counted by
+/// the page's feed in the badge's <c>data-received</c>); the frames the worker's socket received are
+/// reported beside them.
+/// <para>
+/// "Busy" is gated on what the main thread did, read with Chromium's performance metrics (CDP
+/// <c>Performance.getMetrics</c>): its CPU time (<c>ThreadTime</c>) under 20 % of the window, and its
+/// long tasks (the performance API's <c>longtask</c> entries, the work that makes a page unresponsive)
+/// under 20 % of it. The wall time spent in tasks (<c>TaskDuration</c>) is reported but not gated: on
+/// this shared machine a task waiting for a core counts as busy, so it rose to 19.6 % with 4.9 % CPU
+/// time at load average 17 on 2026-12-03. The window is 30 s so that a few seconds of load elsewhere
+/// weigh less. BENCHMARKS.md gives the figures.
+/// </para>
 /// </summary>
 public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -30,11 +42,11 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
     private const string Collection = "thousand";
     private const int ChangesPerSecond = 2;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan IndexPace = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The feed messages a second the page must receive for its busy share to count: 60 % of the worst
+    /// The feed changes a second the page must be handed for its busy share to count: 60 % of the worst
     /// case. On a loaded machine fewer arrive (1,430 a second was seen, the page's main thread 8.7 %
     /// busy): the gateway coalesces a slow socket's changes per task, as the protocol allows.
     /// </summary>
@@ -71,37 +83,54 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
 
         var running = (await Task.WhenAll(created.Select(id => _gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IIndexTaskGrain>(id).GetSnapshot())))
             .Select(snapshot => TaskSummary.From(snapshot!)).ToList();
-        var pacing = OwnerFeedPacer.RunAsync(_gateway.Services.GetRequiredService<IClusterClient>(), running, ChangesPerSecond, Warmup + Window);
+        // The pacer runs until the window's last figures are read, however late a loaded machine reads them.
+        using var stopPacing = new CancellationTokenSource();
+        var pacing = OwnerFeedPacer.RunAsync(_gateway.Services.GetRequiredService<IClusterClient>(), running, ChangesPerSecond, stopPacing.Token);
         await Task.Delay(Warmup);
 
         var before = await MetricsAsync(cdp);
         var drawsBefore = await DrawsAsync(page);
         var messagesBefore = browser.MessagesReceived(page);
+        var handedBefore = await HandedAsync(page);
+        var longTasksBefore = await page.EvaluateAsync<double>("() => window.longTasks");
         await Task.Delay(Window);
         var after = await MetricsAsync(cdp);
         var drawsAfter = await DrawsAsync(page);
         var messages = browser.MessagesReceived(page) - messagesBefore;
-        var longTasks = await page.EvaluateAsync<double>("() => window.longTasks");
+        var handed = await HandedAsync(page) - handedBefore;
+        var longTasks = await page.EvaluateAsync<double>("() => window.longTasks") - longTasksBefore;
+        await stopPacing.CancelAsync();
         var stillProcessing = (await alice.GetFromJsonAsync<JsonElement>("/api/tasks/counts")).GetProperty("processing").GetInt32();
-        var published = await pacing;
+        var paced = await pacing;
 
         var wall = after["Timestamp"] - before["Timestamp"];
         var busy = (after["TaskDuration"] - before["TaskDuration"]) / wall;
         var cpu = (after.GetValueOrDefault("ThreadTime", double.NaN) - before.GetValueOrDefault("ThreadTime", double.NaN)) / wall;
+        var longTaskShare = longTasks / 1000 / wall;
         var drawsPerSecond = (drawsAfter - drawsBefore) / wall;
+        var offered = paced.Published / paced.Elapsed.TotalSeconds;
+        var received = handed / wall;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread busy {busy:P1} (CPU {cpu:P1}), long tasks {longTasks:0} ms, list drawn {drawsPerSecond:0.0} times a second, {messages / wall:0} feed messages a second received of {published / (Warmup + Window).TotalSeconds:0} a second published (offered {Tasks * ChangesPerSecond}, the worst case)"));
+            $"{wall:0.0} s with {stillProcessing} tasks processing at the end: main thread CPU {cpu:P1}, long tasks {longTasks:0} ms ({longTaskShare:P1}), wall time in tasks {busy:P1}, list drawn {drawsPerSecond:0.0} times a second, {received:0} changes a second handed to the page ({messages / wall:0} frames a second at its socket) of {offered:0} a second published (offered {Tasks * ChangesPerSecond}, the worst case)"));
 
         Assert.True(stillProcessing >= Tasks * 9 / 10, $"only {stillProcessing} tasks were still processing at the end of the window: the load was not held");
-        var offered = published / (Warmup + Window).TotalSeconds;
         Assert.True(offered >= MinReceivedPerSecond, $"only {offered:0} changes a second were published (offered {Tasks * ChangesPerSecond})");
-        var received = messages / wall;
-        Assert.True(received >= MinReceivedPerSecond, $"the page received {received:0} feed messages a second, fewer than the {MinReceivedPerSecond:0} its busy share is claimed at");
-        Assert.True(busy < 0.20, $"the main thread was busy {busy:P1} of the time while receiving {received:0} messages a second");
+        Assert.True(received >= MinReceivedPerSecond, $"the page was handed {received:0} feed changes a second, fewer than the {MinReceivedPerSecond:0} its busy share is claimed at");
+        Assert.True(cpu < 0.20, $"the main thread used {cpu:P1} of a core while handed {received:0} changes a second");
+        Assert.True(longTaskShare < 0.20, $"the main thread's long tasks took {longTaskShare:P1} of the time while handed {received:0} changes a second");
         Assert.True(drawsPerSecond <= 5, $"the list was drawn {drawsPerSecond:0.0} times a second");
         // Live, not a rate: on a loaded machine the page's throttle timer fires late (0.9 a second was seen in a full run).
         Assert.True(drawsPerSecond >= 0.5, $"the list was drawn {drawsPerSecond:0.0} times a second while its tasks changed");
         Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+
+        // The pacer has stopped: every row shown ends at its task's last paced change.
+        var byId = running.ToDictionary(task => task.TaskId);
+        foreach (var id in await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(row => row.dataset.taskId)"))
+        {
+            var task = byId[Guid.Parse(id)];
+            await Assertions.Expect(page.Locator($"tr[data-task-id='{id}'] td.counts"))
+                .ToHaveTextAsync($"{OwnerFeedPacer.CurrentAfter(task, paced.Steps)}/{task.Total}", new() { Timeout = 30_000 });
+        }
 
         // Still responsive: a task's details open at once.
         await page.Locator("#task-rows tr a").First.ClickAsync();
@@ -115,6 +144,9 @@ public sealed class DashboardScaleTests(ITestOutputHelper output) : IAsyncLifeti
         return answer!.Value.GetProperty("metrics").EnumerateArray()
             .ToDictionary(metric => metric.GetProperty("name").GetString()!, metric => metric.GetProperty("value").GetDouble());
     }
+
+    private static async Task<double> HandedAsync(IPage page) =>
+        double.Parse(await page.Locator("#connection").GetAttributeAsync("data-received") ?? "0", CultureInfo.InvariantCulture);
 
     private static async Task<double> DrawsAsync(IPage page) =>
         double.Parse(await page.Locator("#task-table").GetAttributeAsync("data-draws") ?? "0", CultureInfo.InvariantCulture);

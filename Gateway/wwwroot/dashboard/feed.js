@@ -13,6 +13,7 @@ export class TaskFeed {
     this.socket = null;
     this.scope = 'mine';
     this.ownerId = null;
+    this.received = 0;
   }
 
   /**
@@ -40,6 +41,8 @@ export class TaskFeed {
   }
 
   #receive(message) {
+    // What the page was handed (after the worker's coalescing), for the scale test to count.
+    this.badge.dataset.received = ++this.received;
     if (message.type === 'task') {
       for (const listener of this.listeners) listener.onTask?.(message);
     } else if (message.type === 'batch' || message.type === 'schedule') {

@@ -1,7 +1,9 @@
 // One WebSocket to the gateway, opened with a single-use ticket (no token in a URL) and reopened with
 // backoff when the connection drops (a restarted gateway, a lost network), until it is closed here or
 // the gateway closes it with a code that says reopening is pointless (a refusal, a finished task).
-// The socket itself is opened by `connect`: here on the page, or in a worker (feed-connection.js).
+// The socket itself is opened by `connect`: here on the page, or in a worker (feed-connection.js). A
+// `connect` that cannot be used (it throws, or reports itself unavailable before its first socket
+// opened) is replaced by a socket on the page for the rest of the session, with a warning.
 import { ApiError, ticket } from './api.js';
 
 const refused = 1008;
@@ -13,7 +15,7 @@ export class LiveSocket {
    * @param onMessage called with each JSON message
    * @param onState called with 'connecting', 'live', 'reconnecting' or 'closed' (and the reason)
    * @param finalCodes close codes after which the socket stays closed
-   * @param connect opens the socket: `connect(url, { onOpen, onMessage, onClose(code, reason) })` answers `{ close(code) }`
+   * @param connect opens the socket: `connect(url, { onOpen, onMessage, onClose(code, reason), onUnavailable(reason) })` answers `{ close(code) }`
    */
   constructor(path, { onMessage, onState = () => {}, finalCodes = [refused], connect = openWebSocket }) {
     this.path = path;
@@ -25,6 +27,7 @@ export class LiveSocket {
     this.stopped = false;
     this.connection = null;
     this.timer = null;
+    this.opened = false;
     this.#state('connecting');
     this.#open();
   }
@@ -48,16 +51,41 @@ export class LiveSocket {
 
     if (this.stopped) return;
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const connection = this.connect(url, {
-      onOpen: () => { this.attempt = 0; this.#state('live'); },
+    let connection = null;
+    const handlers = {
+      onOpen: () => { this.attempt = 0; this.opened = true; this.#state('live'); },
       onMessage: message => this.onMessage(message),
       onClose: (code, reason) => {
         if (this.stopped || connection !== this.connection) return;
         if (this.finalCodes.has(code)) this.#finish(reason);
         else this.#retry();
       },
-    });
+      onUnavailable: reason => {
+        if (this.stopped || connection !== this.connection) return;
+        // Once a socket opened this way, a later failure is the network's: it is tried again as it was.
+        if (this.opened) this.#retry();
+        else this.#withoutConnect(reason);
+      },
+    };
+    try {
+      connection = this.connect(url, handlers);
+    } catch (error) {
+      this.#withoutConnect(error.message);
+      return;
+    }
+
     this.connection = connection;
+  }
+
+  #withoutConnect(reason) {
+    if (this.connect === openWebSocket) {
+      this.#retry();
+      return;
+    }
+
+    console.warn(`The feed worker could not be loaded: ${reason}; the feed is read on the page instead.`);
+    this.connect = openWebSocket;
+    this.#open();
   }
 
   #retry() {

@@ -61,9 +61,8 @@ export class TasksView {
     const loading = ++this.loading;
     const onFirstPage = this.cursors.length === 1;
     const query = new URLSearchParams({ limit: pageSize });
-    // The feed's changes are matched against the filters of the page shown, not what the form holds now.
-    this.listed = this.filters;
-    const { status, collection } = this.listed;
+    const filters = this.filters;
+    const { status, collection } = filters;
     if (status) query.set('status', status);
     if (collection) query.set('collection', collection);
     if (this.scope === 'all') query.set('scope', 'all');
@@ -76,6 +75,9 @@ export class TasksView {
       if (loading !== this.loading) return;
       const arrived = this.arrived;
       this.arrived = null;
+      // The feed's changes are matched against the filters of the page shown, not what the form holds
+      // now nor those of a page asked for and not (yet) shown.
+      this.listed = filters;
       this.#fill(page.items, onFirstPage);
       for (const task of arrived.values()) this.onTask(task, false);
       this.next = page.next_cursor;
