@@ -63,7 +63,10 @@ public static class PausedSilo
         // As the database saw it: when another silo first wrote each task the stopped silo was writing just before.
         var takenOver = (await audit.TakenOverAsync(names[victim], "task", pausedAt, TimeSpan.FromSeconds(5)))
             .Select(first => first is { } at ? at - pausedAt : (TimeSpan?)null).ToList();
-        // A task the zombie still believes it runs, unfinished, is what it could write about when it wakes.
+        // The stopped silo ran each stranded task when it stopped (BusiestSiloAsync reads them running), so
+        // the zombie wakes believing it runs them, whether or not another silo has ended them since: a
+        // task already ended elsewhere is the case where a stale write would do the most harm. How many
+        // were still unfinished is reported, not required: on a slow machine the others may end them first.
         var unfinishedAtResume = 0;
         foreach (var (taskId, _) in stranded)
         {
@@ -87,11 +90,6 @@ public static class PausedSilo
         var violations = watchedOutcome.Violations;
         var ended = Stopwatch.GetElapsedTime(paused);
         var zombie = await audit.CountAsync(names[victim], deadAt);
-        if (unfinishedAtResume == 0)
-        {
-            violations.Add("every task of the stopped silo had ended before SIGCONT: the zombie had nothing left to write, so the round proved nothing");
-        }
-
         if (zombie.Writes > 0)
         {
             violations.Add($"the zombie changed stored rows after it was declared dead: {zombie}\n" +
