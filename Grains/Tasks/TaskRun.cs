@@ -8,9 +8,8 @@ namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// A task's run, slice by slice: the next documents from the task's position (its stored documents,
-/// or its streaming source), sized by <see cref="SliceSizer"/>, indexed, their outcomes stored and
-/// counted into the task's state. While a slice's database round trips are slow, the task's message
-/// says that it waits for the database.
+/// or its streaming source), sized to take about the slice budget, indexed, their outcomes stored and
+/// counted into the task's state.
 /// </summary>
 public sealed partial class TaskRun(
     Guid taskId, TaskChunkStores chunks, IncrementalIndexer indexer, TasksOptions options, ILogger logger, Uploads.IUploadStore? uploads = null) : IDisposable
@@ -35,27 +34,11 @@ public sealed partial class TaskRun(
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
-        var started = Stopwatch.GetTimestamp();
-        var before = task.Current;
-        var outcome = task.Source is { } source
-            ? await IndexSourceSliceAsync(task, source, now, counted)
-            : await IndexStoredSliceAsync(task, now, counted);
-        if (outcome == SliceOutcome.Indexed && task.Current > before)
+        if (task.Source is { } source)
         {
-            _sizer.Record(task.Current - before, Stopwatch.GetElapsedTime(started));
-            if (_sizer.DatabaseSlow)
-            {
-                task.Message = TaskMessages.WaitingForSlowDatabase(task.Current, task.Total);
-            }
+            return await IndexSourceSliceAsync(task, source, now, counted);
         }
 
-        return outcome;
-    }
-
-    public void Dispose() => Source.Dispose();
-
-    private async Task<SliceOutcome> IndexStoredSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
-    {
         var documents = await Documents.NextSliceAsync(task, _sizer.NextCount());
         if (documents is null)
         {
@@ -71,6 +54,8 @@ public sealed partial class TaskRun(
         await RecordAsync(task, results, now, counted);
         return SliceOutcome.Indexed;
     }
+
+    public void Dispose() => Source.Dispose();
 
     /// <summary>A slice read from the source: its unreadable entries fail, the others are indexed, all in source order.</summary>
     private async Task<SliceOutcome> IndexSourceSliceAsync(IndexTaskState task, TaskSource source, DateTimeOffset now, Action<TaskCounts> counted)
@@ -113,6 +98,7 @@ public sealed partial class TaskRun(
     private async Task<(IReadOnlyList<DocumentResult> Results, SliceOutcome? Failure)> IndexAsync(IndexTaskState task, List<IndexDocument> documents)
     {
         IReadOnlyList<DocumentResult> results;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             results = await indexer.IndexAsync(taskId, task.Collection, documents, CancellationToken.None);
@@ -128,6 +114,7 @@ public sealed partial class TaskRun(
             return ([], new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null)));
         }
 
+        _sizer.Record(documents.Count, Stopwatch.GetElapsedTime(started));
         if (task.FailedAttempts > 0)
         {
             var attempt = task.FailedAttempts + 1;

@@ -3,7 +3,7 @@ using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Grains.Tests;
 
-/// <summary>Which slice call a task waits for and how it backs off, without a grain.</summary>
+/// <summary>Which slice call a task waits for, how it sizes slices and backs off, without a grain.</summary>
 public sealed class SliceScheduleTests
 {
     [Fact]
@@ -47,5 +47,23 @@ public sealed class SliceScheduleTests
 
         Assert.Equal([1, 2, 4, 8, 16, 30, 30], delays);
         Assert.Equal(TimeSpan.FromSeconds(1), slices.Failed());
+    }
+
+    [Fact]
+    public void A_slice_is_sized_to_take_about_the_budget_within_its_bounds()
+    {
+        var sizer = new SliceSizer(TimeSpan.FromMilliseconds(40));
+        Assert.Equal(16, sizer.NextCount());
+
+        sizer.Record(16, TimeSpan.FromMilliseconds(16));
+        Assert.Equal(40, sizer.NextCount());
+
+        var fast = new SliceSizer(TimeSpan.FromMilliseconds(40));
+        fast.Record(100, TimeSpan.FromTicks(100));
+        Assert.Equal(SliceSizer.MaxDocuments, fast.NextCount());
+
+        var slow = new SliceSizer(TimeSpan.FromMilliseconds(40));
+        slow.Record(1, TimeSpan.FromSeconds(1));
+        Assert.Equal(1, slow.NextCount());
     }
 }
