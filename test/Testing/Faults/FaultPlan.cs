@@ -77,8 +77,9 @@ public sealed class FaultPlan
     }
 
     /// <summary>
-    /// Makes every index write into <paramref name="collection"/> take at least <paramref name="delay"/>,
-    /// as a slow database would, so that a task streams progress for as long as a test needs.
+    /// Makes every document written into <paramref name="collection"/> take at least <paramref name="delay"/>
+    /// (a write of n documents n times that), so that a task streams progress for as long as a test needs
+    /// whatever its slices' size: a pace per write would be a round trip's latency, which larger slices beat.
     /// </summary>
     public void PaceIndex(string collection, TimeSpan delay)
     {

@@ -4,14 +4,14 @@ using OrleansTasks.Search;
 
 namespace OrleansTasks.Testing.Faults;
 
-/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout, are refused for good, or are paced.</summary>
+/// <summary>A document index whose writes into the collections a <see cref="FaultPlan"/> names fail with a timeout, are refused for good, or are paced (per document).</summary>
 public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : IDocumentIndex
 {
     public async Task<IReadOnlyList<IndexWrite>> UpsertAsync(string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
     {
         if (plan.IndexPace(collection) is { } pace && pace > TimeSpan.Zero)
         {
-            await Task.Delay(pace, cancellationToken);
+            await Task.Delay(pace * Math.Max(1, documents.Count), cancellationToken);
         }
 
         if (plan.OnIndexRefusal(collection) != Fault.None)
