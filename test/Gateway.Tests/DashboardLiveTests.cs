@@ -206,6 +206,38 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         Assert.Empty(browser.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task A_task_created_elsewhere_appears_only_when_it_matches_the_filters_of_the_page_shown()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var wanted = "wanted-" + Guid.NewGuid().ToString("N")[..8];
+        await page.FillAsync("#filter-collection", wanted);
+        await page.ClickAsync("#task-filters button[type=submit]");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+
+        // Every change of the other task has been published once it has ended.
+        var other = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: "other-" + wanted));
+        await TaskRequests.WaitForEndAsync(alice, other);
+        var matching = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: wanted));
+        var clock = Stopwatch.StartNew();
+        await page.WaitForSelectorAsync(Row(matching), new() { Timeout = 10_000 });
+        Assert.True(clock.Elapsed < Appearance, $"the matching task appeared {clock.Elapsed.TotalMilliseconds:0} ms after its POST answered");
+        await Assertions.Expect(page.Locator(Row(matching)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+        Assert.Equal(0, await page.Locator(Row(other)).CountAsync());
+        Assert.True(await page.Locator("#new-tasks").IsHiddenAsync(), "a task the filters leave out was announced as new");
+
+        // With the filter cleared, the list holds both.
+        await page.FillAsync("#filter-collection", "");
+        await page.ClickAsync("#task-filters button[type=submit]");
+        await Assertions.Expect(page.Locator(Row(other))).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(Row(matching))).ToHaveCountAsync(1);
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
     private static string Row(Guid taskId) => $"tr[data-task-id='{taskId}']";
 
     private static async Task<Guid> RunNowAsync(HttpClient client, Guid scheduleId)
