@@ -27,7 +27,9 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
         var uploadId = created.GetProperty("upload_id").GetGuid();
         using var shown = await alice.GetAsync($"/api/uploads/{uploadId}");
         var upload = await shown.Content.ReadFromJsonAsync<JsonObject>();
-        var taskId = await TaskRequests.CreateAsync(alice, new JsonObject { ["collection"] = "uploads", ["source"] = new JsonObject { ["upload"] = uploadId.ToString() } });
+        // A collection of its own: the other tests index the same ids ("up-0"...), which would count as unchanged here.
+        var collection = "uploads-" + Guid.NewGuid().ToString("N")[..12];
+        var taskId = await TaskRequests.CreateAsync(alice, new JsonObject { ["collection"] = collection, ["source"] = new JsonObject { ["upload"] = uploadId.ToString() } });
         var task = await TaskRequests.WaitForEndAsync(alice, taskId, TimeSpan.FromMinutes(2));
         var failed = await alice.GetFromJsonAsync<JsonObject>($"/api/tasks/{taskId}/result?status=failed");
 
