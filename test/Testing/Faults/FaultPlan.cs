@@ -6,12 +6,13 @@ namespace OrleansTasks.Testing.Faults;
 /// <see cref="FaultyTaskHistory"/>) ask it before each call. Each rule names its target, how many
 /// matching calls to let through first, and how many to fail after that.
 /// </summary>
-public sealed class FaultPlan
+public sealed class FaultPlan : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly List<FaultRule> _rules = [];
     private readonly Dictionary<GrainId, int> _writes = [];
     private readonly Dictionary<string, TimeSpan> _indexPaces = [];
+    private readonly CancellationTokenSource _pacesLifted = new();
 
     /// <summary>
     /// Fails writes of <paramref name="grain"/>'s state: after <paramref name="skip"/> more writes
@@ -88,6 +89,25 @@ public sealed class FaultPlan
             _indexPaces[collection] = delay;
         }
     }
+
+    /// <summary>
+    /// Ends every pace, also the waits of writes already paced, so that a silo with many paced tasks
+    /// can stop within its shutdown timeout (a slice waits out its pace before its checkpoint).
+    /// </summary>
+    public void LiftPaces()
+    {
+        lock (_lock)
+        {
+            _indexPaces.Clear();
+        }
+
+        _pacesLifted.Cancel();
+    }
+
+    public void Dispose() => _pacesLifted.Dispose();
+
+    /// <summary>Cancelled once <see cref="LiftPaces"/> is called.</summary>
+    internal CancellationToken PacesLifted => _pacesLifted.Token;
 
     internal TimeSpan IndexPace(string collection)
     {

@@ -11,7 +11,15 @@ public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : 
     {
         if (plan.IndexPace(collection) is { } pace && pace > TimeSpan.Zero)
         {
-            await Task.Delay(pace * Math.Max(1, documents.Count), cancellationToken);
+            using var paced = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, plan.PacesLifted);
+            try
+            {
+                await Task.Delay(pace * Math.Max(1, documents.Count), paced.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The paces were lifted: the write goes on at once.
+            }
         }
 
         if (plan.OnIndexRefusal(collection) != Fault.None)
