@@ -3,8 +3,9 @@ namespace OrleansTasks.Admission;
 /// <summary>
 /// The rules of cluster-wide admission, over the queue's <see cref="AdmissionQueueState"/>: waiting
 /// tasks are ranked by priority, first come first served within one, each rising one level per
-/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose
-/// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
+/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose owner
+/// is under <see cref="AdmissionSettings.MaxRunningPerUser"/>, on the task's own silo or, that one full,
+/// on another with a free slot, to which the task's activation moves.
 /// A task whose silo is gone keeps its turn for <see cref="AdmissionSettings.GraceForGone"/> while
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
 /// lease, getting back its place (the ticket's time is the task's own). A task that held a slot on a
@@ -24,6 +25,7 @@ public sealed class AdmissionLine
     // much. So the ranking is a merge of the three, never a sort of the whole queue.
     private readonly SortedSet<AdmissionPlace>[] _byPriority;
     private readonly HashSet<Guid> _changedWaiting = [];
+    private readonly HashSet<Guid> _moved = [];
 
     public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
     {
@@ -133,10 +135,17 @@ public sealed class AdmissionLine
         ArgumentNullException.ThrowIfNull(ticket);
         if (State.Running.TryGetValue(ticket.TaskId, out var running) && !running.Resting)
         {
-            running.Silo = silo;
-            running.Taken = true;
+            if (running.Silo == silo || FreeSlots(silo) > 0)
+            {
+                (running.Silo, running.Taken) = (silo, true);
+                IndexChanged = true;
+                return true;
+            }
+
+            // Its activation moved to a silo whose slots are all held: the slot it had stays behind, free;
+            // it keeps its owner's place, resting, and waits there for a slot, ahead of its owner's limit.
+            (running.Resting, running.Silo, running.Since, running.WokenAt) = (true, silo, default, null);
             IndexChanged = true;
-            return true;
         }
 
         if (State.Waiting.TryGetValue(ticket.TaskId, out var waiting))
@@ -159,8 +168,24 @@ public sealed class AdmissionLine
         return false;
     }
 
-    /// <summary>The task gives back its slot or its place in line.</summary>
+    /// <summary>The task has ended: it gives back its slot or its place in line, wherever they are.</summary>
     public void Leave(Guid taskId) => Remove(taskId);
+
+    /// <summary>
+    /// The task's activation on <paramref name="silo"/> went away before the task ended (its silo stops, a
+    /// write failed, or a grant reached it gone). A slot it held there is freed, but it keeps its owner's
+    /// place, resting as on a gone silo: for the grace, while it is woken to ask again. A place that moved
+    /// to another silo (its next activation asked first) is not touched, nor is a turn in line: the task
+    /// still waits, and the silo it waits on hands any grant back the same way.
+    /// </summary>
+    public void Release(Guid taskId, string silo)
+    {
+        if (State.Running.TryGetValue(taskId, out var place) && place.Silo == silo && (!place.Resting || place.Since == default))
+        {
+            (place.Resting, place.Taken, place.Since, place.WokenAt) = (true, true, _time.GetUtcNow(), null);
+            IndexChanged = true;
+        }
+    }
 
     /// <summary>
     /// Frees the slots of silos that are gone and slots granted and never taken, and drops tasks
@@ -231,10 +256,18 @@ public sealed class AdmissionLine
         }
     }
 
-    /// <summary>Grants the free slots of live silos down the ranking; returns the tasks granted one.</summary>
+    /// <summary>The tasks the last <see cref="Admit"/> granted a slot on another silo than the one they waited on: their activations move there.</summary>
+    public IReadOnlyCollection<Guid> Moved => _moved;
+
+    /// <summary>
+    /// Grants the free slots of live silos down the ranking; returns the tasks granted one. A task whose silo
+    /// is full takes a free slot of another silo that has reported its slots (the one with the most free),
+    /// where its activation is to move (<see cref="Moved"/>): the head of the line starts next wherever a slot frees.
+    /// </summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
         ArgumentNullException.ThrowIfNull(live);
+        _moved.Clear();
         var free = live.ToDictionary(silo => silo, silo => State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots));
         foreach (var place in State.Running.Values.Where(p => !p.Resting))
         {
@@ -258,9 +291,22 @@ public sealed class AdmissionLine
 
             var owner = place.Ticket.OwnerId;
             var resting = IsResting(place.TaskId);
-            if ((!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser) || free[place.Silo] <= 0)
+            if (!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser)
             {
                 continue;
+            }
+
+            if (free[place.Silo] <= 0)
+            {
+                // Its silo is full: it takes a free slot of a silo that has told the queue its slots, and moves there.
+                var elsewhere = free.Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key)).ToList();
+                if (elsewhere.Count == 0)
+                {
+                    continue;
+                }
+
+                place.Silo = elsewhere.MaxBy(silo => silo.Value).Key;
+                _moved.Add(place.TaskId);
             }
 
             free[place.Silo]--;
@@ -289,7 +335,7 @@ public sealed class AdmissionLine
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
     /// tasks that can start now: their owner holds fewer than
     /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. So 1 is the task that takes the next slot freed on its silo, and an
+    /// owners at that limit. So 1 is the task that takes the next slot freed in the cluster, and an
     /// owner at the limit pushes no other owner's task down.
     /// </summary>
     public int? Position(Guid taskId)
@@ -367,6 +413,9 @@ public sealed class AdmissionLine
         var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
         return levelA != levelB ? levelA > levelB : ArrivalOrder.Instance.Compare(a, b) < 0;
     }
+
+    private int FreeSlots(string silo) =>
+        State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots) - State.Running.Values.Count(p => !p.Resting && p.Silo == silo);
 
     private Dictionary<string, int> RunningByOwner()
     {

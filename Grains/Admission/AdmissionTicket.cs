@@ -14,11 +14,14 @@ public sealed record AdmissionTicket(
     [property: Id(2)] TaskPriority Priority,
     [property: Id(3)] DateTimeOffset QueuedAt)
 {
-    /// <summary>A task queues from its creation, or from its <c>run_at</c> when it waited for that.</summary>
+    /// <summary>
+    /// A task queues from when it became <c>pending</c>, not counting time it waited for dependencies or its
+    /// <c>run_at</c>; a task stored by an earlier build, which kept no such time, from its creation or its <c>run_at</c>.
+    /// </summary>
     public static AdmissionTicket Of(Guid taskId, IndexTaskState task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var queuedAt = task.RunAt is { } runAt && runAt > task.CreatedAt ? runAt : task.CreatedAt;
+        var queuedAt = task.QueuedAt ?? (task.RunAt is { } runAt && runAt > task.CreatedAt ? runAt : task.CreatedAt);
         return new(taskId, task.OwnerId, task.Priority, queuedAt);
     }
 }

@@ -96,7 +96,8 @@ public sealed partial class BatchGrain
 
     /// <summary>
     /// Retries each original task into this batch, every one after those it waited for; a task already
-    /// retried into this batch answers its retry. Returns the retries and the positions of the tasks refused.
+    /// retried into this batch answers its retry, and one retried by another request is left out. Returns
+    /// the retries and the positions of the tasks refused.
     /// </summary>
     private async Task<(List<GroupTask> Started, HashSet<int> Refused)> RetryTasksAsync(string requestedBy)
     {
@@ -114,6 +115,12 @@ public sealed partial class BatchGrain
             }
             catch (RetryRefusedException exception) when (exception.Reason is RetryRefusal.NothingToRetry or RetryRefusal.DocumentsGone or RetryRefusal.NotFound)
             {
+                refused.Add(i);
+            }
+            catch (RetryRefusedException exception) when (exception.Reason is RetryRefusal.AlreadyRetried)
+            {
+                // Retried on its own since this batch was begun (a retry broken off midway, then the task's own
+                // retry): that retry stands, and this batch is made without it, as a first try would have been.
                 refused.Add(i);
             }
             catch (Exception exception) when (ClusterSupport.UnknownToSilo<ITaskRetry>(exception))

@@ -29,7 +29,7 @@ public sealed partial class IndexTaskGrain
             return;
         }
 
-        await _task.CommitAsync(TaskTransitions.Queue);
+        await _task.CommitAsync(next => TaskTransitions.Queue(next, time.GetUtcNow()));
         Continue();
     }
 }

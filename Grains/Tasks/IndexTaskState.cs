@@ -86,6 +86,12 @@ public sealed class IndexTaskState
     /// <summary>A streaming task's source and how far it has been counted and read; null for a task whose documents are stored.</summary>
     [Id(45)] public Sources.TaskSource? Source { get; set; }
 
+    /// <summary>
+    /// When the task became <c>pending</c>: accepted so, or queued once its dependencies and <c>run_at</c> let it.
+    /// Admission ranks and ages it from then. Null while it waits, and in tasks stored by an earlier build.
+    /// </summary>
+    [Id(46)] public DateTimeOffset? QueuedAt { get; set; }
+
     /// <summary>Whether every document has been read: a streaming task's source is counted and read to its end, a stored task's position is at its total.</summary>
     public bool AllRead => Source is { } source ? source.Counted && source.Ended : Current >= Total;
 

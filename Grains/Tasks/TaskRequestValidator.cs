@@ -57,11 +57,14 @@ public static partial class TaskRequestValidator
             ValidateDocuments(request.Documents, limits);
         }
 
-        ValidatePolicies(request.Retry, request.Timeout);
+        ValidatePolicies(request.Retry, request.Timeout, limits.Retry);
     }
 
-    /// <summary>Checks a task's own retry policy and time limit against <see cref="TaskRetryLimits"/>.</summary>
-    public static void ValidatePolicies(TaskRetryPolicy? retry, TimeSpan? timeout)
+    /// <summary>
+    /// Checks a task's own retry policy and time limit against <see cref="TaskRetryLimits"/>, and the policy it
+    /// makes with the fields it leaves to <paramref name="defaults"/> (<c>Tasks:Retry</c>).
+    /// </summary>
+    public static void ValidatePolicies(TaskRetryPolicy? retry, TimeSpan? timeout, RetryOptions? defaults = null)
     {
         if (timeout is { } limit && (limit < TaskRetryLimits.MinTimeout || limit > TaskRetryLimits.MaxTimeout))
         {
@@ -85,11 +88,21 @@ public static partial class TaskRequestValidator
             throw new InvalidTaskRequestException("retry.backoff", "'retry.backoff' multiplies each wait by 1 (constant) to 10.");
         }
 
-        if (retry.InitialInterval > retry.MaxInterval)
+        var resolved = (defaults ?? new RetryOptions()).Resolve(retry);
+        if (resolved.InitialInterval > resolved.MaxInterval)
         {
-            throw new InvalidTaskRequestException("retry.max_interval", "'retry.max_interval' may not be shorter than 'retry.initial_interval'.");
+            throw (retry.InitialInterval, retry.MaxInterval) switch
+            {
+                (not null, not null) => new InvalidTaskRequestException("retry.max_interval", "'retry.max_interval' may not be shorter than 'retry.initial_interval'."),
+                (not null, null) => new InvalidTaskRequestException("retry.initial_interval",
+                    $"'retry.initial_interval' may not be longer than 'retry.max_interval', whose default here is {Iso(resolved.MaxInterval)}; give both."),
+                _ => new InvalidTaskRequestException("retry.max_interval",
+                    $"'retry.max_interval' may not be shorter than 'retry.initial_interval', whose default here is {Iso(resolved.InitialInterval)}; give both."),
+            };
         }
     }
+
+    private static string Iso(TimeSpan? duration) => System.Xml.XmlConvert.ToString(duration!.Value);
 
     private static void CheckInterval(TimeSpan? interval, string field)
     {

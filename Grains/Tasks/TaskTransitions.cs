@@ -40,6 +40,7 @@ public static class TaskTransitions
             Seq = 1,
         };
         accepted.Status = accepted.AwaitedDependencies.Count > 0 || request.RunAt > now ? IndexTaskStatus.Waiting : IndexTaskStatus.Pending;
+        accepted.QueuedAt = accepted.Status == IndexTaskStatus.Pending ? now : null;
         accepted.Message = WaitingMessage(accepted, now) ?? TaskMessages.Queued;
         return accepted;
     }
@@ -69,10 +70,12 @@ public static class TaskTransitions
         return due > horizon ? null : due < TimeSpan.Zero ? TimeSpan.Zero : due;
     }
 
-    public static void Queue(IndexTaskState next)
+    /// <summary>A waiting task that nothing holds back any more is queued: admission ranks it from <paramref name="now"/>.</summary>
+    public static void Queue(IndexTaskState next, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(next);
         next.Status = IndexTaskStatus.Pending;
+        next.QueuedAt = now;
         next.Message = TaskMessages.Queued;
     }
 
@@ -180,7 +183,7 @@ public static class TaskTransitions
                 next.Message = stillWaiting;
                 break;
             case IndexTaskStatus.Completed:
-                Queue(next);
+                Queue(next, now);
                 break;
             case IndexTaskStatus.Cancelled:
                 Cancel(next, CancelledBy.Dependency(dependency), now);

@@ -92,6 +92,66 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
         }
     }
 
+    [Fact]
+    public async Task After_a_kill_of_every_silo_the_first_task_asked_knows_its_place_from_the_stored_queue_before_any_lease_tick()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await DatabaseCommands.ExecuteAsync(database, SlowSql);
+
+        // Leases tick every 10 minutes: no task asks the queue again on its own while the test reads the positions.
+        var settings = new Dictionary<string, string?>(Settings) { ["Tasks:LeasePeriod"] = "00:10:00", ["Tasks:MaxRunningPerUser"] = "0" };
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, settings);
+        using var alice = Client(cluster, TestTokens.Alice);
+        var started = DateTimeOffset.UtcNow;
+        var all = new List<Created>();
+        var busy = new HashSet<ProcessHost>();
+        while (busy.Count < 2)
+        {
+            var blocker = await CreateAsync(alice, 600, "normal");
+            all.Add(blocker);
+            var status = default(JsonElement);
+            await Eventually.TrueAsync("a blocker to run or to have its place in the queue", async () =>
+                (status = await TaskRequests.GetAsync(alice, blocker.Id)).GetProperty("status").GetString() == "processing" || Position(status) is not null,
+                TimeSpan.FromMinutes(1));
+            if (status.GetProperty("status").GetString() == "processing")
+            {
+                busy.Add(await cluster.SiloRunningAsync(blocker.Id));
+            }
+        }
+
+        var blockers = all.Count;
+        foreach (var priority in new[] { "normal", "low", "high", "normal" })
+        {
+            all.Add(await CreateAsync(alice, 30, priority));
+        }
+
+        var ranked = await WaitForTruePositionsAsync(all, atLeast: all.Count - 2, "the waiting tasks' positions to settle at 1..n in rank order");
+        foreach (var silo in cluster.Silos)
+        {
+            await silo.KillAsync();
+        }
+
+        cluster.StartSilo(settings);
+        cluster.StartSilo(settings);
+        await cluster.WaitForActiveSilosAsync(2, TimeSpan.FromMinutes(3));
+
+        // The last in line is asked first: its activation asks the queue, which has only storage to know the others by.
+        var last = all.Single(t => t.Id == ranked[^1]);
+        JsonElement? first = null;
+        await Eventually.TrueAsync("the last task to answer after the restart", async () => (first = await TryGetAsync(last)) is not null, TimeSpan.FromMinutes(1));
+        var readAt = DateTimeOffset.UtcNow;
+        var answer = first!.Value;
+
+        Assert.Equal("pending", answer.GetProperty("status").GetString());
+        // Behind every task ranked ahead of it (with a non-durable queue it would be alone, at 1), and behind
+        // either running blocker woken by the queue that has not got a slot back yet.
+        Assert.InRange(Position(answer) ?? 0, ranked.Count, ranked.Count + 2);
+        Assert.True(readAt - started < TimeSpan.FromMinutes(10), "read before any lease tick");
+        var ended = await Task.WhenAll(all.Select(t => TaskRequests.WaitForEndAsync(alice, t.Id, TimeSpan.FromMinutes(4))));
+        Assert.All(ended, t => Assert.Equal("completed", t.GetProperty("status").GetString()));
+        output.WriteLine($"{blockers} blockers, {ranked.Count} waiting; the last one's place read {(readAt - started).TotalSeconds:F1} s after the first task was created");
+    }
+
     /// <summary>
     /// Waits until at least <paramref name="atLeast"/> tasks wait and their <c>queue_position</c>s, in rank
     /// order (priority, then arrival) with the tasks of owners at the cap last, read 1, 2, 3, ...;

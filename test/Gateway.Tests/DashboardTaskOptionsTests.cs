@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -102,6 +103,34 @@ public sealed class DashboardTaskOptionsTests
         await CancelAsync(demo, next);
         await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
         await Assertions.Expect(place).ToHaveCountAsync(0);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task The_details_results_show_how_many_attempts_each_documents_slice_took()
+    {
+        await using var gateway = new GatewayFactory(services: services => services.AddFaultInjection());
+        gateway.StartServer();
+        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        var body = TaskRequests.Body(30);
+        body["retry"] = new System.Text.Json.Nodes.JsonObject { ["max_attempts"] = 4, ["initial_interval"] = "PT0.2S" };
+        var fault = gateway.Services.GetRequiredService<FaultPlan>().FailIndex(body["collection"]!.GetValue<string>(), times: 2);
+        var taskId = await TaskRequests.CreateAsync(demo, body);
+        await TaskRequests.WaitForEndAsync(demo, taskId, TimeSpan.FromSeconds(60));
+        var rows = (await demo.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/result?limit=50")).GetProperty("items").EnumerateArray()
+            .Select(row => (row.GetProperty("id").GetString(), row.GetProperty("attempts").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(2, fault.Injected);
+        Assert.Contains(rows, row => row.Item2 == "3");
+
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"), $"/dashboard/#/tasks/{taskId}");
+        await Assertions.Expect(page.Locator("#details-rows tr")).ToHaveCountAsync(rows.Count);
+        await Assertions.Expect(page.Locator("#details thead th")).ToHaveTextAsync(["Document", "Outcome", "Attempts", "Error"]);
+
+        var shown = await page.Locator("#details-rows tr").EvaluateAllAsync<string[][]>(
+            "rows => rows.map(r => [r.cells[0].textContent, r.cells[2].textContent])");
+        Assert.Equal(rows.Select(row => new[] { row.Item1!, row.Item2 }), shown);
         Assert.Empty(browser.ConsoleErrors);
     }
 

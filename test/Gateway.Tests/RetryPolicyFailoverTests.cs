@@ -109,6 +109,13 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         Assert.Equal(("failed", "timeout"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
         Assert.True(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at")) >= TimeSpan.FromSeconds(15));
         Assert.InRange(task.GetProperty("current").GetInt32(), 5, 1_999);
+
+        // The history holds the task's one row, ended failed at the time the task says, whatever the kill left behind.
+        var failed = (int)IndexTaskStatus.Failed;
+        var finishedAt = Time(task.GetProperty("finished_at"));
+        Assert.Equal(1L, await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM task_history WHERE task_id = '{taskId}'"));
+        Assert.Equal(1L, await DatabaseCommands.ScalarAsync(database,
+            $"SELECT count(*) FROM task_history WHERE task_id = '{taskId}' AND status = {failed} AND abs(extract(epoch FROM finished_at - '{finishedAt:O}'::timestamptz)) < 0.001"));
         output.WriteLine($"ran {(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at"))).TotalSeconds:F1} s for a 15 s limit; the end reached the socket {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:F1} s after the kill");
         Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
     }

@@ -74,6 +74,8 @@ public sealed class TaskApiTests(SharedGateway gateway)
         { "retry too many attempts", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"max_attempts":101}}""", "retry.max_attempts" },
         { "retry backoff below 1", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"backoff":0.5}}""", "retry.backoff" },
         { "retry max below initial", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"initial_interval":"PT10S","max_interval":"PT1S"}}""", "retry.max_interval" },
+        { "retry initial above the default max", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"initial_interval":"PT10M"}}""", "retry.initial_interval" },
+        { "retry max below the default initial", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"max_interval":"PT0.5S"}}""", "retry.max_interval" },
         { "retry unknown field", """{"collection":"docs","documents":[{"id":"a","content":"x"}],"retry":{"attempts":3}}""", "body" },
         { "directory sources off", """{"collection":"docs","source":{"directory":"/etc","pattern":"*"}}""", "source" },
     };

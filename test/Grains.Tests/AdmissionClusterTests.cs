@@ -172,6 +172,87 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         Assert.Null(await queue.Position(alice3.TaskId));
     }
 
+    [Fact]
+    public async Task A_task_handed_on_by_a_graceful_stop_keeps_its_owners_place_and_resumes_before_the_owners_next_task()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        // A lease of 10 s: the owner's place is kept for two, however slowly the stopping silo hands the task on.
+        var settings = Settings(slots: 1, perUser: 1);
+        settings["Tasks:LeasePeriod"] = "00:00:10";
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var grains = first.Client;
+        await Eventually.TrueAsync("the second silo to be active in the first one's membership view", async () =>
+            (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2);
+
+        // Alice's long task runs on the second silo; her two short ones wait behind her limit of one.
+        var longTask = Guid.NewGuid();
+        var grain = grains.GetGrain<IIndexTaskGrain>(longTask);
+        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.ActivateOnAsync(grains, grain, second.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress,
+            () => grain.Start(new StartIndexTask("alice", "admission", Documents.Generate(10000, wordsPerDocument: 200))));
+        await Eventually.TrueAsync("alice's long task to be processing", async () => (await SnapshotAsync(grains, longTask)).Status == IndexTaskStatus.Processing, Deadline);
+        var next = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => StartAsync(grains, "alice", TaskPriority.Normal, 50)));
+        await Eventually.TrueAsync(async () => (await PositionsAsync(grains, next)).All(p => p is not null), Deadline,
+            "alice's short tasks to wait for a slot");
+
+        await second.StopAsync();
+        var stopped = DateTimeOffset.UtcNow;
+        var ended = await EndedAsync(grains, [longTask, .. next]);
+
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.True(ended[0].FinishedAt > stopped, "the long task was still processing when its silo stopped");
+        Assert.Equal(1, MostAtOnce(ended));
+        Assert.All(ended.Skip(1), t => Assert.True(t.StartedAt >= ended[0].FinishedAt, "alice's next task started only after her handed-on task ended"));
+    }
+
+    [Fact]
+    public async Task A_slot_freed_on_one_silo_goes_to_the_head_of_the_line_waiting_on_a_full_silo_which_moves_there()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var settings = Settings(slots: 1);
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var grains = first.Client;
+        await Eventually.TrueAsync("the second silo to be active in the first one's membership view", async () =>
+            (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2);
+        var (onFirst, onSecond) = (SiloAddressOf(first), SiloAddressOf(second));
+
+        // A long task holds the first silo's slot, a shorter one the second's.
+        var longTask = await StartOnAsync(grains, onFirst, "alice", TaskPriority.Normal, 10000, words: 300);
+        await Eventually.TrueAsync("the long task to be processing", async () => (await SnapshotAsync(grains, longTask)).Status == IndexTaskStatus.Processing, Deadline);
+        var shortTask = await StartOnAsync(grains, onSecond, "bob", TaskPriority.Normal, 4000);
+        await Eventually.TrueAsync("the short task to be processing", async () => (await SnapshotAsync(grains, shortTask)).Status == IndexTaskStatus.Processing, Deadline);
+
+        // Low tasks wait on the second silo, then a high one on the first, behind the long task.
+        var low = new[] { await StartOnAsync(grains, onSecond, "carol", TaskPriority.Low, 50), await StartOnAsync(grains, onSecond, "carol", TaskPriority.Low, 50) };
+        var high = await StartOnAsync(grains, onFirst, "dave", TaskPriority.High, 50);
+        List<int?> positions = [];
+        await Eventually.TrueAsync(async () => (positions = await PositionsAsync(grains, [high, .. low])).SequenceEqual([1, 2, 3]), Deadline,
+            "the high task to be first in line and the low ones after it");
+        Assert.Equal(IndexTaskStatus.Processing, (await SnapshotAsync(grains, shortTask)).Status);
+
+        var ended = await EndedAsync(grains, [longTask, shortTask, high, .. low]);
+        var (longEnd, shortEnd, highEnd) = (ended[0], ended[1], ended[2]);
+
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.True(highEnd.StartedAt >= shortEnd.FinishedAt, "the high task started once the second silo's slot was free");
+        Assert.True(highEnd.StartedAt < longEnd.FinishedAt, "the high task did not wait for its own silo's slot");
+        Assert.All(ended.Skip(3), t => Assert.True(t.StartedAt > highEnd.StartedAt, "the low tasks started after the high one"));
+    }
+
+    private static SiloAddress SiloAddressOf(PostgresSilo silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+
+    private static async Task<Guid> StartOnAsync(IClusterClient grains, SiloAddress silo, string owner, TaskPriority priority, int documents, int words = 60)
+    {
+        var taskId = Guid.NewGuid();
+        var grain = grains.GetGrain<IIndexTaskGrain>(taskId);
+        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.ActivateOnAsync(grains, grain, silo,
+            () => grain.Start(new StartIndexTask(owner, "admission", Documents.Generate(documents, wordsPerDocument: words)) { Priority = priority }));
+        return taskId;
+    }
+
     private static string SiloOf(PostgresSilo silo) =>
         silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
 

@@ -74,7 +74,7 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
-    public void Each_silo_has_its_own_slots_and_a_full_silo_does_not_hold_back_tasks_on_another()
+    public void Each_silo_has_its_own_slots_and_a_free_one_goes_to_the_head_of_the_line_wherever_it_waits()
     {
         var line = NewLine(slots: 2);
         var onA = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10 - i))).ToArray();
@@ -86,11 +86,17 @@ public sealed class AdmissionLineTests
 
         var granted = line.Admit(Both);
 
-        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onB.TaskId], granted.Select(p => p.TaskId));
+        // The third task on A, ahead of B's own, takes B's slot: its activation is to move there.
+        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onA[2].TaskId], granted.Select(p => p.TaskId));
+        Assert.Equal([onA[2].TaskId], line.Moved);
+        Assert.Equal(SiloB, line.State.Running[onA[2].TaskId].Silo);
+        Assert.True(line.Enter(onA[2], SiloB));
         Assert.Empty(line.Admit(Both));
-        Assert.Equal(1, line.Position(onA[2].TaskId));
+        Assert.Equal(1, line.Position(onB.TaskId));
         line.Leave(onA[0].TaskId);
-        Assert.Equal([onA[2].TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([onB.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([onB.TaskId], line.Moved);
+        Assert.Equal(SiloA, line.State.Running[onB.TaskId].Silo);
     }
 
     [Fact]
@@ -134,8 +140,8 @@ public sealed class AdmissionLineTests
     {
         var line = NewLine();
         var running = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(3));
-        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
-        var waitingOnA = Ticket(TaskPriority.Normal);
+        var waitingOnA = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
+        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(1));
         EnterAll(line, SiloB, running, waitingOnB);
         EnterAll(line, SiloA, waitingOnA);
         line.Report(SiloA, 1, [], []);
@@ -227,6 +233,75 @@ public sealed class AdmissionLineTests
         Assert.Equal([kept.TaskId], line.State.Running.Keys);
         Assert.Empty(line.Admit(Both));
         Assert.True(line.Changed);
+    }
+
+    [Fact]
+    public void A_task_released_unfinished_frees_its_slot_but_keeps_its_owners_place_and_comes_back_first()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var first = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        var second = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(5));
+        var bob = Ticket(TaskPriority.Normal, "bob");
+        EnterAll(line, SiloA, first, second, bob);
+        Assert.Equal([first.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.True(line.Enter(first, SiloA));
+
+        // Its activation on silo A goes away (the silo stops, or a write failed): alice is still at her limit.
+        line.Release(first.TaskId, SiloA);
+
+        Assert.Equal([bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(new HashSet<Guid> { first.TaskId }, line.Reconcile(Both).ToHashSet());
+
+        // Handed on to silo B, it asks there, ahead of its owner's limit, and takes B's slot.
+        EnterAll(line, SiloB, first);
+        Assert.Equal(1, line.Position(first.TaskId));
+        Assert.Equal([first.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.True(line.Enter(first, SiloB));
+        Assert.Equal(SiloB, line.State.Running[first.TaskId].Silo);
+        Assert.Equal(1, line.Position(second.TaskId));
+        Assert.Empty(line.Admit(Both));
+    }
+
+    [Fact]
+    public void A_release_from_a_silo_the_task_has_left_changes_nothing()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var first = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        var second = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(5));
+        EnterAll(line, SiloA, first, second);
+        line.Admit(Both);
+        Assert.True(line.Enter(first, SiloA));
+
+        // Its next activation asks from silo B before silo A's release arrives.
+        Assert.True(line.Enter(first, SiloB));
+        line.Release(first.TaskId, SiloA);
+
+        var place = line.State.Running[first.TaskId];
+        Assert.Equal((SiloB, false), (place.Silo, place.Resting));
+        Assert.Empty(line.Admit(Both));
+        Assert.Equal(1, line.Position(second.TaskId));
+    }
+
+    [Fact]
+    public void A_task_moving_to_a_full_silo_waits_there_for_a_slot_instead_of_overfilling_it()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var onA = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        var aliceNext = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(8));
+        var onB = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromSeconds(5));
+        EnterAll(line, SiloA, onA, aliceNext);
+        EnterAll(line, SiloB, onB);
+        Assert.Equal(2, line.Admit(Both).Count);
+        Assert.True(line.Enter(onA, SiloA));
+        Assert.True(line.Enter(onB, SiloB));
+
+        Assert.False(line.Enter(onA, SiloB));
+
+        Assert.Equal(1, line.State.Running.Values.Count(p => p.Silo == SiloB && !p.Resting));
+        Assert.Equal(1, line.Position(onA.TaskId));
+        Assert.Empty(line.Admit(Both));
+        line.Leave(onB.TaskId);
+        Assert.Equal([onA.TaskId], line.Admit(Both).Select(p => p.TaskId));
     }
 
     [Fact]

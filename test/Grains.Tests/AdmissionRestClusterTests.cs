@@ -48,7 +48,7 @@ public sealed class AdmissionRestClusterTests(PostgresServer postgres)
         var grains = silo.Client;
         var failing = "f" + Guid.NewGuid().ToString("N")[..12];
         var fault = silo.Services.GetRequiredService<FaultPlan>().FailIndex(failing, times: 1000);
-        var longWait = new TaskRetryPolicy(5, TimeSpan.FromMinutes(10));
+        var longWait = new TaskRetryPolicy(5, TimeSpan.FromMinutes(10), MaxInterval: TimeSpan.FromMinutes(10));
         var resting = new[] { await StartAsync(grains, "alice", failing, longWait), await StartAsync(grains, "alice", failing, longWait) };
         foreach (var taskId in resting)
         {

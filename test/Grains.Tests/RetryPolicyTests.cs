@@ -143,6 +143,22 @@ public sealed class RetryPolicyTests
         Assert.Equal(field, refused.Field);
     }
 
+    [Fact]
+    public void A_policy_that_crosses_a_default_interval_is_refused_naming_the_field_and_the_default()
+    {
+        var longFirstWait = Assert.Throws<InvalidTaskRequestException>(() =>
+            TaskRequestValidator.ValidatePolicies(new TaskRetryPolicy(InitialInterval: TimeSpan.FromMinutes(10)), null, new RetryOptions()));
+        var shortCap = Assert.Throws<InvalidTaskRequestException>(() =>
+            TaskRequestValidator.ValidatePolicies(new TaskRetryPolicy(MaxInterval: TimeSpan.FromMilliseconds(500)), null, new RetryOptions()));
+
+        Assert.Equal("retry.initial_interval", longFirstWait.Field);
+        Assert.Contains("PT5M", longFirstWait.Message, StringComparison.Ordinal);
+        Assert.Equal("retry.max_interval", shortCap.Field);
+        Assert.Contains("PT1S", shortCap.Message, StringComparison.Ordinal);
+        TaskRequestValidator.ValidatePolicies(new TaskRetryPolicy(InitialInterval: TimeSpan.FromMinutes(10)), null,
+            new RetryOptions { MaxInterval = TimeSpan.FromMinutes(20) });
+    }
+
     [Theory]
     [InlineData("Tasks:Retry:MaxAttempts", "0", "Tasks:Retry: The field MaxAttempts must be between 1 and 100.")]
     [InlineData("Tasks:Retry:InitialInterval", "00:10:00", "Tasks:Retry: MaxInterval (00:05:00) must not be shorter than InitialInterval (00:10:00).")]

@@ -218,4 +218,39 @@ public sealed class TaskRetryTests(FaultClusterFixture fixture)
         var nothing = await Assert.ThrowsAsync<RetryRefusedException>(() => fixture.Client.GetGrain<IBatchRetry>(retry.BatchId).Retry(Alice, Guid.NewGuid()));
         Assert.Equal(RetryRefusal.NothingToRetry, nothing.Reason);
     }
+
+    [Fact]
+    public async Task A_batch_retry_broken_off_midway_is_finished_without_a_task_retried_on_its_own_meanwhile()
+    {
+        var failing = NewCollection();
+        var batchId = Guid.NewGuid();
+        var refusal = fixture.Faults.RefuseIndex(failing);
+        await fixture.Client.GetGrain<IBatchGrain>(batchId).Create(new CreateBatch("alice",
+        [
+            new BatchTaskSpec("first", failing, Documents.Generate(20, prefix: "first")),
+            new BatchTaskSpec("second", NewCollection(), Documents.Generate(20, prefix: "second"), After: ["first"]),
+        ]));
+        BatchSnapshot? ended = null;
+        await Eventually.TrueAsync("the batch to end", async () => (ended = await fixture.Client.GetGrain<IBatchGrain>(batchId).GetSnapshot())!.IsTerminal, Deadline);
+        Assert.True(refusal.Done, "the index did not refuse the first task");
+        var originals = ended!.Tasks.ToDictionary(task => task.Ref!, task => task.TaskId);
+
+        // The batch retry breaks off after retrying the first task: the second one's retry cannot be written.
+        var broken = fixture.Faults.FailWrites(TaskGrain(TaskRetries.IdOf(originals["second"])));
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.Client.GetGrain<IBatchRetry>(batchId).Retry(Alice, Guid.NewGuid()));
+        Assert.True(broken.Done, "the second task's retry was not refused its write");
+
+        // The user retries the second task on its own, then the batch again.
+        var single = await Retrying(originals["second"]).Retry(Alice, Guid.NewGuid());
+        var retry = await fixture.Client.GetGrain<IBatchRetry>(batchId).Retry(Alice, Guid.NewGuid());
+        BatchSnapshot? retryEnd = null;
+        await Eventually.TrueAsync("the retry batch to end", async () => (retryEnd = await fixture.Client.GetGrain<IBatchGrain>(retry.BatchId).GetSnapshot())!.IsTerminal, Deadline);
+
+        Assert.Equal(["first"], retry.Tasks.Select(task => task.Ref));
+        Assert.Equal(IndexTaskStatus.Completed, retryEnd!.Status);
+        Assert.Equal(retry.BatchId, (await fixture.Client.GetGrain<IBatchGrain>(batchId).GetSnapshot())!.RetriedBy);
+        Assert.Equal(single.TaskId, (await Grain(originals["second"]).GetSnapshot())!.RetriedBy);
+        Assert.Null(single.BatchId);
+        Assert.Equal(IndexTaskStatus.Completed, (await EndOfAsync(single.TaskId)).Status);
+    }
 }

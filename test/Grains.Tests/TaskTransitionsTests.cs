@@ -55,6 +55,25 @@ public sealed class TaskTransitionsTests
     }
 
     [Fact]
+    public void Admission_ranks_and_ages_a_task_from_when_it_was_queued_not_from_its_time_waiting_for_dependencies()
+    {
+        var dependency = Guid.NewGuid();
+        var queued = TaskTransitions.Accept(Request(), [0], null, 3, [], Now);
+        var dependent = TaskTransitions.Accept(Request() with { DependsOn = [dependency] }, [0], null, 3, [], Now);
+        var released = Now.AddMinutes(10);
+
+        TaskTransitions.DependencyEnded(dependent, dependency, Ended(dependency, IndexTaskStatus.Completed), released);
+
+        Assert.Equal(Now, Admission.AdmissionTicket.Of(Guid.NewGuid(), queued).QueuedAt);
+        Assert.Null(TaskTransitions.Accept(Request() with { DependsOn = [dependency] }, [0], null, 3, [], Now).QueuedAt);
+        Assert.Equal(released, Admission.AdmissionTicket.Of(Guid.NewGuid(), dependent).QueuedAt);
+
+        // A task stored by an earlier build, which kept no queueing time: from its creation, or its start time.
+        var stored = new IndexTaskState { CreatedAt = Now, RunAt = Now.AddMinutes(3) };
+        Assert.Equal(Now.AddMinutes(3), Admission.AdmissionTicket.Of(Guid.NewGuid(), stored).QueuedAt);
+    }
+
+    [Fact]
     public void A_dependency_that_no_longer_exists_fails_the_task_and_one_that_completes_before_the_others_keeps_it_waiting()
     {
         var (gone, first, second) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());

@@ -118,7 +118,8 @@ export class DetailsView {
     const rows = document.getElementById('details-rows');
     if (offset === 0) rows.replaceChildren();
     for (const item of page.items) {
-      rows.append(element('tr', {}, element('td', { text: item.id }), element('td', { text: item.status }), element('td', { text: item.error ?? '' })));
+      rows.append(element('tr', {}, element('td', { text: item.id }), element('td', { text: item.status }),
+        element('td', { class: 'attempts', text: String(item.attempts ?? 1) }), element('td', { text: item.error ?? '' })));
     }
 
     this.next = page.next_offset;
