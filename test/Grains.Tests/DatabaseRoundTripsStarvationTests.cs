@@ -50,9 +50,10 @@ public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"pool work waited up to {poolLag.TotalMilliseconds:F0} ms, a round trip through the pool took {pooled.TotalMilliseconds:F0} ms; measured: {Describe(readings)}");
 
-        Assert.True(poolLag >= TimeSpan.FromSeconds(1), $"the busy work did not starve the thread pool (work waited at most {poolLag}): the test proved nothing");
+        Assert.True(poolLag >= 2 * DatabaseRoundTrips.Slow, $"the busy work did not starve the thread pool (work waited at most {poolLag}): the test proved nothing");
         Assert.True(pooled >= DatabaseRoundTrips.Slow, $"a round trip timed through the starved pool took only {pooled}: the test proved nothing");
-        Assert.True(readings.Count(reading => reading is not null) >= 10, $"the round trip was hardly measured while starved: {Describe(readings)}");
+        // Measuring began with the starvation: a reading is the shortest of at least two round trips timed starved.
+        Assert.True(readings.Any(reading => reading is not null), $"the round trip was not measured while starved: {Describe(readings)}");
         Assert.All(readings, reading => Assert.True(reading is null || reading < DatabaseRoundTrips.Slow, $"starved, the database was measured slow: {Describe(readings)}"));
     }
 
