@@ -177,6 +177,9 @@ public static class OrleansTasksSiloExtensions
         services.TryAddSingleton<TaskChunkStores>();
         services.TryAddSingleton<TaskAdmission>();
         services.TryAddSingleton<Diagnostics.TaskTelemetry>();
+
+        // Measures the database (the index's pool) when there is one; in memory, never.
+        services.TryAddSingleton<DatabaseRoundTrips>();
         return services;
     }
 

@@ -29,6 +29,7 @@ public sealed partial class IndexTaskGrain(
     TaskAdmission admission,
     History.ITaskHistory history,
     Diagnostics.TaskTelemetry telemetry,
+    DatabaseRoundTrips roundTrips,
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
@@ -51,7 +52,7 @@ public sealed partial class IndexTaskGrain(
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
-        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads);
+        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads, roundTrips);
         _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Release(TaskId));
         if (!S.Accepted)
         {

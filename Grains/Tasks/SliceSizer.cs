@@ -1,9 +1,26 @@
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// Sizes a task's next slice (the documents indexed in one grain turn) from the speed of the last
-/// ones, so that one slice takes about <see cref="TasksOptions.SliceBudget"/>.
+/// Sizes a task's next slice (the documents indexed in one grain turn). Normally a slice is sized
+/// from the time per document of the last ones, round trips and all, so that it takes about
+/// <see cref="TasksOptions.SliceBudget"/>: whatever makes slices slow, they shrink, and the grain
+/// answers reads and cancellation between them. While the database itself is slow (its round
+/// trip, measured apart from this process by <see cref="Storage.DatabaseRoundTrips"/>, takes
+/// <see cref="Storage.DatabaseRoundTrips.Slow"/> or longer), each slice pays its round trips
+/// again however few documents it carries, so slices never shrink but double, for as long as
+/// doubling pays, up to <see cref="MaxDocuments"/>.
 /// </summary>
+/// <remarks>
+/// A slice's own time cannot tell a slow database from a processor too busy to run this process:
+/// both make a long wall time with little processor used. An earlier sizer that grew slices on
+/// their time alone grew them on a starved machine too, until a task's reads waited half a second.
+/// So slices grow only on the round trip measured on a thread of its own, the shortest of a few:
+/// a starved processor delays some of them, a slow database every one. A doubled slice that took
+/// more than half as long again as the one before and also more than one round trip longer did
+/// not pay (its documents cost about as much as its round trips): the size goes back, and doubling
+/// is tried again <see cref="RetryGrowthAfter"/> slices later, since the round trips' jitter alone
+/// can make a doubling look dear.
+/// </remarks>
 public sealed class SliceSizer(TimeSpan budget)
 {
     public const int MaxDocuments = 2000;
@@ -11,12 +28,27 @@ public sealed class SliceSizer(TimeSpan budget)
     /// <summary>The most content one slice carries, unless a single document is larger.</summary>
     public const long MaxContentChars = 4L * 1024 * 1024;
 
+    /// <summary>Slices of a slow database at a size that did not pay to double, before doubling is tried again.</summary>
+    public const int RetryGrowthAfter = 4;
+
     private const int FirstCount = 16;
 
     private double _ticksPerDocument;
+    private int _slowCount;
+    private int _holding;
+    private int _lastDocuments;
+    private TimeSpan _lastElapsed;
+
+    /// <summary>True when the database's round trip was slow at the last slice: its slices grow rather than shrink.</summary>
+    public bool DatabaseSlow { get; private set; }
 
     public int NextCount()
     {
+        if (DatabaseSlow)
+        {
+            return _slowCount;
+        }
+
         if (_ticksPerDocument <= 0)
         {
             return FirstCount;
@@ -25,7 +57,11 @@ public sealed class SliceSizer(TimeSpan budget)
         return (int)Math.Clamp(budget.Ticks / _ticksPerDocument, 1, MaxDocuments);
     }
 
-    public void Record(int documents, TimeSpan elapsed)
+    /// <summary>
+    /// The index took <paramref name="elapsed"/> for a slice of <paramref name="documents"/>, its
+    /// round trips included, while the database's round trip took <paramref name="roundTrip"/> (null: not known).
+    /// </summary>
+    public void Record(int documents, TimeSpan elapsed, TimeSpan? roundTrip = null)
     {
         if (documents == 0)
         {
@@ -34,5 +70,33 @@ public sealed class SliceSizer(TimeSpan budget)
 
         var sample = Math.Max(1, elapsed.Ticks) / (double)documents;
         _ticksPerDocument = _ticksPerDocument <= 0 ? sample : (0.5 * _ticksPerDocument) + (0.5 * sample);
+
+        if (roundTrip is not { } slowRoundTrip || slowRoundTrip < Storage.DatabaseRoundTrips.Slow || elapsed < Storage.DatabaseRoundTrips.Slow)
+        {
+            // Not measured, quick, or the slice itself was quick (it cannot have waited on a slow round trip).
+            DatabaseSlow = false;
+        }
+        else if (!DatabaseSlow)
+        {
+            DatabaseSlow = true;
+            _holding = 0;
+            _slowCount = Doubled(documents);
+        }
+        else if (documents > _lastDocuments)
+        {
+            var extra = elapsed - _lastElapsed;
+            var paid = extra <= _lastElapsed / 2 || extra <= slowRoundTrip;
+            _holding = paid ? 0 : RetryGrowthAfter;
+            _slowCount = paid ? Doubled(documents) : _lastDocuments;
+        }
+        else if (_holding > 0 && --_holding == 0)
+        {
+            _slowCount = Doubled(documents);
+        }
+
+        _lastDocuments = documents;
+        _lastElapsed = elapsed;
     }
+
+    private static int Doubled(int documents) => Math.Min(MaxDocuments, 2 * documents);
 }

@@ -16,6 +16,10 @@ internal static class TaskMessages
     public static string WaitingForDatabase(int current, int total) =>
         string.Create(CultureInfo.InvariantCulture, $"Waiting for the database to come back ({current}/{total} indexed so far)");
 
+    /// <summary>Still indexing, but the database's round trips are slow (see <see cref="Storage.DatabaseRoundTrips.Slow"/>).</summary>
+    public static string WaitingForSlowDatabase(int current, int total) =>
+        string.Create(CultureInfo.InvariantCulture, $"Waiting for the database, which is slow ({current}/{total} indexed so far)");
+
     public static string Retrying(TimeSpan delay, int attempt, int maxAttempts, string reason) =>
         string.Create(CultureInfo.InvariantCulture, $"Retrying in {delay.TotalSeconds:0.#} s (attempt {attempt} of {maxAttempts}): {reason}");
 

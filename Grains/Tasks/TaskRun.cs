@@ -8,11 +8,18 @@ namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// A task's run, slice by slice: the next documents from the task's position (its stored documents,
-/// or its streaming source), sized to take about the slice budget, indexed, their outcomes stored and
-/// counted into the task's state.
+/// or its streaming source), sized by <see cref="SliceSizer"/>, indexed, their outcomes stored and
+/// counted into the task's state. While the database's round trips are slow (<see cref="DatabaseRoundTrips"/>),
+/// the task's message says that it waits for the database.
 /// </summary>
 public sealed partial class TaskRun(
-    Guid taskId, TaskChunkStores chunks, IncrementalIndexer indexer, TasksOptions options, ILogger logger, Uploads.IUploadStore? uploads = null) : IDisposable
+    Guid taskId,
+    TaskChunkStores chunks,
+    IncrementalIndexer indexer,
+    TasksOptions options,
+    ILogger logger,
+    Uploads.IUploadStore? uploads = null,
+    DatabaseRoundTrips? roundTrips = null) : IDisposable
 {
     private readonly SliceSizer _sizer = new(options.SliceBudget);
 
@@ -34,11 +41,21 @@ public sealed partial class TaskRun(
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
-        if (task.Source is { } source)
+        var outcome = task.Source is { } source
+            ? await IndexSourceSliceAsync(task, source, now, counted)
+            : await IndexStoredSliceAsync(task, now, counted);
+        if (outcome == SliceOutcome.Indexed && _sizer.DatabaseSlow)
         {
-            return await IndexSourceSliceAsync(task, source, now, counted);
+            task.Message = TaskMessages.WaitingForSlowDatabase(task.Current, task.Total);
         }
 
+        return outcome;
+    }
+
+    public void Dispose() => Source.Dispose();
+
+    private async Task<SliceOutcome> IndexStoredSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
+    {
         var documents = await Documents.NextSliceAsync(task, _sizer.NextCount());
         if (documents is null)
         {
@@ -54,8 +71,6 @@ public sealed partial class TaskRun(
         await RecordAsync(task, results, now, counted);
         return SliceOutcome.Indexed;
     }
-
-    public void Dispose() => Source.Dispose();
 
     /// <summary>A slice read from the source: its unreadable entries fail, the others are indexed, all in source order.</summary>
     private async Task<SliceOutcome> IndexSourceSliceAsync(IndexTaskState task, TaskSource source, DateTimeOffset now, Action<TaskCounts> counted)
@@ -114,7 +129,7 @@ public sealed partial class TaskRun(
             return ([], new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null)));
         }
 
-        _sizer.Record(documents.Count, Stopwatch.GetElapsedTime(started));
+        Measured(documents.Count, Stopwatch.GetElapsedTime(started));
         if (task.FailedAttempts > 0)
         {
             var attempt = task.FailedAttempts + 1;
@@ -122,6 +137,18 @@ public sealed partial class TaskRun(
         }
 
         return (results, null);
+    }
+
+    /// <summary>The index took <paramref name="elapsed"/> for <paramref name="documents"/>: the next slice is sized by it.</summary>
+    private void Measured(int documents, TimeSpan elapsed)
+    {
+        if (elapsed >= DatabaseRoundTrips.Slow)
+        {
+            // Only a slice this slow can have waited on a slow round trip: find out whether it did.
+            roundTrips?.Demand();
+        }
+
+        _sizer.Record(documents, elapsed, roundTrips?.Recent);
     }
 
     private async Task RecordAsync(IndexTaskState task, IReadOnlyList<DocumentResult> results, DateTimeOffset now, Action<TaskCounts> counted)

@@ -13,6 +13,11 @@ namespace OrleansTasks.Gateway.Tests;
 [Collection(StormCollection.Name)]
 public sealed class SlowDatabaseTests(PostgresServer postgres)
 {
+    /// <summary>
+    /// Floors with room for a loaded machine (see README "Faults: a paused silo and a slow
+    /// database" for what was measured), where slices sized by their whole time, round trips
+    /// included, managed 5–14 documents/s at 200 ms and 0–1 at 1 s.
+    /// </summary>
     [Fact]
     public async Task Added_latency_slows_tasks_but_fails_and_doubles_nothing()
     {
@@ -22,7 +27,31 @@ public sealed class SlowDatabaseTests(PostgresServer postgres)
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', outcome.Tasks.Violations));
         Assert.Empty(outcome.Tasks.Violations);
         Assert.Equal(4, outcome.Tasks.Completed);
-        Assert.True(outcome.Rates[2].DocumentsPerSecond < outcome.Rates[0].DocumentsPerSecond, $"1 s of latency did not slow the tasks: {outcome}");
+        var (none, at200, at1000) = (outcome.Rates[0], outcome.Rates[1], outcome.Rates[2]);
+        Assert.True(at1000.DocumentsPerSecond < none.DocumentsPerSecond, $"1 s of latency did not slow the tasks: {outcome}");
+        Assert.True(at200.DocumentsPerSecond >= 50, $"below 50 documents/s at 200 ms of latency: {outcome}");
+        Assert.True(at1000.DocumentsPerSecond >= 10, $"below 10 documents/s at 1 s of latency: {outcome}");
+        Assert.True(at200.TasksSayingSlow >= 1 && at1000.TasksSayingSlow >= 1, $"no task said the database was slow while it was: {outcome}");
+        Assert.True(none.TasksSayingSlow == 0, $"a task said the database was slow before it was: {outcome}");
+    }
+
+    /// <summary>
+    /// The case an earlier sizer mistook for a slow database: silos starved of processor (a quarter
+    /// of one each) on a quick database make slices slow too, and must neither grow them nor say so.
+    /// </summary>
+    [Fact]
+    public async Task Silos_starved_of_processor_on_a_quick_database_never_say_it_is_slow()
+    {
+        SystemDependencies.CpuQuota();
+        var outcome = await SlowDatabase.StarvedAsync(postgres, silos: 2, tasks: 4, documents: 10_000, processors: 0.25, TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(3));
+
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', outcome.Tasks.Violations));
+        Assert.Empty(outcome.Tasks.Violations);
+        Assert.Equal(4, outcome.Tasks.Completed);
+        var (none, starved) = (outcome.Rates[0], outcome.Rates[1]);
+        Assert.True(starved.DocumentsPerSecond < none.DocumentsPerSecond / 2, $"the quota did not starve the silos: {outcome}");
+        Assert.True(none.TasksSayingSlow == 0 && starved.TasksSayingSlow == 0, $"a task said its quick database was slow: {outcome}");
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets), ORLEANSTASKS_REQUIRE_DOCKER (dockerd,
 /// docker-compose and debootstrap, run as root), ORLEANSTASKS_REQUIRE_NETNS (root, iproute2 and
 /// nftables, for network partitions), ORLEANSTASKS_REQUIRE_FAKETIME (libfaketime, for a silo whose
-/// clock runs ahead). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
+/// clock runs ahead), ORLEANSTASKS_REQUIRE_CGROUP (root and a writable cgroup file system, for silos
+/// starved of processor). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
 /// (see <see cref="PostgresServer"/>).
 /// </summary>
 public static class SystemDependencies
@@ -22,6 +23,7 @@ public static class SystemDependencies
     public const string RequireDocker = "ORLEANSTASKS_REQUIRE_DOCKER";
     public const string RequireNetns = "ORLEANSTASKS_REQUIRE_NETNS";
     public const string RequireFakeTime = "ORLEANSTASKS_REQUIRE_FAKETIME";
+    public const string RequireCgroup = "ORLEANSTASKS_REQUIRE_CGROUP";
 
     public static string Chromium()
     {
@@ -67,6 +69,15 @@ public static class SystemDependencies
         if (Testing.ClusterFaults.FakeClock.Missing() is { } missing)
         {
             Missing(RequireFakeTime, $"A silo's clock cannot be moved: {missing}.");
+        }
+    }
+
+    /// <summary>A processor quota can be set on silo processes (see <see cref="Testing.ClusterFaults.CpuQuota"/>).</summary>
+    public static void CpuQuota()
+    {
+        if (Testing.ClusterFaults.CpuQuota.Missing() is { } missing)
+        {
+            Missing(RequireCgroup, $"Silos cannot be starved of processor: {missing}.");
         }
     }
 

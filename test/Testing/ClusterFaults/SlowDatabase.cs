@@ -12,11 +12,18 @@ namespace OrleansTasks.Testing.ClusterFaults;
 /// <item>connections: another client takes every connection the server allows
 /// (<see cref="ConnectionHog"/>) for one phase, then gives them back.</item>
 /// </list>
-/// Tasks slow down and say so ("Waiting for the database" when a slice cannot reach it); nothing
-/// that would have succeeded fails and nothing is written twice (<see cref="WatchedTasks"/>).
+/// Tasks slow down and say so ("Waiting for the database", whether a slice cannot reach it or its
+/// round trips are slow); nothing that would have succeeded fails and nothing is written twice
+/// (<see cref="WatchedTasks"/>). Each phase's pace is measured, and which tasks said, over REST
+/// while the phase lasted, that they waited for a slow database.
 /// </summary>
 public static class SlowDatabase
 {
+    private const string WaitingForTheDatabase = "Waiting for the database";
+
+    /// <summary>What a task says while the database's round trips are slow.</summary>
+    public const string WaitingForASlowDatabase = "Waiting for the database, which is slow";
+
     private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
 
     /// <summary>How long the tasks' pace is measured before the fault: short, so that they are still running when it starts.</summary>
@@ -32,7 +39,7 @@ public static class SlowDatabase
         var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
         await watched.WaitUntilRunningAsync(deadline, atLeast: 1);
 
-        var rates = new List<(string Phase, double DocumentsPerSecond)> { ("none", await RateAsync(watched, Before)) };
+        var rates = new List<PhaseRate> { await RateAsync("none", watched, Before) };
         var unfinished = await watched.UnfinishedAsync();
         var endedEarly = new List<string>();
         foreach (var latency in new[] { TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1) })
@@ -43,7 +50,7 @@ public static class SlowDatabase
             }
 
             path.SetLatency(latency);
-            rates.Add(($"{latency.TotalMilliseconds:F0} ms", await RateAsync(watched, phase)));
+            rates.Add(await RateAsync(string.Create(CultureInfo.InvariantCulture, $"{latency.TotalMilliseconds:F0} ms"), watched, phase));
         }
 
         path.SetLatency(TimeSpan.Zero);
@@ -56,6 +63,42 @@ public static class SlowDatabase
 
         outcome.Violations.AddRange(endedEarly);
         return new SlowDatabaseOutcome("latency", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
+    }
+
+    /// <summary>
+    /// The opposite case, which must not pass for a slow database: the database is quick, but each
+    /// silo process gets only <paramref name="processors"/> of a processor (<see cref="CpuQuota"/>)
+    /// for the phase, so that its slices take long with little processor used.
+    /// </summary>
+    public static async Task<SlowDatabaseOutcome> StarvedAsync(
+        PostgresServer postgres, int silos, int tasks, int documents, double processors, TimeSpan phase, TimeSpan deadline)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos, Lease);
+        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
+        await watched.WaitUntilRunningAsync(deadline, atLeast: 1);
+
+        var rates = new List<PhaseRate> { await RateAsync("none", watched, Before) };
+        var unfinished = await watched.UnfinishedAsync();
+        using (var quota = CpuQuota.Create(processors))
+        {
+            foreach (var silo in cluster.Silos)
+            {
+                quota.Add(silo);
+            }
+
+            rates.Add(await RateAsync(string.Create(CultureInfo.InvariantCulture, $"starved ({processors:0.##} processor a silo)"), watched, phase));
+        }
+
+        var healed = Stopwatch.GetTimestamp();
+        var outcome = await watched.CheckAsync();
+        if (unfinished == 0)
+        {
+            outcome.Violations.Add("every task had ended before the fault began: it proved nothing");
+        }
+
+        return new SlowDatabaseOutcome("starved", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
     }
 
     public static async Task<SlowDatabaseOutcome> ConnectionsAsync(int silos, int tasks, int documents, TimeSpan phase, TimeSpan deadline)
@@ -73,12 +116,12 @@ public static class SlowDatabase
         var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline, DateTimeOffset.UtcNow.AddSeconds(3 * tasks));
         await watched.WaitUntilRunningAsync(deadline, atLeast: 1);
 
-        var rates = new List<(string Phase, double DocumentsPerSecond)> { ("none", await RateAsync(watched, Before)) };
+        var rates = new List<PhaseRate> { await RateAsync("none", watched, Before) };
         var unfinished = await watched.UnfinishedAsync();
         int held;
         await using (var hog = ConnectionHog.Start(postgres.AdminConnectionString, new NpgsqlConnectionStringBuilder(database).Database!))
         {
-            rates.Add(("exhausted", await RateAsync(watched, phase)));
+            rates.Add(await RateAsync("exhausted", watched, phase));
             await hog.StopAsync();
             held = hog.Held;
         }
@@ -92,19 +135,29 @@ public static class SlowDatabase
         return new SlowDatabaseOutcome($"connections (another client held {held} of 40)", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
     }
 
-    /// <summary>Documents indexed per second by all tasks together over <paramref name="span"/> (an ended task counts as done).</summary>
-    private static async Task<double> RateAsync(WatchedTasks watched, TimeSpan span)
+    /// <summary>
+    /// Documents indexed per second by all tasks together over <paramref name="span"/> (an ended task
+    /// counts as done), and the tasks that said meanwhile, read every second, that they waited for a slow database.
+    /// </summary>
+    private static async Task<PhaseRate> RateAsync(string phase, WatchedTasks watched, TimeSpan span)
     {
         var before = await watched.DoneAsync();
         var started = Stopwatch.GetTimestamp();
+        var saying = new HashSet<Guid>();
 
-        // The phase lasts its stated time whatever the tasks do: this wait is the fault's duration.
-        await Task.Delay(span);
-        return (await watched.DoneAsync() - before) / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        // The phase lasts its stated time whatever the tasks do: this loop is the fault's duration.
+        while (Stopwatch.GetElapsedTime(started) < span)
+        {
+            saying.UnionWith(await watched.SayingAsync(WaitingForASlowDatabase));
+            var left = span - Stopwatch.GetElapsedTime(started);
+            await Task.Delay(left < TimeSpan.FromSeconds(1) ? TimeSpan.FromTicks(Math.Max(0, left.Ticks)) : TimeSpan.FromSeconds(1));
+        }
+
+        return new PhaseRate(phase, (await watched.DoneAsync() - before) / Stopwatch.GetElapsedTime(started).TotalSeconds, saying.Count);
     }
 
     private static int WaitingReported(WatchedTasks watched) => watched.Heard.Count(messages => messages.Any(m =>
-        m.TryGetProperty("message", out var text) && text.GetString()!.StartsWith("Waiting for the database", StringComparison.Ordinal)));
+        m.TryGetProperty("message", out var text) && text.GetString()!.StartsWith(WaitingForTheDatabase, StringComparison.Ordinal)));
 }
 
 /// <summary>
@@ -113,11 +166,15 @@ public static class SlowDatabase
 /// database, and the documents indexed per second in each phase.
 /// </summary>
 public sealed record SlowDatabaseOutcome(
-    string Fault, WatchedOutcome Tasks, TimeSpan EndedAfterHeal, int TasksReportingWaiting, List<(string Phase, double DocumentsPerSecond)> Rates)
+    string Fault, WatchedOutcome Tasks, TimeSpan EndedAfterHeal, int TasksReportingWaiting, List<PhaseRate> Rates)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Fault}: {Tasks.Tasks} tasks, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
         $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; documents/s {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.DocumentsPerSecond:F0}"))}; " +
+        $"tasks saying the database was slow, by phase {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.TasksSayingSlow}"))}; " +
         $"{TasksReportingWaiting} task(s) said they waited for the database; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the fault ended; " +
         $"{Tasks.Violations.Count} promise(s) broken");
 }
+
+/// <summary>A phase of a slow-database round: documents indexed per second, and how many tasks said meanwhile that the database was slow.</summary>
+public sealed record PhaseRate(string Phase, double DocumentsPerSecond, int TasksSayingSlow);

@@ -52,20 +52,23 @@ public sealed class WatchedTasks
     }
 
     /// <summary>Documents done so far, as the task answers over REST; -1 once it has ended, null while the gateway answers 503.</summary>
-    public async Task<int?> CurrentAsync(Guid taskId)
+    public async Task<int?> CurrentAsync(Guid taskId) => await ReadAsync(taskId) is { } task
+        ? task.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" ? -1 : task.GetProperty("current").GetInt32()
+        : null;
+
+    /// <summary>The tasks whose <c>message</c>, as they answer over REST now, starts with <paramref name="prefix"/>.</summary>
+    public async Task<IReadOnlyList<Guid>> SayingAsync(string prefix)
     {
-        using var http = Client(_cluster);
-        using var response = await http.GetAsync(new Uri($"/api/tasks/{taskId}", UriKind.Relative));
-        if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        var saying = new List<Guid>();
+        foreach (var (taskId, _, _) in _tasks)
         {
-            return null;
+            if (await ReadAsync(taskId) is { } task && task.GetProperty("message").GetString()!.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                saying.Add(taskId);
+            }
         }
 
-        response.EnsureSuccessStatusCode();
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.GetProperty("status").GetString() is "completed" or "failed" or "cancelled"
-            ? -1
-            : json.RootElement.GetProperty("current").GetInt32();
+        return saying;
     }
 
     /// <summary>Documents done by all tasks together, as they answer over REST (an ended task's all; a task not answering, what it last said).</summary>
@@ -132,6 +135,21 @@ public sealed class WatchedTasks
         var busiest = running.GroupBy(r => r.Silo).MaxBy(g => g.Count())
             ?? throw new InvalidOperationException($"every one of {_tasks.Count} tasks ended before the fault: give them more documents");
         return (busiest.Key, busiest.Select(r => (r.TaskId, r.Current)).ToList());
+    }
+
+    /// <summary>The task as it answers over REST; null while the gateway answers 503.</summary>
+    private async Task<JsonElement?> ReadAsync(Guid taskId)
+    {
+        using var http = Client(_cluster);
+        using var response = await http.GetAsync(new Uri($"/api/tasks/{taskId}", UriKind.Relative));
+        if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.Clone();
     }
 
     /// <summary>Waits for every watcher to end, then checks every promise; the broken ones are its violations (none is the pass).</summary>

@@ -1,0 +1,189 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace OrleansTasks.Storage;
+
+/// <summary>
+/// How long the silo's database takes to answer <c>SELECT 1</c>, measured apart from this
+/// process's own load, so that a slow database is not mistaken for a processor too busy to run the
+/// silo (both make a task's slices take long). While someone <see cref="Demand"/>s it (a slice
+/// took <see cref="Slow"/> or longer), a thread of its own times one statement every
+/// <see cref="Interval"/> with blocking calls, never waiting in the thread pool's queue behind the
+/// silo's work; <see cref="Recent"/> is the shortest of the last few round trips. A starved
+/// processor or a garbage collection delays some of them, a slow database (or the network to it)
+/// every one. Nothing is measured while nobody asks, nor without a database.
+/// </summary>
+public sealed partial class DatabaseRoundTrips : IDisposable
+{
+    /// <summary>A round trip this long or longer is a slow database: a healthy one answers in a millisecond or two.</summary>
+    public static readonly TimeSpan Slow = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The pause between two measurements.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a measurement counts; with 1 s of latency one takes about 1.5 s, opening a connection more.</summary>
+    public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long measuring goes on after the last <see cref="Demand"/>.</summary>
+    public static readonly TimeSpan DemandLasts = TimeSpan.FromSeconds(10);
+
+    private const int Kept = 3;
+
+    private readonly NpgsqlDataSource? _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DatabaseRoundTrips> _logger;
+    private readonly Lock _gate = new();
+    private readonly Queue<(long At, TimeSpan RoundTrip)> _samples = new();
+    private readonly AutoResetEvent _demanded = new(false);
+    private readonly CancellationTokenSource _stop = new();
+    private Thread? _thread;
+    private bool _disposed;
+    private long _demandedAt;
+
+    /// <summary>Measures the database of <paramref name="database"/>; without one (state in memory) it never measures.</summary>
+    public DatabaseRoundTrips(TimeProvider time, ILogger<DatabaseRoundTrips> logger, NpgsqlDataSource? database = null)
+    {
+        _database = database;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// The shortest of the last few round trips, once at least two were measured in the last
+    /// <see cref="Fresh"/>; null before that (a database that does not answer gives none), or without one.
+    /// </summary>
+    public TimeSpan? Recent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var fresh = _samples.Where(sample => _time.GetElapsedTime(sample.At) <= Fresh).ToList();
+                return fresh.Count >= 2 ? fresh.Min(sample => sample.RoundTrip) : null;
+            }
+        }
+    }
+
+    /// <summary>Starts measuring, or keeps it going for another <see cref="DemandLasts"/>.</summary>
+    public void Demand()
+    {
+        if (_database is null)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _demandedAt, _time.GetTimestamp());
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_thread is null)
+            {
+                _thread = new Thread(Measure) { IsBackground = true, Name = "Database round trips" };
+                _thread.Start();
+            }
+
+            _demanded.Set();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _stop.Cancel();
+            if (_thread is null)
+            {
+                DisposeSignals();
+            }
+            else
+            {
+                // The thread ends at its next wait and disposes them.
+                _demanded.Set();
+            }
+        }
+    }
+
+    private void Measure()
+    {
+        var failing = false;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                if (_time.GetElapsedTime(Interlocked.Read(ref _demandedAt)) > DemandLasts)
+                {
+                    _demanded.WaitOne();
+                    continue;
+                }
+
+                if (TimeOne(ref failing) is { } roundTrip)
+                {
+                    lock (_gate)
+                    {
+                        _samples.Enqueue((_time.GetTimestamp(), roundTrip));
+                        if (_samples.Count > Kept)
+                        {
+                            _samples.Dequeue();
+                        }
+                    }
+                }
+
+                // A pause between measurements, ended early only by the silo stopping.
+                _stop.Token.WaitHandle.WaitOne(Interval);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                DisposeSignals();
+            }
+        }
+    }
+
+    private void DisposeSignals()
+    {
+        _demanded.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>One round trip; null when the database did not answer (that is an outage, not slowness).</summary>
+    private TimeSpan? TimeOne(ref bool failing)
+    {
+        try
+        {
+            // Blocking calls on this thread: the time is the database's and the network's, not a queue's.
+            using var connection = _database!.OpenConnection();
+            using var command = new NpgsqlCommand("SELECT 1", connection);
+            var started = _time.GetTimestamp();
+            command.ExecuteScalar();
+            var roundTrip = _time.GetElapsedTime(started);
+            failing = false;
+            return roundTrip;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // An escaping exception would end the silo; the database's outage is reported where tasks wait for it.
+            if (!failing)
+            {
+                MeasureFailed(_logger, exception);
+                failing = true;
+            }
+
+            return null;
+        }
+    }
+
+    [LoggerMessage(42, LogLevel.Information, "The database's round trip could not be measured; measuring goes on while tasks' slices are slow")]
+    private static partial void MeasureFailed(ILogger logger, Exception exception);
+}

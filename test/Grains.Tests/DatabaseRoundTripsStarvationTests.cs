@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrleansTasks.Storage;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// The database's round trip is measured quick while this process is starved of processor: its
+/// thread pool's threads all busy and more runnable threads than processors, where a round trip
+/// timed through the thread pool (as a slice times its own) takes as long as a slow database's.
+/// </summary>
+[Collection(StarvedProcessCollection.Name)]
+public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task A_process_starved_of_processor_is_not_measured_as_a_slow_database()
+    {
+        await using var database = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(migrate: false));
+        await using (await database.OpenConnectionAsync())
+        {
+            // One connection waiting in the pool for the measurements.
+        }
+
+        await using var connection = await database.OpenConnectionAsync();
+
+        // Measuring from the start of the starvation: whatever it reports was measured starved.
+        using var roundTrips = new DatabaseRoundTrips(TimeProvider.System, NullLogger<DatabaseRoundTrips>.Instance, database);
+
+        // Busy work on every thread the pool has or adds, as a silo whose grains all index at once:
+        // queued work waits for a thread, and the runnable threads outnumber the processors.
+        var starved = TimeSpan.FromSeconds(6);
+        var until = Stopwatch.GetTimestamp() + (long)(starved.TotalSeconds * Stopwatch.Frequency);
+        var hogs = Enumerable.Range(0, 64).Select(_ => Task.Run(() =>
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(1000);
+            }
+        })).ToList();
+
+        // A round trip timed as a slice times its own: the continuation waits in the pool's queue.
+        var throughThePool = TimeAsync(connection);
+        var watched = Watch(roundTrips, until);
+
+        await Task.WhenAll(hogs);
+        var (readings, poolLag) = await watched;
+        var pooled = await throughThePool;
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"pool work waited up to {poolLag.TotalMilliseconds:F0} ms, a round trip through the pool took {pooled.TotalMilliseconds:F0} ms; measured: {Describe(readings)}");
+
+        Assert.True(poolLag >= 2 * DatabaseRoundTrips.Slow, $"the busy work did not starve the thread pool (work waited at most {poolLag}): the test proved nothing");
+        Assert.True(pooled >= DatabaseRoundTrips.Slow, $"a round trip timed through the starved pool took only {pooled}: the test proved nothing");
+        // Measuring began with the starvation: a reading is the shortest of at least two round trips timed starved.
+        Assert.True(readings.Any(reading => reading is not null), $"the round trip was not measured while starved: {Describe(readings)}");
+        Assert.All(readings, reading => Assert.True(reading is null || reading < DatabaseRoundTrips.Slow, $"starved, the database was measured slow: {Describe(readings)}"));
+    }
+
+    private static async Task<TimeSpan> TimeAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT 1", connection);
+        var started = Stopwatch.GetTimestamp();
+        await command.ExecuteScalarAsync();
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>
+    /// On a thread of its own until <paramref name="until"/>, every 100 ms: what the round trips
+    /// say, and how long a work item queued to the thread pool waits to run.
+    /// </summary>
+    private static Task<(List<TimeSpan?> Readings, TimeSpan PoolLag)> Watch(DatabaseRoundTrips roundTrips, long until)
+    {
+        var done = new TaskCompletionSource<(List<TimeSpan?>, TimeSpan)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            var readings = new List<TimeSpan?>();
+            var queued = new List<TaskCompletionSource<TimeSpan>>();
+            using var pace = new ManualResetEventSlim();
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                roundTrips.Demand();
+                readings.Add(roundTrips.Recent);
+                var ran = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var at = Stopwatch.GetTimestamp();
+                ThreadPool.UnsafeQueueUserWorkItem(_ => ran.SetResult(Stopwatch.GetElapsedTime(at)), null);
+                queued.Add(ran);
+
+                // Paces the readings; nothing is awaited here.
+                pace.Wait(TimeSpan.FromMilliseconds(100));
+            }
+
+            Task.WhenAll(queued.Select(item => item.Task)).ContinueWith(
+                lags => done.SetResult((readings, lags.Result.Max())), TaskScheduler.Default);
+        }) { IsBackground = true, Name = "Starvation watch" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private static string Describe(List<TimeSpan?> readings) =>
+        string.Join(", ", readings.Select(reading => reading is { } value ? $"{value.TotalMilliseconds:F0} ms" : "-"));
+}
+
+/// <summary>Swamps this process's thread pool for seconds: runs alone, so that no other test's silo misses its probes meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StarvedProcessCollection
+{
+    public const string Name = "starved process";
+}
