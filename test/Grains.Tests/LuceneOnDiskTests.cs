@@ -42,5 +42,21 @@ public sealed class LuceneOnDiskTests : IDisposable
         new Tasks.TasksOptions { IndexDirectory = _directory }.CheckAtStart();
     }
 
+    [Fact]
+    public void An_index_directory_that_cannot_hold_the_index_stops_the_start_with_one_line_at_once()
+    {
+        var file = Path.Combine(_directory, "a-file");
+        File.WriteAllText(file, "not a directory");
+        var held = Path.Combine(_directory, "held");
+        using var holder = LuceneDocumentIndex.Open(held);
+
+        var onFile = Assert.Throws<Hosting.StartupException>(() => EmbeddedIndexHosting.Open(file));
+        var locked = Assert.Throws<Hosting.StartupException>(() => EmbeddedIndexHosting.Open(held));
+
+        Assert.StartsWith($"Tasks:IndexDirectory: '{file}' cannot hold the document index: ", onFile.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Tasks:IndexDirectory: '{held}' cannot hold the document index: ", locked.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", onFile.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
