@@ -43,6 +43,24 @@ public sealed class LuceneOnDiskTests : IDisposable
     }
 
     [Fact]
+    public async Task A_delete_missing_removal_is_committed_at_once_so_a_restart_cannot_bring_documents_back()
+    {
+        var pass = Guid.NewGuid();
+        using var index = LuceneDocumentIndex.Open(_directory);
+        await new IncrementalIndexer(index).IndexAsync(
+            Guid.NewGuid(), "disk", [.. Enumerable.Range(0, 5).Select(i => new IndexDocument($"doc{i}", null, $"orleans grain number{i}"))], CancellationToken.None);
+        await index.RecordSeenAsync(pass, ["doc0", "doc2", "doc4"], CancellationToken.None);
+
+        var removal = await index.DeleteUnseenAsync("disk", pass, 1000, CancellationToken.None);
+
+        // What a process starting now would read: the last commit on disk, the open writer aside.
+        using var directory = Lucene.Net.Store.FSDirectory.Open(_directory);
+        using var committed = Lucene.Net.Index.DirectoryReader.Open(directory);
+        Assert.Equal(new UnseenRemoval(2, Done: true), removal);
+        Assert.Equal(3, committed.NumDocs);
+    }
+
+    [Fact]
     public void An_index_directory_that_cannot_hold_the_index_stops_the_start_with_one_line_at_once()
     {
         var file = Path.Combine(_directory, "a-file");
