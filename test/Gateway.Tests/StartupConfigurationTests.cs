@@ -4,9 +4,8 @@ using OrleansTasks.Testing;
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
-/// Bad settings read while a host is built stop the silo process and the gateway process (client
-/// mode, and embedded mode for its index) with exit code 1 and one line naming the setting, never a
-/// stack trace.
+/// Bad settings read while a host is built stop the silo process and the client-mode gateway
+/// process with exit code 1 and one line naming the setting, never a stack trace.
 /// </summary>
 public sealed class StartupConfigurationTests
 {
@@ -86,19 +85,6 @@ public sealed class StartupConfigurationTests
         var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", settings);
 
         AssertOneLineNaming("Gateway:MetricsUrls", "OrleansTasks gateway cannot start: ", exit, output);
-    }
-
-    [Fact]
-    public async Task An_index_directory_that_cannot_hold_the_index_stops_the_embedded_gateway_with_one_line()
-    {
-        var (file, exit, output) = await RunGatewayWithFileAsync("a file where the index directory should be", file =>
-        {
-            var settings = ClientGatewaySettings(OnFreePorts("Tasks:IndexDirectory", file));
-            settings.Remove("Gateway:Mode");
-            return settings;
-        });
-
-        AssertOneLineNaming($"Tasks:IndexDirectory: '{file}' cannot hold the document index", "OrleansTasks gateway cannot start: ", exit, output);
     }
 
     [Theory]
