@@ -24,4 +24,7 @@ public sealed record BatchTaskSpec(
 
     /// <summary>A complete upload of the batch's owner to read in place of <see cref="Documents"/> or <see cref="Source"/>.</summary>
     [Id(12)] public Guid? Upload { get; init; }
+
+    /// <summary>As <see cref="StartIndexTask.DeleteMissing"/>.</summary>
+    [Id(13)] public bool DeleteMissing { get; init; }
 }

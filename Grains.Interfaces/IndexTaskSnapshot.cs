@@ -103,6 +103,15 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>The upload the task reads; null for inline documents or a directory source.</summary>
     [Id(41)] public Guid? Upload { get; init; }
 
+    /// <summary>Whether the task removes, at the end of its source, the collection's documents the source no longer holds.</summary>
+    [Id(42)] public bool DeleteMissing { get; init; }
+
+    /// <summary>How many documents that removal has taken out of the index; null before it has started (or without <see cref="DeleteMissing"/>).</summary>
+    [Id(43)] public long? Deleted { get; init; }
+
+    /// <summary>Why a <see cref="DeleteMissing"/> task removes nothing (its source was not read whole, or held nothing); null otherwise.</summary>
+    [Id(44)] public string? DeleteSkipped { get; init; }
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 

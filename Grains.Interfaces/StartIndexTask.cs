@@ -35,4 +35,10 @@ public sealed record StartIndexTask(
 
     /// <summary>A complete upload of the owner (<c>POST /api/uploads</c>) to read in place of <see cref="Documents"/> or <see cref="Source"/>.</summary>
     [Id(12)] public Guid? Upload { get; init; }
+
+    /// <summary>
+    /// With <see cref="Source"/> or <see cref="Upload"/>: once the whole source has been read, the documents of
+    /// <see cref="Collection"/> the source no longer holds are removed from the index (never after a failed or cancelled run).
+    /// </summary>
+    [Id(13)] public bool DeleteMissing { get; init; }
 }

@@ -16,4 +16,7 @@ public sealed record TaskTemplate(
 {
     /// <summary>Which waiting tasks admission takes first; normal in templates stored before schedules took it.</summary>
     [Id(5)] public TaskPriority Priority { get; init; }
+
+    /// <summary>As <see cref="StartIndexTask.DeleteMissing"/>: each run removes what the directory no longer holds.</summary>
+    [Id(6)] public bool DeleteMissing { get; init; }
 }

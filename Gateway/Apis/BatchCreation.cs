@@ -54,6 +54,8 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
         return null;
     }
 
+    protected override bool AsksDeleteMissing(CreateBatchRequest body) => body.Tasks?.Any(task => TaskInputs.DeleteMissing(task?.Source)) == true;
+
     protected override CreateBatch ToRequest(CreateBatchRequest body, string ownerId) =>
         new(ownerId, [.. (body.Tasks ?? []).Select(task => new BatchTaskSpec(
             task!.Ref ?? "",
@@ -67,6 +69,7 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
         {
             Priority = TaskInputs.Priority(task.Priority),
             Upload = TaskInputs.Upload(task.Source),
+            DeleteMissing = TaskInputs.DeleteMissing(task.Source),
         })]);
 
     protected override string Fingerprint(CreateBatch request) => RequestFingerprint.Of(request);

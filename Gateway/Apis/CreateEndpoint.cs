@@ -10,7 +10,7 @@ namespace OrleansTasks.Gateway.Apis;
 
 /// <summary>
 /// What every create endpoint (task, batch, schedule) does, in this order: answer a body that could not be read,
-/// make the checks only HTTP makes, claim the <c>Idempotency-Key</c> (the same key with the same request creates
+/// make the checks only HTTP makes, refuse <c>delete_missing</c> to a caller who may not ask for it, claim the <c>Idempotency-Key</c> (the same key with the same request creates
 /// under the first call's id; with a different request it is 422), call the grain, and release the key when the
 /// grain refuses the request so that it may be used again. A replay of a create whose item has been deleted since
 /// is 409 (the key stays bound to it). Subclasses say only what differs.
@@ -24,6 +24,9 @@ internal abstract class CreateEndpoint<TBody, TRequest, TCreated>
 
     /// <summary>The refusal for a body the grain must not see (too large, null entries, unknown names), or null.</summary>
     protected abstract Results<TCreated, ProblemHttpResult, ValidationProblem>? Check(TBody body, TasksOptions limits);
+
+    /// <summary>Whether the body asks for <c>delete_missing</c> anywhere (see <see cref="DeleteMissingRule"/>).</summary>
+    protected abstract bool AsksDeleteMissing(TBody body);
 
     /// <summary>The grain request for a body that passed <see cref="Check"/>.</summary>
     protected abstract TRequest ToRequest(TBody body, string ownerId);
@@ -60,6 +63,11 @@ internal abstract class CreateEndpoint<TBody, TRequest, TCreated>
         if (Check(body.Value!, options.Value) is { } refused)
         {
             return refused;
+        }
+
+        if (AsksDeleteMissing(body.Value!) && DeleteMissingRule.Refuse(user) is { } forbidden)
+        {
+            return forbidden;
         }
 
         var request = ToRequest(body.Value!, user.Subject());

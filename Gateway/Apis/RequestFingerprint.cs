@@ -14,7 +14,7 @@ public static class RequestFingerprint
         {
             Add(hash, request.OwnerId);
             AddTask(hash, request.Collection, request.Documents, request.Source);
-            AddUpload(hash, request.Upload);
+            AddSourceOptions(hash, request.Upload, request.DeleteMissing);
 
             AddDependencies(hash, [], request.Dependencies);
             if (request.RunAt is { } runAt)
@@ -37,7 +37,7 @@ public static class RequestFingerprint
             {
                 Add(hash, task.Ref);
                 AddTask(hash, task.Collection, task.Documents, task.Source);
-                AddUpload(hash, task.Upload);
+                AddSourceOptions(hash, task.Upload, task.DeleteMissing);
                 AddDependencies(hash, task.After.IsDefault ? [] : task.After, task.DependsOn.IsDefault ? [] : task.DependsOn);
                 AddPolicies(hash, task.Retry, task.Timeout, task.Priority);
             }
@@ -53,6 +53,7 @@ public static class RequestFingerprint
             Add(hash, request.OwnerId);
             Add(hash, request.Name);
             AddTask(hash, request.Task.Collection, request.Task.Documents, request.Task.Source);
+            AddSourceOptions(hash, null, request.Task.DeleteMissing);
             AddPolicies(hash, request.Task.Retry, request.Task.Timeout, request.Task.Priority);
             var trigger = request.Trigger;
             Add(hash, $"{trigger.At:O}|{trigger.Every}|{trigger.StartAt:O}|{trigger.Cron}|{trigger.TimeZone}|{request.Missed}|{request.Overlap}|{request.Paused}");
@@ -98,12 +99,17 @@ public static class RequestFingerprint
         }
     }
 
-    /// <summary>Adds nothing for a task without an upload, so such a task's fingerprint is what it always was.</summary>
-    private static void AddUpload(IncrementalHash hash, Guid? upload)
+    /// <summary>Adds nothing for a task without an upload or <c>delete_missing</c>, so such a task's fingerprint is what it always was.</summary>
+    private static void AddSourceOptions(IncrementalHash hash, Guid? upload, bool deleteMissing)
     {
         if (upload is { } id)
         {
             Add(hash, "upload:" + id);
+        }
+
+        if (deleteMissing)
+        {
+            Add(hash, "delete_missing");
         }
     }
 

@@ -61,6 +61,8 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
         return null;
     }
 
+    protected override bool AsksDeleteMissing(CreateScheduleRequest body) => TaskInputs.DeleteMissing(body.Task?.Source);
+
     protected override CreateSchedule ToRequest(CreateScheduleRequest body, string ownerId)
     {
         var task = body.Task!;
@@ -75,6 +77,7 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
                 TaskPolicyInputs.Duration(task.Timeout))
             {
                 Priority = TaskInputs.Priority(task.Priority),
+                DeleteMissing = TaskInputs.DeleteMissing(task.Source),
             },
             new ScheduleTrigger(body.At, Every(body), body.StartAt, body.Cron, body.TimeZone),
             SchedulePolicyNames.Missed(body.Missed)!.Value,

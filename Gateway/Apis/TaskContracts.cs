@@ -8,7 +8,7 @@ namespace OrleansTasks.Gateway.Apis;
 public sealed record DocumentInput(string? Id, string? Title, string? Content);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record SourceInput(string? Directory, string? Pattern, string? Upload = null);
+public sealed record SourceInput(string? Directory, string? Pattern, string? Upload = null, bool? DeleteMissing = null);
 
 /// <summary>A task's retry policy: intervals are ISO 8601 durations (<c>"PT1S"</c>); what is left out takes the silo's defaults.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -27,7 +27,8 @@ public sealed record CreateTaskRequest(
 
 public sealed record TaskAccepted(Guid TaskId, string Status, string WsUrl);
 
-public sealed record CountsView(int Indexed, int Unchanged, int Failed);
+/// <summary>A task's document counts; <see cref="Deleted"/> only for a <c>delete_missing</c> task (what its source no longer held, removed at its end).</summary>
+public sealed record CountsView(int Indexed, int Unchanged, int Failed, long? Deleted = null);
 
 public sealed record ErrorView(string Code, string Message, string? DocumentId, Guid? DependencyId);
 
@@ -81,7 +82,7 @@ public sealed record TaskView(
         task.FinishedAt.ToWire(),
         task.Collection,
         task.OwnerId,
-        new CountsView(task.Counts.Indexed, task.Counts.Unchanged, task.Counts.Failed),
+        new CountsView(task.Counts.Indexed, task.Counts.Unchanged, task.Counts.Failed, task.DeleteMissing ? task.Deleted ?? 0 : null),
         task.Error is { } error ? new ErrorView(error.Code, error.Message, error.DocumentId, error.DependencyId) : null,
         task.CancelledBy,
         task.QueuePosition,
@@ -103,13 +104,19 @@ public sealed record TaskView(
         SourceView.From(task));
 }
 
-/// <summary>Where a task reads its documents, as its request named it: a directory with its pattern, or an upload; null for inline documents.</summary>
-public sealed record SourceView(string? Directory, string? Pattern, Guid? Upload)
+/// <summary>
+/// Where a task reads its documents, as its request named it: a directory with its pattern, or an upload; null for inline documents.
+/// <see cref="DeleteSkipped"/> says why a <c>delete_missing</c> task removes nothing.
+/// </summary>
+public sealed record SourceView(string? Directory, string? Pattern, Guid? Upload, bool? DeleteMissing, string? DeleteSkipped)
 {
     public static SourceView? From(IndexTaskSnapshot task) =>
-        task.Upload is { } upload ? new(null, null, upload)
-        : task.Source is { } source ? new(source.Directory, source.Pattern, null)
+        task.Upload is { } upload ? new(null, null, upload, RemovesMissing(task), task.DeleteSkipped)
+        : task.Source is { } source ? new(source.Directory, source.Pattern, null, RemovesMissing(task), task.DeleteSkipped)
         : null;
+
+    /// <summary>True, or null (left out) for a task that does not remove missing documents.</summary>
+    private static bool? RemovesMissing(IndexTaskSnapshot task) => task.DeleteMissing ? true : null;
 }
 
 /// <summary>A retry policy as the API shows it (the request's <c>retry</c> with the silo's defaults filled in); null for none.</summary>

@@ -40,6 +40,8 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         return null;
     }
 
+    protected override bool AsksDeleteMissing(CreateTaskRequest body) => TaskInputs.DeleteMissing(body.Source);
+
     protected override StartIndexTask ToRequest(CreateTaskRequest body, string ownerId) => new(
         ownerId,
         body.Collection ?? "",
@@ -52,6 +54,7 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
     {
         Priority = TaskInputs.Priority(body.Priority),
         Upload = TaskInputs.Upload(body.Source),
+        DeleteMissing = TaskInputs.DeleteMissing(body.Source),
     };
 
     protected override string Fingerprint(StartIndexTask request) => RequestFingerprint.Of(request);

@@ -57,6 +57,9 @@ internal static class TaskInputs
     public static Guid? Upload(SourceInput? source) =>
         Guid.TryParse(source?.Upload, out var upload) ? upload : null;
 
+    /// <summary>Whether a checked source asks for <c>delete_missing</c>.</summary>
+    public static bool DeleteMissing(SourceInput? source) => source?.DeleteMissing == true;
+
     /// <summary>
     /// 400 for a source naming an upload in a malformed way, or beside a directory; where
     /// <paramref name="uploadsAllowed"/> is false (schedules), for any upload.

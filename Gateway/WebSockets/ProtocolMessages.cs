@@ -82,5 +82,13 @@ public static class ProtocolMessages
 
         w.WriteEndArray();
         w.WriteBoolean("details_truncated", task.Result?.Truncated ?? false);
+        if (task.DeleteMissing)
+        {
+            w.WriteNumber("deleted", task.Deleted ?? 0);
+            if (task.DeleteSkipped is { } skipped)
+            {
+                w.WriteString("delete_skipped", skipped);
+            }
+        }
     }
 }

@@ -181,6 +181,7 @@ public sealed partial class BatchGrain(
                 {
                     Priority = spec.Priority,
                     Upload = spec.Upload,
+                    DeleteMissing = spec.DeleteMissing,
                 });
                 started.Add(GroupTask.From(snapshot, refs[i]));
             }

@@ -86,6 +86,7 @@ public static class BatchPlan
                 {
                     Priority = task.Priority,
                     Upload = task.Upload,
+                    DeleteMissing = task.DeleteMissing,
                 }, limits);
         }
         catch (InvalidTaskRequestException exception)

@@ -132,7 +132,7 @@ public static class OrleansTasksSiloExtensions
             silo.AddMemoryGrainStorage(StorageNames.Tasks);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
             silo.UseInMemoryReminderService();
-            silo.Services.TryAddSingleton<IDocumentIndex>(_ => LuceneDocumentIndex.Open(tasks.IndexDirectory));
+            silo.Services.AddEmbeddedIndex(tasks);
             silo.Services.TryAddSingleton<ITaskHistory, InMemoryTaskHistory>();
         }
 

@@ -17,4 +17,25 @@ public interface IDocumentIndex
 
     /// <summary>How many times documents of <paramref name="collection"/> have been written, all told.</summary>
     Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that the pass of <paramref name="taskId"/> over its source saw <paramref name="ids"/> (none,
+    /// possibly: the pass is then known to have started), for <see cref="DeleteUnseenAsync"/>; recording
+    /// an id again changes nothing.
+    /// </summary>
+    Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One step of removing the documents of <paramref name="collection"/> the pass of <paramref name="taskId"/>
+    /// did not see: the next documents in id order after the removal's stored cursor, at most
+    /// <paramref name="batchSize"/> of them looked at (an index without a statement limit may go through
+    /// all of them at once), removed together with the cursor and count stored beside them. Returns how
+    /// many the removal has taken out so far and whether it has gone through the whole collection; once it
+    /// has, a further call removes nothing more and answers the same. A pass that recorded nothing, or
+    /// was forgotten (a stale activation's step after its task ended), removes nothing: (0, done).
+    /// </summary>
+    Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>Forgets what the pass of <paramref name="taskId"/> saw, and its removal's cursor and count.</summary>
+    Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken);
 }

@@ -8,6 +8,9 @@ namespace OrleansTasks.Indexing;
 /// </summary>
 public sealed class IncrementalIndexer(IDocumentIndex index)
 {
+    /// <summary>The index written to, for what is not a slice's upsert (a <c>delete_missing</c> pass's record and removal).</summary>
+    public IDocumentIndex Index => index;
+
     public async Task<IReadOnlyList<DocumentResult>> IndexAsync(
         Guid taskId, string collection, IReadOnlyList<IndexDocument> documents, CancellationToken cancellationToken)
     {

@@ -15,7 +15,9 @@ namespace OrleansTasks.Indexing;
 /// held in memory (nothing survives a restart) or in a directory (<see cref="Open"/>: committed at
 /// most a second after a write and when the index is disposed, and read back at the next start,
 /// with each document's content hash, so that re-running a corpus after a restart skips what is
-/// unchanged; the hashes of all documents stay in memory). Queries match one text made of the title
+/// unchanged; the hashes of all documents stay in memory). A <c>delete_missing</c> removal is
+/// committed at once on disk, so that a restart cannot bring removed documents back; what a pass saw
+/// and its removal's count are kept in memory, as the tasks of embedded mode are. Queries match one text made of the title
 /// followed by the content, as PostgreSQL's tsvector does, so a phrase may run from one into the
 /// other; a title holding every term ranks higher.
 /// </summary>
@@ -45,6 +47,8 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId, int Writes)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
     private readonly System.Threading.Lock _writeLock = new();
+    private readonly ConcurrentDictionary<Guid, HashSet<string>> _seen = new();
+    private readonly ConcurrentDictionary<Guid, UnseenRemoval> _removals = new();
 
     /// <summary>An index in memory.</summary>
     public LuceneDocumentIndex()
@@ -158,6 +162,71 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         {
             _searchers.Release(searcher);
         }
+    }
+
+    public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        lock (_writeLock)
+        {
+            _seen.GetOrAdd(taskId, _ => new HashSet<string>(StringComparer.Ordinal)).UnionWith(ids);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Goes through the whole collection in one step: an index in this process has no statement limit.</summary>
+    public Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken)
+    {
+        lock (_writeLock)
+        {
+            if (_removals.TryGetValue(taskId, out var done))
+            {
+                return Task.FromResult(done);
+            }
+
+            if (!_seen.TryGetValue(taskId, out var seen))
+            {
+                // Nothing recorded, or forgotten: never a reason to empty the collection.
+                return Task.FromResult(new UnseenRemoval(0, Done: true));
+            }
+
+            var prefix = Key(collection, "");
+            long deleted = 0;
+            foreach (var key in _entries.Keys.Where(key => key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                if (seen.Contains(key[prefix.Length..]))
+                {
+                    continue;
+                }
+
+                _writer.DeleteDocuments(new Term(KeyField, key));
+                _entries.TryRemove(key, out _);
+                deleted++;
+            }
+
+            if (_onDisk && deleted > 0)
+            {
+                // Not at the next write's commit: a restart before it would bring the documents back.
+                _writer.Commit();
+                _lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            var removal = new UnseenRemoval(deleted, Done: true);
+            _removals[taskId] = removal;
+            return Task.FromResult(removal);
+        }
+    }
+
+    public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        lock (_writeLock)
+        {
+            _seen.TryRemove(taskId, out _);
+            _removals.TryRemove(taskId, out _);
+        }
+
+        return Task.CompletedTask;
     }
 
     public void Dispose()

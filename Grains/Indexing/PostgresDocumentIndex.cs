@@ -14,6 +14,9 @@ namespace OrleansTasks.Indexing;
 /// The document index of cluster mode: the <c>documents</c> table with PostgreSQL full-text
 /// search. One upsert statement per slice writes only documents whose content hash changed and
 /// reports, per document, whether it was written, already written by this task, or unchanged.
+/// A <c>delete_missing</c> pass records the ids it saw in <c>task_seen_documents</c>, and its end
+/// removes the collection's other documents in keyset-ordered batches, each committed with the
+/// removal's cursor and count in <c>task_deletions</c>.
 /// Transient database errors are retried with exponential backoff.
 /// </summary>
 public sealed partial class PostgresDocumentIndex : IDocumentIndex
@@ -39,6 +42,58 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
         LEFT JOIN written w ON w.document_id = i.id
         LEFT JOIN existing e ON e.document_id = i.id
         """;
+
+    /// <summary>The pass's removal row comes with its first record: a removal step finds none once the pass is forgotten.</summary>
+    private const string RecordSeenSql = """
+        WITH removal AS (
+            INSERT INTO task_deletions (task_id) VALUES (@task) ON CONFLICT (task_id) DO NOTHING)
+        INSERT INTO task_seen_documents (task_id, document_id)
+        SELECT @task, id FROM unnest(@ids::text[]) AS s(id)
+        ON CONFLICT DO NOTHING
+        """;
+
+    /// <summary>
+    /// Locks the removal's row: one removal step at a time per task, each reading the cursor the last
+    /// one stored. No row: the pass recorded nothing, or has been forgotten (its task ended).
+    /// </summary>
+    private const string ClaimRemovalSql = "SELECT after_id, deleted, done FROM task_deletions WHERE task_id = @task FOR UPDATE";
+
+    /// <summary>
+    /// One keyset-ordered batch: the next documents of the collection after the cursor (the primary
+    /// key's order), those the pass did not see deleted, and the cursor and count moved on in the same
+    /// statement. A batch shorter than asked for was the collection's last.
+    /// </summary>
+    private const string RemoveBatchSql = """
+        WITH batch AS (
+            SELECT document_id FROM documents
+            WHERE collection = @collection AND document_id > @after
+            ORDER BY document_id
+            LIMIT @batch),
+        gone AS (
+            DELETE FROM documents d
+            USING batch b
+            WHERE d.collection = @collection AND d.document_id = b.document_id
+              AND NOT EXISTS (SELECT 1 FROM task_seen_documents s WHERE s.task_id = @task AND s.document_id = d.document_id)
+            RETURNING 1)
+        UPDATE task_deletions
+        SET after_id = coalesce((SELECT max(document_id) FROM batch), after_id),
+            deleted = deleted + (SELECT count(*) FROM gone),
+            done = (SELECT count(*) FROM batch) < @batch
+        WHERE task_id = @task
+        RETURNING deleted, done
+        """;
+
+    /// <summary>A bounded part of a pass's seen ids: forgetting a million of them is many such statements.</summary>
+    private const string ForgetSeenBatchSql = """
+        DELETE FROM task_seen_documents
+        WHERE task_id = @task AND document_id IN (
+            SELECT document_id FROM task_seen_documents WHERE task_id = @task LIMIT @batch)
+        """;
+
+    private const string ForgetRemovalSql = "DELETE FROM task_deletions WHERE task_id = @task";
+
+    /// <summary>Seen ids forgotten per statement.</summary>
+    private const int ForgetBatch = 10_000;
 
     /// <summary>
     /// Ranks every match, then builds snippets for the page alone: <c>ts_headline</c> re-parses a
@@ -167,6 +222,67 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
             await using var command = _database.CreateCommand("SELECT coalesce(sum(write_count), 0)::bigint FROM documents WHERE collection = @collection");
             command.Parameters.AddWithValue("collection", collection);
             return (long)(await command.ExecuteScalarAsync(token))!;
+        }, cancellationToken);
+
+    public async Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token =>
+        {
+            await using var command = _database.CreateCommand(RecordSeenSql);
+            command.Parameters.AddWithValue("task", taskId);
+            command.Parameters.AddWithValue("ids", ids.ToArray());
+            await command.ExecuteNonQueryAsync(token);
+        }, cancellationToken);
+
+    public async Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token =>
+        {
+            await using var connection = await _database.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            var after = "";
+            var removal = new UnseenRemoval(0, Done: true);
+            await using (var claim = new NpgsqlCommand(ClaimRemovalSql, connection, transaction))
+            {
+                claim.Parameters.AddWithValue("task", taskId);
+                await using var reader = await claim.ExecuteReaderAsync(token);
+                if (await reader.ReadAsync(token))
+                {
+                    after = reader.GetString(0);
+                    removal = new UnseenRemoval(reader.GetInt64(1), reader.GetBoolean(2));
+                }
+            }
+
+            if (!removal.Done)
+            {
+                await using var remove = new NpgsqlCommand(RemoveBatchSql, connection, transaction);
+                remove.Parameters.AddWithValue("collection", collection);
+                remove.Parameters.AddWithValue("task", taskId);
+                remove.Parameters.AddWithValue("after", after);
+                remove.Parameters.AddWithValue("batch", batchSize);
+                await using var reader = await remove.ExecuteReaderAsync(token);
+                await reader.ReadAsync(token);
+                removal = new UnseenRemoval(reader.GetInt64(0), reader.GetBoolean(1));
+            }
+
+            await transaction.CommitAsync(token);
+            return removal;
+        }, cancellationToken);
+
+    public async Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token =>
+        {
+            int forgotten;
+            do
+            {
+                await using var batch = _database.CreateCommand(ForgetSeenBatchSql);
+                batch.Parameters.AddWithValue("task", taskId);
+                batch.Parameters.AddWithValue("batch", ForgetBatch);
+                forgotten = await batch.ExecuteNonQueryAsync(token);
+            }
+            while (forgotten > 0);
+
+            await using var command = _database.CreateCommand(ForgetRemovalSql);
+            command.Parameters.AddWithValue("task", taskId);
+            await command.ExecuteNonQueryAsync(token);
         }, cancellationToken);
 
     private static partial class Log

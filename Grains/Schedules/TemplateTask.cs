@@ -16,6 +16,7 @@ public static class TemplateTask
             Timeout: template.Timeout)
         {
             Priority = template.Priority,
+            DeleteMissing = template.DeleteMissing,
         };
     }
 }

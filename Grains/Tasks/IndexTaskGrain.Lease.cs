@@ -7,7 +7,8 @@ namespace OrleansTasks.Tasks;
 /// Whatever happens to the activation, the reminder reactivates the task, which then resumes from
 /// its last checkpoint; each tick also restarts a run whose next slice got lost. The lease outlives
 /// the end by one period, long enough for watchers to get the terminal event, and then removes the
-/// stream subscriptions still left on the task: those of gateways that died without unsubscribing.
+/// stream subscriptions still left on the task: those of gateways that died without unsubscribing,
+/// and whatever a <c>delete_missing</c> pass still has recorded.
 /// It also stays while the task's history row is behind, each tick writing it again.
 /// The lease is taken before the task is first written; a tick that finds no task ends it.
 /// </summary>
@@ -51,6 +52,9 @@ public sealed partial class IndexTaskGrain
                 // Not while the history row is behind: nothing else would write it, and retention
                 // finds a task only through its row.
                 await LeftoverSubscriptions.RemoveAsync(this.GetStreamProvider(TaskStreams.ProviderName), TaskId, logger);
+
+                // Again, durably: the end's own attempt may have failed or died with its silo.
+                await _run.Missing.ForgetAsync(S.Source);
                 await _lease.ReleaseAsync();
             }
 

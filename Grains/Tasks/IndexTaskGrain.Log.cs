@@ -36,6 +36,15 @@ public sealed partial class IndexTaskGrain
         [LoggerMessage(17, LogLevel.Information, "Task {TaskId}: dependency {DependencyId} ended {DependencyStatus}; this task is now {Status}")]
         public static partial void DependencyEnded(ILogger logger, Guid taskId, Guid dependencyId, string dependencyStatus, string status);
 
+        [LoggerMessage(42, LogLevel.Information, "Task {TaskId} read its whole source and removed the {Deleted} documents of {Collection} it no longer holds")]
+        public static partial void DeletedMissing(ILogger logger, Guid taskId, long deleted, string collection);
+
+        [LoggerMessage(44, LogLevel.Warning, "Task {TaskId} removed nothing from {Collection}: {Reason}")]
+        public static partial void DeleteSkipped(ILogger logger, Guid taskId, string collection, string reason);
+
+        [LoggerMessage(43, LogLevel.Warning, "Task {TaskId}: the ids its pass saw could not be forgotten now; its lease's last tick or its purge forgets them")]
+        public static partial void ForgetSeenFailed(ILogger logger, Exception exception, Guid taskId);
+
         [LoggerMessage(41, LogLevel.Warning, "Task {TaskId} timed out: its limit of {Limit} after its start passed at {Current}/{Total}")]
         public static partial void TimedOut(ILogger logger, Guid taskId, TimeSpan limit, int current, int total);
     }

@@ -21,6 +21,7 @@ public sealed partial class IndexTaskGrain
         // fails midway is found and finished by the next sweep.
         await _run.Documents.DeleteAsync(S.DocumentChunkStarts.Count);
         await _run.Results.DeleteAsync(S);
+        await _run.Missing.ForgetAsync(S.Source);
         if (S.Source?.Upload is { } upload)
         {
             // Retention keeps an upload while a kept task reads it (a retry reads it again).

@@ -40,7 +40,7 @@ public sealed partial class IndexTaskGrain
 
         // A streaming task's retry reads its whole source again; what is unchanged is skipped.
         var request = S.Source is { } source
-            ? TaskRetries.Request(TaskId, S, [], dependencies, batchId) with { Source = source.Upload is null ? source.Spec : null, Upload = source.Upload }
+            ? TaskRetries.Request(TaskId, S, [], dependencies, batchId) with { Source = source.Upload is null ? source.Spec : null, Upload = source.Upload, DeleteMissing = source.DeleteMissing }
             : TaskRetries.Request(TaskId, S, await RetryDocumentsAsync(), dependencies, batchId);
         var started = await retry.Start(request);
         await _task.CommitAsync(next => TaskRetries.Link(next, started.TaskId, requestId));

@@ -74,7 +74,18 @@ public sealed partial class IndexTaskGrain
                 return;
             }
 
-            if (S.AllRead && !S.Status.IsTerminal())
+            if (S.AllRead && S.Source is { RemovalDue: true } && !S.Status.IsTerminal())
+            {
+                // A write of the state before each step: a stale activation (its silo paused, the task
+                // taken over) learns it is stale here, before it removes anything. The write replaces
+                // the state, so the source is read after it.
+                await _task.CheckpointAsync();
+                var removing = S.Source!;
+                await _run.Missing.RemoveNextAsync(S.Collection, S.Current, removing);
+                RemoveMissingStep(removing);
+            }
+
+            if (S.AllRead && S.Source is not { RemovalDue: true } && !S.Status.IsTerminal())
             {
                 await CompleteAsync();
             }
@@ -174,12 +185,49 @@ public sealed partial class IndexTaskGrain
     private TimeSpan? RetryWaitLeft() =>
         S.NextAttemptAt is { } at && at > time.GetUtcNow() ? at - time.GetUtcNow() : null;
 
+    /// <summary>
+    /// Takes one step of a <c>delete_missing</c> removal into the task's progress (in memory: persisted
+    /// with the next checkpoint; the index keeps the removal's own cursor and count durably).
+    /// </summary>
+    private void RemoveMissingStep(Sources.TaskSource source)
+    {
+        if (!source.RemovalDone)
+        {
+            S.Message = TaskMessages.Removing(source.Deleted ?? 0);
+            _task.ProgressMade();
+        }
+        else if (source.DeleteSkipped is { } reason)
+        {
+            Log.DeleteSkipped(logger, TaskId, S.Collection, reason);
+        }
+        else
+        {
+            Log.DeletedMissing(logger, TaskId, source.Deleted ?? 0, S.Collection);
+        }
+    }
+
     private async Task CompleteAsync()
     {
         await _task.FlushProgressAsync();
         var preview = await _run.Results.PreviewAsync(S);
         await _task.CommitAsync(next => TaskTransitions.Complete(next, preview, time.GetUtcNow()));
         Log.Completed(logger, TaskId, S.Counts.Indexed, S.Counts.Unchanged, S.Counts.Failed);
+    }
+
+    /// <summary>
+    /// Best effort at the end of the run, whatever the end: what a <c>delete_missing</c> pass recorded
+    /// is forgotten again at the lease's last tick, and at the task's purge.
+    /// </summary>
+    private async Task ForgetSeenDocumentsAsync()
+    {
+        try
+        {
+            await _run.Missing.ForgetAsync(S.Source);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.ForgetSeenFailed(logger, exception, TaskId);
+        }
     }
 
     private Task FailAsync(TaskError error) =>

@@ -199,12 +199,13 @@ public sealed partial class IndexTaskGrain(
         }
     }
 
-    /// <summary>What follows every terminal state: the slot is given back, followers are told; the lease ends a period later.</summary>
+    /// <summary>What follows every terminal state: the slot is given back, followers are told, a <c>delete_missing</c> pass's records forgotten; the lease ends a period later.</summary>
     private void EndRun()
     {
         telemetry.Ended(S.Status, time.GetUtcNow() - S.CreatedAt);
         admission.Leave(TaskId);
         NotifyFollowers();
+        ForgetSeenDocumentsAsync().Ignore();
     }
 
     private Task PublishAsync(IndexTaskSnapshot snapshot)

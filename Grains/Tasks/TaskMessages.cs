@@ -26,6 +26,14 @@ internal static class TaskMessages
     public static string Completed(TaskCounts counts) => string.Create(CultureInfo.InvariantCulture,
         $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
 
+    /// <summary>What a completed <c>delete_missing</c> task adds to <see cref="Completed"/>.</summary>
+    public static string Removal(long deleted, string? skipped) => skipped is null
+        ? string.Create(CultureInfo.InvariantCulture, $"; {deleted} removed (no longer in the source)")
+        : "; nothing removed: " + skipped;
+
+    public static string Removing(long deleted) => string.Create(CultureInfo.InvariantCulture,
+        $"Removing the documents the source no longer holds: {deleted} so far");
+
     public static string Cancelled(string cancelledBy) => "Cancelled by " + cancelledBy;
 
     public static string WaitingFor(int dependencies) => dependencies == 1

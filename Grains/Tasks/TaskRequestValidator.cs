@@ -57,6 +57,12 @@ public static partial class TaskRequestValidator
             ValidateDocuments(request.Documents, limits);
         }
 
+        if (request.DeleteMissing && hasDocuments)
+        {
+            throw new InvalidTaskRequestException("source.delete_missing",
+                "'delete_missing' removes what a source no longer holds: it needs a directory or upload source, not inline documents.");
+        }
+
         ValidatePolicies(request.Retry, request.Timeout, limits.Retry);
     }
 
@@ -153,6 +159,10 @@ public static partial class TaskRequestValidator
             }
         }
     }
+
+    /// <summary>Whether <paramref name="id"/> passes <see cref="ValidateDocumentId"/>: only such ids are ever in the index.</summary>
+    public static bool IsValidDocumentId(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && id.Length <= MaxDocumentIdLength && !id.Any(char.IsControl);
 
     public static void ValidateDocumentId(string? id, string field)
     {

@@ -29,6 +29,8 @@ public sealed partial class TaskRun(
 
     public SourceRun Source { get; } = new(options, uploads);
 
+    public MissingDocuments Missing { get; } = new(indexer.Index, taskId);
+
     /// <summary>
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
     /// memory: the caller persists). The outcome says whether the index failed for good (the task
@@ -86,6 +88,8 @@ public sealed partial class TaskRun(
             return new SliceOutcome(SourceErrors.Unreadable(source));
         }
 
+        await Missing.RecordAsync(source, slice);
+
         var readable = slice.Entries.Where(entry => entry.Document is not null).Select(entry => entry.Document!).ToList();
         IReadOnlyList<DocumentResult> indexed = [];
         if (readable.Count > 0)
@@ -105,6 +109,7 @@ public sealed partial class TaskRun(
             await RecordAsync(task, [.. slice.Entries.Select(entry => entry.Document is null ? entry.Failure : indexed[next++])], now, counted);
         }
 
+        MissingDocuments.TakeVerdict(source, slice);
         SourceRun.Advance(task, source, slice);
         return SliceOutcome.Indexed;
     }

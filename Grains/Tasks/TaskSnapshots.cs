@@ -46,6 +46,9 @@ public static class TaskSnapshots
             Retry = task.Retry,
             Source = task.Source is { Upload: null } source ? source.Spec : null,
             Upload = task.Source?.Upload,
+            DeleteMissing = task.Source?.DeleteMissing ?? false,
+            Deleted = task.Source?.Deleted,
+            DeleteSkipped = task.Source?.DeleteSkipped,
         };
     }
 }

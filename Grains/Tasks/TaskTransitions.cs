@@ -32,8 +32,8 @@ public static class TaskTransitions
             DocumentChunkStarts = [.. documentChunkStarts],
             InlineDocuments = inline is null ? null : [.. inline],
             InlineResults = inline is null ? null : [],
-            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source }
-                : request.Upload is { } upload ? new Sources.TaskSource { Upload = upload, Counted = true }
+            Source = request.Source is { } source ? new Sources.TaskSource { Spec = source, DeleteMissing = request.DeleteMissing }
+                : request.Upload is { } upload ? new Sources.TaskSource { Upload = upload, Counted = true, DeleteMissing = request.DeleteMissing }
                 : null,
             CreatedAt = now,
             UpdatedAt = now,
@@ -122,7 +122,8 @@ public static class TaskTransitions
         // A source read to its end may hold fewer documents than it did when counted.
         next.Total = next.Source is null ? next.Total : next.Current;
         next.Status = IndexTaskStatus.Completed;
-        next.Message = TaskMessages.Completed(next.Counts);
+        next.Message = TaskMessages.Completed(next.Counts)
+            + (next.Source is { DeleteMissing: true } source ? TaskMessages.Removal(source.Deleted ?? 0, source.DeleteSkipped) : "");
         next.FinishedAt = now;
     }
 

@@ -7,17 +7,22 @@ using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
-/// <summary>The create form's upload in a real headless Chromium: a JSON-lines file streamed with its progress shown, then read by a task.</summary>
+/// <summary>
+/// The create form's upload in a real headless Chromium: a JSON-lines file streamed with its progress
+/// shown, then read by a task; an admin's second upload with the delete_missing box removes what it
+/// lost, and the box is not offered to other users.
+/// </summary>
 public sealed class DashboardUploadTests
 {
     [Fact]
-    public async Task A_json_lines_file_uploaded_through_the_form_is_indexed_and_a_second_holding_part_of_it_finds_that_part_unchanged()
+    public async Task A_json_lines_file_uploaded_through_the_form_is_indexed_and_an_admins_second_with_delete_missing_removes_what_it_lost()
     {
+        var token = TestTokens.For("demo", ["admin"]);
         await using var gateway = new GatewayFactory();
         gateway.StartServer();
-        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        using var demo = gateway.CreateHttpClient(token);
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"));
+        var page = await browser.SignedInTabAsync(gateway.BaseAddress, token);
         var collection = "form-" + Guid.NewGuid().ToString("N")[..8];
 
         // Every text the form shows, however briefly: the upload's progress comes and goes.
@@ -29,13 +34,13 @@ public sealed class DashboardUploadTests
             }
             """);
 
-        var first = await CreateFromUploadAsync(page, collection, Lines(5_000));
+        var first = await CreateFromUploadAsync(page, collection, Lines(5_000), deleteMissing: false);
         var firstRow = page.Locator($"tr[data-task-id='{first}']");
         await Assertions.Expect(firstRow.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
         await Assertions.Expect(firstRow.Locator("td.counts")).ToHaveTextAsync("5000/5000");
         var texts = await page.EvaluateAsync<string[]>("() => window.createTexts");
 
-        var second = await CreateFromUploadAsync(page, collection, Lines(4_000));
+        var second = await CreateFromUploadAsync(page, collection, Lines(4_000), deleteMissing: true);
         await Assertions.Expect(page.Locator($"tr[data-task-id='{second}'] td.status")).ToHaveTextAsync("completed", new() { Timeout = 90_000 });
         var task = await demo.GetFromJsonAsync<JsonElement>($"/api/tasks/{second}");
 
@@ -43,17 +48,39 @@ public sealed class DashboardUploadTests
         Assert.Contains("Uploaded 5000 documents; creating the task…", texts);
         Assert.True(await page.Locator("#create-upload-progress").IsHiddenAsync());
         Assert.True(task.GetProperty("source").GetProperty("upload").TryGetGuid(out _));
-        Assert.Equal(4_000, task.GetProperty("counts").GetProperty("unchanged").GetInt32());
+        Assert.True(task.GetProperty("source").GetProperty("delete_missing").GetBoolean());
+        Assert.Equal(1_000, task.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task The_delete_missing_box_is_offered_to_admins_only()
+    {
+        await using var gateway = new GatewayFactory();
+        gateway.StartServer();
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var user = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"));
+        var admin = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("boss", ["admin"]));
+
+        foreach (var page in new[] { user, admin })
+        {
+            await page.ClickAsync("nav button[data-view=create]");
+            await page.CheckAsync("input[name=source][value=upload]");
+        }
+
+        await Assertions.Expect(user.Locator("#create-delete-missing-label")).ToBeHiddenAsync();
+        await Assertions.Expect(admin.Locator("#create-delete-missing-label")).ToBeVisibleAsync();
         Assert.Empty(browser.ConsoleErrors);
     }
 
     /// <summary>Fills the form with an upload of <paramref name="body"/> and submits it; returns the task's id once accepted.</summary>
-    private static async Task<string> CreateFromUploadAsync(IPage page, string collection, byte[] body)
+    private static async Task<string> CreateFromUploadAsync(IPage page, string collection, byte[] body, bool deleteMissing)
     {
         await page.ClickAsync("nav button[data-view=create]");
         await page.FillAsync("#create-collection", collection);
         await page.CheckAsync("input[name=source][value=upload]");
         await page.SetInputFilesAsync("#create-upload", new FilePayload { Name = "data.jsonl", MimeType = "application/x-ndjson", Buffer = body });
+        await page.SetCheckedAsync("#create-delete-missing", deleteMissing);
         var before = await page.Locator("#create-result").TextContentAsync() ?? "";
         await page.ClickAsync("#create-task button[type=submit]");
         await Assertions.Expect(page.Locator("#create-result")).Not.ToHaveTextAsync(before);

@@ -132,6 +132,16 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["path: absolute path outside the roots"] = (t => t.PostJsonAsync("/api/tasks", Source("/etc")), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
         ["path: symlink out of the root"] = (t => t.PostJsonAsync("/api/tasks", Source(Path.Combine(t.Fixture.SourceRoot, "escape"))), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
 
+        ["source: delete_missing asked for by a user who is not an admin"] = (t => t.PostJsonAsync("/api/tasks", RemovingMissing(Source(t.Fixture.SourceRoot))),
+            Outcome.Http(HttpStatusCode.Forbidden, "Admins only")),
+        ["source: delete_missing in a batch by a user who is not an admin"] = (t => t.PostJsonAsync("/api/batches", BatchRequests.Body(
+            BatchRequests.Task("inline", 1), WithField(RemovingMissing(Source(t.Fixture.SourceRoot)), "ref", "removing"))), Outcome.Http(HttpStatusCode.Forbidden, "Admins only")),
+        ["source: delete_missing in a schedule by a user who is not an admin"] = (t => t.PostJsonAsync("/api/schedules", new JsonObject
+        {
+            ["every"] = "PT1H",
+            ["task"] = RemovingMissing(Source(t.Fixture.SourceRoot)),
+        }), Outcome.Http(HttpStatusCode.Forbidden, "Admins only")),
+
         ["upload: no token"] = (t => t.UploadAsync(null, UploadLines(1), "application/x-ndjson"), Outcome.Http(HttpStatusCode.Unauthorized)),
         ["upload: expired token"] = (t => t.UploadAsync(TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(-5)), UploadLines(1), "application/x-ndjson"),
             Outcome.Http(HttpStatusCode.Unauthorized)),
@@ -193,6 +203,13 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["collection"] = "files",
         ["source"] = new JsonObject { ["directory"] = directory, ["pattern"] = "*" },
     };
+
+    /// <summary><paramref name="body"/>'s source with <c>delete_missing</c>, which only admins may ask for.</summary>
+    private static JsonObject RemovingMissing(JsonObject body)
+    {
+        body["source"]!["delete_missing"] = true;
+        return body;
+    }
 
     private static byte[] UploadLines(int lines) => Encoding.UTF8.GetBytes(string.Concat(
         Enumerable.Range(0, lines).Select(i => $"{{\"id\":\"line-{i}\",\"content\":\"{new string('u', 40)}\"}}\n")));

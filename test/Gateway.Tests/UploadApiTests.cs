@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
@@ -216,6 +217,126 @@ public sealed class UploadApiTests(UploadApiTests.UploadGateway gateway) : IClas
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("an upload never changes", (string?)problem!["errors"]!["task.source.upload"]![0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_with_delete_missing_removes_what_its_upload_no_longer_holds_and_keeps_what_it_failed_to_read()
+    {
+        using var admin = gateway.CreateHttpClient(TestTokens.Admin);
+
+        var (task, remaining) = await DeleteMissingRoundAsync(admin);
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{task.GetProperty("task_id").GetGuid()}", TestTokens.Admin));
+        var complete = (await socket.ReceiveUntilClosedAsync()).Single(message => message.GetProperty("type").GetString() == "complete");
+
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal(2, task.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Equal(2, complete.GetProperty("result").GetProperty("deleted").GetInt64());
+        Assert.False(complete.GetProperty("result").TryGetProperty("delete_skipped", out _));
+        Assert.True(task.GetProperty("source").GetProperty("delete_missing").GetBoolean());
+        Assert.Equal(1, task.GetProperty("counts").GetProperty("failed").GetInt32());
+        Assert.Equal(["up-0", "up-1", "up-2", "up-3", "up-4", "up-5", "up-6", "up-8"], remaining);
+    }
+
+    [Fact]
+    public async Task A_delete_missing_upload_with_a_line_whose_id_cannot_be_known_removes_nothing_and_says_why()
+    {
+        using var admin = gateway.CreateHttpClient(TestTokens.Admin);
+        var collection = "sync-" + Guid.NewGuid().ToString("N")[..8];
+        await IndexUploadAsync(admin, collection, DeleteMissingBody(0, 10), deleteMissing: false);
+
+        var task = await IndexUploadAsync(admin, collection, DeleteMissingBody(0, 4, "{\"id\": \"up-5\", not json"), deleteMissing: true);
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{task.GetProperty("task_id").GetGuid()}", TestTokens.Admin));
+        var complete = (await socket.ReceiveUntilClosedAsync()).Single(message => message.GetProperty("type").GetString() == "complete");
+
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal(0, task.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Contains("line 5 of", task.GetProperty("source").GetProperty("delete_skipped").GetString(), StringComparison.Ordinal);
+        Assert.Contains("nothing removed: the source was not read whole", task.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(task.GetProperty("source").GetProperty("delete_skipped").GetString(), complete.GetProperty("result").GetProperty("delete_skipped").GetString());
+        Assert.Equal(10, (await SearchIdsAsync(admin, collection)).Count);
+    }
+
+    [Fact]
+    public async Task Only_an_admin_may_ask_for_delete_missing_so_another_user_cannot_empty_a_shared_collection()
+    {
+        using var bob = gateway.CreateHttpClient(TestTokens.Bob);
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        using var admin = gateway.CreateHttpClient(TestTokens.Admin);
+        var collection = "shared-" + Guid.NewGuid().ToString("N")[..8];
+        await IndexUploadAsync(bob, collection, DeleteMissingBody(0, 3), deleteMissing: false);
+        var alices = await UploadRequests.UploadAsync(alice, DeleteMissingBody(0, 1));
+        var listedBefore = await ListedTasksAsync(alice);
+        var source = new JsonObject { ["upload"] = alices.ToString(), ["delete_missing"] = true };
+
+        using var task = await alice.PostAsJsonAsync("/api/tasks", new JsonObject { ["collection"] = collection, ["source"] = source.DeepClone() });
+        using var batch = await alice.PostAsJsonAsync("/api/batches", BatchRequests.Body(new JsonObject { ["ref"] = "a", ["collection"] = collection, ["source"] = source.DeepClone() }));
+        using var schedule = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
+        {
+            ["every"] = "PT1H",
+            ["task"] = new JsonObject { ["collection"] = collection, ["source"] = new JsonObject { ["directory"] = "/srv/corpus", ["pattern"] = "*", ["delete_missing"] = true } },
+        });
+        var problem = await task.Content.ReadFromJsonAsync<JsonObject>();
+        var keptForBob = await SearchIdsAsync(bob, collection);
+        var byAdmin = await IndexUploadAsync(admin, collection, DeleteMissingBody(0, 1), deleteMissing: true);
+
+        Assert.Equal(HttpStatusCode.Forbidden, task.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, batch.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, schedule.StatusCode);
+        Assert.Contains("only admins may ask for it", (string?)problem!["detail"], StringComparison.Ordinal);
+        Assert.Equal(listedBefore, await ListedTasksAsync(alice));
+        Assert.Equal(["up-0", "up-1", "up-2"], keptForBob);
+        Assert.Equal(2, byAdmin.GetProperty("counts").GetProperty("deleted").GetInt64());
+        Assert.Equal(["up-0"], await SearchIdsAsync(bob, collection));
+    }
+
+    /// <summary>
+    /// Indexes an upload of ten lines into a new collection, then, with <c>delete_missing</c>, one of its
+    /// first seven and a line naming up-8 that fails; returns the second task as it ended and the ids
+    /// search then finds.
+    /// </summary>
+    internal static async Task<(JsonElement Task, List<string> Remaining)> DeleteMissingRoundAsync(HttpClient client)
+    {
+        var collection = "sync-" + Guid.NewGuid().ToString("N")[..8];
+        await IndexUploadAsync(client, collection, DeleteMissingBody(0, 10), deleteMissing: false);
+        var task = await IndexUploadAsync(client, collection, DeleteMissingBody(0, 7, "{\"id\":\"up-8\",\"content\":5}"), deleteMissing: true);
+        return (task, await SearchIdsAsync(client, collection));
+    }
+
+    /// <summary>Uploads <paramref name="body"/> and indexes it into <paramref name="collection"/>; returns the task as it ended.</summary>
+    internal static async Task<JsonElement> IndexUploadAsync(HttpClient client, string collection, byte[] body, bool deleteMissing)
+    {
+        var upload = await UploadRequests.UploadAsync(client, body);
+        var source = new JsonObject { ["upload"] = upload.ToString() };
+        if (deleteMissing)
+        {
+            source["delete_missing"] = true;
+        }
+
+        var task = await TaskRequests.CreateAsync(client, new JsonObject { ["collection"] = collection, ["source"] = source });
+        return await TaskRequests.WaitForEndAsync(client, task, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Lines up-<paramref name="from"/> onwards, <paramref name="count"/> of them, then <paramref name="extra"/> if given.</summary>
+    internal static byte[] DeleteMissingBody(int from, int count, string? extra = null)
+    {
+        var text = new StringBuilder();
+        for (var i = from; i < from + count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{{\"id\":\"up-{i}\",\"title\":\"Upload {i}\",\"content\":\"{TaskRequests.Content(i, 50)}\"}}\n");
+        }
+
+        if (extra is not null)
+        {
+            text.Append(extra).Append('\n');
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    internal static async Task<List<string>> SearchIdsAsync(HttpClient client, string collection)
+    {
+        var found = await client.GetFromJsonAsync<JsonObject>($"/api/search?collection={collection}&q=upload&limit=50");
+        return [.. found!["hits"]!.AsArray().Select(hit => (string)hit!["id"]!).Order(StringComparer.Ordinal)];
     }
 
     private const string UploadSourceMessage = "No complete upload with this id exists for you.";

@@ -42,5 +42,39 @@ public sealed class LuceneOnDiskTests : IDisposable
         new Tasks.TasksOptions { IndexDirectory = _directory }.CheckAtStart();
     }
 
+    [Fact]
+    public async Task A_delete_missing_removal_is_committed_at_once_so_a_restart_cannot_bring_documents_back()
+    {
+        var pass = Guid.NewGuid();
+        using var index = LuceneDocumentIndex.Open(_directory);
+        await new IncrementalIndexer(index).IndexAsync(
+            Guid.NewGuid(), "disk", [.. Enumerable.Range(0, 5).Select(i => new IndexDocument($"doc{i}", null, $"orleans grain number{i}"))], CancellationToken.None);
+        await index.RecordSeenAsync(pass, ["doc0", "doc2", "doc4"], CancellationToken.None);
+
+        var removal = await index.DeleteUnseenAsync("disk", pass, 1000, CancellationToken.None);
+
+        // What a process starting now would read: the last commit on disk, the open writer aside.
+        using var directory = Lucene.Net.Store.FSDirectory.Open(_directory);
+        using var committed = Lucene.Net.Index.DirectoryReader.Open(directory);
+        Assert.Equal(new UnseenRemoval(2, Done: true), removal);
+        Assert.Equal(3, committed.NumDocs);
+    }
+
+    [Fact]
+    public void An_index_directory_that_cannot_hold_the_index_stops_the_start_with_one_line_at_once()
+    {
+        var file = Path.Combine(_directory, "a-file");
+        File.WriteAllText(file, "not a directory");
+        var held = Path.Combine(_directory, "held");
+        using var holder = LuceneDocumentIndex.Open(held);
+
+        var onFile = Assert.Throws<Hosting.StartupException>(() => EmbeddedIndexHosting.Open(file));
+        var locked = Assert.Throws<Hosting.StartupException>(() => EmbeddedIndexHosting.Open(held));
+
+        Assert.StartsWith($"Tasks:IndexDirectory: '{file}' cannot hold the document index: ", onFile.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Tasks:IndexDirectory: '{held}' cannot hold the document index: ", locked.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", onFile.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

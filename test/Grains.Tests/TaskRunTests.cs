@@ -212,5 +212,11 @@ public sealed class TaskRunTests
             Task.FromResult(ImmutableArray<SearchHit>.Empty);
 
         public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) => Task.FromResult(0L);
+
+        public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken) => throw Failure!;
+
+        public Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken) => throw Failure!;
+
+        public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -53,6 +53,8 @@ function start() {
   document.getElementById('app').hidden = false;
   document.getElementById('sign-out').hidden = false;
   document.getElementById('orleans-dashboard').hidden = !session.isAdmin;
+  // delete_missing removes what other users wrote too: only admins may ask for it.
+  document.getElementById('create-delete-missing-label').hidden = !session.isAdmin;
   document.getElementById('user').textContent = `${claims?.sub ?? 'signed in'}${session.isAdmin ? ' (admin)' : ''}`;
   feed.start(tasks.scope);
   show('tasks');

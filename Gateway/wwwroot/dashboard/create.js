@@ -37,14 +37,15 @@ export class CreateView {
   async documents() {
     const collection = document.getElementById('create-collection').value.trim();
     const source = document.querySelector('input[name="source"]:checked').value;
+    const deleteMissing = document.getElementById('create-delete-missing').checked ? { delete_missing: true } : {};
     if (source === 'directory') {
-      return { collection, source: { directory: document.getElementById('create-directory').value, pattern: document.getElementById('create-pattern').value } };
+      return { collection, source: { directory: document.getElementById('create-directory').value, pattern: document.getElementById('create-pattern').value, ...deleteMissing } };
     }
 
     if (source === 'upload') {
       const uploaded = await this.upload(document.getElementById('create-upload').files[0]);
       this.result.textContent = `Uploaded ${uploaded.lines} documents; creating the task…`;
-      return { collection, source: { upload: uploaded.upload_id } };
+      return { collection, source: { upload: uploaded.upload_id, ...deleteMissing } };
     }
 
     if (source === 'files') {

@@ -12,6 +12,9 @@ public sealed class JsonLineEntries(string path, LineReader lines, int maxDocume
     /// <summary>The position after the last line read; the body's done position once it has no more.</summary>
     public SourcePosition? Position { get; private set; }
 
+    /// <summary>Names the first line read whose document id could not be known (see <see cref="ParsedLine.IdUnknown"/>), or null.</summary>
+    public string? CutShort { get; private set; }
+
     /// <summary>The next entry, or null at the end of the body.</summary>
     public async Task<SourceEntry?> NextAsync(CancellationToken cancellationToken)
     {
@@ -23,10 +26,15 @@ public sealed class JsonLineEntries(string path, LineReader lines, int maxDocume
                 continue;
             }
 
-            var (document, problem) = JsonLineDocument.Parse(line, maxDocumentBytes);
-            return document is not null
+            var parsed = JsonLineDocument.Parse(line, maxDocumentBytes);
+            if (parsed.IdUnknown)
+            {
+                CutShort ??= $"line {line.Number} of {path} could not be read far enough to know its document id";
+            }
+
+            return parsed.Document is { } document
                 ? new SourceEntry(document.Id, document, null, Position)
-                : new SourceEntry($"{path}:{line.Number}", null, $"Line {line.Number} of {path}: {problem}.", Position);
+                : new SourceEntry($"{path}:{line.Number}", null, $"Line {line.Number} of {path}: {parsed.Problem}.", Position) { FailedDocumentId = parsed.Id };
         }
 
         Position = SourcePosition.Done(path);

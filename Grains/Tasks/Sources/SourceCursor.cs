@@ -4,7 +4,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// Reads a source's documents one at a time from a position: each matching file is one document, and
 /// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
-/// failed entry, and the reading goes on.
+/// failed entry, and the reading goes on; <see cref="CutShort"/> says when what was read so far is not
+/// the whole of the source (see <see cref="ISourceCursor.CutShort"/>).
 /// </summary>
 public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes) : ISourceCursor
 {
@@ -16,6 +17,8 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
     /// <summary>The position after the last entry read (or skipped): where a new cursor would go on.</summary>
     public SourcePosition? Position { get; private set; } = position;
 
+    public string? CutShort { get; private set; }
+
     /// <summary>The next entry, or null when the source has no more.</summary>
     public async Task<SourceEntry?> NextAsync(CancellationToken cancellationToken)
     {
@@ -23,7 +26,9 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         {
             if (_lines is not null)
             {
-                if (await NextLineAsync(cancellationToken) is { } line)
+                var line = await NextLineAsync(cancellationToken);
+                CutShort ??= _lines?.CutShort;
+                if (line is not null)
                 {
                     return line;
                 }
@@ -31,7 +36,7 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
                 continue;
             }
 
-            _files ??= SourceFiles.From(location, _start?.Path).GetEnumerator();
+            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason).GetEnumerator();
             if (!_files.MoveNext())
             {
                 return null;
@@ -65,12 +70,19 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         var done = SourcePosition.Done(path);
         if (location.Confine(path) is not { } real)
         {
-            return new SourceEntry(path, null, "The file links outside the server's source roots; it was not read.", done);
+            return new SourceEntry(path, null, "The file links outside the server's source roots; it was not read.", done) { FailedDocumentId = Storable(path) };
+        }
+
+        var jsonLines = SourceLocation.IsJsonLines(path);
+        if (!jsonLines && path.Length > TaskRequestValidator.MaxDocumentIdLength)
+        {
+            // The path is the document's id: no document can be stored under one this long.
+            return new SourceEntry(path, null, $"The file's path is longer than {TaskRequestValidator.MaxDocumentIdLength} characters, the longest document id.", done);
         }
 
         try
         {
-            if (SourceLocation.IsJsonLines(path))
+            if (jsonLines)
             {
                 var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
                 var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
@@ -81,17 +93,26 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
             var length = new FileInfo(real).Length;
             if (length > maxDocumentBytes)
             {
-                return new SourceEntry(path, null, $"The file is larger than {maxDocumentBytes} bytes.", done);
+                return new SourceEntry(path, null, $"The file is larger than {maxDocumentBytes} bytes.", done) { FailedDocumentId = Storable(path) };
             }
 
             var content = await File.ReadAllTextAsync(real, System.Text.Encoding.UTF8, cancellationToken);
             return new SourceEntry(path, new IndexDocument(path, Path.GetFileNameWithoutExtension(path), content), null, done);
         }
-        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return new SourceEntry(path, null, "The file could not be read: it disappeared or is not readable.", done);
+            if (jsonLines)
+            {
+                // Its lines could not be read, so which documents it holds is unknown.
+                CutShort ??= $"the JSON-lines file '{path}' could not be read";
+            }
+
+            return new SourceEntry(path, null, "The file could not be read: it disappeared or is not readable.", done) { FailedDocumentId = jsonLines ? null : Storable(path) };
         }
     }
+
+    /// <summary>A whole file's document id when a document can be stored under it.</summary>
+    private static string? Storable(string path) => TaskRequestValidator.IsValidDocumentId(path) ? path : null;
 
     private async Task<SourceEntry?> NextLineAsync(CancellationToken cancellationToken)
     {

@@ -7,4 +7,10 @@ namespace OrleansTasks.Tasks.Sources;
 public sealed record SourceEntry(string Id, IndexDocument? Document, string? Problem, SourcePosition After)
 {
     public DocumentResult Failure => new(Id, DocumentOutcome.Failed, Problem);
+
+    /// <summary>For a failed entry, the id of the document it stands for, when known and one a document can have.</summary>
+    public string? FailedDocumentId { get; init; }
+
+    /// <summary>The document id a <c>delete_missing</c> pass counts as seen: the document read, or the one a failed entry stands for.</summary>
+    public string? SeenId => Document?.Id ?? FailedDocumentId;
 }

@@ -6,28 +6,37 @@ namespace OrleansTasks.Tasks.Sources;
 /// The files of a source matching its pattern, as relative paths in <see cref="SourceOrder"/>, walked
 /// lazily from a position: only the directories on the way are listed, one at a time. Hidden entries
 /// (names starting with '.') and directories reached through a symbolic link are left out, so the walk
-/// stays inside the tree and ends.
+/// stays inside the tree and ends. A walk that could not see the whole tree says why through
+/// <c>cutShort</c>: a directory that could not be listed (removed, closed to the server, an I/O
+/// error, a source root unmounted), or a walk resumed at a position that is no longer there.
 /// </summary>
 public static class SourceFiles
 {
-    /// <summary>The matching files at or after <paramref name="from"/> (null: from the start).</summary>
-    public static IEnumerable<string> From(SourceLocation location, string? from)
+    /// <summary>The matching files at or after <paramref name="from"/> (null: from the start); <paramref name="cutShort"/> hears each part of the tree the walk could not see.</summary>
+    public static IEnumerable<string> From(SourceLocation location, string? from, Action<string>? cutShort = null)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return Walk(location.Directory, "", location.Pattern, from?.Split('/'), 0);
+        return Walk(location.Directory, "", location.Pattern, from?.Split('/'), 0, cutShort ?? (_ => { }));
     }
 
-    private static IEnumerable<string> Walk(string directory, string prefix, string pattern, string[]? from, int depth)
+    private static IEnumerable<string> Walk(string directory, string prefix, string pattern, string[]? from, int depth, Action<string> cutShort)
     {
         FileSystemInfo[] entries;
         try
         {
             entries = new DirectoryInfo(directory).GetFileSystemInfos();
         }
-        catch (Exception exception) when (exception is DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             // A directory removed or closed to the server while the task runs holds no more files.
+            cutShort($"the directory '{(prefix.Length == 0 ? "." : prefix.TrimEnd('/'))}' could not be listed ({exception.GetType().Name})");
             yield break;
+        }
+
+        if (from is not null && depth < from.Length && !entries.Any(entry => entry.Name == from[depth] && (depth == from.Length - 1 || entry is DirectoryInfo)))
+        {
+            // The walk resumes inside a part of the tree that has gone: what followed there is unknown.
+            cutShort($"the walk resumed at '{string.Join('/', from)}', which is no longer there");
         }
 
         Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -55,7 +64,7 @@ public static class SourceFiles
             {
                 if (subdirectory.LinkTarget is null)
                 {
-                    foreach (var file in Walk(subdirectory.FullName, relative + "/", pattern, onPath ? from : null, depth + 1))
+                    foreach (var file in Walk(subdirectory.FullName, relative + "/", pattern, onPath ? from : null, depth + 1, cutShort))
                     {
                         yield return file;
                     }

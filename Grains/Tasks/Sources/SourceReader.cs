@@ -41,7 +41,7 @@ public sealed class SourceReader(int maxDocumentBytes) : IDisposable
             if (entry is null)
             {
                 _continuesAt = _cursor.Position ?? next;
-                return new SourceSlice(entries, _continuesAt, Ended: true);
+                return new SourceSlice(entries, _continuesAt, Ended: true, _cursor.CutShort);
             }
 
             var size = entry.Document?.Content.Length ?? 0;
@@ -58,7 +58,7 @@ public sealed class SourceReader(int maxDocumentBytes) : IDisposable
         }
 
         _continuesAt = next;
-        return new SourceSlice(entries, next, Ended: false);
+        return new SourceSlice(entries, next, Ended: false, _cursor.CutShort);
     }
 
     public void Dispose() => _cursor?.Dispose();

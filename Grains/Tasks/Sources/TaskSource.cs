@@ -29,4 +29,19 @@ public sealed class TaskSource
 
     /// <summary>The upload read in place of a directory; it is counted when the task is accepted (its stored lines).</summary>
     [Id(6)] public Guid? Upload { get; set; }
+
+    /// <summary>Whether the documents of the collection this source no longer holds are removed once it has all been read.</summary>
+    [Id(7)] public bool DeleteMissing { get; set; }
+
+    /// <summary>How many documents that removal has taken out so far; null until it has started.</summary>
+    [Id(8)] public long? Deleted { get; set; }
+
+    /// <summary>Why this pass removes nothing (the source was not read whole, or held nothing); null while it may remove.</summary>
+    [Id(9)] public string? DeleteSkipped { get; set; }
+
+    /// <summary>Whether the removal is over: it went through the whole collection, or was skipped.</summary>
+    [Id(10)] public bool RemovalDone { get; set; }
+
+    /// <summary>Whether a removal step is due before the task completes: asked for, the source read to its end, not over yet.</summary>
+    public bool RemovalDue => DeleteMissing && Counted && Ended && !RemovalDone;
 }

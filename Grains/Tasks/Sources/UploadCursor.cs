@@ -15,6 +15,8 @@ public sealed class UploadCursor(IUploadStore store, Guid uploadId, SourcePositi
 
     public SourcePosition? Position { get; private set; } = position;
 
+    public string? CutShort => _lines?.CutShort;
+
     public async Task<SourceEntry?> NextAsync(CancellationToken cancellationToken)
     {
         if (_lines is null)

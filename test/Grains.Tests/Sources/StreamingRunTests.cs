@@ -136,5 +136,9 @@ public sealed class StreamingRunTests : IDisposable
         Counted = source.Counted,
         CountedSoFar = source.CountedSoFar,
         CountPosition = source.CountPosition,
+        DeleteMissing = source.DeleteMissing,
+        Deleted = source.Deleted,
+        DeleteSkipped = source.DeleteSkipped,
+        RemovalDone = source.RemovalDone,
     };
 }

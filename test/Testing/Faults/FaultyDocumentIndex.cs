@@ -37,4 +37,13 @@ public sealed class FaultyDocumentIndex(IDocumentIndex inner, FaultPlan plan) : 
 
     public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
         inner.CountWritesAsync(collection, cancellationToken);
+
+    public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+        inner.RecordSeenAsync(taskId, ids, cancellationToken);
+
+    public Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken) =>
+        inner.DeleteUnseenAsync(collection, taskId, batchSize, cancellationToken);
+
+    public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken) =>
+        inner.ForgetSeenAsync(taskId, cancellationToken);
 }
