@@ -3,9 +3,8 @@ namespace OrleansTasks.Admission;
 /// <summary>
 /// The rules of cluster-wide admission, over the queue's <see cref="AdmissionQueueState"/>: waiting
 /// tasks are ranked by priority, first come first served within one, each rising one level per
-/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose owner
-/// is under <see cref="AdmissionSettings.MaxRunningPerUser"/>, on the task's own silo or, that one full,
-/// on another with a free slot, to which the task's activation moves.
+/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose
+/// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
 /// A task whose silo is gone keeps its turn for <see cref="AdmissionSettings.GraceForGone"/> while
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
 /// lease, getting back its place (the ticket's time is the task's own). A task that held a slot on a
@@ -25,7 +24,6 @@ public sealed class AdmissionLine
     // much. So the ranking is a merge of the three, never a sort of the whole queue.
     private readonly SortedSet<AdmissionPlace>[] _byPriority;
     private readonly HashSet<Guid> _changedWaiting = [];
-    private readonly HashSet<Guid> _moved = [];
 
     public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
     {
@@ -256,18 +254,10 @@ public sealed class AdmissionLine
         }
     }
 
-    /// <summary>The tasks the last <see cref="Admit"/> granted a slot on another silo than the one they waited on: their activations move there.</summary>
-    public IReadOnlyCollection<Guid> Moved => _moved;
-
-    /// <summary>
-    /// Grants the free slots of live silos down the ranking; returns the tasks granted one. A task whose silo
-    /// is full takes a free slot of another silo that has reported its slots (the one with the most free),
-    /// where its activation is to move (<see cref="Moved"/>): the head of the line starts next wherever a slot frees.
-    /// </summary>
+    /// <summary>Grants the free slots of live silos down the ranking; returns the tasks granted one.</summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
         ArgumentNullException.ThrowIfNull(live);
-        _moved.Clear();
         var free = live.ToDictionary(silo => silo, silo => State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots));
         foreach (var place in State.Running.Values.Where(p => !p.Resting))
         {
@@ -291,22 +281,9 @@ public sealed class AdmissionLine
 
             var owner = place.Ticket.OwnerId;
             var resting = IsResting(place.TaskId);
-            if (!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser)
+            if ((!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser) || free[place.Silo] <= 0)
             {
                 continue;
-            }
-
-            if (free[place.Silo] <= 0)
-            {
-                // Its silo is full: it takes a free slot of a silo that has told the queue its slots, and moves there.
-                var elsewhere = free.Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key)).ToList();
-                if (elsewhere.Count == 0)
-                {
-                    continue;
-                }
-
-                place.Silo = elsewhere.MaxBy(silo => silo.Value).Key;
-                _moved.Add(place.TaskId);
             }
 
             free[place.Silo]--;
@@ -335,7 +312,7 @@ public sealed class AdmissionLine
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
     /// tasks that can start now: their owner holds fewer than
     /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. So 1 is the task that takes the next slot freed in the cluster, and an
+    /// owners at that limit. So 1 is the task that takes the next slot freed on its silo, and an
     /// owner at the limit pushes no other owner's task down.
     /// </summary>
     public int? Position(Guid taskId)

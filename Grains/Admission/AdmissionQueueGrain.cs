@@ -2,8 +2,6 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Core.Internal;
-using Orleans.Runtime.Placement;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansTasks.Storage;
@@ -13,8 +11,7 @@ namespace OrleansTasks.Admission;
 
 /// <summary>
 /// Owns the <see cref="AdmissionLine"/>: applies each silo's exchange, grants free slots, stores
-/// the queue before answering, wakes the tasks granted a slot on other silos, and moves those granted
-/// a slot on another silo than the one they waited on. Its reminder
+/// the queue before answering, and wakes the tasks granted a slot on other silos. Its reminder
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
 /// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
 /// count, the number of saves) and pages of waiting tasks (<see cref="AdmissionPages"/>): a save
@@ -95,16 +92,14 @@ public sealed partial class AdmissionQueueGrain(
 
         var admitted = exchange.Entering.Where(ticket => _queue.Enter(ticket, exchange.Silo)).ToList();
         var (granted, wake) = Grant(Live(exchange.Silo));
-        var moved = _queue.Moved.ToHashSet();
-        foreach (var place in granted.Where(p => p.Silo == exchange.Silo && !moved.Contains(p.TaskId)))
+        foreach (var place in granted.Where(p => p.Silo == exchange.Silo))
         {
             place.Taken = true;
             admitted.Add(place.Ticket);
         }
 
         await SaveAsync();
-        Move(granted.Where(p => moved.Contains(p.TaskId)));
-        Wake(wake.Concat(granted.Where(p => p.Silo != exchange.Silo && !moved.Contains(p.TaskId)).Select(p => p.TaskId)));
+        Wake(wake.Concat(granted.Where(p => p.Silo != exchange.Silo).Select(p => p.TaskId)));
         return [.. admitted];
     }
 
@@ -119,10 +114,8 @@ public sealed partial class AdmissionQueueGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         var (granted, wake) = Grant(Live(null));
-        var moved = _queue.Moved.ToHashSet();
         await SaveAsync();
-        Move(granted.Where(p => moved.Contains(p.TaskId)));
-        Wake(wake.Concat(granted.Where(p => !moved.Contains(p.TaskId)).Select(p => p.TaskId)));
+        Wake(wake.Concat(granted.Select(p => p.TaskId)));
     }
 
     private (IReadOnlyList<AdmissionPlace> Granted, IReadOnlyList<Guid> Wake) Grant(IReadOnlySet<string> live)
@@ -224,36 +217,6 @@ public sealed partial class AdmissionQueueGrain(
         }
     }
 
-    /// <summary>
-    /// Moves the activations of tasks granted a slot on another silo than theirs to that silo: Orleans migrates
-    /// each, once idle, placing it with the silo as the hint, and the new activation there asks for its slot.
-    /// An activation that is gone is made there by this call. One that never moves leaves its grant untaken,
-    /// freed after the grace; the task asks again with its lease.
-    /// </summary>
-    private void Move(IEnumerable<AdmissionPlace> places)
-    {
-        var count = 0;
-        foreach (var place in places)
-        {
-            RequestContext.Set(IPlacementDirector.PlacementHintKey, SiloAddress.FromParsableString(place.Silo));
-            try
-            {
-                GrainFactory.GetGrain<IIndexTaskWorker>(place.TaskId).AsReference<IGrainManagementExtension>().MigrateOnIdle().AsTask().Ignore();
-            }
-            finally
-            {
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-            }
-
-            count++;
-        }
-
-        if (count > 0)
-        {
-            Moving(logger, count);
-        }
-    }
-
     private void Wake(IEnumerable<Guid> taskIds)
     {
         var count = 0;
@@ -274,7 +237,4 @@ public sealed partial class AdmissionQueueGrain(
 
     [LoggerMessage(1, LogLevel.Debug, "Admission queue: woke {Count} tasks to take their slot or ask again")]
     private static partial void Woken(ILogger logger, int count);
-
-    [LoggerMessage(3, LogLevel.Debug, "Admission queue: moving {Count} tasks to the silos of the slots they were granted")]
-    private static partial void Moving(ILogger logger, int count);
 }

@@ -206,53 +206,6 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         Assert.All(ended.Skip(1), t => Assert.True(t.StartedAt >= ended[0].FinishedAt, "alice's next task started only after her handed-on task ended"));
     }
 
-    [Fact]
-    public async Task A_slot_freed_on_one_silo_goes_to_the_head_of_the_line_waiting_on_a_full_silo_which_moves_there()
-    {
-        var database = await postgres.CreateDatabaseAsync();
-        var cluster = NewCluster();
-        var settings = Settings(slots: 1);
-        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
-        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
-        var grains = first.Client;
-        await Eventually.TrueAsync("the second silo to be active in the first one's membership view", async () =>
-            (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2);
-        var (onFirst, onSecond) = (SiloAddressOf(first), SiloAddressOf(second));
-
-        // A long task holds the first silo's slot, a shorter one the second's.
-        var longTask = await StartOnAsync(grains, onFirst, "alice", TaskPriority.Normal, 10000, words: 300);
-        await Eventually.TrueAsync("the long task to be processing", async () => (await SnapshotAsync(grains, longTask)).Status == IndexTaskStatus.Processing, Deadline);
-        var shortTask = await StartOnAsync(grains, onSecond, "bob", TaskPriority.Normal, 4000);
-        await Eventually.TrueAsync("the short task to be processing", async () => (await SnapshotAsync(grains, shortTask)).Status == IndexTaskStatus.Processing, Deadline);
-
-        // Low tasks wait on the second silo, then a high one on the first, behind the long task.
-        var low = new[] { await StartOnAsync(grains, onSecond, "carol", TaskPriority.Low, 50), await StartOnAsync(grains, onSecond, "carol", TaskPriority.Low, 50) };
-        var high = await StartOnAsync(grains, onFirst, "dave", TaskPriority.High, 50);
-        List<int?> positions = [];
-        await Eventually.TrueAsync(async () => (positions = await PositionsAsync(grains, [high, .. low])).SequenceEqual([1, 2, 3]), Deadline,
-            "the high task to be first in line and the low ones after it");
-        Assert.Equal(IndexTaskStatus.Processing, (await SnapshotAsync(grains, shortTask)).Status);
-
-        var ended = await EndedAsync(grains, [longTask, shortTask, high, .. low]);
-        var (longEnd, shortEnd, highEnd) = (ended[0], ended[1], ended[2]);
-
-        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
-        Assert.True(highEnd.StartedAt >= shortEnd.FinishedAt, "the high task started once the second silo's slot was free");
-        Assert.True(highEnd.StartedAt < longEnd.FinishedAt, "the high task did not wait for its own silo's slot");
-        Assert.All(ended.Skip(3), t => Assert.True(t.StartedAt > highEnd.StartedAt, "the low tasks started after the high one"));
-    }
-
-    private static SiloAddress SiloAddressOf(PostgresSilo silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
-
-    private static async Task<Guid> StartOnAsync(IClusterClient grains, SiloAddress silo, string owner, TaskPriority priority, int documents, int words = 60)
-    {
-        var taskId = Guid.NewGuid();
-        var grain = grains.GetGrain<IIndexTaskGrain>(taskId);
-        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.ActivateOnAsync(grains, grain, silo,
-            () => grain.Start(new StartIndexTask(owner, "admission", Documents.Generate(documents, wordsPerDocument: words)) { Priority = priority }));
-        return taskId;
-    }
-
     private static string SiloOf(PostgresSilo silo) =>
         silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
 

@@ -74,7 +74,7 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
-    public void Each_silo_has_its_own_slots_and_a_free_one_goes_to_the_head_of_the_line_wherever_it_waits()
+    public void Each_silo_has_its_own_slots_and_a_full_silo_does_not_hold_back_tasks_on_another()
     {
         var line = NewLine(slots: 2);
         var onA = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10 - i))).ToArray();
@@ -86,17 +86,11 @@ public sealed class AdmissionLineTests
 
         var granted = line.Admit(Both);
 
-        // The third task on A, ahead of B's own, takes B's slot: its activation is to move there.
-        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onA[2].TaskId], granted.Select(p => p.TaskId));
-        Assert.Equal([onA[2].TaskId], line.Moved);
-        Assert.Equal(SiloB, line.State.Running[onA[2].TaskId].Silo);
-        Assert.True(line.Enter(onA[2], SiloB));
+        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onB.TaskId], granted.Select(p => p.TaskId));
         Assert.Empty(line.Admit(Both));
-        Assert.Equal(1, line.Position(onB.TaskId));
+        Assert.Equal(1, line.Position(onA[2].TaskId));
         line.Leave(onA[0].TaskId);
-        Assert.Equal([onB.TaskId], line.Admit(Both).Select(p => p.TaskId));
-        Assert.Equal([onB.TaskId], line.Moved);
-        Assert.Equal(SiloA, line.State.Running[onB.TaskId].Silo);
+        Assert.Equal([onA[2].TaskId], line.Admit(Both).Select(p => p.TaskId));
     }
 
     [Fact]
@@ -140,8 +134,8 @@ public sealed class AdmissionLineTests
     {
         var line = NewLine();
         var running = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(3));
-        var waitingOnA = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
-        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(1));
+        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
+        var waitingOnA = Ticket(TaskPriority.Normal);
         EnterAll(line, SiloB, running, waitingOnB);
         EnterAll(line, SiloA, waitingOnA);
         line.Report(SiloA, 1, [], []);
