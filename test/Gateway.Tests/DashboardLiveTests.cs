@@ -190,6 +190,8 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
         await page.ClickAsync("#older");
         await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
+        // The notice counts what the feed delivers: a task created before the feed is live is not on it.
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
 
         var first = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("1 new task");
