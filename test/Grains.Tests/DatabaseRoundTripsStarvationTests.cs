@@ -32,7 +32,8 @@ public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
         // queued work waits for a thread, and the runnable threads outnumber the processors.
         var starved = TimeSpan.FromSeconds(6);
         var until = Stopwatch.GetTimestamp() + (long)(starved.TotalSeconds * Stopwatch.Frequency);
-        var hogs = Enumerable.Range(0, 64).Select(_ => Task.Run(() =>
+        // More than the pool has threads (earlier tests in this process may have grown it), so none stays idle.
+        var hogs = Enumerable.Range(0, Math.Max(64, 2 * ThreadPool.ThreadCount)).Select(_ => Task.Run(() =>
         {
             while (Stopwatch.GetTimestamp() < until)
             {
@@ -40,9 +41,10 @@ public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
             }
         })).ToList();
 
-        // A round trip timed as a slice times its own: the continuation waits in the pool's queue.
-        var throughThePool = TimeAsync(connection);
         var watched = Watch(roundTrips, until);
+        // A round trip timed as a slice times its own, once the hogs hold the pool: its continuation
+        // waits in the pool's queue. Started from a thread of its own, since the pool's are taken.
+        var throughThePool = TimeOnceStarvedAsync(connection, TimeSpan.FromSeconds(1));
 
         await Task.WhenAll(hogs);
         var (readings, poolLag) = await watched;
@@ -55,6 +57,19 @@ public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
         // Measuring began with the starvation: a reading is the shortest of at least two round trips timed starved.
         Assert.True(readings.Any(reading => reading is not null), $"the round trip was not measured while starved: {Describe(readings)}");
         Assert.All(readings, reading => Assert.True(reading is null || reading < DatabaseRoundTrips.Slow, $"starved, the database was measured slow: {Describe(readings)}"));
+    }
+
+    private static Task<TimeSpan> TimeOnceStarvedAsync(NpgsqlConnection connection, TimeSpan after)
+    {
+        var timed = new TaskCompletionSource<Task<TimeSpan>>();
+        var thread = new Thread(() =>
+        {
+            using var pace = new ManualResetEventSlim();
+            pace.Wait(after);
+            timed.SetResult(TimeAsync(connection));
+        }) { IsBackground = true, Name = "Round trip once starved" };
+        thread.Start();
+        return timed.Task.Unwrap();
     }
 
     private static async Task<TimeSpan> TimeAsync(NpgsqlConnection connection)
