@@ -28,9 +28,6 @@ public sealed partial class TaskAdmission(
     // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
-
-    // Tasks whose activation here went away unfinished, or that a grant reached gone: the queue keeps their owner's place, not their slot.
-    private readonly HashSet<Guid> _released = [];
     private bool _exchanging;
 
     // Set when what the silo holds changed without a request or leave to carry it (a task began to rest).
@@ -71,8 +68,6 @@ public sealed partial class TaskAdmission(
         ArgumentNullException.ThrowIfNull(ticket);
         lock (_lock)
         {
-            // Back on this silo before its release was sent: the queue never learns it was away.
-            _released.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
                 return Task.FromResult(true);
@@ -126,27 +121,18 @@ public sealed partial class TaskAdmission(
         }
     }
 
-    /// <summary>
-    /// The task's activation goes away before the task ended: it gives back its slot here, but keeps its owner's
-    /// place (the queue holds it for the grace of a gone silo, waking the task to ask again) and its turn if it waits.
-    /// </summary>
+    /// <summary>The task's activation goes away before it ended: it gives back its slot but keeps its place in the queue.</summary>
     public void Release(Guid taskId)
     {
         lock (_lock)
         {
-            // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take).
+            // A resting task's place is no longer reported: the queue keeps it for the grace of a gone silo and
+            // wakes the task, whose next activation reports it again.
             _waiting.Remove(taskId);
-            if (_entering.Remove(taskId, out var asking))
+            _resting.Remove(taskId);
+            if (_holding.Remove(taskId))
             {
-                _answers.Remove(taskId);
-                asking.Answer.TrySetResult(false);
-            }
-
-            // A request on its way may come back granted: its grant is handed back too.
-            var asked = _answers.ContainsKey(taskId);
-            if (_holding.Remove(taskId) | _resting.Remove(taskId) | asked)
-            {
-                _released.Add(taskId);
+                _leaving.Add(taskId);
                 StartExchange();
             }
         }
@@ -192,7 +178,7 @@ public sealed partial class TaskAdmission(
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
+                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0 && !_reportDue))
                 {
                     foreach (var (ticket, answer) in _entering.Values)
                     {
@@ -209,11 +195,9 @@ public sealed partial class TaskAdmission(
                 exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket)], [.. _leaving])
                 {
                     Resting = [.. _resting.Values],
-                    Released = [.. _released],
                 };
                 _entering.Clear();
                 _leaving.Clear();
-                _released.Clear();
                 _reportDue = false;
             }
 
@@ -229,15 +213,10 @@ public sealed partial class TaskAdmission(
                 lock (_lock)
                 {
                     _leaving.UnionWith(exchange.Leaving);
-                    _released.UnionWith(exchange.Released);
                     _reportDue |= exchange.Resting.Length > 0;
                     foreach (var (ticket, answer) in entering)
                     {
-                        if (!_released.Contains(ticket.TaskId))
-                        {
-                            _waiting.Add(ticket.TaskId);
-                        }
-
+                        _waiting.Add(ticket.TaskId);
                         _answers.Remove(ticket.TaskId);
                         answer.TrySetResult(false);
                     }
@@ -255,21 +234,10 @@ public sealed partial class TaskAdmission(
     {
         var asked = entering.Select(e => e.Ticket.TaskId).ToHashSet();
         var granted = new HashSet<Guid>();
-        var handedBack = new List<Guid>();
         lock (_lock)
         {
             foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
             {
-                if (_released.Contains(ticket.TaskId)
-                    || !(_waiting.Contains(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
-                {
-                    // Its activation here went away (released while it waited, or while its request was on its way):
-                    // held here, the slot would be reported for good. It goes back, and the task is woken to ask again.
-                    _released.Add(ticket.TaskId);
-                    handedBack.Add(ticket.TaskId);
-                    continue;
-                }
-
                 _holding[ticket.TaskId] = ticket;
                 _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
@@ -278,7 +246,7 @@ public sealed partial class TaskAdmission(
 
             foreach (var (ticket, answer) in entering)
             {
-                if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId) && !_released.Contains(ticket.TaskId))
+                if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId))
                 {
                     _waiting.Add(ticket.TaskId);
                 }
@@ -288,7 +256,7 @@ public sealed partial class TaskAdmission(
             }
         }
 
-        foreach (var taskId in granted.Where(id => !asked.Contains(id)).Concat(handedBack))
+        foreach (var taskId in granted.Where(id => !asked.Contains(id)))
         {
             grains.GetGrain<IIndexTaskWorker>(taskId).Wake().Ignore();
         }
