@@ -11,11 +11,14 @@ public sealed class ProcessHost : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly StreamWriter? _log;
+    private bool _logClosed;
 
     private ProcessHost(string name, Process process)
     {
         Name = name;
         _process = process;
+        _log = OpenLog(name, process.Id);
         process.OutputDataReceived += (_, line) => Record(line.Data);
         process.ErrorDataReceived += (_, line) => Record(line.Data);
         process.BeginOutputReadLine();
@@ -99,6 +102,31 @@ public sealed class ProcessHost : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_log is not null)
+        {
+            lock (_log)
+            {
+                _logClosed = true;
+                _log.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every line of every program a test starts, kept whole in <c>ORLEANSTASKS_PROCESS_LOGS</c> when it names
+    /// a folder (<c>{name}-{pid}.log</c>): for a failure whose last 60 lines do not tell the story.
+    /// </summary>
+    private static StreamWriter? OpenLog(string name, int processId)
+    {
+        var folder = System.Environment.GetEnvironmentVariable("ORLEANSTASKS_PROCESS_LOGS");
+        if (string.IsNullOrEmpty(folder))
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(folder);
+        var file = string.Concat(name.Split(Path.GetInvalidFileNameChars())) + "-" + processId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".log";
+        return new StreamWriter(Path.Combine(folder, file)) { AutoFlush = true };
     }
 
     private void Record(string? line)
@@ -109,6 +137,17 @@ public sealed class ProcessHost : IAsyncDisposable
         }
 
         _output.Enqueue(line);
+        if (_log is not null)
+        {
+            lock (_log)
+            {
+                if (!_logClosed)
+                {
+                    _log.WriteLine(line);
+                }
+            }
+        }
+
         while (_output.Count > 500)
         {
             _output.TryDequeue(out _);
