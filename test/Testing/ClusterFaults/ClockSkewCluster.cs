@@ -56,6 +56,11 @@ public sealed class ClockSkewCluster : IAsyncDisposable
             started.FastSilo = hosts.Single(host => cluster.SiloAt(host.ToString()) == fast);
             started.NormalSilo = hosts.First(host => !host.Equals(started.FastSilo));
             started.MeasuredSkew = await MembershipSkewAsync(database, started.FastSilo);
+            foreach (var silo in hosts)
+            {
+                await GrainPlacement.WaitUntilPlaceableAsync(started.Client, silo, TimeSpan.FromMinutes(1));
+            }
+
             return started;
         }
         catch

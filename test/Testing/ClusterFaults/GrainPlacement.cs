@@ -33,6 +33,44 @@ public static class GrainPlacement
     }
 
     /// <summary>
+    /// Waits until a new grain given <paramref name="target"/> as its placement hint is put there three
+    /// times in a row: a silo counted active in the membership table is not yet a placement target for a
+    /// silo that has not learnt of it (its membership view or its cluster manifest), which then places the
+    /// grain elsewhere. Each probe activates an empty schedule grain, which writes nothing.
+    /// </summary>
+    public static async Task WaitUntilPlaceableAsync(IClusterClient client, SiloAddress target, TimeSpan deadline)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var inARow = 0;
+        var last = "none yet";
+        try
+        {
+            await Eventually.TrueAsync($"new grains hinted to {target} to be placed there three times in a row", async () =>
+            {
+                var probe = client.GetGrain<IScheduleGrain>(Guid.NewGuid());
+                try
+                {
+                    RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+                    await probe.GetSnapshot();
+                }
+                finally
+                {
+                    RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                }
+
+                var host = await HostOfAsync(client, probe);
+                last = host?.ToString() ?? "no single silo";
+                inARow = target.Equals(host) ? inARow + 1 : 0;
+                return inARow >= 3;
+            }, deadline);
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}; the last probe went to {last}", timeout);
+        }
+    }
+
+    /// <summary>
     /// Makes the call that activates a new grain with <paramref name="target"/> as the placement hint,
     /// then checks that the activation is there.
     /// </summary>
