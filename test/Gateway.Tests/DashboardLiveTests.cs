@@ -238,7 +238,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
 
         // Live again: the notice counts them with the one it knew, and the page shown stays.
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
-        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("3 new tasks");
+        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("3 new tasks", new() { Timeout = 15_000 });
         await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
         await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
 
