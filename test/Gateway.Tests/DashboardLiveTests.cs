@@ -209,6 +209,49 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
     }
 
     [Fact]
+    public async Task A_user_on_an_older_page_is_told_of_the_tasks_created_while_the_feed_was_cut()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, 25).Select(i => BatchRequests.Task($"t{i}", 2))]));
+        await BatchRequests.WaitForEndAsync(alice, batchId);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+        await page.ClickAsync("#older");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        var before = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
+        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("1 new task");
+
+        // The page's connections drop, and its attempts to reconnect wait, while two tasks are created.
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        var whileCut = new[] { await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)), await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)) };
+        // Ended, so that no change of theirs reaches the feed once it is back: only the resync can tell of them.
+        foreach (var taskId in whileCut)
+        {
+            await TaskRequests.WaitForEndAsync(alice, taskId);
+        }
+
+        link.Restore();
+
+        // Live again: the notice counts them with the one it knew, and the page shown stays.
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("3 new tasks", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
+
+        await page.ClickAsync("#new-tasks");
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 1");
+        await Assertions.Expect(page.Locator("#new-tasks")).ToBeHiddenAsync();
+        var order = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
+        Assert.Equal([whileCut[1].ToString(), whileCut[0].ToString(), before.ToString()], order.Take(3));
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
     public async Task A_task_created_elsewhere_appears_only_when_it_matches_the_filters_of_the_page_shown()
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);

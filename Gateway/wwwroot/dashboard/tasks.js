@@ -2,13 +2,20 @@
 // kept live from the page's one task feed. A row takes a change only when its `seq` is newer. A task
 // that matches the filters and sorts into the first page while it is shown takes its place there (a
 // new one at the top); one created after the first page's newest while another page is shown goes
-// into a "N new tasks" notice. Row changes are drawn together, a few times a second.
+// into a "N new tasks" notice. After the feed reconnects, the page shown is read again, and on another
+// page the notice also counts the tasks the list holds that were created, after the first page's
+// newest, while the feed was away. Row changes are drawn together, a few times a second.
 import { request, session } from './api.js';
 import { TaskRow } from './task-row.js';
 import { Throttle } from './throttle.js';
 
 const pageSize = 20;
 const drawInterval = 250;
+
+// After a reconnect, the tasks created meanwhile are read a page at a time, at most this many pages;
+// should there be more, the notice says "N+ new tasks".
+const newerPageSize = 100;
+const newerPages = 5;
 
 export class TasksView {
   constructor(feed, counts) {
@@ -23,6 +30,7 @@ export class TasksView {
     this.arrived = null;
     this.changed = new Set();
     this.unseen = new Set();
+    this.moreUnseen = false;
     this.draws = 0;
     this.body = document.getElementById('task-rows');
     this.notice = document.getElementById('new-tasks');
@@ -60,13 +68,8 @@ export class TasksView {
     document.getElementById('everyone-label').hidden = !session.isAdmin;
     const loading = ++this.loading;
     const onFirstPage = this.cursors.length === 1;
-    const query = new URLSearchParams({ limit: pageSize });
     const filters = this.filters;
-    const { status, collection } = filters;
-    if (status) query.set('status', status);
-    if (collection) query.set('collection', collection);
-    if (this.scope === 'all') query.set('scope', 'all');
-    if (this.cursors.at(-1)) query.set('cursor', this.cursors.at(-1));
+    const query = this.#query(filters, { limit: pageSize, cursor: this.cursors.at(-1) });
 
     // Changes that arrive while the page loads may be newer than it: they are applied over it.
     this.arrived = new Map();
@@ -107,15 +110,54 @@ export class TasksView {
       if (this.rows.size < pageSize || task.created_at > this.oldest) this.#insert(task);
     } else if (task.created_at > this.newest) {
       this.unseen.add(task.task_id);
-      this.notice.textContent = `${this.unseen.size} new task${this.unseen.size === 1 ? '' : 's'}`;
-      this.notice.hidden = false;
+      this.#showNotice();
     }
   }
 
   /** After (re)connecting: what changed while the feed was away is read back from the list. */
-  onResync() {
+  async onResync() {
     this.counts.load().catch(error => console.warn(error));
-    return this.load();
+    await this.load();
+    if (this.cursors.length > 1) await this.#countNewer();
+  }
+
+  /**
+   * On a page other than the first: adds to the notice the tasks of the list that match the filters and
+   * were created after the first page's newest (the feed brought those created while it was connected;
+   * the others were created while it was away). A page read meanwhile (the user moved on) ends it.
+   */
+  async #countNewer() {
+    const loading = this.loading;
+    const since = this.newest;
+    if (!since) return;
+    let cursor = null;
+    for (let pages = 0; pages < newerPages; pages++) {
+      const page = await request('GET', `/api/tasks?${this.#query(this.listed, { limit: newerPageSize, cursor, created_from: since })}`);
+      if (loading !== this.loading) return;
+      // `created_from` includes the first page's newest itself.
+      for (const task of page.items) if (task.created_at > since) this.unseen.add(task.task_id);
+      cursor = page.next_cursor ?? null;
+      if (!cursor) break;
+    }
+
+    this.moreUnseen ||= Boolean(cursor);
+    if (this.unseen.size > 0) this.#showNotice();
+  }
+
+  #showNotice() {
+    const count = `${this.unseen.size}${this.moreUnseen ? '+' : ''}`;
+    this.notice.textContent = `${count} new task${count === '1' ? '' : 's'}`;
+    this.notice.hidden = false;
+  }
+
+  /** The list's query for `filters` and the page's scope, with `extra` parameters (those null left out). */
+  #query({ status, collection }, extra) {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(extra)) if (value !== null && value !== undefined) query.set(name, value);
+    if (status) query.set('status', status);
+    if (collection) query.set('collection', collection);
+    if (this.scope === 'all') query.set('scope', 'all');
+    return query;
   }
 
   #matches(task) {
@@ -136,6 +178,7 @@ export class TasksView {
     if (onFirstPage) {
       this.newest = items[0]?.created_at ?? '';
       this.unseen.clear();
+      this.moreUnseen = false;
       this.notice.hidden = true;
     }
   }
