@@ -32,19 +32,43 @@ public sealed partial class ComposeSiteTests
             Assert.Fail($"{timeout.Message}; last seen: {string.Join(", ", health)}");
         }
 
-        await WaitUntilTheClusterCountsAsync(http, silos);
+        await WaitUntilTheClusterCountsAsync(site, http, silos);
     }
 
-    private static async Task WaitUntilTheClusterCountsAsync(HttpClient http, int silos) =>
-        await Eventually.TrueAsync($"{http.BaseAddress}health/ready to report {silos} active silos", async () =>
+    /// <summary>
+    /// The cluster counting <paramref name="silos"/> active silos at <c>/health/ready</c>; when it does not in time,
+    /// the failure says what the endpoint last answered and what the silos and gateways last wrote.
+    /// </summary>
+    private static async Task WaitUntilTheClusterCountsAsync(ComposeSite site, HttpClient http, int silos)
+    {
+        var last = "no answer yet";
+        try
         {
-            try
+            await Eventually.TrueAsync($"{http.BaseAddress}health/ready to report {silos} active silos", async () =>
             {
-                return (await http.GetStringAsync("/health/ready")).Contains($"{silos} active silo(s)", StringComparison.Ordinal);
-            }
-            catch (HttpRequestException)
+                try
+                {
+                    using var response = await http.GetAsync("/health/ready");
+                    last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                    return last.Contains($"{silos} active silo(s)", StringComparison.Ordinal);
+                }
+                catch (HttpRequestException exception)
+                {
+                    last = exception.Message;
+                    return false;
+                }
+            }, TimeSpan.FromMinutes(3));
+        }
+        catch (TimeoutException timeout)
+        {
+            var logs = new List<string>();
+            foreach (var container in (await site.ContainersAsync("silo")).Concat(await site.ContainersAsync("gateway")))
             {
-                return false;
+                var lines = (await site.LogsAsync(container)).Split('\n');
+                logs.Add($"--- {container}, last 40 lines:\n{string.Join('\n', lines.TakeLast(40))}");
             }
-        }, TimeSpan.FromMinutes(3));
+
+            Assert.Fail($"{timeout.Message}; it last answered: {last}\n{string.Join('\n', logs)}");
+        }
+    }
 }

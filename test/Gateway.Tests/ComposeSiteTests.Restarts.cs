@@ -28,7 +28,7 @@ public sealed partial class ComposeSiteTests
             var state = (await site.InspectAsync(victim, "{{.RestartCount}} {{.State.Status}} {{.State.Health.Status}}")).Split(' ');
             return int.Parse(state[0], System.Globalization.CultureInfo.InvariantCulture) > restarts && state[1..] is ["running", "healthy"];
         }, TimeSpan.FromMinutes(3));
-        await WaitUntilTheClusterCountsAsync(http, silos.Length);
+        await WaitUntilTheClusterCountsAsync(site, http, silos.Length);
 
         Assert.Equal(silos.Length, (await site.RunningContainersAsync("silo")).Length);
     }

@@ -61,7 +61,7 @@ public sealed partial class ComposeSiteTests
         }
 
         var upgraded = clock.Elapsed - released;
-        await WaitUntilTheClusterCountsAsync(https, silos.Length);
+        await WaitUntilTheClusterCountsAsync(site, https, silos.Length);
 
         Assert.True(beforeUpgrade.GetProperty("status").GetString() == "processing", $"the task had ended before the upgrade began: {beforeUpgrade}");
         Assert.True(replacedWhileTheTaskRan >= 1, "the task ended before the first silo was replaced: make it longer");
