@@ -19,7 +19,9 @@ namespace OrleansTasks.Tasks;
 /// more than half as long again as the one before and also more than one round trip longer did
 /// not pay (its documents cost about as much as its round trips): the size goes back, and doubling
 /// is tried again <see cref="RetryGrowthAfter"/> slices later, since the round trips' jitter alone
-/// can make a doubling look dear.
+/// can make a doubling look dear. A slice that carried fewer documents than asked (cut at the end of
+/// a stored chunk, by <see cref="MaxContentChars"/>, or by unreadable entries) is no trial of its
+/// size: it is not compared with the one before, and the size it was asked at stays.
 /// </remarks>
 public sealed class SliceSizer(TimeSpan budget)
 {
@@ -59,9 +61,10 @@ public sealed class SliceSizer(TimeSpan budget)
 
     /// <summary>
     /// The index took <paramref name="elapsed"/> for a slice of <paramref name="documents"/>, its
-    /// round trips included, while the database's round trip took <paramref name="roundTrip"/> (null: not known).
+    /// round trips included, while the database's round trip took <paramref name="roundTrip"/> (null: not known);
+    /// <paramref name="requested"/> is the size the slice was asked at (null: as many as it carried).
     /// </summary>
-    public void Record(int documents, TimeSpan elapsed, TimeSpan? roundTrip = null)
+    public void Record(int documents, TimeSpan elapsed, TimeSpan? roundTrip = null, int? requested = null)
     {
         if (documents == 0)
         {
@@ -81,6 +84,11 @@ public sealed class SliceSizer(TimeSpan budget)
             DatabaseSlow = true;
             _holding = 0;
             _slowCount = Doubled(documents);
+        }
+        else if (documents < (requested ?? documents))
+        {
+            // Cut short: no trial of the size asked, which stays; the next full slice is compared with the last full one.
+            return;
         }
         else if (documents > _lastDocuments)
         {

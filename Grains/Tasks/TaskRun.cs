@@ -58,13 +58,14 @@ public sealed partial class TaskRun(
 
     private async Task<SliceOutcome> IndexStoredSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
     {
-        var documents = await Documents.NextSliceAsync(task, _sizer.NextCount());
+        var requested = _sizer.NextCount();
+        var documents = await Documents.NextSliceAsync(task, requested);
         if (documents is null)
         {
             return new SliceOutcome(TaskErrors.Missing());
         }
 
-        var (results, failure) = await IndexAsync(task, documents);
+        var (results, failure) = await IndexAsync(task, documents, requested);
         if (failure is not null)
         {
             return failure;
@@ -82,7 +83,8 @@ public sealed partial class TaskRun(
             return new SliceOutcome(SourceErrors.TooLarge(options.MaxSourceDocuments));
         }
 
-        var slice = await Source.NextSliceAsync(source, Math.Min(_sizer.NextCount(), options.MaxSourceDocuments - task.Current));
+        var requested = Math.Min(_sizer.NextCount(), options.MaxSourceDocuments - task.Current);
+        var slice = await Source.NextSliceAsync(source, requested);
         if (slice is null)
         {
             return new SliceOutcome(SourceErrors.Unreadable(source));
@@ -94,7 +96,7 @@ public sealed partial class TaskRun(
         IReadOnlyList<DocumentResult> indexed = [];
         if (readable.Count > 0)
         {
-            var (results, failure) = await IndexAsync(task, readable);
+            var (results, failure) = await IndexAsync(task, readable, requested);
             if (failure is not null)
             {
                 return failure;
@@ -114,8 +116,11 @@ public sealed partial class TaskRun(
         return SliceOutcome.Indexed;
     }
 
-    /// <summary>The index's outcomes for <paramref name="documents"/>, or the outcome that stops the slice.</summary>
-    private async Task<(IReadOnlyList<DocumentResult> Results, SliceOutcome? Failure)> IndexAsync(IndexTaskState task, List<IndexDocument> documents)
+    /// <summary>
+    /// The index's outcomes for <paramref name="documents"/> of the <paramref name="requested"/> the sizer asked
+    /// for (fewer at a chunk's end, the content cap or unreadable entries), or the outcome that stops the slice.
+    /// </summary>
+    private async Task<(IReadOnlyList<DocumentResult> Results, SliceOutcome? Failure)> IndexAsync(IndexTaskState task, List<IndexDocument> documents, int requested)
     {
         IReadOnlyList<DocumentResult> results;
         var started = Stopwatch.GetTimestamp();
@@ -134,7 +139,7 @@ public sealed partial class TaskRun(
             return ([], new SliceOutcome(TaskErrors.IndexFailed(documents.Count == 1 ? documents[0].Id : null)));
         }
 
-        Measured(documents.Count, Stopwatch.GetElapsedTime(started));
+        Measured(documents.Count, requested, Stopwatch.GetElapsedTime(started));
         if (task.FailedAttempts > 0)
         {
             var attempt = task.FailedAttempts + 1;
@@ -145,7 +150,7 @@ public sealed partial class TaskRun(
     }
 
     /// <summary>The index took <paramref name="elapsed"/> for <paramref name="documents"/>: the next slice is sized by it.</summary>
-    private void Measured(int documents, TimeSpan elapsed)
+    private void Measured(int documents, int requested, TimeSpan elapsed)
     {
         if (elapsed >= DatabaseRoundTrips.Slow)
         {
@@ -153,7 +158,7 @@ public sealed partial class TaskRun(
             roundTrips?.Demand();
         }
 
-        _sizer.Record(documents, elapsed, roundTrips?.Recent);
+        _sizer.Record(documents, elapsed, roundTrips?.Recent, requested);
     }
 
     private async Task RecordAsync(IndexTaskState task, IReadOnlyList<DocumentResult> results, DateTimeOffset now, Action<TaskCounts> counted)
