@@ -172,6 +172,40 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         Assert.Null(await queue.Position(alice3.TaskId));
     }
 
+    [Fact]
+    public async Task A_task_handed_on_by_a_graceful_stop_keeps_its_owners_place_and_resumes_before_the_owners_next_task()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        // A lease of 10 s: the owner's place is kept for two, however slowly the stopping silo hands the task on.
+        var settings = Settings(slots: 1, perUser: 1);
+        settings["Tasks:LeasePeriod"] = "00:00:10";
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var grains = first.Client;
+        await Eventually.TrueAsync("the second silo to be active in the first one's membership view", async () =>
+            (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2);
+
+        // Alice's long task runs on the second silo; her two short ones wait behind her limit of one.
+        var longTask = Guid.NewGuid();
+        var grain = grains.GetGrain<IIndexTaskGrain>(longTask);
+        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.ActivateOnAsync(grains, grain, second.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress,
+            () => grain.Start(new StartIndexTask("alice", "admission", Documents.Generate(10000, wordsPerDocument: 200))));
+        await Eventually.TrueAsync("alice's long task to be processing", async () => (await SnapshotAsync(grains, longTask)).Status == IndexTaskStatus.Processing, Deadline);
+        var next = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => StartAsync(grains, "alice", TaskPriority.Normal, 50)));
+        await Eventually.TrueAsync(async () => (await PositionsAsync(grains, next)).All(p => p is not null), Deadline,
+            "alice's short tasks to wait for a slot");
+
+        await second.StopAsync();
+        var stopped = DateTimeOffset.UtcNow;
+        var ended = await EndedAsync(grains, [longTask, .. next]);
+
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.True(ended[0].FinishedAt > stopped, "the long task was still processing when its silo stopped");
+        Assert.Equal(1, MostAtOnce(ended));
+        Assert.All(ended.Skip(1), t => Assert.True(t.StartedAt >= ended[0].FinishedAt, "alice's next task started only after her handed-on task ended"));
+    }
+
     private static string SiloOf(PostgresSilo silo) =>
         silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
 
