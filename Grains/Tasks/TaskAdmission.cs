@@ -260,10 +260,11 @@ public sealed partial class TaskAdmission(
         {
             foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
             {
-                if (_released.Contains(ticket.TaskId))
+                if (_released.Contains(ticket.TaskId)
+                    || !(_waiting.Contains(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
                 {
-                    // Its activation here went away while its request was on its way: the grant goes back with the release,
-                    // and the task is woken to ask again.
+                    // Its activation here went away (released while it waited, or while its request was on its way):
+                    // held here, the slot would be reported for good. It goes back, and the task is woken to ask again.
                     _released.Add(ticket.TaskId);
                     handedBack.Add(ticket.TaskId);
                     continue;

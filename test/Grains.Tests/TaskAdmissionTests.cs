@@ -12,7 +12,7 @@ namespace OrleansTasks.Grains.Tests;
 
 /// <summary>
 /// A silo's side of admission against a scripted queue: what it tells the queue when a task's activation
-/// goes away unfinished.
+/// goes away unfinished, and what it does with a grant that reaches a task no longer waiting here.
 /// </summary>
 public sealed class TaskAdmissionTests : IDisposable
 {
@@ -45,6 +45,26 @@ public sealed class TaskAdmissionTests : IDisposable
         Assert.Empty(sent.Leaving);
         Assert.Empty(sent.Holding);
         Assert.Equal(0, _admission.Running);
+    }
+
+    [Fact]
+    public async Task A_grant_that_reaches_a_task_no_longer_waiting_here_is_handed_back_and_the_task_woken()
+    {
+        var gone = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(gone));
+
+        // Its activation goes away while it waits (idle); the queue, not told, grants it a slot here.
+        _admission.Release(gone.TaskId);
+        var other = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(other) ? [gone] : [];
+        Assert.False(await _admission.TryEnterAsync(other));
+
+        var sent = await _queue.NextAsync(e => e.Released.Contains(gone.TaskId) || e.Holding.Contains(gone), "the grant to go back to the queue");
+        Assert.Equal([gone.TaskId], sent.Released);
+        Assert.DoesNotContain(gone, sent.Holding);
+        Assert.Equal(0, _admission.Running);
+        await Eventually.TrueAsync(() => _woken.Contains(gone.TaskId), TimeSpan.FromSeconds(10), "the task to be woken to ask again");
     }
 
     /// <summary>The queue grain: answers each exchange with <see cref="Answer"/> and keeps every exchange it was sent.</summary>
