@@ -94,8 +94,15 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         var database = await postgres.CreateDatabaseAsync();
         await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1, ageing: "00:00:02"));
         var grains = silo.Client;
-        var highs = new List<Guid> { await StartAsync(grains, "alice", TaskPriority.High, 1500) };
+        var first = await StartAsync(grains, "alice", TaskPriority.High, 1500);
         var low = await StartAsync(grains, "bob", TaskPriority.Low, 50);
+        var highs = new List<Guid> { first, await StartAsync(grains, "alice", TaskPriority.High, 1500) };
+        await Eventually.TrueAsync("the low task and the high task created after it to be in line", async () =>
+            (await SnapshotAsync(grains, low)).QueuePosition is not null && (await SnapshotAsync(grains, highs[1])).QueuePosition is not null, Deadline);
+
+        // The slot frees now, before the low task can have aged to high (two periods, 4 s), not when the first
+        // task ends: indexing it took 5 s on a loaded machine, and the low task, aged and older, went first.
+        await grains.GetGrain<IIndexTaskGrain>(first).Cancel("user:alice");
 
         // High-priority work keeps arriving, faster than one slot gets through it, until the low task has run.
         await Eventually.TrueAsync("the low task to end while high-priority tasks keep arriving", async () =>
