@@ -133,10 +133,17 @@ public sealed class AdmissionLine
         ArgumentNullException.ThrowIfNull(ticket);
         if (State.Running.TryGetValue(ticket.TaskId, out var running) && !running.Resting)
         {
-            running.Silo = silo;
-            running.Taken = true;
+            if (running.Silo == silo || FreeSlots(silo) > 0)
+            {
+                (running.Silo, running.Taken) = (silo, true);
+                IndexChanged = true;
+                return true;
+            }
+
+            // Its activation moved to a silo whose slots are all held: the slot it had stays behind, free;
+            // it keeps its owner's place, resting, and waits there for a slot, ahead of its owner's limit.
+            (running.Resting, running.Silo, running.Since, running.WokenAt) = (true, silo, default, null);
             IndexChanged = true;
-            return true;
         }
 
         if (State.Waiting.TryGetValue(ticket.TaskId, out var waiting))
@@ -159,8 +166,24 @@ public sealed class AdmissionLine
         return false;
     }
 
-    /// <summary>The task gives back its slot or its place in line.</summary>
+    /// <summary>The task has ended: it gives back its slot or its place in line, wherever they are.</summary>
     public void Leave(Guid taskId) => Remove(taskId);
+
+    /// <summary>
+    /// The task's activation on <paramref name="silo"/> went away before the task ended (its silo stops, a
+    /// write failed, or a grant reached it gone). A slot it held there is freed, but it keeps its owner's
+    /// place, resting as on a gone silo: for the grace, while it is woken to ask again. A place that moved
+    /// to another silo (its next activation asked first) is not touched, nor is a turn in line: the task
+    /// still waits, and the silo it waits on hands any grant back the same way.
+    /// </summary>
+    public void Release(Guid taskId, string silo)
+    {
+        if (State.Running.TryGetValue(taskId, out var place) && place.Silo == silo && (!place.Resting || place.Since == default))
+        {
+            (place.Resting, place.Taken, place.Since, place.WokenAt) = (true, true, _time.GetUtcNow(), null);
+            IndexChanged = true;
+        }
+    }
 
     /// <summary>
     /// Frees the slots of silos that are gone and slots granted and never taken, and drops tasks
@@ -367,6 +390,9 @@ public sealed class AdmissionLine
         var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
         return levelA != levelB ? levelA > levelB : ArrivalOrder.Instance.Compare(a, b) < 0;
     }
+
+    private int FreeSlots(string silo) =>
+        State.Slots.GetValueOrDefault(silo, _settings.DefaultSlots) - State.Running.Values.Count(p => !p.Resting && p.Silo == silo);
 
     private Dictionary<string, int> RunningByOwner()
     {

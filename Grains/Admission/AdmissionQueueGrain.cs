@@ -77,6 +77,13 @@ public sealed partial class AdmissionQueueGrain(
     public async Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(exchange);
+
+        // Before the report, which no longer lists them held: their owners' places are kept, not their slots.
+        foreach (var taskId in exchange.Released)
+        {
+            _queue.Release(taskId, exchange.Silo);
+        }
+
         _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting);
         foreach (var taskId in exchange.Leaving)
         {

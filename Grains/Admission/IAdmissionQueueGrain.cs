@@ -29,7 +29,7 @@ public interface IAdmissionQueueGrain : IGrainWithIntegerKey
 /// <param name="Slots">Its <c>Tasks:MaxRunningPerSilo</c>.</param>
 /// <param name="Holding">The tasks holding its slots now.</param>
 /// <param name="Entering">Tasks on it asking for a slot.</param>
-/// <param name="Leaving">Tasks that ended, or left the silo, since its last call.</param>
+/// <param name="Leaving">Tasks that ended since its last call.</param>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.Admission.AdmissionExchange")]
 public sealed record AdmissionExchange(
     [property: Id(0)] string Silo,
@@ -48,7 +48,22 @@ public sealed record AdmissionExchange(
         init => _resting = value;
     }
 
-    // The stored field, default (read as empty) in a payload without it.
+    /// <summary>
+    /// Tasks whose activation on the silo went away before they ended, or that a grant reached gone: they keep
+    /// their owner's place, not the silo's slot (see <see cref="AdmissionLine.Release"/>). Empty from a silo of
+    /// an earlier build, which lists them in <see cref="Leaving"/>; a queue of that build ignores it, and frees
+    /// their slots as no longer reported held.
+    /// </summary>
+    public ImmutableArray<Guid> Released
+    {
+        get => _released.IsDefault ? [] : _released;
+        init => _released = value;
+    }
+
+    // The stored fields, default (read as empty) in a payload without them.
     [Id(5)]
     private readonly ImmutableArray<AdmissionTicket> _resting;
+
+    [Id(6)]
+    private readonly ImmutableArray<Guid> _released;
 }

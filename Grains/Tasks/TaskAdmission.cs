@@ -28,6 +28,9 @@ public sealed partial class TaskAdmission(
     // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
+
+    // Tasks whose activation here went away unfinished, or that a grant reached gone: the queue keeps their owner's place, not their slot.
+    private readonly HashSet<Guid> _released = [];
     private bool _exchanging;
 
     // Set when what the silo holds changed without a request or leave to carry it (a task began to rest).
@@ -68,6 +71,8 @@ public sealed partial class TaskAdmission(
         ArgumentNullException.ThrowIfNull(ticket);
         lock (_lock)
         {
+            // Back on this silo before its release was sent: the queue never learns it was away.
+            _released.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
                 return Task.FromResult(true);
@@ -121,18 +126,27 @@ public sealed partial class TaskAdmission(
         }
     }
 
-    /// <summary>The task's activation goes away before it ended: it gives back its slot but keeps its place in the queue.</summary>
+    /// <summary>
+    /// The task's activation goes away before the task ended: it gives back its slot here, but keeps its owner's
+    /// place (the queue holds it for the grace of a gone silo, waking the task to ask again) and its turn if it waits.
+    /// </summary>
     public void Release(Guid taskId)
     {
         lock (_lock)
         {
-            // A resting task's place is no longer reported: the queue keeps it for the grace of a gone silo and
-            // wakes the task, whose next activation reports it again.
+            // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take).
             _waiting.Remove(taskId);
-            _resting.Remove(taskId);
-            if (_holding.Remove(taskId))
+            if (_entering.Remove(taskId, out var asking))
             {
-                _leaving.Add(taskId);
+                _answers.Remove(taskId);
+                asking.Answer.TrySetResult(false);
+            }
+
+            // A request on its way may come back granted: its grant is handed back too.
+            var asked = _answers.ContainsKey(taskId);
+            if (_holding.Remove(taskId) | _resting.Remove(taskId) | asked)
+            {
+                _released.Add(taskId);
                 StartExchange();
             }
         }
@@ -178,7 +192,7 @@ public sealed partial class TaskAdmission(
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0 && !_reportDue))
+                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
                 {
                     foreach (var (ticket, answer) in _entering.Values)
                     {
@@ -195,9 +209,11 @@ public sealed partial class TaskAdmission(
                 exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket)], [.. _leaving])
                 {
                     Resting = [.. _resting.Values],
+                    Released = [.. _released],
                 };
                 _entering.Clear();
                 _leaving.Clear();
+                _released.Clear();
                 _reportDue = false;
             }
 
@@ -213,10 +229,15 @@ public sealed partial class TaskAdmission(
                 lock (_lock)
                 {
                     _leaving.UnionWith(exchange.Leaving);
+                    _released.UnionWith(exchange.Released);
                     _reportDue |= exchange.Resting.Length > 0;
                     foreach (var (ticket, answer) in entering)
                     {
-                        _waiting.Add(ticket.TaskId);
+                        if (!_released.Contains(ticket.TaskId))
+                        {
+                            _waiting.Add(ticket.TaskId);
+                        }
+
                         _answers.Remove(ticket.TaskId);
                         answer.TrySetResult(false);
                     }
@@ -234,10 +255,21 @@ public sealed partial class TaskAdmission(
     {
         var asked = entering.Select(e => e.Ticket.TaskId).ToHashSet();
         var granted = new HashSet<Guid>();
+        var handedBack = new List<Guid>();
         lock (_lock)
         {
             foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
             {
+                if (_released.Contains(ticket.TaskId)
+                    || !(_waiting.Contains(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
+                {
+                    // Its activation here went away (released while it waited, or while its request was on its way):
+                    // held here, the slot would be reported for good. It goes back, and the task is woken to ask again.
+                    _released.Add(ticket.TaskId);
+                    handedBack.Add(ticket.TaskId);
+                    continue;
+                }
+
                 _holding[ticket.TaskId] = ticket;
                 _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
@@ -246,7 +278,7 @@ public sealed partial class TaskAdmission(
 
             foreach (var (ticket, answer) in entering)
             {
-                if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId))
+                if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId) && !_released.Contains(ticket.TaskId))
                 {
                     _waiting.Add(ticket.TaskId);
                 }
@@ -256,7 +288,7 @@ public sealed partial class TaskAdmission(
             }
         }
 
-        foreach (var taskId in granted.Where(id => !asked.Contains(id)))
+        foreach (var taskId in granted.Where(id => !asked.Contains(id)).Concat(handedBack))
         {
             grains.GetGrain<IIndexTaskWorker>(taskId).Wake().Ignore();
         }

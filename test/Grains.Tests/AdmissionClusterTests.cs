@@ -94,8 +94,15 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         var database = await postgres.CreateDatabaseAsync();
         await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1, ageing: "00:00:02"));
         var grains = silo.Client;
-        var highs = new List<Guid> { await StartAsync(grains, "alice", TaskPriority.High, 1500) };
+        var first = await StartAsync(grains, "alice", TaskPriority.High, 1500);
         var low = await StartAsync(grains, "bob", TaskPriority.Low, 50);
+        var highs = new List<Guid> { first, await StartAsync(grains, "alice", TaskPriority.High, 1500) };
+        await Eventually.TrueAsync("the low task and the high task created after it to be in line", async () =>
+            (await SnapshotAsync(grains, low)).QueuePosition is not null && (await SnapshotAsync(grains, highs[1])).QueuePosition is not null, Deadline);
+
+        // The slot frees now, before the low task can have aged to high (two periods, 4 s), not when the first
+        // task ends: indexing it took 5 s on a loaded machine, and the low task, aged and older, went first.
+        await grains.GetGrain<IIndexTaskGrain>(first).Cancel("user:alice");
 
         // High-priority work keeps arriving, faster than one slot gets through it, until the low task has run.
         await Eventually.TrueAsync("the low task to end while high-priority tasks keep arriving", async () =>
@@ -170,6 +177,40 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         Assert.Empty(afterLeave);
         Assert.Equal([alice3], onBAgain);
         Assert.Null(await queue.Position(alice3.TaskId));
+    }
+
+    [Fact]
+    public async Task A_task_handed_on_by_a_graceful_stop_keeps_its_owners_place_and_resumes_before_the_owners_next_task()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        // A lease of 10 s: the owner's place is kept for two, however slowly the stopping silo hands the task on.
+        var settings = Settings(slots: 1, perUser: 1);
+        settings["Tasks:LeasePeriod"] = "00:00:10";
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var grains = first.Client;
+        await Eventually.TrueAsync("the second silo to be active in the first one's membership view", async () =>
+            (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2);
+
+        // Alice's long task runs on the second silo; her two short ones wait behind her limit of one.
+        var longTask = Guid.NewGuid();
+        var grain = grains.GetGrain<IIndexTaskGrain>(longTask);
+        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.ActivateOnAsync(grains, grain, second.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress,
+            () => grain.Start(new StartIndexTask("alice", "admission", Documents.Generate(10000, wordsPerDocument: 200))));
+        await Eventually.TrueAsync("alice's long task to be processing", async () => (await SnapshotAsync(grains, longTask)).Status == IndexTaskStatus.Processing, Deadline);
+        var next = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => StartAsync(grains, "alice", TaskPriority.Normal, 50)));
+        await Eventually.TrueAsync(async () => (await PositionsAsync(grains, next)).All(p => p is not null), Deadline,
+            "alice's short tasks to wait for a slot");
+
+        await second.StopAsync();
+        var stopped = DateTimeOffset.UtcNow;
+        var ended = await EndedAsync(grains, [longTask, .. next]);
+
+        Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
+        Assert.True(ended[0].FinishedAt > stopped, "the long task was still processing when its silo stopped");
+        Assert.Equal(1, MostAtOnce(ended));
+        Assert.All(ended.Skip(1), t => Assert.True(t.StartedAt >= ended[0].FinishedAt, "alice's next task started only after her handed-on task ended"));
     }
 
     private static string SiloOf(PostgresSilo silo) =>

@@ -230,6 +230,75 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void A_task_released_unfinished_frees_its_slot_but_keeps_its_owners_place_and_comes_back_first()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var first = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        var second = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(5));
+        var bob = Ticket(TaskPriority.Normal, "bob");
+        EnterAll(line, SiloA, first, second, bob);
+        Assert.Equal([first.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.True(line.Enter(first, SiloA));
+
+        // Its activation on silo A goes away (the silo stops, or a write failed): alice is still at her limit.
+        line.Release(first.TaskId, SiloA);
+
+        Assert.Equal([bob.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(new HashSet<Guid> { first.TaskId }, line.Reconcile(Both).ToHashSet());
+
+        // Handed on to silo B, it asks there, ahead of its owner's limit, and takes B's slot.
+        EnterAll(line, SiloB, first);
+        Assert.Equal(1, line.Position(first.TaskId));
+        Assert.Equal([first.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.True(line.Enter(first, SiloB));
+        Assert.Equal(SiloB, line.State.Running[first.TaskId].Silo);
+        Assert.Equal(1, line.Position(second.TaskId));
+        Assert.Empty(line.Admit(Both));
+    }
+
+    [Fact]
+    public void A_release_from_a_silo_the_task_has_left_changes_nothing()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var first = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        var second = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(5));
+        EnterAll(line, SiloA, first, second);
+        line.Admit(Both);
+        Assert.True(line.Enter(first, SiloA));
+
+        // Its next activation asks from silo B before silo A's release arrives.
+        Assert.True(line.Enter(first, SiloB));
+        line.Release(first.TaskId, SiloA);
+
+        var place = line.State.Running[first.TaskId];
+        Assert.Equal((SiloB, false), (place.Silo, place.Resting));
+        Assert.Empty(line.Admit(Both));
+        Assert.Equal(1, line.Position(second.TaskId));
+    }
+
+    [Fact]
+    public void A_task_moving_to_a_full_silo_waits_there_for_a_slot_instead_of_overfilling_it()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var onA = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        var aliceNext = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(8));
+        var onB = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromSeconds(5));
+        EnterAll(line, SiloA, onA, aliceNext);
+        EnterAll(line, SiloB, onB);
+        Assert.Equal(2, line.Admit(Both).Count);
+        Assert.True(line.Enter(onA, SiloA));
+        Assert.True(line.Enter(onB, SiloB));
+
+        Assert.False(line.Enter(onA, SiloB));
+
+        Assert.Equal(1, line.State.Running.Values.Count(p => p.Silo == SiloB && !p.Resting));
+        Assert.Equal(1, line.Position(onA.TaskId));
+        Assert.Empty(line.Admit(Both));
+        line.Leave(onB.TaskId);
+        Assert.Equal([onA.TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
     public void The_line_tells_apart_changes_to_waiting_tasks_from_changes_to_the_slots()
     {
         var line = NewLine();

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Net;
+using System.Reflection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Admission;
+using OrleansTasks.Tasks;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// A silo's side of admission against a scripted queue: what it tells the queue when a task's activation
+/// goes away unfinished, and what it does with a grant that reaches a task no longer waiting here.
+/// </summary>
+public sealed class TaskAdmissionTests : IDisposable
+{
+    private readonly ScriptedQueue _queue = new();
+    private readonly ConcurrentQueue<Guid> _woken = new();
+    private readonly TaskAdmission _admission;
+
+    public TaskAdmissionTests()
+    {
+        var silo = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111), 1);
+        _admission = new TaskAdmission(Options.Create(new TasksOptions()), GrainFactoryProxy.Create(_queue, _woken), SiloDetailsProxy.Create(silo),
+            TimeProvider.System, NullLogger<TaskAdmission>.Instance);
+    }
+
+    public void Dispose() => _admission.Dispose();
+
+    private static AdmissionTicket Ticket(string owner = "alice") => new(Guid.NewGuid(), owner, TaskPriority.Normal, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task A_holding_task_whose_activation_goes_away_unfinished_is_released_not_left()
+    {
+        var task = Ticket();
+        _queue.Answer = exchange => [.. exchange.Entering];
+        Assert.True(await _admission.TryEnterAsync(task));
+
+        _admission.Release(task.TaskId);
+
+        var sent = await _queue.NextAsync(e => e.Released.Contains(task.TaskId) || e.Leaving.Contains(task.TaskId), "the release to reach the queue");
+        Assert.Equal([task.TaskId], sent.Released);
+        Assert.Empty(sent.Leaving);
+        Assert.Empty(sent.Holding);
+        Assert.Equal(0, _admission.Running);
+    }
+
+    [Fact]
+    public async Task A_grant_that_reaches_a_task_no_longer_waiting_here_is_handed_back_and_the_task_woken()
+    {
+        var gone = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(gone));
+
+        // Its activation goes away while it waits (idle); the queue, not told, grants it a slot here.
+        _admission.Release(gone.TaskId);
+        var other = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(other) ? [gone] : [];
+        Assert.False(await _admission.TryEnterAsync(other));
+
+        var sent = await _queue.NextAsync(e => e.Released.Contains(gone.TaskId) || e.Holding.Contains(gone), "the grant to go back to the queue");
+        Assert.Equal([gone.TaskId], sent.Released);
+        Assert.DoesNotContain(gone, sent.Holding);
+        Assert.Equal(0, _admission.Running);
+        await Eventually.TrueAsync(() => _woken.Contains(gone.TaskId), TimeSpan.FromSeconds(10), "the task to be woken to ask again");
+    }
+
+    /// <summary>The queue grain: answers each exchange with <see cref="Answer"/> and keeps every exchange it was sent.</summary>
+    internal sealed class ScriptedQueue : IAdmissionQueueGrain
+    {
+        private readonly ConcurrentQueue<AdmissionExchange> _received = new();
+
+        public Func<AdmissionExchange, ImmutableArray<AdmissionTicket>> Answer { get; set; } = _ => [];
+
+        public Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
+        {
+            _received.Enqueue(exchange);
+            return Task.FromResult(Answer(exchange));
+        }
+
+        public Task<int?> Position(Guid taskId) => Task.FromResult<int?>(null);
+
+        public Task Start() => Task.CompletedTask;
+
+        /// <summary>The first exchange received, from the start of the test, that matches.</summary>
+        public async Task<AdmissionExchange> NextAsync(Func<AdmissionExchange, bool> match, string waitingFor)
+        {
+            await Eventually.TrueAsync(() => _received.Any(match), TimeSpan.FromSeconds(10), waitingFor);
+            return _received.First(match);
+        }
+    }
+
+    private sealed class Worker(Guid taskId, ConcurrentQueue<Guid> woken) : IIndexTaskWorker
+    {
+        public Task Wake()
+        {
+            woken.Enqueue(taskId);
+            return Task.CompletedTask;
+        }
+
+        public Task<bool> Purge() => throw new NotSupportedException();
+
+        public Task RunSlice(long token) => throw new NotSupportedException();
+
+        public Task<IndexTaskSnapshot?> AddDependant(Guid dependant) => throw new NotSupportedException();
+
+        public Task Acknowledge(GrainId follower) => throw new NotSupportedException();
+    }
+
+    /// <summary>A grain factory that knows the queue (key 0) and task workers, which record their wakes.</summary>
+    public class GrainFactoryProxy : DispatchProxy
+    {
+        private ScriptedQueue _queue = null!;
+        private ConcurrentQueue<Guid> _woken = null!;
+
+        internal static IGrainFactory Create(ScriptedQueue queue, ConcurrentQueue<Guid> woken)
+        {
+            var proxy = Create<IGrainFactory, GrainFactoryProxy>();
+            var self = (GrainFactoryProxy)(object)proxy;
+            (self._queue, self._woken) = (queue, woken);
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            var type = targetMethod.IsGenericMethod ? targetMethod.GetGenericArguments()[0] : null;
+            return (targetMethod.Name, type, args?.FirstOrDefault()) switch
+            {
+                ("GetGrain", { } t, _) when t == typeof(IAdmissionQueueGrain) => _queue,
+                ("GetGrain", { } t, Guid id) when t == typeof(IIndexTaskWorker) => new Worker(id, _woken),
+                _ => throw new NotSupportedException(targetMethod.ToString()),
+            };
+        }
+    }
+
+    /// <summary>The local silo's details: only its address is asked for.</summary>
+    public class SiloDetailsProxy : DispatchProxy
+    {
+        private SiloAddress _address = null!;
+
+        internal static ILocalSiloDetails Create(SiloAddress address)
+        {
+            var proxy = Create<ILocalSiloDetails, SiloDetailsProxy>();
+            ((SiloDetailsProxy)(object)proxy)._address = address;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.Name == "get_" + nameof(ILocalSiloDetails.SiloAddress) ? _address : throw new NotSupportedException(targetMethod?.ToString());
+    }
+}
