@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -66,6 +67,7 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
         link.Cut();
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
         using (var cancel = await alice.PostAsync($"/api/tasks/{running}/cancel", null))
@@ -74,6 +76,15 @@ public sealed partial class DashboardLiveTests
         }
 
         await TaskRequests.WaitForEndAsync(alice, running);
+
+        // The gateway has passed its end on (to a feed socket of the test's), so the page's new socket, attached later, is not sent it.
+        var stop = Stopwatch.GetTimestamp();
+        while (!watcher.Messages.Any(m => m.TryGetProperty("task_id", out var id) && id.GetGuid() == running && m.GetProperty("status").GetString() == "cancelled"))
+        {
+            var left = TimeSpan.FromSeconds(30) - Stopwatch.GetElapsedTime(stop);
+            Assert.True(left > TimeSpan.Zero, "the test's feed socket was not sent the task's end within 30 s");
+            Assert.NotNull(await watcher.ReceiveAsync(left));
+        }
 
         // The first read after the link is back lists the task as it was before it ended, as a read between
         // the task's published end and its history row does.
