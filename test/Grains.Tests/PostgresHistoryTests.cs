@@ -72,4 +72,40 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
             Assert.Equal(start.AddMilliseconds(10), row.FinishedAt);
         });
     }
+
+    [Fact]
+    public async Task Created_from_includes_its_instant_and_created_before_excludes_its_own_to_the_microsecond()
+    {
+        fixture.Require();
+        await using var database = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var history = new PostgresTaskHistory(database);
+        var owner = "pg-created-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        // Five tasks a microsecond apart (the resolution of PostgreSQL and of the wire), and another owner's at the middle one's instant.
+        var tasks = Enumerable.Range(0, 5).Select(i => (Id: Guid.NewGuid(), CreatedAt: start.AddTicks(i * TimeSpan.TicksPerMicrosecond))).ToArray();
+        static TaskSummary Row(Guid task, string owner, DateTimeOffset createdAt) =>
+            new(task, owner, "created", IndexTaskStatus.Completed, 100, 1, 1, "done", createdAt, createdAt, createdAt);
+        foreach (var (id, createdAt) in tasks)
+        {
+            await history.RecordAsync(Row(id, owner, createdAt), CancellationToken.None);
+        }
+
+        await history.RecordAsync(Row(Guid.NewGuid(), "other-" + owner, tasks[2].CreatedAt), CancellationToken.None);
+        async Task<Guid[]> ListAsync(HistoryQuery query) => [.. (await history.ListAsync(query, CancellationToken.None)).Items.Select(row => row.TaskId)];
+        Guid[] Ids(params int[] indexes) => [.. indexes.Select(i => tasks[i].Id)];
+
+        Assert.Equal(Ids(4, 3, 2), await ListAsync(new HistoryQuery(owner, CreatedFrom: tasks[2].CreatedAt)));
+        Assert.Equal(Ids(1, 0), await ListAsync(new HistoryQuery(owner, CreatedBefore: tasks[2].CreatedAt)));
+        Assert.Equal(Ids(3, 2, 1), await ListAsync(new HistoryQuery(owner, CreatedFrom: tasks[1].CreatedAt, CreatedBefore: tasks[4].CreatedAt)));
+        Assert.Empty(await ListAsync(new HistoryQuery(owner, CreatedFrom: tasks[4].CreatedAt.AddTicks(TimeSpan.TicksPerMicrosecond))));
+        Assert.Empty(await ListAsync(new HistoryQuery(owner, Status: IndexTaskStatus.Failed, CreatedFrom: tasks[0].CreatedAt)));
+
+        // Paged by cursor within the range, as the dashboard's count of new tasks reads it.
+        var first = await history.ListAsync(new HistoryQuery(owner, CreatedFrom: tasks[1].CreatedAt, Limit: 2), CancellationToken.None);
+        var second = await history.ListAsync(new HistoryQuery(owner, CreatedFrom: tasks[1].CreatedAt, Limit: 2, Cursor: first.NextCursor), CancellationToken.None);
+        Assert.Equal(Ids(4, 3), first.Items.Select(row => row.TaskId));
+        Assert.Equal(Ids(2, 1), second.Items.Select(row => row.TaskId));
+        Assert.Null(second.NextCursor);
+    }
 }

@@ -1,10 +1,14 @@
 // The page's one feed of changes (`/ws/tasks`): every view that lists tasks, batches or schedules
-// listens to it, however many tasks run. The badge tells whether it is connected. The socket is held by
-// a worker, which hands the page the changes in batches, the newest of each item only.
+// listens to it, however many tasks run. The socket is held by a worker, which hands the page the
+// changes in batches, the newest of each item only. On every (re)connection the views read back what
+// changed while the feed was away; a read that fails (a rate limit, a database outage) is tried again
+// with backoff until it succeeds. The badge reads "live" once the socket is open and that read-back has
+// succeeded: until then the page may show what is no longer so.
 import { LiveSocket } from './socket.js';
 import { openFeedWorker } from './feed-connection.js';
 
 const badgeTexts = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', closed: 'offline' };
+const longestResyncWait = 15000;
 
 export class TaskFeed {
   constructor(badge) {
@@ -14,11 +18,18 @@ export class TaskFeed {
     this.scope = 'mine';
     this.ownerId = null;
     this.received = 0;
+    this.state = 'connecting';
+    this.reason = '';
+    this.connection = 0;
+    this.synced = false;
+    this.wasLive = false;
+    this.resyncTimer = null;
   }
 
   /**
    * A listener may have `onTask(task)`, called for every change of a task, `onItem(type, item)`, for every
-   * change of a batch (`batch`) or schedule (`schedule`), and `onResync()`, called on every (re)connection.
+   * change of a batch (`batch`) or schedule (`schedule`), and `onResync()`, called on every (re)connection
+   * and called again, with backoff, for as long as the promise it answers fails.
    */
   subscribe(listener) {
     this.listeners.add(listener);
@@ -28,6 +39,7 @@ export class TaskFeed {
   start(scope = this.scope) {
     this.stop();
     this.scope = scope;
+    this.wasLive = false;
     this.socket = new LiveSocket(`/ws/tasks?scope=${scope}`, {
       onMessage: message => this.#receive(message),
       onState: (state, reason) => this.#show(state, reason),
@@ -38,6 +50,7 @@ export class TaskFeed {
   stop() {
     this.socket?.close();
     this.socket = null;
+    this.#endResync();
   }
 
   #receive(message) {
@@ -49,13 +62,44 @@ export class TaskFeed {
       for (const listener of this.listeners) listener.onItem?.(message.type, message);
     } else if (message.type === 'connected') {
       this.ownerId = message.owner_id;
-      for (const listener of this.listeners) Promise.resolve(listener.onResync()).catch(error => console.warn(error));
+      this.#endResync();
+      this.#show(this.state, this.reason);
+      this.#resync(this.connection, [...this.listeners], 0);
     }
   }
 
+  /** Reads back through each of `listeners`; those that fail are tried again after a wait, until all have succeeded. */
+  async #resync(connection, listeners, attempt) {
+    const results = await Promise.allSettled(listeners.map(listener => listener.onResync?.()));
+    if (connection !== this.connection) return;
+    const failed = listeners.filter((_, i) => results[i].status === 'rejected');
+    for (const result of results) if (result.status === 'rejected') console.warn(`Reading back after the feed connected failed: ${result.reason?.message ?? result.reason}`);
+    if (failed.length === 0) {
+      this.synced = true;
+      this.wasLive = true;
+      this.#show(this.state, this.reason);
+      return;
+    }
+
+    const wait = Math.min(longestResyncWait, 1000 * 2 ** attempt) * (0.75 + Math.random() / 2);
+    this.resyncTimer = setTimeout(() => this.#resync(connection, failed, attempt + 1), wait);
+  }
+
+  /** A read-back under way belongs to the connection it started on: a later connection or a stop ends it. */
+  #endResync() {
+    this.connection += 1;
+    this.synced = false;
+    clearTimeout(this.resyncTimer);
+  }
+
   #show(state, reason) {
-    this.badge.dataset.state = state === 'closed' ? 'offline' : state;
-    this.badge.textContent = state === 'closed' && reason ? `offline: ${reason}` : badgeTexts[state];
-    this.badge.title = state === 'live' ? `Following ${this.scope === 'all' ? "everyone's" : 'your'} tasks as they change` : '';
+    this.state = state;
+    this.reason = reason;
+    if (state !== 'live') this.#endResync();
+    // Open but not yet read back: still (re)connecting, as far as what the page shows goes.
+    const shown = state === 'live' && !this.synced ? (this.wasLive ? 'reconnecting' : 'connecting') : state;
+    this.badge.dataset.state = shown === 'closed' ? 'offline' : shown;
+    this.badge.textContent = shown === 'closed' && reason ? `offline: ${reason}` : badgeTexts[shown];
+    this.badge.title = shown === 'live' ? `Following ${this.scope === 'all' ? "everyone's" : 'your'} tasks as they change` : '';
   }
 }

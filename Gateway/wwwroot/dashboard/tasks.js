@@ -2,9 +2,12 @@
 // kept live from the page's one task feed. A row takes a change only when its `seq` is newer. A task
 // that matches the filters and sorts into the first page while it is shown takes its place there (a
 // new one at the top); one created after the first page's newest while another page is shown goes
-// into a "N new tasks" notice. After the feed reconnects, the page shown is read again, and on another
-// page the notice also counts the tasks the list holds that were created, after the first page's
-// newest, while the feed was away. Row changes are drawn together, a few times a second.
+// into a "N new tasks" notice. After the feed reconnects, the page shown is read again, and read once
+// more a moment later: a task publishes a change before it writes its history row (where the list comes
+// from), so a task that ended just before the feed came back may be listed as it was, and the feed
+// does not send that end again. On another page the notice also counts the tasks the list holds that
+// were created, after the first page's newest, while the feed was away. Row changes are drawn
+// together, a few times a second.
 import { request, session } from './api.js';
 import { TaskRow } from './task-row.js';
 import { Throttle } from './throttle.js';
@@ -12,10 +15,12 @@ import { Throttle } from './throttle.js';
 const pageSize = 20;
 const drawInterval = 250;
 
-// After a reconnect, the tasks created meanwhile are read a page at a time, at most this many pages;
-// should there be more, the notice says "N+ new tasks".
-const newerPageSize = 100;
-const newerPages = 5;
+// After a reconnect, the tasks created meanwhile are read in one request of at most this many (the
+// list's largest page); should there be more, the notice says "N+ new tasks".
+const newerLimit = 500;
+
+// How long after a resync the page shown is read once more: longer than a history write takes.
+const settleAfter = 2000;
 
 export class TasksView {
   constructor(feed, counts) {
@@ -27,6 +32,8 @@ export class TasksView {
     this.newest = '';
     this.oldest = '';
     this.loading = 0;
+    this.baseline = 0;
+    this.settle = null;
     this.arrived = null;
     this.changed = new Set();
     this.unseen = new Set();
@@ -68,6 +75,8 @@ export class TasksView {
     document.getElementById('everyone-label').hidden = !session.isAdmin;
     const loading = ++this.loading;
     const onFirstPage = this.cursors.length === 1;
+    // The first page (read again, or with other filters or scope) sets what the notice counts from.
+    if (onFirstPage) this.baseline += 1;
     const filters = this.filters;
     const query = this.#query(filters, { limit: pageSize, cursor: this.cursors.at(-1) });
 
@@ -114,33 +123,33 @@ export class TasksView {
     }
   }
 
-  /** After (re)connecting: what changed while the feed was away is read back from the list. */
+  /**
+   * After (re)connecting: what changed while the feed was away is read back from the list. A failure
+   * rejects, and the feed calls this again. The page shown is read once more a moment later.
+   */
   async onResync() {
+    clearTimeout(this.settle);
     this.counts.load().catch(error => console.warn(error));
     await this.load();
     if (this.cursors.length > 1) await this.#countNewer();
+    this.settle = setTimeout(() => this.load().catch(error => console.warn(error)), settleAfter);
   }
 
   /**
    * On a page other than the first: adds to the notice the tasks of the list that match the filters and
    * were created after the first page's newest (the feed brought those created while it was connected;
-   * the others were created while it was away). A page read meanwhile (the user moved on) ends it.
+   * the others were created while it was away). Moving to another older page keeps the count; the first
+   * page read meanwhile, or other filters or scope, make it stale, and it is dropped.
    */
   async #countNewer() {
-    const loading = this.loading;
+    const baseline = this.baseline;
     const since = this.newest;
     if (!since) return;
-    let cursor = null;
-    for (let pages = 0; pages < newerPages; pages++) {
-      const page = await request('GET', `/api/tasks?${this.#query(this.listed, { limit: newerPageSize, cursor, created_from: since })}`);
-      if (loading !== this.loading) return;
-      // `created_from` includes the first page's newest itself.
-      for (const task of page.items) if (task.created_at > since) this.unseen.add(task.task_id);
-      cursor = page.next_cursor ?? null;
-      if (!cursor) break;
-    }
-
-    this.moreUnseen ||= Boolean(cursor);
+    const page = await request('GET', `/api/tasks?${this.#query(this.listed, { limit: newerLimit, created_from: since })}`);
+    if (baseline !== this.baseline) return;
+    // `created_from` includes the first page's newest itself.
+    for (const task of page.items) if (task.created_at > since) this.unseen.add(task.task_id);
+    this.moreUnseen ||= Boolean(page.next_cursor);
     if (this.unseen.size > 0) this.#showNotice();
   }
 

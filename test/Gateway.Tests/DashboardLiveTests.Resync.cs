@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// The read-back after the feed reconnects, with the page's list requests refused, answered stale or
+/// held by the browser (Playwright routes) while the link to the gateway is cut and restored.
+/// </summary>
+public sealed partial class DashboardLiveTests
+{
+    private static bool IsList(string url) => new Uri(url).AbsolutePath == "/api/tasks";
+
+    private static bool IsNewerCount(string url) => IsList(url) && url.Contains("created_from=", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_read_back_refused_after_a_reconnect_is_tried_again_and_the_badge_is_not_live_until_it_succeeds()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        var before = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
+        await Assertions.Expect(page.Locator(Row(before)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        var whileCut = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
+        await TaskRequests.WaitForEndAsync(alice, whileCut);
+
+        // The list refuses the page's reads, as the per-user rate limit does, until it has refused two.
+        var refused = 0;
+        Func<IRoute, Task> refuse = async route =>
+        {
+            Interlocked.Increment(ref refused);
+            await route.FulfillAsync(new() { Status = 429, ContentType = "application/problem+json", Body = """{"title":"Too Many Requests","status":429}""" });
+        };
+        await page.RouteAsync(IsList, refuse);
+        link.Restore();
+        await Eventually.TrueAsync("the page to read the list a second time after its first read back was refused", () => Task.FromResult(Volatile.Read(ref refused) >= 2), TimeSpan.FromSeconds(60));
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        Assert.Equal(0, await page.Locator(Row(whileCut)).CountAsync());
+
+        // Answered again: the task created meanwhile is read back, and the badge says so.
+        await page.UnrouteAsync(IsList, refuse);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator(Row(whileCut)).Locator("td.status")).ToHaveTextAsync("completed");
+        var order = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
+        Assert.Equal([whileCut.ToString(), before.ToString()], order);
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_task_that_ended_while_the_feed_was_away_is_shown_ended_though_the_read_back_listed_it_as_before()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("slow", TimeSpan.FromMilliseconds(100));
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        var running = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2_000, collection: "slow"));
+        var row = page.Locator(Row(running));
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
+
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        using (var cancel = await alice.PostAsync($"/api/tasks/{running}/cancel", null))
+        {
+            cancel.EnsureSuccessStatusCode();
+        }
+
+        await TaskRequests.WaitForEndAsync(alice, running);
+
+        // The gateway has passed its end on (to a feed socket of the test's), so the page's new socket, attached later, is not sent it.
+        var stop = Stopwatch.GetTimestamp();
+        while (!watcher.Messages.Any(m => m.TryGetProperty("task_id", out var id) && id.GetGuid() == running && m.GetProperty("status").GetString() == "cancelled"))
+        {
+            var left = TimeSpan.FromSeconds(30) - Stopwatch.GetElapsedTime(stop);
+            Assert.True(left > TimeSpan.Zero, "the test's feed socket was not sent the task's end within 30 s");
+            Assert.NotNull(await watcher.ReceiveAsync(left));
+        }
+
+        // The first read after the link is back lists the task as it was before it ended, as a read between
+        // the task's published end and its history row does.
+        var reads = 0;
+        await page.RouteAsync(IsList, async route =>
+        {
+            if (Interlocked.Increment(ref reads) > 1)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            var response = await route.FetchAsync();
+            var body = JsonNode.Parse(await response.TextAsync())!;
+            foreach (var item in body["items"]!.AsArray())
+            {
+                if ((string?)item!["task_id"] == running.ToString())
+                {
+                    item["status"] = "processing";
+                    item["seq"] = 1;
+                    item.AsObject().Remove("finished_at");
+                }
+            }
+
+            await route.FulfillAsync(new() { Response = response, Body = body.ToJsonString() });
+        });
+        link.Restore();
+
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("cancelled", new() { Timeout = 15_000 });
+        Assert.True(Volatile.Read(ref reads) >= 2, $"the list was read {reads} times after the link came back");
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Moving_to_another_older_page_while_the_notice_counts_keeps_the_count_read_in_one_request()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, 45).Select(i => BatchRequests.Task($"t{i}", 2))]));
+        await BatchRequests.WaitForEndAsync(alice, batchId);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+        await page.ClickAsync("#older");
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        foreach (var taskId in new[] { await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)), await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)) })
+        {
+            await TaskRequests.WaitForEndAsync(alice, taskId);
+        }
+
+        // The count of the tasks created meanwhile is held until the user has moved on to page 3; its
+        // answer says that there are more than the one request read.
+        var counts = new List<string>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync(IsNewerCount, async route =>
+        {
+            lock (counts)
+            {
+                counts.Add(route.Request.Url);
+            }
+
+            await release.Task;
+            var response = await route.FetchAsync();
+            var body = JsonNode.Parse(await response.TextAsync())!;
+            body["next_cursor"] = "more";
+            await route.FulfillAsync(new() { Response = response, Body = body.ToJsonString() });
+        });
+        link.Restore();
+        await Eventually.TrueAsync("the page to count the tasks created while the feed was away", () =>
+        {
+            lock (counts)
+            {
+                return Task.FromResult(counts.Count > 0);
+            }
+        }, TimeSpan.FromSeconds(60));
+        await page.ClickAsync("#older");
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 3");
+        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
+        release.SetResult();
+
+        await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("2+ new tasks", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        lock (counts)
+        {
+            var count = Assert.Single(counts);
+            Assert.Contains("limit=500", count, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(browser.ConsoleErrors);
+    }
+}
