@@ -33,7 +33,7 @@ public sealed partial class ComposeSiteTests
     {
         var dockerd = SystemDependencies.Dockerd();
         var clock = new StepClock(nameof(ComposeSiteTests));
-        await using var engine = await clock.StepAsync("its own dockerd, stale ones removed", () => DockerEngine.StartAsync(dockerd));
+        await using var engine = await clock.StepAsync("its own dockerd, stale ones removed", () => DockerEngine.StartAsync(dockerd, TestSubnet + "."));
         var port = FreePorts.Next();
         var variables = SiteVariables(engine, port);
         var site = new ComposeSite(engine, variables);
@@ -101,7 +101,13 @@ public sealed partial class ComposeSiteTests
     }
 
     /// <summary>
-    /// What the test sets beyond README's <c>docker/site.env</c>: its own publish directory, ports,
+    /// The site network's subnet in this test, not the file's default: a site of the file's own may run on
+    /// the same host, and a bridge a killed run left on the test's subnet is removed by it (<see cref="LeftoverBridges"/>).
+    /// </summary>
+    private const string TestSubnet = "172.31.251";
+
+    /// <summary>
+    /// What the test sets beyond README's <c>docker/site.env</c>: its own publish directory, ports, subnet,
     /// certificates and task size, and scratch space (debootstrap's root file system) inside the
     /// engine's directory, which is unmounted and removed at the end even when a step was killed at
     /// its deadline and its own clean-up never ran.
@@ -112,6 +118,9 @@ public sealed partial class ComposeSiteTests
         ["TMPDIR"] = engine.Directory,
         ["ORLEANSTASKS_MAX_DOCUMENTS"] = Documents.ToString(CultureInfo.InvariantCulture),
         ["ORLEANSTASKS_HTTP_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        ["ORLEANSTASKS_SUBNET"] = TestSubnet + ".0/24",
+        ["ORLEANSTASKS_IP_RANGE"] = TestSubnet + ".128/25",
+        ["ORLEANSTASKS_PROXY_ADDRESS"] = TestSubnet + ".2",
         ["ORLEANSTASKS_HTTPS_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
         ["ORLEANSTASKS_TLS_DIR"] = Path.Combine(engine.Directory, "tls"),
     };

@@ -9,7 +9,7 @@ namespace OrleansTasks.Gateway.Tests;
 /// skipped, saying how to install it, unless the variable named for that program is 1 (as in CI):
 /// ORLEANSTASKS_REQUIRE_BROWSER (Chromium), ORLEANSTASKS_REQUIRE_NGINX (nginx),
 /// ORLEANSTASKS_REQUIRE_PYTHON (Python 3 with websockets), ORLEANSTASKS_REQUIRE_DOCKER (dockerd,
-/// docker-compose and debootstrap, run as root), ORLEANSTASKS_REQUIRE_NETNS (root, iproute2 and
+/// docker-compose, debootstrap and iproute2, run as root), ORLEANSTASKS_REQUIRE_NETNS (root, iproute2 and
 /// nftables, for network partitions), ORLEANSTASKS_REQUIRE_FAKETIME (libfaketime, for a silo whose
 /// clock runs ahead), ORLEANSTASKS_REQUIRE_CGROUP (root and a writable cgroup file system, for silos
 /// starved of processor). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
@@ -42,8 +42,8 @@ public static class SystemDependencies
     /// <summary>dockerd, to be started by the test itself (as root), with Compose 1.29, the docker client and debootstrap beside it.</summary>
     public static string Dockerd()
     {
-        const string install = "run 'sudo apt-get install docker.io docker-compose debootstrap' (Debian) to run the compose site test, as root";
-        string[] tools = ["/usr/sbin/dockerd", "/usr/bin/docker-compose", "/usr/sbin/debootstrap"];
+        const string install = "run 'sudo apt-get install docker.io docker-compose debootstrap iproute2' (Debian) to run the compose site test, as root";
+        string[] tools = ["/usr/sbin/dockerd", "/usr/bin/docker-compose", "/usr/sbin/debootstrap", "/usr/sbin/ip"];
         if (tools.FirstOrDefault(tool => !File.Exists(tool)) is { } missing)
         {
             return Missing(RequireDocker, $"{Path.GetFileName(missing)} is not installed: {install}.");

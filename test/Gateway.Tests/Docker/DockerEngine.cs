@@ -7,7 +7,8 @@ namespace OrleansTasks.Gateway.Tests.Docker;
 /// A Docker engine of the test's own: dockerd with its data, runtime state, pid file and socket in
 /// a temporary directory, no iptables rules and no default bridge (user-defined networks still
 /// work; containers cannot reach the outside). Disposing stops it and removes all of its state;
-/// starting one first removes what engines of killed runs left (<see cref="EngineDirectories"/>).
+/// starting one first removes what engines of killed runs left (<see cref="EngineDirectories"/>, and
+/// <see cref="LeftoverBridges"/> on the subnet given); stopping one removes its networks' bridges.
 /// </summary>
 public sealed class DockerEngine : IAsyncDisposable
 {
@@ -27,11 +28,20 @@ public sealed class DockerEngine : IAsyncDisposable
     /// <summary>What <c>docker</c>, <c>docker-compose</c> and the scripts need to talk to this engine.</summary>
     public Dictionary<string, string> Environment => new() { ["DOCKER_HOST"] = $"unix://{Directory}/docker.sock" };
 
-    public static async Task<DockerEngine> StartAsync(string dockerd)
+    /// <summary>
+    /// Starts an engine, first removing what engines of killed runs left, including bridges that are down
+    /// on <paramref name="subnetPrefix"/> (a subnet the caller's networks use and nothing else on the host).
+    /// </summary>
+    public static async Task<DockerEngine> StartAsync(string dockerd, string subnetPrefix)
     {
         foreach (var stale in await EngineDirectories.RemoveStaleAsync())
         {
             Console.WriteLine($"DockerEngine: removed {stale}, left by a run that is gone");
+        }
+
+        foreach (var bridge in await LeftoverBridges.RemoveDownInSubnetAsync(subnetPrefix))
+        {
+            Console.WriteLine($"DockerEngine: removed bridge {bridge}, left down on {subnetPrefix}* by an engine that is gone");
         }
 
         var directory = EngineDirectories.Create();
@@ -74,10 +84,14 @@ public sealed class DockerEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Named while dockerd still answers; removed once it has gone (it leaves them behind).
+        var bridges = _daemon.HasExited ? [] : await LeftoverBridges.OfEngineAsync(this);
+
         // SIGTERM first: dockerd stops its containers and unmounts their file systems before it exits.
         await EngineDirectories.StopProcessesAsync(Directory);
         await _daemon.WaitForExitAsync();
         _daemon.Dispose();
+        await LeftoverBridges.RemoveAsync(bridges);
         _log.Dispose();
         await EngineDirectories.RemoveAsync(Directory);
     }
