@@ -54,7 +54,7 @@ public sealed partial class ComposeSiteTests
                 }
                 catch (HttpRequestException exception)
                 {
-                    last = exception.Message;
+                    last = exception.InnerException is { } inner ? $"{exception.Message} ({inner.Message})" : exception.Message;
                     return false;
                 }
             }, TimeSpan.FromMinutes(3));
