@@ -92,16 +92,18 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
     public async Task A_low_priority_task_ages_past_a_steady_stream_of_high_priority_work()
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1, ageing: "00:00:02"));
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1, ageing: "00:00:05"));
         var grains = silo.Client;
-        var first = await StartAsync(grains, "alice", TaskPriority.High, 1500);
+
+        // The first holds the slot until the test cancels it: as large as a task may be (a task of 1,500 ended
+        // before the others were in line on a quick machine, and on a loaded one only after the low task had aged).
+        var first = await StartAsync(grains, "alice", TaskPriority.High, 10_000);
         var low = await StartAsync(grains, "bob", TaskPriority.Low, 50);
         var highs = new List<Guid> { first, await StartAsync(grains, "alice", TaskPriority.High, 1500) };
         await Eventually.TrueAsync("the low task and the high task created after it to be in line", async () =>
             (await SnapshotAsync(grains, low)).QueuePosition is not null && (await SnapshotAsync(grains, highs[1])).QueuePosition is not null, Deadline);
 
-        // The slot frees now, before the low task can have aged to high (two periods, 4 s), not when the first
-        // task ends: indexing it took 5 s on a loaded machine, and the low task, aged and older, went first.
+        // The slot frees now, well before the low task can have aged to high (two periods, 10 s).
         await grains.GetGrain<IIndexTaskGrain>(first).Cancel("user:alice");
 
         // High-priority work keeps arriving, faster than one slot gets through it, until the low task has run.
