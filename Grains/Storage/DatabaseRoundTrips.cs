@@ -7,17 +7,14 @@ namespace OrleansTasks.Storage;
 /// How long the silo's database takes to answer <c>SELECT 1</c>, measured apart from this
 /// process's own load, so that a slow database is not mistaken for a processor too busy to run the
 /// silo (both make a task's slices take long). While someone <see cref="Demand"/>s it (a slice
-/// took <see cref="Slow"/> or longer), a thread of its own times one statement every
-/// <see cref="Interval"/> with blocking calls, never waiting in the thread pool's queue behind the
-/// silo's work; <see cref="Recent"/> is the shortest of the last few round trips. A starved
-/// processor or a garbage collection delays some of them, a slow database (or the network to it)
-/// every one. Nothing is measured while nobody asks, nor without a database.
+/// took <see cref="Tasks.TasksOptions.SlowDatabaseRoundTrip"/> or longer), a thread of its own times
+/// one statement every <see cref="Interval"/> with blocking calls, never waiting in the thread pool's
+/// queue behind the silo's work; <see cref="Recent"/> is the shortest of the last few round trips. A
+/// starved processor or a garbage collection delays some of them, a slow database (or the network to
+/// it) every one. Nothing is measured while nobody asks, nor without a database.
 /// </summary>
 public sealed partial class DatabaseRoundTrips : IDisposable
 {
-    /// <summary>A round trip this long or longer is a slow database: a healthy one answers in a millisecond or two.</summary>
-    public static readonly TimeSpan Slow = TimeSpan.FromMilliseconds(100);
-
     /// <summary>The pause between two measurements.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 

@@ -6,9 +6,9 @@ namespace OrleansTasks.Tasks;
 /// <see cref="TasksOptions.SliceBudget"/>: whatever makes slices slow, they shrink, and the grain
 /// answers reads and cancellation between them. While the database itself is slow (its round
 /// trip, measured apart from this process by <see cref="Storage.DatabaseRoundTrips"/>, takes
-/// <see cref="Storage.DatabaseRoundTrips.Slow"/> or longer), each slice pays its round trips
-/// again however few documents it carries, so slices never shrink but double, for as long as
-/// doubling pays, up to <see cref="MaxDocuments"/>.
+/// <paramref name="slowRoundTrip"/> (<see cref="TasksOptions.SlowDatabaseRoundTrip"/>) or longer),
+/// each slice pays its round trips again however few documents it carries, so slices never shrink
+/// but double, for as long as doubling pays, up to <see cref="MaxDocuments"/>.
 /// </summary>
 /// <remarks>
 /// A slice's own time cannot tell a slow database from a processor too busy to run this process:
@@ -23,7 +23,7 @@ namespace OrleansTasks.Tasks;
 /// a stored chunk, by <see cref="MaxContentChars"/>, or by unreadable entries) is no trial of its
 /// size: it is not compared with the one before, and the size it was asked at stays.
 /// </remarks>
-public sealed class SliceSizer(TimeSpan budget)
+public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
 {
     public const int MaxDocuments = 2000;
 
@@ -74,7 +74,7 @@ public sealed class SliceSizer(TimeSpan budget)
         var sample = Math.Max(1, elapsed.Ticks) / (double)documents;
         _ticksPerDocument = _ticksPerDocument <= 0 ? sample : (0.5 * _ticksPerDocument) + (0.5 * sample);
 
-        if (roundTrip is not { } slowRoundTrip || slowRoundTrip < Storage.DatabaseRoundTrips.Slow || elapsed < Storage.DatabaseRoundTrips.Slow)
+        if (roundTrip is not { } measured || measured < slowRoundTrip || elapsed < slowRoundTrip)
         {
             // Not measured, quick, or the slice itself was quick (it cannot have waited on a slow round trip).
             DatabaseSlow = false;
@@ -93,7 +93,7 @@ public sealed class SliceSizer(TimeSpan budget)
         else if (documents > _lastDocuments)
         {
             var extra = elapsed - _lastElapsed;
-            var paid = extra <= _lastElapsed / 2 || extra <= slowRoundTrip;
+            var paid = extra <= _lastElapsed / 2 || extra <= measured;
             _holding = paid ? 0 : RetryGrowthAfter;
             _slowCount = paid ? Doubled(documents) : _lastDocuments;
         }

@@ -14,11 +14,12 @@ public sealed class SliceSizerTests
     private static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(40);
     private static readonly TimeSpan PerDocument = TimeSpan.FromMilliseconds(0.1);
     private static readonly TimeSpan Healthy = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan Slow = new TasksOptions().SlowDatabaseRoundTrip;
 
     [Fact]
     public void The_first_slice_is_small_and_then_a_slice_takes_about_the_budget()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
 
         var sizes = Run(sizer, 12, TimeSpan.FromMilliseconds(2), Healthy);
 
@@ -35,7 +36,7 @@ public sealed class SliceSizerTests
         // Starved, a slice takes a second whatever it carries (its continuations wait for a
         // processor) and five times as long per document, while the database, measured on a
         // thread of its own, answers in milliseconds. The slices shrink to what the budget allows.
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         var sizes = new List<int>();
         var jitter = new[] { 300, -200, 700, 0, -400, 900, 100, -100 };
         for (var slice = 0; slice < 40; slice++)
@@ -55,7 +56,7 @@ public sealed class SliceSizerTests
     public void Slow_slices_without_a_measured_round_trip_are_no_slow_database()
     {
         // In memory, or before two round trips were measured: the slice's time alone decides, as when starved.
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
 
         var sizes = Run(sizer, 10, TimeSpan.FromMilliseconds(600), roundTrip: null);
 
@@ -66,7 +67,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Added_latency_mid_run_grows_the_slices_and_says_the_database_is_slow_and_healing_brings_them_back()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         Run(sizer, 10, TimeSpan.FromMilliseconds(2), Healthy);
 
         foreach (var latency in new[] { TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1) })
@@ -86,9 +87,23 @@ public sealed class SliceSizerTests
     }
 
     [Fact]
+    public void A_round_trip_is_slow_from_the_threshold_it_is_given()
+    {
+        // Tasks:SlowDatabaseRoundTrip at 300 ms: 200 ms round trips are a database far away, not a slow one.
+        var patient = new SliceSizer(Budget, TimeSpan.FromMilliseconds(300));
+        var sizes = Run(patient, 8, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
+
+        Assert.False(patient.DatabaseSlow);
+        Assert.All(sizes.Skip(1), size => Assert.InRange(size, 1, 16));
+
+        Run(patient, 2, TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(300));
+        Assert.True(patient.DatabaseSlow);
+    }
+
+    [Fact]
     public void A_task_that_starts_on_a_slow_database_doubles_its_slices_from_the_first_measured_round_trip()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
 
         // Not measured yet for two slices, as while the measuring thread takes its first two round trips.
         var sizes = Run(sizer, 2, TimeSpan.FromSeconds(2), roundTrip: null);
@@ -106,7 +121,7 @@ public sealed class SliceSizerTests
         // of its size, a cut slice followed by a full one looked like a doubling that did not pay, and
         // the size fell back to the cut slice's: 10 documents a slice.
         var expensive = TimeSpan.FromMilliseconds(2);
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         Run(sizer, 1, TimeSpan.FromMilliseconds(2), Healthy);
         var asked = new List<int>();
         for (var slice = 0; slice < 16; slice++)
@@ -127,7 +142,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Growing_stops_once_the_documents_cost_about_as_much_as_the_round_trips_and_is_tried_again_now_and_then()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         var expensive = TimeSpan.FromMilliseconds(2);
         Run(sizer, 1, TimeSpan.FromMilliseconds(2), Healthy);
 
@@ -148,7 +163,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Jitter_of_the_round_trips_does_not_stop_the_growing()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         var jitter = new[] { 150, -150, 100, -100, 180, -180 };
 
         // Round trips of 400 ± 180 ms: some doublings look dear, and are tried again.
@@ -166,7 +181,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Documents_that_take_longer_than_the_budget_each_go_one_at_a_time_and_are_no_slow_database()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         sizer.NextCount();
         sizer.Record(16, 16 * TimeSpan.FromSeconds(1), Healthy);
         sizer.Record(1, TimeSpan.FromSeconds(1), Healthy);
@@ -179,7 +194,7 @@ public sealed class SliceSizerTests
     public void A_quick_slice_is_no_slow_database_whatever_the_last_round_trips_took()
     {
         // The measurement can lag the database's healing by a few seconds; a slice quicker than a slow round trip did not wait on one.
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         Run(sizer, 4, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
         Assert.True(sizer.DatabaseSlow);
 
