@@ -7,7 +7,8 @@ namespace OrleansTasks.Grains.Tests;
 /// How a task sizes its slices, over simulated slices that cost fixed round trips plus a time per
 /// document, each told the database's round trip as <see cref="DatabaseRoundTrips"/> measures it:
 /// slices take about the budget, whatever slows them, unless the database's round trip is slow;
-/// then they grow while their documents cost little beside the round trips.
+/// then they grow while their documents cost little beside the round trips, and halve when one
+/// takes far longer than its round trips.
 /// </summary>
 public sealed class SliceSizerTests
 {
@@ -176,6 +177,58 @@ public sealed class SliceSizerTests
         }
 
         Assert.All(sizes.TakeLast(10), size => Assert.Equal(SliceSizer.MaxDocuments, size));
+    }
+
+    [Fact]
+    public void A_slow_database_s_slices_whose_documents_grew_expensive_halve_until_they_take_about_their_round_trips_again()
+    {
+        // 200 ms round trips, two a slice: the slices grew to the most while documents cost 0.1 ms each.
+        var sizer = new SliceSizer(Budget, Slow);
+        var grown = Run(sizer, 12, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(SliceSizer.MaxDocuments, grown[^1]);
+
+        // Then each document costs 8 ms (large ones, or a processor starved on top): 2,000 took 16 s
+        // a slice, and the grain answered reads and cancellation only that often.
+        var expensive = TimeSpan.FromMilliseconds(8);
+        var bound = Budget + (SliceSizer.SlowSliceRoundTrips * TimeSpan.FromMilliseconds(200));
+        var sizes = new List<int>();
+        var took = new List<TimeSpan>();
+        for (var slice = 0; slice < 15; slice++)
+        {
+            var size = sizer.NextCount();
+            var elapsed = TimeSpan.FromMilliseconds(400) + (size * expensive);
+            sizes.Add(size);
+            took.Add(elapsed);
+            sizer.Record(size, elapsed, TimeSpan.FromMilliseconds(200), requested: size);
+        }
+
+        // 125 documents take 1.4 s, within 40 ms and eight round trips (1.64 s); doubling is tried again
+        // now and then, and 250 (2.4 s) halves again.
+        Assert.Equal([2000, 1000, 500, 250, 125, 125, 125, 125, 250, 125, 125, 125, 125, 250, 125], sizes);
+        Assert.All(took.Skip(4).Where((_, i) => sizes[i + 4] == 125), elapsed => Assert.True(elapsed <= bound, $"a kept slice took {elapsed}"));
+        Assert.True(sizer.DatabaseSlow);
+    }
+
+    [Fact]
+    public void A_slow_database_s_slice_cut_short_by_large_documents_that_took_too_long_halves_what_it_carried()
+    {
+        var sizer = new SliceSizer(Budget, Slow);
+        Run(sizer, 12, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(SliceSizer.MaxDocuments, sizer.NextCount());
+
+        // Documents of 100 KiB that take 100 ms each: the content cap cuts a slice at 40 of them, 4.4 s.
+        // A cut slice is no trial of its size, but one this long halves from what it carried.
+        var asked = new List<int>();
+        for (var slice = 0; slice < 6; slice++)
+        {
+            var size = sizer.NextCount();
+            asked.Add(size);
+            var carried = Math.Min(size, 40);
+            sizer.Record(carried, TimeSpan.FromMilliseconds(400) + (carried * TimeSpan.FromMilliseconds(100)), TimeSpan.FromMilliseconds(200), requested: size);
+        }
+
+        Assert.Equal([2000, 20, 10, 10, 10, 10], asked);
+        Assert.True(sizer.DatabaseSlow);
     }
 
     [Fact]
