@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansTasks.Storage;
@@ -22,7 +25,10 @@ public sealed class DatabaseRoundTripsTests(PostgresServer postgres)
     {
         await using var proxy = LatencyProxy.Start(postgres.AdminConnectionString);
         await using var database = NpgsqlDataSource.Create(proxy.Through(await postgres.CreateDatabaseAsync(migrate: false)));
-        using var roundTrips = new DatabaseRoundTrips(TimeProvider.System, NullLogger<DatabaseRoundTrips>.Instance, database);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var recorded = new MetricCollector<double>(meters, Diagnostics.TaskTelemetry.MeterName, DatabaseRoundTrips.InstrumentName);
+        using var roundTrips = new DatabaseRoundTrips(TimeProvider.System, NullLogger<DatabaseRoundTrips>.Instance, database, meters);
 
         await MeasuredAsync(roundTrips, "a quick round trip before any latency", recent => recent < Slow);
 
@@ -31,6 +37,11 @@ public sealed class DatabaseRoundTripsTests(PostgresServer postgres)
 
         proxy.SetLatency(TimeSpan.Zero);
         await MeasuredAsync(roundTrips, "a quick round trip once the latency was taken away", recent => recent < Slow);
+
+        // Each round trip measured is in the silo's metrics (seconds), quick and slow alike.
+        var seconds = recorded.GetMeasurementSnapshot().Select(measurement => measurement.Value).ToList();
+        Assert.Contains(seconds, value => value < Slow.TotalSeconds);
+        Assert.Contains(seconds, value => value >= 0.2);
     }
 
     [Fact]
