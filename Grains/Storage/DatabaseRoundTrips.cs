@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -7,16 +8,17 @@ namespace OrleansTasks.Storage;
 /// How long the silo's database takes to answer <c>SELECT 1</c>, measured apart from this
 /// process's own load, so that a slow database is not mistaken for a processor too busy to run the
 /// silo (both make a task's slices take long). While someone <see cref="Demand"/>s it (a slice
-/// took <see cref="Slow"/> or longer), a thread of its own times one statement every
-/// <see cref="Interval"/> with blocking calls, never waiting in the thread pool's queue behind the
-/// silo's work; <see cref="Recent"/> is the shortest of the last few round trips. A starved
-/// processor or a garbage collection delays some of them, a slow database (or the network to it)
-/// every one. Nothing is measured while nobody asks, nor without a database.
+/// took <see cref="Tasks.TasksOptions.SlowDatabaseRoundTrip"/> or longer), a thread of its own times
+/// one statement every <see cref="Interval"/> with blocking calls, never waiting in the thread pool's
+/// queue behind the silo's work; <see cref="Recent"/> is the shortest of the last few round trips. A
+/// starved processor or a garbage collection delays some of them, a slow database (or the network to
+/// it) every one. Nothing is measured while nobody asks, nor without a database. Each round trip is
+/// recorded in the histogram <see cref="InstrumentName"/> (meter <see cref="Diagnostics.TaskTelemetry.MeterName"/>).
 /// </summary>
 public sealed partial class DatabaseRoundTrips : IDisposable
 {
-    /// <summary>A round trip this long or longer is a slow database: a healthy one answers in a millisecond or two.</summary>
-    public static readonly TimeSpan Slow = TimeSpan.FromMilliseconds(100);
+    /// <summary>The histogram of the round trips measured, in seconds.</summary>
+    public const string InstrumentName = "orleans_tasks.database.round_trip";
 
     /// <summary>The pause between two measurements.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
@@ -32,6 +34,7 @@ public sealed partial class DatabaseRoundTrips : IDisposable
     private readonly NpgsqlDataSource? _database;
     private readonly TimeProvider _time;
     private readonly ILogger<DatabaseRoundTrips> _logger;
+    private readonly Histogram<double>? _measured;
     private readonly Lock _gate = new();
     private readonly Queue<(long At, TimeSpan RoundTrip)> _samples = new();
     private readonly AutoResetEvent _demanded = new(false);
@@ -40,12 +43,21 @@ public sealed partial class DatabaseRoundTrips : IDisposable
     private bool _disposed;
     private long _demandedAt;
 
-    /// <summary>Measures the database of <paramref name="database"/>; without one (state in memory) it never measures.</summary>
-    public DatabaseRoundTrips(TimeProvider time, ILogger<DatabaseRoundTrips> logger, NpgsqlDataSource? database = null)
+    /// <summary>
+    /// Measures the database of <paramref name="database"/>; without one (state in memory) it never measures.
+    /// With <paramref name="meters"/>, each round trip is recorded in <see cref="InstrumentName"/>.
+    /// </summary>
+    public DatabaseRoundTrips(TimeProvider time, ILogger<DatabaseRoundTrips> logger, NpgsqlDataSource? database = null, IMeterFactory? meters = null)
     {
         _database = database;
         _time = time;
         _logger = logger;
+        _measured = meters?.Create(Diagnostics.TaskTelemetry.MeterName).CreateHistogram(
+            InstrumentName,
+            unit: "s",
+            description: "The database's round trip (SELECT 1), timed on a thread of its own while tasks' slices are slow",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     }
 
     /// <summary>
@@ -128,6 +140,7 @@ public sealed partial class DatabaseRoundTrips : IDisposable
 
                 if (TimeOne(ref failing) is { } roundTrip)
                 {
+                    _measured?.Record(roundTrip.TotalSeconds);
                     lock (_gate)
                     {
                         _samples.Enqueue((_time.GetTimestamp(), roundTrip));

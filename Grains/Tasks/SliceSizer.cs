@@ -6,9 +6,10 @@ namespace OrleansTasks.Tasks;
 /// <see cref="TasksOptions.SliceBudget"/>: whatever makes slices slow, they shrink, and the grain
 /// answers reads and cancellation between them. While the database itself is slow (its round
 /// trip, measured apart from this process by <see cref="Storage.DatabaseRoundTrips"/>, takes
-/// <see cref="Storage.DatabaseRoundTrips.Slow"/> or longer), each slice pays its round trips
-/// again however few documents it carries, so slices never shrink but double, for as long as
-/// doubling pays, up to <see cref="MaxDocuments"/>.
+/// <paramref name="slowRoundTrip"/> (<see cref="TasksOptions.SlowDatabaseRoundTrip"/>) or longer),
+/// each slice pays its round trips again however few documents it carries, so slices double, for as
+/// long as doubling pays, up to <see cref="MaxDocuments"/>; they halve only when one took longer than
+/// its round trips justify (<see cref="SlowSliceRoundTrips"/>).
 /// </summary>
 /// <remarks>
 /// A slice's own time cannot tell a slow database from a processor too busy to run this process:
@@ -22,8 +23,15 @@ namespace OrleansTasks.Tasks;
 /// can make a doubling look dear. A slice that carried fewer documents than asked (cut at the end of
 /// a stored chunk, by <see cref="MaxContentChars"/>, or by unreadable entries) is no trial of its
 /// size: it is not compared with the one before, and the size it was asked at stays.
+/// <para>
+/// The grain answers reads and cancellation only between slices, so a slow database's slice is
+/// bounded too: one that took longer than the budget and <see cref="SlowSliceRoundTrips"/> round
+/// trips halves, cut short or not, and doubling is tried again <see cref="RetryGrowthAfter"/> slices
+/// later. Its documents, not its round trips, made it that long: documents grown large, or a
+/// processor starved on top of the slow database.
+/// </para>
 /// </remarks>
-public sealed class SliceSizer(TimeSpan budget)
+public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
 {
     public const int MaxDocuments = 2000;
 
@@ -33,6 +41,14 @@ public sealed class SliceSizer(TimeSpan budget)
     /// <summary>Slices of a slow database at a size that did not pay to double, before doubling is tried again.</summary>
     public const int RetryGrowthAfter = 4;
 
+    /// <summary>
+    /// The round trips a slow database's slice may take beyond the budget before it halves. A slice
+    /// pays one to three (its connection, its statements); doubling keeps a size while its documents
+    /// cost at most about twice those round trips, so a kept slice takes up to about six. Eight leaves
+    /// room for the round trips' jitter and still bounds the wait between slices to seconds.
+    /// </summary>
+    public const int SlowSliceRoundTrips = 8;
+
     private const int FirstCount = 16;
 
     private double _ticksPerDocument;
@@ -41,7 +57,7 @@ public sealed class SliceSizer(TimeSpan budget)
     private int _lastDocuments;
     private TimeSpan _lastElapsed;
 
-    /// <summary>True when the database's round trip was slow at the last slice: its slices grow rather than shrink.</summary>
+    /// <summary>True when the database's round trip was slow at the last slice: its slices are sized by their round trips, not the budget.</summary>
     public bool DatabaseSlow { get; private set; }
 
     public int NextCount()
@@ -74,10 +90,17 @@ public sealed class SliceSizer(TimeSpan budget)
         var sample = Math.Max(1, elapsed.Ticks) / (double)documents;
         _ticksPerDocument = _ticksPerDocument <= 0 ? sample : (0.5 * _ticksPerDocument) + (0.5 * sample);
 
-        if (roundTrip is not { } slowRoundTrip || slowRoundTrip < Storage.DatabaseRoundTrips.Slow || elapsed < Storage.DatabaseRoundTrips.Slow)
+        if (roundTrip is not { } measured || measured < slowRoundTrip || elapsed < slowRoundTrip)
         {
             // Not measured, quick, or the slice itself was quick (it cannot have waited on a slow round trip).
             DatabaseSlow = false;
+        }
+        else if (elapsed > budget + (SlowSliceRoundTrips * measured))
+        {
+            // Longer than its round trips justify, cut short or not: fewer documents, tried again later.
+            DatabaseSlow = true;
+            _holding = RetryGrowthAfter;
+            _slowCount = Math.Max(1, documents / 2);
         }
         else if (!DatabaseSlow)
         {
@@ -93,7 +116,7 @@ public sealed class SliceSizer(TimeSpan budget)
         else if (documents > _lastDocuments)
         {
             var extra = elapsed - _lastElapsed;
-            var paid = extra <= _lastElapsed / 2 || extra <= slowRoundTrip;
+            var paid = extra <= _lastElapsed / 2 || extra <= measured;
             _holding = paid ? 0 : RetryGrowthAfter;
             _slowCount = paid ? Doubled(documents) : _lastDocuments;
         }

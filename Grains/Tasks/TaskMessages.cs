@@ -16,7 +16,7 @@ internal static class TaskMessages
     public static string WaitingForDatabase(int current, int total) =>
         string.Create(CultureInfo.InvariantCulture, $"Waiting for the database to come back ({current}/{total} indexed so far)");
 
-    /// <summary>Still indexing, but the database's round trips are slow (see <see cref="Storage.DatabaseRoundTrips.Slow"/>).</summary>
+    /// <summary>Still indexing, but the database's round trips are slow (see <see cref="TasksOptions.SlowDatabaseRoundTrip"/>).</summary>
     public static string WaitingForSlowDatabase(int current, int total) =>
         string.Create(CultureInfo.InvariantCulture, $"Waiting for the database, which is slow ({current}/{total} indexed so far)");
 

@@ -21,7 +21,7 @@ public sealed partial class TaskRun(
     Uploads.IUploadStore? uploads = null,
     DatabaseRoundTrips? roundTrips = null) : IDisposable
 {
-    private readonly SliceSizer _sizer = new(options.SliceBudget);
+    private readonly SliceSizer _sizer = new(options.SliceBudget, options.SlowDatabaseRoundTrip);
 
     public TaskDocuments Documents { get; } = new(chunks.Documents, taskId);
 
@@ -152,7 +152,7 @@ public sealed partial class TaskRun(
     /// <summary>The index took <paramref name="elapsed"/> for <paramref name="documents"/>: the next slice is sized by it.</summary>
     private void Measured(int documents, int requested, TimeSpan elapsed)
     {
-        if (elapsed >= DatabaseRoundTrips.Slow)
+        if (elapsed >= options.SlowDatabaseRoundTrip)
         {
             // Only a slice this slow can have waited on a slow round trip: find out whether it did.
             roundTrips?.Demand();

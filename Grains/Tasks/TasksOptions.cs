@@ -142,4 +142,13 @@ public sealed class TasksOptions
     /// <summary>The work one slice (one grain turn of a task's run) does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>
+    /// A round trip to the database this long or longer counts as a slow database (see
+    /// <see cref="Storage.DatabaseRoundTrips"/>): a task's slices then grow past <see cref="SliceBudget"/>
+    /// rather than shrink, and its message says that it waits for the database. A healthy database
+    /// nearby answers in a millisecond or two.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan SlowDatabaseRoundTrip { get; set; } = TimeSpan.FromMilliseconds(100);
 }

@@ -14,7 +14,8 @@ namespace OrleansTasks.Benchmarks;
 /// from one; needs root, iproute2 and nftables), and a silo whose clock runs two minutes ahead
 /// (three silos, one under libfaketime; needs Debian's faketime). Prints a line per fault and round that names the
 /// fault and its figures, then a summary per fault, and exits non-zero when any task was lost,
-/// doubled or stuck, or any other promise was broken.
+/// doubled or stuck, any other promise was broken, or a latency round fell short of
+/// <see cref="LatencyFloors"/> (the documents/s floors <c>SlowDatabaseTests</c> asserts).
 /// Run: dotnet run -c Release --project test/Benchmarks -- faults [rounds] [pause|latency|connections|partition|clock ...]
 /// </summary>
 internal static class FaultsProgram
@@ -68,6 +69,7 @@ internal static class FaultsProgram
         var pauses = new List<PausedSiloOutcome>();
         var slow = new Dictionary<string, List<SlowDatabaseOutcome>> { ["latency"] = [], ["connections"] = [] };
         var clocks = new List<ClockSkewOutcome>();
+        var latencyShortfalls = new List<int>();
         for (var round = 1; round <= rounds; round++)
         {
             if (faults.Contains("pause"))
@@ -81,7 +83,9 @@ internal static class FaultsProgram
             {
                 var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 4, Documents, Phase, Deadline);
                 slow["latency"].Add(latency);
-                Print(round, latency.ToString(), latency.Tasks.Violations);
+                var shortfalls = LatencyFloors.Shortfalls(latency);
+                latencyShortfalls.Add(shortfalls.Count);
+                Print(round, latency.ToString(), [.. latency.Tasks.Violations, .. shortfalls]);
             }
 
             if (faults.Contains("connections"))
@@ -118,7 +122,8 @@ internal static class FaultsProgram
         {
             Console.WriteLine(Summary(fault, [.. outcomes.Select(o => o.Tasks)], [.. outcomes.Select(o => o.EndedAfterHeal.TotalSeconds)],
                 "from the fault's end until every watcher had its end") +
-                string.Create(CultureInfo.InvariantCulture, $"; rounds in which a task said it waited for the database {outcomes.Count(o => o.TasksReportingWaiting > 0)}"));
+                string.Create(CultureInfo.InvariantCulture, $"; rounds in which a task said it waited for the database {outcomes.Count(o => o.TasksReportingWaiting > 0)}") +
+                (fault == "latency" ? string.Create(CultureInfo.InvariantCulture, $"; rounds short of the floors ({LatencyFloors.At200Milliseconds} documents/s at 200 ms, {LatencyFloors.AtOneSecond} at 1 s) {latencyShortfalls.Count(count => count > 0)}") : ""));
         }
 
         foreach (var (kind, outcomes) in partitions.Where(p => p.Value.Count > 0))
@@ -139,7 +144,7 @@ internal static class FaultsProgram
         }
 
         var broken = pauses.Sum(p => p.Violations.Count) + slow.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count))
-            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count)) + clocks.Sum(c => c.Violations.Count);
+            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count)) + clocks.Sum(c => c.Violations.Count) + latencyShortfalls.Sum();
         return broken == 0 && partitionsMissing is null && clockMissing is null ? 0 : 1;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansTasks.Storage;
+using OrleansTasks.Tasks;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
@@ -14,6 +15,8 @@ namespace OrleansTasks.Grains.Tests;
 [Collection(StarvedProcessCollection.Name)]
 public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
 {
+    private static readonly TimeSpan Slow = new TasksOptions().SlowDatabaseRoundTrip;
+
     [Fact]
     public async Task A_process_starved_of_processor_is_not_measured_as_a_slow_database()
     {
@@ -52,11 +55,11 @@ public sealed class DatabaseRoundTripsStarvationTests(PostgresServer postgres)
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"pool work waited up to {poolLag.TotalMilliseconds:F0} ms, round trips through the pool took up to {pooled.TotalMilliseconds:F0} ms; measured: {Describe(readings)}");
 
-        Assert.True(poolLag >= 2 * DatabaseRoundTrips.Slow, $"the busy work did not starve the thread pool (work waited at most {poolLag}): the test proved nothing");
-        Assert.True(pooled >= DatabaseRoundTrips.Slow, $"round trips timed through the starved pool took at most {pooled}: the test proved nothing");
+        Assert.True(poolLag >= 2 * Slow, $"the busy work did not starve the thread pool (work waited at most {poolLag}): the test proved nothing");
+        Assert.True(pooled >= Slow, $"round trips timed through the starved pool took at most {pooled}: the test proved nothing");
         // Measuring began with the starvation: a reading is the shortest of at least two round trips timed starved.
         Assert.True(readings.Any(reading => reading is not null), $"the round trip was not measured while starved: {Describe(readings)}");
-        Assert.All(readings, reading => Assert.True(reading is null || reading < DatabaseRoundTrips.Slow, $"starved, the database was measured slow: {Describe(readings)}"));
+        Assert.All(readings, reading => Assert.True(reading is null || reading < Slow, $"starved, the database was measured slow: {Describe(readings)}"));
     }
 
     /// <summary>

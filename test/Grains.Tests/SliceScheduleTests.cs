@@ -52,17 +52,17 @@ public sealed class SliceScheduleTests
     [Fact]
     public void A_slice_is_sized_to_take_about_the_budget_within_its_bounds()
     {
-        var sizer = new SliceSizer(TimeSpan.FromMilliseconds(40));
+        var sizer = new SliceSizer(TimeSpan.FromMilliseconds(40), new TasksOptions().SlowDatabaseRoundTrip);
         Assert.Equal(16, sizer.NextCount());
 
         sizer.Record(16, TimeSpan.FromMilliseconds(16));
         Assert.Equal(40, sizer.NextCount());
 
-        var fast = new SliceSizer(TimeSpan.FromMilliseconds(40));
+        var fast = new SliceSizer(TimeSpan.FromMilliseconds(40), new TasksOptions().SlowDatabaseRoundTrip);
         fast.Record(100, TimeSpan.FromTicks(100));
         Assert.Equal(SliceSizer.MaxDocuments, fast.NextCount());
 
-        var slow = new SliceSizer(TimeSpan.FromMilliseconds(40));
+        var slow = new SliceSizer(TimeSpan.FromMilliseconds(40), new TasksOptions().SlowDatabaseRoundTrip);
         slow.Record(1, TimeSpan.FromSeconds(1));
         Assert.Equal(1, slow.NextCount());
     }

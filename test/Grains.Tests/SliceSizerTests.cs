@@ -7,18 +7,20 @@ namespace OrleansTasks.Grains.Tests;
 /// How a task sizes its slices, over simulated slices that cost fixed round trips plus a time per
 /// document, each told the database's round trip as <see cref="DatabaseRoundTrips"/> measures it:
 /// slices take about the budget, whatever slows them, unless the database's round trip is slow;
-/// then they grow while their documents cost little beside the round trips.
+/// then they grow while their documents cost little beside the round trips, and halve when one
+/// takes far longer than its round trips.
 /// </summary>
 public sealed class SliceSizerTests
 {
     private static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(40);
     private static readonly TimeSpan PerDocument = TimeSpan.FromMilliseconds(0.1);
     private static readonly TimeSpan Healthy = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan Slow = new TasksOptions().SlowDatabaseRoundTrip;
 
     [Fact]
     public void The_first_slice_is_small_and_then_a_slice_takes_about_the_budget()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
 
         var sizes = Run(sizer, 12, TimeSpan.FromMilliseconds(2), Healthy);
 
@@ -35,7 +37,7 @@ public sealed class SliceSizerTests
         // Starved, a slice takes a second whatever it carries (its continuations wait for a
         // processor) and five times as long per document, while the database, measured on a
         // thread of its own, answers in milliseconds. The slices shrink to what the budget allows.
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         var sizes = new List<int>();
         var jitter = new[] { 300, -200, 700, 0, -400, 900, 100, -100 };
         for (var slice = 0; slice < 40; slice++)
@@ -55,7 +57,7 @@ public sealed class SliceSizerTests
     public void Slow_slices_without_a_measured_round_trip_are_no_slow_database()
     {
         // In memory, or before two round trips were measured: the slice's time alone decides, as when starved.
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
 
         var sizes = Run(sizer, 10, TimeSpan.FromMilliseconds(600), roundTrip: null);
 
@@ -66,7 +68,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Added_latency_mid_run_grows_the_slices_and_says_the_database_is_slow_and_healing_brings_them_back()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         Run(sizer, 10, TimeSpan.FromMilliseconds(2), Healthy);
 
         foreach (var latency in new[] { TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1) })
@@ -86,9 +88,23 @@ public sealed class SliceSizerTests
     }
 
     [Fact]
+    public void A_round_trip_is_slow_from_the_threshold_it_is_given()
+    {
+        // Tasks:SlowDatabaseRoundTrip at 300 ms: 200 ms round trips are a database far away, not a slow one.
+        var patient = new SliceSizer(Budget, TimeSpan.FromMilliseconds(300));
+        var sizes = Run(patient, 8, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
+
+        Assert.False(patient.DatabaseSlow);
+        Assert.All(sizes.Skip(1), size => Assert.InRange(size, 1, 16));
+
+        Run(patient, 2, TimeSpan.FromMilliseconds(600), TimeSpan.FromMilliseconds(300));
+        Assert.True(patient.DatabaseSlow);
+    }
+
+    [Fact]
     public void A_task_that_starts_on_a_slow_database_doubles_its_slices_from_the_first_measured_round_trip()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
 
         // Not measured yet for two slices, as while the measuring thread takes its first two round trips.
         var sizes = Run(sizer, 2, TimeSpan.FromSeconds(2), roundTrip: null);
@@ -106,7 +122,7 @@ public sealed class SliceSizerTests
         // of its size, a cut slice followed by a full one looked like a doubling that did not pay, and
         // the size fell back to the cut slice's: 10 documents a slice.
         var expensive = TimeSpan.FromMilliseconds(2);
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         Run(sizer, 1, TimeSpan.FromMilliseconds(2), Healthy);
         var asked = new List<int>();
         for (var slice = 0; slice < 16; slice++)
@@ -127,7 +143,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Growing_stops_once_the_documents_cost_about_as_much_as_the_round_trips_and_is_tried_again_now_and_then()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         var expensive = TimeSpan.FromMilliseconds(2);
         Run(sizer, 1, TimeSpan.FromMilliseconds(2), Healthy);
 
@@ -148,7 +164,7 @@ public sealed class SliceSizerTests
     [Fact]
     public void Jitter_of_the_round_trips_does_not_stop_the_growing()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         var jitter = new[] { 150, -150, 100, -100, 180, -180 };
 
         // Round trips of 400 ± 180 ms: some doublings look dear, and are tried again.
@@ -164,9 +180,61 @@ public sealed class SliceSizerTests
     }
 
     [Fact]
+    public void A_slow_database_s_slices_whose_documents_grew_expensive_halve_until_they_take_about_their_round_trips_again()
+    {
+        // 200 ms round trips, two a slice: the slices grew to the most while documents cost 0.1 ms each.
+        var sizer = new SliceSizer(Budget, Slow);
+        var grown = Run(sizer, 12, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(SliceSizer.MaxDocuments, grown[^1]);
+
+        // Then each document costs 8 ms (large ones, or a processor starved on top): 2,000 took 16 s
+        // a slice, and the grain answered reads and cancellation only that often.
+        var expensive = TimeSpan.FromMilliseconds(8);
+        var bound = Budget + (SliceSizer.SlowSliceRoundTrips * TimeSpan.FromMilliseconds(200));
+        var sizes = new List<int>();
+        var took = new List<TimeSpan>();
+        for (var slice = 0; slice < 15; slice++)
+        {
+            var size = sizer.NextCount();
+            var elapsed = TimeSpan.FromMilliseconds(400) + (size * expensive);
+            sizes.Add(size);
+            took.Add(elapsed);
+            sizer.Record(size, elapsed, TimeSpan.FromMilliseconds(200), requested: size);
+        }
+
+        // 125 documents take 1.4 s, within 40 ms and eight round trips (1.64 s); doubling is tried again
+        // now and then, and 250 (2.4 s) halves again.
+        Assert.Equal([2000, 1000, 500, 250, 125, 125, 125, 125, 250, 125, 125, 125, 125, 250, 125], sizes);
+        Assert.All(took.Skip(4).Where((_, i) => sizes[i + 4] == 125), elapsed => Assert.True(elapsed <= bound, $"a kept slice took {elapsed}"));
+        Assert.True(sizer.DatabaseSlow);
+    }
+
+    [Fact]
+    public void A_slow_database_s_slice_cut_short_by_large_documents_that_took_too_long_halves_what_it_carried()
+    {
+        var sizer = new SliceSizer(Budget, Slow);
+        Run(sizer, 12, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(SliceSizer.MaxDocuments, sizer.NextCount());
+
+        // Documents of 100 KiB that take 100 ms each: the content cap cuts a slice at 40 of them, 4.4 s.
+        // A cut slice is no trial of its size, but one this long halves from what it carried.
+        var asked = new List<int>();
+        for (var slice = 0; slice < 6; slice++)
+        {
+            var size = sizer.NextCount();
+            asked.Add(size);
+            var carried = Math.Min(size, 40);
+            sizer.Record(carried, TimeSpan.FromMilliseconds(400) + (carried * TimeSpan.FromMilliseconds(100)), TimeSpan.FromMilliseconds(200), requested: size);
+        }
+
+        Assert.Equal([2000, 20, 10, 10, 10, 10], asked);
+        Assert.True(sizer.DatabaseSlow);
+    }
+
+    [Fact]
     public void Documents_that_take_longer_than_the_budget_each_go_one_at_a_time_and_are_no_slow_database()
     {
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         sizer.NextCount();
         sizer.Record(16, 16 * TimeSpan.FromSeconds(1), Healthy);
         sizer.Record(1, TimeSpan.FromSeconds(1), Healthy);
@@ -179,7 +247,7 @@ public sealed class SliceSizerTests
     public void A_quick_slice_is_no_slow_database_whatever_the_last_round_trips_took()
     {
         // The measurement can lag the database's healing by a few seconds; a slice quicker than a slow round trip did not wait on one.
-        var sizer = new SliceSizer(Budget);
+        var sizer = new SliceSizer(Budget, Slow);
         Run(sizer, 4, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(200));
         Assert.True(sizer.DatabaseSlow);
 

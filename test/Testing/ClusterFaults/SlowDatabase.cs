@@ -68,14 +68,24 @@ public static class SlowDatabase
     /// <summary>
     /// The opposite case, which must not pass for a slow database: the database is quick, but each
     /// silo process gets only <paramref name="processors"/> of a processor (<see cref="CpuQuota"/>)
-    /// for the phase, so that its slices take long with little processor used.
+    /// for the phase, so that its slices take long with little processor used. What the silos'
+    /// probes measured while starved is read from their metrics (<see cref="SlowDatabaseOutcome.Probed"/>),
+    /// quick being under <paramref name="slowRoundTrip"/>: no task saying so proves nothing unless they measured.
     /// </summary>
     public static async Task<SlowDatabaseOutcome> StarvedAsync(
-        PostgresServer postgres, int silos, int tasks, int documents, double processors, TimeSpan phase, TimeSpan deadline)
+        PostgresServer postgres, int silos, int tasks, int documents, double processors, TimeSpan slowRoundTrip, TimeSpan phase, TimeSpan deadline)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos, Lease);
+        var metricsPorts = Enumerable.Range(0, silos).Select(_ => FreePorts.Next()).ToList();
+        await using var cluster = RunningCluster.Create(database);
+        foreach (var port in metricsPorts)
+        {
+            cluster.StartSilo(new Dictionary<string, string?>(Lease) { ["Silo:MetricsUrls"] = $"http://127.0.0.1:{port}" });
+        }
+
+        cluster.StartGateway();
+        await cluster.WaitForActiveSilosAsync(silos);
         // All start together once all are created: created one by one, the first ended before the last was
         // created on a quick machine (4,605 documents/s), and none was left when the quota began.
         var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline, DateTimeOffset.UtcNow.AddSeconds(3 * tasks));
@@ -83,6 +93,7 @@ public static class SlowDatabase
 
         var rates = new List<PhaseRate> { await RateAsync("none", watched, Before) };
         var unfinished = await watched.UnfinishedAsync();
+        RoundTripsMeasured probed;
         using (var quota = CpuQuota.Create(processors))
         {
             foreach (var silo in cluster.Silos)
@@ -90,7 +101,10 @@ public static class SlowDatabase
                 quota.Add(silo);
             }
 
+            // Read once every silo is held: what is counted from here on was measured starved.
+            var before = await RoundTripsMeasured.ReadAsync(metricsPorts, slowRoundTrip);
             rates.Add(await RateAsync(string.Create(CultureInfo.InvariantCulture, $"starved ({processors:0.##} processor a silo)"), watched, phase));
+            probed = (await RoundTripsMeasured.ReadAsync(metricsPorts, slowRoundTrip)).Since(before);
         }
 
         var healed = Stopwatch.GetTimestamp();
@@ -100,7 +114,7 @@ public static class SlowDatabase
             outcome.Violations.Add("every task had ended before the fault began: it proved nothing");
         }
 
-        return new SlowDatabaseOutcome("starved", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
+        return new SlowDatabaseOutcome("starved", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates, probed);
     }
 
     public static async Task<SlowDatabaseOutcome> ConnectionsAsync(int silos, int tasks, int documents, TimeSpan phase, TimeSpan deadline)
@@ -165,16 +179,18 @@ public static class SlowDatabase
 /// <summary>
 /// What a slow-database round saw: the fault, what became of the tasks, how long after the fault
 /// ended every watcher had its end, how many tasks told their watchers that they waited for the
-/// database, and the documents indexed per second in each phase.
+/// database, the documents indexed per second in each phase, and (a starved round) the round trips
+/// the silos' probes measured while starved.
 /// </summary>
 public sealed record SlowDatabaseOutcome(
-    string Fault, WatchedOutcome Tasks, TimeSpan EndedAfterHeal, int TasksReportingWaiting, List<PhaseRate> Rates)
+    string Fault, WatchedOutcome Tasks, TimeSpan EndedAfterHeal, int TasksReportingWaiting, List<PhaseRate> Rates, RoundTripsMeasured? Probed = null)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Fault}: {Tasks.Tasks} tasks, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
         $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; documents/s {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.DocumentsPerSecond:F0}"))}; " +
         $"tasks saying the database was slow, by phase {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.TasksSayingSlow}"))}; " +
         $"{TasksReportingWaiting} task(s) said they waited for the database; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the fault ended; " +
+        $"{(Probed is null ? "" : $"while starved, {Probed}; ")}" +
         $"{Tasks.Violations.Count} promise(s) broken");
 }
 
