@@ -142,4 +142,13 @@ public sealed class TasksOptions
     /// <summary>The work one slice (one grain turn of a task's run) does before letting other calls in.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
     public TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>
+    /// The <see cref="SliceBudget"/> of a task that reads a streaming source (a directory or an upload).
+    /// Its slices carry the fixed cost of a turn (the source's read, a result chunk's write, the grain
+    /// call to the next slice) however few documents they hold, and a corpus has millions of them:
+    /// longer slices keep that cost small, while a snapshot or a cancel still waits at most one slice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan SourceSliceBudget { get; set; } = TimeSpan.FromMilliseconds(250);
 }
