@@ -8,7 +8,8 @@ namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// A task's run, slice by slice: the next documents from the task's position (its stored documents,
-/// or its streaming source), sized by <see cref="SliceSizer"/>, indexed, their outcomes stored and
+/// or its streaming source), sized by <see cref="SliceSizer"/> to <see cref="TasksOptions.SliceBudget"/>
+/// (<see cref="TasksOptions.SourceSliceBudget"/> for a streaming source), indexed, their outcomes stored and
 /// counted into the task's state. While the database's round trips are slow (<see cref="DatabaseRoundTrips"/>),
 /// the task's message says that it waits for the database.
 /// </summary>
@@ -21,7 +22,7 @@ public sealed partial class TaskRun(
     Uploads.IUploadStore? uploads = null,
     DatabaseRoundTrips? roundTrips = null) : IDisposable
 {
-    private readonly SliceSizer _sizer = new(options.SliceBudget, options.SlowDatabaseRoundTrip);
+    private SliceSizer? _sizer;
 
     public TaskDocuments Documents { get; } = new(chunks.Documents, taskId);
 
@@ -43,6 +44,7 @@ public sealed partial class TaskRun(
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
+        _sizer ??= new SliceSizer(task.Source is null ? options.SliceBudget : options.SourceSliceBudget, options.SlowDatabaseRoundTrip);
         var outcome = task.Source is { } source
             ? await IndexSourceSliceAsync(task, source, now, counted)
             : await IndexStoredSliceAsync(task, now, counted);
@@ -58,7 +60,7 @@ public sealed partial class TaskRun(
 
     private async Task<SliceOutcome> IndexStoredSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
     {
-        var requested = _sizer.NextCount();
+        var requested = _sizer!.NextCount();
         var documents = await Documents.NextSliceAsync(task, requested);
         if (documents is null)
         {
@@ -83,7 +85,7 @@ public sealed partial class TaskRun(
             return new SliceOutcome(SourceErrors.TooLarge(options.MaxSourceDocuments));
         }
 
-        var requested = Math.Min(_sizer.NextCount(), options.MaxSourceDocuments - task.Current);
+        var requested = Math.Min(_sizer!.NextCount(), options.MaxSourceDocuments - task.Current);
         var slice = await Source.NextSliceAsync(source, requested);
         if (slice is null)
         {
@@ -158,7 +160,7 @@ public sealed partial class TaskRun(
             roundTrips?.Demand();
         }
 
-        _sizer.Record(documents, elapsed, roundTrips?.Recent, requested);
+        _sizer!.Record(documents, elapsed, roundTrips?.Recent, requested);
     }
 
     private async Task RecordAsync(IndexTaskState task, IReadOnlyList<DocumentResult> results, DateTimeOffset now, Action<TaskCounts> counted)

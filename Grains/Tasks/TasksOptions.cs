@@ -151,4 +151,13 @@ public sealed class TasksOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan SlowDatabaseRoundTrip { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The <see cref="SliceBudget"/> of a task that reads a streaming source (a directory or an upload).
+    /// Its slices carry the fixed cost of a turn (the source's read, a result chunk's write, the grain
+    /// call to the next slice) however few documents they hold, and a corpus has millions of them:
+    /// longer slices keep that cost small, while a snapshot or a cancel still waits at most one slice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan SourceSliceBudget { get; set; } = TimeSpan.FromMilliseconds(250);
 }

@@ -22,6 +22,18 @@ public sealed class LineTally(long offset = 0)
     {
         for (var i = 0; i < block.Length; i++)
         {
+            if (_content)
+            {
+                // The line is known to count: only its end matters, found by a vectorized search.
+                var end = block[i..].IndexOf((byte)'\n');
+                if (end < 0)
+                {
+                    break;
+                }
+
+                i += end;
+            }
+
             switch (block[i])
             {
                 case (byte)'\n':

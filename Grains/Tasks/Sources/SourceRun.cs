@@ -3,7 +3,8 @@ using OrleansTasks.Uploads;
 namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
-/// The source side of a streaming task's run: its counting pass, turn by turn, and its next slice
+/// The source side of a streaming task's run: its counting pass, turn by turn (each of about
+/// <see cref="TasksOptions.SourceSliceBudget"/>), and its next slice
 /// of entries from the position in the task's state. The source is checked against the roots again
 /// once per activation (the configuration may have changed since the task was accepted); an upload
 /// is read from <paramref name="uploads"/>, and checked to be there once per activation.
@@ -24,7 +25,7 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
             return SourceErrors.Unreadable(source);
         }
 
-        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SliceBudget, CancellationToken.None);
+        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SourceSliceBudget, CancellationToken.None);
         source.CountedSoFar += count.Counted;
         source.CountPosition = count.Next;
         if (source.CountedSoFar > options.MaxSourceDocuments)

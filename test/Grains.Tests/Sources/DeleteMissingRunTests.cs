@@ -36,7 +36,7 @@ public sealed class DeleteMissingRunTests : IDisposable
         WriteLines(Enumerable.Range(0, 5).Select(Line));
     }
 
-    private TasksOptions Options => new() { SourceRoots = [_files.Root], SliceBudget = TimeSpan.FromMilliseconds(1), MaxDocumentBytes = MaxDocumentBytes };
+    private TasksOptions Options => new() { SourceRoots = [_files.Root], SourceSliceBudget = TimeSpan.FromMilliseconds(1), MaxDocumentBytes = MaxDocumentBytes };
 
     [Fact]
     public async Task A_full_pass_removes_what_the_source_lost_and_keeps_what_it_holds_but_could_not_read()

@@ -3,6 +3,7 @@ using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
 using OrleansTasks.Tasks;
 using OrleansTasks.Tasks.Sources;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Grains.Tests.Sources;
 
@@ -22,7 +23,7 @@ public sealed class StreamingRunTests : IDisposable
         _files.Write("corpus/readme.md", "about the corpus");
     }
 
-    private TasksOptions Options => new() { SourceRoots = [_files.Root], SliceBudget = TimeSpan.FromMilliseconds(5) };
+    private TasksOptions Options => new() { SourceRoots = [_files.Root], SourceSliceBudget = TimeSpan.FromMilliseconds(5) };
 
     private TaskRun NewActivation() => new(_taskId, new TaskChunkStores(_storage), new IncrementalIndexer(_index), Options, NullLogger.Instance);
 
@@ -80,6 +81,41 @@ public sealed class StreamingRunTests : IDisposable
         Assert.Equal(expected, ids);
         Assert.Equal(new TaskCounts(Lines, 0, 1), task.Counts);
         Assert.Equal(Lines, await _index.CountWritesAsync("docs", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_source_task_sizes_its_slices_to_the_source_slice_budget_and_a_task_of_stored_documents_to_the_slice_budget()
+    {
+        // Each write takes at least 1 ms a document: a 10 ms budget holds at most 10 of them, a 2 s budget far more than the first slice's 16.
+        using var faults = new FaultPlan();
+        faults.PaceIndex("docs", TimeSpan.FromMilliseconds(1));
+        var index = new IncrementalIndexer(new FaultyDocumentIndex(_index, faults));
+        var options = new TasksOptions { SourceRoots = [_files.Root], SliceBudget = TimeSpan.FromMilliseconds(10), SourceSliceBudget = TimeSpan.FromSeconds(2) };
+        using var sourceRun = new TaskRun(_taskId, new TaskChunkStores(_storage), index, options, NullLogger.Instance);
+        var sourceTask = Accept();
+        await CountAsync(sourceRun, sourceTask);
+        System.Collections.Immutable.ImmutableArray<IndexDocument> documents = [.. Enumerable.Range(0, 100).Select(i => new IndexDocument($"stored{i}", null, $"stored word{i}"))];
+        using var storedRun = new TaskRun(Guid.NewGuid(), new TaskChunkStores(_storage), index, options, NullLogger.Instance);
+        var storedTask = TaskTransitions.Accept(new StartIndexTask("alice", "docs", documents), await storedRun.Documents.StoreAsync(documents), null, documents.Length, [], Now);
+
+        var sourceSlices = await SliceSizesAsync(sourceRun, sourceTask, slices: 2);
+        var storedSlices = await SliceSizesAsync(storedRun, storedTask, slices: 2);
+
+        Assert.True(sourceSlices[1] > sourceSlices[0], $"source slices of {string.Join(", ", sourceSlices)} documents");
+        Assert.True(storedSlices[1] <= 10, $"stored slices of {string.Join(", ", storedSlices)} documents");
+    }
+
+    private static async Task<List<int>> SliceSizesAsync(TaskRun run, IndexTaskState task, int slices)
+    {
+        var sizes = new List<int>();
+        for (var i = 0; i < slices; i++)
+        {
+            var before = task.Current;
+            Assert.Equal(SliceOutcome.Indexed, await run.IndexNextSliceAsync(task, Now, _ => { }));
+            sizes.Add(task.Current - before);
+        }
+
+        return sizes;
     }
 
     [Fact]
