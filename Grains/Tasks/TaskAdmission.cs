@@ -180,7 +180,13 @@ public sealed partial class TaskAdmission(
         if (!_exchanging)
         {
             _exchanging = true;
-            _ = Task.Run(ExchangeAsync);
+
+            // The loop outlives the call that started it: it carries none of that call's context (its request
+            // context, such as a placement hint) into the calls it makes for every task of the silo.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(ExchangeAsync);
+            }
         }
     }
 
