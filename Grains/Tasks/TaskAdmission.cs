@@ -37,6 +37,9 @@ public sealed partial class TaskAdmission(
     private bool _reportDue;
     private bool _stopped;
 
+    // Set once the queue has had an exchange from this silo, and so knows its slots.
+    private bool _slotsKnown;
+
     public int Capacity => options.Value.MaxRunningPerSilo;
 
     /// <summary>Tasks holding a slot on this silo.</summary>
@@ -108,6 +111,19 @@ public sealed partial class TaskAdmission(
             _holding.Remove(ticket.TaskId);
             _waiting.Remove(ticket.TaskId);
             _resting[ticket.TaskId] = ticket;
+            _reportDue = true;
+            StartExchange();
+        }
+    }
+
+    /// <summary>
+    /// Tells the queue this silo's slots before any task here asks (the silo has started): a slot is granted to the
+    /// head of the line, which moves here, only on a silo the queue knows the slots of.
+    /// </summary>
+    public void ReportSlots()
+    {
+        lock (_lock)
+        {
             _reportDue = true;
             StartExchange();
         }
@@ -236,7 +252,7 @@ public sealed partial class TaskAdmission(
                 {
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
-                    _reportDue |= exchange.Resting.Length > 0;
+                    _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
                     foreach (var (ticket, answer) in entering)
                     {
                         if (!_released.Contains(ticket.TaskId))
@@ -253,6 +269,7 @@ public sealed partial class TaskAdmission(
                 continue;
             }
 
+            _slotsKnown = true;
             Take(entering, admitted);
         }
     }
