@@ -3,8 +3,12 @@ namespace OrleansTasks.Admission;
 /// <summary>
 /// The rules of cluster-wide admission, over the queue's <see cref="AdmissionQueueState"/>: waiting
 /// tasks are ranked by priority, first come first served within one, each rising one level per
-/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose
-/// silo has a free slot and whose owner is under <see cref="AdmissionSettings.MaxRunningPerUser"/>.
+/// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose owner
+/// is under <see cref="AdmissionSettings.MaxRunningPerUser"/>, on the task's own silo or, that one full,
+/// on another that has a free slot: the task's activation is then moved there (a pending move, see
+/// <see cref="DueMoves"/>), and the slot is held for it until it asks from there. A move that does not
+/// happen after it was sent twice, one <see cref="AdmissionSettings.WakeInterval"/> apart, is given up:
+/// the slot is freed, and the task waits again in its turn, on its own silo only for the grace.
 /// A task whose silo is gone keeps its turn for <see cref="AdmissionSettings.GraceForGone"/> while
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
 /// lease, getting back its place (the ticket's time is the task's own). A task that held a slot on a
@@ -16,6 +20,9 @@ namespace OrleansTasks.Admission;
 public sealed class AdmissionLine
 {
     private static readonly int Levels = Enum.GetValues<TaskPriority>().Length;
+
+    // A move is sent once, and once more if it has not happened a wake interval later; then it is given up.
+    private const int MaxMoveSends = 2;
 
     private readonly AdmissionSettings _settings;
     private readonly TimeProvider _time;
@@ -133,9 +140,16 @@ public sealed class AdmissionLine
         ArgumentNullException.ThrowIfNull(ticket);
         if (State.Running.TryGetValue(ticket.TaskId, out var running) && !running.Resting)
         {
+            if (running.MovingFrom is not null && running.Silo != silo)
+            {
+                // Its move is pending: asked again from where it waits, it keeps the slot held for it there and is
+                // not granted another (which would move it back). The move is sent again when due (DueMoves).
+                return false;
+            }
+
             if (running.Silo == silo || FreeSlots(silo) > 0)
             {
-                (running.Silo, running.Taken) = (silo, true);
+                (running.Silo, running.Taken, running.MovingFrom) = (silo, true, null);
                 IndexChanged = true;
                 return true;
             }
@@ -180,7 +194,7 @@ public sealed class AdmissionLine
     {
         if (State.Running.TryGetValue(taskId, out var place) && place.Silo == silo && (!place.Resting || place.Since == default))
         {
-            (place.Resting, place.Taken, place.Since, place.WokenAt) = (true, true, _time.GetUtcNow(), null);
+            (place.Resting, place.Taken, place.Since, place.WokenAt, place.MovingFrom) = (true, true, _time.GetUtcNow(), null, null);
             IndexChanged = true;
         }
     }
@@ -194,6 +208,7 @@ public sealed class AdmissionLine
     {
         ArgumentNullException.ThrowIfNull(live);
         var now = _time.GetUtcNow();
+        GiveUpMoves(live, now);
         foreach (var place in State.Running.Values.Where(p => !p.Taken && (!live.Contains(p.Silo) || now - p.Since > _settings.GraceForGone)).ToList())
         {
             Remove(place.TaskId);
@@ -242,6 +257,43 @@ public sealed class AdmissionLine
         return wake;
     }
 
+    /// <summary>
+    /// Gives up the pending moves sent twice and not taken one <see cref="AdmissionSettings.WakeInterval"/> after the
+    /// second, or whose target silo is gone: the slot is freed and the task waits again, in its turn, on the silo it
+    /// waited on. It is not moved again for <see cref="AdmissionSettings.GraceForGone"/>.
+    /// </summary>
+    private void GiveUpMoves(IReadOnlySet<string> live, DateTimeOffset now)
+    {
+        foreach (var place in State.Running.Values.Where(p => p.MovingFrom is not null && !p.Taken
+            && (!live.Contains(p.Silo) || (p.MoveSends >= MaxMoveSends && now - p.MoveSentAt >= _settings.WakeInterval))).ToList())
+        {
+            Remove(place.TaskId);
+            (place.Silo, place.MovingFrom, place.MoveSends, place.MoveFailedAt) = (place.MovingFrom!, null, 0, now);
+            (place.Since, place.WokenAt, place.MoveSentAt) = (default, null, default);
+            State.Waiting[place.TaskId] = place;
+            Line(place).Add(place);
+            _changedWaiting.Add(place.TaskId);
+        }
+    }
+
+    /// <summary>
+    /// The pending moves to send now: those never sent, and those sent once at least one
+    /// <see cref="AdmissionSettings.WakeInterval"/> ago and still not taken. Each is marked sent.
+    /// </summary>
+    public IReadOnlyList<AdmissionPlace> DueMoves()
+    {
+        var now = _time.GetUtcNow();
+        var due = State.Running.Values.Where(p => p.MovingFrom is not null && !p.Taken
+            && (p.MoveSends == 0 || (p.MoveSends < MaxMoveSends && now - p.MoveSentAt >= _settings.WakeInterval))).ToList();
+        foreach (var place in due)
+        {
+            (place.MoveSends, place.MoveSentAt) = (place.MoveSends + 1, now);
+            IndexChanged = true;
+        }
+
+        return due;
+    }
+
     private void Touched(Guid taskId, bool waiting)
     {
         if (waiting)
@@ -254,7 +306,11 @@ public sealed class AdmissionLine
         }
     }
 
-    /// <summary>Grants the free slots of live silos down the ranking; returns the tasks granted one.</summary>
+    /// <summary>
+    /// Grants the free slots of live silos down the ranking; returns the tasks granted one. A task whose silo is
+    /// full takes a free slot of another live silo that has reported its slots (the one with the most free): a
+    /// pending move (<see cref="AdmissionPlace.MovingFrom"/>), unless a move of it did not happen within the grace.
+    /// </summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
         ArgumentNullException.ThrowIfNull(live);
@@ -281,9 +337,27 @@ public sealed class AdmissionLine
 
             var owner = place.Ticket.OwnerId;
             var resting = IsResting(place.TaskId);
-            if ((!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser) || free[place.Silo] <= 0)
+            if (!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser)
             {
                 continue;
+            }
+
+            if (free[place.Silo] <= 0)
+            {
+                // A resting task keeps its owner's place on its silo: it waits for a slot there.
+                if (resting || (place.MoveFailedAt is { } failed && now - failed <= _settings.GraceForGone))
+                {
+                    continue;
+                }
+
+                var elsewhere = free.Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key)).ToList();
+                if (elsewhere.Count == 0)
+                {
+                    continue;
+                }
+
+                (place.MovingFrom, place.Silo) = (place.Silo, elsewhere.MaxBy(silo => silo.Value).Key);
+                (place.MoveSends, place.MoveSentAt) = (0, default);
             }
 
             free[place.Silo]--;
@@ -301,6 +375,7 @@ public sealed class AdmissionLine
             Remove(place.TaskId);
             place.Since = now;
             place.WokenAt = null;
+            place.MoveFailedAt = null;
             State.Running[place.TaskId] = place;
             IndexChanged = true;
         }
@@ -312,7 +387,7 @@ public sealed class AdmissionLine
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
     /// tasks that can start now: their owner holds fewer than
     /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. So 1 is the task that takes the next slot freed on its silo, and an
+    /// owners at that limit. So 1 is the task that takes the next slot freed in the cluster, and an
     /// owner at the limit pushes no other owner's task down.
     /// </summary>
     public int? Position(Guid taskId)

@@ -11,7 +11,8 @@ namespace OrleansTasks.Admission;
 
 /// <summary>
 /// Owns the <see cref="AdmissionLine"/>: applies each silo's exchange, grants free slots, stores
-/// the queue before answering, and wakes the tasks granted a slot on other silos. Its reminder
+/// the queue before answering, wakes the tasks granted a slot on other silos, and tells those granted a
+/// slot on another silo than the one they wait on to move there (<see cref="IIndexTaskWorker.MoveTo"/>). Its reminder
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
 /// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
 /// count, the number of saves) and pages of waiting tasks (<see cref="AdmissionPages"/>): a save
@@ -91,15 +92,18 @@ public sealed partial class AdmissionQueueGrain(
         }
 
         var admitted = exchange.Entering.Where(ticket => _queue.Enter(ticket, exchange.Silo)).ToList();
-        var (granted, wake) = Grant(Live(exchange.Silo));
-        foreach (var place in granted.Where(p => p.Silo == exchange.Silo))
+        var (granted, wake, moves) = Grant(Live(exchange.Silo));
+
+        // A task granted a slot here to move to is not here yet: it takes the slot when it asks from here.
+        foreach (var place in granted.Where(p => p.Silo == exchange.Silo && p.MovingFrom is null))
         {
             place.Taken = true;
             admitted.Add(place.Ticket);
         }
 
         await SaveAsync();
-        Wake(wake.Concat(granted.Where(p => p.Silo != exchange.Silo).Select(p => p.TaskId)));
+        Wake(wake.Concat(granted.Where(p => p.Silo != exchange.Silo && p.MovingFrom is null).Select(p => p.TaskId)));
+        Move(moves);
         return [.. admitted];
     }
 
@@ -113,15 +117,17 @@ public sealed partial class AdmissionQueueGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        var (granted, wake) = Grant(Live(null));
+        var (granted, wake, moves) = Grant(Live(null));
         await SaveAsync();
-        Wake(wake.Concat(granted.Select(p => p.TaskId)));
+        Wake(wake.Concat(granted.Where(p => p.MovingFrom is null).Select(p => p.TaskId)));
+        Move(moves);
     }
 
-    private (IReadOnlyList<AdmissionPlace> Granted, IReadOnlyList<Guid> Wake) Grant(IReadOnlySet<string> live)
+    private (IReadOnlyList<AdmissionPlace> Granted, IReadOnlyList<Guid> Wake, IReadOnlyList<AdmissionPlace> Moves) Grant(IReadOnlySet<string> live)
     {
         var wake = _queue.Reconcile(live);
-        return (_queue.Admit(live), wake);
+        var granted = _queue.Admit(live);
+        return (granted, wake, _queue.DueMoves());
     }
 
     /// <summary>The active silos, and the caller, which is alive even if this silo has not heard of it yet.</summary>
@@ -231,6 +237,26 @@ public sealed partial class AdmissionQueueGrain(
             Woken(logger, count);
         }
     }
+
+    /// <summary>
+    /// Tells each task granted a slot on another silo than the one it waits on to move there. The call names the
+    /// silo; it sets no placement hint here, so nothing else this grain calls is placed by it.
+    /// </summary>
+    private void Move(IReadOnlyList<AdmissionPlace> moves)
+    {
+        foreach (var place in moves)
+        {
+            GrainFactory.GetGrain<IIndexTaskWorker>(place.TaskId).MoveTo(place.Silo).Ignore();
+        }
+
+        if (moves.Count > 0)
+        {
+            Moving(logger, moves.Count);
+        }
+    }
+
+    [LoggerMessage(3, LogLevel.Debug, "Admission queue: told {Count} tasks to move to the silo of the slot they were granted")]
+    private static partial void Moving(ILogger logger, int count);
 
     [LoggerMessage(2, LogLevel.Information, "Admission queue: moved {Count} waiting tasks from its single stored row onto {Pages} pages")]
     private static partial void Migrated(ILogger logger, int count, int pages);

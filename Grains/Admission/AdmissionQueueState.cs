@@ -67,5 +67,20 @@ public sealed class AdmissionPlace
     /// </summary>
     [Id(5)] public bool Resting { get; set; }
 
+    /// <summary>
+    /// Running only, while a move is pending: the silo the task waits on, its own full, while its activation is
+    /// moved to <see cref="Silo"/>, whose slot it was granted. Cleared when the task takes the slot there.
+    /// </summary>
+    [Id(6)] public string? MovingFrom { get; set; }
+
+    /// <summary>Running, a move pending: how many times the queue has told the task to move (at most twice).</summary>
+    [Id(7)] public int MoveSends { get; set; }
+
+    /// <summary>Running, a move pending: when the queue last told the task to move.</summary>
+    [Id(8)] public DateTimeOffset MoveSentAt { get; set; }
+
+    /// <summary>Waiting only: when a move of the task last did not happen; it is not moved again for the grace after it.</summary>
+    [Id(9)] public DateTimeOffset? MoveFailedAt { get; set; }
+
     public Guid TaskId => Ticket.TaskId;
 }

@@ -7,7 +7,7 @@ namespace OrleansTasks.Diagnostics;
 /// <summary>
 /// The silo's own instruments (meter <see cref="MeterName"/>) and its activity source
 /// (<see cref="ActivitySourceName"/>): tasks by status, queue length, task durations, documents
-/// indexed, and a span per indexed slice.
+/// indexed, tasks moved to another silo's slot, and a span per indexed slice.
 /// </summary>
 public sealed class TaskTelemetry
 {
@@ -19,6 +19,7 @@ public sealed class TaskTelemetry
     private readonly Counter<long> _ended;
     private readonly Counter<long> _started;
     private readonly Counter<long> _documents;
+    private readonly Counter<long> _moved;
     private readonly Histogram<double> _duration;
 
     public TaskTelemetry(IMeterFactory meters, TaskAdmission admission)
@@ -29,12 +30,15 @@ public sealed class TaskTelemetry
         _started = meter.CreateCounter<long>("orleans_tasks.tasks.accepted", description: "Tasks accepted by this silo");
         _ended = meter.CreateCounter<long>("orleans_tasks.tasks.ended", description: "Tasks ended on this silo, by status");
         _documents = meter.CreateCounter<long>("orleans_tasks.documents.processed", description: "Documents processed on this silo, by outcome");
+        _moved = meter.CreateCounter<long>("orleans_tasks.tasks.moved", description: "Tasks moved from this silo to another's free admission slot");
         _duration = meter.CreateHistogram<double>("orleans_tasks.task.duration", unit: "s", description: "From acceptance to the end, by status");
         meter.CreateObservableGauge("orleans_tasks.tasks.running", () => admission.Running, description: "Tasks indexing on this silo now");
         meter.CreateObservableGauge("orleans_tasks.tasks.queued", () => admission.Queued, description: "Tasks waiting for a slot on this silo");
     }
 
     public void Accepted() => _started.Add(1);
+
+    public void Moved() => _moved.Add(1);
 
     public void Ended(IndexTaskStatus status, TimeSpan sinceAccepted)
     {

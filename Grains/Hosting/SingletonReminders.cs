@@ -9,9 +9,11 @@ namespace OrleansTasks.Hosting;
 /// reminders, from every silo once it has started. The calls run after start-up rather than in it:
 /// the first call activates its grain, which may take longer than Orleans' response timeout on a
 /// loaded machine or with a long admission queue to read, and a failed start-up task would stop the
-/// silo. Here a failed call is logged once and tried again with backoff until it succeeds.
+/// silo. Here a failed call is logged once and tried again with backoff until it succeeds. Once the
+/// admission queue's reminder is there, the silo tells the queue its slots.
 /// </summary>
-public sealed partial class SingletonReminders(IGrainFactory grains, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<SingletonReminders> logger)
+public sealed partial class SingletonReminders(
+    IGrainFactory grains, Tasks.TaskAdmission admission, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<SingletonReminders> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,7 +26,11 @@ public sealed partial class SingletonReminders(IGrainFactory grains, IHostApplic
 
         await Task.WhenAll(
             Persistently("retention sweep", () => grains.GetGrain<IRetentionGrain>(0).Start(), stoppingToken),
-            Persistently("admission queue", () => grains.GetGrain<IAdmissionQueueGrain>(0).Start(), stoppingToken));
+            Persistently("admission queue", async () =>
+            {
+                await grains.GetGrain<IAdmissionQueueGrain>(0).Start();
+                admission.ReportSlots();
+            }, stoppingToken));
     }
 
     private Task Persistently(string grain, Func<Task> call, CancellationToken stoppingToken) =>

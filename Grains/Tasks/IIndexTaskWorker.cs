@@ -4,15 +4,23 @@ namespace OrleansTasks.Tasks;
 
 /// <summary>
 /// The task grain's own driver: each <see cref="RunSlice"/> call is one slice of the run, so other
-/// calls run between slices. Version 1 added <see cref="AddDependant"/> and <see cref="Acknowledge"/>: their
-/// callers are served only by silos that know them.
+/// calls run between slices. Version 1 added <see cref="AddDependant"/> and <see cref="Acknowledge"/>, version 2
+/// <see cref="MoveTo"/>: their callers are served only by silos that know them.
 /// </summary>
-[Alias("OrleansTasks.Tasks.IIndexTaskWorker"), Orleans.CodeGeneration.Version(1)]
+[Alias("OrleansTasks.Tasks.IIndexTaskWorker"), Orleans.CodeGeneration.Version(2)]
 public interface IIndexTaskWorker : IGrainWithGuidKey
 {
     /// <summary>Makes sure an unfinished task is running or queued; harmless when it already is.</summary>
     [OneWay, Alias("Wake")]
     Task Wake();
+
+    /// <summary>
+    /// The admission queue granted the task a slot on <paramref name="silo"/> (a silo address, parsable form) while it
+    /// waits on another: its activation moves there once idle, and asks for the slot from there. Harmless when it is
+    /// there already (it asks at once) or has ended; a silo that is not active is ignored (the queue gives the move up).
+    /// </summary>
+    [OneWay, Alias("MoveTo")]
+    Task MoveTo(string silo);
 
     /// <summary>Deletes an ended task with its documents, results and history; false (nothing done) while it has not ended.</summary>
     [Alias("Purge")]

@@ -47,5 +47,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(41, LogLevel.Warning, "Task {TaskId} timed out: its limit of {Limit} after its start passed at {Current}/{Total}")]
         public static partial void TimedOut(ILogger logger, Guid taskId, TimeSpan limit, int current, int total);
+
+        [LoggerMessage(45, LogLevel.Information, "Task {TaskId} moves to silo {Silo}, where the admission queue granted it a slot")]
+        public static partial void Moving(ILogger logger, Guid taskId, string silo);
     }
 }

@@ -49,6 +49,8 @@ public sealed partial class IndexTaskGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A move's placement hint may come in with the activation: placed here, it must place nothing this task calls.
+        RequestContext.Remove(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey);
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());

@@ -37,6 +37,9 @@ public sealed partial class TaskAdmission(
     private bool _reportDue;
     private bool _stopped;
 
+    // Set once the queue has had an exchange from this silo, and so knows its slots.
+    private bool _slotsKnown;
+
     public int Capacity => options.Value.MaxRunningPerSilo;
 
     /// <summary>Tasks holding a slot on this silo.</summary>
@@ -113,6 +116,19 @@ public sealed partial class TaskAdmission(
         }
     }
 
+    /// <summary>
+    /// Tells the queue this silo's slots before any task here asks (the silo has started): a slot is granted to the
+    /// head of the line, which moves here, only on a silo the queue knows the slots of.
+    /// </summary>
+    public void ReportSlots()
+    {
+        lock (_lock)
+        {
+            _reportDue = true;
+            StartExchange();
+        }
+    }
+
     /// <summary>The task has ended: it gives back its slot or its place in the queue.</summary>
     public void Leave(Guid taskId)
     {
@@ -180,7 +196,13 @@ public sealed partial class TaskAdmission(
         if (!_exchanging)
         {
             _exchanging = true;
-            _ = Task.Run(ExchangeAsync);
+
+            // The loop outlives the call that started it: it carries none of that call's context (its request
+            // context, such as a placement hint) into the calls it makes for every task of the silo.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(ExchangeAsync);
+            }
         }
     }
 
@@ -230,7 +252,7 @@ public sealed partial class TaskAdmission(
                 {
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
-                    _reportDue |= exchange.Resting.Length > 0;
+                    _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
                     foreach (var (ticket, answer) in entering)
                     {
                         if (!_released.Contains(ticket.TaskId))
@@ -247,6 +269,7 @@ public sealed partial class TaskAdmission(
                 continue;
             }
 
+            _slotsKnown = true;
             Take(entering, admitted);
         }
     }

@@ -36,23 +36,8 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
             HttpClient As(string user) => clients.TryGetValue(user, out var client) ? client : clients[user] = Client(cluster, TestTokens.For(user));
             var started = DateTimeOffset.UtcNow;
 
-            // Blockers, each of its own user, until both silos' slots are held (a task takes a slot on its own silo).
-            var all = new List<Created>();
-            var busy = new HashSet<ProcessHost>();
-            while (busy.Count < 2)
-            {
-                var blocker = await CreateAsync(As($"blocker{all.Count}"), 600, "normal");
-                all.Add(blocker);
-                var status = default(JsonElement);
-                await Eventually.TrueAsync("a blocker to run or to have its place in the queue", async () =>
-                    (status = await TaskRequests.GetAsync(blocker.Http, blocker.Id)).GetProperty("status").GetString() == "processing"
-                        || Position(status) is not null,
-                    TimeSpan.FromMinutes(1));
-                if (status.GetProperty("status").GetString() == "processing")
-                {
-                    busy.Add(await cluster.SiloRunningAsync(blocker.Id));
-                }
-            }
+            // Blockers, each of its own user, until both silos' slots are held.
+            var all = await BlockBothSilosAsync(cluster, i => As($"blocker{i}"));
 
             // Eight tasks of two users and three priorities queue behind them.
             for (var i = 0; i < 8; i++)
@@ -103,21 +88,7 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
         await using var cluster = await RunningCluster.StartAsync(database, silos: 2, settings);
         using var alice = Client(cluster, TestTokens.Alice);
         var started = DateTimeOffset.UtcNow;
-        var all = new List<Created>();
-        var busy = new HashSet<ProcessHost>();
-        while (busy.Count < 2)
-        {
-            var blocker = await CreateAsync(alice, 600, "normal");
-            all.Add(blocker);
-            var status = default(JsonElement);
-            await Eventually.TrueAsync("a blocker to run or to have its place in the queue", async () =>
-                (status = await TaskRequests.GetAsync(alice, blocker.Id)).GetProperty("status").GetString() == "processing" || Position(status) is not null,
-                TimeSpan.FromMinutes(1));
-            if (status.GetProperty("status").GetString() == "processing")
-            {
-                busy.Add(await cluster.SiloRunningAsync(blocker.Id));
-            }
-        }
+        var all = await BlockBothSilosAsync(cluster, _ => alice);
 
         var blockers = all.Count;
         foreach (var priority in new[] { "normal", "low", "high", "normal" })
@@ -151,6 +122,54 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
         Assert.All(ended, t => Assert.Equal("completed", t.GetProperty("status").GetString()));
         output.WriteLine($"{blockers} blockers, {ranked.Count} waiting; the last one's place read {(readAt - started).TotalSeconds:F1} s after the first task was created");
     }
+
+    /// <summary>
+    /// Creates blockers (600 documents, normal priority; the <paramref name="client"/> of the i-th) until a blocker
+    /// is processing on each of the two silos: a slot freed anywhere goes to the first in line, so two suffice unless
+    /// one could not move. Each new one is given 15 s to start; at most <see cref="MostBlockers"/>, within a minute.
+    /// </summary>
+    private static async Task<List<Created>> BlockBothSilosAsync(RunningCluster cluster, Func<int, HttpClient> client)
+    {
+        var blockers = new List<Created>();
+        var busy = new HashSet<ProcessHost>();
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1);
+        async Task<bool> BothBusyAsync()
+        {
+            busy.Clear();
+            foreach (var blocker in blockers)
+            {
+                if ((await TaskRequests.GetAsync(blocker.Http, blocker.Id)).GetProperty("status").GetString() == "processing")
+                {
+                    busy.Add(await cluster.SiloRunningAsync(blocker.Id));
+                }
+            }
+
+            return busy.Count == 2;
+        }
+
+        while (!await BothBusyAsync())
+        {
+            if (blockers.Count >= MostBlockers || DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited for a blocker processing on each of the two silos: {blockers.Count} blockers " +
+                    $"created in {(TimeSpan.FromMinutes(1) - (deadline - DateTimeOffset.UtcNow)).TotalSeconds:F0} s, processing on {busy.Count} silo(s)");
+            }
+
+            blockers.Add(await CreateAsync(client(blockers.Count), 600, "normal"));
+            try
+            {
+                await Eventually.TrueAsync($"the {blockers.Count} blockers to be processing on both silos", BothBusyAsync, TimeSpan.FromSeconds(15));
+            }
+            catch (TimeoutException)
+            {
+                // Not yet: another blocker, unless the limits above are reached.
+            }
+        }
+
+        return blockers;
+    }
+
+    private const int MostBlockers = 6;
 
     /// <summary>
     /// Waits until at least <paramref name="atLeast"/> tasks wait and their <c>queue_position</c>s, in rank

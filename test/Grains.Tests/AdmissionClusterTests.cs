@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Admission;
 using OrleansTasks.Testing;
@@ -213,6 +214,86 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         Assert.True(ended[0].FinishedAt > stopped, "the long task was still processing when its silo stopped");
         Assert.Equal(1, MostAtOnce(ended));
         Assert.All(ended.Skip(1), t => Assert.True(t.StartedAt >= ended[0].FinishedAt, "alice's next task started only after her handed-on task ended"));
+    }
+
+    [Fact]
+    public async Task A_slot_freed_on_one_silo_goes_to_the_head_of_the_line_waiting_on_a_full_silo_which_moves_there_once()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = NewCluster();
+        var settings = Settings(slots: 1);
+        await using var first = await PostgresSilo.StartAsync(database, cluster, settings);
+        await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
+        var grains = first.Client;
+        var (onFirst, onSecond) = (SiloAddressOf(first), SiloAddressOf(second));
+        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.WaitUntilPlaceableAsync(grains, onSecond, Deadline);
+        using var moves = new MoveCounter(first, second);
+
+        // A long task holds each silo's slot; the head of the line waits on the first silo, a later low task on the second.
+        var onFirstLong = await StartOnAsync(grains, onFirst, "alice", TaskPriority.Normal, 10000, words: 300);
+        await Eventually.TrueAsync("the first silo's long task to be processing", async () => (await SnapshotAsync(grains, onFirstLong)).Status == IndexTaskStatus.Processing, Deadline);
+        var onSecondLong = await StartOnAsync(grains, onSecond, "bob", TaskPriority.Normal, 10000, words: 300);
+        await Eventually.TrueAsync("the second silo's long task to be processing", async () => (await SnapshotAsync(grains, onSecondLong)).Status == IndexTaskStatus.Processing, Deadline);
+        var head = await StartOnAsync(grains, onFirst, "carol", TaskPriority.Normal, 1500);
+        var local = await StartOnAsync(grains, onSecond, "dave", TaskPriority.Low, 50);
+        List<int?> positions = [];
+        await Eventually.TrueAsync(async () => (positions = await PositionsAsync(grains, [head, local])).SequenceEqual([1, 2]), Deadline,
+            "the head of the line, on the first silo, and the low task on the second to wait at 1 and 2");
+
+        // The second silo's slot frees: it goes to the head of the line, which moves there, not to the task waiting there.
+        await grains.GetGrain<IIndexTaskGrain>(onSecondLong).Cancel("user:bob");
+        var freed = DateTimeOffset.UtcNow;
+        await Eventually.TrueAsync("the head of the line to run on the second silo", async () =>
+            (await SnapshotAsync(grains, head)).Status is IndexTaskStatus.Processing or IndexTaskStatus.Completed
+                && await grains.GetGrain<IIndexTaskGrain>(head).GetHostingSilo() == onSecond.ToString(), TimeSpan.FromSeconds(30));
+        var running = DateTimeOffset.UtcNow - freed;
+
+        // It runs to its end where it moved, moved once: a later ask from its old silo moved it nowhere again.
+        var headEnd = (await EndedAsync(grains, [head]))[0];
+        var movesWhileItRan = moves.Count;
+        var localRead = await SnapshotAsync(grains, local);
+        await grains.GetGrain<IIndexTaskGrain>(onFirstLong).Cancel("user:alice");
+
+        Assert.Equal(IndexTaskStatus.Completed, headEnd.Status);
+        Assert.Equal(1, movesWhileItRan);
+        Assert.True(running < TimeSpan.FromSeconds(30), $"ran on the second silo {running.TotalSeconds:F1} s after its slot freed");
+        Assert.True(localRead.StartedAt is null || localRead.StartedAt >= headEnd.FinishedAt, "the low task waiting on the second silo started only after the head of the line ended");
+    }
+
+    private static SiloAddress SiloAddressOf(PostgresSilo silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+
+    private static async Task<Guid> StartOnAsync(IClusterClient grains, SiloAddress silo, string owner, TaskPriority priority, int documents, int words = 60)
+    {
+        var taskId = Guid.NewGuid();
+        var grain = grains.GetGrain<IIndexTaskGrain>(taskId);
+        await OrleansTasks.Testing.ClusterFaults.GrainPlacement.ActivateOnAsync(grains, grain, silo,
+            () => grain.Start(new StartIndexTask(owner, "admission", Documents.Generate(documents, wordsPerDocument: words)) { Priority = priority }));
+        return taskId;
+    }
+
+    /// <summary>Counts the tasks that moved to another silo's slot, on the given silos' own meters only.</summary>
+    private sealed class MoveCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _count;
+
+        public MoveCounter(params PostgresSilo[] silos)
+        {
+            var meters = silos.Select(silo => (object)silo.Services.GetRequiredService<IMeterFactory>()).ToHashSet();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "orleans_tasks.tasks.moved" && instrument.Meter.Scope is { } scope && meters.Contains(scope))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static string SiloOf(PostgresSilo silo) =>

@@ -74,7 +74,7 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
-    public void Each_silo_has_its_own_slots_and_a_full_silo_does_not_hold_back_tasks_on_another()
+    public void Each_silo_has_its_own_slots_and_a_free_one_goes_to_the_head_of_the_line_wherever_it_waits()
     {
         var line = NewLine(slots: 2);
         var onA = Enumerable.Range(0, 3).Select(i => Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10 - i))).ToArray();
@@ -86,11 +86,107 @@ public sealed class AdmissionLineTests
 
         var granted = line.Admit(Both);
 
-        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onB.TaskId], granted.Select(p => p.TaskId));
+        // The third task on A, ahead of B's own, takes B's slot: it is to move there, and is told once.
+        Assert.Equal([onA[0].TaskId, onA[1].TaskId, onA[2].TaskId], granted.Select(p => p.TaskId));
+        Assert.Equal((SiloB, SiloA), (line.State.Running[onA[2].TaskId].Silo, line.State.Running[onA[2].TaskId].MovingFrom));
+        Assert.Equal([onA[2].TaskId], line.DueMoves().Select(p => p.TaskId));
+        Assert.Empty(line.DueMoves());
+        Assert.True(line.Enter(onA[2], SiloB));
+        Assert.Null(line.State.Running[onA[2].TaskId].MovingFrom);
         Assert.Empty(line.Admit(Both));
-        Assert.Equal(1, line.Position(onA[2].TaskId));
+        Assert.Equal(1, line.Position(onB.TaskId));
+
         line.Leave(onA[0].TaskId);
-        Assert.Equal([onA[2].TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([onB.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloA, SiloB), (line.State.Running[onB.TaskId].Silo, line.State.Running[onB.TaskId].MovingFrom));
+    }
+
+    /// <summary>A on full A, the head of the line, waits; B's slot frees and is granted to it, to move there.</summary>
+    private (AdmissionLine Line, AdmissionTicket Head, AdmissionTicket Local) PendingMove()
+    {
+        var line = NewLine();
+        var onA = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(30));
+        var onB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(20));
+        var head = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var local = Ticket(TaskPriority.Low);
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        line.Admit(Both);
+        Assert.True(line.Enter(onA, SiloA));
+        Assert.True(line.Enter(onB, SiloB));
+        EnterAll(line, SiloA, head);
+        EnterAll(line, SiloB, local);
+        Assert.Empty(line.Admit(Both));
+
+        line.Leave(onB.TaskId);
+        Assert.Equal([head.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([head.TaskId], line.DueMoves().Select(p => p.TaskId));
+        return (line, head, local);
+    }
+
+    [Fact]
+    public void A_task_asking_again_from_its_own_silo_while_its_move_is_pending_keeps_its_grant_and_is_granted_nothing_more()
+    {
+        var (line, head, local) = PendingMove();
+
+        // Its lease asks from A before the move happened: no slot on A, B's stays held for it, nobody else gets it.
+        Assert.False(line.Enter(head, SiloA));
+        Assert.Empty(line.Admit(Both));
+        Assert.Empty(line.DueMoves());
+        var place = line.State.Running[head.TaskId];
+        Assert.Equal((SiloB, SiloA, false), (place.Silo, place.MovingFrom, place.Taken));
+        Assert.False(line.State.Waiting.ContainsKey(head.TaskId));
+        Assert.Equal(1, line.Position(local.TaskId));
+
+        // Sent again once a wake interval later, never a third time.
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(line.Enter(head, SiloA));
+        Assert.Equal([head.TaskId], line.DueMoves().Select(p => p.TaskId));
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Empty(line.Reconcile(Both));
+        Assert.Empty(line.DueMoves());
+
+        // It arrives and takes the slot.
+        Assert.True(line.Enter(head, SiloB));
+        Assert.Equal((SiloB, null, true), (place.Silo, place.MovingFrom, place.Taken));
+        Assert.Empty(line.Admit(Both));
+    }
+
+    [Fact]
+    public void A_move_that_does_not_happen_is_given_up_after_its_second_send_and_the_slot_goes_on_while_the_task_keeps_its_turn()
+    {
+        var (line, head, local) = PendingMove();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Single(line.DueMoves());
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        line.Reconcile(Both);
+
+        Assert.Equal(SiloA, line.State.Waiting[head.TaskId].Silo);
+        Assert.Equal(1, line.Position(head.TaskId));
+        Assert.Equal([local.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Null(line.State.Running[local.TaskId].MovingFrom);
+
+        // Not moved again within the grace: B's next free slot goes to B's next task, not to it.
+        var later = Ticket(TaskPriority.Low);
+        EnterAll(line, SiloB, later);
+        line.Leave(local.TaskId);
+        Assert.Equal([later.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(1, line.Position(head.TaskId));
+    }
+
+    [Fact]
+    public void A_pending_move_to_a_silo_that_died_is_given_up_and_the_task_keeps_its_turn()
+    {
+        var (line, head, _) = PendingMove();
+
+        line.Reconcile(new HashSet<string> { SiloA });
+
+        Assert.False(line.State.Running.ContainsKey(head.TaskId));
+        Assert.Equal(SiloA, line.State.Waiting[head.TaskId].Silo);
+        Assert.Equal(1, line.Position(head.TaskId));
     }
 
     [Fact]
@@ -134,8 +230,8 @@ public sealed class AdmissionLineTests
     {
         var line = NewLine();
         var running = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(3));
-        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
-        var waitingOnA = Ticket(TaskPriority.Normal);
+        var waitingOnA = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(2));
+        var waitingOnB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(1));
         EnterAll(line, SiloB, running, waitingOnB);
         EnterAll(line, SiloA, waitingOnA);
         line.Report(SiloA, 1, [], []);

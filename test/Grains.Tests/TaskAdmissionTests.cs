@@ -4,6 +4,7 @@ using System.Net;
 using System.Reflection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Placement;
 using OrleansTasks.Admission;
 using OrleansTasks.Tasks;
 using OrleansTasks.Testing;
@@ -18,12 +19,16 @@ public sealed class TaskAdmissionTests : IDisposable
 {
     private readonly ScriptedQueue _queue = new();
     private readonly ConcurrentQueue<Guid> _woken = new();
+
+    // The placement hint each call from the silo's admission to the queue or to a task carried (null for none).
+    private readonly ConcurrentQueue<object?> _hints = new();
     private readonly TaskAdmission _admission;
 
     public TaskAdmissionTests()
     {
+        _queue.Hints = _hints;
         var silo = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111), 1);
-        _admission = new TaskAdmission(Options.Create(new TasksOptions()), GrainFactoryProxy.Create(_queue, _woken), SiloDetailsProxy.Create(silo),
+        _admission = new TaskAdmission(Options.Create(new TasksOptions()), GrainFactoryProxy.Create(_queue, _woken, _hints), SiloDetailsProxy.Create(silo),
             TimeProvider.System, NullLogger<TaskAdmission>.Instance);
     }
 
@@ -67,6 +72,34 @@ public sealed class TaskAdmissionTests : IDisposable
         await Eventually.TrueAsync(() => _woken.Contains(gone.TaskId), TimeSpan.FromSeconds(10), "the task to be woken to ask again");
     }
 
+    [Fact]
+    public async Task A_placement_hint_in_the_context_of_the_task_that_starts_an_exchange_is_carried_into_no_call_of_the_exchange()
+    {
+        var asking = Ticket();
+        var unknown = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(asking) ? [asking, unknown] : [];
+        var elsewhere = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 22222), 1);
+
+        // A task's call with a placement hint in its context (a moved activation's first call) starts the exchange loop.
+        Task<bool> entered;
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, elsewhere);
+        try
+        {
+            entered = _admission.TryEnterAsync(asking);
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+
+        Assert.True(await entered);
+        await _queue.NextAsync(e => e.Released.Contains(unknown.TaskId), "the grant of a task not here to go back to the queue");
+        await Eventually.TrueAsync(() => _woken.Contains(unknown.TaskId), TimeSpan.FromSeconds(10), "the task handed back to be woken");
+
+        Assert.True(_hints.Count >= 3, $"the exchanges and the wake were recorded ({_hints.Count} calls)");
+        Assert.All(_hints, hint => Assert.Null(hint));
+    }
+
     /// <summary>The queue grain: answers each exchange with <see cref="Answer"/> and keeps every exchange it was sent.</summary>
     internal sealed class ScriptedQueue : IAdmissionQueueGrain
     {
@@ -74,8 +107,11 @@ public sealed class TaskAdmissionTests : IDisposable
 
         public Func<AdmissionExchange, ImmutableArray<AdmissionTicket>> Answer { get; set; } = _ => [];
 
+        public ConcurrentQueue<object?>? Hints { get; set; }
+
         public Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
         {
+            Hints?.Enqueue(RequestContext.Get(IPlacementDirector.PlacementHintKey));
             _received.Enqueue(exchange);
             return Task.FromResult(Answer(exchange));
         }
@@ -92,13 +128,16 @@ public sealed class TaskAdmissionTests : IDisposable
         }
     }
 
-    private sealed class Worker(Guid taskId, ConcurrentQueue<Guid> woken) : IIndexTaskWorker
+    private sealed class Worker(Guid taskId, ConcurrentQueue<Guid> woken, ConcurrentQueue<object?> hints) : IIndexTaskWorker
     {
         public Task Wake()
         {
+            hints.Enqueue(RequestContext.Get(IPlacementDirector.PlacementHintKey));
             woken.Enqueue(taskId);
             return Task.CompletedTask;
         }
+
+        public Task MoveTo(string silo) => throw new NotSupportedException();
 
         public Task<bool> Purge() => throw new NotSupportedException();
 
@@ -114,12 +153,13 @@ public sealed class TaskAdmissionTests : IDisposable
     {
         private ScriptedQueue _queue = null!;
         private ConcurrentQueue<Guid> _woken = null!;
+        private ConcurrentQueue<object?> _hints = null!;
 
-        internal static IGrainFactory Create(ScriptedQueue queue, ConcurrentQueue<Guid> woken)
+        internal static IGrainFactory Create(ScriptedQueue queue, ConcurrentQueue<Guid> woken, ConcurrentQueue<object?> hints)
         {
             var proxy = Create<IGrainFactory, GrainFactoryProxy>();
             var self = (GrainFactoryProxy)(object)proxy;
-            (self._queue, self._woken) = (queue, woken);
+            (self._queue, self._woken, self._hints) = (queue, woken, hints);
             return proxy;
         }
 
@@ -130,7 +170,7 @@ public sealed class TaskAdmissionTests : IDisposable
             return (targetMethod.Name, type, args?.FirstOrDefault()) switch
             {
                 ("GetGrain", { } t, _) when t == typeof(IAdmissionQueueGrain) => _queue,
-                ("GetGrain", { } t, Guid id) when t == typeof(IIndexTaskWorker) => new Worker(id, _woken),
+                ("GetGrain", { } t, Guid id) when t == typeof(IIndexTaskWorker) => new Worker(id, _woken, _hints),
                 _ => throw new NotSupportedException(targetMethod.ToString()),
             };
         }
