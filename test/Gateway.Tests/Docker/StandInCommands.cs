@@ -14,7 +14,7 @@ public sealed class StandInCommands
         set -u
         echo "$*" >>"$STAND_IN_LOG"
         case "$*" in
-          "down -v") exec "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DATABASE" ;;
+          "down -v") exec "$PG_BIN/dropdb" --force -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DATABASE" ;;
           "up -d postgres") exec "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -O "$PG_DATABASE" "$PG_DATABASE" ;;
           "exec -T postgres "*) ;;
           *) exit 0 ;;
