@@ -3,7 +3,11 @@
 # from a public registry (air-gapped sites): nothing is downloaded but Debian packages, from the
 # mirror this machine's own apt configuration names.
 #
-#   sudo docker/build-base-images.sh
+#   sudo docker/build-base-images.sh [--refresh]
+#
+# --refresh: a fresh root file system from the mirror, never the cached one (ORLEANSTASKS_BASE_CACHE),
+# and PostgreSQL's image built without Docker's layer cache: for security updates the mirror has
+# taken in since the last run (README, air-gapped).
 #
 # Makes:
 #   orleans-tasks/runtime-base:local  a minimal Debian root file system (debootstrap) with what a
@@ -18,9 +22,20 @@
 # Settings (environment): DOCKER_HOST (the Docker engine, as for docker itself);
 # ORLEANSTASKS_BASE_CACHE (a directory that keeps the root file system tarball between runs;
 # unset: nothing is kept); ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE (override
-# the mirror and suite of the archive apt takes Debian's base-files from).
+# the mirror and suite of the archive apt takes Debian's base-files from); ORLEANSTASKS_POSTGRES_MAJOR
+# (PostgreSQL's major version in orleans-tasks/postgres:local, 15 unless set: a volume's data is
+# read by its own major only, so it must not follow the Debian suite).
 set -euo pipefail
 cd "$(dirname "$0")"
+
+refresh=false
+case "${1:-}" in
+  --refresh) refresh=true ;;
+  '') ;;
+  *) echo "usage: $0 [--refresh]" >&2; exit 2 ;;
+esac
+POSTGRES_MAJOR=${ORLEANSTASKS_POSTGRES_MAJOR:-15}
+[[ $POSTGRES_MAJOR =~ ^[0-9]+$ ]] || { echo "build-base-images: ORLEANSTASKS_POSTGRES_MAJOR '$POSTGRES_MAJOR' is not a major version such as 15" >&2; exit 2; }
 
 RUNTIME_IMAGE=orleans-tasks/runtime-base:local
 POSTGRES_IMAGE=orleans-tasks/postgres:local
@@ -76,6 +91,10 @@ cache=${ORLEANSTASKS_BASE_CACHE:-$work}
 mkdir -p "$cache"
 tarball="$cache/runtime-base-$SUITE-$(echo "$MIRROR $PACKAGES" | md5sum | cut -c1-8).tar"
 
+if $refresh && [ -e "$tarball" ]; then
+  log "--refresh: not using the cached $tarball"
+  rm -f "$tarball"
+fi
 if [ ! -s "$tarball" ]; then
   log "debootstrap $SUITE from $MIRROR (with $PACKAGES)"
   debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$work/rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
@@ -94,5 +113,8 @@ docker import \
   "$tarball" "$RUNTIME_IMAGE" >/dev/null
 log "made $RUNTIME_IMAGE"
 
-docker build -q --network host --build-arg BASE_IMAGE="$RUNTIME_IMAGE" -t "$POSTGRES_IMAGE" postgres >/dev/null
-log "made $POSTGRES_IMAGE"
+no_cache=()
+if $refresh; then no_cache=(--no-cache); fi
+docker build -q --network host "${no_cache[@]}" --build-arg BASE_IMAGE="$RUNTIME_IMAGE" \
+  --build-arg POSTGRES_MAJOR="$POSTGRES_MAJOR" -t "$POSTGRES_IMAGE" postgres >/dev/null
+log "made $POSTGRES_IMAGE (PostgreSQL $POSTGRES_MAJOR)"

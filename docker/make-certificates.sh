@@ -7,9 +7,12 @@
 #   DIR/site/        site.crt + site.key, nginx's HTTPS certificate, issued by the same CA for
 #                    localhost and the names given (browsers must trust the CA, or use your own)
 #
-#   docker/make-certificates.sh [DIR] [SITE_NAME...]     # DIR defaults to docker/tls
+#   sudo docker/make-certificates.sh [DIR] [SITE_NAME...]     # DIR defaults to docker/tls
 # An existing CA is reused, so certificates can be renewed without touching the others' trust.
+# Root, because the cluster directory goes to the user the silos and gateways run as in their
+# containers (1654), the only one that reads cluster.key; every private key is mode 0600.
 set -euo pipefail
+[ "$(id -u)" -eq 0 ] || { echo "make-certificates: run it as root (sudo): cluster.key must belong to the containers' user 1654 and be readable by it only" >&2; exit 1; }
 dir=$(realpath -m "${1:-$(dirname "$0")/tls}")
 [ $# -gt 0 ] && shift
 command -v openssl >/dev/null || { echo "make-certificates: openssl is not installed: sudo apt-get install openssl" >&2; exit 1; }
@@ -40,13 +43,9 @@ for name in "$@"; do names+=",DNS:$name"; done
 issue "${1:-localhost}" "$dir/site/site.key" "$dir/site/site.crt" \
   "$(printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s' "$names")"
 
-# The silos and gateways run as user 1654 in their containers and read the cluster key.
-if [ "$(id -u)" -eq 0 ]; then
-  chown -R 1654:1654 "$dir/cluster"
-  chmod 0600 "$dir/cluster/cluster.key"
-else
-  chmod 0644 "$dir/cluster/cluster.key"
-  echo "make-certificates: not root, so $dir/cluster/cluster.key is readable by all; run 'sudo chown -R 1654:1654 $dir/cluster && sudo chmod 600 $dir/cluster/cluster.key'"
-fi
+# The silos and gateways run as user 1654 in their containers and read the cluster key; nginx
+# reads the site key as root before it drops privileges.
+chown -R 1654:1654 "$dir/cluster"
+chmod 0600 "$dir/ca/ca.key" "$dir/cluster/cluster.key"
 chmod 0600 "$dir/site/site.key"
 echo "make-certificates: cluster certificate in $dir/cluster, site certificate ($names) in $dir/site"

@@ -13,6 +13,10 @@ if [ "${1:-}" != "postgres" ]; then exec "$@"; fi
 mkdir -p "$PGDATA"
 chown postgres:postgres "$PGDATA"
 chmod 700 "$PGDATA"
+if [ -s "$PGDATA/PG_VERSION" ] && [ "$(cat "$PGDATA/PG_VERSION")" != "$POSTGRES_MAJOR" ]; then
+  echo "postgres: $PGDATA holds a PostgreSQL $(cat "$PGDATA/PG_VERSION") cluster and this image runs PostgreSQL $POSTGRES_MAJOR: build the image with POSTGRES_MAJOR=$(cat "$PGDATA/PG_VERSION"), or move the data with pg_upgrade or a dump and restore" >&2
+  exit 1
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -z "${POSTGRES_PASSWORD:-}" ]; then
     echo "postgres: POSTGRES_PASSWORD is not set: give the superuser a password" >&2

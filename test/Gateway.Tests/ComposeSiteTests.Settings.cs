@@ -52,7 +52,13 @@ public sealed partial class ComposeSiteTests
         }
     }
 
-    /// <summary>orleans-tasks/postgres:local as the official image is configured: POSTGRES_USER, POSTGRES_DB and a PGDATA of the operator's choosing.</summary>
+    /// <summary>The PostgreSQL major orleans-tasks/postgres:local is pinned to (POSTGRES_MAJOR's default), that of compose.yaml's postgres:15.</summary>
+    private const string PostgresMajor = "15";
+
+    /// <summary>
+    /// orleans-tasks/postgres:local as the official image is configured: POSTGRES_USER, POSTGRES_DB and a PGDATA of the
+    /// operator's choosing; it runs its pinned major and refuses, in one line, a data directory of another.
+    /// </summary>
     private static async Task The_postgres_image_honours_its_variables_and_a_custom_PGDATA(DockerEngine engine)
     {
         const string pgdata = "/var/lib/postgresql/custom/pgdata";
@@ -66,8 +72,14 @@ public sealed partial class ComposeSiteTests
                 return (await engine.DockerAsync(["exec", container, "pg_isready", "-h", "127.0.0.1", "-U", "custom", "-d", "customdb"], TimeSpan.FromSeconds(30))).ExitCode == 0;
             }, TimeSpan.FromMinutes(1));
             var directory = await engine.DockerOrFailAsync("exec", container, "psql", "-U", "custom", "-d", "customdb", "-tAc", "SHOW data_directory");
+            var major = await engine.DockerOrFailAsync("exec", container, "psql", "-U", "custom", "-d", "customdb", "-tAc", "SHOW server_version_num");
+            var otherMajor = await engine.DockerAsync(["run", "--rm", "--network", "none", "-e", "PGDATA=/tmp/pg14", "--entrypoint", "sh", "orleans-tasks/postgres:local",
+                "-c", "mkdir -p /tmp/pg14 && echo 14 > /tmp/pg14/PG_VERSION && exec postgres-entrypoint postgres"], TimeSpan.FromMinutes(1));
 
             Assert.Equal(pgdata, directory.Trim());
+            Assert.StartsWith(PostgresMajor, major.Trim(), StringComparison.Ordinal);
+            Assert.True(otherMajor.ExitCode != 0, $"the image started on a PostgreSQL 14 data directory:\n{otherMajor.Tail}");
+            Assert.Contains($"holds a PostgreSQL 14 cluster and this image runs PostgreSQL {PostgresMajor}", otherMajor.Output, StringComparison.Ordinal);
         }
         finally
         {

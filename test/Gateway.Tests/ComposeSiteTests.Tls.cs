@@ -27,6 +27,21 @@ public sealed partial class ComposeSiteTests
             certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && ClusterPortProbe.ChainsTo(ca, certificate);
     }
 
+    /// <summary>nginx's plain-HTTP server logs the redirected request by its path (without_query), never the token in its query string.</summary>
+    private static async Task The_redirect_is_logged_without_its_query_string(ComposeSite site, string secret)
+    {
+        var nginx = (await site.RunningContainersAsync("nginx")).Single();
+        var logs = "";
+        await Eventually.TrueAsync("nginx to log the redirected request GET /api/tasks/redirect-logged", async () =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            logs = await site.LogsAsync(nginx);
+            return logs.Contains("\"GET /api/tasks/redirect-logged\" 308", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+    }
+
     /// <summary>The site came back up with the TLS profile: the cluster's certificates in the silos' settings, and the API over HTTPS.</summary>
     private static async Task With_the_TLS_profile_the_cluster_uses_its_certificates_and_nginx_serves_https(
         ComposeSite site, HttpClient https, Guid taskId)
@@ -52,7 +67,9 @@ public sealed partial class ComposeSiteTests
         ComposeSite site, DockerEngine engine, Dictionary<string, string> variables, int port)
     {
         using var plain = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        const string secret = "token-in-a-query-string";
         using var tasks = await plain.GetAsync(new Uri("/api/tasks?limit=1", UriKind.Relative));
+        using var tokened = await plain.GetAsync(new Uri($"/api/tasks/redirect-logged?token={secret}", UriKind.Relative));
         using var signIn = await plain.PostAsync(new Uri("/api/auth/token", UriKind.Relative), JsonContent.Create(new { username = "demo", password = Password }));
         using var untrusting = new HttpClient();
         var handshake = await Assert.ThrowsAsync<HttpRequestException>(() => untrusting.GetAsync(new Uri($"https://127.0.0.1:{variables["ORLEANSTASKS_HTTPS_PORT"]}/health/live")));
@@ -61,6 +78,8 @@ public sealed partial class ComposeSiteTests
         Assert.Equal(new Uri($"https://127.0.0.1:{variables["ORLEANSTASKS_HTTPS_PORT"]}/api/tasks?limit=1"), tasks.Headers.Location);
         Assert.Equal(HttpStatusCode.PermanentRedirect, signIn.StatusCode);
         Assert.IsAssignableFrom<AuthenticationException>(handshake.InnerException);
+        Assert.Equal(HttpStatusCode.PermanentRedirect, tokened.StatusCode);
+        await The_redirect_is_logged_without_its_query_string(site, secret);
 
         var tls = variables["ORLEANSTASKS_TLS_DIR"];
         var foreign = Path.Combine(engine.Directory, "foreign-tls");

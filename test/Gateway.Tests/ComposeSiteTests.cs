@@ -55,6 +55,11 @@ public sealed partial class ComposeSiteTests
                 http.DefaultRequestHeaders.Authorization = new("Bearer", await SignInAsync(http, "demo"));
                 return await Every_gateway_behind_nginx_accepts_the_operator_cookie(http);
             });
+            await clock.StepAsync("nothing pulled, logs rotated", async () =>
+            {
+                await Nothing_was_pulled_and_postgres_runs_the_local_image(site);
+                await Every_container_logs_through_the_rotated_json_file_driver(site);
+            });
             await clock.StepAsync("README's scaling to 3 silos and 3 gateways", () => Scaled_by_the_README_s_command_every_new_member_serves(site, http, port));
 
             var first = await clock.StepAsync("a silo killed under a task", () => A_silo_killed_under_a_task_loses_nothing(site, http, port));
@@ -69,6 +74,7 @@ public sealed partial class ComposeSiteTests
             {
                 await site.RunOrFailAsync("down");
                 await CommandLine.RunOrFailAsync("bash", ["docker/make-certificates.sh", variables["ORLEANSTASKS_TLS_DIR"]], engine.Environment, TimeSpan.FromMinutes(1));
+                await The_certificates_private_keys_are_readable_by_their_user_only(variables["ORLEANSTASKS_TLS_DIR"]);
                 site.Tls = true;
                 TakeTheSigningKeyFromTheSecret(variables, engine.Directory);
                 await site.RunOrFailAsync("up", "-d");
@@ -131,6 +137,7 @@ public sealed partial class ComposeSiteTests
         var users = Path.Combine(Path.GetDirectoryName(site.EnvFile)!, "users.json");
         Assert.True(File.Exists(users), $"new-site.sh made no users file beside {site.EnvFile}");
         await site.ShellOrFailAsync($"echo '{Password}' | docker/add-user.sh '{users}' demo && echo '{Password}' | docker/add-user.sh '{users}' operator admin");
+        await AssertPrivateAsync(users, ContainerUser);
         var signingKey = File.ReadAllLines(site.EnvFile).Single(line => line.StartsWith("SIGNING_KEY=", StringComparison.Ordinal))["SIGNING_KEY=".Length..];
         await WriteSigningKeySecretAsync(directory, signingKey);
     }

@@ -38,6 +38,9 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public string DataFolder => Path.Combine(_folder!, "data");
 
+    /// <summary>The folder of the server's binaries, which also holds its client tools (pg_dump, pg_restore, createdb).</summary>
+    public string BinaryFolder => _binaries!;
+
     /// <summary>The admin connection string of the server's <c>postgres</c> database.</summary>
     public string AdminConnectionString =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false";

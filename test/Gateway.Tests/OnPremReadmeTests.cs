@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+using OrleansTasks.Gateway.Tests.Docker;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Gateway.Tests;
+
+/// <summary>
+/// README's on-prem blocks that ComposeSiteTests does not run as written, run here without Docker
+/// (<see cref="StandInCommands"/>) or held to the files they name: the restore stopping at a dump
+/// cut short, the signing-key secret, the TLS profile's certificates, the registry path's commands
+/// and images, and the variables table against the compose files.
+/// </summary>
+public sealed partial class OnPremReadmeTests(PostgresServer postgres)
+{
+    private const string ThreeCommandsHeading = "### Up in three commands";
+    private const string AirGappedHeading = "### Without registry access (air-gapped)";
+    private const string TlsHeading = "### TLS";
+    private const string ContainerUser = "1654";
+
+    private static string DockerDirectory => Path.Combine(RepositoryPaths.Root, "docker");
+
+    [Fact]
+    public async Task A_restore_from_a_dump_cut_short_stops_before_down_v_and_a_whole_dump_restores()
+    {
+        // Unpooled: an idle pooled session would keep the stand-in's down -v (dropdb) from dropping the database.
+        var connection = await postgres.CreateDatabaseAsync(migrate: true, ordinaryRole: true) + ";Pooling=false";
+        var database = new NpgsqlConnectionStringBuilder(connection).Database!;
+        await ExecuteAsync(connection, "CREATE TABLE backup_probe AS SELECT g AS id, repeat(md5(g::text), 20) AS filler FROM generate_series(1, 5000) g");
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-backup-").FullName;
+        try
+        {
+            var commands = new StandInCommands(directory, new Dictionary<string, string>
+            {
+                ["PG_BIN"] = postgres.BinaryFolder,
+                ["PG_PORT"] = postgres.Port.ToString(CultureInfo.InvariantCulture),
+                ["PG_DATABASE"] = database,
+            });
+            var dump = Path.Combine(directory, "orleans-tasks.dump");
+            var cut = Path.Combine(directory, "cut-short.dump");
+
+            var backup = await commands.RunAsync(BackupCommands.Read(dump).Backup);
+            var whole = await File.ReadAllBytesAsync(dump);
+            await File.WriteAllBytesAsync(cut, whole[..(whole.Length / 2)]);
+            var stopped = await commands.RunAsync(BackupCommands.Read(cut).Restore);
+            var afterStopped = commands.Commands;
+            var rowsKept = await ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
+            var restored = await commands.RunAsync(BackupCommands.Read(dump).Restore);
+            var rowsRestored = await ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
+
+            Assert.True(backup.ExitCode == 0 && backup.Output.Contains("reads back whole", StringComparison.Ordinal), $"README's backup:\n{backup.Tail}");
+            Assert.True(stopped.ExitCode != 0, $"README's restore of a dump cut short exited 0:\n{stopped.Tail}");
+            Assert.Contains("pg_restore: error", stopped.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(afterStopped, command => command.StartsWith("down", StringComparison.Ordinal));
+            Assert.Equal(5000L, rowsKept);
+            Assert.True(restored.ExitCode == 0, $"README's restore of the whole dump:\n{restored.Tail}");
+            Assert.Equal(new[] { "down -v", "up -d postgres", "up -d" }, commands.Commands.Where(command => command.StartsWith("down", StringComparison.Ordinal) || command.StartsWith("up", StringComparison.Ordinal)));
+            Assert.Equal(5000L, rowsRestored);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes is
+    /// the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
+    /// gateways' user (their Dockerfile's USER) with mode 0400, and is ignored by git; compose.yaml mounts
+    /// SIGNING_KEY_FILE as the secret the gateways read.
+    /// </summary>
+    [Fact]
+    public async Task The_signing_key_block_writes_the_secret_that_the_env_file_and_compose_name()
+    {
+        RequireRoot();
+        var blocks = ReadmeCommands.Under(ThreeCommandsHeading);
+        Assert.True(blocks.Count == 2, $"README's '{ThreeCommandsHeading}' has {blocks.Count} shell blocks, not two (up, the signing key from a secret)");
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-signing-key-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "docker"));
+            await File.WriteAllTextAsync(Path.Combine(directory, "docker", "site.env"), "SIGNING_KEY=a-key-given-as-a-variable\nPOSTGRES_PASSWORD=x\n");
+            var commands = new StandInCommands(directory, new Dictionary<string, string>());
+
+            var result = await commands.RunAsync(blocks[1]);
+            var settings = await File.ReadAllLinesAsync(Path.Combine(directory, "docker", "site.env"));
+            var keyFileSetting = settings.Single(line => line.StartsWith("SIGNING_KEY_FILE=", StringComparison.Ordinal))["SIGNING_KEY_FILE=".Length..];
+            var keyFile = Path.GetFullPath(Path.Combine(directory, "docker", keyFileSetting));
+
+            Assert.True(result.ExitCode == 0, $"README's signing-key block:\n{result.Tail}");
+            Assert.Contains("SIGNING_KEY=", settings);
+            Assert.Equal(Path.Combine(directory, "docker", "signing-key"), keyFile);
+            Assert.True(Convert.FromBase64String((await File.ReadAllTextAsync(keyFile)).Trim()).Length >= 32, "the key file holds fewer than 32 bytes");
+            Assert.Equal($"400 {ContainerUser}", await StatAsync(keyFile));
+            Assert.Equal("up -d", commands.Commands[^1]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Assert.Contains("/docker/signing-key", await File.ReadAllLinesAsync(Path.Combine(RepositoryPaths.Root, ".gitignore")));
+        var compose = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "compose.yaml"));
+        Assert.Contains("file: ${SIGNING_KEY_FILE:-./no-signing-key}", compose, StringComparison.Ordinal);
+        Assert.Contains("Auth__SigningKeyFile: /run/secrets/signing_key", compose, StringComparison.Ordinal);
+        Assert.Contains($"USER {ContainerUser}:{ContainerUser}", await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "gateway.Dockerfile")), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// README's TLS block, run in a copy of docker/: make-certificates.sh writes, into the directory
+    /// compose.tls.yaml mounts by default, every file the silos', gateways' and nginx's settings name,
+    /// private keys 0600 and the cluster's owned by the containers' user; then the site goes down and
+    /// comes up with the profile's file, which exists.
+    /// </summary>
+    [Fact]
+    public async Task The_TLS_block_makes_the_files_the_TLS_profile_mounts_and_names()
+    {
+        RequireRoot();
+        var blocks = ReadmeCommands.Under(TlsHeading);
+        Assert.True(blocks.Count == 1, $"README's '{TlsHeading}' has {blocks.Count} shell blocks, not one");
+        var profile = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "compose.tls.yaml"));
+        var https = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "nginx", "site", "https.conf"));
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-tls-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "docker"));
+            File.Copy(Path.Combine(DockerDirectory, "make-certificates.sh"), Path.Combine(directory, "docker", "make-certificates.sh"));
+            var commands = new StandInCommands(directory, new Dictionary<string, string>());
+
+            var result = await commands.RunAsync(blocks[0]);
+
+            Assert.True(result.ExitCode == 0, $"README's TLS block:\n{result.Tail}");
+            Assert.Equal(new[] { "down", "-f docker/compose.tls.yaml up -d" }, commands.Commands);
+            Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "docker", "compose.tls.yaml")), "README's TLS block names docker/compose.tls.yaml, which does not exist");
+            var mounted = MountedTlsDirectories().Matches(profile).Select(match => match.Groups[1].Value).ToList();
+            Assert.Equal(new[] { "cluster", "site" }, mounted.Order());
+            foreach (Match named in ClusterFiles().Matches(profile))
+            {
+                Assert.True(File.Exists(Path.Combine(directory, "docker", "tls", "cluster", named.Groups[1].Value)), $"compose.tls.yaml names {named.Value}, which make-certificates.sh did not make");
+            }
+
+            foreach (Match named in SiteFiles().Matches(https))
+            {
+                Assert.True(File.Exists(Path.Combine(directory, "docker", "tls", "site", named.Groups[1].Value)), $"https.conf names {named.Value}, which make-certificates.sh did not make");
+            }
+
+            Assert.Equal($"600 {ContainerUser}", await StatAsync(Path.Combine(directory, "docker", "tls", "cluster", "cluster.key")));
+            Assert.StartsWith("600 ", await StatAsync(Path.Combine(directory, "docker", "tls", "site", "site.key")), StringComparison.Ordinal);
+            Assert.StartsWith("600 ", await StatAsync(Path.Combine(directory, "docker", "tls", "ca", "ca.key")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The path with registry access: the same commands as the air-gapped path's last two without
+    /// --local-images, and the official images README names are compose's and the Dockerfiles' defaults,
+    /// PostgreSQL's major that of the local image.
+    /// </summary>
+    [Fact]
+    public async Task The_registry_path_runs_the_air_gapped_commands_on_the_official_images_README_names()
+    {
+        var registry = Lines(ReadmeCommands.Under(ThreeCommandsHeading)[0]);
+        var airGapped = Lines(Assert.Single(ReadmeCommands.Under(AirGappedHeading)));
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var compose = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "compose.yaml"));
+        var localPostgres = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "postgres", "Dockerfile"));
+
+        Assert.Equal(new[] { airGapped[1].Replace(" --local-images", "", StringComparison.Ordinal), airGapped[2] }, registry);
+        foreach (var (variable, image) in new[] { ("ORLEANSTASKS_RUNTIME_IMAGE", "mcr.microsoft.com/dotnet/runtime-deps:10.0"), ("ORLEANSTASKS_POSTGRES_IMAGE", "postgres:15") })
+        {
+            Assert.Contains($"${{{variable}:-{image}}}", compose, StringComparison.Ordinal);
+            Assert.Contains($"`{image}`", readme, StringComparison.Ordinal);
+        }
+
+        foreach (var dockerfile in new[] { "silo.Dockerfile", "gateway.Dockerfile", Path.Combine("nginx", "Dockerfile") })
+        {
+            Assert.Contains("ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0", await File.ReadAllTextAsync(Path.Combine(DockerDirectory, dockerfile)), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("ARG POSTGRES_MAJOR=15", localPostgres, StringComparison.Ordinal);
+        Assert.Contains("${ORLEANSTASKS_POSTGRES_MAJOR:-15}", await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "build-base-images.sh")), StringComparison.Ordinal);
+    }
+
+    /// <summary>Every variable the compose files read is in README's table, and every variable of the table is read by them or by the scripts.</summary>
+    [Fact]
+    public async Task The_variables_table_names_what_the_compose_files_read()
+    {
+        var compose = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "compose.yaml")) + await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "compose.tls.yaml"));
+        var scripts = string.Concat(Directory.GetFiles(DockerDirectory, "*.sh").Select(File.ReadAllText));
+        var readme = await File.ReadAllLinesAsync(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var table = readme.SkipWhile(line => line != "| variable | meaning | default |").TakeWhile(line => line.StartsWith('|'))
+            .SelectMany(line => TableVariables().Matches(line.Split('|')[1]).Select(match => match.Groups[1].Value)).ToHashSet();
+        var read = ComposeVariables().Matches(compose).Select(match => match.Groups[1].Value).ToHashSet();
+
+        Assert.True(table.Count > 10, $"README's variables table has {table.Count} variables");
+        Assert.Empty(read.Except(table));
+        Assert.DoesNotContain(table, variable => !read.Contains(variable) && !scripts.Contains(variable, StringComparison.Ordinal));
+    }
+
+    private static void RequireRoot()
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.Skip("README's block runs a script that chowns files to the containers' user 1654, which takes root");
+        }
+    }
+
+    /// <summary>A block's commands without their trailing comments.</summary>
+    private static string[] Lines(string block) =>
+        [.. block.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => TrailingComment().Replace(line, "").Trim())];
+
+    private static async Task<string> StatAsync(string file) =>
+        (await CommandLine.RunOrFailAsync("stat", ["-c", "%a %u", file], new Dictionary<string, string>(), TimeSpan.FromSeconds(30))).Trim();
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"\$\{ORLEANSTASKS_TLS_DIR:-\./tls\}/(\w+):")]
+    private static partial Regex MountedTlsDirectories();
+
+    [GeneratedRegex(@"/etc/orleans-tasks/tls/([\w.-]+)")]
+    private static partial Regex ClusterFiles();
+
+    [GeneratedRegex(@"/etc/nginx/tls/([\w.-]+)")]
+    private static partial Regex SiteFiles();
+
+    [GeneratedRegex(@"`([A-Z][A-Z0-9_]+)`")]
+    private static partial Regex TableVariables();
+
+    [GeneratedRegex(@"\$\{([A-Z][A-Z0-9_]+)[:?}-]")]
+    private static partial Regex ComposeVariables();
+
+    [GeneratedRegex(@"\s+#[^']*$")]
+    private static partial Regex TrailingComment();
+}
