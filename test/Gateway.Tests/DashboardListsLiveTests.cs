@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -78,4 +80,62 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
         Assert.Empty(browser.ConsoleErrors);
     }
+
+    [Theory]
+    [InlineData("batches")]
+    [InlineData("schedules")]
+    public async Task A_read_back_refused_after_a_reconnect_is_tried_again_and_the_badge_is_not_live_until_it_succeeds(string view)
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        var path = $"/api/{view}";
+        bool IsViewList(string url) => new Uri(url).AbsolutePath == path;
+
+        // Read before the cut: a read cut midway would be sent again by the browser once the link is back.
+        await page.RunAndWaitForResponseAsync(() => page.ClickAsync($"nav button[data-view={view}]"), response => IsViewList(response.Url));
+        var rows = page.Locator(view == "batches" ? "#batch-rows tr" : "#schedule-rows tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+
+        // Made while the link is cut: only the read-back can show it.
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        var key = view == "batches" ? "data-batch-id" : "data-schedule-id";
+        string made;
+        if (view == "batches")
+        {
+            var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(BatchRequests.Task("only", 2)));
+            await BatchRequests.WaitForEndAsync(alice, batchId);
+            made = batchId.ToString();
+        }
+        else
+        {
+            made = (await ScheduleRequests.CreateAsync(alice, "while-cut")).ToString();
+        }
+
+        // The list refuses the page's reads, as the per-user rate limit does, until it has refused two.
+        var refused = 0;
+        Func<IRoute, Task> refuse = async route =>
+        {
+            Interlocked.Increment(ref refused);
+            await route.FulfillAsync(new() { Status = 429, ContentType = "application/problem+json", Body = """{"title":"Too Many Requests","status":429}""" });
+        };
+        await page.RouteAsync(IsViewList, refuse);
+        link.Restore();
+        await Eventually.TrueAsync($"the page to read {path} a second time after its first read back was refused", () => Task.FromResult(Volatile.Read(ref refused) >= 2), TimeSpan.FromSeconds(60));
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+
+        // Answered again: what was made meanwhile is read back, and the badge says so.
+        await page.UnrouteAsync(IsViewList, refuse);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync(key, made);
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    /// <summary>A time as the page shows it (the browser's locale and zone).</summary>
+    private static Task<string> ShownTimeAsync(IPage page, DateTimeOffset at) =>
+        page.EvaluateAsync<string>("value => new Date(value).toLocaleString()", at.ToString("o", CultureInfo.InvariantCulture));
 }
