@@ -81,6 +81,44 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         Assert.Empty(browser.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task A_timed_occurrence_sets_the_last_run_and_moves_the_next_run_in_the_open_view()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        await page.ClickAsync("nav button[data-view=schedules]");
+
+        // The shortest interval there is, its first occurrence a few seconds away.
+        var start = DateTimeOffset.UtcNow.AddSeconds(8);
+        start = start.AddTicks(-(start.Ticks % TimeSpan.TicksPerSecond));
+        using var created = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
+        {
+            ["name"] = "soon",
+            ["task"] = TaskRequests.Body(5, collection: "soon"),
+            ["every"] = "PT1M",
+            ["start_at"] = start.ToString("o", CultureInfo.InvariantCulture),
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+        var row = page.Locator($"tr[data-schedule-id='{id}']");
+        await Assertions.Expect(row.Locator("td.next-run")).ToHaveTextAsync(await ShownTimeAsync(page, start), new() { Timeout = 10_000 });
+        await Assertions.Expect(row.Locator("td.last-run")).ToHaveTextAsync("—");
+        await Assertions.Expect(row.Locator("td.runs")).ToHaveTextAsync("0 runs, 0 skipped");
+
+        // It falls due with the view open and never reloaded: its run shows, and the next run is the one after.
+        await Assertions.Expect(row.Locator("td.last-run a")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(row.Locator("td.next-run")).ToHaveTextAsync(await ShownTimeAsync(page, start.AddMinutes(1)), new() { Timeout = 5_000 });
+        await Assertions.Expect(row.Locator("td.runs")).ToHaveTextAsync("1 run, 0 skipped");
+        var schedule = await alice.GetFromJsonAsync<JsonElement>($"/api/schedules/{id}");
+        var lastRun = schedule.GetProperty("last_run");
+        await Assertions.Expect(row.Locator($"td.last-run a[data-task-id='{lastRun.GetProperty("task_id").GetGuid()}']"))
+            .ToHaveTextAsync(await ShownTimeAsync(page, lastRun.GetProperty("started_at").GetDateTimeOffset()));
+        Assert.Equal(start.AddMinutes(1), schedule.GetProperty("next_run_at").GetDateTimeOffset());
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
     [Theory]
     [InlineData("batches")]
     [InlineData("schedules")]
