@@ -198,15 +198,8 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
     public async Task A_user_on_an_older_page_is_told_of_the_tasks_created_while_the_feed_was_cut()
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
-        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, 25).Select(i => BatchRequests.Task($"t{i}", 2))]));
-        await BatchRequests.WaitForEndAsync(alice, batchId);
-        await using var link = new CuttableProxy(_gateway.BaseAddress);
-        await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
-        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
-        await page.ClickAsync("#older");
-        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await using var tab = await FinishedTasksTabAsync(alice, 25, onSecondPage: true);
+        var (link, browser, page) = tab;
         var before = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("1 new task");
 
