@@ -28,8 +28,7 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
-        await page.ClickAsync("nav button[data-view=schedules]");
+        var page = await ViewAsync(browser, _gateway.BaseAddress, "schedules");
 
         var id = await ScheduleRequests.CreateAsync(alice, "hourly");
         var path = $"/api/schedules/{id}";
@@ -62,8 +61,7 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("paced", TimeSpan.FromMilliseconds(100));
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
-        await page.ClickAsync("nav button[data-view=batches]");
+        var page = await ViewAsync(browser, _gateway.BaseAddress, "batches");
 
         var first = TaskRequests.Body(2_000, collection: "paced");
         first["ref"] = "first";
@@ -86,8 +84,7 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
-        await page.ClickAsync("nav button[data-view=schedules]");
+        var page = await ViewAsync(browser, _gateway.BaseAddress, "schedules");
 
         // The shortest interval there is, its first occurrence a few seconds away.
         var start = DateTimeOffset.UtcNow.AddSeconds(8);
@@ -127,12 +124,8 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         await using var link = new CuttableProxy(_gateway.BaseAddress);
         await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
-        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
-        var path = $"/api/{view}";
-        bool IsViewList(string url) => new Uri(url).AbsolutePath == path;
-
         // Read before the cut: a read cut midway would be sent again by the browser once the link is back.
-        await page.RunAndWaitForResponseAsync(() => page.ClickAsync($"nav button[data-view={view}]"), response => IsViewList(response.Url));
+        var page = await ViewAsync(browser, link.Address, view);
         var rows = page.Locator(view == "batches" ? "#batch-rows tr" : "#schedule-rows tr");
         await Assertions.Expect(rows).ToHaveCountAsync(0);
 
@@ -152,25 +145,27 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
             made = (await ScheduleRequests.CreateAsync(alice, "while-cut")).ToString();
         }
 
-        // The list refuses the page's reads, as the per-user rate limit does, until it has refused two.
-        var refused = 0;
-        Func<IRoute, Task> refuse = async route =>
-        {
-            Interlocked.Increment(ref refused);
-            await route.FulfillAsync(new() { Status = 429, ContentType = "application/problem+json", Body = """{"title":"Too Many Requests","status":429}""" });
-        };
-        await page.RouteAsync(IsViewList, refuse);
+        // The list refuses the page's reads until it has refused two.
+        var refused = await RefusedReads.StartAsync(page, $"/api/{view}");
         link.Restore();
-        await Eventually.TrueAsync($"the page to read {path} a second time after its first read back was refused", () => Task.FromResult(Volatile.Read(ref refused) >= 2), TimeSpan.FromSeconds(60));
+        await refused.WaitForAsync(2);
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
         await Assertions.Expect(rows).ToHaveCountAsync(0);
 
         // Answered again: what was made meanwhile is read back, and the badge says so.
-        await page.UnrouteAsync(IsViewList, refuse);
+        await refused.StopAsync();
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(rows.First).ToHaveAttributeAsync(key, made);
         Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    /// <summary>A tab signed in as alice on <paramref name="view"/> (<c>batches</c> or <c>schedules</c>), its list read.</summary>
+    private static async Task<IPage> ViewAsync(DashboardBrowser browser, Uri gateway, string view)
+    {
+        var page = await browser.SignedInTabAsync(gateway, TestTokens.Alice);
+        await page.RunAndWaitForResponseAsync(() => page.ClickAsync($"nav button[data-view={view}]"), response => new Uri(response.Url).AbsolutePath == $"/api/{view}");
+        return page;
     }
 
     /// <summary>A time as the page shows it (the browser's locale and zone).</summary>

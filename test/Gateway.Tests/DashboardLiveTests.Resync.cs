@@ -33,21 +33,15 @@ public sealed partial class DashboardLiveTests
         var whileCut = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await TaskRequests.WaitForEndAsync(alice, whileCut);
 
-        // The list refuses the page's reads, as the per-user rate limit does, until it has refused two.
-        var refused = 0;
-        Func<IRoute, Task> refuse = async route =>
-        {
-            Interlocked.Increment(ref refused);
-            await route.FulfillAsync(new() { Status = 429, ContentType = "application/problem+json", Body = """{"title":"Too Many Requests","status":429}""" });
-        };
-        await page.RouteAsync(IsList, refuse);
+        // The list refuses the page's reads until it has refused two.
+        var refused = await RefusedReads.StartAsync(page, "/api/tasks");
         link.Restore();
-        await Eventually.TrueAsync("the page to read the list a second time after its first read back was refused", () => Task.FromResult(Volatile.Read(ref refused) >= 2), TimeSpan.FromSeconds(60));
+        await refused.WaitForAsync(2);
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
         Assert.Equal(0, await page.Locator(Row(whileCut)).CountAsync());
 
         // Answered again: the task created meanwhile is read back, and the badge says so.
-        await page.UnrouteAsync(IsList, refuse);
+        await refused.StopAsync();
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator(Row(whileCut)).Locator("td.status")).ToHaveTextAsync("completed");
         var order = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
@@ -67,17 +61,7 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        using (var cancel = await alice.PostAsync($"/api/tasks/{running}/cancel", null))
-        {
-            cancel.EnsureSuccessStatusCode();
-        }
-
-        await TaskRequests.WaitForEndAsync(alice, running);
-
-        await PassedOnAsync(watcher, running, "cancelled");
+        await WhileCutAsync(alice, link, page, "cancelled", () => CancelAsync(alice, running));
 
         // The first read after the link is back lists the task as it was before it ended, as a read between
         // the task's published end and its history row does.
@@ -175,12 +159,7 @@ public sealed partial class DashboardLiveTests
         var (link, browser, page) = tab;
         var shown = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
 
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        var whileCut = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
-        await TaskRequests.WaitForEndAsync(alice, whileCut);
-        await PassedOnAsync(watcher, whileCut, "completed");
+        var whileCut = await WhileCutAsync(alice, link, page, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
         link.Restore();
 
         // Read back: at the top, ended, the page still a page (its oldest row now on the next), and no notice.
@@ -206,16 +185,7 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        using (var cancel = await alice.PostAsync($"/api/tasks/{running}/cancel", null))
-        {
-            cancel.EnsureSuccessStatusCode();
-        }
-
-        await TaskRequests.WaitForEndAsync(alice, running);
-        await PassedOnAsync(watcher, running, "cancelled");
+        await WhileCutAsync(alice, link, page, "cancelled", () => CancelAsync(alice, running));
         link.Restore();
 
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
@@ -259,11 +229,18 @@ public sealed partial class DashboardLiveTests
     }
 
     /// <summary>
-    /// Waits until the gateway has passed the task's <paramref name="status"/> on (to a feed socket of the
-    /// test's): the page's new socket, attached later, is not sent it, so only a read-back can show it.
+    /// Cuts <paramref name="link"/> and, once <paramref name="page"/> is reconnecting, changes a task
+    /// (<paramref name="change"/> answers which), waits for its end and until the gateway has passed its
+    /// <paramref name="status"/> on to a feed socket of the test's: the page's new socket, attached later,
+    /// is not sent it, so only a read-back can show it. The link stays cut.
     /// </summary>
-    private static async Task PassedOnAsync(SocketClient watcher, Guid taskId, string status)
+    private async Task<Guid> WhileCutAsync(HttpClient alice, CuttableProxy link, IPage page, string status, Func<Task<Guid>> change)
     {
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        var taskId = await change();
+        await TaskRequests.WaitForEndAsync(alice, taskId);
         var stop = Stopwatch.GetTimestamp();
         while (!watcher.Messages.Any(m => m.TryGetProperty("task_id", out var id) && id.GetGuid() == taskId && m.GetProperty("status").GetString() == status))
         {
@@ -271,6 +248,15 @@ public sealed partial class DashboardLiveTests
             Assert.True(left > TimeSpan.Zero, $"the test's feed socket was not sent the task's {status} within 30 s");
             Assert.NotNull(await watcher.ReceiveAsync(left));
         }
+
+        return taskId;
+    }
+
+    private static async Task<Guid> CancelAsync(HttpClient client, Guid taskId)
+    {
+        using var cancel = await client.PostAsync($"/api/tasks/{taskId}/cancel", null);
+        cancel.EnsureSuccessStatusCode();
+        return taskId;
     }
 
     /// <summary>A tab through a cuttable link, and its browser.</summary>
