@@ -61,7 +61,8 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
-        await WhileCutAsync(alice, link, page, "cancelled", () => CancelAsync(alice, running));
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        await WhileCutAsync(alice, link, page, watcher, "cancelled", () => CancelAsync(alice, running));
 
         // The first read after the link is back lists the task as it was before it ended, as a read between
         // the task's published end and its history row does.
@@ -159,7 +160,8 @@ public sealed partial class DashboardLiveTests
         var (link, browser, page) = tab;
         var shown = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
 
-        var whileCut = await WhileCutAsync(alice, link, page, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        var whileCut = await WhileCutAsync(alice, link, page, watcher, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
         link.Restore();
 
         // Read back: at the top, ended, the page still a page (its oldest row now on the next), and no notice.
@@ -185,7 +187,8 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
-        await WhileCutAsync(alice, link, page, "cancelled", () => CancelAsync(alice, running));
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        await WhileCutAsync(alice, link, page, watcher, "cancelled", () => CancelAsync(alice, running));
         link.Restore();
 
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
@@ -231,12 +234,13 @@ public sealed partial class DashboardLiveTests
     /// <summary>
     /// Cuts <paramref name="link"/> and, once <paramref name="page"/> is reconnecting, changes a task
     /// (<paramref name="change"/> answers which), waits for its end and until the gateway has passed its
-    /// <paramref name="status"/> on to a feed socket of the test's: the page's new socket, attached later,
-    /// is not sent it, so only a read-back can show it. The link stays cut.
+    /// <paramref name="status"/> on to <paramref name="watcher"/>, a feed socket of the test's: while that
+    /// stays open, the page's new socket, attached later, is not sent it, so only a read-back can show it
+    /// (with no socket of the test's left, the one run here sent the page the end after the reconnect).
+    /// The link stays cut.
     /// </summary>
-    private async Task<Guid> WhileCutAsync(HttpClient alice, CuttableProxy link, IPage page, string status, Func<Task<Guid>> change)
+    private static async Task<Guid> WhileCutAsync(HttpClient alice, CuttableProxy link, IPage page, SocketClient watcher, string status, Func<Task<Guid>> change)
     {
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
         link.Cut();
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
         var taskId = await change();
