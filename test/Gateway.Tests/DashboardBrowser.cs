@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -15,8 +14,6 @@ public sealed class DashboardBrowser : IAsyncDisposable
     private readonly List<string> _consoleErrors = [];
     private readonly List<(IPage Page, IWebSocket Socket)> _sockets = [];
     private readonly Dictionary<IPage, long> _messages = [];
-    private readonly List<(IPage Page, long At, string Text)> _recorded = [];
-    private bool _recording;
     private readonly Lock _lock = new();
     private readonly Regex[] _expectedWarnings;
 
@@ -56,24 +53,6 @@ public sealed class DashboardBrowser : IAsyncDisposable
         lock (_lock)
         {
             return _messages.GetValueOrDefault(page);
-        }
-    }
-
-    /// <summary>From now on, keeps the WebSocket messages every tab receives, with when they arrived.</summary>
-    public void RecordMessages()
-    {
-        lock (_lock)
-        {
-            _recording = true;
-        }
-    }
-
-    /// <summary>When <paramref name="page"/> first received a recorded message containing <paramref name="text"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public long? FirstArrival(IPage page, string text)
-    {
-        lock (_lock)
-        {
-            return _recorded.Where(m => m.Page == page && m.Text.Contains(text, StringComparison.Ordinal)).Select(m => (long?)m.At).FirstOrDefault();
         }
     }
 
@@ -129,16 +108,11 @@ public sealed class DashboardBrowser : IAsyncDisposable
                 _sockets.Add((page, socket));
             }
 
-            socket.FrameReceived += (_, frame) =>
+            socket.FrameReceived += (_, _) =>
             {
-                var at = Stopwatch.GetTimestamp();
                 lock (_lock)
                 {
                     _messages[page] = _messages.GetValueOrDefault(page) + 1;
-                    if (_recording)
-                    {
-                        _recorded.Add((page, at, frame.Text ?? ""));
-                    }
                 }
             };
         };

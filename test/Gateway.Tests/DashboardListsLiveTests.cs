@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -26,8 +28,7 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
-        await page.ClickAsync("nav button[data-view=schedules]");
+        var page = await ViewAsync(browser, _gateway.BaseAddress, "schedules");
 
         var id = await ScheduleRequests.CreateAsync(alice, "hourly");
         var path = $"/api/schedules/{id}";
@@ -60,8 +61,7 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("paced", TimeSpan.FromMilliseconds(100));
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
-        await page.ClickAsync("nav button[data-view=batches]");
+        var page = await ViewAsync(browser, _gateway.BaseAddress, "batches");
 
         var first = TaskRequests.Body(2_000, collection: "paced");
         first["ref"] = "first";
@@ -78,4 +78,97 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
         Assert.Empty(browser.ConsoleErrors);
     }
+
+    [Fact]
+    public async Task A_timed_occurrence_sets_the_last_run_and_moves_the_next_run_in_the_open_view()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await ViewAsync(browser, _gateway.BaseAddress, "schedules");
+
+        // The shortest interval there is, its first occurrence a few seconds away.
+        var start = DateTimeOffset.UtcNow.AddSeconds(8);
+        start = start.AddTicks(-(start.Ticks % TimeSpan.TicksPerSecond));
+        using var created = await alice.PostAsJsonAsync("/api/schedules", new JsonObject
+        {
+            ["name"] = "soon",
+            ["task"] = TaskRequests.Body(5, collection: "soon"),
+            ["every"] = "PT1M",
+            ["start_at"] = start.ToString("o", CultureInfo.InvariantCulture),
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+        var row = page.Locator($"tr[data-schedule-id='{id}']");
+        await Assertions.Expect(row.Locator("td.next-run")).ToHaveTextAsync(await ShownTimeAsync(page, start), new() { Timeout = 10_000 });
+        await Assertions.Expect(row.Locator("td.last-run")).ToHaveTextAsync("—");
+        await Assertions.Expect(row.Locator("td.runs")).ToHaveTextAsync("0 runs, 0 skipped");
+
+        // It falls due with the view open and never reloaded: its run shows, and the next run is the one after.
+        await Assertions.Expect(row.Locator("td.last-run a")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(row.Locator("td.next-run")).ToHaveTextAsync(await ShownTimeAsync(page, start.AddMinutes(1)), new() { Timeout = 5_000 });
+        await Assertions.Expect(row.Locator("td.runs")).ToHaveTextAsync("1 run, 0 skipped");
+        var schedule = await alice.GetFromJsonAsync<JsonElement>($"/api/schedules/{id}");
+        var lastRun = schedule.GetProperty("last_run");
+        await Assertions.Expect(row.Locator($"td.last-run a[data-task-id='{lastRun.GetProperty("task_id").GetGuid()}']"))
+            .ToHaveTextAsync(await ShownTimeAsync(page, lastRun.GetProperty("started_at").GetDateTimeOffset()));
+        Assert.Equal(start.AddMinutes(1), schedule.GetProperty("next_run_at").GetDateTimeOffset());
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Theory]
+    [InlineData("batches")]
+    [InlineData("schedules")]
+    public async Task A_read_back_refused_after_a_reconnect_is_tried_again_and_the_badge_is_not_live_until_it_succeeds(string view)
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
+        // Read before the cut: a read cut midway would be sent again by the browser once the link is back.
+        var page = await ViewAsync(browser, link.Address, view);
+        var rows = page.Locator(view == "batches" ? "#batch-rows tr" : "#schedule-rows tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+
+        // Made while the link is cut: only the read-back can show it.
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        var key = view == "batches" ? "data-batch-id" : "data-schedule-id";
+        string made;
+        if (view == "batches")
+        {
+            var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(BatchRequests.Task("only", 2)));
+            await BatchRequests.WaitForEndAsync(alice, batchId);
+            made = batchId.ToString();
+        }
+        else
+        {
+            made = (await ScheduleRequests.CreateAsync(alice, "while-cut")).ToString();
+        }
+
+        // The list refuses the page's reads until it has refused two.
+        var refused = await RefusedReads.StartAsync(page, $"/api/{view}");
+        link.Restore();
+        await refused.WaitForAsync(2);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+
+        // Answered again: what was made meanwhile is read back, and the badge says so.
+        await refused.StopAsync();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync(key, made);
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    /// <summary>A tab signed in as alice on <paramref name="view"/> (<c>batches</c> or <c>schedules</c>), its list read.</summary>
+    private static async Task<IPage> ViewAsync(DashboardBrowser browser, Uri gateway, string view)
+    {
+        var page = await browser.SignedInTabAsync(gateway, TestTokens.Alice);
+        await page.RunAndWaitForResponseAsync(() => page.ClickAsync($"nav button[data-view={view}]"), response => new Uri(response.Url).AbsolutePath == $"/api/{view}");
+        return page;
+    }
+
+    /// <summary>A time as the page shows it (the browser's locale and zone).</summary>
+    private static Task<string> ShownTimeAsync(IPage page, DateTimeOffset at) =>
+        page.EvaluateAsync<string>("value => new Date(value).toLocaleString()", at.ToString("o", CultureInfo.InvariantCulture));
 }

@@ -33,21 +33,15 @@ public sealed partial class DashboardLiveTests
         var whileCut = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await TaskRequests.WaitForEndAsync(alice, whileCut);
 
-        // The list refuses the page's reads, as the per-user rate limit does, until it has refused two.
-        var refused = 0;
-        Func<IRoute, Task> refuse = async route =>
-        {
-            Interlocked.Increment(ref refused);
-            await route.FulfillAsync(new() { Status = 429, ContentType = "application/problem+json", Body = """{"title":"Too Many Requests","status":429}""" });
-        };
-        await page.RouteAsync(IsList, refuse);
+        // The list refuses the page's reads until it has refused two.
+        var refused = await RefusedReads.StartAsync(page, "/api/tasks");
         link.Restore();
-        await Eventually.TrueAsync("the page to read the list a second time after its first read back was refused", () => Task.FromResult(Volatile.Read(ref refused) >= 2), TimeSpan.FromSeconds(60));
+        await refused.WaitForAsync(2);
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
         Assert.Equal(0, await page.Locator(Row(whileCut)).CountAsync());
 
         // Answered again: the task created meanwhile is read back, and the badge says so.
-        await page.UnrouteAsync(IsList, refuse);
+        await refused.StopAsync();
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator(Row(whileCut)).Locator("td.status")).ToHaveTextAsync("completed");
         var order = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
@@ -68,23 +62,7 @@ public sealed partial class DashboardLiveTests
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
         await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        using (var cancel = await alice.PostAsync($"/api/tasks/{running}/cancel", null))
-        {
-            cancel.EnsureSuccessStatusCode();
-        }
-
-        await TaskRequests.WaitForEndAsync(alice, running);
-
-        // The gateway has passed its end on (to a feed socket of the test's), so the page's new socket, attached later, is not sent it.
-        var stop = Stopwatch.GetTimestamp();
-        while (!watcher.Messages.Any(m => m.TryGetProperty("task_id", out var id) && id.GetGuid() == running && m.GetProperty("status").GetString() == "cancelled"))
-        {
-            var left = TimeSpan.FromSeconds(30) - Stopwatch.GetElapsedTime(stop);
-            Assert.True(left > TimeSpan.Zero, "the test's feed socket was not sent the task's end within 30 s");
-            Assert.NotNull(await watcher.ReceiveAsync(left));
-        }
+        await WhileCutAsync(alice, link, page, watcher, "cancelled", () => CancelAsync(alice, running));
 
         // The first read after the link is back lists the task as it was before it ended, as a read between
         // the task's published end and its history row does.
@@ -123,15 +101,8 @@ public sealed partial class DashboardLiveTests
     public async Task Moving_to_another_older_page_while_the_notice_counts_keeps_the_count_read_in_one_request()
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
-        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, 45).Select(i => BatchRequests.Task($"t{i}", 2))]));
-        await BatchRequests.WaitForEndAsync(alice, batchId);
-        await using var link = new CuttableProxy(_gateway.BaseAddress);
-        await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
-        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
-        await page.ClickAsync("#older");
-        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
-        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
+        await using var tab = await FinishedTasksTabAsync(alice, 45, onSecondPage: true);
+        var (link, browser, page) = tab;
 
         link.Cut();
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
@@ -179,5 +150,126 @@ public sealed partial class DashboardLiveTests
         }
 
         Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_task_created_while_the_feed_was_away_is_at_the_top_of_the_first_page_once_it_is_back()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var tab = await FinishedTasksTabAsync(alice, 20, onSecondPage: false);
+        var (link, browser, page) = tab;
+        var shown = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
+
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        var whileCut = await WhileCutAsync(alice, link, page, watcher, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
+        link.Restore();
+
+        // Read back: at the top, ended, the page still a page (its oldest row now on the next), and no notice.
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#task-rows tr").First).ToHaveAttributeAsync("data-task-id", whileCut.ToString(), new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator(Row(whileCut)).Locator("td.status")).ToHaveTextAsync("completed");
+        var order = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
+        Assert.Equal([whileCut.ToString(), .. shown.Take(19)], order);
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 1");
+        Assert.True(await page.Locator("#new-tasks").IsHiddenAsync(), "a task shown on the first page was announced as new");
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_row_on_an_older_page_whose_task_was_cancelled_while_the_feed_was_away_shows_it_cancelled_once_it_is_back()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        _gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("slow", TimeSpan.FromMilliseconds(100));
+        var running = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2_000, collection: "slow"));
+        await using var tab = await FinishedTasksTabAsync(alice, 20, onSecondPage: true, earlier: 1);
+        var (link, browser, page) = tab;
+        var row = page.Locator(Row(running));
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
+
+        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        await WhileCutAsync(alice, link, page, watcher, "cancelled", () => CancelAsync(alice, running));
+        link.Restore();
+
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("cancelled", new() { Timeout = 15_000 });
+        await Assertions.Expect(row.GetByRole(AriaRole.Button, new() { Name = $"Cancel task {running}" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    /// <summary>
+    /// A tab, through a link the test can cut, on <paramref name="finished"/> tasks created and ended
+    /// (after <paramref name="earlier"/> the test made before), its feed live: on the first page, or on the second.
+    /// </summary>
+    private async Task<CutTab> FinishedTasksTabAsync(HttpClient alice, int finished, bool onSecondPage, int earlier = 0)
+    {
+        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, finished).Select(i => BatchRequests.Task($"t{i}", 2))]));
+        await BatchRequests.WaitForEndAsync(alice, batchId);
+        var link = new CuttableProxy(_gateway.BaseAddress);
+        var tab = new CutTab(link, await DashboardBrowser.LaunchAsync(), null!);
+        try
+        {
+            var page = await tab.Browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+            var total = finished + earlier;
+            await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(Math.Min(20, total));
+            if (onSecondPage)
+            {
+                await page.ClickAsync("#older");
+                await Assertions.Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+                await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(Math.Min(20, total - 20));
+            }
+
+            await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+            return tab with { Page = page };
+        }
+        catch
+        {
+            await tab.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Cuts <paramref name="link"/> and, once <paramref name="page"/> is reconnecting, changes a task
+    /// (<paramref name="change"/> answers which), waits for its end and until the gateway has passed its
+    /// <paramref name="status"/> on to <paramref name="watcher"/>, a feed socket of the test's: while that
+    /// stays open, the page's new socket, attached later, is not sent it, so only a read-back can show it
+    /// (with no socket of the test's left, the one run here sent the page the end after the reconnect).
+    /// The link stays cut.
+    /// </summary>
+    private static async Task<Guid> WhileCutAsync(HttpClient alice, CuttableProxy link, IPage page, SocketClient watcher, string status, Func<Task<Guid>> change)
+    {
+        link.Cut();
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+        var taskId = await change();
+        await TaskRequests.WaitForEndAsync(alice, taskId);
+        var stop = Stopwatch.GetTimestamp();
+        while (!watcher.Messages.Any(m => m.TryGetProperty("task_id", out var id) && id.GetGuid() == taskId && m.GetProperty("status").GetString() == status))
+        {
+            var left = TimeSpan.FromSeconds(30) - Stopwatch.GetElapsedTime(stop);
+            Assert.True(left > TimeSpan.Zero, $"the test's feed socket was not sent the task's {status} within 30 s");
+            Assert.NotNull(await watcher.ReceiveAsync(left));
+        }
+
+        return taskId;
+    }
+
+    private static async Task<Guid> CancelAsync(HttpClient client, Guid taskId)
+    {
+        using var cancel = await client.PostAsync($"/api/tasks/{taskId}/cancel", null);
+        cancel.EnsureSuccessStatusCode();
+        return taskId;
+    }
+
+    /// <summary>A tab through a cuttable link, and its browser.</summary>
+    private sealed record CutTab(CuttableProxy Link, DashboardBrowser Browser, IPage Page) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.DisposeAsync();
+            await Link.DisposeAsync();
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -33,25 +32,16 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         await using var browser = await DashboardBrowser.LaunchAsync();
 
         // Live from sign-in on, with nothing running.
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, prepare: RowAppearance.RecordAsync);
         var other = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
         await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(0);
 
         var created = new List<Guid>();
-        browser.RecordMessages();
         for (var i = 0; i < 3; i++)
         {
-            var body = TaskRequests.Body(400, collection: "live");
-            var started = Stopwatch.GetTimestamp();
-            var taskId = await TaskRequests.CreateAsync(alice, body);
-            var accepted = Stopwatch.GetElapsedTime(started);
-            await page.WaitForSelectorAsync(Row(taskId), new() { Timeout = 10_000 });
-            var appeared = Stopwatch.GetElapsedTime(started);
-            var arrived = browser.FirstArrival(page, taskId.ToString()) is { } at ? Stopwatch.GetElapsedTime(started, at) : TimeSpan.Zero;
-            var timings = $"task {i + 1}: POST answered after {accepted.TotalMilliseconds:0} ms, its first feed message reached the tab after {arrived.TotalMilliseconds:0} ms, its row was shown after {appeared.TotalMilliseconds:0} ms";
-            output.WriteLine(timings);
-            Assert.True(appeared - accepted < Appearance, $"{timings}: not within {Appearance.TotalMilliseconds:0} ms of the answer");
+            var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(400, collection: "live"));
+            await AssertAppearsAsync(page, taskId, DateTimeOffset.UtcNow, $"task {i + 1}");
             created.Add(taskId);
         }
 
@@ -122,7 +112,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var scheduleId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, prepare: RowAppearance.RecordAsync);
 
         // The schedules view, open, shows the run as it starts.
         await page.ClickAsync("nav button[data-view=schedules]");
@@ -137,9 +127,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         await page.ClickAsync("nav button[data-view=tasks]");
         await Assertions.Expect(page.Locator(Row(first))).ToBeVisibleAsync();
         var second = await RunNowAsync(alice, scheduleId);
-        var clock = Stopwatch.StartNew();
-        await page.WaitForSelectorAsync(Row(second), new() { Timeout = 10_000 });
-        Assert.True(clock.Elapsed < Appearance, $"the schedule's run appeared {clock.Elapsed.TotalMilliseconds:0} ms after run-now answered");
+        await AssertAppearsAsync(page, second, DateTimeOffset.UtcNow, "the schedule's run, after run-now answered");
         await Assertions.Expect(page.Locator("#task-rows tr").First).ToHaveAttributeAsync("data-task-id", second.ToString());
         await Assertions.Expect(page.Locator(Row(second)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
 
@@ -156,15 +144,13 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
     {
         using var bob = _gateway.CreateHttpClient(TestTokens.Bob);
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Admin);
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Admin, prepare: RowAppearance.RecordAsync);
         await page.CheckAsync("#filter-everyone");
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
         await Assertions.Expect(page.Locator("#task-counts")).ToBeVisibleAsync();
 
         var taskId = await TaskRequests.CreateAsync(bob, TaskRequests.Body(30, collection: "bobs"));
-        var clock = Stopwatch.StartNew();
-        await page.WaitForSelectorAsync(Row(taskId), new() { Timeout = 10_000 });
-        Assert.True(clock.Elapsed < Appearance, $"bob's task appeared on the admin's page {clock.Elapsed.TotalMilliseconds:0} ms after its POST answered");
+        await AssertAppearsAsync(page, taskId, DateTimeOffset.UtcNow, "bob's task on the admin's page");
         var row = page.Locator(Row(taskId));
         await Assertions.Expect(row.Locator("td.id")).ToContainTextAsync("bobs · bob");
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
@@ -212,15 +198,8 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
     public async Task A_user_on_an_older_page_is_told_of_the_tasks_created_while_the_feed_was_cut()
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
-        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body([.. Enumerable.Range(0, 25).Select(i => BatchRequests.Task($"t{i}", 2))]));
-        await BatchRequests.WaitForEndAsync(alice, batchId);
-        await using var link = new CuttableProxy(_gateway.BaseAddress);
-        await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
-        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(20);
-        await page.ClickAsync("#older");
-        await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(5);
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await using var tab = await FinishedTasksTabAsync(alice, 25, onSecondPage: true);
+        var (link, browser, page) = tab;
         var before = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("1 new task");
 
@@ -256,7 +235,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
     {
         using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         await using var browser = await DashboardBrowser.LaunchAsync();
-        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, prepare: RowAppearance.RecordAsync);
         var wanted = "wanted-" + Guid.NewGuid().ToString("N")[..8];
         await page.FillAsync("#filter-collection", wanted);
         await page.ClickAsync("#task-filters button[type=submit]");
@@ -267,9 +246,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         var other = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: "other-" + wanted));
         await TaskRequests.WaitForEndAsync(alice, other);
         var matching = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: wanted));
-        var clock = Stopwatch.StartNew();
-        await page.WaitForSelectorAsync(Row(matching), new() { Timeout = 10_000 });
-        Assert.True(clock.Elapsed < Appearance, $"the matching task appeared {clock.Elapsed.TotalMilliseconds:0} ms after its POST answered");
+        await AssertAppearsAsync(page, matching, DateTimeOffset.UtcNow, "the matching task");
         await Assertions.Expect(page.Locator(Row(matching)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
         Assert.Equal(0, await page.Locator(Row(other)).CountAsync());
         Assert.True(await page.Locator("#new-tasks").IsHiddenAsync(), "a task the filters leave out was announced as new");
@@ -284,6 +261,14 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
     }
 
     private static string Row(Guid taskId) => $"tr[data-task-id='{taskId}']";
+
+    /// <summary>Asserts that the page listed <paramref name="taskId"/>'s row within <see cref="Appearance"/> of <paramref name="answered"/>.</summary>
+    private async Task AssertAppearsAsync(IPage page, Guid taskId, DateTimeOffset answered, string what)
+    {
+        var (appeared, timings) = await RowAppearance.AfterAsync(page, taskId, answered);
+        output.WriteLine($"{what}: {timings}");
+        Assert.True(appeared < Appearance, $"{what}: {timings}: not within {Appearance.TotalMilliseconds:0} ms of the answer");
+    }
 
     private static async Task<Guid> RunNowAsync(HttpClient client, Guid scheduleId)
     {

@@ -3,7 +3,9 @@
 // on the page rewrites that row at once (see KeyedRows); an item not on the page (a new batch or
 // schedule) or a deleted one reads the list again, at most every 1.5 s, so that the page keeps its order.
 // A new item may reach the feed just before its owner's list shows it (a batch is listed once all its
-// tasks have started): the list is read again, a few times at most, until it does.
+// tasks have started): the list is read again, a few times at most, until it does. After the feed
+// (re)connects, a shown view reads its list back at once, and a read that fails rejects so that the feed
+// tries it again with backoff (the badge reads "live" only once it succeeded).
 import { Throttle } from './throttle.js';
 
 const listReadsForNewItems = 3;
@@ -23,16 +25,8 @@ export class ListFollower {
     this.visible = false;
     this.awaited = new Set();
     this.reads = 0;
-    this.reload = new Throttle(async () => {
-      await reload();
-      for (const key of this.awaited) if (this.rows.has(key)) this.awaited.delete(key);
-      if (this.awaited.size > 0 && ++this.reads < listReadsForNewItems) {
-        this.reload.request();
-      } else {
-        this.awaited.clear();
-        this.reads = 0;
-      }
-    }, 1500);
+    this.read = reload;
+    this.reload = new Throttle(() => this.#readAwaiting(), 1500);
     feed.subscribe(this);
   }
 
@@ -44,7 +38,21 @@ export class ListFollower {
     this.reload.request();
   }
 
-  onResync() {
-    if (this.visible) this.reload.request();
+  /** Reads the list back (see TaskFeed.subscribe): a failure rejects, and the feed calls this again. */
+  async onResync() {
+    if (!this.visible) return;
+    this.reload.cancel();
+    await this.#readAwaiting();
+  }
+
+  async #readAwaiting() {
+    await this.read();
+    for (const key of this.awaited) if (this.rows.has(key)) this.awaited.delete(key);
+    if (this.awaited.size > 0 && ++this.reads < listReadsForNewItems) {
+      this.reload.request();
+    } else {
+      this.awaited.clear();
+      this.reads = 0;
+    }
   }
 }
