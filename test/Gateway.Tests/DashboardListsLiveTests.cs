@@ -165,6 +165,54 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_list_read_answered_after_a_later_one_does_not_take_back_what_the_later_one_showed()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+
+        // The view's first read is answered as the list was when it was asked (empty), but only once the
+        // read for a schedule created meanwhile has shown it.
+        var reads = 0;
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/api/schedules", async route =>
+        {
+            if (Interlocked.Increment(ref reads) > 1)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            var response = await route.FetchAsync();
+            var body = await response.TextAsync();
+            asked.SetResult();
+            await release.Task;
+            await route.FulfillAsync(new() { Response = response, Body = body });
+        });
+        try
+        {
+            await page.ClickAsync("nav button[data-view=schedules]");
+            await Deadline.WaitAsync(asked.Task, TimeSpan.FromSeconds(30), "the schedules view's first read");
+            var id = await ScheduleRequests.CreateAsync(alice, "later");
+            var row = page.Locator($"tr[data-schedule-id='{id}']");
+            await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+            var list = page.Locator("#schedule-rows");
+            var answered = int.Parse((await list.GetAttributeAsync("data-answered"))!, CultureInfo.InvariantCulture);
+
+            release.SetResult();
+            await Assertions.Expect(list).ToHaveAttributeAsync("data-answered", (answered + 1).ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(1, await row.CountAsync());
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
     /// <summary>A tab signed in as alice on <paramref name="view"/> (<c>batches</c> or <c>schedules</c>), its list read.</summary>
     private static async Task<IPage> ViewAsync(DashboardBrowser browser, Uri gateway, string view)
     {
