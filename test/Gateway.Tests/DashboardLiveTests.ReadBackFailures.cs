@@ -42,6 +42,8 @@ public sealed partial class DashboardLiveTests
     [InlineData(403, "Forbidden")]
     public async Task A_read_back_refused_for_the_users_token_is_not_tried_again_and_the_badge_says_to_sign_in_again(int status, string title)
     {
+        // Starts the gateway.
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
         await using var link = new CuttableProxy(_gateway.BaseAddress);
         await using var browser = await DashboardBrowser.LaunchAsync(title);
         var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
