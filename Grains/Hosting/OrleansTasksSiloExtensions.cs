@@ -123,6 +123,9 @@ public static class OrleansTasksSiloExtensions
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(index));
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
             silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
+            silo.Services.TryAddSingleton(provider => new GrainStorageResultChunks(
+                TaskChunkStores.ResultRecords(provider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks))));
+            silo.Services.TryAddSingleton<IResultChunks, PostgresResultChunks>();
             silo.Services.TryAddSingleton<ITaskHistory, PostgresTaskHistory>();
             silo.Services.AddSiloUploads();
             silo.Services.AddHostedService<TaskStatusCountsFolding>();

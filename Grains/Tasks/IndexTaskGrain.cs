@@ -61,6 +61,12 @@ public sealed partial class IndexTaskGrain(
             return;
         }
 
+        if (!S.Status.IsTerminal() && !S.IsInline)
+        {
+            // Before this activation writes: an earlier one, on a silo paused past its declared death, must add nothing when it wakes.
+            await _run.Results.FenceOffEarlierActivationsAsync(S);
+        }
+
         await _task.ActivateAsync();
         if (!S.Status.IsTerminal())
         {

@@ -9,7 +9,7 @@ namespace OrleansTasks.Tasks;
 /// chunks last read or written stay in memory, at most <see cref="MaxCachedChunks"/> of them, so that
 /// a task of millions of documents does not hold its outcomes.
 /// </summary>
-public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
+public sealed class TaskResults(IResultChunks store, Guid taskId)
 {
     public const int MaxPageSize = 1000;
 
@@ -24,8 +24,18 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
     public async Task WriteAsync(int number, ResultChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        await store.WriteAsync(taskId, number, chunk, existing => existing.Fence <= chunk.Fence);
+        await store.WriteAsync(taskId, number, chunk);
         Cache(number, chunk);
+    }
+
+    /// <summary>
+    /// Taken up by a new activation that holds <paramref name="task"/> as storage had it: from now on
+    /// no chunk of an earlier activation (whose fence is at most the stored reservation) is written.
+    /// </summary>
+    public Task FenceOffEarlierActivationsAsync(IndexTaskState task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return store.RaiseFenceAsync(taskId, task.SeqReservedUpTo + 1);
     }
 
     /// <summary>A page of the outcomes <paramref name="task"/> has recorded, optionally of one outcome only.</summary>
@@ -94,10 +104,7 @@ public sealed class TaskResults(TaskChunkStore<ResultChunk> store, Guid taskId)
     public async Task DeleteAsync(IndexTaskState task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        for (var number = 0; number < task.ResultChunkCount; number++)
-        {
-            await store.DeleteAsync(taskId, number);
-        }
+        await store.DeleteAsync(taskId, task.ResultChunkCount);
     }
 
     /// <summary>Every outcome <paramref name="task"/> has recorded, in document order.</summary>

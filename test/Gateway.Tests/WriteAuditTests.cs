@@ -10,7 +10,7 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// The audit the paused-silo round relies on counts every write a task's silo can make: a grain's
 /// first state (an INSERT) as well as its updates, task-history rows (also one refused as older,
-/// as a statement that changed nothing), documents; and only the process that made them.
+/// as a statement that changed nothing), documents, result chunks and fences; and only the process that made them.
 /// </summary>
 public sealed class WriteAuditTests(PostgresServer postgres)
 {
@@ -44,12 +44,17 @@ public sealed class WriteAuditTests(PostgresServer postgres)
             await history.RecordAsync(task with { Current = 5, UpdatedAt = now.AddSeconds(-1) }, CancellationToken.None);
         }
 
+        await ExecuteAsync(zombie, $"INSERT INTO task_result_chunks (task_id, number, fence, payload) VALUES ('{task.TaskId}', 0, 1, '\\x00')");
+        await ExecuteAsync(live, $"INSERT INTO task_result_fences (task_id, fence) VALUES ('{task.TaskId}', 5)");
+        await ExecuteAsync(zombie, "UPDATE task_result_fences SET fence = 2 WHERE fence < 0");
+
         await new PostgresDocumentIndex(zombie, NullLogger<PostgresDocumentIndex>.Instance)
             .UpsertAsync("docs", task.TaskId, [new HashedDocument("a.md", null, "text", "hash")], CancellationToken.None);
 
-        // Grain state: 3 statements, 2 rows (the INSERT, one UPDATE); history: 2 statements, 1 row; documents: 1 and 1.
-        Assert.Equal(new AuditCounts(3, 2, 1, 1, 2, 1), await audit.CountAsync("zombie", since));
-        Assert.Equal(new AuditCounts(0, 0, 0, 0, 1, 1), await audit.CountAsync("live", since));
+        // Grain state: 3 statements, 2 rows (the INSERT, one UPDATE); history: 2 statements, 1 row; documents: 1 and 1;
+        // result chunks and fences: 2 statements, 1 row.
+        Assert.Equal(new AuditCounts(3, 2, 1, 1, 2, 1, 2, 1), await audit.CountAsync("zombie", since));
+        Assert.Equal(new AuditCounts(0, 0, 0, 0, 1, 1, 1, 1), await audit.CountAsync("live", since));
     }
 
     private static async Task ExecuteAsync(NpgsqlDataSource source, string sql)

@@ -133,6 +133,6 @@ public sealed record PausedSiloOutcome(
         $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; declared dead {DeclaredDead.TotalSeconds:F1} s after SIGSTOP, " +
         $"another silo first wrote them at {string.Join(", ", TakenOver.Select(t => t is { } at ? at.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "never"))} s, " +
         $"they answered over REST as gone on by {MovedOn.TotalSeconds:F1} s, every end heard by {Ended.TotalSeconds:F1} s; the zombie lived {ZombieLife.TotalSeconds:F1} s after SIGCONT, " +
-        $"sent {Zombie.StateAttempts} state, {Zombie.DocumentAttempts} document and {Zombie.HistoryAttempts} history statements and changed {Zombie.Writes} rows; " +
+        $"sent {Zombie.StateAttempts} state, {Zombie.ResultAttempts} result chunk, {Zombie.DocumentAttempts} document and {Zombie.HistoryAttempts} history statements and changed {Zombie.Writes} rows; " +
         $"{Violations.Count} promise(s) broken");
 }

@@ -147,8 +147,13 @@ public sealed class WatchedTasks
             return null;
         }
 
-        response.EnsureSuccessStatusCode();
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET /api/tasks/{taskId} answered {(int)response.StatusCode}: {body}", null, response.StatusCode);
+        }
+
+        using var json = JsonDocument.Parse(body);
         return json.RootElement.Clone();
     }
 

@@ -4,7 +4,7 @@ namespace OrleansTasks.Testing.ClusterFaults;
 
 /// <summary>
 /// Which process wrote what, as PostgreSQL saw it: triggers on the tables a task writes (grain
-/// state: tasks, batches, schedules, result chunks; documents: the index; task history) record
+/// state: tasks, batches, schedules; result chunks and task fences; documents: the index; task history) record
 /// every statement sent, INSERT, UPDATE or DELETE (an attempt, even one that changed no row, such as
 /// a write refused for a stale version or an older history row) and every row it changed (a write that took effect), with the session's
 /// <c>application_name</c> and the database's clock. A silo is told apart by an
@@ -54,6 +54,26 @@ public sealed class WriteAudit(string database)
                 format('%s task %s %s %s seq %s', TG_OP, r.task_id, r.status, r.current, r.seq));
             RETURN NULL;
         END $f$;
+        CREATE FUNCTION fault_audit_chunk_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        DECLARE r task_result_chunks;
+        BEGIN
+            r := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+            INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
+                format('%s task %s chunk %s fence %s', TG_OP, r.task_id, r.number, r.fence));
+            RETURN NULL;
+        END $f$;
+        CREATE FUNCTION fault_audit_fence_row() RETURNS trigger LANGUAGE plpgsql AS $f$
+        DECLARE r task_result_fences;
+        BEGIN
+            r := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+            INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
+                format('%s task %s fence %s', TG_OP, r.task_id, r.fence));
+            RETURN NULL;
+        END $f$;
+        CREATE TRIGGER fault_audit_chunks_attempt AFTER INSERT OR UPDATE OR DELETE ON task_result_chunks FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_chunks_write AFTER INSERT OR UPDATE OR DELETE ON task_result_chunks FOR EACH ROW EXECUTE FUNCTION fault_audit_chunk_row();
+        CREATE TRIGGER fault_audit_fences_attempt AFTER INSERT OR UPDATE OR DELETE ON task_result_fences FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
+        CREATE TRIGGER fault_audit_fences_write AFTER INSERT OR UPDATE OR DELETE ON task_result_fences FOR EACH ROW EXECUTE FUNCTION fault_audit_fence_row();
         CREATE TRIGGER fault_audit_state_attempt AFTER INSERT OR UPDATE OR DELETE ON orleans_grain_state FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
         CREATE TRIGGER fault_audit_state_write AFTER INSERT OR UPDATE OR DELETE ON orleans_grain_state FOR EACH ROW EXECUTE FUNCTION fault_audit_state_row();
         CREATE TRIGGER fault_audit_documents_attempt AFTER INSERT OR UPDATE OR DELETE ON documents FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
@@ -85,7 +105,7 @@ public sealed class WriteAudit(string database)
         return (DateTime)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Statements sent and rows changed in grain state, documents and task history by the process <paramref name="name"/> after <paramref name="since"/>.</summary>
+    /// <summary>Statements sent and rows changed in grain state, documents, task history and result chunks by the process <paramref name="name"/> after <paramref name="since"/>.</summary>
     /// <remarks>
     /// Orleans' own stream pub-sub rows are left out of the rows changed (a statement cannot tell
     /// whose rows it is about, so the statements sent include them): a zombie's rendezvous activation may still save
@@ -103,7 +123,9 @@ public sealed class WriteAudit(string database)
                    count(DISTINCT detail) FILTER (WHERE table_name = 'documents' AND kind = 'attempt'),
                    count(*) FILTER (WHERE table_name = 'documents' AND kind = 'write'),
                    count(DISTINCT detail) FILTER (WHERE table_name = 'task_history' AND kind = 'attempt'),
-                   count(*) FILTER (WHERE table_name = 'task_history' AND kind = 'write')
+                   count(*) FILTER (WHERE table_name = 'task_history' AND kind = 'write'),
+                   count(DISTINCT detail) FILTER (WHERE table_name IN ('task_result_chunks', 'task_result_fences') AND kind = 'attempt'),
+                   count(*) FILTER (WHERE table_name IN ('task_result_chunks', 'task_result_fences') AND kind = 'write')
             FROM fault_audit
             WHERE (application_name = @name OR application_name LIKE @prefix) AND at > @since
             """, connection);
@@ -113,7 +135,7 @@ public sealed class WriteAudit(string database)
         command.Parameters.AddWithValue("pubsub", OrleansPubSubGrain);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return new AuditCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+        return new AuditCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
     }
 
     /// <summary>
@@ -200,10 +222,10 @@ public sealed class WriteAudit(string database)
     }
 }
 
-/// <summary>Statements sent (<c>Attempts</c>) and rows changed (<c>Writes</c>) in the grain-state, document and task-history tables.</summary>
-public sealed record AuditCounts(long StateAttempts, long StateWrites, long DocumentAttempts, long DocumentWrites, long HistoryAttempts, long HistoryWrites)
+/// <summary>Statements sent (<c>Attempts</c>) and rows changed (<c>Writes</c>) in the grain-state, document, task-history and result-chunk tables.</summary>
+public sealed record AuditCounts(long StateAttempts, long StateWrites, long DocumentAttempts, long DocumentWrites, long HistoryAttempts, long HistoryWrites, long ResultAttempts = 0, long ResultWrites = 0)
 {
-    public long Attempts => StateAttempts + DocumentAttempts + HistoryAttempts;
+    public long Attempts => StateAttempts + DocumentAttempts + HistoryAttempts + ResultAttempts;
 
-    public long Writes => StateWrites + DocumentWrites + HistoryWrites;
+    public long Writes => StateWrites + DocumentWrites + HistoryWrites + ResultWrites;
 }
