@@ -42,6 +42,15 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
 
             var backup = await commands.RunAsync(BackupCommands.Read(dump).Backup);
             var whole = await File.ReadAllBytesAsync(dump);
+            var dumpMode = await StatAsync(dump);
+            var failing = new StandInCommands(Directory.CreateDirectory(Path.Combine(directory, "database-gone")).FullName, new Dictionary<string, string>
+            {
+                ["PG_BIN"] = postgres.BinaryFolder,
+                ["PG_PORT"] = postgres.Port.ToString(CultureInfo.InvariantCulture),
+                ["PG_DATABASE"] = "no_such_database",
+            });
+            var failed = await failing.RunAsync(BackupCommands.Read(dump).Backup);
+            var afterFailed = await File.ReadAllBytesAsync(dump);
             await File.WriteAllBytesAsync(cut, whole[..(whole.Length / 2)]);
             var stopped = await commands.RunAsync(BackupCommands.Read(cut).Restore);
             var afterStopped = commands.Commands;
@@ -50,6 +59,9 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
             var rowsRestored = await ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
 
             Assert.True(backup.ExitCode == 0 && backup.Output.Contains("reads back whole", StringComparison.Ordinal), $"README's backup:\n{backup.Tail}");
+            Assert.True(dumpMode.StartsWith("600 ", StringComparison.Ordinal), $"README's backup wrote a dump of mode {dumpMode}, readable by others than its owner");
+            Assert.True(failed.ExitCode != 0 && !failed.Output.Contains("reads back whole", StringComparison.Ordinal), $"README's backup of a database that is gone:\n{failed.Tail}");
+            Assert.True(whole.AsSpan().SequenceEqual(afterFailed), "a backup that failed changed the last good dump");
             Assert.True(stopped.ExitCode != 0, $"README's restore of a dump cut short exited 0:\n{stopped.Tail}");
             Assert.Contains("pg_restore: error", stopped.Output, StringComparison.Ordinal);
             Assert.DoesNotContain(afterStopped, command => command.StartsWith("down", StringComparison.Ordinal));
