@@ -77,8 +77,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
-    /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes is
-    /// the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
+    /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes holds
+    /// the key the env file held (tokens already issued stay valid), is made under umask 077, is the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
     /// gateways' user (their Dockerfile's USER) with mode 0400, and is ignored by git; compose.yaml mounts
     /// SIGNING_KEY_FILE as the secret the gateways read.
     /// </summary>
@@ -92,7 +92,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         try
         {
             Directory.CreateDirectory(Path.Combine(directory, "docker"));
-            await File.WriteAllTextAsync(Path.Combine(directory, "docker", "site.env"), "SIGNING_KEY=a-key-given-as-a-variable\nPOSTGRES_PASSWORD=x\n");
+            var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+            await File.WriteAllTextAsync(Path.Combine(directory, "docker", "site.env"), $"SIGNING_KEY={key}\nPOSTGRES_PASSWORD=x\n");
             var commands = new StandInCommands(directory, new Dictionary<string, string>());
 
             var result = await commands.RunAsync(blocks[1]);
@@ -103,7 +104,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
             Assert.True(result.ExitCode == 0, $"README's signing-key block:\n{result.Tail}");
             Assert.Contains("SIGNING_KEY=", settings);
             Assert.Equal(Path.Combine(directory, "docker", "signing-key"), keyFile);
-            Assert.True(Convert.FromBase64String((await File.ReadAllTextAsync(keyFile)).Trim()).Length >= 32, "the key file holds fewer than 32 bytes");
+            Assert.True((await File.ReadAllTextAsync(keyFile)).Trim() == key, "the key file does not hold the key docker/site.env named: tokens issued so far would stop working");
+            Assert.StartsWith("(umask 077 && ", blocks[1], StringComparison.Ordinal);
             Assert.Equal($"400 {ContainerUser}", await StatAsync(keyFile));
             Assert.Equal("up -d", commands.Commands[^1]);
         }
