@@ -170,6 +170,26 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
+    /// build-base-images.sh asked for a PostgreSQL major the host's Debian suite does not carry (as
+    /// trixie carries no 15): it stops before building anything, in one line that gives the command
+    /// with the variable sudo would otherwise drop.
+    /// </summary>
+    [Fact]
+    public async Task Building_the_base_images_with_a_major_the_suite_lacks_stops_in_one_line_naming_the_command()
+    {
+        SystemDependencies.Dockerd();
+        var script = Path.Combine(DockerDirectory, "build-base-images.sh");
+
+        var result = await CommandLine.RunAsync(script, [], new Dictionary<string, string> { ["ORLEANSTASKS_POSTGRES_MAJOR"] = "99" }, TimeSpan.FromMinutes(1));
+
+        Assert.True(result.ExitCode == 1, $"build-base-images.sh with PostgreSQL 99 exited {result.ExitCode}:\n{result.Tail}");
+        var last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("carries no postgresql-99", last, StringComparison.Ordinal);
+        Assert.Contains("sudo --preserve-env=DOCKER_HOST,ORLEANSTASKS_POSTGRES_MAJOR docker/build-base-images.sh", last, StringComparison.Ordinal);
+        Assert.DoesNotContain("debootstrap ", result.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The path with registry access: the same commands as the air-gapped path's last two without
     /// --local-images, and the official images README names are compose's and the Dockerfiles' defaults,
     /// PostgreSQL's major that of the local image.
