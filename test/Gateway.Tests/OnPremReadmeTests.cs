@@ -170,6 +170,24 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
+    /// nginx's start script under the TLS profile (ORLEANSTASKS_HTTPS_PORT set) without the site
+    /// certificate: one line naming the files and what makes them, and no plain-HTTP site instead.
+    /// </summary>
+    [Fact]
+    public async Task The_TLS_profile_without_a_site_certificate_stops_nginx_in_one_line()
+    {
+        Assert.SkipWhen(File.Exists("/etc/nginx/tls/site.crt"), "this host has /etc/nginx/tls/site.crt, which the script reads: it cannot be run here without one");
+        var script = Path.Combine(DockerDirectory, "nginx", "site", "start.sh");
+
+        var result = await CommandLine.RunAsync("sh", [script], new Dictionary<string, string> { ["ORLEANSTASKS_HTTPS_PORT"] = "8443" }, TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 1, $"start.sh without a certificate exited {result.ExitCode}:\n{result.Tail}");
+        var line = Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("/etc/nginx/tls/site.crt", line, StringComparison.Ordinal);
+        Assert.Contains("make-certificates.sh", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// build-base-images.sh asked for a PostgreSQL major the host's Debian suite does not carry (as
     /// trixie carries no 15): it stops before building anything, in one line that gives the command
     /// with the variable sudo would otherwise drop.
