@@ -253,13 +253,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         Assert.DoesNotContain(table, variable => !read.Contains(variable) && !scripts.Contains(variable, StringComparison.Ordinal));
     }
 
-    private static void RequireRoot()
-    {
-        if (Environment.UserName != "root")
-        {
-            Assert.Skip("README's block runs a script that chowns files to the containers' user 1654, which takes root");
-        }
-    }
+    private static void RequireRoot() =>
+        SystemDependencies.Root($"README's block runs a script that chowns files to the containers' user {ContainerUser}, which takes root");
 
     /// <summary>A block's commands without their trailing comments.</summary>
     private static string[] Lines(string block) =>
