@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -28,10 +27,8 @@ public sealed partial class DashboardLiveTests
         var before = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await Assertions.Expect(page.Locator(Row(before)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
 
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        var whileCut = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
-        await TaskRequests.WaitForEndAsync(alice, whileCut);
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        var whileCut = await WhileCutAsync(alice, link, page, watcher, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
 
         // The list refuses the page's reads until it has refused two.
         var refused = await RefusedReads.StartAsync(page, "/api/tasks");
@@ -61,7 +58,7 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
         await WhileCutAsync(alice, link, page, watcher, "cancelled", () => CancelAsync(alice, running));
 
         // The first read after the link is back lists the task as it was before it ended, as a read between
@@ -160,7 +157,7 @@ public sealed partial class DashboardLiveTests
         var (link, browser, page) = tab;
         var shown = await page.Locator("#task-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.taskId)");
 
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
         var whileCut = await WhileCutAsync(alice, link, page, watcher, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
         link.Restore();
 
@@ -187,7 +184,7 @@ public sealed partial class DashboardLiveTests
         var row = page.Locator(Row(running));
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("processing", new() { Timeout = 10_000 });
 
-        await using var watcher = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
         await WhileCutAsync(alice, link, page, watcher, "cancelled", () => CancelAsync(alice, running));
         link.Restore();
 
@@ -233,28 +230,17 @@ public sealed partial class DashboardLiveTests
 
     /// <summary>
     /// Cuts <paramref name="link"/> and, once <paramref name="page"/> is reconnecting, changes a task
-    /// (<paramref name="change"/> answers which), waits for its end and until the gateway has passed its
-    /// <paramref name="status"/> on to <paramref name="watcher"/>, a feed socket of the test's: while that
-    /// stays open, the page's new socket, attached later, is not sent it, so only a read-back can show it
-    /// (with no socket of the test's left, the one run here sent the page the end after the reconnect).
-    /// The link stays cut.
+    /// (<paramref name="change"/> answers which) and waits for its end and until the gateway has sent its
+    /// <paramref name="status"/> to <paramref name="watcher"/>: the page's next socket is not sent it, and
+    /// only a read-back can show it (see <see cref="FeedWatcher"/>). The link stays cut.
     /// </summary>
-    private static async Task<Guid> WhileCutAsync(HttpClient alice, CuttableProxy link, IPage page, SocketClient watcher, string status, Func<Task<Guid>> change)
-    {
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        var taskId = await change();
-        await TaskRequests.WaitForEndAsync(alice, taskId);
-        var stop = Stopwatch.GetTimestamp();
-        while (!watcher.Messages.Any(m => m.TryGetProperty("task_id", out var id) && id.GetGuid() == taskId && m.GetProperty("status").GetString() == status))
+    private static Task<Guid> WhileCutAsync(HttpClient alice, CuttableProxy link, IPage page, FeedWatcher watcher, string status, Func<Task<Guid>> change) =>
+        watcher.WhileCutAsync(link, page, async () =>
         {
-            var left = TimeSpan.FromSeconds(30) - Stopwatch.GetElapsedTime(stop);
-            Assert.True(left > TimeSpan.Zero, $"the test's feed socket was not sent the task's {status} within 30 s");
-            Assert.NotNull(await watcher.ReceiveAsync(left));
-        }
-
-        return taskId;
-    }
+            var taskId = await change();
+            await TaskRequests.WaitForEndAsync(alice, taskId);
+            return taskId;
+        }, taskId => [FeedWatcher.ForTask(taskId, status)]);
 
     private static async Task<Guid> CancelAsync(HttpClient client, Guid taskId)
     {

@@ -33,15 +33,16 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
 
         // Live from sign-in on, with nothing running.
         var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, prepare: RowAppearance.RecordAsync);
-        var other = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var other = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, prepare: RowAppearance.RecordAsync);
         await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(0);
 
         var created = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
-            var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(400, collection: "live"));
-            await AssertAppearsAsync(page, taskId, DateTimeOffset.UtcNow, $"task {i + 1}");
+            var (taskId, asked) = await RowAppearance.AskAsync(() => TaskRequests.CreateAsync(alice, TaskRequests.Body(400, collection: "live")));
+            await AssertAppearsAsync(page, taskId, asked, $"task {i + 1}");
+            await AssertAppearsAsync(other, taskId, asked, $"task {i + 1}, in the second tab");
             created.Add(taskId);
         }
 
@@ -126,8 +127,8 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         // The task list, open, shows the next run at the top.
         await page.ClickAsync("nav button[data-view=tasks]");
         await Assertions.Expect(page.Locator(Row(first))).ToBeVisibleAsync();
-        var second = await RunNowAsync(alice, scheduleId);
-        await AssertAppearsAsync(page, second, DateTimeOffset.UtcNow, "the schedule's run, after run-now answered");
+        var (second, asked) = await RowAppearance.AskAsync(() => RunNowAsync(alice, scheduleId));
+        await AssertAppearsAsync(page, second, asked, "the schedule's run, started by run-now");
         await Assertions.Expect(page.Locator("#task-rows tr").First).ToHaveAttributeAsync("data-task-id", second.ToString());
         await Assertions.Expect(page.Locator(Row(second)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
 
@@ -146,11 +147,11 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         await using var browser = await DashboardBrowser.LaunchAsync();
         var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Admin, prepare: RowAppearance.RecordAsync);
         await page.CheckAsync("#filter-everyone");
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#task-counts")).ToBeVisibleAsync();
 
-        var taskId = await TaskRequests.CreateAsync(bob, TaskRequests.Body(30, collection: "bobs"));
-        await AssertAppearsAsync(page, taskId, DateTimeOffset.UtcNow, "bob's task on the admin's page");
+        var (taskId, asked) = await RowAppearance.AskAsync(() => TaskRequests.CreateAsync(bob, TaskRequests.Body(30, collection: "bobs")));
+        await AssertAppearsAsync(page, taskId, asked, "bob's task on the admin's page");
         var row = page.Locator(Row(taskId));
         await Assertions.Expect(row.Locator("td.id")).ToContainTextAsync("bobs · bob");
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
@@ -158,7 +159,7 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
 
         // Back to the admin's own tasks: bob's is not among them.
         await page.UncheckAsync("#filter-everyone");
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#task-counts button[data-status=completed]")).ToHaveAttributeAsync("data-count", "0");
         await Assertions.Expect(page.Locator("#task-rows tr")).ToHaveCountAsync(0);
         Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
@@ -203,16 +204,20 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         var before = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
         await Assertions.Expect(page.Locator("#new-tasks")).ToHaveTextAsync("1 new task");
 
-        // The page's connections drop, and its attempts to reconnect wait, while two tasks are created.
-        link.Cut();
-        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-        var whileCut = new[] { await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)), await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)) };
-        // Ended, so that no change of theirs reaches the feed once it is back: only the resync can tell of them.
-        foreach (var taskId in whileCut)
+        // The page's connections drop, and its attempts to reconnect wait, while two tasks are created and
+        // end: with the test's feed socket sent their ends, the page's next socket is sent no change of
+        // theirs, and only the read-back can tell of them.
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        var whileCut = await watcher.WhileCutAsync(link, page, async () =>
         {
-            await TaskRequests.WaitForEndAsync(alice, taskId);
-        }
+            Guid[] created = [await TaskRequests.CreateAsync(alice, TaskRequests.Body(2)), await TaskRequests.CreateAsync(alice, TaskRequests.Body(2))];
+            foreach (var taskId in created)
+            {
+                await TaskRequests.WaitForEndAsync(alice, taskId);
+            }
 
+            return created;
+        }, created => [.. created.Select(taskId => FeedWatcher.ForTask(taskId, "completed"))]);
         link.Restore();
 
         // Live again: the notice counts them with the one it knew, and the page shown stays.
@@ -245,8 +250,8 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         // Every change of the other task has been published once it has ended.
         var other = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: "other-" + wanted));
         await TaskRequests.WaitForEndAsync(alice, other);
-        var matching = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: wanted));
-        await AssertAppearsAsync(page, matching, DateTimeOffset.UtcNow, "the matching task");
+        var (matching, asked) = await RowAppearance.AskAsync(() => TaskRequests.CreateAsync(alice, TaskRequests.Body(3, collection: wanted)));
+        await AssertAppearsAsync(page, matching, asked, "the matching task");
         await Assertions.Expect(page.Locator(Row(matching)).Locator("td.status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
         Assert.Equal(0, await page.Locator(Row(other)).CountAsync());
         Assert.True(await page.Locator("#new-tasks").IsHiddenAsync(), "a task the filters leave out was announced as new");
@@ -262,12 +267,15 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
 
     private static string Row(Guid taskId) => $"tr[data-task-id='{taskId}']";
 
-    /// <summary>Asserts that the page listed <paramref name="taskId"/>'s row within <see cref="Appearance"/> of <paramref name="answered"/>.</summary>
-    private async Task AssertAppearsAsync(IPage page, Guid taskId, DateTimeOffset answered, string what)
+    /// <summary>
+    /// Asserts that the page listed <paramref name="taskId"/>'s row within <see cref="Appearance"/> of
+    /// sending the request that created it (<paramref name="asked"/>): the product's time is no longer.
+    /// </summary>
+    private async Task AssertAppearsAsync(IPage page, Guid taskId, RowAppearance.Asked asked, string what)
     {
-        var (appeared, timings) = await RowAppearance.AfterAsync(page, taskId, answered);
+        var (appeared, timings) = await RowAppearance.AfterAsync(page, taskId, asked);
         output.WriteLine($"{what}: {timings}");
-        Assert.True(appeared < Appearance, $"{what}: {timings}: not within {Appearance.TotalMilliseconds:0} ms of the answer");
+        Assert.True(appeared < Appearance, $"{what}: {timings}: not within {Appearance.TotalMilliseconds:0} ms of sending the request");
     }
 
     private static async Task<Guid> RunNowAsync(HttpClient client, Guid scheduleId)

@@ -27,7 +27,7 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         // Unpooled: an idle pooled session would keep the stand-in's down -v (dropdb) from dropping the database.
         var connection = await postgres.CreateDatabaseAsync(migrate: true, ordinaryRole: true) + ";Pooling=false";
         var database = new NpgsqlConnectionStringBuilder(connection).Database!;
-        await ExecuteAsync(connection, "CREATE TABLE backup_probe AS SELECT g AS id, repeat(md5(g::text), 20) AS filler FROM generate_series(1, 5000) g");
+        await DatabaseCommands.ExecuteAsync(connection, "CREATE TABLE backup_probe AS SELECT g AS id, repeat(md5(g::text), 20) AS filler FROM generate_series(1, 5000) g");
         var directory = Directory.CreateTempSubdirectory("orleans-tasks-backup-").FullName;
         try
         {
@@ -54,9 +54,9 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
             await File.WriteAllBytesAsync(cut, whole[..(whole.Length / 2)]);
             var stopped = await commands.RunAsync(BackupCommands.Read(cut).Restore);
             var afterStopped = commands.Commands;
-            var rowsKept = await ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
+            var rowsKept = await DatabaseCommands.ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
             var restored = await commands.RunAsync(BackupCommands.Read(dump).Restore);
-            var rowsRestored = await ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
+            var rowsRestored = await DatabaseCommands.ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
 
             Assert.True(backup.ExitCode == 0 && backup.Output.Contains("reads back whole", StringComparison.Ordinal), $"README's backup:\n{backup.Tail}");
             Assert.True(dumpMode.StartsWith("600 ", StringComparison.Ordinal), $"README's backup wrote a dump of mode {dumpMode}, readable by others than its owner");
@@ -262,22 +262,6 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
 
     private static async Task<string> StatAsync(string file) =>
         (await CommandLine.RunOrFailAsync("stat", ["-c", "%a %u", file], new Dictionary<string, string>(), TimeSpan.FromSeconds(30))).Trim();
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
 
     [GeneratedRegex(@"\$\{ORLEANSTASKS_TLS_DIR:-\./tls\}/(\w+):")]
     private static partial Regex MountedTlsDirectories();

@@ -8,7 +8,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// the table, and the moment the feed's worker handed the page the task's first message. Playwright's
 /// own wait sees a row only after its polling and the hops between the test, its driver and the browser,
 /// which on a loaded machine took longer than the dashboard did; the page's clocks time only the product.
-/// Both clocks are the machine's wall clock, so they compare with the moment the test got its answer.
+/// Both clocks are the machine's wall clock, so they compare with the moments the test sent the request
+/// that created the task and read its answer.
 /// </summary>
 public static class RowAppearance
 {
@@ -45,24 +46,41 @@ public static class RowAppearance
     public static Task RecordAsync(IPage page) => page.AddInitScriptAsync(Recorder);
 
     /// <summary>
-    /// Waits for <paramref name="taskId"/>'s row and answers how long after <paramref name="answered"/>
-    /// (when the test got the answer that created it) the page put it in the list, with a line that
-    /// says when the feed's message reached the page and when the test saw the row.
+    /// Runs <paramref name="request"/> (one that creates a task) and answers what it answered, with the
+    /// moment just before it was sent and the moment its answer was read: the product's part of the time
+    /// a row took to appear lies within the first, and all of it after the second.
     /// </summary>
-    public static async Task<(TimeSpan Appeared, string Timings)> AfterAsync(IPage page, Guid taskId, DateTimeOffset answered)
+    public static async Task<(T Answer, Asked Asked)> AskAsync<T>(Func<Task<T>> request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var sent = DateTimeOffset.UtcNow;
+        var answer = await request();
+        return (answer, new Asked(sent, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="taskId"/>'s row and answers how long after the request that created it
+    /// was sent (an upper bound of the product's time) the page put it in the list, with a line that also
+    /// says it from the answer, when the feed's message reached the page, and when the test saw the row.
+    /// </summary>
+    public static async Task<(TimeSpan AfterSent, string Timings)> AfterAsync(IPage page, Guid taskId, Asked asked)
     {
         ArgumentNullException.ThrowIfNull(page);
         await page.WaitForSelectorAsync($"tr[data-task-id='{taskId}']", new() { Timeout = 10_000 });
-        var seen = DateTimeOffset.UtcNow - answered;
+        var seen = DateTimeOffset.UtcNow - asked.Sent;
         var id = taskId.ToString();
         var appeared = await page.EvaluateAsync<double?>("id => window.__rowAppeared[id] ?? null", id)
             ?? throw new InvalidOperationException("the page recorded no time for the row: RecordAsync was not installed on the tab");
         var delivered = await page.EvaluateAsync<double?>("id => window.__taskDelivered[id] ?? null", id);
-        var start = answered.ToUnixTimeMilliseconds();
-        var appearedAfter = TimeSpan.FromMilliseconds(appeared - start);
-        var deliveredText = delivered is { } at ? string.Create(CultureInfo.InvariantCulture, $"{at - start:0} ms") : "never (not through the worker)";
+        var sent = asked.Sent.ToUnixTimeMilliseconds();
+        var answered = (asked.Answered - asked.Sent).TotalMilliseconds;
+        var afterSent = TimeSpan.FromMilliseconds(appeared - sent);
+        var deliveredText = delivered is { } at ? string.Create(CultureInfo.InvariantCulture, $"{at - sent:0} ms") : "never (not through the worker)";
         var timings = string.Create(CultureInfo.InvariantCulture,
-            $"after the answer, the feed's message reached the page {deliveredText}, the page listed the row {appearedAfter.TotalMilliseconds:0} ms, the test saw it {seen.TotalMilliseconds:0} ms");
-        return (appearedAfter, timings);
+            $"after the request was sent: answered {answered:0} ms, the feed's message reached the page {deliveredText}, the page listed the row {afterSent.TotalMilliseconds:0} ms ({afterSent.TotalMilliseconds - answered:0} ms after the answer), the test saw it {seen.TotalMilliseconds:0} ms");
+        return (afterSent, timings);
     }
+
+    /// <summary>When a request was sent and when its answer was read, by the machine's wall clock.</summary>
+    public readonly record struct Asked(DateTimeOffset Sent, DateTimeOffset Answered);
 }

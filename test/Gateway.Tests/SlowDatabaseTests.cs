@@ -29,8 +29,8 @@ public sealed class SlowDatabaseTests(PostgresServer postgres)
     }
 
     /// <summary>
-    /// The case an earlier sizer mistook for a slow database: silos starved of processor (a quarter
-    /// of one each) on a quick database make slices slow too, and must neither grow them nor say so.
+    /// The case an earlier sizer mistook for a slow database: silos starved of processor (0.15
+    /// of one each: a quarter no longer halved their rate once idle workers stopped spinning) on a quick database make slices slow too, and must neither grow them nor say so.
     /// That no task says so proves something only if the silos measured the database meanwhile:
     /// their round-trip histograms (<c>/metrics</c>) must show quick round trips taken while starved.
     /// </summary>
@@ -39,7 +39,7 @@ public sealed class SlowDatabaseTests(PostgresServer postgres)
     {
         SystemDependencies.CpuQuota();
         // Twelve tasks, most of them queued behind those that run at once (Tasks:MaxRunningPerSilo), so that work is left when the quota begins.
-        var outcome = await SlowDatabase.StarvedAsync(postgres, silos: 2, tasks: 12, documents: 10_000, processors: 0.25, Slow, TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(4));
+        var outcome = await SlowDatabase.StarvedAsync(postgres, silos: 2, tasks: 12, documents: 10_000, processors: 0.15, Slow, TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(4));
 
         TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', outcome.Tasks.Violations));

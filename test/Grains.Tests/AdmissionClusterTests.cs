@@ -162,6 +162,9 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         await using var second = await PostgresSilo.StartAsync(database, cluster, settings);
         var (siloA, siloB) = (SiloOf(first), SiloOf(second));
         var queue = first.Client.GetGrain<IAdmissionQueueGrain>(0);
+
+        // Both silos' own reports (no slot held) are in before the test speaks for them.
+        await AdmissionSlotReports.StoredAsync(first, first, second);
         var now = DateTimeOffset.UtcNow;
         AdmissionTicket Ticket(string owner, int second) => new(Guid.NewGuid(), owner, TaskPriority.Normal, now.AddSeconds(second));
         var (alice1, alice2, alice3, bob) = (Ticket("alice", 1), Ticket("alice", 2), Ticket("alice", 3), Ticket("bob", 4));

@@ -30,6 +30,9 @@ public sealed class AdmissionQueueMigrationTests(PostgresServer postgres)
 
         await using (var earlier = await PostgresSilo.StartAsync(database, cluster, settings))
         {
+            // The silo's report is stored first: its queue has written all it will before the row is replaced.
+            await AdmissionSlotReports.StoredAsync(earlier, earlier);
+
             // The row as the single-row build wrote it: every waiting task in it, and a slot held on a silo since gone.
             var storage = earlier.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
             var queueId = earlier.Client.GetGrain<IAdmissionQueueGrain>(0).GetGrainId();
@@ -46,6 +49,11 @@ public sealed class AdmissionQueueMigrationTests(PostgresServer postgres)
 
         await using var upgraded = await PostgresSilo.StartAsync(database, cluster, settings);
         var queue = upgraded.Client.GetGrain<IAdmissionQueueGrain>(0);
+
+        // The upgraded silo's report (its first exchange, after the migrating activation) is in before the test asks
+        // from that silo: arriving after, it would say the silo holds no slot. It grants nothing: the waiting tasks
+        // wait on the silo that is gone.
+        await AdmissionSlotReports.StoredAsync(upgraded, upgraded);
         var positions = await Task.WhenAll(expected.Select(t => queue.Position(t.TaskId)));
 
         Assert.Equal(Enumerable.Range(1, Waiting).Select(i => (int?)i), positions);
@@ -55,7 +63,7 @@ public sealed class AdmissionQueueMigrationTests(PostgresServer postgres)
         Assert.InRange(indexBytes, 1, 1024);
 
         // The first in line asks from the upgraded silo and takes its slot; the slot held on the gone silo is freed.
-        var address = upgraded.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+        var address = AdmissionSlotReports.AddressOf(upgraded);
         Assert.Equal([expected[0]], await queue.Exchange(new AdmissionExchange(address, 1, [], [expected[0]], [])));
         Assert.Equal(1, await queue.Position(expected[1].TaskId));
     }

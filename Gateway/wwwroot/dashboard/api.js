@@ -29,12 +29,24 @@ export const session = {
   },
 };
 
+// A read with no answer by then fails (and is tried again where the page retries it) rather than
+// waiting for ever on a connection that hangs. Writes are not cut short: one may have been done.
+const readTimeout = 20000;
+
 export async function request(method, path, body, extraHeaders = {}) {
   const headers = { Accept: 'application/json', ...extraHeaders };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
+  const signal = method === 'GET' ? AbortSignal.timeout(readTimeout) : undefined;
+  let response, text;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    text = await response.text();
+  } catch (error) {
+    if (error.name === 'TimeoutError') throw new Error(`${method} ${path} had no answer within ${readTimeout / 1000} s`);
+    throw error;
+  }
+
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, json);
   return json;

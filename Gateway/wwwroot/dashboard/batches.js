@@ -14,9 +14,8 @@ export class BatchesView {
 
   set visible(visible) { this.follower.visible = visible; }
 
-  async load() {
-    const page = await request('GET', '/api/batches?limit=50');
-    return this.rows.show(page.items.map(batch => [batch.batch_id, batch]));
+  load() {
+    return this.rows.load(async () => (await request('GET', '/api/batches?limit=50')).items.map(batch => [batch.batch_id, batch]));
   }
 
   row(batch) {

@@ -2,8 +2,11 @@
 // listens to it, however many tasks run. The socket is held by a worker, which hands the page the
 // changes in batches, the newest of each item only. On every (re)connection the views read back what
 // changed while the feed was away; a read that fails (a rate limit, a database outage) is tried again
-// with backoff until it succeeds. The badge reads "live" once the socket is open and that read-back has
+// with backoff until it succeeds, but for a refusal of the user's token or rights (401, 403: it expired,
+// or the admin role was withdrawn), which the next try would meet too: the feed then stops, and the badge
+// says to sign in again. The badge reads "live" once the socket is open and that read-back has
 // succeeded: until then the page may show what is no longer so.
+import { ApiError } from './api.js';
 import { LiveSocket } from './socket.js';
 import { openFeedWorker } from './feed-connection.js';
 
@@ -74,6 +77,13 @@ export class TaskFeed {
     if (connection !== this.connection) return;
     const failed = listeners.filter((_, i) => results[i].status === 'rejected');
     for (const result of results) if (result.status === 'rejected') console.warn(`Reading back after the feed connected failed: ${result.reason?.message ?? result.reason}`);
+    const refusal = results.find(result => result.status === 'rejected' && isRefusal(result.reason));
+    if (refusal) {
+      this.stop();
+      this.#show('closed', `${refusal.reason.message}; sign in again`);
+      return;
+    }
+
     if (failed.length === 0) {
       this.synced = true;
       this.wasLive = true;
@@ -102,4 +112,9 @@ export class TaskFeed {
     this.badge.textContent = shown === 'closed' && reason ? `offline: ${reason}` : badgeTexts[shown];
     this.badge.title = shown === 'live' ? `Following ${this.scope === 'all' ? "everyone's" : 'your'} tasks as they change` : '';
   }
+}
+
+/** The gateway refused the token or the rights it carries: trying again will not help. */
+function isRefusal(error) {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
 }

@@ -5,7 +5,8 @@
 // A new item may reach the feed just before its owner's list shows it (a batch is listed once all its
 // tasks have started): the list is read again, a few times at most, until it does. After the feed
 // (re)connects, a shown view reads its list back at once, and a read that fails rejects so that the feed
-// tries it again with backoff (the badge reads "live" only once it succeeded).
+// tries it again with backoff (the badge reads "live" only once it succeeded). Reads that overlap (a
+// read-back and a read for a new item) show the list of the one started last (KeyedRows.load).
 import { Throttle } from './throttle.js';
 
 const listReadsForNewItems = 3;

@@ -14,9 +14,8 @@ export class SchedulesView {
 
   set visible(visible) { this.follower.visible = visible; }
 
-  async load() {
-    const page = await request('GET', '/api/schedules?limit=100');
-    return this.rows.show(page.items.map(schedule => [schedule.schedule_id, schedule]));
+  load() {
+    return this.rows.load(async () => (await request('GET', '/api/schedules?limit=100')).items.map(schedule => [schedule.schedule_id, schedule]));
   }
 
   row(schedule) {

@@ -2,12 +2,12 @@
 // kept live from the page's one task feed. A row takes a change only when its `seq` is newer. A task
 // that matches the filters and sorts into the first page while it is shown takes its place there (a
 // new one at the top); one created after the first page's newest while another page is shown goes
-// into a "N new tasks" notice. After the feed reconnects, the page shown is read again, and read once
-// more a moment later: a task publishes a change before it writes its history row (where the list comes
-// from), so a task that ended just before the feed came back may be listed as it was, and the feed
-// does not send that end again. On another page the notice also counts the tasks the list holds that
-// were created, after the first page's newest, while the feed was away. Row changes are drawn
-// together, a few times a second.
+// into a "N new tasks" notice. After the feed reconnects, the page shown and the counts are read again,
+// and the page once more a moment later (the badge says "live" only then): a task publishes a change
+// before it writes its history row (where the list comes from), so a task that ended just before the
+// feed came back may be listed as it was, and the feed does not send that end again. On another page
+// the notice also counts the tasks the list holds that were created, after the first page's newest,
+// while the feed was away. Row changes are drawn together, a few times a second.
 import { request, session } from './api.js';
 import { TaskRow } from './task-row.js';
 import { Throttle } from './throttle.js';
@@ -33,7 +33,7 @@ export class TasksView {
     this.oldest = '';
     this.loading = 0;
     this.baseline = 0;
-    this.settle = null;
+    this.resyncs = 0;
     this.arrived = null;
     this.changed = new Set();
     this.unseen = new Set();
@@ -124,15 +124,21 @@ export class TasksView {
   }
 
   /**
-   * After (re)connecting: what changed while the feed was away is read back from the list. A failure
-   * rejects, and the feed calls this again. The page shown is read once more a moment later.
+   * After (re)connecting: what changed while the feed was away is read back from the list and the
+   * counts, and the page shown is read once more a moment later. A failure of any of these rejects, and
+   * the feed calls this again (the badge says "live" once all have succeeded).
    */
   async onResync() {
-    clearTimeout(this.settle);
-    this.counts.load().catch(error => console.warn(error));
+    const resync = ++this.resyncs;
+    await Promise.all([this.counts.load(), this.#readBack()]);
+    await new Promise(settled => setTimeout(settled, settleAfter));
+    // A later (re)connection reads back for itself.
+    if (resync === this.resyncs) await this.load();
+  }
+
+  async #readBack() {
     await this.load();
     if (this.cursors.length > 1) await this.#countNewer();
-    this.settle = setTimeout(() => this.load().catch(error => console.warn(error)), settleAfter);
   }
 
   /**
