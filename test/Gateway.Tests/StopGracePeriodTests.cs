@@ -7,9 +7,10 @@ using OrleansTasks.Testing;
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
-/// compose.yaml's stop grace periods against the .NET host's shutdown timeout each application runs
-/// with (its appsettings.json, as published): SIGTERM starts the drain, the host cuts it off after
-/// its timeout, and Docker's SIGKILL must come only after that, with room for the process to exit.
+/// compose.yaml's stop grace periods and the systemd units' <c>TimeoutStopSec</c> against the .NET
+/// host's shutdown timeout each application runs with (its appsettings.json, as published): SIGTERM
+/// starts the drain, the host cuts it off after its timeout, and Docker's or systemd's SIGKILL must
+/// come only after that, with room for the process to exit.
 /// The silo's drain (checkpoint and hand on running tasks) needs more than .NET's default 30 s.
 /// </summary>
 public sealed partial class StopGracePeriodTests
@@ -27,6 +28,20 @@ public sealed partial class StopGracePeriodTests
 
         Assert.True(timeout >= TimeSpan.FromSeconds(minimumSeconds), $"{project}'s host shuts down within {timeout.TotalSeconds} s, less than the {minimumSeconds} s its drain is given");
         Assert.True(timeout + ExitMargin <= grace, $"{project}'s host shuts down within {timeout.TotalSeconds} s, and compose.yaml kills the {service} container {grace.TotalSeconds} s after SIGTERM: less than {ExitMargin.TotalSeconds} s to exit");
+    }
+
+    [Theory]
+    [InlineData("orleans-tasks-silo.service", "Silo")]
+    [InlineData("orleans-tasks-gateway.service", "Gateway")]
+    public async Task The_host_ends_its_shutdown_before_systemd_kills_the_service(string unit, string project)
+    {
+        var text = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "docker", "systemd", unit));
+        var setting = StopTimeoutSetting().Match(text);
+        Assert.True(setting.Success, $"{unit} has no TimeoutStopSec");
+        var stop = TimeSpan.FromSeconds(int.Parse(setting.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var timeout = ShutdownTimeout(Path.Combine(RepositoryPaths.Root, project));
+
+        Assert.True(timeout + ExitMargin <= stop, $"{project}'s host shuts down within {timeout.TotalSeconds} s, and {unit} kills it {stop.TotalSeconds} s after SIGTERM: less than {ExitMargin.TotalSeconds} s to exit");
     }
 
     private static TimeSpan ShutdownTimeout(string contentRoot)
@@ -50,4 +65,7 @@ public sealed partial class StopGracePeriodTests
 
     [GeneratedRegex(@"stop_grace_period: (\d+)s")]
     private static partial Regex GraceSetting();
+
+    [GeneratedRegex(@"^TimeoutStopSec=(\d+)$", RegexOptions.Multiline)]
+    private static partial Regex StopTimeoutSetting();
 }
