@@ -129,7 +129,9 @@ if [ ! -s "$tarball" ]; then
     log "upgrading from $(cut -d' ' -f2 <<<"$UPDATES" | paste -sd' ')"
     while read -r url suite; do echo "deb $url $suite main"; done <<<"$UPDATES" >>"$work/rootfs/etc/apt/sources.list"
     mount -t proc proc "$work/rootfs/proc"
-    chroot "$work/rootfs" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -q' >"$work/upgrade.log" 2>&1 \
+    # A clean environment: the caller's (TMPDIR above all) names paths that do not exist in the root file system.
+    chroot "$work/rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+      sh -c 'apt-get update -q && apt-get upgrade -y -q' >"$work/upgrade.log" 2>&1 \
       || { tail -20 "$work/upgrade.log" >&2; fail "the upgrade from $SUITE's updates failed (log above)"; }
     umount "$work/rootfs/proc"
   fi
