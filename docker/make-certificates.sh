@@ -7,13 +7,15 @@
 #   DIR/site/        site.crt + site.key, nginx's HTTPS certificate, issued by the same CA for
 #                    localhost and the names given (browsers must trust the CA, or use your own)
 #
-#   sudo docker/make-certificates.sh [DIR] [SITE_NAME...]     # DIR defaults to docker/tls
+#   sudo docker/make-certificates.sh [DIR] [SITE_NAME...]
+# DIR defaults to ORLEANSTASKS_TLS_DIR, the directory compose.tls.yaml mounts (sudo drops it: run
+# sudo --preserve-env=ORLEANSTASKS_TLS_DIR), else docker/tls.
 # An existing CA is reused, so certificates can be renewed without touching the others' trust.
 # Root, because the cluster directory goes to the user the silos and gateways run as in their
 # containers (1654), the only one that reads cluster.key; every private key is mode 0600.
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "make-certificates: run it as root (sudo): cluster.key must belong to the containers' user 1654 and be readable by it only" >&2; exit 1; }
-dir=$(realpath -m "${1:-$(dirname "$0")/tls}")
+dir=$(realpath -m "${1:-${ORLEANSTASKS_TLS_DIR:-$(dirname "$0")/tls}}")
 [ $# -gt 0 ] && shift
 command -v openssl >/dev/null || { echo "make-certificates: openssl is not installed: sudo apt-get install openssl" >&2; exit 1; }
 mkdir -p "$dir/ca" "$dir/cluster" "$dir/site"

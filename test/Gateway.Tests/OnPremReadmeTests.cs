@@ -42,6 +42,15 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
 
             var backup = await commands.RunAsync(BackupCommands.Read(dump).Backup);
             var whole = await File.ReadAllBytesAsync(dump);
+            var dumpMode = await StatAsync(dump);
+            var failing = new StandInCommands(Directory.CreateDirectory(Path.Combine(directory, "database-gone")).FullName, new Dictionary<string, string>
+            {
+                ["PG_BIN"] = postgres.BinaryFolder,
+                ["PG_PORT"] = postgres.Port.ToString(CultureInfo.InvariantCulture),
+                ["PG_DATABASE"] = "no_such_database",
+            });
+            var failed = await failing.RunAsync(BackupCommands.Read(dump).Backup);
+            var afterFailed = await File.ReadAllBytesAsync(dump);
             await File.WriteAllBytesAsync(cut, whole[..(whole.Length / 2)]);
             var stopped = await commands.RunAsync(BackupCommands.Read(cut).Restore);
             var afterStopped = commands.Commands;
@@ -50,6 +59,9 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
             var rowsRestored = await DatabaseCommands.ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
 
             Assert.True(backup.ExitCode == 0 && backup.Output.Contains("reads back whole", StringComparison.Ordinal), $"README's backup:\n{backup.Tail}");
+            Assert.True(dumpMode.StartsWith("600 ", StringComparison.Ordinal), $"README's backup wrote a dump of mode {dumpMode}, readable by others than its owner");
+            Assert.True(failed.ExitCode != 0 && !failed.Output.Contains("reads back whole", StringComparison.Ordinal), $"README's backup of a database that is gone:\n{failed.Tail}");
+            Assert.True(whole.AsSpan().SequenceEqual(afterFailed), "a backup that failed changed the last good dump");
             Assert.True(stopped.ExitCode != 0, $"README's restore of a dump cut short exited 0:\n{stopped.Tail}");
             Assert.Contains("pg_restore: error", stopped.Output, StringComparison.Ordinal);
             Assert.DoesNotContain(afterStopped, command => command.StartsWith("down", StringComparison.Ordinal));
@@ -65,8 +77,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
-    /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes is
-    /// the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
+    /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes holds
+    /// the key the env file held (tokens already issued stay valid), is made under umask 077, is the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
     /// gateways' user (their Dockerfile's USER) with mode 0400, and is ignored by git; compose.yaml mounts
     /// SIGNING_KEY_FILE as the secret the gateways read.
     /// </summary>
@@ -80,7 +92,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         try
         {
             Directory.CreateDirectory(Path.Combine(directory, "docker"));
-            await File.WriteAllTextAsync(Path.Combine(directory, "docker", "site.env"), "SIGNING_KEY=a-key-given-as-a-variable\nPOSTGRES_PASSWORD=x\n");
+            var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+            await File.WriteAllTextAsync(Path.Combine(directory, "docker", "site.env"), $"SIGNING_KEY={key}\nPOSTGRES_PASSWORD=x\n");
             var commands = new StandInCommands(directory, new Dictionary<string, string>());
 
             var result = await commands.RunAsync(blocks[1]);
@@ -91,7 +104,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
             Assert.True(result.ExitCode == 0, $"README's signing-key block:\n{result.Tail}");
             Assert.Contains("SIGNING_KEY=", settings);
             Assert.Equal(Path.Combine(directory, "docker", "signing-key"), keyFile);
-            Assert.True(Convert.FromBase64String((await File.ReadAllTextAsync(keyFile)).Trim()).Length >= 32, "the key file holds fewer than 32 bytes");
+            Assert.True((await File.ReadAllTextAsync(keyFile)).Trim() == key, "the key file does not hold the key docker/site.env named: tokens issued so far would stop working");
+            Assert.StartsWith("(umask 077 && ", blocks[1], StringComparison.Ordinal);
             Assert.Equal($"400 {ContainerUser}", await StatAsync(keyFile));
             Assert.Equal("up -d", commands.Commands[^1]);
         }
@@ -156,6 +170,44 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
+    /// nginx's start script under the TLS profile (ORLEANSTASKS_HTTPS_PORT set) without the site
+    /// certificate: one line naming the files and what makes them, and no plain-HTTP site instead.
+    /// </summary>
+    [Fact]
+    public async Task The_TLS_profile_without_a_site_certificate_stops_nginx_in_one_line()
+    {
+        Assert.SkipWhen(File.Exists("/etc/nginx/tls/site.crt"), "this host has /etc/nginx/tls/site.crt, which the script reads: it cannot be run here without one");
+        var script = Path.Combine(DockerDirectory, "nginx", "site", "start.sh");
+
+        var result = await CommandLine.RunAsync("sh", [script], new Dictionary<string, string> { ["ORLEANSTASKS_HTTPS_PORT"] = "8443" }, TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 1, $"start.sh without a certificate exited {result.ExitCode}:\n{result.Tail}");
+        var line = Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("/etc/nginx/tls/site.crt", line, StringComparison.Ordinal);
+        Assert.Contains("make-certificates.sh", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// build-base-images.sh asked for a PostgreSQL major the host's Debian suite does not carry (as
+    /// trixie carries no 15): it stops before building anything, in one line that gives the command
+    /// with the variable sudo would otherwise drop.
+    /// </summary>
+    [Fact]
+    public async Task Building_the_base_images_with_a_major_the_suite_lacks_stops_in_one_line_naming_the_command()
+    {
+        SystemDependencies.Dockerd();
+        var script = Path.Combine(DockerDirectory, "build-base-images.sh");
+
+        var result = await CommandLine.RunAsync(script, [], new Dictionary<string, string> { ["ORLEANSTASKS_POSTGRES_MAJOR"] = "99" }, TimeSpan.FromMinutes(1));
+
+        Assert.True(result.ExitCode == 1, $"build-base-images.sh with PostgreSQL 99 exited {result.ExitCode}:\n{result.Tail}");
+        var last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("carries no postgresql-99", last, StringComparison.Ordinal);
+        Assert.Contains("sudo --preserve-env=DOCKER_HOST,ORLEANSTASKS_POSTGRES_MAJOR docker/build-base-images.sh", last, StringComparison.Ordinal);
+        Assert.DoesNotContain("debootstrap ", result.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The path with registry access: the same commands as the air-gapped path's last two without
     /// --local-images, and the official images README names are compose's and the Dockerfiles' defaults,
     /// PostgreSQL's major that of the local image.
@@ -201,13 +253,8 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         Assert.DoesNotContain(table, variable => !read.Contains(variable) && !scripts.Contains(variable, StringComparison.Ordinal));
     }
 
-    private static void RequireRoot()
-    {
-        if (Environment.UserName != "root")
-        {
-            Assert.Skip("README's block runs a script that chowns files to the containers' user 1654, which takes root");
-        }
-    }
+    private static void RequireRoot() =>
+        SystemDependencies.Root($"README's block runs a script that chowns files to the containers' user {ContainerUser}, which takes root");
 
     /// <summary>A block's commands without their trailing comments.</summary>
     private static string[] Lines(string block) =>
