@@ -2,12 +2,12 @@
 // kept live from the page's one task feed. A row takes a change only when its `seq` is newer. A task
 // that matches the filters and sorts into the first page while it is shown takes its place there (a
 // new one at the top); one created after the first page's newest while another page is shown goes
-// into a "N new tasks" notice. After the feed reconnects, the page shown and the counts are read again,
-// and the page once more a moment later (the badge says "live" only then): a task publishes a change
-// before it writes its history row (where the list comes from), so a task that ended just before the
-// feed came back may be listed as it was, and the feed does not send that end again. On another page
-// the notice also counts the tasks the list holds that were created, after the first page's newest,
-// while the feed was away. Row changes are drawn together, a few times a second.
+// into a "N new tasks" notice. After the feed reconnects, the page shown and the counts are read again
+// (the badge says "live" once they are), and the page once more a moment later (see TaskFeed): a task
+// publishes a change before it writes its history row (where the list comes from), so a task that
+// ended just before the feed came back may be listed as it was, and the feed does not send that end
+// again. On another page the notice also counts the tasks the list holds that were created, after the
+// first page's newest, while the feed was away. Row changes are drawn together, a few times a second.
 import { request, session } from './api.js';
 import { TaskRow } from './task-row.js';
 import { Throttle } from './throttle.js';
@@ -18,9 +18,6 @@ const drawInterval = 250;
 // After a reconnect, the tasks created meanwhile are read in one request of at most this many (the
 // list's largest page); should there be more, the notice says "N+ new tasks".
 const newerLimit = 500;
-
-// How long after a resync the page shown is read once more: longer than a history write takes.
-const settleAfter = 2000;
 
 export class TasksView {
   constructor(feed, counts) {
@@ -33,7 +30,6 @@ export class TasksView {
     this.oldest = '';
     this.loading = 0;
     this.baseline = 0;
-    this.resyncs = 0;
     this.arrived = null;
     this.changed = new Set();
     this.unseen = new Set();
@@ -125,15 +121,15 @@ export class TasksView {
 
   /**
    * After (re)connecting: what changed while the feed was away is read back from the list and the
-   * counts, and the page shown is read once more a moment later. A failure of any of these rejects, and
-   * the feed calls this again (the badge says "live" once all have succeeded).
+   * counts. A failure of either rejects, and the feed calls this again (see TaskFeed.subscribe).
    */
   async onResync() {
-    const resync = ++this.resyncs;
     await Promise.all([this.counts.load(), this.#readBack()]);
-    await new Promise(settled => setTimeout(settled, settleAfter));
-    // A later (re)connection reads back for itself.
-    if (resync === this.resyncs) await this.load();
+  }
+
+  /** A moment after the read-back: the page shown once more, for an end its read may have missed. */
+  onReread() {
+    return this.load();
   }
 
   async #readBack() {
