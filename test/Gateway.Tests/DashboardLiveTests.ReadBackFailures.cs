@@ -6,7 +6,7 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The read-back after the feed reconnects when the header's counts are refused, when the gateway
-/// refuses the user's token, and when a read never answers.
+/// refuses the user's token, when a read never answers, and when a later read that fails overtakes it.
 /// </summary>
 public sealed partial class DashboardLiveTests
 {
@@ -112,5 +112,42 @@ public sealed partial class DashboardLiveTests
         }
 
         Assert.All(browser.ConsoleErrors, error => Assert.Contains("had no answer within", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_read_back_whose_read_of_the_page_a_later_failing_read_overtook_is_tried_again_and_the_badge_is_not_live_until_it_succeeds()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        var whileCut = await WhileCutAsync(alice, link, page, watcher, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
+        var badge = page.Locator("#connection");
+
+        // Twice, a read of the page after the link is back is overtaken by the user's (the filters applied
+        // again), refused, and answers only then: the list shown was never read back.
+        var reads = await HeldRequests.StartAsync(page, "/api/tasks");
+        await using (reads)
+        {
+            link.Restore();
+            var overtaken = await reads.NextAsync("the page's read-back");
+            for (var time = 1; time <= 2; time++)
+            {
+                await page.ClickAsync("#task-filters button[type=submit]");
+                await (await reads.NextAsync($"the user's read {time}")).RefuseAsync();
+                await overtaken.AnswerAsync();
+                overtaken = await reads.NextAsync($"the page's read-back, tried again after read {time} was overtaken");
+                Assert.Equal("reconnecting", await badge.GetAttributeAsync("data-state"));
+            }
+
+            await overtaken.AnswerAsync();
+            await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator(Row(whileCut)).Locator("td.status")).ToHaveTextAsync("completed");
+        }
+
+        // The user was told of their own reads' failures.
+        Assert.Equal(["Too Many Requests", "Too Many Requests"], browser.Alerts(page));
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
     }
 }
