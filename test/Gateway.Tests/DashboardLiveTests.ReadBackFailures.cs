@@ -6,7 +6,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The read-back after the feed reconnects when the header's counts are refused, when the gateway
-/// refuses the user's token, when a read never answers, and when a later read that fails overtakes it.
+/// refuses the user's token, when a read never answers, and when a later
+/// read that fails overtakes it; and a socket ticket that never comes.
 /// </summary>
 public sealed partial class DashboardLiveTests
 {
@@ -149,5 +150,29 @@ public sealed partial class DashboardLiveTests
         // The user was told of their own reads' failures.
         Assert.Equal(["Too Many Requests", "Too Many Requests"], browser.Alerts(page));
         Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_socket_ticket_that_never_comes_is_given_up_and_asked_for_again()
+    {
+        // Starts the gateway.
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        var badge = page.Locator("#connection");
+
+        // The first ticket asked for once the feed has dropped is held, never answered.
+        await using var tickets = await HeldRequests.StartAsync(page, "/api/ws-tickets");
+        link.Cut();
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "reconnecting");
+        await tickets.NextAsync("the first ticket after the feed dropped");
+        link.Restore();
+        tickets.PassOn();
+
+        // Given up after 20 s: the next ticket opens the feed.
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 60_000 });
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
     }
 }
