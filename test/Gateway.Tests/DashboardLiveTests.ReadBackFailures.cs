@@ -6,7 +6,7 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The read-back after the feed reconnects when the header's counts are refused, when the gateway
-/// refuses the user's token, when a read never answers, and when a later
+/// refuses the user's token or an admin's "everyone's", when a read never answers, and when a later
 /// read that fails overtakes it; and a socket ticket that never comes.
 /// </summary>
 public sealed partial class DashboardLiveTests
@@ -113,6 +113,38 @@ public sealed partial class DashboardLiveTests
         }
 
         Assert.All(browser.ConsoleErrors, error => Assert.Contains("had no answer within", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_read_back_of_everyones_tasks_refused_to_an_admin_says_to_untick_everyones_and_unticking_follows_their_own()
+    {
+        using var admin = _gateway.CreateHttpClient(TestTokens.Admin);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Admins only");
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Admin);
+        await page.CheckAsync("#filter-everyone");
+        var badge = page.Locator("#connection");
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+
+        // The admin role withdrawn while the link is cut: everyone's tasks are refused, the admin's own are not.
+        link.Cut();
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "reconnecting");
+        const string title = "Admins only";
+        const string detail = "Only admins may list every user's tasks.";
+        await page.RouteAsync(url => IsList(url) && url.Contains("scope=all", StringComparison.Ordinal), route => route.FulfillAsync(new()
+        {
+            Status = 403, ContentType = "application/problem+json", Body = $$"""{"title":"{{title}}","detail":"{{detail}}","status":403}""",
+        }));
+        link.Restore();
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "offline", new() { Timeout = 30_000 });
+        await Assertions.Expect(badge).ToHaveTextAsync($"offline: {title} — {detail.TrimEnd('.')}; untick \"everyone's\"");
+
+        await page.UncheckAsync("#filter-everyone");
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        var own = await TaskRequests.CreateAsync(admin, TaskRequests.Body(2));
+        await Assertions.Expect(page.Locator(Row(own))).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 403", error, StringComparison.Ordinal));
     }
 
     [Fact]

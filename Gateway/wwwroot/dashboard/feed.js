@@ -4,8 +4,9 @@
 // changed while the feed was away; a read that fails (a rate limit, a database outage) is tried again
 // with backoff until it succeeds, but for a refusal of the user's token or rights (401, 403: it expired,
 // or the admin role was withdrawn), which the next try would meet too: the feed then stops, and the badge
-// says to sign in again. The badge reads "live" once the socket is open and that read-back has
-// succeeded: until then the page may show what is no longer so. A moment later the task list is read once more, for a task's end that a
+// says what to do (sign in again, or untick "everyone's" when it is everyone's tasks that were refused).
+// The badge reads "live" once the socket is open and that read-back has succeeded: until then the page
+// may show what is no longer so. A moment later the task list is read once more, for a task's end that a
 // read just after (re)connecting may have missed (a task publishes a change before its history row is
 // written, and the feed does not send it again); that read is tried again a few times while it fails,
 // with the badge live, and should it still fail, the badge goes back to "reconnecting" and the views
@@ -118,14 +119,16 @@ export class TaskFeed {
 
   /**
    * The listeners whose read failed (logged); none (null) when one was refused for the user's token or
-   * rights, which the next try would meet too: the feed then stops, and the badge says to sign in again.
+   * rights, which the next try would meet too: the feed then stops, and the badge says what to do.
    */
   #failed(listeners, results, what) {
     for (const result of results) if (result.status === 'rejected') console.warn(`${what} failed: ${result.reason?.message ?? result.reason}`);
     const refusal = results.find(result => result.status === 'rejected' && isRefusal(result.reason))?.reason;
     if (refusal) {
+      // Only admins may follow everyone's tasks: one who is no longer can still follow their own.
+      const remedy = refusal.status === 403 && this.scope === 'all' ? 'untick "everyone\'s"' : 'sign in again';
       this.stop();
-      this.#show('closed', `${refusal.message}; sign in again`);
+      this.#show('closed', `${refusal.message.replace(/\.$/, '')}; ${remedy}`);
       return null;
     }
 
