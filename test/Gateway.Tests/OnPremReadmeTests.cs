@@ -80,45 +80,85 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes holds
     /// the key the env file held (tokens already issued stay valid), is made under umask 077, is the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
     /// gateways' user (their Dockerfile's USER) with mode 0400, and is ignored by git; compose.yaml mounts
-    /// SIGNING_KEY_FILE as the secret the gateways read.
+    /// SIGNING_KEY_FILE as the secret the gateways read. Run a second time (as root, whom the file's mode
+    /// does not stop) it changes nothing and says so in one line: the key is in the file still.
     /// </summary>
     [Fact]
-    public async Task The_signing_key_block_writes_the_secret_that_the_env_file_and_compose_name()
+    public async Task The_signing_key_block_writes_the_secret_that_the_env_file_and_compose_name_once()
     {
         RequireRoot();
-        var blocks = ReadmeCommands.Under(ThreeCommandsHeading);
-        Assert.True(blocks.Count == 2, $"README's '{ThreeCommandsHeading}' has {blocks.Count} shell blocks, not two (up, the signing key from a secret)");
+        var block = SigningKeyBlock();
         var directory = Directory.CreateTempSubdirectory("orleans-tasks-signing-key-").FullName;
         try
         {
             Directory.CreateDirectory(Path.Combine(directory, "docker"));
             var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
-            await File.WriteAllTextAsync(Path.Combine(directory, "docker", "site.env"), $"SIGNING_KEY={key}\nPOSTGRES_PASSWORD=x\n");
+            var envFile = Path.Combine(directory, "docker", "site.env");
+            await File.WriteAllTextAsync(envFile, $"SIGNING_KEY={key}\nPOSTGRES_PASSWORD=x\n");
             var commands = new StandInCommands(directory, new Dictionary<string, string>());
 
-            var result = await commands.RunAsync(blocks[1]);
-            var settings = await File.ReadAllLinesAsync(Path.Combine(directory, "docker", "site.env"));
+            var result = await commands.RunAsync(block);
+            var settings = await File.ReadAllLinesAsync(envFile);
             var keyFileSetting = settings.Single(line => line.StartsWith("SIGNING_KEY_FILE=", StringComparison.Ordinal))["SIGNING_KEY_FILE=".Length..];
             var keyFile = Path.GetFullPath(Path.Combine(directory, "docker", keyFileSetting));
+            var again = await commands.RunAsync(block);
 
             Assert.True(result.ExitCode == 0, $"README's signing-key block:\n{result.Tail}");
             Assert.Contains("SIGNING_KEY=", settings);
             Assert.Equal(Path.Combine(directory, "docker", "signing-key"), keyFile);
-            Assert.True((await File.ReadAllTextAsync(keyFile)).Trim() == key, "the key file does not hold the key docker/site.env named: tokens issued so far would stop working");
-            Assert.StartsWith("(umask 077 && ", blocks[1], StringComparison.Ordinal);
+            Assert.True((await File.ReadAllTextAsync(keyFile)).Trim() == key, "after a second run the key file does not hold the key docker/site.env named: tokens issued so far would stop working");
+            Assert.Contains("(umask 077 && ", block, StringComparison.Ordinal);
             Assert.Equal($"400 {ContainerUser}", await StatAsync(keyFile));
-            Assert.Equal("up -d", commands.Commands[^1]);
+            Assert.Equal(["signing-key", "site.env"], Directory.GetFiles(Path.Combine(directory, "docker")).Select(Path.GetFileName).Order());
+            Assert.True(again.ExitCode != 0, $"README's signing-key block run a second time exited 0:\n{again.Tail}");
+            Assert.Contains("nothing changed", Assert.Single(again.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+            Assert.Equal(settings, await File.ReadAllLinesAsync(envFile));
+            Assert.Equal(new[] { "up -d" }, commands.Commands);
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
 
-        Assert.Contains("/docker/signing-key", await File.ReadAllLinesAsync(Path.Combine(RepositoryPaths.Root, ".gitignore")));
+        var ignored = await File.ReadAllLinesAsync(Path.Combine(RepositoryPaths.Root, ".gitignore"));
+        Assert.Contains("/docker/signing-key", ignored);
+        Assert.Contains("/docker/signing-key.new", ignored);
         var compose = await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "compose.yaml"));
         Assert.Contains("file: ${SIGNING_KEY_FILE:-./no-signing-key}", compose, StringComparison.Ordinal);
         Assert.Contains("Auth__SigningKeyFile: /run/secrets/signing_key", compose, StringComparison.Ordinal);
         Assert.Contains($"USER {ContainerUser}:{ContainerUser}", await File.ReadAllTextAsync(Path.Combine(DockerDirectory, "gateway.Dockerfile")), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// README's signing-key block on a site.env without a key to move (empty, as an identity provider's
+    /// site has it, or absent): it refuses in one line and changes nothing, writing no key file.
+    /// </summary>
+    [Theory]
+    [InlineData("SIGNING_KEY=\nPOSTGRES_PASSWORD=x\n")]
+    [InlineData("POSTGRES_PASSWORD=x\n")]
+    public async Task The_signing_key_block_refuses_an_env_file_without_a_key(string settings)
+    {
+        RequireRoot();
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-signing-key-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "docker"));
+            var envFile = Path.Combine(directory, "docker", "site.env");
+            await File.WriteAllTextAsync(envFile, settings);
+            var commands = new StandInCommands(directory, new Dictionary<string, string>());
+
+            var refused = await commands.RunAsync(SigningKeyBlock());
+
+            Assert.True(refused.ExitCode != 0, $"README's signing-key block without a key exited 0:\n{refused.Tail}");
+            Assert.Contains("no SIGNING_KEY", Assert.Single(refused.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+            Assert.Equal(settings, await File.ReadAllTextAsync(envFile));
+            Assert.Equal(["site.env"], Directory.GetFiles(Path.Combine(directory, "docker")).Select(Path.GetFileName));
+            Assert.Empty(commands.Commands);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>
@@ -251,6 +291,14 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         Assert.True(table.Count > 10, $"README's variables table has {table.Count} variables");
         Assert.Empty(read.Except(table));
         Assert.DoesNotContain(table, variable => !read.Contains(variable) && !scripts.Contains(variable, StringComparison.Ordinal));
+    }
+
+    /// <summary>README's block that moves the signing key from docker/site.env into a secret file (the second under "Up in three commands").</summary>
+    private static string SigningKeyBlock()
+    {
+        var blocks = ReadmeCommands.Under(ThreeCommandsHeading);
+        Assert.True(blocks.Count == 2, $"README's '{ThreeCommandsHeading}' has {blocks.Count} shell blocks, not two (up, the signing key from a secret)");
+        return blocks[1];
     }
 
     private static void RequireRoot() =>
