@@ -19,6 +19,9 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     private const string TlsHeading = "### TLS";
     private const string ContainerUser = "1654";
 
+    /// <summary>Stands for an ORLEANSTASKS_TLS_DIR outside docker/, an absolute path made by the test.</summary>
+    private const string AbsoluteTlsDirectory = "absolute";
+
     private static string DockerDirectory => Path.Combine(RepositoryPaths.Root, "docker");
 
     [Fact]
@@ -162,13 +165,17 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
-    /// README's TLS block, run in a copy of docker/: make-certificates.sh writes, into the directory
-    /// compose.tls.yaml mounts by default, every file the silos', gateways' and nginx's settings name,
-    /// private keys 0600 and the cluster's owned by the containers' user; then the site goes down and
-    /// comes up with the profile's file, which exists.
+    /// README's TLS block, run in a copy of docker/ with a site.env: make-certificates.sh writes, into the
+    /// directory compose.tls.yaml mounts (ORLEANSTASKS_TLS_DIR as the env file gives it, resolved from
+    /// docker/ as Compose resolves it, or the file's default ./tls), every file the silos', gateways' and
+    /// nginx's settings name, private keys 0600 and the cluster's owned by the containers' user, and
+    /// nothing anywhere else; then the site goes down and comes up with the profile's file, which exists.
     /// </summary>
-    [Fact]
-    public async Task The_TLS_block_makes_the_files_the_TLS_profile_mounts_and_names()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("./site-tls")]
+    [InlineData(AbsoluteTlsDirectory)]
+    public async Task The_TLS_block_makes_the_files_the_TLS_profile_mounts_and_names(string? setting)
     {
         RequireRoot();
         var blocks = ReadmeCommands.Under(TlsHeading);
@@ -178,8 +185,12 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         var directory = Directory.CreateTempSubdirectory("orleans-tasks-tls-").FullName;
         try
         {
-            Directory.CreateDirectory(Path.Combine(directory, "docker"));
-            File.Copy(Path.Combine(DockerDirectory, "make-certificates.sh"), Path.Combine(directory, "docker", "make-certificates.sh"));
+            var docker = Directory.CreateDirectory(Path.Combine(directory, "docker")).FullName;
+            File.Copy(Path.Combine(DockerDirectory, "make-certificates.sh"), Path.Combine(docker, "make-certificates.sh"));
+            setting = setting == AbsoluteTlsDirectory ? Path.Combine(directory, "elsewhere", "tls") : setting;
+            await File.WriteAllTextAsync(Path.Combine(docker, "site.env"), $"POSTGRES_PASSWORD=x\n{(setting is null ? "" : $"ORLEANSTASKS_TLS_DIR={setting}\n")}");
+            var mountedDefault = MountedTlsDirectories().Match(profile).Groups[1].Value;
+            var tls = Path.GetFullPath(Path.Combine(docker, setting ?? mountedDefault));
             var commands = new StandInCommands(directory, new Dictionary<string, string>());
 
             var result = await commands.RunAsync(blocks[0]);
@@ -187,21 +198,23 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
             Assert.True(result.ExitCode == 0, $"README's TLS block:\n{result.Tail}");
             Assert.Equal(new[] { "down", "-f docker/compose.tls.yaml up -d" }, commands.Commands);
             Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "docker", "compose.tls.yaml")), "README's TLS block names docker/compose.tls.yaml, which does not exist");
-            var mounted = MountedTlsDirectories().Matches(profile).Select(match => match.Groups[1].Value).ToList();
+            var mounted = MountedTlsSubdirectories().Matches(profile).Select(match => match.Groups[1].Value).ToList();
             Assert.Equal(new[] { "cluster", "site" }, mounted.Order());
+            Assert.Equal(["ca", "cluster", "site"], Directory.GetDirectories(tls).Select(Path.GetFileName).Order());
+            Assert.Equal(Path.Combine(tls, "cluster", "cluster.key"), Assert.Single(Directory.GetFiles(directory, "cluster.key", SearchOption.AllDirectories)));
             foreach (Match named in ClusterFiles().Matches(profile))
             {
-                Assert.True(File.Exists(Path.Combine(directory, "docker", "tls", "cluster", named.Groups[1].Value)), $"compose.tls.yaml names {named.Value}, which make-certificates.sh did not make");
+                Assert.True(File.Exists(Path.Combine(tls, "cluster", named.Groups[1].Value)), $"compose.tls.yaml names {named.Value}, which make-certificates.sh did not make in {tls}");
             }
 
             foreach (Match named in SiteFiles().Matches(https))
             {
-                Assert.True(File.Exists(Path.Combine(directory, "docker", "tls", "site", named.Groups[1].Value)), $"https.conf names {named.Value}, which make-certificates.sh did not make");
+                Assert.True(File.Exists(Path.Combine(tls, "site", named.Groups[1].Value)), $"https.conf names {named.Value}, which make-certificates.sh did not make in {tls}");
             }
 
-            Assert.Equal($"600 {ContainerUser}", await StatAsync(Path.Combine(directory, "docker", "tls", "cluster", "cluster.key")));
-            Assert.StartsWith("600 ", await StatAsync(Path.Combine(directory, "docker", "tls", "site", "site.key")), StringComparison.Ordinal);
-            Assert.StartsWith("600 ", await StatAsync(Path.Combine(directory, "docker", "tls", "ca", "ca.key")), StringComparison.Ordinal);
+            Assert.Equal($"600 {ContainerUser}", await StatAsync(Path.Combine(tls, "cluster", "cluster.key")));
+            Assert.StartsWith("600 ", await StatAsync(Path.Combine(tls, "site", "site.key")), StringComparison.Ordinal);
+            Assert.StartsWith("600 ", await StatAsync(Path.Combine(tls, "ca", "ca.key")), StringComparison.Ordinal);
         }
         finally
         {
@@ -311,8 +324,12 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     private static async Task<string> StatAsync(string file) =>
         (await CommandLine.RunOrFailAsync("stat", ["-c", "%a %u", file], new Dictionary<string, string>(), TimeSpan.FromSeconds(30))).Trim();
 
-    [GeneratedRegex(@"\$\{ORLEANSTASKS_TLS_DIR:-\./tls\}/(\w+):")]
+    /// <summary>compose.tls.yaml's default for ORLEANSTASKS_TLS_DIR, relative to docker/.</summary>
+    [GeneratedRegex(@"\$\{ORLEANSTASKS_TLS_DIR:-([^}]+)\}/")]
     private static partial Regex MountedTlsDirectories();
+
+    [GeneratedRegex(@"\$\{ORLEANSTASKS_TLS_DIR:-\./tls\}/(\w+):")]
+    private static partial Regex MountedTlsSubdirectories();
 
     [GeneratedRegex(@"/etc/orleans-tasks/tls/([\w.-]+)")]
     private static partial Regex ClusterFiles();
