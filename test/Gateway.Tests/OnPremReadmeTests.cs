@@ -9,8 +9,9 @@ namespace OrleansTasks.Gateway.Tests;
 /// <summary>
 /// README's on-prem blocks that ComposeSiteTests does not run as written, run here without Docker
 /// (<see cref="StandInCommands"/>) or held to the files they name: the restore stopping at a dump
-/// cut short, the signing-key secret, the TLS profile's certificates, the registry path's commands
-/// and images, and the variables table against the compose files.
+/// cut short, the signing-key secret, the TLS profile's certificates, the one-line refusals of the
+/// images' start scripts, the registry path's commands and images, and the variables table against
+/// the compose files.
 /// </summary>
 public sealed partial class OnPremReadmeTests(PostgresServer postgres)
 {
@@ -238,6 +239,42 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         var line = Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("/etc/nginx/tls/site.crt", line, StringComparison.Ordinal);
         Assert.Contains("make-certificates.sh", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// orleans-tasks/postgres:local's entrypoint, run on this host as root with the host's postgres user,
+    /// on a data directory of its major whose files belong to another uid (root's, as after a rebuild that
+    /// gave postgres another uid): it refuses in one line naming both uids and the chown that gives the
+    /// files to this postgres, and changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task The_postgres_entrypoint_refuses_a_data_directory_of_another_uid_in_one_line_naming_the_chown()
+    {
+        RequireRoot();
+        postgres.Require(); // run as root, the test server belongs to the host's postgres user: there is one
+        var entrypoint = Path.Combine(DockerDirectory, "postgres", "entrypoint.sh");
+        var uid = (await CommandLine.RunOrFailAsync("id", ["-u", "postgres"], new Dictionary<string, string>(), TimeSpan.FromSeconds(30))).Trim();
+        var gid = (await CommandLine.RunOrFailAsync("id", ["-g", "postgres"], new Dictionary<string, string>(), TimeSpan.FromSeconds(30))).Trim();
+        var pgdata = Directory.CreateTempSubdirectory("orleans-tasks-pgdata-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(pgdata, "PG_VERSION"), "15\n");
+            var before = await StatAsync(pgdata);
+
+            var refused = await CommandLine.RunAsync("sh", [entrypoint, "postgres"],
+                new Dictionary<string, string> { ["PGDATA"] = pgdata, ["POSTGRES_MAJOR"] = "15" }, TimeSpan.FromSeconds(30));
+
+            Assert.True(refused.ExitCode == 1, $"the entrypoint on a data directory of uid 0 exited {refused.ExitCode}:\n{refused.Tail}");
+            var line = Assert.Single(refused.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"belong to uid 0, not to this image's postgres (uid {uid})", line, StringComparison.Ordinal);
+            Assert.Contains($"chown -R {uid}:{gid} {pgdata} ", line, StringComparison.Ordinal);
+            Assert.Equal(before, await StatAsync(pgdata));
+            Assert.Equal(["PG_VERSION"], Directory.GetFileSystemEntries(pgdata).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(pgdata, recursive: true);
+        }
     }
 
     /// <summary>
