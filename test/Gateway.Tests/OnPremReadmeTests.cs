@@ -81,6 +81,86 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
     }
 
     /// <summary>
+    /// README's restore of a dump that reads back whole but fails part way through (a privilege granted to
+    /// a role the server no longer has, restored after every table and row): the fresh database is left
+    /// empty, not half restored, and the site is not started. Once the role is back, the same block run
+    /// again restores every row.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_that_fails_part_way_leaves_the_database_empty_and_runs_again()
+    {
+        var connection = await postgres.CreateDatabaseAsync(migrate: true, ordinaryRole: true) + ";Pooling=false";
+        var database = new NpgsqlConnectionStringBuilder(connection).Database!;
+        var reader = "r_" + Guid.NewGuid().ToString("N");
+        await DatabaseCommands.ExecuteAsync(connection, "CREATE TABLE backup_probe AS SELECT g AS id FROM generate_series(1, 5000) g");
+        await postgres.ExecuteAsAdminAsync($"CREATE ROLE {reader} NOLOGIN");
+        await DatabaseCommands.ExecuteAsync(connection, $"GRANT SELECT ON backup_probe TO {reader}");
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-restore-").FullName;
+        try
+        {
+            var commands = StandInsFor(directory, database);
+            var (backup, restore) = BackupCommands.Read(Path.Combine(directory, "orleans-tasks.dump"));
+            var backedUp = await commands.RunAsync(backup);
+            await DatabaseCommands.ExecuteAsync(connection, $"REVOKE SELECT ON backup_probe FROM {reader}");
+            await postgres.ExecuteAsAdminAsync($"DROP ROLE {reader}");
+
+            var failed = await commands.RunAsync(restore);
+            var tablesAfterFailure = await DatabaseCommands.ScalarAsync(connection, UserTables);
+            var commandsAfterFailure = commands.Commands.Where(IsUpOrDown).ToList();
+            await postgres.ExecuteAsAdminAsync($"CREATE ROLE {reader} NOLOGIN");
+            var again = await commands.RunAsync(restore);
+            var rows = await DatabaseCommands.ScalarAsync(connection, "SELECT count(*) FROM backup_probe");
+
+            Assert.True(backedUp.ExitCode == 0, $"README's backup:\n{backedUp.Tail}");
+            Assert.True(failed.ExitCode != 0, $"README's restore of a dump granting to a missing role exited 0:\n{failed.Tail}");
+            Assert.Contains($"role \"{reader}\" does not exist", failed.Output, StringComparison.Ordinal);
+            Assert.True(tablesAfterFailure == 0, $"the restore that failed left {tablesAfterFailure} table(s) in the fresh database: half restored");
+            Assert.Equal(new[] { "down -v", "up -d postgres" }, commandsAfterFailure);
+            Assert.True(again.ExitCode == 0, $"README's restore run again:\n{again.Tail}");
+            Assert.Equal(5000L, rows);
+            Assert.Equal(new[] { "down -v", "up -d postgres", "down -v", "up -d postgres", "up -d" }, commands.Commands.Where(IsUpOrDown));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// README's restore when PostgreSQL never accepts connections after <c>up -d postgres</c>: its wait ends
+    /// at its deadline (shortened here from README's 120 s) with one line, before pg_restore and the site's
+    /// <c>up</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_whose_database_never_answers_stops_at_its_deadline_in_one_line()
+    {
+        const string deadline = "timeout 120 ";
+        var connection = await postgres.CreateDatabaseAsync(migrate: false, ordinaryRole: true) + ";Pooling=false";
+        var database = new NpgsqlConnectionStringBuilder(connection).Database!;
+        var directory = Directory.CreateTempSubdirectory("orleans-tasks-restore-").FullName;
+        try
+        {
+            var (backup, restore) = BackupCommands.Read(Path.Combine(directory, "orleans-tasks.dump"));
+            Assert.True(restore.Contains(deadline, StringComparison.Ordinal), $"README's restore has no '{deadline.Trim()}' on its wait for PostgreSQL:\n{restore}");
+            var backedUp = await StandInsFor(directory, database).RunAsync(backup);
+            var neverReady = StandInsFor(Directory.CreateDirectory(Path.Combine(directory, "never-ready")).FullName, database, neverReady: true);
+
+            var stopped = await neverReady.RunAsync(restore.Replace(deadline, "timeout 3 ", StringComparison.Ordinal));
+
+            Assert.True(backedUp.ExitCode == 0, $"README's backup:\n{backedUp.Tail}");
+            Assert.True(stopped.ExitCode != 0, $"README's restore with PostgreSQL never ready exited 0:\n{stopped.Tail}");
+            Assert.Contains("did not accept connections within", Assert.Single(stopped.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+            Assert.Contains(neverReady.Commands, command => command.StartsWith("exec -T postgres pg_isready", StringComparison.Ordinal));
+            Assert.DoesNotContain(neverReady.Commands, command => command.StartsWith("exec -T postgres pg_restore -U", StringComparison.Ordinal));
+            Assert.Equal(new[] { "down -v", "up -d postgres" }, neverReady.Commands.Where(IsUpOrDown));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// README's signing-key block, run in a copy of docker/ with a site.env: the key file it writes holds
     /// the key the env file held (tokens already issued stay valid), is made under umask 077, is the one the env file then names (relative to docker/, as compose.yaml resolves it), belongs to the
     /// gateways' user (their Dockerfile's USER) with mode 0400, and is ignored by git; compose.yaml mounts
@@ -349,6 +429,30 @@ public sealed partial class OnPremReadmeTests(PostgresServer postgres)
         var blocks = ReadmeCommands.Under(ThreeCommandsHeading);
         Assert.True(blocks.Count == 2, $"README's '{ThreeCommandsHeading}' has {blocks.Count} shell blocks, not two (up, the signing key from a secret)");
         return blocks[1];
+    }
+
+    /// <summary>The tables of a database outside PostgreSQL's own schemas.</summary>
+    private const string UserTables =
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
+
+    private static bool IsUpOrDown(string command) =>
+        command.StartsWith("down", StringComparison.Ordinal) || command.StartsWith("up", StringComparison.Ordinal);
+
+    /// <summary>README's <c>$C</c> standing in on the test server's <paramref name="database"/> (README's orleans_tasks, and its role orleans).</summary>
+    private StandInCommands StandInsFor(string directory, string database, bool neverReady = false)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["PG_BIN"] = postgres.BinaryFolder,
+            ["PG_PORT"] = postgres.Port.ToString(CultureInfo.InvariantCulture),
+            ["PG_DATABASE"] = database,
+        };
+        if (neverReady)
+        {
+            settings["STAND_IN_NEVER_READY"] = "1";
+        }
+
+        return new StandInCommands(directory, settings);
     }
 
     private static void RequireRoot() =>
