@@ -16,9 +16,11 @@ if [ -s "$PGDATA/PG_VERSION" ] && [ "$(cat "$PGDATA/PG_VERSION")" != "$POSTGRES_
   exit 1
 fi
 # A cluster made by another image (the official one runs PostgreSQL as uid 999, with its own
-# locales) is not this image's to take over: its files belong to another user.
+# locales) is not this image's to take over: its files belong to another user. One made by an
+# earlier build of this image whose postgres user got another uid (Debian allots it at install)
+# is, once its files are given to this one.
 if [ -s "$PGDATA/PG_VERSION" ] && [ "$(stat -c %u "$PGDATA/PG_VERSION")" != "$(id -u postgres)" ]; then
-  echo "postgres: $PGDATA holds a cluster whose files belong to uid $(stat -c %u "$PGDATA/PG_VERSION"), not to this image's postgres (uid $(id -u postgres)): another image made it (the official one runs as 999); move the data with a dump and restore (README, Where data lives)" >&2
+  echo "postgres: $PGDATA holds a cluster whose files belong to uid $(stat -c %u "$PGDATA/PG_VERSION"), not to this image's postgres (uid $(id -u postgres)): if another image made it (the official one runs as 999), move the data with a dump and restore; if an earlier build of this image made it, give the files to this one as root: chown -R $(id -u postgres):$(id -g postgres) $PGDATA (README, Where data lives)" >&2
   exit 1
 fi
 chown postgres:postgres "$PGDATA"
