@@ -161,15 +161,33 @@ public static class SlowDatabase
         var started = Stopwatch.GetTimestamp();
         var saying = new HashSet<Guid>();
 
-        // The phase lasts its stated time whatever the tasks do: this loop is the fault's duration.
-        while (Stopwatch.GetElapsedTime(started) < span)
+        // The phase lasts its stated time whatever the tasks and the reads do: under a slow database a read
+        // of every task can take longer than the phase, and awaited in line it stretched the phase until
+        // the tasks had all ended before the next one began.
+        using (var phaseOver = new CancellationTokenSource(span))
         {
-            saying.UnionWith(await watched.SayingAsync(WaitingForASlowDatabase));
-            var left = span - Stopwatch.GetElapsedTime(started);
-            await Task.Delay(left < TimeSpan.FromSeconds(1) ? TimeSpan.FromTicks(Math.Max(0, left.Ticks)) : TimeSpan.FromSeconds(1));
+            await PollSayingAsync(watched, saying, phaseOver.Token);
         }
 
         return new PhaseRate(phase, (await watched.DoneAsync() - before) / Stopwatch.GetElapsedTime(started).TotalSeconds, saying.Count);
+    }
+
+    /// <summary>Adds to <paramref name="saying"/>, about once a second until <paramref name="phaseOver"/>, the tasks whose message says the database is slow.</summary>
+    private static async Task PollSayingAsync(WatchedTasks watched, HashSet<Guid> saying, CancellationToken phaseOver)
+    {
+        try
+        {
+            while (true)
+            {
+                var asked = watched.SayingAsync(WaitingForASlowDatabase);
+                saying.UnionWith(await asked.WaitAsync(phaseOver));
+                await Task.Delay(TimeSpan.FromSeconds(1), phaseOver);
+            }
+        }
+        catch (OperationCanceledException) when (phaseOver.IsCancellationRequested)
+        {
+            // The phase is over; a read still under way is not waited for.
+        }
     }
 
     private static int WaitingReported(WatchedTasks watched) => watched.Heard.Count(messages => messages.Any(m =>
