@@ -42,14 +42,19 @@ public sealed class ClockSkewCluster : IAsyncDisposable
         var cluster = RunningCluster.Create(database);
         try
         {
+            // One silo at a time, as an operator's rolling start brings them up: three silos compiling their code at
+            // once on two cores shared with other tests missed probes, and a silo was declared dead while the cluster
+            // formed (a vote cast on the fast clock stays fresh two minutes longer for the others, so two spurious
+            // suspicions add up).
             var fast = StartSilo(cluster, database, 0, FakeClock.Ahead(skew));
+            await WaitForActiveAsync(cluster, 1);
             for (var i = 1; i < 3; i++)
             {
                 StartSilo(cluster, database, i, []);
+                await WaitForActiveAsync(cluster, i + 1);
             }
 
             cluster.StartGateway();
-            // Four silo and gateway processes starting at once took 105 s here on two cores shared with other builds.
             await cluster.WaitForActiveSilosAsync(3, TimeSpan.FromMinutes(4));
             var started = new ClockSkewCluster(cluster, await cluster.ConnectClientAsync(), audit, skew);
             var hosts = (await started.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys.ToList();
@@ -69,6 +74,9 @@ public sealed class ClockSkewCluster : IAsyncDisposable
             throw;
         }
     }
+
+    private static Task WaitForActiveAsync(RunningCluster cluster, int silos) => Eventually.TrueAsync(
+        $"{silos} of 3 silos to be active in the membership table", async () => await cluster.ActiveSilosAsync() >= silos, TimeSpan.FromMinutes(2));
 
     /// <summary>A broken promise when the fast silo's clock is not seen ahead by (nearly) the skew; none otherwise.</summary>
     public IEnumerable<string> SkewViolations()
