@@ -36,7 +36,9 @@ public static class SlowDatabase
         var database = await postgres.CreateDatabaseAsync();
         var through = new Dictionary<string, string?> { ["ConnectionStrings:OrleansTasks"] = path.Through(database) };
         await using var cluster = await RunningCluster.StartAsync(database, silos, new Dictionary<string, string?>(Lease.Concat(through)), through);
-        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
+        // All start together once all are created: created one by one (megabytes of documents each), the first
+        // tasks ran meanwhile, and on a quick machine every task had ended before the 1 s step began.
+        var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline, DateTimeOffset.UtcNow.AddSeconds(3 * tasks));
         await watched.WaitUntilRunningAsync(deadline, atLeast: 1);
 
         var rates = new List<PhaseRate> { await RateAsync("none", watched, Before) };
@@ -169,7 +171,9 @@ public static class SlowDatabase
             await PollSayingAsync(watched, saying, phaseOver.Token);
         }
 
-        return new PhaseRate(phase, (await watched.DoneAsync() - before) / Stopwatch.GetElapsedTime(started).TotalSeconds, saying.Count);
+        var done = await watched.DoneAsync() - before;
+        var lasted = Stopwatch.GetElapsedTime(started);
+        return new PhaseRate(phase, done / lasted.TotalSeconds, saying.Count, lasted);
     }
 
     /// <summary>Adds to <paramref name="saying"/>, about once a second until <paramref name="phaseOver"/>, the tasks whose message says the database is slow.</summary>
@@ -205,7 +209,7 @@ public sealed record SlowDatabaseOutcome(
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Fault}: {Tasks.Tasks} tasks, {Tasks.Completed} completed, {Tasks.DocumentsWrittenTwice} documents written twice, " +
-        $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; documents/s {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.DocumentsPerSecond:F0}"))}; " +
+        $"{Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; documents/s {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.DocumentsPerSecond:F0} (over {r.Lasted.TotalSeconds:F0} s)"))}; " +
         $"tasks saying the database was slow, by phase {string.Join(", ", Rates.Select(r => $"{r.Phase} {r.TasksSayingSlow}"))}; " +
         $"{TasksReportingWaiting} task(s) said they waited for the database; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the fault ended; " +
         $"{(Probed is null ? "" : $"while starved, {Probed}; ")}" +
@@ -213,4 +217,4 @@ public sealed record SlowDatabaseOutcome(
 }
 
 /// <summary>A phase of a slow-database round: documents indexed per second, and how many tasks said meanwhile that the database was slow.</summary>
-public sealed record PhaseRate(string Phase, double DocumentsPerSecond, int TasksSayingSlow);
+public sealed record PhaseRate(string Phase, double DocumentsPerSecond, int TasksSayingSlow, TimeSpan Lasted);
