@@ -74,6 +74,7 @@ public static class NetworkPartition
         // The fault lasts its time whatever happens meanwhile, as a real one would.
         await Task.Delay(cut);
         var exitedDuringCut = victim.HasExited;
+        var dropped = await cutMember.DroppedAsync();
         await cutMember.HealAsync();
         var healed = Stopwatch.GetTimestamp();
         var outcome = await watched.CheckAsync();
@@ -81,6 +82,11 @@ public static class NetworkPartition
         if (unfinished == 0)
         {
             outcome.Violations.Add("every task had ended before the partition began: it proved nothing");
+        }
+
+        if (dropped.Total == 0)
+        {
+            outcome.Violations.Add("the cut dropped no packet: it proved nothing");
         }
 
         if (ended > HealBound)
@@ -94,21 +100,21 @@ public static class NetworkPartition
             outcome.Violations.Add($"the cut silo's last output:\n{string.Join('\n', victim.Output.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(40))}");
         }
 
-        return new PartitionOutcome(kind, outcome, stranded.Count, exitedDuringCut, cut, ended);
+        return new PartitionOutcome(kind, outcome, stranded.Count, dropped, exitedDuringCut, cut, ended);
     }
 }
 
 /// <summary>
-/// What a partition round saw: the tasks, how many ran on the silo whose link was cut, whether that
-/// silo stopped during the cut (declared dead, as a silo cut from its peers must be), how long the
-/// cut lasted and how long after the heal every watcher had heard its end.
+/// What a partition round saw: the tasks, how many ran on the silo whose link was cut, the packets
+/// the cut dropped, whether that silo stopped during the cut (declared dead, as a silo cut from its
+/// peers must be), how long the cut lasted and how long after the heal every watcher had heard its end.
 /// </summary>
 public sealed record PartitionOutcome(
-    PartitionKind Kind, WatchedOutcome Tasks, int Stranded, bool CutSiloStopped, TimeSpan Cut, TimeSpan EndedAfterHeal)
+    PartitionKind Kind, WatchedOutcome Tasks, int Stranded, DroppedPackets Dropped, bool CutSiloStopped, TimeSpan Cut, TimeSpan EndedAfterHeal)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"partition ({Kind}, {Cut.TotalSeconds:F0} s): {Tasks.Tasks} tasks, {Stranded} on the cut silo, {Tasks.Completed} completed, " +
         $"{Tasks.DocumentsWrittenTwice} documents written twice, {Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; " +
-        $"the cut silo {(CutSiloStopped ? "stopped (declared dead)" : "kept running")}; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the heal; " +
+        $"the cut dropped {Dropped}; the cut silo {(CutSiloStopped ? "stopped (declared dead)" : "kept running")}; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the heal; " +
         $"{Tasks.Violations.Count} promise(s) broken");
 }
