@@ -25,8 +25,9 @@ public enum PartitionKind
 /// network heals. What must hold (<see cref="WatchedTasks"/>): every task completes once, every
 /// document is written once, every watcher hears exactly one end, <c>seq</c> rising and progress
 /// never going back, and all that within <see cref="HealBound"/> of the heal; the cut dropped
-/// packets; and a silo cut from its peers (each silo names itself to PostgreSQL, <see cref="WriteAudit"/>)
-/// never changes a grain's state after another silo has changed that grain since the cut began.
+/// packets; and a silo cut from its peers is declared dead and stops during the cut, and (each silo
+/// names itself to PostgreSQL, <see cref="WriteAudit"/>) never changes a grain's state after another
+/// silo has changed that grain since the cut began.
 /// </summary>
 public static class NetworkPartition
 {
@@ -92,6 +93,11 @@ public static class NetworkPartition
         if (dropped.Total == 0)
         {
             outcome.Violations.Add("the cut dropped no packet: it proved nothing");
+        }
+
+        if (kind == PartitionKind.SiloFromSilos && !exitedDuringCut)
+        {
+            outcome.Violations.Add("the silo cut from its peers was not declared dead and stopped during the cut");
         }
 
         // A silo cut from its peers but still reaching PostgreSQL is the split-brain case: once another silo
