@@ -14,8 +14,10 @@ namespace OrleansTasks.Benchmarks;
 /// from one; needs root, iproute2 and nftables), and a silo whose clock runs two minutes ahead
 /// (three silos, one under libfaketime; needs Debian's faketime). Prints a line per fault and round that names the
 /// fault and its figures, then a summary per fault, and exits non-zero when any task was lost,
-/// doubled or stuck, any other promise was broken, or a latency round fell short of
-/// <see cref="LatencyFloors"/> (the documents/s floors <c>SlowDatabaseTests</c> asserts).
+/// doubled or stuck, any other promise was broken (the rounds' own violations, which the tests assert
+/// too), a latency round fell short of <see cref="LatencyFloors"/> (the documents/s floors
+/// <c>SlowDatabaseTests</c> asserts), or a round failed with an exception (printed as
+/// <c>round N fault: failed: message</c>; the later rounds and faults still run).
 /// Run: dotnet run -c Release --project test/Benchmarks -- faults [rounds] [pause|latency|connections|partition|clock ...]
 /// </summary>
 internal static class FaultsProgram
@@ -33,6 +35,12 @@ internal static class FaultsProgram
     public static Task<int> RunAsync(string[] arguments)
     {
         var rounds = arguments is [var first, ..] && int.TryParse(first, CultureInfo.InvariantCulture, out var count) ? count : 5;
+        if (rounds < 1)
+        {
+            Console.WriteLine($"faults: rounds must be 1 or more, not {rounds}; usage: faults [rounds] [{string.Join('|', Faults)} ...]");
+            return Task.FromResult(2);
+        }
+
         var named = arguments.SkipWhile(argument => int.TryParse(argument, CultureInfo.InvariantCulture, out _)).ToHashSet();
         if (named.Except(Faults).ToList() is [_, ..] unknown)
         {
@@ -70,43 +78,59 @@ internal static class FaultsProgram
         var slow = new Dictionary<string, List<SlowDatabaseOutcome>> { ["latency"] = [], ["connections"] = [] };
         var clocks = new List<ClockSkewOutcome>();
         var latencyShortfalls = new List<int>();
+        var failed = new Dictionary<string, int>();
         for (var round = 1; round <= rounds; round++)
         {
             if (faults.Contains("pause"))
             {
-                var pause = await PausedSilo.RunAsync(await postgres.CreateDatabaseAsync(), silos: 3, tasks: 6, Documents, Deadline);
-                pauses.Add(pause);
-                Print(round, pause.ToString(), pause.Violations);
+                await RoundAsync(round, "pause", failed, async () =>
+                {
+                    var pause = await PausedSilo.RunAsync(await postgres.CreateDatabaseAsync(), silos: 3, tasks: 6, Documents, Deadline);
+                    pauses.Add(pause);
+                    Print(round, pause.ToString(), pause.Violations);
+                });
             }
 
             if (faults.Contains("latency"))
             {
-                var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 16, Documents, Phase, Deadline);
-                slow["latency"].Add(latency);
-                var shortfalls = LatencyFloors.Shortfalls(latency);
-                latencyShortfalls.Add(shortfalls.Count);
-                Print(round, latency.ToString(), [.. latency.Tasks.Violations, .. shortfalls]);
+                await RoundAsync(round, "latency", failed, async () =>
+                {
+                    var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 16, Documents, Phase, Deadline);
+                    slow["latency"].Add(latency);
+                    var shortfalls = LatencyFloors.Shortfalls(latency);
+                    latencyShortfalls.Add(shortfalls.Count);
+                    Print(round, latency.ToString(), [.. latency.Tasks.Violations, .. shortfalls]);
+                });
             }
 
             if (faults.Contains("connections"))
             {
-                var connections = await SlowDatabase.ConnectionsAsync(silos: 2, tasks: 8, Documents, Phase, Deadline);
-                slow["connections"].Add(connections);
-                Print(round, connections.ToString(), connections.Tasks.Violations);
+                await RoundAsync(round, "connections", failed, async () =>
+                {
+                    var connections = await SlowDatabase.ConnectionsAsync(silos: 2, tasks: 8, Documents, Phase, Deadline);
+                    slow["connections"].Add(connections);
+                    Print(round, connections.ToString(), connections.Tasks.Violations);
+                });
             }
 
             foreach (var kind in partitions.Keys.Where(_ => faults.Contains("partition") && partitionsMissing is null))
             {
-                var partition = await NetworkPartition.RunAsync(await postgres.CreateDatabaseAsync(), kind, silos: 3, tasks: 9, Documents, PartitionCut, Deadline);
-                partitions[kind].Add(partition);
-                Print(round, partition.ToString(), partition.Tasks.Violations);
+                await RoundAsync(round, $"partition ({kind})", failed, async () =>
+                {
+                    var partition = await NetworkPartition.RunAsync(await postgres.CreateDatabaseAsync(), kind, silos: 3, tasks: 9, Documents, PartitionCut, Deadline);
+                    partitions[kind].Add(partition);
+                    Print(round, partition.ToString(), partition.Tasks.Violations);
+                });
             }
 
             if (faults.Contains("clock") && clockMissing is null)
             {
-                var clock = await ClockSkew.RunAsync(await postgres.CreateDatabaseAsync(), ClockAhead, tasks: 6, Documents, Deadline);
-                clocks.Add(clock);
-                Print(round, clock.ToString(), clock.Violations);
+                await RoundAsync(round, "clock", failed, async () =>
+                {
+                    var clock = await ClockSkew.RunAsync(await postgres.CreateDatabaseAsync(), ClockAhead, tasks: 6, Documents, Deadline);
+                    clocks.Add(clock);
+                    Print(round, clock.ToString(), clock.Violations);
+                });
             }
         }
 
@@ -130,7 +154,9 @@ internal static class FaultsProgram
         {
             Console.WriteLine(Summary($"partition ({kind})", [.. outcomes.Select(o => o.Tasks)], [.. outcomes.Select(o => o.EndedAfterHeal.TotalSeconds)],
                 "from the heal until every watcher had its end") +
-                string.Create(CultureInfo.InvariantCulture, $"; rounds in which the cut silo stopped {outcomes.Count(o => o.CutSiloStopped)}"));
+                string.Create(CultureInfo.InvariantCulture,
+                    $"; packets the cut dropped {outcomes.Min(o => o.Dropped.Total)}-{outcomes.Max(o => o.Dropped.Total)}; rounds in which the cut silo stopped {outcomes.Count(o => o.CutSiloStopped)}, " +
+                    $"in which it was declared dead {outcomes.Count(o => o.DeclaredDead is not null)}; rows it changed after it was declared dead {outcomes.Sum(o => o.AfterDeclaredDead?.Writes ?? 0)}"));
         }
 
         if (clocks.Count > 0)
@@ -143,9 +169,32 @@ internal static class FaultsProgram
                     $"occurrences skipped when a schedule moved onto the fast silo {string.Join(", ", clocks.Select(c => c.Schedules[1].Skipped))}"));
         }
 
+        foreach (var (fault, count) in failed)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{fault}: {count} round(s) failed"));
+        }
+
         var broken = pauses.Sum(p => p.Violations.Count) + slow.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count))
-            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count)) + clocks.Sum(c => c.Violations.Count) + latencyShortfalls.Sum();
+            + partitions.Values.Sum(list => list.Sum(o => o.Tasks.Violations.Count)) + clocks.Sum(c => c.Violations.Count) + latencyShortfalls.Sum()
+            + failed.Values.Sum();
         return broken == 0 && partitionsMissing is null && clockMissing is null ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Runs one round of <paramref name="fault"/>; an exception (a wait that timed out, a process that would
+    /// not start) is printed as the round failing and counted in <paramref name="failed"/>, and the run goes on.
+    /// </summary>
+    private static async Task RoundAsync(int round, string fault, Dictionary<string, int> failed, Func<Task> run)
+    {
+        try
+        {
+            await run();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {fault}: failed: {exception.Message}"));
+            failed[fault] = failed.GetValueOrDefault(fault) + 1;
+        }
     }
 
     private static void Print(int round, string outcome, List<string> violations)

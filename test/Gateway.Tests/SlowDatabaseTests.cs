@@ -54,6 +54,7 @@ public sealed class SlowDatabaseTests(PostgresServer postgres)
         Assert.True(outcome.Probed is { Count: >= 2, Quick: >= 2 }, $"the silos did not measure quick round trips while starved: {outcome}");
     }
 
+    /// <summary>That a task said it waited for the database is one of the round's violations, shared with the faults program.</summary>
     [Fact]
     public async Task Another_client_taking_every_connection_makes_tasks_wait_and_say_so_and_then_complete_once()
     {
@@ -64,6 +65,5 @@ public sealed class SlowDatabaseTests(PostgresServer postgres)
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', outcome.Tasks.Violations));
         Assert.Empty(outcome.Tasks.Violations);
         Assert.Equal(8, outcome.Tasks.Completed);
-        Assert.True(outcome.TasksReportingWaiting >= 1, $"no task said it waited for the database: {outcome}");
     }
 }

@@ -10,7 +10,9 @@ namespace OrleansTasks.Testing.ClusterFaults;
 /// watcher's gateway); then SIGCONT. The zombie comes back believing it still hosts those tasks:
 /// it must neither change stored state (<see cref="WriteAudit"/>: statements it sends to grain
 /// state, documents or task history may be refused, none may change a row) nor publish anything a watcher sees as progress going back or
-/// a second end; every task still ends once and every document is written once.
+/// a second end; every task still ends once and every document is written once. The round must
+/// also have tempted it: the zombie sent statements after it was declared dead, or a task it ran
+/// was still unfinished at SIGCONT.
 /// </summary>
 public static class PausedSilo
 {
@@ -94,6 +96,13 @@ public static class PausedSilo
         {
             violations.Add($"the zombie changed stored rows after it was declared dead: {zombie}\n" +
                 string.Join('\n', await audit.WritesAsync(names[victim], deadAt)));
+        }
+
+        // A zombie that sent nothing after it was declared dead and had no unfinished task to go on with
+        // was never tempted to write: the round would pass whatever the product did.
+        if (zombie.Attempts == 0 && unfinishedAtResume == 0)
+        {
+            violations.Add("the zombie had nothing to write: it proved nothing");
         }
 
         if (!zombieExited)

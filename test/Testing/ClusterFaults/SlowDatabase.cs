@@ -119,6 +119,11 @@ public static class SlowDatabase
         return new SlowDatabaseOutcome("starved", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates, probed);
     }
 
+    /// <summary>
+    /// Another client takes every connection for <paramref name="phase"/>; beyond the tasks' promises, at
+    /// least one task must have told its watcher it waited for the database (a violation otherwise, for
+    /// <c>SlowDatabaseTests</c> and the faults program alike).
+    /// </summary>
     public static async Task<SlowDatabaseOutcome> ConnectionsAsync(int silos, int tasks, int documents, TimeSpan phase, TimeSpan deadline)
     {
         // A server of its own: the hog takes all of it.
@@ -150,7 +155,14 @@ public static class SlowDatabase
         {
             outcome.Violations.Add("every task had ended before the fault began: it proved nothing");
         }
-        return new SlowDatabaseOutcome($"connections (another client held {held} of 40)", outcome, Stopwatch.GetElapsedTime(healed), WaitingReported(watched), rates);
+
+        var waiting = WaitingReported(watched);
+        if (waiting == 0)
+        {
+            outcome.Violations.Add("no task said it waited for the database while every connection was taken");
+        }
+
+        return new SlowDatabaseOutcome($"connections (another client held {held} of 40)", outcome, Stopwatch.GetElapsedTime(healed), waiting, rates);
     }
 
     /// <summary>

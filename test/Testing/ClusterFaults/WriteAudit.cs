@@ -7,8 +7,8 @@ namespace OrleansTasks.Testing.ClusterFaults;
 /// state: tasks, batches, schedules; result chunks and task fences; documents: the index; task history) record
 /// every statement sent, INSERT, UPDATE or DELETE (an attempt, even one that changed no row, such as
 /// a write refused for a stale version or an older history row) and every row it changed (a write that took effect), with the session's
-/// <c>application_name</c> and the database's clock. A silo is told apart by an
-/// <c>Application Name</c> in its connection string, which the product keeps as a prefix.
+/// <c>application_name</c> and the database's clock; and when the membership table first called a silo dead.
+/// A silo is told apart by an <c>Application Name</c> in its connection string, which the product keeps as a prefix.
 /// </summary>
 public sealed class WriteAudit(string database)
 {
@@ -21,6 +21,7 @@ public sealed class WriteAudit(string database)
             application_name text NOT NULL,
             kind text NOT NULL,
             detail text,
+            grain text,
             at timestamptz NOT NULL DEFAULT clock_timestamp());
         CREATE FUNCTION fault_audit_statement() RETURNS trigger LANGUAGE plpgsql AS $f$
         BEGIN
@@ -33,9 +34,19 @@ public sealed class WriteAudit(string database)
         DECLARE r orleans_grain_state;
         BEGIN
             r := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
-            INSERT INTO fault_audit (table_name, application_name, kind, detail) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
+            INSERT INTO fault_audit (table_name, application_name, kind, detail, grain) VALUES (TG_TABLE_NAME, current_setting('application_name'), 'write',
                 format('%s %s %s/%s version %s to %s', TG_OP, r.grain_type, r.grain_id_n0, r.grain_id_n1,
-                       CASE WHEN TG_OP <> 'INSERT' THEN OLD.version END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.version END));
+                       CASE WHEN TG_OP <> 'INSERT' THEN OLD.version END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.version END),
+                -- The row's whole key, as the table's unique index has it (a string key's text included).
+                format('%s %s/%s/%s', r.grain_type, r.grain_id_n0, r.grain_id_n1, coalesce(r.grain_id_extension, '')));
+            RETURN NULL;
+        END $f$;
+        CREATE FUNCTION fault_audit_membership_dead() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            IF NEW.status = 6 AND (TG_OP = 'INSERT' OR OLD.status <> 6) THEN
+                INSERT INTO fault_audit (table_name, application_name, kind, detail)
+                VALUES (TG_TABLE_NAME, current_setting('application_name'), 'dead', format('%s %s %s', NEW.address, NEW.port, NEW.generation));
+            END IF;
             RETURN NULL;
         END $f$;
         CREATE FUNCTION fault_audit_document_row() RETURNS trigger LANGUAGE plpgsql AS $f$
@@ -80,6 +91,7 @@ public sealed class WriteAudit(string database)
         CREATE TRIGGER fault_audit_documents_write AFTER INSERT OR UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE FUNCTION fault_audit_document_row();
         CREATE TRIGGER fault_audit_history_attempt AFTER INSERT OR UPDATE OR DELETE ON task_history FOR EACH STATEMENT EXECUTE FUNCTION fault_audit_statement();
         CREATE TRIGGER fault_audit_history_write AFTER INSERT OR UPDATE OR DELETE ON task_history FOR EACH ROW EXECUTE FUNCTION fault_audit_history_row();
+        CREATE TRIGGER fault_audit_membership_dead AFTER INSERT OR UPDATE ON orleans_membership FOR EACH ROW EXECUTE FUNCTION fault_audit_membership_dead();
         """;
 
     /// <summary>Adds the audit's table and triggers to <paramref name="database"/> (a test database, migrated).</summary>
@@ -196,6 +208,58 @@ public sealed class WriteAudit(string database)
         }
 
         return firsts;
+    }
+
+    /// <summary>
+    /// The grain-state rows the process <paramref name="name"/> changed after another process had
+    /// changed the same grain (any type; the row's whole key) since <paramref name="since"/>, each with the
+    /// first such change by another. Over a partition this is a split brain: the silo declared dead kept a
+    /// grain's activation, or made a second one, after a live silo had taken the grain over. ETags make a
+    /// stale activation's write fail; one that succeeds wrote on a version it could only have read after
+    /// the takeover.
+    /// </summary>
+    public async Task<List<string>> WritesAfterAnotherAsync(string name, DateTime since)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT to_char(mine.at, 'HH24:MI:SS.MS') || ' ' || mine.application_name || ': ' || mine.detail
+                   || ', after ' || theirs.application_name || ' at ' || to_char(theirs.at, 'HH24:MI:SS.MS') || ': ' || theirs.detail
+            FROM fault_audit mine
+            CROSS JOIN LATERAL (
+                SELECT other.application_name, other.at, other.detail FROM fault_audit other
+                WHERE other.table_name = 'orleans_grain_state' AND other.kind = 'write' AND other.grain = mine.grain
+                  AND other.at > @since AND other.at < mine.at
+                  AND other.application_name <> @name AND other.application_name NOT LIKE @prefix
+                ORDER BY other.at
+                LIMIT 1) theirs
+            WHERE mine.table_name = 'orleans_grain_state' AND mine.kind = 'write' AND mine.at > @since
+              AND (mine.application_name = @name OR mine.application_name LIKE @prefix)
+            ORDER BY mine.at
+            """, connection);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("prefix", name + " %");
+        command.Parameters.AddWithValue("since", since);
+        var writes = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            writes.Add(reader.GetString(0));
+        }
+
+        return writes;
+    }
+
+    /// <summary>When the membership table first called a silo at <paramref name="address"/> dead (any port and generation), by the database's clock; null if it never has.</summary>
+    public async Task<DateTime?> DeclaredDeadAsync(string address)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT min(at) FROM fault_audit WHERE table_name = 'orleans_membership' AND kind = 'dead' AND split_part(detail, ' ', 1) = @address
+            """, connection);
+        command.Parameters.AddWithValue("address", address);
+        return await command.ExecuteScalarAsync() is DateTime at ? at : null;
     }
 
     /// <summary>The rows the process <paramref name="name"/> changed after <paramref name="since"/>: operation, grain or document, version.</summary>

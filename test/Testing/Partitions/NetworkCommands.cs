@@ -32,8 +32,8 @@ public static class NetworkCommands
         return null;
     }
 
-    /// <summary>Runs <paramref name="program"/>, feeding it <paramref name="input"/>; throws with its output unless it exits 0.</summary>
-    public static async Task RunAsync(string program, IEnumerable<string> arguments, string? input = null)
+    /// <summary>Runs <paramref name="program"/>, feeding it <paramref name="input"/>; returns what it printed, or throws with that unless it exits 0.</summary>
+    public static async Task<string> RunAsync(string program, IEnumerable<string> arguments, string? input = null)
     {
         var start = new ProcessStartInfo(program, arguments)
         {
@@ -52,6 +52,8 @@ public static class NetworkCommands
             throw new InvalidOperationException(
                 $"'{program} {string.Join(' ', start.ArgumentList)}' exited with {process.ExitCode}: {await errors}{await output}");
         }
+
+        return await output;
     }
 
     /// <summary>Runs <c>ip</c> with <paramref name="arguments"/>.</summary>

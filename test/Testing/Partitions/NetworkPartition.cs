@@ -24,7 +24,10 @@ public enum PartitionKind
 /// the most of them drop the traffic <see cref="PartitionKind"/> names, for <c>cut</c>, then the
 /// network heals. What must hold (<see cref="WatchedTasks"/>): every task completes once, every
 /// document is written once, every watcher hears exactly one end, <c>seq</c> rising and progress
-/// never going back, and all that within <see cref="HealBound"/> of the heal.
+/// never going back, and all that within <see cref="HealBound"/> of the heal; the cut dropped
+/// packets; and a silo cut from its peers is declared dead and stops during the cut, and (each silo
+/// names itself to PostgreSQL, <see cref="WriteAudit"/>) never changes a grain's state after another
+/// silo has changed that grain since the cut began.
 /// </summary>
 public static class NetworkPartition
 {
@@ -37,20 +40,22 @@ public static class NetworkPartition
     public static async Task<PartitionOutcome> RunAsync(
         string database, PartitionKind kind, int silos, int tasks, int documents, TimeSpan cut, TimeSpan deadline)
     {
+        var audit = await WriteAudit.InstallAsync(database);
         await using var network = await PartitionNetwork.CreateAsync(silos);
         await using var path = LatencyProxy.Start(database, network.HostAddress);
         await using var cluster = RunningCluster.Create(database);
-        var members = new Dictionary<ProcessHost, (NetworkMember Member, int GatewayPort)>();
+        var members = new Dictionary<ProcessHost, (NetworkMember Member, int GatewayPort, string Name)>();
         foreach (var member in network.Members)
         {
             var gatewayPort = PostgresSilo.FreePort();
+            var name = string.Create(CultureInfo.InvariantCulture, $"partition-silo-{members.Count}");
             members[cluster.StartSilo(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:OrleansTasks"] = path.Through(database),
+                ["ConnectionStrings:OrleansTasks"] = WriteAudit.ConnectionFor(path.Through(database), name),
                 ["Cluster:AdvertisedAddress"] = member.Address.ToString(),
                 ["Cluster:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
                 ["Tasks:LeasePeriod"] = LeasePeriod.ToString(),
-            }, networkNamespace: member.Namespace)] = (member, gatewayPort);
+            }, networkNamespace: member.Namespace)] = (member, gatewayPort, name);
         }
 
         cluster.StartGateway();
@@ -59,7 +64,7 @@ public static class NetworkPartition
         var watched = await WatchedTasks.StartAsync(cluster, tasks, documents, deadline);
         await watched.WaitUntilRunningAsync(deadline);
         var (victim, stranded) = await watched.BusiestSiloAsync();
-        var (cutMember, cutGatewayPort) = members[victim];
+        var (cutMember, cutGatewayPort, cutName) = members[victim];
         IEnumerable<Cut> cuts = kind switch
         {
             PartitionKind.SiloFromSilos => network.Members.Where(m => m != cutMember).Select(m => new Cut(m.Address)),
@@ -69,11 +74,13 @@ public static class NetworkPartition
         };
 
         var unfinished = await watched.UnfinishedAsync();
+        var cutAt = await audit.NowAsync();
         await cutMember.CutAsync(cuts);
 
         // The fault lasts its time whatever happens meanwhile, as a real one would.
         await Task.Delay(cut);
         var exitedDuringCut = victim.HasExited;
+        var dropped = await cutMember.DroppedAsync();
         await cutMember.HealAsync();
         var healed = Stopwatch.GetTimestamp();
         var outcome = await watched.CheckAsync();
@@ -82,6 +89,28 @@ public static class NetworkPartition
         {
             outcome.Violations.Add("every task had ended before the partition began: it proved nothing");
         }
+
+        if (dropped.Total == 0)
+        {
+            outcome.Violations.Add("the cut dropped no packet: it proved nothing");
+        }
+
+        if (kind == PartitionKind.SiloFromSilos && !exitedDuringCut)
+        {
+            outcome.Violations.Add("the silo cut from its peers was not declared dead and stopped during the cut");
+        }
+
+        // A silo cut from its peers but still reaching PostgreSQL is the split-brain case: once another silo
+        // has changed a grain, the cut one must not change it again (its ETag is stale; a write that
+        // succeeds came from an activation made after the takeover).
+        if (kind == PartitionKind.SiloFromSilos && await audit.WritesAfterAnotherAsync(cutName, cutAt) is [_, ..] overwrites)
+        {
+            outcome.Violations.Add($"the cut silo changed grain state another silo had changed since the cut began:\n{string.Join('\n', overwrites)}");
+        }
+
+        // Before another silo takes a grain over, the cut silo's ETag-checked writes are legal: a figure, not a violation.
+        var declaredDead = await audit.DeclaredDeadAsync(cutMember.Address.ToString());
+        var afterDead = declaredDead is { } deadAt ? await audit.CountAsync(cutName, deadAt) : null;
 
         if (ended > HealBound)
         {
@@ -94,21 +123,32 @@ public static class NetworkPartition
             outcome.Violations.Add($"the cut silo's last output:\n{string.Join('\n', victim.Output.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(40))}");
         }
 
-        return new PartitionOutcome(kind, outcome, stranded.Count, exitedDuringCut, cut, ended);
+        return new PartitionOutcome(kind, outcome, stranded.Count, dropped, exitedDuringCut, declaredDead - cutAt, afterDead, cut, ended);
     }
 }
 
 /// <summary>
-/// What a partition round saw: the tasks, how many ran on the silo whose link was cut, whether that
-/// silo stopped during the cut (declared dead, as a silo cut from its peers must be), how long the
-/// cut lasted and how long after the heal every watcher had heard its end.
+/// What a partition round saw: the tasks, how many ran on the silo whose link was cut, the packets
+/// the cut dropped, whether that silo stopped during the cut (declared dead, as a silo cut from its
+/// peers must be), when the membership table called it dead (from the cut's start; null: never) and
+/// what it sent to the database after that (statements sent, rows changed), how long the cut lasted
+/// and how long after the heal every watcher had heard its end.
 /// </summary>
 public sealed record PartitionOutcome(
-    PartitionKind Kind, WatchedOutcome Tasks, int Stranded, bool CutSiloStopped, TimeSpan Cut, TimeSpan EndedAfterHeal)
+    PartitionKind Kind,
+    WatchedOutcome Tasks,
+    int Stranded,
+    DroppedPackets Dropped,
+    bool CutSiloStopped,
+    TimeSpan? DeclaredDead,
+    AuditCounts? AfterDeclaredDead,
+    TimeSpan Cut,
+    TimeSpan EndedAfterHeal)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"partition ({Kind}, {Cut.TotalSeconds:F0} s): {Tasks.Tasks} tasks, {Stranded} on the cut silo, {Tasks.Completed} completed, " +
         $"{Tasks.DocumentsWrittenTwice} documents written twice, {Tasks.TerminalsLostOrDoubled} terminal messages lost or doubled; " +
-        $"the cut silo {(CutSiloStopped ? "stopped (declared dead)" : "kept running")}; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the heal; " +
+        $"the cut dropped {Dropped}; the cut silo {(CutSiloStopped ? "stopped (declared dead)" : "kept running")}, " +
+        $"{((DeclaredDead, AfterDeclaredDead) is ({ } dead, { } after) ? $"declared dead {dead.TotalSeconds:F1} s into the cut and changed {after.Writes} rows after it ({after.Attempts} statements)" : "never declared dead")}; every end heard {EndedAfterHeal.TotalSeconds:F1} s after the heal; " +
         $"{Tasks.Violations.Count} promise(s) broken");
 }

@@ -10,6 +10,10 @@ public sealed record NetworkMember(string Namespace, IPAddress Address)
     public Task CutAsync(IEnumerable<Cut> cuts) =>
         NetworkCommands.RunAsync("ip", ["netns", "exec", Namespace, "nft", "-f", "-"], Cut.Script(cuts));
 
+    /// <summary>The packets this namespace's cuts have dropped so far.</summary>
+    public async Task<DroppedPackets> DroppedAsync() =>
+        DroppedPackets.Parse(await NetworkCommands.RunAsync("ip", ["netns", "exec", Namespace, "nft", "list", "table", "inet", Cut.Table]));
+
     /// <summary>Lets all of this namespace's traffic through again.</summary>
     public Task HealAsync() => NetworkCommands.IpAsync("netns", "exec", Namespace, "nft", "delete", "table", "inet", Cut.Table);
 }
