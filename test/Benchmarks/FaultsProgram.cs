@@ -210,11 +210,18 @@ internal static class FaultsProgram
     private static string Summary(string fault, List<WatchedOutcome> rounds, List<double> recoverySeconds, string recovery)
     {
         var sorted = recoverySeconds.Order().ToList();
+        var recovered = sorted.Count == 0
+            ? $"recovery ({recovery}) not measured"
+            : string.Create(CultureInfo.InvariantCulture, $"recovery ({recovery}) p50 {Median(sorted):F1} s, max {sorted[^1]:F1} s (n = {sorted.Count})");
         return string.Create(CultureInfo.InvariantCulture,
             $"{fault}: {rounds.Count} round(s), {rounds.Sum(r => r.Completed)}/{rounds.Sum(r => r.Tasks)} tasks completed, " +
             $"{rounds.Sum(r => r.DocumentsWrittenTwice)} documents written twice, {rounds.Sum(r => r.TerminalsLostOrDoubled)} terminal messages lost or doubled, " +
-            $"recovery ({recovery}) p50 {sorted[sorted.Count / 2]:F1} s, max {sorted[^1]:F1} s, {rounds.Sum(r => r.Violations.Count)} promise(s) broken");
+            $"{recovered}, {rounds.Sum(r => r.Violations.Count)} promise(s) broken");
     }
+
+    /// <summary>The middle value of <paramref name="sorted"/>, or the mean of the two middle ones: with two rounds, not the larger.</summary>
+    private static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 
     private static string Range(IEnumerable<double> values) =>
         string.Create(CultureInfo.InvariantCulture, $"{values.Min():F1}-{values.Max():F1}");
