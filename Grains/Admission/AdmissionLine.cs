@@ -13,9 +13,11 @@ namespace OrleansTasks.Admission;
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
 /// lease, getting back its place (the ticket's time is the task's own). A task that held a slot on a
 /// gone silo rests, as below, for the same grace.
-/// A task waiting to retry a slice rests (<see cref="AdmissionPlace.Resting"/>): it still counts
-/// toward its owner's limit, as the <c>processing</c> task it is, but holds no slot of its silo; when
-/// its wait ends it asks for a slot again, ahead of its owner's limit, which it never left.
+/// A <c>processing</c> task (<see cref="AdmissionTicket.Processing"/>) waiting to retry a slice, or whose
+/// activation went away, rests (<see cref="AdmissionPlace.Resting"/>): it still counts toward its owner's
+/// limit but holds no slot of its silo; when it asks for a slot again it is ahead of its owner's limit,
+/// which it never left. A <c>pending</c> task never rests: a grant it did not take is void, and it waits
+/// in its turn.
 /// </summary>
 public sealed class AdmissionLine
 {
@@ -63,9 +65,9 @@ public sealed class AdmissionLine
     }
 
     /// <summary>
-    /// What a silo says each time it calls: its slots, the tasks holding them there, and the tasks there
-    /// resting in a retry wait (<paramref name="resting"/>; a task that lost its place while it rested, its
-    /// silo gone past the grace, gets one back only under its owner's limit).
+    /// What a silo says each time it calls: its slots, the tasks holding them there (a task that took its slot
+    /// says it is processing), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
+    /// that lost its place while it rested, its silo gone past the grace, gets one back only under its owner's limit).
     /// </summary>
     public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting)
     {
@@ -95,17 +97,27 @@ public sealed class AdmissionLine
             }
         }
 
-        foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken || p.Resting))
+        foreach (var ticket in held.Values)
         {
-            Remove(ticket.TaskId);
-            State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
-            IndexChanged = true;
+            if (!State.Running.TryGetValue(ticket.TaskId, out var place) || place.Silo != silo || !place.Taken || place.Resting)
+            {
+                Remove(ticket.TaskId);
+                State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
+                IndexChanged = true;
+            }
+            else if (ticket.Processing && !place.Ticket.Processing)
+            {
+                // Granted while it waited here, the task took the slot: it is processing now.
+                place.Ticket = ticket;
+                IndexChanged = true;
+            }
         }
 
         var byOwner = RunningByOwner();
         foreach (var ticket in rests.Values)
         {
-            Rest(ticket, silo, byOwner);
+            // Only a processing task waits to retry a slice.
+            Rest(ticket with { Processing = true }, silo, byOwner);
         }
     }
 
@@ -114,16 +126,16 @@ public sealed class AdmissionLine
         if (State.Running.TryGetValue(ticket.TaskId, out var place))
         {
             // A slot granted since the task asked to end its rest stands until the task takes it.
-            if (place.Taken && (!place.Resting || place.Silo != silo || place.Since != default))
+            if (place.Taken && (!place.Resting || place.Silo != silo || place.Since != default || !place.Ticket.Processing))
             {
-                (place.Resting, place.Silo, place.Since, place.WokenAt) = (true, silo, default, null);
+                (place.Ticket, place.Resting, place.Silo, place.Since, place.WokenAt) = (ticket, true, silo, default, null);
                 IndexChanged = true;
             }
 
             return;
         }
 
-        if (_settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(ticket.OwnerId) < _settings.MaxRunningPerUser)
+        if (UnderLimit(ticket.OwnerId, byOwner))
         {
             State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Resting = true };
             byOwner[ticket.OwnerId] = byOwner.GetValueOrDefault(ticket.OwnerId) + 1;
@@ -133,37 +145,63 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// A task on <paramref name="silo"/> asks for a slot: true if it holds one (granted before), else it waits
-    /// in line (a resting task too, keeping its owner's place while it waits for a slot of its silo).
+    /// in line (a processing task resting, keeping its owner's place while it waits for a slot of its silo).
     /// </summary>
     public bool Enter(AdmissionTicket ticket, string silo)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        if (State.Running.TryGetValue(ticket.TaskId, out var running) && !running.Resting)
+        if (State.Running.TryGetValue(ticket.TaskId, out var running))
         {
-            if (running.MovingFrom is not null && running.Silo != silo)
+            if (running.Resting)
+            {
+                if (!ticket.Processing)
+                {
+                    // A pending task never rests (counted toward its owner's limit, bound to one silo): the place is void.
+                    State.Running.Remove(ticket.TaskId);
+                    IndexChanged = true;
+                }
+            }
+            else if (running.MovingFrom is not null && running.Silo != silo)
             {
                 // Its move is pending: asked again from where it waits, it keeps the slot held for it there and is
                 // not granted another (which would move it back). The move is sent again when due (DueMoves).
                 return false;
             }
-
-            if (running.Silo == silo || FreeSlots(silo) > 0)
+            else if (running.Silo == silo || FreeSlots(silo) > 0)
             {
-                (running.Silo, running.Taken, running.MovingFrom) = (silo, true, null);
+                // It takes the slot: it is processing from now on.
+                (running.Ticket, running.Silo, running.Taken, running.MovingFrom) = (ticket with { Processing = true }, silo, true, null);
                 IndexChanged = true;
                 return true;
             }
-
-            // Its activation moved to a silo whose slots are all held: the slot it had stays behind, free;
-            // it keeps its owner's place, resting, and waits there for a slot, ahead of its owner's limit.
-            (running.Resting, running.Silo, running.Since, running.WokenAt) = (true, silo, default, null);
+            else if (ticket.Processing)
+            {
+                // Its activation moved to a silo whose slots are all held: the slot it had stays behind, free;
+                // it keeps its owner's place, resting, and waits there for a slot, ahead of its owner's limit.
+                (running.Resting, running.Taken, running.Silo, running.Since, running.WokenAt) = (true, true, silo, default, null);
+                IndexChanged = true;
+            }
+            else
+            {
+                // A pending task granted a slot elsewhere asks from a full silo: the grant is void, and it waits here.
+                State.Running.Remove(ticket.TaskId);
+                IndexChanged = true;
+            }
+        }
+        else if (ticket.Processing && UnderLimit(ticket.OwnerId, RunningByOwner()))
+        {
+            // A processing task that lost its owner's place (gone past the grace) gets it back under the limit.
+            State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Resting = true };
             IndexChanged = true;
         }
 
         if (State.Waiting.TryGetValue(ticket.TaskId, out var waiting))
         {
-            if (waiting.Silo != silo || waiting.Since != default)
+            if (waiting.Silo != silo || waiting.Since != default || waiting.Ticket != ticket)
             {
+                Line(waiting).Remove(waiting);
+                waiting.Ticket = ticket;
+                Line(waiting).Add(waiting);
                 waiting.Silo = silo;
                 waiting.Since = default;
                 waiting.WokenAt = null;
@@ -173,11 +211,16 @@ public sealed class AdmissionLine
             return false;
         }
 
+        Wait(ticket, silo);
+        return false;
+    }
+
+    private void Wait(AdmissionTicket ticket, string silo)
+    {
         var place = new AdmissionPlace { Ticket = ticket, Silo = silo };
         State.Waiting[ticket.TaskId] = place;
         Line(place).Add(place);
         _changedWaiting.Add(ticket.TaskId);
-        return false;
     }
 
     /// <summary>The task has ended: it gives back its slot or its place in line, wherever they are.</summary>
@@ -185,16 +228,27 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// The task's activation on <paramref name="silo"/> went away before the task ended (its silo stops, a
-    /// write failed, or a grant reached it gone). A slot it held there is freed, but it keeps its owner's
-    /// place, resting as on a gone silo: for the grace, while it is woken to ask again. A place that moved
-    /// to another silo (its next activation asked first) is not touched, nor is a turn in line: the task
-    /// still waits, and the silo it waits on hands any grant back the same way.
+    /// write failed, or a grant reached it gone). A processing task's slot there is freed, but it keeps its
+    /// owner's place, resting as on a gone silo: for the grace, while it is woken to ask again. A pending
+    /// task's grant was never used: it is a grant not taken again, held for the task for the grace while its
+    /// silo wakes it to take it (a pending task never rests). A place that moved to another silo (its next
+    /// activation asked first) is not touched, nor is a turn in line.
     /// </summary>
     public void Release(Guid taskId, string silo)
     {
-        if (State.Running.TryGetValue(taskId, out var place) && place.Silo == silo && (!place.Resting || place.Since == default))
+        if (!State.Running.TryGetValue(taskId, out var place) || place.Silo != silo || (place.Resting && place.Since != default))
+        {
+            return;
+        }
+
+        if (place.Resting || place.Ticket.Processing)
         {
             (place.Resting, place.Taken, place.Since, place.WokenAt, place.MovingFrom) = (true, true, _time.GetUtcNow(), null, null);
+            IndexChanged = true;
+        }
+        else if (place.Taken)
+        {
+            (place.Taken, place.Since, place.WokenAt, place.MovingFrom, place.MoveSends) = (false, _time.GetUtcNow(), null, null, 0);
             IndexChanged = true;
         }
     }
@@ -214,12 +268,21 @@ public sealed class AdmissionLine
             Remove(place.TaskId);
         }
 
-        // A task that held a slot on a gone silo is processing still: its slot is gone with the silo, but it
-        // rests, keeping its owner's place like any resting task, while it is woken to come back (below).
-        foreach (var place in State.Running.Values.Where(p => p.Taken && !p.Resting && !live.Contains(p.Silo)))
+        // A processing task that held a slot on a gone silo is processing still: its slot is gone with the silo,
+        // but it rests, keeping its owner's place like any resting task, while it is woken to come back (below).
+        // A pending one, granted a slot its silo had not handed to it yet, waits again in its turn there, woken too.
+        foreach (var place in State.Running.Values.Where(p => p.Taken && !p.Resting && !live.Contains(p.Silo)).ToList())
         {
-            (place.Resting, place.Since, place.WokenAt) = (true, default, null);
-            IndexChanged = true;
+            if (place.Ticket.Processing)
+            {
+                (place.Resting, place.Since, place.WokenAt) = (true, default, null);
+                IndexChanged = true;
+            }
+            else
+            {
+                Remove(place.TaskId);
+                Wait(place.Ticket, place.Silo);
+            }
         }
 
         foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s)).ToList())
@@ -479,6 +542,9 @@ public sealed class AdmissionLine
 
         return byOwner;
     }
+
+    private bool UnderLimit(string owner, Dictionary<string, int> byOwner) =>
+        _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(owner) < _settings.MaxRunningPerUser;
 
     // A resting task asking for a slot again already counts toward its owner's limit.
     private bool IsResting(Guid taskId) => State.Running.TryGetValue(taskId, out var place) && place.Resting;

@@ -293,7 +293,11 @@ public sealed partial class TaskAdmission(
                     continue;
                 }
 
-                _holding[ticket.TaskId] = ticket;
+                // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the
+                // queue learns it from the next report, sent at once (a queue that thinks the task pending would,
+                // should it lose this silo, take its owner's place back).
+                _holding[ticket.TaskId] = ticket with { Processing = true };
+                _reportDue |= !ticket.Processing;
                 _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
                 granted.Add(ticket.TaskId);

@@ -8,9 +8,11 @@ public sealed class AdmissionLineTests
 {
     private const string SiloA = "silo-a";
     private const string SiloB = "silo-b";
+    private const string SiloC = "silo-c";
     private static readonly TimeSpan Ageing = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> Both = [SiloA, SiloB];
+    private static readonly HashSet<string> All = [SiloA, SiloB, SiloC];
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
 
@@ -19,6 +21,9 @@ public sealed class AdmissionLineTests
 
     private AdmissionTicket Ticket(TaskPriority priority, string owner = "alice", TimeSpan? age = null) =>
         new(Guid.NewGuid(), owner, priority, _time.GetUtcNow() - (age ?? TimeSpan.Zero));
+
+    /// <summary>The ticket a task asks with once it has started (it took a slot).</summary>
+    private static AdmissionTicket Processing(AdmissionTicket ticket) => ticket with { Processing = true };
 
     private static void EnterAll(AdmissionLine line, string silo, params AdmissionTicket[] tickets)
     {
@@ -385,13 +390,102 @@ public sealed class AdmissionLineTests
         Assert.True(line.Enter(onA, SiloA));
         Assert.True(line.Enter(onB, SiloB));
 
-        Assert.False(line.Enter(onA, SiloB));
+        Assert.False(line.Enter(Processing(onA), SiloB));
 
         Assert.Equal(1, line.State.Running.Values.Count(p => p.Silo == SiloB && !p.Resting));
         Assert.Equal(1, line.Position(onA.TaskId));
         Assert.Empty(line.Admit(Both));
         line.Leave(onB.TaskId);
         Assert.Equal([onA.TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    /// <summary>Silos A and B, one slot each, each held by a task of its own (carol's and dave's).</summary>
+    private (AdmissionTicket OnA, AdmissionTicket OnB) HoldBoth(AdmissionLine line)
+    {
+        var (onA, onB) = (Ticket(TaskPriority.High, "carol", TimeSpan.FromMinutes(1)), Ticket(TaskPriority.High, "dave", TimeSpan.FromMinutes(1)));
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        Assert.Equal(2, line.Admit(Both).Count);
+        Assert.True(line.Enter(onA, SiloA));
+        Assert.True(line.Enter(onB, SiloB));
+        return (onA, onB);
+    }
+
+    [Fact]
+    public void A_pending_task_whose_grant_its_silo_handed_back_does_not_rest_and_stays_under_its_owners_limit()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var first = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(30));
+        var second = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(28));
+        var bob = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromMinutes(1));
+        EnterAll(line, SiloB, bob);
+        Assert.Single(line.Admit(Both));
+        Assert.True(line.Enter(bob, SiloB));
+        EnterAll(line, SiloA, first, second);
+
+        // Silo A's exchange grants the first its slot and takes it for the task, which is no longer there: the silo hands it back.
+        var grant = Assert.Single(line.Admit(Both));
+        grant.Taken = true;
+        line.Release(first.TaskId, SiloA);
+
+        var place = line.State.Running[first.TaskId];
+        Assert.Equal((false, false), (place.Resting, place.Taken));
+
+        // Woken, it asks from silo B, which is full: it waits there in its turn, at alice's limit like her other task.
+        Assert.False(line.Enter(first, SiloB));
+        Assert.False(line.State.Running.ContainsKey(first.TaskId));
+        line.Reconcile(Both);
+        Assert.Equal(SiloB, line.State.Waiting[first.TaskId].Silo);
+        Assert.Equal([second.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.True(line.Enter(second, SiloA));
+        line.Leave(bob.TaskId);
+        Assert.Empty(line.Admit(Both));
+        Assert.Equal(1, line.State.Running.Values.Count(p => p.Ticket.OwnerId == "alice"));
+    }
+
+    [Fact]
+    public void A_pending_task_granted_a_slot_that_asks_from_a_full_silo_waits_there_and_keeps_its_turn()
+    {
+        var line = NewLine();
+        var (_, _) = HoldBoth(line);
+        var task = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(20));
+        var later = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloC, task);
+        line.Report(SiloC, 1, [], []);
+        EnterAll(line, SiloA, later);
+        Assert.Equal([task.TaskId], line.Admit(All).Select(p => p.TaskId));
+
+        // Woken to take its slot on C, its activation comes up on A, which is full: the grant is void, it waits on A.
+        Assert.False(line.Enter(task, SiloA));
+        Assert.Empty(line.Reconcile(All));
+
+        Assert.False(line.State.Running.ContainsKey(task.TaskId));
+        Assert.Equal(SiloA, line.State.Waiting[task.TaskId].Silo);
+        Assert.Equal(1, line.Position(task.TaskId));
+        Assert.Equal([task.TaskId], line.Admit(All).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void A_processing_task_granted_a_slot_after_its_retry_wait_that_asks_from_a_full_silo_keeps_its_owners_place()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        HoldBoth(line);
+        var task = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(20));
+        var aliceNext = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        line.Report(SiloC, 1, [], [Processing(task)]);
+        Assert.False(line.Enter(Processing(task), SiloC));
+        Assert.Equal([task.TaskId], line.Admit(All).Select(p => p.TaskId));
+        EnterAll(line, SiloC, aliceNext);
+
+        // Its activation comes up on A, which is full: it rests there, alice's place still its own.
+        Assert.False(line.Enter(Processing(task), SiloA));
+        Assert.Empty(line.Reconcile(All));
+
+        Assert.True(line.State.Running[task.TaskId].Resting);
+        Assert.Equal(1, line.Position(task.TaskId));
+        Assert.Empty(line.Admit(All));
     }
 
     [Fact]

@@ -73,6 +73,26 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_granted_a_slot_while_it_waited_here_holds_it_as_processing_and_the_queue_hears_so_at_once()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+
+        // Another task's exchange brings the waiter's grant, which the queue made not knowing whether the task is still here.
+        var other = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(other) ? [waiter, other with { Processing = true }] : [];
+        Assert.True(await _admission.TryEnterAsync(other));
+
+        // Nothing else happens on the silo: it reports the slots it holds anyway, both tasks processing.
+        var report = await _queue.NextAsync(e => e.Holding.Any(t => t.TaskId == waiter.TaskId), "the silo to report the slot the waiter now holds");
+        Assert.Equal([(waiter.TaskId, true), (other.TaskId, true)],
+            report.Holding.Select(t => (t.TaskId, t.Processing)).OrderBy(t => t.TaskId == other.TaskId));
+        Assert.Empty(report.Entering);
+        Assert.Equal(2, _admission.Running);
+    }
+
+    [Fact]
     public async Task A_placement_hint_in_the_context_of_the_task_that_starts_an_exchange_is_carried_into_no_call_of_the_exchange()
     {
         var asking = Ticket();
