@@ -164,7 +164,14 @@ public sealed class AdmissionLine
             else if (running.MovingFrom is not null && running.Silo != silo)
             {
                 // Its move is pending: asked again from where it waits, it keeps the slot held for it there and is
-                // not granted another (which would move it back). The move is sent again when due (DueMoves).
+                // not granted another (which would move it back). The move is sent again when due (DueMoves). It
+                // waits on the silo it asks from: a move given up leaves it there.
+                if (running.MovingFrom != silo)
+                {
+                    running.MovingFrom = silo;
+                    IndexChanged = true;
+                }
+
                 return false;
             }
             else if (running.Silo == silo || FreeSlots(silo) > 0)

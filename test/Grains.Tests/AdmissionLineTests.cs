@@ -489,6 +489,23 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void A_move_given_up_leaves_the_task_waiting_on_the_silo_it_last_asked_from()
+    {
+        var (line, head, _) = PendingMove();
+
+        // Its activation came up on silo C, not on B, where the slot is held for it.
+        Assert.False(line.Enter(head, SiloC));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Single(line.DueMoves());
+        _time.Advance(TimeSpan.FromSeconds(5));
+        line.Reconcile(All);
+
+        Assert.Equal(SiloC, line.State.Waiting[head.TaskId].Silo);
+        Assert.Contains(head.TaskId, line.Admit(All).Select(p => p.TaskId));
+        Assert.Equal((SiloC, null), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+    }
+
+    [Fact]
     public void The_line_tells_apart_changes_to_waiting_tasks_from_changes_to_the_slots()
     {
         var line = NewLine();
