@@ -34,6 +34,10 @@ public sealed class AdmissionLine
     private readonly SortedSet<AdmissionPlace>[] _byPriority;
     private readonly HashSet<Guid> _changedWaiting = [];
 
+    // When each silo last said its slots (the stored ones: when this line was made). Not stored: it only keeps a
+    // silo's slots for the grace while the queue's membership view has not yet seen the silo active.
+    private readonly Dictionary<string, DateTimeOffset> _reportedAt = new(StringComparer.Ordinal);
+
     public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -44,6 +48,11 @@ public sealed class AdmissionLine
         foreach (var place in state.Waiting.Values)
         {
             Line(place).Add(place);
+        }
+
+        foreach (var silo in state.Slots.Keys)
+        {
+            _reportedAt[silo] = time.GetUtcNow();
         }
     }
 
@@ -73,6 +82,7 @@ public sealed class AdmissionLine
     {
         ArgumentNullException.ThrowIfNull(holding);
         ArgumentNullException.ThrowIfNull(resting);
+        _reportedAt[silo] = _time.GetUtcNow();
         if (!State.Slots.TryGetValue(silo, out var known) || known != slots)
         {
             State.Slots[silo] = slots;
@@ -292,9 +302,12 @@ public sealed class AdmissionLine
             }
         }
 
-        foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s)).ToList())
+        // A silo's slots are kept for the grace after it said them: the membership this queue sees may not show a
+        // silo that has just started as active yet.
+        foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s) && !(_reportedAt.TryGetValue(s, out var said) && now - said <= _settings.GraceForGone)).ToList())
         {
             State.Slots.Remove(silo);
+            _reportedAt.Remove(silo);
             IndexChanged = true;
         }
 

@@ -252,7 +252,6 @@ public sealed class AdmissionLineTests
 
         Assert.Equal(new HashSet<Guid> { running.TaskId, waitingOnB.TaskId }, wake.ToHashSet());
         Assert.True(line.State.Running[running.TaskId].Resting);
-        Assert.False(line.State.Slots.ContainsKey(SiloB));
         Assert.Empty(line.Admit(onlyA));
         Assert.Empty(line.Reconcile(onlyA));
 
@@ -503,6 +502,35 @@ public sealed class AdmissionLineTests
         Assert.Equal(SiloC, line.State.Waiting[head.TaskId].Silo);
         Assert.Contains(head.TaskId, line.Admit(All).Select(p => p.TaskId));
         Assert.Equal((SiloC, null), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+    }
+
+    [Fact]
+    public void A_silos_slots_are_kept_for_the_grace_while_the_queue_does_not_see_it_active_yet()
+    {
+        var line = NewLine();
+        var holder = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var head = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, holder, head);
+        line.Report(SiloA, 1, [], []);
+        line.Admit(Both);
+        Assert.True(line.Enter(holder, SiloA));
+
+        // Silo B has just started and said its slots; the queue's membership does not list it active yet.
+        line.Report(SiloB, 1, [], []);
+        HashSet<string> onlyA = [SiloA];
+        line.Reconcile(onlyA);
+        Assert.Empty(line.Admit(onlyA));
+
+        // Once it does, the head moves there.
+        line.Reconcile(Both);
+        Assert.Equal([head.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloB, SiloA), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+
+        // A silo not seen active within the grace after it said its slots is forgotten.
+        line.Report(SiloC, 1, [], []);
+        _time.Advance(Grace + TimeSpan.FromSeconds(1));
+        line.Reconcile(Both);
+        Assert.False(line.State.Slots.ContainsKey(SiloC));
     }
 
     [Fact]
