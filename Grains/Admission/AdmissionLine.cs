@@ -5,7 +5,8 @@ namespace OrleansTasks.Admission;
 /// tasks are ranked by priority, first come first served within one, each rising one level per
 /// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose owner
 /// is under <see cref="AdmissionSettings.MaxRunningPerUser"/>, on the task's own silo or, that one full,
-/// on another that has a free slot: the task's activation is then moved there (a pending move, see
+/// on another that has a free slot, if the task outranks the best task waiting there (see
+/// <see cref="Admit"/>): the task's activation is then moved there (a pending move, see
 /// <see cref="DueMoves"/>), and the slot is held for it until it asks from there. A move that does not
 /// happen after it was sent twice, one <see cref="AdmissionSettings.WakeInterval"/> apart, is given up:
 /// the slot is freed, and the task waits again in its turn, on its own silo only for the grace.
@@ -391,8 +392,13 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// Grants the free slots of live silos down the ranking; returns the tasks granted one. A task whose silo is
-    /// full takes a free slot of another live silo that has reported its slots (the one with the most free): a
-    /// pending move (<see cref="AdmissionPlace.MovingFrom"/>), unless a move of it did not happen within the grace.
+    /// full takes a free slot of another live silo that has reported its slots (the one with the most free) only
+    /// if it outranks every task that could take that slot there: by its aged level, or, at the same level, by
+    /// having waited at least one <see cref="AdmissionSettings.WakeInterval"/> longer. A move costs the task a
+    /// deactivation and an activation, and the slot stays idle until it arrives: near the head of a line of equals
+    /// a freed slot goes to the task waiting on its silo. That is a pending move (<see cref="AdmissionPlace.MovingFrom"/>),
+    /// unless a move of the task did not happen within the grace; and never toward a silo that a task is moving
+    /// away from to the task's own (two silos never swap tasks).
     /// </summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
@@ -409,8 +415,13 @@ public sealed class AdmissionLine
         var byOwner = RunningByOwner();
         var freeSlots = free.Values.Where(n => n > 0).Sum();
         var granted = new List<AdmissionPlace>();
+        var grantedIds = new HashSet<Guid>();
         var now = _time.GetUtcNow();
-        foreach (var place in Ranked(now))
+        var ranked = new RankedLookahead(Ranked(now));
+        bool CanTake(AdmissionPlace place) =>
+            !grantedIds.Contains(place.TaskId) && (IsResting(place.TaskId) || UnderLimit(place.Ticket.OwnerId, byOwner));
+
+        for (var index = 0; ranked.TryGet(index, out var place); index++)
         {
             if (freeSlots == 0 || !live.Contains(place.Silo))
             {
@@ -418,9 +429,7 @@ public sealed class AdmissionLine
                 break;
             }
 
-            var owner = place.Ticket.OwnerId;
-            var resting = IsResting(place.TaskId);
-            if (!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser)
+            if (!CanTake(place))
             {
                 continue;
             }
@@ -428,29 +437,34 @@ public sealed class AdmissionLine
             if (free[place.Silo] <= 0)
             {
                 // A resting task keeps its owner's place on its silo: it waits for a slot there.
-                if (resting || (place.MoveFailedAt is { } failed && now - failed <= _settings.GraceForGone))
+                if (Pinned(place, now))
                 {
                     continue;
                 }
 
-                var elsewhere = free.Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key)).ToList();
+                var from = place.Silo;
+                var elsewhere = free
+                    .Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key) && !MovingBetween(silo.Key, from, granted)
+                        && (ranked.Next(index + 1, p => p.Silo == silo.Key && CanTake(p), silo.Key) is not { } best || Outranks(place, best, now)))
+                    .ToList();
                 if (elsewhere.Count == 0)
                 {
                     continue;
                 }
 
-                (place.MovingFrom, place.Silo) = (place.Silo, elsewhere.MaxBy(silo => silo.Value).Key);
+                (place.MovingFrom, place.Silo) = (from, elsewhere.MaxBy(silo => silo.Value).Key);
                 (place.MoveSends, place.MoveSentAt) = (0, default);
             }
 
             free[place.Silo]--;
             freeSlots--;
-            if (!resting)
+            if (!IsResting(place.TaskId))
             {
-                byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
+                byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
             }
 
             granted.Add(place);
+            grantedIds.Add(place.TaskId);
         }
 
         foreach (var place in granted)
@@ -465,6 +479,21 @@ public sealed class AdmissionLine
 
         return granted;
     }
+
+    /// <summary>True when <paramref name="a"/>, ahead in the ranking, is ahead of <paramref name="b"/> by a level, or at one level by a wake interval.</summary>
+    private bool Outranks(AdmissionPlace a, AdmissionPlace b, DateTimeOffset now)
+    {
+        var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
+        return levelA != levelB ? levelA > levelB : b.Ticket.QueuedAt - a.Ticket.QueuedAt >= _settings.WakeInterval;
+    }
+
+    /// <summary>True while a task granted a slot on <paramref name="to"/> is still to move there from <paramref name="from"/>.</summary>
+    private bool MovingBetween(string from, string to, IEnumerable<AdmissionPlace> granted) =>
+        State.Running.Values.Concat(granted).Any(p => p.MovingFrom == from && p.Silo == to && !p.Taken);
+
+    /// <summary>A task bound to the silo it waits on: resting there, or not moved again within the grace after a move failed.</summary>
+    private bool Pinned(AdmissionPlace place, DateTimeOffset now) =>
+        IsResting(place.TaskId) || (place.MoveFailedAt is { } failed && now - failed <= _settings.GraceForGone);
 
     /// <summary>
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
@@ -582,6 +611,42 @@ public sealed class AdmissionLine
         if (State.Running.Remove(taskId))
         {
             IndexChanged = true;
+        }
+    }
+
+    /// <summary>
+    /// The ranking, read once, front to back, by <see cref="Admit"/>, which also looks ahead of where it is for the
+    /// best task waiting on a silo. Only what has been looked at is read, and each look-ahead for a silo starts where
+    /// the last one for it stopped: what it passed over stays passed over (granted, or its owner at the limit).
+    /// </summary>
+    private sealed class RankedLookahead(IEnumerable<AdmissionPlace> ranked)
+    {
+        private readonly IEnumerator<AdmissionPlace> _source = ranked.GetEnumerator();
+        private readonly List<AdmissionPlace> _read = [];
+        private readonly Dictionary<string, int> _lookedFrom = new(StringComparer.Ordinal);
+
+        public bool TryGet(int index, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out AdmissionPlace place)
+        {
+            while (_read.Count <= index && _source.MoveNext())
+            {
+                _read.Add(_source.Current);
+            }
+
+            place = index < _read.Count ? _read[index] : null;
+            return place is not null;
+        }
+
+        /// <summary>The first task from <paramref name="index"/> on that waits on the silo and matches.</summary>
+        public AdmissionPlace? Next(int index, Func<AdmissionPlace, bool> match, string silo)
+        {
+            var at = Math.Max(index, _lookedFrom.GetValueOrDefault(silo));
+            while (TryGet(at, out var place) && !match(place))
+            {
+                at++;
+            }
+
+            _lookedFrom[silo] = at;
+            return TryGet(at, out var found) ? found : null;
         }
     }
 

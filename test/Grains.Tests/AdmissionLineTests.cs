@@ -413,6 +413,68 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void Among_tasks_of_one_level_that_came_within_a_wake_interval_a_freed_slot_goes_to_the_task_waiting_on_its_silo()
+    {
+        var line = NewLine();
+        var (_, holderB) = HoldBoth(line);
+        var head = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var onB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(6));
+        EnterAll(line, SiloA, head);
+        EnterAll(line, SiloB, onB);
+
+        line.Leave(holderB.TaskId);
+        var granted = line.Admit(Both);
+
+        Assert.Equal([onB.TaskId], granted.Select(p => p.TaskId));
+        Assert.Equal((SiloB, null), (line.State.Running[onB.TaskId].Silo, line.State.Running[onB.TaskId].MovingFrom));
+        Assert.Empty(line.DueMoves());
+        Assert.Equal(SiloA, line.State.Waiting[head.TaskId].Silo);
+        Assert.Equal(1, line.Position(head.TaskId));
+    }
+
+    [Theory]
+    [InlineData(TaskPriority.High, 1)]
+    [InlineData(TaskPriority.Normal, 5)]
+    public void The_head_moves_to_a_freed_slot_when_it_outranks_the_silos_own_task_by_a_level_or_a_wake_interval(TaskPriority priority, int secondsEarlier)
+    {
+        var line = NewLine();
+        var (_, holderB) = HoldBoth(line);
+        var onB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var head = Ticket(priority, age: TimeSpan.FromSeconds(10 + secondsEarlier));
+        EnterAll(line, SiloA, head);
+        EnterAll(line, SiloB, onB);
+
+        line.Leave(holderB.TaskId);
+
+        Assert.Equal([head.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloB, SiloA), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+        Assert.Equal(1, line.Position(onB.TaskId));
+    }
+
+    [Fact]
+    public void A_task_is_not_moved_to_a_silo_while_a_task_moves_from_that_silo_to_its_own_so_two_silos_never_swap_tasks()
+    {
+        var line = NewLine();
+        var (holderA, holderB) = HoldBoth(line);
+        var fromB = Ticket(TaskPriority.High, "erin");
+        var onA = Ticket(TaskPriority.Normal, "frank", TimeSpan.FromSeconds(30));
+        var lateOnB = Ticket(TaskPriority.Low, "gina");
+        EnterAll(line, SiloB, fromB, lateOnB);
+        EnterAll(line, SiloA, onA);
+
+        // A frees: B's high task outranks A's own and moves there.
+        line.Leave(holderA.TaskId);
+        Assert.Equal([fromB.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloA, SiloB), (line.State.Running[fromB.TaskId].Silo, line.State.Running[fromB.TaskId].MovingFrom));
+
+        // B frees before it arrived: A's task, which outranks B's low one, does not move the other way; B's own takes it.
+        line.Leave(holderB.TaskId);
+        Assert.Equal([lateOnB.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Null(line.State.Running[lateOnB.TaskId].MovingFrom);
+        Assert.Equal(SiloA, line.State.Waiting[onA.TaskId].Silo);
+    }
+
+    [Fact]
     public void A_pending_task_whose_grant_its_silo_handed_back_does_not_rest_and_stays_under_its_owners_limit()
     {
         var line = NewLine(slots: 1, perUser: 1);
