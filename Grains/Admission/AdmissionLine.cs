@@ -499,8 +499,10 @@ public sealed class AdmissionLine
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
     /// tasks that can start now: their owner holds fewer than
     /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. So 1 is the task that takes the next slot freed in the cluster, and an
-    /// owner at the limit pushes no other owner's task down.
+    /// owners at that limit. A task bound to its silo (<see cref="Pinned"/>) counts only before tasks that
+    /// wait on the same silo: it takes no other silo's slot. So 1 is the task that takes the next slot freed
+    /// on its silo (or on any silo where no task waits within a wake interval of it, see <see cref="Admit"/>),
+    /// and an owner at the limit pushes no other owner's task down.
     /// </summary>
     public int? Position(Guid taskId)
     {
@@ -510,13 +512,14 @@ public sealed class AdmissionLine
         }
 
         var byOwner = RunningByOwner();
-        bool CanStart(AdmissionPlace place) =>
-            _settings.MaxRunningPerUser <= 0 || IsResting(place.TaskId) || byOwner.GetValueOrDefault(place.Ticket.OwnerId) < _settings.MaxRunningPerUser;
+        var now = _time.GetUtcNow();
+        bool CanStart(AdmissionPlace place) => IsResting(place.TaskId) || UnderLimit(place.Ticket.OwnerId, byOwner);
+        bool Competes(AdmissionPlace place) => place.Silo == task.Silo || !Pinned(place, now);
 
         var heldBack = !CanStart(task);
         var ahead = true;
         var position = 1;
-        foreach (var place in Ranked(_time.GetUtcNow()))
+        foreach (var place in Ranked(now))
         {
             if (place.TaskId == taskId)
             {
@@ -527,7 +530,7 @@ public sealed class AdmissionLine
 
                 ahead = false;
             }
-            else if (CanStart(place) || (heldBack && ahead))
+            else if ((CanStart(place) || (heldBack && ahead)) && Competes(place))
             {
                 // A held-back task comes after every task that can start, and after the held-back ones ranked ahead of it.
                 position++;

@@ -174,9 +174,11 @@ public sealed class AdmissionLineTests
         Assert.Equal([local.TaskId], line.Admit(Both).Select(p => p.TaskId));
         Assert.Null(line.State.Running[local.TaskId].MovingFrom);
 
-        // Not moved again within the grace: B's next free slot goes to B's next task, not to it.
+        // Not moved again within the grace: B's next free slot goes to B's next task, not to it. Bound to A, it
+        // does not count ahead of B's task.
         var later = Ticket(TaskPriority.Low);
         EnterAll(line, SiloB, later);
+        Assert.Equal(1, line.Position(later.TaskId));
         line.Leave(local.TaskId);
         Assert.Equal([later.TaskId], line.Admit(Both).Select(p => p.TaskId));
         Assert.Equal(1, line.Position(head.TaskId));
@@ -593,6 +595,26 @@ public sealed class AdmissionLineTests
         _time.Advance(Grace + TimeSpan.FromSeconds(1));
         line.Reconcile(Both);
         Assert.False(line.State.Slots.ContainsKey(SiloC));
+    }
+
+    [Fact]
+    public void A_resting_task_counts_ahead_only_of_tasks_waiting_on_its_own_silo()
+    {
+        var line = NewLine();
+        var (holderA, holderB) = HoldBoth(line);
+        var resting = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(30));
+        line.Report(SiloA, 1, [holderA], [Processing(resting)]);
+        Assert.False(line.Enter(Processing(resting), SiloA));
+        var onB = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromSeconds(10));
+        var onA = Ticket(TaskPriority.Normal, "carol", TimeSpan.FromSeconds(5));
+        EnterAll(line, SiloB, onB);
+        EnterAll(line, SiloA, onA);
+
+        Assert.Equal([1, 1, 3], new[] { resting, onB, onA }.Select(t => line.Position(t.TaskId)));
+
+        // The next slot freed is B's: it goes to position 1 there, not to the resting task bound to A.
+        line.Leave(holderB.TaskId);
+        Assert.Equal([onB.TaskId], line.Admit(Both).Select(p => p.TaskId));
     }
 
     [Fact]
