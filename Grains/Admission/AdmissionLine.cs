@@ -17,8 +17,8 @@ namespace OrleansTasks.Admission;
 /// A <c>processing</c> task (<see cref="AdmissionTicket.Processing"/>) waiting to retry a slice, or whose
 /// activation went away, rests (<see cref="AdmissionPlace.Resting"/>): it still counts toward its owner's
 /// limit but holds no slot of its silo; when it asks for a slot again it is ahead of its owner's limit,
-/// which it never left. A <c>pending</c> task never rests: a grant it did not take is void, and it waits
-/// in its turn.
+/// which it never left. A <c>pending</c> task does not rest: a grant it did not take is void, and it waits
+/// in its turn; a place resting for a task that asks as pending (its start was never confirmed) is void.
 /// </summary>
 public sealed class AdmissionLine
 {
@@ -229,16 +229,11 @@ public sealed class AdmissionLine
             return false;
         }
 
-        Wait(ticket, silo);
-        return false;
-    }
-
-    private void Wait(AdmissionTicket ticket, string silo)
-    {
         var place = new AdmissionPlace { Ticket = ticket, Silo = silo };
         State.Waiting[ticket.TaskId] = place;
         Line(place).Add(place);
         _changedWaiting.Add(ticket.TaskId);
+        return false;
     }
 
     /// <summary>The task has ended: it gives back its slot or its place in line, wherever they are.</summary>
@@ -286,21 +281,15 @@ public sealed class AdmissionLine
             Remove(place.TaskId);
         }
 
-        // A processing task that held a slot on a gone silo is processing still: its slot is gone with the silo,
-        // but it rests, keeping its owner's place like any resting task, while it is woken to come back (below).
-        // A pending one, granted a slot its silo had not handed to it yet, waits again in its turn there, woken too.
-        foreach (var place in State.Running.Values.Where(p => p.Taken && !p.Resting && !live.Contains(p.Silo)).ToList())
+        // A task that held a slot on a gone silo is processing still: its slot is gone with the silo, but it
+        // rests, keeping its owner's place like any resting task, while it is woken to come back (below). So does
+        // one whose ticket does not say it started: a place stored by an earlier build, or a grant taken for a task
+        // that waited there, which the silo had not yet said it holds (it says so in its next call). Should the task
+        // be pending after all, it asks as such, and the place is void then (see Enter).
+        foreach (var place in State.Running.Values.Where(p => p.Taken && !p.Resting && !live.Contains(p.Silo)))
         {
-            if (place.Ticket.Processing)
-            {
-                (place.Resting, place.Since, place.WokenAt) = (true, default, null);
-                IndexChanged = true;
-            }
-            else
-            {
-                Remove(place.TaskId);
-                Wait(place.Ticket, place.Silo);
-            }
+            (place.Resting, place.Since, place.WokenAt) = (true, default, null);
+            IndexChanged = true;
         }
 
         // A silo's slots are kept for the grace after it said them: the membership this queue sees may not show a
