@@ -294,8 +294,8 @@ public sealed partial class TaskAdmission(
                 }
 
                 // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the
-                // queue learns it from the next report, sent at once (a queue that thinks the task pending would,
-                // should it lose this silo, take its owner's place back).
+                // queue learns it from the next report, sent at once (should the task's activation go away, the queue
+                // keeps the owner's place only for a task it knows to be processing).
                 _holding[ticket.TaskId] = ticket with { Processing = true };
                 _reportDue |= !ticket.Processing;
                 _resting.Remove(ticket.TaskId);
