@@ -6,8 +6,9 @@
 #   sudo docker/build-base-images.sh [--refresh]
 #
 # --refresh: a fresh root file system from the mirror, never the cached one (ORLEANSTASKS_BASE_CACHE),
-# and PostgreSQL's image built without Docker's layer cache: for security updates the mirror has
-# taken in since the last run (README, air-gapped).
+# and PostgreSQL's image built without Docker's layer cache: for security updates the mirrors have
+# taken in since the last run (README, air-gapped). The base's apt sources are the suite and its
+# -updates and -security archives, as this machine's apt names them; it is upgraded from them.
 #
 # Makes:
 #   orleans-tasks/runtime-base:local  a minimal Debian root file system (debootstrap) with what a
@@ -64,6 +65,31 @@ MIRROR=${ORLEANSTASKS_DEBIAN_MIRROR:-${source_mirror:-}}
 SUITE=${ORLEANSTASKS_DEBIAN_SUITE:-${source_suite:-}}
 [ -n "$MIRROR" ] && [ -n "$SUITE" ] || fail "apt names no Debian archive that provides base-files (apt-cache policy base-files): run apt-get update, or set ORLEANSTASKS_DEBIAN_MIRROR and ORLEANSTASKS_DEBIAN_SUITE"
 
+# The suite's -updates and -security archives of Debian (the release line below the policy line
+# names o=Debian), as this machine's apt names them: "URL SUITE-security" a line. They go into the
+# base's sources.list beside the suite, and the base is upgraded from them, so that a rebuild takes
+# in the security updates the mirrors carry. None when the suite is one apt here does not know.
+update_sources() {
+  apt-cache policy 2>/dev/null | awk -v suite="$SUITE" '
+    pending != "" { if ($0 ~ /[ ,]o=Debian,/) print pending; pending = "" }
+    $1 ~ /^[0-9]+$/ && $2 ~ /:/ && $5 == "Packages" && ($3 == suite "-updates/main" || $3 == suite "-security/main") {
+      split($3, parts, "/"); pending = $2 " " parts[1]
+    }' | sort -u
+}
+UPDATES=$(update_sources)
+if ! grep -q -- "-security\$" <<<"$UPDATES"; then
+  log "apt names no $SUITE-security archive of Debian (apt-cache policy): the images get only the security updates $MIRROR $SUITE itself carries"
+fi
+
+# PostgreSQL's major must be one the suite carries (bookworm: 15; trixie: 17 only). Checked here,
+# before anything is built, where apt knows the suite; the image's build checks it again.
+if apt-cache policy 2>/dev/null | awk -v s="$SUITE/main" '$3 == s { found = 1 } END { exit !found }'; then
+  if ! apt-cache madison "postgresql-$POSTGRES_MAJOR" 2>/dev/null | awk -v s="$SUITE" '$6 == s "/main" || $6 == s "-updates/main" || $6 == s "-security/main" { found = 1 } END { exit !found }'; then
+    suite_major=$(apt-cache madison postgresql 2>/dev/null | awk -v s="$SUITE/main" '$6 == s { split($3, v, "+"); print v[1]; exit }' || true)
+    fail "$SUITE carries no postgresql-$POSTGRES_MAJOR${suite_major:+ (its PostgreSQL is $suite_major)}: for a new site, or one whose volume holds that major, run ORLEANSTASKS_POSTGRES_MAJOR=${suite_major:-N} sudo --preserve-env=DOCKER_HOST,ORLEANSTASKS_POSTGRES_MAJOR docker/build-base-images.sh; a site with data of another major moves it by dump and restore (README, Where data lives)"
+  fi
+fi
+
 # What a self-contained .NET application needs beyond a minimal Debian: TLS, ICU, zlib, time zones,
 # the CA certificates, and GSSAPI (loaded by .NET's TLS stack; without it each process prints an
 # error at its first handshake). ICU's and OpenSSL's package names differ between Debian releases
@@ -89,7 +115,7 @@ clean_up() {
 trap clean_up EXIT
 cache=${ORLEANSTASKS_BASE_CACHE:-$work}
 mkdir -p "$cache"
-tarball="$cache/runtime-base-$SUITE-$(echo "$MIRROR $PACKAGES" | md5sum | cut -c1-8).tar"
+tarball="$cache/runtime-base-$SUITE-$(echo "$MIRROR $PACKAGES $UPDATES" | md5sum | cut -c1-8).tar"
 
 if $refresh && [ -e "$tarball" ]; then
   log "--refresh: not using the cached $tarball"
@@ -99,6 +125,16 @@ if [ ! -s "$tarball" ]; then
   log "debootstrap $SUITE from $MIRROR (with $PACKAGES)"
   debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$work/rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+  if [ -n "$UPDATES" ]; then
+    log "upgrading from $(cut -d' ' -f2 <<<"$UPDATES" | paste -sd' ')"
+    while read -r url suite; do echo "deb $url $suite main"; done <<<"$UPDATES" >>"$work/rootfs/etc/apt/sources.list"
+    mount -t proc proc "$work/rootfs/proc"
+    # A clean environment: the caller's (TMPDIR above all) names paths that do not exist in the root file system.
+    chroot "$work/rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+      sh -c 'apt-get update -q && apt-get upgrade -y -q' >"$work/upgrade.log" 2>&1 \
+      || { tail -20 "$work/upgrade.log" >&2; fail "the upgrade from $SUITE's updates failed (log above)"; }
+    umount "$work/rootfs/proc"
+  fi
   rm -rf "$work"/rootfs/var/lib/apt/lists/* "$work"/rootfs/var/cache/apt/*.bin "$work"/rootfs/var/cache/apt/archives/*.deb
   tar -C "$work/rootfs" --numeric-owner -cf "$tarball.partial" .
   mv "$tarball.partial" "$tarball"

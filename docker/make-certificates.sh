@@ -7,14 +7,31 @@
 #   DIR/site/        site.crt + site.key, nginx's HTTPS certificate, issued by the same CA for
 #                    localhost and the names given (browsers must trust the CA, or use your own)
 #
-#   sudo docker/make-certificates.sh [DIR] [SITE_NAME...]     # DIR defaults to docker/tls
+#   sudo docker/make-certificates.sh --env-file ENV_FILE [SITE_NAME...]
+#   sudo docker/make-certificates.sh [DIR] [SITE_NAME...]
+# With --env-file (the site's docker/site.env) the directory is the one compose.tls.yaml mounts,
+# found as compose finds it: ORLEANSTASKS_TLS_DIR from the environment (sudo drops it unless run
+# with --preserve-env=ORLEANSTASKS_TLS_DIR), else from the file; a relative path is relative to
+# docker/, where compose.yaml is; else docker/tls. Without it, DIR defaults to ORLEANSTASKS_TLS_DIR
+# from the environment (relative to the current directory), else docker/tls.
 # An existing CA is reused, so certificates can be renewed without touching the others' trust.
 # Root, because the cluster directory goes to the user the silos and gateways run as in their
 # containers (1654), the only one that reads cluster.key; every private key is mode 0600.
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "make-certificates: run it as root (sudo): cluster.key must belong to the containers' user 1654 and be readable by it only" >&2; exit 1; }
-dir=$(realpath -m "${1:-$(dirname "$0")/tls}")
-[ $# -gt 0 ] && shift
+if [ "${1:-}" = --env-file ]; then
+  if [ $# -lt 2 ] || [ ! -f "$2" ]; then
+    echo "make-certificates: --env-file needs the site's env file (docker/site.env), which ${2:-was not given}${2:+ does not exist}" >&2
+    exit 1
+  fi
+  from_file=$(sed -n 's/^ORLEANSTASKS_TLS_DIR=//p' "$2" | tail -n 1)
+  case $from_file in \"*\" | \'*\') from_file=${from_file:1:${#from_file}-2} ;; esac
+  dir=$(cd "$(dirname "$0")" && realpath -m "${ORLEANSTASKS_TLS_DIR:-${from_file:-./tls}}")
+  shift 2
+else
+  dir=$(realpath -m "${1:-${ORLEANSTASKS_TLS_DIR:-$(dirname "$0")/tls}}")
+  [ $# -gt 0 ] && shift
+fi
 command -v openssl >/dev/null || { echo "make-certificates: openssl is not installed: sudo apt-get install openssl" >&2; exit 1; }
 mkdir -p "$dir/ca" "$dir/cluster" "$dir/site"
 chmod 0700 "$dir/ca"

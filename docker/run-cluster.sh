@@ -21,6 +21,19 @@ PG_DIR="$CLUSTER_DIR/postgres"
 
 log() { echo "run-cluster: $*"; }
 
+# How long stop lets a process run past its host's shutdown timeout before SIGKILL.
+EXIT_MARGIN=15
+
+# An application's .NET host shutdown timeout: shutdownTimeoutSeconds in PROJECT/appsettings.json
+# (the silo's 75 s, to hand its running tasks on), else .NET's 30 s. Started from here, the
+# applications read no appsettings.json (their content root is the repository), so start passes the
+# setting on and stop waits for it.
+shutdown_seconds() {
+  local seconds
+  seconds=$(sed -n 's/^ *"shutdownTimeoutSeconds": *\([0-9][0-9]*\).*/\1/p' "$1/appsettings.json")
+  echo "${seconds:-30}"
+}
+
 as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -75,14 +88,14 @@ start() {
   dotnet "$BIN/OrleansTasks.Silo.dll" migrate
 
   for i in "${!SILO_PORTS[@]}"; do
-    Cluster__SiloPort=${SILO_PORTS[$i]} Cluster__GatewayPort=${SILO_GATEWAY_PORTS[$i]} \
+    Cluster__SiloPort=${SILO_PORTS[$i]} Cluster__GatewayPort=${SILO_GATEWAY_PORTS[$i]} shutdownTimeoutSeconds=$(shutdown_seconds Silo) \
       start_process "silo-$((i + 1))" OrleansTasks.Silo.dll
   done
 
   [ -f "$CLUSTER_DIR/signing-key" ] || head -c 48 /dev/urandom | base64 >"$CLUSTER_DIR/signing-key"
   [ -f "$CLUSTER_DIR/demo-password" ] || head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$CLUSTER_DIR/demo-password"
   local hash; hash=$(dotnet "$BIN/OrleansTasks.Gateway.dll" hash-password <"$CLUSTER_DIR/demo-password")
-  Gateway__Mode=Client ASPNETCORE_URLS="http://127.0.0.1:$GATEWAY_PORT" ASPNETCORE_ENVIRONMENT=Production \
+  Gateway__Mode=Client ASPNETCORE_URLS="http://127.0.0.1:$GATEWAY_PORT" ASPNETCORE_ENVIRONMENT=Production shutdownTimeoutSeconds=$(shutdown_seconds Gateway) \
     Auth__SigningKey="$(cat "$CLUSTER_DIR/signing-key")" \
     Auth__Users__0__Username=demo Auth__Users__0__PasswordHash="$hash" \
     start_process gateway OrleansTasks.Gateway.dll
@@ -101,15 +114,19 @@ start() {
 }
 
 stop() {
-  local pidfile
+  local pidfile pid deadline gateway_deadline silo_deadline
   for pidfile in "$CLUSTER_DIR"/gateway.pid "$CLUSTER_DIR"/silo-*.pid; do
     [ -f "$pidfile" ] || continue
     kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
   done
+  # SIGTERM starts each host's shutdown (a silo hands its running tasks on); SIGKILL only after it.
+  gateway_deadline=$((SECONDS + $(shutdown_seconds Gateway) + EXIT_MARGIN))
+  silo_deadline=$((SECONDS + $(shutdown_seconds Silo) + EXIT_MARGIN))
   for pidfile in "$CLUSTER_DIR"/gateway.pid "$CLUSTER_DIR"/silo-*.pid; do
     [ -f "$pidfile" ] || continue
-    local pid; pid=$(cat "$pidfile")
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    pid=$(cat "$pidfile")
+    case $pidfile in */gateway.pid) deadline=$gateway_deadline ;; *) deadline=$silo_deadline ;; esac
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.5; done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$pidfile"
   done

@@ -270,6 +270,14 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
     public async Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken) =>
         await _retry.ExecuteAsync(async token =>
         {
+            // The removal's row goes first: a step that finds no row removes nothing, whereas one that
+            // still found it while the seen ids went would remove documents the source holds.
+            await using (var command = _database.CreateCommand(ForgetRemovalSql))
+            {
+                command.Parameters.AddWithValue("task", taskId);
+                await command.ExecuteNonQueryAsync(token);
+            }
+
             int forgotten;
             do
             {
@@ -279,10 +287,6 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
                 forgotten = await batch.ExecuteNonQueryAsync(token);
             }
             while (forgotten > 0);
-
-            await using var command = _database.CreateCommand(ForgetRemovalSql);
-            command.Parameters.AddWithValue("task", taskId);
-            await command.ExecuteNonQueryAsync(token);
         }, cancellationToken);
 
     private static partial class Log

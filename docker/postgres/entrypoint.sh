@@ -11,12 +11,20 @@ case "${1:-}" in -*) set -- postgres "$@" ;; esac
 if [ "${1:-}" != "postgres" ]; then exec "$@"; fi
 
 mkdir -p "$PGDATA"
-chown postgres:postgres "$PGDATA"
-chmod 700 "$PGDATA"
 if [ -s "$PGDATA/PG_VERSION" ] && [ "$(cat "$PGDATA/PG_VERSION")" != "$POSTGRES_MAJOR" ]; then
-  echo "postgres: $PGDATA holds a PostgreSQL $(cat "$PGDATA/PG_VERSION") cluster and this image runs PostgreSQL $POSTGRES_MAJOR: build the image with POSTGRES_MAJOR=$(cat "$PGDATA/PG_VERSION"), or move the data with pg_upgrade or a dump and restore" >&2
+  echo "postgres: $PGDATA holds a PostgreSQL $(cat "$PGDATA/PG_VERSION") cluster and this image runs PostgreSQL $POSTGRES_MAJOR: build the image with ORLEANSTASKS_POSTGRES_MAJOR=$(cat "$PGDATA/PG_VERSION") sudo --preserve-env=DOCKER_HOST,ORLEANSTASKS_POSTGRES_MAJOR docker/build-base-images.sh, or move the data with pg_upgrade or a dump and restore" >&2
   exit 1
 fi
+# A cluster made by another image (the official one runs PostgreSQL as uid 999, with its own
+# locales) is not this image's to take over: its files belong to another user. One made by an
+# earlier build of this image whose postgres user got another uid (Debian allots it at install)
+# is, once its files are given to this one.
+if [ -s "$PGDATA/PG_VERSION" ] && [ "$(stat -c %u "$PGDATA/PG_VERSION")" != "$(id -u postgres)" ]; then
+  echo "postgres: $PGDATA holds a cluster whose files belong to uid $(stat -c %u "$PGDATA/PG_VERSION"), not to this image's postgres (uid $(id -u postgres)): if another image made it (the official one runs as 999), move the data with a dump and restore; if an earlier build of this image made it, give the files to this one as root: chown -R $(id -u postgres):$(id -g postgres) $PGDATA (README, Where data lives)" >&2
+  exit 1
+fi
+chown postgres:postgres "$PGDATA"
+chmod 700 "$PGDATA"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -z "${POSTGRES_PASSWORD:-}" ]; then
     echo "postgres: POSTGRES_PASSWORD is not set: give the superuser a password" >&2

@@ -81,7 +81,7 @@ internal static class FaultsProgram
 
             if (faults.Contains("latency"))
             {
-                var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 4, Documents, Phase, Deadline);
+                var latency = await SlowDatabase.LatencyAsync(postgres, silos: 2, tasks: 16, Documents, Phase, Deadline);
                 slow["latency"].Add(latency);
                 var shortfalls = LatencyFloors.Shortfalls(latency);
                 latencyShortfalls.Add(shortfalls.Count);

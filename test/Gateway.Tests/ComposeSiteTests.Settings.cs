@@ -57,7 +57,8 @@ public sealed partial class ComposeSiteTests
 
     /// <summary>
     /// orleans-tasks/postgres:local as the official image is configured: POSTGRES_USER, POSTGRES_DB and a PGDATA of the
-    /// operator's choosing; it runs its pinned major and refuses, in one line, a data directory of another.
+    /// operator's choosing; it runs its pinned major and refuses, in one line, a data directory of another, and one whose
+    /// files belong to another uid (naming the chown for an earlier build of the image).
     /// </summary>
     private static async Task The_postgres_image_honours_its_variables_and_a_custom_PGDATA(DockerEngine engine)
     {
@@ -75,11 +76,16 @@ public sealed partial class ComposeSiteTests
             var major = await engine.DockerOrFailAsync("exec", container, "psql", "-U", "custom", "-d", "customdb", "-tAc", "SHOW server_version_num");
             var otherMajor = await engine.DockerAsync(["run", "--rm", "--network", "none", "-e", "PGDATA=/tmp/pg14", "--entrypoint", "sh", "orleans-tasks/postgres:local",
                 "-c", "mkdir -p /tmp/pg14 && echo 14 > /tmp/pg14/PG_VERSION && exec postgres-entrypoint postgres"], TimeSpan.FromMinutes(1));
+            var otherOwner = await engine.DockerAsync(["run", "--rm", "--network", "none", "-e", "PGDATA=/tmp/pg-root", "--entrypoint", "sh", "orleans-tasks/postgres:local",
+                "-c", $"mkdir -p /tmp/pg-root && echo {PostgresMajor} > /tmp/pg-root/PG_VERSION && exec postgres-entrypoint postgres"], TimeSpan.FromMinutes(1));
 
             Assert.Equal(pgdata, directory.Trim());
             Assert.StartsWith(PostgresMajor, major.Trim(), StringComparison.Ordinal);
             Assert.True(otherMajor.ExitCode != 0, $"the image started on a PostgreSQL 14 data directory:\n{otherMajor.Tail}");
             Assert.Contains($"holds a PostgreSQL 14 cluster and this image runs PostgreSQL {PostgresMajor}", otherMajor.Output, StringComparison.Ordinal);
+            Assert.True(otherOwner.ExitCode != 0, $"the image started on a data directory of uid 0:\n{otherOwner.Tail}");
+            Assert.Contains("holds a cluster whose files belong to uid 0, not to this image's postgres", otherOwner.Output, StringComparison.Ordinal);
+            Assert.Contains("chown -R ", otherOwner.Output, StringComparison.Ordinal);
         }
         finally
         {

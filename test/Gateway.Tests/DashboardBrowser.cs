@@ -5,8 +5,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// Headless Chromium for the dashboard tests: opens signed-in tabs on a gateway and keeps every
-/// console error and warning (the dashboard reports a failed reload or resync as a warning) and
-/// every WebSocket each tab opens, so that a test can assert on them.
+/// console error and warning (the dashboard reports a failed reload or resync as a warning), every
+/// alert (dismissed) and every WebSocket each tab opens, so that a test can assert on them.
 /// </summary>
 public sealed class DashboardBrowser : IAsyncDisposable
 {
@@ -14,6 +14,7 @@ public sealed class DashboardBrowser : IAsyncDisposable
     private readonly List<string> _consoleErrors = [];
     private readonly List<(IPage Page, IWebSocket Socket)> _sockets = [];
     private readonly Dictionary<IPage, long> _messages = [];
+    private readonly List<(IPage Page, string Message)> _dialogs = [];
     private readonly Lock _lock = new();
     private readonly Regex[] _expectedWarnings;
 
@@ -44,6 +45,15 @@ public sealed class DashboardBrowser : IAsyncDisposable
         lock (_lock)
         {
             return [.. _sockets.Where(s => s.Page == page && !s.Socket.IsClosed).Select(s => new Uri(s.Socket.Url).AbsolutePath)];
+        }
+    }
+
+    /// <summary>The messages of the alerts <paramref name="page"/> has shown, in order.</summary>
+    public IReadOnlyList<string> Alerts(IPage page)
+    {
+        lock (_lock)
+        {
+            return [.. _dialogs.Where(d => d.Page == page).Select(d => d.Message)];
         }
     }
 
@@ -115,6 +125,22 @@ public sealed class DashboardBrowser : IAsyncDisposable
                     _messages[page] = _messages.GetValueOrDefault(page) + 1;
                 }
             };
+        };
+        page.Dialog += async (_, dialog) =>
+        {
+            lock (_lock)
+            {
+                _dialogs.Add((page, dialog.Message));
+            }
+
+            try
+            {
+                await dialog.DismissAsync();
+            }
+            catch (PlaywrightException)
+            {
+                // The tab closed first.
+            }
         };
         page.PageError += (_, error) =>
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -11,7 +12,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// The counts in the dashboard's header, in headless Chromium, when they lag behind the feed: a task's
 /// change is published before its history row is written (on PostgreSQL by a group commit moments
 /// later), so the counts read on the change may not show it. The test answers that read with the
-/// counts as they were, then lets the real ones through, as a history row written just after.
+/// counts as they were, then lets the real ones through, as a history row written just after; or holds
+/// it until later reads have answered, as a slow answer does.
 /// </summary>
 public sealed class DashboardCountsTests : IAsyncLifetime
 {
@@ -58,6 +60,33 @@ public sealed class DashboardCountsTests : IAsyncLifetime
 
         await Assertions.Expect(page.Locator("#task-counts button[data-status=cancelled]")).ToHaveAttributeAsync("data-count", "1", new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("#task-counts button[data-status=processing]")).ToHaveAttributeAsync("data-count", "0");
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_counts_read_answered_after_later_ones_does_not_take_back_what_they_showed()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var counts = page.Locator("#task-counts");
+        var completed = counts.Locator("button[data-status=completed]");
+        await Assertions.Expect(completed).ToHaveAttributeAsync("data-count", "0");
+
+        // The read on the task's first change is held; the later ones (on its end, and once changes stop) pass.
+        await using var reads = await HeldRequests.StartAsync(page, "/api/tasks/counts");
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(2));
+        var first = await reads.NextAsync("the counts read on the task's first change");
+        reads.PassOn();
+        await TaskRequests.WaitForEndAsync(alice, taskId);
+        await Assertions.Expect(completed).ToHaveAttributeAsync("data-count", "1", new() { Timeout = 15_000 });
+        await Eventually.TrueAsync(() => reads.QuietFor >= Quiet, TimeSpan.FromSeconds(15), $"no counts read for {Quiet.TotalSeconds} s");
+        var answered = int.Parse((await counts.GetAttributeAsync("data-answered"))!, CultureInfo.InvariantCulture);
+
+        // It answers last, with the counts as they were before the task.
+        await first.AnswerAsync("""{"waiting":0,"pending":0,"processing":0,"completed":0,"failed":0,"cancelled":0,"total":0}""");
+        await Assertions.Expect(counts).ToHaveAttributeAsync("data-answered", (answered + 1).ToString(CultureInfo.InvariantCulture));
+        Assert.Equal("1", await completed.GetAttributeAsync("data-count"));
         Assert.Empty(browser.ConsoleErrors);
     }
 

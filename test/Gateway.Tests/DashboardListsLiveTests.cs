@@ -13,7 +13,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The batches and schedules views, open in headless Chromium and never reloaded, follow changes made
-/// elsewhere from the feed's <c>batch</c> and <c>schedule</c> messages.
+/// elsewhere from the feed's <c>batch</c> and <c>schedule</c> messages; the user is told only of their
+/// own reads' failures.
 /// </summary>
 public sealed class DashboardListsLiveTests : IAsyncLifetime
 {
@@ -211,6 +212,52 @@ public sealed class DashboardListsLiveTests : IAsyncLifetime
         }
 
         Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Showing_a_view_or_pressing_a_schedules_button_alerts_only_when_the_users_own_read_fails()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
+        var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice);
+        var list = page.Locator("#schedule-rows");
+        await using var reads = await HeldRequests.StartAsync(page, "/api/schedules");
+
+        // The view's read is overtaken by one for a schedule the feed announced, which is refused: the
+        // view's own read answers, and the user is not told of the other's failure.
+        await page.ClickAsync("nav button[data-view=schedules]");
+        var shown = await reads.NextAsync("the view's read");
+        await ScheduleRequests.CreateAsync(alice, "first");
+        await (await reads.NextAsync("the read for the schedule the feed announced")).RefuseAsync();
+        await shown.AnswerAsync();
+        await Assertions.Expect(list).ToHaveAttributeAsync("data-answered", "2");
+        await AssertNoAlertAsync(browser, page);
+
+        // The same for a button's read.
+        await ScheduleRequests.CreateAsync(alice, "second");
+        await (await reads.NextAsync("the read for the second schedule")).AnswerAsync();
+        await Assertions.Expect(page.Locator("#schedule-rows tr")).ToHaveCountAsync(2);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause schedule first" }).ClickAsync();
+        var paused = await reads.NextAsync("the read after the pause");
+        await ScheduleRequests.CreateAsync(alice, "third");
+        await (await reads.NextAsync("the read for the third schedule")).RefuseAsync();
+        await paused.AnswerAsync();
+        await Assertions.Expect(list).ToHaveAttributeAsync("data-answered", "5");
+        await AssertNoAlertAsync(browser, page);
+
+        // A button whose own read fails tells the user.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause schedule second" }).ClickAsync();
+        await (await reads.NextAsync("the read after the second pause")).RefuseAsync();
+        await Eventually.TrueAsync(() => browser.Alerts(page).Count > 0, TimeSpan.FromSeconds(10), "an alert for the refused read");
+        Assert.Equal(["Too Many Requests"], browser.Alerts(page));
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    /// <summary>Asserts that <paramref name="page"/> has shown no alert, once what it was doing has run (an alert blocks its scripts).</summary>
+    private static async Task AssertNoAlertAsync(DashboardBrowser browser, IPage page)
+    {
+        await page.EvaluateAsync("() => new Promise(resolve => setTimeout(resolve, 0))");
+        Assert.Empty(browser.Alerts(page));
     }
 
     /// <summary>A tab signed in as alice on <paramref name="view"/> (<c>batches</c> or <c>schedules</c>), its list read.</summary>

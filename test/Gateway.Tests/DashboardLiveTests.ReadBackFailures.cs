@@ -6,7 +6,8 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The read-back after the feed reconnects when the header's counts are refused, when the gateway
-/// refuses the user's token, and when a read never answers.
+/// refuses the user's token or an admin's "everyone's", when a read never answers, and when a later
+/// read that fails overtakes it; and a socket ticket that never comes.
 /// </summary>
 public sealed partial class DashboardLiveTests
 {
@@ -112,5 +113,98 @@ public sealed partial class DashboardLiveTests
         }
 
         Assert.All(browser.ConsoleErrors, error => Assert.Contains("had no answer within", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_read_back_of_everyones_tasks_refused_to_an_admin_says_to_untick_everyones_and_unticking_follows_their_own()
+    {
+        using var admin = _gateway.CreateHttpClient(TestTokens.Admin);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Admins only");
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Admin);
+        await page.CheckAsync("#filter-everyone");
+        var badge = page.Locator("#connection");
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+
+        // The admin role withdrawn while the link is cut: everyone's tasks are refused, the admin's own are not.
+        link.Cut();
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "reconnecting");
+        const string title = "Admins only";
+        const string detail = "Only admins may list every user's tasks.";
+        await page.RouteAsync(url => IsList(url) && url.Contains("scope=all", StringComparison.Ordinal), route => route.FulfillAsync(new()
+        {
+            Status = 403, ContentType = "application/problem+json", Body = $$"""{"title":"{{title}}","detail":"{{detail}}","status":403}""",
+        }));
+        link.Restore();
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "offline", new() { Timeout = 30_000 });
+        await Assertions.Expect(badge).ToHaveTextAsync($"offline: {title} — {detail.TrimEnd('.')}; untick \"everyone's\"");
+
+        await page.UncheckAsync("#filter-everyone");
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        var own = await TaskRequests.CreateAsync(admin, TaskRequests.Body(2));
+        await Assertions.Expect(page.Locator(Row(own))).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 403", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_read_back_whose_read_of_the_page_a_later_failing_read_overtook_is_tried_again_and_the_badge_is_not_live_until_it_succeeds()
+    {
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync("Too Many Requests");
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        await using var watcher = await FeedWatcher.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        var whileCut = await WhileCutAsync(alice, link, page, watcher, "completed", () => TaskRequests.CreateAsync(alice, TaskRequests.Body(2)));
+        var badge = page.Locator("#connection");
+
+        // Twice, a read of the page after the link is back is overtaken by the user's (the filters applied
+        // again), refused, and answers only then: the list shown was never read back.
+        var reads = await HeldRequests.StartAsync(page, "/api/tasks");
+        await using (reads)
+        {
+            link.Restore();
+            var overtaken = await reads.NextAsync("the page's read-back");
+            for (var time = 1; time <= 2; time++)
+            {
+                await page.ClickAsync("#task-filters button[type=submit]");
+                await (await reads.NextAsync($"the user's read {time}")).RefuseAsync();
+                await overtaken.AnswerAsync();
+                overtaken = await reads.NextAsync($"the page's read-back, tried again after read {time} was overtaken");
+                Assert.Equal("reconnecting", await badge.GetAttributeAsync("data-state"));
+            }
+
+            await overtaken.AnswerAsync();
+            await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator(Row(whileCut)).Locator("td.status")).ToHaveTextAsync("completed");
+        }
+
+        // The user was told of their own reads' failures.
+        Assert.Equal(["Too Many Requests", "Too Many Requests"], browser.Alerts(page));
+        Assert.All(browser.ConsoleErrors, error => Assert.Contains("status of 429", error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_socket_ticket_that_never_comes_is_given_up_and_asked_for_again()
+    {
+        // Starts the gateway.
+        using var alice = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var link = new CuttableProxy(_gateway.BaseAddress);
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(link.Address, TestTokens.Alice);
+        var badge = page.Locator("#connection");
+
+        // The first ticket asked for once the feed has dropped is held, never answered.
+        await using var tickets = await HeldRequests.StartAsync(page, "/api/ws-tickets");
+        link.Cut();
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "reconnecting");
+        await tickets.NextAsync("the first ticket after the feed dropped");
+        link.Restore();
+        tickets.PassOn();
+
+        // Given up after 20 s: the next ticket opens the feed.
+        await Assertions.Expect(badge).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 60_000 });
+        Assert.Equal(["/ws/tasks"], browser.OpenSockets(page));
+        Assert.Empty(browser.ConsoleErrors);
     }
 }

@@ -54,6 +54,15 @@ public static class SystemDependencies
             : Missing(RequireDocker, $"The compose site test starts its own dockerd and runs debootstrap, which need root: {install}.");
     }
 
+    /// <summary>Root, for README's on-prem blocks whose scripts chown files to the containers' user: required where the compose site test is (its variable).</summary>
+    public static void Root(string why)
+    {
+        if (Environment.UserName != "root")
+        {
+            Missing(RequireDocker, $"{why}: run the tests as root.");
+        }
+    }
+
     /// <summary>Network namespaces, veth pairs and nftables rules can be made here (see <see cref="Testing.Partitions.NetworkCommands"/>).</summary>
     public static void NetworkNamespaces()
     {

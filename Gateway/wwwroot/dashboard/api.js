@@ -30,20 +30,21 @@ export const session = {
 };
 
 // A read with no answer by then fails (and is tried again where the page retries it) rather than
-// waiting for ever on a connection that hangs. Writes are not cut short: one may have been done.
-const readTimeout = 20000;
+// waiting for ever on a connection that hangs. Writes are not cut short (one may have been done), but
+// for those that `timesOut` says may be asked again (a socket ticket: one never used expires).
+const answerTimeout = 20000;
 
-export async function request(method, path, body, extraHeaders = {}) {
+export async function request(method, path, body, extraHeaders = {}, { timesOut = method === 'GET' } = {}) {
   const headers = { Accept: 'application/json', ...extraHeaders };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const signal = method === 'GET' ? AbortSignal.timeout(readTimeout) : undefined;
+  const signal = timesOut ? AbortSignal.timeout(answerTimeout) : undefined;
   let response, text;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     text = await response.text();
   } catch (error) {
-    if (error.name === 'TimeoutError') throw new Error(`${method} ${path} had no answer within ${readTimeout / 1000} s`);
+    if (error.name === 'TimeoutError') throw new Error(`${method} ${path} had no answer within ${answerTimeout / 1000} s`);
     throw error;
   }
 
@@ -57,7 +58,7 @@ export async function signIn(username, password) {
   session.token = answer.access_token;
 }
 
-/** A single-use ticket, so that no token goes into a socket's URL. */
+/** A single-use ticket, so that no token goes into a socket's URL; one with no answer within 20 s fails, to be asked for again. */
 export async function ticket() {
-  return (await request('POST', '/api/ws-tickets')).ticket;
+  return (await request('POST', '/api/ws-tickets', undefined, {}, { timesOut: true })).ticket;
 }

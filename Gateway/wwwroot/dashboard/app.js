@@ -14,7 +14,7 @@ const feed = new TaskFeed(document.getElementById('connection'));
 const counts = new StatusCounts(document.getElementById('task-counts'), status => {
   document.getElementById('filter-status').value = status;
   location.hash = '#/tasks';
-  tasks.first().catch(error => alert(error.message));
+  tasks.first({ byUser: true }).catch(error => alert(error.message));
 });
 const tasks = new TasksView(feed, counts);
 const details = new DetailsView();
@@ -33,7 +33,8 @@ function show(name, reload = true) {
   for (const panel of document.querySelectorAll('[data-view-panel]')) panel.hidden = panel.dataset.viewPanel !== name;
   for (const [viewName, view] of Object.entries(views)) if (viewName !== 'tasks') view.visible = viewName === name;
   shown = name;
-  if (reload) views[name]?.load().catch(error => alert(error.message));
+  // The user is told only of their own read's failure: a background read that overlapped it reports its own.
+  if (reload) views[name]?.load({ byUser: true }).catch(error => alert(error.message));
 }
 
 /** `#/tasks/{id}` shows that task's details over the task list; anything else closes them. */

@@ -14,8 +14,9 @@ export class BatchesView {
 
   set visible(visible) { this.follower.visible = visible; }
 
-  load() {
-    return this.rows.load(async () => (await request('GET', '/api/batches?limit=50')).items.map(batch => [batch.batch_id, batch]));
+  /** Reads the list; `byUser`: a read the user asked for (see LatestRead.run). */
+  load({ byUser = false } = {}) {
+    return this.rows.load(async () => (await request('GET', '/api/batches?limit=50')).items.map(batch => [batch.batch_id, batch]), { byUser });
   }
 
   row(batch) {
@@ -34,7 +35,7 @@ export class BatchesView {
       message,
       element('td', {}, terminal.has(batch.status) ? this.retryButton(batch, message) : element('button', {
         type: 'button', text: 'Cancel', 'aria-label': `Cancel batch ${batch.batch_id}`,
-        onclick: () => request('POST', `/api/batches/${batch.batch_id}/cancel`).then(() => this.load(), error => { message.textContent = error.message; }),
+        onclick: () => request('POST', `/api/batches/${batch.batch_id}/cancel`).then(() => this.load({ byUser: true })).catch(error => { message.textContent = error.message; }),
       })),
     ];
   }
@@ -46,7 +47,7 @@ export class BatchesView {
     return element('button', {
       type: 'button', text: 'Retry', 'aria-label': `Retry batch ${batch.batch_id}`,
       onclick: () => request('POST', `/api/batches/${batch.batch_id}/retry`, undefined, { 'Idempotency-Key': key })
-        .then(() => this.load(), error => { message.textContent = error.message; }),
+        .then(() => this.load({ byUser: true })).catch(error => { message.textContent = error.message; }),
     });
   }
 }

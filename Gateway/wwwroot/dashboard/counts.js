@@ -2,10 +2,12 @@
 // again (at most every 2 s) when the feed shows a task that is new or changed status, and once more
 // when such changes have stopped for a moment: a task's change is published before its history row
 // (where the counts come from) is written, so the read on the change may not see it yet, and without
-// a later one the last task to end would leave the counts wrong. Each count is a button that filters
-// the list by its status.
+// a later one the last task to end would leave the counts wrong. Those reads and the read-back after a
+// reconnect may overlap: the one started last is shown (see LatestRead). Each count is a button that
+// filters the list by its status.
 import { request } from './api.js';
 import { element, terminal } from './format.js';
+import { LatestRead } from './latest-read.js';
 import { Throttle } from './throttle.js';
 
 const statuses = ['waiting', 'pending', 'processing', 'completed', 'failed', 'cancelled'];
@@ -26,6 +28,7 @@ export class StatusCounts {
     })]));
     this.total = element('span', { class: 'count-total' });
     container.replaceChildren(...this.buttons.values(), this.total);
+    this.reads = new LatestRead(container);
   }
 
   /** Notes a task's change from the feed; a task not seen before or with another status makes the counts stale. */
@@ -38,8 +41,12 @@ export class StatusCounts {
     this.settle = setTimeout(() => this.refresh.request(), settleAfter);
   }
 
-  async load() {
-    const counts = await request('GET', `/api/tasks/counts${this.scope === 'all' ? '?scope=all' : ''}`);
+  /** Reads the counts and shows them, unless a read started later is under way or shown: this one then settles as that one does. */
+  load() {
+    return this.reads.run(() => request('GET', `/api/tasks/counts${this.scope === 'all' ? '?scope=all' : ''}`), counts => this.#show(counts));
+  }
+
+  #show(counts) {
     for (const [status, button] of this.buttons) {
       const count = counts[status] ?? 0;
       button.textContent = `${count.toLocaleString('en')} ${status}`;

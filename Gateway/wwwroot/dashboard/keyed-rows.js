@@ -2,40 +2,24 @@
 // ones and drops gone ones, so that an unchanged row (and the button a user is about to press) stays.
 // Items carry a `seq` that grows with every change: a row never goes back to an older item than it shows
 // (a list read while the feed delivered a newer change). Reads of the list may overlap (a read-back after
-// a reconnect, a read for a new item, a button's): the one started last is shown, whichever answers first.
+// a reconnect, a read for a new item, a button's): the one started last is shown (see LatestRead).
+import { LatestRead } from './latest-read.js';
+
 export class KeyedRows {
   constructor(body, keyAttribute, cellsOf) {
     this.body = body;
     this.keyAttribute = keyAttribute;
     this.cellsOf = cellsOf;
     this.rows = new Map();
-    this.reads = 0;
-    this.latest = null;
-    this.answered = 0;
+    this.reads = new LatestRead(body);
   }
 
   /**
    * Shows the [key, item] pairs `read` answers, unless a read started later is under way or shown: this
-   * one then settles as that one does, so that a caller waiting for the list learns whether it was read.
+   * one then settles as that one does, or, with `byUser`, as it did itself (see LatestRead.run).
    */
-  load(read) {
-    const generation = ++this.reads;
-    const loading = (async () => {
-      let entries;
-      try {
-        entries = await read();
-      } catch (error) {
-        if (generation === this.reads) throw error;
-        return this.latest;
-      } finally {
-        // How many reads have answered, for the tests to know when an overlapping one came back.
-        this.body.dataset.answered = ++this.answered;
-      }
-
-      return generation === this.reads ? this.show(entries) : this.latest;
-    })();
-    this.latest = loading;
-    return loading;
+  load(read, { byUser = false } = {}) {
+    return this.reads.run(read, entries => this.show(entries), { byUser });
   }
 
   /** Shows [key, item] pairs in their order; answers the keys. */

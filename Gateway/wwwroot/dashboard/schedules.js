@@ -14,15 +14,17 @@ export class SchedulesView {
 
   set visible(visible) { this.follower.visible = visible; }
 
-  load() {
-    return this.rows.load(async () => (await request('GET', '/api/schedules?limit=100')).items.map(schedule => [schedule.schedule_id, schedule]));
+  /** Reads the list; `byUser`: a read the user asked for (see LatestRead.run). */
+  load({ byUser = false } = {}) {
+    return this.rows.load(async () => (await request('GET', '/api/schedules?limit=100')).items.map(schedule => [schedule.schedule_id, schedule]), { byUser });
   }
 
   row(schedule) {
     const when = schedule.kind === 'cron' ? `${schedule.cron} (${schedule.time_zone})` : schedule.kind === 'interval' ? `every ${schedule.every}` : `once at ${time(schedule.at)}`;
     const act = (label, method, path) => element('button', {
       type: 'button', text: label, 'aria-label': `${label} schedule ${schedule.name}`,
-      onclick: () => request(method, path).then(() => this.load()).catch(error => alert(error.message)),
+      // Only the button's own request and read are the user's to be told of.
+      onclick: () => request(method, path).then(() => this.load({ byUser: true })).catch(error => alert(error.message)),
     });
     const base = `/api/schedules/${schedule.schedule_id}`;
     const last = schedule.last_run;

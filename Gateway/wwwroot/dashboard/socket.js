@@ -1,6 +1,8 @@
 // One WebSocket to the gateway, opened with a single-use ticket (no token in a URL) and reopened with
 // backoff when the connection drops (a restarted gateway, a lost network), until it is closed here or
 // the gateway closes it with a code that says reopening is pointless (a refusal, a finished task).
+// The ticket is asked for again the same way when its request fails, or has no answer within 20 s (a
+// gateway that accepts and never answers), but for a refusal of the user's token (401, 403).
 // The socket itself is opened by `connect`: here on the page, or in a worker (feed-connection.js). A
 // `connect` that cannot be used (it throws, or reports itself unavailable before its first socket
 // opened) is replaced by a socket on the page for the rest of the session, with a warning.

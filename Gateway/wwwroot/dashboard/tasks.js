@@ -2,13 +2,16 @@
 // kept live from the page's one task feed. A row takes a change only when its `seq` is newer. A task
 // that matches the filters and sorts into the first page while it is shown takes its place there (a
 // new one at the top); one created after the first page's newest while another page is shown goes
-// into a "N new tasks" notice. After the feed reconnects, the page shown and the counts are read again,
-// and the page once more a moment later (the badge says "live" only then): a task publishes a change
-// before it writes its history row (where the list comes from), so a task that ended just before the
-// feed came back may be listed as it was, and the feed does not send that end again. On another page
-// the notice also counts the tasks the list holds that were created, after the first page's newest,
-// while the feed was away. Row changes are drawn together, a few times a second.
+// into a "N new tasks" notice. After the feed reconnects, the page shown and the counts are read again
+// (the badge says "live" once they are), and the page once more a moment later (see TaskFeed): a task
+// publishes a change before it writes its history row (where the list comes from), so a task that
+// ended just before the feed came back may be listed as it was, and the feed does not send that end
+// again. On another page the notice also counts the tasks the list holds that were created, after the
+// first page's newest, while the feed was away. Reads of the page may overlap (a read-back, the first
+// page read again for a new task, the user's paging): the one started last is shown (see LatestRead).
+// Row changes are drawn together, a few times a second.
 import { request, session } from './api.js';
+import { LatestRead } from './latest-read.js';
 import { TaskRow } from './task-row.js';
 import { Throttle } from './throttle.js';
 
@@ -19,9 +22,6 @@ const drawInterval = 250;
 // list's largest page); should there be more, the notice says "N+ new tasks".
 const newerLimit = 500;
 
-// How long after a resync the page shown is read once more: longer than a history write takes.
-const settleAfter = 2000;
-
 export class TasksView {
   constructor(feed, counts) {
     this.feed = feed;
@@ -31,29 +31,28 @@ export class TasksView {
     this.listed = { status: '', collection: '' };
     this.newest = '';
     this.oldest = '';
-    this.loading = 0;
     this.baseline = 0;
-    this.resyncs = 0;
     this.arrived = null;
     this.changed = new Set();
     this.unseen = new Set();
     this.moreUnseen = false;
     this.draws = 0;
     this.body = document.getElementById('task-rows');
+    this.reads = new LatestRead(this.body);
     this.notice = document.getElementById('new-tasks');
     this.draw = new Throttle(() => this.#draw(), drawInterval, { beforeFrame: true });
     this.refill = new Throttle(() => (this.cursors.length === 1 ? this.load() : null), 2000);
     this.everyone = document.getElementById('filter-everyone');
-    document.getElementById('task-filters').addEventListener('submit', event => { event.preventDefault(); this.first(); });
-    document.getElementById('older').addEventListener('click', () => { this.cursors.push(this.next); this.load(); });
-    document.getElementById('newer').addEventListener('click', () => { this.cursors.pop(); this.load(); });
-    this.notice.addEventListener('click', () => this.first());
+    document.getElementById('task-filters').addEventListener('submit', event => { event.preventDefault(); asked(this.first({ byUser: true })); });
+    document.getElementById('older').addEventListener('click', () => { this.cursors.push(this.next); asked(this.load({ byUser: true })); });
+    document.getElementById('newer').addEventListener('click', () => { this.cursors.pop(); asked(this.load({ byUser: true })); });
+    this.notice.addEventListener('click', () => asked(this.first({ byUser: true })));
     this.everyone.addEventListener('change', () => {
       this.rows.clear();
       this.body.replaceChildren();
       this.counts.scope = this.scope;
       this.feed.start(this.scope);
-      this.first();
+      asked(this.first({ byUser: true }));
     });
     feed.subscribe(this);
     setInterval(() => this.#tick(), 1000);
@@ -65,15 +64,18 @@ export class TasksView {
     return { status: document.getElementById('filter-status').value, collection: document.getElementById('filter-collection').value.trim() };
   }
 
-  /** Shows the first page with the current filters. */
-  first() {
+  /** Shows the first page with the current filters; `byUser` as for load. */
+  first({ byUser = false } = {}) {
     this.cursors = [null];
-    return this.load();
+    return this.load({ byUser });
   }
 
-  async load() {
+  /**
+   * Reads the page the cursors point at and shows it, unless a read started later is under way or shown:
+   * this one then settles as that one does, or, with `byUser`, as it did itself (see LatestRead.run).
+   */
+  load({ byUser = false } = {}) {
     document.getElementById('everyone-label').hidden = !session.isAdmin;
-    const loading = ++this.loading;
     const onFirstPage = this.cursors.length === 1;
     // The first page (read again, or with other filters or scope) sets what the notice counts from.
     if (onFirstPage) this.baseline += 1;
@@ -81,11 +83,17 @@ export class TasksView {
     const query = this.#query(filters, { limit: pageSize, cursor: this.cursors.at(-1) });
 
     // Changes that arrive while the page loads may be newer than it: they are applied over it.
-    this.arrived = new Map();
-    try {
-      const page = await request('GET', `/api/tasks?${query}`);
-      if (loading !== this.loading) return;
-      const arrived = this.arrived;
+    const arrived = new Map();
+    this.arrived = arrived;
+    const read = async () => {
+      try {
+        return await request('GET', `/api/tasks?${query}`);
+      } catch (error) {
+        if (this.arrived === arrived) this.arrived = null;
+        throw error;
+      }
+    };
+    return this.reads.run(read, page => {
       this.arrived = null;
       // The feed's changes are matched against the filters of the page shown, not what the form holds
       // now nor those of a page asked for and not (yet) shown.
@@ -96,9 +104,7 @@ export class TasksView {
       document.getElementById('older').disabled = !page.next_cursor;
       document.getElementById('newer').disabled = onFirstPage;
       document.getElementById('page-number').textContent = `page ${this.cursors.length}`;
-    } finally {
-      if (loading === this.loading) this.arrived = null;
-    }
+    }, { byUser });
   }
 
   /** A change from the feed (or a task just created here). */
@@ -125,15 +131,15 @@ export class TasksView {
 
   /**
    * After (re)connecting: what changed while the feed was away is read back from the list and the
-   * counts, and the page shown is read once more a moment later. A failure of any of these rejects, and
-   * the feed calls this again (the badge says "live" once all have succeeded).
+   * counts. A failure of either rejects, and the feed calls this again (see TaskFeed.subscribe).
    */
   async onResync() {
-    const resync = ++this.resyncs;
     await Promise.all([this.counts.load(), this.#readBack()]);
-    await new Promise(settled => setTimeout(settled, settleAfter));
-    // A later (re)connection reads back for itself.
-    if (resync === this.resyncs) await this.load();
+  }
+
+  /** A moment after the read-back: the page shown once more, for an end its read may have missed. */
+  onReread() {
+    return this.load();
   }
 
   async #readBack() {
@@ -252,4 +258,9 @@ export class TasksView {
       this.#changed(row);
     }
   }
+}
+
+/** A read the user asked for: its failure is shown them (a background read's is the feed's to handle). */
+function asked(loading) {
+  loading.catch(error => alert(error.message));
 }

@@ -2,6 +2,12 @@
 # Serves the site on 8800; when a certificate is mounted, HTTPS on 8443 and 8800 only redirects to
 # it (https://host:$ORLEANSTASKS_HTTPS_PORT, the port published on the host). Logs to stdout.
 set -eu
+# ORLEANSTASKS_HTTPS_PORT is set by the TLS profile (compose.tls.yaml) only: with it, a missing
+# certificate is an error, never a silent fall back to plain HTTP.
+if [ -n "${ORLEANSTASKS_HTTPS_PORT:-}" ] && ! { [ -f /etc/nginx/tls/site.crt ] && [ -f /etc/nginx/tls/site.key ]; }; then
+  echo "nginx: the TLS profile is on (ORLEANSTASKS_HTTPS_PORT=$ORLEANSTASKS_HTTPS_PORT) but /etc/nginx/tls/site.crt or site.key is missing: make them with docker/make-certificates.sh into the directory ORLEANSTASKS_TLS_DIR names (README, TLS)" >&2
+  exit 1
+fi
 # conf.d is read in name order: the shared settings first.
 rm -f /etc/nginx/conf.d/*-orleans-tasks-*.conf
 cp /etc/nginx/orleans-tasks/common.conf /etc/nginx/conf.d/00-orleans-tasks-common.conf

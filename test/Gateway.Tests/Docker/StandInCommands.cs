@@ -4,7 +4,8 @@ namespace OrleansTasks.Gateway.Tests.Docker;
 /// README's shell blocks run without Docker: <c>$C</c> stands for a script that records each
 /// docker-compose command it is given, and runs PostgreSQL's tools of <c>exec -T postgres</c> on a
 /// server of the test's own (README's user and database mapped to one database there), where
-/// <c>down -v</c> drops that database and <c>up -d postgres</c> makes it again, empty; <c>sudo</c>
+/// <c>down -v</c> drops that database and <c>up -d postgres</c> makes it again, empty (its
+/// <c>pg_isready</c> never answers yes when STAND_IN_NEVER_READY is set); <c>sudo</c>
 /// runs its command as the caller (root, in the tests that need it).
 /// </summary>
 public sealed class StandInCommands
@@ -16,6 +17,7 @@ public sealed class StandInCommands
         case "$*" in
           "down -v") exec "$PG_BIN/dropdb" --force -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DATABASE" ;;
           "up -d postgres") exec "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -O "$PG_DATABASE" "$PG_DATABASE" ;;
+          "exec -T postgres pg_isready "*) [ -z "${STAND_IN_NEVER_READY:-}" ] || exit 2 ;;
           "exec -T postgres "*) ;;
           *) exit 0 ;;
         esac

@@ -59,26 +59,20 @@ public sealed class WatchedTasks
     /// <summary>The tasks whose <c>message</c>, as they answer over REST now, starts with <paramref name="prefix"/>.</summary>
     public async Task<IReadOnlyList<Guid>> SayingAsync(string prefix)
     {
-        var saying = new List<Guid>();
-        foreach (var (taskId, _, _) in _tasks)
-        {
-            if (await ReadAsync(taskId) is { } task && task.GetProperty("message").GetString()!.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                saying.Add(taskId);
-            }
-        }
-
-        return saying;
+        // All at once: a read waits for the task's slice, which a slow database makes last seconds.
+        var read = await Task.WhenAll(_tasks.Select(async t => (t.TaskId, Task: await ReadAsync(t.TaskId))));
+        return [.. read.Where(r => r.Task is { } task && task.GetProperty("message").GetString()!.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r.TaskId)];
     }
 
     /// <summary>Documents done by all tasks together, as they answer over REST (an ended task's all; a task not answering, what it last said).</summary>
     public async Task<long> DoneAsync()
     {
-        foreach (var (taskId, _, _) in _tasks)
+        var read = await Task.WhenAll(_tasks.Select(async t => (t.TaskId, Current: await CurrentAsync(t.TaskId))));
+        foreach (var (taskId, current) in read)
         {
-            if (await CurrentAsync(taskId) is { } current)
+            if (current is { } known)
             {
-                _lastDone[taskId] = current == -1 ? _documents : current;
+                _lastDone[taskId] = known == -1 ? _documents : known;
             }
         }
 
