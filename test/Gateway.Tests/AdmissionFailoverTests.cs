@@ -49,6 +49,7 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
             var victim = await cluster.SiloHostingAsync(grains => grains.GetGrain<IAdmissionQueueGrain>(0));
             await victim.KillAsync();
             var killedAt = DateTimeOffset.UtcNow;
+            output.WriteLine($"{killedAt:HH:mm:ss.fff} killed {victim.Name}, which held the queue; waiting then, in rank order: {string.Join(", ", beforeKill)}");
 
             var afterKill = await WaitForTruePositionsAsync(all, atLeast: 3, "the waiting tasks' positions to be 1..n in rank order again after the kill");
             var positionsTrueAfter = DateTimeOffset.UtcNow - killedAt;
@@ -179,9 +180,24 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
     private static async Task<List<Guid>> WaitForTruePositionsAsync(List<Created> tasks, int atLeast, string waitingFor)
     {
         var ranked = new List<Guid>();
-        await Eventually.TrueAsync(waitingFor, async () =>
+        var lastRead = "nothing read yet";
+        try
+        {
+            await Eventually.TrueAsync(waitingFor, ReadAsync, TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message} Last read, in the order created:\n{lastRead}", timeout);
+        }
+
+        return ranked;
+
+        async Task<bool> ReadAsync()
         {
             var read = await Task.WhenAll(tasks.Select(async t => (t.Id, Task: await TryGetAsync(t))));
+            lastRead = string.Join('\n', read.Select(r => r.Task is not { } task ? $"{r.Id}: not answering" :
+                $"{r.Id}: {task.GetProperty("status").GetString()}, {task.GetProperty("priority").GetString()}, " +
+                $"{task.GetProperty("owner_id").GetString()}, position {Position(task)?.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
             if (read.Any(r => r.Task is null))
             {
                 return false;
@@ -199,8 +215,7 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
                 .Select(r => r.Task!.Value.GetProperty("owner_id").GetString()).ToHashSet();
             var positioned = waiting.OrderBy(r => atCap.Contains(r.Task.GetProperty("owner_id").GetString())).ToList();
             return waiting.Count >= atLeast && positioned.Select(r => Position(r.Task)).SequenceEqual(Enumerable.Range(1, waiting.Count).Cast<int?>());
-        }, TimeSpan.FromMinutes(2));
-        return ranked;
+        }
     }
 
     private sealed record Created(HttpClient Http, Guid Id, string Collection, long Documents);
