@@ -39,6 +39,15 @@ public sealed record TaskSummary(
     /// <summary>The task that retries this one, once it has been retried.</summary>
     [Id(16)] public Guid? RetriedBy { get; init; }
 
+    /// <summary>
+    /// The attempt of the slice being indexed: 1 unless a transient failure is being retried (see
+    /// <see cref="IndexTaskSnapshot.Attempt"/>). Carried by the per-owner feeds; history rows do not keep it and read 1.
+    /// </summary>
+    public int Attempt { get => Math.Max(1, _attempt); init => _attempt = value; }
+
+    // A field, so that a summary from a silo that does not count attempts reads as attempt 1.
+    [Id(20)] private int _attempt;
+
     /// <summary>Seconds left at <see cref="Rate"/>: null without a rate, 0 once ended.</summary>
     public int? EtaSeconds => TaskRates.EtaSeconds(Status, Current, Total, Rate);
 
@@ -67,6 +76,7 @@ public sealed record TaskSummary(
             Priority = task.Priority,
             RetryOf = task.RetryOf,
             RetriedBy = task.RetriedBy,
+            Attempt = task.Attempt,
         };
     }
 }

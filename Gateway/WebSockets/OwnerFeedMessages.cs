@@ -82,6 +82,7 @@ internal static class OwnerFeedMessages
         WriteOrNull(w, "eta_seconds", task.EtaSeconds);
         w.WriteNumber("seq", task.Seq);
         w.WriteString("priority", task.Priority.ToWireName());
+        w.WriteNumber("attempt", task.Attempt);
         w.WriteString("timestamp", task.UpdatedAt.ToWire());
     });
 

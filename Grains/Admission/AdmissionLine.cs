@@ -5,7 +5,8 @@ namespace OrleansTasks.Admission;
 /// tasks are ranked by priority, first come first served within one, each rising one level per
 /// <see cref="AdmissionSettings.Ageing"/> waited; free slots go down that ranking to tasks whose owner
 /// is under <see cref="AdmissionSettings.MaxRunningPerUser"/>, on the task's own silo or, that one full,
-/// on another that has a free slot: the task's activation is then moved there (a pending move, see
+/// on another that has a free slot, if the task outranks the best task waiting there (see
+/// <see cref="Admit"/>): the task's activation is then moved there (a pending move, see
 /// <see cref="DueMoves"/>), and the slot is held for it until it asks from there. A move that does not
 /// happen after it was sent twice, one <see cref="AdmissionSettings.WakeInterval"/> apart, is given up:
 /// the slot is freed, and the task waits again in its turn, on its own silo only for the grace.
@@ -13,9 +14,11 @@ namespace OrleansTasks.Admission;
 /// it is woken to ask again from a live silo; after that it is dropped, and asks again with its
 /// lease, getting back its place (the ticket's time is the task's own). A task that held a slot on a
 /// gone silo rests, as below, for the same grace.
-/// A task waiting to retry a slice rests (<see cref="AdmissionPlace.Resting"/>): it still counts
-/// toward its owner's limit, as the <c>processing</c> task it is, but holds no slot of its silo; when
-/// its wait ends it asks for a slot again, ahead of its owner's limit, which it never left.
+/// A <c>processing</c> task (<see cref="AdmissionTicket.Processing"/>) waiting to retry a slice, or whose
+/// activation went away, rests (<see cref="AdmissionPlace.Resting"/>): it still counts toward its owner's
+/// limit but holds no slot of its silo; when it asks for a slot again it is ahead of its owner's limit,
+/// which it never left. A <c>pending</c> task does not rest: a grant it did not take is void, and it waits
+/// in its turn; a place resting for a task that asks as pending (its start was never confirmed) is void.
 /// </summary>
 public sealed class AdmissionLine
 {
@@ -32,6 +35,10 @@ public sealed class AdmissionLine
     private readonly SortedSet<AdmissionPlace>[] _byPriority;
     private readonly HashSet<Guid> _changedWaiting = [];
 
+    // When each silo last said its slots (the stored ones: when this line was made). Not stored: it only keeps a
+    // silo's slots for the grace while the queue's membership view has not yet seen the silo active.
+    private readonly Dictionary<string, DateTimeOffset> _reportedAt = new(StringComparer.Ordinal);
+
     public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -42,6 +49,11 @@ public sealed class AdmissionLine
         foreach (var place in state.Waiting.Values)
         {
             Line(place).Add(place);
+        }
+
+        foreach (var silo in state.Slots.Keys)
+        {
+            _reportedAt[silo] = time.GetUtcNow();
         }
     }
 
@@ -63,14 +75,15 @@ public sealed class AdmissionLine
     }
 
     /// <summary>
-    /// What a silo says each time it calls: its slots, the tasks holding them there, and the tasks there
-    /// resting in a retry wait (<paramref name="resting"/>; a task that lost its place while it rested, its
-    /// silo gone past the grace, gets one back only under its owner's limit).
+    /// What a silo says each time it calls: its slots, the tasks holding them there (a task that took its slot
+    /// says it is processing), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
+    /// that lost its place while it rested, its silo gone past the grace, gets one back only under its owner's limit).
     /// </summary>
     public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting)
     {
         ArgumentNullException.ThrowIfNull(holding);
         ArgumentNullException.ThrowIfNull(resting);
+        _reportedAt[silo] = _time.GetUtcNow();
         if (!State.Slots.TryGetValue(silo, out var known) || known != slots)
         {
             State.Slots[silo] = slots;
@@ -95,17 +108,27 @@ public sealed class AdmissionLine
             }
         }
 
-        foreach (var ticket in held.Values.Where(t => !State.Running.TryGetValue(t.TaskId, out var p) || p.Silo != silo || !p.Taken || p.Resting))
+        foreach (var ticket in held.Values)
         {
-            Remove(ticket.TaskId);
-            State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
-            IndexChanged = true;
+            if (!State.Running.TryGetValue(ticket.TaskId, out var place) || place.Silo != silo || !place.Taken || place.Resting)
+            {
+                Remove(ticket.TaskId);
+                State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Since = _time.GetUtcNow() };
+                IndexChanged = true;
+            }
+            else if (ticket.Processing && !place.Ticket.Processing)
+            {
+                // Granted while it waited here, the task took the slot: it is processing now.
+                place.Ticket = ticket;
+                IndexChanged = true;
+            }
         }
 
         var byOwner = RunningByOwner();
         foreach (var ticket in rests.Values)
         {
-            Rest(ticket, silo, byOwner);
+            // Only a processing task waits to retry a slice.
+            Rest(ticket with { Processing = true }, silo, byOwner);
         }
     }
 
@@ -114,16 +137,16 @@ public sealed class AdmissionLine
         if (State.Running.TryGetValue(ticket.TaskId, out var place))
         {
             // A slot granted since the task asked to end its rest stands until the task takes it.
-            if (place.Taken && (!place.Resting || place.Silo != silo || place.Since != default))
+            if (place.Taken && (!place.Resting || place.Silo != silo || place.Since != default || !place.Ticket.Processing))
             {
-                (place.Resting, place.Silo, place.Since, place.WokenAt) = (true, silo, default, null);
+                (place.Ticket, place.Resting, place.Silo, place.Since, place.WokenAt) = (ticket, true, silo, default, null);
                 IndexChanged = true;
             }
 
             return;
         }
 
-        if (_settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(ticket.OwnerId) < _settings.MaxRunningPerUser)
+        if (UnderLimit(ticket.OwnerId, byOwner))
         {
             State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Resting = true };
             byOwner[ticket.OwnerId] = byOwner.GetValueOrDefault(ticket.OwnerId) + 1;
@@ -133,37 +156,70 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// A task on <paramref name="silo"/> asks for a slot: true if it holds one (granted before), else it waits
-    /// in line (a resting task too, keeping its owner's place while it waits for a slot of its silo).
+    /// in line (a processing task resting, keeping its owner's place while it waits for a slot of its silo).
     /// </summary>
     public bool Enter(AdmissionTicket ticket, string silo)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        if (State.Running.TryGetValue(ticket.TaskId, out var running) && !running.Resting)
+        if (State.Running.TryGetValue(ticket.TaskId, out var running))
         {
-            if (running.MovingFrom is not null && running.Silo != silo)
+            if (running.Resting)
+            {
+                if (!ticket.Processing)
+                {
+                    // A pending task never rests (counted toward its owner's limit, bound to one silo): the place is void.
+                    State.Running.Remove(ticket.TaskId);
+                    IndexChanged = true;
+                }
+            }
+            else if (running.MovingFrom is not null && running.Silo != silo)
             {
                 // Its move is pending: asked again from where it waits, it keeps the slot held for it there and is
-                // not granted another (which would move it back). The move is sent again when due (DueMoves).
+                // not granted another (which would move it back). The move is sent again when due (DueMoves). It
+                // waits on the silo it asks from: a move given up leaves it there.
+                if (running.MovingFrom != silo)
+                {
+                    running.MovingFrom = silo;
+                    IndexChanged = true;
+                }
+
                 return false;
             }
-
-            if (running.Silo == silo || FreeSlots(silo) > 0)
+            else if (running.Silo == silo || FreeSlots(silo) > 0)
             {
-                (running.Silo, running.Taken, running.MovingFrom) = (silo, true, null);
+                // It takes the slot: it is processing from now on.
+                (running.Ticket, running.Silo, running.Taken, running.MovingFrom) = (ticket with { Processing = true }, silo, true, null);
                 IndexChanged = true;
                 return true;
             }
-
-            // Its activation moved to a silo whose slots are all held: the slot it had stays behind, free;
-            // it keeps its owner's place, resting, and waits there for a slot, ahead of its owner's limit.
-            (running.Resting, running.Silo, running.Since, running.WokenAt) = (true, silo, default, null);
+            else if (ticket.Processing)
+            {
+                // Its activation moved to a silo whose slots are all held: the slot it had stays behind, free;
+                // it keeps its owner's place, resting, and waits there for a slot, ahead of its owner's limit.
+                (running.Resting, running.Taken, running.Silo, running.Since, running.WokenAt) = (true, true, silo, default, null);
+                IndexChanged = true;
+            }
+            else
+            {
+                // A pending task granted a slot elsewhere asks from a full silo: the grant is void, and it waits here.
+                State.Running.Remove(ticket.TaskId);
+                IndexChanged = true;
+            }
+        }
+        else if (ticket.Processing && UnderLimit(ticket.OwnerId, RunningByOwner()))
+        {
+            // A processing task that lost its owner's place (gone past the grace) gets it back under the limit.
+            State.Running[ticket.TaskId] = new AdmissionPlace { Ticket = ticket, Silo = silo, Taken = true, Resting = true };
             IndexChanged = true;
         }
 
         if (State.Waiting.TryGetValue(ticket.TaskId, out var waiting))
         {
-            if (waiting.Silo != silo || waiting.Since != default)
+            if (waiting.Silo != silo || waiting.Since != default || waiting.Ticket != ticket)
             {
+                Line(waiting).Remove(waiting);
+                waiting.Ticket = ticket;
+                Line(waiting).Add(waiting);
                 waiting.Silo = silo;
                 waiting.Since = default;
                 waiting.WokenAt = null;
@@ -185,16 +241,27 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// The task's activation on <paramref name="silo"/> went away before the task ended (its silo stops, a
-    /// write failed, or a grant reached it gone). A slot it held there is freed, but it keeps its owner's
-    /// place, resting as on a gone silo: for the grace, while it is woken to ask again. A place that moved
-    /// to another silo (its next activation asked first) is not touched, nor is a turn in line: the task
-    /// still waits, and the silo it waits on hands any grant back the same way.
+    /// write failed, or a grant reached it gone). A processing task's slot there is freed, but it keeps its
+    /// owner's place, resting as on a gone silo: for the grace, while it is woken to ask again. A pending
+    /// task's grant was never used: it is a grant not taken again, held for the task for the grace while its
+    /// silo wakes it to take it (a pending task never rests). A place that moved to another silo (its next
+    /// activation asked first) is not touched, nor is a turn in line.
     /// </summary>
     public void Release(Guid taskId, string silo)
     {
-        if (State.Running.TryGetValue(taskId, out var place) && place.Silo == silo && (!place.Resting || place.Since == default))
+        if (!State.Running.TryGetValue(taskId, out var place) || place.Silo != silo || (place.Resting && place.Since != default))
+        {
+            return;
+        }
+
+        if (place.Resting || place.Ticket.Processing)
         {
             (place.Resting, place.Taken, place.Since, place.WokenAt, place.MovingFrom) = (true, true, _time.GetUtcNow(), null, null);
+            IndexChanged = true;
+        }
+        else if (place.Taken)
+        {
+            (place.Taken, place.Since, place.WokenAt, place.MovingFrom, place.MoveSends) = (false, _time.GetUtcNow(), null, null, 0);
             IndexChanged = true;
         }
     }
@@ -215,16 +282,22 @@ public sealed class AdmissionLine
         }
 
         // A task that held a slot on a gone silo is processing still: its slot is gone with the silo, but it
-        // rests, keeping its owner's place like any resting task, while it is woken to come back (below).
+        // rests, keeping its owner's place like any resting task, while it is woken to come back (below). So does
+        // one whose ticket does not say it started: a place stored by an earlier build, or a grant taken for a task
+        // that waited there, which the silo had not yet said it holds (it says so in its next call). Should the task
+        // be pending after all, it asks as such, and the place is void then (see Enter).
         foreach (var place in State.Running.Values.Where(p => p.Taken && !p.Resting && !live.Contains(p.Silo)))
         {
             (place.Resting, place.Since, place.WokenAt) = (true, default, null);
             IndexChanged = true;
         }
 
-        foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s)).ToList())
+        // A silo's slots are kept for the grace after it said them: the membership this queue sees may not show a
+        // silo that has just started as active yet.
+        foreach (var silo in State.Slots.Keys.Where(s => !live.Contains(s) && !(_reportedAt.TryGetValue(s, out var said) && now - said <= _settings.GraceForGone)).ToList())
         {
             State.Slots.Remove(silo);
+            _reportedAt.Remove(silo);
             IndexChanged = true;
         }
 
@@ -308,8 +381,13 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// Grants the free slots of live silos down the ranking; returns the tasks granted one. A task whose silo is
-    /// full takes a free slot of another live silo that has reported its slots (the one with the most free): a
-    /// pending move (<see cref="AdmissionPlace.MovingFrom"/>), unless a move of it did not happen within the grace.
+    /// full takes a free slot of another live silo that has reported its slots (the one with the most free) only
+    /// if it outranks every task that could take that slot there: by its aged level, or, at the same level, by
+    /// having waited at least one <see cref="AdmissionSettings.WakeInterval"/> longer. A move costs the task a
+    /// deactivation and an activation, and the slot stays idle until it arrives: near the head of a line of equals
+    /// a freed slot goes to the task waiting on its silo. That is a pending move (<see cref="AdmissionPlace.MovingFrom"/>),
+    /// unless a move of the task did not happen within the grace; and never toward a silo that a task is moving
+    /// away from to the task's own (two silos never swap tasks).
     /// </summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
@@ -326,8 +404,13 @@ public sealed class AdmissionLine
         var byOwner = RunningByOwner();
         var freeSlots = free.Values.Where(n => n > 0).Sum();
         var granted = new List<AdmissionPlace>();
+        var grantedIds = new HashSet<Guid>();
         var now = _time.GetUtcNow();
-        foreach (var place in Ranked(now))
+        var ranked = new RankedLookahead(Ranked(now));
+        bool CanTake(AdmissionPlace place) =>
+            !grantedIds.Contains(place.TaskId) && (IsResting(place.TaskId) || UnderLimit(place.Ticket.OwnerId, byOwner));
+
+        for (var index = 0; ranked.TryGet(index, out var place); index++)
         {
             if (freeSlots == 0 || !live.Contains(place.Silo))
             {
@@ -335,9 +418,7 @@ public sealed class AdmissionLine
                 break;
             }
 
-            var owner = place.Ticket.OwnerId;
-            var resting = IsResting(place.TaskId);
-            if (!resting && _settings.MaxRunningPerUser > 0 && byOwner.GetValueOrDefault(owner) >= _settings.MaxRunningPerUser)
+            if (!CanTake(place))
             {
                 continue;
             }
@@ -345,29 +426,34 @@ public sealed class AdmissionLine
             if (free[place.Silo] <= 0)
             {
                 // A resting task keeps its owner's place on its silo: it waits for a slot there.
-                if (resting || (place.MoveFailedAt is { } failed && now - failed <= _settings.GraceForGone))
+                if (Pinned(place, now))
                 {
                     continue;
                 }
 
-                var elsewhere = free.Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key)).ToList();
+                var from = place.Silo;
+                var elsewhere = free
+                    .Where(silo => silo.Value > 0 && State.Slots.ContainsKey(silo.Key) && !MovingBetween(silo.Key, from, granted)
+                        && (ranked.Next(index + 1, p => p.Silo == silo.Key && CanTake(p), silo.Key) is not { } best || Outranks(place, best, now)))
+                    .ToList();
                 if (elsewhere.Count == 0)
                 {
                     continue;
                 }
 
-                (place.MovingFrom, place.Silo) = (place.Silo, elsewhere.MaxBy(silo => silo.Value).Key);
+                (place.MovingFrom, place.Silo) = (from, elsewhere.MaxBy(silo => silo.Value).Key);
                 (place.MoveSends, place.MoveSentAt) = (0, default);
             }
 
             free[place.Silo]--;
             freeSlots--;
-            if (!resting)
+            if (!IsResting(place.TaskId))
             {
-                byOwner[owner] = byOwner.GetValueOrDefault(owner) + 1;
+                byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
             }
 
             granted.Add(place);
+            grantedIds.Add(place.TaskId);
         }
 
         foreach (var place in granted)
@@ -383,12 +469,29 @@ public sealed class AdmissionLine
         return granted;
     }
 
+    /// <summary>True when <paramref name="a"/>, ahead in the ranking, is ahead of <paramref name="b"/> by a level, or at one level by a wake interval.</summary>
+    private bool Outranks(AdmissionPlace a, AdmissionPlace b, DateTimeOffset now)
+    {
+        var (levelA, levelB) = (AgedLevel(a.Ticket, now), AgedLevel(b.Ticket, now));
+        return levelA != levelB ? levelA > levelB : b.Ticket.QueuedAt - a.Ticket.QueuedAt >= _settings.WakeInterval;
+    }
+
+    /// <summary>True while a task granted a slot on <paramref name="to"/> is still to move there from <paramref name="from"/>.</summary>
+    private bool MovingBetween(string from, string to, IEnumerable<AdmissionPlace> granted) =>
+        State.Running.Values.Concat(granted).Any(p => p.MovingFrom == from && p.Silo == to && !p.Taken);
+
+    /// <summary>A task bound to the silo it waits on: resting there, or not moved again within the grace after a move failed.</summary>
+    private bool Pinned(AdmissionPlace place, DateTimeOffset now) =>
+        IsResting(place.TaskId) || (place.MoveFailedAt is { } failed && now - failed <= _settings.GraceForGone);
+
     /// <summary>
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
     /// tasks that can start now: their owner holds fewer than
     /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. So 1 is the task that takes the next slot freed in the cluster, and an
-    /// owner at the limit pushes no other owner's task down.
+    /// owners at that limit. A task bound to its silo (<see cref="Pinned"/>) counts only before tasks that
+    /// wait on the same silo: it takes no other silo's slot. So 1 is the task that takes the next slot freed
+    /// on its silo (or on any silo where no task waits within a wake interval of it, see <see cref="Admit"/>),
+    /// and an owner at the limit pushes no other owner's task down.
     /// </summary>
     public int? Position(Guid taskId)
     {
@@ -398,13 +501,14 @@ public sealed class AdmissionLine
         }
 
         var byOwner = RunningByOwner();
-        bool CanStart(AdmissionPlace place) =>
-            _settings.MaxRunningPerUser <= 0 || IsResting(place.TaskId) || byOwner.GetValueOrDefault(place.Ticket.OwnerId) < _settings.MaxRunningPerUser;
+        var now = _time.GetUtcNow();
+        bool CanStart(AdmissionPlace place) => IsResting(place.TaskId) || UnderLimit(place.Ticket.OwnerId, byOwner);
+        bool Competes(AdmissionPlace place) => place.Silo == task.Silo || !Pinned(place, now);
 
         var heldBack = !CanStart(task);
         var ahead = true;
         var position = 1;
-        foreach (var place in Ranked(_time.GetUtcNow()))
+        foreach (var place in Ranked(now))
         {
             if (place.TaskId == taskId)
             {
@@ -415,7 +519,7 @@ public sealed class AdmissionLine
 
                 ahead = false;
             }
-            else if (CanStart(place) || (heldBack && ahead))
+            else if ((CanStart(place) || (heldBack && ahead)) && Competes(place))
             {
                 // A held-back task comes after every task that can start, and after the held-back ones ranked ahead of it.
                 position++;
@@ -480,6 +584,9 @@ public sealed class AdmissionLine
         return byOwner;
     }
 
+    private bool UnderLimit(string owner, Dictionary<string, int> byOwner) =>
+        _settings.MaxRunningPerUser <= 0 || byOwner.GetValueOrDefault(owner) < _settings.MaxRunningPerUser;
+
     // A resting task asking for a slot again already counts toward its owner's limit.
     private bool IsResting(Guid taskId) => State.Running.TryGetValue(taskId, out var place) && place.Resting;
 
@@ -496,6 +603,42 @@ public sealed class AdmissionLine
         if (State.Running.Remove(taskId))
         {
             IndexChanged = true;
+        }
+    }
+
+    /// <summary>
+    /// The ranking, read once, front to back, by <see cref="Admit"/>, which also looks ahead of where it is for the
+    /// best task waiting on a silo. Only what has been looked at is read, and each look-ahead for a silo starts where
+    /// the last one for it stopped: what it passed over stays passed over (granted, or its owner at the limit).
+    /// </summary>
+    private sealed class RankedLookahead(IEnumerable<AdmissionPlace> ranked)
+    {
+        private readonly IEnumerator<AdmissionPlace> _source = ranked.GetEnumerator();
+        private readonly List<AdmissionPlace> _read = [];
+        private readonly Dictionary<string, int> _lookedFrom = new(StringComparer.Ordinal);
+
+        public bool TryGet(int index, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out AdmissionPlace place)
+        {
+            while (_read.Count <= index && _source.MoveNext())
+            {
+                _read.Add(_source.Current);
+            }
+
+            place = index < _read.Count ? _read[index] : null;
+            return place is not null;
+        }
+
+        /// <summary>The first task from <paramref name="index"/> on that waits on the silo and matches.</summary>
+        public AdmissionPlace? Next(int index, Func<AdmissionPlace, bool> match, string silo)
+        {
+            var at = Math.Max(index, _lookedFrom.GetValueOrDefault(silo));
+            while (TryGet(at, out var place) && !match(place))
+            {
+                at++;
+            }
+
+            _lookedFrom[silo] = at;
+            return TryGet(at, out var found) ? found : null;
         }
     }
 

@@ -91,13 +91,21 @@ public sealed partial class AdmissionQueueGrain(
             _queue.Leave(taskId);
         }
 
-        var admitted = exchange.Entering.Where(ticket => _queue.Enter(ticket, exchange.Silo)).ToList();
+        // A task answered with a slot takes it: it is processing from then on.
+        var admitted = exchange.Entering.Where(ticket => _queue.Enter(ticket, exchange.Silo)).Select(ticket => ticket with { Processing = true }).ToList();
         var (granted, wake, moves) = Grant(Live(exchange.Silo));
 
-        // A task granted a slot here to move to is not here yet: it takes the slot when it asks from here.
+        // A task granted a slot here to move to is not here yet: it takes the slot when it asks from here. One that
+        // waited here may be gone: until the silo says it holds the slot (or hands it back), it is not known to be processing.
+        var asking = exchange.Entering.Select(ticket => ticket.TaskId).ToHashSet();
         foreach (var place in granted.Where(p => p.Silo == exchange.Silo && p.MovingFrom is null))
         {
             place.Taken = true;
+            if (asking.Contains(place.TaskId))
+            {
+                place.Ticket = place.Ticket with { Processing = true };
+            }
+
             admitted.Add(place.Ticket);
         }
 

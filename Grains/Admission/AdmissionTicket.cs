@@ -15,6 +15,13 @@ public sealed record AdmissionTicket(
     [property: Id(3)] DateTimeOffset QueuedAt)
 {
     /// <summary>
+    /// The task is <c>processing</c>: it started (it took a slot), so it counts toward its owner's
+    /// <c>Tasks:MaxRunningPerUser</c> and may rest (see <see cref="AdmissionPlace.Resting"/>). False for a
+    /// <c>pending</c> task, which never rests, and in a payload of an earlier build, which did not send it.
+    /// </summary>
+    [Id(4)] public bool Processing { get; init; }
+
+    /// <summary>
     /// A task queues from when it became <c>pending</c>, not counting time it waited for dependencies or its
     /// <c>run_at</c>; a task stored by an earlier build, which kept no such time, from its creation or its <c>run_at</c>.
     /// </summary>
@@ -22,6 +29,6 @@ public sealed record AdmissionTicket(
     {
         ArgumentNullException.ThrowIfNull(task);
         var queuedAt = task.QueuedAt ?? (task.RunAt is { } runAt && runAt > task.CreatedAt ? runAt : task.CreatedAt);
-        return new(taskId, task.OwnerId, task.Priority, queuedAt);
+        return new(taskId, task.OwnerId, task.Priority, queuedAt) { Processing = task.Status == IndexTaskStatus.Processing };
     }
 }

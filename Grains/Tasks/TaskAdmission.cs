@@ -10,6 +10,8 @@ namespace OrleansTasks.Tasks;
 /// the cluster's <see cref="IAdmissionQueueGrain"/> decides. Calls to the queue go one at a time,
 /// each carrying every request and leave gathered while the previous one was on its way, so many
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
+/// A request the queue did not answer (the call failed: the queue's silo died, or the call timed out)
+/// is sent again with the next call, until the queue answers it; meanwhile the task waits.
 /// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
 /// asks for a slot again when its wait ends.
 /// </summary>
@@ -24,6 +26,9 @@ public sealed partial class TaskAdmission(
     private readonly Dictionary<Guid, AdmissionTicket> _resting = [];
     private readonly HashSet<Guid> _waiting = [];
     private readonly Dictionary<Guid, (AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> _entering = [];
+
+    // Waiting tasks whose request the queue has not answered (the call carrying it failed): sent again with each call until one is answered.
+    private readonly Dictionary<Guid, AdmissionTicket> _unanswered = [];
 
     // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
@@ -76,6 +81,7 @@ public sealed partial class TaskAdmission(
         {
             // Back on this silo before its release was sent: the queue never learns it was away.
             _released.Remove(ticket.TaskId);
+            _unanswered.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
                 return Task.FromResult(true);
@@ -110,6 +116,7 @@ public sealed partial class TaskAdmission(
 
             _holding.Remove(ticket.TaskId);
             _waiting.Remove(ticket.TaskId);
+            _unanswered.Remove(ticket.TaskId);
             _resting[ticket.TaskId] = ticket;
             _reportDue = true;
             StartExchange();
@@ -137,6 +144,7 @@ public sealed partial class TaskAdmission(
             _holding.Remove(taskId);
             _resting.Remove(taskId);
             _waiting.Remove(taskId);
+            _unanswered.Remove(taskId);
             _leaving.Add(taskId);
             StartExchange();
         }
@@ -150,8 +158,10 @@ public sealed partial class TaskAdmission(
     {
         lock (_lock)
         {
-            // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take).
+            // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take). A request
+            // not answered yet is not sent again: the task's next activation asks.
             _waiting.Remove(taskId);
+            _unanswered.Remove(taskId);
             if (_entering.Remove(taskId, out var asking))
             {
                 _answers.Remove(taskId);
@@ -211,10 +221,11 @@ public sealed partial class TaskAdmission(
         while (true)
         {
             List<(AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> entering;
+            List<AdmissionTicket> unanswered;
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_stopped || (_entering.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
+                if (_stopped || (_entering.Count == 0 && _unanswered.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
                 {
                     foreach (var (ticket, answer) in _entering.Values)
                     {
@@ -228,12 +239,14 @@ public sealed partial class TaskAdmission(
                 }
 
                 entering = [.. _entering.Values];
-                exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket)], [.. _leaving])
+                unanswered = [.. _unanswered.Values];
+                exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket), .. unanswered], [.. _leaving])
                 {
                     Resting = [.. _resting.Values],
                     Released = [.. _released],
                 };
                 _entering.Clear();
+                _unanswered.Clear();
                 _leaving.Clear();
                 _released.Clear();
                 _reportDue = false;
@@ -246,22 +259,31 @@ public sealed partial class TaskAdmission(
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                // The tasks asking wait; their leases ask again. Leaves are kept for the next call.
+                // The tasks asking wait, and their requests go again with the next call (left to their leases, they would
+                // wait a lease period, a grant the queue made in a call that timed out lost meanwhile). Leaves are kept too.
                 ExchangeFailed(logger, exception, exchange.Entering.Length, exchange.Leaving.Length);
                 lock (_lock)
                 {
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
                     _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
+                    // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began to rest.
                     foreach (var (ticket, answer) in entering)
                     {
-                        if (!_released.Contains(ticket.TaskId))
+                        if (!_entering.ContainsKey(ticket.TaskId) && !_released.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId)
+                            && !_resting.ContainsKey(ticket.TaskId))
                         {
                             _waiting.Add(ticket.TaskId);
+                            _unanswered[ticket.TaskId] = ticket;
                         }
 
                         _answers.Remove(ticket.TaskId);
                         answer.TrySetResult(false);
+                    }
+
+                    foreach (var ticket in unanswered.Where(t => _waiting.Contains(t.TaskId) && !_entering.ContainsKey(t.TaskId)))
+                    {
+                        _unanswered[ticket.TaskId] = ticket;
                     }
                 }
 
@@ -293,7 +315,11 @@ public sealed partial class TaskAdmission(
                     continue;
                 }
 
-                _holding[ticket.TaskId] = ticket;
+                // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the
+                // queue learns it from the next report, sent at once (should the task's activation go away, the queue
+                // keeps the owner's place only for a task it knows to be processing).
+                _holding[ticket.TaskId] = ticket with { Processing = true };
+                _reportDue |= !ticket.Processing;
                 _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
                 granted.Add(ticket.TaskId);

@@ -10,7 +10,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// The cluster's admission queue on real processes with <c>kill -9</c> of the silo holding it:
 /// the queue lives on in storage, so every waiting task still runs once, in its turn.
 /// Every document written takes 20 ms (a trigger in PostgreSQL), so the tasks take long enough
-/// for a backlog to form behind the two slots (one per silo).
+/// for a backlog to form behind the two slots (one per silo); the blockers holding those slots take
+/// 100 ms a document until the test lets them go, so the backlog forms however loaded the machine.
 /// </summary>
 public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputHelper output)
 {
@@ -22,6 +23,9 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
         ["Tasks:LeasePeriod"] = "00:00:05",
         ["Tasks:MaxRunningPerSilo"] = "1",
         ["Tasks:MaxRunningPerUser"] = "1",
+
+        // The ranking the test expects is by priority alone: no task rises a level while it runs.
+        ["Tasks:PriorityAgeing"] = "01:00:00",
     };
 
     [Fact]
@@ -45,13 +49,15 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
                 all.Add(await CreateAsync(As(i % 2 == 0 ? "alice" : "bob"), 30, Priorities[(i * 2 + i / 3) % 3]));
             }
 
-            var beforeKill = await WaitForTruePositionsAsync(all, atLeast: 8, "the waiting tasks' positions to settle at 1..n in rank order");
+            var beforeKill = await WaitForTruePositionsAsync(cluster, all, atLeast: 8, cap: 1, "the waiting tasks' positions to settle at 1..n in rank order");
             var victim = await cluster.SiloHostingAsync(grains => grains.GetGrain<IAdmissionQueueGrain>(0));
             await victim.KillAsync();
             var killedAt = DateTimeOffset.UtcNow;
+            output.WriteLine($"{killedAt:HH:mm:ss.fff} killed {victim.Name}, which held the queue; waiting then, in rank order: {string.Join(", ", beforeKill)}");
 
-            var afterKill = await WaitForTruePositionsAsync(all, atLeast: 3, "the waiting tasks' positions to be 1..n in rank order again after the kill");
+            var afterKill = await WaitForTruePositionsAsync(cluster, all, atLeast: 3, cap: 1, "the waiting tasks' positions to be 1..n in rank order again after the kill");
             var positionsTrueAfter = DateTimeOffset.UtcNow - killedAt;
+            await ReleaseBlockersAsync(database);
             var ended = (await Task.WhenAll(all.Select(t => TaskRequests.WaitForEndAsync(t.Http, t.Id, TimeSpan.FromMinutes(4)))))
                 .Zip(all).ToDictionary(p => p.Second.Id, p => p.First);
 
@@ -96,7 +102,7 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
             all.Add(await CreateAsync(alice, 30, priority));
         }
 
-        var ranked = await WaitForTruePositionsAsync(all, atLeast: all.Count - 2, "the waiting tasks' positions to settle at 1..n in rank order");
+        var ranked = await WaitForTruePositionsAsync(cluster, all, atLeast: all.Count - 2, cap: 0, "the waiting tasks' positions to settle at 1..n in rank order");
         foreach (var silo in cluster.Silos)
         {
             await silo.KillAsync();
@@ -118,96 +124,141 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
         // either running blocker woken by the queue that has not got a slot back yet.
         Assert.InRange(Position(answer) ?? 0, ranked.Count, ranked.Count + 2);
         Assert.True(readAt - started < TimeSpan.FromMinutes(10), "read before any lease tick");
+        await ReleaseBlockersAsync(database);
         var ended = await Task.WhenAll(all.Select(t => TaskRequests.WaitForEndAsync(alice, t.Id, TimeSpan.FromMinutes(4))));
         Assert.All(ended, t => Assert.Equal("completed", t.GetProperty("status").GetString()));
         output.WriteLine($"{blockers} blockers, {ranked.Count} waiting; the last one's place read {(readAt - started).TotalSeconds:F1} s after the first task was created");
     }
 
     /// <summary>
-    /// Creates blockers (600 documents, normal priority; the <paramref name="client"/> of the i-th) until a blocker
-    /// is processing on each of the two silos: a slot freed anywhere goes to the first in line, so two suffice unless
-    /// one could not move. Each new one is given 15 s to start; at most <see cref="MostBlockers"/>, within a minute.
+    /// Creates two blockers (600 documents, normal priority; the <paramref name="client"/> of the i-th) and waits until one
+    /// is processing on each of the two silos: one that finds its silo full moves to the other's free slot. Should that
+    /// not happen within 30 s, another blocker; at most <see cref="MostBlockers"/>, within two minutes. A blocker's
+    /// documents take <see cref="BlockerPace"/> each until the test lets them go, so they hold both slots meanwhile.
     /// </summary>
     private static async Task<List<Created>> BlockBothSilosAsync(RunningCluster cluster, Func<int, HttpClient> client)
     {
         var blockers = new List<Created>();
-        var busy = new HashSet<ProcessHost>();
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1);
+        var seen = new List<string>();
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2);
         async Task<bool> BothBusyAsync()
         {
-            busy.Clear();
+            var busy = new HashSet<ProcessHost>();
+            seen.Clear();
             foreach (var blocker in blockers)
             {
-                if ((await TaskRequests.GetAsync(blocker.Http, blocker.Id)).GetProperty("status").GetString() == "processing")
+                var status = (await TaskRequests.GetAsync(blocker.Http, blocker.Id)).GetProperty("status").GetString();
+                var silo = status == "processing" ? await cluster.SiloRunningAsync(blocker.Id) : null;
+                if (silo is not null)
                 {
-                    busy.Add(await cluster.SiloRunningAsync(blocker.Id));
+                    busy.Add(silo);
                 }
+
+                seen.Add($"{blocker.Id}: {status}{(silo is null ? "" : " on " + silo.Name)}");
             }
 
             return busy.Count == 2;
         }
 
-        while (!await BothBusyAsync())
+        blockers.Add(await CreateAsync(client(0), 600, "normal", BlockerPrefix));
+        blockers.Add(await CreateAsync(client(1), 600, "normal", BlockerPrefix));
+        while (true)
         {
-            if (blockers.Count >= MostBlockers || DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited for a blocker processing on each of the two silos: {blockers.Count} blockers " +
-                    $"created in {(TimeSpan.FromMinutes(1) - (deadline - DateTimeOffset.UtcNow)).TotalSeconds:F0} s, processing on {busy.Count} silo(s)");
-            }
-
-            blockers.Add(await CreateAsync(client(blockers.Count), 600, "normal"));
             try
             {
-                await Eventually.TrueAsync($"the {blockers.Count} blockers to be processing on both silos", BothBusyAsync, TimeSpan.FromSeconds(15));
+                await Eventually.TrueAsync($"the {blockers.Count} blockers to be processing on both silos", BothBusyAsync, TimeSpan.FromSeconds(30));
+                return blockers;
             }
-            catch (TimeoutException)
+            catch (TimeoutException) when (blockers.Count < MostBlockers && DateTimeOffset.UtcNow < deadline)
             {
-                // Not yet: another blocker, unless the limits above are reached.
+                // One could not move: another blocker.
+                blockers.Add(await CreateAsync(client(blockers.Count), 600, "normal", BlockerPrefix));
+            }
+            catch (TimeoutException timeout)
+            {
+                throw new TimeoutException($"Waited for a blocker processing on each of the two silos: {blockers.Count} blockers; last seen:\n{string.Join('\n', seen)}", timeout);
             }
         }
-
-        return blockers;
     }
 
-    private const int MostBlockers = 6;
+    private const int MostBlockers = 4;
+
+    /// <summary>Lets the blockers finish: their documents take no longer than the others' from now on.</summary>
+    private static Task ReleaseBlockersAsync(string database) =>
+        DatabaseCommands.ExecuteAsync(database, "UPDATE admission_blocker_pace SET seconds = 0.02");
 
     /// <summary>
-    /// Waits until at least <paramref name="atLeast"/> tasks wait and their <c>queue_position</c>s, in rank
-    /// order (priority, then arrival) with the tasks of owners at the cap last, read 1, 2, 3, ...;
-    /// returns the waiting tasks in rank order.
+    /// Waits until at least <paramref name="atLeast"/> <c>pending</c> tasks wait and the places of the tasks waiting for a slot, in
+    /// rank order (priority, then arrival) with the <c>pending</c> tasks of owners at <paramref name="cap"/> (0: none) last, read
+    /// 1, 2, 3, ...; returns the <c>pending</c> tasks in rank order. A pending task's place is its <c>queue_position</c>. A
+    /// <c>processing</c> task waits for a slot when its activation came back from a silo that died or went away (it rests,
+    /// keeping its owner's place, and takes the next free slot of its silo in its turn: see docs/protocol.md): it then counts
+    /// ahead of the tasks it outranks, and its owner's cap does not hold it back. Its snapshot shows no place; the queue, asked
+    /// through the grain interface, gives it.
     /// </summary>
-    private static async Task<List<Guid>> WaitForTruePositionsAsync(List<Created> tasks, int atLeast, string waitingFor)
+    private static async Task<List<Guid>> WaitForTruePositionsAsync(RunningCluster cluster, List<Created> tasks, int atLeast, int cap, string waitingFor)
     {
         var ranked = new List<Guid>();
-        await Eventually.TrueAsync(waitingFor, async () =>
+        var lastRead = "nothing read yet";
+        var queue = (await cluster.ClientAsync()).GetGrain<IAdmissionQueueGrain>(0);
+        try
+        {
+            await Eventually.TrueAsync(waitingFor, ReadAsync, TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message} Last read, in the order created:\n{lastRead}", timeout);
+        }
+
+        return ranked;
+
+        async Task<bool> ReadAsync()
         {
             var read = await Task.WhenAll(tasks.Select(async t => (t.Id, Task: await TryGetAsync(t))));
             if (read.Any(r => r.Task is null))
             {
+                lastRead = string.Join(", ", read.Where(r => r.Task is null).Select(r => r.Id)) + " not answering";
                 return false;
             }
 
-            var waiting = read.Select(r => (r.Id, Task: r.Task!.Value)).Where(r => r.Task.GetProperty("status").GetString() == "pending")
+            var places = new Dictionary<Guid, int?>();
+            foreach (var (id, task) in read)
+            {
+                places[id] = task!.Value.GetProperty("status").GetString() switch
+                {
+                    "pending" => Position(task.Value),
+                    "processing" => await queue.Position(id),
+                    _ => null,
+                };
+            }
+
+            lastRead = string.Join('\n', read.Select(r => $"{r.Id}: {r.Task!.Value.GetProperty("status").GetString()}, " +
+                $"{r.Task.Value.GetProperty("priority").GetString()}, {r.Task.Value.GetProperty("owner_id").GetString()}, " +
+                $"place {places[r.Id]?.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
+
+            var waiting = read.Select(r => (r.Id, Task: r.Task!.Value))
+                .Where(r => r.Task.GetProperty("status").GetString() == "pending" || places[r.Id] is not null)
                 .OrderBy(r => Array.IndexOf(Priorities, r.Task.GetProperty("priority").GetString()))
                 .ThenBy(r => Time(r.Task.GetProperty("created_at")))
                 .ToList();
-            ranked = [.. waiting.Select(r => r.Id)];
+            var pending = waiting.Where(r => r.Task.GetProperty("status").GetString() == "pending").ToList();
+            ranked = [.. pending.Select(r => r.Id)];
 
-            // With one task of each owner at most (Tasks:MaxRunningPerUser=1), an owner with one running is at the cap:
-            // their waiting tasks come after those that can start now.
-            var atCap = read.Where(r => r.Task!.Value.GetProperty("status").GetString() == "processing")
-                .Select(r => r.Task!.Value.GetProperty("owner_id").GetString()).ToHashSet();
-            var positioned = waiting.OrderBy(r => atCap.Contains(r.Task.GetProperty("owner_id").GetString())).ToList();
-            return waiting.Count >= atLeast && positioned.Select(r => Position(r.Task)).SequenceEqual(Enumerable.Range(1, waiting.Count).Cast<int?>());
-        }, TimeSpan.FromMinutes(2));
-        return ranked;
+            // Every processing task counts toward its owner's cap, whether it holds a slot or waits for one.
+            var processingByOwner = read.Where(r => r.Task!.Value.GetProperty("status").GetString() == "processing")
+                .CountBy(r => r.Task!.Value.GetProperty("owner_id").GetString()!).ToDictionary();
+            bool HeldBack((Guid Id, JsonElement Task) r) => cap > 0 && r.Task.GetProperty("status").GetString() == "pending"
+                && processingByOwner.GetValueOrDefault(r.Task.GetProperty("owner_id").GetString()!) >= cap;
+            var positioned = waiting.OrderBy(HeldBack).ToList();
+            return pending.Count >= atLeast && positioned.Select(r => places[r.Id]).SequenceEqual(Enumerable.Range(1, waiting.Count).Cast<int?>());
+        }
     }
 
     private sealed record Created(HttpClient Http, Guid Id, string Collection, long Documents);
 
-    private static async Task<Created> CreateAsync(HttpClient http, int documents, string priority)
+    private static async Task<Created> CreateAsync(HttpClient http, int documents, string priority, string prefix = Prefix)
     {
-        var body = TaskRequests.Body(documents, Prefix + Guid.NewGuid().ToString("N")[..12]);
+        var body = TaskRequests.Body(documents, prefix + Guid.NewGuid().ToString("N")[..12]);
         body["priority"] = priority;
         return new(http, await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>(), documents);
     }
@@ -231,14 +282,29 @@ public sealed class AdmissionFailoverTests(PostgresServer postgres, ITestOutputH
 
     private static DateTimeOffset Time(JsonElement value) => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture);
 
-    /// <summary>Each document written into a collection of this test takes 20 ms more.</summary>
+    /// <summary>
+    /// Each document written into a collection of this test takes 20 ms more; a blocker's, <see cref="BlockerPace"/> until
+    /// <see cref="ReleaseBlockersAsync"/> (a slice of them stays well within a command's timeout either way).
+    /// </summary>
     private const string SlowSql = $"""
+        CREATE TABLE admission_blocker_pace (seconds float8 NOT NULL);
+        INSERT INTO admission_blocker_pace VALUES ({BlockerPace});
         CREATE FUNCTION slow_admission() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            PERFORM pg_sleep(0.02);
+            IF NEW.collection LIKE '{BlockerPrefix}%' THEN
+                PERFORM pg_sleep((SELECT seconds FROM admission_blocker_pace));
+            ELSE
+                PERFORM pg_sleep(0.02);
+            END IF;
             RETURN NEW;
         END $$;
         CREATE TRIGGER slow_admission BEFORE INSERT ON documents
             FOR EACH ROW WHEN (NEW.collection LIKE '{Prefix}%') EXECUTE FUNCTION slow_admission();
         """;
+
+    /// <summary>Seconds a blocker's document takes until the blockers are let go: 600 of them hold a slot for a minute at least.</summary>
+    private const string BlockerPace = "0.1";
+
+    // Not a prefix of the other tasks' collections, whose names go on in hexadecimal digits.
+    private const string BlockerPrefix = Prefix + "blk";
 }

@@ -118,7 +118,7 @@ public sealed class OwnerFeedSocketTests(SharedGateway gateway)
         Assert.Equal(taskId, message.GetProperty("task_id").GetGuid());
         Assert.Equal("alice", message.GetProperty("owner_id").GetString());
         foreach (var field in new[] { "status", "progress", "current", "total", "message", "collection", "created_at", "updated_at",
-            "finished_at", "batch_id", "schedule_id", "rate", "eta_seconds", "priority", "seq", "timestamp" })
+            "finished_at", "batch_id", "schedule_id", "rate", "eta_seconds", "priority", "attempt", "seq", "timestamp" })
         {
             Assert.True(message.TryGetProperty(field, out _), $"a task message without {field}: {message}");
         }

@@ -8,8 +8,8 @@ using OrleansTasks.Testing.Faults;
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
-/// The retry policy and the time limit over REST and the task socket, on an embedded gateway whose
-/// index fails where the test says: <c>attempt</c> on every task message and in the task, the
+/// The retry policy and the time limit over REST and the task sockets, on an embedded gateway whose
+/// index fails where the test says: <c>attempt</c> on every task message, on the task feed's rows and in the task, the
 /// retry's wait in the message text, <c>attempts</c> in the result rows, and <c>timeout</c> as the
 /// error code of the one terminal message.
 /// </summary>
@@ -58,6 +58,39 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
         var rows = (await client.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/result?limit=100")).GetProperty("items");
         Assert.Equal(3, rows[0].GetProperty("attempts").GetInt32());
         Assert.All(rows.EnumerateArray(), row => Assert.Contains(row.GetProperty("attempts").GetInt32(), new[] { 1, 3 }));
+    }
+
+    [Fact]
+    public async Task The_task_feed_shows_the_attempt_of_a_retried_task_on_its_rows()
+    {
+        using var client = _gateway.CreateHttpClient(TestTokens.Alice);
+        await using var feed = await SocketClient.ConnectAsync(_gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        Assert.Equal("connected", MessageAssert.Type((await feed.ReceiveAsync())!.Value));
+        var body = TaskRequests.Body(30);
+        body["retry"] = new JsonObject { ["max_attempts"] = 4, ["initial_interval"] = "PT2S", ["backoff"] = 1 };
+        var fault = Faults.FailIndex(body["collection"]!.GetValue<string>(), times: 2);
+
+        var taskId = await TaskRequests.CreateAsync(client, body);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var rows = new List<JsonElement>();
+        while (rows.Count == 0 || rows[^1].GetProperty("status").GetString() != "completed")
+        {
+            var message = await feed.ReceiveAsync(deadline - DateTime.UtcNow) ?? throw new InvalidOperationException("the task feed closed");
+            if (MessageAssert.Type(message) == "task" && message.GetProperty("task_id").GetGuid() == taskId)
+            {
+                rows.Add(message);
+            }
+        }
+
+        // Each retry's wait is a change of its own (message and attempt), sent within the feed's progress interval.
+        Assert.Equal(2, fault.Injected);
+        Assert.Equal(1, rows[0].GetProperty("attempt").GetInt32());
+        var retrying = rows.Where(r => r.GetProperty("attempt").GetInt32() > 1)
+            .Select(r => (r.GetProperty("attempt").GetInt32(), r.GetProperty("message").GetString())).Distinct();
+        Assert.Equal(
+            [(2, "Retrying in 2 s (attempt 2 of 4): the document index timed out"), (3, "Retrying in 2 s (attempt 3 of 4): the document index timed out")],
+            retrying);
+        Assert.Equal(1, rows[^1].GetProperty("attempt").GetInt32());
     }
 
     [Fact]

@@ -177,11 +177,12 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         var afterLeave = await queue.Exchange(new AdmissionExchange(siloA, 2, [alice2], [], [alice1.TaskId]));
         var onBAgain = await queue.Exchange(new AdmissionExchange(siloB, 2, [bob], [alice3], []));
 
-        Assert.Equal([alice1, alice2], onA);
-        Assert.Equal([bob], onB);
+        // Each answered with its slot as it asked: processing from then on.
+        Assert.Equal([alice1 with { Processing = true }, alice2 with { Processing = true }], onA);
+        Assert.Equal([bob with { Processing = true }], onB);
         Assert.Equal(1, alice3Position);
         Assert.Empty(afterLeave);
-        Assert.Equal([alice3], onBAgain);
+        Assert.Equal([alice3 with { Processing = true }], onBAgain);
         Assert.Null(await queue.Position(alice3.TaskId));
     }
 

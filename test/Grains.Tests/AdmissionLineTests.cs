@@ -8,9 +8,11 @@ public sealed class AdmissionLineTests
 {
     private const string SiloA = "silo-a";
     private const string SiloB = "silo-b";
+    private const string SiloC = "silo-c";
     private static readonly TimeSpan Ageing = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> Both = [SiloA, SiloB];
+    private static readonly HashSet<string> All = [SiloA, SiloB, SiloC];
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
 
@@ -19,6 +21,9 @@ public sealed class AdmissionLineTests
 
     private AdmissionTicket Ticket(TaskPriority priority, string owner = "alice", TimeSpan? age = null) =>
         new(Guid.NewGuid(), owner, priority, _time.GetUtcNow() - (age ?? TimeSpan.Zero));
+
+    /// <summary>The ticket a task asks with once it has started (it took a slot).</summary>
+    private static AdmissionTicket Processing(AdmissionTicket ticket) => ticket with { Processing = true };
 
     private static void EnterAll(AdmissionLine line, string silo, params AdmissionTicket[] tickets)
     {
@@ -169,9 +174,11 @@ public sealed class AdmissionLineTests
         Assert.Equal([local.TaskId], line.Admit(Both).Select(p => p.TaskId));
         Assert.Null(line.State.Running[local.TaskId].MovingFrom);
 
-        // Not moved again within the grace: B's next free slot goes to B's next task, not to it.
+        // Not moved again within the grace: B's next free slot goes to B's next task, not to it. Bound to A, it
+        // does not count ahead of B's task.
         var later = Ticket(TaskPriority.Low);
         EnterAll(line, SiloB, later);
+        Assert.Equal(1, line.Position(later.TaskId));
         line.Leave(local.TaskId);
         Assert.Equal([later.TaskId], line.Admit(Both).Select(p => p.TaskId));
         Assert.Equal(1, line.Position(head.TaskId));
@@ -247,7 +254,6 @@ public sealed class AdmissionLineTests
 
         Assert.Equal(new HashSet<Guid> { running.TaskId, waitingOnB.TaskId }, wake.ToHashSet());
         Assert.True(line.State.Running[running.TaskId].Resting);
-        Assert.False(line.State.Slots.ContainsKey(SiloB));
         Assert.Empty(line.Admit(onlyA));
         Assert.Empty(line.Reconcile(onlyA));
 
@@ -385,13 +391,230 @@ public sealed class AdmissionLineTests
         Assert.True(line.Enter(onA, SiloA));
         Assert.True(line.Enter(onB, SiloB));
 
-        Assert.False(line.Enter(onA, SiloB));
+        Assert.False(line.Enter(Processing(onA), SiloB));
 
         Assert.Equal(1, line.State.Running.Values.Count(p => p.Silo == SiloB && !p.Resting));
         Assert.Equal(1, line.Position(onA.TaskId));
         Assert.Empty(line.Admit(Both));
         line.Leave(onB.TaskId);
         Assert.Equal([onA.TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    /// <summary>Silos A and B, one slot each, each held by a task of its own (carol's and dave's).</summary>
+    private (AdmissionTicket OnA, AdmissionTicket OnB) HoldBoth(AdmissionLine line)
+    {
+        var (onA, onB) = (Ticket(TaskPriority.High, "carol", TimeSpan.FromMinutes(1)), Ticket(TaskPriority.High, "dave", TimeSpan.FromMinutes(1)));
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        Assert.Equal(2, line.Admit(Both).Count);
+        Assert.True(line.Enter(onA, SiloA));
+        Assert.True(line.Enter(onB, SiloB));
+        return (onA, onB);
+    }
+
+    [Fact]
+    public void Among_tasks_of_one_level_that_came_within_a_wake_interval_a_freed_slot_goes_to_the_task_waiting_on_its_silo()
+    {
+        var line = NewLine();
+        var (_, holderB) = HoldBoth(line);
+        var head = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var onB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(6));
+        EnterAll(line, SiloA, head);
+        EnterAll(line, SiloB, onB);
+
+        line.Leave(holderB.TaskId);
+        var granted = line.Admit(Both);
+
+        Assert.Equal([onB.TaskId], granted.Select(p => p.TaskId));
+        Assert.Equal((SiloB, null), (line.State.Running[onB.TaskId].Silo, line.State.Running[onB.TaskId].MovingFrom));
+        Assert.Empty(line.DueMoves());
+        Assert.Equal(SiloA, line.State.Waiting[head.TaskId].Silo);
+        Assert.Equal(1, line.Position(head.TaskId));
+    }
+
+    [Theory]
+    [InlineData(TaskPriority.High, 1)]
+    [InlineData(TaskPriority.Normal, 5)]
+    public void The_head_moves_to_a_freed_slot_when_it_outranks_the_silos_own_task_by_a_level_or_a_wake_interval(TaskPriority priority, int secondsEarlier)
+    {
+        var line = NewLine();
+        var (_, holderB) = HoldBoth(line);
+        var onB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var head = Ticket(priority, age: TimeSpan.FromSeconds(10 + secondsEarlier));
+        EnterAll(line, SiloA, head);
+        EnterAll(line, SiloB, onB);
+
+        line.Leave(holderB.TaskId);
+
+        Assert.Equal([head.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloB, SiloA), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+        Assert.Equal(1, line.Position(onB.TaskId));
+    }
+
+    [Fact]
+    public void A_task_is_not_moved_to_a_silo_while_a_task_moves_from_that_silo_to_its_own_so_two_silos_never_swap_tasks()
+    {
+        var line = NewLine();
+        var (holderA, holderB) = HoldBoth(line);
+        var fromB = Ticket(TaskPriority.High, "erin");
+        var onA = Ticket(TaskPriority.Normal, "frank", TimeSpan.FromSeconds(30));
+        var lateOnB = Ticket(TaskPriority.Low, "gina");
+        EnterAll(line, SiloB, fromB, lateOnB);
+        EnterAll(line, SiloA, onA);
+
+        // A frees: B's high task outranks A's own and moves there.
+        line.Leave(holderA.TaskId);
+        Assert.Equal([fromB.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloA, SiloB), (line.State.Running[fromB.TaskId].Silo, line.State.Running[fromB.TaskId].MovingFrom));
+
+        // B frees before it arrived: A's task, which outranks B's low one, does not move the other way; B's own takes it.
+        line.Leave(holderB.TaskId);
+        Assert.Equal([lateOnB.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Null(line.State.Running[lateOnB.TaskId].MovingFrom);
+        Assert.Equal(SiloA, line.State.Waiting[onA.TaskId].Silo);
+    }
+
+    [Fact]
+    public void A_pending_task_whose_grant_its_silo_handed_back_does_not_rest_and_stays_under_its_owners_limit()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var first = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(30));
+        var second = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(28));
+        var bob = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromMinutes(1));
+        EnterAll(line, SiloB, bob);
+        Assert.Single(line.Admit(Both));
+        Assert.True(line.Enter(bob, SiloB));
+        EnterAll(line, SiloA, first, second);
+
+        // Silo A's exchange grants the first its slot and takes it for the task, which is no longer there: the silo hands it back.
+        var grant = Assert.Single(line.Admit(Both));
+        grant.Taken = true;
+        line.Release(first.TaskId, SiloA);
+
+        var place = line.State.Running[first.TaskId];
+        Assert.Equal((false, false), (place.Resting, place.Taken));
+
+        // Woken, it asks from silo B, which is full: it waits there in its turn, at alice's limit like her other task.
+        Assert.False(line.Enter(first, SiloB));
+        Assert.False(line.State.Running.ContainsKey(first.TaskId));
+        line.Reconcile(Both);
+        Assert.Equal(SiloB, line.State.Waiting[first.TaskId].Silo);
+        Assert.Equal([second.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.True(line.Enter(second, SiloA));
+        line.Leave(bob.TaskId);
+        Assert.Empty(line.Admit(Both));
+        Assert.Equal(1, line.State.Running.Values.Count(p => p.Ticket.OwnerId == "alice"));
+    }
+
+    [Fact]
+    public void A_pending_task_granted_a_slot_that_asks_from_a_full_silo_waits_there_and_keeps_its_turn()
+    {
+        var line = NewLine();
+        var (_, _) = HoldBoth(line);
+        var task = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(20));
+        var later = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloC, task);
+        line.Report(SiloC, 1, [], []);
+        EnterAll(line, SiloA, later);
+        Assert.Equal([task.TaskId], line.Admit(All).Select(p => p.TaskId));
+
+        // Woken to take its slot on C, its activation comes up on A, which is full: the grant is void, it waits on A.
+        Assert.False(line.Enter(task, SiloA));
+        Assert.Empty(line.Reconcile(All));
+
+        Assert.False(line.State.Running.ContainsKey(task.TaskId));
+        Assert.Equal(SiloA, line.State.Waiting[task.TaskId].Silo);
+        Assert.Equal(1, line.Position(task.TaskId));
+        Assert.Equal([task.TaskId], line.Admit(All).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void A_processing_task_granted_a_slot_after_its_retry_wait_that_asks_from_a_full_silo_keeps_its_owners_place()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        HoldBoth(line);
+        var task = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(20));
+        var aliceNext = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(10));
+        line.Report(SiloC, 1, [], [Processing(task)]);
+        Assert.False(line.Enter(Processing(task), SiloC));
+        Assert.Equal([task.TaskId], line.Admit(All).Select(p => p.TaskId));
+        EnterAll(line, SiloC, aliceNext);
+
+        // Its activation comes up on A, which is full: it rests there, alice's place still its own.
+        Assert.False(line.Enter(Processing(task), SiloA));
+        Assert.Empty(line.Reconcile(All));
+
+        Assert.True(line.State.Running[task.TaskId].Resting);
+        Assert.Equal(1, line.Position(task.TaskId));
+        Assert.Empty(line.Admit(All));
+    }
+
+    [Fact]
+    public void A_move_given_up_leaves_the_task_waiting_on_the_silo_it_last_asked_from()
+    {
+        var (line, head, _) = PendingMove();
+
+        // Its activation came up on silo C, not on B, where the slot is held for it.
+        Assert.False(line.Enter(head, SiloC));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Single(line.DueMoves());
+        _time.Advance(TimeSpan.FromSeconds(5));
+        line.Reconcile(All);
+
+        Assert.Equal(SiloC, line.State.Waiting[head.TaskId].Silo);
+        Assert.Contains(head.TaskId, line.Admit(All).Select(p => p.TaskId));
+        Assert.Equal((SiloC, null), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+    }
+
+    [Fact]
+    public void A_silos_slots_are_kept_for_the_grace_while_the_queue_does_not_see_it_active_yet()
+    {
+        var line = NewLine();
+        var holder = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(10));
+        var head = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, holder, head);
+        line.Report(SiloA, 1, [], []);
+        line.Admit(Both);
+        Assert.True(line.Enter(holder, SiloA));
+
+        // Silo B has just started and said its slots; the queue's membership does not list it active yet.
+        line.Report(SiloB, 1, [], []);
+        HashSet<string> onlyA = [SiloA];
+        line.Reconcile(onlyA);
+        Assert.Empty(line.Admit(onlyA));
+
+        // Once it does, the head moves there.
+        line.Reconcile(Both);
+        Assert.Equal([head.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal((SiloB, SiloA), (line.State.Running[head.TaskId].Silo, line.State.Running[head.TaskId].MovingFrom));
+
+        // A silo not seen active within the grace after it said its slots is forgotten.
+        line.Report(SiloC, 1, [], []);
+        _time.Advance(Grace + TimeSpan.FromSeconds(1));
+        line.Reconcile(Both);
+        Assert.False(line.State.Slots.ContainsKey(SiloC));
+    }
+
+    [Fact]
+    public void A_resting_task_counts_ahead_only_of_tasks_waiting_on_its_own_silo()
+    {
+        var line = NewLine();
+        var (holderA, holderB) = HoldBoth(line);
+        var resting = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(30));
+        line.Report(SiloA, 1, [holderA], [Processing(resting)]);
+        Assert.False(line.Enter(Processing(resting), SiloA));
+        var onB = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromSeconds(10));
+        var onA = Ticket(TaskPriority.Normal, "carol", TimeSpan.FromSeconds(5));
+        EnterAll(line, SiloB, onB);
+        EnterAll(line, SiloA, onA);
+
+        Assert.Equal([1, 1, 3], new[] { resting, onB, onA }.Select(t => line.Position(t.TaskId)));
+
+        // The next slot freed is B's: it goes to position 1 there, not to the resting task bound to A.
+        line.Leave(holderB.TaskId);
+        Assert.Equal([onB.TaskId], line.Admit(Both).Select(p => p.TaskId));
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
         // The silo's own report is stored before the test speaks for the silo: it writes nothing after.
         await AdmissionSlotReports.StoredAsync(silo, silo);
         var holder = Ticket("alice");
-        Assert.Equal([holder], await queue.Exchange(new AdmissionExchange(address, 1, [], [holder], [])));
+        Assert.Equal([holder with { Processing = true }], await queue.Exchange(new AdmissionExchange(address, 1, [], [holder], [])));
 
         // Five pages of waiting tasks behind the one slot, then all of them gone but one on the first page.
         var waiting = Enumerable.Range(0, 4 * AdmissionPages.DefaultSize + 1).Select(_ => Ticket("bob")).ToList();

@@ -24,6 +24,9 @@ public sealed class AdmissionRestTests
     private AdmissionTicket Ticket(string owner, int ageSeconds = 0) =>
         new(Guid.NewGuid(), owner, TaskPriority.Normal, _time.GetUtcNow() - TimeSpan.FromSeconds(ageSeconds));
 
+    /// <summary>The ticket a task asks with once it has started (it took a slot): it is processing.</summary>
+    private static AdmissionTicket Processing(AdmissionTicket ticket) => ticket with { Processing = true };
+
     /// <summary>Alice's tasks granted a slot on silo A and taken, then all resting there.</summary>
     private static AdmissionTicket[] RestingOnA(AdmissionLine line, params AdmissionTicket[] tickets)
     {
@@ -82,7 +85,7 @@ public sealed class AdmissionRestTests
         // line though alice is at her limit, and her count does not change.
         var bob = Ticket("bob", 10);
         Assert.False(line.Enter(bob, SiloA));
-        Assert.False(line.Enter(first, SiloA));
+        Assert.False(line.Enter(Processing(first), SiloA));
         Assert.Equal(1, line.Position(first.TaskId));
         Assert.Equal(2, line.Position(bob.TaskId));
         Assert.Empty(line.Admit(Both));
@@ -94,7 +97,7 @@ public sealed class AdmissionRestTests
         Assert.Equal([first.TaskId], line.Admit(Both).Select(p => p.TaskId));
         line.Report(SiloA, 1, [], [first, second]);
         Assert.False(line.State.Running[first.TaskId].Resting);
-        Assert.True(line.Enter(first, SiloA));
+        Assert.True(line.Enter(Processing(first), SiloA));
         Assert.Equal(2, Held(line, "alice"));
         Assert.Equal(1, line.Position(bob.TaskId));
     }
@@ -167,7 +170,7 @@ public sealed class AdmissionRestTests
         line.Report(SiloB, 1, [bob], []);
 
         // Her wait ended on silo B, whose one slot bob holds; silo A no longer has her.
-        Assert.False(line.Enter(alice, SiloB));
+        Assert.False(line.Enter(Processing(alice), SiloB));
         line.Report(SiloA, 3, [], []);
         Assert.Equal(1, line.Position(alice.TaskId));
 
@@ -192,9 +195,9 @@ public sealed class AdmissionRestTests
         Assert.Equal(1, Held(line, "alice"));
 
         // Woken, it comes back on silo B and takes the slot; her next task starts once it ends.
-        Assert.False(line.Enter(running, SiloB));
+        Assert.False(line.Enter(Processing(running), SiloB));
         Assert.Equal([running.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
-        Assert.True(line.Enter(running, SiloB));
+        Assert.True(line.Enter(Processing(running), SiloB));
         line.Leave(running.TaskId);
         Assert.Equal([aliceNext.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
     }

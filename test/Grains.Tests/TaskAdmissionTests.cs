@@ -73,6 +73,64 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_granted_a_slot_while_it_waited_here_holds_it_as_processing_and_the_queue_hears_so_at_once()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+
+        // Another task's exchange brings the waiter's grant, which the queue made not knowing whether the task is still here.
+        var other = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(other) ? [waiter, other with { Processing = true }] : [];
+        Assert.True(await _admission.TryEnterAsync(other));
+
+        // Nothing else happens on the silo: it reports the slots it holds anyway, both tasks processing.
+        var report = await _queue.NextAsync(e => e.Holding.Any(t => t.TaskId == waiter.TaskId), "the silo to report the slot the waiter now holds");
+        Assert.Equal([(waiter.TaskId, true), (other.TaskId, true)],
+            report.Holding.Select(t => (t.TaskId, t.Processing)).OrderBy(t => t.TaskId == other.TaskId));
+        Assert.Empty(report.Entering);
+        Assert.Equal(2, _admission.Running);
+    }
+
+    [Fact]
+    public async Task A_request_whose_call_failed_goes_again_with_the_next_call_and_a_grant_then_wakes_the_task()
+    {
+        var task = Ticket();
+        var calls = 0;
+
+        // The first call fails (the queue's silo died, or the call timed out); the queue grants the task a slot once it hears of it.
+        _queue.Answer = exchange => Interlocked.Increment(ref calls) == 1
+            ? throw new TimeoutException("The queue did not answer in time.")
+            : exchange.Entering.Where(t => t.TaskId == task.TaskId).Select(t => t with { Processing = true }).ToImmutableArray();
+        Assert.False(await _admission.TryEnterAsync(task));
+
+        // Not left to the task's lease, which may be minutes away: the request goes again at once.
+        await Eventually.TrueAsync(() => _queue.Received.Skip(1).Any(e => e.Entering.Contains(task)), TimeSpan.FromSeconds(10), "the request to go to the queue again");
+        await Eventually.TrueAsync(() => _woken.Contains(task.TaskId), TimeSpan.FromSeconds(10), "the task granted its slot to be woken");
+        Assert.Equal(1, _admission.Running);
+        Assert.Equal(0, _admission.Queued);
+        Assert.True(await _admission.TryEnterAsync(task));
+    }
+
+    [Fact]
+    public async Task A_request_whose_call_failed_is_not_sent_again_for_a_task_whose_activation_went_away()
+    {
+        var task = Ticket();
+        var fail = true;
+        _queue.Answer = _ => Volatile.Read(ref fail) ? throw new TimeoutException("The queue did not answer in time.") : [];
+        Assert.False(await _admission.TryEnterAsync(task));
+
+        // Its activation goes away while the queue is out of reach: its next one asks.
+        _admission.Release(task.TaskId);
+        Volatile.Write(ref fail, false);
+        var other = Ticket("bob");
+        Assert.False(await _admission.TryEnterAsync(other));
+
+        Assert.DoesNotContain(_queue.Received, e => e.Entering.Contains(task) && e.Entering.Contains(other));
+        Assert.Equal(1, _admission.Queued);
+    }
+
+    [Fact]
     public async Task A_placement_hint_in_the_context_of_the_task_that_starts_an_exchange_is_carried_into_no_call_of_the_exchange()
     {
         var asking = Ticket();
@@ -113,10 +171,19 @@ public sealed class TaskAdmissionTests : IDisposable
         {
             Hints?.Enqueue(RequestContext.Get(IPlacementDirector.PlacementHintKey));
             _received.Enqueue(exchange);
-            return Task.FromResult(Answer(exchange));
+            try
+            {
+                return Task.FromResult(Answer(exchange));
+            }
+            catch (TimeoutException exception)
+            {
+                return Task.FromException<ImmutableArray<AdmissionTicket>>(exception);
+            }
         }
 
         public Task<int?> Position(Guid taskId) => Task.FromResult<int?>(null);
+
+        public IReadOnlyCollection<AdmissionExchange> Received => _received;
 
         public Task Start() => Task.CompletedTask;
 

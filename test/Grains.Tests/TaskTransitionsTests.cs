@@ -74,6 +74,18 @@ public sealed class TaskTransitionsTests
     }
 
     [Fact]
+    public void A_tasks_admission_ticket_says_it_is_processing_once_it_started_and_through_a_retry_wait()
+    {
+        var task = TaskTransitions.Accept(Request(), [0], null, 3, [], Now);
+        Assert.False(Admission.AdmissionTicket.Of(Guid.NewGuid(), task).Processing);
+
+        TaskTransitions.StartProcessing(task, Now);
+        Assert.True(Admission.AdmissionTicket.Of(Guid.NewGuid(), task).Processing);
+        TaskTransitions.AwaitRetry(task, 2, 5, Now.AddSeconds(4), "the document index timed out", Now);
+        Assert.True(Admission.AdmissionTicket.Of(Guid.NewGuid(), task).Processing);
+    }
+
+    [Fact]
     public void A_dependency_that_no_longer_exists_fails_the_task_and_one_that_completes_before_the_others_keeps_it_waiting()
     {
         var (gone, first, second) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());

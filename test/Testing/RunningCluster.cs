@@ -167,19 +167,23 @@ public sealed class RunningCluster : IAsyncDisposable
 
     private ClusterClientHost? _client;
 
-    /// <summary>The silo process whose activation runs <paramref name="taskId"/> now, asked of the task itself.</summary>
-    public async Task<ProcessHost> SiloRunningAsync(Guid taskId)
+    /// <summary>The cluster's Orleans client (as an internal service would have), connected on first use and kept until disposal.</summary>
+    public async Task<IClusterClient> ClientAsync()
     {
         _client ??= await ConnectClientAsync();
-        return SiloAt(await _client.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
+        return _client.Client;
     }
+
+    /// <summary>The silo process whose activation runs <paramref name="taskId"/> now, asked of the task itself.</summary>
+    public async Task<ProcessHost> SiloRunningAsync(Guid taskId) =>
+        SiloAt(await (await ClientAsync()).GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo());
 
     /// <summary>The silo process holding the activation of <paramref name="grain"/>, as the cluster's grain directory says.</summary>
     public async Task<ProcessHost> SiloHostingAsync(Func<IGrainFactory, IAddressable> grain)
     {
         ArgumentNullException.ThrowIfNull(grain);
-        _client ??= await ConnectClientAsync();
-        var silo = await _client.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain(_client.Client))
+        var client = await ClientAsync();
+        var silo = await client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain(client))
             ?? throw new InvalidOperationException("The grain has no activation in the cluster's directory.");
         return _siloPorts[silo.Endpoint.Port];
     }
