@@ -133,6 +133,26 @@ public sealed class ConnectionBudgetTests
     }
 
     [Fact]
+    public void Pooled_sessions_are_ended_by_the_server_when_idle_inside_a_transaction()
+    {
+        var budget = ConnectionBudget.ForSilo(Database, null);
+        var client = ConnectionBudget.ForClient(Database, null);
+
+        Assert.All([budget.Membership, budget.Storage!, budget.Index!, client.Membership], pool =>
+            Assert.Equal("-c idle_in_transaction_session_timeout=30000", Read(pool).Options));
+    }
+
+    [Fact]
+    public void An_operators_options_are_kept_and_their_own_idle_transaction_bound_wins()
+    {
+        var added = ConnectionBudget.ForSilo(Database + ";Options=-c search_path=tasks", null);
+        var own = ConnectionBudget.ForSilo(Database + ";Options=-c idle_in_transaction_session_timeout=5000", null);
+
+        Assert.Equal("-c search_path=tasks -c idle_in_transaction_session_timeout=30000", Read(added.Storage).Options);
+        Assert.Equal("-c idle_in_transaction_session_timeout=5000", Read(own.Storage).Options);
+    }
+
+    [Fact]
     public void An_operator_may_set_the_keepalive_of_pooled_connections()
     {
         var budget = ConnectionBudget.ForSilo(Database + ";Tcp Keepalive Time=60;Tcp Keepalive Interval=10", null);

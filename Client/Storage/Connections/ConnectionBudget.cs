@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Npgsql;
 using OrleansTasks.Hosting;
 
@@ -56,6 +57,17 @@ internal sealed class ConnectionBudget
 
     /// <summary>Seconds between the keepalive probes of a silent pooled connection.</summary>
     public const int KeepaliveProbeSeconds = 1;
+
+    /// <summary>
+    /// Seconds a pooled session may sit inside an open transaction without sending a statement before
+    /// the server ends it (PostgreSQL's <c>idle_in_transaction_session_timeout</c>), unless the
+    /// connection string's <c>Options</c> set it. A process paused mid-transaction (a long GC pause, a
+    /// stopped VM) keeps its connection alive, kernel and keepalive answering for it, so the rows it
+    /// locked (a <c>delete_missing</c> removal step's) would stay locked for as long as it is stopped,
+    /// holding back the task's new activation on a live silo; ended, the session lets them go, and the
+    /// paused process finds its transaction gone when it wakes.
+    /// </summary>
+    public const int IdleInTransactionSeconds = 30;
 
     /// <summary>The smallest budget a silo runs with: membership and one connection for each other pool.</summary>
     public const int SiloMinimum = MembershipShare + 2;
@@ -171,6 +183,12 @@ internal sealed class ConnectionBudget
         if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
         {
             builder.MaxAutoPrepare = AutoPreparedStatements;
+        }
+
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            var bound = string.Create(CultureInfo.InvariantCulture, $"-c idle_in_transaction_session_timeout={IdleInTransactionSeconds * 1000}");
+            builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? bound : $"{builder.Options} {bound}";
         }
 
         if (!Mentions(connectionString, nameof(NpgsqlConnectionStringBuilder.TcpKeepAliveTime)))
