@@ -58,6 +58,16 @@ internal static class Program
         if (args is ["corpus", .. var corpusOptions])
         {
             string? Option(string name) => corpusOptions.SkipWhile(option => option != name).Skip(1).FirstOrDefault();
+            if (corpusOptions.Contains("--parallel"))
+            {
+                return await OrleansTasks.Benchmarks.Corpus.ParallelCorpusBenchmark.RunAsync(
+                    int.Parse(Option("--tasks") ?? "4", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--silos") ?? "2", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--documents") ?? "250000", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--runs") ?? "2", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--words") ?? "130", CultureInfo.InvariantCulture));
+            }
+
             var largest = int.Parse(Option("--documents") ?? "1000000", CultureInfo.InvariantCulture);
             var sizes = Option("--sizes")?.Split(',').Select(size => int.Parse(size, CultureInfo.InvariantCulture)).ToArray() ?? [largest / 10, largest];
             return await OrleansTasks.Benchmarks.Corpus.CorpusBenchmark.RunAsync(

@@ -88,7 +88,7 @@ internal static class CorpusBenchmark
 
     private sealed record TaskRun(TimeSpan Elapsed, long SiloPeak, long GatewayPeak);
 
-    /// <summary>The product: one task over the corpus's directory, from its creation to its completion, polled over REST.</summary>
+    /// <summary>The product: one task over the corpus's directory, from its creation to its terminal message on its socket.</summary>
     private static async Task<TaskRun> IndexAsync(string database, string directory, int size)
     {
         var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
@@ -102,21 +102,15 @@ internal static class CorpusBenchmark
         };
         var watch = Stopwatch.StartNew();
         var taskId = await TaskRequests.CreateAsync(http, body);
-        var end = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromHours(2));
+        await CorpusWatch.UntilEndAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
         var elapsed = watch.Elapsed;
+        var end = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(1));
         var indexed = end.GetProperty("counts").GetProperty("indexed").GetInt32();
         if (end.GetProperty("status").GetString() != "completed" || indexed != size)
         {
             throw new InvalidOperationException($"The task ended {end.GetProperty("status").GetString()} with {indexed} of {size} documents indexed: {end}");
         }
 
-        return new TaskRun(elapsed, PeakResidentBytes(cluster.Silos[0].ProcessId), PeakResidentBytes(cluster.Gateway.ProcessId));
-    }
-
-    /// <summary>The most memory the process has held resident since it started (VmHWM).</summary>
-    private static long PeakResidentBytes(int processId)
-    {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        return new TaskRun(elapsed, CorpusWatch.PeakResidentBytes(cluster.Silos[0].ProcessId), CorpusWatch.PeakResidentBytes(cluster.Gateway.ProcessId));
     }
 }

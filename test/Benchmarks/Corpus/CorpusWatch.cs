@@ -1,0 +1,35 @@
+using System.Globalization;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.Corpus;
+
+/// <summary>How the corpus benchmarks follow a task and read a process's memory.</summary>
+internal static class CorpusWatch
+{
+    /// <summary>
+    /// Reads the task's progress over its socket until its <c>complete</c> or <c>error</c> message
+    /// (or the server's close), as a user watches it: polling the task every few milliseconds would
+    /// cost the gateway and the silo more than the watch does.
+    /// </summary>
+    public static async Task UntilEndAsync(Uri socketUri)
+    {
+        await using var socket = await SocketClient.ConnectAsync(socketUri);
+        while (await socket.ReceiveAsync(TimeSpan.FromMinutes(5)) is { } message)
+        {
+            if (message.GetProperty("type").GetString() is "complete" or "error")
+            {
+                return;
+            }
+
+            // Only the last message is needed: the watch must not hold a million of them.
+            socket.Messages.Clear();
+        }
+    }
+
+    /// <summary>The most memory the process has held resident since it started (VmHWM).</summary>
+    public static long PeakResidentBytes(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+}
