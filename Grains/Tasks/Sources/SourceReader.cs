@@ -4,7 +4,9 @@ namespace OrleansTasks.Tasks.Sources;
 /// A streaming task's documents, slice by slice from its position. The cursor stays open between the
 /// slices of one activation; a slice asked for at any other position (after a redone slice, a resumed
 /// run) opens a new one there. A slice never holds one document id twice, so that one write of the
-/// index never meets the same row twice: the second starts the next slice.
+/// index never meets the same row twice: the second starts the next slice. A slice whose read fails
+/// (an upload's stream whose connection broke) closes the cursor, so that the slice asked again is read
+/// from its start rather than from wherever the failed read stopped.
 /// </summary>
 public sealed class SourceReader(int maxDocumentBytes) : IDisposable
 {
@@ -30,17 +32,33 @@ public sealed class SourceReader(int maxDocumentBytes) : IDisposable
             _pending = null;
         }
 
+        try
+        {
+            return await ReadSliceAsync(from, maxCount, maxChars, cancellationToken);
+        }
+        catch
+        {
+            // The cursor has read past entries the failed slice drops: the slice asked again must open a new one at its start.
+            _cursor.Dispose();
+            _cursor = null;
+            _pending = null;
+            throw;
+        }
+    }
+
+    private async Task<SourceSlice> ReadSliceAsync(SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
+    {
         var entries = new List<SourceEntry>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         long chars = 0;
         var next = from;
         while (entries.Count < maxCount)
         {
-            var entry = _pending ?? await _cursor.NextAsync(cancellationToken);
+            var entry = _pending ?? await _cursor!.NextAsync(cancellationToken);
             _pending = null;
             if (entry is null)
             {
-                _continuesAt = _cursor.Position ?? next;
+                _continuesAt = _cursor!.Position ?? next;
                 return new SourceSlice(entries, _continuesAt, Ended: true, _cursor.CutShort);
             }
 
@@ -58,7 +76,7 @@ public sealed class SourceReader(int maxDocumentBytes) : IDisposable
         }
 
         _continuesAt = next;
-        return new SourceSlice(entries, next, Ended: false, _cursor.CutShort);
+        return new SourceSlice(entries, next, Ended: false, _cursor!.CutShort);
     }
 
     public void Dispose() => _cursor?.Dispose();

@@ -67,5 +67,56 @@ public sealed class SourceReaderTests : IDisposable
         Assert.Equal(["b.md", "c.md"], second.Entries.Select(e => e.Id));
     }
 
+    [Fact]
+    public async Task A_slice_whose_read_failed_midway_is_read_again_from_its_start()
+    {
+        var cursors = new List<FailingCursor>();
+        ISourceCursor Open(SourcePosition? from)
+        {
+            var cursor = new FailingCursor((int)(from?.Line ?? 0), failAfter: cursors.Count == 0 ? 3 : null);
+            cursors.Add(cursor);
+            return cursor;
+        }
+
+        using var reader = new SourceReader(1024 * 1024);
+        var first = await reader.NextSliceAsync(Open, null, 2, long.MaxValue, CancellationToken.None);
+        await Assert.ThrowsAsync<IOException>(() => reader.NextSliceAsync(Open, first.Next, 2, long.MaxValue, CancellationToken.None));
+        var again = await reader.NextSliceAsync(Open, first.Next, 2, long.MaxValue, CancellationToken.None);
+
+        Assert.Equal(["d0", "d1"], first.Entries.Select(e => e.Id));
+        Assert.Equal(["d2", "d3"], again.Entries.Select(e => e.Id));
+        Assert.Equal(2, cursors.Count);
+        Assert.True(cursors[0].Disposed);
+    }
+
     public void Dispose() => _files.Dispose();
+
+    /// <summary>Entries d{n}, d{n+1}, …; the first cursor fails once after reading <c>failAfter</c> of them, as a stream whose connection broke and came back.</summary>
+    private sealed class FailingCursor(int first, int? failAfter) : ISourceCursor
+    {
+        private int _read;
+        private bool _failed;
+
+        public bool Disposed { get; private set; }
+
+        public SourcePosition? Position { get; private set; }
+
+        public string? CutShort => null;
+
+        public Task<SourceEntry?> NextAsync(CancellationToken cancellationToken)
+        {
+            if (!_failed && _read == failAfter)
+            {
+                _failed = true;
+                throw new IOException("The stream's connection broke.");
+            }
+
+            var line = first + _read++;
+            var id = $"d{line}";
+            Position = new SourcePosition("stream", line + 1, line + 1, FileDone: false);
+            return Task.FromResult<SourceEntry?>(new SourceEntry(id, new IndexDocument(id, id, "text"), null, Position));
+        }
+
+        public void Dispose() => Disposed = true;
+    }
 }
