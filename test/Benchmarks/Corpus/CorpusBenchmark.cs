@@ -33,8 +33,8 @@ internal static class CorpusBenchmark
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"corpus: {Environment.ProcessorCount} cores, {words} words a document"));
-            Console.WriteLine("| documents | run | file MiB | COPY docs/s | task docs/s | ratio | silo peak MiB | gateway peak MiB |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| documents | run | file MiB | COPY docs/s | task docs/s | ratio | silo MiB before | silo peak MiB | gateway MiB before | gateway peak MiB |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var size in sizes)
             {
                 var directory = Directory.CreateDirectory(Path.Combine(scratch, size.ToString(CultureInfo.InvariantCulture))).FullName;
@@ -45,7 +45,7 @@ internal static class CorpusBenchmark
                     var copy = await CopyAsync(await postgres.CreateDatabaseAsync(), file);
                     var task = await IndexAsync(await postgres.CreateDatabaseAsync(), directory, size);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {size:N0} | {run} | {bytes / 1048576.0:F0} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {copy.TotalSeconds / task.Elapsed.TotalSeconds:F2}× | {task.SiloPeak / 1048576.0:F0} | {task.GatewayPeak / 1048576.0:F0} |"));
+                        $"| {size:N0} | {run} | {bytes / 1048576.0:F0} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {copy.TotalSeconds / task.Elapsed.TotalSeconds:F2}× | {task.SiloBefore / 1048576.0:F0} | {task.SiloPeak / 1048576.0:F0} | {task.GatewayBefore / 1048576.0:F0} | {task.GatewayPeak / 1048576.0:F0} |"));
                 }
 
                 File.Delete(file);
@@ -86,7 +86,8 @@ internal static class CorpusBenchmark
         return watch.Elapsed;
     }
 
-    private sealed record TaskRun(TimeSpan Elapsed, long SiloPeak, long GatewayPeak);
+    /// <summary>The task's time, and each process's resident memory before the task was created and at its peak.</summary>
+    private sealed record TaskRun(TimeSpan Elapsed, long SiloBefore, long SiloPeak, long GatewayBefore, long GatewayPeak);
 
     /// <summary>The product: one task over the corpus's directory, from its creation to its terminal message on its socket.</summary>
     private static async Task<TaskRun> IndexAsync(string database, string directory, int size)
@@ -100,6 +101,8 @@ internal static class CorpusBenchmark
             ["collection"] = Collection,
             ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = directory, ["pattern"] = "*.jsonl" },
         };
+        var siloBefore = CorpusWatch.ResidentBytes(cluster.Silos[0].ProcessId);
+        var gatewayBefore = CorpusWatch.ResidentBytes(cluster.Gateway.ProcessId);
         var watch = Stopwatch.StartNew();
         var taskId = await TaskRequests.CreateAsync(http, body);
         await CorpusWatch.UntilEndAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
@@ -111,6 +114,7 @@ internal static class CorpusBenchmark
             throw new InvalidOperationException($"The task ended {end.GetProperty("status").GetString()} with {indexed} of {size} documents indexed: {end}");
         }
 
-        return new TaskRun(elapsed, CorpusWatch.PeakResidentBytes(cluster.Silos[0].ProcessId), CorpusWatch.PeakResidentBytes(cluster.Gateway.ProcessId));
+        return new TaskRun(
+            elapsed, siloBefore, CorpusWatch.PeakResidentBytes(cluster.Silos[0].ProcessId), gatewayBefore, CorpusWatch.PeakResidentBytes(cluster.Gateway.ProcessId));
     }
 }

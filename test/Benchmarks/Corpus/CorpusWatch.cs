@@ -27,9 +27,14 @@ internal static class CorpusWatch
     }
 
     /// <summary>The most memory the process has held resident since it started (VmHWM).</summary>
-    public static long PeakResidentBytes(int processId)
+    public static long PeakResidentBytes(int processId) => StatusBytes(processId, "VmHWM:");
+
+    /// <summary>The memory the process holds resident now (VmRSS).</summary>
+    public static long ResidentBytes(int processId) => StatusBytes(processId, "VmRSS:");
+
+    private static long StatusBytes(int processId, string field)
     {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 }
