@@ -68,7 +68,17 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
     {
         var path = _path!;
         var done = SourcePosition.Done(path);
-        if (location.Confine(path) is not { } real)
+        string? real;
+        try
+        {
+            real = location.Confine(path);
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            return new SourceEntry(path, null, $"The file's symbolic links loop (more than {SourcePathResolver.MaxLinkHops} followed); it was not read.", done) { FailedDocumentId = Storable(path) };
+        }
+
+        if (real is null)
         {
             return new SourceEntry(path, null, "The file links outside the server's source roots; it was not read.", done) { FailedDocumentId = Storable(path) };
         }
