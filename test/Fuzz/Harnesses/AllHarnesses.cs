@@ -25,6 +25,7 @@ internal static class AllHarnesses
         new UploadBodyHarness(),
         new SourceLinesHarness(),
         new SocketCredentialsHarness(),
+        new SourcePathHarness(),
     ];
 
     public static IHarness? Find(string name) => List.FirstOrDefault(harness => harness.Name == name);
