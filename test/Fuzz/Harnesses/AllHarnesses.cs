@@ -26,6 +26,7 @@ internal static class AllHarnesses
         new SourceLinesHarness(),
         new SocketCredentialsHarness(),
         new SourcePathHarness(),
+        new IdempotencyKeyHarness(),
     ];
 
     public static IHarness? Find(string name) => List.FirstOrDefault(harness => harness.Name == name);
