@@ -18,12 +18,14 @@ internal sealed class ClientMessageIntake(Func<bool> tryRecordMessage)
     private int _length;
     private bool _violated;
 
-    /// <summary>Where the next receive writes: the rest of the buffer, or nothing once the socket is closing for a violation.</summary>
+    /// <summary>Where the next receive writes: the rest of the buffer, or, once the socket is closing for a violation, the whole buffer to be overwritten.</summary>
     public Memory<byte> NextBuffer()
     {
         if (_violated)
         {
-            return Memory<byte>.Empty;
+            // Discarded, but a real buffer: a zero-byte receive takes nothing from a frame's payload
+            // and would return at once, again and again, until the close handshake timed out.
+            return _buffer;
         }
 
         if (_length == _buffer.Length && _buffer.Length <= SocketLimits.MaxClientMessageBytes)

@@ -66,7 +66,7 @@ public sealed class ClientMessageIntakeTests
     }
 
     [Fact]
-    public void A_message_over_the_largest_size_closes_the_socket_and_afterwards_only_the_clients_close_counts()
+    public void A_message_over_the_largest_size_closes_the_socket_and_afterwards_the_rest_is_read_into_the_whole_buffer_and_only_the_clients_close_counts()
     {
         var intake = NewIntake();
 
@@ -74,8 +74,9 @@ public sealed class ClientMessageIntakeTests
         var step = Receive(intake, new string('x', SocketLimits.MaxClientMessageBytes), endOfMessage: false);
 
         Assert.Equal(new IntakeStep(IntakeAction.Violation, SocketClose.MessageTooBig), step);
-        Assert.Equal(0, intake.NextBuffer().Length);
-        Assert.Equal(IntakeStep.Continue, intake.Received(WebSocketMessageType.Text, 0, true, null));
+        Assert.Equal(SocketLimits.MaxClientMessageBytes + 1, intake.NextBuffer().Length);
+        Assert.Equal(IntakeStep.Continue, Receive(intake, new string('x', 100), endOfMessage: false));
+        Assert.Equal(IntakeStep.Continue, Receive(intake, "ping"));
         Assert.Equal(new IntakeStep(IntakeAction.ClientClosed, SocketClose.Echo(WebSocketCloseStatus.NormalClosure)),
             intake.Received(WebSocketMessageType.Close, 0, true, WebSocketCloseStatus.NormalClosure));
     }
