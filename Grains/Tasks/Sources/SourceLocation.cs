@@ -13,16 +13,30 @@ public sealed record SourceLocation(string Directory, string Root, string Patter
     public static bool IsJsonLines(string path) =>
         path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase);
 
+    private static string? ResolvableRoot(string root)
+    {
+        try
+        {
+            return SourcePathResolver.RealPath(root);
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Checks <paramref name="source"/>; throws <see cref="InvalidTaskRequestException"/> naming what is wrong.</summary>
     public static SourceLocation Resolve(DirectorySource source, IReadOnlyCollection<string> sourceRoots)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sourceRoots);
-        var roots = sourceRoots.Select(SourcePathResolver.RealPath).ToArray();
-        if (roots.Length == 0)
+        if (sourceRoots.Count == 0)
         {
             throw new InvalidTaskRequestException(Field, "Directory sources are not enabled on this server (Tasks:SourceRoots is empty).");
         }
+
+        // A root whose links came to loop after the start (it is checked then) holds nothing that can be read: nothing is under it.
+        var roots = sourceRoots.Select(ResolvableRoot).OfType<string>().ToArray();
 
         ValidatePattern(source.Pattern);
         if (string.IsNullOrWhiteSpace(source.Directory) || !Path.IsPathFullyQualified(source.Directory))

@@ -86,6 +86,22 @@ public sealed class SourcePathResolverTests : IDisposable
         Assert.Contains("loop", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_root_whose_links_came_to_loop_holds_nothing_and_the_other_roots_still_serve()
+    {
+        Directory.CreateDirectory(Path.Combine(_files.Root, "served"));
+        Link("root-a", "root-b");
+        Link("root-b", "root-a");
+        string[] roots = [Path.Combine(_files.Root, "root-a"), Path.Combine(_files.Root, "served")];
+
+        var served = SourceLocation.Resolve(new DirectorySource(Path.Combine(_files.Root, "served"), "*"), roots);
+        var error = Assert.Throws<InvalidTaskRequestException>(() =>
+            SourceLocation.Resolve(new DirectorySource(Path.Combine(_files.Root, "root-a", "docs"), "*"), roots));
+
+        Assert.Equal(Path.Combine(_files.Root, "served"), served.Directory);
+        Assert.Equal("source", error.Field);
+    }
+
     public void Dispose() => _files.Dispose();
 
     private void Link(string relativePath, string target) => File.CreateSymbolicLink(Path.Combine(_files.Root, relativePath), target);
