@@ -7,7 +7,7 @@ namespace OrleansTasks.Fuzz.Harnesses;
 /// The bytes a WebSocket client sends, split into reads at the sizes the input's first byte picks:
 /// through the gateway's frame reader (pongs), and through a server WebSocket into the receive
 /// loop's decisions (<see cref="ClientMessageIntake"/>, with a message budget the first byte also
-/// picks), which must answer as docs/protocol.md says: a pong per ping within the budget, at most one
+/// picks), which must answer as docs/protocol.md says: no more pongs than the budget, at most one
 /// violation and nothing after it but the client's close, echoed.
 /// </summary>
 internal sealed class ClientFramesHarness : IHarness
