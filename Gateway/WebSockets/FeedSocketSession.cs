@@ -16,8 +16,6 @@ internal sealed class FeedSocketSession<T>(
     ReadProbe? probe)
     where T : class, IFeedSnapshot
 {
-    private const int SmallReceiveBufferBytes = 64;
-
     private readonly SocketServices _services = request.Services;
     private readonly ClaimsPrincipal _user = request.User;
     private readonly string _id = request.Id;
@@ -149,55 +147,25 @@ internal sealed class FeedSocketSession<T>(
 
     private async Task ReceiveLoopAsync()
     {
-        // Clients send a few short pings at most: a small buffer for the life of the socket, grown
-        // to the largest allowed message only for a client that sends a long one.
-        var buffer = new byte[SmallReceiveBufferBytes];
         var rateKey = _services.ClientMessages.NewSocket();
-        var length = 0;
-        var violated = false;
+        var intake = new ClientMessageIntake(() => _services.ClientMessages.TryRecord(rateKey));
         try
         {
             while (true)
             {
-                if (length == buffer.Length && buffer.Length <= SocketLimits.MaxClientMessageBytes)
+                var step = await intake.NextAsync(socket, CancellationToken.None);
+                switch (step.Action)
                 {
-                    Array.Resize(ref buffer, SocketLimits.MaxClientMessageBytes + 1);
-                }
-
-                var result = await socket.ReceiveAsync(buffer.AsMemory(violated ? 0 : length), CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    _outbox.RequestClose(SocketClose.Echo(socket.CloseStatus), immediately: true);
-                    return;
-                }
-
-                if (violated)
-                {
-                    continue;
-                }
-
-                length += result.Count;
-                var violation = result.MessageType == WebSocketMessageType.Binary ? SocketClose.BinaryNotSupported
-                    : length > SocketLimits.MaxClientMessageBytes ? SocketClose.MessageTooBig
-                    : !result.EndOfMessage ? null
-                    : !_services.ClientMessages.TryRecord(rateKey) ? SocketClose.RateLimitExceeded
-                    : null;
-                if (violation is not null)
-                {
-                    SocketLog.Violation(_logger, feed.Name, _id, violation.Reason);
-                    _outbox.RequestClose(violation, immediately: true);
-                    violated = true;
-                    continue;
-                }
-
-                if (result.EndOfMessage)
-                {
-                    if (ClientMessages.IsPing(buffer.AsSpan(0, length)))
-                    {
+                    case IntakeAction.Pong:
                         _outbox.QueuePong();
-                    }
-
-                    length = 0;
+                        break;
+                    case IntakeAction.Violation:
+                        SocketLog.Violation(_logger, feed.Name, _id, step.Close!.Reason);
+                        _outbox.RequestClose(step.Close, immediately: true);
+                        break;
+                    case IntakeAction.ClientClosed:
+                        _outbox.RequestClose(step.Close!, immediately: true);
+                        return;
                 }
             }
         }

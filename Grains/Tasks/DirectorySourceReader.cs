@@ -50,8 +50,7 @@ public sealed class DirectorySourceReader(IOptions<TasksOptions> options)
         foreach (var path in Directory.EnumerateFiles(location.Directory, location.Pattern, enumeration))
         {
             var relative = Path.GetRelativePath(location.Directory, path);
-            var real = location.Confine(relative)
-                ?? throw new InvalidTaskRequestException(Field, $"'{relative}' links outside the server's source roots.");
+            var real = ConfineOrRefuse(location, relative);
             if (files.Count == maxDocuments)
             {
                 throw new InvalidTaskRequestException(Field, $"The source matches more than {maxDocuments} files, the most one task holds.");
@@ -67,5 +66,18 @@ public sealed class DirectorySourceReader(IOptions<TasksOptions> options)
 
         files.Sort((a, b) => string.CompareOrdinal(a.Item2, b.Item2));
         return files;
+    }
+
+    private static string ConfineOrRefuse(SourceLocation location, string relative)
+    {
+        try
+        {
+            return location.Confine(relative)
+                ?? throw new InvalidTaskRequestException(Field, $"'{relative}' links outside the server's source roots.");
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            throw new InvalidTaskRequestException(Field, $"The symbolic links of '{relative}' loop (more than {SourcePathResolver.MaxLinkHops} followed).");
+        }
     }
 }

@@ -25,6 +25,18 @@ public sealed class TasksOptions
             throw new StartupException($"{SectionName}:SourceRoots: '{relative}' is not an absolute path; source roots must be absolute.");
         }
 
+        foreach (var root in SourceRoots)
+        {
+            try
+            {
+                SourcePathResolver.RealPath(root);
+            }
+            catch (SymbolicLinkLoopException loop)
+            {
+                throw new StartupException($"{SectionName}:SourceRoots: {loop.Message}");
+            }
+        }
+
         if (IndexDirectory.Length > 0 && !Path.IsPathFullyQualified(IndexDirectory))
         {
             throw new StartupException($"{SectionName}:IndexDirectory: '{IndexDirectory}' is not an absolute path; the index directory must be absolute.");

@@ -44,6 +44,8 @@ public sealed class SecurityMatrixFixture : IAsyncLifetime
     {
         File.WriteAllText(Path.Combine(SourceRoot, "inside.md"), "inside the root");
         File.CreateSymbolicLink(Path.Combine(SourceRoot, "escape"), "/etc");
+        File.CreateSymbolicLink(Path.Combine(SourceRoot, "loop-a"), "loop-b");
+        File.CreateSymbolicLink(Path.Combine(SourceRoot, "loop-b"), "loop-a");
         Gateway = new GatewayFactory(
             new Dictionary<string, string?>
             {

@@ -131,6 +131,7 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["path: .. out of the root"] = (t => t.PostJsonAsync("/api/tasks", Source(Path.Combine(t.Fixture.SourceRoot, "..", ".."))), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
         ["path: absolute path outside the roots"] = (t => t.PostJsonAsync("/api/tasks", Source("/etc")), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
         ["path: symlink out of the root"] = (t => t.PostJsonAsync("/api/tasks", Source(Path.Combine(t.Fixture.SourceRoot, "escape"))), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
+        ["path: symbolic links that loop"] = (t => t.PostJsonAsync("/api/tasks", Source(Path.Combine(t.Fixture.SourceRoot, "loop-a", "docs"))), Outcome.Http(HttpStatusCode.BadRequest, "One or more validation errors occurred.")),
 
         ["source: delete_missing asked for by a user who is not an admin"] = (t => t.PostJsonAsync("/api/tasks", RemovingMissing(Source(t.Fixture.SourceRoot))),
             Outcome.Http(HttpStatusCode.Forbidden, "Admins only")),

@@ -10,7 +10,10 @@ namespace OrleansTasks.Gateway.Tests;
 /// <c>connected</c> first, <c>seq</c> strictly rising, progress never going back, the newest
 /// change delivered, and a terminal event delivered once and last. Histories dip: a task resumed
 /// by a new activation goes on from its last checkpoint and publishes, under a higher <c>seq</c>,
-/// progress below what was already published.
+/// progress below what was already published. The client's pings (owed pongs) and close requests
+/// (a violation's immediate close, a graceful one, the send loop's own after a terminal event) come
+/// at any point too: pongs only after <c>connected</c> and never more than pings, one close, last,
+/// with the reason first asked for, and a graceful close only after everything queued before it.
 /// </summary>
 public sealed class SocketOutboxProperties
 {
@@ -21,13 +24,20 @@ public sealed class SocketOutboxProperties
         int FirstIndex,
         int StartAfter,
         bool[] ReadAfterArrival,
-        int QueueLength)
+        int QueueLength,
+        bool[]? PingAfterArrival = null,
+        int CloseAfter = -1,
+        bool CloseImmediately = false)
     {
         public override string ToString() =>
             $"history {string.Join(",", History.Select(s => $"{s.Seq}:{s.Progress}{(s.IsTerminal ? "!" : "")}"))}; " +
             $"arrivals {string.Join(",", Arrivals)}; first {FirstIndex} after {StartAfter}; " +
-            $"reads {string.Join("", ReadAfterArrival.Select(r => r ? '1' : '0'))}; queue {QueueLength}";
+            $"reads {string.Join("", ReadAfterArrival.Select(r => r ? '1' : '0'))}; queue {QueueLength}; " +
+            $"pings {string.Join("", (PingAfterArrival ?? []).Select(p => p ? '1' : '0'))}; close after {CloseAfter}{(CloseImmediately ? " immediately" : "")}";
     }
+
+    /// <summary>The close a run asks for (a violation's, or a server going away).</summary>
+    private static readonly SocketClose RunClose = SocketClose.GoingAway;
 
     private static readonly Gen<IndexTaskStatus> Ends = Gen.OneOf(
         IndexTaskStatus.Processing, IndexTaskStatus.Completed, IndexTaskStatus.Failed, IndexTaskStatus.Cancelled);
@@ -41,8 +51,12 @@ public sealed class SocketOutboxProperties
         from startAfter in Gen.Int[0, arrivalCount]
         from reads in Gen.Bool.Array[arrivalCount + 1]
         from queueLength in Gen.Int[1, 4]
+        from pings in Gen.Int[0, 3].Select(i => i == 0).Array[arrivalCount + 1]
+        from closeAfter in Gen.Int[-arrivalCount - 1, arrivalCount]
+        from closeImmediately in Gen.Bool
         let history = HistoryOf(steps, end)
-        select new Interleaving(history, [.. arrivalSeeds.Select(s => s % history.Length)], firstSeed % history.Length, startAfter, reads, queueLength);
+        select new Interleaving(history, [.. arrivalSeeds.Select(s => s % history.Length)], firstSeed % history.Length, startAfter, reads, queueLength,
+            pings, closeAfter, closeImmediately);
 
     [Fact]
     public void Any_interleaving_keeps_the_delivery_promises() =>
@@ -80,9 +94,11 @@ public sealed class SocketOutboxProperties
     private static void Check(Interleaving run)
     {
         var outbox = new SocketOutbox<IndexTaskSnapshot>(progressQueueLength: run.QueueLength);
-        var delivered = new List<(OutgoingKind Kind, IndexTaskSnapshot Snapshot)>();
+        var reader = new SendLoop(outbox);
         var first = run.History[run.FirstIndex];
         var started = false;
+        var pings = 0;
+        var newest = first;
         for (var i = 0; i <= run.Arrivals.Length; i++)
         {
             if (i == run.StartAfter)
@@ -93,33 +109,81 @@ public sealed class SocketOutboxProperties
 
             if (i < run.Arrivals.Length)
             {
-                outbox.Queue(run.History[run.Arrivals[i]]);
+                var arrival = run.History[run.Arrivals[i]];
+                if (reader.CloseAsked is null && arrival.Seq > newest.Seq)
+                {
+                    newest = arrival;
+                }
+
+                outbox.Queue(arrival);
+            }
+
+            if (run.PingAfterArrival?[i] == true)
+            {
+                // A ping the receive loop takes once the send loop has closed is never answered.
+                pings += reader.Closed ? 0 : 1;
+                outbox.QueuePong();
+            }
+
+            // The session asks for a graceful close only once the feed has started (after a terminal event).
+            if (i == run.CloseAfter && (run.CloseImmediately || started))
+            {
+                reader.RequestClose(RunClose, run.CloseImmediately);
             }
 
             if (run.ReadAfterArrival[i])
             {
-                Read(outbox, delivered, all: false);
+                reader.Read(all: false);
             }
         }
 
         Assert.True(started);
-        Read(outbox, delivered, all: true);
+        reader.Read(all: true);
+        var delivered = reader.Delivered;
+        var immediate = reader.CloseAsked == RunClose && run.CloseImmediately;
 
-        Assert.NotEmpty(delivered);
-        Assert.Equal(OutgoingKind.Connected, delivered[0].Kind);
-        Assert.Same(first, delivered[0].Snapshot);
-        Assert.DoesNotContain(delivered.Skip(1), d => d.Kind == OutgoingKind.Connected);
+        // One close at most, last (the send loop ends there), with the reason first asked for; a terminal event asks for one.
+        var closes = delivered.Count(m => m.Kind == OutgoingKind.Close);
+        Assert.True(closes <= 1, "more than one close");
+        Assert.Equal(reader.CloseAsked is not null, closes == 1);
+        if (closes == 1)
+        {
+            Assert.Equal(OutgoingKind.Close, delivered[^1].Kind);
+            Assert.Equal(reader.CloseAsked, delivered[^1].Reason);
+        }
 
-        var terminals = delivered.Skip(1).Count(d => d.Snapshot.IsTerminal);
+        if (delivered[0].Kind == OutgoingKind.Close)
+        {
+            Assert.True(immediate, "closed before connected without an immediate close");
+            return;
+        }
+
+        // Pongs: only after connected, never more than the pings; all owed ones go before a graceful close.
+        var pongs = delivered.Count(m => m.Kind == OutgoingKind.Pong);
+        Assert.True(pongs <= pings, $"{pongs} pongs for {pings} pings");
+        Assert.True(delivered.FindIndex(m => m.Kind == OutgoingKind.Pong) is -1 or > 0, "a pong before connected");
+        if (!immediate && pings > 0)
+        {
+            Assert.True(pongs > 0, $"{pings} pings and no pong");
+        }
+
+        var events = delivered.Where(m => m.Kind is OutgoingKind.Connected or OutgoingKind.FeedEvent)
+            .Select(m => (m.Kind, Snapshot: (IndexTaskSnapshot)m.Snapshot!)).ToList();
+        Assert.NotEmpty(events);
+        Assert.Equal(OutgoingKind.Connected, events[0].Kind);
+        Assert.Same(first, events[0].Snapshot);
+        Assert.DoesNotContain(events.Skip(1), d => d.Kind == OutgoingKind.Connected);
+
+        var terminals = events.Skip(1).Count(d => d.Snapshot.IsTerminal);
         Assert.True(terminals <= 1, "more than one terminal event");
         if (terminals == 1)
         {
-            Assert.True(delivered[^1].Snapshot.IsTerminal, "an event followed the terminal one");
+            Assert.True(events[^1].Snapshot.IsTerminal, "an event followed the terminal one");
         }
 
-        for (var i = 1; i < delivered.Count; i++)
+        for (var i = 1; i < events.Count; i++)
         {
-            var (previous, current) = (delivered[i - 1].Snapshot, delivered[i].Snapshot);
+            var (previous, current) = (events[i - 1].Snapshot, events[i].Snapshot);
 
             // The only repeat allowed: a task that had ended when the socket connected gets its end right after connected.
             var endAfterConnected = i == 1 && current.IsTerminal && ReferenceEquals(previous, current);
@@ -130,24 +194,52 @@ public sealed class SocketOutboxProperties
             }
         }
 
-        // Nothing newer is withheld, but a dip: the socket got the newest change it could know of,
-        // unless that change's progress is below what the socket had already sent.
-        var newest = run.Arrivals.Select(a => run.History[a]).Append(first).MaxBy(s => s.Seq)!;
-        var last = delivered[^1].Snapshot;
+        if (immediate)
+        {
+            // An immediate close drops what was queued: no promise of the newest.
+            return;
+        }
+
+        // Nothing newer is withheld (of what was queued before a close was asked for), but a dip: the
+        // socket got the newest change it could know of, unless that change's progress is below what
+        // the socket had already sent.
+        var last = events[^1].Snapshot;
         Assert.True(last.Seq == newest.Seq || (!newest.IsTerminal && newest.Progress < last.Progress),
             $"seq {newest.Seq} (progress {newest.Progress}) withheld; the last sent was seq {last.Seq} (progress {last.Progress})");
         Assert.Equal(newest.IsTerminal ? 1 : 0, terminals);
     }
 
-    /// <summary>Takes what the send loop would send now: one message, or everything queued.</summary>
-    private static void Read(SocketOutbox<IndexTaskSnapshot> outbox, List<(OutgoingKind, IndexTaskSnapshot)> delivered, bool all)
+    /// <summary>What the session's send loop does with the outbox: takes messages until a close, and asks for a graceful close after a terminal event.</summary>
+    private sealed class SendLoop(SocketOutbox<IndexTaskSnapshot> outbox)
     {
-        while (outbox.TryTake() is { } message)
+        public List<OutgoingMessage> Delivered { get; } = [];
+
+        /// <summary>The close first asked for, by the run or after a terminal event.</summary>
+        public SocketClose? CloseAsked { get; private set; }
+
+        public bool Closed => Delivered.Count > 0 && Delivered[^1].Kind == OutgoingKind.Close;
+
+        public void RequestClose(SocketClose close, bool immediately)
         {
-            delivered.Add((message.Kind, (IndexTaskSnapshot)message.Snapshot!));
-            if (!all)
+            CloseAsked ??= close;
+            outbox.RequestClose(close, immediately);
+        }
+
+        /// <summary>Takes what the send loop would send now: one message, or everything queued.</summary>
+        public void Read(bool all)
+        {
+            while (!Closed && outbox.TryTake() is { } message)
             {
-                return;
+                Delivered.Add(message);
+                if (message is { Kind: OutgoingKind.FeedEvent, Snapshot.IsTerminal: true })
+                {
+                    RequestClose(SocketClose.TaskFinished, immediately: false);
+                }
+
+                if (!all)
+                {
+                    return;
+                }
             }
         }
     }

@@ -72,6 +72,30 @@ public sealed class DirectorySourceReaderTests : IDisposable
         Assert.Contains("leak.md", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_directory_whose_links_loop_is_refused()
+    {
+        Directory.CreateSymbolicLink(Path.Combine(_root, "loop-a"), Path.Combine(_root, "loop-b"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "loop-b"), Path.Combine(_root, "loop-a"));
+
+        var error = await Assert.ThrowsAsync<InvalidTaskRequestException>(() =>
+            Reader(_root).ReadAsync(new DirectorySource(Path.Combine(_root, "loop-a", "docs"), "*.md"), CancellationToken.None));
+
+        Assert.Equal("source", error.Field);
+        Assert.Contains("loop", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_whose_links_loop_refuses_the_whole_source_by_name()
+    {
+        File.CreateSymbolicLink(Path.Combine(_root, "docs", "loop.md"), "loop.md");
+
+        var error = await Assert.ThrowsAsync<InvalidTaskRequestException>(() =>
+            Reader(_root).ReadAsync(new DirectorySource(Path.Combine(_root, "docs"), "*.md"), CancellationToken.None));
+
+        Assert.Contains("loop.md", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("../*.md")]
     [InlineData("sub/*.md")]

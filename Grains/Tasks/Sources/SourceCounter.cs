@@ -27,10 +27,11 @@ public static class SourceCounter
                 continue;
             }
 
-            var real = location.Confine(path);
+            var real = ConfineOrNull(location, path);
             if (real is null || !SourceLocation.IsJsonLines(path))
             {
-                // Each such file is one document, or one failed document when it cannot be read.
+                // Each such file is one document, or one failed document when it cannot be read
+                // (it links outside the roots, or its links loop).
                 counted++;
             }
             else
@@ -50,6 +51,18 @@ public static class SourceCounter
         }
 
         return new SourceCount(counted, null, Done: true);
+    }
+
+    private static string? ConfineOrNull(SourceLocation location, string path)
+    {
+        try
+        {
+            return location.Confine(path);
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The non-blank lines from <paramref name="offset"/>; with the offset of a line start when the budget ran out first.</summary>

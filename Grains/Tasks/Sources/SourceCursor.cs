@@ -68,12 +68,21 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
     {
         var path = _path!;
         var done = SourcePosition.Done(path);
-        if (location.Confine(path) is not { } real)
+        var jsonLines = SourceLocation.IsJsonLines(path);
+        string? real;
+        try
         {
-            return new SourceEntry(path, null, "The file links outside the server's source roots; it was not read.", done) { FailedDocumentId = Storable(path) };
+            real = location.Confine(path);
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            return Unread(path, jsonLines, $"The file's symbolic links loop (more than {SourcePathResolver.MaxLinkHops} followed); it was not read.");
         }
 
-        var jsonLines = SourceLocation.IsJsonLines(path);
+        if (real is null)
+        {
+            return Unread(path, jsonLines, "The file links outside the server's source roots; it was not read.");
+        }
         if (!jsonLines && path.Length > TaskRequestValidator.MaxDocumentIdLength)
         {
             // The path is the document's id: no document can be stored under one this long.
@@ -109,6 +118,20 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
 
             return new SourceEntry(path, null, "The file could not be read: it disappeared or is not readable.", done) { FailedDocumentId = jsonLines ? null : Storable(path) };
         }
+    }
+
+    /// <summary>
+    /// A file that was not read. A whole file's document fails under its path; a JSON-lines file holds
+    /// documents no one knows, so a <c>delete_missing</c> pass that met it removes nothing.
+    /// </summary>
+    private SourceEntry Unread(string path, bool jsonLines, string problem)
+    {
+        if (jsonLines)
+        {
+            CutShort ??= $"the JSON-lines file '{path}' was not read";
+        }
+
+        return new SourceEntry(path, null, problem, SourcePosition.Done(path)) { FailedDocumentId = jsonLines ? null : Storable(path) };
     }
 
     /// <summary>A whole file's document id when a document can be stored under it.</summary>

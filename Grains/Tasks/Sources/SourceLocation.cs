@@ -2,7 +2,7 @@ namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
 /// A <see cref="DirectorySource"/> checked against <see cref="TasksOptions.SourceRoots"/>: the real
-/// directory it names (every symbolic link followed) and the root it lies under. Any directory that
+/// directory it names (every symbolic link followed; links that loop are refused) and the root it lies under. Any directory that
 /// leaves the roots, by <c>..</c>, an absolute path or a symbolic link, is refused.
 /// </summary>
 public sealed record SourceLocation(string Directory, string Root, string Pattern)
@@ -13,16 +13,30 @@ public sealed record SourceLocation(string Directory, string Root, string Patter
     public static bool IsJsonLines(string path) =>
         path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase);
 
+    private static string? ResolvableRoot(string root)
+    {
+        try
+        {
+            return SourcePathResolver.RealPath(root);
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Checks <paramref name="source"/>; throws <see cref="InvalidTaskRequestException"/> naming what is wrong.</summary>
     public static SourceLocation Resolve(DirectorySource source, IReadOnlyCollection<string> sourceRoots)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sourceRoots);
-        var roots = sourceRoots.Select(SourcePathResolver.RealPath).ToArray();
-        if (roots.Length == 0)
+        if (sourceRoots.Count == 0)
         {
             throw new InvalidTaskRequestException(Field, "Directory sources are not enabled on this server (Tasks:SourceRoots is empty).");
         }
+
+        // A root whose links came to loop after the start (it is checked then) holds nothing that can be read: nothing is under it.
+        var roots = sourceRoots.Select(ResolvableRoot).OfType<string>().ToArray();
 
         ValidatePattern(source.Pattern);
         if (string.IsNullOrWhiteSpace(source.Directory) || !Path.IsPathFullyQualified(source.Directory))
@@ -30,7 +44,16 @@ public sealed record SourceLocation(string Directory, string Root, string Patter
             throw new InvalidTaskRequestException(Field, "'source.directory' must be an absolute path under one of the server's source roots.");
         }
 
-        var directory = SourcePathResolver.RealPath(source.Directory);
+        string directory;
+        try
+        {
+            directory = SourcePathResolver.RealPath(source.Directory);
+        }
+        catch (SymbolicLinkLoopException)
+        {
+            throw new InvalidTaskRequestException(Field, $"The symbolic links in 'source.directory' loop (more than {SourcePathResolver.MaxLinkHops} followed).");
+        }
+
         var root = roots.FirstOrDefault(r => SourcePathResolver.IsUnder(directory, r))
             ?? throw new InvalidTaskRequestException(Field, "'source.directory' is outside the server's source roots.");
         if (!System.IO.Directory.Exists(directory))
@@ -41,7 +64,10 @@ public sealed record SourceLocation(string Directory, string Root, string Patter
         return new SourceLocation(directory, root, source.Pattern);
     }
 
-    /// <summary>The real path of the file at <paramref name="relativePath"/>, or null when a link takes it outside the root.</summary>
+    /// <summary>
+    /// The real path of the file at <paramref name="relativePath"/>, or null when a link takes it outside
+    /// the root; throws <see cref="SymbolicLinkLoopException"/> when its links loop.
+    /// </summary>
     public string? Confine(string relativePath)
     {
         var real = SourcePathResolver.RealPath(Path.Combine(Directory, relativePath));

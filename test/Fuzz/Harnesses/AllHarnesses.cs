@@ -25,6 +25,8 @@ internal static class AllHarnesses
         new UploadBodyHarness(),
         new SourceLinesHarness(),
         new SocketCredentialsHarness(),
+        new SourcePathHarness(),
+        new IdempotencyKeyHarness(),
     ];
 
     public static IHarness? Find(string name) => List.FirstOrDefault(harness => harness.Name == name);

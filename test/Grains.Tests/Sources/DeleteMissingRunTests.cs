@@ -176,6 +176,41 @@ public sealed class DeleteMissingRunTests : IDisposable
         _files.Dispose();
     }
 
+    [Theory]
+    [InlineData("loop")]
+    [InlineData("outside")]
+    public async Task A_json_lines_file_that_could_not_be_read_through_its_links_removes_nothing(string link)
+    {
+        await RunToEndAsync(Accept(deleteMissing: false));
+        var outside = Directory.CreateTempSubdirectory("orleans-tasks-outside-").FullName;
+        try
+        {
+            File.Delete(Corpus("lines.jsonl"));
+            if (link == "loop")
+            {
+                File.CreateSymbolicLink(Corpus("lines.jsonl"), Corpus("again.jsonl"));
+                File.CreateSymbolicLink(Corpus("again.jsonl"), Corpus("lines.jsonl"));
+            }
+            else
+            {
+                File.WriteAllText(Path.Combine(outside, "lines.jsonl"), Line(0));
+                File.CreateSymbolicLink(Corpus("lines.jsonl"), Path.Combine(outside, "lines.jsonl"));
+            }
+
+            var task = Accept(deleteMissing: true);
+            await RunToEndAsync(task);
+
+            Assert.Null(task.Source!.Deleted);
+            // With the loop, again.jsonl comes first and is named: it loops too.
+            Assert.Matches("the JSON-lines file '(lines|again).jsonl' was not read", task.Source.DeleteSkipped);
+            Assert.Equal(50, (await IdsAsync()).Count);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
     private static string Line(int i) => $$"""{"id":"line{{i}}","content":"shared words of line {{i}}"}""";
 
     private void WriteLines(IEnumerable<string> lines) => _files.Write("corpus/lines.jsonl", string.Join('\n', lines));

@@ -31,6 +31,19 @@ public sealed class SourceCounterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_whose_links_loop_counts_as_the_one_failed_entry_a_cursor_reads()
+    {
+        File.CreateSymbolicLink(Path.Combine(_files.Root, "loop.jsonl"), "loop.md");
+        File.CreateSymbolicLink(Path.Combine(_files.Root, "loop.md"), "loop.jsonl");
+        var location = _files.Location();
+
+        var count = await SourceCounter.CountAsync(location, null, TimeSpan.FromMinutes(1), CancellationToken.None);
+
+        Assert.Equal(5007, count.Counted);
+        Assert.Equal((await SourceScratch.ReadAllAsync(location)).Count, count.Counted);
+    }
+
+    [Fact]
     public async Task A_count_cut_into_turns_by_its_budget_resumes_where_it_stopped_and_adds_up_the_same()
     {
         var location = _files.Location();

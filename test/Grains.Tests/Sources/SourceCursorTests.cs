@@ -93,6 +93,26 @@ public sealed class SourceCursorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_whose_links_loop_fails_alone_unread_and_reading_goes_on()
+    {
+        _files.Write("a.md", "alpha");
+        _files.Write("z.md", "zed");
+        File.CreateSymbolicLink(Path.Combine(_files.Root, "loop.md"), "loop-too.md");
+        File.CreateSymbolicLink(Path.Combine(_files.Root, "loop-too.md"), "loop.md");
+
+        var entries = await SourceScratch.ReadAllAsync(_files.Location("*.md"));
+
+        Assert.Equal(["a.md", "loop-too.md", "loop.md", "z.md"], entries.Select(e => e.Id));
+        Assert.Equal(["alpha", "zed"], entries.Where(e => e.Document is not null).Select(e => e.Document!.Content));
+        Assert.All(entries.Where(e => e.Id.StartsWith("loop", StringComparison.Ordinal)), e =>
+        {
+            Assert.Null(e.Document);
+            Assert.Contains("symbolic links loop", e.Problem, StringComparison.Ordinal);
+            Assert.Equal(e.Id, e.FailedDocumentId);
+        });
+    }
+
+    [Fact]
     public async Task A_file_or_line_over_the_document_limit_fails_alone_and_reading_goes_on()
     {
         _files.Write("big.md", new string('x', 200));

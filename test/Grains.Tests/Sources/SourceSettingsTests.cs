@@ -22,4 +22,26 @@ public sealed class SourceSettingsTests
         Assert.Equal("Tasks:SourceRoots: 'data/docs' is not an absolute path; source roots must be absolute.", refused.Message);
         new TasksOptions { SourceRoots = ["/srv/docs"] }.CheckAtStart();
     }
+
+    [Fact]
+    public void A_source_root_whose_links_loop_stops_the_start_with_one_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("orleans-tasks-roots-").FullName;
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(folder, "a"), Path.Combine(folder, "b"));
+            File.CreateSymbolicLink(Path.Combine(folder, "b"), Path.Combine(folder, "a"));
+            var looping = Path.Combine(folder, "a", "docs");
+
+            var refused = Assert.Throws<StartupException>(() => new TasksOptions { SourceRoots = [folder, looping] }.CheckAtStart());
+
+            Assert.StartsWith($"Tasks:SourceRoots: The symbolic links in '{looping}' loop", refused.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', refused.Message);
+            new TasksOptions { SourceRoots = [folder] }.CheckAtStart();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
