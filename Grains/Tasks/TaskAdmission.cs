@@ -34,6 +34,9 @@ public sealed partial class TaskAdmission(
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
 
+    // Tasks that began to rest while their request was on its way: a failed call does not send that request again.
+    private readonly HashSet<Guid> _restedWhileAsking = [];
+
     // Tasks whose activation here went away unfinished, or that a grant reached gone: the queue keeps their owner's place, not their slot.
     private readonly HashSet<Guid> _released = [];
     private bool _exchanging;
@@ -117,6 +120,11 @@ public sealed partial class TaskAdmission(
             _holding.Remove(ticket.TaskId);
             _waiting.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
+            if (_answers.ContainsKey(ticket.TaskId))
+            {
+                _restedWhileAsking.Add(ticket.TaskId);
+            }
+
             _resting[ticket.TaskId] = ticket;
             _reportDue = true;
             StartExchange();
@@ -267,16 +275,18 @@ public sealed partial class TaskAdmission(
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
                     _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
-                    // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began to rest.
+                    // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began
+                    // to rest. A resting task whose wait ended, asking for a slot, rests still: its request goes again.
                     foreach (var (ticket, answer) in entering)
                     {
                         if (!_entering.ContainsKey(ticket.TaskId) && !_released.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId)
-                            && !_resting.ContainsKey(ticket.TaskId))
+                            && !_restedWhileAsking.Contains(ticket.TaskId))
                         {
                             _waiting.Add(ticket.TaskId);
                             _unanswered[ticket.TaskId] = ticket;
                         }
 
+                        _restedWhileAsking.Remove(ticket.TaskId);
                         _answers.Remove(ticket.TaskId);
                         answer.TrySetResult(false);
                     }
@@ -332,6 +342,7 @@ public sealed partial class TaskAdmission(
                     _waiting.Add(ticket.TaskId);
                 }
 
+                _restedWhileAsking.Remove(ticket.TaskId);
                 _answers.Remove(ticket.TaskId);
                 answer.TrySetResult(granted.Contains(ticket.TaskId));
             }

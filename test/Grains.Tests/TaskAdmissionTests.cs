@@ -113,6 +113,24 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resting_task_whose_wait_ended_asks_again_with_the_next_call_when_the_call_carrying_its_request_failed()
+    {
+        var task = Ticket() with { Processing = true };
+        _admission.Rest(task);
+        await _queue.NextAsync(e => e.Resting.Contains(task), "the rest to reach the queue");
+
+        // Its retry wait ends: it asks for a slot. That call fails; the queue grants the slot once it hears the request.
+        var failures = 0;
+        _queue.Answer = exchange => !exchange.Entering.Contains(task) ? []
+            : Interlocked.Increment(ref failures) == 1 ? throw new TimeoutException("The queue did not answer in time.")
+            : [task];
+        Assert.False(await _admission.TryEnterAsync(task));
+
+        await Eventually.TrueAsync(() => _woken.Contains(task.TaskId), TimeSpan.FromSeconds(10), "the resting task's request to go again and its grant to wake it");
+        Assert.Equal(1, _admission.Running);
+    }
+
+    [Fact]
     public async Task A_request_whose_call_failed_is_not_sent_again_for_a_task_whose_activation_went_away()
     {
         var task = Ticket();
