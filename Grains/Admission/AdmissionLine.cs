@@ -78,8 +78,10 @@ public sealed class AdmissionLine
     /// What a silo says each time it calls: its slots, the tasks holding them there (a task that took its slot
     /// says it is processing), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
     /// that lost its place while it rested, its silo gone past the grace, gets one back only under its owner's limit).
+    /// A slot granted on the silo to a task that asks again in the same call (<paramref name="asking"/>) stands, though the
+    /// silo does not say it holds it: the answer that granted it was lost, and the task takes it when it asks (see <see cref="Enter"/>).
     /// </summary>
-    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting)
+    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting, IReadOnlyCollection<Guid>? asking = null)
     {
         ArgumentNullException.ThrowIfNull(holding);
         ArgumentNullException.ThrowIfNull(resting);
@@ -92,7 +94,9 @@ public sealed class AdmissionLine
 
         var held = holding.ToDictionary(ticket => ticket.TaskId);
         var rests = resting.Where(ticket => !held.ContainsKey(ticket.TaskId)).ToDictionary(ticket => ticket.TaskId);
-        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)).ToList())
+        var asks = asking ?? [];
+        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)
+            && !(!p.Resting && asks.Contains(p.TaskId))).ToList())
         {
             if (!place.Resting)
             {

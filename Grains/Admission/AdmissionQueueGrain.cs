@@ -85,7 +85,7 @@ public sealed partial class AdmissionQueueGrain(
             _queue.Release(taskId, exchange.Silo);
         }
 
-        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting);
+        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting, exchange.Requests());
         foreach (var taskId in exchange.Leaving)
         {
             _queue.Leave(taskId);

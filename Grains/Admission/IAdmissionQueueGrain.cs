@@ -60,6 +60,9 @@ public sealed record AdmissionExchange(
         init => _released = value;
     }
 
+    /// <summary>The tasks asking for a slot in this call.</summary>
+    public IReadOnlySet<Guid> Requests() => Entering.Select(ticket => ticket.TaskId).ToHashSet();
+
     // The stored fields, default (read as empty) in a payload without them.
     [Id(5)]
     private readonly ImmutableArray<AdmissionTicket> _resting;

@@ -10,8 +10,9 @@ namespace OrleansTasks.Tasks;
 /// the cluster's <see cref="IAdmissionQueueGrain"/> decides. Calls to the queue go one at a time,
 /// each carrying every request and leave gathered while the previous one was on its way, so many
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
-/// A request the queue did not answer (the call failed: the queue's silo died, or the call timed out)
-/// is sent again with the next call, until the queue answers it; meanwhile the task waits.
+/// After a call the queue did not answer (it failed: the queue's silo died, or the call timed out), every
+/// task waiting here asks again with the next call, until the queue answers: the queue may have granted
+/// one of them a slot in the call whose answer was lost. Meanwhile they wait.
 /// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
 /// asks for a slot again when its wait ends.
 /// </summary>
@@ -24,7 +25,9 @@ public sealed partial class TaskAdmission(
     private readonly string _silo = silo.SiloAddress.ToParsableString();
     private readonly Dictionary<Guid, AdmissionTicket> _holding = [];
     private readonly Dictionary<Guid, AdmissionTicket> _resting = [];
-    private readonly HashSet<Guid> _waiting = [];
+
+    // Tasks waiting here for a slot, with the ticket they asked with: after a failed call all ask again (see ExchangeAsync).
+    private readonly Dictionary<Guid, AdmissionTicket> _waiting = [];
     private readonly Dictionary<Guid, (AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> _entering = [];
 
     // Waiting tasks whose request the queue has not answered (the call carrying it failed): sent again with each call until one is answered.
@@ -282,8 +285,7 @@ public sealed partial class TaskAdmission(
                         if (!_entering.ContainsKey(ticket.TaskId) && !_released.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId)
                             && !_restedWhileAsking.Contains(ticket.TaskId))
                         {
-                            _waiting.Add(ticket.TaskId);
-                            _unanswered[ticket.TaskId] = ticket;
+                            _waiting[ticket.TaskId] = ticket;
                         }
 
                         _restedWhileAsking.Remove(ticket.TaskId);
@@ -291,9 +293,12 @@ public sealed partial class TaskAdmission(
                         answer.TrySetResult(false);
                     }
 
-                    foreach (var ticket in unanswered.Where(t => _waiting.Contains(t.TaskId) && !_entering.ContainsKey(t.TaskId)))
+                    // Every task waiting here asks again, not only those the call carried: the queue may have heard the call and
+                    // granted a slot to one that waits here, in the answer that was lost. Asked again, it takes that slot (or its
+                    // turn, if the grant is gone); not asked, the grant would be lost (the next call does not list it held).
+                    foreach (var (taskId, ticket) in _waiting.Where(w => !_entering.ContainsKey(w.Key)))
                     {
-                        _unanswered[ticket.TaskId] = ticket;
+                        _unanswered[taskId] = ticket;
                     }
                 }
 
@@ -316,7 +321,7 @@ public sealed partial class TaskAdmission(
             foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
             {
                 if (_released.Contains(ticket.TaskId)
-                    || !(_waiting.Contains(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
+                    || !(_waiting.ContainsKey(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
                 {
                     // Its activation here went away (released while it waited, or while its request was on its way):
                     // held here, the slot would be reported for good. It goes back, and the task is woken to ask again.
@@ -339,7 +344,7 @@ public sealed partial class TaskAdmission(
             {
                 if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId) && !_released.Contains(ticket.TaskId))
                 {
-                    _waiting.Add(ticket.TaskId);
+                    _waiting[ticket.TaskId] = ticket;
                 }
 
                 _restedWhileAsking.Remove(ticket.TaskId);

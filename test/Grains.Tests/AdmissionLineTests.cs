@@ -640,4 +640,23 @@ public sealed class AdmissionLineTests
         Assert.True(line.IndexChanged);
         Assert.Empty(line.ChangedWaiting);
     }
+
+    [Fact]
+    public void A_grant_whose_answer_was_lost_is_honoured_when_the_task_asks_again_in_a_call_that_does_not_list_it_held()
+    {
+        var line = NewLine();
+        var waiter = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, waiter);
+        line.Report(SiloA, 1, [], []);
+
+        // Granted in a call of silo A (the queue marks it taken there), whose answer never reached the silo.
+        var granted = Assert.Single(line.Admit(Both));
+        granted.Taken = true;
+
+        // The silo's next call does not list it held, but asks for it again: the slot granted to it stands.
+        line.Report(SiloA, 1, [], [], asking: [waiter.TaskId]);
+        Assert.True(line.Enter(waiter, SiloA));
+        Assert.True(line.State.Running[waiter.TaskId].Ticket.Processing);
+        Assert.Null(line.Position(waiter.TaskId));
+    }
 }

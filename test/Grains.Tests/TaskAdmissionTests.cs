@@ -131,6 +131,27 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_failed_call_every_task_waiting_here_asks_again_so_a_grant_made_in_that_call_is_not_lost()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+
+        // The queue hears the next call, grants the waiter a slot here, and its answer is lost (the call timed out).
+        var other = Ticket("bob");
+        var lost = 0;
+        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
+            ? throw new TimeoutException("The queue did not answer in time.")
+            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
+        Assert.False(await _admission.TryEnterAsync(other));
+
+        // The next call asks again for every task waiting here, not only for the ones the failed call carried.
+        await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to ask again and be woken with its slot");
+        Assert.Equal(1, _admission.Running);
+        Assert.Equal(1, _admission.Queued);
+    }
+
+    [Fact]
     public async Task A_request_whose_call_failed_is_not_sent_again_for_a_task_whose_activation_went_away()
     {
         var task = Ticket();
