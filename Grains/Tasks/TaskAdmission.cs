@@ -37,6 +37,12 @@ public sealed partial class TaskAdmission(
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
 
+    // Tasks granted a slot while they waited here, whose holding no call has said yet: the queue does not know them processing.
+    private readonly HashSet<Guid> _unreported = [];
+
+    // Such tasks whose activation went away: the next call says them held, and the one after released (see Release).
+    private readonly HashSet<Guid> _releaseAfterReport = [];
+
     // Tasks that began to rest while their request was on its way: a failed call does not send that request again.
     private readonly HashSet<Guid> _restedWhileAsking = [];
 
@@ -87,6 +93,7 @@ public sealed partial class TaskAdmission(
         {
             // Back on this silo before its release was sent: the queue never learns it was away.
             _released.Remove(ticket.TaskId);
+            _releaseAfterReport.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
@@ -121,6 +128,8 @@ public sealed partial class TaskAdmission(
             }
 
             _holding.Remove(ticket.TaskId);
+            _unreported.Remove(ticket.TaskId);
+            _releaseAfterReport.Remove(ticket.TaskId);
             _waiting.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
             if (_answers.ContainsKey(ticket.TaskId))
@@ -153,6 +162,8 @@ public sealed partial class TaskAdmission(
         lock (_lock)
         {
             _holding.Remove(taskId);
+            _unreported.Remove(taskId);
+            _releaseAfterReport.Remove(taskId);
             _resting.Remove(taskId);
             _waiting.Remove(taskId);
             _unanswered.Remove(taskId);
@@ -169,6 +180,17 @@ public sealed partial class TaskAdmission(
     {
         lock (_lock)
         {
+            if (_unreported.Contains(taskId) && _holding.ContainsKey(taskId))
+            {
+                // Granted while it waited here, it holds the slot, but no call has said so: released now, the queue would take
+                // it for a grant never taken (a pending task's) and keep the slot, not its owner's place. The next call says it
+                // held, processing; the release follows with the call after.
+                _releaseAfterReport.Add(taskId);
+                _reportDue = true;
+                StartExchange();
+                return;
+            }
+
             // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take). A request
             // not answered yet is not sent again: the task's next activation asks.
             _waiting.Remove(taskId);
@@ -277,7 +299,7 @@ public sealed partial class TaskAdmission(
                 {
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
-                    _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
+                    _reportDue |= exchange.Resting.Length > 0 || _releaseAfterReport.Count > 0 || !_slotsKnown;
                     // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began
                     // to rest. A resting task whose wait ended, asking for a slot, rests still: its request goes again.
                     foreach (var (ticket, answer) in entering)
@@ -307,6 +329,19 @@ public sealed partial class TaskAdmission(
             }
 
             _slotsKnown = true;
+            lock (_lock)
+            {
+                foreach (var taskId in exchange.Holding.Select(ticket => ticket.TaskId))
+                {
+                    _unreported.Remove(taskId);
+                    if (_releaseAfterReport.Remove(taskId))
+                    {
+                        _holding.Remove(taskId);
+                        _released.Add(taskId);
+                    }
+                }
+            }
+
             Take(entering, admitted);
         }
     }
@@ -330,11 +365,15 @@ public sealed partial class TaskAdmission(
                     continue;
                 }
 
-                // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the
-                // queue learns it from the next report, sent at once (should the task's activation go away, the queue
-                // keeps the owner's place only for a task it knows to be processing).
+                // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the queue
+                // learns it from the next call, which says the slots held; no call is made for it alone (a cost per task).
+                // Should the task's activation go away before then, the call says it held first (see Release).
                 _holding[ticket.TaskId] = ticket with { Processing = true };
-                _reportDue |= !ticket.Processing;
+                if (!ticket.Processing)
+                {
+                    _unreported.Add(ticket.TaskId);
+                }
+
                 _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
                 granted.Add(ticket.TaskId);

@@ -72,24 +72,53 @@ public sealed class TaskAdmissionTests : IDisposable
         await Eventually.TrueAsync(() => _woken.Contains(gone.TaskId), TimeSpan.FromSeconds(10), "the task to be woken to ask again");
     }
 
-    [Fact]
-    public async Task A_task_granted_a_slot_while_it_waited_here_holds_it_as_processing_and_the_queue_hears_so_at_once()
+    /// <summary>A waiter (answered: wait), then another task whose exchange brings the waiter's grant with its own.</summary>
+    private async Task<(AdmissionTicket Waiter, AdmissionTicket Other)> GrantWhileWaitingAsync()
     {
         var waiter = Ticket();
         _queue.Answer = _ => [];
         Assert.False(await _admission.TryEnterAsync(waiter));
 
-        // Another task's exchange brings the waiter's grant, which the queue made not knowing whether the task is still here.
+        // The queue made the grant not knowing whether the task is still here: its ticket does not say processing.
         var other = Ticket("bob");
         _queue.Answer = exchange => exchange.Entering.Contains(other) ? [waiter, other with { Processing = true }] : [];
         Assert.True(await _admission.TryEnterAsync(other));
+        return (waiter, other);
+    }
 
-        // Nothing else happens on the silo: it reports the slots it holds anyway, both tasks processing.
-        var report = await _queue.NextAsync(e => e.Holding.Any(t => t.TaskId == waiter.TaskId), "the silo to report the slot the waiter now holds");
+    [Fact]
+    public async Task A_task_granted_a_slot_while_it_waited_here_holds_it_as_processing_and_the_next_call_says_so_without_one_of_its_own()
+    {
+        var (waiter, other) = await GrantWhileWaitingAsync();
+
+        // No call of its own follows the grant. (That a call is not made can only be seen over time: a second is
+        // far more than the silo takes to send one, which it would do at once.)
+        await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to be woken with its slot");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, _queue.Received.Count);
+
+        // The next call is the next task's request; it carries the slots held, both tasks processing.
+        var next = Ticket("carol");
+        Assert.False(await _admission.TryEnterAsync(next));
+        var report = await _queue.NextAsync(e => e.Entering.Contains(next), "the next task's request to reach the queue");
         Assert.Equal([(waiter.TaskId, true), (other.TaskId, true)],
             report.Holding.Select(t => (t.TaskId, t.Processing)).OrderBy(t => t.TaskId == other.TaskId));
-        Assert.Empty(report.Entering);
         Assert.Equal(2, _admission.Running);
+    }
+
+    [Fact]
+    public async Task A_task_granted_while_it_waited_whose_activation_goes_away_before_a_call_said_it_held_is_said_held_then_released()
+    {
+        var (waiter, _) = await GrantWhileWaitingAsync();
+
+        // Before any call said it holds the slot: the queue hears it held (processing) first, so that the release keeps its owner's place.
+        _admission.Release(waiter.TaskId);
+
+        var released = await _queue.NextAsync(e => e.Released.Contains(waiter.TaskId), "the release to reach the queue");
+        var held = _queue.Received.TakeWhile(e => !ReferenceEquals(e, released)).Last();
+        Assert.Contains(held.Holding, t => t.TaskId == waiter.TaskId && t.Processing);
+        Assert.DoesNotContain(released.Holding, t => t.TaskId == waiter.TaskId);
+        Assert.Equal(1, _admission.Running);
     }
 
     [Fact]
