@@ -391,7 +391,8 @@ public sealed class AdmissionLine
     /// deactivation and an activation, and the slot stays idle until it arrives: near the head of a line of equals
     /// a freed slot goes to the task waiting on its silo. That is a pending move (<see cref="AdmissionPlace.MovingFrom"/>),
     /// unless a move of the task did not happen within the grace; and never toward a silo that a task is moving
-    /// away from to the task's own (two silos never swap tasks).
+    /// away from to the task's own (two silos never swap tasks). A task waiting on a gone silo keeps one free slot
+    /// for its turn while it is woken to ask again; the scan goes on past it with the others.
     /// </summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
@@ -414,16 +415,23 @@ public sealed class AdmissionLine
         bool CanTake(AdmissionPlace place) =>
             !grantedIds.Contains(place.TaskId) && (IsResting(place.TaskId) || UnderLimit(place.Ticket.OwnerId, byOwner));
 
-        for (var index = 0; ranked.TryGet(index, out var place); index++)
+        for (var index = 0; ranked.TryGet(index, out var place) && freeSlots > 0; index++)
         {
-            if (freeSlots == 0 || !live.Contains(place.Silo))
-            {
-                // A task whose silo is gone keeps its turn until it asks again or its grace ends.
-                break;
-            }
-
             if (!CanTake(place))
             {
+                continue;
+            }
+
+            if (!live.Contains(place.Silo))
+            {
+                // A task whose silo is gone keeps its turn until it asks again or its grace ends: one free slot is kept for
+                // it (and its owner's place counted), the others go on down the line. Which silo it asks from is not known.
+                freeSlots--;
+                if (!IsResting(place.TaskId))
+                {
+                    byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
+                }
+
                 continue;
             }
 

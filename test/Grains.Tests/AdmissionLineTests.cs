@@ -642,6 +642,30 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void A_task_waiting_on_a_gone_silo_keeps_a_free_slot_for_its_turn_and_the_other_free_slots_go_on_down_the_line()
+    {
+        var line = NewLine();
+        var gone = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(30));
+        var onA = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromSeconds(20));
+        var onB = Ticket(TaskPriority.Normal, "carol", TimeSpan.FromSeconds(10));
+        EnterAll(line, SiloC, gone);
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        Assert.Equal([gone.TaskId], line.Reconcile(Both));
+
+        // Two slots are free: one is kept for the task whose silo is gone, the other goes to the next in line.
+        Assert.Equal([onA.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([1, 2], new[] { gone, onB }.Select(t => line.Position(t.TaskId)));
+
+        // Woken, it asks again from a live silo and takes the slot kept for it, ahead of those that came after it.
+        EnterAll(line, SiloB, gone);
+        Assert.Equal([gone.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(1, line.Position(onB.TaskId));
+    }
+
+    [Fact]
     public void A_grant_whose_answer_was_lost_is_honoured_when_the_task_asks_again_in_a_call_that_does_not_list_it_held()
     {
         var line = NewLine();
