@@ -75,8 +75,8 @@ public sealed class AdmissionLine
     }
 
     /// <summary>
-    /// What a silo says each time it calls: its slots, the tasks holding them there (a task that took its slot
-    /// says it is processing), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
+    /// What a silo says each time it calls: its slots, the tasks holding them there (processing, whether or not
+    /// their ticket says so), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
     /// that lost its place while it rested, its silo gone past the grace, gets one back only under its owner's limit).
     /// A slot granted on the silo to a task that asks again in the same call (<paramref name="asking"/>) stands, though the
     /// silo does not say it holds it: the answer that granted it was lost, and the task takes it when it asks (see <see cref="Enter"/>).
@@ -92,7 +92,9 @@ public sealed class AdmissionLine
             IndexChanged = true;
         }
 
-        var held = holding.ToDictionary(ticket => ticket.TaskId);
+        // A task holding a slot has started (or is about to, granted while it waited), whatever its ticket says: a silo of
+        // an earlier build sends no Processing flag. It keeps its owner's place should its activation go away (Release).
+        var held = holding.ToDictionary(ticket => ticket.TaskId, ticket => ticket with { Processing = true });
         var rests = resting.Where(ticket => !held.ContainsKey(ticket.TaskId)).ToDictionary(ticket => ticket.TaskId);
         var asks = asking ?? [];
         foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)

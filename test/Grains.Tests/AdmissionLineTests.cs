@@ -640,7 +640,6 @@ public sealed class AdmissionLineTests
         Assert.True(line.IndexChanged);
         Assert.Empty(line.ChangedWaiting);
     }
-
     [Fact]
     public void A_task_waiting_on_a_gone_silo_keeps_a_free_slot_for_its_turn_and_the_other_free_slots_go_on_down_the_line()
     {
@@ -682,5 +681,24 @@ public sealed class AdmissionLineTests
         Assert.True(line.Enter(waiter, SiloA));
         Assert.True(line.State.Running[waiter.TaskId].Ticket.Processing);
         Assert.Null(line.Position(waiter.TaskId));
+    }
+
+    [Fact]
+    public void A_task_a_silo_reports_holding_counts_as_processing_though_its_ticket_does_not_say_so()
+    {
+        var line = NewLine(perUser: 1);
+
+        // A silo of an earlier build sends no Processing flag: the task it holds has started all the same.
+        var held = Ticket(TaskPriority.Normal, "alice");
+        line.Report(SiloA, 1, [held], []);
+        Assert.True(line.State.Running[held.TaskId].Ticket.Processing);
+
+        // Its activation goes away: its slot is freed, its owner's place kept (it rests, as any processing task).
+        line.Release(held.TaskId, SiloA);
+        Assert.True(line.State.Running[held.TaskId].Resting);
+        var alices = Ticket(TaskPriority.Normal, "alice");
+        var bobs = Ticket(TaskPriority.Normal, "bob");
+        EnterAll(line, SiloA, alices, bobs);
+        Assert.Equal([bobs.TaskId], line.Admit(Both).Select(p => p.TaskId));
     }
 }
