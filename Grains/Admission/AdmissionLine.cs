@@ -500,12 +500,14 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
-    /// tasks that can start now: their owner holds fewer than
-    /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. A task bound to its silo (<see cref="Pinned"/>) counts only before tasks that
-    /// wait on the same silo: it takes no other silo's slot. So 1 is the task that takes the next slot freed
-    /// on its silo (or on any silo where no task waits within a wake interval of it, see <see cref="Admit"/>),
-    /// and an owner at the limit pushes no other owner's task down.
+    /// tasks that can start now: their owner has fewer than <see cref="AdmissionSettings.MaxRunningPerUser"/>
+    /// places counted (holding, granted, resting). Then, in ranking order, the tasks of owners at that limit.
+    /// A task bound to its silo (<see cref="Pinned"/>) counts only before tasks that wait on the same silo: it
+    /// takes no other silo's slot. A task waiting on a gone silo counts (a slot is kept for it, see <see cref="Admit"/>).
+    /// So 1 is the task that takes the next slot freed on its silo, unless the owner of a task that freed it was at
+    /// the limit and has a task ranked ahead; or one freed on a silo where no task waits within a wake interval of it
+    /// and no task moves from to its own (see <see cref="Admit"/>). It is what the queue knows now: a task that
+    /// queued earlier but asks later, or ages past it, goes ahead of it.
     /// </summary>
     public int? Position(Guid taskId)
     {

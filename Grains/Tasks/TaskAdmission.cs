@@ -211,7 +211,7 @@ public sealed partial class TaskAdmission(
         }
     }
 
-    /// <summary>1 for the task that starts next in the cluster; null unless the task waits for a slot.</summary>
+    /// <summary>The task's place in line as the queue knows it (1 next, see <see cref="AdmissionLine.Position"/>); null unless the queue knows it waiting.</summary>
     public async Task<int?> QueuePositionAsync(Guid taskId)
     {
         Task<bool>? owed;
