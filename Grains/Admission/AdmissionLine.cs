@@ -250,18 +250,20 @@ public sealed class AdmissionLine
     /// write failed, or a grant reached it gone). A processing task's slot there is freed, but it keeps its
     /// owner's place, resting as on a gone silo: for the grace, while it is woken to ask again. A pending
     /// task's grant was never used: it is a grant not taken again, held for the task for the grace while its
-    /// silo wakes it to take it (a pending task never rests). A place that moved to another silo (its next
-    /// activation asked first) is not touched, nor is a turn in line.
+    /// silo wakes it to take it (a pending task never rests). A task granted while it waited on the silo that took
+    /// the slot before the silo said it held it is <paramref name="started"/>: processing, it rests. A place that
+    /// moved to another silo (its next activation asked first) is not touched, nor is a turn in line.
     /// </summary>
-    public void Release(Guid taskId, string silo)
+    public void Release(Guid taskId, string silo, bool started = false)
     {
         if (!State.Running.TryGetValue(taskId, out var place) || place.Silo != silo || (place.Resting && place.Since != default))
         {
             return;
         }
 
-        if (place.Resting || place.Ticket.Processing)
+        if (place.Resting || place.Ticket.Processing || started)
         {
+            place.Ticket = started ? place.Ticket with { Processing = true } : place.Ticket;
             (place.Resting, place.Taken, place.Since, place.WokenAt, place.MovingFrom) = (true, true, _time.GetUtcNow(), null, null);
             IndexChanged = true;
         }

@@ -84,9 +84,10 @@ public sealed partial class AdmissionQueueGrain(
         _silos.Called(exchange.Silo);
 
         // Before the report, which no longer lists them held: their owners' places are kept, not their slots.
+        var started = exchange.Started.ToHashSet();
         foreach (var taskId in exchange.Released)
         {
-            _queue.Release(taskId, exchange.Silo);
+            _queue.Release(taskId, exchange.Silo, started.Contains(taskId));
         }
 
         _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting, exchange.Requests());

@@ -40,8 +40,8 @@ public sealed partial class TaskAdmission(
     // Tasks granted a slot while they waited here, whose holding no call has said yet: the queue does not know them processing.
     private readonly HashSet<Guid> _unreported = [];
 
-    // Such tasks whose activation went away: the next call says them held, and the one after released (see Release).
-    private readonly HashSet<Guid> _releaseAfterReport = [];
+    // Of the released, those granted while they waited here whose holding no call said: the release says they started (see Release).
+    private readonly HashSet<Guid> _releasedStarted = [];
 
     // Tasks that began to rest while their request was on its way: a failed call does not send that request again.
     private readonly HashSet<Guid> _restedWhileAsking = [];
@@ -93,7 +93,7 @@ public sealed partial class TaskAdmission(
         {
             // Back on this silo before its release was sent: the queue never learns it was away.
             _released.Remove(ticket.TaskId);
-            _releaseAfterReport.Remove(ticket.TaskId);
+            _releasedStarted.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
@@ -129,7 +129,6 @@ public sealed partial class TaskAdmission(
 
             _holding.Remove(ticket.TaskId);
             _unreported.Remove(ticket.TaskId);
-            _releaseAfterReport.Remove(ticket.TaskId);
             _waiting.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
             if (_answers.ContainsKey(ticket.TaskId))
@@ -163,7 +162,6 @@ public sealed partial class TaskAdmission(
         {
             _holding.Remove(taskId);
             _unreported.Remove(taskId);
-            _releaseAfterReport.Remove(taskId);
             _resting.Remove(taskId);
             _waiting.Remove(taskId);
             _unanswered.Remove(taskId);
@@ -180,13 +178,13 @@ public sealed partial class TaskAdmission(
     {
         lock (_lock)
         {
-            if (_unreported.Contains(taskId) && _holding.ContainsKey(taskId))
+            if (_unreported.Remove(taskId) && _holding.Remove(taskId))
             {
-                // Granted while it waited here, it holds the slot, but no call has said so: released now, the queue would take
-                // it for a grant never taken (a pending task's) and keep the slot, not its owner's place. The next call says it
-                // held, processing; the release follows with the call after.
-                _releaseAfterReport.Add(taskId);
-                _reportDue = true;
+                // Granted while it waited here, it took the slot, but no call has said so: the release says it started, so that
+                // the queue keeps its owner's place and frees the slot, not taking it for a grant never taken (a pending task's).
+                // It is not said held after it left: by then its next activation may have asked from another silo.
+                _released.Add(taskId);
+                _releasedStarted.Add(taskId);
                 StartExchange();
                 return;
             }
@@ -277,11 +275,13 @@ public sealed partial class TaskAdmission(
                 {
                     Resting = [.. _resting.Values],
                     Released = [.. _released],
+                    Started = [.. _releasedStarted],
                 };
                 _entering.Clear();
                 _unanswered.Clear();
                 _leaving.Clear();
                 _released.Clear();
+                _releasedStarted.Clear();
                 _reportDue = false;
             }
 
@@ -299,7 +299,8 @@ public sealed partial class TaskAdmission(
                 {
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
-                    _reportDue |= exchange.Resting.Length > 0 || _releaseAfterReport.Count > 0 || !_slotsKnown;
+                    _releasedStarted.UnionWith(exchange.Started.Where(_released.Contains));
+                    _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
                     // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began
                     // to rest. A resting task whose wait ended, asking for a slot, rests still: its request goes again.
                     foreach (var (ticket, answer) in entering)
@@ -331,15 +332,8 @@ public sealed partial class TaskAdmission(
             _slotsKnown = true;
             lock (_lock)
             {
-                foreach (var taskId in exchange.Holding.Select(ticket => ticket.TaskId))
-                {
-                    _unreported.Remove(taskId);
-                    if (_releaseAfterReport.Remove(taskId))
-                    {
-                        _holding.Remove(taskId);
-                        _released.Add(taskId);
-                    }
-                }
+
+                _unreported.ExceptWith(exchange.Holding.Select(ticket => ticket.TaskId));
             }
 
             Take(entering, admitted);
@@ -367,7 +361,7 @@ public sealed partial class TaskAdmission(
 
                 // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the queue
                 // learns it from the next call, which says the slots held; no call is made for it alone (a cost per task).
-                // Should the task's activation go away before then, the call says it held first (see Release).
+                // Should the task's activation go away before then, its release says it started (see Release).
                 _holding[ticket.TaskId] = ticket with { Processing = true };
                 if (!ticket.Processing)
                 {

@@ -13,6 +13,8 @@ public sealed class AdmissionLineTests
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> Both = [SiloA, SiloB];
     private static readonly HashSet<string> All = [SiloA, SiloB, SiloC];
+    private static readonly HashSet<string> OnlyA = [SiloA];
+    private static readonly HashSet<string> OnlyB = [SiloB];
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
 
@@ -700,5 +702,32 @@ public sealed class AdmissionLineTests
         var bobs = Ticket(TaskPriority.Normal, "bob");
         EnterAll(line, SiloA, alices, bobs);
         Assert.Equal([bobs.TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void A_release_that_says_the_task_started_keeps_its_owners_place_and_does_not_take_back_a_place_its_next_activation_took_elsewhere()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var waiter = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, waiter);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        Assert.Equal([waiter.TaskId], line.Admit(OnlyA).Select(p => p.TaskId));
+        line.State.Running[waiter.TaskId].Taken = true;
+
+        // Its activation leaves A before A's next call; the next one asks from B, which has a free slot, and takes it.
+        Assert.True(line.Enter(Processing(waiter), SiloB));
+
+        // A's release arrives, saying it started: the place on B is not touched, and B's slot stays the waiter's.
+        line.Release(waiter.TaskId, SiloA, started: true);
+        var other = Ticket(TaskPriority.High, owner: "bob");
+        EnterAll(line, SiloB, other);
+        Assert.Empty(line.Admit(OnlyB));
+        Assert.Equal((SiloB, false), (line.State.Running[waiter.TaskId].Silo, line.State.Running[waiter.TaskId].Resting));
+
+        // Released from where it holds the slot, having started: it rests, keeping its owner's place, and the slot is free.
+        line.Release(waiter.TaskId, SiloB, started: true);
+        Assert.True(line.State.Running[waiter.TaskId].Resting);
+        Assert.Equal([other.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
     }
 }
