@@ -12,7 +12,8 @@ namespace OrleansTasks.Tasks;
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
 /// After a call the queue did not answer (it failed: the queue's silo died, or the call timed out), every
 /// task waiting here asks again with the next call, until the queue answers: the queue may have granted
-/// one of them a slot in the call whose answer was lost. Meanwhile they wait.
+/// one of them a slot in the call whose answer was lost. Meanwhile they wait. One whose activation goes away
+/// meanwhile asks still: a grant that comes back is handed back, and the task woken.
 /// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
 /// asks for a slot again when its wait ends.
 /// </summary>
@@ -32,6 +33,13 @@ public sealed partial class TaskAdmission(
 
     // Waiting tasks whose request the queue has not answered (the call carrying it failed): sent again with each call until one is answered.
     private readonly Dictionary<Guid, AdmissionTicket> _unanswered = [];
+
+    // Such tasks whose activation went away: the request goes until answered, so that a grant made in the call whose answer was
+    // lost comes back and is handed back, waking the task (see Take); dropped, it would stand for no one until the task's lease.
+    private readonly Dictionary<Guid, AdmissionTicket> _unansweredGone = [];
+
+    // The waiting tasks whose request the call on its way sends again.
+    private readonly HashSet<Guid> _resending = [];
 
     // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
@@ -95,6 +103,7 @@ public sealed partial class TaskAdmission(
             _released.Remove(ticket.TaskId);
             _releasedStarted.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
+            _unansweredGone.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
                 return Task.FromResult(true);
@@ -165,6 +174,7 @@ public sealed partial class TaskAdmission(
             _resting.Remove(taskId);
             _waiting.Remove(taskId);
             _unanswered.Remove(taskId);
+            _unansweredGone.Remove(taskId);
             _leaving.Add(taskId);
             StartExchange();
         }
@@ -190,9 +200,14 @@ public sealed partial class TaskAdmission(
             }
 
             // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take). A request
-            // not answered yet is not sent again: the task's next activation asks.
+            // the queue has not answered (a call failed) still goes: the queue may have granted the slot in the lost answer.
+            if (_unanswered.Remove(taskId, out var unanswered) || (_resending.Contains(taskId) && _waiting.TryGetValue(taskId, out unanswered)))
+            {
+                _unansweredGone[taskId] = unanswered;
+                StartExchange();
+            }
+
             _waiting.Remove(taskId);
-            _unanswered.Remove(taskId);
             if (_entering.Remove(taskId, out var asking))
             {
                 _answers.Remove(taskId);
@@ -256,7 +271,7 @@ public sealed partial class TaskAdmission(
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_stopped || (_entering.Count == 0 && _unanswered.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
+                if (_stopped || (_entering.Count == 0 && _unanswered.Count == 0 && _unansweredGone.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
                 {
                     foreach (var (ticket, answer) in _entering.Values)
                     {
@@ -270,7 +285,9 @@ public sealed partial class TaskAdmission(
                 }
 
                 entering = [.. _entering.Values];
-                unanswered = [.. _unanswered.Values];
+                unanswered = [.. _unanswered.Values, .. _unansweredGone.Values];
+                _resending.Clear();
+                _resending.UnionWith(_unanswered.Keys);
                 exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket), .. unanswered], [.. _leaving])
                 {
                     Resting = [.. _resting.Values],
@@ -332,6 +349,11 @@ public sealed partial class TaskAdmission(
             _slotsKnown = true;
             lock (_lock)
             {
+                _resending.Clear();
+                foreach (var ticket in unanswered)
+                {
+                    _unansweredGone.Remove(ticket.TaskId);
+                }
 
                 _unreported.ExceptWith(exchange.Holding.Select(ticket => ticket.TaskId));
             }

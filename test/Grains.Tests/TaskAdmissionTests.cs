@@ -182,20 +182,28 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_request_whose_call_failed_is_not_sent_again_for_a_task_whose_activation_went_away()
+    public async Task A_task_whose_activation_goes_away_after_a_failed_call_asks_again_once_so_a_grant_made_in_that_call_comes_back_and_wakes_it()
     {
-        var task = Ticket();
-        var fail = true;
-        _queue.Answer = _ => Volatile.Read(ref fail) ? throw new TimeoutException("The queue did not answer in time.") : [];
-        Assert.False(await _admission.TryEnterAsync(task));
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
 
-        // Its activation goes away while the queue is out of reach: its next one asks.
-        _admission.Release(task.TaskId);
-        Volatile.Write(ref fail, false);
+        // The queue hears the next call and grants the waiter a slot here; its answer is lost (the call timed out).
         var other = Ticket("bob");
+        var lost = 0;
+        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
+            ? throw new TimeoutException("The queue did not answer in time.")
+            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
         Assert.False(await _admission.TryEnterAsync(other));
 
-        Assert.DoesNotContain(_queue.Received, e => e.Entering.Contains(task) && e.Entering.Contains(other));
+        // The waiter's activation goes away before its request goes again. Not asked for, the grant would stand for no one,
+        // and the task, no longer waiting in the queue, would wait for its lease: the request goes, the grant comes back.
+        _admission.Release(waiter.TaskId);
+
+        await _queue.NextAsync(e => e.Released.Contains(waiter.TaskId), "the grant to be handed back to the queue");
+        await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to be woken to ask again");
+        Assert.Contains(_queue.Received.Skip(2), e => e.Entering.Contains(waiter));
+        Assert.Equal(0, _admission.Running);
         Assert.Equal(1, _admission.Queued);
     }
 
