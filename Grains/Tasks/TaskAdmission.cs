@@ -211,6 +211,7 @@ public sealed partial class TaskAdmission(
             if (_entering.Remove(taskId, out var asking))
             {
                 _answers.Remove(taskId);
+                _restedWhileAsking.Remove(taskId);
                 asking.Answer.TrySetResult(false);
             }
 

@@ -208,6 +208,38 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_that_rested_and_went_away_before_its_request_was_sent_asks_again_after_a_failed_call_when_it_comes_back()
+    {
+        // A call on its way holds the loop, so the next request waits to be sent.
+        using var sent = new ManualResetEventSlim();
+        var blocker = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(blocker) && !sent.Wait(TimeSpan.FromSeconds(10))
+            ? throw new InvalidOperationException("The test did not let the first call go.")
+            : [];
+        var first = _admission.TryEnterAsync(blocker);
+        await _queue.NextAsync(e => e.Entering.Contains(blocker), "the first call to reach the queue");
+
+        // The task asks, begins to rest, and its activation goes away, all before its request was sent.
+        var task = Ticket() with { Processing = true };
+        var asking = _admission.TryEnterAsync(task);
+        _admission.Rest(task);
+        _admission.Release(task.TaskId);
+        Assert.False(await asking);
+
+        // It comes back and asks; that call fails, and the next one, carrying its request again, is granted.
+        var failures = 0;
+        _queue.Answer = exchange => !exchange.Entering.Contains(task) ? []
+            : Interlocked.Increment(ref failures) == 1 ? throw new TimeoutException("The queue did not answer in time.")
+            : [task];
+        sent.Set();
+        Assert.False(await first);
+        Assert.False(await _admission.TryEnterAsync(task));
+
+        await Eventually.TrueAsync(() => _woken.Contains(task.TaskId), TimeSpan.FromSeconds(10), "the request to go again and its grant to wake the task");
+        Assert.Equal(1, _admission.Running);
+    }
+
+    [Fact]
     public async Task A_placement_hint_in_the_context_of_the_task_that_starts_an_exchange_is_carried_into_no_call_of_the_exchange()
     {
         var asking = Ticket();
