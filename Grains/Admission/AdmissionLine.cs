@@ -79,7 +79,8 @@ public sealed class AdmissionLine
     /// their ticket says so), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
     /// that lost its place while it rested, its silo gone past the grace, gets one back only under its owner's limit).
     /// A slot granted on the silo to a task that asks again in the same call (<paramref name="asking"/>) stands, though the
-    /// silo does not say it holds it: the answer that granted it was lost, and the task takes it when it asks (see <see cref="Enter"/>).
+    /// silo does not say it holds it: the answer that granted it was lost, and a waiting task takes it when it asks (see <see cref="Enter"/>);
+    /// a resting task's grant goes back to its resting place, and is usually granted again in the same call.
     /// </summary>
     public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting, IReadOnlyCollection<Guid>? asking = null)
     {
