@@ -47,7 +47,7 @@ public sealed record IndexTaskSnapshot : IFeedSnapshot
     /// <summary>Set once the task has completed.</summary>
     [Id(16)] public TaskResultPreview? Result { get; init; }
 
-    /// <summary>For a <c>pending</c> task waiting for a slot: 1 for the next to start in the cluster.</summary>
+    /// <summary>For a <c>pending</c> task waiting for a slot, as the admission queue knows it: its place in line, 1 next (docs/protocol.md says what it promises).</summary>
     [Id(17)] public int? QueuePosition { get; init; }
 
     // Serialized as fields, so that a snapshot from a silo of an older build, which has neither,

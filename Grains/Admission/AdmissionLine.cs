@@ -75,11 +75,14 @@ public sealed class AdmissionLine
     }
 
     /// <summary>
-    /// What a silo says each time it calls: its slots, the tasks holding them there (a task that took its slot
-    /// says it is processing), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
+    /// What a silo says each time it calls: its slots, the tasks holding them there (processing, whether or not
+    /// their ticket says so), and the tasks there resting in a retry wait (<paramref name="resting"/>; a task
     /// that lost its place while it rested, its silo gone past the grace, gets one back only under its owner's limit).
+    /// A slot granted on the silo to a task that asks again in the same call (<paramref name="asking"/>) stands, though the
+    /// silo does not say it holds it: the answer that granted it was lost, and a waiting task takes it when it asks (see <see cref="Enter"/>);
+    /// a resting task's grant goes back to its resting place, and is usually granted again in the same call.
     /// </summary>
-    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting)
+    public void Report(string silo, int slots, IEnumerable<AdmissionTicket> holding, IEnumerable<AdmissionTicket> resting, IReadOnlyCollection<Guid>? asking = null)
     {
         ArgumentNullException.ThrowIfNull(holding);
         ArgumentNullException.ThrowIfNull(resting);
@@ -90,9 +93,13 @@ public sealed class AdmissionLine
             IndexChanged = true;
         }
 
-        var held = holding.ToDictionary(ticket => ticket.TaskId);
+        // A task holding a slot has started (or is about to, granted while it waited), whatever its ticket says: a silo of
+        // an earlier build sends no Processing flag. It keeps its owner's place should its activation go away (Release).
+        var held = holding.ToDictionary(ticket => ticket.TaskId, ticket => ticket with { Processing = true });
         var rests = resting.Where(ticket => !held.ContainsKey(ticket.TaskId)).ToDictionary(ticket => ticket.TaskId);
-        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)).ToList())
+        var asks = asking ?? [];
+        foreach (var place in State.Running.Values.Where(p => p.Silo == silo && p.Taken && !held.ContainsKey(p.TaskId) && !rests.ContainsKey(p.TaskId)
+            && !(!p.Resting && asks.Contains(p.TaskId))).ToList())
         {
             if (!place.Resting)
             {
@@ -244,18 +251,20 @@ public sealed class AdmissionLine
     /// write failed, or a grant reached it gone). A processing task's slot there is freed, but it keeps its
     /// owner's place, resting as on a gone silo: for the grace, while it is woken to ask again. A pending
     /// task's grant was never used: it is a grant not taken again, held for the task for the grace while its
-    /// silo wakes it to take it (a pending task never rests). A place that moved to another silo (its next
-    /// activation asked first) is not touched, nor is a turn in line.
+    /// silo wakes it to take it (a pending task never rests). A task granted while it waited on the silo that took
+    /// the slot before the silo said it held it is <paramref name="started"/>: processing, it rests. A place that
+    /// moved to another silo (its next activation asked first) is not touched, nor is a turn in line.
     /// </summary>
-    public void Release(Guid taskId, string silo)
+    public void Release(Guid taskId, string silo, bool started = false)
     {
         if (!State.Running.TryGetValue(taskId, out var place) || place.Silo != silo || (place.Resting && place.Since != default))
         {
             return;
         }
 
-        if (place.Resting || place.Ticket.Processing)
+        if (place.Resting || place.Ticket.Processing || started)
         {
+            place.Ticket = started ? place.Ticket with { Processing = true } : place.Ticket;
             (place.Resting, place.Taken, place.Since, place.WokenAt, place.MovingFrom) = (true, true, _time.GetUtcNow(), null, null);
             IndexChanged = true;
         }
@@ -387,7 +396,8 @@ public sealed class AdmissionLine
     /// deactivation and an activation, and the slot stays idle until it arrives: near the head of a line of equals
     /// a freed slot goes to the task waiting on its silo. That is a pending move (<see cref="AdmissionPlace.MovingFrom"/>),
     /// unless a move of the task did not happen within the grace; and never toward a silo that a task is moving
-    /// away from to the task's own (two silos never swap tasks).
+    /// away from to the task's own (two silos never swap tasks). A task waiting on a gone silo keeps one free slot
+    /// for its turn while it is woken to ask again; the scan goes on past it with the others.
     /// </summary>
     public IReadOnlyList<AdmissionPlace> Admit(IReadOnlySet<string> live)
     {
@@ -410,16 +420,23 @@ public sealed class AdmissionLine
         bool CanTake(AdmissionPlace place) =>
             !grantedIds.Contains(place.TaskId) && (IsResting(place.TaskId) || UnderLimit(place.Ticket.OwnerId, byOwner));
 
-        for (var index = 0; ranked.TryGet(index, out var place); index++)
+        for (var index = 0; ranked.TryGet(index, out var place) && freeSlots > 0; index++)
         {
-            if (freeSlots == 0 || !live.Contains(place.Silo))
-            {
-                // A task whose silo is gone keeps its turn until it asks again or its grace ends.
-                break;
-            }
-
             if (!CanTake(place))
             {
+                continue;
+            }
+
+            if (!live.Contains(place.Silo))
+            {
+                // A task whose silo is gone keeps its turn until it asks again or its grace ends: one free slot is kept for
+                // it (and its owner's place counted), the others go on down the line. Which silo it asks from is not known.
+                freeSlots--;
+                if (!IsResting(place.TaskId))
+                {
+                    byOwner[place.Ticket.OwnerId] = byOwner.GetValueOrDefault(place.Ticket.OwnerId) + 1;
+                }
+
                 continue;
             }
 
@@ -486,12 +503,14 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// The task's place among the waiting tasks; null unless it waits. First, in ranking order, the
-    /// tasks that can start now: their owner holds fewer than
-    /// <see cref="AdmissionSettings.MaxRunningPerUser"/> slots. Then, in ranking order, the tasks of
-    /// owners at that limit. A task bound to its silo (<see cref="Pinned"/>) counts only before tasks that
-    /// wait on the same silo: it takes no other silo's slot. So 1 is the task that takes the next slot freed
-    /// on its silo (or on any silo where no task waits within a wake interval of it, see <see cref="Admit"/>),
-    /// and an owner at the limit pushes no other owner's task down.
+    /// tasks that can start now: their owner has fewer than <see cref="AdmissionSettings.MaxRunningPerUser"/>
+    /// places counted (holding, granted, resting). Then, in ranking order, the tasks of owners at that limit.
+    /// A task bound to its silo (<see cref="Pinned"/>) counts only before tasks that wait on the same silo: it
+    /// takes no other silo's slot. A task waiting on a gone silo counts (a slot is kept for it, see <see cref="Admit"/>).
+    /// So 1 is the task that takes the next slot freed on its silo, unless the owner of a task that freed it was at
+    /// the limit and has a task ranked ahead; or one freed on a silo where no task waits within a wake interval of it
+    /// and no task moves from to its own (see <see cref="Admit"/>). It is what the queue knows now: a task that
+    /// queued earlier but asks later, or ages past it, goes ahead of it.
     /// </summary>
     public int? Position(Guid taskId)
     {

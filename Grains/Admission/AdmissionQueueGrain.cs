@@ -41,6 +41,7 @@ public sealed partial class AdmissionQueueGrain(
     private AdmissionPageStore _store = null!;
     private AdmissionPages _pages = null!;
     private AdmissionLine _queue = null!;
+    private AdmissionSilos _silos = null!;
 
     // Set while storage still holds the queue in the single row of an earlier build: its pages are
     // written before the index that no longer lists the waiting tasks.
@@ -59,7 +60,9 @@ public sealed partial class AdmissionQueueGrain(
 
         var (queue, pages) = AdmissionPages.Load(index, stored);
         _pages = pages;
-        _queue = new AdmissionLine(queue, AdmissionSettings.From(options.Value), time);
+        var settings = AdmissionSettings.From(options.Value);
+        _queue = new AdmissionLine(queue, settings, time);
+        _silos = new AdmissionSilos(settings.GraceForGone, time);
         _migrating = index.Waiting.Count > 0;
 
         // Pages the load corrected (a task the index says holds a slot) are written now: left for a
@@ -78,14 +81,16 @@ public sealed partial class AdmissionQueueGrain(
     public async Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(exchange);
+        _silos.Called(exchange.Silo);
 
         // Before the report, which no longer lists them held: their owners' places are kept, not their slots.
+        var started = exchange.Started.ToHashSet();
         foreach (var taskId in exchange.Released)
         {
-            _queue.Release(taskId, exchange.Silo);
+            _queue.Release(taskId, exchange.Silo, started.Contains(taskId));
         }
 
-        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting);
+        _queue.Report(exchange.Silo, exchange.Slots, exchange.Holding, exchange.Resting, exchange.Requests());
         foreach (var taskId in exchange.Leaving)
         {
             _queue.Leave(taskId);
@@ -138,20 +143,9 @@ public sealed partial class AdmissionQueueGrain(
         return (granted, wake, _queue.DueMoves());
     }
 
-    /// <summary>The active silos, and the caller, which is alive even if this silo has not heard of it yet.</summary>
-    private HashSet<string> Live(string? caller)
-    {
-        var live = membership.CurrentSnapshot.Members.Values
-            .Where(member => member.Status == SiloStatus.Active)
-            .Select(member => member.SiloAddress.ToParsableString())
-            .ToHashSet(StringComparer.Ordinal);
-        if (caller is not null)
-        {
-            live.Add(caller);
-        }
-
-        return live;
-    }
+    /// <summary>The active silos, the caller, and silos that called lately which this silo does not see active yet (see <see cref="AdmissionSilos"/>).</summary>
+    private HashSet<string> Live(string? caller) =>
+        _silos.Live(membership.CurrentSnapshot.Members.Values.Select(member => (member.SiloAddress.ToParsableString(), member.Status)), caller);
 
     private async Task SaveAsync()
     {

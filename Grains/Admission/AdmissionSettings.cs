@@ -7,7 +7,7 @@ namespace OrleansTasks.Admission;
 /// <param name="Ageing">A waiting task rises one priority level each time this much has passed.</param>
 /// <param name="GraceForGone">
 /// How long a slot granted and not taken stays granted, and how long a task whose silo is gone keeps
-/// its turn (holding back those after it) while it is woken to ask again from a live silo.
+/// its turn (a free slot is kept for it, not for those after it) while it is woken to ask again from a live silo.
 /// </param>
 /// <param name="WakeInterval">How often a task whose silo is gone is woken again.</param>
 public sealed record AdmissionSettings(int DefaultSlots, int MaxRunningPerUser, TimeSpan Ageing, TimeSpan GraceForGone, TimeSpan WakeInterval)

@@ -60,10 +60,28 @@ public sealed record AdmissionExchange(
         init => _released = value;
     }
 
+    /// <summary>
+    /// Of <see cref="Released"/>, the tasks granted a slot while they waited on the silo that took it, which no call
+    /// had said held: they started, and keep their owner's place (see <see cref="AdmissionLine.Release"/>). Empty
+    /// from a silo of an earlier build, which said such a task held at once; a queue of that build ignores it, and
+    /// takes the release for a grant never taken (it keeps the slot for the grace, not the owner's place).
+    /// </summary>
+    public ImmutableArray<Guid> Started
+    {
+        get => _started.IsDefault ? [] : _started;
+        init => _started = value;
+    }
+
+    /// <summary>The tasks asking for a slot in this call.</summary>
+    public IReadOnlySet<Guid> Requests() => Entering.Select(ticket => ticket.TaskId).ToHashSet();
+
     // The stored fields, default (read as empty) in a payload without them.
     [Id(5)]
     private readonly ImmutableArray<AdmissionTicket> _resting;
 
     [Id(6)]
     private readonly ImmutableArray<Guid> _released;
+
+    [Id(7)]
+    private readonly ImmutableArray<Guid> _started;
 }

@@ -10,8 +10,10 @@ namespace OrleansTasks.Tasks;
 /// the cluster's <see cref="IAdmissionQueueGrain"/> decides. Calls to the queue go one at a time,
 /// each carrying every request and leave gathered while the previous one was on its way, so many
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
-/// A request the queue did not answer (the call failed: the queue's silo died, or the call timed out)
-/// is sent again with the next call, until the queue answers it; meanwhile the task waits.
+/// After a call the queue did not answer (it failed: the queue's silo died, or the call timed out), every
+/// task waiting here asks again with the next call, until the queue answers: the queue may have granted
+/// one of them a slot in the call whose answer was lost. Meanwhile they wait. One whose activation goes away
+/// meanwhile asks still: a grant that comes back is handed back, and the task woken.
 /// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
 /// asks for a slot again when its wait ends.
 /// </summary>
@@ -24,15 +26,33 @@ public sealed partial class TaskAdmission(
     private readonly string _silo = silo.SiloAddress.ToParsableString();
     private readonly Dictionary<Guid, AdmissionTicket> _holding = [];
     private readonly Dictionary<Guid, AdmissionTicket> _resting = [];
-    private readonly HashSet<Guid> _waiting = [];
+
+    // Tasks waiting here for a slot, with the ticket they asked with: after a failed call all ask again (see ExchangeAsync).
+    private readonly Dictionary<Guid, AdmissionTicket> _waiting = [];
     private readonly Dictionary<Guid, (AdmissionTicket Ticket, TaskCompletionSource<bool> Answer)> _entering = [];
 
     // Waiting tasks whose request the queue has not answered (the call carrying it failed): sent again with each call until one is answered.
     private readonly Dictionary<Guid, AdmissionTicket> _unanswered = [];
 
+    // Such tasks whose activation went away: the request goes until answered, so that a grant made in the call whose answer was
+    // lost comes back and is handed back, waking the task (see Take); dropped, it would stand for no one until the task's lease.
+    private readonly Dictionary<Guid, AdmissionTicket> _unansweredGone = [];
+
+    // The waiting tasks whose request the call on its way sends again.
+    private readonly HashSet<Guid> _resending = [];
+
     // The answers owed to tasks that asked, from when they ask (before their request is sent) until the queue answered.
     private readonly Dictionary<Guid, Task<bool>> _answers = [];
     private readonly HashSet<Guid> _leaving = [];
+
+    // Tasks granted a slot while they waited here, whose holding no call has said yet: the queue does not know them processing.
+    private readonly HashSet<Guid> _unreported = [];
+
+    // Of the released, those granted while they waited here whose holding no call said: the release says they started (see Release).
+    private readonly HashSet<Guid> _releasedStarted = [];
+
+    // Tasks that began to rest while their request was on its way: a failed call does not send that request again.
+    private readonly HashSet<Guid> _restedWhileAsking = [];
 
     // Tasks whose activation here went away unfinished, or that a grant reached gone: the queue keeps their owner's place, not their slot.
     private readonly HashSet<Guid> _released = [];
@@ -81,7 +101,9 @@ public sealed partial class TaskAdmission(
         {
             // Back on this silo before its release was sent: the queue never learns it was away.
             _released.Remove(ticket.TaskId);
+            _releasedStarted.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
+            _unansweredGone.Remove(ticket.TaskId);
             if (_holding.ContainsKey(ticket.TaskId))
             {
                 return Task.FromResult(true);
@@ -115,8 +137,14 @@ public sealed partial class TaskAdmission(
             }
 
             _holding.Remove(ticket.TaskId);
+            _unreported.Remove(ticket.TaskId);
             _waiting.Remove(ticket.TaskId);
             _unanswered.Remove(ticket.TaskId);
+            if (_answers.ContainsKey(ticket.TaskId))
+            {
+                _restedWhileAsking.Add(ticket.TaskId);
+            }
+
             _resting[ticket.TaskId] = ticket;
             _reportDue = true;
             StartExchange();
@@ -142,9 +170,11 @@ public sealed partial class TaskAdmission(
         lock (_lock)
         {
             _holding.Remove(taskId);
+            _unreported.Remove(taskId);
             _resting.Remove(taskId);
             _waiting.Remove(taskId);
             _unanswered.Remove(taskId);
+            _unansweredGone.Remove(taskId);
             _leaving.Add(taskId);
             StartExchange();
         }
@@ -158,13 +188,30 @@ public sealed partial class TaskAdmission(
     {
         lock (_lock)
         {
+            if (_unreported.Remove(taskId) && _holding.Remove(taskId))
+            {
+                // Granted while it waited here, it took the slot, but no call has said so: the release says it started, so that
+                // the queue keeps its owner's place and frees the slot, not taking it for a grant never taken (a pending task's).
+                // It is not said held after it left: by then its next activation may have asked from another silo.
+                _released.Add(taskId);
+                _releasedStarted.Add(taskId);
+                StartExchange();
+                return;
+            }
+
             // A waiting task's turn stays in the queue: a grant that reaches it gone is handed back (see Take). A request
-            // not answered yet is not sent again: the task's next activation asks.
+            // the queue has not answered (a call failed) still goes: the queue may have granted the slot in the lost answer.
+            if (_unanswered.Remove(taskId, out var unanswered) || (_resending.Contains(taskId) && _waiting.TryGetValue(taskId, out unanswered)))
+            {
+                _unansweredGone[taskId] = unanswered;
+                StartExchange();
+            }
+
             _waiting.Remove(taskId);
-            _unanswered.Remove(taskId);
             if (_entering.Remove(taskId, out var asking))
             {
                 _answers.Remove(taskId);
+                _restedWhileAsking.Remove(taskId);
                 asking.Answer.TrySetResult(false);
             }
 
@@ -178,7 +225,7 @@ public sealed partial class TaskAdmission(
         }
     }
 
-    /// <summary>1 for the task that starts next in the cluster; null unless the task waits for a slot.</summary>
+    /// <summary>The task's place in line as the queue knows it (1 next, see <see cref="AdmissionLine.Position"/>); null unless the queue knows it waiting.</summary>
     public async Task<int?> QueuePositionAsync(Guid taskId)
     {
         Task<bool>? owed;
@@ -225,7 +272,7 @@ public sealed partial class TaskAdmission(
             AdmissionExchange exchange;
             lock (_lock)
             {
-                if (_stopped || (_entering.Count == 0 && _unanswered.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
+                if (_stopped || (_entering.Count == 0 && _unanswered.Count == 0 && _unansweredGone.Count == 0 && _leaving.Count == 0 && _released.Count == 0 && !_reportDue))
                 {
                     foreach (var (ticket, answer) in _entering.Values)
                     {
@@ -239,16 +286,20 @@ public sealed partial class TaskAdmission(
                 }
 
                 entering = [.. _entering.Values];
-                unanswered = [.. _unanswered.Values];
+                unanswered = [.. _unanswered.Values, .. _unansweredGone.Values];
+                _resending.Clear();
+                _resending.UnionWith(_unanswered.Keys);
                 exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket), .. unanswered], [.. _leaving])
                 {
                     Resting = [.. _resting.Values],
                     Released = [.. _released],
+                    Started = [.. _releasedStarted],
                 };
                 _entering.Clear();
                 _unanswered.Clear();
                 _leaving.Clear();
                 _released.Clear();
+                _releasedStarted.Clear();
                 _reportDue = false;
             }
 
@@ -266,24 +317,29 @@ public sealed partial class TaskAdmission(
                 {
                     _leaving.UnionWith(exchange.Leaving);
                     _released.UnionWith(exchange.Released);
+                    _releasedStarted.UnionWith(exchange.Started.Where(_released.Contains));
                     _reportDue |= exchange.Resting.Length > 0 || !_slotsKnown;
-                    // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began to rest.
+                    // Each goes again unless, meanwhile, it asked again (that request goes instead), ended, went away or began
+                    // to rest. A resting task whose wait ended, asking for a slot, rests still: its request goes again.
                     foreach (var (ticket, answer) in entering)
                     {
                         if (!_entering.ContainsKey(ticket.TaskId) && !_released.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId)
-                            && !_resting.ContainsKey(ticket.TaskId))
+                            && !_restedWhileAsking.Contains(ticket.TaskId))
                         {
-                            _waiting.Add(ticket.TaskId);
-                            _unanswered[ticket.TaskId] = ticket;
+                            _waiting[ticket.TaskId] = ticket;
                         }
 
+                        _restedWhileAsking.Remove(ticket.TaskId);
                         _answers.Remove(ticket.TaskId);
                         answer.TrySetResult(false);
                     }
 
-                    foreach (var ticket in unanswered.Where(t => _waiting.Contains(t.TaskId) && !_entering.ContainsKey(t.TaskId)))
+                    // Every task waiting here asks again, not only those the call carried: the queue may have heard the call and
+                    // granted a slot to one that waits here, in the answer that was lost. Asked again, it takes that slot (or its
+                    // turn, if the grant is gone); not asked, the grant would be lost (the next call does not list it held).
+                    foreach (var (taskId, ticket) in _waiting.Where(w => !_entering.ContainsKey(w.Key)))
                     {
-                        _unanswered[ticket.TaskId] = ticket;
+                        _unanswered[taskId] = ticket;
                     }
                 }
 
@@ -292,6 +348,17 @@ public sealed partial class TaskAdmission(
             }
 
             _slotsKnown = true;
+            lock (_lock)
+            {
+                _resending.Clear();
+                foreach (var ticket in unanswered)
+                {
+                    _unansweredGone.Remove(ticket.TaskId);
+                }
+
+                _unreported.ExceptWith(exchange.Holding.Select(ticket => ticket.TaskId));
+            }
+
             Take(entering, admitted);
         }
     }
@@ -306,7 +373,7 @@ public sealed partial class TaskAdmission(
             foreach (var ticket in admitted.Where(t => !_leaving.Contains(t.TaskId)))
             {
                 if (_released.Contains(ticket.TaskId)
-                    || !(_waiting.Contains(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
+                    || !(_waiting.ContainsKey(ticket.TaskId) || asked.Contains(ticket.TaskId) || _entering.ContainsKey(ticket.TaskId)))
                 {
                     // Its activation here went away (released while it waited, or while its request was on its way):
                     // held here, the slot would be reported for good. It goes back, and the task is woken to ask again.
@@ -315,11 +382,15 @@ public sealed partial class TaskAdmission(
                     continue;
                 }
 
-                // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the
-                // queue learns it from the next report, sent at once (should the task's activation go away, the queue
-                // keeps the owner's place only for a task it knows to be processing).
+                // Holding the slot, the task is processing. A grant to a task that waited here did not say so: the queue
+                // learns it from the next call, which says the slots held; no call is made for it alone (a cost per task).
+                // Should the task's activation go away before then, its release says it started (see Release).
                 _holding[ticket.TaskId] = ticket with { Processing = true };
-                _reportDue |= !ticket.Processing;
+                if (!ticket.Processing)
+                {
+                    _unreported.Add(ticket.TaskId);
+                }
+
                 _resting.Remove(ticket.TaskId);
                 _waiting.Remove(ticket.TaskId);
                 granted.Add(ticket.TaskId);
@@ -329,9 +400,10 @@ public sealed partial class TaskAdmission(
             {
                 if (!granted.Contains(ticket.TaskId) && !_leaving.Contains(ticket.TaskId) && !_released.Contains(ticket.TaskId))
                 {
-                    _waiting.Add(ticket.TaskId);
+                    _waiting[ticket.TaskId] = ticket;
                 }
 
+                _restedWhileAsking.Remove(ticket.TaskId);
                 _answers.Remove(ticket.TaskId);
                 answer.TrySetResult(granted.Contains(ticket.TaskId));
             }

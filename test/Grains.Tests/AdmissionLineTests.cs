@@ -13,6 +13,8 @@ public sealed class AdmissionLineTests
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> Both = [SiloA, SiloB];
     private static readonly HashSet<string> All = [SiloA, SiloB, SiloC];
+    private static readonly HashSet<string> OnlyA = [SiloA];
+    private static readonly HashSet<string> OnlyB = [SiloB];
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
 
@@ -639,5 +641,93 @@ public sealed class AdmissionLineTests
         line.Leave(first.TaskId);
         Assert.True(line.IndexChanged);
         Assert.Empty(line.ChangedWaiting);
+    }
+    [Fact]
+    public void A_task_waiting_on_a_gone_silo_keeps_a_free_slot_for_its_turn_and_the_other_free_slots_go_on_down_the_line()
+    {
+        var line = NewLine();
+        var gone = Ticket(TaskPriority.Normal, "alice", TimeSpan.FromSeconds(30));
+        var onA = Ticket(TaskPriority.Normal, "bob", TimeSpan.FromSeconds(20));
+        var onB = Ticket(TaskPriority.Normal, "carol", TimeSpan.FromSeconds(10));
+        EnterAll(line, SiloC, gone);
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        Assert.Equal([gone.TaskId], line.Reconcile(Both));
+
+        // Two slots are free: one is kept for the task whose silo is gone, the other goes to the next in line.
+        Assert.Equal([onA.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal([1, 2], new[] { gone, onB }.Select(t => line.Position(t.TaskId)));
+
+        // Woken, it asks again from a live silo and takes the slot kept for it, ahead of those that came after it.
+        EnterAll(line, SiloB, gone);
+        Assert.Equal([gone.TaskId], line.Admit(Both).Select(p => p.TaskId));
+        Assert.Equal(1, line.Position(onB.TaskId));
+    }
+
+    [Fact]
+    public void A_grant_whose_answer_was_lost_is_honoured_when_the_task_asks_again_in_a_call_that_does_not_list_it_held()
+    {
+        var line = NewLine();
+        var waiter = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, waiter);
+        line.Report(SiloA, 1, [], []);
+
+        // Granted in a call of silo A (the queue marks it taken there), whose answer never reached the silo.
+        var granted = Assert.Single(line.Admit(Both));
+        granted.Taken = true;
+
+        // The silo's next call does not list it held, but asks for it again: the slot granted to it stands.
+        line.Report(SiloA, 1, [], [], asking: [waiter.TaskId]);
+        Assert.True(line.Enter(waiter, SiloA));
+        Assert.True(line.State.Running[waiter.TaskId].Ticket.Processing);
+        Assert.Null(line.Position(waiter.TaskId));
+    }
+
+    [Fact]
+    public void A_task_a_silo_reports_holding_counts_as_processing_though_its_ticket_does_not_say_so()
+    {
+        var line = NewLine(perUser: 1);
+
+        // A silo of an earlier build sends no Processing flag: the task it holds has started all the same.
+        var held = Ticket(TaskPriority.Normal, "alice");
+        line.Report(SiloA, 1, [held], []);
+        Assert.True(line.State.Running[held.TaskId].Ticket.Processing);
+
+        // Its activation goes away: its slot is freed, its owner's place kept (it rests, as any processing task).
+        line.Release(held.TaskId, SiloA);
+        Assert.True(line.State.Running[held.TaskId].Resting);
+        var alices = Ticket(TaskPriority.Normal, "alice");
+        var bobs = Ticket(TaskPriority.Normal, "bob");
+        EnterAll(line, SiloA, alices, bobs);
+        Assert.Equal([bobs.TaskId], line.Admit(Both).Select(p => p.TaskId));
+    }
+
+    [Fact]
+    public void A_release_that_says_the_task_started_keeps_its_owners_place_and_does_not_take_back_a_place_its_next_activation_took_elsewhere()
+    {
+        var line = NewLine(slots: 1, perUser: 1);
+        var waiter = Ticket(TaskPriority.Normal);
+        EnterAll(line, SiloA, waiter);
+        line.Report(SiloA, 1, [], []);
+        line.Report(SiloB, 1, [], []);
+        Assert.Equal([waiter.TaskId], line.Admit(OnlyA).Select(p => p.TaskId));
+        line.State.Running[waiter.TaskId].Taken = true;
+
+        // Its activation leaves A before A's next call; the next one asks from B, which has a free slot, and takes it.
+        Assert.True(line.Enter(Processing(waiter), SiloB));
+
+        // A's release arrives, saying it started: the place on B is not touched, and B's slot stays the waiter's.
+        line.Release(waiter.TaskId, SiloA, started: true);
+        var other = Ticket(TaskPriority.High, owner: "bob");
+        EnterAll(line, SiloB, other);
+        Assert.Empty(line.Admit(OnlyB));
+        Assert.Equal((SiloB, false), (line.State.Running[waiter.TaskId].Silo, line.State.Running[waiter.TaskId].Resting));
+
+        // Released from where it holds the slot, having started: it rests, keeping its owner's place, and the slot is free.
+        line.Release(waiter.TaskId, SiloB, started: true);
+        Assert.True(line.State.Running[waiter.TaskId].Resting);
+        Assert.Equal([other.TaskId], line.Admit(OnlyB).Select(p => p.TaskId));
     }
 }

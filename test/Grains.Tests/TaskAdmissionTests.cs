@@ -72,24 +72,54 @@ public sealed class TaskAdmissionTests : IDisposable
         await Eventually.TrueAsync(() => _woken.Contains(gone.TaskId), TimeSpan.FromSeconds(10), "the task to be woken to ask again");
     }
 
-    [Fact]
-    public async Task A_task_granted_a_slot_while_it_waited_here_holds_it_as_processing_and_the_queue_hears_so_at_once()
+    /// <summary>A waiter (answered: wait), then another task whose exchange brings the waiter's grant with its own.</summary>
+    private async Task<(AdmissionTicket Waiter, AdmissionTicket Other)> GrantWhileWaitingAsync()
     {
         var waiter = Ticket();
         _queue.Answer = _ => [];
         Assert.False(await _admission.TryEnterAsync(waiter));
 
-        // Another task's exchange brings the waiter's grant, which the queue made not knowing whether the task is still here.
+        // The queue made the grant not knowing whether the task is still here: its ticket does not say processing.
         var other = Ticket("bob");
         _queue.Answer = exchange => exchange.Entering.Contains(other) ? [waiter, other with { Processing = true }] : [];
         Assert.True(await _admission.TryEnterAsync(other));
+        return (waiter, other);
+    }
 
-        // Nothing else happens on the silo: it reports the slots it holds anyway, both tasks processing.
-        var report = await _queue.NextAsync(e => e.Holding.Any(t => t.TaskId == waiter.TaskId), "the silo to report the slot the waiter now holds");
+    [Fact]
+    public async Task A_task_granted_a_slot_while_it_waited_here_holds_it_as_processing_and_the_next_call_says_so_without_one_of_its_own()
+    {
+        var (waiter, other) = await GrantWhileWaitingAsync();
+
+        // No call of its own follows the grant. (That a call is not made can only be seen over time: a second is
+        // far more than the silo takes to send one, which it would do at once.)
+        await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to be woken with its slot");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, _queue.Received.Count);
+
+        // The next call is the next task's request; it carries the slots held, both tasks processing.
+        var next = Ticket("carol");
+        Assert.False(await _admission.TryEnterAsync(next));
+        var report = await _queue.NextAsync(e => e.Entering.Contains(next), "the next task's request to reach the queue");
         Assert.Equal([(waiter.TaskId, true), (other.TaskId, true)],
             report.Holding.Select(t => (t.TaskId, t.Processing)).OrderBy(t => t.TaskId == other.TaskId));
-        Assert.Empty(report.Entering);
         Assert.Equal(2, _admission.Running);
+    }
+
+    [Fact]
+    public async Task A_task_granted_while_it_waited_whose_activation_goes_away_before_a_call_said_it_held_is_released_as_started_and_never_said_held()
+    {
+        var (waiter, _) = await GrantWhileWaitingAsync();
+        var before = _queue.Received.Count;
+
+        // Before any call said it holds the slot. Said held after it left, the queue would take it back from the silo its next
+        // activation asked from meanwhile, and grant that silo's slot again: the release says it started instead.
+        _admission.Release(waiter.TaskId);
+
+        var released = await _queue.NextAsync(e => e.Released.Contains(waiter.TaskId), "the release to reach the queue");
+        Assert.Contains(waiter.TaskId, released.Started);
+        Assert.DoesNotContain(_queue.Received.Skip(before), e => e.Holding.Any(t => t.TaskId == waiter.TaskId));
+        Assert.Equal(1, _admission.Running);
     }
 
     [Fact]
@@ -113,21 +143,100 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_request_whose_call_failed_is_not_sent_again_for_a_task_whose_activation_went_away()
+    public async Task A_resting_task_whose_wait_ended_asks_again_with_the_next_call_when_the_call_carrying_its_request_failed()
     {
-        var task = Ticket();
-        var fail = true;
-        _queue.Answer = _ => Volatile.Read(ref fail) ? throw new TimeoutException("The queue did not answer in time.") : [];
+        var task = Ticket() with { Processing = true };
+        _admission.Rest(task);
+        await _queue.NextAsync(e => e.Resting.Contains(task), "the rest to reach the queue");
+
+        // Its retry wait ends: it asks for a slot. That call fails; the queue grants the slot once it hears the request.
+        var failures = 0;
+        _queue.Answer = exchange => !exchange.Entering.Contains(task) ? []
+            : Interlocked.Increment(ref failures) == 1 ? throw new TimeoutException("The queue did not answer in time.")
+            : [task];
         Assert.False(await _admission.TryEnterAsync(task));
 
-        // Its activation goes away while the queue is out of reach: its next one asks.
-        _admission.Release(task.TaskId);
-        Volatile.Write(ref fail, false);
+        await Eventually.TrueAsync(() => _woken.Contains(task.TaskId), TimeSpan.FromSeconds(10), "the resting task's request to go again and its grant to wake it");
+        Assert.Equal(1, _admission.Running);
+    }
+
+    [Fact]
+    public async Task After_a_failed_call_every_task_waiting_here_asks_again_so_a_grant_made_in_that_call_is_not_lost()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+
+        // The queue hears the next call, grants the waiter a slot here, and its answer is lost (the call timed out).
         var other = Ticket("bob");
+        var lost = 0;
+        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
+            ? throw new TimeoutException("The queue did not answer in time.")
+            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
         Assert.False(await _admission.TryEnterAsync(other));
 
-        Assert.DoesNotContain(_queue.Received, e => e.Entering.Contains(task) && e.Entering.Contains(other));
+        // The next call asks again for every task waiting here, not only for the ones the failed call carried.
+        await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to ask again and be woken with its slot");
+        Assert.Equal(1, _admission.Running);
         Assert.Equal(1, _admission.Queued);
+    }
+
+    [Fact]
+    public async Task A_task_whose_activation_goes_away_after_a_failed_call_asks_again_once_so_a_grant_made_in_that_call_comes_back_and_wakes_it()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+
+        // The queue hears the next call and grants the waiter a slot here; its answer is lost (the call timed out).
+        var other = Ticket("bob");
+        var lost = 0;
+        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
+            ? throw new TimeoutException("The queue did not answer in time.")
+            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
+        Assert.False(await _admission.TryEnterAsync(other));
+
+        // The waiter's activation goes away before its request goes again. Not asked for, the grant would stand for no one,
+        // and the task, no longer waiting in the queue, would wait for its lease: the request goes, the grant comes back.
+        _admission.Release(waiter.TaskId);
+
+        await _queue.NextAsync(e => e.Released.Contains(waiter.TaskId), "the grant to be handed back to the queue");
+        await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to be woken to ask again");
+        Assert.Contains(_queue.Received.Skip(2), e => e.Entering.Contains(waiter));
+        Assert.Equal(0, _admission.Running);
+        Assert.Equal(1, _admission.Queued);
+    }
+
+    [Fact]
+    public async Task A_task_that_rested_and_went_away_before_its_request_was_sent_asks_again_after_a_failed_call_when_it_comes_back()
+    {
+        // A call on its way holds the loop, so the next request waits to be sent.
+        using var sent = new ManualResetEventSlim();
+        var blocker = Ticket("bob");
+        _queue.Answer = exchange => exchange.Entering.Contains(blocker) && !sent.Wait(TimeSpan.FromSeconds(10))
+            ? throw new InvalidOperationException("The test did not let the first call go.")
+            : [];
+        var first = _admission.TryEnterAsync(blocker);
+        await _queue.NextAsync(e => e.Entering.Contains(blocker), "the first call to reach the queue");
+
+        // The task asks, begins to rest, and its activation goes away, all before its request was sent.
+        var task = Ticket() with { Processing = true };
+        var asking = _admission.TryEnterAsync(task);
+        _admission.Rest(task);
+        _admission.Release(task.TaskId);
+        Assert.False(await asking);
+
+        // It comes back and asks; that call fails, and the next one, carrying its request again, is granted.
+        var failures = 0;
+        _queue.Answer = exchange => !exchange.Entering.Contains(task) ? []
+            : Interlocked.Increment(ref failures) == 1 ? throw new TimeoutException("The queue did not answer in time.")
+            : [task];
+        sent.Set();
+        Assert.False(await first);
+        Assert.False(await _admission.TryEnterAsync(task));
+
+        await Eventually.TrueAsync(() => _woken.Contains(task.TaskId), TimeSpan.FromSeconds(10), "the request to go again and its grant to wake the task");
+        Assert.Equal(1, _admission.Running);
     }
 
     [Fact]

@@ -1,0 +1,50 @@
+namespace OrleansTasks.Admission;
+
+/// <summary>
+/// The silos the admission queue takes as live: those active in the membership it sees, the silo calling, and a silo
+/// that has called within the grace which that membership does not list yet, or lists as still starting. A silo that
+/// has just started calls the queue before the queue's silo sees it active: taken as gone in another silo's call, the
+/// moves granted toward it in its own first call were given up there (the tasks pinned where they waited for the grace)
+/// and its slots idled until the queue's view caught up. A silo the membership lists as stopping or dead is gone.
+/// </summary>
+public sealed class AdmissionSilos(TimeSpan grace, TimeProvider time)
+{
+    // Silos that called and that the membership seen here did not yet list active, with when they last called.
+    private readonly Dictionary<string, DateTimeOffset> _calledAt = new(StringComparer.Ordinal);
+
+    /// <summary>The silo called the queue.</summary>
+    public void Called(string silo) => _calledAt[silo] = time.GetUtcNow();
+
+    /// <summary>The live silos, given each member's status as the membership seen here lists it, and the silo calling (if any).</summary>
+    public HashSet<string> Live(IEnumerable<(string Silo, SiloStatus Status)> members, string? caller)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var listed = new Dictionary<string, SiloStatus>(StringComparer.Ordinal);
+        foreach (var (silo, status) in members)
+        {
+            listed[silo] = status;
+        }
+
+        var live = listed.Where(member => member.Value == SiloStatus.Active).Select(member => member.Key).ToHashSet(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        foreach (var (silo, at) in _calledAt.ToList())
+        {
+            if (now - at > grace || (listed.TryGetValue(silo, out var status) && status is not (SiloStatus.Created or SiloStatus.Joining)))
+            {
+                // Active (counted above), stopping or dead as listed now, or not heard from within the grace.
+                _calledAt.Remove(silo);
+            }
+            else
+            {
+                live.Add(silo);
+            }
+        }
+
+        if (caller is not null)
+        {
+            live.Add(caller);
+        }
+
+        return live;
+    }
+}
