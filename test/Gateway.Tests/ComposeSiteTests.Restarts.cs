@@ -44,8 +44,10 @@ public sealed partial class ComposeSiteTests
         var (taskId, collection) = await CreateTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
         var victim = await SiloRunningAsync(site, taskId);
-        await WaitForProgressAsync(socket, taskId, minimum: 10);
+
+        // Read before the task is under way: on a quiet machine its 30,000 documents take a few seconds, and the stop must come while it runs.
         var stopTimeout = await site.InspectAsync(victim, "{{.Config.StopTimeout}}");
+        await WaitForProgressAsync(socket, taskId, minimum: 10);
 
         var beforeStop = await TaskRequests.GetAsync(http, taskId);
 
