@@ -36,6 +36,25 @@ public sealed class TaskAdmissionTests : IDisposable
 
     private static AdmissionTicket Ticket(string owner = "alice") => new(Guid.NewGuid(), owner, TaskPriority.Normal, DateTimeOffset.UtcNow);
 
+    /// <summary>
+    /// A task waits here; the queue hears the next call (another task's), grants the waiter a slot here,
+    /// and its answer is lost (the call timed out). Later calls get the waiter's grant again when they ask for it.
+    /// </summary>
+    private async Task<AdmissionTicket> GrantLostInATimedOutCallAsync()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+
+        var other = Ticket("bob");
+        var lost = 0;
+        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
+            ? throw new TimeoutException("The queue did not answer in time.")
+            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
+        Assert.False(await _admission.TryEnterAsync(other));
+        return waiter;
+    }
+
     [Fact]
     public async Task A_holding_task_whose_activation_goes_away_unfinished_is_released_not_left()
     {
@@ -163,17 +182,7 @@ public sealed class TaskAdmissionTests : IDisposable
     [Fact]
     public async Task After_a_failed_call_every_task_waiting_here_asks_again_so_a_grant_made_in_that_call_is_not_lost()
     {
-        var waiter = Ticket();
-        _queue.Answer = _ => [];
-        Assert.False(await _admission.TryEnterAsync(waiter));
-
-        // The queue hears the next call, grants the waiter a slot here, and its answer is lost (the call timed out).
-        var other = Ticket("bob");
-        var lost = 0;
-        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
-            ? throw new TimeoutException("The queue did not answer in time.")
-            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
-        Assert.False(await _admission.TryEnterAsync(other));
+        var waiter = await GrantLostInATimedOutCallAsync();
 
         // The next call asks again for every task waiting here, not only for the ones the failed call carried.
         await Eventually.TrueAsync(() => _woken.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the waiter to ask again and be woken with its slot");
@@ -184,17 +193,7 @@ public sealed class TaskAdmissionTests : IDisposable
     [Fact]
     public async Task A_task_whose_activation_goes_away_after_a_failed_call_asks_again_once_so_a_grant_made_in_that_call_comes_back_and_wakes_it()
     {
-        var waiter = Ticket();
-        _queue.Answer = _ => [];
-        Assert.False(await _admission.TryEnterAsync(waiter));
-
-        // The queue hears the next call and grants the waiter a slot here; its answer is lost (the call timed out).
-        var other = Ticket("bob");
-        var lost = 0;
-        _queue.Answer = exchange => exchange.Entering.Contains(other) && Interlocked.Increment(ref lost) == 1
-            ? throw new TimeoutException("The queue did not answer in time.")
-            : [.. exchange.Entering.Where(t => t.TaskId == waiter.TaskId).Select(t => t with { Processing = true })];
-        Assert.False(await _admission.TryEnterAsync(other));
+        var waiter = await GrantLostInATimedOutCallAsync();
 
         // The waiter's activation goes away before its request goes again. Not asked for, the grant would stand for no one,
         // and the task, no longer waiting in the queue, would wait for its lease: the request goes, the grant comes back.

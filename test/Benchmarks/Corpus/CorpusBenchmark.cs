@@ -68,22 +68,27 @@ internal static class CorpusBenchmark
         await using (var import = await connection.BeginBinaryImportAsync(
             "COPY documents (collection, document_id, title, content, content_hash, written_by) FROM STDIN (FORMAT BINARY)"))
         {
-            var writer = Guid.NewGuid();
-            foreach (var (id, title, content) in JsonLinesCorpus.Read(file))
-            {
-                await import.StartRowAsync();
-                await import.WriteAsync(Collection, NpgsqlDbType.Varchar);
-                await import.WriteAsync(id, NpgsqlDbType.Varchar);
-                await import.WriteAsync(title, NpgsqlDbType.Text);
-                await import.WriteAsync(content, NpgsqlDbType.Text);
-                await import.WriteAsync(ContentHash.Sha256Hex(content), NpgsqlDbType.Char);
-                await import.WriteAsync(writer, NpgsqlDbType.Uuid);
-            }
-
+            await CopyRowsAsync(import, Collection, file, Guid.NewGuid());
             await import.CompleteAsync();
         }
 
         return watch.Elapsed;
+    }
+
+    /// <summary>The file's rows into <paramref name="import"/>, each parsed and hashed as the product does.</summary>
+    public static async Task CopyRowsAsync(NpgsqlBinaryImporter import, string collection, string file, Guid writer)
+    {
+        ArgumentNullException.ThrowIfNull(import);
+        foreach (var (id, title, content) in JsonLinesCorpus.Read(file))
+        {
+            await import.StartRowAsync();
+            await import.WriteAsync(collection, NpgsqlDbType.Varchar);
+            await import.WriteAsync(id, NpgsqlDbType.Varchar);
+            await import.WriteAsync(title, NpgsqlDbType.Text);
+            await import.WriteAsync(content, NpgsqlDbType.Text);
+            await import.WriteAsync(ContentHash.Sha256Hex(content), NpgsqlDbType.Char);
+            await import.WriteAsync(writer, NpgsqlDbType.Uuid);
+        }
     }
 
     /// <summary>The task's time, and each process's resident memory before the task was created and at its peak.</summary>

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using NpgsqlTypes;
 using OrleansTasks.Benchmarks.SmallTasks;
-using OrleansTasks.Indexing;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Benchmarks.Corpus;
@@ -77,16 +75,7 @@ internal static class ParallelCorpusBenchmark
             var writer = Guid.NewGuid();
             for (var task = stream; task < directories.Length; task += streams)
             {
-                foreach (var (id, title, content) in JsonLinesCorpus.Read(Path.Combine(directories[task], "corpus.jsonl")))
-                {
-                    await import.StartRowAsync();
-                    await import.WriteAsync(CollectionOf(task), NpgsqlDbType.Varchar);
-                    await import.WriteAsync(id, NpgsqlDbType.Varchar);
-                    await import.WriteAsync(title, NpgsqlDbType.Text);
-                    await import.WriteAsync(content, NpgsqlDbType.Text);
-                    await import.WriteAsync(ContentHash.Sha256Hex(content), NpgsqlDbType.Char);
-                    await import.WriteAsync(writer, NpgsqlDbType.Uuid);
-                }
+                await CorpusBenchmark.CopyRowsAsync(import, CollectionOf(task), Path.Combine(directories[task], "corpus.jsonl"), writer);
             }
 
             await import.CompleteAsync();
