@@ -12,16 +12,15 @@ namespace OrleansTasks.Tasks;
 /// small tasks share a round trip. A task told to wait is woken when the queue grants it a slot.
 /// After a call the queue did not answer (it failed: the queue's silo died, or the call timed out), every
 /// task waiting here asks again with the next call, until the queue answers: the queue may have granted
-/// one of them a slot in the call whose answer was lost. Meanwhile they wait. One whose activation goes away
-/// meanwhile asks still: a grant that comes back is handed back, and the task woken.
+/// one of them a slot in the call whose answer was lost. Meanwhile they wait; each failure in a row waits longer
+/// before the next call (<see cref="RetryBackoff"/>). One whose activation goes away meanwhile asks still: a grant
+/// that comes back is handed back, and the task woken.
 /// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
 /// asks for a slot again when its wait ends.
 /// </summary>
 public sealed partial class TaskAdmission(
     IOptions<TasksOptions> options, IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskAdmission> logger) : IDisposable
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
-
     private readonly Lock _lock = new();
     private readonly string _silo = silo.SiloAddress.ToParsableString();
     private readonly Dictionary<Guid, AdmissionTicket> _holding = [];
@@ -56,6 +55,10 @@ public sealed partial class TaskAdmission(
 
     // Tasks whose activation here went away unfinished, or that a grant reached gone: the queue keeps their owner's place, not their slot.
     private readonly HashSet<Guid> _released = [];
+
+    // After a failed call, every waiting task's request goes again: with thousands waiting and the queue's silo gone, a call
+    // every half second from each silo would be large and frequent. Successive failures wait longer (used by the one exchange loop).
+    private readonly RetryBackoff _backoff = new(time);
     private bool _exchanging;
 
     // Set when what the silo holds changed without a request or leave to carry it (a task began to rest).
@@ -343,10 +346,11 @@ public sealed partial class TaskAdmission(
                     }
                 }
 
-                await Task.Delay(RetryDelay, time);
+                await _backoff.WaitAsync();
                 continue;
             }
 
+            _backoff.Succeeded();
             _slotsKnown = true;
             lock (_lock)
             {

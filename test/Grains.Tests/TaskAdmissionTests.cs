@@ -4,6 +4,7 @@ using System.Net;
 using System.Reflection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Runtime.Placement;
 using OrleansTasks.Admission;
 using OrleansTasks.Tasks;
@@ -159,6 +160,58 @@ public sealed class TaskAdmissionTests : IDisposable
         Assert.Equal(1, _admission.Running);
         Assert.Equal(0, _admission.Queued);
         Assert.True(await _admission.TryEnterAsync(task));
+    }
+
+    [Fact]
+    public async Task Successive_failed_calls_to_the_queue_come_further_apart_and_a_success_brings_the_first_wait_back()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var queue = new ScriptedQueue();
+        using var admission = new TaskAdmission(Options.Create(new TasksOptions()), GrainFactoryProxy.Create(queue, _woken, _hints),
+            SiloDetailsProxy.Create(SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11112), 1)), time, NullLogger<TaskAdmission>.Instance);
+        var calledAt = new ConcurrentQueue<DateTimeOffset>();
+        var failing = true;
+        queue.Answer = _ =>
+        {
+            calledAt.Enqueue(time.GetUtcNow());
+            return Volatile.Read(ref failing) ? throw new TimeoutException("The queue did not answer in time.") : [];
+        };
+
+        // The queue's silo is gone: the waiting task's request goes again after each failed call, each wait longer.
+        Assert.False(await admission.TryEnterAsync(Ticket()));
+        await AdvanceUntilAsync(time, () => calledAt.Count >= 5, "five calls, each after a failed one but the first");
+        Volatile.Write(ref failing, false);
+        await AdvanceUntilAsync(time, () => calledAt.Count >= 6, "the call that the queue answers");
+
+        // The queue answered; the next failed call (another task asks) waits the first wait again.
+        Volatile.Write(ref failing, true);
+        Assert.False(await admission.TryEnterAsync(Ticket("bob")));
+        await AdvanceUntilAsync(time, () => calledAt.Count >= 8, "the call after the first failure since the queue answered");
+
+        var at = calledAt.ToArray();
+        var gaps = at.Zip(at.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToArray();
+        Assert.InRange(gaps[0], 500, 1000);
+        Assert.InRange(gaps[1], 1000, 2000);
+        Assert.InRange(gaps[2], 2000, 4000);
+        Assert.InRange(gaps[3], 4000, 6000);
+        Assert.InRange(gaps[4], 4000, 6000);
+        Assert.InRange(gaps[6], 500, 1000);
+    }
+
+    /// <summary>Moves the fake clock on 20 ms at a time, letting the exchange loop run between steps, until <paramref name="condition"/> holds.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, string waitingFor)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"Timed out after 30 s waiting for {waitingFor}.");
+            }
+
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.Delay(1);
+        }
     }
 
     [Fact]
