@@ -338,8 +338,10 @@ public sealed partial class TaskAdmission(
                     }
 
                     // Every task waiting here asks again, not only those the call carried: the queue may have heard the call and
-                    // granted a slot to one that waits here, in the answer that was lost. Asked again, it takes that slot (or its
-                    // turn, if the grant is gone); not asked, the grant would be lost (the next call does not list it held).
+                    // granted a slot to one that waits here, in the answer that was lost. Asked again, a waiting task takes that slot
+                    // (or its turn, if the grant is gone); not asked, the grant would be lost (the next call does not list it held).
+                    // A resting task's grant is not taken: the next call lists it resting still, so the grant goes back to its resting
+                    // place, and its request, asked again, is usually granted again in the same call (see AdmissionLine.Report).
                     foreach (var (taskId, ticket) in _waiting.Where(w => !_entering.ContainsKey(w.Key)))
                     {
                         _unanswered[taskId] = ticket;
