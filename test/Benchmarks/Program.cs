@@ -52,7 +52,8 @@ internal static class Program
             string? Option(string name) => searchOptions.SkipWhile(option => option != name).Skip(1).FirstOrDefault();
             return await Search.SearchBenchmark.RunAsync(
                 int.Parse(Option("--documents") ?? "1000000", CultureInfo.InvariantCulture),
-                int.Parse(Option("--runs") ?? "5", CultureInfo.InvariantCulture));
+                int.Parse(Option("--runs") ?? "5", CultureInfo.InvariantCulture),
+                Option("--shared-buffers"));
         }
 
         if (args is ["corpus", .. var corpusOptions])

@@ -32,6 +32,9 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>The server's <c>max_connections</c>: generous for the shared server, low to prove a connection budget.</summary>
     public int MaxConnections { get; init; } = 300;
 
+    /// <summary>The server's <c>shared_buffers</c> (such as <c>4GB</c>); null keeps PostgreSQL's default (128 MB).</summary>
+    public string? SharedBuffers { get; init; }
+
     public int Port { get; private set; }
 
     public bool IsAvailable => _unavailable is null && _binaries is not null;
@@ -127,7 +130,7 @@ public sealed class PostgresServer : IAsyncLifetime
     [
         "-D", DataFolder, "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60",
         "-o", string.Create(CultureInfo.InvariantCulture,
-            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections={MaxConnections} -c synchronous_commit={(Durable ? "on" : "off")}"),
+            $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections={MaxConnections} -c synchronous_commit={(Durable ? "on" : "off")}{(SharedBuffers is null ? "" : " -c shared_buffers=" + SharedBuffers)}"),
         "start",
     ]);
 

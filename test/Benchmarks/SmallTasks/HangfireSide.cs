@@ -68,8 +68,11 @@ internal static class HangfireSide
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(Migrations.All.Single(migration => migration.Name == "documents").Sql, connection);
-        await command.ExecuteNonQueryAsync();
+        foreach (var migration in Migrations.All.Where(migration => migration.Name is "documents" or "search_inline"))
+        {
+            await using var command = new NpgsqlCommand(migration.Sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     private static Task WaitForServerAsync(string database, ProcessHost server) =>
