@@ -8,7 +8,7 @@ namespace OrleansTasks.Benchmarks.Corpus;
 /// <summary>
 /// Where PostgreSQL's time per document goes: one bare <c>COPY</c> stream and one corpus task (cluster
 /// mode, one silo) over the same generated file, each into a database of its own on a server that loads
-/// <c>pg_stat_statements</c>. Prints, per run, the server's processor time per document (every backend
+/// <c>pg_stat_statements</c>, with autovacuum off and a checkpoint before each. Prints, per run, the server's processor time per document (every backend
 /// and helper process, from <c>/proc</c>) and each statement's calls, total and per-document time.
 /// Run: dotnet run -c Release --project test/Benchmarks -- corpus --profile [--documents 100000] [--runs 1] [--words 130]
 /// </summary>
@@ -33,6 +33,8 @@ internal static class CorpusProfile
         }
 
         await postgres.ExecuteAsAdminAsync("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+        // Autovacuum would clean one phase's table (its GIN pending list too) while the next phase is measured.
+        await postgres.ExecuteAsAdminAsync("ALTER SYSTEM SET autovacuum = off");
         await postgres.StopAsync();
         await postgres.StartAsync();
         await postgres.ExecuteAsAdminAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -44,11 +46,13 @@ internal static class CorpusProfile
             for (var run = 1; run <= runs; run++)
             {
                 var copyDatabase = await postgres.CreateDatabaseAsync();
+                await postgres.ExecuteAsAdminAsync("CHECKPOINT");
                 var before = ProcessorTime.OfPostgres(postgres.DataFolder);
                 var copy = await CorpusBenchmark.CopyAsync(copyDatabase, file);
                 var copyCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
 
                 var taskDatabase = await postgres.CreateDatabaseAsync();
+                await postgres.ExecuteAsAdminAsync("CHECKPOINT");
                 before = ProcessorTime.OfPostgres(postgres.DataFolder);
                 var task = await CorpusBenchmark.IndexAsync(taskDatabase, scratch, documents);
                 var taskCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
