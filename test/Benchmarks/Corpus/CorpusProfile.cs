@@ -48,17 +48,25 @@ internal static class CorpusProfile
                 var copyDatabase = await postgres.CreateDatabaseAsync();
                 await postgres.ExecuteAsAdminAsync("CHECKPOINT");
                 var before = ProcessorTime.OfPostgres(postgres.DataFolder);
+                await using var copySampler = BackendSampler.Start(postgres.AdminConnectionString);
                 var copy = await CorpusBenchmark.CopyAsync(copyDatabase, file);
+                await BackendsEndedAsync(copyDatabase);
                 var copyCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
+                var copyKinds = await copySampler.StopAsync();
 
                 var taskDatabase = await postgres.CreateDatabaseAsync();
                 await postgres.ExecuteAsAdminAsync("CHECKPOINT");
                 before = ProcessorTime.OfPostgres(postgres.DataFolder);
+                await using var taskSampler = BackendSampler.Start(postgres.AdminConnectionString);
                 var task = await CorpusBenchmark.IndexAsync(taskDatabase, scratch, documents);
+                await BackendsEndedAsync(taskDatabase);
                 var taskCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
+                var taskKinds = await taskSampler.StopAsync();
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {run}: COPY {documents / copy.TotalSeconds:F0} docs/s, server {copyCpu.TotalMilliseconds / documents:F3} ms/doc | task {documents / task.Elapsed.TotalSeconds:F0} docs/s, server {taskCpu.TotalMilliseconds / documents:F3} ms/doc ({taskCpu / copyCpu:F2}× COPY's)"));
+                Console.WriteLine($"COPY's server processes, ms/doc: {BackendSampler.Format(copyKinds, documents)}");
+                Console.WriteLine($"task's server processes, ms/doc: {BackendSampler.Format(taskKinds, documents)}");
                 await PrintStatementsAsync(postgres, "COPY", copyDatabase, documents);
                 await PrintStatementsAsync(postgres, "task", taskDatabase, documents);
             }
@@ -68,6 +76,33 @@ internal static class CorpusProfile
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Waits until no server process serves <paramref name="connectionString"/>'s database: an ended
+    /// backend's processor time counts in the postmaster's only once the postmaster has reaped it.
+    /// </summary>
+    private static async Task BackendsEndedAsync(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        // The schema migration's connection idles in this process's pool.
+        NpgsqlConnection.ClearAllPools();
+        await Eventually.TrueAsync(
+            () => !Directory.EnumerateDirectories("/proc").Any(folder => Serves(folder, database)),
+            TimeSpan.FromSeconds(30),
+            waitingFor: $"the server processes of database {database} to end");
+    }
+
+    private static bool Serves(string procFolder, string database)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procFolder, "cmdline")).Contains(" " + database + " ", StringComparison.Ordinal);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
