@@ -69,6 +69,14 @@ internal static class Program
                     int.Parse(Option("--words") ?? "130", CultureInfo.InvariantCulture));
             }
 
+            if (corpusOptions.Contains("--profile"))
+            {
+                return await OrleansTasks.Benchmarks.Corpus.CorpusProfile.RunAsync(
+                    int.Parse(Option("--documents") ?? "100000", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--runs") ?? "1", CultureInfo.InvariantCulture),
+                    int.Parse(Option("--words") ?? "130", CultureInfo.InvariantCulture));
+            }
+
             var largest = int.Parse(Option("--documents") ?? "1000000", CultureInfo.InvariantCulture);
             var sizes = Option("--sizes")?.Split(',').Select(size => int.Parse(size, CultureInfo.InvariantCulture)).ToArray() ?? [largest / 10, largest];
             return await OrleansTasks.Benchmarks.Corpus.CorpusBenchmark.RunAsync(

@@ -60,7 +60,7 @@ internal static class CorpusBenchmark
     }
 
     /// <summary>The peer: the file's rows, parsed and hashed as the product does, in one binary COPY.</summary>
-    private static async Task<TimeSpan> CopyAsync(string database, string file)
+    public static async Task<TimeSpan> CopyAsync(string database, string file)
     {
         await using var dataSource = NpgsqlDataSource.Create(database + ";Command Timeout=0");
         var watch = Stopwatch.StartNew();
@@ -92,10 +92,10 @@ internal static class CorpusBenchmark
     }
 
     /// <summary>The task's time, and each process's resident memory before the task was created and at its peak.</summary>
-    private sealed record TaskRun(TimeSpan Elapsed, long SiloBefore, long SiloPeak, long GatewayBefore, long GatewayPeak);
+    public sealed record TaskRun(TimeSpan Elapsed, long SiloBefore, long SiloPeak, long GatewayBefore, long GatewayPeak);
 
     /// <summary>The product: one task over the corpus's directory, from its creation to its terminal message on its socket.</summary>
-    private static async Task<TaskRun> IndexAsync(string database, string directory, int size)
+    public static async Task<TaskRun> IndexAsync(string database, string directory, int size)
     {
         var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1, settings, settings);

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Npgsql;
+using OrleansTasks.Benchmarks.SmallTasks;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.Corpus;
+
+/// <summary>
+/// Where PostgreSQL's time per document goes: one bare <c>COPY</c> stream and one corpus task (cluster
+/// mode, one silo) over the same generated file, each into a database of its own on a server that loads
+/// <c>pg_stat_statements</c>, with autovacuum off and a checkpoint before each. Prints, per run, the server's processor time per document (every backend
+/// and helper process, from <c>/proc</c>) and each statement's calls, total and per-document time.
+/// Run: dotnet run -c Release --project test/Benchmarks -- corpus --profile [--documents 100000] [--runs 1] [--words 130]
+/// </summary>
+internal static class CorpusProfile
+{
+    private const string StatementsSql = """
+        SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = @database
+        ORDER BY total_exec_time DESC
+        LIMIT 12
+        """;
+
+    public static async Task<int> RunAsync(int documents, int runs, int words)
+    {
+        await using var postgres = new PostgresServer();
+        await postgres.InitializeAsync();
+        if (!postgres.IsAvailable)
+        {
+            Console.WriteLine("corpus --profile: skipped, PostgreSQL server binaries are needed (sudo apt-get install postgresql)");
+            return 1;
+        }
+
+        await postgres.ExecuteAsAdminAsync("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+        // Autovacuum would clean one phase's table (its GIN pending list too) while the next phase is measured.
+        await postgres.ExecuteAsAdminAsync("ALTER SYSTEM SET autovacuum = off");
+        await postgres.StopAsync();
+        await postgres.StartAsync();
+        await postgres.ExecuteAsAdminAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        var scratch = Directory.CreateTempSubdirectory("orleans-tasks-corpus-").FullName;
+        try
+        {
+            var file = Path.Combine(scratch, "corpus.jsonl");
+            JsonLinesCorpus.Write(file, documents, words);
+            for (var run = 1; run <= runs; run++)
+            {
+                var copyDatabase = await postgres.CreateDatabaseAsync();
+                await postgres.ExecuteAsAdminAsync("CHECKPOINT");
+                var before = ProcessorTime.OfPostgres(postgres.DataFolder);
+                await using var copySampler = BackendSampler.Start(postgres.AdminConnectionString);
+                var copy = await CorpusBenchmark.CopyAsync(copyDatabase, file);
+                await BackendsEndedAsync(copyDatabase);
+                var copyCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
+                var copyKinds = await copySampler.StopAsync();
+
+                var taskDatabase = await postgres.CreateDatabaseAsync();
+                await postgres.ExecuteAsAdminAsync("CHECKPOINT");
+                before = ProcessorTime.OfPostgres(postgres.DataFolder);
+                await using var taskSampler = BackendSampler.Start(postgres.AdminConnectionString);
+                var task = await CorpusBenchmark.IndexAsync(taskDatabase, scratch, documents);
+                await BackendsEndedAsync(taskDatabase);
+                var taskCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
+                var taskKinds = await taskSampler.StopAsync();
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"run {run}: COPY {documents / copy.TotalSeconds:F0} docs/s, server {copyCpu.TotalMilliseconds / documents:F3} ms/doc | task {documents / task.Elapsed.TotalSeconds:F0} docs/s, server {taskCpu.TotalMilliseconds / documents:F3} ms/doc ({taskCpu / copyCpu:F2}× COPY's)"));
+                Console.WriteLine($"COPY's server processes, ms/doc: {BackendSampler.Format(copyKinds, documents)}");
+                Console.WriteLine($"task's server processes, ms/doc: {BackendSampler.Format(taskKinds, documents)}");
+                await PrintStatementsAsync(postgres, "COPY", copyDatabase, documents);
+                await PrintStatementsAsync(postgres, "task", taskDatabase, documents);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Waits until no server process serves <paramref name="connectionString"/>'s database: an ended
+    /// backend's processor time counts in the postmaster's only once the postmaster has reaped it.
+    /// </summary>
+    private static async Task BackendsEndedAsync(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        // The schema migration's connection idles in this process's pool.
+        NpgsqlConnection.ClearAllPools();
+        await Eventually.TrueAsync(
+            () => !Directory.EnumerateDirectories("/proc").Any(folder => Serves(folder, database)),
+            TimeSpan.FromSeconds(30),
+            waitingFor: $"the server processes of database {database} to end");
+    }
+
+    private static bool Serves(string procFolder, string database)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procFolder, "cmdline")).Contains(" " + database + " ", StringComparison.Ordinal);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task PrintStatementsAsync(PostgresServer postgres, string what, string connectionString, int documents)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var connection = new NpgsqlConnection(postgres.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(StatementsSql, connection);
+        command.Parameters.AddWithValue("database", database!);
+        Console.WriteLine($"{what}: | statement | calls | total ms | ms/doc | rows |");
+        Console.WriteLine("|---|---|---|---|---|");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var query = reader.GetString(3);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {query[..Math.Min(query.Length, 110)]} | {reader.GetInt64(0)} | {reader.GetDouble(1):F0} | {reader.GetDouble(1) / documents:F3} | {reader.GetInt64(2)} |"));
+        }
+    }
+}
