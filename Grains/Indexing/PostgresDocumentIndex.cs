@@ -12,8 +12,8 @@ namespace OrleansTasks.Indexing;
 
 /// <summary>
 /// The document index of cluster mode: the <c>documents</c> table with PostgreSQL full-text
-/// search. Each slice writes only documents whose content hash changed (<see cref="PostgresSliceWrite"/>)
-/// and reports, per document, whether it was written, already written by this task, or unchanged.
+/// search. One upsert statement per slice writes only documents whose content hash changed and
+/// reports, per document, whether it was written, already written by this task, or unchanged.
 /// A <c>delete_missing</c> pass records the ids it saw in <c>task_seen_documents</c>, and its end
 /// removes the collection's other documents in keyset-ordered batches, each committed with the
 /// removal's cursor and count in <c>task_deletions</c>.
@@ -21,6 +21,28 @@ namespace OrleansTasks.Indexing;
 /// </summary>
 public sealed partial class PostgresDocumentIndex : IDocumentIndex
 {
+    private const string UpsertSql = """
+        WITH input AS (
+            SELECT * FROM unnest(@ids::text[], @titles::text[], @contents::text[], @hashes::text[]) AS d(id, title, content, hash)),
+        existing AS (
+            SELECT document_id, content_hash, written_by FROM documents
+            WHERE collection = @collection AND document_id IN (SELECT id FROM input)),
+        written AS (
+            INSERT INTO documents AS d (collection, document_id, title, content, content_hash, written_by)
+            SELECT @collection, id, title, content, hash, @task FROM input
+            ON CONFLICT (collection, document_id) DO UPDATE
+            SET title = excluded.title, content = excluded.content, content_hash = excluded.content_hash,
+                written_by = excluded.written_by, write_count = d.write_count + 1, updated_at = now()
+            WHERE d.content_hash <> excluded.content_hash
+            RETURNING document_id)
+        SELECT i.id,
+               w.document_id IS NOT NULL AS written,
+               coalesce(e.written_by = @task AND e.content_hash = i.hash, false) AS mine
+        FROM input i
+        LEFT JOIN written w ON w.document_id = i.id
+        LEFT JOIN existing e ON e.document_id = i.id
+        """;
+
     /// <summary>The pass's removal row comes with its first record: a removal step finds none once the pass is forgotten.</summary>
     private const string RecordSeenSql = """
         WITH removal AS (
@@ -144,8 +166,23 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
     {
         var outcomes = await _retry.ExecuteAsync(async token =>
         {
-            await using var connection = await _database.OpenConnectionAsync(token);
-            return await PostgresSliceWrite.RunAsync(connection, collection, taskId, documents, token);
+            await using var command = _database.CreateCommand(UpsertSql);
+            command.Parameters.AddWithValue("collection", collection);
+            command.Parameters.AddWithValue("task", taskId);
+            command.Parameters.AddWithValue("ids", documents.Select(d => d.Id).ToArray());
+            command.Parameters.AddWithValue("titles", documents.Select(d => d.Title).ToArray());
+            command.Parameters.AddWithValue("contents", documents.Select(d => d.Content).ToArray());
+            command.Parameters.AddWithValue("hashes", documents.Select(d => d.ContentHash).ToArray());
+            var byId = new Dictionary<string, IndexWrite>(documents.Count, StringComparer.Ordinal);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            while (await reader.ReadAsync(token))
+            {
+                byId[reader.GetString(0)] = reader.GetBoolean(1) ? IndexWrite.Written
+                    : reader.GetBoolean(2) ? IndexWrite.AlreadyWrittenByThisTask
+                    : IndexWrite.Unchanged;
+            }
+
+            return byId;
         }, cancellationToken);
 
         return [.. documents.Select(d => outcomes[d.Id])];
