@@ -43,9 +43,11 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
         MessageAssert.IsComplete(messages[^1], taskId);
         MessageAssert.AreOrdered(messages);
         // The first failure may come before the socket is open: then its wait is what "connected" says.
+        // The end of each wait (Indexing 0/30 (attempt 2 of 4)) is left out: a socket opened late may miss it.
         var retrying = messages.SkipLast(1)
             .Where(m => m.GetProperty("attempt").GetInt32() > 1)
             .Select(m => (m.GetProperty("attempt").GetInt32(), m.GetProperty(MessageAssert.Type(m) == "connected" ? "status_message" : "message").GetString()))
+            .Where(m => m.Item2!.StartsWith("Retrying in ", StringComparison.Ordinal))
             .Distinct();
         Assert.Equal(
             [(2, "Retrying in 2 s (attempt 2 of 4): the document index timed out"), (3, "Retrying in 3 s (attempt 3 of 4): the document index timed out")],
@@ -85,8 +87,10 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
         // Each retry's wait is a change of its own (message and attempt), sent within the feed's progress interval.
         Assert.Equal(2, fault.Injected);
         Assert.Equal(1, rows[0].GetProperty("attempt").GetInt32());
+        // The end of each wait (Indexing 0/30 (attempt 2 of 4)) is left out: the feed may send the next change in its place.
         var retrying = rows.Where(r => r.GetProperty("attempt").GetInt32() > 1)
-            .Select(r => (r.GetProperty("attempt").GetInt32(), r.GetProperty("message").GetString())).Distinct();
+            .Select(r => (r.GetProperty("attempt").GetInt32(), r.GetProperty("message").GetString()))
+            .Where(r => r.Item2!.StartsWith("Retrying in ", StringComparison.Ordinal)).Distinct();
         Assert.Equal(
             [(2, "Retrying in 2 s (attempt 2 of 4): the document index timed out"), (3, "Retrying in 2 s (attempt 3 of 4): the document index timed out")],
             retrying);

@@ -42,6 +42,11 @@ public sealed class TaskRetryPolicyGrainTests(FaultClusterFixture fixture)
         Assert.Equal([2, 3], waits.Select(e => e.Attempt));
         Assert.All(waits, e => Assert.Equal(IndexTaskStatus.Processing, e.Status));
 
+        // Once a wait is over its attempt shows without the time of the next one, now past.
+        var attempts = watcher.Received.Where(e => e.Attempt > 1 && e.NextAttemptAt is null).ToList();
+        Assert.Equal(["Indexing 0/20 (attempt 2 of 5)", "Indexing 0/20 (attempt 3 of 5)"], attempts.Select(e => e.Message));
+        Assert.All(attempts, e => Assert.Equal(IndexTaskStatus.Processing, e.Status));
+
         // Each attempt started only once its wait was over, and not much later.
         Assert.InRange(waits[0].NextAttemptAt!.Value - waits[0].UpdatedAt, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(300));
         Assert.True(waits[1].UpdatedAt >= waits[0].NextAttemptAt, "the second attempt started before its wait was over");
