@@ -182,7 +182,8 @@ public sealed partial class IndexTaskGrain
         }
 
         var now = time.GetUtcNow();
-        var delay = SliceRetries.Delay(policy, failed);
+        // Drawn once: the stored time of the next attempt is the wait a new activation keeps.
+        var delay = SliceRetries.Delay(policy, failed, Random.Shared.NextDouble());
         await _task.CommitAsync(next => TaskTransitions.AwaitRetry(next, failed, policy.MaxAttempts!.Value, now + delay, reason, now));
         admission.Rest(Admission.AdmissionTicket.Of(TaskId, S));
         ScheduleSliceIn(delay);
