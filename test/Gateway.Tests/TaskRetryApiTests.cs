@@ -53,6 +53,9 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
         RetryMessages.AssertWait(retrying[0].Item2, 2, 4, TimeSpan.FromSeconds(2));
         RetryMessages.AssertWait(retrying[1].Item2, 3, 4, TimeSpan.FromSeconds(3));
         Assert.Equal(1, messages[^1].GetProperty("attempt").GetInt32());
+        var details = messages[^1].GetProperty("result").GetProperty("details").EnumerateArray().ToList();
+        Assert.Equal(3, details[0].GetProperty("attempts").GetInt32());
+        Assert.All(details, detail => Assert.Contains(detail.GetProperty("attempts").GetInt32(), new[] { 1, 3 }));
 
         var task = await TaskRequests.GetAsync(client, taskId);
         Assert.Equal(("completed", 1, "PT10M"), (task.GetProperty("status").GetString(), task.GetProperty("attempt").GetInt32(), task.GetProperty("timeout").GetString()));
