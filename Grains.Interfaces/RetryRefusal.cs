@@ -19,7 +19,11 @@ public enum RetryRefusal
     /// <summary>The documents to retry are no longer stored (the task ended under a release that dropped them, or storage lost them).</summary>
     DocumentsGone = 4,
 
-    /// <summary>The task's directory source, which a retry reads again, cannot be read.</summary>
+    /// <summary>
+    /// The directory of a task accepted before sources streamed, which its retry reads at once, cannot be read. (A
+    /// streaming source task's retry is a new source task: a directory gone refuses it as a create,
+    /// <see cref="InvalidRequestException"/>.)
+    /// </summary>
     SourceUnreadable = 5,
 
     /// <summary>Silos of an earlier release, which cannot run a retry, are still in the cluster: it can be retried once every silo runs this release.</summary>

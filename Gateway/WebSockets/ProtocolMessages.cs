@@ -77,6 +77,7 @@ public static class ProtocolMessages
                 w.WriteString("error", detail.Error);
             }
 
+            w.WriteNumber("attempts", detail.Attempts);
             w.WriteEndObject();
         }
 

@@ -82,7 +82,7 @@ public sealed partial class BatchGrain
         {
             await Durable.ClearAsync(new BatchState());
             await _lease.ReleaseAsync();
-            throw new RetryRefusedException(RetryRefusal.NothingToRetry, "None of the batch's failed or cancelled tasks has a document left to retry.");
+            throw new RetryRefusedException(RetryRefusal.NothingToRetry, "None of the batch's failed or cancelled tasks can be retried (each has nothing left to retry, or its own retry is refused).");
         }
 
         await FinishCreationAsync(started, next =>
@@ -96,8 +96,8 @@ public sealed partial class BatchGrain
 
     /// <summary>
     /// Retries each original task into this batch, every one after those it waited for; a task already
-    /// retried into this batch answers its retry, and one retried by another request is left out. Returns
-    /// the retries and the positions of the tasks refused.
+    /// retried into this batch answers its retry, and one retried by another request, or whose own retry is
+    /// refused, is left out. Returns the retries and the positions of the tasks left out.
     /// </summary>
     private async Task<(List<GroupTask> Started, HashSet<int> Refused)> RetryTasksAsync(string requestedBy)
     {
@@ -113,14 +113,17 @@ public sealed partial class BatchGrain
                 var snapshot = await GrainFactory.GetGrain<ITaskRetry>(originals[i]).Retry(requestedBy, BatchId, BatchId);
                 started.Add(GroupTask.From(snapshot, S.Tasks[i].Ref));
             }
-            catch (RetryRefusedException exception) when (exception.Reason is RetryRefusal.NothingToRetry or RetryRefusal.DocumentsGone or RetryRefusal.NotFound)
-            {
-                refused.Add(i);
-            }
             catch (RetryRefusedException exception) when (exception.Reason is RetryRefusal.AlreadyRetried)
             {
                 // Retried on its own since this batch was begun (a retry broken off midway, then the task's own
                 // retry): that retry stands, and this batch is made without it, as a first try would have been.
+                refused.Add(i);
+            }
+            catch (Exception exception) when (BatchRetries.LeavesOut(exception))
+            {
+                // Its own retry would be refused the same (nothing left, its documents or source gone, a dependency
+                // gone): nothing was made for it, and the batch is made without it rather than half made.
+                Log.TaskLeftOut(logger, BatchId, originals[i], exception.Message);
                 refused.Add(i);
             }
             catch (Exception exception) when (ClusterSupport.UnknownToSilo<ITaskRetry>(exception))
@@ -138,5 +141,8 @@ public sealed partial class BatchGrain
     {
         [LoggerMessage(20, LogLevel.Information, "Batch {BatchId} retried by batch {RetryId} at the request of {RequestedBy} with {TaskCount} tasks")]
         public static partial void Retried(ILogger logger, Guid batchId, Guid retryId, string requestedBy, int taskCount);
+
+        [LoggerMessage(21, LogLevel.Information, "Batch {BatchId}: its task {TaskId} is left out of the batch's retry, its own retry refused: {Reason}")]
+        public static partial void TaskLeftOut(ILogger logger, Guid batchId, Guid taskId, string reason);
     }
 }

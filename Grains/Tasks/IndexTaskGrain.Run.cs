@@ -51,6 +51,13 @@ public sealed partial class IndexTaskGrain
                 return;
             }
 
+            if (S.NextAttemptAt is not null)
+            {
+                // The wait is over: the next attempt's time, now past, no longer shows while the attempt waits for its slot or runs.
+                var maxAttempts = (S.Retry ?? _options.Retry.Resolve(null)).MaxAttempts!.Value;
+                await _task.CommitAsync(next => TaskTransitions.EndRetryWait(next, maxAttempts));
+            }
+
             if (!await admission.TryEnterAsync(Admission.AdmissionTicket.Of(TaskId, S)))
             {
                 // Queued: the cluster's admission queue wakes this task when it grants it a slot.
@@ -175,7 +182,8 @@ public sealed partial class IndexTaskGrain
         }
 
         var now = time.GetUtcNow();
-        var delay = SliceRetries.Delay(policy, failed);
+        // Drawn once: the stored time of the next attempt is the wait a new activation keeps.
+        var delay = SliceRetries.Delay(policy, failed, Random.Shared.NextDouble());
         await _task.CommitAsync(next => TaskTransitions.AwaitRetry(next, failed, policy.MaxAttempts!.Value, now + delay, reason, now));
         admission.Rest(Admission.AdmissionTicket.Of(TaskId, S));
         ScheduleSliceIn(delay);

@@ -23,6 +23,10 @@ internal static class TaskMessages
     public static string Retrying(TimeSpan delay, int attempt, int maxAttempts, string reason) =>
         string.Create(CultureInfo.InvariantCulture, $"Retrying in {delay.TotalSeconds:0.#} s (attempt {attempt} of {maxAttempts}): {reason}");
 
+    /// <summary>The attempt a retry wait announced has begun.</summary>
+    public static string Attempting(int current, int total, int attempt, int maxAttempts) =>
+        string.Create(CultureInfo.InvariantCulture, $"Indexing {current}/{total} (attempt {attempt} of {maxAttempts})");
+
     public static string Completed(TaskCounts counts) => string.Create(CultureInfo.InvariantCulture,
         $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
 

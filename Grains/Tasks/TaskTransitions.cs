@@ -171,6 +171,18 @@ public static class TaskTransitions
     }
 
     /// <summary>
+    /// The retry wait is over and the attempt it announced begins (it may still wait for a slot of its silo):
+    /// the time of the next attempt, now past, is cleared and the message says which attempt runs. The
+    /// attempt is kept until a slice succeeds (<see cref="RecordSlice"/>).
+    /// </summary>
+    public static void EndRetryWait(IndexTaskState next, int maxAttempts)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        next.NextAttemptAt = null;
+        next.Message = TaskMessages.Attempting(next.Current, next.Total, next.FailedAttempts + 1, maxAttempts);
+    }
+
+    /// <summary>
     /// A dependency has ended (<paramref name="final"/> null when it no longer exists): completed, it
     /// is no longer awaited and the task may be queued; otherwise the task ends without running.
     /// </summary>

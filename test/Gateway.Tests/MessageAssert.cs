@@ -63,12 +63,14 @@ public static partial class MessageAssert
             Assert.Contains(status, new[] { "indexed", "unchanged", "failed" });
             if (status == "failed")
             {
-                HasExactly(detail, "id", "status", "error");
+                HasExactly(detail, "id", "status", "error", "attempts");
             }
             else
             {
-                HasExactly(detail, "id", "status");
+                HasExactly(detail, "id", "status", "attempts");
             }
+
+            Assert.True(detail.GetProperty("attempts").GetInt32() >= 1, $"attempts below 1: {detail}");
         }
 
         Assert.Equal(JsonValueKind.String, m.GetProperty("message").ValueKind);

@@ -58,7 +58,7 @@ public sealed class ProtocolMessagesTests
         var completed = Snapshot(IndexTaskStatus.Completed) with
         {
             Progress = 100,
-            Result = new TaskResultPreview([new DocumentResult("b.md", DocumentOutcome.Failed, "empty"), new DocumentResult("a.md", DocumentOutcome.Indexed)], false),
+            Result = new TaskResultPreview([new DocumentResult("b.md", DocumentOutcome.Failed, "empty"), new DocumentResult("a.md", DocumentOutcome.Indexed) { Attempts = 3 }], false),
         };
 
         var message = Parse(ProtocolMessages.ForEvent(completed));
@@ -66,6 +66,7 @@ public sealed class ProtocolMessagesTests
         MessageAssert.IsComplete(message, TaskId);
         Assert.False(message.GetProperty("success").GetBoolean());
         Assert.Equal(2, message.GetProperty("result").GetProperty("total").GetInt32());
+        Assert.Equal([1, 3], message.GetProperty("result").GetProperty("details").EnumerateArray().Select(d => d.GetProperty("attempts").GetInt32()));
     }
 
     [Fact]

@@ -11,15 +11,30 @@ using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
-/// <summary>A gateway whose index refuses writes where a test's <see cref="FaultPlan"/> says, so that tasks fail for real.</summary>
+/// <summary>
+/// A gateway whose index refuses writes where a test's <see cref="FaultPlan"/> says, so that tasks fail for real,
+/// and whose one source root, <see cref="SourceRoot"/>, is a scratch directory of its own.
+/// </summary>
 public sealed class FaultyGateway : GatewayFactory
 {
     public FaultyGateway()
-        : base(services: services => services.AddFaultInjection())
+        : this(Directory.CreateTempSubdirectory("orleans-tasks-retry-").FullName)
     {
     }
 
+    private FaultyGateway(string sourceRoot)
+        : base(new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = sourceRoot }, services: services => services.AddFaultInjection()) =>
+        SourceRoot = sourceRoot;
+
+    public string SourceRoot { get; }
+
     public FaultPlan Faults => Services.GetRequiredService<FaultPlan>();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(SourceRoot, recursive: true);
+    }
 }
 
 /// <summary>

@@ -59,7 +59,12 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         Assert.Equal("completed", ended.GetProperty("status").GetString());
         if (resumed.GetProperty("status").GetString() == "processing")
         {
-            Assert.Equal((2, nextAttemptAt), (resumed.GetProperty("attempt").GetInt32(), Time(resumed.GetProperty("next_attempt_at"))));
+            // Once the stored wait is over the new activation clears next_attempt_at as it starts the attempt.
+            Assert.Equal(2, resumed.GetProperty("attempt").GetInt32());
+            if (resumed.TryGetProperty("next_attempt_at", out var stored))
+            {
+                Assert.Equal(nextAttemptAt, Time(stored));
+            }
         }
 
         var finishedAt = Time(ended.GetProperty("finished_at"));

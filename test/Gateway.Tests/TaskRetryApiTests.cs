@@ -43,14 +43,19 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
         MessageAssert.IsComplete(messages[^1], taskId);
         MessageAssert.AreOrdered(messages);
         // The first failure may come before the socket is open: then its wait is what "connected" says.
+        // The end of each wait (Indexing 0/30 (attempt 2 of 4)) is left out: a socket opened late may miss it.
         var retrying = messages.SkipLast(1)
             .Where(m => m.GetProperty("attempt").GetInt32() > 1)
             .Select(m => (m.GetProperty("attempt").GetInt32(), m.GetProperty(MessageAssert.Type(m) == "connected" ? "status_message" : "message").GetString()))
-            .Distinct();
-        Assert.Equal(
-            [(2, "Retrying in 2 s (attempt 2 of 4): the document index timed out"), (3, "Retrying in 3 s (attempt 3 of 4): the document index timed out")],
-            retrying);
+            .Where(m => m.Item2!.StartsWith("Retrying in ", StringComparison.Ordinal))
+            .Distinct().ToList();
+        Assert.Equal([2, 3], retrying.Select(m => m.Item1));
+        RetryMessages.AssertWait(retrying[0].Item2, 2, 4, TimeSpan.FromSeconds(2));
+        RetryMessages.AssertWait(retrying[1].Item2, 3, 4, TimeSpan.FromSeconds(3));
         Assert.Equal(1, messages[^1].GetProperty("attempt").GetInt32());
+        var details = messages[^1].GetProperty("result").GetProperty("details").EnumerateArray().ToList();
+        Assert.Equal(3, details[0].GetProperty("attempts").GetInt32());
+        Assert.All(details, detail => Assert.Contains(detail.GetProperty("attempts").GetInt32(), new[] { 1, 3 }));
 
         var task = await TaskRequests.GetAsync(client, taskId);
         Assert.Equal(("completed", 1, "PT10M"), (task.GetProperty("status").GetString(), task.GetProperty("attempt").GetInt32(), task.GetProperty("timeout").GetString()));
@@ -85,11 +90,13 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
         // Each retry's wait is a change of its own (message and attempt), sent within the feed's progress interval.
         Assert.Equal(2, fault.Injected);
         Assert.Equal(1, rows[0].GetProperty("attempt").GetInt32());
+        // The end of each wait (Indexing 0/30 (attempt 2 of 4)) is left out: the feed may send the next change in its place.
         var retrying = rows.Where(r => r.GetProperty("attempt").GetInt32() > 1)
-            .Select(r => (r.GetProperty("attempt").GetInt32(), r.GetProperty("message").GetString())).Distinct();
-        Assert.Equal(
-            [(2, "Retrying in 2 s (attempt 2 of 4): the document index timed out"), (3, "Retrying in 2 s (attempt 3 of 4): the document index timed out")],
-            retrying);
+            .Select(r => (r.GetProperty("attempt").GetInt32(), r.GetProperty("message").GetString()))
+            .Where(r => r.Item2!.StartsWith("Retrying in ", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Equal([2, 3], retrying.Select(r => r.Item1));
+        RetryMessages.AssertWait(retrying[0].Item2, 2, 4, TimeSpan.FromSeconds(2));
+        RetryMessages.AssertWait(retrying[1].Item2, 3, 4, TimeSpan.FromSeconds(2));
         Assert.Equal(1, rows[^1].GetProperty("attempt").GetInt32());
     }
 

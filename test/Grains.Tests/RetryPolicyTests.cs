@@ -12,17 +12,35 @@ public sealed class RetryPolicyTests
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-02T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
-    public void The_default_policy_waits_1_2_4_up_to_256_seconds_between_ten_attempts_and_caps_at_five_minutes()
+    public void The_default_policy_waits_1_2_4_up_to_128_seconds_then_4_to_5_minutes_between_ten_attempts_each_up_to_a_quarter_longer()
     {
         var policy = new RetryOptions().Resolve(null);
 
-        var waits = Enumerable.Range(1, 9).Select(failed => SliceRetries.Delay(policy, failed).TotalSeconds);
+        var shortest = Enumerable.Range(1, 9).Select(failed => SliceRetries.Delay(policy, failed, 0).TotalSeconds);
+        var longest = Enumerable.Range(1, 9).Select(failed => SliceRetries.Delay(policy, failed, 1).TotalSeconds);
 
-        Assert.Equal([1, 2, 4, 8, 16, 32, 64, 128, 256], waits);
-        Assert.Equal(TimeSpan.FromMinutes(5), SliceRetries.Delay(policy, 10));
-        Assert.Equal(TimeSpan.FromMinutes(5), SliceRetries.Delay(policy, 1000));
+        Assert.Equal([1, 2, 4, 8, 16, 32, 64, 128, 240], shortest);
+        Assert.Equal([1.25, 2.5, 5, 10, 20, 40, 80, 160, 300], longest);
+        Assert.Equal(TimeSpan.FromMinutes(5), SliceRetries.Delay(policy, 1000, 1));
+        Assert.Equal(TimeSpan.FromMinutes(4.5), SliceRetries.Delay(policy, 10, 0.5));
         Assert.False(SliceRetries.Exhausted(policy, 9));
         Assert.True(SliceRetries.Exhausted(policy, 10));
+    }
+
+    [Fact]
+    public void Tasks_failed_by_one_outage_draw_their_waits_apart_within_a_quarter_and_never_past_the_longest_wait()
+    {
+        var policy = new TaskRetryPolicy(10, TimeSpan.FromSeconds(2), 2, TimeSpan.FromSeconds(10));
+        var random = new Random(22);
+
+        var firstWaits = Enumerable.Range(0, 50).Select(_ => SliceRetries.Delay(policy, 1, random.NextDouble())).ToList();
+        var cappedWaits = Enumerable.Range(0, 50).Select(_ => SliceRetries.Delay(policy, 6, random.NextDouble())).ToList();
+
+        Assert.All(firstWaits, wait => Assert.InRange(wait, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.5)));
+        Assert.All(cappedWaits, wait => Assert.InRange(wait, TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(10)));
+        Assert.True(firstWaits.Distinct().Count() > 40, "the waits were not drawn apart");
+        Assert.True(cappedWaits.Distinct().Count() > 40, "the waits at the longest were not drawn apart");
+        Assert.Throws<ArgumentOutOfRangeException>(() => SliceRetries.Delay(policy, 1, 1.5));
     }
 
     [Fact]
@@ -33,7 +51,8 @@ public sealed class RetryPolicyTests
         var policy = defaults.Resolve(new TaskRetryPolicy(Backoff: 1.5, MaxInterval: TimeSpan.FromSeconds(5)));
 
         Assert.Equal(new TaskRetryPolicy(4, TimeSpan.FromSeconds(3), 1.5, TimeSpan.FromSeconds(5)), policy);
-        Assert.Equal([3, 4.5, 5], Enumerable.Range(1, 3).Select(failed => SliceRetries.Delay(policy, failed).TotalSeconds));
+        Assert.Equal([3, 4, 4], Enumerable.Range(1, 3).Select(failed => SliceRetries.Delay(policy, failed, 0).TotalSeconds));
+        Assert.Equal([3.75, 5, 5], Enumerable.Range(1, 3).Select(failed => SliceRetries.Delay(policy, failed, 1).TotalSeconds));
         Assert.True(SliceRetries.Exhausted(new RetryOptions().Resolve(new TaskRetryPolicy(MaxAttempts: 1)), 1));
     }
 

@@ -106,6 +106,17 @@ public sealed class TaskRetriesTests
     }
 
     [Fact]
+    public void A_batch_retry_leaves_out_a_task_its_own_retry_refuses_for_any_reason_but_not_one_that_failed_or_met_an_upgrade()
+    {
+        Assert.All(Enum.GetValues<RetryRefusal>().Where(reason => reason != RetryRefusal.ClusterUpgrading),
+            reason => Assert.True(BatchRetries.LeavesOut(new RetryRefusedException(reason, "refused")), $"{reason} was not left out"));
+        Assert.True(BatchRetries.LeavesOut(new InvalidTaskRequestException("source", "The directory '/srv/docs/a' does not exist.")));
+        Assert.False(BatchRetries.LeavesOut(new RetryRefusedException(RetryRefusal.ClusterUpgrading, "upgrading")));
+        Assert.False(BatchRetries.LeavesOut(new TimeoutException("the silo did not answer")));
+        Assert.False(BatchRetries.LeavesOut(new Orleans.Storage.InconsistentStateException("etag")));
+    }
+
+    [Fact]
     public void A_small_completed_task_keeps_its_documents_only_when_some_failed()
     {
         var documents = Documents.Generate(3);

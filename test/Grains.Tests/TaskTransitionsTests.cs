@@ -86,6 +86,22 @@ public sealed class TaskTransitionsTests
     }
 
     [Fact]
+    public void When_a_retry_wait_ends_the_past_next_attempt_time_is_cleared_and_the_attempt_kept_until_a_slice_succeeds()
+    {
+        var task = TaskTransitions.Accept(Request(), [0], null, 3, [], Now);
+        TaskTransitions.StartProcessing(task, Now);
+        TaskTransitions.AwaitRetry(task, 2, 5, Now.AddSeconds(4), "the document index timed out", Now);
+
+        TaskTransitions.EndRetryWait(task, 5);
+        var attempting = TaskSnapshots.Of(Guid.NewGuid(), task);
+        TaskTransitions.RecordSlice(task, [Result(DocumentOutcome.Indexed)], Now.AddSeconds(5));
+
+        Assert.Equal((IndexTaskStatus.Processing, 3, null), (attempting.Status, attempting.Attempt, attempting.NextAttemptAt));
+        Assert.Equal("Indexing 0/3 (attempt 3 of 5)", attempting.Message);
+        Assert.Equal((1, null, "Indexing 1/3"), (TaskSnapshots.Of(Guid.NewGuid(), task).Attempt, task.NextAttemptAt, task.Message));
+    }
+
+    [Fact]
     public void A_dependency_that_no_longer_exists_fails_the_task_and_one_that_completes_before_the_others_keeps_it_waiting()
     {
         var (gone, first, second) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());

@@ -31,10 +31,14 @@ export function time(value) {
 
 export const terminal = new Set(['completed', 'failed', 'cancelled']);
 
-/** Whether a task can be retried: ended with failed or unprocessed documents, and not retried yet. */
+/**
+ * Whether a task can be retried: ended with failed or unprocessed documents, and not retried yet. A source task's
+ * retry reads its whole source again; any other has nothing left once it reached every document and none failed.
+ */
 export function retryable(task) {
   if (task.retried_by || !terminal.has(task.status)) return false;
-  return task.status !== 'completed' || task.counts.failed > 0;
+  if (task.status === 'completed' || !task.source) return task.counts.failed > 0 || task.current < task.total;
+  return true;
 }
 
 /** A fresh Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */
