@@ -86,9 +86,11 @@ public sealed class StreamingRunTests : IDisposable
     [Fact]
     public async Task A_source_task_sizes_its_slices_to_the_source_slice_budget_and_a_task_of_stored_documents_to_the_slice_budget()
     {
-        // Each write takes at least 1 ms a document: a 10 ms budget holds at most 10 of them, a 2 s budget far more than the first slice's 16.
+        // Each write is paced 2 ms a document. A timer may fire up to one clock tick early (the runtime's timers read a
+        // coarse clock: 4 ms a tick on a kernel of 250 Hz), so the first slice of 16 takes at least 28 ms: a 10 ms budget then holds
+        // at most 5 documents, well under 10, and a 2 s budget far more than 16. (Paced 1 ms, an early timer let 11 through.)
         using var faults = new FaultPlan();
-        faults.PaceIndex("docs", TimeSpan.FromMilliseconds(1));
+        faults.PaceIndex("docs", TimeSpan.FromMilliseconds(2));
         var index = new IncrementalIndexer(new FaultyDocumentIndex(_index, faults));
         var options = new TasksOptions { SourceRoots = [_files.Root], SliceBudget = TimeSpan.FromMilliseconds(10), SourceSliceBudget = TimeSpan.FromSeconds(2) };
         using var sourceRun = new TaskRun(_taskId, new TaskChunkStores(_storage), index, options, NullLogger.Instance);
