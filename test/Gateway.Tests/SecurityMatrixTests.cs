@@ -97,6 +97,8 @@ public sealed class SecurityMatrixTests(SecurityMatrixFixture fixture) : IClassF
         ["id: another user's results"] = (t => t.SendAsync(HttpMethod.Get, $"/api/tasks/{t.Fixture.BobsTask}/result"), Outcome.Http(HttpStatusCode.NotFound, "Task not found")),
         ["id: cancelling another user's task"] = (t => t.SendAsync(HttpMethod.Post, $"/api/tasks/{t.Fixture.BobsTask}/cancel"), Outcome.Http(HttpStatusCode.NotFound, "Task not found")),
         ["id: another user's batch"] = (t => t.SendAsync(HttpMethod.Get, $"/api/batches/{t.Fixture.BobsBatch}"), Outcome.Http(HttpStatusCode.NotFound, "Batch not found")),
+        ["id: retrying another user's task"] = (t => t.SendAsync(HttpMethod.Post, $"/api/tasks/{t.Fixture.BobsTask}/retry"), Outcome.Http(HttpStatusCode.NotFound, "Task not found")),
+        ["id: retrying another user's batch"] = (t => t.SendAsync(HttpMethod.Post, $"/api/batches/{t.Fixture.BobsBatch}/retry"), Outcome.Http(HttpStatusCode.NotFound, "Batch not found")),
         ["id: socket on another user's task"] = (t => t.SocketAsync($"/ws/task/{t.Fixture.BobsTask}?token={TestTokens.Alice}"),
             Outcome.Close(WebSocketCloseStatus.PolicyViolation, "Task not found")),
         ["id: socket on a path-like id"] = (t => t.SocketAsync($"/ws/task/..%2F..%2Fetc%2Fpasswd?token={TestTokens.Alice}"),
