@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using OrleansTasks.Benchmarks.SmallTasks;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Benchmarks.Corpus;
 
@@ -35,9 +36,8 @@ internal sealed class BackendSampler : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         var first = true;
-        do
+        await PeriodicLoop.RunAsync(TimeSpan.FromMilliseconds(500), async () =>
         {
             await using var command = new NpgsqlCommand(
                 "SELECT pid, coalesce(nullif(application_name, ''), backend_type) FROM pg_stat_activity WHERE pid <> pg_backend_pid()", connection);
@@ -51,20 +51,7 @@ internal sealed class BackendSampler : IAsyncDisposable
             }
 
             first = false;
-        }
-        while (await WaitAsync(timer));
-    }
-
-    private async Task<bool> WaitAsync(PeriodicTimer timer)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(_stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        }, _stop.Token);
     }
 
     public async ValueTask DisposeAsync()

@@ -53,48 +53,33 @@ public sealed class ScheduleFirings : IAsyncDisposable
     public string Describe(Guid schedule) => string.Join(", ", Fired(schedule).OrderBy(f => f.Key).Select(f =>
         string.Create(CultureInfo.InvariantCulture, $"{f.Key:HH:mm:ss} at {(f.Value - f.Key).TotalSeconds:+0.0;-0.0} s")));
 
-    private async Task ReadAsync()
-    {
-        using var timer = new PeriodicTimer(ReadEvery);
-        do
-        {
-            foreach (var schedule in _fired.Keys)
-            {
-                try
-                {
-                    if (await _client.GetGrain<IScheduleGrain>(schedule).GetSnapshot() is not { } snapshot)
-                    {
-                        continue;
-                    }
+    private Task ReadAsync() => PeriodicLoop.RunAsync(ReadEvery, ReadOnceAsync, _stop.Token);
 
-                    var now = DateTimeOffset.UtcNow;
-                    lock (_gate)
-                    {
-                        _last[schedule] = snapshot;
-                        foreach (var run in snapshot.RecentRuns.Where(run => !run.Manual))
-                        {
-                            _fired[schedule].TryAdd(run.Occurrence, now);
-                        }
-                    }
-                }
-                catch (Exception exception) when (exception is TimeoutException or OrleansException)
+    private async Task ReadOnceAsync()
+    {
+        foreach (var schedule in _fired.Keys)
+        {
+            try
+            {
+                if (await _client.GetGrain<IScheduleGrain>(schedule).GetSnapshot() is not { } snapshot)
                 {
-                    // A schedule being moved or a silo being busy: read it again at the next turn.
+                    continue;
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                lock (_gate)
+                {
+                    _last[schedule] = snapshot;
+                    foreach (var run in snapshot.RecentRuns.Where(run => !run.Manual))
+                    {
+                        _fired[schedule].TryAdd(run.Occurrence, now);
+                    }
                 }
             }
-        }
-        while (await WaitAsync(timer));
-    }
-
-    private async Task<bool> WaitAsync(PeriodicTimer timer)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(_stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            catch (Exception exception) when (exception is TimeoutException or OrleansException)
+            {
+                // A schedule being moved or a silo being busy: read it again at the next turn.
+            }
         }
     }
 
