@@ -28,14 +28,27 @@ public sealed class AdmissionQueueWiringTests(PostgresServer postgres)
     private static AdmissionTicket Ticket(string owner, TaskPriority priority = TaskPriority.Normal) =>
         new(Guid.NewGuid(), owner, priority, DateTimeOffset.UtcNow);
 
+    /// <summary>One silo on a database of its own, its slots stored in the queue: the silo, its address, the queue.</summary>
+    private async Task<(PostgresSilo Silo, string Address, IAdmissionQueueGrain Queue)> OneSiloAsync()
+    {
+        var silo = await PostgresSilo.StartAsync(await postgres.CreateDatabaseAsync(), NewCluster(), Settings());
+        try
+        {
+            await AdmissionSlotReports.StoredAsync(silo, silo);
+            return (silo, AdmissionSlotReports.AddressOf(silo), silo.Client.GetGrain<IAdmissionQueueGrain>(0));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task A_silo_that_called_but_is_not_listed_yet_has_its_free_slot_granted_in_another_silos_call()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings());
-        var listed = AdmissionSlotReports.AddressOf(silo);
-        var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
-        await AdmissionSlotReports.StoredAsync(silo, silo);
+        var (silo, listed, queue) = await OneSiloAsync();
+        await using var stopping = silo;
         var (holder, waiter) = (Ticket("alice"), Ticket("bob"));
 
         // The unlisted silo says it has one free slot; the listed one's slot is held, and a task asks there.
@@ -79,11 +92,8 @@ public sealed class AdmissionQueueWiringTests(PostgresServer postgres)
     [Fact]
     public async Task A_task_that_asks_again_after_its_grant_was_lost_takes_that_grant_before_a_higher_priority_task()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings());
-        var address = AdmissionSlotReports.AddressOf(silo);
-        var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
-        await AdmissionSlotReports.StoredAsync(silo, silo);
+        var (silo, address, queue) = await OneSiloAsync();
+        await using var stopping = silo;
         var (granted, urgent) = (Ticket("alice"), Ticket("bob", TaskPriority.High));
 
         // The silo's only slot is granted; the answer is lost, so the silo's next call does not say the task holds it,
