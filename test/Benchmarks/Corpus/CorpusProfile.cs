@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using OrleansTasks.Benchmarks.Profiles;
 using OrleansTasks.Benchmarks.SmallTasks;
 using OrleansTasks.Testing;
 
@@ -14,14 +15,6 @@ namespace OrleansTasks.Benchmarks.Corpus;
 /// </summary>
 internal static class CorpusProfile
 {
-    private const string StatementsSql = """
-        SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
-        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-        WHERE d.datname = @database
-        ORDER BY total_exec_time DESC
-        LIMIT 12
-        """;
-
     public static async Task<int> RunAsync(int documents, int runs, int words)
     {
         await using var postgres = new PostgresServer();
@@ -32,12 +25,9 @@ internal static class CorpusProfile
             return 1;
         }
 
-        await postgres.ExecuteAsAdminAsync("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
         // Autovacuum would clean one phase's table (its GIN pending list too) while the next phase is measured.
         await postgres.ExecuteAsAdminAsync("ALTER SYSTEM SET autovacuum = off");
-        await postgres.StopAsync();
-        await postgres.StartAsync();
-        await postgres.ExecuteAsAdminAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await StatementProfile.EnableAsync(postgres);
         var scratch = Directory.CreateTempSubdirectory("orleans-tasks-corpus-").FullName;
         try
         {
@@ -67,8 +57,8 @@ internal static class CorpusProfile
                     $"run {run}: COPY {documents / copy.TotalSeconds:F0} docs/s, server {copyCpu.TotalMilliseconds / documents:F3} ms/doc | task {documents / task.Elapsed.TotalSeconds:F0} docs/s, server {taskCpu.TotalMilliseconds / documents:F3} ms/doc ({taskCpu / copyCpu:F2}× COPY's)"));
                 Console.WriteLine($"COPY's server processes, ms/doc: {BackendSampler.Format(copyKinds, documents)}");
                 Console.WriteLine($"task's server processes, ms/doc: {BackendSampler.Format(taskKinds, documents)}");
-                await PrintStatementsAsync(postgres, "COPY", copyDatabase, documents);
-                await PrintStatementsAsync(postgres, "task", taskDatabase, documents);
+                await StatementProfile.PrintAsync(postgres, "COPY", copyDatabase, documents, "doc");
+                await StatementProfile.PrintAsync(postgres, "task", taskDatabase, documents, "doc");
             }
 
             return 0;
@@ -103,24 +93,6 @@ internal static class CorpusProfile
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return false;
-        }
-    }
-
-    private static async Task PrintStatementsAsync(PostgresServer postgres, string what, string connectionString, int documents)
-    {
-        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        await using var connection = new NpgsqlConnection(postgres.AdminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(StatementsSql, connection);
-        command.Parameters.AddWithValue("database", database!);
-        Console.WriteLine($"{what}: | statement | calls | total ms | ms/doc | rows |");
-        Console.WriteLine("|---|---|---|---|---|");
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var query = reader.GetString(3);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {query[..Math.Min(query.Length, 110)]} | {reader.GetInt64(0)} | {reader.GetDouble(1):F0} | {reader.GetDouble(1) / documents:F3} | {reader.GetInt64(2)} |"));
         }
     }
 }

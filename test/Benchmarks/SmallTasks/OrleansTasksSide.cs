@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Npgsql;
+using OrleansTasks.Benchmarks.Profiles;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Benchmarks.SmallTasks;
@@ -38,6 +39,10 @@ internal static class OrleansTasksSide
             await SubmitAndWaitAsync(http, database, Warmup, plan.WarmupTasks, plan, admission);
             await Task.Delay(DatabaseWork.ReportingDelay);
             workStart = await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName);
+            if (plan.Statements)
+            {
+                await StatementProfile.ResetAsync(postgres);
+            }
 
             var profiler = new SideProfiler(
                 new Dictionary<string, int[]>
@@ -57,6 +62,12 @@ internal static class OrleansTasksSide
         await Task.Delay(DatabaseWork.ExitDelay);
         var work = (await DatabaseWork.ReadAsync(postgres.AdminConnectionString, databaseName)).Since(workStart);
         var name = (silos == 1 ? "OrleansTasks, 1 silo" : $"OrleansTasks, {silos} silos") + (admission ? ", admission rules" : "");
+        if (plan.Statements)
+        {
+            await StatementProfile.PrintAsync(postgres, name, database, plan.Tasks, "task");
+            await StatementProfile.PrintGrainWritesAsync(database, plan.Tasks + plan.WarmupTasks, "task");
+        }
+
         return new SideResult(name, timings, Acceptance.Of(submissions),
             submitter.Errors, submitter.Refusals, peak, await CompletionWatch.CountDocumentRowsAsync(database, Measured), profile with { Work = work });
     }

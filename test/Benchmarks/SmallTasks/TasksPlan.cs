@@ -6,7 +6,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// How much work the <c>tasks</c> scenario offers: tasks of ten ~1 KB documents from concurrent
 /// clients, after a warm-up that is not measured, repeated for the spread.
 /// </summary>
-internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly, bool Admission)
+internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly, bool Admission, bool Statements)
 {
     public const int DocumentsPerTask = 10;
 
@@ -28,6 +28,9 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
             OneSiloOnly: options.Contains("--one-silo"),
 
             // Two silos without and with admission rules (AdmissionMix), beside Hangfire without and with priority queues.
-            Admission: options.Contains("--admission"));
+            Admission: options.Contains("--admission"),
+
+            // Each OrleansTasks side's costliest statements per task (pg_stat_statements), from the measured phase.
+            Statements: options.Contains("--statements"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OrleansTasks.Benchmarks.Profiles;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Benchmarks.SmallTasks;
@@ -7,7 +8,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// <summary>
 /// Many small tasks: OrleansTasks in cluster mode (one silo, then two) beside a Hangfire peer, on
 /// one private PostgreSQL server, each side on a fresh database with a warm-up first.
-/// Run: dotnet run -c Release --project test/Benchmarks -- tasks [--quick] [--tasks N] [--clients N] [--runs N] [--one-silo | --admission]
+/// Run: dotnet run -c Release --project test/Benchmarks -- tasks [--quick] [--tasks N] [--clients N] [--runs N] [--one-silo | --admission] [--statements]
 /// </summary>
 internal static class TasksProgram
 {
@@ -19,6 +20,11 @@ internal static class TasksProgram
         {
             Console.WriteLine("tasks: PostgreSQL server binaries are needed (sudo apt-get install postgresql)");
             return 1;
+        }
+
+        if (plan.Statements)
+        {
+            await StatementProfile.EnableAsync(postgres);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
