@@ -40,14 +40,14 @@ internal static class StatementProfile
         await using var command = new NpgsqlCommand(StatementsSql, connection);
         command.Parameters.AddWithValue("database", database!);
         command.Parameters.AddWithValue("limit", (long)limit);
-        Console.WriteLine($"{what}: | statement | calls | calls/{unit} | total ms | ms/{unit} | rows |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"{what}: | statement | calls | calls/{unit} | total ms | ms/{unit} | ms/call | rows |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
             var query = reader.GetString(3);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {query[..Math.Min(query.Length, 110)]} | {reader.GetInt64(0)} | {(double)reader.GetInt64(0) / units:F2} | {reader.GetDouble(1):F0} | {reader.GetDouble(1) / units:F3} | {reader.GetInt64(2)} |"));
+                $"| {query[..Math.Min(query.Length, 110)]} | {reader.GetInt64(0)} | {(double)reader.GetInt64(0) / units:F2} | {reader.GetDouble(1):F0} | {reader.GetDouble(1) / units:F3} | {reader.GetDouble(1) / Math.Max(1, reader.GetInt64(0)):F3} | {reader.GetInt64(2)} |"));
         }
     }
 
