@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
@@ -32,7 +34,7 @@ public sealed class ConfiguredPolicyGateway() : GatewayFactory(
 
 /// <summary>
 /// <c>Tasks:Retry:*</c> and <c>Tasks:DefaultTimeout</c> reach, in a running silo, a task that gives no
-/// <c>retry</c> or <c>timeout</c> of its own.
+/// <c>retry</c> or <c>timeout</c> of its own; <c>"timeout": "none"</c> opts out of the default.
 /// </summary>
 public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) : IClassFixture<ConfiguredPolicyGateway>
 {
@@ -86,5 +88,44 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
             task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString(), task.GetProperty("timeout").GetString()));
         Assert.InRange(RunTime(task), DefaultTimeout, DefaultTimeout + TimeSpan.FromSeconds(3));
         Assert.InRange(task.GetProperty("current").GetInt32(), 1, 99);
+    }
+
+    [Fact]
+    public async Task A_task_whose_timeout_is_none_runs_past_the_default_limit_to_its_end()
+    {
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(50);
+        body["timeout"] = "none";
+        gateway.Faults.PaceIndex(body["collection"]!.GetValue<string>(), TimeSpan.FromMilliseconds(100));
+
+        var taskId = await TaskRequests.CreateAsync(client, body);
+        var task = await TaskRequests.WaitForEndAsync(client, taskId);
+
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal(50, task.GetProperty("counts").GetProperty("indexed").GetInt32());
+        Assert.True(RunTime(task) > DefaultTimeout, $"the task ran {RunTime(task)}, not past the default limit of {DefaultTimeout}");
+        Assert.False(task.TryGetProperty("timeout", out var timeout), $"a task without a limit shows one: {timeout}");
+    }
+
+    [Theory]
+    [InlineData("None")]
+    [InlineData("never")]
+    [InlineData("")]
+    [InlineData("PT")]
+    public async Task Any_other_timeout_that_is_not_an_iso_8601_duration_is_refused_with_400_naming_the_field(string timeout)
+    {
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(3);
+        body["timeout"] = timeout;
+
+        using var response = await client.PostAsJsonAsync("/api/tasks", body);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {problem}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(
+            "'timeout' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\".",
+            Assert.Single(problem.GetProperty("errors").GetProperty("timeout").EnumerateArray()).GetString());
+        Assert.Null(response.Headers.Location);
     }
 }
