@@ -10,8 +10,8 @@ namespace OrleansTasks;
 /// task with <see cref="RunAt"/> in the future waits (<c>waiting</c>) until that time. A task made by
 /// retrying another names it in <see cref="RetryOf"/>. A slice that
 /// fails transiently is retried as <see cref="Retry"/> says (null: the silo's defaults); a task that
-/// runs longer than <see cref="Timeout"/> after its start (null: the silo's default, if any) fails
-/// with the code <c>timeout</c>.
+/// runs longer than <see cref="Timeout"/> after its start (null: the silo's default, if any;
+/// <see cref="NoTimeout"/>: no limit, whatever the default) fails with the code <c>timeout</c>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.StartIndexTask")]
 public sealed record StartIndexTask(
@@ -27,6 +27,13 @@ public sealed record StartIndexTask(
     [property: Id(9)] TaskRetryPolicy? Retry = null,
     [property: Id(10)] TimeSpan? Timeout = null)
 {
+    /// <summary>
+    /// The <see cref="Timeout"/> of a task that has no time limit even where the silo sets
+    /// <c>Tasks:DefaultTimeout</c> (<c>"timeout": "none"</c>). A silo of a release without it refuses
+    /// the task as out of range rather than giving it the default.
+    /// </summary>
+    public static readonly TimeSpan NoTimeout = System.Threading.Timeout.InfiniteTimeSpan;
+
     /// <summary><see cref="DependsOn"/>, never a default array.</summary>
     public ImmutableArray<Guid> Dependencies => DependsOn.IsDefault ? [] : DependsOn;
 

@@ -65,7 +65,7 @@ internal sealed class BatchCreation : CreateEndpoint<CreateBatchRequest, CreateB
             task.After is null ? [] : [.. task.After],
             task.DependsOn is null ? [] : [.. task.DependsOn],
             TaskPolicyInputs.Retry(task.Retry),
-            TaskPolicyInputs.Duration(task.Timeout))
+            TaskPolicyInputs.Timeout(task.Timeout))
         {
             Priority = TaskInputs.Priority(task.Priority),
             Upload = TaskInputs.Upload(task.Source),

@@ -74,7 +74,7 @@ internal sealed class ScheduleCreation : CreateEndpoint<CreateScheduleRequest, C
                 TaskInputs.Documents(task.Documents),
                 TaskInputs.Source(task.Source),
                 TaskPolicyInputs.Retry(task.Retry),
-                TaskPolicyInputs.Duration(task.Timeout))
+                TaskPolicyInputs.Timeout(task.Timeout))
             {
                 Priority = TaskInputs.Priority(task.Priority),
                 DeleteMissing = TaskInputs.DeleteMissing(task.Source),

@@ -50,7 +50,7 @@ internal sealed class TaskCreation : CreateEndpoint<CreateTaskRequest, StartInde
         body.DependsOn is null ? [] : [.. body.DependsOn],
         RunAt: body.RunAt,
         Retry: TaskPolicyInputs.Retry(body.Retry),
-        Timeout: TaskPolicyInputs.Duration(body.Timeout))
+        Timeout: TaskPolicyInputs.Timeout(body.Timeout))
     {
         Priority = TaskInputs.Priority(body.Priority),
         Upload = TaskInputs.Upload(body.Source),

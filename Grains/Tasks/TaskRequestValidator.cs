@@ -72,7 +72,7 @@ public static partial class TaskRequestValidator
     /// </summary>
     public static void ValidatePolicies(TaskRetryPolicy? retry, TimeSpan? timeout, RetryOptions? defaults = null)
     {
-        if (timeout is { } limit && (limit < TaskRetryLimits.MinTimeout || limit > TaskRetryLimits.MaxTimeout))
+        if (timeout is { } limit && limit != StartIndexTask.NoTimeout && (limit < TaskRetryLimits.MinTimeout || limit > TaskRetryLimits.MaxTimeout))
         {
             throw new InvalidTaskRequestException("timeout", "'timeout' is a duration from 1 second (PT1S) to 30 days (P30D).");
         }

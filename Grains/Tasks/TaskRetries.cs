@@ -122,13 +122,14 @@ public static class TaskRetries
     /// <summary>
     /// The new task that retries <paramref name="task"/> (<paramref name="original"/>): its owner and collection,
     /// the documents to run again, and the settings it was accepted with (priority, retry policy, time limit),
-    /// so that a retry runs as its original would have.
+    /// so that a retry runs as its original would have: one accepted without a limit stays without one
+    /// (<see cref="StartIndexTask.NoTimeout"/>), whatever <c>Tasks:DefaultTimeout</c> says now.
     /// </summary>
     public static StartIndexTask Request(Guid original, IndexTaskState task, IEnumerable<IndexDocument> documents, IEnumerable<Guid> dependsOn, Guid? batchId)
     {
         ArgumentNullException.ThrowIfNull(task);
         return new StartIndexTask(task.OwnerId, task.Collection, [.. documents], DependsOn: [.. dependsOn], BatchId: batchId, RetryOf: original,
-            Retry: task.Retry, Timeout: task.Timeout)
+            Retry: task.Retry, Timeout: task.Timeout ?? StartIndexTask.NoTimeout)
         {
             Priority = task.Priority,
         };

@@ -148,14 +148,17 @@ public static class TaskTransitions
         next.FinishedAt = now;
     }
 
-    /// <summary>The retry policy and time limit of a newly accepted task: its own, the silo's defaults for what it leaves out.</summary>
+    /// <summary>
+    /// The retry policy and time limit of a newly accepted task: its own, the silo's defaults for what it leaves out;
+    /// no limit for <see cref="StartIndexTask.NoTimeout"/>.
+    /// </summary>
     public static void TakePolicies(IndexTaskState accepted, StartIndexTask request, TasksOptions options)
     {
         ArgumentNullException.ThrowIfNull(accepted);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
         accepted.Retry = options.Retry.Resolve(request.Retry);
-        accepted.Timeout = request.Timeout ?? options.DefaultTimeout;
+        accepted.Timeout = request.Timeout == StartIndexTask.NoTimeout ? null : request.Timeout ?? options.DefaultTimeout;
     }
 
     /// <summary>

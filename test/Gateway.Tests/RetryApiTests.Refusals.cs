@@ -1,12 +1,16 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Storage;
+using OrleansTasks.Tasks;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// The refusals of a retry that the tests beside them do not reach: a directory-source task whose directory
-/// is gone, alone and in a batch, and a batch that is unknown, another user's or not ended.
+/// is gone, alone and in a batch, a task whose stored documents are gone, and a batch that is unknown,
+/// another user's or not ended.
 /// </summary>
 public sealed partial class RetryApiTests
 {
@@ -69,6 +73,30 @@ public sealed partial class RetryApiTests
         // The batch's retry was made whole: asked again, it names it.
         var (again, conflict) = await PostAsync(alice, $"/api/batches/{batchId}/retry");
         Assert.Equal((HttpStatusCode.Conflict, retryId), (again.StatusCode, conflict.GetProperty("retried_by").GetGuid()));
+    }
+
+    [Fact]
+    public async Task A_task_whose_stored_documents_are_gone_answers_410_and_nothing_is_created()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+
+        // More than one chunk of documents (TaskDocuments.MaxChunkDocuments), so that the retry reads a chunk from storage.
+        var original = await FailedTaskAsync(alice, documents: TaskDocuments.MaxChunkDocuments + 100);
+        var chunks = gateway.Services.GetRequiredService<TaskChunkStores>().Documents;
+        await chunks.DeleteAsync(original, 0);
+        await chunks.DeleteAsync(original, 1);
+
+        var (response, problem) = await PostAsync(alice, $"/api/tasks/{original}/retry");
+
+        Assert.True(response.StatusCode == HttpStatusCode.Gone, $"{(int)response.StatusCode} {problem}");
+        Assert.Equal(("application/problem+json", 410), (response.MediaType, problem.GetProperty("status").GetInt32()));
+        Assert.Equal(
+            ("Documents no longer stored", "The documents to retry are no longer stored; create a new task with them instead."),
+            (problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString()));
+        Assert.Null(response.Location);
+        Assert.False((await TaskRequests.GetAsync(alice, original)).TryGetProperty("retried_by", out var link), $"a refused retry linked the task: {link}");
+        using var retry = await alice.GetAsync($"/api/tasks/{TaskRetries.IdOf(original)}");
+        Assert.Equal(HttpStatusCode.NotFound, retry.StatusCode);
     }
 
     [Fact]

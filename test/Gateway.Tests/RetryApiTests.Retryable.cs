@@ -6,6 +6,7 @@ public sealed partial class RetryApiTests
     [Fact]
     public async Task The_dashboard_offers_no_retry_for_an_ended_task_with_nothing_left_but_does_for_a_source_task()
     {
+        gateway.StartServer();
         await using var browser = await DashboardBrowser.LaunchAsync();
         var page = await browser.NewTabAsync(gateway.BaseAddress);
 

@@ -181,6 +181,24 @@ public sealed class ScheduleApiTests(SharedGateway gateway)
     }
 
     [Fact]
+    public async Task A_schedule_whose_task_asks_for_no_time_limit_shows_none_and_its_runs_have_no_limit()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var (created, schedule, response) = await SendAsync(alice, HttpMethod.Post, "/api/schedules", Body(b => b["task"]!["timeout"] = "none"));
+        response.Dispose();
+        var id = schedule.GetProperty("schedule_id").GetGuid();
+
+        var (_, run, _) = await SendAsync(alice, HttpMethod.Post, $"/api/schedules/{id}/run");
+        var task = await TaskRequests.WaitForEndAsync(alice, run.GetProperty("task_id").GetGuid());
+        var (_, read, _) = await SendAsync(alice, HttpMethod.Get, $"/api/schedules/{id}");
+
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal(("none", "none"), (schedule.GetProperty("timeout").GetString(), read.GetProperty("timeout").GetString()));
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.False(task.TryGetProperty("timeout", out var timeout), $"the run has a limit: {timeout}");
+    }
+
+    [Fact]
     public async Task A_cron_schedule_reads_back_with_its_time_zone_and_next_run()
     {
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);

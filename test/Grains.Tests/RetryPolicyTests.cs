@@ -70,6 +70,20 @@ public sealed class RetryPolicyTests
     }
 
     [Fact]
+    public void A_task_that_asks_for_no_time_limit_has_none_even_where_the_silo_sets_a_default()
+    {
+        var options = new TasksOptions { DefaultTimeout = TimeSpan.FromHours(1) };
+
+        TaskRequestValidator.ValidatePolicies(null, StartIndexTask.NoTimeout);
+        var unlimited = Accept(new StartIndexTask("alice", "docs", [new IndexDocument("a", null, "x")], Timeout: StartIndexTask.NoTimeout), options);
+        TaskTransitions.StartProcessing(unlimited, Now);
+
+        Assert.Null(unlimited.Timeout);
+        Assert.Null(TaskDeadline.Due(unlimited, Now.AddYears(1)));
+        Assert.Null(TaskSnapshots.Of(Guid.NewGuid(), unlimited).Timeout);
+    }
+
+    [Fact]
     public void A_retry_wait_is_stored_with_the_next_attempt_and_said_in_the_message_and_a_slice_that_succeeds_clears_it()
     {
         var task = Accept(new StartIndexTask("alice", "docs", [new IndexDocument("a", null, "x")]), new TasksOptions());
@@ -151,6 +165,8 @@ public sealed class RetryPolicyTests
         { "retry.max_interval", new TaskRetryPolicy(InitialInterval: TimeSpan.FromSeconds(2), MaxInterval: TimeSpan.FromSeconds(1)), null },
         { "timeout", null, TimeSpan.FromSeconds(-1) },
         { "timeout", null, TimeSpan.FromDays(31) },
+        { "timeout", null, TimeSpan.FromMilliseconds(-2) },
+        { "timeout", null, TimeSpan.Zero },
     };
 
     [Theory]

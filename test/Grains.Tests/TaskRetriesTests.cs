@@ -67,6 +67,19 @@ public sealed class TaskRetriesTests
     }
 
     [Fact]
+    public void The_retry_of_a_task_accepted_without_a_time_limit_has_none_whatever_the_silos_default()
+    {
+        var task = new IndexTaskState { Accepted = true, OwnerId = "alice", Collection = "docs", Status = IndexTaskStatus.Failed, Timeout = null };
+
+        var retry = TaskRetries.Request(Guid.NewGuid(), task, [new IndexDocument("b", null, "again")], [], null);
+        var accepted = new IndexTaskState();
+        TaskTransitions.TakePolicies(accepted, retry, new TasksOptions { DefaultTimeout = TimeSpan.FromMinutes(5) });
+
+        Assert.Equal(StartIndexTask.NoTimeout, retry.Timeout);
+        Assert.Null(accepted.Timeout);
+    }
+
+    [Fact]
     public void A_source_read_again_gives_each_document_its_fresh_content_and_drops_files_that_are_gone()
     {
         IndexDocument[] stored = [new("a.md", null, "old a"), new("b.md", null, "old b")];
