@@ -29,8 +29,8 @@ public sealed record StartIndexTask(
 {
     /// <summary>
     /// The <see cref="Timeout"/> of a task that has no time limit even where the silo sets
-    /// <c>Tasks:DefaultTimeout</c> (<c>"timeout": "none"</c>). A silo of a release without it refuses
-    /// the task as out of range rather than giving it the default.
+    /// <c>Tasks:DefaultTimeout</c> (<c>"timeout": "none"</c>). A silo of the release before time limits,
+    /// whose request has no <see cref="Timeout"/> field, ignores it and runs the task without a limit, as it runs every task.
     /// </summary>
     public static readonly TimeSpan NoTimeout = System.Threading.Timeout.InfiniteTimeSpan;
 

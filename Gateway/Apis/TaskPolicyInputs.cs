@@ -24,7 +24,9 @@ internal static class TaskPolicyInputs
             {
                 return Problems.Invalid(prefix + field, given.ValueKind == JsonValueKind.Number
                     ? $"'{field}' is an ISO 8601 duration string such as \"PT30S\", not a number: write {given.GetRawText()} seconds as \"PT{given.GetRawText()}S\"."
-                    : $"'{field}' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\".");
+                    : field == "timeout"
+                        ? $"'{field}' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\", or \"{NoTimeout}\" for no limit."
+                        : $"'{field}' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\".");
             }
         }
 

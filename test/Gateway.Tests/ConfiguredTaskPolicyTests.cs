@@ -10,7 +10,7 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// An embedded gateway whose silo reads a retry policy (3 attempts, 0.2 s ×1.5 up to 0.4 s) and a default
-/// time limit (3 s) from configuration, and whose index fails or slows down where a test says.
+/// time limit (6 s) from configuration, and whose index fails or slows down where a test says.
 /// </summary>
 public sealed class ConfiguredPolicyGateway() : GatewayFactory(
     new Dictionary<string, string?>
@@ -19,7 +19,8 @@ public sealed class ConfiguredPolicyGateway() : GatewayFactory(
         ["Tasks:Retry:InitialInterval"] = "00:00:00.200",
         ["Tasks:Retry:Backoff"] = "1.5",
         ["Tasks:Retry:MaxInterval"] = "00:00:00.400",
-        ["Tasks:DefaultTimeout"] = "00:00:03",
+        // Longer than the retried task's three attempts take even on a loaded machine, which must end by its attempts.
+        ["Tasks:DefaultTimeout"] = "00:00:06",
     },
     services: services => services.AddFaultInjection())
 {
@@ -38,7 +39,7 @@ public sealed class ConfiguredPolicyGateway() : GatewayFactory(
 /// </summary>
 public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) : IClassFixture<ConfiguredPolicyGateway>
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(6);
 
     private static DateTimeOffset Time(JsonElement value) => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture);
 
@@ -64,16 +65,16 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
         Assert.Equal(("failed", "retries_exhausted"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
         Assert.Equal(3, fault.Injected);
 
-        // Two waits: 0.2 s, then 0.3 s, each up to a quarter longer; the built-in defaults would wait 1 s, then 2 s.
-        Assert.InRange(RunTime(task), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2.5));
-        Assert.Equal("PT3S", task.GetProperty("timeout").GetString());
+        // Two waits: 0.2 s, then 0.3 s, each up to a quarter longer; the built-in defaults would wait at least 1 s, then 2 s.
+        Assert.InRange(RunTime(task), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal("PT6S", task.GetProperty("timeout").GetString());
     }
 
     [Fact]
     public async Task A_task_without_a_time_limit_fails_with_timeout_after_the_configured_default()
     {
         using var client = gateway.CreateHttpClient(TestTokens.Alice);
-        var body = TaskRequests.Body(100);
+        var body = TaskRequests.Body(200);
         gateway.Faults.PaceIndex(body["collection"]!.GetValue<string>(), TimeSpan.FromMilliseconds(100));
 
         var taskId = await TaskRequests.CreateAsync(client, body);
@@ -84,17 +85,17 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
         MessageAssert.IsError(end, taskId);
         Assert.Equal("timeout", end.GetProperty("details").GetProperty("code").GetString());
         var task = await TaskRequests.GetAsync(client, taskId);
-        Assert.Equal(("failed", "timeout", "PT3S"), (
+        Assert.Equal(("failed", "timeout", "PT6S"), (
             task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString(), task.GetProperty("timeout").GetString()));
         Assert.InRange(RunTime(task), DefaultTimeout, DefaultTimeout + TimeSpan.FromSeconds(3));
-        Assert.InRange(task.GetProperty("current").GetInt32(), 1, 99);
+        Assert.InRange(task.GetProperty("current").GetInt32(), 1, 199);
     }
 
     [Fact]
     public async Task A_task_whose_timeout_is_none_runs_past_the_default_limit_to_its_end()
     {
         using var client = gateway.CreateHttpClient(TestTokens.Alice);
-        var body = TaskRequests.Body(50);
+        var body = TaskRequests.Body(100);
         body["timeout"] = "none";
         gateway.Faults.PaceIndex(body["collection"]!.GetValue<string>(), TimeSpan.FromMilliseconds(100));
 
@@ -102,9 +103,24 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
         var task = await TaskRequests.WaitForEndAsync(client, taskId);
 
         Assert.Equal("completed", task.GetProperty("status").GetString());
-        Assert.Equal(50, task.GetProperty("counts").GetProperty("indexed").GetInt32());
+        Assert.Equal(100, task.GetProperty("counts").GetProperty("indexed").GetInt32());
         Assert.True(RunTime(task) > DefaultTimeout, $"the task ran {RunTime(task)}, not past the default limit of {DefaultTimeout}");
         Assert.False(task.TryGetProperty("timeout", out var timeout), $"a task without a limit shows one: {timeout}");
+    }
+
+    [Fact]
+    public async Task A_batch_task_whose_timeout_is_none_has_no_limit_while_its_sibling_takes_the_default()
+    {
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        var unlimited = BatchRequests.Task("unlimited", 3);
+        unlimited["timeout"] = "none";
+        var (_, tasks) = await BatchRequests.CreateAsync(client, BatchRequests.Body(unlimited, BatchRequests.Task("bounded", 3)));
+
+        var none = await TaskRequests.WaitForEndAsync(client, tasks["unlimited"]);
+        var bounded = await TaskRequests.WaitForEndAsync(client, tasks["bounded"]);
+
+        Assert.False(none.TryGetProperty("timeout", out var timeout), $"a batch task asking for no limit shows one: {timeout}");
+        Assert.Equal("PT6S", bounded.GetProperty("timeout").GetString());
     }
 
     [Theory]
@@ -124,7 +140,7 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {problem}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(
-            "'timeout' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\".",
+            "'timeout' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\", or \"none\" for no limit.",
             Assert.Single(problem.GetProperty("errors").GetProperty("timeout").EnumerateArray()).GetString());
         Assert.Null(response.Headers.Location);
     }

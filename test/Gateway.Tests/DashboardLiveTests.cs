@@ -100,6 +100,13 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         return task;
     }
 
+    private static async Task<Guid> CreateScheduleAsync(HttpClient client, string name, JsonObject task)
+    {
+        using var response = await client.PostAsJsonAsync("/api/schedules", new JsonObject { ["name"] = name, ["task"] = task, ["cron"] = "0 4 * * *" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+    }
+
     [Fact]
     public async Task A_schedule_run_started_elsewhere_shows_in_the_open_schedules_view_and_task_list()
     {
@@ -112,6 +119,12 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var scheduleId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule_id").GetGuid();
+
+        // Schedules whose runs take the silo's default time limit, and none at all, say which.
+        var withDefault = await CreateScheduleAsync(alice, "weekly", TaskRequests.Body(1, collection: "weekly"));
+        var unlimitedTask = TaskRequests.Body(1, collection: "monthly");
+        unlimitedTask["timeout"] = "none";
+        var unlimited = await CreateScheduleAsync(alice, "monthly", unlimitedTask);
         await using var browser = await DashboardBrowser.LaunchAsync();
         var page = await browser.SignedInTabAsync(_gateway.BaseAddress, TestTokens.Alice, prepare: RowAppearance.RecordAsync);
 
@@ -120,6 +133,8 @@ public sealed partial class DashboardLiveTests(ITestOutputHelper output) : IAsyn
         var schedule = page.Locator($"tr[data-schedule-id='{scheduleId}']");
         await Assertions.Expect(schedule.Locator("td.runs")).ToHaveTextAsync("0 runs, 0 skipped");
         await Assertions.Expect(schedule.Locator("td.template")).ToHaveTextAsync("low priority · retry: at most 2 attempts · first wait PT5S · time limit: PT1H");
+        await Assertions.Expect(page.Locator($"tr[data-schedule-id='{withDefault}'] td.template")).ToContainTextAsync("time limit: silo default");
+        await Assertions.Expect(page.Locator($"tr[data-schedule-id='{unlimited}'] td.template")).ToContainTextAsync("time limit: none");
         var first = await RunNowAsync(alice, scheduleId);
         await Assertions.Expect(schedule.Locator($"td.last-run a[data-task-id='{first}']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
         await Assertions.Expect(schedule.Locator("td.runs")).ToHaveTextAsync("1 run, 0 skipped");

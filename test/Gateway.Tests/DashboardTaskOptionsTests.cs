@@ -19,7 +19,8 @@ public sealed class DashboardTaskOptionsTests
     [Fact]
     public async Task The_form_sends_priority_time_limit_and_retry_policy_and_refuses_bad_ones_itself_or_with_the_servers_problem()
     {
-        await using var gateway = new GatewayFactory();
+        // A silo default time limit, so that a form left empty and one saying "none" send different requests.
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Tasks:DefaultTimeout"] = "01:00:00" });
         gateway.StartServer();
         using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
         await using var browser = await DashboardBrowser.LaunchAsync();
@@ -32,7 +33,7 @@ public sealed class DashboardTaskOptionsTests
         await page.FillAsync("#create-timeout", "soon");
         await page.ClickAsync("#create-task button[type=submit]");
         await Assertions.Expect(page.Locator(Result)).ToHaveTextAsync(
-            "Time limit: \"soon\" is not a number of minutes from 0.017 (1 second) to 43200 (30 days); leave it empty for the default.");
+            "Time limit: \"soon\" is not a number of minutes from 0.017 (1 second) to 43200 (30 days), or none; leave it empty for the default.");
 
         // Refused by the server: its 400 problem is shown.
         await page.FillAsync("#create-timeout", "30");
@@ -54,6 +55,9 @@ public sealed class DashboardTaskOptionsTests
 
         await page.SelectOptionAsync("#create-priority", "normal");
         var defaults = await CreateAsync(page);
+        await page.ClickAsync("nav button[data-view=create]");
+        await page.FillAsync("#create-timeout", " None ");
+        var unlimited = await CreateAsync(page);
 
         var task = await TaskRequests.GetAsync(demo, chosen);
         Assert.Equal("high", task.GetProperty("priority").GetString());
@@ -61,8 +65,10 @@ public sealed class DashboardTaskOptionsTests
         Assert.Equal("""{"max_attempts":3,"initial_interval":"PT2S","backoff":1.5,"max_interval":"PT10S"}""", task.GetProperty("retry").GetRawText());
         var plain = await TaskRequests.GetAsync(demo, defaults);
         Assert.Equal("normal", plain.GetProperty("priority").GetString());
-        Assert.False(plain.TryGetProperty("timeout", out var timeout) && timeout.ValueKind != JsonValueKind.Null, $"no time limit was given, yet the task has {timeout}");
+        Assert.Equal("PT1H", plain.GetProperty("timeout").GetString());
         Assert.Equal("""{"max_attempts":10,"initial_interval":"PT1S","backoff":2,"max_interval":"PT5M"}""", plain.GetProperty("retry").GetRawText());
+        var sent = await TaskRequests.GetAsync(demo, unlimited);
+        Assert.False(sent.TryGetProperty("timeout", out var none) && none.ValueKind != JsonValueKind.Null, $"\"none\" was typed, yet the task has {none}");
 
         // The browser reports the refused request itself, and nothing else went wrong.
         var error = Assert.Single(browser.ConsoleErrors);

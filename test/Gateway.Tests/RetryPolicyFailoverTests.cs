@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Storm;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -77,6 +79,54 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         Assert.Equal(20L, await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}' AND write_count = 1"));
     }
 
+    /// <summary>The survivor of two silos resumes the task within the lease; the limit passes while it runs there.</summary>
+    [Fact]
+    public async Task A_time_limit_passing_while_the_running_silo_is_killed_ends_the_task_once_with_timeout()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        using var http = Client(cluster);
+        var body = TaskRequests.Body(2_000, words: 20);
+        body["timeout"] = "PT15S";
+        var collection = body["collection"]!.GetValue<string>();
+        await DatabaseCommands.ExecuteAsync(database, SlowSql(collection));
+
+        var taskId = await TaskRequests.CreateAsync(http, body);
+        await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
+        await Deadline.RunAsync(async _ =>
+        {
+            while (await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) is { } message)
+            {
+                if (MessageAssert.Type(message) == "progress" && message.GetProperty("current").GetInt32() >= 5)
+                {
+                    return;
+                }
+            }
+        }, TimeSpan.FromMinutes(1), "progress past 5 documents");
+        var victim = await cluster.SiloRunningAsync(taskId);
+        await victim.KillAsync();
+        var killedAt = Stopwatch.GetTimestamp();
+        await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
+
+        var end = Assert.Single(socket.Messages, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
+        MessageAssert.IsError(end, taskId);
+        Assert.Equal("timeout", end.GetProperty("details").GetProperty("code").GetString());
+        MessageAssert.AreOrdered(socket.Messages);
+        var task = await TaskRequests.GetAsync(http, taskId);
+        Assert.Equal(("failed", "timeout"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
+        Assert.True(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at")) >= TimeSpan.FromSeconds(15));
+        Assert.InRange(task.GetProperty("current").GetInt32(), 5, 1_999);
+
+        // The history holds the task's one row, ended failed at the time the task says, whatever the kill left behind.
+        var failed = (int)IndexTaskStatus.Failed;
+        var finishedAt = Time(task.GetProperty("finished_at"));
+        Assert.Equal(1L, await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM task_history WHERE task_id = '{taskId}'"));
+        Assert.Equal(1L, await DatabaseCommands.ScalarAsync(database,
+            $"SELECT count(*) FROM task_history WHERE task_id = '{taskId}' AND status = {failed} AND abs(extract(epoch FROM finished_at - '{finishedAt:O}'::timestamptz)) < 0.001"));
+        output.WriteLine($"ran {(Time(task.GetProperty("finished_at")) - Time(task.GetProperty("started_at"))).TotalSeconds:F1} s for a 15 s limit; the end reached the socket {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:F1} s after the kill");
+        Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
+    }
+
     [Fact]
     public async Task A_time_limit_that_passes_while_the_only_silo_is_dead_ends_the_task_once_with_timeout_after_the_restart()
     {
@@ -109,6 +159,10 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         await (await cluster.SiloRunningAsync(taskId)).KillAsync();
         var killedAt = DateTimeOffset.UtcNow;
         Assert.True(killedAt < limit, $"the silo was killed at {killedAt:O}, after the limit {limit:O}: the test proves nothing");
+        var written = await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}'");
+
+        // A client that keeps reading and reconnects through the outage, as a careful one does: it hears the end live.
+        var watching = ReconnectingWatcher.WatchAsync("timed-out task", new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"), TimeSpan.FromMinutes(5));
 
         // Nothing runs the task now: the limit passes while no silo is alive.
         var untilPast = limit + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
@@ -120,11 +174,10 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var restartedAt = DateTimeOffset.UtcNow;
         cluster.StartSilo(Lease);
         var task = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(3));
-        await using var after = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
-        await after.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(1));
+        var watcher = await watching;
 
-        MessageAssert.AreOrdered(after.Messages);
-        var end = Assert.Single(after.Messages, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
+        Assert.Empty(watcher.Violations);
+        var end = Assert.IsType<JsonElement>(watcher.Terminal);
         MessageAssert.IsError(end, taskId);
         Assert.Equal("timeout", end.GetProperty("details").GetProperty("code").GetString());
         Assert.Equal(("failed", "timeout"), (task.GetProperty("status").GetString(), task.GetProperty("error").GetProperty("code").GetString()));
@@ -132,6 +185,9 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         Assert.True(finishedAt >= limit, $"the task ended at {finishedAt:O}, before its limit {limit:O}");
         Assert.True(finishedAt >= restartedAt, $"the task ended at {finishedAt:O}, before the silo was started again at {restartedAt:O}");
         Assert.InRange(task.GetProperty("current").GetInt32(), 5, 1_999);
+
+        // The new silo ended the task as it resumed it, past its limit: it indexed nothing more.
+        Assert.Equal(written, await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}'"));
 
         // The history holds the task's one row, ended failed at the time the task says, whatever the kill left behind.
         var failed = (int)IndexTaskStatus.Failed;

@@ -34,7 +34,7 @@ export class SchedulesView {
       element('td', { class: 'next-run', text: schedule.paused ? 'paused' : time(schedule.next_run_at) }),
       element('td', { class: 'last-run' }, last ? element('a', { href: `#/tasks/${last.task_id}`, text: time(last.started_at), 'data-task-id': last.task_id }) : '—'),
       element('td', { class: 'runs', text: `${schedule.runs} run${schedule.runs === 1 ? '' : 's'}, ${schedule.skipped} skipped` }),
-      element('td', { class: 'template', text: `${schedule.priority} priority · retry: ${retryText(schedule.retry)} · time limit: ${schedule.timeout ?? 'none'}` }),
+      element('td', { class: 'template', text: `${schedule.priority} priority · retry: ${retryText(schedule.retry)} · time limit: ${schedule.timeout ?? 'silo default'}` }),
       element('td', {},
         schedule.paused ? act('Resume', 'POST', `${base}/resume`) : act('Pause', 'POST', `${base}/pause`),
         act('Run now', 'POST', `${base}/run`),

@@ -6,8 +6,13 @@ const day = 24 * 60 * 60;
 /** `{priority, timeout?, retry?}` from the form's inputs; throws an Error saying what to fix. */
 export function readTaskOptions() {
   const options = { priority: document.getElementById('create-priority').value };
-  const minutes = number('create-timeout', 'Time limit', { min: 1 / 60, max: 30 * 24 * 60, expected: 'a number of minutes from 0.017 (1 second) to 43200 (30 days)' });
-  if (minutes !== null) options.timeout = isoDuration(minutes * 60);
+  // "none" asks for no limit even where the silo sets a default (Tasks:DefaultTimeout).
+  if (document.getElementById('create-timeout').value.trim().toLowerCase() === 'none') {
+    options.timeout = 'none';
+  } else {
+    const minutes = number('create-timeout', 'Time limit', { min: 1 / 60, max: 30 * 24 * 60, expected: 'a number of minutes from 0.017 (1 second) to 43200 (30 days), or none' });
+    if (minutes !== null) options.timeout = isoDuration(minutes * 60);
+  }
 
   const retry = {};
   const attempts = number('create-retry-attempts', 'Max attempts', { min: 1, max: 100, whole: true, expected: 'a whole number from 1 to 100' });
