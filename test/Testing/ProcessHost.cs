@@ -12,12 +12,14 @@ public sealed class ProcessHost : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly StreamWriter? _log;
+    private readonly string _workingDirectory;
     private bool _logClosed;
 
-    private ProcessHost(string name, Process process)
+    private ProcessHost(string name, Process process, string workingDirectory)
     {
         Name = name;
         _process = process;
+        _workingDirectory = workingDirectory;
         _log = OpenLog(name, process.Id);
         process.OutputDataReceived += (_, line) => Record(line.Data);
         process.ErrorDataReceived += (_, line) => Record(line.Data);
@@ -62,7 +64,7 @@ public sealed class ProcessHost : IAsyncDisposable
         }
 
         start.Environment["DOTNET_gcServer"] = "0";
-        return new ProcessHost(name, Process.Start(start)!);
+        return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);
     }
 
     /// <summary>Environment variables for a configuration key: <c>Cluster:SiloPort</c> → <c>Cluster__SiloPort</c>.</summary>
@@ -102,6 +104,12 @@ public sealed class ProcessHost : IAsyncDisposable
         }
 
         _process.Dispose();
+        // The program's working folder holds nothing a test reads afterwards; a second dispose finds it gone.
+        if (Directory.Exists(_workingDirectory))
+        {
+            Directory.Delete(_workingDirectory, recursive: true);
+        }
+
         if (_log is not null)
         {
             lock (_log)
