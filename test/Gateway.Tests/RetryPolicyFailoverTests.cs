@@ -86,23 +86,9 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var database = await postgres.CreateDatabaseAsync();
         await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
         using var http = Client(cluster);
-        var body = TaskRequests.Body(2_000, words: 20);
-        body["timeout"] = "PT15S";
-        var collection = body["collection"]!.GetValue<string>();
-        await DatabaseCommands.ExecuteAsync(database, SlowSql(collection));
-
-        var taskId = await TaskRequests.CreateAsync(http, body);
+        var (taskId, _) = await StartSlowTaskWithLimitAsync(http, database);
         await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
-        await Deadline.RunAsync(async _ =>
-        {
-            while (await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) is { } message)
-            {
-                if (MessageAssert.Type(message) == "progress" && message.GetProperty("current").GetInt32() >= 5)
-                {
-                    return;
-                }
-            }
-        }, TimeSpan.FromMinutes(1), "progress past 5 documents");
+        await ProgressPastFiveAsync(socket);
         var victim = await cluster.SiloRunningAsync(taskId);
         await victim.KillAsync();
         var killedAt = Stopwatch.GetTimestamp();
@@ -133,26 +119,12 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var database = await postgres.CreateDatabaseAsync();
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease);
         using var http = Client(cluster);
-        var body = TaskRequests.Body(2_000, words: 20);
-        body["timeout"] = "PT15S";
-        var collection = body["collection"]!.GetValue<string>();
-        await DatabaseCommands.ExecuteAsync(database, SlowSql(collection));
-
-        var taskId = await TaskRequests.CreateAsync(http, body);
+        var (taskId, collection) = await StartSlowTaskWithLimitAsync(http, database);
 
         // A socket left unread through the wait below would be closed as a slow consumer: the end is watched on a new one.
         await using (var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}")))
         {
-            await Deadline.RunAsync(async _ =>
-            {
-                while (await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) is { } message)
-                {
-                    if (MessageAssert.Type(message) == "progress" && message.GetProperty("current").GetInt32() >= 5)
-                    {
-                        return;
-                    }
-                }
-            }, TimeSpan.FromMinutes(1), "progress past 5 documents");
+            await ProgressPastFiveAsync(socket);
         }
 
         var limit = Time((await TaskRequests.GetAsync(http, taskId)).GetProperty("started_at")) + TimeSpan.FromSeconds(15);
@@ -184,7 +156,10 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         var finishedAt = Time(task.GetProperty("finished_at"));
         Assert.True(finishedAt >= limit, $"the task ended at {finishedAt:O}, before its limit {limit:O}");
         Assert.True(finishedAt >= restartedAt, $"the task ended at {finishedAt:O}, before the silo was started again at {restartedAt:O}");
-        Assert.InRange(task.GetProperty("current").GetInt32(), 5, 1_999);
+
+        // The end reports the checkpoint the dead silo stored, which may lie below the progress the socket heard
+        // (a resumed task goes on from its last checkpoint), and never above what was written.
+        Assert.InRange(task.GetProperty("current").GetInt32(), 0L, written);
 
         // The new silo ended the task as it resumed it, past its limit: it indexed nothing more.
         Assert.Equal(written, await DatabaseCommands.ScalarAsync(database, $"SELECT count(*) FROM documents WHERE collection = '{collection}'"));
@@ -196,6 +171,27 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
             $"SELECT count(*) FROM task_history WHERE task_id = '{taskId}' AND status = {failed} AND abs(extract(epoch FROM finished_at - '{finishedAt:O}'::timestamptz)) < 0.001"));
         output.WriteLine($"killed {(limit - killedAt).TotalSeconds:F1} s before the limit; restarted {(restartedAt - limit).TotalSeconds:F1} s after it; ended {(finishedAt - restartedAt).TotalSeconds:F1} s after the restart");
     }
+
+    /// <summary>A task of 2,000 documents, each written slowly, with a time limit of 15 s; its id and collection.</summary>
+    private static async Task<(Guid TaskId, string Collection)> StartSlowTaskWithLimitAsync(HttpClient http, string database)
+    {
+        var body = TaskRequests.Body(2_000, words: 20);
+        body["timeout"] = "PT15S";
+        var collection = body["collection"]!.GetValue<string>();
+        await DatabaseCommands.ExecuteAsync(database, SlowSql(collection));
+        return (await TaskRequests.CreateAsync(http, body), collection);
+    }
+
+    private static Task ProgressPastFiveAsync(SocketClient socket) => Deadline.RunAsync(async _ =>
+    {
+        while (await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) is { } message)
+        {
+            if (MessageAssert.Type(message) == "progress" && message.GetProperty("current").GetInt32() >= 5)
+            {
+                return;
+            }
+        }
+    }, TimeSpan.FromMinutes(1), "progress past 5 documents");
 
     private static HttpClient Client(RunningCluster cluster)
     {
