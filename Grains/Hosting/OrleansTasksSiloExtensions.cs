@@ -183,6 +183,7 @@ public static class OrleansTasksSiloExtensions
 
         // Measures the database (the index's pool) when there is one; in memory, never.
         services.TryAddSingleton<DatabaseRoundTrips>();
+        services.TryAddSingleton<Tasks.SlowDatabaseSlices>();
         return services;
     }
 

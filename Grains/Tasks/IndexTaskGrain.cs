@@ -30,6 +30,7 @@ public sealed partial class IndexTaskGrain(
     History.ITaskHistory history,
     Diagnostics.TaskTelemetry telemetry,
     DatabaseRoundTrips roundTrips,
+    SlowDatabaseSlices slowSlices,
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
@@ -54,7 +55,7 @@ public sealed partial class IndexTaskGrain(
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
-        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads, roundTrips);
+        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads, roundTrips, slowSlices);
         _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Release(TaskId));
         if (!S.Accepted)
         {

@@ -52,6 +52,7 @@ public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
     private const int FirstCount = 16;
 
     private double _ticksPerDocument;
+    private int _firstCount = FirstCount;
     private int _slowCount;
     private int _holding;
     private int _lastDocuments;
@@ -69,10 +70,26 @@ public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
 
         if (_ticksPerDocument <= 0)
         {
-            return FirstCount;
+            return _firstCount;
         }
 
         return (int)Math.Clamp(budget.Ticks / _ticksPerDocument, 1, MaxDocuments);
+    }
+
+    /// <summary>
+    /// Asks the first slice at <paramref name="documents"/> rather than the usual small count: the size
+    /// other tasks settled on while the database is slow (<see cref="SlowDatabaseSlices"/>). The first
+    /// slice is then judged as any: if the round trip was slow, doubling is tried from it (or it halves
+    /// when it took far longer than its round trips); if not, the budget sizes the next one.
+    /// </summary>
+    public void StartAt(int documents)
+    {
+        if (_ticksPerDocument > 0)
+        {
+            throw new InvalidOperationException("A sizer starts at a count only before its first slice.");
+        }
+
+        _firstCount = Math.Clamp(documents, 1, MaxDocuments);
     }
 
     /// <summary>

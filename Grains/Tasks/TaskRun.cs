@@ -20,7 +20,8 @@ public sealed partial class TaskRun(
     TasksOptions options,
     ILogger logger,
     Uploads.IUploadStore? uploads = null,
-    DatabaseRoundTrips? roundTrips = null) : IDisposable
+    DatabaseRoundTrips? roundTrips = null,
+    SlowDatabaseSlices? slowSlices = null) : IDisposable
 {
     private SliceSizer? _sizer;
 
@@ -44,7 +45,7 @@ public sealed partial class TaskRun(
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(counted);
-        _sizer ??= new SliceSizer(task.Source is null ? options.SliceBudget : options.SourceSliceBudget, options.SlowDatabaseRoundTrip);
+        _sizer ??= NewSizer(task);
         var outcome = task.Source is { } source
             ? await IndexSourceSliceAsync(task, source, now, counted)
             : await IndexStoredSliceAsync(task, now, counted);
@@ -57,6 +58,18 @@ public sealed partial class TaskRun(
     }
 
     public void Dispose() => Source.Dispose();
+
+    /// <summary>A sizer that starts, while the database is slow, at the size this silo's other tasks settled on against it.</summary>
+    private SliceSizer NewSizer(IndexTaskState task)
+    {
+        var sizer = new SliceSizer(task.Source is null ? options.SliceBudget : options.SourceSliceBudget, options.SlowDatabaseRoundTrip);
+        if (roundTrips?.Recent >= options.SlowDatabaseRoundTrip && slowSlices?.Recall() is { } settled)
+        {
+            sizer.StartAt(settled);
+        }
+
+        return sizer;
+    }
 
     private async Task<SliceOutcome> IndexStoredSliceAsync(IndexTaskState task, DateTimeOffset now, Action<TaskCounts> counted)
     {
@@ -161,6 +174,10 @@ public sealed partial class TaskRun(
         }
 
         _sizer!.Record(documents, elapsed, roundTrips?.Recent, requested);
+        if (_sizer.DatabaseSlow)
+        {
+            slowSlices?.Remember(_sizer.NextCount());
+        }
     }
 
     private async Task RecordAsync(IndexTaskState task, IReadOnlyList<DocumentResult> results, DateTimeOffset now, Action<TaskCounts> counted)

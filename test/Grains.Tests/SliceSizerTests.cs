@@ -115,6 +115,46 @@ public sealed class SliceSizerTests
     }
 
     [Fact]
+    public void A_task_started_at_the_size_others_settled_on_against_a_slow_database_asks_it_first_and_grows_from_there()
+    {
+        // Without it, the previous test: 16 documents, then a doubling a slice, at 1 s of latency half a minute of slices to reach 2,000.
+        var sizer = new SliceSizer(Budget, Slow);
+        sizer.StartAt(1000);
+
+        var sizes = Run(sizer, 3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
+
+        Assert.Equal([1000, 2000, 2000], sizes);
+        Assert.True(sizer.DatabaseSlow);
+    }
+
+    [Fact]
+    public void A_task_started_at_a_slow_database_s_size_on_a_database_that_healed_returns_to_the_budget()
+    {
+        var sizer = new SliceSizer(Budget, Slow);
+        sizer.StartAt(1000);
+
+        var sizes = Run(sizer, 10, TimeSpan.FromMilliseconds(2), Healthy);
+
+        Assert.Equal(1000, sizes[0]);
+        Assert.False(sizer.DatabaseSlow);
+        Assert.All(sizes.Skip(6), size => Assert.InRange(size, 360, 400));
+    }
+
+    [Fact]
+    public void A_sizer_starts_at_a_count_only_before_its_first_slice_and_within_its_bounds()
+    {
+        var sizer = new SliceSizer(Budget, Slow);
+        sizer.StartAt(1_000_000);
+        Assert.Equal(SliceSizer.MaxDocuments, sizer.NextCount());
+        sizer.StartAt(0);
+        Assert.Equal(1, sizer.NextCount());
+
+        sizer.Record(1, TimeSpan.FromMilliseconds(1), Healthy);
+
+        Assert.Throws<InvalidOperationException>(() => sizer.StartAt(500));
+    }
+
+    [Fact]
     public void A_slice_cut_short_does_not_shrink_a_slow_database_s_slices()
     {
         // A slice carries fewer documents than asked at the end of a stored chunk (a slice never crosses
