@@ -26,6 +26,9 @@ public sealed partial class DatabaseRoundTrips : IDisposable
     /// <summary>How long a measurement counts; with 1 s of latency one takes about 1.5 s, opening a connection more.</summary>
     public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(15);
 
+    /// <summary>How recent the newest round trip must be for <see cref="SlowNow"/>: while measuring, one is taken every <see cref="Interval"/> plus the round trip.</summary>
+    public static readonly TimeSpan Current = TimeSpan.FromSeconds(5);
+
     /// <summary>How long measuring goes on after the last <see cref="Demand"/>.</summary>
     public static readonly TimeSpan DemandLasts = TimeSpan.FromSeconds(10);
 
@@ -70,8 +73,34 @@ public sealed partial class DatabaseRoundTrips : IDisposable
         {
             lock (_gate)
             {
-                var fresh = _samples.Where(sample => _time.GetElapsedTime(sample.At) <= Fresh).ToList();
-                return fresh.Count >= 2 ? fresh.Min(sample => sample.RoundTrip) : null;
+                return ShortestFresh();
+            }
+        }
+    }
+
+    /// <summary>
+    /// True while the database is known slow now: <see cref="Recent"/> is <paramref name="slowRoundTrip"/> or longer and the newest
+    /// round trip was taken in the last <see cref="Current"/>. Measuring stops <see cref="DemandLasts"/> after the last slow
+    /// slice while its round trips count for <see cref="Fresh"/>: a database that healed meanwhile is not known to have.
+    /// </summary>
+    public bool SlowNow(TimeSpan slowRoundTrip)
+    {
+        lock (_gate)
+        {
+            var newest = _samples.LastOrDefault();
+            return newest.At != 0 && _time.GetElapsedTime(newest.At) <= Current && ShortestFresh() >= slowRoundTrip;
+        }
+    }
+
+    /// <summary>A round trip just measured.</summary>
+    internal void Add(TimeSpan roundTrip)
+    {
+        lock (_gate)
+        {
+            _samples.Enqueue((_time.GetTimestamp(), roundTrip));
+            if (_samples.Count > Kept)
+            {
+                _samples.Dequeue();
             }
         }
     }
@@ -141,14 +170,7 @@ public sealed partial class DatabaseRoundTrips : IDisposable
                 if (TimeOne(ref failing) is { } roundTrip)
                 {
                     _measured?.Record(roundTrip.TotalSeconds);
-                    lock (_gate)
-                    {
-                        _samples.Enqueue((_time.GetTimestamp(), roundTrip));
-                        if (_samples.Count > Kept)
-                        {
-                            _samples.Dequeue();
-                        }
-                    }
+                    Add(roundTrip);
                 }
 
                 // A pause between measurements, ended early only by the silo stopping.
@@ -162,6 +184,12 @@ public sealed partial class DatabaseRoundTrips : IDisposable
                 DisposeSignals();
             }
         }
+    }
+
+    private TimeSpan? ShortestFresh()
+    {
+        var fresh = _samples.Where(sample => _time.GetElapsedTime(sample.At) <= Fresh).ToList();
+        return fresh.Count >= 2 ? fresh.Min(sample => sample.RoundTrip) : null;
     }
 
     private void DisposeSignals()

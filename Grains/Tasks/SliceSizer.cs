@@ -30,6 +30,10 @@ namespace OrleansTasks.Tasks;
 /// later. Its documents, not its round trips, made it that long: documents grown large, or a
 /// processor starved on top of the slow database.
 /// </para>
+/// <para>
+/// A task that starts while the database is slow need not grow from the first count: <see cref="StartAt"/>
+/// starts it at the size the silo's other tasks last asked for (<see cref="SlowDatabaseSlices"/>).
+/// </para>
 /// </remarks>
 public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
 {
@@ -58,6 +62,9 @@ public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
     private int _lastDocuments;
     private TimeSpan _lastElapsed;
 
+    /// <summary>How long a slice should take while the database is quick.</summary>
+    public TimeSpan Budget => budget;
+
     /// <summary>True when the database's round trip was slow at the last slice: its slices are sized by their round trips, not the budget.</summary>
     public bool DatabaseSlow { get; private set; }
 
@@ -78,9 +85,10 @@ public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
 
     /// <summary>
     /// Asks the first slice at <paramref name="documents"/> rather than the usual small count: the size
-    /// other tasks settled on while the database is slow (<see cref="SlowDatabaseSlices"/>). The first
-    /// slice is then judged as any: if the round trip was slow, doubling is tried from it (or it halves
-    /// when it took far longer than its round trips); if not, the budget sizes the next one.
+    /// other tasks last asked for while the database is slow (<see cref="SlowDatabaseSlices"/>). The first
+    /// slice is then judged as any: if the round trip was slow, doubling is tried from what it carried (it
+    /// keeps the size asked if cut short, and halves if it took far longer than its round trips); if not,
+    /// the budget sizes the next one.
     /// </summary>
     public void StartAt(int documents)
     {
@@ -121,9 +129,10 @@ public sealed class SliceSizer(TimeSpan budget, TimeSpan slowRoundTrip)
         }
         else if (!DatabaseSlow)
         {
+            // A slice cut short (see below) is no trial of the size it was asked at: that size stays.
             DatabaseSlow = true;
             _holding = 0;
-            _slowCount = Doubled(documents);
+            _slowCount = documents < (requested ?? documents) ? requested!.Value : Doubled(documents);
         }
         else if (documents < (requested ?? documents))
         {

@@ -11,7 +11,8 @@ namespace OrleansTasks.Tasks;
 /// or its streaming source), sized by <see cref="SliceSizer"/> to <see cref="TasksOptions.SliceBudget"/>
 /// (<see cref="TasksOptions.SourceSliceBudget"/> for a streaming source), indexed, their outcomes stored and
 /// counted into the task's state. While the database's round trips are slow (<see cref="DatabaseRoundTrips"/>),
-/// the task's message says that it waits for the database.
+/// the task's message says that it waits for the database, and a task that starts then begins at the slice size
+/// the silo's other tasks asked for (<see cref="SlowDatabaseSlices"/>).
 /// </summary>
 public sealed partial class TaskRun(
     Guid taskId,
@@ -59,13 +60,13 @@ public sealed partial class TaskRun(
 
     public void Dispose() => Source.Dispose();
 
-    /// <summary>A sizer that starts, while the database is slow, at the size this silo's other tasks settled on against it.</summary>
+    /// <summary>A sizer that starts, while the database is slow now, at the size this silo's other tasks of its budget last asked for against it.</summary>
     private SliceSizer NewSizer(IndexTaskState task)
     {
         var sizer = new SliceSizer(task.Source is null ? options.SliceBudget : options.SourceSliceBudget, options.SlowDatabaseRoundTrip);
-        if (roundTrips?.Recent >= options.SlowDatabaseRoundTrip && slowSlices?.Recall() is { } settled)
+        if (roundTrips?.SlowNow(options.SlowDatabaseRoundTrip) == true && slowSlices?.Recall(sizer.Budget) is { } asked)
         {
-            sizer.StartAt(settled);
+            sizer.StartAt(asked);
         }
 
         return sizer;
@@ -176,7 +177,7 @@ public sealed partial class TaskRun(
         _sizer!.Record(documents, elapsed, roundTrips?.Recent, requested);
         if (_sizer.DatabaseSlow)
         {
-            slowSlices?.Remember(_sizer.NextCount());
+            slowSlices?.Remember(_sizer.Budget, _sizer.NextCount());
         }
     }
 

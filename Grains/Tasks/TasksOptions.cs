@@ -158,8 +158,9 @@ public sealed class TasksOptions
     /// <summary>
     /// A round trip to the database this long or longer counts as a slow database (see
     /// <see cref="Storage.DatabaseRoundTrips"/>): a task's slices then grow past <see cref="SliceBudget"/>
-    /// rather than shrink, and its message says that it waits for the database. A healthy database
-    /// nearby answers in a millisecond or two.
+    /// rather than shrink, its message says that it waits for the database, and a task that starts
+    /// meanwhile begins at the slice size the silo's other tasks asked for (<see cref="SlowDatabaseSlices"/>).
+    /// A healthy database nearby answers in a millisecond or two.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan SlowDatabaseRoundTrip { get; set; } = TimeSpan.FromMilliseconds(100);

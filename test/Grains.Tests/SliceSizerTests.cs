@@ -141,6 +141,32 @@ public sealed class SliceSizerTests
     }
 
     [Fact]
+    public void A_task_started_at_a_size_whose_first_slice_is_cut_short_keeps_that_size()
+    {
+        // Resumed 20 documents before the end of a stored chunk: the first slice carries 20 of the 1,000 asked.
+        var sizer = new SliceSizer(Budget, Slow);
+        sizer.StartAt(1000);
+
+        sizer.Record(20, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), requested: sizer.NextCount());
+
+        Assert.True(sizer.DatabaseSlow);
+        Assert.Equal(1000, sizer.NextCount());
+    }
+
+    [Fact]
+    public void A_task_started_at_a_size_too_large_for_its_documents_halves_after_its_first_slice()
+    {
+        // Others' small documents settled on 2,000; this task's take 10 ms each: 20 s, far past eight 1 s round trips.
+        var sizer = new SliceSizer(Budget, Slow);
+        sizer.StartAt(2000);
+
+        sizer.Record(2000, TimeSpan.FromSeconds(2) + (2000 * TimeSpan.FromMilliseconds(10)), TimeSpan.FromSeconds(1), requested: 2000);
+
+        Assert.True(sizer.DatabaseSlow);
+        Assert.Equal(1000, sizer.NextCount());
+    }
+
+    [Fact]
     public void A_sizer_starts_at_a_count_only_before_its_first_slice_and_within_its_bounds()
     {
         var sizer = new SliceSizer(Budget, Slow);
