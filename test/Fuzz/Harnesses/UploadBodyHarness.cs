@@ -13,8 +13,7 @@ namespace OrleansTasks.Fuzz.Harnesses;
 /// </summary>
 internal sealed class UploadBodyHarness : IHarness
 {
-    private static readonly Lazy<FileUploadStore> Store = new(() =>
-        new FileUploadStore(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"orleans-tasks-fuzz-uploads-{Environment.ProcessId}")));
+    private static readonly Lazy<FileUploadStore> Store = new(Create);
 
     public string Name => "upload-body";
 
@@ -58,6 +57,25 @@ internal sealed class UploadBodyHarness : IHarness
         {
             Store.Value.DeleteAsync(upload.Id, CancellationToken.None).GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>A store in a folder of this process's own, removed when the process exits (every upload in it is deleted after its run).</summary>
+    private static FileUploadStore Create()
+    {
+        var folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"orleans-tasks-fuzz-uploads-{Environment.ProcessId}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Already gone, or not removable: it holds only this process's fuzz inputs.
+            }
+        };
+
+        return new FileUploadStore(folder);
     }
 
     private static List<SourceEntry> ReadBack(Guid upload)
