@@ -80,7 +80,8 @@ internal static class Program
             var largest = int.Parse(Option("--documents") ?? "1000000", CultureInfo.InvariantCulture);
             var sizes = Option("--sizes")?.Split(',').Select(size => int.Parse(size, CultureInfo.InvariantCulture)).ToArray() ?? [largest / 10, largest];
             return await OrleansTasks.Benchmarks.Corpus.CorpusBenchmark.RunAsync(
-                sizes, int.Parse(Option("--runs") ?? "2", CultureInfo.InvariantCulture), int.Parse(Option("--words") ?? "130", CultureInfo.InvariantCulture));
+                sizes, int.Parse(Option("--runs") ?? "2", CultureInfo.InvariantCulture), int.Parse(Option("--words") ?? "130", CultureInfo.InvariantCulture),
+                corpusOptions.Contains("--embedded"));
         }
 
         if (args is ["history", ..])

@@ -12,14 +12,16 @@ namespace OrleansTasks.Benchmarks.Corpus;
 /// PostgreSQL (one silo process, one gateway process), beside its peer in the same run: one bare
 /// <c>COPY</c> stream of the same rows (read from the same file) into the same <c>documents</c> table,
 /// in a database of its own. Reports documents/s of both, the ratio, and the peak resident memory
-/// (VmHWM) of the silo and the gateway, at each size, so that a flat memory shows as equal peaks.
-/// Run: dotnet run -c Release --project test/Benchmarks -- corpus [--documents 1000000] [--sizes 100000,1000000] [--runs 2] [--words 130]
+/// (VmHWM) of the silo and the gateway, at each size, so that a flat memory shows as equal peaks. With
+/// <c>--embedded</c>, each run also indexes the file in embedded mode (<see cref="EmbeddedCorpusRun"/>), printed
+/// in a table of its own beside the cluster task's rate.
+/// Run: dotnet run -c Release --project test/Benchmarks -- corpus [--documents 1000000] [--sizes 100000,1000000] [--runs 2] [--words 130] [--embedded]
 /// </summary>
 internal static class CorpusBenchmark
 {
     private const string Collection = "corpus";
 
-    public static async Task<int> RunAsync(IReadOnlyList<int> sizes, int runs, int words)
+    public static async Task<int> RunAsync(IReadOnlyList<int> sizes, int runs, int words, bool embedded = false)
     {
         await using var postgres = new PostgresServer();
         await postgres.InitializeAsync();
@@ -35,6 +37,7 @@ internal static class CorpusBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"corpus: {Environment.ProcessorCount} cores, {words} words a document"));
             Console.WriteLine("| documents | run | file MiB | COPY docs/s | task docs/s | ratio | silo MiB before | silo peak MiB | gateway MiB before | gateway peak MiB |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            var embeddedRows = new List<string>();
             foreach (var size in sizes)
             {
                 var directory = Directory.CreateDirectory(Path.Combine(scratch, size.ToString(CultureInfo.InvariantCulture))).FullName;
@@ -46,9 +49,23 @@ internal static class CorpusBenchmark
                     var task = await IndexAsync(await postgres.CreateDatabaseAsync(), directory, size);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {size:N0} | {run} | {bytes / 1048576.0:F0} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {copy.TotalSeconds / task.Elapsed.TotalSeconds:F2}× | {task.SiloBefore / 1048576.0:F0} | {task.SiloPeak / 1048576.0:F0} | {task.GatewayBefore / 1048576.0:F0} | {task.GatewayPeak / 1048576.0:F0} |"));
+                    if (embedded)
+                    {
+                        var alone = await EmbeddedCorpusRun.IndexAsync(directory, size, scratch);
+                        embeddedRows.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"| {size:N0} | {run} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {size / alone.Elapsed.TotalSeconds:F0} | {task.Elapsed.TotalSeconds / alone.Elapsed.TotalSeconds:F2}× | {alone.GatewayBefore / 1048576.0:F0} | {alone.GatewayPeak / 1048576.0:F0} |"));
+                    }
                 }
 
                 File.Delete(file);
+            }
+
+            if (embedded)
+            {
+                Console.WriteLine();
+                Console.WriteLine("| documents | run | COPY docs/s | cluster task docs/s | embedded task docs/s | embedded ÷ cluster | embedded MiB before | embedded peak MiB |");
+                Console.WriteLine("|---|---|---|---|---|---|---|---|");
+                embeddedRows.ForEach(Console.WriteLine);
             }
 
             return 0;

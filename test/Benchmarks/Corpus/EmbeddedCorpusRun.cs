@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using OrleansTasks.Testing;
+
+namespace OrleansTasks.Benchmarks.Corpus;
+
+/// <summary>
+/// The same task as <see cref="CorpusBenchmark.IndexAsync"/> in embedded mode: one gateway process hosting
+/// its silo, the Lucene index on disk (<c>Tasks:IndexDirectory</c>), no database; from the task's creation
+/// to its terminal message on its socket, with the process's resident memory before and at its peak.
+/// </summary>
+internal static class EmbeddedCorpusRun
+{
+    public static async Task<CorpusBenchmark.TaskRun> IndexAsync(string directory, int size, string scratch)
+    {
+        var index = Directory.CreateDirectory(Path.Combine(scratch, "index-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var port = PostgresSilo.FreePort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Gateway:Mode"] = "Embedded",
+            ["Tasks:SourceRoots:0"] = directory,
+            ["Tasks:IndexDirectory"] = index,
+            ["Auth:SigningKey"] = TestTokens.SigningKey,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_CONTENTROOT"] = Path.Combine(RepositoryPaths.Root, "Gateway"),
+        };
+        try
+        {
+            await using var gateway = ProcessHost.Start("gateway", "OrleansTasks.Gateway.dll", ProcessHost.Environment(settings));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+            await Eventually.TrueAsync("the embedded gateway to be ready", async () =>
+            {
+                try
+                {
+                    return (await http.GetAsync("/health/ready")).IsSuccessStatusCode;
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromMinutes(2));
+
+            http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+            var body = new System.Text.Json.Nodes.JsonObject
+            {
+                ["collection"] = "corpus",
+                ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = directory, ["pattern"] = "*.jsonl" },
+            };
+            var before = CorpusWatch.ResidentBytes(gateway.ProcessId);
+            var watch = Stopwatch.StartNew();
+            var taskId = await TaskRequests.CreateAsync(http, body);
+            await CorpusWatch.UntilEndAsync(new Uri($"ws://127.0.0.1:{port}/ws/task/{taskId}?token={TestTokens.Alice}"));
+            var elapsed = watch.Elapsed;
+            var end = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(1));
+            var indexed = end.GetProperty("counts").GetProperty("indexed").GetInt32();
+            if (end.GetProperty("status").GetString() != "completed" || indexed != size)
+            {
+                throw new InvalidOperationException($"The embedded task ended {end.GetProperty("status").GetString()} with {indexed} of {size} documents indexed: {end}");
+            }
+
+            return new CorpusBenchmark.TaskRun(elapsed, 0, 0, before, CorpusWatch.PeakResidentBytes(gateway.ProcessId));
+        }
+        finally
+        {
+            Directory.Delete(index, recursive: true);
+        }
+    }
+}
