@@ -111,23 +111,22 @@ internal static class CorpusBenchmark
     /// <summary>The task's time, and each process's resident memory before the task was created and at its peak.</summary>
     public sealed record TaskRun(TimeSpan Elapsed, long SiloBefore, long SiloPeak, long GatewayBefore, long GatewayPeak);
 
-    /// <summary>The product: one task over the corpus's directory, from its creation to its terminal message on its socket.</summary>
-    public static async Task<TaskRun> IndexAsync(string database, string directory, int size)
+    /// <summary>
+    /// One task over the corpus's directory through the gateway on <paramref name="port"/>, from its creation to its
+    /// terminal message on its socket; it must have completed with all <paramref name="size"/> documents indexed.
+    /// </summary>
+    public static async Task<TimeSpan> TimeTaskAsync(int port, string directory, int size)
     {
-        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, settings, settings);
-        using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(5) };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var body = new System.Text.Json.Nodes.JsonObject
         {
             ["collection"] = Collection,
             ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = directory, ["pattern"] = "*.jsonl" },
         };
-        var siloBefore = CorpusWatch.ResidentBytes(cluster.Silos[0].ProcessId);
-        var gatewayBefore = CorpusWatch.ResidentBytes(cluster.Gateway.ProcessId);
         var watch = Stopwatch.StartNew();
         var taskId = await TaskRequests.CreateAsync(http, body);
-        await CorpusWatch.UntilEndAsync(new Uri($"ws://127.0.0.1:{cluster.GatewayPort}/ws/task/{taskId}?token={TestTokens.Alice}"));
+        await CorpusWatch.UntilEndAsync(new Uri($"ws://127.0.0.1:{port}/ws/task/{taskId}?token={TestTokens.Alice}"));
         var elapsed = watch.Elapsed;
         var end = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(1));
         var indexed = end.GetProperty("counts").GetProperty("indexed").GetInt32();
@@ -136,6 +135,17 @@ internal static class CorpusBenchmark
             throw new InvalidOperationException($"The task ended {end.GetProperty("status").GetString()} with {indexed} of {size} documents indexed: {end}");
         }
 
+        return elapsed;
+    }
+
+    /// <summary>The product: one task over the corpus's directory, from its creation to its terminal message on its socket.</summary>
+    public static async Task<TaskRun> IndexAsync(string database, string directory, int size)
+    {
+        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, settings, settings);
+        var siloBefore = CorpusWatch.ResidentBytes(cluster.Silos[0].ProcessId);
+        var gatewayBefore = CorpusWatch.ResidentBytes(cluster.Gateway.ProcessId);
+        var elapsed = await TimeTaskAsync(cluster.GatewayPort, directory, size);
         return new TaskRun(
             elapsed, siloBefore, CorpusWatch.PeakResidentBytes(cluster.Silos[0].ProcessId), gatewayBefore, CorpusWatch.PeakResidentBytes(cluster.Gateway.ProcessId));
     }

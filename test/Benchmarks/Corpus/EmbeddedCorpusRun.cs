@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Benchmarks.Corpus;
@@ -27,7 +26,7 @@ internal static class EmbeddedCorpusRun
         try
         {
             await using var gateway = ProcessHost.Start("gateway", "OrleansTasks.Gateway.dll", ProcessHost.Environment(settings));
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
             await Eventually.TrueAsync("the embedded gateway to be ready", async () =>
             {
                 try
@@ -40,24 +39,8 @@ internal static class EmbeddedCorpusRun
                 }
             }, TimeSpan.FromMinutes(2));
 
-            http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
-            var body = new System.Text.Json.Nodes.JsonObject
-            {
-                ["collection"] = "corpus",
-                ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = directory, ["pattern"] = "*.jsonl" },
-            };
             var before = CorpusWatch.ResidentBytes(gateway.ProcessId);
-            var watch = Stopwatch.StartNew();
-            var taskId = await TaskRequests.CreateAsync(http, body);
-            await CorpusWatch.UntilEndAsync(new Uri($"ws://127.0.0.1:{port}/ws/task/{taskId}?token={TestTokens.Alice}"));
-            var elapsed = watch.Elapsed;
-            var end = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(1));
-            var indexed = end.GetProperty("counts").GetProperty("indexed").GetInt32();
-            if (end.GetProperty("status").GetString() != "completed" || indexed != size)
-            {
-                throw new InvalidOperationException($"The embedded task ended {end.GetProperty("status").GetString()} with {indexed} of {size} documents indexed: {end}");
-            }
-
+            var elapsed = await CorpusBenchmark.TimeTaskAsync(port, directory, size);
             return new CorpusBenchmark.TaskRun(elapsed, 0, 0, before, CorpusWatch.PeakResidentBytes(gateway.ProcessId));
         }
         finally
