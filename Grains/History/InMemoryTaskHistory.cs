@@ -15,7 +15,7 @@ public sealed class InMemoryTaskHistory : ITaskHistory
         ArgumentNullException.ThrowIfNull(summary);
         lock (_lock)
         {
-            if (_tasks.TryGetValue(summary.TaskId, out var known) && known.UpdatedAt > summary.UpdatedAt)
+            if (_tasks.TryGetValue(summary.TaskId, out var known) && !HistoryRows.Supersedes(summary, known))
             {
                 return Task.CompletedTask;
             }

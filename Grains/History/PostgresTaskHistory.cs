@@ -10,6 +10,8 @@ namespace OrleansTasks.History;
 /// <summary>The task history of cluster mode: the <c>task_history</c> table, paged by (created_at, task_id).</summary>
 public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistory, IAsyncDisposable
 {
+    // A row replaces the stored one only when newer by HistoryRows.Supersedes: a stale activation's
+    // row, and the same change written again, change no row.
     private const string UpsertSql = """
         INSERT INTO task_history AS h (task_id, owner_id, collection, status, progress, current, total, message, created_at, updated_at, finished_at,
                                        seq, rate, batch_id, schedule_id, priority, retry_of, retried_by)
@@ -20,7 +22,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
             message = excluded.message, updated_at = excluded.updated_at, finished_at = excluded.finished_at,
             seq = excluded.seq, rate = excluded.rate, batch_id = excluded.batch_id, schedule_id = excluded.schedule_id,
             priority = excluded.priority, retry_of = excluded.retry_of, retried_by = excluded.retried_by
-        WHERE h.updated_at <= excluded.updated_at
+        WHERE (h.seq, h.updated_at) < (excluded.seq, excluded.updated_at)
         """;
 
     private const string Columns =
@@ -90,14 +92,14 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Each task's latest row (by <c>updated_at</c>; of equal ones, the last given).</summary>
+    /// <summary>Each task's newest row (see <see cref="HistoryRows.Supersedes"/>; of equal ones, the first given).</summary>
     public static IReadOnlyList<TaskSummary> LatestPerTask(IReadOnlyList<TaskSummary> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var latest = new Dictionary<Guid, TaskSummary>(rows.Count);
         foreach (var row in rows)
         {
-            if (!latest.TryGetValue(row.TaskId, out var kept) || kept.UpdatedAt <= row.UpdatedAt)
+            if (!latest.TryGetValue(row.TaskId, out var kept) || HistoryRows.Supersedes(row, kept))
             {
                 latest[row.TaskId] = row;
             }

@@ -74,6 +74,49 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_stale_activations_row_changes_no_row_and_neither_does_a_row_written_again()
+    {
+        fixture.Require();
+        await using var database = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var history = new PostgresTaskHistory(database);
+        var owner = "pg-stale-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var running = Guid.NewGuid();
+        var ended = Guid.NewGuid();
+        TaskSummary Row(Guid task, long seq, int current, int milliseconds, IndexTaskStatus status = IndexTaskStatus.Processing) =>
+            new(task, owner, "stale", status, current, current, 100, $"at {current}", start, start.AddMilliseconds(milliseconds),
+                status.IsTerminal() ? start.AddMilliseconds(milliseconds) : null) { Seq = seq };
+
+        // The successor took the task up from the last checkpoint (its change time) above every seq the stale one could use.
+        await history.RecordAsync(Row(running, seq: 40, current: 30, milliseconds: 5), CancellationToken.None);
+        await history.RecordAsync(Row(ended, seq: 9, current: 100, milliseconds: 7, IndexTaskStatus.Completed), CancellationToken.None);
+        var before = await RowVersionsAsync(database, running, ended);
+
+        // The stale activation's rows arrive last: one queued before its silo stopped (same change time, lower seq,
+        // less progress), one it made after waking (later time), and the end the successor wrote again.
+        await history.RecordAsync(Row(running, seq: 12, current: 20, milliseconds: 5), CancellationToken.None);
+        await history.RecordAsync(Row(running, seq: 13, current: 25, milliseconds: 50), CancellationToken.None);
+        await history.RecordAsync(Row(ended, seq: 9, current: 100, milliseconds: 7, IndexTaskStatus.Completed), CancellationToken.None);
+
+        Assert.Equal(before, await RowVersionsAsync(database, running, ended));
+        var rows = (await history.ListAsync(new HistoryQuery(owner), CancellationToken.None)).Items.ToDictionary(row => row.TaskId);
+        Assert.Equal((40L, 30), (rows[running].Seq, rows[running].Current));
+
+        // The successor's own next row still goes in.
+        await history.RecordAsync(Row(running, seq: 41, current: 35, milliseconds: 6), CancellationToken.None);
+        rows = (await history.ListAsync(new HistoryQuery(owner), CancellationToken.None)).Items.ToDictionary(row => row.TaskId);
+        Assert.Equal((41L, 35), (rows[running].Seq, rows[running].Current));
+    }
+
+    /// <summary>Each row's <c>xmin</c>: the transaction that last wrote it, changed by any update, even one that changes no column.</summary>
+    private static async Task<string> RowVersionsAsync(NpgsqlDataSource database, params Guid[] tasks)
+    {
+        await using var command = database.CreateCommand("SELECT string_agg(task_id::text || ':' || xmin::text, ',' ORDER BY task_id) FROM task_history WHERE task_id = ANY(@tasks)");
+        command.Parameters.AddWithValue("tasks", tasks);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Created_from_includes_its_instant_and_created_before_excludes_its_own_to_the_microsecond()
     {
         fixture.Require();
