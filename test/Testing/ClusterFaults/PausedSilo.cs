@@ -19,6 +19,13 @@ public static class PausedSilo
     /// <summary>Each task's lease: short, so that a task whose silo died is reactivated within seconds.</summary>
     public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one REST read of a task may take before the round reads again: a read that reached the
+    /// stopped silo waits for the gateway's response timeout (30 s), long after the task went on
+    /// elsewhere, and meanwhile the tasks could end, leaving the zombie nothing to be tempted by.
+    /// </summary>
+    private static readonly TimeSpan ReadPatience = TimeSpan.FromSeconds(3);
+
     public static async Task<PausedSiloOutcome> RunAsync(string database, int silos, int tasks, int documents, TimeSpan deadline)
     {
         var audit = await WriteAudit.InstallAsync(database);
@@ -56,7 +63,7 @@ public static class PausedSilo
         {
             await Eventually.TrueAsync(
                 $"task {taskId} to go on past {before} documents on another silo while its silo is stopped",
-                async () => await watched.CurrentAsync(taskId) is int current && (current == -1 || current > before),
+                async () => await watched.CurrentAsync(taskId, ReadPatience) is int current && (current == -1 || current > before),
                 deadline);
         }
 
@@ -72,7 +79,7 @@ public static class PausedSilo
         var unfinishedAtResume = 0;
         foreach (var (taskId, _) in stranded)
         {
-            unfinishedAtResume += await watched.CurrentAsync(taskId) is -1 ? 0 : 1;
+            unfinishedAtResume += await watched.CurrentAsync(taskId, ReadPatience) is -1 ? 0 : 1;
         }
 
         await victim.ResumeAsync();

@@ -51,8 +51,12 @@ public sealed class WatchedTasks
         return watched;
     }
 
-    /// <summary>Documents done so far, as the task answers over REST; -1 once it has ended, null while the gateway answers 503.</summary>
-    public async Task<int?> CurrentAsync(Guid taskId) => await ReadAsync(taskId) is { } task
+    /// <summary>
+    /// Documents done so far, as the task answers over REST; -1 once it has ended, null while the gateway
+    /// answers 503 or, given <paramref name="patience"/>, has not answered within it (a read sent to a
+    /// stopped silo waits for the call's response timeout; the next read finds the task where it went on).
+    /// </summary>
+    public async Task<int?> CurrentAsync(Guid taskId, TimeSpan? patience = null) => await ReadAsync(taskId, patience) is { } task
         ? task.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" ? -1 : task.GetProperty("current").GetInt32()
         : null;
 
@@ -131,11 +135,22 @@ public sealed class WatchedTasks
         return (busiest.Key, busiest.Select(r => (r.TaskId, r.Current)).ToList());
     }
 
-    /// <summary>The task as it answers over REST; null while the gateway answers 503.</summary>
-    private async Task<JsonElement?> ReadAsync(Guid taskId)
+    /// <summary>The task as it answers over REST; null while the gateway answers 503, or when it has not answered within <paramref name="patience"/>.</summary>
+    private async Task<JsonElement?> ReadAsync(Guid taskId, TimeSpan? patience = null)
     {
         using var http = Client(_cluster);
-        using var response = await http.GetAsync(new Uri($"/api/tasks/{taskId}", UriKind.Relative));
+        using var impatient = new CancellationTokenSource(patience ?? Timeout.InfiniteTimeSpan);
+        HttpResponseMessage answered;
+        try
+        {
+            answered = await http.GetAsync(new Uri($"/api/tasks/{taskId}", UriKind.Relative), impatient.Token);
+        }
+        catch (OperationCanceledException) when (impatient.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        using var response = answered;
         if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
         {
             return null;
