@@ -1,12 +1,13 @@
 namespace OrleansTasks.History;
 
 /// <summary>
-/// Which of two rows of one task's history is newer: the one of the higher <c>seq</c>, then, at one
-/// <c>seq</c>, the later change. A new activation of an unfinished task continues above every
-/// <c>seq</c> the activation before it could use (see <c>TaskCommitter.ActivateAsync</c>), so a row of
-/// a stale activation, such as one queued on a silo paused past its declared death, never replaces
-/// its successor's, whatever its change time. A row equal in both is the same change written again
-/// and replaces nothing. <c>PostgresTaskHistory</c>'s upsert compares the same way.
+/// Whether a row of one task's history replaces the one kept: a higher <c>seq</c> does, then, at one
+/// <c>seq</c>, a later change time, and at the same <c>seq</c> and time only a row that says something
+/// else (a checkpoint can carry a new total or message that moved neither). A new activation of an
+/// unfinished task continues above every <c>seq</c> the activation before it could use (see
+/// <c>TaskCommitter.ActivateAsync</c>), so a row of a stale activation, such as one queued on a silo
+/// paused past its declared death, never replaces its successor's, whatever its change time; and the
+/// same change written again replaces nothing. <c>PostgresTaskHistory</c>'s upsert compares the same way.
 /// </summary>
 public static class HistoryRows
 {
@@ -14,6 +15,11 @@ public static class HistoryRows
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(kept);
-        return row.Seq != kept.Seq ? row.Seq > kept.Seq : row.UpdatedAt > kept.UpdatedAt;
+        if (row.Seq != kept.Seq)
+        {
+            return row.Seq > kept.Seq;
+        }
+
+        return row.UpdatedAt != kept.UpdatedAt ? row.UpdatedAt > kept.UpdatedAt : row != kept;
     }
 }

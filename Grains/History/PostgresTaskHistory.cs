@@ -23,6 +23,10 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
             seq = excluded.seq, rate = excluded.rate, batch_id = excluded.batch_id, schedule_id = excluded.schedule_id,
             priority = excluded.priority, retry_of = excluded.retry_of, retried_by = excluded.retried_by
         WHERE (h.seq, h.updated_at) < (excluded.seq, excluded.updated_at)
+           OR ((h.seq, h.updated_at) = (excluded.seq, excluded.updated_at)
+               AND (h.status, h.progress, h.current, h.total, h.message, h.finished_at, h.rate, h.batch_id, h.schedule_id, h.priority, h.retry_of, h.retried_by)
+                   IS DISTINCT FROM (excluded.status, excluded.progress, excluded.current, excluded.total, excluded.message, excluded.finished_at,
+                                     excluded.rate, excluded.batch_id, excluded.schedule_id, excluded.priority, excluded.retry_of, excluded.retried_by))
         """;
 
     private const string Columns =
@@ -92,7 +96,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Each task's newest row (see <see cref="HistoryRows.Supersedes"/>; of equal ones, the first given).</summary>
+    /// <summary>Each task's newest row (see <see cref="HistoryRows.Supersedes"/>; of rows equal in all, the first given).</summary>
     public static IReadOnlyList<TaskSummary> LatestPerTask(IReadOnlyList<TaskSummary> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -32,9 +32,11 @@ public sealed class PostgresResultChunks(
         RETURNING 1
         """;
 
+    /// <summary>A fence only rises: a raise to it or below, from an activation that read an older state, changes no row.</summary>
     private const string RaiseSql = """
         INSERT INTO task_result_fences AS f (task_id, fence) VALUES (@task, @fence)
-        ON CONFLICT (task_id) DO UPDATE SET fence = greatest(f.fence, excluded.fence)
+        ON CONFLICT (task_id) DO UPDATE SET fence = excluded.fence
+        WHERE f.fence < excluded.fence
         """;
 
     private const string ReadSql = "SELECT payload FROM task_result_chunks WHERE task_id = @task AND number = @number";

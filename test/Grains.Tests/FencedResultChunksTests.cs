@@ -41,9 +41,22 @@ public sealed class FencedResultChunksTests(PostgresServer postgres)
         var read = await new TaskResults(chunks, taskId).PageAsync(new IndexTaskState { ResultChunkCount = 2 }, 0, 10, null);
         Assert.Equal(["redo", "b"], read.Items.Select(r => r.Id));
 
-        // A fence never goes down: an activation that read an older state raises nothing.
+        // A fence never goes down: an activation that read an older state, or the same one, raises nothing and changes no row.
+        var fenceRow = await FenceRowVersionAsync(database, taskId);
         await taken.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 10 });
+        await taken.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 1000 });
+        Assert.Equal(fenceRow, await FenceRowVersionAsync(database, taskId));
         await Assert.ThrowsAsync<InconsistentStateException>(() => earlier.WriteAsync(2, Chunk("stale-after", 1000)));
+    }
+
+    /// <summary>The task's fence and the transaction that last wrote its row (<c>xmin</c>, changed by any update).</summary>
+    private static async Task<string> FenceRowVersionAsync(string database, Guid taskId)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT fence::text || ' ' || xmin::text FROM task_result_fences WHERE task_id = @task", connection);
+        command.Parameters.AddWithValue("task", taskId);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

@@ -28,6 +28,16 @@ public sealed class HistoryRowOrderTests
     }
 
     [Fact]
+    public void At_one_seq_and_change_time_only_a_row_that_says_something_else_is_newer()
+    {
+        // Counting a source's documents ends with a total and a message, recorded at the next checkpoint, before any publish moves the seq.
+        var counted = Row(seq: 4, current: 50, milliseconds: 5) with { Total = 120, Message = "Indexing 50/120" };
+
+        Assert.True(HistoryRows.Supersedes(counted, Row(seq: 4, current: 50, milliseconds: 5)));
+        Assert.False(HistoryRows.Supersedes(counted with { }, counted));
+    }
+
+    [Fact]
     public async Task In_memory_a_stale_activations_row_never_replaces_its_successors_even_when_it_comes_later()
     {
         var history = new InMemoryTaskHistory();

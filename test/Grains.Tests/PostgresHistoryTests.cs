@@ -93,7 +93,7 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
         var before = await RowVersionsAsync(database, running, ended);
 
         // The stale activation's rows arrive last: one queued before its silo stopped (same change time, lower seq,
-        // less progress), one it made after waking (later time), and the end the successor wrote again.
+        // less progress), one from its memory after waking (later time), and the end written again.
         await history.RecordAsync(Row(running, seq: 12, current: 20, milliseconds: 5), CancellationToken.None);
         await history.RecordAsync(Row(running, seq: 13, current: 25, milliseconds: 50), CancellationToken.None);
         await history.RecordAsync(Row(ended, seq: 9, current: 100, milliseconds: 7, IndexTaskStatus.Completed), CancellationToken.None);
@@ -102,7 +102,11 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
         var rows = (await history.ListAsync(new HistoryQuery(owner), CancellationToken.None)).Items.ToDictionary(row => row.TaskId);
         Assert.Equal((40L, 30), (rows[running].Seq, rows[running].Current));
 
-        // The successor's own next row still goes in.
+        // The successor's own rows still go in: one that says something else at the same seq and change time
+        // (a source's count ended: a total and a message), then its next.
+        await history.RecordAsync(Row(running, seq: 40, current: 30, milliseconds: 5) with { Total = 120, Message = "counted" }, CancellationToken.None);
+        rows = (await history.ListAsync(new HistoryQuery(owner), CancellationToken.None)).Items.ToDictionary(row => row.TaskId);
+        Assert.Equal((40L, 120, "counted"), (rows[running].Seq, rows[running].Total, rows[running].Message));
         await history.RecordAsync(Row(running, seq: 41, current: 35, milliseconds: 6), CancellationToken.None);
         rows = (await history.ListAsync(new HistoryQuery(owner), CancellationToken.None)).Items.ToDictionary(row => row.TaskId);
         Assert.Equal((41L, 35), (rows[running].Seq, rows[running].Current));
