@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OrleansTasks.History;
+using OrleansTasks.Testing;
 
 namespace OrleansTasks.Grains.Tests;
 
@@ -23,6 +24,9 @@ public sealed class PostgresHistoryTests(PostgresSiloFixture fixture) : IClassFi
         }
 
         var history = fixture.Silo.Client.GetGrain<ITaskHistoryGrain>(0);
+        // The end is published before its history row is written.
+        await Eventually.TrueAsync("the five rows to show their task's end", async () =>
+            (await history.List(new HistoryQuery(owner, Status: IndexTaskStatus.Completed))).Items.Length == 5);
         var first = await history.List(new HistoryQuery(owner, Limit: 3));
         var second = await history.List(new HistoryQuery(owner, Limit: 3, Cursor: first.NextCursor));
         var completed = await history.List(new HistoryQuery(owner, Status: IndexTaskStatus.Completed));
