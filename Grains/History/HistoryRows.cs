@@ -7,7 +7,9 @@ namespace OrleansTasks.History;
 /// unfinished task continues above every <c>seq</c> the activation before it could use (see
 /// <c>TaskCommitter.ActivateAsync</c>), so a row of a stale activation, such as one queued on a silo
 /// paused past its declared death, never replaces its successor's, whatever its change time; and the
-/// same change written again replaces nothing. <c>PostgresTaskHistory</c>'s upsert compares the same way.
+/// same change written again replaces nothing. Of two rows that differ at the same <c>seq</c> and time,
+/// the one written last stays: they come from one activation, which writes its rows one after another.
+/// <c>PostgresTaskHistory</c>'s upsert compares the same way.
 /// </summary>
 public static class HistoryRows
 {

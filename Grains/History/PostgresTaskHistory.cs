@@ -96,7 +96,7 @@ public sealed class PostgresTaskHistory(NpgsqlDataSource database) : ITaskHistor
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Each task's newest row (see <see cref="HistoryRows.Supersedes"/>; of rows equal in all, the first given).</summary>
+    /// <summary>Each task's newest row (see <see cref="HistoryRows.Supersedes"/>; of rows that differ at the same seq and time, the last given).</summary>
     public static IReadOnlyList<TaskSummary> LatestPerTask(IReadOnlyList<TaskSummary> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -47,6 +47,13 @@ public sealed class FencedResultChunksTests(PostgresServer postgres)
         await taken.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 1000 });
         Assert.Equal(fenceRow, await FenceRowVersionAsync(database, taskId));
         await Assert.ThrowsAsync<InconsistentStateException>(() => earlier.WriteAsync(2, Chunk("stale-after", 1000)));
+
+        // A third activation, after the second stored a reservation of 2000, raises it; the second's chunks are refused from then on.
+        var third = new TaskResults(chunks, taskId);
+        await third.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 2000 });
+        Assert.StartsWith("2001 ", await FenceRowVersionAsync(database, taskId), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => taken.WriteAsync(2, Chunk("second-after-third", 2000)));
+        await third.WriteAsync(2, Chunk("c", 3000));
     }
 
     /// <summary>The task's fence and the transaction that last wrote its row (<c>xmin</c>, changed by any update).</summary>

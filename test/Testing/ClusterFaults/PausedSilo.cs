@@ -76,10 +76,11 @@ public static class PausedSilo
         // the zombie wakes believing it runs them, whether or not another silo has ended them since: a
         // task already ended elsewhere is the case where a stale write would do the most harm. How many
         // were still unfinished is reported, not required: on a slow machine the others may end them first.
+        // A read that did not answer in time does not count as unfinished: it cannot vouch for the round.
         var unfinishedAtResume = 0;
         foreach (var (taskId, _) in stranded)
         {
-            unfinishedAtResume += await watched.CurrentAsync(taskId, ReadPatience) is -1 ? 0 : 1;
+            unfinishedAtResume += await watched.CurrentAsync(taskId, ReadPatience) is int current and not -1 ? 1 : 0;
         }
 
         await victim.ResumeAsync();
