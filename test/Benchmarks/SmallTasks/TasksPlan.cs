@@ -18,7 +18,8 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
         return new TasksPlan(
             Tasks: Number("--tasks") ?? (quick ? 500 : 10_000),
             Clients: Number("--clients") ?? 50,
-            WarmupTasks: quick ? 50 : 200,
+            // Tasks run before the measured phase on each side, not measured: --warmup for a longer one.
+            WarmupTasks: Number("--warmup") ?? (quick ? 50 : 200),
             Runs: Number("--runs") ?? 1,
 
             // A side that completes nothing more for this long after its last submission has lost the rest.
