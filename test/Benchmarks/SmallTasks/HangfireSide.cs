@@ -21,7 +21,7 @@ internal static class HangfireSide
 
     public static async Task<SideResult> RunAsync(PostgresServer postgres, TasksPlan plan, bool priorityQueues = false)
     {
-        var database = await postgres.CreateDatabaseAsync(migrate: false);
+        var database = DeployedPools.Of(await postgres.CreateDatabaseAsync(migrate: false));
         var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
         await CreateDocumentsTableAsync(database);
         HangfirePeer.ConfigureSerialization();

@@ -22,7 +22,7 @@ internal static class OrleansTasksSide
 
     public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan, bool admission = false)
     {
-        var database = await postgres.CreateDatabaseAsync();
+        var database = DeployedPools.Of(await postgres.CreateDatabaseAsync());
         var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
         Submission<Guid?>[] submissions;
         RestSubmitter submitter;
