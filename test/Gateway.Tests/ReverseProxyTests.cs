@@ -40,6 +40,51 @@ public sealed partial class ReverseProxyTests
         Assert.DoesNotContain(TestTokens.Alice, log, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A browser-like socket (no frames of its own) watching a task that waits to run hears nothing but the gateway's pings for longer
+    /// than nginx's <c>proxy_read_timeout</c> (read from the sample locations), and nginx keeps it
+    /// open: the pings are what keep an idle socket alive, so that the timeout can be short enough
+    /// for a client behind a dead gateway to notice soon and reconnect.
+    /// </summary>
+    [Fact]
+    public async Task A_socket_silent_for_longer_than_nginxs_read_timeout_is_kept_open_by_the_gateways_pings()
+    {
+        var nginx = SystemDependencies.Nginx();
+        var readTimeout = ProxyReadTimeout();
+        await using var gateway = new GatewayFactory(environment: "Production");
+        gateway.StartServer();
+        using var proxy = await NginxProcess.StartAsync(nginx, gateway.Port);
+        using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Port}") };
+        alice.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
+        var body = TaskRequests.Body(5);
+        body["run_at"] = DateTimeOffset.UtcNow.Add(readTimeout + TimeSpan.FromSeconds(10)).ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(alice, body);
+
+        // As a browser's: no frames of the client's own, which would keep nginx's timer from running out.
+        await using var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Port}/ws/task/{taskId}?token={TestTokens.Alice}"), keepAlive: false);
+        var arrivals = new List<(DateTimeOffset At, string Type)>();
+        while (await socket.ReceiveAsync(readTimeout * 2 + TimeSpan.FromSeconds(30)) is { } message)
+        {
+            arrivals.Add((DateTimeOffset.UtcNow, MessageAssert.Type(message)));
+        }
+
+        var longestSilence = arrivals.Zip(arrivals.Skip(1), (earlier, later) => later.At - earlier.At).DefaultIfEmpty().Max();
+        Assert.Equal("complete", arrivals[^1].Type);
+        Assert.True(longestSilence > readTimeout, $"the socket was never silent longer than nginx's {readTimeout.TotalSeconds} s read timeout (longest {longestSilence.TotalSeconds:F1} s): the test proved nothing");
+    }
+
+    /// <summary>proxy_read_timeout of the WebSocket location in docker/nginx/orleans-tasks-locations.conf.</summary>
+    private static TimeSpan ProxyReadTimeout()
+    {
+        var locations = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docker", "nginx", "orleans-tasks-locations.conf"));
+        var match = ReadTimeoutLine().Match(locations);
+        Assert.True(match.Success, "docker/nginx/orleans-tasks-locations.conf sets no proxy_read_timeout in seconds");
+        return TimeSpan.FromSeconds(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [GeneratedRegex(@"proxy_read_timeout (\d+)s;")]
+    private static partial Regex ReadTimeoutLine();
+
     /// <summary>An nginx master process on a private directory and a free port, running the sample server block.</summary>
     private sealed class NginxProcess : IDisposable
     {

@@ -24,11 +24,16 @@ public sealed class SocketClient : IAsyncDisposable
     public Func<Task>? AfterDispose { get; set; }
 
     /// <param name="serverCertificate">For <c>wss:</c> to a server whose certificate this machine does not trust: whether to accept it.</param>
+    /// <param name="keepAlive">Whether the client sends frames of its own when idle (.NET's every 30 s); a browser sends none.</param>
     public static async Task<SocketClient> ConnectAsync(
-        Uri uri, string? origin = null, string? bearer = null, RemoteCertificateValidationCallback? serverCertificate = null)
+        Uri uri, string? origin = null, string? bearer = null, RemoteCertificateValidationCallback? serverCertificate = null, bool keepAlive = true)
     {
         var client = new SocketClient();
         client._socket.Options.RemoteCertificateValidationCallback = serverCertificate;
+        if (!keepAlive)
+        {
+            client._socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        }
         if (origin is not null)
         {
             client._socket.Options.SetRequestHeader("Origin", origin);
