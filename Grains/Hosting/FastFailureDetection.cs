@@ -17,7 +17,18 @@ public static class FastFailureDetection
         options.NumMissedProbesLimit = 2;
         options.NumVotesForDeathDeclaration = 2;
         options.TableRefreshTimeout = TimeSpan.FromSeconds(10);
-        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(30);
         options.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+
+        // After every silo died at once (kill -9, a power cut) their rows stay Active. A silo started on
+        // a new address joins only once it reached every Active silo, and while joining it probes (and
+        // may vote out) only those whose heartbeat row is stale, older than these two times each other:
+        // Orleans' 30 s × 3 held a restarted cluster 90 s behind its dead silos; here 10 s. (A silo on
+        // its predecessor's address and port declares it dead at once.) The cost: a heartbeat write a
+        // silo every 5 s, and a looser quorum while heartbeats lag: the votes that evict a silo missing
+        // probes are two or half (rounded up) the silos with a fresh heartbeat, whichever is fewer, so with heartbeat
+        // writes held up over 10 s (database slow or just back; failed ones are retried up to 64 s apart)
+        // one silo's vote can be enough. Nothing here evicts a silo that answers its probes.
+        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+        options.NumMissedTableIAmAliveLimit = 2;
     }
 }

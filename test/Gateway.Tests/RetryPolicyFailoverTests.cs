@@ -170,6 +170,11 @@ public sealed class RetryPolicyFailoverTests(PostgresServer postgres, ITestOutpu
         Assert.Equal(1L, await DatabaseCommands.ScalarAsync(database,
             $"SELECT count(*) FROM task_history WHERE task_id = '{taskId}' AND status = {failed} AND abs(extract(epoch FROM finished_at - '{finishedAt:O}'::timestamptz)) < 0.001"));
         output.WriteLine($"killed {(limit - killedAt).TotalSeconds:F1} s before the limit; restarted {(restartedAt - limit).TotalSeconds:F1} s after it; ended {(finishedAt - restartedAt).TotalSeconds:F1} s after the restart");
+
+        // The dead silo's row still says Active: the new silo joins once it has voted it out, soon after its
+        // heartbeat went stale (FastFailureDetection), and the lease's next tick ends the task.
+        Assert.True(finishedAt - restartedAt < TimeSpan.FromSeconds(30),
+            $"the task ended {(finishedAt - restartedAt).TotalSeconds:F1} s after the silo was started again: the restarted silo joined late");
     }
 
     /// <summary>A task of 2,000 documents, each written slowly, with a time limit of 15 s; its id and collection.</summary>
