@@ -27,13 +27,12 @@ public sealed partial class ComposeSiteTests
     private static async Task<Guid> A_killed_gateway_s_socket_reconnects_through_nginx(ComposeSite site, HttpClient http, int port)
     {
         var (taskId, collection) = await CreateTaskAsync(http);
-        // As a browser's, with no frames of its own: nginx's read timeout (35 s) is what drops it once its gateway is gone.
-        var before = await SocketClient.ConnectAsync(SocketUri(port, http, taskId), keepAlive: false);
+        var before = await ConnectAsync(port, http, taskId);
         var last = await WaitForProgressAsync(before, taskId, minimum: 1);
         var gateway = await GatewayHoldingTheSocketAsync(site);
 
         await site.KillAsync(gateway);
-        await Deadline.RunAsync(async _ => { while (await ReceiveOrDroppedAsync(before) is { } message) { last = message; } }, TimeSpan.FromSeconds(50), "the socket on the killed gateway to drop (nginx's read timeout, 35 s)");
+        await Deadline.RunAsync(async _ => { while (await ReceiveOrDroppedAsync(before) is { } message) { last = message; } }, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
         await before.DisposeAsync();
         Assert.True(MessageAssert.Type(last) == "progress", $"the killed gateway's socket ended with {MessageAssert.Type(last)}, not mid-task: make the task longer");
         await using var after = await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
