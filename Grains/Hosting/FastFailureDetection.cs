@@ -19,16 +19,17 @@ public static class FastFailureDetection
         options.TableRefreshTimeout = TimeSpan.FromSeconds(10);
         options.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
 
-        // After every silo died at once (kill -9, a power cut) their rows stay Active. A silo started on
-        // a new address joins only once it reached every Active silo, and while joining it probes (and
-        // may vote out) only those whose heartbeat row is stale, older than these two times each other:
-        // Orleans' 30 s × 3 held a restarted cluster 90 s behind its dead silos; here 10 s. (A silo on
-        // its predecessor's address and port declares it dead at once.) The cost: a heartbeat write a
-        // silo every 5 s, and a looser quorum while heartbeats lag: the votes that evict a silo missing
-        // probes are two or half (rounded up) the silos with a fresh heartbeat, whichever is fewer, so with heartbeat
-        // writes held up over 10 s (database slow or just back; failed ones are retried up to 64 s apart)
-        // one silo's vote can be enough. Nothing here evicts a silo that answers its probes.
+        // After every silo died at once (kill -9, a power cut) their rows stay Active. A silo started on a new
+        // address joins only once it has reached every Active silo, and until then it probes, and may vote
+        // out, only those suspected already or whose heartbeat row is stale: older than the publish period
+        // times the misses. Orleans' 30 s × 3 held such a restart 90 s; 5 s × 4 holds it 20 s at most.
+        // (A silo on its predecessor's address and port declares it dead at once.) A stale row also takes
+        // its silo out of the quorum and out of indirect probing: eviction needs two votes or half (rounded
+        // up) the silos whose rows are fresh, whichever is fewer. So while no heartbeat lands for 20 s (the
+        // database down or slow, or a clock 20 s or more off its peers') one silo's missed probes can evict
+        // a peer alone. Nothing here evicts a silo that answers its probes. The cost besides: a heartbeat
+        // write a silo every 5 s.
         options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
-        options.NumMissedTableIAmAliveLimit = 2;
+        options.NumMissedTableIAmAliveLimit = 4;
     }
 }
