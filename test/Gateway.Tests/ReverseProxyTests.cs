@@ -68,6 +68,7 @@ public sealed partial class ReverseProxyTests
             arrivals.Add((DateTimeOffset.UtcNow, MessageAssert.Type(message)));
         }
 
+        Assert.True(arrivals.Count >= 2, $"the socket closed after {arrivals.Count} message(s), before the task's end: {string.Join(", ", arrivals.Select(arrival => arrival.Type))}");
         var longestSilence = arrivals.Zip(arrivals.Skip(1), (earlier, later) => later.At - earlier.At).DefaultIfEmpty().Max();
         Assert.Equal("complete", arrivals[^1].Type);
         Assert.True(longestSilence > readTimeout, $"the socket was never silent longer than nginx's {readTimeout.TotalSeconds} s read timeout (longest {longestSilence.TotalSeconds:F1} s): the test proved nothing");
