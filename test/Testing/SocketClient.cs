@@ -34,6 +34,7 @@ public sealed class SocketClient : IAsyncDisposable
         {
             client._socket.Options.KeepAliveInterval = TimeSpan.Zero;
         }
+
         if (origin is not null)
         {
             client._socket.Options.SetRequestHeader("Origin", origin);

@@ -10,9 +10,11 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// </summary>
 internal static class DeployedPools
 {
+    private static readonly NpgsqlConnectionStringBuilder Defaults = new();
+
     public static string Of(string database) => new NpgsqlConnectionStringBuilder(database)
     {
-        ConnectionIdleLifetime = new NpgsqlConnectionStringBuilder().ConnectionIdleLifetime,
-        ConnectionPruningInterval = new NpgsqlConnectionStringBuilder().ConnectionPruningInterval,
+        ConnectionIdleLifetime = Defaults.ConnectionIdleLifetime,
+        ConnectionPruningInterval = Defaults.ConnectionPruningInterval,
     }.ConnectionString;
 }
