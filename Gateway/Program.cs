@@ -16,6 +16,7 @@ if (args is [PasswordHashCommand.Name, ..])
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    LogLevelDefaults.AddTo(builder.Configuration);
     await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: builder.IsEmbedded());
     builder.AddOrleansTasksGateway();
     var app = builder.Build();

@@ -12,6 +12,7 @@ internal static class Program
     {
         var arguments = args is [MigrateCommand.Name, .. var rest] ? rest : args;
         var builder = Host.CreateApplicationBuilder(arguments);
+        LogLevelDefaults.AddTo(builder.Configuration);
         if (args is [MigrateCommand.Name, ..])
         {
             return await MigrateCommand.RunAsync(builder.Configuration);

@@ -18,6 +18,7 @@ internal static class SiloHosts
         }
 
         var builder = WebApplication.CreateBuilder(args);
+        LogLevelDefaults.AddTo(builder.Configuration);
         builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
         SiloTelemetry.Add(builder.Services, builder.Configuration);
         SiloReadiness.Add(builder.Services);
