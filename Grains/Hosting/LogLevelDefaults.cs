@@ -6,10 +6,11 @@ namespace OrleansTasks.Hosting;
 /// <summary>
 /// The log levels the silo and gateway programs start from, as the lowest-priority configuration
 /// source, so that <c>appsettings.json</c>, environment variables and the command line override
-/// them. .NET reads <c>appsettings.json</c> from the working directory: a program started from
-/// anywhere else (a script, a process supervisor without a working directory) finds none, and
-/// without these levels it would write a line for every placement retry of Orleans' own resilience
-/// pipeline, Orleans' routine information and every HTTP request.
+/// them. .NET reads <c>appsettings.json</c> from the content root, the working directory unless
+/// told otherwise: a program started from anywhere else (a script, a process supervisor without a
+/// working directory) finds none, and without these levels it would write two lines for every
+/// placement (Orleans' placement runs in a Polly pipeline that logs each attempt at Information),
+/// Orleans' routine information and every HTTP request.
 /// </summary>
 public static class LogLevelDefaults
 {
@@ -22,6 +23,9 @@ public static class LogLevelDefaults
         ArgumentNullException.ThrowIfNull(configuration);
         var levels = Quiet.ToDictionary(category => $"Logging:LogLevel:{category}", string? (_) => "Warning");
         levels["Logging:LogLevel:Default"] = "Information";
+
+        // Rules match category names by prefix, as strings: "Orleans" would also quiet the product's own "OrleansTasks.*".
+        levels["Logging:LogLevel:OrleansTasks"] = "Information";
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = levels });
     }
 }
