@@ -145,7 +145,7 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder()
-                    .Handle<NpgsqlException>(exception => exception.IsTransient && !AvailabilityFailures.IsPoolExhaustion(exception))
+                    .Handle<NpgsqlException>(exception => exception.IsTransient && !AvailabilityFailures.IsTimeout(exception))
                     .Handle<TimeoutException>(),
                 MaxRetryAttempts = RetryAttempts,
                 Delay = RetryDelay,

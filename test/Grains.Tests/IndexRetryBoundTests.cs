@@ -27,7 +27,7 @@ public sealed class IndexRetryBoundTests(PostgresServer postgres)
         var failure = await Assert.ThrowsAsync<NpgsqlException>(() => index.CountWritesAsync("c", TestContext.Current.CancellationToken));
         var waited = clock.Elapsed;
 
-        Assert.True(AvailabilityFailures.IsPoolExhaustion(failure), failure.Message);
+        Assert.Equal(StoreTimeout.PoolWait, AvailabilityFailures.TimeoutOf(failure));
         Assert.IsType<StorageUnavailableException>(StorageFaults.Translate(failure));
         // One wait of 1 s; a retry would add at least another 1 s wait and its delay.
         Assert.True(waited < TimeSpan.FromSeconds(1.9), $"the index waited {waited.TotalSeconds:F1} s for a full pool");

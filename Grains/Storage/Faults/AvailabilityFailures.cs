@@ -27,7 +27,7 @@ public static class AvailabilityFailures
     public static bool Includes(DbException exception) => exception switch
     {
         PostgresException postgres => postgres.IsTransient || IsAvailabilityState(postgres.SqlState),
-        NpgsqlException npgsql => npgsql.IsTransient || IsPoolExhaustion(npgsql),
+        NpgsqlException npgsql => npgsql.IsTransient || IsTimeout(npgsql),
         _ => false,
     };
 
@@ -39,11 +39,34 @@ public static class AvailabilityFailures
     }
 
     /// <summary>
-    /// No connection of the pool became free within its <c>Timeout</c>. Npgsql gives a connection
-    /// that could not be opened in time, and a statement that timed out, the same shape (an
-    /// <see cref="NpgsqlException"/> around a <see cref="TimeoutException"/>), so they match too; the
-    /// logged exception tells them apart ("Timeout during connection attempt", "… reading attempt").
+    /// A wait of Npgsql's ran out: for a connection of the pool, to open one, or for the server's
+    /// answer. Npgsql gives all three the same shape (an <see cref="NpgsqlException"/> around a
+    /// <see cref="TimeoutException"/>); <see cref="TimeoutOf"/> tells them apart.
     /// </summary>
-    public static bool IsPoolExhaustion(DbException exception) =>
+    public static bool IsTimeout(DbException exception) =>
         exception is NpgsqlException { InnerException: TimeoutException } and not PostgresException;
+
+    /// <summary>
+    /// Which wait ran out, read from Npgsql's messages (its only difference between them): "The
+    /// connection pool has been exhausted…" for the pool, "Timeout during connection attempt" for
+    /// opening a connection, "Timeout during reading attempt" (or writing) for the server's answer.
+    /// <c>TimeoutKindsTests</c> holds these against real failures of the Npgsql in use.
+    /// </summary>
+    public static StoreTimeout TimeoutOf(DbException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (!IsTimeout(exception))
+        {
+            return StoreTimeout.None;
+        }
+
+        if (exception.Message.StartsWith("The connection pool has been exhausted", StringComparison.Ordinal))
+        {
+            return StoreTimeout.PoolWait;
+        }
+
+        return exception.InnerException!.Message.Contains("connection attempt", StringComparison.OrdinalIgnoreCase)
+            ? StoreTimeout.Connect
+            : StoreTimeout.Answer;
+    }
 }

@@ -16,7 +16,13 @@ public static partial class StorageFaultLog
     {
         ArgumentNullException.ThrowIfNull(cause);
         ArgumentNullException.ThrowIfNull(product);
-        var state = (cause as PostgresException)?.SqlState ?? (AvailabilityFailures.IsPoolExhaustion(cause) ? "pool timeout" : "none");
+        var state = (cause as PostgresException)?.SqlState ?? AvailabilityFailures.TimeoutOf(cause) switch
+        {
+            StoreTimeout.PoolWait => "pool timeout",
+            StoreTimeout.Connect => "connect timeout",
+            StoreTimeout.Answer => "answer timeout",
+            _ => "none",
+        };
         if (product is StorageUnavailableException)
         {
             Unavailable(logger, operation, subject, state, product.Message);

@@ -110,8 +110,12 @@ public static class StorageFaults
     private static string DescribeUnavailable(DbException exception) => exception switch
     {
         PostgresException postgres => $"The task store refused the operation (PostgreSQL {postgres.SqlState}); try again shortly.",
-        _ when AvailabilityFailures.IsPoolExhaustion(exception) => "No connection to the task store became free in time; try again shortly.",
-        _ => "The task store could not be reached; try again shortly.",
+        _ => AvailabilityFailures.TimeoutOf(exception) switch
+        {
+            StoreTimeout.PoolWait => "No connection to the task store became free in time; try again shortly.",
+            StoreTimeout.Answer => "The task store did not answer in time; try again shortly.",
+            _ => "The task store could not be reached; try again shortly.",
+        },
     };
 
     private static string DescribeFailed(DbException exception) => exception switch
