@@ -40,21 +40,31 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
     /// Waits for every task to end. A read answered "the task store is unavailable, try again" counts
     /// as not yet, as a client honouring it would: on a loaded machine a silo that has just started
     /// reactivates every task and the queue at once, and a grain's first state read may wait longer
-    /// than its pool's connection timeout.
+    /// than its pool's connection timeout. A wait that times out says what the last such answer was.
     /// </summary>
     private static async Task<List<IndexTaskSnapshot>> EndedAsync(IGrainFactory grains, Guid[] taskIds)
     {
-        await Eventually.TrueAsync($"{taskIds.Length} tasks to end", async () =>
+        Exception? unavailable = null;
+        try
         {
-            try
+            await Eventually.TrueAsync($"{taskIds.Length} tasks to end", async () =>
             {
-                return (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal);
-            }
-            catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
-            {
-                return false;
-            }
-        }, Deadline);
+                try
+                {
+                    return (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal);
+                }
+                catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
+                {
+                    unavailable = exception;
+                    return false;
+                }
+            }, Deadline);
+        }
+        catch (TimeoutException timeout) when (unavailable is not null)
+        {
+            throw new TimeoutException($"{timeout.Message}; the task store's last 'try again' answer: {unavailable.Message}", unavailable);
+        }
+
         return [.. await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))];
     }
 
