@@ -18,8 +18,11 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
         return new TasksPlan(
             Tasks: Number("--tasks") ?? (quick ? 500 : 10_000),
             Clients: Number("--clients") ?? 50,
-            // Tasks run before the measured phase on each side, not measured: --warmup for a longer one.
-            WarmupTasks: Number("--warmup") ?? (quick ? 50 : 200),
+            // Tasks run before the measured phase on each side, not measured. A fresh .NET process
+            // compiles its hot code for its first 40 s or so under this load (half a silo's
+            // processor meanwhile): 6,000 tasks outlast it here, so the full run measures the
+            // sides as they run for days (BENCHMARKS.md, "Compilation and the queues' polling").
+            WarmupTasks: Number("--warmup") ?? (quick ? 50 : 6_000),
             Runs: Number("--runs") ?? 1,
 
             // A side that completes nothing more for this long after its last submission has lost the rest.
