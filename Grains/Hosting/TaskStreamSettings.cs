@@ -11,6 +11,13 @@ namespace OrleansTasks.Hosting;
 /// tuned for live progress (see BENCHMARKS.md): Orleans' own read each queue every 100 ms and
 /// hand a subscriber one event per call.
 /// </summary>
+/// <remarks>
+/// Each read is a call to the queue's grain, made whether or not events wait, and a queue's grain
+/// need not live on the silo whose agent reads it: in a cluster, some reads cross the network. At
+/// 5 ms that halves a two-silo cluster's throughput of small tasks (BENCHMARKS.md, "Compilation and
+/// the queues' polling"); 5 ms stays the default because longer periods batch events into bursts
+/// that a large fan-out (5,000 sockets on one task) delivers late.
+/// </remarks>
 public sealed class TaskStreamSettings
 {
     public const string SectionName = "Streams";
