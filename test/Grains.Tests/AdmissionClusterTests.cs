@@ -44,14 +44,17 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
     /// </summary>
     private static async Task<List<IndexTaskSnapshot>> EndedAsync(IGrainFactory grains, Guid[] taskIds)
     {
+        var waitingFor = $"{taskIds.Length} tasks to end";
         Exception? unavailable = null;
         try
         {
-            await Eventually.TrueAsync($"{taskIds.Length} tasks to end", async () =>
+            await Eventually.TrueAsync(waitingFor, async () =>
             {
                 try
                 {
-                    return (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal);
+                    var ended = (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal);
+                    unavailable = null;
+                    return ended;
                 }
                 catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
                 {
@@ -60,9 +63,10 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
                 }
             }, Deadline);
         }
-        catch (TimeoutException timeout) when (unavailable is not null)
+        catch (TimeoutException timeout) when (unavailable is not null && timeout.Message.EndsWith($" for {waitingFor}.", StringComparison.Ordinal))
         {
-            throw new TimeoutException($"{timeout.Message}; the task store's last 'try again' answer: {unavailable.Message}", unavailable);
+            // Only the deadline's own timeout, while the store's answers were still "try again".
+            throw new TimeoutException($"{timeout.Message} The task store's last answer was 'try again': {unavailable.Message}", new AggregateException(timeout, unavailable));
         }
 
         return [.. await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))];
