@@ -128,11 +128,12 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
     /// An attempt that fails for want of the task store fails while opening its connection, which
     /// the pool bounds (<see cref="Storage.Connections.ConnectionBudget.ConnectionWaitSeconds"/>,
     /// 5 s): all attempts together wait at most 4 × 5 s + 3 × 1 s = 23 s, inside Orleans' 30 s
-    /// response timeout, so that a caller gets the task store's 503 rather than a time-out. A pool
-    /// with no free connection is not retried at all: its wait was the bound, and retrying under
-    /// the load that caused it would only hold the caller longer. Nor is a statement that timed out
-    /// (<see cref="Storage.Connections.ConnectionBudget.StatementWaitSeconds"/>): Npgsql reports it
-    /// in the same shape, and one such attempt already takes most of the bound.
+    /// response timeout, so that a caller gets the task store's 503 rather than a time-out. None of
+    /// Npgsql's timeouts is retried (<see cref="AvailabilityFailures.IsTimeout"/>): a pool with no
+    /// free connection waited the bound already, and retrying under the load that caused it would
+    /// only hold the caller longer; a statement that timed out
+    /// (<see cref="Storage.Connections.ConnectionBudget.StatementWaitSeconds"/>) already took most of
+    /// the bound; a connection not opened in time means a server that does not answer now.
     /// </summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 

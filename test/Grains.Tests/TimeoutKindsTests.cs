@@ -48,7 +48,7 @@ public sealed class TimeoutKindsTests(PostgresServer postgres)
     [Fact]
     public async Task An_address_that_takes_no_connection_is_a_connect_timeout()
     {
-        // A listener that never accepts, its queue filled: the kernel drops further connection requests unanswered.
+        // A listener that never accepts, its queue filled: Linux drops further connection requests unanswered (Windows would refuse them).
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(0);

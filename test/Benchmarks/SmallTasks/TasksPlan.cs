@@ -19,9 +19,9 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
             Tasks: Number("--tasks") ?? (quick ? 500 : 10_000),
             Clients: Number("--clients") ?? 50,
             // Tasks run before the measured phase on each side, not measured. A fresh .NET process
-            // compiles its hot code for its first 40 s or so under this load (half a silo's
-            // processor meanwhile): 6,000 tasks outlast it here, so the full run measures the
-            // sides as they run for days (BENCHMARKS.md, "Compilation and the queues' polling").
+            // compiles its hot code through its first minute or so under this load: 6,000 tasks
+            // outlast most of it here, so the full run measures the sides as they run for days
+            // (BENCHMARKS.md, "Compilation and the queues' polling").
             WarmupTasks: Number("--warmup") ?? (quick ? 50 : 6_000),
             Runs: Number("--runs") ?? 1,
 
