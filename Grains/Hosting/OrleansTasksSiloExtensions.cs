@@ -14,7 +14,6 @@ using OrleansTasks.Schedules;
 using OrleansTasks.Storage;
 using OrleansTasks.Storage.Connections;
 using OrleansTasks.Storage.Faults;
-using OrleansTasks.Streams;
 using OrleansTasks.Tasks;
 using OrleansTasks.Uploads;
 
@@ -152,7 +151,6 @@ public static class OrleansTasksSiloExtensions
         {
             connection.ConfigureTaskStreams(provider);
             provider.ConfigurePullingAgent(agent => agent.Configure(options => streams.ConfigureAgent(options, tasks)));
-            provider.KeepQueuesBesideReaders(silo, TaskStreams.ProviderName);
         });
         silo.Services.Configure<StreamCacheEvictionOptions>(TaskStreams.ProviderName, streams.ConfigureCache);
         silo.Services.AddOrleansTasksGrainServices(configuration);
