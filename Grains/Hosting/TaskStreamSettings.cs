@@ -12,11 +12,12 @@ namespace OrleansTasks.Hosting;
 /// hand a subscriber one event per call.
 /// </summary>
 /// <remarks>
-/// Each read is a call to the queue's grain, made whether or not events wait; the grain lives on the
-/// silo whose agent reads it (<see cref="Streams.StreamQueueOwners"/>), so the call stays inside the
-/// silo. At 5 ms two silos ran small tasks at 0.63–1.06× one silo's rate, at 100 ms at 1.11×
-/// (BENCHMARKS.md, "Compilation and the queues' polling"); 5 ms stays the default because at 20 ms a
-/// large fan-out (5,000 sockets on one task) missed its latency target.
+/// Each read is a call to the queue's grain, made whether or not events wait, and a queue's grain
+/// need not live on the silo whose agent reads it. At 5 ms two silos ran small tasks at 0.63–1.06×
+/// one silo's rate, at 100 ms at 1.11× (BENCHMARKS.md, "Compilation and the queues' polling"); 5 ms
+/// stays the default because at 20 ms a large fan-out (5,000 sockets on one task) missed its latency
+/// target. Keeping each queue's grain on its reader's silo was tried and did not change the rate
+/// under load (BENCHMARKS.md, "Each queue's grain beside its reader").
 /// </remarks>
 public sealed class TaskStreamSettings
 {
