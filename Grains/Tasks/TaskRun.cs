@@ -22,7 +22,8 @@ public sealed partial class TaskRun(
     ILogger logger,
     Uploads.IUploadStore? uploads = null,
     DatabaseRoundTrips? roundTrips = null,
-    SlowDatabaseSlices? slowSlices = null) : IDisposable
+    SlowDatabaseSlices? slowSlices = null,
+    ISourceFileReader? sourceFiles = null) : IDisposable
 {
     private SliceSizer? _sizer;
 
@@ -30,7 +31,7 @@ public sealed partial class TaskRun(
 
     public TaskResults Results { get; } = new(chunks.Results, taskId);
 
-    public SourceRun Source { get; } = new(options, uploads);
+    public SourceRun Source { get; } = new(options, uploads, sourceFiles);
 
     public MissingDocuments Missing { get; } = new(indexer.Index, taskId);
 

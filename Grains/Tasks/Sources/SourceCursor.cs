@@ -5,11 +5,13 @@ namespace OrleansTasks.Tasks.Sources;
 /// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
 /// failed entry, and the reading goes on; <see cref="CutShort"/> says when what was read so far is not
-/// the whole of the source (see <see cref="ISourceCursor.CutShort"/>).
+/// the whole of the source (see <see cref="ISourceCursor.CutShort"/>). The files are read through
+/// <paramref name="files"/> (the file system when not given).
 /// </summary>
-public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes) : ISourceCursor
+public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null) : ISourceCursor
 {
     private readonly SourcePosition? _start = position;
+    private readonly ISourceFileReader _reads = files ?? SourceFileReader.Instance;
     private IEnumerator<string>? _files;
     private string? _path;
     private JsonLineEntries? _lines;
@@ -93,19 +95,19 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         {
             if (jsonLines)
             {
-                var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+                var stream = _reads.OpenRead(real);
                 var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
                 _lines = new JsonLineEntries(path, lines, maxDocumentBytes);
                 return null;
             }
 
-            var length = new FileInfo(real).Length;
+            var length = _reads.LengthOf(real);
             if (length > maxDocumentBytes)
             {
                 return new SourceEntry(path, null, $"The file is larger than {maxDocumentBytes} bytes.", done) { FailedDocumentId = Storable(path) };
             }
 
-            var content = await File.ReadAllTextAsync(real, System.Text.Encoding.UTF8, cancellationToken);
+            var content = await _reads.ReadAllTextAsync(real, cancellationToken);
             return new SourceEntry(path, new IndexDocument(path, Path.GetFileNameWithoutExtension(path), content), null, done);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
