@@ -4,7 +4,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// Reads a source's documents one at a time from a position: each matching file is one document, and
 /// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
-/// failed entry, and the reading goes on; <see cref="CutShort"/> says when what was read so far is not
+/// failed entry, and the reading goes on, but for an I/O error that may pass, which throws a
+/// <see cref="SourceReadException"/> (the slice is retried by the task's policy); <see cref="CutShort"/> says when what was read so far is not
 /// the whole of the source (see <see cref="ISourceCursor.CutShort"/>). The files are read through
 /// <paramref name="files"/> (the file system when not given).
 /// </summary>
@@ -110,6 +111,11 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
             var content = await _reads.ReadAllTextAsync(real, cancellationToken);
             return new SourceEntry(path, new IndexDocument(path, Path.GetFileNameWithoutExtension(path), content), null, done);
         }
+        catch (IOException exception) when (SourceReadException.IsTransient(exception))
+        {
+            // It may pass: the slice is tried again by the task's retry policy, from its start.
+            throw new SourceReadException(path, exception);
+        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             if (jsonLines)
@@ -141,7 +147,16 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
 
     private async Task<SourceEntry?> NextLineAsync(CancellationToken cancellationToken)
     {
-        var entry = await _lines!.NextAsync(cancellationToken);
+        SourceEntry? entry;
+        try
+        {
+            entry = await _lines!.NextAsync(cancellationToken);
+        }
+        catch (IOException exception) when (SourceReadException.IsTransient(exception))
+        {
+            throw new SourceReadException(_path!, exception);
+        }
+
         Position = _lines.Position;
         if (entry is null)
         {
