@@ -177,6 +177,7 @@ public static class OrleansTasksSiloExtensions
         services.TryAddKeyedSingleton(SchedulesOptions.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.TryAddSingleton<IncrementalIndexer>();
         services.TryAddSingleton<DirectorySourceReader>();
+        services.TryAddSingleton<Tasks.Sources.ISourceFileReader>(Tasks.Sources.SourceFileReader.Instance);
         services.TryAddSingleton<TaskChunkStores>();
         services.TryAddSingleton<TaskAdmission>();
         services.TryAddSingleton<Diagnostics.TaskTelemetry>();

@@ -25,6 +25,7 @@ public sealed partial class IndexTaskGrain(
     TaskChunkStores chunks,
     Indexing.IncrementalIndexer indexer,
     DirectorySourceReader sourceReader,
+    Sources.ISourceFileReader sourceFiles,
     Uploads.IUploadStore uploads,
     TaskAdmission admission,
     History.ITaskHistory history,
@@ -55,7 +56,7 @@ public sealed partial class IndexTaskGrain(
         _stream = this.GetStreamProvider(TaskStreams.ProviderName).GetStream<IndexTaskSnapshot>(TaskStreams.ForTask(TaskId));
         _followers = new TaskFollowers(GrainFactory, logger);
         _lease = new GrainLease(ServiceProvider.GetRequiredService<IReminderRegistry>(), this.GetGrainId(), _options.LeasePeriod, ServiceProvider.GetRequiredService<ILogger<GrainLease>>());
-        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads, roundTrips, slowSlices);
+        _run = new TaskRun(TaskId, chunks, indexer, _options, logger, uploads, roundTrips, slowSlices, sourceFiles);
         _task = new TaskCommitter(TaskId, state, copier, DeactivateOnIdle, PublishAsync, history, time, _options, logger, () => admission.Release(TaskId));
         if (!S.Accepted)
         {

@@ -22,7 +22,8 @@ public sealed partial class TaskRun(
     ILogger logger,
     Uploads.IUploadStore? uploads = null,
     DatabaseRoundTrips? roundTrips = null,
-    SlowDatabaseSlices? slowSlices = null) : IDisposable
+    SlowDatabaseSlices? slowSlices = null,
+    ISourceFileReader? sourceFiles = null) : IDisposable
 {
     private SliceSizer? _sizer;
 
@@ -30,14 +31,15 @@ public sealed partial class TaskRun(
 
     public TaskResults Results { get; } = new(chunks.Results, taskId);
 
-    public SourceRun Source { get; } = new(options, uploads);
+    public SourceRun Source { get; } = new(options, uploads, sourceFiles);
 
     public MissingDocuments Missing { get; } = new(indexer.Index, taskId);
 
     /// <summary>
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
     /// memory: the caller persists). The outcome says whether the index failed for good (the task
-    /// ends) or transiently (the caller retries the slice by the task's policy). A failure of the
+    /// ends) or transiently (the caller retries the slice by the task's policy), as does a source
+    /// file's read failing with an I/O error that may pass (<see cref="SourceReadException"/>). A failure of the
     /// database (<see cref="TransientFaults.IsDatabaseOutage"/>), of the index or of the task's own
     /// records, throws: the caller waits for the database and retries the slice without counting
     /// an attempt, which could not be stored anyway.
@@ -100,7 +102,18 @@ public sealed partial class TaskRun(
         }
 
         var requested = Math.Min(_sizer!.NextCount(), options.MaxSourceDocuments - task.Current);
-        var slice = await Source.NextSliceAsync(source, requested);
+        SourceSlice? slice;
+        try
+        {
+            slice = await Source.NextSliceAsync(source, requested);
+        }
+        catch (SourceReadException exception)
+        {
+            // Nothing of the slice was recorded: tried again, it is read again from the task's position.
+            SourceReadFailedTransiently(logger, exception, taskId, exception.Path, task.FailedAttempts + 1);
+            return new SliceOutcome(TransientFailure: exception);
+        }
+
         if (slice is null)
         {
             return new SliceOutcome(SourceErrors.Unreadable(source));
@@ -124,7 +137,8 @@ public sealed partial class TaskRun(
         if (slice.Entries.Count > 0)
         {
             var next = 0;
-            await RecordAsync(task, [.. slice.Entries.Select(entry => entry.Document is null ? entry.Failure : indexed[next++])], now, counted);
+            var attempt = task.FailedAttempts + 1;
+            await RecordAsync(task, [.. slice.Entries.Select(entry => entry.Document is null ? entry.Failure with { Attempts = attempt } : indexed[next++])], now, counted);
         }
 
         MissingDocuments.TakeVerdict(source, slice);
@@ -196,4 +210,7 @@ public sealed partial class TaskRun(
 
     [LoggerMessage(40, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of the slice at {Current} failed with a transient error")]
     private static partial void IndexFailedTransiently(ILogger logger, Exception exception, Guid taskId, int current, int attempt);
+
+    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of a slice failed reading the source file {Path}, an I/O error that may pass")]
+    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, string path, int attempt);
 }

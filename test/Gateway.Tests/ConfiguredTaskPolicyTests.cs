@@ -128,14 +128,15 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
     [InlineData("never")]
     [InlineData("")]
     [InlineData("PT")]
-    public async Task Any_other_timeout_that_is_not_an_iso_8601_duration_is_refused_with_400_naming_the_field(string timeout)
+    public async Task Any_other_timeout_that_is_not_an_iso_8601_duration_is_refused_with_400_naming_the_field_and_nothing_is_created(string timeout)
     {
-        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        using var client = gateway.CreateHttpClient(TestTokens.For("user-" + Guid.NewGuid().ToString("N")[..8]));
         var body = TaskRequests.Body(3);
         body["timeout"] = timeout;
 
         using var response = await client.PostAsJsonAsync("/api/tasks", body);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var tasks = await client.GetFromJsonAsync<JsonElement>("/api/tasks");
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {problem}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -143,5 +144,6 @@ public sealed class ConfiguredTaskPolicyTests(ConfiguredPolicyGateway gateway) :
             "'timeout' is an ISO 8601 duration such as \"PT30S\", \"PT30M\" or \"P1D\", or \"none\" for no limit.",
             Assert.Single(problem.GetProperty("errors").GetProperty("timeout").EnumerateArray()).GetString());
         Assert.Null(response.Headers.Location);
+        Assert.Equal(0, tasks.GetProperty("items").GetArrayLength());
     }
 }

@@ -82,17 +82,19 @@ public sealed class TaskApiTests(SharedGateway gateway)
 
     [Theory]
     [MemberData(nameof(InvalidBodies))]
-    public async Task Invalid_input_gets_400_with_a_problem_naming_the_field(string why, string json, string field)
+    public async Task Invalid_input_gets_400_with_a_problem_naming_the_field_and_nothing_is_created(string why, string json, string field)
     {
-        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        using var client = gateway.CreateHttpClient(TestTokens.For("user-" + Guid.NewGuid().ToString("N")[..8]));
 
         using var response = await client.PostAsync("/api/tasks", new StringContent(json, Encoding.UTF8, "application/json"));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var tasks = await client.GetFromJsonAsync<JsonElement>("/api/tasks");
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, why);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"{why}: {problem}");
         Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
+        Assert.True(tasks.GetProperty("items").GetArrayLength() == 0, $"{why}: {tasks}");
     }
 
     [Fact]

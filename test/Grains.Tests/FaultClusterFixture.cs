@@ -14,11 +14,15 @@ namespace OrleansTasks.Grains.Tests;
 /// One in-process silo whose task storage, reminders, index and history fail where a test's
 /// <see cref="FaultPlan"/> says. Leases tick every second and a task or batch reserves only a few
 /// <c>seq</c> values per write, so that the paths a failed write takes are reached quickly.
-/// Schedules read a clock the tests move; their reminder ticks are delivered by the tests.
+/// Schedules read a clock the tests move; their reminder ticks are delivered by the tests. Directory
+/// sources are read under <see cref="SourceRoot"/>.
 /// </summary>
 public sealed class FaultClusterFixture : IAsyncLifetime
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The silo's source root (<c>Tasks:SourceRoots</c>): tests read directory sources under it.</summary>
+    public static readonly string SourceRoot = Directory.CreateTempSubdirectory("orleans-tasks-fault-sources-").FullName;
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -49,6 +53,7 @@ public sealed class FaultClusterFixture : IAsyncLifetime
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
+        Directory.Delete(SourceRoot, recursive: true);
     }
 
     /// <summary>What storage holds for <paramref name="grain"/>'s state <paramref name="stateName"/>.</summary>
@@ -78,6 +83,7 @@ public sealed class FaultClusterFixture : IAsyncLifetime
                     ["Tasks:CheckpointInterval"] = "00:00:00.100",
                     ["Tasks:CreationRetryWindow"] = "00:00:05",
                     ["Schedules:CheckPeriod"] = "00:10:00",
+                    ["Tasks:SourceRoots:0"] = SourceRoot,
                 })
                 .Build();
             siloBuilder.AddOrleansTasks(configuration);

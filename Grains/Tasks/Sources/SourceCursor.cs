@@ -4,12 +4,15 @@ namespace OrleansTasks.Tasks.Sources;
 /// Reads a source's documents one at a time from a position: each matching file is one document, and
 /// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
-/// failed entry, and the reading goes on; <see cref="CutShort"/> says when what was read so far is not
-/// the whole of the source (see <see cref="ISourceCursor.CutShort"/>).
+/// failed entry, and the reading goes on, but for an I/O error that may pass, which throws a
+/// <see cref="SourceReadException"/> (the slice is retried by the task's policy); <see cref="CutShort"/> says when what was read so far is not
+/// the whole of the source (see <see cref="ISourceCursor.CutShort"/>). The files are read through
+/// <paramref name="files"/> (the file system when not given).
 /// </summary>
-public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes) : ISourceCursor
+public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null) : ISourceCursor
 {
     private readonly SourcePosition? _start = position;
+    private readonly ISourceFileReader _reads = files ?? SourceFileReader.Instance;
     private IEnumerator<string>? _files;
     private string? _path;
     private JsonLineEntries? _lines;
@@ -93,20 +96,25 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         {
             if (jsonLines)
             {
-                var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+                var stream = _reads.OpenRead(real);
                 var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
                 _lines = new JsonLineEntries(path, lines, maxDocumentBytes);
                 return null;
             }
 
-            var length = new FileInfo(real).Length;
+            var length = _reads.LengthOf(real);
             if (length > maxDocumentBytes)
             {
                 return new SourceEntry(path, null, $"The file is larger than {maxDocumentBytes} bytes.", done) { FailedDocumentId = Storable(path) };
             }
 
-            var content = await File.ReadAllTextAsync(real, System.Text.Encoding.UTF8, cancellationToken);
+            var content = await _reads.ReadAllTextAsync(real, cancellationToken);
             return new SourceEntry(path, new IndexDocument(path, Path.GetFileNameWithoutExtension(path), content), null, done);
+        }
+        catch (IOException exception) when (SourceReadException.IsTransient(exception))
+        {
+            // It may pass: the slice is tried again by the task's retry policy, from its start.
+            throw new SourceReadException(path, exception);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -139,7 +147,16 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
 
     private async Task<SourceEntry?> NextLineAsync(CancellationToken cancellationToken)
     {
-        var entry = await _lines!.NextAsync(cancellationToken);
+        SourceEntry? entry;
+        try
+        {
+            entry = await _lines!.NextAsync(cancellationToken);
+        }
+        catch (IOException exception) when (SourceReadException.IsTransient(exception))
+        {
+            throw new SourceReadException(_path!, exception);
+        }
+
         Position = _lines.Position;
         if (entry is null)
         {

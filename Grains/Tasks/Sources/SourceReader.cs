@@ -8,7 +8,7 @@ namespace OrleansTasks.Tasks.Sources;
 /// (an upload's stream whose connection broke) closes the cursor, so that the slice asked again is read
 /// from its start rather than from wherever the failed read stopped.
 /// </summary>
-public sealed class SourceReader(int maxDocumentBytes) : IDisposable
+public sealed class SourceReader(int maxDocumentBytes, ISourceFileReader? files = null) : IDisposable
 {
     private ISourceCursor? _cursor;
     private SourceEntry? _pending;
@@ -18,7 +18,7 @@ public sealed class SourceReader(int maxDocumentBytes) : IDisposable
     public Task<SourceSlice> NextSliceAsync(SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes), from, maxCount, maxChars, cancellationToken);
+        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes, files), from, maxCount, maxChars, cancellationToken);
     }
 
     /// <summary>The next slice of the source <paramref name="open"/> opens a cursor on, at a position.</summary>

@@ -7,11 +7,12 @@ namespace OrleansTasks.Tasks.Sources;
 /// <see cref="TasksOptions.SourceSliceBudget"/>), and its next slice
 /// of entries from the position in the task's state. The source is checked against the roots again
 /// once per activation (the configuration may have changed since the task was accepted); an upload
-/// is read from <paramref name="uploads"/>, and checked to be there once per activation.
+/// is read from <paramref name="uploads"/>, and checked to be there once per activation; a directory's files
+/// through <paramref name="files"/>.
 /// </summary>
-public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null) : IDisposable
+public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null, ISourceFileReader? files = null) : IDisposable
 {
-    private readonly SourceReader _reader = new(options.MaxDocumentBytes);
+    private readonly SourceReader _reader = new(options.MaxDocumentBytes, files);
     private SourceLocation? _location;
     private bool _uploadFound;
 

@@ -3,7 +3,7 @@ namespace OrleansTasks.Testing.Faults;
 /// <summary>
 /// The faults a test wants injected into one silo, and what the silo's storage saw. The decorators
 /// (<see cref="FaultyGrainStorage"/>, <see cref="FaultyReminderRegistry"/>, <see cref="FaultyDocumentIndex"/>,
-/// <see cref="FaultyTaskHistory"/>) ask it before each call. Each rule names its target, how many
+/// <see cref="FaultyTaskHistory"/>, <see cref="FaultySourceFiles"/>) ask it before each call. Each rule names its target, how many
 /// matching calls to let through first, and how many to fail after that.
 /// </summary>
 public sealed class FaultPlan : IDisposable
@@ -49,6 +49,17 @@ public sealed class FaultPlan : IDisposable
     /// <summary>Refuses index writes into <paramref name="collection"/> for good (not a transient error), which fails the task.</summary>
     public FaultRule RefuseIndex(string collection, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.IndexRefusal, id => id.Key.ToString() == collection, skip, times, false));
+
+    /// <summary>
+    /// Fails reads of the source files named <paramref name="fileName"/> with an I/O error, as a failing disk or
+    /// network share does: a whole file's read, or a JSON-lines file's reads from byte <paramref name="fromOffset"/> on.
+    /// </summary>
+    public FaultRule FailSourceReads(string fileName, int skip = 0, int times = 1, long fromOffset = 0) =>
+        Add(new FaultRule(FaultKind.SourceRead, id => id.Key.ToString() == fileName, skip, times, false, offset => (long)offset! >= fromOffset));
+
+    /// <summary>Makes the source files named <paramref name="fileName"/> missing when they are read, as files deleted after the walk listed them.</summary>
+    public FaultRule LoseSourceFiles(string fileName, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.SourceLost, id => id.Key.ToString() == fileName, skip, times, false));
 
     /// <summary>Fails the history rows of <paramref name="taskId"/>.</summary>
     public FaultRule FailHistory(Guid taskId, int skip = 0, int times = 1) =>
@@ -127,6 +138,10 @@ public sealed class FaultPlan : IDisposable
 
     internal Fault OnIndexRefusal(string collection) => Next(FaultKind.IndexRefusal, GrainId.Create("index", collection));
 
+    internal Fault OnSourceRead(string fileName, long offset) => Next(FaultKind.SourceRead, GrainId.Create("source", fileName), offset);
+
+    internal Fault OnSourceLost(string fileName) => Next(FaultKind.SourceLost, GrainId.Create("source", fileName));
+
     internal Fault OnHistory(Guid taskId) => Next(FaultKind.History, GrainId.Create("history", taskId.ToString("N")));
 
     internal Fault OnPublish(StreamId stream) => Next(FaultKind.Publish, StreamTarget(stream));
@@ -187,6 +202,8 @@ internal enum FaultKind
     IndexRefusal,
     History,
     Publish,
+    SourceRead,
+    SourceLost,
 }
 
 /// <summary>One rule of a <see cref="FaultPlan"/>: which calls it fails, and how many it has failed so far.</summary>

@@ -1,0 +1,138 @@
+using System.Text.RegularExpressions;
+using OrleansTasks.Tasks;
+
+namespace OrleansTasks.Grains.Tests.Sources;
+
+/// <summary>
+/// A directory source's file reads failing on a silo where the test says: an I/O error that may pass is retried by the
+/// task's retry policy as a transient failure of the index is, to success or until the attempts are used up; a file
+/// gone since it was listed fails as its document alone, at once.
+/// </summary>
+[Collection(FaultClusterCollection.Name)]
+public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_transient_read_error_of_a_file_is_retried_and_its_document_indexed_at_the_attempt_that_read_it()
+    {
+        var (directory, flaky) = Source("flaky");
+        var fault = fixture.Faults.FailSourceReads(flaky, times: 2);
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var grain = await StartAsync(taskId, directory, new TaskRetryPolicy(5, TimeSpan.FromMilliseconds(300), 2, TimeSpan.FromSeconds(10)));
+
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(3, 0, 0), terminal.Counts);
+        Assert.Equal(2, fault.Injected);
+        var waits = watcher.Received.Where(e => e.NextAttemptAt is not null).ToList();
+        Assert.Equal([2, 3], waits.Select(e => e.Attempt));
+        Assert.All(waits, e => Assert.Matches(WaitMessage(e.Attempt, 5, flaky), e.Message));
+        Assert.Contains(watcher.Received, e => e.Message == "Indexing 0/3 (attempt 3 of 5)");
+        Assert.Equal(1, terminal.Attempt);
+        var results = (await grain.GetResults(0, 10)).Items;
+        Assert.Equal(3, Assert.Single(results, r => r.Id == flaky).Attempts);
+    }
+
+    [Fact]
+    public async Task A_read_error_that_persists_past_max_attempts_fails_the_task_with_retries_exhausted_as_the_index_does()
+    {
+        var (directory, flaky) = Source("broken");
+        var fault = fixture.Faults.FailSourceReads(flaky, times: 1000);
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        await StartAsync(taskId, directory, new TaskRetryPolicy(3, TimeSpan.FromMilliseconds(50)));
+
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        fault.Stop();
+
+        Assert.Equal(IndexTaskStatus.Failed, terminal.Status);
+        Assert.Equal(TaskErrors.RetriesExhaustedCode, terminal.Error!.Code);
+        Assert.Equal($"Indexing failed after 3 attempts: the source file '{flaky}' could not be read.", terminal.Error.Message);
+        Assert.Equal(3, fault.Injected);
+        Assert.Equal([2, 3], watcher.Received.Where(e => e.NextAttemptAt is not null).Select(e => e.Attempt));
+        Assert.Equal(0, terminal.Current);
+        Assert.Single(watcher.Received, e => e.IsTerminal);
+    }
+
+    [Fact]
+    public async Task A_file_gone_when_it_is_read_fails_as_its_document_alone_at_once_without_a_retry()
+    {
+        var (directory, gone) = Source("gone");
+        var lost = fixture.Faults.LoseSourceFiles(gone);
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var grain = await StartAsync(taskId, directory, new TaskRetryPolicy(5, TimeSpan.FromMilliseconds(50)));
+
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(2, 0, 1), terminal.Counts);
+        Assert.Equal(1, lost.Injected);
+        Assert.DoesNotContain(watcher.Received, e => e.Attempt > 1 || e.NextAttemptAt is not null);
+        var failed = Assert.Single((await grain.GetResults(0, 10, DocumentOutcome.Failed)).Items);
+        Assert.Equal((gone, 1, "The file could not be read: it disappeared or is not readable."), (failed.Id, failed.Attempts, failed.Error));
+    }
+
+    [Fact]
+    public async Task A_JSON_lines_file_whose_read_fails_mid_way_is_read_again_from_its_position_and_every_document_written_once()
+    {
+        const int Lines = 600;
+        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
+        var file = $"lines-{Guid.NewGuid():N}.jsonl";
+        var ids = Enumerable.Range(0, Lines).Select(i => $"d{i:D4}").ToList();
+        await File.WriteAllLinesAsync(Path.Combine(directory, file), ids.Select(id => $$"""{"id":"{{id}}","content":"grain silo {{id}}"}"""));
+        var middle = new FileInfo(Path.Combine(directory, file)).Length / 2;
+        var fault = fixture.Faults.FailSourceReads(file, times: 1, fromOffset: middle);
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var grain = await StartAsync(taskId, directory, new TaskRetryPolicy(5, TimeSpan.FromMilliseconds(100)));
+
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(1, fault.Injected);
+        var wait = Assert.Single(watcher.Received, e => e.NextAttemptAt is not null);
+        Assert.Matches(WaitMessage(2, 5, file), wait.Message);
+
+        // The slice that failed began inside the file, after slices already written: it was read again from there.
+        Assert.InRange(wait.Current, 1, Lines - 1);
+        Assert.Equal((Lines, new TaskCounts(Lines, 0, 0)), (terminal.Current, terminal.Counts));
+        var written = new List<DocumentResult>();
+        for (int? offset = 0; offset is { } next;)
+        {
+            var page = await grain.GetResults(next, 1000);
+            written.AddRange(page.Items);
+            offset = page.NextOffset;
+        }
+
+        Assert.Equal(ids, written.Select(r => r.Id));
+        Assert.Equal(1, written[0].Attempts);
+        Assert.Contains(written, r => r.Attempts == 2);
+        Assert.All(written, r => Assert.InRange(r.Attempts, 1, 2));
+    }
+
+    /// <summary>A source directory of three files, the middle one named after <paramref name="what"/>, unique to the test.</summary>
+    private static (string Directory, string Middle) Source(string what)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
+        var middle = $"m-{what}-{Guid.NewGuid():N}.txt";
+        File.WriteAllText(Path.Combine(directory, "a.txt"), "first grain");
+        File.WriteAllText(Path.Combine(directory, middle), "middle silo");
+        File.WriteAllText(Path.Combine(directory, "z.txt"), "last cluster");
+        return (directory, middle);
+    }
+
+    private async Task<IIndexTaskGrain> StartAsync(Guid taskId, string directory, TaskRetryPolicy retry)
+    {
+        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
+        var collection = "s" + Guid.NewGuid().ToString("N")[..12];
+        await grain.Start(new StartIndexTask("alice", collection, [], new DirectorySource(directory, "*"), Retry: retry));
+        return grain;
+    }
+
+    private static string WaitMessage(int attempt, int maxAttempts, string file) =>
+        $@"^Retrying in \d+(\.\d)? s \(attempt {attempt} of {maxAttempts}\): the source file '{Regex.Escape(file)}' could not be read$";
+}
