@@ -105,7 +105,9 @@ public sealed partial class TaskRun(
         SourceSlice? slice;
         try
         {
-            slice = await Source.NextSliceAsync(source, requested);
+            // On the last attempt a file that still cannot be read fails alone and the task goes on.
+            var lastAttempt = SliceRetries.Exhausted(task.Retry ?? options.Retry.Resolve(null), task.FailedAttempts + 1);
+            slice = await Source.NextSliceAsync(source, requested, retryReadErrors: !lastAttempt);
         }
         catch (SourceReadException exception)
         {

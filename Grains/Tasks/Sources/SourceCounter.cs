@@ -86,9 +86,10 @@ public static class SourceCounter
 
             return (tally.Finish(), null);
         }
-        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            // The reader turns such a file into one failed document.
+            // Counted as one: the reader decides what the file becomes (a failed document, or a slice
+            // retried by the task's policy), and the total never falls behind what is read.
             return (1, null);
         }
     }

@@ -4,12 +4,15 @@ namespace OrleansTasks.Tasks.Sources;
 /// Reads a source's documents one at a time from a position: each matching file is one document, and
 /// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
-/// failed entry, and the reading goes on, but for an I/O error that may pass, which throws a
-/// <see cref="SourceReadException"/> (the slice is retried by the task's policy); <see cref="CutShort"/> says when what was read so far is not
-/// the whole of the source (see <see cref="ISourceCursor.CutShort"/>). The files are read through
-/// <paramref name="files"/> (the file system when not given).
+/// failed entry, and the reading goes on, but for an I/O error that may pass: while
+/// <paramref name="retryReadErrors"/>, that throws a <see cref="SourceReadException"/> (the slice is
+/// retried by the task's policy); on the task's last attempt it fails the file too.
+/// <see cref="CutShort"/> says when what was read so far is not the whole of the source (see
+/// <see cref="ISourceCursor.CutShort"/>). The files are read through <paramref name="files"/> (the
+/// file system when not given).
 /// </summary>
-public sealed class SourceCursor(SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null) : ISourceCursor
+public sealed class SourceCursor(
+    SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true) : ISourceCursor
 {
     private readonly SourcePosition? _start = position;
     private readonly ISourceFileReader _reads = files ?? SourceFileReader.Instance;
@@ -97,8 +100,17 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
             if (jsonLines)
             {
                 var stream = _reads.OpenRead(real);
-                var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
-                _lines = new JsonLineEntries(path, lines, maxDocumentBytes);
+                try
+                {
+                    var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
+                    _lines = new JsonLineEntries(path, lines, maxDocumentBytes);
+                }
+                catch
+                {
+                    await stream.DisposeAsync();
+                    throw;
+                }
+
                 return null;
             }
 
@@ -114,18 +126,25 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         catch (IOException exception) when (SourceReadException.IsTransient(exception))
         {
             // It may pass: the slice is tried again by the task's retry policy, from its start.
-            throw new SourceReadException(path, exception);
+            return retryReadErrors
+                ? throw new SourceReadException(path, exception)
+                : ReadFailed(path, jsonLines, "The file could not be read: an I/O error persisted through every attempt.", done);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            if (jsonLines)
-            {
-                // Its lines could not be read, so which documents it holds is unknown.
-                CutShort ??= $"the JSON-lines file '{path}' could not be read";
-            }
-
-            return new SourceEntry(path, null, "The file could not be read: it disappeared or is not readable.", done) { FailedDocumentId = jsonLines ? null : Storable(path) };
+            return ReadFailed(path, jsonLines, "The file could not be read: it disappeared or is not readable.", done);
         }
+    }
+
+    /// <summary>A file whose read failed for good: a whole file's document fails under its path; a JSON-lines file's lines are unknown.</summary>
+    private SourceEntry ReadFailed(string path, bool jsonLines, string problem, SourcePosition done)
+    {
+        if (jsonLines)
+        {
+            CutShort ??= $"the JSON-lines file '{path}' could not be read";
+        }
+
+        return new SourceEntry(path, null, problem, done) { FailedDocumentId = jsonLines ? null : Storable(path) };
     }
 
     /// <summary>
@@ -154,7 +173,18 @@ public sealed class SourceCursor(SourceLocation location, SourcePosition? positi
         }
         catch (IOException exception) when (SourceReadException.IsTransient(exception))
         {
-            throw new SourceReadException(_path!, exception);
+            if (retryReadErrors)
+            {
+                throw new SourceReadException(_path!, exception);
+            }
+
+            // The task's last attempt: the rest of the file is given up, as a file that cannot be opened is.
+            var readTo = _lines!.Position;
+            _lines.Dispose();
+            _lines = null;
+            var done = SourcePosition.Done(_path!);
+            Position = done;
+            return ReadFailed(_path!, jsonLines: true, $"The file could not be read past line {readTo?.Line ?? 0}: an I/O error persisted through every attempt.", done);
         }
 
         Position = _lines.Position;

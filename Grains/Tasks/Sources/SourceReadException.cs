@@ -2,8 +2,9 @@ namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
 /// A source file's read failed with an I/O error that may pass (a disk or a network share failing for
-/// now): its slice is retried by the task's retry policy, as a transient failure of the index is. A
-/// file that is gone or not readable is no such error: it fails as its document alone, at once.
+/// now): its slice is retried by the task's retry policy, as a transient failure of the index is; on
+/// the task's last attempt the file fails alone instead (<see cref="SourceCursor"/>). A file that is
+/// gone or not readable is no such error: it fails as its document alone, at once.
 /// </summary>
 public sealed class SourceReadException(string path, Exception inner)
     : Exception($"The source file '{path}' could not be read: {inner.Message}", inner)

@@ -13,12 +13,25 @@ public sealed class SourceReader(int maxDocumentBytes, ISourceFileReader? files 
     private ISourceCursor? _cursor;
     private SourceEntry? _pending;
     private SourcePosition? _continuesAt;
+    private bool _retryReadErrors = true;
 
-    /// <summary>The next slice of a directory source.</summary>
-    public Task<SourceSlice> NextSliceAsync(SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken)
+    /// <summary>
+    /// The next slice of a directory source. Without <paramref name="retryReadErrors"/> (the task's
+    /// last attempt) a file's read error that may pass fails that file instead of the slice; an open
+    /// cursor that read the other way is replaced by one at <paramref name="from"/>.
+    /// </summary>
+    public Task<SourceSlice> NextSliceAsync(
+        SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken, bool retryReadErrors = true)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes, files), from, maxCount, maxChars, cancellationToken);
+        if (_retryReadErrors != retryReadErrors)
+        {
+            _cursor?.Dispose();
+            _cursor = null;
+            _retryReadErrors = retryReadErrors;
+        }
+
+        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes, files, retryReadErrors), from, maxCount, maxChars, cancellationToken);
     }
 
     /// <summary>The next slice of the source <paramref name="open"/> opens a cursor on, at a position.</summary>

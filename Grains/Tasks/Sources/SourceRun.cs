@@ -44,8 +44,12 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
         return null;
     }
 
-    /// <summary>The next entries from the task's position, at most <paramref name="maxCount"/>; null when the source can no longer be read.</summary>
-    public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount)
+    /// <summary>
+    /// The next entries from the task's position, at most <paramref name="maxCount"/>; null when the
+    /// source can no longer be read. On the task's last attempt (<paramref name="retryReadErrors"/>
+    /// false) a directory's file that cannot be read for now fails as its document instead of the slice.
+    /// </summary>
+    public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount, bool retryReadErrors = true)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Upload is { } upload)
@@ -56,7 +60,7 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
         }
 
         return Locate(source) is { } location
-            ? await _reader.NextSliceAsync(location, source.Position, maxCount, SliceSizer.MaxContentChars, CancellationToken.None)
+            ? await _reader.NextSliceAsync(location, source.Position, maxCount, SliceSizer.MaxContentChars, CancellationToken.None, retryReadErrors)
             : null;
     }
 

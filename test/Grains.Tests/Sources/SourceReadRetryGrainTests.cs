@@ -1,12 +1,11 @@
 using System.Text.RegularExpressions;
-using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Grains.Tests.Sources;
 
 /// <summary>
 /// A directory source's file reads failing on a silo where the test says: an I/O error that may pass is retried by the
-/// task's retry policy as a transient failure of the index is, to success or until the attempts are used up; a file
-/// gone since it was listed fails as its document alone, at once.
+/// task's retry policy as a transient failure of the index is, to success or, at the last attempt, to that file failing
+/// alone while the task goes on; a file gone since it was listed fails as its document alone, at once.
 /// </summary>
 [Collection(FaultClusterCollection.Name)]
 public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
@@ -37,24 +36,63 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_read_error_that_persists_past_max_attempts_fails_the_task_with_retries_exhausted_as_the_index_does()
+    public async Task A_read_error_that_persists_through_every_attempt_fails_that_file_alone_at_the_last_and_the_task_goes_on()
     {
-        var (directory, flaky) = Source("broken");
-        var fault = fixture.Faults.FailSourceReads(flaky, times: 1000);
+        var (directory, broken) = Source("broken");
+        var fault = fixture.Faults.FailSourceReads(broken, times: 1000);
         var taskId = Guid.NewGuid();
         await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
-        await StartAsync(taskId, directory, new TaskRetryPolicy(3, TimeSpan.FromMilliseconds(50)));
+        var grain = await StartAsync(taskId, directory, new TaskRetryPolicy(3, TimeSpan.FromMilliseconds(50)));
 
         var terminal = await watcher.WaitForTerminalAsync(Deadline);
         fault.Stop();
 
-        Assert.Equal(IndexTaskStatus.Failed, terminal.Status);
-        Assert.Equal(TaskErrors.RetriesExhaustedCode, terminal.Error!.Code);
-        Assert.Equal($"Indexing failed after 3 attempts: the source file '{flaky}' could not be read.", terminal.Error.Message);
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(new TaskCounts(2, 0, 1), terminal.Counts);
         Assert.Equal(3, fault.Injected);
         Assert.Equal([2, 3], watcher.Received.Where(e => e.NextAttemptAt is not null).Select(e => e.Attempt));
-        Assert.Equal(0, terminal.Current);
         Assert.Single(watcher.Received, e => e.IsTerminal);
+        var failed = Assert.Single((await grain.GetResults(0, 10, DocumentOutcome.Failed)).Items);
+        Assert.Equal((broken, 3, "The file could not be read: an I/O error persisted through every attempt."), (failed.Id, failed.Attempts, failed.Error));
+    }
+
+    [Fact]
+    public async Task A_JSON_lines_file_failing_mid_way_through_every_attempt_keeps_the_lines_read_and_gives_up_the_rest_once()
+    {
+        const int Lines = 600;
+        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
+        var file = $"lines-{Guid.NewGuid():N}.jsonl";
+        var ids = Enumerable.Range(0, Lines).Select(i => $"d{i:D4}").ToList();
+        await File.WriteAllLinesAsync(Path.Combine(directory, file), ids.Select(id => $$"""{"id":"{{id}}","content":"grain silo {{id}}"}"""));
+        await File.WriteAllTextAsync(Path.Combine(directory, "z.txt"), "after the lines");
+        var middle = new FileInfo(Path.Combine(directory, file)).Length / 2;
+        var fault = fixture.Faults.FailSourceReads(file, times: 1000, fromOffset: middle);
+        var taskId = Guid.NewGuid();
+        await using var watcher = await TaskWatcher.StartAsync(fixture.Client, taskId);
+        var grain = await StartAsync(taskId, directory, new TaskRetryPolicy(2, TimeSpan.FromMilliseconds(50)));
+
+        var terminal = await watcher.WaitForTerminalAsync(Deadline);
+        fault.Stop();
+
+        Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.Equal(2, fault.Injected);
+        var written = new List<DocumentResult>();
+        for (int? offset = 0; offset is { } next;)
+        {
+            var page = await grain.GetResults(next, 1000);
+            written.AddRange(page.Items);
+            offset = page.NextOffset;
+        }
+
+        // The lines before the failing read once each, in order; then the file given up as one failed row; then the next file.
+        var indexed = written.Where(r => r.Outcome == DocumentOutcome.Indexed && r.Id != "z.txt").Select(r => r.Id).ToList();
+        Assert.InRange(indexed.Count, 1, Lines - 1);
+        Assert.Equal(ids.Take(indexed.Count), indexed);
+        var givenUp = Assert.Single(written, r => r.Outcome == DocumentOutcome.Failed);
+        Assert.Equal(file, givenUp.Id);
+        Assert.Matches($@"^The file could not be read past line {indexed.Count}: an I/O error persisted through every attempt\.$", givenUp.Error);
+        Assert.Equal("z.txt", written[^1].Id);
+        Assert.Equal(new TaskCounts(indexed.Count + 1, 0, 1), terminal.Counts);
     }
 
     [Fact]
