@@ -15,10 +15,12 @@ public static class TransientFaults
     };
 
     /// <summary>
-    /// The database cannot be reached, or is stopping or starting: it also holds the task's own
-    /// state, so no attempt could be recorded, and the task waits for the database, however long,
-    /// instead of spending its retries. A database that answers but refuses for now (a serialization
-    /// failure, a deadlock, a statement timeout) is a transient failure of the index like any other.
+    /// The database cannot be reached, is stopping or starting, or takes no more connections (every
+    /// one of its <c>max_connections</c> is held, by this cluster or another client): it also holds
+    /// the task's own state, so no attempt could be recorded, and the task waits for the database,
+    /// however long, instead of spending its retries. A database that answers but refuses for now (a
+    /// serialization failure, a deadlock, a statement timeout) is a transient failure of the index
+    /// like any other.
     /// </summary>
     public static bool IsDatabaseOutage(Exception exception) => IsUnreachable(exception);
 
@@ -36,7 +38,8 @@ public static class TransientFaults
     private static bool IsUnreachable(Exception exception) => exception switch
     {
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
+            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+                or PostgresErrorCodes.TooManyConnections,
         NpgsqlException { InnerException: SocketException or IOException } => true,
         StorageUnavailableException => true,
         _ => exception.InnerException is not null && IsUnreachable(exception.InnerException),

@@ -133,6 +133,7 @@ public sealed class RetryPolicyTests
     [InlineData(PostgresErrorCodes.DeadlockDetected, false)]
     [InlineData(PostgresErrorCodes.AdminShutdown, true)]
     [InlineData(PostgresErrorCodes.CannotConnectNow, true)]
+    [InlineData(PostgresErrorCodes.TooManyConnections, true)]
     [InlineData(PostgresErrorCodes.ConnectionFailure, true)]
     public void A_database_that_refuses_for_now_spends_an_attempt_but_one_stopping_or_starting_is_waited_for(string sqlState, bool outage)
     {
