@@ -19,6 +19,7 @@ public sealed class SourceCursor(
     private IEnumerator<string>? _files;
     private string? _path;
     private JsonLineEntries? _lines;
+    private long _linesFrom;
 
     /// <summary>The position after the last entry read (or skipped): where a new cursor would go on.</summary>
     public SourcePosition? Position { get; private set; } = position;
@@ -104,6 +105,7 @@ public sealed class SourceCursor(
                 {
                     var lines = new LineReader(stream, resumed?.Offset ?? 0, resumed?.Line ?? 0, JsonLineEntries.MaxLineBytes(maxDocumentBytes));
                     _lines = new JsonLineEntries(path, lines, maxDocumentBytes);
+                    _linesFrom = resumed?.Line ?? 0;
                 }
                 catch
                 {
@@ -128,7 +130,7 @@ public sealed class SourceCursor(
             // It may pass: the slice is tried again by the task's retry policy, from its start.
             return retryReadErrors
                 ? throw new SourceReadException(path, exception)
-                : ReadFailed(path, jsonLines, "The file could not be read: an I/O error persisted through every attempt.", done);
+                : ReadFailed(path, jsonLines, "The file could not be read at the task's last attempt (an I/O error).", done);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -179,12 +181,13 @@ public sealed class SourceCursor(
             }
 
             // The task's last attempt: the rest of the file is given up, as a file that cannot be opened is.
-            var readTo = _lines!.Position;
+            // Lines read in this file: none yet by this cursor when its first read failed.
+            var readTo = _lines!.Position?.Line ?? _linesFrom;
             _lines.Dispose();
             _lines = null;
             var done = SourcePosition.Done(_path!);
             Position = done;
-            return ReadFailed(_path!, jsonLines: true, $"The file could not be read past line {readTo?.Line ?? 0}: an I/O error persisted through every attempt.", done);
+            return ReadFailed(_path!, jsonLines: true, $"The file could not be read past line {readTo} at the task's last attempt (an I/O error).", done);
         }
 
         Position = _lines.Position;
