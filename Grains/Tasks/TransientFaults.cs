@@ -15,8 +15,9 @@ public static class TransientFaults
     };
 
     /// <summary>
-    /// The database cannot be reached, is stopping or starting, or takes no more connections (every
-    /// one of its <c>max_connections</c> is held, by this cluster or another client): it also holds
+    /// The database cannot be reached, is stopping or starting, or is out of a resource (class 53:
+    /// every one of its <c>max_connections</c> held, by this cluster or another client; its disk or
+    /// memory full), as the task store counts it too: it also holds
     /// the task's own state, so no attempt could be recorded, and the task waits for the database,
     /// however long, instead of spending its retries. A database that answers but refuses for now (a
     /// serialization failure, a deadlock, a statement timeout) is a transient failure of the index
@@ -38,8 +39,8 @@ public static class TransientFaults
     private static bool IsUnreachable(Exception exception) => exception switch
     {
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
-                or PostgresErrorCodes.TooManyConnections,
+            || postgres.SqlState.StartsWith("53", StringComparison.Ordinal)
+            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
         NpgsqlException { InnerException: SocketException or IOException } => true,
         StorageUnavailableException => true,
         _ => exception.InnerException is not null && IsUnreachable(exception.InnerException),

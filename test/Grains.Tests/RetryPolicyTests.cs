@@ -134,8 +134,9 @@ public sealed class RetryPolicyTests
     [InlineData(PostgresErrorCodes.AdminShutdown, true)]
     [InlineData(PostgresErrorCodes.CannotConnectNow, true)]
     [InlineData(PostgresErrorCodes.TooManyConnections, true)]
+    [InlineData(PostgresErrorCodes.DiskFull, true)]
     [InlineData(PostgresErrorCodes.ConnectionFailure, true)]
-    public void A_database_that_refuses_for_now_spends_an_attempt_but_one_stopping_or_starting_is_waited_for(string sqlState, bool outage)
+    public void A_database_that_refuses_for_now_spends_an_attempt_but_one_stopping_starting_or_out_of_a_resource_is_waited_for(string sqlState, bool outage)
     {
         var refusal = new PostgresException("refused", "ERROR", "ERROR", sqlState);
 
