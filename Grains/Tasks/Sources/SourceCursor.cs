@@ -127,7 +127,8 @@ public sealed class SourceCursor(
         }
         catch (IOException exception) when (SourceReadException.IsTransient(exception))
         {
-            // It may pass: the slice is tried again by the task's retry policy, from its start.
+            // It may pass: the slice is tried again by the task's retry policy, from its start; at the
+            // task's last attempt the file fails alone instead.
             return retryReadErrors
                 ? throw new SourceReadException(path, exception)
                 : ReadFailed(path, jsonLines, "The file could not be read at the task's last attempt (an I/O error).", done);

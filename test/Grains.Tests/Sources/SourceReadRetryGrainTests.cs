@@ -60,10 +60,7 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
     public async Task A_JSON_lines_file_failing_mid_way_through_every_attempt_keeps_the_lines_read_and_gives_up_the_rest_once()
     {
         const int Lines = 600;
-        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
-        var file = $"lines-{Guid.NewGuid():N}.jsonl";
-        var ids = Enumerable.Range(0, Lines).Select(i => $"d{i:D4}").ToList();
-        await File.WriteAllLinesAsync(Path.Combine(directory, file), ids.Select(id => $$"""{"id":"{{id}}","content":"grain silo {{id}}"}"""));
+        var (directory, file, ids) = await JsonLinesSourceAsync(Lines);
         await File.WriteAllTextAsync(Path.Combine(directory, "z.txt"), "after the lines");
         var middle = new FileInfo(Path.Combine(directory, file)).Length / 2;
         var fault = fixture.Faults.FailSourceReads(file, times: 1000, fromOffset: middle);
@@ -76,13 +73,7 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
 
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
         Assert.Equal(2, fault.Injected);
-        var written = new List<DocumentResult>();
-        for (int? offset = 0; offset is { } next;)
-        {
-            var page = await grain.GetResults(next, 1000);
-            written.AddRange(page.Items);
-            offset = page.NextOffset;
-        }
+        var written = await AllResultsAsync(grain);
 
         // The lines before the failing read once each, in order; then the file given up as one failed row; then the next file.
         var indexed = written.Where(r => r.Outcome == DocumentOutcome.Indexed && r.Id != "z.txt").Select(r => r.Id).ToList();
@@ -118,10 +109,7 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
     public async Task A_JSON_lines_file_whose_read_fails_mid_way_is_read_again_from_its_position_and_every_document_written_once()
     {
         const int Lines = 600;
-        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
-        var file = $"lines-{Guid.NewGuid():N}.jsonl";
-        var ids = Enumerable.Range(0, Lines).Select(i => $"d{i:D4}").ToList();
-        await File.WriteAllLinesAsync(Path.Combine(directory, file), ids.Select(id => $$"""{"id":"{{id}}","content":"grain silo {{id}}"}"""));
+        var (directory, file, ids) = await JsonLinesSourceAsync(Lines);
         var middle = new FileInfo(Path.Combine(directory, file)).Length / 2;
         var fault = fixture.Faults.FailSourceReads(file, times: 1, fromOffset: middle);
         var taskId = Guid.NewGuid();
@@ -138,6 +126,26 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
         // The slice that failed began inside the file, after slices already written: it was read again from there.
         Assert.InRange(wait.Current, 1, Lines - 1);
         Assert.Equal((Lines, new TaskCounts(Lines, 0, 0)), (terminal.Current, terminal.Counts));
+        var written = await AllResultsAsync(grain);
+
+        Assert.Equal(ids, written.Select(r => r.Id));
+        Assert.Equal(1, written[0].Attempts);
+        Assert.Contains(written, r => r.Attempts == 2);
+        Assert.All(written, r => Assert.InRange(r.Attempts, 1, 2));
+    }
+
+    /// <summary>A source directory, unique to the test, holding one JSON-lines file of <paramref name="lines"/> documents <c>d0000</c>, <c>d0001</c>, ….</summary>
+    private static async Task<(string Directory, string File, List<string> Ids)> JsonLinesSourceAsync(int lines)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
+        var file = $"lines-{Guid.NewGuid():N}.jsonl";
+        var ids = Enumerable.Range(0, lines).Select(i => $"d{i:D4}").ToList();
+        await File.WriteAllLinesAsync(Path.Combine(directory, file), ids.Select(id => $$"""{"id":"{{id}}","content":"grain silo {{id}}"}"""));
+        return (directory, file, ids);
+    }
+
+    private static async Task<List<DocumentResult>> AllResultsAsync(IIndexTaskGrain grain)
+    {
         var written = new List<DocumentResult>();
         for (int? offset = 0; offset is { } next;)
         {
@@ -146,10 +154,7 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
             offset = page.NextOffset;
         }
 
-        Assert.Equal(ids, written.Select(r => r.Id));
-        Assert.Equal(1, written[0].Attempts);
-        Assert.Contains(written, r => r.Attempts == 2);
-        Assert.All(written, r => Assert.InRange(r.Attempts, 1, 2));
+        return written;
     }
 
     /// <summary>A source directory of three files, the middle one named after <paramref name="what"/>, unique to the test.</summary>

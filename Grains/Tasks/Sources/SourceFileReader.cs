@@ -1,0 +1,15 @@
+namespace OrleansTasks.Tasks.Sources;
+
+/// <summary>Reads the files from the silo's file system.</summary>
+public sealed class SourceFileReader : ISourceFileReader
+{
+    public static readonly SourceFileReader Instance = new();
+
+    public long LengthOf(string path) => new FileInfo(path).Length;
+
+    public Task<string> ReadAllTextAsync(string path, CancellationToken cancellationToken) =>
+        File.ReadAllTextAsync(path, System.Text.Encoding.UTF8, cancellationToken);
+
+    public Stream OpenRead(string path) =>
+        new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+}
