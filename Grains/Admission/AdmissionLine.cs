@@ -39,6 +39,11 @@ public sealed class AdmissionLine
     // silo's slots for the grace while the queue's membership view has not yet seen the silo active.
     private readonly Dictionary<string, DateTimeOffset> _reportedAt = new(StringComparer.Ordinal);
 
+    // Silos that every waiting task waits on, all live at the last reconcile (null: not known). While they are all
+    // live still, no waiting task is on a gone silo, and a reconcile need not visit the whole line: with a backlog
+    // of thousands, that scan on every exchange was most of the queue's own processor time.
+    private HashSet<string>? _waitingOnLive;
+
     public AdmissionLine(AdmissionQueueState state, AdmissionSettings settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -228,6 +233,7 @@ public sealed class AdmissionLine
                 waiting.Ticket = ticket;
                 Line(waiting).Add(waiting);
                 waiting.Silo = silo;
+                WaitsOn(silo);
                 waiting.Since = default;
                 waiting.WokenAt = null;
                 _changedWaiting.Add(ticket.TaskId);
@@ -237,6 +243,7 @@ public sealed class AdmissionLine
         }
 
         var place = new AdmissionPlace { Ticket = ticket, Silo = silo };
+        WaitsOn(silo);
         State.Waiting[ticket.TaskId] = place;
         Line(place).Add(place);
         _changedWaiting.Add(ticket.TaskId);
@@ -313,7 +320,14 @@ public sealed class AdmissionLine
         // A resting task on a gone silo, or one its live silo stopped reporting (Since set), keeps its owner's
         // place as a waiting one keeps its turn: its lease (or a wake) brings it back, reported resting again.
         var wake = new List<Guid>();
-        var gone = State.Waiting.Values.Where(p => !live.Contains(p.Silo)).Select(p => (Place: p, Waiting: true))
+        List<AdmissionPlace> waitingGone = [];
+        if (_waitingOnLive is not { } known || !known.IsSubsetOf(live))
+        {
+            waitingGone = [.. State.Waiting.Values.Where(p => !live.Contains(p.Silo))];
+            _waitingOnLive = waitingGone.Count == 0 ? new HashSet<string>(live, StringComparer.Ordinal) : null;
+        }
+
+        var gone = waitingGone.Select(p => (Place: p, Waiting: true))
             .Concat(State.Running.Values.Where(p => p.Resting && (!live.Contains(p.Silo) || p.Since != default) && !State.Waiting.ContainsKey(p.TaskId)).Select(p => (Place: p, Waiting: false)))
             .ToList();
         foreach (var (place, waiting) in gone)
@@ -352,9 +366,19 @@ public sealed class AdmissionLine
             Remove(place.TaskId);
             (place.Silo, place.MovingFrom, place.MoveSends, place.MoveFailedAt) = (place.MovingFrom!, null, 0, now);
             (place.Since, place.WokenAt, place.MoveSentAt) = (default, null, default);
+            WaitsOn(place.Silo);
             State.Waiting[place.TaskId] = place;
             Line(place).Add(place);
             _changedWaiting.Add(place.TaskId);
+        }
+    }
+
+    /// <summary>A waiting task waits on <paramref name="silo"/> from now on: unless that silo was live at the last reconcile, the next one visits every waiting task.</summary>
+    private void WaitsOn(string silo)
+    {
+        if (_waitingOnLive is not null && !_waitingOnLive.Contains(silo))
+        {
+            _waitingOnLive = null;
         }
     }
 

@@ -266,6 +266,37 @@ public sealed class AdmissionLineTests
     }
 
     [Fact]
+    public void A_reconcile_after_quiet_ones_still_finds_the_tasks_of_a_silo_gone_since_and_of_one_no_reconcile_saw_live()
+    {
+        // Reconciles with the same silos live, nobody waiting on another, leave the line alone; each silo leaving
+        // after that, or a task waiting on a silo none of them saw, is still found.
+        var line = NewLine();
+        var holder = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(9));
+        var onA = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(5));
+        var onB = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(4));
+        EnterAll(line, SiloA, holder);
+        line.Admit(OnlyA);
+        EnterAll(line, SiloA, onA);
+        EnterAll(line, SiloB, onB);
+        Assert.Empty(line.Reconcile(Both));
+        Assert.Empty(line.Reconcile(All));
+
+        Assert.Equal([onB.TaskId], line.Reconcile(OnlyA));
+
+        var onC = Ticket(TaskPriority.Normal, age: TimeSpan.FromSeconds(3));
+        EnterAll(line, SiloB, onB);
+        Assert.Empty(line.Reconcile(Both));
+        EnterAll(line, SiloC, onC);
+        Assert.Equal([onC.TaskId], line.Reconcile(Both));
+
+        // Past the grace, the task of the silo no reconcile saw live is dropped; the others keep their turn.
+        _time.Advance(Grace + TimeSpan.FromSeconds(1));
+        line.Reconcile(Both);
+        Assert.Null(line.Position(onC.TaskId));
+        Assert.Equal([1, 2], new[] { onA, onB }.Select(t => line.Position(t.TaskId)));
+    }
+
+    [Fact]
     public void Queue_position_puts_the_tasks_that_can_start_first_so_an_owner_at_the_limit_pushes_nobody_down()
     {
         var line = NewLine(slots: 3, perUser: 2);
