@@ -12,14 +12,18 @@ public static class SourceCounter
 {
     private const int BlockBytes = 1024 * 1024;
 
-    /// <summary>Counts on from <paramref name="from"/> for about <paramref name="budget"/>; <see cref="SourceCount.Done"/> once the whole source is counted.</summary>
-    public static async Task<SourceCount> CountAsync(SourceLocation location, SourcePosition? from, TimeSpan budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts on from <paramref name="from"/> for about <paramref name="budget"/>; <see cref="SourceCount.Done"/> once the whole
+    /// source is counted. The directories are listed through <paramref name="files"/> (the file system when not given).
+    /// </summary>
+    public static async Task<SourceCount> CountAsync(
+        SourceLocation location, SourcePosition? from, TimeSpan budget, CancellationToken cancellationToken, ISourceFileReader? files = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         var started = Stopwatch.GetTimestamp();
         long counted = 0;
         var buffer = new byte[BlockBytes];
-        foreach (var path in SourceFiles.From(location, from?.Path))
+        foreach (var path in SourceFiles.From(location, from?.Path, files: files))
         {
             var resumed = from is not null && from.Path == path ? from : null;
             if (resumed is { FileDone: true })

@@ -8,8 +8,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// <paramref name="retryReadErrors"/>, that throws a <see cref="SourceReadException"/> (the slice is
 /// retried by the task's policy); on the task's last attempt it fails the file too.
 /// <see cref="CutShort"/> says when what was read so far is not the whole of the source (see
-/// <see cref="ISourceCursor.CutShort"/>). The files are read through <paramref name="files"/> (the
-/// file system when not given).
+/// <see cref="ISourceCursor.CutShort"/>). The directories are listed and the files read through
+/// <paramref name="files"/> (the file system when not given).
 /// </summary>
 public sealed class SourceCursor(
     SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true) : ISourceCursor
@@ -43,7 +43,7 @@ public sealed class SourceCursor(
                 continue;
             }
 
-            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason).GetEnumerator();
+            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason, _reads).GetEnumerator();
             if (!_files.MoveNext())
             {
                 return null;

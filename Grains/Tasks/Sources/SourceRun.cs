@@ -26,7 +26,7 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
             return SourceErrors.Unreadable(source);
         }
 
-        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SourceSliceBudget, CancellationToken.None);
+        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SourceSliceBudget, CancellationToken.None, files);
         source.CountedSoFar += count.Counted;
         source.CountPosition = count.Next;
         if (source.CountedSoFar > options.MaxSourceDocuments)
