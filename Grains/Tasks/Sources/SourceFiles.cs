@@ -8,23 +8,27 @@ namespace OrleansTasks.Tasks.Sources;
 /// <see cref="ISourceFileReader.List"/>. Hidden entries (names starting with '.') and directories
 /// reached through a symbolic link are left out, so the walk stays inside the tree and ends. A walk
 /// that could not see the whole tree says why through <c>cutShort</c>: a directory that could not be
-/// listed (removed, closed to the server, an I/O error, a source root unmounted), or a walk resumed at
-/// a position that is no longer there.
+/// listed (removed, closed to the server, a source root unmounted, or an I/O error that may pass when
+/// the walk does not retry listings), or a walk resumed at a position that is no longer there.
 /// </summary>
 public static class SourceFiles
 {
     /// <summary>
     /// The matching files at or after <paramref name="from"/> (null: from the start); <paramref name="cutShort"/> hears each
-    /// part of the tree the walk could not see. Directories are listed through <paramref name="files"/> (the file system when not given).
+    /// part of the tree the walk could not see. Directories are listed through <paramref name="files"/> (the file system when
+    /// not given). With <paramref name="retryListingErrors"/> (the task may still try again), a directory whose listing fails
+    /// with an I/O error that may pass (<see cref="SourceReadException.IsTransient"/>) throws a <see cref="SourceReadException"/>
+    /// naming it, so that the slice is retried from the task's position rather than read without the directory's files.
     /// </summary>
-    public static IEnumerable<string> From(SourceLocation location, string? from, Action<string>? cutShort = null, ISourceFileReader? files = null)
+    public static IEnumerable<string> From(
+        SourceLocation location, string? from, Action<string>? cutShort = null, ISourceFileReader? files = null, bool retryListingErrors = false)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var walk = new Walk(files ?? SourceFileReader.Instance, location.Pattern, cutShort ?? (_ => { }));
+        var walk = new Walk(files ?? SourceFileReader.Instance, location.Pattern, cutShort ?? (_ => { }), retryListingErrors);
         return walk.Files(location.Directory, "", from?.Split('/'), 0);
     }
 
-    private sealed class Walk(ISourceFileReader files, string pattern, Action<string> cutShort)
+    private sealed class Walk(ISourceFileReader files, string pattern, Action<string> cutShort, bool retryListingErrors)
     {
         public IEnumerable<string> Files(string directory, string prefix, string[]? from, int depth)
         {
@@ -33,9 +37,14 @@ public static class SourceFiles
             {
                 entries = [.. files.List(directory)];
             }
+            catch (IOException exception) when (retryListingErrors && SourceReadException.IsTransient(exception))
+            {
+                throw SourceReadException.Listing(Relative(prefix), exception);
+            }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
-                // A directory removed or closed to the server while the task runs holds no more files.
+                // A directory removed or closed to the server while the task runs holds no more files;
+                // one failing for now is left out too once the task has no attempt left.
                 cutShort($"the directory '{Relative(prefix)}' could not be listed ({exception.GetType().Name})");
                 yield break;
             }
