@@ -74,7 +74,10 @@ public sealed partial class IndexTaskGrain
             undo = _task.Mark();
             if (S.Source is { Counted: false } uncounted)
             {
-                await CountNextAsync(uncounted);
+                if (!await CountNextAsync(uncounted))
+                {
+                    return;
+                }
             }
             else if (!S.AllRead && !await IndexNextSliceAsync())
             {
@@ -153,17 +156,28 @@ public sealed partial class IndexTaskGrain
         return true;
     }
 
-    /// <summary>One turn of a streaming task's counting pass, which ends with its total set.</summary>
-    private async Task CountNextAsync(Sources.TaskSource source)
+    /// <summary>
+    /// One turn of a streaming task's counting pass, which ends with its total set; false when it failed
+    /// transiently (a directory it could not list for now) and waits for its next attempt.
+    /// </summary>
+    private async Task<bool> CountNextAsync(Sources.TaskSource source)
     {
-        if (await _run.Source.CountNextAsync(S, source) is { } error)
+        var retried = S.FailedAttempts > 0;
+        var outcome = await _run.CountNextAsync(S, source);
+        if (outcome.Error is { } error)
         {
             await FailAsync(error);
         }
-        else if (source.Counted)
+        else if (outcome.TransientFailure is { } failure)
+        {
+            return await RetryLaterAsync(failure);
+        }
+        else if (source.Counted || retried)
         {
             _task.ProgressMade();
         }
+
+        return true;
     }
 
     /// <summary>

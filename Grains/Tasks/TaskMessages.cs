@@ -27,6 +27,10 @@ internal static class TaskMessages
     public static string Attempting(int current, int total, int attempt, int maxAttempts) =>
         string.Create(CultureInfo.InvariantCulture, $"Indexing {current}/{total} (attempt {attempt} of {maxAttempts})");
 
+    /// <summary>The attempt a retry wait announced has begun, while the source is still being counted.</summary>
+    public static string CountingAttempt(int attempt, int maxAttempts) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Counting} (attempt {attempt} of {maxAttempts})");
+
     public static string Completed(TaskCounts counts) => string.Create(CultureInfo.InvariantCulture,
         $"Indexed {counts.Processed} documents: {counts.Indexed} indexed, {counts.Unchanged} unchanged, {counts.Failed} failed");
 

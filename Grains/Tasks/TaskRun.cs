@@ -39,7 +39,7 @@ public sealed partial class TaskRun(
     /// Indexes the next slice of <paramref name="task"/> and takes its outcomes into the state (in
     /// memory: the caller persists). The outcome says whether the index failed for good (the task
     /// ends) or transiently (the caller retries the slice by the task's policy), as does a source
-    /// file's read failing with an I/O error that may pass (<see cref="SourceReadException"/>). A failure of the
+    /// file's read or directory's listing failing with an I/O error that may pass (<see cref="SourceReadException"/>). A failure of the
     /// database (<see cref="TransientFaults.IsDatabaseOutage"/>), of the index or of the task's own
     /// records, throws: the caller waits for the database and retries the slice without counting
     /// an attempt, which could not be stored anyway.
@@ -60,7 +60,39 @@ public sealed partial class TaskRun(
         return outcome;
     }
 
+    /// <summary>
+    /// One turn of a streaming task's counting pass (<see cref="SourceRun.CountNextAsync"/>). A directory whose listing
+    /// fails with an I/O error that may pass is a transient failure, retried by the task's policy as a slice's is; at the
+    /// task's last attempt the count leaves it out instead (<see cref="SourceCounter"/>). A turn that went through starts
+    /// the next step at attempt 1, as a slice that succeeds does.
+    /// </summary>
+    public async Task<SliceOutcome> CountNextAsync(IndexTaskState task, TaskSource source)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            if (await Source.CountNextAsync(task, source, retryListingErrors: !LastAttempt(task)) is { } error)
+            {
+                return new SliceOutcome(error);
+            }
+        }
+        catch (SourceReadException exception)
+        {
+            // Nothing of the turn was kept: tried again, it counts again from the count's stored position.
+            SourceReadFailedTransiently(logger, exception, taskId, task.FailedAttempts + 1, exception.Reason);
+            return new SliceOutcome(TransientFailure: exception);
+        }
+
+        TaskTransitions.CountTurnSucceeded(task);
+        return SliceOutcome.Indexed;
+    }
+
     public void Dispose() => Source.Dispose();
+
+    /// <summary>Whether the step now tried is the task's last attempt: then a source's read or listing error that may pass no longer fails the step.</summary>
+    private bool LastAttempt(IndexTaskState task) =>
+        SliceRetries.Exhausted(task.Retry ?? options.Retry.Resolve(null), task.FailedAttempts + 1);
 
     /// <summary>A sizer that starts, while the database is slow now, at the size this silo's other tasks of its budget last asked for against it.</summary>
     private SliceSizer NewSizer(IndexTaskState task)
@@ -105,14 +137,14 @@ public sealed partial class TaskRun(
         SourceSlice? slice;
         try
         {
-            // On the last attempt a file that still cannot be read fails alone and the task goes on.
-            var lastAttempt = SliceRetries.Exhausted(task.Retry ?? options.Retry.Resolve(null), task.FailedAttempts + 1);
-            slice = await Source.NextSliceAsync(source, requested, retryReadErrors: !lastAttempt);
+            // On the last attempt a file that still cannot be read fails alone, a directory that still
+            // cannot be listed is left out, and the task goes on.
+            slice = await Source.NextSliceAsync(source, requested, retryReadErrors: !LastAttempt(task));
         }
         catch (SourceReadException exception)
         {
             // Nothing of the slice was recorded: tried again, it is read again from the task's position.
-            SourceReadFailedTransiently(logger, exception, taskId, exception.Path, task.FailedAttempts + 1);
+            SourceReadFailedTransiently(logger, exception, taskId, task.FailedAttempts + 1, exception.Reason);
             return new SliceOutcome(TransientFailure: exception);
         }
 
@@ -213,6 +245,6 @@ public sealed partial class TaskRun(
     [LoggerMessage(40, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of the slice at {Current} failed with a transient error")]
     private static partial void IndexFailedTransiently(ILogger logger, Exception exception, Guid taskId, int current, int attempt);
 
-    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of a slice failed reading the source file {Path}, an I/O error that may pass")]
-    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, string path, int attempt);
+    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} failed reading the source ({Reason}), an I/O error that may pass")]
+    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, int attempt, string reason);
 }

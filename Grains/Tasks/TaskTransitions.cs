@@ -176,13 +176,31 @@ public static class TaskTransitions
     /// <summary>
     /// The retry wait is over and the attempt it announced begins (it may still wait for a slot of its silo):
     /// the time of the next attempt, now past, is cleared and the message says which attempt runs. The
-    /// attempt is kept until a slice succeeds (<see cref="RecordSlice"/>).
+    /// attempt is kept until a slice, or a turn of the counting pass, succeeds (<see cref="RecordSlice"/>,
+    /// <see cref="CountTurnSucceeded"/>).
     /// </summary>
     public static void EndRetryWait(IndexTaskState next, int maxAttempts)
     {
         ArgumentNullException.ThrowIfNull(next);
         next.NextAttemptAt = null;
-        next.Message = TaskMessages.Attempting(next.Current, next.Total, next.FailedAttempts + 1, maxAttempts);
+        next.Message = next.Source is { Counted: false }
+            ? TaskMessages.CountingAttempt(next.FailedAttempts + 1, maxAttempts)
+            : TaskMessages.Attempting(next.Current, next.Total, next.FailedAttempts + 1, maxAttempts);
+    }
+
+    /// <summary>
+    /// A turn of a streaming task's counting pass went through: the attempt its failures reached ends, as a
+    /// recorded slice's does (<see cref="RecordSlice"/>), and a count that goes on says so again.
+    /// </summary>
+    public static void CountTurnSucceeded(IndexTaskState task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        task.FailedAttempts = 0;
+        task.NextAttemptAt = null;
+        if (task.Source is { Counted: false })
+        {
+            task.Message = TaskMessages.Counting;
+        }
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace OrleansTasks.Tasks;
 
-/// <summary>Faults that pass with time (a database restarting, a network blip, an I/O error, a source file's read failing for now): the task waits and retries instead of failing.</summary>
+/// <summary>Faults that pass with time (a database restarting, a network blip, an I/O error, a source file's read or a source directory's listing failing for now): the task waits and retries instead of failing.</summary>
 public static class TransientFaults
 {
     public static bool IsTransient(Exception exception) => exception switch
@@ -28,7 +28,7 @@ public static class TransientFaults
     /// <summary>A short reason for people, naming the kind of fault but none of its details (which the logs hold).</summary>
     public static string Describe(Exception exception) => exception switch
     {
-        Sources.SourceReadException read => $"the source file '{read.Path}' could not be read",
+        Sources.SourceReadException read => read.Reason,
         TimeoutException => "the document index timed out",
         SocketException or IOException => "the connection to the document index failed",
         PostgresException => "the database refused the write for now",

@@ -1,11 +1,15 @@
 namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
-/// The reads a <see cref="SourceCursor"/> makes of a directory source's files (a silo service, so that
-/// tests can make a read fail as a disk or a network share does).
+/// The reads a directory source's walk and <see cref="SourceCursor"/> make of its directories and
+/// files (a silo service, so that tests can make a listing or a read fail as a disk or a network
+/// share does).
 /// </summary>
 public interface ISourceFileReader
 {
+    /// <summary>The entries of the directory, in no particular order.</summary>
+    IReadOnlyList<SourceDirectoryEntry> List(string directory);
+
     /// <summary>The file's length in bytes.</summary>
     long LengthOf(string path);
 

@@ -6,20 +6,32 @@ namespace OrleansTasks.Tasks.Sources;
 /// The counting pass of a streaming source: the documents a <see cref="SourceCursor"/> will read (one
 /// per file, one per non-blank line of a JSON-lines file), counted without parsing anything. It counts
 /// for about a time budget and returns where it stopped, so that a task counts in turns of its own and
-/// resumes its count after a crash.
+/// resumes its count after a crash. The count never passes a directory it could not list for now while
+/// the task may try again: with <c>retryListingErrors</c> a listing's I/O error that may pass throws a
+/// <see cref="SourceReadException"/>, the turn counts nothing, and the task retries it by its policy from
+/// the count's stored position, as a slice is retried (otherwise the total would leave out files the
+/// reading, retrying the listing, reads). At the task's last attempt the directory is left out of the
+/// count, as the reading leaves it out at its own last attempt; should a later listing by the reading
+/// work after all, the total grows with what is read (<see cref="SourceRun.Advance"/>), as for a
+/// source that grew.
 /// </summary>
 public static class SourceCounter
 {
     private const int BlockBytes = 1024 * 1024;
 
-    /// <summary>Counts on from <paramref name="from"/> for about <paramref name="budget"/>; <see cref="SourceCount.Done"/> once the whole source is counted.</summary>
-    public static async Task<SourceCount> CountAsync(SourceLocation location, SourcePosition? from, TimeSpan budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts on from <paramref name="from"/> for about <paramref name="budget"/>; <see cref="SourceCount.Done"/> once the whole
+    /// source is counted. The directories are listed through <paramref name="files"/> (the file system when not given).
+    /// </summary>
+    public static async Task<SourceCount> CountAsync(
+        SourceLocation location, SourcePosition? from, TimeSpan budget, CancellationToken cancellationToken,
+        ISourceFileReader? files = null, bool retryListingErrors = false)
     {
         ArgumentNullException.ThrowIfNull(location);
         var started = Stopwatch.GetTimestamp();
         long counted = 0;
         var buffer = new byte[BlockBytes];
-        foreach (var path in SourceFiles.From(location, from?.Path))
+        foreach (var path in SourceFiles.From(location, from?.Path, files: files, retryListingErrors: retryListingErrors))
         {
             var resumed = from is not null && from.Path == path ? from : null;
             if (resumed is { FileDone: true })

@@ -4,12 +4,13 @@ namespace OrleansTasks.Tasks.Sources;
 /// Reads a source's documents one at a time from a position: each matching file is one document, and
 /// each non-blank line of a JSON-lines file (<see cref="SourceLocation.IsJsonLines"/>) is one. Only
 /// the current file is open and only the current line in memory. Whatever cannot be read becomes a
-/// failed entry, and the reading goes on, but for an I/O error that may pass: while
-/// <paramref name="retryReadErrors"/>, that throws a <see cref="SourceReadException"/> (the slice is
-/// retried by the task's policy); on the task's last attempt it fails the file too.
+/// failed entry, and the reading goes on, but for an I/O error that may pass, reading a file or listing
+/// a directory: while <paramref name="retryReadErrors"/>, that throws a <see cref="SourceReadException"/>
+/// (the slice is retried by the task's policy); on the task's last attempt it fails the file too, or
+/// leaves the directory out (<see cref="CutShort"/>).
 /// <see cref="CutShort"/> says when what was read so far is not the whole of the source (see
-/// <see cref="ISourceCursor.CutShort"/>). The files are read through <paramref name="files"/> (the
-/// file system when not given).
+/// <see cref="ISourceCursor.CutShort"/>). The directories are listed and the files read through
+/// <paramref name="files"/> (the file system when not given).
 /// </summary>
 public sealed class SourceCursor(
     SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true) : ISourceCursor
@@ -43,7 +44,7 @@ public sealed class SourceCursor(
                 continue;
             }
 
-            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason).GetEnumerator();
+            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason, _reads, retryReadErrors).GetEnumerator();
             if (!_files.MoveNext())
             {
                 return null;

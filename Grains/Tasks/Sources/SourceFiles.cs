@@ -4,76 +4,95 @@ namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
 /// The files of a source matching its pattern, as relative paths in <see cref="SourceOrder"/>, walked
-/// lazily from a position: only the directories on the way are listed, one at a time. Hidden entries
-/// (names starting with '.') and directories reached through a symbolic link are left out, so the walk
-/// stays inside the tree and ends. A walk that could not see the whole tree says why through
-/// <c>cutShort</c>: a directory that could not be listed (removed, closed to the server, an I/O
-/// error, a source root unmounted), or a walk resumed at a position that is no longer there.
+/// lazily from a position: only the directories on the way are listed, one at a time, through
+/// <see cref="ISourceFileReader.List"/>. Hidden entries (names starting with '.') and directories
+/// reached through a symbolic link are left out, so the walk stays inside the tree and ends. A walk
+/// that could not see the whole tree says why through <c>cutShort</c>: a directory that could not be
+/// listed (removed, closed to the server, a source root unmounted, or an I/O error that may pass when
+/// the walk does not retry listings), or a walk resumed at a position that is no longer there.
 /// </summary>
 public static class SourceFiles
 {
-    /// <summary>The matching files at or after <paramref name="from"/> (null: from the start); <paramref name="cutShort"/> hears each part of the tree the walk could not see.</summary>
-    public static IEnumerable<string> From(SourceLocation location, string? from, Action<string>? cutShort = null)
+    /// <summary>
+    /// The matching files at or after <paramref name="from"/> (null: from the start); <paramref name="cutShort"/> hears each
+    /// part of the tree the walk could not see. Directories are listed through <paramref name="files"/> (the file system when
+    /// not given). With <paramref name="retryListingErrors"/> (the task may still try again), a directory whose listing fails
+    /// with an I/O error that may pass (<see cref="SourceReadException.IsTransient"/>) throws a <see cref="SourceReadException"/>
+    /// naming it, so that the slice is retried from the task's position rather than read without the directory's files.
+    /// </summary>
+    public static IEnumerable<string> From(
+        SourceLocation location, string? from, Action<string>? cutShort = null, ISourceFileReader? files = null, bool retryListingErrors = false)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return Walk(location.Directory, "", location.Pattern, from?.Split('/'), 0, cutShort ?? (_ => { }));
+        var walk = new Walk(files ?? SourceFileReader.Instance, location.Pattern, cutShort ?? (_ => { }), retryListingErrors);
+        return walk.Files(location.Directory, "", from?.Split('/'), 0);
     }
 
-    private static IEnumerable<string> Walk(string directory, string prefix, string pattern, string[]? from, int depth, Action<string> cutShort)
+    private sealed class Walk(ISourceFileReader files, string pattern, Action<string> cutShort, bool retryListingErrors)
     {
-        FileSystemInfo[] entries;
-        try
+        public IEnumerable<string> Files(string directory, string prefix, string[]? from, int depth)
         {
-            entries = new DirectoryInfo(directory).GetFileSystemInfos();
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // A directory removed or closed to the server while the task runs holds no more files.
-            cutShort($"the directory '{(prefix.Length == 0 ? "." : prefix.TrimEnd('/'))}' could not be listed ({exception.GetType().Name})");
-            yield break;
-        }
-
-        if (from is not null && depth < from.Length && !entries.Any(entry => entry.Name == from[depth] && (depth == from.Length - 1 || entry is DirectoryInfo)))
-        {
-            // The walk resumes inside a part of the tree that has gone: what followed there is unknown.
-            cutShort($"the walk resumed at '{string.Join('/', from)}', which is no longer there");
-        }
-
-        Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        foreach (var entry in entries)
-        {
-            var onPath = false;
-            if (from is not null && depth < from.Length)
+            SourceDirectoryEntry[] entries;
+            try
             {
-                var order = string.CompareOrdinal(entry.Name, from[depth]);
-                if (order < 0)
+                entries = [.. files.List(directory)];
+            }
+            catch (IOException exception) when (retryListingErrors && SourceReadException.IsTransient(exception))
+            {
+                throw SourceReadException.Listing(Relative(prefix), exception);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // A directory removed or closed to the server while the task runs holds no more files;
+                // one failing for now is left out too once the task has no attempt left.
+                cutShort($"the directory '{Relative(prefix)}' could not be listed ({exception.GetType().Name})");
+                yield break;
+            }
+
+            if (from is not null && depth < from.Length && !entries.Any(entry => entry.Name == from[depth] && (depth == from.Length - 1 || entry.IsDirectory)))
+            {
+                // The walk resumes inside a part of the tree that has gone: what followed there is unknown.
+                cutShort($"the walk resumed at '{string.Join('/', from)}', which is no longer there");
+            }
+
+            Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            foreach (var entry in entries)
+            {
+                var onPath = false;
+                if (from is not null && depth < from.Length)
+                {
+                    var order = string.CompareOrdinal(entry.Name, from[depth]);
+                    if (order < 0)
+                    {
+                        continue;
+                    }
+
+                    onPath = order == 0;
+                }
+
+                if (entry.Name.StartsWith('.'))
                 {
                     continue;
                 }
 
-                onPath = order == 0;
-            }
-
-            if (entry.Name.StartsWith('.'))
-            {
-                continue;
-            }
-
-            var relative = prefix + entry.Name;
-            if (entry is DirectoryInfo subdirectory)
-            {
-                if (subdirectory.LinkTarget is null)
+                var relative = prefix + entry.Name;
+                if (entry.IsDirectory)
                 {
-                    foreach (var file in Walk(subdirectory.FullName, relative + "/", pattern, onPath ? from : null, depth + 1, cutShort))
+                    if (!entry.IsLink)
                     {
-                        yield return file;
+                        foreach (var file in Files(Path.Combine(directory, entry.Name), relative + "/", onPath ? from : null, depth + 1))
+                        {
+                            yield return file;
+                        }
                     }
                 }
-            }
-            else if (FileSystemName.MatchesSimpleExpression(pattern, entry.Name))
-            {
-                yield return relative;
+                else if (FileSystemName.MatchesSimpleExpression(pattern, entry.Name))
+                {
+                    yield return relative;
+                }
             }
         }
+
+        private static string Relative(string prefix) => prefix.Length == 0 ? "." : prefix.TrimEnd('/');
     }
 }

@@ -16,8 +16,12 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
     private SourceLocation? _location;
     private bool _uploadFound;
 
-    /// <summary>Counts on for one turn; sets the task's total once the pass is over. Returns the error that ends the task, if any.</summary>
-    public async Task<TaskError?> CountNextAsync(IndexTaskState task, TaskSource source)
+    /// <summary>
+    /// Counts on for one turn; sets the task's total once the pass is over. Returns the error that ends the task, if any.
+    /// While <paramref name="retryListingErrors"/>, a directory whose listing fails for now throws a
+    /// <see cref="SourceReadException"/> and the turn counts nothing (see <see cref="SourceCounter"/>).
+    /// </summary>
+    public async Task<TaskError?> CountNextAsync(IndexTaskState task, TaskSource source, bool retryListingErrors = true)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(source);
@@ -26,7 +30,7 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
             return SourceErrors.Unreadable(source);
         }
 
-        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SourceSliceBudget, CancellationToken.None);
+        var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SourceSliceBudget, CancellationToken.None, files, retryListingErrors);
         source.CountedSoFar += count.Counted;
         source.CountPosition = count.Next;
         if (source.CountedSoFar > options.MaxSourceDocuments)
@@ -47,7 +51,8 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
     /// <summary>
     /// The next entries from the task's position, at most <paramref name="maxCount"/>; null when the
     /// source can no longer be read. On the task's last attempt (<paramref name="retryReadErrors"/>
-    /// false) a directory's file that cannot be read for now fails as its document instead of the slice.
+    /// false) a directory's file that cannot be read for now fails as its document instead of the slice,
+    /// and a directory that cannot be listed for now is left out (the slice says so: <see cref="SourceSlice.CutShort"/>).
     /// </summary>
     public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount, bool retryReadErrors = true)
     {

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace OrleansTasks.Grains.Tests.Sources;
 
 /// <summary>
@@ -73,7 +71,7 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
 
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
         Assert.Equal(2, fault.Injected);
-        var written = await AllResultsAsync(grain);
+        var written = await SourceTasks.AllResultsAsync(grain);
 
         // The lines before the failing read once each, in order; then the file given up as one failed row; then the next file.
         var indexed = written.Where(r => r.Outcome == DocumentOutcome.Indexed && r.Id != "z.txt").Select(r => r.Id).ToList();
@@ -126,7 +124,7 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
         // The slice that failed began inside the file, after slices already written: it was read again from there.
         Assert.InRange(wait.Current, 1, Lines - 1);
         Assert.Equal((Lines, new TaskCounts(Lines, 0, 0)), (terminal.Current, terminal.Counts));
-        var written = await AllResultsAsync(grain);
+        var written = await SourceTasks.AllResultsAsync(grain);
 
         Assert.Equal(ids, written.Select(r => r.Id));
         Assert.Equal(1, written[0].Attempts);
@@ -137,30 +135,17 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
     /// <summary>A source directory, unique to the test, holding one JSON-lines file of <paramref name="lines"/> documents <c>d0000</c>, <c>d0001</c>, ….</summary>
     private static async Task<(string Directory, string File, List<string> Ids)> JsonLinesSourceAsync(int lines)
     {
-        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
+        var directory = SourceTasks.NewDirectory();
         var file = $"lines-{Guid.NewGuid():N}.jsonl";
         var ids = Enumerable.Range(0, lines).Select(i => $"d{i:D4}").ToList();
         await File.WriteAllLinesAsync(Path.Combine(directory, file), ids.Select(id => $$"""{"id":"{{id}}","content":"grain silo {{id}}"}"""));
         return (directory, file, ids);
     }
 
-    private static async Task<List<DocumentResult>> AllResultsAsync(IIndexTaskGrain grain)
-    {
-        var written = new List<DocumentResult>();
-        for (int? offset = 0; offset is { } next;)
-        {
-            var page = await grain.GetResults(next, 1000);
-            written.AddRange(page.Items);
-            offset = page.NextOffset;
-        }
-
-        return written;
-    }
-
     /// <summary>A source directory of three files, the middle one named after <paramref name="what"/>, unique to the test.</summary>
     private static (string Directory, string Middle) Source(string what)
     {
-        var directory = Directory.CreateDirectory(Path.Combine(FaultClusterFixture.SourceRoot, Guid.NewGuid().ToString("N"))).FullName;
+        var directory = SourceTasks.NewDirectory();
         var middle = $"m-{what}-{Guid.NewGuid():N}.txt";
         File.WriteAllText(Path.Combine(directory, "a.txt"), "first grain");
         File.WriteAllText(Path.Combine(directory, middle), "middle silo");
@@ -168,14 +153,9 @@ public sealed class SourceReadRetryGrainTests(FaultClusterFixture fixture)
         return (directory, middle);
     }
 
-    private async Task<IIndexTaskGrain> StartAsync(Guid taskId, string directory, TaskRetryPolicy retry)
-    {
-        var grain = fixture.Client.GetGrain<IIndexTaskGrain>(taskId);
-        var collection = "s" + Guid.NewGuid().ToString("N")[..12];
-        await grain.Start(new StartIndexTask("alice", collection, [], new DirectorySource(directory, "*"), Retry: retry));
-        return grain;
-    }
+    private Task<IIndexTaskGrain> StartAsync(Guid taskId, string directory, TaskRetryPolicy retry) =>
+        SourceTasks.StartAsync(fixture.Client, taskId, directory, retry);
 
     private static string WaitMessage(int attempt, int maxAttempts, string file) =>
-        $@"^Retrying in \d+(\.\d)? s \(attempt {attempt} of {maxAttempts}\): the source file '{Regex.Escape(file)}' could not be read$";
+        SourceTasks.WaitMessage(attempt, maxAttempts, $"the source file '{file}' could not be read");
 }

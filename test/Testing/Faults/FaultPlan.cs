@@ -57,6 +57,13 @@ public sealed class FaultPlan : IDisposable
     public FaultRule FailSourceReads(string fileName, int skip = 0, int times = 1, long fromOffset = 0) =>
         Add(new FaultRule(FaultKind.SourceRead, id => id.Key.ToString() == fileName, skip, times, false, offset => (long)offset! >= fromOffset));
 
+    /// <summary>
+    /// Fails listings of the source directories named <paramref name="directoryName"/> (the last segment of their path) with an
+    /// I/O error, as a network share failing for now does; <c>times: int.MaxValue</c> fails them always.
+    /// </summary>
+    public FaultRule FailSourceListings(string directoryName, int skip = 0, int times = 1) =>
+        Add(new FaultRule(FaultKind.SourceList, id => id.Key.ToString() == directoryName, skip, times, false));
+
     /// <summary>Makes the source files named <paramref name="fileName"/> missing when they are read, as files deleted after the walk listed them.</summary>
     public FaultRule LoseSourceFiles(string fileName, int skip = 0, int times = 1) =>
         Add(new FaultRule(FaultKind.SourceLost, id => id.Key.ToString() == fileName, skip, times, false));
@@ -140,6 +147,8 @@ public sealed class FaultPlan : IDisposable
 
     internal Fault OnSourceRead(string fileName, long offset) => Next(FaultKind.SourceRead, GrainId.Create("source", fileName), offset);
 
+    internal Fault OnSourceList(string directoryName) => Next(FaultKind.SourceList, GrainId.Create("source-directory", directoryName));
+
     internal Fault OnSourceLost(string fileName) => Next(FaultKind.SourceLost, GrainId.Create("source", fileName));
 
     internal Fault OnHistory(Guid taskId) => Next(FaultKind.History, GrainId.Create("history", taskId.ToString("N")));
@@ -204,6 +213,7 @@ internal enum FaultKind
     Publish,
     SourceRead,
     SourceLost,
+    SourceList,
 }
 
 /// <summary>One rule of a <see cref="FaultPlan"/>: which calls it fails, and how many it has failed so far.</summary>

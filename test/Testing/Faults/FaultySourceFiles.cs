@@ -3,11 +3,17 @@ using OrleansTasks.Tasks.Sources;
 namespace OrleansTasks.Testing.Faults;
 
 /// <summary>
-/// A directory source's file reads that fail where a <see cref="FaultPlan"/> says, by file name: with an I/O
-/// error (a whole file's read, or a JSON-lines file's reads from an offset on), or as a file gone since it was listed.
+/// A directory source's listings and file reads that fail where a <see cref="FaultPlan"/> says: a directory's listing by
+/// its name, with an I/O error; a file's reads by its name, with an I/O error (a whole file's read, or a JSON-lines file's
+/// reads from an offset on), or as a file gone since it was listed.
 /// </summary>
 public sealed class FaultySourceFiles(ISourceFileReader inner, FaultPlan plan) : ISourceFileReader
 {
+    public IReadOnlyList<SourceDirectoryEntry> List(string directory) =>
+        plan.OnSourceList(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory))) == Fault.None
+            ? inner.List(directory)
+            : throw new IOException($"Injected fault: listing '{directory}' failed (an I/O error).");
+
     public long LengthOf(string path)
     {
         ThrowIfLost(path);

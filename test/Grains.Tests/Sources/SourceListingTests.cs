@@ -1,0 +1,147 @@
+using OrleansTasks.Tasks.Sources;
+using OrleansTasks.Testing.Faults;
+
+namespace OrleansTasks.Grains.Tests.Sources;
+
+/// <summary>
+/// A directory source's walk when a directory's listing fails. An I/O error that may pass, while the task may try again,
+/// fails the read (or the count) naming the directory, so that it is retried from its position and sees the directory's
+/// files; at the task's last attempt the walk leaves the directory out and says so, as it does at once for a directory gone
+/// or closed to the server. The count leaves out only what the reading leaves out.
+/// </summary>
+public sealed class SourceListingTests : IDisposable
+{
+    private readonly SourceScratch _files = new();
+    private readonly FaultPlan _faults = new();
+
+    public SourceListingTests()
+    {
+        _files.Write("a.md", "alpha");
+        _files.Write("sub/deep/d.md", "delta");
+        _files.Write("sub/s.md", "sigma");
+        _files.Write("z.md", "zed");
+    }
+
+    private FaultySourceFiles Files => new(SourceFileReader.Instance, _faults);
+
+    [Fact]
+    public async Task A_listing_error_that_may_pass_fails_the_read_naming_the_directory_and_a_read_again_from_its_position_gets_every_file()
+    {
+        var fault = _faults.FailSourceListings("deep");
+        SourceEntry first;
+        using (var cursor = new SourceCursor(_files.Location(), null, 1024, Files, retryReadErrors: true))
+        {
+            first = (await cursor.NextAsync(CancellationToken.None))!;
+            var error = await Assert.ThrowsAsync<SourceReadException>(() => cursor.NextAsync(CancellationToken.None));
+
+            Assert.Equal(("sub/deep", true), (error.Path, error.IsDirectory));
+            Assert.Equal("the source directory 'sub/deep' could not be listed", error.Reason);
+            Assert.IsType<IOException>(error.InnerException);
+        }
+
+        var (rest, cutShort) = await ReadAllAsync(first.After, retryReadErrors: true);
+
+        Assert.Equal("a.md", first.Id);
+        Assert.Equal(["sub/deep/d.md", "sub/s.md", "z.md"], rest.Select(e => e.Id));
+        Assert.Null(cutShort);
+        Assert.Equal(1, fault.Injected);
+    }
+
+    [Theory]
+    [InlineData("root", ".")]
+    [InlineData("sub", "sub")]
+    public void The_directory_is_named_by_its_path_within_the_source(string name, string path)
+    {
+        _faults.FailSourceListings(name);
+
+        var error = Assert.Throws<SourceReadException>(() => SourceFiles.From(_files.Location(), null, files: Files, retryListingErrors: true).ToList());
+
+        Assert.Equal(path, error.Path);
+    }
+
+    [Fact]
+    public async Task At_the_last_attempt_a_directory_that_still_cannot_be_listed_is_left_out_and_the_read_says_so()
+    {
+        _faults.FailSourceListings("sub", times: int.MaxValue);
+
+        var (entries, cutShort) = await ReadAllAsync(null, retryReadErrors: false);
+
+        Assert.Equal(["a.md", "z.md"], entries.Select(e => e.Id));
+        Assert.Equal("the directory 'sub' could not be listed (IOException)", cutShort);
+    }
+
+    [Theory]
+    [InlineData(typeof(DirectoryNotFoundException))]
+    [InlineData(typeof(UnauthorizedAccessException))]
+    public async Task A_directory_gone_or_closed_to_the_server_is_left_out_at_once_even_while_errors_are_retried(Type error)
+    {
+        var files = new ListingRefused("sub", (Exception)Activator.CreateInstance(error)!);
+        using var cursor = new SourceCursor(_files.Location(), null, 1024, files, retryReadErrors: true);
+        var ids = new List<string>();
+        while (await cursor.NextAsync(CancellationToken.None) is { } entry)
+        {
+            ids.Add(entry.Id);
+        }
+
+        Assert.Equal(["a.md", "z.md"], ids);
+        Assert.Equal($"the directory 'sub' could not be listed ({error.Name})", cursor.CutShort);
+    }
+
+    [Fact]
+    public async Task A_count_meeting_a_listing_error_that_may_pass_throws_rather_than_count_without_the_directory()
+    {
+        _faults.FailSourceListings("sub");
+
+        var error = await Assert.ThrowsAsync<SourceReadException>(() => CountAsync(retryListingErrors: true));
+        var count = await CountAsync(retryListingErrors: true);
+
+        Assert.Equal("sub", error.Path);
+        Assert.Equal((4, true), (count.Counted, count.Done));
+    }
+
+    [Fact]
+    public async Task At_the_last_attempt_the_count_leaves_out_the_directory_that_the_reading_leaves_out()
+    {
+        _faults.FailSourceListings("sub", times: int.MaxValue);
+
+        var count = await CountAsync(retryListingErrors: false);
+        var (entries, _) = await ReadAllAsync(null, retryReadErrors: false);
+
+        Assert.Equal((2, true), (count.Counted, count.Done));
+        Assert.Equal(entries.Count, count.Counted);
+    }
+
+    public void Dispose()
+    {
+        _faults.Dispose();
+        _files.Dispose();
+    }
+
+    private Task<SourceCount> CountAsync(bool retryListingErrors) =>
+        SourceCounter.CountAsync(_files.Location(), null, TimeSpan.FromMinutes(1), CancellationToken.None, Files, retryListingErrors);
+
+    private async Task<(List<SourceEntry> Entries, string? CutShort)> ReadAllAsync(SourcePosition? from, bool retryReadErrors)
+    {
+        using var cursor = new SourceCursor(_files.Location(), from, 1024, Files, retryReadErrors);
+        var entries = new List<SourceEntry>();
+        while (await cursor.NextAsync(CancellationToken.None) is { } entry)
+        {
+            entries.Add(entry);
+        }
+
+        return (entries, cursor.CutShort);
+    }
+
+    /// <summary>The file system, but for the directories named <paramref name="name"/>, whose listing throws <paramref name="error"/>.</summary>
+    private sealed class ListingRefused(string name, Exception error) : ISourceFileReader
+    {
+        public IReadOnlyList<SourceDirectoryEntry> List(string directory) =>
+            Path.GetFileName(directory) == name ? throw error : SourceFileReader.Instance.List(directory);
+
+        public long LengthOf(string path) => SourceFileReader.Instance.LengthOf(path);
+
+        public Task<string> ReadAllTextAsync(string path, CancellationToken cancellationToken) => SourceFileReader.Instance.ReadAllTextAsync(path, cancellationToken);
+
+        public Stream OpenRead(string path) => SourceFileReader.Instance.OpenRead(path);
+    }
+}
