@@ -41,12 +41,13 @@ public sealed partial class ComposeSiteTests
     /// </summary>
     private static async Task A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(ComposeSite site, HttpClient http, int port)
     {
+        // Every silo container carries the compose file's grace period. Read before the task is created: on a quiet
+        // machine its 30,000 documents take a few seconds, and the stop must come while it runs (a full run here once
+        // saw it end first when this was read after finding the task's silo).
+        var stopTimeout = await site.InspectAsync((await site.ContainersAsync("silo"))[0], "{{.Config.StopTimeout}}");
         var (taskId, collection) = await CreateTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
         var victim = await SiloRunningAsync(site, taskId);
-
-        // Read before the task is under way: on a quiet machine its 30,000 documents take a few seconds, and the stop must come while it runs.
-        var stopTimeout = await site.InspectAsync(victim, "{{.Config.StopTimeout}}");
         await WaitForProgressAsync(socket, taskId, minimum: 10);
 
         var beforeStop = await TaskRequests.GetAsync(http, taskId);
