@@ -10,8 +10,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// the task may try again: with <c>retryListingErrors</c> a listing's I/O error that may pass throws a
 /// <see cref="SourceReadException"/>, the turn counts nothing, and the task retries it by its policy from
 /// the count's stored position, as a slice is retried (otherwise the total would leave out files the
-/// reading, retrying the listing, reads). At the task's last attempt the directory is left out of the
-/// count, as the reading leaves it out at its own last attempt; should a later listing by the reading
+/// reading, retrying the listing, reads). At the task's last attempt the directory is counted as the one
+/// failed entry the reading makes of a directory it gives up on; should a later listing by the reading
 /// work after all, the total grows with what is read (<see cref="SourceRun.Advance"/>), as for a
 /// source that grew.
 /// </summary>
@@ -31,19 +31,20 @@ public static class SourceCounter
         var started = Stopwatch.GetTimestamp();
         long counted = 0;
         var buffer = new byte[BlockBytes];
-        foreach (var path in SourceFiles.From(location, from?.Path, files: files, retryListingErrors: retryListingErrors))
+        foreach (var item in SourceFiles.From(location, from?.Path, files: files, retryListingErrors: retryListingErrors))
         {
+            var path = item.Path;
             var resumed = from is not null && from.Path == path ? from : null;
             if (resumed is { FileDone: true })
             {
                 continue;
             }
 
-            var real = ConfineOrNull(location, path);
+            var real = item.IsUnlistedDirectory ? null : ConfineOrNull(location, path);
             if (real is null || !SourceLocation.IsJsonLines(path))
             {
                 // Each such file is one document, or one failed document when it cannot be read
-                // (it links outside the roots, or its links loop).
+                // (it links outside the roots, or its links loop); a directory given up on is one failed entry.
                 counted++;
             }
             else
@@ -58,7 +59,7 @@ public static class SourceCounter
 
             if (Stopwatch.GetElapsedTime(started) >= budget)
             {
-                return new SourceCount(counted, SourcePosition.Done(path), Done: false);
+                return new SourceCount(counted, item.After, Done: false);
             }
         }
 

@@ -7,7 +7,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// failed entry, and the reading goes on, but for an I/O error that may pass, reading a file or listing
 /// a directory: while <paramref name="retryReadErrors"/>, that throws a <see cref="SourceReadException"/>
 /// (the slice is retried by the task's policy); on the task's last attempt it fails the file too, or
-/// leaves the directory out (<see cref="CutShort"/>).
+/// gives the directory up: one failed entry under the directory's path, with no document id, stands for
+/// its files, and the position after it is past the directory's whole subtree (<see cref="CutShort"/> says so too).
 /// <see cref="CutShort"/> says when what was read so far is not the whole of the source (see
 /// <see cref="ISourceCursor.CutShort"/>). The directories are listed and the files read through
 /// <paramref name="files"/> (the file system when not given).
@@ -15,9 +16,12 @@ namespace OrleansTasks.Tasks.Sources;
 public sealed class SourceCursor(
     SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true) : ISourceCursor
 {
+    /// <summary>The problem of the entry that stands for a directory given up on at the task's last attempt.</summary>
+    public const string UnlistedProblem = "The directory could not be listed at the task's last attempt (an I/O error); its files were not read.";
+
     private readonly SourcePosition? _start = position;
     private readonly ISourceFileReader _reads = files ?? SourceFileReader.Instance;
-    private IEnumerator<string>? _files;
+    private IEnumerator<SourceWalkItem>? _files;
     private string? _path;
     private JsonLineEntries? _lines;
     private long _linesFrom;
@@ -50,7 +54,13 @@ public sealed class SourceCursor(
                 return null;
             }
 
-            _path = _files.Current;
+            if (_files.Current is { IsUnlistedDirectory: true } unlisted)
+            {
+                Position = unlisted.After;
+                return new SourceEntry(unlisted.Path, null, UnlistedProblem, unlisted.After) { IsUnlistedDirectory = true };
+            }
+
+            _path = _files.Current.Path;
             var resumed = _start is not null && _start.Path == _path ? _start : null;
             if (resumed is { FileDone: true })
             {

@@ -9,18 +9,22 @@ namespace OrleansTasks.Tasks.Sources;
 /// reached through a symbolic link are left out, so the walk stays inside the tree and ends. A walk
 /// that could not see the whole tree says why through <c>cutShort</c>: a directory that could not be
 /// listed (removed, closed to the server, a source root unmounted, or an I/O error that may pass when
-/// the walk does not retry listings), or a walk resumed at a position that is no longer there.
+/// the walk does not retry listings), or a walk resumed at a position that is no longer there. A
+/// directory given up on for an I/O error that may pass is also met in the walk, as an unlisted
+/// directory (<see cref="SourceWalkItem.IsUnlistedDirectory"/>), so that the task shows it as a failed
+/// entry rather than leave it out without a trace; a walk resumed after it (<see cref="SourcePosition.AfterDirectory"/>)
+/// does not list it again.
 /// </summary>
 public static class SourceFiles
 {
     /// <summary>
-    /// The matching files at or after <paramref name="from"/> (null: from the start); <paramref name="cutShort"/> hears each
+    /// The matching files, and the directories given up on, at or after <paramref name="from"/> (null: from the start); <paramref name="cutShort"/> hears each
     /// part of the tree the walk could not see. Directories are listed through <paramref name="files"/> (the file system when
     /// not given). With <paramref name="retryListingErrors"/> (the task may still try again), a directory whose listing fails
     /// with an I/O error that may pass (<see cref="SourceReadException.IsTransient"/>) throws a <see cref="SourceReadException"/>
     /// naming it, so that the slice is retried from the task's position rather than read without the directory's files.
     /// </summary>
-    public static IEnumerable<string> From(
+    public static IEnumerable<SourceWalkItem> From(
         SourceLocation location, string? from, Action<string>? cutShort = null, ISourceFileReader? files = null, bool retryListingErrors = false)
     {
         ArgumentNullException.ThrowIfNull(location);
@@ -30,9 +34,16 @@ public static class SourceFiles
 
     private sealed class Walk(ISourceFileReader files, string pattern, Action<string> cutShort, bool retryListingErrors)
     {
-        public IEnumerable<string> Files(string directory, string prefix, string[]? from, int depth)
+        public IEnumerable<SourceWalkItem> Files(string directory, string prefix, string[]? from, int depth)
         {
+            if (from is not null && depth == from.Length - 1 && from[depth].Length == 0)
+            {
+                // Resumed after this directory's whole subtree (SourcePosition.AfterDirectory).
+                yield break;
+            }
+
             SourceDirectoryEntry[] entries;
+            Exception? failed = null;
             try
             {
                 entries = [.. files.List(directory)];
@@ -43,9 +54,20 @@ public static class SourceFiles
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
+                failed = exception;
+                entries = [];
+            }
+
+            if (failed is not null)
+            {
                 // A directory removed or closed to the server while the task runs holds no more files;
-                // one failing for now is left out too once the task has no attempt left.
-                cutShort($"the directory '{Relative(prefix)}' could not be listed ({exception.GetType().Name})");
+                // one failing for now is given up on once the task has no attempt left, and met as such.
+                cutShort($"the directory '{Relative(prefix)}' could not be listed ({failed.GetType().Name})");
+                if (SourceReadException.IsTransient(failed))
+                {
+                    yield return new SourceWalkItem(Relative(prefix), IsUnlistedDirectory: true);
+                }
+
                 yield break;
             }
 
@@ -88,7 +110,7 @@ public static class SourceFiles
                 }
                 else if (FileSystemName.MatchesSimpleExpression(pattern, entry.Name))
                 {
-                    yield return relative;
+                    yield return new SourceWalkItem(relative);
                 }
             }
         }

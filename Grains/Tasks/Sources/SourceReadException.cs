@@ -4,7 +4,7 @@ namespace OrleansTasks.Tasks.Sources;
 /// A source file's read, or a source directory's listing, failed with an I/O error that may pass (a
 /// disk or a network share failing for now): its slice (or counting turn) is retried by the task's
 /// retry policy, as a transient failure of the index is; on the task's last attempt the file fails
-/// alone, or the walk leaves the directory out, instead (<see cref="SourceCursor"/>,
+/// alone, or the directory becomes one failed entry standing for its files, instead (<see cref="SourceCursor"/>,
 /// <see cref="SourceFiles"/>). A file or directory that is gone or not readable is no such error: the
 /// file fails as its document alone, the directory is left out, at once.
 /// </summary>

@@ -52,7 +52,8 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
     /// The next entries from the task's position, at most <paramref name="maxCount"/>; null when the
     /// source can no longer be read. On the task's last attempt (<paramref name="retryReadErrors"/>
     /// false) a directory's file that cannot be read for now fails as its document instead of the slice,
-    /// and a directory that cannot be listed for now is left out (the slice says so: <see cref="SourceSlice.CutShort"/>).
+    /// and a directory that cannot be listed for now becomes one failed entry standing for its files (the slice says it is
+    /// cut short: <see cref="SourceSlice.CutShort"/>).
     /// </summary>
     public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount, bool retryReadErrors = true)
     {
