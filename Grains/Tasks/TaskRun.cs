@@ -253,6 +253,6 @@ public sealed partial class TaskRun(
     [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} failed reading the source ({Reason}), an I/O error that may pass")]
     private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, int attempt, string reason);
 
-    [LoggerMessage(47, LogLevel.Warning, "Task {TaskId}: the source directory {Path} could not be listed at the task's last attempt (an I/O error); its files were not read, and a failed result stands for them")]
+    [LoggerMessage(47, LogLevel.Warning, "Task {TaskId}: the source directory {Path} could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read, and a failed result stands for them")]
     private static partial void SourceDirectoryGivenUp(ILogger logger, Guid taskId, string path);
 }

@@ -30,6 +30,7 @@ public static class SourceCounter
         ArgumentNullException.ThrowIfNull(location);
         var started = Stopwatch.GetTimestamp();
         long counted = 0;
+        List<string>? gaveUp = null;
         var buffer = new byte[BlockBytes];
         foreach (var item in SourceFiles.From(location, from?.Path, files: files, retryListingErrors: retryListingErrors))
         {
@@ -38,6 +39,11 @@ public static class SourceCounter
             if (resumed is { FileDone: true })
             {
                 continue;
+            }
+
+            if (item.IsUnlistedDirectory)
+            {
+                (gaveUp ??= []).Add(path);
             }
 
             var real = item.IsUnlistedDirectory ? null : ConfineOrNull(location, path);
@@ -53,17 +59,17 @@ public static class SourceCounter
                 counted += lines;
                 if (stoppedAt is { } offset)
                 {
-                    return new SourceCount(counted, new SourcePosition(path, offset, 0, FileDone: false), Done: false);
+                    return new SourceCount(counted, new SourcePosition(path, offset, 0, FileDone: false), Done: false, gaveUp);
                 }
             }
 
             if (Stopwatch.GetElapsedTime(started) >= budget)
             {
-                return new SourceCount(counted, item.After, Done: false);
+                return new SourceCount(counted, item.After, Done: false, gaveUp);
             }
         }
 
-        return new SourceCount(counted, null, Done: true);
+        return new SourceCount(counted, null, Done: true, gaveUp);
     }
 
     private static string? ConfineOrNull(SourceLocation location, string path)
@@ -108,5 +114,8 @@ public static class SourceCounter
     }
 }
 
-/// <summary>Documents counted in one turn, where counting goes on (null once <see cref="Done"/>).</summary>
-public sealed record SourceCount(long Counted, SourcePosition? Next, bool Done);
+/// <summary>
+/// Documents counted in one turn, where counting goes on (null once <see cref="Done"/>), and the directories the turn gave up
+/// listing (an I/O error that may pass, at the task's last attempt), each counted as one.
+/// </summary>
+public sealed record SourceCount(long Counted, SourcePosition? Next, bool Done, IReadOnlyList<string>? GaveUp = null);

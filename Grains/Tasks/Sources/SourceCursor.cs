@@ -11,13 +11,15 @@ namespace OrleansTasks.Tasks.Sources;
 /// its files, and the position after it is past the directory's whole subtree (<see cref="CutShort"/> says so too).
 /// <see cref="CutShort"/> says when what was read so far is not the whole of the source (see
 /// <see cref="ISourceCursor.CutShort"/>). The directories are listed and the files read through
-/// <paramref name="files"/> (the file system when not given).
+/// <paramref name="files"/> (the file system when not given); those of <paramref name="notRetried"/> (paths within the
+/// source: the count gave them up) are given up at their first failing listing, as at the task's last attempt.
 /// </summary>
 public sealed class SourceCursor(
-    SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true) : ISourceCursor
+    SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true,
+    IReadOnlyCollection<string>? notRetried = null) : ISourceCursor
 {
     /// <summary>The problem of the entry that stands for a directory given up on at the task's last attempt.</summary>
-    public const string UnlistedProblem = "The directory could not be listed at the task's last attempt (an I/O error); its files were not read.";
+    public const string UnlistedProblem = "The directory could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read.";
 
     private readonly SourcePosition? _start = position;
     private readonly ISourceFileReader _reads = files ?? SourceFileReader.Instance;
@@ -48,7 +50,7 @@ public sealed class SourceCursor(
                 continue;
             }
 
-            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason, _reads, retryReadErrors).GetEnumerator();
+            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason, _reads, retryReadErrors, notRetried).GetEnumerator();
             if (!_files.MoveNext())
             {
                 return null;

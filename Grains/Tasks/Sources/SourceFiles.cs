@@ -22,17 +22,19 @@ public static class SourceFiles
     /// part of the tree the walk could not see. Directories are listed through <paramref name="files"/> (the file system when
     /// not given). With <paramref name="retryListingErrors"/> (the task may still try again), a directory whose listing fails
     /// with an I/O error that may pass (<see cref="SourceReadException.IsTransient"/>) throws a <see cref="SourceReadException"/>
-    /// naming it, so that the slice is retried from the task's position rather than read without the directory's files.
+    /// naming it, so that the slice is retried from the task's position rather than read without the directory's files; but for
+    /// the directories of <paramref name="notRetried"/> (paths within the source), given up at once.
     /// </summary>
     public static IEnumerable<SourceWalkItem> From(
-        SourceLocation location, string? from, Action<string>? cutShort = null, ISourceFileReader? files = null, bool retryListingErrors = false)
+        SourceLocation location, string? from, Action<string>? cutShort = null, ISourceFileReader? files = null, bool retryListingErrors = false,
+        IReadOnlyCollection<string>? notRetried = null)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var walk = new Walk(files ?? SourceFileReader.Instance, location.Pattern, cutShort ?? (_ => { }), retryListingErrors);
+        var walk = new Walk(files ?? SourceFileReader.Instance, location.Pattern, cutShort ?? (_ => { }), retryListingErrors, notRetried ?? []);
         return walk.Files(location.Directory, "", from?.Split('/'), 0);
     }
 
-    private sealed class Walk(ISourceFileReader files, string pattern, Action<string> cutShort, bool retryListingErrors)
+    private sealed class Walk(ISourceFileReader files, string pattern, Action<string> cutShort, bool retryListingErrors, IReadOnlyCollection<string> notRetried)
     {
         public IEnumerable<SourceWalkItem> Files(string directory, string prefix, string[]? from, int depth)
         {
@@ -48,7 +50,7 @@ public static class SourceFiles
             {
                 entries = [.. files.List(directory)];
             }
-            catch (IOException exception) when (retryListingErrors && SourceReadException.IsTransient(exception))
+            catch (IOException exception) when (retryListingErrors && SourceReadException.IsTransient(exception) && !notRetried.Contains(Relative(prefix)))
             {
                 throw SourceReadException.Listing(Relative(prefix), exception);
             }

@@ -70,7 +70,7 @@ public sealed class SourceListingTests : IDisposable
         Assert.Equal(["a.md", "sub", "z.md"], entries.Select(e => e.Id));
         var unlisted = entries[1];
         Assert.Equal((null, null, true), (unlisted.Document, unlisted.SeenId, unlisted.IsUnlistedDirectory));
-        Assert.Equal("The directory could not be listed at the task's last attempt (an I/O error); its files were not read.", unlisted.Problem);
+        Assert.Equal("The directory could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read.", unlisted.Problem);
         Assert.Equal(DocumentOutcome.Failed, unlisted.Failure.Outcome);
         Assert.Equal("the directory 'sub' could not be listed (IOException)", cutShort);
     }
@@ -103,6 +103,37 @@ public sealed class SourceListingTests : IDisposable
         Assert.Equal(after.Split(' ', StringSplitOptions.RemoveEmptyEntries), rest.Select(e => e.Id));
         Assert.Equal(1, listed);
         Assert.Equal(1, fault.Injected);
+    }
+
+    [Fact]
+    public async Task A_directory_the_count_gave_up_on_is_listed_once_more_and_given_up_at_once_while_the_task_still_retries()
+    {
+        var fault = _faults.FailSourceListings("sub", times: int.MaxValue);
+
+        var (entries, cutShort) = await ReadAllAsync(null, retryReadErrors: true, notRetried: ["sub"]);
+
+        Assert.Equal(["a.md", "sub", "z.md"], entries.Select(e => e.Id));
+        Assert.True(entries[1].IsUnlistedDirectory);
+        Assert.Equal("the directory 'sub' could not be listed (IOException)", cutShort);
+        Assert.Equal(1, fault.Injected);
+    }
+
+    [Fact]
+    public async Task A_directory_the_count_gave_up_on_that_lists_now_is_read_whole_and_any_other_directory_is_still_retried()
+    {
+        _faults.FailSourceListings("deep");
+        SourceEntry first;
+        using (var cursor = new SourceCursor(_files.Location(), null, 1024, Files, retryReadErrors: true, notRetried: ["sub"]))
+        {
+            first = (await cursor.NextAsync(CancellationToken.None))!;
+            var error = await Assert.ThrowsAsync<SourceReadException>(() => cursor.NextAsync(CancellationToken.None));
+            Assert.Equal("sub/deep", error.Path);
+        }
+
+        var (rest, cutShort) = await ReadAllAsync(first.After, retryReadErrors: true, notRetried: ["sub"]);
+
+        Assert.Equal(["sub/deep/d.md", "sub/s.md", "z.md"], rest.Select(e => e.Id));
+        Assert.Null(cutShort);
     }
 
     [Theory]
@@ -178,9 +209,9 @@ public sealed class SourceListingTests : IDisposable
     private Task<SourceCount> CountAsync(bool retryListingErrors) =>
         SourceCounter.CountAsync(_files.Location(), null, TimeSpan.FromMinutes(1), CancellationToken.None, Files, retryListingErrors);
 
-    private async Task<(List<SourceEntry> Entries, string? CutShort)> ReadAllAsync(SourcePosition? from, bool retryReadErrors)
+    private async Task<(List<SourceEntry> Entries, string? CutShort)> ReadAllAsync(SourcePosition? from, bool retryReadErrors, string[]? notRetried = null)
     {
-        using var cursor = new SourceCursor(_files.Location(), from, 1024, Files, retryReadErrors);
+        using var cursor = new SourceCursor(_files.Location(), from, 1024, Files, retryReadErrors, notRetried);
         var entries = new List<SourceEntry>();
         while (await cursor.NextAsync(CancellationToken.None) is { } entry)
         {
