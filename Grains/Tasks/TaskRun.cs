@@ -174,6 +174,11 @@ public sealed partial class TaskRun(
             var attempt = task.FailedAttempts + 1;
             await RecordAsync(task, [.. slice.Entries.Select(entry => entry.Document is null ? entry.Failure with { Attempts = attempt } : indexed[next++])], now, counted);
         }
+        else
+        {
+            // Nothing to record (the rest of the source held no file), but the slice went through.
+            TaskTransitions.AttemptSucceeded(task);
+        }
 
         foreach (var unlisted in slice.Entries.Where(entry => entry.IsUnlistedDirectory))
         {

@@ -55,6 +55,32 @@ public sealed class SourceListingRunTests : IDisposable
         Assert.Equal(("sub", 1), (failed.Id, failed.Attempts));
     }
 
+    [Fact]
+    public async Task A_slice_that_succeeds_with_no_entries_after_a_failed_attempt_starts_the_next_step_at_attempt_1()
+    {
+        // The only thing in the source: a directory with no file, whose listing fails once, in the reading.
+        Directory.CreateDirectory(Path.Combine(_files.Root, "corpus", "empty"));
+        using var run = NewRun();
+        var task = Accept(maxAttempts: 3);
+        while (!task.Source!.Counted)
+        {
+            Assert.Null((await run.CountNextAsync(task, task.Source)).Error);
+        }
+
+        var fault = _faults.FailSourceListings("empty");
+        Assert.NotNull((await run.IndexNextSliceAsync(task, Now, _ => { })).TransientFailure);
+        TaskTransitions.AwaitRetry(task, 1, 3, Now.AddSeconds(1), "the source directory 'empty' could not be listed", Now);
+        TaskTransitions.EndRetryWait(task, 3);
+
+        Assert.Equal(SliceOutcome.Indexed, await run.IndexNextSliceAsync(task, Now, _ => { }));
+
+        Assert.Equal(1, fault.Injected);
+        Assert.True(task.AllRead);
+        Assert.Equal(0, task.Current);
+        Assert.Equal((0, null), (task.FailedAttempts, task.NextAttemptAt));
+        Assert.Equal(1, TaskSnapshots.Of(_taskId, task).Attempt);
+    }
+
     public void Dispose()
     {
         _faults.Dispose();
