@@ -44,11 +44,13 @@ public static class SourceFiles
                 yield break;
             }
 
-            SourceDirectoryEntry[] entries;
+            SourceDirectoryEntry[]? entries;
             Exception? failed = null;
             try
             {
-                entries = [.. files.List(directory)];
+                // The source's own directory is never left out as a link (its location resolved it); an error looking a
+                // subdirectory's link up is one of listing it.
+                entries = depth > 0 && files.IsLink(directory) ? null : [.. files.List(directory)];
             }
             catch (IOException exception) when (retryListingErrors && SourceReadException.IsTransient(exception) && !notRetried.Contains(Relative(prefix)))
             {
@@ -70,6 +72,12 @@ public static class SourceFiles
                     yield return new SourceWalkItem(Relative(prefix), IsUnlistedDirectory: true);
                 }
 
+                yield break;
+            }
+
+            if (entries is null)
+            {
+                // Reached through a symbolic link: left out, so that the walk stays inside the tree and ends.
                 yield break;
             }
 
@@ -102,12 +110,9 @@ public static class SourceFiles
                 var relative = prefix + entry.Name;
                 if (entry.IsDirectory)
                 {
-                    if (!entry.IsLink)
+                    foreach (var file in Files(Path.Combine(directory, entry.Name), relative + "/", onPath ? from : null, depth + 1))
                     {
-                        foreach (var file in Files(Path.Combine(directory, entry.Name), relative + "/", onPath ? from : null, depth + 1))
-                        {
-                            yield return file;
-                        }
+                        yield return file;
                     }
                 }
                 else if (FileSystemName.MatchesSimpleExpression(pattern, entry.Name))

@@ -137,6 +137,25 @@ public sealed class SourceListingTests : IDisposable
     }
 
     [Theory]
+    [InlineData(null, "b sub sub/deep")]
+    [InlineData("sub/deep/d.md", "sub sub/deep")]
+    public async Task Whether_a_directory_is_a_link_is_looked_up_only_for_the_directories_the_walk_enters(string? from, string asked)
+    {
+        _files.Write(".hidden/h.md", "hidden");
+        _files.Write("b/b.md", "beta");
+        var files = new LinkLookups(_files.Root);
+
+        using (var cursor = new SourceCursor(_files.Location(), from is null ? null : SourcePosition.Done(from), 1024, files))
+        {
+            while (await cursor.NextAsync(CancellationToken.None) is not null)
+            {
+            }
+        }
+
+        Assert.Equal(asked.Split(' '), files.Asked);
+    }
+
+    [Theory]
     [InlineData(typeof(DirectoryNotFoundException))]
     [InlineData(typeof(UnauthorizedAccessException))]
     public async Task A_directory_gone_or_closed_to_the_server_is_left_out_at_once_even_while_errors_are_retried(Type error)
@@ -221,11 +240,33 @@ public sealed class SourceListingTests : IDisposable
         return (entries, cursor.CutShort);
     }
 
+    /// <summary>The file system, recording which directories (paths within <paramref name="root"/>) are asked whether they are links.</summary>
+    private sealed class LinkLookups(string root) : ISourceFileReader
+    {
+        public List<string> Asked { get; } = [];
+
+        public IReadOnlyList<SourceDirectoryEntry> List(string directory) => SourceFileReader.Instance.List(directory);
+
+        public bool IsLink(string directory)
+        {
+            Asked.Add(Path.GetRelativePath(root, directory).Replace(Path.DirectorySeparatorChar, '/'));
+            return SourceFileReader.Instance.IsLink(directory);
+        }
+
+        public long LengthOf(string path) => SourceFileReader.Instance.LengthOf(path);
+
+        public Task<string> ReadAllTextAsync(string path, CancellationToken cancellationToken) => SourceFileReader.Instance.ReadAllTextAsync(path, cancellationToken);
+
+        public Stream OpenRead(string path) => SourceFileReader.Instance.OpenRead(path);
+    }
+
     /// <summary>The file system, but for the directories named <paramref name="name"/>, whose listing throws <paramref name="error"/>.</summary>
     private sealed class ListingRefused(string name, Exception error) : ISourceFileReader
     {
         public IReadOnlyList<SourceDirectoryEntry> List(string directory) =>
             Path.GetFileName(directory) == name ? throw error : SourceFileReader.Instance.List(directory);
+
+        public bool IsLink(string directory) => SourceFileReader.Instance.IsLink(directory);
 
         public long LengthOf(string path) => SourceFileReader.Instance.LengthOf(path);
 
