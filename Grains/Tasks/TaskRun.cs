@@ -80,7 +80,7 @@ public sealed partial class TaskRun(
         catch (SourceReadException exception)
         {
             // Nothing of the turn was kept: tried again, it counts again from the count's stored position.
-            SourceReadFailedTransiently(logger, exception, taskId, task.FailedAttempts + 1, exception.Reason);
+            SourceReadFailedTransiently(logger, exception, taskId, exception.Path, task.FailedAttempts + 1, exception.Reason);
             return new SliceOutcome(TransientFailure: exception);
         }
 
@@ -144,7 +144,7 @@ public sealed partial class TaskRun(
         catch (SourceReadException exception)
         {
             // Nothing of the slice was recorded: tried again, it is read again from the task's position.
-            SourceReadFailedTransiently(logger, exception, taskId, task.FailedAttempts + 1, exception.Reason);
+            SourceReadFailedTransiently(logger, exception, taskId, exception.Path, task.FailedAttempts + 1, exception.Reason);
             return new SliceOutcome(TransientFailure: exception);
         }
 
@@ -255,8 +255,9 @@ public sealed partial class TaskRun(
     [LoggerMessage(40, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of the slice at {Current} failed with a transient error")]
     private static partial void IndexFailedTransiently(ILogger logger, Exception exception, Guid taskId, int current, int attempt);
 
-    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} failed reading the source ({Reason}), an I/O error that may pass")]
-    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, int attempt, string reason);
+    // {Path} as before listings were retried too (log queries filter on it): a file's path, or a directory's ('.' for the source's own).
+    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} failed reading the source at {Path} ({Reason}), an I/O error that may pass")]
+    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, string path, int attempt, string reason);
 
     [LoggerMessage(47, LogLevel.Warning, "Task {TaskId}: the source directory {Path} could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read, and a failed result stands for them")]
     private static partial void SourceDirectoryGivenUp(ILogger logger, Guid taskId, string path);

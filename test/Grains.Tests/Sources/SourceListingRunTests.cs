@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage;
@@ -81,6 +82,39 @@ public sealed class SourceListingRunTests : IDisposable
         Assert.Equal(1, TaskSnapshots.Of(_taskId, task).Attempt);
     }
 
+    [Fact]
+    public async Task A_listing_failing_for_now_is_logged_with_the_directory_as_its_Path_and_one_given_up_on_with_a_warning_naming_it()
+    {
+        _files.Write("corpus/a.md", "alpha");
+        _files.Write("corpus/sub/s.md", "sigma");
+        _faults.FailSourceListings("sub", times: int.MaxValue);
+        var log = new CapturedLog();
+        using var run = NewRun(log);
+        var task = Accept(maxAttempts: 2);
+
+        Assert.NotNull((await run.CountNextAsync(task, task.Source!)).TransientFailure);
+        Failed(task, 1);
+        while (!task.Source!.Counted)
+        {
+            Assert.Equal(SliceOutcome.Indexed, await run.CountNextAsync(task, task.Source));
+        }
+
+        while (!task.AllRead)
+        {
+            Assert.Equal(SliceOutcome.Indexed, await run.IndexNextSliceAsync(task, Now, _ => { }));
+        }
+
+        var failedForNow = Assert.Single(log.Entries, e => e.EventId == 46);
+        Assert.Equal(LogLevel.Warning, failedForNow.Level);
+        Assert.Equal("sub", failedForNow.State["Path"]);
+        Assert.Equal(1, failedForNow.State["Attempt"]);
+        Assert.Equal("the source directory 'sub' could not be listed", failedForNow.State["Reason"]);
+        var givenUp = Assert.Single(log.Entries, e => e.EventId == 47);
+        Assert.Equal(LogLevel.Warning, givenUp.Level);
+        Assert.Equal(_taskId, givenUp.State["TaskId"]);
+        Assert.Equal("sub", givenUp.State["Path"]);
+    }
+
     public void Dispose()
     {
         _faults.Dispose();
@@ -88,8 +122,8 @@ public sealed class SourceListingRunTests : IDisposable
         _files.Dispose();
     }
 
-    private TaskRun NewRun() => new(
-        _taskId, new TaskChunkStores(_storage), new IncrementalIndexer(_index), new TasksOptions { SourceRoots = [_files.Root] }, NullLogger.Instance,
+    private TaskRun NewRun(ILogger? logger = null) => new(
+        _taskId, new TaskChunkStores(_storage), new IncrementalIndexer(_index), new TasksOptions { SourceRoots = [_files.Root] }, logger ?? NullLogger.Instance,
         sourceFiles: new FaultySourceFiles(SourceFileReader.Instance, _faults));
 
     private IndexTaskState Accept(int maxAttempts)
@@ -105,5 +139,18 @@ public sealed class SourceListingRunTests : IDisposable
     {
         TaskTransitions.AwaitRetry(task, attempt, task.Retry!.MaxAttempts!.Value, Now.AddSeconds(1), "the source directory 'sub' could not be listed", Now);
         TaskTransitions.EndRetryWait(task, task.Retry.MaxAttempts.Value);
+    }
+
+    /// <summary>Every entry logged: its event id, level and structured values.</summary>
+    private sealed class CapturedLog : ILogger
+    {
+        public List<(int EventId, LogLevel Level, Dictionary<string, object?> State)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((eventId.Id, logLevel, state is IEnumerable<KeyValuePair<string, object?>> values ? values.ToDictionary(v => v.Key, v => v.Value) : []));
     }
 }
