@@ -85,7 +85,7 @@ public sealed partial class TaskRun(
         }
 
         TaskTransitions.CountTurnSucceeded(task);
-        return SliceOutcome.Indexed;
+        return SliceOutcome.Counted;
     }
 
     public void Dispose() => Source.Dispose();

@@ -143,7 +143,7 @@ public sealed class SourceCursor(
             // It may pass: the slice is tried again by the task's retry policy, from its start; at the
             // task's last attempt the file fails alone instead.
             return retryReadErrors
-                ? throw new SourceReadException(path, exception)
+                ? throw SourceReadException.Reading(path, exception)
                 : ReadFailed(path, jsonLines, "The file could not be read at the task's last attempt (an I/O error).", done);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -191,7 +191,7 @@ public sealed class SourceCursor(
         {
             if (retryReadErrors)
             {
-                throw new SourceReadException(_path!, exception);
+                throw SourceReadException.Reading(_path!, exception);
             }
 
             // The task's last attempt: the rest of the file is given up, as a file that cannot be opened is.
