@@ -174,6 +174,7 @@ public sealed partial class IndexTaskGrain
         }
         else if (source.Counted || retried)
         {
+            // Only the count's end, or a turn that ended failed attempts (attempt and message reset), is worth a checkpoint and a publication.
             _task.ProgressMade();
         }
 

@@ -63,7 +63,7 @@ public sealed partial class TaskRun(
     /// <summary>
     /// One turn of a streaming task's counting pass (<see cref="SourceRun.CountNextAsync"/>). A directory whose listing
     /// fails with an I/O error that may pass is a transient failure, retried by the task's policy as a slice's is; at the
-    /// task's last attempt the count leaves it out instead (<see cref="SourceCounter"/>). A turn that went through starts
+    /// task's last attempt the count gives it up instead, counting it as one failed entry (<see cref="SourceCounter"/>). A turn that went through starts
     /// the next step at attempt 1, as a slice that succeeds does.
     /// </summary>
     public async Task<SliceOutcome> CountNextAsync(IndexTaskState task, TaskSource source)
@@ -80,12 +80,12 @@ public sealed partial class TaskRun(
         catch (SourceReadException exception)
         {
             // Nothing of the turn was kept: tried again, it counts again from the count's stored position.
-            SourceReadFailedTransiently(logger, exception, taskId, task.FailedAttempts + 1, exception.Reason);
+            SourceReadFailedTransiently(logger, exception, taskId, exception.Path, task.FailedAttempts + 1, exception.Reason);
             return new SliceOutcome(TransientFailure: exception);
         }
 
         TaskTransitions.CountTurnSucceeded(task);
-        return SliceOutcome.Indexed;
+        return SliceOutcome.Counted;
     }
 
     public void Dispose() => Source.Dispose();
@@ -138,13 +138,13 @@ public sealed partial class TaskRun(
         try
         {
             // On the last attempt a file that still cannot be read fails alone, a directory that still
-            // cannot be listed is left out, and the task goes on.
+            // cannot be listed becomes one failed entry, and the task goes on.
             slice = await Source.NextSliceAsync(source, requested, retryReadErrors: !LastAttempt(task));
         }
         catch (SourceReadException exception)
         {
             // Nothing of the slice was recorded: tried again, it is read again from the task's position.
-            SourceReadFailedTransiently(logger, exception, taskId, task.FailedAttempts + 1, exception.Reason);
+            SourceReadFailedTransiently(logger, exception, taskId, exception.Path, task.FailedAttempts + 1, exception.Reason);
             return new SliceOutcome(TransientFailure: exception);
         }
 
@@ -173,6 +173,16 @@ public sealed partial class TaskRun(
             var next = 0;
             var attempt = task.FailedAttempts + 1;
             await RecordAsync(task, [.. slice.Entries.Select(entry => entry.Document is null ? entry.Failure with { Attempts = attempt } : indexed[next++])], now, counted);
+        }
+        else
+        {
+            // Nothing to record (the rest of the source held no file), but the slice went through.
+            TaskTransitions.AttemptSucceeded(task);
+        }
+
+        foreach (var unlisted in slice.Entries.Where(entry => entry.IsUnlistedDirectory))
+        {
+            SourceDirectoryGivenUp(logger, taskId, unlisted.Id);
         }
 
         MissingDocuments.TakeVerdict(source, slice);
@@ -245,6 +255,10 @@ public sealed partial class TaskRun(
     [LoggerMessage(40, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} of the slice at {Current} failed with a transient error")]
     private static partial void IndexFailedTransiently(ILogger logger, Exception exception, Guid taskId, int current, int attempt);
 
-    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} failed reading the source ({Reason}), an I/O error that may pass")]
-    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, int attempt, string reason);
+    // {Path} as before listings were retried too (log queries filter on it): a file's path, or a directory's ('.' for the source's own).
+    [LoggerMessage(46, LogLevel.Warning, "Task {TaskId}: attempt {Attempt} failed reading the source at {Path} ({Reason}), an I/O error that may pass")]
+    private static partial void SourceReadFailedTransiently(ILogger logger, Exception exception, Guid taskId, string path, int attempt, string reason);
+
+    [LoggerMessage(47, LogLevel.Warning, "Task {TaskId}: the source directory {Path} could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read, and a failed result stands for them")]
+    private static partial void SourceDirectoryGivenUp(ILogger logger, Guid taskId, string path);
 }

@@ -176,8 +176,7 @@ public static class TaskTransitions
     /// <summary>
     /// The retry wait is over and the attempt it announced begins (it may still wait for a slot of its silo):
     /// the time of the next attempt, now past, is cleared and the message says which attempt runs. The
-    /// attempt is kept until a slice, or a turn of the counting pass, succeeds (<see cref="RecordSlice"/>,
-    /// <see cref="CountTurnSucceeded"/>).
+    /// attempt is kept until a step succeeds (<see cref="AttemptSucceeded"/>).
     /// </summary>
     public static void EndRetryWait(IndexTaskState next, int maxAttempts)
     {
@@ -189,14 +188,24 @@ public static class TaskTransitions
     }
 
     /// <summary>
+    /// A step of the task went through, after failed attempts or not: the next starts at attempt 1, with no attempt awaited. A
+    /// recorded slice does this (<see cref="RecordSlice"/>), and so do a turn of the counting pass and a source's slice that
+    /// read nothing to record.
+    /// </summary>
+    public static void AttemptSucceeded(IndexTaskState task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        task.FailedAttempts = 0;
+        task.NextAttemptAt = null;
+    }
+
+    /// <summary>
     /// A turn of a streaming task's counting pass went through: the attempt its failures reached ends, as a
     /// recorded slice's does (<see cref="RecordSlice"/>), and a count that goes on says so again.
     /// </summary>
     public static void CountTurnSucceeded(IndexTaskState task)
     {
-        ArgumentNullException.ThrowIfNull(task);
-        task.FailedAttempts = 0;
-        task.NextAttemptAt = null;
+        AttemptSucceeded(task);
         if (task.Source is { Counted: false })
         {
             task.Message = TaskMessages.Counting;

@@ -102,6 +102,39 @@ public sealed class TaskTransitionsTests
     }
 
     [Fact]
+    public void When_a_retry_wait_ends_before_a_source_is_counted_the_message_says_the_count_runs_its_attempt_not_indexing()
+    {
+        var task = SourceTask();
+        TaskTransitions.AwaitRetry(task, 2, 5, Now.AddSeconds(4), "the source directory 'sub' could not be listed", Now);
+
+        TaskTransitions.EndRetryWait(task, 5);
+
+        Assert.Equal(("Counting documents (attempt 3 of 5)", null, 2), (task.Message, task.NextAttemptAt, task.FailedAttempts));
+        Assert.Equal((0, 3), (TaskSnapshots.Of(Guid.NewGuid(), task).Total, TaskSnapshots.Of(Guid.NewGuid(), task).Attempt));
+    }
+
+    [Fact]
+    public void A_count_turn_that_succeeds_starts_the_next_step_at_attempt_1_and_says_counting_again_until_the_count_is_done()
+    {
+        var counting = SourceTask();
+        TaskTransitions.AwaitRetry(counting, 2, 5, Now.AddSeconds(4), "the source directory 'sub' could not be listed", Now);
+        TaskTransitions.EndRetryWait(counting, 5);
+        var counted = SourceTask();
+        TaskTransitions.AwaitRetry(counted, 1, 5, Now.AddSeconds(4), "the source directory 'sub' could not be listed", Now);
+        TaskTransitions.EndRetryWait(counted, 5);
+        counted.Source!.Counted = true;
+        counted.Total = 7;
+        counted.Message = "Indexing 0/7";
+
+        TaskTransitions.CountTurnSucceeded(counting);
+        TaskTransitions.CountTurnSucceeded(counted);
+
+        Assert.Equal((0, null, "Counting documents"), (counting.FailedAttempts, counting.NextAttemptAt, counting.Message));
+        Assert.Equal((0, null, "Indexing 0/7"), (counted.FailedAttempts, counted.NextAttemptAt, counted.Message));
+        Assert.Equal(1, TaskSnapshots.Of(Guid.NewGuid(), counting).Attempt);
+    }
+
+    [Fact]
     public void A_dependency_that_no_longer_exists_fails_the_task_and_one_that_completes_before_the_others_keeps_it_waiting()
     {
         var (gone, first, second) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
@@ -166,6 +199,14 @@ public sealed class TaskTransitionsTests
     }
 
     private static StartIndexTask Request() => new("alice", "docs", [new IndexDocument("a", "A", "alpha")]);
+
+    /// <summary>A directory-source task, processing and not yet counted.</summary>
+    private static IndexTaskState SourceTask()
+    {
+        var task = TaskTransitions.Accept(new StartIndexTask("alice", "docs", [], new DirectorySource("/srv/docs", "*")), [], null, 0, [], Now);
+        TaskTransitions.StartProcessing(task, Now);
+        return task;
+    }
 
     private static IndexTaskSnapshot Ended(Guid taskId, IndexTaskStatus status) =>
         TaskSnapshots.Of(taskId, new IndexTaskState { Accepted = true, OwnerId = "alice", Collection = "docs", Status = status });

@@ -10,6 +10,9 @@ public interface ISourceFileReader
     /// <summary>The entries of the directory, in no particular order.</summary>
     IReadOnlyList<SourceDirectoryEntry> List(string directory);
 
+    /// <summary>Whether the directory is a symbolic link (a lookup of its own, made only for the directories the walk enters).</summary>
+    bool IsLink(string directory);
+
     /// <summary>The file's length in bytes.</summary>
     long LengthOf(string path);
 

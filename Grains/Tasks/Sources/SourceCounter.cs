@@ -10,8 +10,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// the task may try again: with <c>retryListingErrors</c> a listing's I/O error that may pass throws a
 /// <see cref="SourceReadException"/>, the turn counts nothing, and the task retries it by its policy from
 /// the count's stored position, as a slice is retried (otherwise the total would leave out files the
-/// reading, retrying the listing, reads). At the task's last attempt the directory is left out of the
-/// count, as the reading leaves it out at its own last attempt; should a later listing by the reading
+/// reading, retrying the listing, reads). At the task's last attempt the directory is counted as the one
+/// failed entry the reading makes of a directory it gives up on; should a later listing by the reading
 /// work after all, the total grows with what is read (<see cref="SourceRun.Advance"/>), as for a
 /// source that grew.
 /// </summary>
@@ -30,20 +30,27 @@ public static class SourceCounter
         ArgumentNullException.ThrowIfNull(location);
         var started = Stopwatch.GetTimestamp();
         long counted = 0;
+        List<string>? gaveUp = null;
         var buffer = new byte[BlockBytes];
-        foreach (var path in SourceFiles.From(location, from?.Path, files: files, retryListingErrors: retryListingErrors))
+        foreach (var item in SourceFiles.From(location, from?.Path, files: files, retryListingErrors: retryListingErrors))
         {
+            var path = item.Path;
             var resumed = from is not null && from.Path == path ? from : null;
             if (resumed is { FileDone: true })
             {
                 continue;
             }
 
-            var real = ConfineOrNull(location, path);
+            if (item.IsUnlistedDirectory)
+            {
+                (gaveUp ??= []).Add(path);
+            }
+
+            var real = item.IsUnlistedDirectory ? null : ConfineOrNull(location, path);
             if (real is null || !SourceLocation.IsJsonLines(path))
             {
                 // Each such file is one document, or one failed document when it cannot be read
-                // (it links outside the roots, or its links loop).
+                // (it links outside the roots, or its links loop); a directory given up on is one failed entry.
                 counted++;
             }
             else
@@ -52,17 +59,17 @@ public static class SourceCounter
                 counted += lines;
                 if (stoppedAt is { } offset)
                 {
-                    return new SourceCount(counted, new SourcePosition(path, offset, 0, FileDone: false), Done: false);
+                    return new SourceCount(counted, new SourcePosition(path, offset, 0, FileDone: false), Done: false, gaveUp);
                 }
             }
 
             if (Stopwatch.GetElapsedTime(started) >= budget)
             {
-                return new SourceCount(counted, SourcePosition.Done(path), Done: false);
+                return new SourceCount(counted, item.After, Done: false, gaveUp);
             }
         }
 
-        return new SourceCount(counted, null, Done: true);
+        return new SourceCount(counted, null, Done: true, gaveUp);
     }
 
     private static string? ConfineOrNull(SourceLocation location, string path)
@@ -107,5 +114,8 @@ public static class SourceCounter
     }
 }
 
-/// <summary>Documents counted in one turn, where counting goes on (null once <see cref="Done"/>).</summary>
-public sealed record SourceCount(long Counted, SourcePosition? Next, bool Done);
+/// <summary>
+/// Documents counted in one turn, where counting goes on (null once <see cref="Done"/>), and the directories the turn gave up
+/// listing (an I/O error that may pass, at the task's last attempt), each counted as one.
+/// </summary>
+public sealed record SourceCount(long Counted, SourcePosition? Next, bool Done, IReadOnlyList<string>? GaveUp = null);

@@ -7,17 +7,23 @@ namespace OrleansTasks.Tasks.Sources;
 /// failed entry, and the reading goes on, but for an I/O error that may pass, reading a file or listing
 /// a directory: while <paramref name="retryReadErrors"/>, that throws a <see cref="SourceReadException"/>
 /// (the slice is retried by the task's policy); on the task's last attempt it fails the file too, or
-/// leaves the directory out (<see cref="CutShort"/>).
+/// gives the directory up: one failed entry under the directory's path, with no document id, stands for
+/// its files, and the position after it is past the directory's whole subtree (<see cref="CutShort"/> says so too).
 /// <see cref="CutShort"/> says when what was read so far is not the whole of the source (see
 /// <see cref="ISourceCursor.CutShort"/>). The directories are listed and the files read through
-/// <paramref name="files"/> (the file system when not given).
+/// <paramref name="files"/> (the file system when not given); those of <paramref name="notRetried"/> (paths within the
+/// source: the count gave them up) are given up at their first failing listing, as at the task's last attempt.
 /// </summary>
 public sealed class SourceCursor(
-    SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true) : ISourceCursor
+    SourceLocation location, SourcePosition? position, int maxDocumentBytes, ISourceFileReader? files = null, bool retryReadErrors = true,
+    IReadOnlyCollection<string>? notRetried = null) : ISourceCursor
 {
+    /// <summary>The problem of the entry that stands for a directory given up on at the task's last attempt.</summary>
+    public const string UnlistedProblem = "The directory could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read.";
+
     private readonly SourcePosition? _start = position;
     private readonly ISourceFileReader _reads = files ?? SourceFileReader.Instance;
-    private IEnumerator<string>? _files;
+    private IEnumerator<SourceWalkItem>? _files;
     private string? _path;
     private JsonLineEntries? _lines;
     private long _linesFrom;
@@ -44,13 +50,19 @@ public sealed class SourceCursor(
                 continue;
             }
 
-            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason, _reads, retryReadErrors).GetEnumerator();
+            _files ??= SourceFiles.From(location, _start?.Path, reason => CutShort ??= reason, _reads, retryReadErrors, notRetried).GetEnumerator();
             if (!_files.MoveNext())
             {
                 return null;
             }
 
-            _path = _files.Current;
+            if (_files.Current is { IsUnlistedDirectory: true } unlisted)
+            {
+                Position = unlisted.After;
+                return new SourceEntry(unlisted.Path, null, UnlistedProblem, unlisted.After) { IsUnlistedDirectory = true };
+            }
+
+            _path = _files.Current.Path;
             var resumed = _start is not null && _start.Path == _path ? _start : null;
             if (resumed is { FileDone: true })
             {
@@ -131,7 +143,7 @@ public sealed class SourceCursor(
             // It may pass: the slice is tried again by the task's retry policy, from its start; at the
             // task's last attempt the file fails alone instead.
             return retryReadErrors
-                ? throw new SourceReadException(path, exception)
+                ? throw SourceReadException.Reading(path, exception)
                 : ReadFailed(path, jsonLines, "The file could not be read at the task's last attempt (an I/O error).", done);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -179,7 +191,7 @@ public sealed class SourceCursor(
         {
             if (retryReadErrors)
             {
-                throw new SourceReadException(_path!, exception);
+                throw SourceReadException.Reading(_path!, exception);
             }
 
             // The task's last attempt: the rest of the file is given up, as a file that cannot be opened is.

@@ -1,8 +1,8 @@
 namespace OrleansTasks.Tasks.Sources;
 
 /// <summary>
-/// One entry of a listed source directory: its name, whether it is a directory, and whether it is a
-/// symbolic link. <see cref="IsLink"/> is looked up for directories only (the walk leaves linked
-/// directories out); a file's links are followed when it is read, and confined to the roots then.
+/// One entry of a listed source directory: its name, and whether it is a directory (one reached through a symbolic link
+/// too: whether it is a link is looked up only for the directories the walk enters, see <see cref="ISourceFileReader.IsLink"/>).
+/// A file's links are followed when it is read, and confined to the roots then.
 /// </summary>
-public readonly record struct SourceDirectoryEntry(string Name, bool IsDirectory, bool IsLink);
+public readonly record struct SourceDirectoryEntry(string Name, bool IsDirectory);

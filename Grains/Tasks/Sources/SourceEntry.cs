@@ -11,6 +11,9 @@ public sealed record SourceEntry(string Id, IndexDocument? Document, string? Pro
     /// <summary>For a failed entry, the id of the document it stands for, when known and one a document can have.</summary>
     public string? FailedDocumentId { get; init; }
 
+    /// <summary>Whether the failed entry stands for a directory the walk gave up listing (its <see cref="Id"/> the directory's path), not a document.</summary>
+    public bool IsUnlistedDirectory { get; init; }
+
     /// <summary>The document id a <c>delete_missing</c> pass counts as seen: the document read, or the one a failed entry stands for.</summary>
     public string? SeenId => Document?.Id ?? FailedDocumentId;
 }

@@ -6,9 +6,10 @@ public sealed class SourceFileReader : ISourceFileReader
     public static readonly SourceFileReader Instance = new();
 
     public IReadOnlyList<SourceDirectoryEntry> List(string directory) =>
-        [.. new DirectoryInfo(directory).GetFileSystemInfos().Select(entry => entry is DirectoryInfo subdirectory
-            ? new SourceDirectoryEntry(entry.Name, IsDirectory: true, IsLink: subdirectory.LinkTarget is not null)
-            : new SourceDirectoryEntry(entry.Name, IsDirectory: false, IsLink: false))];
+        [.. new DirectoryInfo(directory).GetFileSystemInfos().Select(entry => new SourceDirectoryEntry(entry.Name, entry is DirectoryInfo))];
+
+    // A readlink: on Unix a listed entry's attributes would cost a stat each, so this is asked only of the directories entered.
+    public bool IsLink(string directory) => new DirectoryInfo(directory).LinkTarget is not null;
 
     public long LengthOf(string path) => new FileInfo(path).Length;
 

@@ -4,7 +4,8 @@ namespace OrleansTasks.Tasks.Sources;
 /// Where a streaming source is read up to: every file before <see cref="Path"/> (in
 /// <see cref="SourceOrder"/>) is done, and of <see cref="Path"/> itself the bytes before
 /// <see cref="Offset"/> (its first <see cref="Line"/> lines), or all of it when <see cref="FileDone"/>.
-/// Null as a position means the start of the source.
+/// Null as a position means the start of the source. A <see cref="Path"/> that ends with '/' (or is empty, for the
+/// source's own directory) names a directory whose whole subtree is done (<see cref="AfterDirectory"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrleansTasks.Tasks.Sources.SourcePosition")]
 public sealed record SourcePosition(
@@ -14,4 +15,10 @@ public sealed record SourcePosition(
     [property: Id(3)] bool FileDone)
 {
     public static SourcePosition Done(string path) => new(path, 0, 0, FileDone: true);
+
+    /// <summary>
+    /// The position after the whole of a directory (its path within the source, '.' for the source's own): a walk resumed
+    /// there neither lists it nor goes into it. <see cref="Done"/> of a directory's path would go back into it.
+    /// </summary>
+    public static SourcePosition AfterDirectory(string directory) => new(directory == "." ? "" : directory + "/", 0, 0, FileDone: true);
 }

@@ -18,10 +18,12 @@ public sealed class SourceReader(int maxDocumentBytes, ISourceFileReader? files 
     /// <summary>
     /// The next slice of a directory source. Without <paramref name="retryReadErrors"/> (the task's
     /// last attempt) a file's read error that may pass fails that file instead of the slice; an open
-    /// cursor that read the other way is replaced by one at <paramref name="from"/>.
+    /// cursor that read the other way is replaced by one at <paramref name="from"/>. The directories of
+    /// <paramref name="notRetried"/> are listed without retrying their listing's errors.
     /// </summary>
     public Task<SourceSlice> NextSliceAsync(
-        SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken, bool retryReadErrors = true)
+        SourceLocation location, SourcePosition? from, int maxCount, long maxChars, CancellationToken cancellationToken,
+        bool retryReadErrors = true, IReadOnlyCollection<string>? notRetried = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (_retryReadErrors != retryReadErrors)
@@ -31,7 +33,7 @@ public sealed class SourceReader(int maxDocumentBytes, ISourceFileReader? files 
             _retryReadErrors = retryReadErrors;
         }
 
-        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes, files, retryReadErrors), from, maxCount, maxChars, cancellationToken);
+        return NextSliceAsync(position => new SourceCursor(location, position, maxDocumentBytes, files, retryReadErrors, notRetried), from, maxCount, maxChars, cancellationToken);
     }
 
     /// <summary>The next slice of the source <paramref name="open"/> opens a cursor on, at a position.</summary>

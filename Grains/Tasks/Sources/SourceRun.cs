@@ -33,6 +33,11 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
         var count = await SourceCounter.CountAsync(location, source.CountPosition, options.SourceSliceBudget, CancellationToken.None, files, retryListingErrors);
         source.CountedSoFar += count.Counted;
         source.CountPosition = count.Next;
+        if (count.GaveUp is { Count: > 0 } gaveUp)
+        {
+            (source.CountGaveUp ??= []).AddRange(gaveUp);
+        }
+
         if (source.CountedSoFar > options.MaxSourceDocuments)
         {
             return SourceErrors.TooLarge(options.MaxSourceDocuments);
@@ -52,7 +57,9 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
     /// The next entries from the task's position, at most <paramref name="maxCount"/>; null when the
     /// source can no longer be read. On the task's last attempt (<paramref name="retryReadErrors"/>
     /// false) a directory's file that cannot be read for now fails as its document instead of the slice,
-    /// and a directory that cannot be listed for now is left out (the slice says so: <see cref="SourceSlice.CutShort"/>).
+    /// and a directory that cannot be listed for now becomes one failed entry standing for its files (the slice says it is
+    /// cut short: <see cref="SourceSlice.CutShort"/>). So does, at any attempt, a directory the count already gave up on
+    /// (<see cref="TaskSource.CountGaveUp"/>): it is listed once more, not retried.
     /// </summary>
     public async Task<SourceSlice?> NextSliceAsync(TaskSource source, int maxCount, bool retryReadErrors = true)
     {
@@ -65,7 +72,7 @@ public sealed class SourceRun(TasksOptions options, IUploadStore? uploads = null
         }
 
         return Locate(source) is { } location
-            ? await _reader.NextSliceAsync(location, source.Position, maxCount, SliceSizer.MaxContentChars, CancellationToken.None, retryReadErrors)
+            ? await _reader.NextSliceAsync(location, source.Position, maxCount, SliceSizer.MaxContentChars, CancellationToken.None, retryReadErrors, source.CountGaveUp)
             : null;
     }
 

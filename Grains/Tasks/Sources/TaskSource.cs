@@ -42,6 +42,13 @@ public sealed class TaskSource
     /// <summary>Whether the removal is over: it went through the whole collection, or was skipped.</summary>
     [Id(10)] public bool RemovalDone { get; set; }
 
+    /// <summary>
+    /// The directories the counting pass gave up listing at its last attempt (their paths within the source), counted as one
+    /// failed entry each: the reading lists each once more but does not retry it, so that one failing directory does not use
+    /// the task's retry policy twice. Null while there are none.
+    /// </summary>
+    [Id(11)] public List<string>? CountGaveUp { get; set; }
+
     /// <summary>Whether a removal step is due before the task completes: asked for, the source read to its end, not over yet.</summary>
     public bool RemovalDue => DeleteMissing && Counted && Ended && !RemovalDone;
 }

@@ -45,7 +45,7 @@ internal sealed class SourcePathHarness : IHarness
         }
 
         Confined(location.Directory, location.Root, "the source directory");
-        foreach (var path in SourceFiles.From(location, null).Take(200))
+        foreach (var path in SourceFiles.From(location, null).Where(item => !item.IsUnlistedDirectory).Select(item => item.Path).Take(200))
         {
             try
             {

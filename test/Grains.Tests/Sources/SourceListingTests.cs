@@ -6,8 +6,9 @@ namespace OrleansTasks.Grains.Tests.Sources;
 /// <summary>
 /// A directory source's walk when a directory's listing fails. An I/O error that may pass, while the task may try again,
 /// fails the read (or the count) naming the directory, so that it is retried from its position and sees the directory's
-/// files; at the task's last attempt the walk leaves the directory out and says so, as it does at once for a directory gone
-/// or closed to the server. The count leaves out only what the reading leaves out.
+/// files; at the task's last attempt the walk gives the directory up and says so: one failed entry, with no document id, stands
+/// for its files, and a read resumed after that entry goes on after the directory's whole subtree without listing it again. A
+/// directory gone or closed to the server is left out at once, with no entry. The count counts what the reading reads.
 /// </summary>
 public sealed class SourceListingTests : IDisposable
 {
@@ -60,14 +61,98 @@ public sealed class SourceListingTests : IDisposable
     }
 
     [Fact]
-    public async Task At_the_last_attempt_a_directory_that_still_cannot_be_listed_is_left_out_and_the_read_says_so()
+    public async Task At_the_last_attempt_a_directory_that_still_cannot_be_listed_becomes_one_failed_entry_and_the_read_says_so()
     {
         _faults.FailSourceListings("sub", times: int.MaxValue);
 
         var (entries, cutShort) = await ReadAllAsync(null, retryReadErrors: false);
 
-        Assert.Equal(["a.md", "z.md"], entries.Select(e => e.Id));
+        Assert.Equal(["a.md", "sub", "z.md"], entries.Select(e => e.Id));
+        var unlisted = entries[1];
+        Assert.Equal((null, null, true), (unlisted.Document, unlisted.SeenId, unlisted.IsUnlistedDirectory));
+        Assert.Equal("The directory could not be listed at the task's last attempt, in its count or its reading (an I/O error); its files were not read.", unlisted.Problem);
+        Assert.Equal(DocumentOutcome.Failed, unlisted.Failure.Outcome);
         Assert.Equal("the directory 'sub' could not be listed (IOException)", cutShort);
+    }
+
+    [Theory]
+    [InlineData("sub", null, "z.md")]
+    [InlineData("deep", null, "sub/s.md z.md")]
+    [InlineData("deep", "sub/deep/d.md", "sub/s.md z.md")]
+    [InlineData("root", null, "")]
+    public async Task A_read_resumed_after_a_given_up_directory_goes_on_after_its_whole_subtree_and_never_lists_it_again(
+        string failing, string? insideAt, string after)
+    {
+        var fault = _faults.FailSourceListings(failing, times: int.MaxValue);
+        var from = insideAt is null ? null : SourcePosition.Done(insideAt);
+        SourceEntry unlisted;
+        using (var cursor = new SourceCursor(_files.Location(), from, 1024, Files, retryReadErrors: false))
+        {
+            do
+            {
+                unlisted = (await cursor.NextAsync(CancellationToken.None))!;
+            }
+            while (!unlisted.IsUnlistedDirectory);
+
+            Assert.Equal(unlisted.After, cursor.Position);
+        }
+
+        var listed = fault.Injected;
+        var (rest, _) = await ReadAllAsync(unlisted.After, retryReadErrors: false);
+
+        Assert.Equal(after.Split(' ', StringSplitOptions.RemoveEmptyEntries), rest.Select(e => e.Id));
+        Assert.Equal(1, listed);
+        Assert.Equal(1, fault.Injected);
+    }
+
+    [Fact]
+    public async Task A_directory_the_count_gave_up_on_is_listed_once_more_and_given_up_at_once_while_the_task_still_retries()
+    {
+        var fault = _faults.FailSourceListings("sub", times: int.MaxValue);
+
+        var (entries, cutShort) = await ReadAllAsync(null, retryReadErrors: true, notRetried: ["sub"]);
+
+        Assert.Equal(["a.md", "sub", "z.md"], entries.Select(e => e.Id));
+        Assert.True(entries[1].IsUnlistedDirectory);
+        Assert.Equal("the directory 'sub' could not be listed (IOException)", cutShort);
+        Assert.Equal(1, fault.Injected);
+    }
+
+    [Fact]
+    public async Task A_directory_the_count_gave_up_on_that_lists_now_is_read_whole_and_any_other_directory_is_still_retried()
+    {
+        _faults.FailSourceListings("deep");
+        SourceEntry first;
+        using (var cursor = new SourceCursor(_files.Location(), null, 1024, Files, retryReadErrors: true, notRetried: ["sub"]))
+        {
+            first = (await cursor.NextAsync(CancellationToken.None))!;
+            var error = await Assert.ThrowsAsync<SourceReadException>(() => cursor.NextAsync(CancellationToken.None));
+            Assert.Equal("sub/deep", error.Path);
+        }
+
+        var (rest, cutShort) = await ReadAllAsync(first.After, retryReadErrors: true, notRetried: ["sub"]);
+
+        Assert.Equal(["sub/deep/d.md", "sub/s.md", "z.md"], rest.Select(e => e.Id));
+        Assert.Null(cutShort);
+    }
+
+    [Theory]
+    [InlineData(null, "b sub sub/deep")]
+    [InlineData("sub/deep/d.md", "sub sub/deep")]
+    public async Task Whether_a_directory_is_a_link_is_looked_up_only_for_the_directories_the_walk_enters(string? from, string asked)
+    {
+        _files.Write(".hidden/h.md", "hidden");
+        _files.Write("b/b.md", "beta");
+        var files = new LinkLookups(_files.Root);
+
+        using (var cursor = new SourceCursor(_files.Location(), from is null ? null : SourcePosition.Done(from), 1024, files))
+        {
+            while (await cursor.NextAsync(CancellationToken.None) is not null)
+            {
+            }
+        }
+
+        Assert.Equal(asked.Split(' '), files.Asked);
     }
 
     [Theory]
@@ -100,15 +185,38 @@ public sealed class SourceListingTests : IDisposable
     }
 
     [Fact]
-    public async Task At_the_last_attempt_the_count_leaves_out_the_directory_that_the_reading_leaves_out()
+    public async Task At_the_last_attempt_the_count_counts_a_directory_given_up_on_as_the_one_failed_entry_the_reading_makes()
     {
         _faults.FailSourceListings("sub", times: int.MaxValue);
 
         var count = await CountAsync(retryListingErrors: false);
         var (entries, _) = await ReadAllAsync(null, retryReadErrors: false);
 
-        Assert.Equal((2, true), (count.Counted, count.Done));
+        Assert.Equal((3, true), (count.Counted, count.Done));
         Assert.Equal(entries.Count, count.Counted);
+    }
+
+    [Fact]
+    public async Task A_count_in_turns_resumes_after_a_directory_given_up_on_and_never_lists_it_again()
+    {
+        var fault = _faults.FailSourceListings("sub", times: int.MaxValue);
+        long counted = 0;
+        var turns = 0;
+        SourceCount count;
+        SourcePosition? from = null;
+        do
+        {
+            // No budget: each turn stops after one file or directory.
+            count = await SourceCounter.CountAsync(_files.Location(), from, TimeSpan.Zero, CancellationToken.None, Files);
+            counted += count.Counted;
+            from = count.Next;
+            turns++;
+        }
+        while (!count.Done);
+
+        Assert.Equal(3, counted);
+        Assert.Equal(4, turns);
+        Assert.Equal(1, fault.Injected);
     }
 
     public void Dispose()
@@ -120,9 +228,9 @@ public sealed class SourceListingTests : IDisposable
     private Task<SourceCount> CountAsync(bool retryListingErrors) =>
         SourceCounter.CountAsync(_files.Location(), null, TimeSpan.FromMinutes(1), CancellationToken.None, Files, retryListingErrors);
 
-    private async Task<(List<SourceEntry> Entries, string? CutShort)> ReadAllAsync(SourcePosition? from, bool retryReadErrors)
+    private async Task<(List<SourceEntry> Entries, string? CutShort)> ReadAllAsync(SourcePosition? from, bool retryReadErrors, string[]? notRetried = null)
     {
-        using var cursor = new SourceCursor(_files.Location(), from, 1024, Files, retryReadErrors);
+        using var cursor = new SourceCursor(_files.Location(), from, 1024, Files, retryReadErrors, notRetried);
         var entries = new List<SourceEntry>();
         while (await cursor.NextAsync(CancellationToken.None) is { } entry)
         {
@@ -132,11 +240,33 @@ public sealed class SourceListingTests : IDisposable
         return (entries, cursor.CutShort);
     }
 
+    /// <summary>The file system, recording which directories (paths within <paramref name="root"/>) are asked whether they are links.</summary>
+    private sealed class LinkLookups(string root) : ISourceFileReader
+    {
+        public List<string> Asked { get; } = [];
+
+        public IReadOnlyList<SourceDirectoryEntry> List(string directory) => SourceFileReader.Instance.List(directory);
+
+        public bool IsLink(string directory)
+        {
+            Asked.Add(Path.GetRelativePath(root, directory).Replace(Path.DirectorySeparatorChar, '/'));
+            return SourceFileReader.Instance.IsLink(directory);
+        }
+
+        public long LengthOf(string path) => SourceFileReader.Instance.LengthOf(path);
+
+        public Task<string> ReadAllTextAsync(string path, CancellationToken cancellationToken) => SourceFileReader.Instance.ReadAllTextAsync(path, cancellationToken);
+
+        public Stream OpenRead(string path) => SourceFileReader.Instance.OpenRead(path);
+    }
+
     /// <summary>The file system, but for the directories named <paramref name="name"/>, whose listing throws <paramref name="error"/>.</summary>
     private sealed class ListingRefused(string name, Exception error) : ISourceFileReader
     {
         public IReadOnlyList<SourceDirectoryEntry> List(string directory) =>
             Path.GetFileName(directory) == name ? throw error : SourceFileReader.Instance.List(directory);
+
+        public bool IsLink(string directory) => SourceFileReader.Instance.IsLink(directory);
 
         public long LengthOf(string path) => SourceFileReader.Instance.LengthOf(path);
 

@@ -59,10 +59,12 @@ public sealed class FaultPlan : IDisposable
 
     /// <summary>
     /// Fails listings of the source directories named <paramref name="directoryName"/> (the last segment of their path) with an
-    /// I/O error, as a network share failing for now does; <c>times: int.MaxValue</c> fails them always.
+    /// I/O error, as a network share failing for now does; <c>times: int.MaxValue</c> fails them always. With
+    /// <paramref name="onceRead"/>, only the listings after a read of a source file of that name (made after the rule was added)
+    /// count: a source's counting pass reads no whole file, so such a rule fails its reading's listings, never its count's.
     /// </summary>
-    public FaultRule FailSourceListings(string directoryName, int skip = 0, int times = 1) =>
-        Add(new FaultRule(FaultKind.SourceList, id => id.Key.ToString() == directoryName, skip, times, false));
+    public FaultRule FailSourceListings(string directoryName, int skip = 0, int times = 1, string? onceRead = null) =>
+        Add(new FaultRule(FaultKind.SourceList, id => id.Key.ToString() == directoryName, skip, times, false) { ArmedByRead = onceRead });
 
     /// <summary>Makes the source files named <paramref name="fileName"/> missing when they are read, as files deleted after the walk listed them.</summary>
     public FaultRule LoseSourceFiles(string fileName, int skip = 0, int times = 1) =>
@@ -145,7 +147,18 @@ public sealed class FaultPlan : IDisposable
 
     internal Fault OnIndexRefusal(string collection) => Next(FaultKind.IndexRefusal, GrainId.Create("index", collection));
 
-    internal Fault OnSourceRead(string fileName, long offset) => Next(FaultKind.SourceRead, GrainId.Create("source", fileName), offset);
+    internal Fault OnSourceRead(string fileName, long offset)
+    {
+        lock (_lock)
+        {
+            foreach (var rule in _rules.Where(rule => rule.ArmedByRead == fileName))
+            {
+                rule.Armed = true;
+            }
+        }
+
+        return Next(FaultKind.SourceRead, GrainId.Create("source", fileName), offset);
+    }
 
     internal Fault OnSourceList(string directoryName) => Next(FaultKind.SourceList, GrainId.Create("source-directory", directoryName));
 
@@ -173,7 +186,7 @@ public sealed class FaultPlan : IDisposable
         {
             foreach (var rule in _rules)
             {
-                if (rule.Kind != kind || rule.Remaining == 0 || !rule.Matches(target) || rule.When?.Invoke(state) == false)
+                if (rule.Kind != kind || rule.Remaining == 0 || (rule.ArmedByRead is not null && !rule.Armed) || !rule.Matches(target) || rule.When?.Invoke(state) == false)
                 {
                     continue;
                 }
@@ -236,6 +249,11 @@ public sealed class FaultRule
     internal bool ReachStorage { get; }
 
     internal Func<object?, bool>? When { get; }
+
+    /// <summary>The name of the source file whose read arms the rule: until then it fails nothing (null: armed from the start).</summary>
+    internal string? ArmedByRead { get; init; }
+
+    internal bool Armed { get; set; }
 
     internal int Skip { get; set; }
 

@@ -14,6 +14,8 @@ public sealed class FaultySourceFiles(ISourceFileReader inner, FaultPlan plan) :
             ? inner.List(directory)
             : throw new IOException($"Injected fault: listing '{directory}' failed (an I/O error).");
 
+    public bool IsLink(string directory) => inner.IsLink(directory);
+
     public long LengthOf(string path)
     {
         ThrowIfLost(path);
