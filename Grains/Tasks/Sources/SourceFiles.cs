@@ -38,7 +38,7 @@ public static class SourceFiles
     {
         public IEnumerable<SourceWalkItem> Files(string directory, string prefix, string[]? from, int depth)
         {
-            if (from is not null && depth == from.Length - 1 && from[depth].Length == 0)
+            if (from is not null && depth == from.Length - 1 && from[depth] == SourcePosition.PastEveryName)
             {
                 // Resumed after this directory's whole subtree (SourcePosition.AfterDirectory).
                 yield break;

@@ -25,6 +25,24 @@ public sealed class SourceListingTests : IDisposable
 
     private FaultySourceFiles Files => new(SourceFileReader.Instance, _faults);
 
+    [Theory]
+    [InlineData("zzz")]
+    [InlineData("~tilde")]
+    [InlineData("\u00e9t\u00e9.txt")]
+    [InlineData("\u6587\u4ef6.md")]
+    [InlineData("\ud83d\udcc4.txt")]
+    [InlineData("\uffef")]
+    public void A_position_after_a_directory_orders_after_every_name_in_it_so_a_walk_of_an_earlier_build_passes_it_too(string name)
+    {
+        // An earlier build's walk goes into the directory the position names and skips each entry that orders
+        // before the position's next segment: with every name before it, it reads none of the directory's files.
+        var after = SourcePosition.AfterDirectory("sub").Path.Split('/');
+
+        Assert.Equal(["sub", SourcePosition.PastEveryName], after);
+        Assert.True(string.CompareOrdinal(name, after[1]) < 0, $"'{name}' orders after the position past every name");
+        Assert.Equal([SourcePosition.PastEveryName], SourcePosition.AfterDirectory(".").Path.Split('/'));
+    }
+
     [Fact]
     public async Task A_listing_error_that_may_pass_fails_the_read_naming_the_directory_and_a_read_again_from_its_position_gets_every_file()
     {
