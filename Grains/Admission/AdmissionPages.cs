@@ -8,8 +8,12 @@ namespace OrleansTasks.Admission;
 /// backlog leaves no pages behind; the queue's stored index names the count so that an activation
 /// knows which pages to read, and where the count last shrank, so that a row left from before then on
 /// a page opened again is not taken for that page.
+/// A task granted a slot leaves its page without a write: its row still lists it, and the index, which
+/// lists it holding the slot, wins. Rows are written for tasks that came to wait or changed, and to
+/// clear tasks that left the line while they waited; a task that leaves the index while a row still
+/// lists it is named ended in the index (<see cref="Ended"/>) until that row is written (see <see cref="Settle"/>).
 /// </summary>
-public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
+public sealed partial class AdmissionPages(int size = AdmissionPages.DefaultSize)
 {
     /// <summary>About 6 KB a page: each place is about a hundred bytes stored.</summary>
     public const int DefaultSize = 64;
@@ -50,6 +54,9 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     /// in that one row: its waiting tasks are the queue, put on pages to be written before the index.
     /// A page at or past <see cref="AdmissionQueueState.ShrunkTo"/> not written since the save that
     /// dropped it (<see cref="AdmissionQueueState.ShrunkAt"/>) is a row left from before: it lists nobody.
+    /// A task the index names ended is not listed by a row written no later than it ended. Copies of tasks a row
+    /// lists that are not on its page (holding a slot, ended, or waiting on a later page) are left in the row
+    /// until it is next written; only a row left from before a drop is to be written at once.
     /// </summary>
     public static (AdmissionQueueState Queue, AdmissionPages Pages) Load(
         AdmissionQueueState index, IReadOnlyList<AdmissionPage> stored, int size = DefaultSize)
@@ -62,9 +69,10 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         var truePage = new Dictionary<Guid, int>();
         // Before any shrink (ShrunkAt 0) no row is left over, also not one written by a build before saves were counted.
         bool Left(int page) => index.ShrunkAt > 0 && page >= index.ShrunkTo && stored[page].Save <= index.ShrunkAt;
+        bool Gone(Guid taskId, int page) => index.Ended.TryGetValue(taskId, out var ended) && stored[page].Save <= ended;
         for (var page = 0; page < stored.Count && !single; page++)
         {
-            foreach (var place in stored[page].Places.Where(p => !queue.Running.ContainsKey(p.TaskId) && !Left(page)))
+            foreach (var place in stored[page].Places.Where(p => !queue.Running.ContainsKey(p.TaskId) && !Gone(p.TaskId, page) && !Left(page)))
             {
                 if (!truePage.TryGetValue(place.TaskId, out var other) || stored[page].Save > stored[other].Save)
                 {
@@ -84,10 +92,17 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
                 }
             }
 
-            pages.Open(kept, dirty: kept.Count != stored[page].Places.Count);
+            pages.Open(kept, dirty: single ? kept.Count != stored[page].Places.Count : Left(page) && stored[page].Places.Count > 0);
+            pages.Listed(page, stored[page].Places.Select(p => p.TaskId));
+        }
+
+        foreach (var (taskId, ended) in index.Ended.Where(e => pages._staleRows.ContainsKey(e.Key) && !queue.Running.ContainsKey(e.Key)))
+        {
+            pages._ended[taskId] = ended;
         }
 
         pages._stored = pages.Count;
+        pages.LastSave = stored.Select(page => page.Save).Append(index.Saves).Max();
         pages._leftUnwritten = !single && Enumerable.Range(0, stored.Count).Any(page => Left(page) && stored[page].Places.Count > 0);
         foreach (var place in index.Waiting.Values.Where(p => !queue.Running.ContainsKey(p.TaskId)))
         {
@@ -98,7 +113,10 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         return (queue, pages);
     }
 
-    /// <summary>A task's place was added, changed or removed: marks its page to be written, giving it one if it is new.</summary>
+    /// <summary>
+    /// A task's place was added, changed or removed. A new or changed place marks its page to be written, giving
+    /// a new one a page; a removed one is left in its row until <see cref="Settle"/> decides whether it must go now.
+    /// </summary>
     public void Changed(Guid taskId, bool waiting)
     {
         if (_pageOf.TryGetValue(taskId, out var page))
@@ -108,6 +126,8 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
                 _pageOf.Remove(taskId);
                 _pages[page].Remove(taskId);
                 _withRoom.Add(page);
+                Unlisted(taskId, page);
+                return;
             }
 
             _dirty.Add(page);
@@ -128,6 +148,7 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
         }
 
         _dirty.Add(page);
+        Relisted(taskId, page);
     }
 
     /// <summary>
@@ -149,6 +170,7 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
             _pages.RemoveAt(last);
             _withRoom.Remove(last);
             _dirty.Remove(last);
+            Unlisted(last);
         }
 
         return _pages.Count < before;
@@ -163,6 +185,12 @@ public sealed class AdmissionPages(int size = AdmissionPages.DefaultSize)
     /// <summary>The dirty pages and the page count are stored.</summary>
     public void Saved()
     {
+        foreach (var page in _dirty)
+        {
+            Written(page);
+        }
+
+        ForgetEnded();
         _dirty.Clear();
         _stored = _pages.Count;
         _leftUnwritten = false;

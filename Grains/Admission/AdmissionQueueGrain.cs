@@ -15,12 +15,14 @@ namespace OrleansTasks.Admission;
 /// slot on another silo than the one they wait on to move there (<see cref="IIndexTaskWorker.MoveTo"/>). Its reminder
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
 /// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
-/// count, the number of saves) and pages of waiting tasks (<see cref="AdmissionPages"/>): a save
-/// writes the index, then the pages it touched, a few at a time, so a write is bounded whatever the
-/// backlog. The index goes first in every save: its version check refuses a stale activation (a
-/// duplicate, or one whose write failed) before it writes any page, and a grant stored in the index
-/// wins over a page still listing the task as waiting. Empty pages at the end are dropped the same
-/// way: the index naming fewer pages first, then their rows cleared.
+/// count, the number of the last save) and pages of waiting tasks (<see cref="AdmissionPages"/>): a save
+/// writes the index if it changed, then the pages it touched, a few at a time, so a write is bounded
+/// whatever the backlog. A task coming to wait writes only its page; a grant writes only the index,
+/// which wins over the page still listing the task as waiting; a task that leaves the index while a
+/// row lists it is named ended in the index until that row is next written. Every row has its own
+/// version, as the index has: a stale activation (a duplicate, or one whose write failed) is refused
+/// at the first row another activation wrote since it read it. Empty pages at the end are dropped with
+/// the index naming fewer pages first, then their rows cleared.
 /// </summary>
 [GrainType("admission-queue")]
 public sealed partial class AdmissionQueueGrain(
@@ -47,6 +49,12 @@ public sealed partial class AdmissionQueueGrain(
     // written before the index that no longer lists the waiting tasks.
     private bool _migrating;
 
+    // The number of the last save, of the index or of a page.
+    private long _saves;
+
+    // The tasks the stored index lists holding a slot: the index written shares the queue's own dictionary.
+    private HashSet<Guid> _heldInIndex = [];
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _durable = new(state, copier, DeactivateOnIdle);
@@ -60,6 +68,8 @@ public sealed partial class AdmissionQueueGrain(
 
         var (queue, pages) = AdmissionPages.Load(index, stored);
         _pages = pages;
+        _saves = pages.LastSave;
+        _heldInIndex = [.. index.Running.Keys];
         var settings = AdmissionSettings.From(options.Value);
         _queue = new AdmissionLine(queue, settings, time);
         _silos = new AdmissionSilos(settings.GraceForGone, time);
@@ -160,16 +170,21 @@ public sealed partial class AdmissionQueueGrain(
         }
 
         var shrinking = _pages.Shrank;
-        if (!_queue.Changed && _pages.Dirty.Count == 0 && !_pages.Grew && !shrinking && !_migrating)
+        var save = _saves + 1;
+        var named = _pages.Settle(
+            taskId => _queue.State.Running.ContainsKey(taskId) || _queue.State.Waiting.ContainsKey(taskId), _heldInIndex.Contains, save);
+        var index = _queue.IndexChanged || named || _pages.Grew || shrinking || _migrating;
+        if (!index && _pages.Dirty.Count == 0)
         {
+            _queue.Saved();
             return;
         }
 
         // The queue changes in place: a failed write retires this activation, and the next one
         // reads what storage holds. Migrating, the pages go before the index that stops listing
         // the waiting tasks itself.
-        var save = _durable.Current.Saves + 1;
-        if (!_migrating)
+        _saves = save;
+        if (index && !_migrating)
         {
             await WriteIndexAsync(save, shrinking);
         }
@@ -196,15 +211,20 @@ public sealed partial class AdmissionQueueGrain(
         _pages.Saved();
     }
 
-    private Task WriteIndexAsync(long save, bool shrinking) => _durable.WriteAsync(new AdmissionQueueState
+    private async Task WriteIndexAsync(long save, bool shrinking)
     {
-        Running = _queue.State.Running,
-        Slots = _queue.State.Slots,
-        Pages = _pages.Count,
-        Saves = save,
-        ShrunkTo = shrinking ? _pages.Count : _durable.Current.ShrunkTo,
-        ShrunkAt = shrinking ? save : _durable.Current.ShrunkAt,
-    });
+        await _durable.WriteAsync(new AdmissionQueueState
+        {
+            Running = _queue.State.Running,
+            Slots = _queue.State.Slots,
+            Pages = _pages.Count,
+            Saves = save,
+            ShrunkTo = shrinking ? _pages.Count : _durable.Current.ShrunkTo,
+            ShrunkAt = shrinking ? save : _durable.Current.ShrunkAt,
+            Ended = new(_pages.Ended),
+        });
+        _heldInIndex = [.. _queue.State.Running.Keys];
+    }
 
     /// <summary>Writes or clears a page's row, unless a failed write retired this activation; a failure retires it.</summary>
     private async Task WriteRowAsync(Func<Task> write)

@@ -20,7 +20,10 @@ public sealed class AdmissionQueueState
     /// <summary>Stored: how many pages of waiting tasks there are (0 from the single-row build).</summary>
     [Id(3)] public int Pages { get; set; }
 
-    /// <summary>Stored: how many saves wrote the index; each page written in a save carries its number.</summary>
+    /// <summary>
+    /// Stored: the number of the last save that wrote the index. Every save is numbered, also one that writes only
+    /// pages, and each page written in a save carries its number: an activation numbers on from the highest it reads.
+    /// </summary>
     [Id(4)] public long Saves { get; set; }
 
     /// <summary>Stored: the page count the last save that dropped empty pages left (see <see cref="ShrunkAt"/>).</summary>
@@ -31,6 +34,12 @@ public sealed class AdmissionQueueState
     /// left from before the drop (a page opened again whose first write did not happen): it lists nobody.
     /// </summary>
     [Id(6)] public long ShrunkAt { get; set; }
+
+    /// <summary>
+    /// Stored: tasks that left the queue while a page's row still lists them (a grant writes no page), each with the
+    /// number of the save they left in: a row written no later does not list them (see <see cref="AdmissionPages"/>).
+    /// </summary>
+    [Id(7)] public Dictionary<Guid, long> Ended { get; set; } = [];
 }
 
 /// <summary>One stored page of waiting tasks (see <see cref="AdmissionPages"/>).</summary>

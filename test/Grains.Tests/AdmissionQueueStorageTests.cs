@@ -7,8 +7,8 @@ namespace OrleansTasks.Grains.Tests;
 
 /// <summary>
 /// What the admission queue's activation writes, on a real silo and PostgreSQL: a stale activation
-/// (another one saved since it read) writes no page, and pages an activation finds out of date are
-/// corrected as it activates, not left for a later save.
+/// (another one saved since it read) is refused, a task coming to wait writes only its page and a
+/// grant only the index, and a task that ended never waits again from a page still listing it.
 /// </summary>
 public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
 {
@@ -18,32 +18,33 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
     private static AdmissionTicket Ticket(string owner) => new(Guid.NewGuid(), owner, TaskPriority.Normal, DateTimeOffset.UtcNow);
 
     [Fact]
-    public async Task An_activation_that_another_outsaved_writes_no_page_and_the_next_one_takes_over()
+    public async Task An_activation_that_another_outsaved_is_refused_at_the_first_row_the_other_wrote_and_the_next_one_takes_over()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        await using var silo = await PostgresSilo.StartAsync(database, "s" + Guid.NewGuid().ToString("N")[..10], Settings);
-        var address = AdmissionSlotReports.AddressOf(silo);
-        var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
-
-        // The silo's own report is stored before the test speaks for the silo: it writes nothing after.
-        await AdmissionSlotReports.StoredAsync(silo, silo);
+        await using var started = await StartAsync();
+        var (database, silo, address, queue) = started;
         var earlier = Ticket("bob");
         Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 0, [], [earlier], [])));
 
-        // Another activation of the queue saves behind this one's back.
+        // Another activation of the queue saves behind this one's back: its index, and the page with a task of its own.
         var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
         var row = new GrainState<AdmissionQueueState>();
         await storage.ReadStateAsync("admission", queue.GetGrainId(), row);
         Assert.NotNull(row.State);
-        row.State.Saves++;
+        var save = ++row.State.Saves;
         await storage.WriteStateAsync("admission", queue.GetGrainId(), row);
+        var pages = new AdmissionPageStore(storage);
+        var page = await pages.ReadAsync(0);
+        var theirs = Ticket("carol");
+        page.Places.Add(new AdmissionPlace { Ticket = theirs, Silo = address });
+        page.Save = save;
+        await pages.WriteAsync(0, page);
 
-        // This one's enqueue only changes a page it already has, yet it is refused before that page is written.
+        // This one's enqueue writes only that page, and is refused there: the other's task is kept.
         var first = Ticket("alice");
         await Assert.ThrowsAnyAsync<Exception>(() => queue.Exchange(new AdmissionExchange(address, 0, [], [first], [])));
-        Assert.Equal([earlier.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
+        Assert.Equal([earlier.TaskId, theirs.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
 
-        // The next activation reads what storage holds and queues the task.
+        // The next activation reads what storage holds and queues the task after both.
         await Eventually.TrueAsync(
             "a new activation of the admission queue to queue the task",
             async () =>
@@ -51,7 +52,7 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
                 try
                 {
                     await queue.Exchange(new AdmissionExchange(address, 0, [], [first], []));
-                    return await queue.Position(first.TaskId) == 2;
+                    return await queue.Position(first.TaskId) == 3;
                 }
                 catch (InconsistentStateException)
                 {
@@ -61,10 +62,35 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
             TimeSpan.FromSeconds(30));
         Assert.Equal(1, await PagesAsync(database));
         Assert.Equal(1, await queue.Position(earlier.TaskId));
+        Assert.Equal(2, await queue.Position(theirs.TaskId));
     }
 
     [Fact]
-    public async Task A_page_still_listing_a_task_that_holds_a_slot_is_corrected_as_the_queue_activates()
+    public async Task A_task_coming_to_wait_writes_only_its_page_and_a_grant_only_the_index()
+    {
+        await using var started = await StartAsync();
+        var (database, silo, address, queue) = started;
+        var holder = Ticket("alice");
+        Assert.Single(await queue.Exchange(new AdmissionExchange(address, 1, [], [holder], [])));
+        var (waiting, next) = (Ticket("bob"), Ticket("bob"));
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [waiting], [])));
+
+        var index = await VersionAsync<AdmissionQueueState>(silo, "admission", queue.GetGrainId());
+        var page = await VersionAsync<AdmissionPage>(silo, "admission-page", PageId(0));
+        Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [next], [])));
+        Assert.Equal(index, await VersionAsync<AdmissionQueueState>(silo, "admission", queue.GetGrainId()));
+        Assert.NotEqual(page, await VersionAsync<AdmissionPage>(silo, "admission-page", PageId(0)));
+
+        // The holder ends: the head of the line is granted its slot, in the index only.
+        page = await VersionAsync<AdmissionPage>(silo, "admission-page", PageId(0));
+        Assert.Equal([waiting with { Processing = true }], await queue.Exchange(new AdmissionExchange(address, 1, [], [waiting], [holder.TaskId])));
+        Assert.NotEqual(index, await VersionAsync<AdmissionQueueState>(silo, "admission", queue.GetGrainId()));
+        Assert.Equal(page, await VersionAsync<AdmissionPage>(silo, "admission-page", PageId(0)));
+        Assert.Equal(1, await queue.Position(next.TaskId));
+    }
+
+    [Fact]
+    public async Task A_task_that_ends_while_a_page_still_lists_it_never_waits_again_after_a_restart()
     {
         var database = await postgres.CreateDatabaseAsync();
         var cluster = "s" + Guid.NewGuid().ToString("N")[..10];
@@ -74,7 +100,7 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
             // The silo's report is stored first: its queue has written all it will before the rows are replaced.
             await AdmissionSlotReports.StoredAsync(earlier, earlier);
 
-            // What a save that stopped half way left: the grant is in the index, the page still lists the task as waiting.
+            // A grant stored in the index only: page 0 still lists the task as waiting; page 1 holds a task that waits.
             var storage = earlier.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
             var queueId = earlier.Client.GetGrain<IAdmissionQueueGrain>(0).GetGrainId();
             var index = new GrainState<AdmissionQueueState>();
@@ -82,32 +108,41 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
             index.State = new AdmissionQueueState
             {
                 Running = { [granted.TaskId] = new AdmissionPlace { Ticket = granted, Silo = "gone", Taken = true } },
-                Pages = 1,
+                Pages = 2,
                 Saves = 1,
             };
             await storage.WriteStateAsync("admission", queueId, index);
-            var places = new[] { granted, waiting }.Select(t => new AdmissionPlace { Ticket = t, Silo = "gone" });
-            await new AdmissionPageStore(storage).WriteAsync(0, new AdmissionPage { Places = [.. places], Save = 1 });
+            var pages = new AdmissionPageStore(storage);
+            await pages.WriteAsync(0, new AdmissionPage { Places = [new AdmissionPlace { Ticket = granted, Silo = "gone" }], Save = 1 });
+            await pages.WriteAsync(1, new AdmissionPage { Places = [new AdmissionPlace { Ticket = waiting, Silo = "gone" }], Save = 1 });
         }
 
-        await using var restarted = await PostgresSilo.StartAsync(database, cluster, Settings);
-        var queue = restarted.Client.GetGrain<IAdmissionQueueGrain>(0);
-        Assert.Equal(1, await queue.Position(waiting.TaskId));
+        await using (var restarted = await PostgresSilo.StartAsync(database, cluster, Settings))
+        {
+            var queue = restarted.Client.GetGrain<IAdmissionQueueGrain>(0);
+            Assert.Equal(1, await queue.Position(waiting.TaskId));
+            Assert.Null(await queue.Position(granted.TaskId));
 
-        var page = await new AdmissionPageStore(restarted.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks)).ReadAsync(0);
-        Assert.Equal([waiting.TaskId], page.Places.Select(p => p.TaskId));
+            // It ends; its page is not written for it, and the index names it ended.
+            await queue.Exchange(new AdmissionExchange(AdmissionSlotReports.AddressOf(restarted), 1, [], [], [granted.TaskId]));
+            var stored = await AdmissionSlotReports.StoredIndexAsync(restarted);
+            Assert.DoesNotContain(granted.TaskId, stored.Running.Keys);
+            Assert.Contains(granted.TaskId, stored.Ended.Keys);
+            var storage = restarted.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
+            Assert.Equal([granted.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
+        }
+
+        await using var again = await PostgresSilo.StartAsync(database, cluster, Settings);
+        var reloaded = again.Client.GetGrain<IAdmissionQueueGrain>(0);
+        Assert.Null(await reloaded.Position(granted.TaskId));
+        Assert.Equal(1, await reloaded.Position(waiting.TaskId));
     }
 
     [Fact]
     public async Task A_drained_backlog_leaves_no_pages_in_the_index_or_in_storage()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        await using var silo = await PostgresSilo.StartAsync(database, "s" + Guid.NewGuid().ToString("N")[..10], Settings);
-        var address = AdmissionSlotReports.AddressOf(silo);
-        var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
-
-        // The silo's own report is stored before the test speaks for the silo: it writes nothing after.
-        await AdmissionSlotReports.StoredAsync(silo, silo);
+        await using var started = await StartAsync();
+        var (database, silo, address, queue) = started;
         var holder = Ticket("alice");
         Assert.Equal([holder with { Processing = true }], await queue.Exchange(new AdmissionExchange(address, 1, [], [holder], [])));
 
@@ -131,7 +166,31 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
         Assert.Equal(1, (await IndexAsync(silo)).Pages);
     }
 
+    /// <summary>A silo on a database of its own, its queue's index already holding its own report: it writes nothing after.</summary>
+    private async Task<StartedQueue> StartAsync()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var silo = await PostgresSilo.StartAsync(database, "s" + Guid.NewGuid().ToString("N")[..10], Settings);
+        await AdmissionSlotReports.StoredAsync(silo, silo);
+        return new(database, silo, AdmissionSlotReports.AddressOf(silo), silo.Client.GetGrain<IAdmissionQueueGrain>(0));
+    }
+
+    private sealed record StartedQueue(string Database, PostgresSilo Silo, string Address, IAdmissionQueueGrain Queue) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Silo.DisposeAsync();
+    }
+
     private static Task<AdmissionQueueState> IndexAsync(PostgresSilo silo) => AdmissionSlotReports.StoredIndexAsync(silo);
+
+    private static GrainId PageId(int page) => GrainId.Create("admission-queue-page", page.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The version of a row as storage holds it: it changes with every write.</summary>
+    private static async Task<string?> VersionAsync<T>(PostgresSilo silo, string stateName, GrainId id)
+    {
+        var row = new GrainState<T>();
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks).ReadStateAsync(stateName, id, row);
+        return row.ETag;
+    }
 
     // Rows of pages that hold content: a cleared row keeps no payload.
     private static Task<long> StoredPagesAsync(string database) =>
