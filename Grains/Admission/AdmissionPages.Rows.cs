@@ -26,14 +26,16 @@ public sealed partial class AdmissionPages
     /// Decides, before a save numbered <paramref name="save"/>, what rows still listing tasks no longer on their page
     /// need. A task queued now (<paramref name="queued"/>: waiting, or holding a slot) needs nothing. One that the
     /// stored index says holds a slot (<paramref name="heldInIndex"/>) is named ended in the index this save writes,
-    /// as it stops saying so. One that left while it waited (or held a slot only since the stored index) has its
-    /// rows written now. With more than a page's worth of tasks named ended, their rows are written too, so that the
-    /// index stays small. Returns true when a task was newly named ended: the index is to be written.
+    /// as it stops saying so; so is one that left while it waited when the save writes the index anyway
+    /// (<paramref name="indexWritten"/>). Otherwise the rows of one that left while it waited are written now. With
+    /// more than a page's worth of tasks named ended, their rows are written too, so that the index stays small.
+    /// Returns true when a task was newly named ended: the index is to be written.
     /// </summary>
-    public bool Settle(Func<Guid, bool> queued, Func<Guid, bool> heldInIndex, long save)
+    public bool Settle(Func<Guid, bool> queued, Func<Guid, bool> heldInIndex, long save, bool indexWritten = false)
     {
         ArgumentNullException.ThrowIfNull(queued);
         ArgumentNullException.ThrowIfNull(heldInIndex);
+        ForgetEnded();
         var named = false;
         foreach (var (taskId, rows) in _staleRows)
         {
@@ -41,7 +43,7 @@ public sealed partial class AdmissionPages
             {
                 _ended.Remove(taskId);
             }
-            else if (_ended.ContainsKey(taskId) || heldInIndex(taskId))
+            else if (_ended.ContainsKey(taskId) || indexWritten || heldInIndex(taskId))
             {
                 named |= _ended.TryAdd(taskId, save);
             }
@@ -61,6 +63,9 @@ public sealed partial class AdmissionPages
 
         return named;
     }
+
+    /// <summary>Marks every page to be written: an activation's first save fences off any earlier one (see <see cref="AdmissionSaves.Fence"/>).</summary>
+    public void RewriteAll() => _dirty.UnionWith(Enumerable.Range(0, _pages.Count));
 
     private void Listed(int page, IEnumerable<Guid> taskIds)
     {

@@ -15,14 +15,9 @@ namespace OrleansTasks.Admission;
 /// slot on another silo than the one they wait on to move there (<see cref="IIndexTaskWorker.MoveTo"/>). Its reminder
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
 /// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
-/// count, the number of the last save) and pages of waiting tasks (<see cref="AdmissionPages"/>): a save
-/// writes the index if it changed, then the pages it touched, a few at a time, so a write is bounded
-/// whatever the backlog. A task coming to wait writes only its page; a grant writes only the index,
-/// which wins over the page still listing the task as waiting; a task that leaves the index while a
-/// row lists it is named ended in the index until that row is next written. Every row has its own
-/// version, as the index has: a stale activation (a duplicate, or one whose write failed) is refused
-/// at the first row another activation wrote since it read it. Empty pages at the end are dropped with
-/// the index naming fewer pages first, then their rows cleared.
+/// count, the number of the last save) and pages of waiting tasks (<see cref="AdmissionPages"/>),
+/// written by <see cref="AdmissionSaves"/> before each answer: a task coming to wait writes only its
+/// page, a grant only the index.
 /// </summary>
 [GrainType("admission-queue")]
 public sealed partial class AdmissionQueueGrain(
@@ -35,56 +30,35 @@ public sealed partial class AdmissionQueueGrain(
 {
     private const string ReconcileReminder = "admission-reconcile";
 
-    // Page reads and writes under way at once: a reconcile after a silo died can dirty every page,
-    // and the storage pool is shared with every task.
+    // Page reads under way at once: the storage pool is shared with every task.
     private const int PagesAtOnce = 4;
 
-    private DurableState<AdmissionQueueState> _durable = null!;
-    private AdmissionPageStore _store = null!;
-    private AdmissionPages _pages = null!;
     private AdmissionLine _queue = null!;
     private AdmissionSilos _silos = null!;
-
-    // Set while storage still holds the queue in the single row of an earlier build: its pages are
-    // written before the index that no longer lists the waiting tasks.
-    private bool _migrating;
-
-    // The number of the last save, of the index or of a page.
-    private long _saves;
-
-    // The tasks the stored index lists holding a slot: the index written shares the queue's own dictionary.
-    private HashSet<Guid> _heldInIndex = [];
+    private AdmissionSaves _saves = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _durable = new(state, copier, DeactivateOnIdle);
-        _store = new AdmissionPageStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
-        var index = _durable.Current;
+        var durable = new DurableState<AdmissionQueueState>(state, copier, DeactivateOnIdle);
+        var store = new AdmissionPageStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
+        var index = durable.Current;
         var stored = new AdmissionPage[index.Pages];
         foreach (var chunk in Enumerable.Range(0, index.Pages).Chunk(PagesAtOnce))
         {
-            await Task.WhenAll(chunk.Select(async page => stored[page] = await _store.ReadAsync(page)));
+            await Task.WhenAll(chunk.Select(async page => stored[page] = await store.ReadAsync(page)));
         }
 
         var (queue, pages) = AdmissionPages.Load(index, stored);
-        _pages = pages;
-        _saves = pages.LastSave;
-        _heldInIndex = [.. index.Running.Keys];
         var settings = AdmissionSettings.From(options.Value);
         _queue = new AdmissionLine(queue, settings, time);
         _silos = new AdmissionSilos(settings.GraceForGone, time);
-        _migrating = index.Waiting.Count > 0;
-
-        // Pages the load corrected (a task the index says holds a slot) are written now: left for a
-        // later save, a crash after that save's index could bring a task that ended back as waiting.
-        if (_migrating || _pages.Dirty.Count > 0)
+        _saves = new AdmissionSaves(_queue, pages, new AdmissionRowWriter(durable, store), index);
+        var migrating = _saves.Migrating;
+        _saves.Fence();
+        await _saves.SaveAsync();
+        if (migrating)
         {
-            await SaveAsync();
-        }
-
-        if (_migrating)
-        {
-            Migrated(logger, queue.Waiting.Count, _pages.Count);
+            Migrated(logger, queue.Waiting.Count, pages.Count);
         }
     }
 
@@ -124,7 +98,7 @@ public sealed partial class AdmissionQueueGrain(
             admitted.Add(place.Ticket);
         }
 
-        await SaveAsync();
+        await _saves.SaveAsync();
         Wake(wake.Concat(granted.Where(p => p.Silo != exchange.Silo && p.MovingFrom is null).Select(p => p.TaskId)));
         Move(moves);
         return [.. admitted];
@@ -141,7 +115,7 @@ public sealed partial class AdmissionQueueGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         var (granted, wake, moves) = Grant(Live(null));
-        await SaveAsync();
+        await _saves.SaveAsync();
         Wake(wake.Concat(granted.Where(p => p.MovingFrom is null).Select(p => p.TaskId)));
         Move(moves);
     }
@@ -156,94 +130,6 @@ public sealed partial class AdmissionQueueGrain(
     /// <summary>The active silos, the caller, and silos that called lately which this silo does not see active yet (see <see cref="AdmissionSilos"/>).</summary>
     private HashSet<string> Live(string? caller) =>
         _silos.Live(membership.CurrentSnapshot.Members.Values.Select(member => (member.SiloAddress.ToParsableString(), member.Status)), caller);
-
-    private async Task SaveAsync()
-    {
-        foreach (var taskId in _queue.ChangedWaiting)
-        {
-            _pages.Changed(taskId, _queue.State.Waiting.ContainsKey(taskId));
-        }
-
-        if (!_migrating)
-        {
-            _pages.Shrink();
-        }
-
-        var shrinking = _pages.Shrank;
-        var save = _saves + 1;
-        var named = _pages.Settle(
-            taskId => _queue.State.Running.ContainsKey(taskId) || _queue.State.Waiting.ContainsKey(taskId), _heldInIndex.Contains, save);
-        var index = _queue.IndexChanged || named || _pages.Grew || shrinking || _migrating;
-        if (!index && _pages.Dirty.Count == 0)
-        {
-            _queue.Saved();
-            return;
-        }
-
-        // The queue changes in place: a failed write retires this activation, and the next one
-        // reads what storage holds. Migrating, the pages go before the index that stops listing
-        // the waiting tasks itself.
-        _saves = save;
-        if (index && !_migrating)
-        {
-            await WriteIndexAsync(save, shrinking);
-        }
-
-        foreach (var chunk in _pages.Dirty.Chunk(PagesAtOnce))
-        {
-            await Task.WhenAll(chunk.Select(page => WriteRowAsync(() => _store.WriteAsync(page,
-                new AdmissionPage { Places = [.. _pages.On(page).Select(taskId => _queue.State.Waiting[taskId])], Save = save }))));
-        }
-
-        // Left uncleared (a failed clear retires this activation), a dropped page's row is ignored: the index says so.
-        foreach (var chunk in _pages.Dropped.Chunk(PagesAtOnce))
-        {
-            await Task.WhenAll(chunk.Select(page => WriteRowAsync(() => _store.ClearAsync(page))));
-        }
-
-        if (_migrating)
-        {
-            await WriteIndexAsync(save, shrinking: false);
-            _migrating = false;
-        }
-
-        _queue.Saved();
-        _pages.Saved();
-    }
-
-    private async Task WriteIndexAsync(long save, bool shrinking)
-    {
-        await _durable.WriteAsync(new AdmissionQueueState
-        {
-            Running = _queue.State.Running,
-            Slots = _queue.State.Slots,
-            Pages = _pages.Count,
-            Saves = save,
-            ShrunkTo = shrinking ? _pages.Count : _durable.Current.ShrunkTo,
-            ShrunkAt = shrinking ? save : _durable.Current.ShrunkAt,
-            Ended = new(_pages.Ended),
-        });
-        _heldInIndex = [.. _queue.State.Running.Keys];
-    }
-
-    /// <summary>Writes or clears a page's row, unless a failed write retired this activation; a failure retires it.</summary>
-    private async Task WriteRowAsync(Func<Task> write)
-    {
-        if (_durable.IsRetired)
-        {
-            throw new InconsistentStateException("The admission queue's activation no longer trusts its state; it writes no page.");
-        }
-
-        try
-        {
-            await write();
-        }
-        catch
-        {
-            _durable.Retire();
-            throw;
-        }
-    }
 
     private void Wake(IEnumerable<Guid> taskIds)
     {

@@ -106,6 +106,41 @@ public sealed class AdmissionPageRowsTests
     }
 
     [Fact]
+    public void A_dropped_page_takes_its_ended_names_with_it()
+    {
+        // Pages {a, w} and {b, c}: a, b and c are granted; b and c end; their page, empty, is dropped as a ends.
+        var (pages, ids) = Stored(size: 2, count: 4);
+        var (a, b, c) = (ids[0], ids[2], ids[3]);
+        HashSet<Guid> granted = [a, b, c];
+        foreach (var id in granted)
+        {
+            pages.Changed(id, waiting: false);
+        }
+
+        pages.Settle(granted.Contains, Nobody, save: 2);
+        pages.Saved();
+        pages.Settle(id => id == a, granted.Contains, save: 3);
+        pages.Saved();
+        Assert.Equal(new[] { b, c }.Order(), pages.Ended.Keys.Order());
+
+        Assert.True(pages.Shrink());
+        Assert.True(pages.Settle(Nobody, granted.Contains, save: 4));
+        Assert.Equal([a], pages.Ended.Keys);
+        Assert.Empty(pages.Dirty);
+    }
+
+    [Fact]
+    public void A_task_that_leaves_while_it_waits_is_named_ended_when_the_index_is_written_anyway()
+    {
+        var (pages, ids) = Stored(size: 4, count: 3);
+        pages.Changed(ids[1], waiting: false);
+
+        Assert.True(pages.Settle(Nobody, Nobody, save: 2, indexWritten: true));
+        Assert.Equal([ids[1]], pages.Ended.Keys);
+        Assert.Empty(pages.Dirty);
+    }
+
+    [Fact]
     public void A_task_named_ended_that_queues_again_is_no_longer_named()
     {
         var (pages, ids) = Stored(size: 4, count: 2);

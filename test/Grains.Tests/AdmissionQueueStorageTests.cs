@@ -94,48 +94,36 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
     {
         var database = await postgres.CreateDatabaseAsync();
         var cluster = "s" + Guid.NewGuid().ToString("N")[..10];
-        var (granted, waiting) = (Ticket("alice"), Ticket("bob"));
-        await using (var earlier = await PostgresSilo.StartAsync(database, cluster, Settings))
+        var (holder, granted, waiting) = (Ticket("alice"), Ticket("bob"), Ticket("carol"));
+        await using (var silo = await PostgresSilo.StartAsync(database, cluster, Settings))
         {
-            // The silo's report is stored first: its queue has written all it will before the rows are replaced.
-            await AdmissionSlotReports.StoredAsync(earlier, earlier);
+            await AdmissionSlotReports.StoredAsync(silo, silo);
+            var address = AdmissionSlotReports.AddressOf(silo);
+            var queue = silo.Client.GetGrain<IAdmissionQueueGrain>(0);
+            Assert.Single(await queue.Exchange(new AdmissionExchange(address, 1, [], [holder], [])));
+            Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 1, [holder], [granted, waiting], [])));
 
-            // A grant stored in the index only: page 0 still lists the task as waiting; page 1 holds a task that waits.
-            var storage = earlier.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
-            var queueId = earlier.Client.GetGrain<IAdmissionQueueGrain>(0).GetGrainId();
-            var index = new GrainState<AdmissionQueueState>();
-            await storage.ReadStateAsync("admission", queueId, index);
-            index.State = new AdmissionQueueState
-            {
-                Running = { [granted.TaskId] = new AdmissionPlace { Ticket = granted, Silo = "gone", Taken = true } },
-                Pages = 2,
-                Saves = 1,
-            };
-            await storage.WriteStateAsync("admission", queueId, index);
-            var pages = new AdmissionPageStore(storage);
-            await pages.WriteAsync(0, new AdmissionPage { Places = [new AdmissionPlace { Ticket = granted, Silo = "gone" }], Save = 1 });
-            await pages.WriteAsync(1, new AdmissionPage { Places = [new AdmissionPlace { Ticket = waiting, Silo = "gone" }], Save = 1 });
-        }
+            // The holder ends and the next task is granted its slot: its page still lists it as waiting.
+            Assert.Equal([granted with { Processing = true }], await queue.Exchange(new AdmissionExchange(address, 1, [], [granted], [holder.TaskId])));
 
-        await using (var restarted = await PostgresSilo.StartAsync(database, cluster, Settings))
-        {
-            var queue = restarted.Client.GetGrain<IAdmissionQueueGrain>(0);
-            Assert.Equal(1, await queue.Position(waiting.TaskId));
-            Assert.Null(await queue.Position(granted.TaskId));
-
-            // It ends; its page is not written for it, and the index names it ended.
-            await queue.Exchange(new AdmissionExchange(AdmissionSlotReports.AddressOf(restarted), 1, [], [], [granted.TaskId]));
-            var stored = await AdmissionSlotReports.StoredIndexAsync(restarted);
+            // It ends too, as the silo says it has no slot free (the waiting task stays on the page); its page is not
+            // written for it, and the index names it ended.
+            Assert.Empty(await queue.Exchange(new AdmissionExchange(address, 0, [], [], [granted.TaskId])));
+            var stored = await IndexAsync(silo);
             Assert.DoesNotContain(granted.TaskId, stored.Running.Keys);
             Assert.Contains(granted.TaskId, stored.Ended.Keys);
-            var storage = restarted.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
-            Assert.Equal([granted.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
+            var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks);
+            Assert.Equal([granted.TaskId, waiting.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
         }
 
-        await using var again = await PostgresSilo.StartAsync(database, cluster, Settings);
-        var reloaded = again.Client.GetGrain<IAdmissionQueueGrain>(0);
+        await using var restarted = await PostgresSilo.StartAsync(database, cluster, Settings);
+        var reloaded = restarted.Client.GetGrain<IAdmissionQueueGrain>(0);
         Assert.Null(await reloaded.Position(granted.TaskId));
         Assert.Equal(1, await reloaded.Position(waiting.TaskId));
+
+        // The activation rewrote every page: the ended task is gone from its row too.
+        var rows = new AdmissionPageStore(restarted.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
+        Assert.Equal([waiting.TaskId], (await rows.ReadAsync(0)).Places.Select(p => p.TaskId));
     }
 
     [Fact]
