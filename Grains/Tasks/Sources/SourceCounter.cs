@@ -47,10 +47,11 @@ public static class SourceCounter
             }
 
             var real = item.IsUnlistedDirectory ? null : ConfineOrNull(location, path);
-            if (real is null || !SourceLocation.IsJsonLines(path))
+            if (real is null || !SourceLocation.IsJsonLines(path) || SourceFileKind.NotRegular(real) is not null)
             {
-                // Each such file is one document, or one failed document when it cannot be read
-                // (it links outside the roots, or its links loop); a directory given up on is one failed entry.
+                // Each such file is one document, or one failed document when it cannot be read (it links outside the
+                // roots, its links loop, or it is not a regular file: never opened, here either); a directory given up on
+                // is one failed entry.
                 counted++;
             }
             else

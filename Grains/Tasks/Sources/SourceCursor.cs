@@ -103,6 +103,13 @@ public sealed class SourceCursor(
         {
             return Unread(path, jsonLines, "The file links outside the server's source roots; it was not read.");
         }
+
+        if (SourceFileKind.NotRegular(real) is { } kind)
+        {
+            // Never opened: a named pipe would block this grain's thread, a device read on without end, a socket fail as if for now.
+            return Unread(path, jsonLines, SourceFileKind.Problem(path, kind));
+        }
+
         if (!jsonLines && path.Length > TaskRequestValidator.MaxDocumentIdLength)
         {
             // The path is the document's id: no document can be stored under one this long.
