@@ -24,6 +24,11 @@ public sealed class DirectorySourceReader(IOptions<TasksOptions> options)
         var documents = ImmutableArray.CreateBuilder<IndexDocument>(files.Count);
         foreach (var (path, id) in files)
         {
+            if (Sources.SourceFileKind.NotRegular(path) is { } kind)
+            {
+                throw new InvalidTaskRequestException(Field, $"The file '{id}' is not a regular file ({kind}); it was not read.");
+            }
+
             var length = new FileInfo(path).Length;
             if (length > limits.MaxDocumentBytes)
             {

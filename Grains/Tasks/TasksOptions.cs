@@ -35,6 +35,16 @@ public sealed class TasksOptions
             {
                 throw new StartupException($"{SectionName}:SourceRoots: {loop.Message}");
             }
+
+            try
+            {
+                Sources.SourceFileKind.NotRegular(root);
+            }
+            catch (Exception missing) when (missing is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+            {
+                throw new StartupException(
+                    $"{SectionName}:SourceRoots: directory sources look up each file's kind through Mono.Unix, whose native library could not be loaded here ({missing.GetBaseException().Message}).");
+            }
         }
 
         if (IndexDirectory.Length > 0 && !Path.IsPathFullyQualified(IndexDirectory))

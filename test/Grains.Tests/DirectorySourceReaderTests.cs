@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansTasks.Grains.Tests.Sources;
 using OrleansTasks.Tasks;
 
 namespace OrleansTasks.Grains.Tests;
@@ -31,6 +32,19 @@ public sealed class DirectorySourceReaderTests : IDisposable
         Assert.Equal(["b.md", "guide/a.md"], documents.Select(d => d.Id));
         Assert.Equal(["Bee", "Aye"], documents.Select(d => d.Content));
         Assert.Equal("a", documents[1].Title);
+    }
+
+    [Fact]
+    public async Task A_named_pipe_among_the_files_is_refused_without_being_opened()
+    {
+        using var special = new SpecialFiles();
+        special.Pipe(Path.Combine(_root, "docs", "feed.md"));
+
+        var error = await SpecialFiles.WithinAsync(TimeSpan.FromSeconds(10), "the read of a source holding a named pipe", () =>
+            Assert.ThrowsAsync<InvalidTaskRequestException>(() =>
+                Reader(_root).ReadAsync(new DirectorySource(Path.Combine(_root, "docs"), "*.md"), CancellationToken.None)));
+
+        Assert.Equal("The file 'feed.md' is not a regular file (a named pipe); it was not read.", error.Message);
     }
 
     [Fact]

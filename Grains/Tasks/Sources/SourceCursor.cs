@@ -107,7 +107,7 @@ public sealed class SourceCursor(
         if (SourceFileKind.NotRegular(real) is { } kind)
         {
             // Never opened: a named pipe would block this grain's thread, a device read on without end, a socket fail as if for now.
-            return Unread(path, jsonLines, SourceFileKind.Problem(path, kind));
+            return Unread(path, jsonLines, SourceFileKind.Problem(kind));
         }
 
         if (!jsonLines && path.Length > TaskRequestValidator.MaxDocumentIdLength)

@@ -1,4 +1,5 @@
 using Mono.Unix;
+using Mono.Unix.Native;
 
 namespace OrleansTasks.Tasks.Sources;
 
@@ -12,8 +13,9 @@ public static class SourceFileKind
 {
     /// <summary>
     /// The kind of the file at <paramref name="path"/> in words (<c>a named pipe</c>) when it is not a regular file; null for a
-    /// regular file, on Windows (no such files there), and when the lookup fails (Mono.Unix does not say why): the open
-    /// then fails and says why (a file that is gone, not readable, an I/O error that may pass).
+    /// regular file, on Windows (no such files there), and when the lookup fails: the open then fails and says why (a file
+    /// that is gone, not readable, an I/O error that may pass). A file replaced by a named pipe between this lookup and
+    /// the open would still block that open: that takes someone writing to the source tree to do on purpose.
     /// </summary>
     public static string? NotRegular(string path)
     {
@@ -22,14 +24,8 @@ public static class SourceFileKind
             return null;
         }
 
-        // Exists stats the path (links followed) anew; FileType then reads that same stat, and a failed one is only a false here.
-        var file = new UnixFileInfo(path);
-        if (!file.Exists)
-        {
-            return null;
-        }
-
-        return Describe(file.FileType);
+        // One stat, links followed as an open would; a failed one (gone, closed to the server) is left to the open.
+        return Syscall.stat(path, out var status) == 0 ? Describe((FileTypes)(status.st_mode & FilePermissions.S_IFMT)) : null;
     }
 
     /// <summary>A file type that is not a regular file, in words; null for a regular file (and a link, which a lookup that follows links never reports).</summary>
@@ -44,5 +40,6 @@ public static class SourceFileKind
     };
 
     /// <summary>The problem of a source file that is not a regular file: it is never opened.</summary>
-    public static string Problem(string path, string kind) => $"The source file '{path}' is not a regular file ({kind}); it was not read.";
+    public static string Problem(string kind) => $"The file is not a regular file ({kind}); it was not read.";
+
 }

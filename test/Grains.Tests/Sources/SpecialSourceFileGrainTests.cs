@@ -24,8 +24,8 @@ public sealed class SpecialSourceFileGrainTests(FaultClusterFixture fixture) : I
 
         AssertRead(terminal, results, new()
         {
-            ["m-pipe.md"] = "The source file 'm-pipe.md' is not a regular file (a named pipe); it was not read.",
-            ["p-pipe.jsonl"] = "The source file 'p-pipe.jsonl' is not a regular file (a named pipe); it was not read.",
+            ["m-pipe.md"] = "The file is not a regular file (a named pipe); it was not read.",
+            ["p-pipe.jsonl"] = "The file is not a regular file (a named pipe); it was not read.",
         });
     }
 
@@ -40,8 +40,8 @@ public sealed class SpecialSourceFileGrainTests(FaultClusterFixture fixture) : I
 
         AssertRead(terminal, results, new()
         {
-            ["s-sock.md"] = "The source file 's-sock.md' is not a regular file (a socket); it was not read.",
-            ["t-sock.ndjson"] = "The source file 't-sock.ndjson' is not a regular file (a socket); it was not read.",
+            ["s-sock.md"] = "The file is not a regular file (a socket); it was not read.",
+            ["t-sock.ndjson"] = "The file is not a regular file (a socket); it was not read.",
         });
     }
 

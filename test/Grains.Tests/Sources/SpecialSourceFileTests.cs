@@ -28,9 +28,9 @@ public sealed class SpecialSourceFileTests : IDisposable
         Assert.Equal(["a.md", "l1", "l2", "pipe.jsonl", "pipe.md", "sock.md", "z.md"], entries.Select(e => e.Id));
         Assert.Equal(
             [
-                "The source file 'pipe.jsonl' is not a regular file (a named pipe); it was not read.",
-                "The source file 'pipe.md' is not a regular file (a named pipe); it was not read.",
-                "The source file 'sock.md' is not a regular file (a socket); it was not read.",
+                "The file is not a regular file (a named pipe); it was not read.",
+                "The file is not a regular file (a named pipe); it was not read.",
+                "The file is not a regular file (a socket); it was not read.",
             ],
             entries.Where(e => e.Document is null).Select(e => e.Problem));
 
