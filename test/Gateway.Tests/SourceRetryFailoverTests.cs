@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.ClusterFaults;
 using OrleansTasks.Testing.Storm;
 using static OrleansTasks.Gateway.Tests.RetryWaitKills;
 
@@ -12,9 +12,9 @@ namespace OrleansTasks.Gateway.Tests;
 
 /// <summary>
 /// A directory source's file read failing with an I/O error that may pass, on real processes, with <c>kill -9</c> of the
-/// silo running the task while it waits out the retry's backoff. The read fails for real, in the silo's own file system:
-/// the file is a Unix domain socket, which open(2) refuses with ENXIO (an <see cref="IOException"/>, neither a missing
-/// file nor a refused one, so the silo takes it as a read that may pass) until the test puts the file's text in its place.
+/// silo running the task while it waits out the retry's backoff. The read fails for real, in the silo processes only: their
+/// open(2) of the file fails with EIO (<see cref="OpenFaults"/>, an <see cref="IOException"/> neither of a missing file nor
+/// of a refused one, so the silo takes it as a read that may pass) until the test takes the file off the fault's list.
 /// </summary>
 public sealed partial class SourceRetryFailoverTests(PostgresServer postgres, ITestOutputHelper output) : IDisposable
 {
@@ -31,10 +31,16 @@ public sealed partial class SourceRetryFailoverTests(PostgresServer postgres, IT
     [Fact]
     public async Task A_silo_killed_while_a_source_read_waits_for_its_retry_neither_loses_nor_repeats_the_attempt_and_reads_every_file_once()
     {
+        SystemDependencies.CCompiler();
         WriteSource();
+        var faults = new OpenFaults();
+        faults.Fail(Unreadable);
         var database = await postgres.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?> { ["Tasks:LeasePeriod"] = "00:00:05", ["Tasks:SourceRoots:0"] = _root };
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, settings, settings);
+
+        // Both silos, so that the file cannot be opened either on the silo that runs the task after the kill.
+        var silos = new Dictionary<string, string?>(settings.Concat(faults.Environment));
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, silos, settings);
         using var http = Client(cluster);
         var collection = "c" + Guid.NewGuid().ToString("N")[..12];
         var taskId = await TaskRequests.CreateAsync(http, new JsonObject
@@ -69,7 +75,7 @@ public sealed partial class SourceRetryFailoverTests(PostgresServer postgres, IT
         // The message rounds the wait to a tenth of a second: this is the latest the second attempt can have failed.
         var secondFailedAt = Time(second.GetProperty("next_attempt_at")) - secondWait + TimeSpan.FromSeconds(0.05);
         AssertWaitedOnlyTheRest(secondFailedAt, nextAttemptAt, resumedAt);
-        Mend();
+        faults.Mend(Unreadable);
         var ended = await TaskRequests.WaitForEndAsync(http, taskId, TimeSpan.FromMinutes(2));
         var watcher = await watching;
 
@@ -82,6 +88,10 @@ public sealed partial class SourceRetryFailoverTests(PostgresServer postgres, IT
         var survivor = cluster.Silos.Single(silo => silo != victim);
         Assert.Equal([1], FailedAttempts(victim, taskId));
         Assert.Equal([2], FailedAttempts(survivor, taskId));
+
+        // Both failed with the injected EIO, which .NET raises as a plain IOException.
+        var injected = $"System.IO.IOException: Input/output error : '{Path.Combine(_root, Unreadable)}'";
+        Assert.All(new[] { victim, survivor }, silo => Assert.Contains(silo.Output, line => line.Contains(injected, StringComparison.Ordinal)));
 
         // One end, and attempts over the feed in the order 1, 2, 3 and back to 1 once the slice went through.
         Assert.Empty(watcher.Violations);
@@ -109,27 +119,13 @@ public sealed partial class SourceRetryFailoverTests(PostgresServer postgres, IT
 
     private static string Name(int i) => string.Create(CultureInfo.InvariantCulture, $"a-{i:D2}.md");
 
-    /// <summary>The source's files, the first of them (<see cref="Unreadable"/>) a socket that cannot be opened.</summary>
+    /// <summary>The source's files, a-00.md to a-19.md in order.</summary>
     private void WriteSource()
     {
-        foreach (var i in Enumerable.Range(1, Files - 1))
+        foreach (var i in Enumerable.Range(0, Files))
         {
             File.WriteAllText(Path.Combine(_root, Name(i)), TaskRequests.Content(i, 30));
         }
-
-        // Closing a bound socket removes its file by the path it was bound to: renamed first, the socket file stays.
-        var bound = Path.Combine(_root, ".socket");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(bound));
-        File.Move(bound, Path.Combine(_root, Unreadable));
-    }
-
-    /// <summary>Puts the unreadable file's text in its place at once (a rename over it), so that no read finds it missing.</summary>
-    private void Mend()
-    {
-        var text = Path.Combine(_root, ".mended");
-        File.WriteAllText(text, TaskRequests.Content(0, 30));
-        File.Move(text, Path.Combine(_root, Unreadable), overwrite: true);
     }
 
     /// <summary>The attempts at reading <see cref="Unreadable"/> that <paramref name="silo"/> logged as failed for <paramref name="taskId"/>.</summary>
