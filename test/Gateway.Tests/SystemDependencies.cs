@@ -12,7 +12,8 @@ namespace OrleansTasks.Gateway.Tests;
 /// docker-compose, debootstrap and iproute2, run as root), ORLEANSTASKS_REQUIRE_NETNS (root, iproute2 and
 /// nftables, for network partitions), ORLEANSTASKS_REQUIRE_FAKETIME (libfaketime, for a silo whose
 /// clock runs ahead), ORLEANSTASKS_REQUIRE_CGROUP (root and a writable cgroup file system, for silos
-/// starved of processor). ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
+/// starved of processor), ORLEANSTASKS_REQUIRE_CC (a C compiler, for a silo whose opens of a file fail).
+/// ORLEANSTASKS_REQUIRE_PG is PostgreSQL's
 /// (see <see cref="PostgresServer"/>).
 /// </summary>
 public static class SystemDependencies
@@ -24,6 +25,7 @@ public static class SystemDependencies
     public const string RequireNetns = "ORLEANSTASKS_REQUIRE_NETNS";
     public const string RequireFakeTime = "ORLEANSTASKS_REQUIRE_FAKETIME";
     public const string RequireCgroup = "ORLEANSTASKS_REQUIRE_CGROUP";
+    public const string RequireCc = "ORLEANSTASKS_REQUIRE_CC";
 
     public static string Chromium()
     {
@@ -87,6 +89,15 @@ public static class SystemDependencies
         if (Testing.ClusterFaults.CpuQuota.Missing() is { } missing)
         {
             Missing(RequireCgroup, $"Silos cannot be starved of processor: {missing}.");
+        }
+    }
+
+    /// <summary>A C compiler, to build the interposer that fails a silo's opens of a file (see <see cref="Testing.ClusterFaults.OpenFaults"/>).</summary>
+    public static void CCompiler()
+    {
+        if (Testing.ClusterFaults.OpenFaults.Missing() is { } missing)
+        {
+            Missing(RequireCc, $"A file's opens cannot be made to fail: {missing}.");
         }
     }
 
