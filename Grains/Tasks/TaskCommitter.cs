@@ -209,7 +209,15 @@ public sealed partial class TaskCommitter
             return;
         }
 
-        State.Message = TaskMessages.WaitingForDatabase(State.Current, State.Total);
+        // Said again unchanged, it would tell watchers nothing and spend a seq of the reservation, which an outage of
+        // hours would use up: the task then could not say it waits when something changes.
+        var message = TaskMessages.WaitingForDatabase(State.Current, State.Total);
+        if (Published is { } last && last.Message == message && last.Status == State.Status)
+        {
+            return;
+        }
+
+        State.Message = message;
         State.Seq++;
         Published = Snapshot();
         await PublishAsync(Published);

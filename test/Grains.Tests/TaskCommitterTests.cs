@@ -66,6 +66,26 @@ public sealed class TaskCommitterTests
     }
 
     [Fact]
+    public async Task The_waiting_message_is_not_said_again_unchanged_so_a_long_outage_keeps_seqs_of_the_reservation()
+    {
+        // The index's writes fail, slice after slice: the task's own state is not written meanwhile.
+        var committer = await AcceptedAsync(total: 10);
+        for (var retry = 0; retry < 5; retry++)
+        {
+            await committer.PublishWaitingForDatabaseAsync();
+        }
+
+        Assert.Equal([1, 2], _published.Select(p => p.Seq));
+        Assert.StartsWith("Waiting for the database", _published[^1].Message, StringComparison.Ordinal);
+
+        // Progress made since it last said so: the message changes, and is said.
+        committer.State.Current = 4;
+        await committer.PublishWaitingForDatabaseAsync();
+        Assert.Equal([1, 2, 3], _published.Select(p => p.Seq));
+        Assert.Contains("4/10", _published[^1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Progress_beyond_the_reserved_block_is_checkpointed_before_it_is_published()
     {
         var committer = await AcceptedAsync(total: 10);
