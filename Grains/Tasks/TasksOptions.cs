@@ -109,9 +109,16 @@ public sealed class TasksOptions
     /// </summary>
     public bool InlineSmallTasks { get; set; } = true;
 
-    /// <summary>How many tasks index at once on one silo; the others wait as <c>pending</c> in the cluster's admission queue.</summary>
+    /// <summary>
+    /// How many tasks index at once on one silo; the others wait as <c>pending</c> in the cluster's admission queue.
+    /// Two per core, at least four: a small task spends much of its run waiting on the database and on the hand-over of
+    /// its slot through the queue, and with one per core the processors sat a fifth idle (BENCHMARKS.md, "Slots").
+    /// </summary>
     [Range(1, 10_000)]
-    public int MaxRunningPerSilo { get; set; } = Math.Max(2, Environment.ProcessorCount);
+    public int MaxRunningPerSilo { get; set; } = DefaultMaxRunningPerSilo(Environment.ProcessorCount);
+
+    /// <summary>The default of <see cref="MaxRunningPerSilo"/> on a machine of <paramref name="processors"/> cores.</summary>
+    public static int DefaultMaxRunningPerSilo(int processors) => Math.Max(4, 2 * processors);
 
     /// <summary>How many of one owner's tasks may be <c>processing</c> at once in the whole cluster; 0 for no limit.</summary>
     [Range(0, 1_000_000)]
