@@ -12,10 +12,11 @@ namespace OrleansTasks.Indexing;
 
 /// <summary>
 /// The document index of embedded mode: a Lucene index with BM25 ranking and highlighted snippets,
-/// held in memory (nothing survives a restart) or in a directory (<see cref="Open"/>: committed at
+/// held in memory (nothing survives a restart) or in a directory (<see cref="Open(string?)"/>: committed at
 /// most a second after a write and when the index is disposed, and read back at the next start,
 /// with each document's content hash, so that re-running a corpus after a restart skips what is
-/// unchanged; the hashes of all documents stay in memory). A <c>delete_missing</c> removal is
+/// unchanged). Each document's hash is looked up in the index itself (<see cref="LuceneDocumentEntries"/>),
+/// so memory does not grow with the documents indexed. A <c>delete_missing</c> removal is
 /// committed at once on disk, so that a restart cannot bring removed documents back; what a pass saw
 /// and its removal's count are kept in memory, as the tasks of embedded mode are. Queries match one text made of the title
 /// followed by the content, as PostgreSQL's tsvector does, so a phrase may run from one into the
@@ -30,12 +31,10 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private const string TitleField = "title";
     private const string ContentField = "content";
     private const string WholeTextField = "text";
-    private const string HashField = "hash";
-    private const string TaskField = "task";
-    private const string WritesField = "writes";
     private const int SnippetLength = 160;
 
-    private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DefaultCommitInterval = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _commitInterval;
 
     private readonly Lucene.Net.Store.Directory _directory;
     private readonly bool _onDisk;
@@ -44,7 +43,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly LuceneQueryBuilder _queries;
     private readonly IndexWriter _writer;
     private readonly SearcherManager _searchers;
-    private readonly ConcurrentDictionary<string, (string Hash, Guid TaskId, int Writes)> _entries = new(StringComparer.Ordinal);
+    private readonly LuceneDocumentEntries _entries;
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
     private readonly System.Threading.Lock _writeLock = new();
     private readonly ConcurrentDictionary<Guid, HashSet<string>> _seen = new();
@@ -52,14 +51,15 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     /// <summary>An index in memory.</summary>
     public LuceneDocumentIndex()
-        : this(new RAMDirectory(), onDisk: false)
+        : this(new RAMDirectory(), onDisk: false, DefaultCommitInterval)
     {
     }
 
-    private LuceneDocumentIndex(Lucene.Net.Store.Directory directory, bool onDisk)
+    private LuceneDocumentIndex(Lucene.Net.Store.Directory directory, bool onDisk, TimeSpan commitInterval)
     {
         _directory = directory;
         _onDisk = onDisk;
+        _commitInterval = commitInterval;
         _queries = new LuceneQueryBuilder(_analyzer);
         var config = new IndexWriterConfig(Version, _analyzer)
         {
@@ -68,22 +68,38 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         };
         _writer = new IndexWriter(_directory, config);
         _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: new Bm25SearcherFactory());
+        _entries = new LuceneDocumentEntries(_writer, KeyField);
         if (onDisk)
         {
-            LoadEntries();
+            LoadWrites();
         }
     }
 
     /// <summary>The index kept in <paramref name="path"/> (created if need be); in memory when <paramref name="path"/> is empty.</summary>
-    public static LuceneDocumentIndex Open(string? path)
+    public static LuceneDocumentIndex Open(string? path) => Open(path, DefaultCommitInterval);
+
+    /// <summary>As <see cref="Open(string?)"/>, committing (on disk) and reopening its lookups every <paramref name="commitInterval"/>.</summary>
+    internal static LuceneDocumentIndex Open(string? path, TimeSpan commitInterval)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
-            return new LuceneDocumentIndex();
+            return new LuceneDocumentIndex(new RAMDirectory(), onDisk: false, commitInterval);
         }
 
         System.IO.Directory.CreateDirectory(path);
-        return new LuceneDocumentIndex(FSDirectory.Open(path), onDisk: true);
+        return new LuceneDocumentIndex(FSDirectory.Open(path), onDisk: true, commitInterval);
+    }
+
+    /// <summary>Entries of documents held in memory until the index's lookups see them (see <see cref="LuceneDocumentEntries"/>).</summary>
+    internal int RememberedEntries
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _entries.Remembered;
+            }
+        }
     }
 
     public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
@@ -95,21 +111,23 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         var writes = new IndexWrite[documents.Count];
         lock (_writeLock)
         {
+            var entries = _entries.Find(documents.Select(document => Key(collection, document.Id)));
             for (var i = 0; i < documents.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var document = documents[i];
                 var key = Key(collection, document.Id);
-                var found = _entries.TryGetValue(key, out var existing);
+                var found = entries.TryGetValue(key, out var existing);
                 if (found && existing.Hash == document.ContentHash)
                 {
                     writes[i] = existing.TaskId == taskId ? IndexWrite.AlreadyWrittenByThisTask : IndexWrite.Unchanged;
                     continue;
                 }
 
-                var entry = (document.ContentHash, taskId, (found ? existing.Writes : 0) + 1);
+                var entry = new LuceneDocumentEntry(document.ContentHash, taskId, (found ? existing.Writes : 0) + 1);
                 _writer.UpdateDocument(new Term(KeyField, key), ToLucene(key, collection, document, entry));
-                _entries[key] = entry;
+                entries[key] = entry;
+                _entries.Remember(key, entry);
                 _writesByCollection.AddOrUpdate(collection, 1, (_, count) => count + 1);
                 writes[i] = IndexWrite.Written;
             }
@@ -193,23 +211,17 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
             var prefix = Key(collection, "");
             long deleted = 0;
-            foreach (var key in _entries.Keys.Where(key => key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            _entries.Refresh();
+            foreach (var key in _entries.KeysStartingWith(prefix).Where(key => !seen.Contains(key[prefix.Length..])).ToList())
             {
-                if (seen.Contains(key[prefix.Length..]))
-                {
-                    continue;
-                }
-
                 _writer.DeleteDocuments(new Term(KeyField, key));
-                _entries.TryRemove(key, out _);
                 deleted++;
             }
 
-            if (_onDisk && deleted > 0)
+            if (deleted > 0)
             {
                 // Not at the next write's commit: a restart before it would bring the documents back.
-                _writer.Commit();
-                _lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
+                Commit();
             }
 
             var removal = new UnseenRemoval(deleted, Done: true);
@@ -231,6 +243,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     public void Dispose()
     {
+        _entries.Dispose();
         _searchers.Dispose();
         _writer.Dispose();
         _analyzer.Dispose();
@@ -239,49 +252,54 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     private static string Key(string collection, string id) => collection + "\u001f" + id;
 
-    /// <summary>On disk, commits what was written when the last commit is a second old; the caller holds the write lock.</summary>
+    /// <summary>Commits (on disk) and reopens the lookups when the last did so a second ago; the caller holds the write lock.</summary>
     private void CommitIfDue()
     {
-        if (_onDisk && System.Diagnostics.Stopwatch.GetElapsedTime(_lastCommit) >= CommitInterval)
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastCommit) >= _commitInterval)
         {
-            _writer.Commit();
-            _lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
+            Commit();
         }
     }
 
-    /// <summary>Reads back what an index on disk holds: each document's hash, writer and writes, and the writes of each collection.</summary>
-    private void LoadEntries()
+    private void Commit()
     {
-        using var reader = DirectoryReader.Open(_writer, applyAllDeletes: true);
-        var live = MultiFields.GetLiveDocs(reader);
-        for (var doc = 0; doc < reader.MaxDoc; doc++)
+        if (_onDisk)
         {
-            if (live is not null && !live.Get(doc))
-            {
-                continue;
-            }
+            _writer.Commit();
+        }
 
-            var stored = reader.Document(doc);
-            var key = stored.Get(KeyField, System.Globalization.CultureInfo.InvariantCulture);
-            var writes = stored.GetField(WritesField)?.GetInt32Value() ?? 1;
-            _entries[key] = (stored.Get(HashField, System.Globalization.CultureInfo.InvariantCulture), Guid.Parse(stored.Get(TaskField, System.Globalization.CultureInfo.InvariantCulture)), writes);
+        _entries.Refresh();
+        _lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Reads back the writes of each collection an index on disk holds.</summary>
+    private void LoadWrites()
+    {
+        foreach (var (key, writes) in _entries.All())
+        {
             _writesByCollection.AddOrUpdate(key[..key.IndexOf('\u001f', StringComparison.Ordinal)], writes, (_, count) => count + writes);
         }
     }
 
-    private static Document ToLucene(string key, string collection, HashedDocument document, (string Hash, Guid TaskId, int Writes) entry) =>
-    [
-        new StringField(KeyField, key, Field.Store.YES),
-        new StoredField(HashField, entry.Hash),
-        new StoredField(TaskField, entry.TaskId.ToString()),
-        new StoredField(WritesField, entry.Writes),
-        new StringField(CollectionField, collection, Field.Store.NO),
-        new StringField(IdField, document.Id, Field.Store.YES),
-        new TextField(TitleField, document.Title ?? "", Field.Store.YES),
-        new StoredField(ContentField, document.Content),
-        new TextField(WholeTextField, document.Title ?? "", Field.Store.NO),
-        new TextField(WholeTextField, document.Content, Field.Store.NO),
-    ];
+    private static Document ToLucene(string key, string collection, HashedDocument document, LuceneDocumentEntry entry)
+    {
+        var fields = new Document
+        {
+            new StringField(KeyField, key, Field.Store.YES),
+            new StringField(CollectionField, collection, Field.Store.NO),
+            new StringField(IdField, document.Id, Field.Store.YES),
+            new TextField(TitleField, document.Title ?? "", Field.Store.YES),
+            new StoredField(ContentField, document.Content),
+            new TextField(WholeTextField, document.Title ?? "", Field.Store.NO),
+            new TextField(WholeTextField, document.Content, Field.Store.NO),
+        };
+        foreach (var field in LuceneDocumentEntries.Fields(entry))
+        {
+            fields.Add(field);
+        }
+
+        return fields;
+    }
 
     private sealed class Bm25SearcherFactory : SearcherFactory
     {

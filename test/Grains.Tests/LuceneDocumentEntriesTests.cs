@@ -1,0 +1,84 @@
+using OrleansTasks.Indexing;
+using OrleansTasks.Search;
+
+namespace OrleansTasks.Grains.Tests;
+
+/// <summary>
+/// The Lucene index finds a document's hash in the index itself, not in memory: unchanged documents are skipped
+/// whether their entry was written before the lookups were last reopened or after, and what memory holds is only
+/// what was written since.
+/// </summary>
+public sealed class LuceneDocumentEntriesTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("orleans-tasks-index-").FullName;
+
+    [Fact]
+    public async Task Documents_written_before_and_after_the_lookups_reopen_are_skipped_unchanged_and_a_changed_one_is_written()
+    {
+        // A day between reopenings: nothing reopens but what the test says.
+        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.FromDays(1));
+        var first = Guid.NewGuid();
+        var documents = Documents(0, 500);
+        await new IncrementalIndexer(index).IndexAsync(first, "c", documents, CancellationToken.None);
+        Assert.Equal(500, index.RememberedEntries);
+
+        // Read back while only remembered: the task's own write counts as its (a slice run again), another task's is unchanged.
+        var again = await new IncrementalIndexer(index).IndexAsync(first, "c", documents.Take(10).ToList(), CancellationToken.None);
+        var other = await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", documents.Take(10).ToList(), CancellationToken.None);
+        Assert.All(again, result => Assert.Equal(DocumentOutcome.Indexed, result.Outcome));
+        Assert.All(other, result => Assert.Equal(DocumentOutcome.Unchanged, result.Outcome));
+
+        // After the reopening (a delete_missing pass that found nothing to delete reopens too), read from the index.
+        var pass = Guid.NewGuid();
+        await index.RecordSeenAsync(pass, [.. documents.Select(document => document.Id)], CancellationToken.None);
+        Assert.Equal(new UnseenRemoval(0, Done: true), await index.DeleteUnseenAsync("c", pass, 1000, CancellationToken.None));
+        Assert.Equal(0, index.RememberedEntries);
+        var changed = documents[7] with { Content = "orleans grain changed" };
+        var later = await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", [.. documents.Skip(5).Take(5), changed], CancellationToken.None);
+
+        var firstAgain = await new IncrementalIndexer(index).IndexAsync(first, "c", documents.Skip(20).Take(3).ToList(), CancellationToken.None);
+
+        Assert.Equal([.. Enumerable.Repeat(DocumentOutcome.Unchanged, 5), DocumentOutcome.Indexed], later.Select(result => result.Outcome));
+        Assert.All(firstAgain, result => Assert.Equal(DocumentOutcome.Indexed, result.Outcome));
+        Assert.Equal(501, await index.CountWritesAsync("c", CancellationToken.None));
+        Assert.Equal("doc7", Assert.Single(await index.SearchAsync("c", SearchQueryParser.Parse("changed"), 10, CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task Memory_holds_only_the_entries_written_since_the_lookups_last_reopened()
+    {
+        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.Zero);
+
+        for (var slice = 0; slice < 20; slice++)
+        {
+            await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", Documents(slice * 250, 250), CancellationToken.None);
+            Assert.Equal(0, index.RememberedEntries);
+        }
+
+        var rerun = await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", Documents(0, 5_000), CancellationToken.None);
+        Assert.All(rerun, result => Assert.Equal(DocumentOutcome.Unchanged, result.Outcome));
+        Assert.Equal(5_000, await index.CountWritesAsync("c", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_document_updated_twice_in_one_slice_counts_both_writes()
+    {
+        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.Zero);
+        var task = Guid.NewGuid();
+        var document = Documents(0, 1)[0];
+
+        await new IncrementalIndexer(index).IndexAsync(task, "c", [document], CancellationToken.None);
+        var results = await new IncrementalIndexer(index).IndexAsync(
+            Guid.NewGuid(), "c", [document with { Content = "one" }, document with { Content = "two" }], CancellationToken.None);
+
+        Assert.Equal([DocumentOutcome.Indexed, DocumentOutcome.Indexed], results.Select(result => result.Outcome));
+        Assert.Equal(3, await index.CountWritesAsync("c", CancellationToken.None));
+        Assert.Equal("doc0", Assert.Single(await index.SearchAsync("c", SearchQueryParser.Parse("two"), 10, CancellationToken.None)).Id);
+        Assert.Empty(await index.SearchAsync("c", SearchQueryParser.Parse("one"), 10, CancellationToken.None));
+    }
+
+    private static List<IndexDocument> Documents(int from, int count) =>
+        [.. Enumerable.Range(from, count).Select(i => new IndexDocument($"doc{i}", $"Title {i}", $"orleans grain number{i}"))];
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
