@@ -1,3 +1,4 @@
+using System.Globalization;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
@@ -12,13 +13,15 @@ internal readonly record struct LuceneDocumentEntry(string Hash, Guid TaskId, in
 /// Finds the entries of documents already in a Lucene index, so that an unchanged document is skipped, without holding
 /// every document's entry in memory: a corpus of millions would hold hundreds of bytes each for as long as the process
 /// runs. Entries are read from the index itself (a key's term in each segment, then its doc values); those written since
-/// the reader was last reopened are remembered until the next <see cref="Refresh"/>, which the index calls at most a
-/// second apart, so what is remembered is bounded by a second's writes. Callers hold the index's write lock.
+/// the reader was last reopened are remembered until the next <see cref="Refresh"/>, which the index calls with the first
+/// write a second or more after the last, so what is remembered is bounded by about a second's writes and one slice.
+/// Callers hold the index's write lock.
 /// </summary>
 internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField) : IDisposable
 {
-    // Doc values of the entry, read without decompressing the stored document; segments from a build without them
-    // fall back to the stored fields of the same names.
+    // Doc values of the entry, read without decompressing the stored document. A document written by a build without
+    // them (in a segment of its own, or merged into one with newer documents, where it has none) is read from the
+    // stored fields, which every document keeps so that such a build can still read the index.
     public const string HashField = "hash";
     public const string TaskField = "task";
     public const string WritesField = "writes";
@@ -60,31 +63,42 @@ internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField)
             }
         }
 
-        // In key order, each segment's terms are sought forward.
+        // In key order, each segment's terms are sought forward. A key has one live document in the whole index: once found,
+        // it is not sought in other segments; the largest first, where a re-run finds most.
         unknown.Sort(StringComparer.Ordinal);
-        foreach (var leaf in _reader.Leaves)
+        var sought = unknown.Select(key => (Key: key, Term: new BytesRef(key))).ToList();
+        foreach (var leaf in _reader.Leaves.OrderByDescending(leaf => leaf.AtomicReader.MaxDoc))
         {
+            if (sought.Count == 0)
+            {
+                break;
+            }
+
             var segment = leaf.AtomicReader;
             if (segment.GetTerms(keyField)?.GetEnumerator() is not { } terms)
             {
                 continue;
             }
 
+            var values = new SegmentValues(segment);
             DocsEnum? docs = null;
-            foreach (var key in unknown)
+            sought.RemoveAll(key =>
             {
-                if (!terms.SeekExact(new BytesRef(key)))
+                if (!terms.SeekExact(key.Term))
                 {
-                    continue;
+                    return false;
                 }
 
                 docs = terms.Docs(segment.LiveDocs, docs, DocsFlags.NONE);
                 var doc = docs.NextDoc();
-                if (doc != DocIdSetIterator.NO_MORE_DOCS)
+                if (doc == DocIdSetIterator.NO_MORE_DOCS)
                 {
-                    found[key] = Read(segment, doc);
+                    return false;
                 }
-            }
+
+                found[key.Key] = values.Read(doc);
+                return true;
+            });
         }
 
         return found;
@@ -92,9 +106,6 @@ internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField)
 
     /// <summary>Remembers an entry just written, until the reader sees it.</summary>
     public void Remember(string key, LuceneDocumentEntry entry) => _recent[key] = entry;
-
-    /// <summary>Forgets a document just deleted.</summary>
-    public void Forget(string key) => _recent.Remove(key);
 
     /// <summary>Reopens the reader on what has been written, and forgets what it now finds.</summary>
     public void Refresh()
@@ -149,7 +160,7 @@ internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField)
                 continue;
             }
 
-            var writes = segment.GetNumericDocValues(WritesValues);
+            var values = new SegmentValues(segment);
             DocsEnum? docs = null;
             while (terms.MoveNext())
             {
@@ -157,7 +168,7 @@ internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField)
                 var doc = docs.NextDoc();
                 if (doc != DocIdSetIterator.NO_MORE_DOCS)
                 {
-                    yield return (terms.Term.Utf8ToString(), writes is null ? StoredWrites(segment, doc) : (int)writes.Get(doc));
+                    yield return (terms.Term.Utf8ToString(), values.Writes(doc));
                 }
             }
         }
@@ -165,25 +176,35 @@ internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField)
 
     public void Dispose() => _reader.Dispose();
 
-    private static LuceneDocumentEntry Read(AtomicReader segment, int doc)
+    /// <summary>One segment's entries: from its doc values where a document has them, else from its stored fields.</summary>
+    private sealed class SegmentValues(AtomicReader segment)
     {
-        var hashes = segment.GetBinaryDocValues(HashValues);
-        var tasks = segment.GetBinaryDocValues(TaskValues);
-        var writes = segment.GetNumericDocValues(WritesValues);
-        if (hashes is null || tasks is null || writes is null)
+        private static readonly HashSet<string> StoredEntry = [HashField, TaskField, WritesField];
+        private readonly BinaryDocValues? _hashes = segment.GetBinaryDocValues(HashValues);
+        private readonly BinaryDocValues? _tasks = segment.GetBinaryDocValues(TaskValues);
+        private readonly NumericDocValues? _writes = segment.GetNumericDocValues(WritesValues);
+        private readonly IBits? _withValues = segment.GetDocsWithField(TaskValues);
+        private readonly BytesRef _hash = new();
+        private readonly BytesRef _task = new();
+
+        public LuceneDocumentEntry Read(int doc)
         {
-            var stored = segment.Document(doc);
-            return new(stored.Get(HashField, System.Globalization.CultureInfo.InvariantCulture),
-                Guid.Parse(stored.Get(TaskField, System.Globalization.CultureInfo.InvariantCulture)), stored.GetField(WritesField)?.GetInt32Value() ?? 1);
+            if (!HasValues(doc))
+            {
+                var stored = segment.Document(doc, StoredEntry);
+                return new(stored.Get(HashField, CultureInfo.InvariantCulture), Guid.Parse(stored.Get(TaskField, CultureInfo.InvariantCulture)),
+                    stored.GetField(WritesField)?.GetInt32Value() ?? 1);
+            }
+
+            _hashes!.Get(doc, _hash);
+            _tasks!.Get(doc, _task);
+            return new(_hash.Utf8ToString(), new Guid(_task.Bytes.AsSpan(_task.Offset, _task.Length)), (int)_writes!.Get(doc));
         }
 
-        var hash = new BytesRef();
-        hashes.Get(doc, hash);
-        var task = new BytesRef();
-        tasks.Get(doc, task);
-        return new(hash.Utf8ToString(), new Guid(task.Bytes.AsSpan(task.Offset, task.Length)), (int)writes.Get(doc));
-    }
+        public int Writes(int doc) =>
+            HasValues(doc) ? (int)_writes!.Get(doc) : segment.Document(doc, StoredEntry).GetField(WritesField)?.GetInt32Value() ?? 1;
 
-    private static int StoredWrites(AtomicReader segment, int doc) =>
-        segment.Document(doc).GetField(WritesField)?.GetInt32Value() ?? 1;
+        // The three are written together: a document with the task's value has the others.
+        private bool HasValues(int doc) => _hashes is not null && _tasks is not null && _writes is not null && _withValues is not null && _withValues.Get(doc);
+    }
 }

@@ -12,11 +12,12 @@ namespace OrleansTasks.Indexing;
 
 /// <summary>
 /// The document index of embedded mode: a Lucene index with BM25 ranking and highlighted snippets,
-/// held in memory (nothing survives a restart) or in a directory (<see cref="Open(string?)"/>: committed at
-/// most a second after a write and when the index is disposed, and read back at the next start,
-/// with each document's content hash, so that re-running a corpus after a restart skips what is
-/// unchanged). Each document's hash is looked up in the index itself (<see cref="LuceneDocumentEntries"/>),
-/// so memory does not grow with the documents indexed. A <c>delete_missing</c> removal is
+/// held in memory (nothing survives a restart) or in a directory (<see cref="Open(string?)"/>: committed by
+/// the first write a second or more after the last commit and when the index is disposed, and read back at the
+/// next start, with each document's content hash, so that re-running a corpus after a restart skips what is
+/// unchanged). Each document's hash is looked up in the index itself (<see cref="LuceneDocumentEntries"/>):
+/// in a directory, the process's memory does not grow with the documents indexed, except for the ids a
+/// <c>delete_missing</c> pass has seen. A <c>delete_missing</c> removal is
 /// committed at once on disk, so that a restart cannot bring removed documents back; what a pass saw
 /// and its removal's count are kept in memory, as the tasks of embedded mode are. Queries match one text made of the title
 /// followed by the content, as PostgreSQL's tsvector does, so a phrase may run from one into the

@@ -77,6 +77,62 @@ public sealed class LuceneDocumentEntriesTests : IDisposable
         Assert.Empty(await index.SearchAsync("c", SearchQueryParser.Parse("one"), 10, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_document_that_delete_missing_removed_is_written_again_when_it_comes_back()
+    {
+        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.FromDays(1));
+        var documents = Documents(0, 2);
+        await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", documents, CancellationToken.None);
+        var pass = Guid.NewGuid();
+        await index.RecordSeenAsync(pass, ["doc0"], CancellationToken.None);
+        Assert.Equal(new UnseenRemoval(1, Done: true), await index.DeleteUnseenAsync("c", pass, 1000, CancellationToken.None));
+
+        var back = await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", [documents[1]], CancellationToken.None);
+
+        Assert.Equal(DocumentOutcome.Indexed, Assert.Single(back).Outcome);
+        Assert.Equal("doc1", Assert.Single(await index.SearchAsync("c", SearchQueryParser.Parse("number1"), 10, CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task Writes_read_back_from_the_index_count_on_after_a_restart()
+    {
+        var document = Documents(0, 1)[0];
+        using (var index = LuceneDocumentIndex.Open(_directory, TimeSpan.Zero))
+        {
+            await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", [document], CancellationToken.None);
+            await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", [document with { Content = "changed once" }], CancellationToken.None);
+        }
+
+        using var reopened = LuceneDocumentIndex.Open(_directory, TimeSpan.Zero);
+        Assert.Equal(2, await reopened.CountWritesAsync("c", CancellationToken.None));
+        await new IncrementalIndexer(reopened).IndexAsync(Guid.NewGuid(), "c", [document with { Content = "changed twice" }], CancellationToken.None);
+        Assert.Equal(3, await reopened.CountWritesAsync("c", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Documents_of_an_index_written_without_doc_values_are_read_from_their_stored_fields_also_once_merged_with_newer_ones()
+    {
+        var task = Guid.NewGuid();
+        var old = Documents(0, 2);
+        OlderBuild.Write(_directory, "c", task, old);
+        using (var index = LuceneDocumentIndex.Open(_directory, TimeSpan.Zero))
+        {
+            Assert.Equal(2, await index.CountWritesAsync("c", CancellationToken.None));
+            var unmerged = await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", [old[0]], CancellationToken.None);
+            Assert.Equal(DocumentOutcome.Unchanged, Assert.Single(unmerged).Outcome);
+            await new IncrementalIndexer(index).IndexAsync(Guid.NewGuid(), "c", Documents(2, 1), CancellationToken.None);
+        }
+
+        OlderBuild.MergeAll(_directory);
+        using var merged = LuceneDocumentIndex.Open(_directory, TimeSpan.Zero);
+        var rerun = await new IncrementalIndexer(merged).IndexAsync(Guid.NewGuid(), "c", Documents(0, 3), CancellationToken.None);
+        var own = await new IncrementalIndexer(merged).IndexAsync(task, "c", [old[1]], CancellationToken.None);
+
+        Assert.All(rerun, result => Assert.Equal(DocumentOutcome.Unchanged, result.Outcome));
+        Assert.Equal(DocumentOutcome.Indexed, Assert.Single(own).Outcome);
+        Assert.Equal(3, await merged.CountWritesAsync("c", CancellationToken.None));
+    }
+
     private static List<IndexDocument> Documents(int from, int count) =>
         [.. Enumerable.Range(from, count).Select(i => new IndexDocument($"doc{i}", $"Title {i}", $"orleans grain number{i}"))];
 
