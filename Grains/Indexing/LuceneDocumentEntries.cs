@@ -15,7 +15,7 @@ internal readonly record struct LuceneDocumentEntry(string Hash, Guid TaskId, in
 /// runs. Entries are read from the index itself (a key's term in each segment, then its doc values); those written since
 /// the reader was last reopened are remembered until the next <see cref="Refresh"/>, which the index calls with the first
 /// write a second or more after the last, so what is remembered is bounded by about a second's writes and one slice.
-/// Callers hold the index's write lock.
+/// Callers hold the index's write semaphore.
 /// </summary>
 internal sealed class LuceneDocumentEntries(IndexWriter writer, string keyField) : IDisposable
 {

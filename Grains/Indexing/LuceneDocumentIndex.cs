@@ -46,7 +46,8 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly SearcherManager _searchers;
     private readonly LuceneDocumentEntries _entries;
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
-    private readonly System.Threading.Lock _writeLock = new();
+    // Writes go one at a time; a task waiting for another's slice waits without holding a thread.
+    private readonly SemaphoreSlim _write = new(1, 1);
     private readonly ConcurrentDictionary<Guid, HashSet<string>> _seen = new();
     private readonly ConcurrentDictionary<Guid, UnseenRemoval> _removals = new();
 
@@ -96,9 +97,14 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     {
         get
         {
-            lock (_writeLock)
+            _write.Wait();
+            try
             {
                 return _entries.Remembered;
+            }
+            finally
+            {
+                _write.Release();
             }
         }
     }
@@ -106,11 +112,12 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     public Task<long> CountWritesAsync(string collection, CancellationToken cancellationToken) =>
         Task.FromResult(_writesByCollection.GetValueOrDefault(collection));
 
-    public Task<IReadOnlyList<IndexWrite>> UpsertAsync(
+    public async Task<IReadOnlyList<IndexWrite>> UpsertAsync(
         string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
     {
         var writes = new IndexWrite[documents.Count];
-        lock (_writeLock)
+        await _write.WaitAsync(cancellationToken);
+        try
         {
             var entries = _entries.Find(documents.Select(document => Key(collection, document.Id)));
             for (var i = 0; i < documents.Count; i++)
@@ -135,8 +142,12 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
             CommitIfDue();
         }
+        finally
+        {
+            _write.Release();
+        }
 
-        return Task.FromResult<IReadOnlyList<IndexWrite>>(writes);
+        return writes;
     }
 
     public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, SearchQuery query, int limit, CancellationToken cancellationToken)
@@ -183,31 +194,35 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         }
     }
 
-    public Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    public async Task RecordSeenAsync(Guid taskId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        lock (_writeLock)
+        await _write.WaitAsync(cancellationToken);
+        try
         {
             _seen.GetOrAdd(taskId, _ => new HashSet<string>(StringComparer.Ordinal)).UnionWith(ids);
         }
-
-        return Task.CompletedTask;
+        finally
+        {
+            _write.Release();
+        }
     }
 
     /// <summary>Goes through the whole collection in one step: an index in this process has no statement limit.</summary>
-    public Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken)
+    public async Task<UnseenRemoval> DeleteUnseenAsync(string collection, Guid taskId, int batchSize, CancellationToken cancellationToken)
     {
-        lock (_writeLock)
+        await _write.WaitAsync(cancellationToken);
+        try
         {
             if (_removals.TryGetValue(taskId, out var done))
             {
-                return Task.FromResult(done);
+                return done;
             }
 
             if (!_seen.TryGetValue(taskId, out var seen))
             {
                 // Nothing recorded, or forgotten: never a reason to empty the collection.
-                return Task.FromResult(new UnseenRemoval(0, Done: true));
+                return new UnseenRemoval(0, Done: true);
             }
 
             var prefix = Key(collection, "");
@@ -227,24 +242,32 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
             var removal = new UnseenRemoval(deleted, Done: true);
             _removals[taskId] = removal;
-            return Task.FromResult(removal);
+            return removal;
+        }
+        finally
+        {
+            _write.Release();
         }
     }
 
-    public Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken)
+    public async Task ForgetSeenAsync(Guid taskId, CancellationToken cancellationToken)
     {
-        lock (_writeLock)
+        await _write.WaitAsync(cancellationToken);
+        try
         {
             _seen.TryRemove(taskId, out _);
             _removals.TryRemove(taskId, out _);
         }
-
-        return Task.CompletedTask;
+        finally
+        {
+            _write.Release();
+        }
     }
 
     public void Dispose()
     {
         _entries.Dispose();
+        _write.Dispose();
         _searchers.Dispose();
         _writer.Dispose();
         _analyzer.Dispose();
@@ -253,7 +276,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     private static string Key(string collection, string id) => collection + "\u001f" + id;
 
-    /// <summary>Commits (on disk) and reopens the lookups when the last did so a second ago; the caller holds the write lock.</summary>
+    /// <summary>Commits (on disk) and reopens the lookups when the last did so a second ago; the caller holds the write semaphore.</summary>
     private void CommitIfDue()
     {
         if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastCommit) >= _commitInterval)
