@@ -20,7 +20,7 @@ internal static class OrleansTasksSide
     private const string Measured = "m";
     private const string Warmup = "w";
 
-    public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan, bool admission = false)
+    public static async Task<SideResult> RunAsync(PostgresServer postgres, int silos, TasksPlan plan, bool admission = false, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = DeployedPools.Of(await postgres.CreateDatabaseAsync());
         var databaseName = new NpgsqlConnectionStringBuilder(database).Database!;
@@ -30,7 +30,7 @@ internal static class OrleansTasksSide
         SideProfile profile;
         TaskTiming[] timings;
         DatabaseWork workStart;
-        await using (var cluster = await RunningCluster.StartAsync(database, silos, admission ? new Dictionary<string, string?>(AdmissionMix.SiloSettings) : null))
+        await using (var cluster = await RunningCluster.StartAsync(database, silos, settings is null ? null : new Dictionary<string, string?>(settings)))
         {
             using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromSeconds(100) };
             // With admission rules each submission carries its user's token; the reads afterwards are an admin's, who sees every user's tasks.

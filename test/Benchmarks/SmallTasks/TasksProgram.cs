@@ -74,8 +74,8 @@ internal static class TasksProgram
         var runs = new List<AdmissionRun>();
         for (var number = 1; number <= plan.Runs; number++)
         {
-            var plain = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan));
-            var ruled = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, admission: true));
+            var plain = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, settings: AdmissionMix.PlainSettings));
+            var ruled = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, admission: true, settings: AdmissionMix.SiloSettings));
             var hangfire = await TimedAsync(() => HangfireSide.RunAsync(postgres, plan));
             var queues = await TimedAsync(() => HangfireSide.RunAsync(postgres, plan, priorityQueues: true));
             var run = new AdmissionRun(plain, ruled, hangfire, queues);
