@@ -12,13 +12,26 @@ namespace OrleansTasks.Gateway.Tests;
 /// </summary>
 public sealed class FailoverTests(PostgresServer postgres)
 {
-    private static readonly Dictionary<string, string?> Lease = new() { ["Tasks:LeasePeriod"] = "00:00:05" };
+    /// <summary>
+    /// A watched task's documents: enough that it still runs when its silo dies. With 10,000 a run in CI
+    /// indexed them all before its watcher saw progress.
+    /// </summary>
+    private const int Documents = 40_000;
+
+    /// <summary>Limits raised for tasks of <see cref="Documents"/> inline documents of 120 words (about 36 MB), on silos and gateways alike.</summary>
+    private static readonly Dictionary<string, string?> Large = new()
+    {
+        ["Tasks:MaxDocuments"] = Documents.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Tasks:MaxRequestBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static readonly Dictionary<string, string?> Lease = new(Large) { ["Tasks:LeasePeriod"] = "00:00:05" };
 
     [Fact]
     public async Task Killing_the_silo_running_a_task_loses_nothing_and_the_watcher_sees_it_complete()
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease, gatewayExtra: Large);
         var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
         await using var _ = socket;
         var victim = await cluster.SiloRunningAsync(taskId);
@@ -40,7 +53,7 @@ public sealed class FailoverTests(PostgresServer postgres)
     public async Task Stopping_the_silo_running_a_task_hands_it_on_at_once()
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease);
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 2, Lease, gatewayExtra: Large);
         var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
         await using var _ = socket;
         var victim = await cluster.SiloRunningAsync(taskId);
@@ -67,7 +80,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         await using var server = new PostgresServer { Durable = true };
         await server.InitializeAsync();
         var database = await server.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease);
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease, gatewayExtra: Large);
         var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
         await using var _ = socket;
         await WaitForProgressAsync(socket, minimum: 10);
@@ -89,13 +102,8 @@ public sealed class FailoverTests(PostgresServer postgres)
         var database = await postgres.CreateDatabaseAsync();
         // All three tasks run at once and are large, so that none has ended by the time the third reports progress
         // (with 10,000 documents each, a fast machine finished the first before the third was created).
-        var large = new Dictionary<string, string?>
-        {
-            ["Tasks:MaxDocuments"] = "40000",
-            ["Tasks:MaxRequestBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1,
-            new Dictionary<string, string?>(Lease.Concat(large)) { ["Tasks:MaxRunningPerSilo"] = "3" }, gatewayExtra: large);
+            new Dictionary<string, string?>(Lease) { ["Tasks:MaxRunningPerSilo"] = "3" }, gatewayExtra: Large);
         await using var service = await cluster.ConnectClientAsync();
         // Created first and watched after (a socket left unread while the next 30 MB body uploads misses
         // the gateway's pings and is closed), and all start together once every one is watched, so that
@@ -104,7 +112,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         var created = new List<(Guid TaskId, string Collection)>();
         for (var i = 0; i < 3; i++)
         {
-            created.Add(await CreateTaskAsync(cluster, documents: 40_000, startAt));
+            created.Add(await CreateTaskAsync(cluster, Documents, startAt));
         }
 
         var watched = new List<(Guid TaskId, string Collection, SocketClient Socket)>();
@@ -149,7 +157,7 @@ public sealed class FailoverTests(PostgresServer postgres)
     public async Task A_watcher_sees_its_task_complete_across_a_restart_of_every_silo()
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease);
+        await using var cluster = await RunningCluster.StartAsync(database, silos: 1, Lease, gatewayExtra: Large);
         var (taskId, collection, socket) = await StartWatchedTaskAsync(cluster);
         await using var _ = socket;
         await WaitForProgressAsync(socket, minimum: 10);
@@ -176,7 +184,7 @@ public sealed class FailoverTests(PostgresServer postgres)
 
     private static async Task<(Guid TaskId, string Collection, SocketClient Socket)> StartWatchedTaskAsync(RunningCluster cluster)
     {
-        var (taskId, collection) = await CreateTaskAsync(cluster, documents: 10_000);
+        var (taskId, collection) = await CreateTaskAsync(cluster, Documents);
         return (taskId, collection, await WatchAsync(cluster, taskId));
     }
 
@@ -221,14 +229,14 @@ public sealed class FailoverTests(PostgresServer postgres)
         MessageAssert.IsComplete(tail[^1], taskId);
         Assert.Single(all, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
         MessageAssert.AreOrdered(all);
-        Assert.Equal(10_000, tail[^1].GetProperty("result").GetProperty("success").GetInt32());
+        Assert.Equal(Documents, tail[^1].GetProperty("result").GetProperty("success").GetInt32());
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*), max(write_count) FROM documents WHERE collection = @c", connection);
         command.Parameters.AddWithValue("c", collection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        Assert.Equal(10_000L, reader.GetInt64(0));
+        Assert.Equal(Documents, reader.GetInt64(0));
         Assert.Equal(1, reader.GetInt32(1));
     }
 }
