@@ -48,7 +48,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
     // Writes go one at a time; a task waiting for another's slice waits without holding a thread.
     private readonly SemaphoreSlim _write = new(1, 1);
-    private readonly ConcurrentDictionary<Guid, HashSet<string>> _seen = new();
+    private readonly ConcurrentDictionary<Guid, SeenIds> _seen = new();
     private readonly ConcurrentDictionary<Guid, UnseenRemoval> _removals = new();
 
     /// <summary>An index in memory.</summary>
@@ -200,7 +200,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         await _write.WaitAsync(cancellationToken);
         try
         {
-            _seen.GetOrAdd(taskId, _ => new HashSet<string>(StringComparer.Ordinal)).UnionWith(ids);
+            _seen.GetOrAdd(taskId, _ => new SeenIds()).AddRange(ids);
         }
         finally
         {
