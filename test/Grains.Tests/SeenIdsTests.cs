@@ -21,4 +21,19 @@ public sealed class SeenIdsTests
         Assert.Equal(0, Enumerable.Range(50_001, 50_000).Count(i => seen.Contains($"doc-{i:D8}")));
         Assert.False(seen.Contains("DOC-00000001"));
     }
+
+    [Fact]
+    public void An_id_recorded_again_by_a_retried_slice_is_kept_once()
+    {
+        var seen = new SeenIds();
+        var slice = Enumerable.Range(0, 1_000).Select(i => $"doc-{i:D8}").ToList();
+
+        seen.AddRange(slice);
+        Assert.True(seen.Contains("doc-00000999"));
+        seen.AddRange(slice);
+        seen.AddRange(slice.Take(10));
+
+        Assert.Equal(1_000, seen.Count);
+        Assert.All(slice, id => Assert.True(seen.Contains(id)));
+    }
 }
