@@ -89,7 +89,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         }
 
         System.IO.Directory.CreateDirectory(path);
-        return new LuceneDocumentIndex(new NIOFSDirectory(new System.IO.DirectoryInfo(path)), onDisk: true, commitInterval);
+        return new LuceneDocumentIndex(FSDirectory.Open(path), onDisk: true, commitInterval);
     }
 
     /// <summary>Entries of documents held in memory until the index's lookups see them (see <see cref="LuceneDocumentEntries"/>).</summary>

@@ -33,27 +33,6 @@ public sealed class LuceneOnDiskTests : IDisposable
         Assert.All(again, result => Assert.Equal(DocumentOutcome.Unchanged, result.Outcome));
     }
 
-    /// <summary>
-    /// Mapped segments count in the process's resident memory: merges over a million documents once held 860 MB of them
-    /// there. Read through positional reads, the same pages sit in the system's file cache instead.
-    /// </summary>
-    [Fact]
-    public async Task An_index_on_disk_reads_its_segments_without_mapping_them_into_the_process()
-    {
-        using (var index = LuceneDocumentIndex.Open(_directory))
-        {
-            await new IncrementalIndexer(index).IndexAsync(
-                Guid.NewGuid(), "disk", [.. Enumerable.Range(0, 200).Select(i => new IndexDocument($"doc{i}", null, $"orleans grain number{i}"))], CancellationToken.None);
-        }
-
-        using var reopened = LuceneDocumentIndex.Open(_directory);
-
-        var hits = await reopened.SearchAsync("disk", SearchQueryParser.Parse("number7"), 10, CancellationToken.None);
-
-        Assert.Equal("doc7", Assert.Single(hits).Id);
-        Assert.DoesNotContain(File.ReadLines("/proc/self/maps"), line => line.Contains(_directory, StringComparison.Ordinal));
-    }
-
     [Fact]
     public void A_relative_index_directory_stops_the_start_with_one_line()
     {
