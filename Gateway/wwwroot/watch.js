@@ -50,19 +50,56 @@ function showResult(result) {
     + (result.details_truncated ? " (first 100 shown)" : "");
 }
 
+// docs/protocol.md 3.5: a client reconnects after 1001 (gateway going away), 1011 (cluster trouble),
+// 1013 (slow consumer) and a dropped connection (1006); the new `connected` snapshot is always correct.
+const reconnectCodes = new Set([1001, 1006, 1011, 1013]);
+// A ping every 30 s; a pong not back within 10 s means a connection gone without a close (a vanished
+// gateway or network). A page may set window.watchTiming before this script runs to change both.
+const timing = { pingEvery: 30000, pongWithin: 10000, ...window.watchTiming };
+let reconnect = null;
+
 function watch(taskId) {
-  if (socket) socket.close();
-  clearInterval(heartbeat);
+  stopWatching();
   $("log").replaceChildren();
   $("result").hidden = true;
   $("counts").textContent = "";
+  connect(taskId, 0);
+}
+
+function stopWatching() {
+  clearTimeout(reconnect);
+  clearInterval(heartbeat);
+  if (socket) {
+    const old = socket;
+    socket = null;
+    old.close();
+  }
+}
+
+function reconnectLater(taskId, attempt) {
+  clearInterval(heartbeat);
+  const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
+  log(`Reconnecting in ${(delay / 1000).toFixed(1)} s`);
+  reconnect = setTimeout(() => connect(taskId, attempt + 1), delay);
+}
+
+function connect(taskId, attempt) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${scheme}://${location.host}/ws/task/${taskId}?token=${encodeURIComponent(token)}`);
   socket = ws;
+  let lastPing = Date.now();
+  let pingSentAt = null;
 
-  ws.onopen = () => log("WebSocket connected");
+  ws.onopen = () => {
+    attempt = 0;
+    log("WebSocket connected");
+  };
   ws.onmessage = (event) => {
     const data = JSON.parse(event.data);
+    if (data.type === "pong") {
+      pingSentAt = null;
+      return;
+    }
     log(`${data.type}${data.seq ? " #" + data.seq : ""}: ${data.message ?? data.error ?? ""}`);
     switch (data.type) {
       case "connected":
@@ -94,10 +131,24 @@ function watch(taskId) {
   };
   ws.onclose = (event) => {
     log(`WebSocket closed: ${event.code} ${event.reason}`);
+    if (socket !== ws) return; // replaced by another watch
     clearInterval(heartbeat);
+    if (reconnectCodes.has(event.code)) reconnectLater(taskId, attempt);
   };
   ws.onerror = () => log("WebSocket error");
-  heartbeat = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send("ping"); }, 30000);
+  clearInterval(heartbeat);
+  heartbeat = setInterval(() => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (pingSentAt !== null && Date.now() - pingSentAt > timing.pongWithin) {
+      log("No pong: the connection is gone");
+      ws.onclose = null;
+      ws.close();
+      reconnectLater(taskId, attempt);
+    } else if (pingSentAt === null && Date.now() - lastPing >= timing.pingEvery) {
+      lastPing = pingSentAt = Date.now();
+      ws.send("ping");
+    }
+  }, Math.min(timing.pingEvery, timing.pongWithin) / 4);
 }
 
 function sampleDocuments(count) {
