@@ -8,19 +8,21 @@ public sealed partial class ComposeSiteTests
 {
     private static async Task<Guid> A_silo_killed_under_a_task_loses_nothing(ComposeSite site, HttpClient http, int port)
     {
-        var (taskId, collection) = await CreateTaskAsync(http);
+        var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
         var victim = await SiloRunningAsync(site, taskId);
         await WaitForProgressAsync(socket, taskId, minimum: 10);
 
         var beforeKill = await TaskRequests.GetAsync(http, taskId);
         var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
+        var killedAt = DateTimeOffset.UtcNow;
         await site.KillAsync(victim);
         var rest = await reading;
 
         Assert.True(beforeKill.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was killed: {beforeKill}");
-        AssertCompletedOnce(taskId, socket, rest);
-        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+        AssertCompletedOnce(taskId, socket, rest, UploadLines);
+        await AssertResumedSinceAsync(site, taskId, killedAt, "its silo was killed");
+        await AssertEveryDocumentWrittenOnceAsync(site, collection, UploadLines);
         return taskId;
     }
 

@@ -41,11 +41,10 @@ public sealed partial class ComposeSiteTests
     /// </summary>
     private static async Task A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(ComposeSite site, HttpClient http, int port)
     {
-        // Every silo container carries the compose file's grace period. Read before the task is created: on a quiet
-        // machine its 30,000 documents take a few seconds, and the stop must come while it runs (a full run here once
-        // saw it end first when this was read after finding the task's silo).
+        // Every silo container carries the compose file's grace period. Read before the task is created: the stop must
+        // come while it runs.
         var stopTimeout = await site.InspectAsync((await site.ContainersAsync("silo"))[0], "{{.Config.StopTimeout}}");
-        var (taskId, collection) = await CreateTaskAsync(http);
+        var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
         var victim = await SiloRunningAsync(site, taskId);
         await WaitForProgressAsync(socket, taskId, minimum: 10);
@@ -54,6 +53,7 @@ public sealed partial class ComposeSiteTests
 
         // Read while the silo drains, as a client does: a socket left unread for 10 s is closed as a slow consumer.
         var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
+        var stoppedAt = DateTimeOffset.UtcNow;
         var stopping = Stopwatch.StartNew();
         await site.StopAsync(victim);
         var stopped = stopping.Elapsed;
@@ -64,8 +64,9 @@ public sealed partial class ComposeSiteTests
         Assert.True(beforeStop.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was stopped: {beforeStop}");
         Assert.True(exit == "0 false exited", $"the stopped silo: exit code, OOM-killed, status = {exit} (137 is SIGKILL at the end of the grace period)");
         Assert.True(stopped < SiloGracePeriod - TimeSpan.FromSeconds(10), $"the silo took {stopped.TotalSeconds:F1} s to stop, close to its {SiloGracePeriod.TotalSeconds} s grace period");
-        AssertCompletedOnce(taskId, socket, rest);
-        await AssertEveryDocumentWrittenOnceAsync(site, collection);
+        AssertCompletedOnce(taskId, socket, rest, UploadLines);
+        AssertEndedAfter(rest, stoppedAt, "its silo was stopped");
+        await AssertEveryDocumentWrittenOnceAsync(site, collection, UploadLines);
         Console.WriteLine($"ComposeSiteTests: a silo stopped under a task drained in {stopped.TotalSeconds:F1} s");
     }
 }

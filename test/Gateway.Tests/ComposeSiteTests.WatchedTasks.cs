@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using OrleansTasks.Gateway.Tests.Docker;
 using OrleansTasks.Testing;
 
@@ -12,6 +13,53 @@ public sealed partial class ComposeSiteTests
     {
         var body = TaskRequests.Body(Documents, words: Words);
         return (await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>());
+    }
+
+    /// <summary>A task over an upload of <see cref="UploadLines"/> lines.</summary>
+    private static async Task<(Guid TaskId, string Collection)> CreateUploadTaskAsync(HttpClient http)
+    {
+        var upload = await UploadRequests.UploadAsync(http, JsonLinesCorpus.Bytes(UploadLines, words: 4));
+        var collection = "u" + Guid.NewGuid().ToString("N")[..12];
+        var taskId = await TaskRequests.CreateAsync(http, new JsonObject
+        {
+            ["collection"] = collection,
+            ["source"] = new JsonObject { ["upload"] = upload.ToString() },
+        });
+        return (taskId, collection);
+    }
+
+    /// <summary>
+    /// Fails unless a silo logged, since <paramref name="since"/>, that it resumed the task: only a task still
+    /// running when its silo went is resumed by another, so without it the step tested nothing.
+    /// </summary>
+    private static async Task AssertResumedSinceAsync(ComposeSite site, Guid taskId, DateTimeOffset since, string fault)
+    {
+        var silos = await site.ContainersAsync("silo");
+        foreach (var container in silos)
+        {
+            if ((await site.LogsAsync(container, since)).Contains($"Task {taskId} resumed at ", StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        var said = new List<string>();
+        foreach (var container in silos)
+        {
+            said.AddRange((await site.LogsAsync(container, since.AddMinutes(-1))).Split('\n')
+                .Where(line => line.Contains(taskId.ToString(), StringComparison.Ordinal))
+                .Select(line => $"{container}: {line.Trim()}"));
+        }
+
+        Assert.Fail($"no silo resumed task {taskId} after {fault} at {since:O}: the task had ended before it, and the step tested nothing. " +
+            $"The silos' lines naming it from a minute before:\n{string.Join('\n', said)}");
+    }
+
+    /// <summary>Fails unless the task's terminal message in <paramref name="tail"/> was made after <paramref name="since"/>: one made before means the step found the task already ended.</summary>
+    private static void AssertEndedAfter(List<JsonElement> tail, DateTimeOffset since, string fault)
+    {
+        var endedAt = tail[^1].GetProperty("timestamp").GetDateTimeOffset();
+        Assert.True(endedAt > since, $"the task ended at {endedAt:O}, before {fault} at {since:O}: the step tested nothing");
     }
 
     private static Uri SocketUri(int port, HttpClient http, Guid taskId) =>
@@ -63,7 +111,7 @@ public sealed partial class ComposeSiteTests
         }
     }
 
-    private static void AssertCompletedOnce(Guid taskId, SocketClient socket, List<JsonElement> tail)
+    private static void AssertCompletedOnce(Guid taskId, SocketClient socket, List<JsonElement> tail, int documents = Documents)
     {
         var all = socket.Messages;
         Assert.True(tail.Count > 0 && MessageAssert.Type(tail[^1]) == "complete",
@@ -71,12 +119,12 @@ public sealed partial class ComposeSiteTests
         MessageAssert.IsComplete(tail[^1], taskId);
         Assert.Single(all, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
         MessageAssert.AreOrdered(all);
-        Assert.Equal(Documents, tail[^1].GetProperty("result").GetProperty("success").GetInt32());
+        Assert.Equal(documents, tail[^1].GetProperty("result").GetProperty("success").GetInt32());
     }
 
-    private static async Task AssertEveryDocumentWrittenOnceAsync(ComposeSite site, string collection)
+    private static async Task AssertEveryDocumentWrittenOnceAsync(ComposeSite site, string collection, int documents = Documents)
     {
         var counts = await site.QueryAsync($"SELECT count(*) || ' ' || max(write_count) FROM documents WHERE collection = '{collection}'");
-        Assert.Equal($"{Documents} 1", counts);
+        Assert.Equal($"{documents} 1", counts);
     }
 }

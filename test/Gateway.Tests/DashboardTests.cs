@@ -1,7 +1,9 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -11,7 +13,7 @@ public sealed class DashboardTests
     [Fact]
     public async Task A_user_signs_in_creates_and_watches_a_task_cancels_another_pages_history_and_searches()
     {
-        await using var gateway = new GatewayFactory();
+        await using var gateway = new GatewayFactory(services: services => services.AddFaultInjection());
         gateway.StartServer();
         using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
         for (var i = 0; i < 22; i++)
@@ -64,8 +66,10 @@ public sealed class DashboardTests
         Assert.NotEqual(created, uploaded);
         await Assertions.Expect(page.Locator($"tr[data-task-id='{uploaded}'] td.counts")).ToHaveTextAsync("2/2");
 
-        // Cancel another task while it runs; the page follows it live until then.
-        var running = await TaskRequests.CreateAsync(demo, TaskRequests.Body(10_000, words: 300));
+        // Cancel another task while it runs; the page follows it live until then. Its index is paced (20 s for its
+        // documents), so that it surely still runs when cancelled: unpaced, 10,000 documents took seconds.
+        gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("running", TimeSpan.FromMilliseconds(10));
+        var running = await TaskRequests.CreateAsync(demo, TaskRequests.Body(2_000, collection: "running"));
         await page.ClickAsync("nav button[data-view=tasks]");
         var runningRow = page.Locator($"tr[data-task-id='{running}']");
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");

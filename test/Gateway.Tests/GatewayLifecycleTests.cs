@@ -8,6 +8,7 @@ using OrleansTasks.Feeds;
 using OrleansTasks.Gateway.WebSockets;
 
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -23,7 +24,9 @@ public sealed class GatewayLifecycleTests
             ["Gateway:MaxConnections"] = "3",
         });
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 200));
+
+        // A task that waits an hour keeps its sockets open: one that runs could end first and close them.
+        var taskId = await TaskRequests.CreateAsync(alice, WaitingAnHour());
         var uri = (string token) => gateway.SocketUri($"/ws/task/{taskId}", token);
         await using var first = await SocketClient.ConnectAsync(uri(TestTokens.Alice));
         await using var second = await SocketClient.ConnectAsync(uri(TestTokens.Alice));
@@ -47,9 +50,7 @@ public sealed class GatewayLifecycleTests
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
 
         // A task that waits an hour: nothing but the token's expiry can end this socket.
-        var waiting = TaskRequests.Body(1);
-        waiting["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        var taskId = await TaskRequests.CreateAsync(alice, waiting);
+        var taskId = await TaskRequests.CreateAsync(alice, WaitingAnHour());
         var shortLived = TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(5));
         await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", shortLived));
         Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));
@@ -100,13 +101,20 @@ public sealed class GatewayLifecycleTests
     {
         await using var gateway = new GatewayFactory(
             new Dictionary<string, string?> { ["Gateway:StreamSilenceTimeout"] = "00:00:01" },
-            services: services => services.AddSingleton<IFeedEventFilter, DropTerminalEvents>());
+            services: services => services.AddSingleton<IFeedEventFilter, DropTerminalEvents>().AddFaultInjection());
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(3000, words: 100));
+
+        // Paced (at least 2.5 s for its documents), so that the task still runs when the socket connects: one
+        // connected after the end hears it from the snapshot, and nothing is reconciled.
+        gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("paced", TimeSpan.FromMilliseconds(5));
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(500, collection: "paced"));
         await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
 
         var messages = await socket.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(60));
 
+        var connectedTo = messages.Count > 0 ? messages[0].GetProperty("current_status").GetString() : null;
+        Assert.True(connectedTo is "pending" or "processing",
+            $"the socket connected to a task {connectedTo ?? "it never heard of"}, not one running: nothing was left to reconcile");
         Assert.True(DropTerminalEvents.Dropped > 0, "the filter never saw the terminal event");
         MessageAssert.IsComplete(messages[^1], taskId);
         MessageAssert.AreOrdered(messages);
@@ -136,7 +144,9 @@ public sealed class GatewayLifecycleTests
     {
         var gateway = new GatewayFactory();
         using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 300));
+
+        // A task that waits an hour keeps its socket open until the shutdown: one that runs could end first and close it.
+        var taskId = await TaskRequests.CreateAsync(alice, WaitingAnHour());
         await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
         Assert.Equal("connected", MessageAssert.Type((await socket.ReceiveAsync())!.Value));
 
@@ -210,5 +220,13 @@ public sealed class GatewayLifecycleTests
         Assert.Equal(1, process.ExitCode);
         var line = Assert.Single(lines);
         Assert.Contains("Auth:SigningKey", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>A one-document task that waits an hour before it runs.</summary>
+    private static System.Text.Json.Nodes.JsonObject WaitingAnHour()
+    {
+        var body = TaskRequests.Body(1);
+        body["run_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        return body;
     }
 }

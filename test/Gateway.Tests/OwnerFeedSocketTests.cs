@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -65,20 +67,26 @@ public sealed class OwnerFeedSocketTests(SharedGateway gateway)
     [Fact]
     public async Task A_running_task_shows_its_rate_and_time_left_and_progress_at_most_twice_a_second()
     {
-        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
-        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri("/ws/tasks", TestTokens.Alice));
+        // A gateway of its own with its index paced, so that the task runs for seconds: unpaced, 10,000 documents
+        // took about one and could end before the feed showed them running.
+        await using var paced = new GatewayFactory(services: services => services.AddFaultInjection());
+        using var alice = paced.CreateHttpClient(TestTokens.Alice);
+        paced.Services.GetRequiredService<FaultPlan>().PaceIndex("paced", TimeSpan.FromMilliseconds(1));
+        await using var socket = await SocketClient.ConnectAsync(paced.SocketUri("/ws/tasks", TestTokens.Alice));
         await socket.ReceiveAsync();
-        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(10_000, words: 120));
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(4_000, collection: "paced"));
 
         var messages = (await ReceiveUntilAsync(socket, received => received.Any(m => TaskIdOf(m) == taskId && m.GetProperty("status").GetString() == "completed")))
             .Where(m => TaskIdOf(m) == taskId).ToList();
 
         AssertMovesForward(messages);
         var running = messages.Where(m => m.GetProperty("status").GetString() == "processing").ToList();
+        Assert.True(running.Count > 0, "the task ended before the feed showed it processing: nothing was tested");
         Assert.Contains(running, m => m.GetProperty("rate").ValueKind == JsonValueKind.Number && m.GetProperty("rate").GetDouble() > 0
             && m.GetProperty("eta_seconds").ValueKind == JsonValueKind.Number);
         var first = DateTimeOffset.Parse(running[0].GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         var last = DateTimeOffset.Parse(messages[^1].GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(last - first >= TimeSpan.FromSeconds(2), $"the task ran {(last - first).TotalSeconds:F1} s: too short to show the feed's pace");
         var allowed = (int)Math.Ceiling((last - first).TotalSeconds * 2) + 2;
         Assert.True(running.Count <= allowed, $"{running.Count} progress messages over {(last - first).TotalSeconds:F1} s (at most {allowed} allowed)");
     }

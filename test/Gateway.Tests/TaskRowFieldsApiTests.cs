@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -69,8 +71,12 @@ public sealed class TaskRowFieldsApiTests(SharedGateway gateway)
     [Fact]
     public async Task A_processing_task_shows_its_rate_and_the_time_left()
     {
-        using var client = NewUser(gateway);
-        var taskId = await TaskRequests.CreateAsync(client, TaskRequests.Body(10_000, words: 100));
+        // A gateway of its own with its index paced, so that the task surely runs when it is read: unpaced, its
+        // documents (10,000 once) could all be indexed before the first read.
+        await using var paced = new GatewayFactory(services: services => services.AddFaultInjection());
+        using var client = paced.CreateHttpClient(TestTokens.Alice);
+        paced.Services.GetRequiredService<FaultPlan>().PaceIndex("paced", TimeSpan.FromMilliseconds(5));
+        var taskId = await TaskRequests.CreateAsync(client, TaskRequests.Body(2_000, collection: "paced"));
 
         var details = default(JsonElement);
         await Eventually.TrueAsync("the task to be processing with a rate", async () =>

@@ -1,10 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansTasks.Hosting;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -38,12 +40,19 @@ public sealed class TestClusterFailoverTests(PostgresServer postgres)
         });
         using var http = gateway.CreateHttpClient(TestTokens.Alice);
 
-        // Ask each new task where it runs until one lands on a silo other than the primary.
+        // Ask each new task where it runs until one lands on a silo other than the primary. Each is paced on
+        // every silo (at least 16 s for its documents) until its silo is killed, so that it surely runs then:
+        // unpaced, its 8,000 documents took about a second.
         var primary = cluster.Primary!.SiloAddress.ToString();
         (Guid TaskId, string Collection, string Silo) placed = default;
         for (var attempt = 0; attempt < 40 && placed.Silo is null; attempt++)
         {
             var body = TaskRequests.Body(8000, words: 100);
+            foreach (var each in cluster.Silos)
+            {
+                Faults(cluster, each).PaceIndex(body["collection"]!.GetValue<string>(), TimeSpan.FromMilliseconds(2));
+            }
+
             var taskId = await TaskRequests.CreateAsync(http, body);
             var silo = await cluster.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo();
             if (silo != primary)
@@ -62,12 +71,18 @@ public sealed class TestClusterFailoverTests(PostgresServer postgres)
         }
 
         var victim = cluster.Silos.Single(s => s.SiloAddress.ToString() == placed.Silo);
+        var survivors = cluster.Silos.Where(s => s != victim).Select(s => Faults(cluster, s)).ToList();
+        var killedAt = DateTimeOffset.UtcNow;
         await cluster.KillSiloAsync(victim);
+        survivors.ForEach(faults => faults.LiftPaces());
+
         var afterKill = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
 
         Assert.NotNull(placed.Silo);
         Assert.Contains(afterKill, m => MessageAssert.Type(m) == "progress");
         MessageAssert.IsComplete(afterKill[^1], placed.TaskId);
+        var completedAt = afterKill[^1].GetProperty("timestamp").GetDateTimeOffset();
+        Assert.True(completedAt > killedAt, $"the task completed at {completedAt:O}, before its silo was killed at {killedAt:O}: the kill tested nothing");
         Assert.Single(socket.Messages, m => MessageAssert.Type(m) is "complete" or "error" or "cancelled");
         MessageAssert.AreOrdered(socket.Messages);
         await using var connection = new NpgsqlConnection(database);
@@ -80,11 +95,15 @@ public sealed class TestClusterFailoverTests(PostgresServer postgres)
         Assert.Equal(1, reader.GetInt32(1));
     }
 
+    private static FaultPlan Faults(TestCluster cluster, SiloHandle silo) =>
+        cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<FaultPlan>();
+
     private sealed class PostgresProviders : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.AddOrleansTasks(siloBuilder.Configuration);
+            siloBuilder.Services.AddFaultInjection();
             siloBuilder.Configure<ClusterMembershipOptions>(FastFailureDetection.Apply);
         }
     }

@@ -3,6 +3,7 @@ using Npgsql;
 using OrleansTasks.Indexing;
 using OrleansTasks.Tasks;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Grains.Tests;
 
@@ -14,6 +15,12 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         ["Tasks:LeasePeriod"] = "00:00:02",
         ["Tasks:MaxRunningPerSilo"] = "2",
     };
+
+    /// <summary>
+    /// Each document of a task that must still run at a test's step: unpaced, at 10,000 documents a second, 8,000
+    /// take under a second; paced, at least 40 s.
+    /// </summary>
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(5);
 
     /// <summary>The snapshot with its array-valued members left out, as records compare arrays by reference.</summary>
     private static IndexTaskSnapshot Comparable(IndexTaskSnapshot snapshot) =>
@@ -59,22 +66,27 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         var cluster = NewCluster();
         var taskId = Guid.NewGuid();
         var collection = "lease";
-        await using (var silo = await PostgresSilo.StartAsync(database, cluster, FastLease))
+        await using (var silo = await PostgresSilo.StartAsync(database, cluster, FastLease, s => s.Services.AddFaultInjection()))
         {
+            // Paced until the restart, which has no pace: the task surely still runs when its silo stops.
+            silo.Services.GetRequiredService<FaultPlan>().PaceIndex(collection, Pace);
             var grain = silo.Client.GetGrain<IIndexTaskGrain>(taskId);
             await grain.Start(new StartIndexTask("alice", collection, Documents.Generate(8000, wordsPerDocument: 60)));
-            await Eventually.TrueAsync(async () => (await grain.GetSnapshot())!.Current > 500);
+            await Eventually.TrueAsync(async () => (await grain.GetSnapshot())!.Current > 200);
         }
 
         Assert.Equal(1L, await ScalarAsync(database, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{OrleansTasks.Leases.GrainLease.ReminderName}'"));
 
         // Nobody calls the task after the restart: only its reminder can bring it back.
+        var restartedAt = DateTimeOffset.UtcNow;
         await using var restarted = await PostgresSilo.StartAsync(database, cluster, FastLease);
         await using var watcher = await TaskWatcher.StartAsync(restarted.Client, taskId);
         var terminal = await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(2));
         var index = restarted.Services.GetRequiredService<IDocumentIndex>();
 
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.True(terminal.FinishedAt > restartedAt,
+            $"the task finished at {terminal.FinishedAt:O}, before the restart at {restartedAt:O}: the restart tested nothing");
         Assert.Equal(new TaskCounts(8000, 0, 0), terminal.Counts);
         Assert.Equal(8000, await index.CountWritesAsync(collection, CancellationToken.None));
         await Eventually.TrueAsync(async () =>
@@ -122,16 +134,21 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
     public async Task A_stale_activation_stops_at_its_next_write_and_the_task_still_ends_exactly_once()
     {
         var database = await postgres.CreateDatabaseAsync();
-        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), FastLease);
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), FastLease, s => s.Services.AddFaultInjection());
+        var faults = silo.Services.GetRequiredService<FaultPlan>();
+        faults.PaceIndex("stale", Pace);
         var taskId = Guid.NewGuid();
         await using var watcher = await TaskWatcher.StartAsync(silo.Client, taskId);
         var grain = silo.Client.GetGrain<IIndexTaskGrain>(taskId);
         await grain.Start(new StartIndexTask("alice", "stale", Documents.Generate(8000, wordsPerDocument: 60)));
-        await Eventually.TrueAsync(async () => (await grain.GetSnapshot())!.Current > 500);
+        await Eventually.TrueAsync(async () => (await grain.GetSnapshot())!.Current > 200);
 
-        // Another writer (a duplicate activation) moves the stored version on under the running one.
+        // Another writer (a duplicate activation) moves the stored version on under the running one, which the pace
+        // keeps running until then.
         var bumpedTo = await ScalarAsync(database,
             "UPDATE orleans_grain_state SET version = version + 1 WHERE grain_type = 'task' RETURNING version::bigint");
+        var bumpedAt = DateTimeOffset.UtcNow;
+        faults.LiftPaces();
         var terminal = await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(2));
         await Eventually.TrueAsync(async () =>
             await ScalarAsync(database, $"SELECT count(*) FROM orleans_reminders WHERE reminder_name = '{OrleansTasks.Leases.GrainLease.ReminderName}'") == 0);
@@ -139,6 +156,8 @@ public sealed class ClusterLifecycleTests(PostgresServer postgres)
         var finalVersion = await ScalarAsync(database, "SELECT version::bigint FROM orleans_grain_state WHERE grain_type = 'task'");
 
         Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+        Assert.True(terminal.FinishedAt > bumpedAt,
+            $"the task finished at {terminal.FinishedAt:O}, before its stored version moved on at {bumpedAt:O}: nothing was stale");
         Assert.Equal(new TaskCounts(8000, 0, 0), terminal.Counts);
         Assert.Single(watcher.Received, e => e.IsTerminal);
         Assert.True(finalVersion > bumpedTo, $"the newer row (version {bumpedTo}) was kept and written on from ({finalVersion})");

@@ -18,6 +18,20 @@ public static class JsonLinesCorpus
     public static long Write(string path, int documents, int words)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        WriteTo(stream, documents, words);
+        return stream.Length;
+    }
+
+    /// <summary>The lines <see cref="Write"/> writes, as an upload's body.</summary>
+    public static byte[] Bytes(int documents, int words)
+    {
+        using var stream = new MemoryStream();
+        WriteTo(stream, documents, words);
+        return stream.ToArray();
+    }
+
+    private static void WriteTo(Stream stream, int documents, int words)
+    {
         using var json = new Utf8JsonWriter(stream);
         for (var i = 0; i < documents; i++)
         {
@@ -30,8 +44,6 @@ public static class JsonLinesCorpus
             stream.WriteByte((byte)'\n');
             json.Reset();
         }
-
-        return stream.Length;
     }
 
     /// <summary>The documents of a corpus file, read back line by line.</summary>
