@@ -11,8 +11,10 @@ namespace OrleansTasks.Benchmarks.Corpus;
 /// One task indexing a generated JSON-lines corpus from a directory source, in cluster mode on
 /// PostgreSQL (one silo process, one gateway process), beside its peer in the same run: one bare
 /// <c>COPY</c> stream of the same rows (read from the same file) into the same <c>documents</c> table,
-/// in a database of its own. Reports documents/s of both, the ratio, and the peak resident memory
-/// (VmHWM) of the silo and the gateway, at each size, so that a flat memory shows as equal peaks. With
+/// in a database of its own. Reports documents/s of both, the ratio, and the resident memory of the silo and
+/// the gateway after a warm-up task (<see cref="WarmUpSize"/> documents of a file of their own, into another
+/// collection: the first task in a fresh process pays for its compiled code, pools and caches) and at their
+/// peak (VmHWM, started over after the warm-up) during the measured task, so that flat memory shows as a small growth. With
 /// <c>--embedded</c>, each run also indexes the file in embedded mode (<see cref="EmbeddedCorpusRun"/>), printed
 /// in a table of its own beside the cluster task's rate.
 /// Run: dotnet run -c Release --project test/Benchmarks -- corpus [--documents 1000000] [--sizes 100000,1000000] [--runs 2] [--words 130] [--embedded]
@@ -20,6 +22,10 @@ namespace OrleansTasks.Benchmarks.Corpus;
 internal static class CorpusBenchmark
 {
     private const string Collection = "corpus";
+    private const string WarmUpCollection = "warm-up";
+
+    /// <summary>The documents of the warm-up task before a measured task of <paramref name="size"/>: a tenth, at most 100,000.</summary>
+    public static int WarmUpSize(int size) => Math.Clamp(size / 10, 1, 100_000);
 
     public static async Task<int> RunAsync(IReadOnlyList<int> sizes, int runs, int words, bool embedded = false)
     {
@@ -35,7 +41,7 @@ internal static class CorpusBenchmark
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"corpus: {Environment.ProcessorCount} cores, {words} words a document"));
-            Console.WriteLine("| documents | run | file MiB | COPY docs/s | task docs/s | ratio | silo MiB before | silo peak MiB | gateway MiB before | gateway peak MiB |");
+            Console.WriteLine("| documents | run | file MiB | COPY docs/s | task docs/s | ratio | silo MiB fresh / after warm-up / peak | silo anonymous MiB after warm-up / peak | gateway MiB fresh / after warm-up / peak | gateway anonymous MiB after warm-up / peak |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             var embeddedRows = new List<string>();
             foreach (var size in sizes)
@@ -43,27 +49,30 @@ internal static class CorpusBenchmark
                 var directory = Directory.CreateDirectory(Path.Combine(scratch, size.ToString(CultureInfo.InvariantCulture))).FullName;
                 var file = Path.Combine(directory, "corpus.jsonl");
                 var bytes = JsonLinesCorpus.Write(file, size, words);
+                var warmUp = new WarmUp(Directory.CreateDirectory(Path.Combine(scratch, $"{size}-warm-up")).FullName, WarmUpSize(size));
+                JsonLinesCorpus.Write(Path.Combine(warmUp.Directory, "corpus.jsonl"), warmUp.Size, words);
                 for (var run = 1; run <= runs; run++)
                 {
                     var copy = await CopyAsync(await postgres.CreateDatabaseAsync(), file);
-                    var task = await IndexAsync(await postgres.CreateDatabaseAsync(), directory, size);
+                    var task = await IndexAsync(await postgres.CreateDatabaseAsync(), directory, size, warmUp);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {size:N0} | {run} | {bytes / 1048576.0:F0} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {copy.TotalSeconds / task.Elapsed.TotalSeconds:F2}× | {task.SiloBefore / 1048576.0:F0} | {task.SiloPeak / 1048576.0:F0} | {task.GatewayBefore / 1048576.0:F0} | {task.GatewayPeak / 1048576.0:F0} |"));
+                        $"| {size:N0} | {run} | {bytes / 1048576.0:F0} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {copy.TotalSeconds / task.Elapsed.TotalSeconds:F2}× | {task.Silo?.Cells()} | {task.Gateway.Cells()} |"));
                     if (embedded)
                     {
-                        var alone = await EmbeddedCorpusRun.IndexAsync(directory, size, scratch);
+                        var alone = await EmbeddedCorpusRun.IndexAsync(directory, size, warmUp, scratch);
                         embeddedRows.Add(string.Create(CultureInfo.InvariantCulture,
-                            $"| {size:N0} | {run} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {size / alone.Elapsed.TotalSeconds:F0} | {task.Elapsed.TotalSeconds / alone.Elapsed.TotalSeconds:F2}× | {alone.GatewayBefore / 1048576.0:F0} | {alone.GatewayPeak / 1048576.0:F0} |"));
+                            $"| {size:N0} | {run} | {size / copy.TotalSeconds:F0} | {size / task.Elapsed.TotalSeconds:F0} | {size / alone.Elapsed.TotalSeconds:F0} | {task.Elapsed.TotalSeconds / alone.Elapsed.TotalSeconds:F2}× | {alone.Gateway.Cells()} |"));
                     }
                 }
 
                 File.Delete(file);
+                Directory.Delete(warmUp.Directory, recursive: true);
             }
 
             if (embedded)
             {
                 Console.WriteLine();
-                Console.WriteLine("| documents | run | COPY docs/s | cluster task docs/s | embedded task docs/s | embedded ÷ cluster | embedded MiB before | embedded peak MiB |");
+                Console.WriteLine("| documents | run | COPY docs/s | cluster task docs/s | embedded task docs/s | embedded ÷ cluster | embedded MiB fresh / after warm-up / peak | embedded anonymous MiB after warm-up / peak |");
                 Console.WriteLine("|---|---|---|---|---|---|---|---|");
                 embeddedRows.ForEach(Console.WriteLine);
             }
@@ -108,20 +117,23 @@ internal static class CorpusBenchmark
         }
     }
 
-    /// <summary>The task's time, and each process's resident memory before the task was created and at its peak.</summary>
-    public sealed record TaskRun(TimeSpan Elapsed, long SiloBefore, long SiloPeak, long GatewayBefore, long GatewayPeak);
+    /// <summary>The warm-up corpus: a directory under the source roots holding one file of <paramref name="Size"/> documents.</summary>
+    public sealed record WarmUp(string Directory, int Size);
+
+    /// <summary>The task's time, and each process's memory (no silo of its own in embedded mode).</summary>
+    public sealed record TaskRun(TimeSpan Elapsed, ProcessMemory? Silo, ProcessMemory Gateway);
 
     /// <summary>
     /// One task over the corpus's directory through the gateway on <paramref name="port"/>, from its creation to its
     /// terminal message on its socket; it must have completed with all <paramref name="size"/> documents indexed.
     /// </summary>
-    public static async Task<TimeSpan> TimeTaskAsync(int port, string directory, int size)
+    public static async Task<TimeSpan> TimeTaskAsync(int port, string directory, int size, string collection = Collection)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
         var body = new System.Text.Json.Nodes.JsonObject
         {
-            ["collection"] = Collection,
+            ["collection"] = collection,
             ["source"] = new System.Text.Json.Nodes.JsonObject { ["directory"] = directory, ["pattern"] = "*.jsonl" },
         };
         var watch = Stopwatch.StartNew();
@@ -138,15 +150,36 @@ internal static class CorpusBenchmark
         return elapsed;
     }
 
-    /// <summary>The product: one task over the corpus's directory, from its creation to its terminal message on its socket.</summary>
-    public static async Task<TaskRun> IndexAsync(string database, string directory, int size)
+    /// <summary>
+    /// The product: one task over the corpus's directory, from its creation to its terminal message on its socket, after
+    /// the warm-up's when there is one (the profile has none: it counts the server's work from the cluster's start).
+    /// </summary>
+    public static async Task<TaskRun> IndexAsync(string database, string directory, int size, WarmUp? warmUp = null)
     {
         var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
+        if (warmUp is not null)
+        {
+            settings["Tasks:SourceRoots:1"] = warmUp.Directory;
+        }
+
         await using var cluster = await RunningCluster.StartAsync(database, silos: 1, settings, settings);
-        var siloBefore = CorpusWatch.ResidentBytes(cluster.Silos[0].ProcessId);
-        var gatewayBefore = CorpusWatch.ResidentBytes(cluster.Gateway.ProcessId);
+        var silo = new ProcessMemoryWatch(cluster.Silos[0].ProcessId);
+        var gateway = new ProcessMemoryWatch(cluster.Gateway.ProcessId);
+        if (warmUp is not null)
+        {
+            await WarmUpAsync(cluster.GatewayPort, warmUp);
+        }
+
+        silo.StartMeasuring();
+        gateway.StartMeasuring();
         var elapsed = await TimeTaskAsync(cluster.GatewayPort, directory, size);
-        return new TaskRun(
-            elapsed, siloBefore, CorpusWatch.PeakResidentBytes(cluster.Silos[0].ProcessId), gatewayBefore, CorpusWatch.PeakResidentBytes(cluster.Gateway.ProcessId));
+        return new TaskRun(elapsed, await silo.StopAsync(), await gateway.StopAsync());
+    }
+
+    /// <summary>Indexes the warm-up corpus through the gateway on <paramref name="port"/>.</summary>
+    public static Task WarmUpAsync(int port, WarmUp warmUp)
+    {
+        ArgumentNullException.ThrowIfNull(warmUp);
+        return TimeTaskAsync(port, warmUp.Directory, warmUp.Size, WarmUpCollection);
     }
 }

@@ -29,6 +29,15 @@ internal static class CorpusWatch
     /// <summary>The most memory the process has held resident since it started (VmHWM).</summary>
     public static long PeakResidentBytes(int processId) => StatusBytes(processId, "VmHWM:");
 
+    /// <summary>
+    /// Starts the process's peak (VmHWM) over from what it holds now, so that the peak read after a task is that task's
+    /// and not the warm-up's before it (writing 5 to <c>/proc/PID/clear_refs</c>, which the process's owner may do).
+    /// </summary>
+    public static void ResetPeak(int processId) => File.WriteAllText($"/proc/{processId}/clear_refs", "5");
+
+    /// <summary>The process's own memory resident now, without the files it maps (RssAnon).</summary>
+    public static long AnonymousBytes(int processId) => StatusBytes(processId, "RssAnon:");
+
     /// <summary>The memory the process holds resident now (VmRSS).</summary>
     public static long ResidentBytes(int processId) => StatusBytes(processId, "VmRSS:");
 

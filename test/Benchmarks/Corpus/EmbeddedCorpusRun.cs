@@ -5,18 +5,20 @@ namespace OrleansTasks.Benchmarks.Corpus;
 /// <summary>
 /// The same task as <see cref="CorpusBenchmark.IndexAsync"/> in embedded mode: one gateway process hosting
 /// its silo, the Lucene index on disk (<c>Tasks:IndexDirectory</c>), no database; from the task's creation
-/// to its terminal message on its socket, with the process's resident memory before and at its peak.
+/// to its terminal message on its socket, after the same warm-up task, with the process's resident memory after the warm-up and at its peak.
 /// </summary>
 internal static class EmbeddedCorpusRun
 {
-    public static async Task<CorpusBenchmark.TaskRun> IndexAsync(string directory, int size, string scratch)
+    public static async Task<CorpusBenchmark.TaskRun> IndexAsync(string directory, int size, CorpusBenchmark.WarmUp warmUp, string scratch)
     {
+        ArgumentNullException.ThrowIfNull(warmUp);
         var index = Directory.CreateDirectory(Path.Combine(scratch, "index-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         var port = PostgresSilo.FreePort();
         var settings = new Dictionary<string, string?>
         {
             ["Gateway:Mode"] = "Embedded",
             ["Tasks:SourceRoots:0"] = directory,
+            ["Tasks:SourceRoots:1"] = warmUp.Directory,
             ["Tasks:IndexDirectory"] = index,
             ["Auth:SigningKey"] = TestTokens.SigningKey,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
@@ -39,9 +41,11 @@ internal static class EmbeddedCorpusRun
                 }
             }, TimeSpan.FromMinutes(2));
 
-            var before = CorpusWatch.ResidentBytes(gateway.ProcessId);
+            var memory = new ProcessMemoryWatch(gateway.ProcessId);
+            await CorpusBenchmark.WarmUpAsync(port, warmUp);
+            memory.StartMeasuring();
             var elapsed = await CorpusBenchmark.TimeTaskAsync(port, directory, size);
-            return new CorpusBenchmark.TaskRun(elapsed, 0, 0, before, CorpusWatch.PeakResidentBytes(gateway.ProcessId));
+            return new CorpusBenchmark.TaskRun(elapsed, null, await memory.StopAsync());
         }
         finally
         {
