@@ -35,9 +35,13 @@ public sealed partial class ComposeSiteTests
 
     /// <summary>
     /// <c>docker stop</c> of the silo running a task (SIGTERM, then SIGKILL after the compose file's
-    /// stop_grace_period, which the container carries as its stop timeout): the silo checkpoints and
-    /// hands the task on, which completes with every document written once, and the container exits
-    /// 0 by itself well before the grace period ends.
+    /// stop_grace_period, which the container carries as its stop timeout): the task, running when the
+    /// stop began, completes with every document written once, and the container exits 0 by itself well
+    /// before the grace period ends. That another silo took the task over is not asserted here: after the
+    /// earlier steps killed a gateway and a silo, a stopping silo's shutdown was seen to wait 30 s in
+    /// Orleans' stream stage (its agents still delivering to the dead gateway's client) before the task's
+    /// grain was deactivated and handed on, so the task finished on the stopping silo. FailoverTests
+    /// asserts the hand-on where no earlier fault is being cleaned up.
     /// </summary>
     private static async Task A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(ComposeSite site, HttpClient http, int port)
     {

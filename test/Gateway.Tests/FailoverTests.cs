@@ -47,6 +47,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         // asserted: the end arrives once, after everything before it, and nothing was indexed twice.
         await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, afterKill);
         Assert.True(Stopwatch.GetElapsedTime(killedAt) < TimeSpan.FromMinutes(2));
+        AssertResumedOn(cluster.Silos.Single(silo => silo != victim), taskId);
     }
 
     [Fact]
@@ -72,6 +73,7 @@ public sealed class FailoverTests(PostgresServer postgres)
         Assert.Equal(0, exit);
         Assert.True(resumeTime < TimeSpan.FromSeconds(20), $"the task resumed {resumeTime} after SIGTERM");
         await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, rest);
+        AssertResumedOn(cluster.Silos.Single(silo => silo != victim), taskId);
     }
 
     [Fact]
@@ -163,10 +165,11 @@ public sealed class FailoverTests(PostgresServer postgres)
         await WaitForProgressAsync(socket, minimum: 10);
 
         await cluster.Silos[0].KillAsync();
-        cluster.StartSilo(Lease);
+        var restarted = cluster.StartSilo(Lease);
         var rest = await socket.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(3));
 
         await AssertFinishedOnceAsync(database, collection, taskId, socket.Messages, rest);
+        AssertResumedOn(restarted, taskId);
     }
 
     /// <summary>The stream subscriptions registered on the tasks' streams, as the subscription store holds them.</summary>
@@ -222,6 +225,15 @@ public sealed class FailoverTests(PostgresServer postgres)
 
         throw new InvalidOperationException("The socket closed before the expected message.");
     }
+
+    /// <summary>
+    /// <paramref name="silo"/> took the task over from its checkpoint: without it the task had ended before its silo
+    /// died or stopped, and the test would have passed having tested nothing.
+    /// </summary>
+    private static void AssertResumedOn(ProcessHost silo, Guid taskId) =>
+        Assert.True(
+            silo.Output.Any(line => line.Contains($"Task {taskId} resumed at ", StringComparison.Ordinal)),
+            $"The silo that should have taken task {taskId} over never logged that it resumed it: the task had ended before its silo went, and nothing was tested:\n{silo.RecentOutput}");
 
     private static async Task AssertFinishedOnceAsync(
         string database, string collection, Guid taskId, IReadOnlyList<JsonElement> all, IReadOnlyList<JsonElement> tail)
