@@ -161,13 +161,7 @@ public static class ClockSkewShort
     /// </summary>
     private static async Task<Guid> CreateTimedAsync(HttpClient http, DateTimeOffset runAt)
     {
-        var lines = new System.Text.StringBuilder();
-        for (var i = 0; i < TimedDocuments; i++)
-        {
-            lines.Append(CultureInfo.InvariantCulture, $"{{\"id\":\"doc-{i:D6}\",\"content\":\"{TaskRequests.Content(i, 12)}\"}}\n");
-        }
-
-        var upload = await UploadRequests.UploadAsync(http, System.Text.Encoding.UTF8.GetBytes(lines.ToString()));
+        var upload = await UploadRequests.UploadAsync(http, JsonLinesCorpus.Bytes(TimedDocuments, words: 12));
         var body = new System.Text.Json.Nodes.JsonObject
         {
             ["collection"] = "timed",
