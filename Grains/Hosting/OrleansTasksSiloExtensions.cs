@@ -155,6 +155,7 @@ public static class OrleansTasksSiloExtensions
         silo.Services.Configure<StreamCacheEvictionOptions>(TaskStreams.ProviderName, streams.ConfigureCache);
         silo.Services.AddOrleansTasksGrainServices(configuration);
         silo.Services.AddHostedService<SingletonReminders>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StoppingSiloHandOn>();
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TasksOptions>, IOptions<SchedulesOptions>>((reminders, tasks, schedules) =>
             reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(
                 reminders.MinimumReminderPeriod.Ticks, Math.Min(tasks.Value.LeasePeriod.Ticks, schedules.Value.CheckPeriod.Ticks))));

@@ -292,7 +292,7 @@ public sealed partial class TaskAdmission(
                 unanswered = [.. _unanswered.Values, .. _unansweredGone.Values];
                 _resending.Clear();
                 _resending.UnionWith(_unanswered.Keys);
-                exchange = new AdmissionExchange(_silo, Capacity, [.. _holding.Values], [.. entering.Select(e => e.Ticket), .. unanswered], [.. _leaving])
+                exchange = new AdmissionExchange(_silo, Slots, [.. _holding.Values], [.. entering.Select(e => e.Ticket), .. unanswered], [.. _leaving])
                 {
                     Resting = [.. _resting.Values],
                     Released = [.. _released],

@@ -35,13 +35,10 @@ public sealed partial class ComposeSiteTests
 
     /// <summary>
     /// <c>docker stop</c> of the silo running a task (SIGTERM, then SIGKILL after the compose file's
-    /// stop_grace_period, which the container carries as its stop timeout): the task, running when the
-    /// stop began, completes with every document written once, and the container exits 0 by itself well
-    /// before the grace period ends. That another silo took the task over is not asserted here: after the
-    /// earlier steps killed a gateway and a silo, a stopping silo's shutdown was seen to wait 30 s in
-    /// Orleans' stream stage (its agents still delivering to the dead gateway's client) before the task's
-    /// grain was deactivated and handed on, so the task finished on the stopping silo. FailoverTests
-    /// asserts the hand-on where no earlier fault is being cleaned up.
+    /// stop_grace_period, which the container carries as its stop timeout): another silo takes the task
+    /// over, which completes with every document written once, and the container exits 0 by itself well
+    /// before the grace period ends. The earlier steps killed a gateway and a silo, so the stopping silo's
+    /// stream agents may still be delivering to the dead gateway's client: its tasks are handed on before that.
     /// </summary>
     private static async Task A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(ComposeSite site, HttpClient http, int port)
     {
@@ -70,6 +67,7 @@ public sealed partial class ComposeSiteTests
         Assert.True(stopped < SiloGracePeriod - TimeSpan.FromSeconds(10), $"the silo took {stopped.TotalSeconds:F1} s to stop, close to its {SiloGracePeriod.TotalSeconds} s grace period");
         AssertCompletedOnce(taskId, socket, rest, UploadLines);
         AssertEndedAfter(rest, stoppedAt, "its silo was stopped");
+        await AssertResumedSinceAsync(site, taskId, stoppedAt, "its silo was stopped");
         await AssertEveryDocumentWrittenOnceAsync(site, collection, UploadLines);
         Console.WriteLine($"ComposeSiteTests: a silo stopped under a task drained in {stopped.TotalSeconds:F1} s");
     }
