@@ -73,6 +73,22 @@ public sealed class TaskAdmissionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_draining_silo_tells_the_queue_at_once_that_it_has_no_slots_and_still_lists_the_tasks_it_runs()
+    {
+        var running = Ticket();
+        _queue.Answer = exchange => [.. exchange.Entering];
+        Assert.True(await _admission.TryEnterAsync(running));
+        var before = await _queue.NextAsync(e => e.Holding.Contains(running) || e.Entering.Contains(running), "the task's request to reach the queue");
+
+        _admission.Drain();
+
+        var drained = await _queue.NextAsync(e => e.Slots == 0, "a call saying the silo has no slots");
+        Assert.Equal(new TasksOptions().MaxRunningPerSilo, before.Slots);
+        Assert.Equal([running.TaskId], drained.Holding.Select(t => t.TaskId));
+        Assert.Equal([running.TaskId], _admission.RunningHere());
+    }
+
+    [Fact]
     public async Task A_grant_that_reaches_a_task_no_longer_waiting_here_is_handed_back_and_the_task_woken()
     {
         var gone = Ticket();
