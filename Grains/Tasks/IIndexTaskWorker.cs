@@ -16,8 +16,9 @@ public interface IIndexTaskWorker : IGrainWithGuidKey
 
     /// <summary>
     /// The admission queue granted the task a slot on <paramref name="silo"/> (a silo address, parsable form) while it
-    /// waits on another: its activation moves there once idle, and asks for the slot from there. Harmless when it is
-    /// there already (it asks at once) or has ended; a silo that is not active is ignored (the queue gives the move up).
+    /// waits on another, or the task's silo stops and hands it on: its activation moves there once idle, and asks for a
+    /// slot from there. Harmless when it is there already (it asks at once) or has ended; a silo that is not active is
+    /// ignored (the queue gives the move up; a stopping silo tells it again toward another).
     /// </summary>
     [OneWay, Alias("MoveTo")]
     Task MoveTo(string silo);

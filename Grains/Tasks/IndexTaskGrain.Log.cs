@@ -50,5 +50,8 @@ public sealed partial class IndexTaskGrain
 
         [LoggerMessage(45, LogLevel.Information, "Task {TaskId} moves to silo {Silo}, where the admission queue granted it a slot")]
         public static partial void Moving(ILogger logger, Guid taskId, string silo);
+
+        [LoggerMessage(48, LogLevel.Information, "Task {TaskId} is handed on to silo {Silo}: its silo stops")]
+        public static partial void HandedOn(ILogger logger, Guid taskId, string silo);
     }
 }

@@ -6,7 +6,8 @@ namespace OrleansTasks.Tasks;
 /// <summary>
 /// A pending task granted a slot on another silo than its own, which is full, moves there: its activation
 /// migrates once idle, with that silo as the placement hint of this one migration only, and the new
-/// activation asks for the slot held for it there.
+/// activation asks for the slot held for it there. A stopping silo moves its tasks the same way
+/// (<see cref="StoppingSiloHandOn"/>); they ask for a slot where they land.
 /// </summary>
 public sealed partial class IndexTaskGrain
 {
@@ -48,8 +49,16 @@ public sealed partial class IndexTaskGrain
             RequestContext.Remove(IPlacementDirector.PlacementHintKey);
         }
 
-        Log.Moving(logger, TaskId, silo);
-        telemetry.Moved();
+        if (admission.Draining)
+        {
+            Log.HandedOn(logger, TaskId, silo);
+        }
+        else
+        {
+            Log.Moving(logger, TaskId, silo);
+            telemetry.Moved();
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -3,73 +3,98 @@ using Microsoft.Extensions.Logging;
 namespace OrleansTasks.Tasks;
 
 /// <summary>
-/// A stopping silo hands the tasks it runs on to the other active silos first, before any other part of its stop: each task
-/// moves (<see cref="IIndexTaskWorker.MoveTo"/>), writing its exact position on the way, and resumes there at once. Orleans
-/// deactivates grains only late in a stop, after the stream agents have closed, and one still delivering to the client
-/// of a gateway that vanished held that close for 30 s while the task ran on where it was. The silo also drains
-/// (<see cref="TaskAdmission.Drain"/>): the queue grants no slot here any more and moves the tasks waiting here to free
-/// slots elsewhere. A task not gone within <see cref="Patience"/> is handed on when Orleans deactivates it, as before.
+/// A stopping silo hands its tasks on to the other active silos before Orleans closes its stream agents: each moves
+/// (<see cref="IIndexTaskWorker.MoveTo"/>), writing its exact position on the way, and asks for a slot where it lands,
+/// running there at once when one is free. Orleans deactivates grains only late in a stop, after the stream agents have
+/// closed, and one still delivering to the client of a gateway that vanished held that close for 30 s while a task ran
+/// on where it was. The silo also drains (<see cref="TaskAdmission.Drain"/>): it offers the queue no more slots, and a
+/// task granted a slot here all the same (before the queue heard) is told to move as it starts. The stop waits for the
+/// running tasks to leave for at most <see cref="Patience"/>; one still here then is handed on when Orleans deactivates
+/// it, as is every task of the last silo (by its lease, when a silo starts).
 /// </summary>
 public sealed partial class StoppingSiloHandOn(
     TaskAdmission admission, IGrainFactory grains, IClusterMembershipService membership, ILocalSiloDetails silo, ILogger<StoppingSiloHandOn> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
-    /// <summary>Just above the stage whose stop closes the stream agents, so that it stops first.</summary>
+    /// <summary>Just above the stage whose stop closes the stream agents, so that it stops before it.</summary>
     public const int Stage = ServiceLifecycleStage.Active + 1;
 
-    /// <summary>How long the stop waits for its tasks to leave.</summary>
+    /// <summary>How long the stop waits for its running tasks to leave.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    // A task told to move and still here after this is told again, toward the next silo: a move is refused when its
+    // target stopped meanwhile (several silos stop together), or when the call reached an activation on its way out.
+    private static readonly TimeSpan Retell = TimeSpan.FromSeconds(1);
+
+    private int _next;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(StoppingSiloHandOn), Stage, _ => Task.CompletedTask, HandOnAsync);
 
     private async Task HandOnAsync(CancellationToken cancellationToken)
     {
-        var others = membership.CurrentSnapshot.Members.Values
-            .Where(member => member.Status == SiloStatus.Active && !member.SiloAddress.Equals(silo.SiloAddress))
-            .Select(member => member.SiloAddress.ToParsableString())
-            .ToList();
-        if (others.Count == 0)
+        if (cancellationToken.IsCancellationRequested || Others().Count == 0)
         {
-            // The last silo: its tasks write their position as they deactivate and resume by their leases when a silo starts.
             return;
         }
 
-        admission.Drain();
-        var told = new HashSet<Guid>();
+        admission.Drain(taskId => Tell(taskId, Others()));
+        var told = new Dictionary<Guid, DateTimeOffset>();
         var started = DateTimeOffset.UtcNow;
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         patience.CancelAfter(Patience);
         try
         {
-            // Again until none runs here: a task granted a slot here just before the queue heard of the drain starts here still.
-            while (admission.RunningHere() is { Count: > 0 } running)
+            do
             {
-                foreach (var taskId in running.Where(told.Add))
+                var others = Others();
+                if (others.Count == 0)
                 {
-                    var target = others[told.Count % others.Count];
-                    grains.GetGrain<IIndexTaskWorker>(taskId).MoveTo(target).Ignore();
+                    // Every other silo stops too: the tasks left here are handed on as they deactivate.
+                    break;
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                foreach (var taskId in admission.RunningHere().Concat(admission.WaitingHere()))
+                {
+                    if (!told.TryGetValue(taskId, out var at) || now - at >= Retell)
+                    {
+                        told[taskId] = now;
+                        Tell(taskId, others);
+                    }
                 }
 
                 await Task.Delay(Poll, patience.Token);
             }
+            while (admission.RunningHere().Count > 0);
 
-            if (told.Count > 0)
-            {
-                HandedOn(logger, told.Count, others.Count, (DateTimeOffset.UtcNow - started).TotalMilliseconds);
-            }
+            HandedOn(logger, told.Count, (DateTimeOffset.UtcNow - started).TotalMilliseconds);
         }
         catch (OperationCanceledException) when (patience.IsCancellationRequested)
         {
-            StillHere(logger, admission.RunningHere().Count, Patience);
+            StillHere(logger, admission.RunningHere().Count, told.Count, Patience);
         }
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Silo stopping: {Count} running tasks handed on to {Silos} other silos in {Milliseconds:F0} ms")]
-    private static partial void HandedOn(ILogger logger, int count, int silos, double milliseconds);
+    private void Tell(Guid taskId, List<string> others)
+    {
+        if (others.Count > 0)
+        {
+            var target = others[(int)((uint)Interlocked.Increment(ref _next) % others.Count)];
+            grains.GetGrain<IIndexTaskWorker>(taskId).MoveTo(target).Ignore();
+        }
+    }
 
-    [LoggerMessage(2, LogLevel.Warning, "Silo stopping: {Count} tasks still run here after {Patience}; they hand on as they deactivate")]
-    private static partial void StillHere(ILogger logger, int count, TimeSpan patience);
+    private List<string> Others() =>
+        [.. membership.CurrentSnapshot.Members.Values
+            .Where(member => member.Status == SiloStatus.Active && !member.SiloAddress.Equals(silo.SiloAddress))
+            .Select(member => member.SiloAddress.ToParsableString())];
+
+    [LoggerMessage(1, LogLevel.Information, "Silo stopping: no task runs here any more; {Count} tasks were told to move, in {Milliseconds:F0} ms")]
+    private static partial void HandedOn(ILogger logger, int count, double milliseconds);
+
+    [LoggerMessage(2, LogLevel.Warning, "Silo stopping: {Running} tasks still run here after {Patience} ({Told} told to move); they are handed on as they deactivate")]
+    private static partial void StillHere(ILogger logger, int running, int told, TimeSpan patience);
 }

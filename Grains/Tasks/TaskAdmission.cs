@@ -419,6 +419,8 @@ public sealed partial class TaskAdmission(
         {
             grains.GetGrain<IIndexTaskWorker>(taskId).Wake().Ignore();
         }
+
+        TellStartedWhileDraining(granted);
     }
 
     /// <summary>The silo stops: nothing more is sent, and what is left to say is said by the tasks' leases and the queue's reconciliation.</summary>

@@ -38,7 +38,8 @@ public sealed partial class ComposeSiteTests
     /// stop_grace_period, which the container carries as its stop timeout): another silo takes the task
     /// over, which completes with every document written once, and the container exits 0 by itself well
     /// before the grace period ends. The earlier steps killed a gateway and a silo, so the stopping silo's
-    /// stream agents may still be delivering to the dead gateway's client: its tasks are handed on before that.
+    /// stream agents may still be delivering to the dead gateway's client: the silo must have handed the task on
+    /// before that (it logs the move), not at its grains' deactivation.
     /// </summary>
     private static async Task A_silo_stopped_under_a_task_drains_it_and_exits_within_its_grace_period(ComposeSite site, HttpClient http, int port)
     {
@@ -67,7 +68,10 @@ public sealed partial class ComposeSiteTests
         Assert.True(stopped < SiloGracePeriod - TimeSpan.FromSeconds(10), $"the silo took {stopped.TotalSeconds:F1} s to stop, close to its {SiloGracePeriod.TotalSeconds} s grace period");
         AssertCompletedOnce(taskId, socket, rest, UploadLines);
         AssertEndedAfter(rest, stoppedAt, "its silo was stopped");
-        await AssertResumedSinceAsync(site, taskId, stoppedAt, "its silo was stopped");
+        await AssertResumedSinceAsync(site, taskId, stoppedAt, "its silo was stopped", besides: victim);
+        var victimSaid = await site.LogsAsync(victim, stoppedAt);
+        Assert.True(victimSaid.Contains($"Task {taskId} is handed on to silo ", StringComparison.Ordinal),
+            $"the stopped silo did not hand task {taskId} on before the rest of its stop; it said:\n{string.Join('\n', victimSaid.Split('\n').TakeLast(40))}");
         await AssertEveryDocumentWrittenOnceAsync(site, collection, UploadLines);
         Console.WriteLine($"ComposeSiteTests: a silo stopped under a task drained in {stopped.TotalSeconds:F1} s");
     }

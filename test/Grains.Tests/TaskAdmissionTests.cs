@@ -80,12 +80,33 @@ public sealed class TaskAdmissionTests : IDisposable
         Assert.True(await _admission.TryEnterAsync(running));
         var before = await _queue.NextAsync(e => e.Holding.Contains(running) || e.Entering.Contains(running), "the task's request to reach the queue");
 
-        _admission.Drain();
+        _admission.Drain(_ => { });
 
         var drained = await _queue.NextAsync(e => e.Slots == 0, "a call saying the silo has no slots");
         Assert.Equal(new TasksOptions().MaxRunningPerSilo, before.Slots);
         Assert.Equal([running.TaskId], drained.Holding.Select(t => t.TaskId));
         Assert.Equal([running.TaskId], _admission.RunningHere());
+        Assert.True(_admission.Draining);
+    }
+
+    /// <summary>The queue granted the slot before it heard of the drain: the task starts here, and the silo is told, to move it on.</summary>
+    [Fact]
+    public async Task A_task_granted_a_slot_here_while_the_silo_drains_is_named_as_it_starts()
+    {
+        var waiter = Ticket();
+        _queue.Answer = _ => [];
+        Assert.False(await _admission.TryEnterAsync(waiter));
+        Assert.Equal([waiter.TaskId], _admission.WaitingHere());
+        var started = new ConcurrentQueue<Guid>();
+        _admission.Drain(started.Enqueue);
+
+        var grants = 0;
+        _queue.Answer = _ => Interlocked.Increment(ref grants) == 1 ? [waiter with { Processing = true }] : [];
+        Assert.False(await _admission.TryEnterAsync(Ticket("bob")));
+
+        await Eventually.TrueAsync(() => started.Contains(waiter.TaskId), TimeSpan.FromSeconds(10), "the drain to be told the waiter started here");
+        Assert.Equal([waiter.TaskId], started);
+        Assert.Contains(waiter.TaskId, _admission.RunningHere());
     }
 
     [Fact]
