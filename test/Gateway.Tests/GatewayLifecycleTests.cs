@@ -160,6 +160,43 @@ public sealed class GatewayLifecycleTests
     }
 
     [Fact]
+    public async Task Shutting_down_while_a_task_streams_progress_closes_its_socket_with_1001()
+    {
+        var gateway = new GatewayFactory(services: services => services.AddFaultInjection());
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+
+        // Paced (at least 20 s for its documents), so that progress still streams when the shutdown comes.
+        gateway.Services.GetRequiredService<FaultPlan>().PaceIndex("streaming", TimeSpan.FromMilliseconds(5));
+        var taskId = await TaskRequests.CreateAsync(alice, TaskRequests.Body(4000, collection: "streaming"));
+        await using var socket = await SocketClient.ConnectAsync(gateway.SocketUri($"/ws/task/{taskId}", TestTokens.Alice));
+        await Deadline.RunAsync(
+            async _ =>
+            {
+                while (await socket.ReceiveAsync(TimeSpan.FromSeconds(30)) is { } message)
+                {
+                    Assert.False(MessageAssert.Type(message) is "complete" or "error" or "cancelled", $"the task ended before the shutdown: {message}");
+                    if (MessageAssert.Type(message) == "progress" && message.GetProperty("current").GetInt32() > 0)
+                    {
+                        return;
+                    }
+                }
+
+                throw new InvalidOperationException("The socket closed before the task reported progress.");
+            },
+            TimeSpan.FromSeconds(60),
+            "the task's first progress");
+
+        var reading = socket.ReceiveUntilClosedAsync();
+        var stopping = gateway.DisposeAsync().AsTask();
+        var rest = await reading;
+        await stopping;
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+        Assert.Equal("Going away", socket.CloseReason);
+        Assert.DoesNotContain(rest, message => MessageAssert.Type(message) is "complete" or "error" or "cancelled");
+    }
+
+    [Fact]
     public async Task In_production_token_issuing_is_off_without_users_and_null_origins_are_refused()
     {
         await using var gateway = new GatewayFactory(environment: "Production");
