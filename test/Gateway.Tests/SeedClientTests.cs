@@ -98,6 +98,63 @@ public sealed class SeedClientTests(SharedGateway gateway)
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "watch-page.png"), FullPage = true });
     }
 
+    /// <summary>
+    /// The guide's JavaScript example, as written but for its URL, task id and token, in a real browser: it must
+    /// see the task's steps and its end as the guide prints them, whatever fields the messages have gained since.
+    /// </summary>
+    [Fact]
+    public async Task The_seeds_javascript_client_receives_connected_progress_and_complete()
+    {
+        var chromium = SystemDependencies.Chromium();
+        gateway.StartServer();
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(10_000, words: 150);
+        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(client, body);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var alerts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Console += (_, message) => console.Enqueue(message.Text);
+        page.Dialog += (_, dialog) =>
+        {
+            alerts.Enqueue(dialog.Message);
+            _ = dialog.AcceptAsync();
+        };
+
+        page.PageError += (_, error) => console.Enqueue("page error: " + error);
+
+        // A page of the gateway's origin that runs no script of its own (the site's pages declare globals of the same names).
+        await page.GotoAsync(new Uri(gateway.BaseAddress, "/seed-client").ToString());
+        await page.EvaluateAsync(
+            "args => { document.body.innerHTML = '<div id=\"progress-bar\"></div>'; window.seedClient = args; }",
+            new { url = $"ws://127.0.0.1:{gateway.Port}", taskId = taskId.ToString(), token = TestTokens.Alice });
+        await page.AddScriptTagAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "SeedClients", "seed_client.js") });
+        try
+        {
+            await Eventually.TrueAsync(() => console.Contains("WebSocket closed"), TimeSpan.FromSeconds(90), "the seed's JavaScript client to see the task end and its socket close");
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message} Its console said:\n{string.Join('\n', console.TakeLast(20))}", timeout);
+        }
+
+        var lines = console.ToList();
+        Assert.Contains($"Connected to task {taskId}", lines);
+        Assert.Contains("Current status: waiting", lines);
+        Assert.Contains(lines, line => line.StartsWith("Progress: ", StringComparison.Ordinal) && !line.Contains("undefined", StringComparison.Ordinal));
+        Assert.Contains("Task completed!", lines);
+        Assert.DoesNotContain(lines, line => line.StartsWith("Task error:", StringComparison.Ordinal) || line.StartsWith("WebSocket error:", StringComparison.Ordinal));
+        Assert.Equal(["Success: Indexed 10000 documents: 10000 indexed, 0 unchanged, 0 failed"], alerts);
+        await Assertions.Expect(page.Locator("#progress-bar")).ToHaveTextAsync("100%");
+    }
+
     private async Task<string> DemoTokenAsync()
     {
         using var anonymous = gateway.CreateHttpClient();

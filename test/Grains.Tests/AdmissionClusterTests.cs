@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Admission;
 using OrleansTasks.Storage.Faults;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Grains.Tests;
 
@@ -117,6 +118,37 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         Assert.All(ended, t => Assert.Equal(IndexTaskStatus.Completed, t.Status));
         Assert.Equal(expected, ended.OrderBy(t => t.StartedAt).Select(t => t.TaskId));
         Assert.Equal([TaskPriority.High, TaskPriority.High, TaskPriority.Normal, TaskPriority.Normal, TaskPriority.Low], ended.Select(t => t.Priority));
+    }
+
+    /// <summary>A task's time limit counts from its start: one queued behind a slot held longer than its limit still completes.</summary>
+    [Fact]
+    public async Task A_queued_tasks_time_limit_counts_from_its_start_not_from_its_wait_in_the_queue()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await PostgresSilo.StartAsync(database, NewCluster(), Settings(slots: 1), s => s.Services.AddFaultInjection());
+
+        // Paced (8,000 documents take at least 40 s), so that the blocker holds the only slot until it is cancelled.
+        silo.Services.GetRequiredService<FaultPlan>().PaceIndex("admission", TimeSpan.FromMilliseconds(5));
+        var grains = silo.Client;
+        var blocker = await StartAsync(grains, "alice", TaskPriority.Normal, 8000);
+        await Eventually.TrueAsync(async () => (await SnapshotAsync(grains, blocker)).Status == IndexTaskStatus.Processing);
+        var limit = TimeSpan.FromSeconds(2);
+        var queuedId = Guid.NewGuid();
+        await grains.GetGrain<IIndexTaskGrain>(queuedId).Start(
+            new StartIndexTask("alice", "admission", Documents.Generate(20)) { Timeout = limit });
+        var waiting = await SnapshotAsync(grains, queuedId);
+
+        // Held in the queue for twice its limit, then let go.
+        await Eventually.TrueAsync(async () => DateTimeOffset.UtcNow - (await SnapshotAsync(grains, queuedId)).CreatedAt > 2 * limit, Deadline,
+            "the queued task to have waited twice its time limit");
+        var stillQueued = await SnapshotAsync(grains, queuedId);
+        await grains.GetGrain<IIndexTaskGrain>(blocker).Cancel("user:alice");
+        var ended = (await EndedAsync(grains, [queuedId])).Single();
+
+        Assert.Equal(IndexTaskStatus.Pending, waiting.Status);
+        Assert.Equal(IndexTaskStatus.Pending, stillQueued.Status);
+        Assert.Equal(IndexTaskStatus.Completed, ended.Status);
+        Assert.True(ended.StartedAt - ended.CreatedAt > 2 * limit, $"the task started {ended.StartedAt - ended.CreatedAt} after it was created");
     }
 
     [Fact]
