@@ -107,10 +107,6 @@ public sealed class SeedClientTests(SharedGateway gateway)
     {
         var chromium = SystemDependencies.Chromium();
         gateway.StartServer();
-        using var client = gateway.CreateHttpClient(TestTokens.Alice);
-        var body = TaskRequests.Body(10_000, words: 150);
-        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        var taskId = await TaskRequests.CreateAsync(client, body);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -132,6 +128,12 @@ public sealed class SeedClientTests(SharedGateway gateway)
 
         // A page of the gateway's origin that runs no script of its own (the site's pages declare globals of the same names).
         await page.GotoAsync(new Uri(gateway.BaseAddress, "/seed-client").ToString());
+
+        // Created once the browser is ready, and starting 12 s later, so that the client connects while it waits.
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(10_000, words: 150);
+        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var taskId = await TaskRequests.CreateAsync(client, body);
         await page.EvaluateAsync(
             "args => { document.body.innerHTML = '<div id=\"progress-bar\"></div>'; window.seedClient = args; }",
             new { url = $"ws://127.0.0.1:{gateway.Port}", taskId = taskId.ToString(), token = TestTokens.Alice });

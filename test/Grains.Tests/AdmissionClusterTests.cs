@@ -132,7 +132,8 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         var grains = silo.Client;
         var blocker = await StartAsync(grains, "alice", TaskPriority.Normal, 8000);
         await Eventually.TrueAsync(async () => (await SnapshotAsync(grains, blocker)).Status == IndexTaskStatus.Processing);
-        var limit = TimeSpan.FromSeconds(2);
+        // Ample for its 20 paced documents once it starts, on a loaded machine too; its wait in the queue is twice that.
+        var limit = TimeSpan.FromSeconds(5);
         var queuedId = Guid.NewGuid();
         await grains.GetGrain<IIndexTaskGrain>(queuedId).Start(
             new StartIndexTask("alice", "admission", Documents.Generate(20)) { Timeout = limit });

@@ -16,7 +16,8 @@ internal static class AdmissionMix
 
     /// <summary>
     /// Tasks:MaxRunningPerUser. Two silos of two slots (<see cref="SiloSettings"/>: fixed, not the default that follows the
-    /// machine's cores, so that ten users always outnumber the slots) run four tasks at once; without a limit one user
+    /// machine's cores, so that ten users always outnumber the slots; <c>--slots 4</c> runs the shipped default here, eight
+    /// slots, still fewer than the users) run four tasks at once; without a limit one user
     /// of ten holds two or more of them at times (the plain side's figures show it), and with ten users
     /// waiting there is always another user's task to fill a slot, so a limit of 1 binds without leaving
     /// slots idle: what it costs is the admission work, not capacity.
@@ -26,13 +27,16 @@ internal static class AdmissionMix
     /// <summary>Hangfire's queues for high, normal and low, in the order its PostgreSQL storage serves them.</summary>
     public static readonly string[] Queues = ["critical", "default", "low"];
 
+    /// <summary>The slots a silo of both OrleansTasks sides of <c>--admission</c> has unless <c>--slots</c> says otherwise.</summary>
+    public const int DefaultSlots = 2;
+
     /// <summary>The slots of both OrleansTasks sides of <c>--admission</c>, the plain one too, so that the two differ only by the rules.</summary>
-    public static IReadOnlyDictionary<string, string?> PlainSettings { get; } = new Dictionary<string, string?>
+    public static IReadOnlyDictionary<string, string?> PlainSettings(int slots) => new Dictionary<string, string?>
     {
-        ["Tasks:MaxRunningPerSilo"] = "2",
+        ["Tasks:MaxRunningPerSilo"] = slots.ToString(CultureInfo.InvariantCulture),
     };
 
-    public static IReadOnlyDictionary<string, string?> SiloSettings { get; } = new Dictionary<string, string?>(PlainSettings)
+    public static IReadOnlyDictionary<string, string?> SiloSettings(int slots) => new Dictionary<string, string?>(PlainSettings(slots))
     {
         ["Tasks:MaxRunningPerUser"] = MaxRunningPerUser.ToString(CultureInfo.InvariantCulture),
     };

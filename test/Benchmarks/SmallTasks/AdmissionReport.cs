@@ -22,9 +22,10 @@ internal static class AdmissionReport
             ("plain ÷ Hangfire", run => run.Plain, run => run.Hangfire),
         ]);
 
-    public static string Settings => string.Create(CultureInfo.InvariantCulture,
+    public static string Settings(int slots) => string.Create(CultureInfo.InvariantCulture,
         $"admission rules: {AdmissionMix.Users} users (task n is user n mod {AdmissionMix.Users}'s), a third each high/normal/low, " +
-        $"Tasks:MaxRunningPerUser={AdmissionMix.MaxRunningPerUser}; Hangfire's queues {string.Join(", ", AdmissionMix.Queues)} for high, normal, low");
+        $"Tasks:MaxRunningPerUser={AdmissionMix.MaxRunningPerUser}; both OrleansTasks sides at {slots} slots a silo; " +
+        $"Hangfire's queues {string.Join(", ", AdmissionMix.Queues)} for high, normal, low");
 
     public static void PrintRun(int number, AdmissionRun run)
     {

@@ -6,7 +6,7 @@ namespace OrleansTasks.Benchmarks.SmallTasks;
 /// How much work the <c>tasks</c> scenario offers: tasks of ten ~1 KB documents from concurrent
 /// clients, after a warm-up that is not measured, repeated for the spread.
 /// </summary>
-internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly, bool Admission, bool Statements)
+internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Runs, TimeSpan Stall, bool OneSiloOnly, bool Admission, bool Statements, int AdmissionSlots)
 {
     public const int DocumentsPerTask = 10;
 
@@ -35,6 +35,9 @@ internal sealed record TasksPlan(int Tasks, int Clients, int WarmupTasks, int Ru
             Admission: options.Contains("--admission"),
 
             // Each OrleansTasks side's costliest statements per task (pg_stat_statements), from the measured phase.
-            Statements: options.Contains("--statements"));
+            Statements: options.Contains("--statements"),
+
+            // The slots a silo of both OrleansTasks sides of --admission (AdmissionMix.DefaultSlots unless set).
+            AdmissionSlots: Number("--slots") ?? AdmissionMix.DefaultSlots);
     }
 }

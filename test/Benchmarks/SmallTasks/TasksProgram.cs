@@ -70,12 +70,12 @@ internal static class TasksProgram
 
     private static async Task RunWithAdmissionAsync(PostgresServer postgres, TasksPlan plan)
     {
-        Console.WriteLine(AdmissionReport.Settings);
+        Console.WriteLine(AdmissionReport.Settings(plan.AdmissionSlots));
         var runs = new List<AdmissionRun>();
         for (var number = 1; number <= plan.Runs; number++)
         {
-            var plain = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, settings: AdmissionMix.PlainSettings));
-            var ruled = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, admission: true, settings: AdmissionMix.SiloSettings));
+            var plain = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, settings: AdmissionMix.PlainSettings(plan.AdmissionSlots)));
+            var ruled = await TimedAsync(() => OrleansTasksSide.RunAsync(postgres, silos: 2, plan, admission: true, settings: AdmissionMix.SiloSettings(plan.AdmissionSlots)));
             var hangfire = await TimedAsync(() => HangfireSide.RunAsync(postgres, plan));
             var queues = await TimedAsync(() => HangfireSide.RunAsync(postgres, plan, priorityQueues: true));
             var run = new AdmissionRun(plain, ruled, hangfire, queues);
