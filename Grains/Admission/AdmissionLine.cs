@@ -355,13 +355,14 @@ public sealed class AdmissionLine
 
     /// <summary>
     /// Gives up the pending moves sent twice and not taken one <see cref="AdmissionSettings.WakeInterval"/> after the
-    /// second, or whose target silo is gone: the slot is freed and the task waits again, in its turn, on the silo it
-    /// waited on. It is not moved again for <see cref="AdmissionSettings.GraceForGone"/>.
+    /// second, or whose target silo is gone or reports no slots (it stops, handing its tasks on): the slot is freed and
+    /// the task waits again, in its turn, on the silo it waited on. It is not moved again for <see cref="AdmissionSettings.GraceForGone"/>.
     /// </summary>
     private void GiveUpMoves(IReadOnlySet<string> live, DateTimeOffset now)
     {
         foreach (var place in State.Running.Values.Where(p => p.MovingFrom is not null && !p.Taken
-            && (!live.Contains(p.Silo) || (p.MoveSends >= MaxMoveSends && now - p.MoveSentAt >= _settings.WakeInterval))).ToList())
+            && (!live.Contains(p.Silo) || State.Slots.GetValueOrDefault(p.Silo, -1) == 0
+                || (p.MoveSends >= MaxMoveSends && now - p.MoveSentAt >= _settings.WakeInterval))).ToList())
         {
             Remove(place.TaskId);
             (place.Silo, place.MovingFrom, place.MoveSends, place.MoveFailedAt) = (place.MovingFrom!, null, 0, now);

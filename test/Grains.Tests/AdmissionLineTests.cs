@@ -198,6 +198,21 @@ public sealed class AdmissionLineTests
         Assert.Equal(1, line.Position(head.TaskId));
     }
 
+    /// <summary>A silo that stops reports no slots: a move planned toward it is given up at once, not sent to a silo handing its tasks on.</summary>
+    [Fact]
+    public void A_pending_move_to_a_silo_that_reports_no_slots_is_given_up_and_the_task_keeps_its_turn()
+    {
+        var (line, head, _) = PendingMove();
+
+        line.Report(SiloB, 0, [], []);
+        line.Reconcile(Both);
+
+        Assert.False(line.State.Running.ContainsKey(head.TaskId));
+        Assert.Equal(SiloA, line.State.Waiting[head.TaskId].Silo);
+        Assert.Empty(line.DueMoves());
+        Assert.Empty(line.Admit(Both));
+    }
+
     [Fact]
     public void An_owner_at_the_per_user_limit_is_skipped_until_one_of_theirs_ends()
     {
