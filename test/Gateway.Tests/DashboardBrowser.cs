@@ -72,14 +72,8 @@ public sealed class DashboardBrowser : IAsyncDisposable
     /// </summary>
     public static async Task<DashboardBrowser> LaunchAsync(params string[] expectedWarnings)
     {
-        var chromium = SystemDependencies.Chromium();
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        var browser = await HeadlessChromium.LaunchAsync(playwright);
         return new DashboardBrowser(playwright, browser, [.. expectedWarnings.Select(pattern => new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))]);
     }
 

@@ -44,15 +44,9 @@ public sealed class SeedClientTests(SharedGateway gateway)
     [Fact]
     public async Task The_watch_page_follows_a_task_to_complete_in_a_real_browser()
     {
-        var chromium = SystemDependencies.Chromium();
         gateway.StartServer();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         var consoleErrors = new List<string>();
         page.Console += (_, message) =>
@@ -105,15 +99,9 @@ public sealed class SeedClientTests(SharedGateway gateway)
     [Fact]
     public async Task The_seeds_javascript_client_receives_connected_progress_and_complete()
     {
-        var chromium = SystemDependencies.Chromium();
         gateway.StartServer();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var alerts = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -20,15 +20,9 @@ public sealed class WatchPageReconnectTests
     [Fact]
     public async Task The_watch_page_reconnects_after_going_away_and_after_a_silent_connection_and_stops_at_the_end()
     {
-        var chromium = SystemDependencies.Chromium();
         await using var server = await ScriptedServer.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.AddInitScriptAsync("window.watchTiming = { pingEvery: 1000, pongWithin: 1500 };");
 
