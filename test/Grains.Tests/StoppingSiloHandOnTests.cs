@@ -70,6 +70,79 @@ public sealed class StoppingSiloHandOnTests(PostgresServer postgres)
         Assert.Equal(Documents, await survivor.Services.GetRequiredService<IDocumentIndex>().CountWritesAsync(collection, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Two_silos_stopping_together_hand_their_tasks_to_the_third_and_each_completes_once()
+    {
+        const int Tasks = 6;
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = "c" + Guid.NewGuid().ToString("N")[..10];
+        var holds = new List<ActiveStageStopHold>();
+        await using var first = await StartSiloAsync(database, cluster, holds);
+        await using var second = await StartSiloAsync(database, cluster, holds);
+        await using var third = await StartSiloAsync(database, cluster, holds);
+        PostgresSilo[] silos = [first, second, third];
+        var collections = Enumerable.Range(0, Tasks).Select(index => $"together{index}").ToList();
+        foreach (var silo in silos)
+        {
+            foreach (var collection in collections)
+            {
+                silo.Services.GetRequiredService<FaultPlan>().PaceIndex(collection, TimeSpan.FromMilliseconds(5));
+            }
+        }
+
+        var taskIds = Enumerable.Range(0, Tasks).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var (taskId, index) in taskIds.Select((id, index) => (id, index)))
+        {
+            var starter = silos[index % silos.Length].Client.GetGrain<IIndexTaskGrain>(taskId);
+            await starter.Start(new StartIndexTask("alice", collections[index], Grains.Tests.Documents.Generate(Documents, wordsPerDocument: 60)));
+        }
+
+        foreach (var taskId in taskIds)
+        {
+            var grain = first.Client.GetGrain<IIndexTaskGrain>(taskId);
+            await Eventually.TrueAsync($"task {taskId} to be under way", async () => (await grain.GetSnapshot())!.Current > 100, TimeSpan.FromSeconds(60));
+        }
+
+        // The silo hosting the fewest tasks stays (so at least four run on the other two); the other two stop at once,
+        // so each first sees the other still active.
+        var hosts = await Task.WhenAll(taskIds.Select(taskId => first.Client.GetGrain<IIndexTaskGrain>(taskId).GetHostingSilo()));
+        var survivor = silos.OrderBy(silo => hosts.Count(host => Hosts(silo, host))).First();
+        var stopping = silos.Where(silo => silo != survivor).ToList();
+        var onStopping = taskIds.Where((_, index) => !Hosts(survivor, hosts[index])).ToList();
+
+        var stops = stopping.Select(silo => silo.StopAsync()).ToList();
+        foreach (var taskId in onStopping)
+        {
+            var grain = survivor.Client.GetGrain<IIndexTaskGrain>(taskId);
+            await Eventually.TrueAsync(
+                $"task {taskId} of a stopping silo to be hosted by the silo that stays",
+                async () => Hosts(survivor, await grain.GetHostingSilo()),
+                TimeSpan.FromSeconds(20));
+        }
+
+        var watchers = new List<FeedWatcher<IndexTaskSnapshot>>();
+        foreach (var taskId in taskIds)
+        {
+            watchers.Add(await TaskWatcher.StartAsync(survivor.Client, taskId));
+        }
+
+        survivor.Services.GetRequiredService<FaultPlan>().LiftPaces();
+        await Task.WhenAll(stops);
+        foreach (var watcher in watchers)
+        {
+            await using var watching = watcher;
+            var terminal = await watcher.WaitForTerminalAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(IndexTaskStatus.Completed, terminal.Status);
+            Assert.Equal(new TaskCounts(Documents, 0, 0), terminal.Counts);
+        }
+
+        var documents = survivor.Services.GetRequiredService<IDocumentIndex>();
+        foreach (var collection in collections)
+        {
+            Assert.Equal(Documents, await documents.CountWritesAsync(collection, CancellationToken.None));
+        }
+    }
+
     private static async Task<PostgresSilo> StartSiloAsync(string database, string cluster, List<ActiveStageStopHold> holds)
     {
         var hold = new ActiveStageStopHold();
