@@ -36,6 +36,10 @@ public static class GatewayHostingExtensions
         // Room for a ?token= of up to 8 KiB, so that larger tokens get the protocol's 1008 rather than a bare 414.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes);
 
+        // Read once here as well, so that a bad value stops the start with one line before the host logs its failure.
+        StartupSettings.Read<GatewayOptions>(configuration, GatewayOptions.SectionName);
+        StartupSettings.Read<AuthOptions>(configuration, AuthOptions.SectionName);
+        StartupSettings.Read<TasksOptions>(configuration, TasksOptions.SectionName);
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TasksOptions>().Bind(configuration.GetSection(TasksOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
@@ -110,7 +114,7 @@ public static class GatewayHostingExtensions
     public static bool IsEmbedded(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return (builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>()?.Mode ?? GatewayMode.Embedded) == GatewayMode.Embedded;
+        return (StartupSettings.Bind<GatewayOptions>(builder.Configuration, GatewayOptions.SectionName).Mode) == GatewayMode.Embedded;
     }
 
     private static void AddOrleans(WebApplicationBuilder builder)
@@ -129,7 +133,7 @@ public static class GatewayHostingExtensions
             }
             else
             {
-                var tasks = builder.Configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+                var tasks = StartupSettings.Bind<TasksOptions>(builder.Configuration, TasksOptions.SectionName);
                 builder.Services.AddFileUploads(tasks);
             }
         }
@@ -137,7 +141,7 @@ public static class GatewayHostingExtensions
 
     private static void AddAuth(WebApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        var settings = StartupSettings.Bind<AuthOptions>(builder.Configuration, AuthOptions.SectionName);
         var key = SigningKey.From(settings, builder.Environment.IsDevelopment());
         var fileUsers = UsersFile.Read(builder.Configuration);
         var services = builder.Services;

@@ -86,7 +86,7 @@ public static class OrleansTasksSiloExtensions
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.AddActivityPropagation();
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
-        var tasks = configuration.GetSection(TasksOptions.SectionName).Get<TasksOptions>() ?? new TasksOptions();
+        var tasks = StartupSettings.Bind<TasksOptions>(configuration, TasksOptions.SectionName);
         tasks.CheckAtStart();
         if (budget is { Storage: { } storage, Index: { } index })
         {
@@ -170,6 +170,7 @@ public static class OrleansTasksSiloExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddRenamedTaskSettings(configuration);
+        StartupSettings.Read<SchedulesOptions>(configuration, SchedulesOptions.SectionName);
         services.AddOptions<SchedulesOptions>()
             .Bind(configuration.GetSection(SchedulesOptions.SectionName))
             .ValidateDataAnnotations()

@@ -51,6 +51,44 @@ public sealed class StartupConfigurationTests
     }
 
     [Theory]
+    [InlineData("Tasks:MaxRunningPerSilo", "many")]
+    [InlineData("Tasks:MaxRunningPerUser", "abc")]
+    [InlineData("Tasks:DefaultTimeout", "PT30M")]
+    [InlineData("Tasks:PriorityAgeing", "PT5M")]
+    [InlineData("Tasks:Retry:MaxAttempts", "three")]
+    public async Task A_value_that_does_not_convert_stops_the_silo_and_the_client_mode_gateway_with_one_line(string key, string value)
+    {
+        var settings = OnFreePorts(key, value);
+
+        var (siloExit, siloOutput) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(settings));
+        var (gatewayExit, gatewayOutput) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", ClientGatewaySettings(settings));
+
+        AssertOneLineNaming($"'{key}'", "OrleansTasks silo cannot start: ", siloExit, siloOutput);
+        AssertOneLineNaming($"'{key}'", "OrleansTasks gateway cannot start: ", gatewayExit, gatewayOutput);
+    }
+
+    [Theory]
+    [InlineData("Gateway:Mode", "Cluster", "'Gateway:Mode'")]
+    [InlineData("Gateway:ProgressQueueLength", "0", "ProgressQueueLength")]
+    [InlineData("Auth:TokenLifetime", "00:00:01", "TokenLifetime")]
+    [InlineData("Tasks:MaxRunningPerSilo", "0", "MaxRunningPerSilo")]
+    [InlineData("Schedules:CheckPeriod", "00:00:00", "CheckPeriod")]
+    [InlineData("Schedules:CheckPeriod", "soon", "'Schedules:CheckPeriod'")]
+    public async Task A_bad_gateway_value_stops_the_embedded_gateway_with_one_line(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            [key] = value,
+        };
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", settings);
+
+        AssertOneLineNaming(named, "OrleansTasks gateway cannot start: ", exit, output);
+    }
+
+    [Theory]
     [InlineData("http://127.0.0.1")]
     [InlineData("127.0.0.1:9464")]
     [InlineData("http://127.0.0.1:0")]
