@@ -20,6 +20,7 @@ public static class BatchApi
         batches.MapGet("{batchId}", GetAsync).WithSummary("A batch with its rolled-up progress and each of its tasks.");
         batches.MapPost("{batchId}/cancel", CancelAsync).WithSummary("Cancel every unfinished task of a batch.");
         batches.MapPost("{batchId}/retry", BatchRetry.HandleAsync)
+            .AddEndpointFilter(new NoBodyFilter("A batch's retry takes no body: each task runs with its own priority, retry policy and timeout. Create a new batch to change them."))
             .WithSummary("Retry an ended batch's failed and cancelled tasks as a new batch, linked both ways (retry_of, retried_by).");
         return app;
     }

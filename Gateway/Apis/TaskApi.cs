@@ -23,6 +23,7 @@ public static class TaskApi
         tasks.MapGet("{taskId}/result", GetResultAsync).WithSummary("A task's per-document outcomes, paged.");
         tasks.MapPost("{taskId}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended.");
         tasks.MapPost("{taskId}/retry", TaskRetry.HandleAsync)
+            .AddEndpointFilter(new NoBodyFilter("A retry takes no body: it runs with the task's own priority, retry policy and timeout. Create a new task to change them."))
             .WithSummary("Retry an ended task's failed and unprocessed documents as a new task, linked both ways (retry_of, retried_by).");
         tasks.MapGet("{taskId}/chain", GetChainAsync)
             .WithSummary("The task and every task it depends on, directly or not, with their progress rolled up.");

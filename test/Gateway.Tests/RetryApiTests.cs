@@ -51,9 +51,14 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
         public void Deconstruct(out Answer answer, out JsonElement body) => (answer, body) = (this, Body);
     }
 
-    private static async Task<Answer> PostAsync(HttpClient client, string path, string? idempotencyKey = null)
+    private static async Task<Answer> PostAsync(HttpClient client, string path, string? idempotencyKey = null, string? body = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
         if (idempotencyKey is not null)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
@@ -115,6 +120,28 @@ public sealed partial class RetryApiTests(FaultyGateway gateway) : IClassFixture
         Assert.False(rows[retryId].TryGetProperty("retried_by", out _), $"a row of a task not retried has no retried_by: {rows[retryId]}");
         Assert.Equal(("completed", 150), (end.GetProperty("status").GetString(), end.GetProperty("counts").GetProperty("indexed").GetInt32()));
         Assert.Equal(("alice", originalNow.GetProperty("collection").GetString()), (end.GetProperty("owner_id").GetString(), end.GetProperty("collection").GetString()));
+    }
+
+    [Fact]
+    public async Task A_retry_with_settings_in_its_body_is_refused_and_retries_nothing_while_an_empty_object_is_no_body()
+    {
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var original = await FailedTaskAsync(alice, documents: 5);
+        var (batchId, _) = await BatchRequests.CreateAsync(alice, BatchRequests.Body(BatchRequests.Task("only", 5)));
+        await BatchRequests.WaitForEndAsync(alice, batchId);
+
+        var (refused, problem) = await PostAsync(alice, $"/api/tasks/{original}/retry", body: """{"timeout":"PT2H"}""");
+        var (batchRefused, batchProblem) = await PostAsync(alice, $"/api/batches/{batchId}/retry", body: """{"priority":"high"}""");
+
+        Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{(int)refused.StatusCode} {problem}");
+        Assert.Equal("application/problem+json", refused.MediaType);
+        Assert.Contains("takes no body", problem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, batchRefused.StatusCode);
+        Assert.Contains("takes no body", batchProblem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+        Assert.False((await TaskRequests.GetAsync(alice, original)).TryGetProperty("retried_by", out _), "a refused retry retried the task");
+
+        var (accepted, body) = await PostAsync(alice, $"/api/tasks/{original}/retry", body: " { } ");
+        Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, $"{(int)accepted.StatusCode} {body}");
     }
 
     [Fact]
