@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
@@ -13,12 +15,41 @@ public sealed class SeedClientTests(SharedGateway gateway)
     [Fact]
     public async Task The_seeds_python_client_receives_connected_progress_and_complete()
     {
-        var python = SystemDependencies.PythonWithWebsockets();
-        using var client = gateway.CreateHttpClient(TestTokens.Alice);
         // It starts 12 s from now, so the client connects before the run and sees it waiting: at 4 s, an
         // interpreter started on a loaded machine (load average 23) connected after the run had begun.
         var body = TaskRequests.Body(10_000, words: 150);
         body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+        var lines = await RunPythonClientAsync(gateway, body);
+
+        Assert.Contains("Initial status: waiting", lines);
+        Assert.Contains(lines, line => line.StartsWith("Progress: ", StringComparison.Ordinal));
+        Assert.Contains("Task completed!", lines);
+        Assert.Contains("Success: True", lines);
+    }
+
+    [Fact]
+    public async Task The_seeds_python_client_receives_a_tasks_error_and_stops()
+    {
+        // A gateway whose index refuses the task's collection for good: the task fails once it starts.
+        await using var faulty = new GatewayFactory(services: services => services.AddFaultInjection());
+        var body = TaskRequests.Body(100);
+        faulty.Services.GetRequiredService<FaultPlan>().RefuseIndex(body["collection"]!.GetValue<string>());
+        body["run_at"] = DateTimeOffset.UtcNow.AddSeconds(12).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+        var lines = await RunPythonClientAsync(faulty, body);
+
+        var printed = string.Join('\n', lines);
+        Assert.True(lines.Contains("Initial status: waiting"), printed);
+        Assert.True(lines.Any(line => line.StartsWith("Task error: ", StringComparison.Ordinal)), printed);
+        Assert.False(lines.Contains("Task completed!"), printed);
+    }
+
+    /// <summary>Creates the task as alice and runs the seed's Python client on it until it exits; returns what it printed.</summary>
+    private static async Task<string[]> RunPythonClientAsync(GatewayFactory gateway, System.Text.Json.Nodes.JsonObject body)
+    {
+        var python = SystemDependencies.PythonWithWebsockets();
+        using var client = gateway.CreateHttpClient(TestTokens.Alice);
         var taskId = await TaskRequests.CreateAsync(client, body);
         var script = Path.Combine(AppContext.BaseDirectory, "SeedClients", "seed_client.py");
 
@@ -32,13 +63,8 @@ public sealed class SeedClientTests(SharedGateway gateway)
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         await Deadline.RunAsync(process.WaitForExitAsync, TimeSpan.FromSeconds(90), "the seed's Python client to see the task end and exit");
-        var lines = (await output).Split('\n');
-
         Assert.True(process.ExitCode == 0, await errors);
-        Assert.Contains("Initial status: waiting", lines);
-        Assert.Contains(lines, line => line.StartsWith("Progress: ", StringComparison.Ordinal));
-        Assert.Contains("Task completed!", lines);
-        Assert.Contains("Success: True", lines);
+        return (await output).Split('\n');
     }
 
     [Fact]

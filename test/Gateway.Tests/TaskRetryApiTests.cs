@@ -101,6 +101,26 @@ public sealed class TaskRetryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_waiting_for_its_run_at_counts_its_time_limit_from_its_start_not_from_its_creation()
+    {
+        using var client = _gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(10);
+        var runAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        body["run_at"] = runAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        body["timeout"] = "PT3S";
+
+        var taskId = await TaskRequests.CreateAsync(client, body);
+        var end = await TaskRequests.WaitForEndAsync(client, taskId);
+
+        // It waited longer than its limit before it started, and was not failed for it.
+        Assert.True(end.GetProperty("status").GetString() == "completed", $"the task ended {end}");
+        var created = end.GetProperty("created_at").GetDateTimeOffset();
+        var finished = end.GetProperty("finished_at").GetDateTimeOffset();
+        Assert.True(finished - created > TimeSpan.FromSeconds(3), $"created {created:O}, finished {finished:O}: the wait did not outlast the limit");
+        Assert.True(end.GetProperty("started_at").GetDateTimeOffset() >= runAt.AddMilliseconds(-1), $"started before its run_at {runAt:O}: {end}");
+    }
+
+    [Fact]
     public async Task A_task_past_its_time_limit_ends_with_one_error_message_coded_timeout_also_in_the_task()
     {
         using var client = _gateway.CreateHttpClient(TestTokens.Alice);
