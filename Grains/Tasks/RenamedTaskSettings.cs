@@ -1,7 +1,9 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Tasks;
 
@@ -28,9 +30,14 @@ public static partial class RenamedTaskSettings
             return services;
         }
 
-        // Bound like any other setting, so that a bad value fails validation at start-up as it would under the new name.
-        services.AddOptions<TasksOptions>().Configure(options =>
-            options.SliceBudget = configuration.GetValue<TimeSpan>(OldSliceBudget, options.SliceBudget));
+        // Checked as the new name is, so that a bad value stops the start with one line.
+        if (!TimeSpan.TryParse(old, CultureInfo.InvariantCulture, out var budget))
+        {
+            throw new StartupException($"{TasksOptions.SectionName}: the value '{old}' at '{OldSliceBudget}' (the old name of {SliceBudget}) is not a duration such as 00:00:00.040.");
+        }
+
+        StartupSettings.Read<TasksOptions>(configuration, TasksOptions.SectionName, options => options.SliceBudget = budget);
+        services.AddOptions<TasksOptions>().Configure(options => options.SliceBudget = budget);
         services.AddHostedService(provider => new Warning(provider.GetRequiredService<ILogger<TasksOptions>>(), old, ignored: false));
         return services;
     }

@@ -68,6 +68,16 @@ public sealed class StartupConfigurationTests
     }
 
     [Theory]
+    [InlineData("abc", "'Tasks:BatchBudget'")]
+    [InlineData("00:00:05", "SliceBudget")]
+    public async Task A_bad_value_under_the_old_name_of_the_slice_budget_stops_the_silo_with_one_line(string value, string named)
+    {
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Silo.dll", SiloSettings(OnFreePorts("Tasks:BatchBudget", value)));
+
+        AssertOneLineNaming(named, "OrleansTasks silo cannot start: ", exit, output);
+    }
+
+    [Theory]
     [InlineData("Gateway:Mode", "Cluster", "'Gateway:Mode'")]
     [InlineData("Gateway:ProgressQueueLength", "0", "ProgressQueueLength")]
     [InlineData("Auth:TokenLifetime", "00:00:01", "TokenLifetime")]

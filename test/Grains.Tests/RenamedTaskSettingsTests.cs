@@ -33,10 +33,15 @@ public sealed class RenamedTaskSettingsTests
         Assert.Empty(warnings);
     }
 
-    [Fact]
-    public async Task A_bad_value_under_the_old_name_fails_validation_at_start_as_under_the_new_one()
+    [Theory]
+    [InlineData("00:00:05", "SliceBudget")]
+    [InlineData("soon", "'Tasks:BatchBudget'")]
+    public async Task A_bad_value_under_the_old_name_stops_the_start_with_one_line_as_under_the_new_one(string value, string named)
     {
-        await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Tasks:BatchBudget"] = "00:00:05" }));
+        var refused = await Assert.ThrowsAsync<StartupException>(() => StartAsync(new() { ["Tasks:BatchBudget"] = value }));
+
+        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', refused.Message);
     }
 
     private static async Task<(TasksOptions Options, List<string> Warnings)> StartAsync(Dictionary<string, string?> settings)
