@@ -28,7 +28,7 @@ public sealed class TaskTelemetry
         ArgumentNullException.ThrowIfNull(admission);
         var meter = meters.Create(MeterName);
         _started = meter.CreateCounter<long>("orleans_tasks.tasks.accepted", description: "Tasks accepted by this silo");
-        _ended = meter.CreateCounter<long>("orleans_tasks.tasks.ended", description: "Tasks ended on this silo, by status");
+        _ended = meter.CreateCounter<long>("orleans_tasks.tasks.ended", description: "Tasks ended on this silo, by status, and a failed task's error code");
         _documents = meter.CreateCounter<long>("orleans_tasks.documents.processed", description: "Documents processed on this silo, by outcome");
         _moved = meter.CreateCounter<long>("orleans_tasks.tasks.moved", description: "Tasks moved from this silo to another's free admission slot");
         _duration = meter.CreateHistogram<double>("orleans_tasks.task.duration", unit: "s", description: "From acceptance to the end, by status");
@@ -40,10 +40,19 @@ public sealed class TaskTelemetry
 
     public void Moved() => _moved.Add(1);
 
-    public void Ended(IndexTaskStatus status, TimeSpan sinceAccepted)
+    /// <param name="code">A failed task's <c>error.code</c> (<c>timeout</c>, <c>retries_exhausted</c>, …): the ended count is tagged with it too.</param>
+    public void Ended(IndexTaskStatus status, TimeSpan sinceAccepted, string? code = null)
     {
         var tag = new KeyValuePair<string, object?>("status", status.ToWireName());
-        _ended.Add(1, tag);
+        if (code is null)
+        {
+            _ended.Add(1, tag);
+        }
+        else
+        {
+            _ended.Add(1, tag, new KeyValuePair<string, object?>("code", code));
+        }
+
         _duration.Record(sinceAccepted.TotalSeconds, tag);
     }
 

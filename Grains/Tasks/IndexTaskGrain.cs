@@ -212,7 +212,7 @@ public sealed partial class IndexTaskGrain(
     /// <summary>What follows every terminal state: the slot is given back, followers are told, a <c>delete_missing</c> pass's records forgotten; the lease ends a period later.</summary>
     private void EndRun()
     {
-        telemetry.Ended(S.Status, time.GetUtcNow() - S.CreatedAt);
+        telemetry.Ended(S.Status, time.GetUtcNow() - S.CreatedAt, S.Status == IndexTaskStatus.Failed ? S.Error?.Code : null);
         admission.Leave(TaskId);
         NotifyFollowers();
         ForgetSeenDocumentsAsync().Ignore();

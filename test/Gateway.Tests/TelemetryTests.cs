@@ -1,17 +1,39 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansTasks.Testing;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Gateway.Tests;
 
 public sealed class TelemetryTests
 {
-    private static GatewayFactory WithMetricsListener(out Uri metricsAddress)
+    private static GatewayFactory WithMetricsListener(out Uri metricsAddress, Action<IServiceCollection>? services = null)
     {
         var port = FreePorts.Next();
         metricsAddress = new Uri($"http://127.0.0.1:{port}");
-        return new GatewayFactory(new Dictionary<string, string?> { ["Gateway:MetricsUrls"] = metricsAddress.ToString() });
+        return new GatewayFactory(new Dictionary<string, string?> { ["Gateway:MetricsUrls"] = metricsAddress.ToString() }, services: services);
+    }
+
+    [Fact]
+    public async Task A_failed_task_is_counted_ended_with_its_error_code()
+    {
+        await using var gateway = WithMetricsListener(out var metricsAddress, services => services.AddFaultInjection());
+        using var alice = gateway.CreateHttpClient(TestTokens.Alice);
+        var body = TaskRequests.Body(10);
+        body["retry"] = new System.Text.Json.Nodes.JsonObject { ["max_attempts"] = 2, ["initial_interval"] = "PT0.2S" };
+        gateway.Services.GetRequiredService<FaultPlan>().FailIndex(body["collection"]!.GetValue<string>(), times: 1000);
+        var taskId = await TaskRequests.CreateAsync(alice, body);
+        Assert.Equal("failed", (await TaskRequests.WaitForEndAsync(alice, taskId)).GetProperty("status").GetString());
+
+        using var scraper = new HttpClient { BaseAddress = metricsAddress };
+        await Eventually.TrueAsync("the failed task's count, coded retries_exhausted, in /metrics", async () =>
+            (await scraper.GetStringAsync("/metrics")).Split('\n').Any(line =>
+                line.StartsWith("orleans_tasks_tasks_ended_total{", StringComparison.Ordinal)
+                && line.Contains("code=\"retries_exhausted\"", StringComparison.Ordinal)
+                && line.Contains("status=\"failed\"", StringComparison.Ordinal)
+                && System.Text.RegularExpressions.Regex.IsMatch(line, "\\} 1( |$)")));
     }
 
     [Fact]
