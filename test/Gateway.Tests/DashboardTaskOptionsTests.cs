@@ -140,6 +140,42 @@ public sealed class DashboardTaskOptionsTests
         Assert.Empty(browser.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task The_details_show_a_task_waiting_to_retry_then_its_end_by_its_time_limit_and_another_ended_by_its_retries()
+    {
+        await using var gateway = new GatewayFactory(services: services => services.AddFaultInjection());
+        gateway.StartServer();
+        using var demo = gateway.CreateHttpClient(TestTokens.For("demo"));
+        await using var browser = await DashboardBrowser.LaunchAsync();
+        var page = await browser.SignedInTabAsync(gateway.BaseAddress, TestTokens.For("demo"));
+        var faults = gateway.Services.GetRequiredService<FaultPlan>();
+
+        // Its first slice fails, its retry waits 20 s, and its 8 s limit ends it during that wait.
+        var limited = TaskRequests.Body(10);
+        limited["retry"] = new System.Text.Json.Nodes.JsonObject { ["max_attempts"] = 10, ["initial_interval"] = "PT20S" };
+        limited["timeout"] = "PT8S";
+        faults.FailIndex(limited["collection"]!.GetValue<string>(), times: 1000);
+        var limitedId = await TaskRequests.CreateAsync(demo, limited);
+        // Opened at once: the page reads the task, then opens its socket, and the first failure may fall in between.
+        await page.GotoAsync(new Uri(gateway.BaseAddress, $"/dashboard/#/tasks/{limitedId}").ToString());
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Attempt]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^2 · next at "));
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Message]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Retrying in [0-9.]+ s \\(attempt 2 of 10\\)"));
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("failed", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Error]")).ToHaveTextAsync(
+            "timeout: The task did not end within its time limit of PT8S after its start.");
+
+        // Every one of its two attempts fails.
+        var exhausted = TaskRequests.Body(10);
+        exhausted["retry"] = new System.Text.Json.Nodes.JsonObject { ["max_attempts"] = 2, ["initial_interval"] = "PT0.2S" };
+        faults.FailIndex(exhausted["collection"]!.GetValue<string>(), times: 1000);
+        var exhaustedId = await TaskRequests.CreateAsync(demo, exhausted);
+        await TaskRequests.WaitForEndAsync(demo, exhaustedId, TimeSpan.FromSeconds(60));
+        await page.GotoAsync(new Uri(gateway.BaseAddress, $"/dashboard/#/tasks/{exhaustedId}").ToString());
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Status]")).ToHaveTextAsync("failed");
+        await Assertions.Expect(page.Locator("#details dd[data-fact=Error]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^retries_exhausted: "));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
     /// <summary>Submits the create form; returns the task's id once it is accepted.</summary>
     private static async Task<Guid> CreateAsync(IPage page)
     {

@@ -59,7 +59,9 @@ export class DetailsView {
   }
 
   #follow(message) {
-    if (message.type === 'connected' || message.type === 'pong') return;
+    // A connect's snapshot is news when the task changed since its facts were read (between that read and the
+    // socket's opening, or while a dropped socket reconnected).
+    if (message.type === 'pong' || (message.type === 'connected' && message.seq === this.shownSeq)) return;
     this.reload.request();
     if (['complete', 'error', 'cancelled'].includes(message.type)) this.#showResults(0);
   }
@@ -68,6 +70,7 @@ export class DetailsView {
     const taskId = this.taskId;
     const task = await request('GET', `/api/tasks/${taskId}`);
     if (taskId !== this.taskId) return task;
+    this.shownSeq = task.seq;
     const facts = [['Task', task.task_id], ['Collection', task.collection], ['Owner', task.owner_id], ['Status', task.status],
       ...(task.queue_position ? [['Queue position', queueText(task.queue_position)]] : []),
       ['Documents', `${task.current}/${task.total}`], ['Rate', rateText(task)],
