@@ -11,16 +11,19 @@ public sealed partial class ComposeSiteTests
 {
     private static readonly TimeSpan FaultTaskDelay = TimeSpan.FromSeconds(8);
 
+    /// <summary>A task of <see cref="Documents"/> inline documents, starting <see cref="FaultTaskDelay"/> from now (see <see cref="CreateUploadTaskAsync"/>).</summary>
     private static async Task<(Guid TaskId, string Collection)> CreateTaskAsync(HttpClient http)
     {
         var body = TaskRequests.Body(Documents, words: Words);
+        body["run_at"] = DateTimeOffset.UtcNow.Add(FaultTaskDelay).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         return (await TaskRequests.CreateAsync(http, body), body["collection"]!.GetValue<string>());
     }
 
     /// <summary>
     /// A task over an upload of <see cref="UploadLines"/> lines, starting <see cref="FaultTaskDelay"/> from now: the step
     /// finds its silo in the logs and opens its socket before it runs, so the fault lands early in the run. Started at once,
-    /// it once ran to 99 % while the step looked for its silo, and ended 23 ms before the stop.
+    /// it once ran to 99 % while the step looked for its silo, and ended 23 ms before the stop; an inline task once ended
+    /// before its socket, opened through nginx, saw any progress.
     /// </summary>
     private static async Task<(Guid TaskId, string Collection)> CreateUploadTaskAsync(HttpClient http)
     {
