@@ -16,6 +16,9 @@ public sealed partial class AdmissionPages
     private readonly Dictionary<int, HashSet<Guid>> _rows = [];
     private readonly Dictionary<Guid, HashSet<int>> _staleRows = [];
 
+    // The tasks each page's row, written next, keeps as copies though they are not on the page (see Keep).
+    private readonly Dictionary<int, List<Guid>> _kept = [];
+
     /// <summary>The highest save number read, of the index or of a row: the next save is numbered after it.</summary>
     public long LastSave { get; private set; }
 
@@ -62,6 +65,18 @@ public sealed partial class AdmissionPages
         }
 
         return named;
+    }
+
+    /// <summary>
+    /// Of the tasks <paramref name="page"/>'s stored row lists that are no longer on the page, those its next write is to
+    /// list still (<paramref name="keep"/>): they stay listed, stale, in the row written (see <see cref="AdmissionSaves"/>).
+    /// </summary>
+    public IReadOnlyList<Guid> Keep(int page, Func<Guid, bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        List<Guid> kept = _rows.TryGetValue(page, out var row) ? [.. row.Where(id => !_pages[page].Contains(id) && keep(id))] : [];
+        _kept[page] = kept;
+        return kept;
     }
 
     /// <summary>Marks every page to be written: an activation's first save fences off any earlier one (see <see cref="AdmissionSaves.Fence"/>).</summary>
@@ -113,7 +128,17 @@ public sealed partial class AdmissionPages
         if (page < _pages.Count)
         {
             _rows[page] = [.. _pages[page]];
+            if (_kept.Remove(page, out var kept))
+            {
+                foreach (var taskId in kept)
+                {
+                    _rows[page].Add(taskId);
+                    Unlisted(taskId, page);
+                }
+            }
         }
+
+        _kept.Remove(page);
     }
 
     /// <summary>The page is dropped: its row is no longer read.</summary>

@@ -16,8 +16,10 @@ namespace OrleansTasks.Admission;
 /// brings it back after its silo died, frees the slots of dead silos and hands them on.
 /// The queue is stored as a small index row (the tasks holding slots, the silos' slots, the page
 /// count, the number of the last save) and pages of waiting tasks (<see cref="AdmissionPages"/>),
-/// written by <see cref="AdmissionSaves"/> before each answer: a task coming to wait writes only its
-/// page, a grant only the index.
+/// written by <see cref="AdmissionSaves"/>: a task coming to wait is on its page before the answer; the
+/// index, which every silo's calls restate for its own tasks, is written within a flush interval, by a
+/// timer when no call comes, and as the activation deactivates. Loading an index written behind its
+/// grants, the queue grants nothing until every live silo has called (see <see cref="AdmissionSilos.AwaitReports"/>).
 /// </summary>
 [GrainType("admission-queue")]
 public sealed partial class AdmissionQueueGrain(
@@ -36,10 +38,11 @@ public sealed partial class AdmissionQueueGrain(
     private AdmissionLine _queue = null!;
     private AdmissionSilos _silos = null!;
     private AdmissionSaves _saves = null!;
+    private DurableState<AdmissionQueueState> _durable = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var durable = new DurableState<AdmissionQueueState>(state, copier, DeactivateOnIdle);
+        var durable = _durable = new DurableState<AdmissionQueueState>(state, copier, DeactivateOnIdle);
         var store = new AdmissionPageStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
         var index = durable.Current;
         var stored = new AdmissionPage[index.Pages];
@@ -52,10 +55,16 @@ public sealed partial class AdmissionQueueGrain(
         var settings = AdmissionSettings.From(options.Value);
         _queue = new AdmissionLine(queue, settings, time);
         _silos = new AdmissionSilos(settings.GraceForGone, time);
-        _saves = new AdmissionSaves(_queue, pages, new AdmissionRowWriter(durable, store), index);
+        if (index.Behind)
+        {
+            _silos.AwaitReports(settings.ReportWait);
+        }
+
+        _saves = new AdmissionSaves(_queue, pages, new AdmissionRowWriter(durable, store), index, time, settings.IndexFlush);
         var migrating = _saves.Migrating;
         _saves.Fence();
         await _saves.SaveAsync();
+        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(settings.IndexFlush, settings.IndexFlush) { KeepAlive = false });
         if (migrating)
         {
             Migrated(logger, queue.Waiting.Count, pages.Count);
@@ -106,6 +115,38 @@ public sealed partial class AdmissionQueueGrain(
 
     public Task<int?> Position(Guid taskId) => Task.FromResult(_queue.Position(taskId));
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_saves is null || _durable.IsRetired)
+        {
+            return;
+        }
+
+        try
+        {
+            // The index as it is, and not behind: the next activation trusts it and grants at once.
+            await _saves.SaveAsync(flush: true, closing: true);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            ClosingSaveFailed(logger, exception);
+        }
+    }
+
+    /// <summary>The timer: writes the index when it is behind and no call came to write it, and grants once the silos have reported.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_durable.IsRetired || !(_saves.IndexBehind || _silos.Waiting))
+        {
+            return;
+        }
+
+        var (granted, wake, moves) = Grant(Live(null));
+        await _saves.SaveAsync(flush: true);
+        Wake(wake.Concat(granted.Where(p => p.MovingFrom is null).Select(p => p.TaskId)));
+        Move(moves);
+    }
+
     public async Task Start()
     {
         var period = options.Value.LeasePeriod;
@@ -123,6 +164,11 @@ public sealed partial class AdmissionQueueGrain(
     private (IReadOnlyList<AdmissionPlace> Granted, IReadOnlyList<Guid> Wake, IReadOnlyList<AdmissionPlace> Moves) Grant(IReadOnlySet<string> live)
     {
         var wake = _queue.Reconcile(live);
+        if (!_silos.Reported(live))
+        {
+            return ([], wake, []);
+        }
+
         var granted = _queue.Admit(live);
         return (granted, wake, _queue.DueMoves());
     }
@@ -162,6 +208,9 @@ public sealed partial class AdmissionQueueGrain(
             Moving(logger, moves.Count);
         }
     }
+
+    [LoggerMessage(4, LogLevel.Warning, "Admission queue: the index could not be written as the queue deactivated; the next activation waits for the silos' reports")]
+    private static partial void ClosingSaveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(3, LogLevel.Debug, "Admission queue: told {Count} tasks to move to the silo of the slot they were granted")]
     private static partial void Moving(ILogger logger, int count);

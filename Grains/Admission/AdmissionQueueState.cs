@@ -40,6 +40,14 @@ public sealed class AdmissionQueueState
     /// number of the save they left in: a row written no later does not list them (see <see cref="AdmissionPages"/>).
     /// </summary>
     [Id(7)] public Dictionary<Guid, long> Ended { get; set; } = [];
+
+    /// <summary>
+    /// Stored: the activation that wrote the index may have granted, taken back or freed slots since (it writes the
+    /// index at most once per flush interval); false when it wrote it as it deactivated, and from builds that wrote the
+    /// index with every change. An activation loading an index that is behind grants nothing until the silos said
+    /// what they hold (see <see cref="AdmissionSilos"/>).
+    /// </summary>
+    [Id(8)] public bool Behind { get; set; }
 }
 
 /// <summary>One stored page of waiting tasks (see <see cref="AdmissionPages"/>).</summary>

@@ -12,6 +12,15 @@ namespace OrleansTasks.Admission;
 /// <param name="WakeInterval">How often a task whose silo is gone is woken again.</param>
 public sealed record AdmissionSettings(int DefaultSlots, int MaxRunningPerUser, TimeSpan Ageing, TimeSpan GraceForGone, TimeSpan WakeInterval)
 {
+    /// <summary>How long the queue's stored index may stay behind its grants (see <see cref="AdmissionSaves"/>).</summary>
+    public TimeSpan IndexFlush { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a queue that loaded an index behind its grants waits for every live silo to say what it holds before it
+    /// grants anyway: a silo holding a slot reports at least once per <see cref="WakeInterval"/>; one holding none may never.
+    /// </summary>
+    public TimeSpan ReportWait => WakeInterval * 2;
+
     public static AdmissionSettings From(TasksOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -12,8 +12,41 @@ public sealed class AdmissionSilos(TimeSpan grace, TimeProvider time)
     // Silos that called and that the membership seen here did not yet list active, with when they last called.
     private readonly Dictionary<string, DateTimeOffset> _calledAt = new(StringComparer.Ordinal);
 
+    // While the queue waits for the silos' reports (see AwaitReports): the silos that called since, and when the wait ends.
+    private HashSet<string>? _reported;
+    private DateTimeOffset _waitEnds;
+
     /// <summary>The silo called the queue.</summary>
-    public void Called(string silo) => _calledAt[silo] = time.GetUtcNow();
+    public void Called(string silo)
+    {
+        _calledAt[silo] = time.GetUtcNow();
+        _reported?.Add(silo);
+    }
+
+    /// <summary>
+    /// The queue loaded an index behind its grants: until every live silo called (each call says what the silo holds),
+    /// or <paramref name="wait"/> passed, it grants nothing, or it could grant a slot a task holds, or a task a slot twice.
+    /// </summary>
+    public void AwaitReports(TimeSpan wait)
+    {
+        _reported = new(StringComparer.Ordinal);
+        _waitEnds = time.GetUtcNow() + wait;
+    }
+
+    /// <summary>True while the queue waits for the silos' reports, as last found by <see cref="Reported"/>.</summary>
+    public bool Waiting => _reported is not null;
+
+    /// <summary>True unless the queue still waits for a live silo's report (see <see cref="AwaitReports"/>).</summary>
+    public bool Reported(IReadOnlySet<string> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        if (_reported is not null && (time.GetUtcNow() >= _waitEnds || live.All(_reported.Contains)))
+        {
+            _reported = null;
+        }
+
+        return _reported is null;
+    }
 
     /// <summary>The live silos, given each member's status as the membership seen here lists it, and the silo calling (if any).</summary>
     public HashSet<string> Live(IEnumerable<(string Silo, SiloStatus Status)> members, string? caller)

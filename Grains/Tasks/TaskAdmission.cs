@@ -17,6 +17,10 @@ namespace OrleansTasks.Tasks;
 /// that comes back is handed back, and the task woken.
 /// A task waiting to retry a slice rests: it gives its slot back but keeps its owner's place, and
 /// asks for a slot again when its wait ends.
+/// Every wake interval (a third of the lease period) a silo holding a slot also calls with nothing else to carry: the
+/// queue, which writes its record of the slots held only now and then, learns from these calls what each silo holds
+/// after it lost its memory, and grants nothing until every live silo has said so or a silo holding nothing would have
+/// (see <see cref="AdmissionSilos.AwaitReports"/>).
 /// </summary>
 public sealed partial class TaskAdmission(
     IOptions<TasksOptions> options, IGrainFactory grains, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskAdmission> logger) : IDisposable
@@ -59,6 +63,9 @@ public sealed partial class TaskAdmission(
     // After a failed call, every waiting task's request goes again: with thousands waiting and the queue's silo gone, a call
     // every half second from each silo would be large and frequent. Successive failures wait longer (used by the one exchange loop).
     private readonly RetryBackoff _backoff = new(time);
+
+    // The calls every wake interval (see the class), from the silo's first call on.
+    private ITimer? _reports;
     private bool _exchanging;
 
     // Set when what the silo holds changed without a request or leave to carry it (a task began to rest).
@@ -167,6 +174,19 @@ public sealed partial class TaskAdmission(
         }
     }
 
+    /// <summary>Tells the queue what this silo holds, if anything (every wake interval, see the class).</summary>
+    private void ReportHolding()
+    {
+        lock (_lock)
+        {
+            if (_holding.Count > 0 || _resting.Count > 0)
+            {
+                _reportDue = true;
+                StartExchange();
+            }
+        }
+    }
+
     /// <summary>The task has ended: it gives back its slot or its place in the queue.</summary>
     public void Leave(Guid taskId)
     {
@@ -253,6 +273,12 @@ public sealed partial class TaskAdmission(
 
     private void StartExchange()
     {
+        if (_reports is null && !_stopped)
+        {
+            var every = options.Value.LeasePeriod / 3;
+            _reports = time.CreateTimer(_ => ReportHolding(), null, every, every);
+        }
+
         if (!_exchanging)
         {
             _exchanging = true;
@@ -430,6 +456,8 @@ public sealed partial class TaskAdmission(
         {
             _stopped = true;
         }
+
+        _reports?.Dispose();
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Admission: the exchange with the queue failed ({Entering} asking, {Leaving} leaving); retrying")]

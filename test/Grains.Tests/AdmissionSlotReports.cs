@@ -23,6 +23,17 @@ internal static class AdmissionSlotReports
         return row.State ?? new AdmissionQueueState();
     }
 
+    /// <summary>
+    /// Waits until the queue's stored index shows <paramref name="what"/>: a change the queue answered is in its index
+    /// within the flush interval (a second), not at once.
+    /// </summary>
+    public static async Task<AdmissionQueueState> FlushedIndexAsync(PostgresSilo silo, Func<AdmissionQueueState, bool> until, string what)
+    {
+        AdmissionQueueState index = new();
+        await Eventually.TrueAsync($"the admission queue's stored index to show {what}", async () => until(index = await StoredIndexAsync(silo)), Deadline);
+        return index;
+    }
+
     /// <summary>Waits until the queue's stored index holds the slots of each of <paramref name="silos"/>.</summary>
     public static async Task StoredAsync(PostgresSilo silo, params PostgresSilo[] silos)
     {

@@ -91,6 +91,7 @@ public sealed class MemoryAdmissionRows(MemoryAdmissionStorage storage) : IAdmis
         ShrunkTo = index.ShrunkTo,
         ShrunkAt = index.ShrunkAt,
         Ended = new(index.Ended),
+        Behind = index.Behind,
     };
 
     private static AdmissionPage Copy(AdmissionPage page) => new() { Places = [.. page.Places.Select(Copy)], Save = page.Save };
