@@ -169,8 +169,11 @@ public sealed class AdmissionLine
     /// <summary>
     /// A task on <paramref name="silo"/> asks for a slot: true if it holds one (granted before), else it waits
     /// in line (a processing task resting, keeping its owner's place while it waits for a slot of its silo).
+    /// Unless <paramref name="takeGrants"/>, a slot granted before is not taken: the queue does not yet know what every silo
+    /// holds (it loaded a stored view behind its grants), and the grant may be one it had voided and given on; the task
+    /// waits in line, in its turn, as if its grant had gone to a full silo.
     /// </summary>
-    public bool Enter(AdmissionTicket ticket, string silo)
+    public bool Enter(AdmissionTicket ticket, string silo, bool takeGrants = true)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         if (State.Running.TryGetValue(ticket.TaskId, out var running))
@@ -197,7 +200,7 @@ public sealed class AdmissionLine
 
                 return false;
             }
-            else if (running.Silo == silo || FreeSlots(silo) > 0)
+            else if (takeGrants && (running.Silo == silo || FreeSlots(silo) > 0))
             {
                 // It takes the slot: it is processing from now on.
                 (running.Ticket, running.Silo, running.Taken, running.MovingFrom) = (ticket with { Processing = true }, silo, true, null);

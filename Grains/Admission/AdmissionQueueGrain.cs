@@ -74,6 +74,7 @@ public sealed partial class AdmissionQueueGrain(
     public async Task<ImmutableArray<AdmissionTicket>> Exchange(AdmissionExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(exchange);
+        RefuseIfRetired();
         _silos.Called(exchange.Silo);
 
         // Before the report, which no longer lists them held: their owners' places are kept, not their slots.
@@ -89,8 +90,9 @@ public sealed partial class AdmissionQueueGrain(
             _queue.Leave(taskId);
         }
 
-        // A task answered with a slot takes it: it is processing from then on.
-        var admitted = exchange.Entering.Where(ticket => _queue.Enter(ticket, exchange.Silo)).Select(ticket => ticket with { Processing = true }).ToList();
+        // A task answered with a slot takes it: it is processing from then on. Not a slot granted in a view not yet whole.
+        var takeGrants = !_silos.Waiting || _silos.Whole(Live(exchange.Silo));
+        var admitted = exchange.Entering.Where(ticket => _queue.Enter(ticket, exchange.Silo, takeGrants)).Select(ticket => ticket with { Processing = true }).ToList();
         var (granted, wake, moves) = Grant(Live(exchange.Silo));
 
         // A task granted a slot here to move to is not here yet: it takes the slot when it asks from here. One that
@@ -124,8 +126,9 @@ public sealed partial class AdmissionQueueGrain(
 
         try
         {
-            // The index as it is, and not behind: the next activation trusts it and grants at once.
-            await _saves.SaveAsync(flush: true, closing: true);
+            // The index as it is, and not behind unless the view was never whole (loaded behind, a silo not heard from since):
+            // the next activation trusts an index not behind, and grants at once.
+            await _saves.SaveAsync(flush: true, closing: _silos.Whole(Live(null)));
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -155,6 +158,7 @@ public sealed partial class AdmissionQueueGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        RefuseIfRetired();
         var (granted, wake, moves) = Grant(Live(null));
         await _saves.SaveAsync();
         Wake(wake.Concat(granted.Where(p => p.MovingFrom is null).Select(p => p.TaskId)));
@@ -164,13 +168,30 @@ public sealed partial class AdmissionQueueGrain(
     private (IReadOnlyList<AdmissionPlace> Granted, IReadOnlyList<Guid> Wake, IReadOnlyList<AdmissionPlace> Moves) Grant(IReadOnlySet<string> live)
     {
         var wake = _queue.Reconcile(live);
-        if (!_silos.Reported(live))
+        if (!_silos.Reported(live, out var gaveUp))
         {
             return ([], wake, []);
         }
 
+        if (gaveUp)
+        {
+            GaveUpOnReports(logger);
+        }
+
         var granted = _queue.Admit(live);
         return (granted, wake, _queue.DueMoves());
+    }
+
+    /// <summary>
+    /// A write of this activation failed or was refused: another may own the queue. It answers nothing more (a call that
+    /// writes no row would not find out), and is being deactivated; the silo's next call reaches the next activation.
+    /// </summary>
+    private void RefuseIfRetired()
+    {
+        if (_durable.IsRetired)
+        {
+            throw new InconsistentStateException("The admission queue's activation no longer trusts its state; the call goes to its next activation.");
+        }
     }
 
     /// <summary>The active silos, the caller, and silos that called lately which this silo does not see active yet (see <see cref="AdmissionSilos"/>).</summary>
@@ -208,6 +229,9 @@ public sealed partial class AdmissionQueueGrain(
             Moving(logger, moves.Count);
         }
     }
+
+    [LoggerMessage(5, LogLevel.Warning, "Admission queue: not every live silo said what it holds within the wait after the queue came back with its record of the slots behind; granting from what it knows")]
+    private static partial void GaveUpOnReports(ILogger logger);
 
     [LoggerMessage(4, LogLevel.Warning, "Admission queue: the index could not be written as the queue deactivated; the next activation waits for the silos' reports")]
     private static partial void ClosingSaveFailed(ILogger logger, Exception exception);

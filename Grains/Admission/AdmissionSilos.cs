@@ -12,9 +12,10 @@ public sealed class AdmissionSilos(TimeSpan grace, TimeProvider time)
     // Silos that called and that the membership seen here did not yet list active, with when they last called.
     private readonly Dictionary<string, DateTimeOffset> _calledAt = new(StringComparer.Ordinal);
 
-    // While the queue waits for the silos' reports (see AwaitReports): the silos that called since, and when the wait ends.
+    // After the queue loaded an index behind its grants (see AwaitReports): the silos that called since, and when the wait ends.
     private HashSet<string>? _reported;
     private DateTimeOffset _waitEnds;
+    private bool _gaveUp;
 
     /// <summary>The silo called the queue.</summary>
     public void Called(string silo)
@@ -31,21 +32,39 @@ public sealed class AdmissionSilos(TimeSpan grace, TimeProvider time)
     {
         _reported = new(StringComparer.Ordinal);
         _waitEnds = time.GetUtcNow() + wait;
+        _gaveUp = false;
     }
 
     /// <summary>True while the queue waits for the silos' reports, as last found by <see cref="Reported"/>.</summary>
-    public bool Waiting => _reported is not null;
+    public bool Waiting => _reported is not null && !_gaveUp;
 
-    /// <summary>True unless the queue still waits for a live silo's report (see <see cref="AwaitReports"/>).</summary>
-    public bool Reported(IReadOnlySet<string> live)
+    /// <summary>
+    /// True unless the queue still waits for a live silo's report (see <see cref="AwaitReports"/>). Once the wait has
+    /// passed it is true, though a silo may not have called (<paramref name="gaveUp"/> says so the first time).
+    /// </summary>
+    public bool Reported(IReadOnlySet<string> live, out bool gaveUp)
     {
         ArgumentNullException.ThrowIfNull(live);
-        if (_reported is not null && (time.GetUtcNow() >= _waitEnds || live.All(_reported.Contains)))
+        gaveUp = false;
+        if (_reported is null || live.All(_reported.Contains))
         {
             _reported = null;
+            return true;
         }
 
-        return _reported is null;
+        if (!_gaveUp && time.GetUtcNow() >= _waitEnds)
+        {
+            (_gaveUp, gaveUp) = (true, true);
+        }
+
+        return _gaveUp;
+    }
+
+    /// <summary>True when the queue's view of what the silos hold is whole: it loaded an index not behind, or every live silo has called since.</summary>
+    public bool Whole(IReadOnlySet<string> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        return _reported is null || live.All(_reported.Contains);
     }
 
     /// <summary>The live silos, given each member's status as the membership seen here lists it, and the silo calling (if any).</summary>

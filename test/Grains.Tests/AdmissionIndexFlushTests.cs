@@ -107,31 +107,66 @@ public sealed class AdmissionIndexFlushTests
     }
 
     [Fact]
-    public void A_queue_waiting_for_reports_grants_once_every_live_silo_called_or_the_wait_ended()
+    public void A_queue_waiting_for_reports_grants_once_every_live_silo_called_or_the_wait_ended_and_is_whole_only_once_all_called()
     {
         var silos = new AdmissionSilos(Settings.GraceForGone, _time);
         var live = new HashSet<string> { "silo-a", "silo-b" };
         silos.AwaitReports(Settings.ReportWait);
         silos.Called("silo-a");
-        Assert.False(silos.Reported(live));
+        Assert.False(silos.Reported(live, out _));
+        Assert.False(silos.Whole(live));
         silos.Called("silo-b");
-        Assert.True(silos.Reported(live));
+        Assert.True(silos.Reported(live, out var gaveUp));
+        Assert.False(gaveUp);
+        Assert.True(silos.Whole(live));
 
+        // One silo never calls: the queue grants once the wait has passed, says so once, and its view stays not whole,
+        // so that a deactivation does not store it as such (see AdmissionQueueGrain.OnDeactivateAsync).
         silos.AwaitReports(Settings.ReportWait);
         silos.Called("silo-a");
         _time.Advance(Settings.ReportWait - TimeSpan.FromTicks(1));
-        Assert.False(silos.Reported(live));
+        Assert.False(silos.Reported(live, out _));
+        Assert.True(silos.Waiting);
         _time.Advance(TimeSpan.FromTicks(1));
-        Assert.True(silos.Reported(live));
+        Assert.True(silos.Reported(live, out gaveUp));
+        Assert.True(gaveUp);
+        Assert.True(silos.Reported(live, out gaveUp));
+        Assert.False(gaveUp);
         Assert.False(silos.Waiting);
+        Assert.False(silos.Whole(live));
+        silos.Called("silo-b");
+        Assert.True(silos.Whole(live));
     }
 
-    private static List<Guid> Grant(AdmissionLine queue)
+    [Fact]
+    public void While_the_view_is_not_whole_a_task_asking_with_a_grant_waits_in_its_turn_and_a_processing_one_keeps_its_owners_place()
+    {
+        var queue = new AdmissionLine(new AdmissionQueueState(), Settings, _time);
+        var (pending, processing) = (Ticket(0), Ticket(1));
+        queue.Report(Silo, 2, [], []);
+        queue.Enter(pending, Silo);
+        queue.Enter(processing, Silo);
+        Assert.Equal([pending.TaskId, processing.TaskId], Grant(queue, take: false));
+
+        // Loaded from a view behind its grants, the queue does not let them be taken until every silo has said what it holds.
+        Assert.False(queue.Enter(pending, Silo, takeGrants: false));
+        Assert.False(queue.Enter(processing with { Processing = true }, Silo, takeGrants: false));
+        Assert.False(queue.State.Running.ContainsKey(pending.TaskId));
+        Assert.True(queue.State.Running[processing.TaskId].Resting);
+        Assert.Equal([pending.TaskId, processing.TaskId], queue.Ranked(_time.GetUtcNow()).Select(p => p.TaskId));
+
+        // Granted again once the view is whole, they take their slots.
+        Assert.Equal([pending.TaskId, processing.TaskId], Grant(queue, take: false));
+        Assert.True(queue.Enter(pending, Silo));
+        Assert.True(queue.Enter(processing with { Processing = true }, Silo));
+    }
+
+    private static List<Guid> Grant(AdmissionLine queue, bool take = true)
     {
         var granted = queue.Admit(Live);
         foreach (var place in granted)
         {
-            place.Taken = true;
+            place.Taken = take;
         }
 
         return [.. granted.Select(p => p.TaskId)];

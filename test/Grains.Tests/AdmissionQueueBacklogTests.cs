@@ -15,6 +15,7 @@ public sealed class AdmissionQueueBacklogTests(PostgresServer postgres, ITestOut
 {
     private const int Backlog = 10_000;
     private const int PerExchange = 1_000;
+    private const int HandOvers = 100;
 
     // A page of places and the index, with room to spare; the backlog stored is about a megabyte.
     private const long MostBytesPerWrite = 32 * 1024;
@@ -66,6 +67,27 @@ public sealed class AdmissionQueueBacklogTests(PostgresServer postgres, ITestOut
             var indexBytes = await DatabaseCommands.ScalarAsync(database, "SELECT coalesce(sum(octet_length(payload)), 0) FROM orleans_grain_state WHERE grain_type = 'admission'");
             Assert.InRange(indexBytes, 1, MostBytesPerWrite);
             output.WriteLine($"{Backlog:N0} waiting: an enqueue wrote {enqueue}, a leave {leave}, a grant {grant}; the index is {indexBytes:N0} bytes");
+
+            // A hundred hand-overs in a row (the holder ends, the head of the line takes its slot): the index is written at most
+            // once a second, not once a hand-over, and pages only to clear the ended tasks' copies once more than a page's
+            // worth would be named in the index (their tasks are on several pages, by priority).
+            var holder = tickets[2];
+            var indexBefore = await IndexVersionAsync(database);
+            var burst = await MeasureAsync(database, async () =>
+            {
+                ImmutableArray<AdmissionTicket> admitted = [];
+                for (var i = 0; i < HandOvers; i++)
+                {
+                    admitted = await queue.Exchange(new AdmissionExchange(address, 1, [], [], [holder.TaskId]));
+                    holder = Assert.Single(admitted);
+                }
+
+                return admitted;
+            });
+            var indexWrites = await IndexVersionAsync(database) - indexBefore;
+            Assert.InRange(burst.Pages, 0, HandOvers / 10);
+            Assert.InRange(indexWrites, 0, (long)burst.Elapsed.TotalSeconds + 2);
+            output.WriteLine($"{HandOvers} hand-overs in {burst.Elapsed.TotalMilliseconds:F0} ms wrote {burst.Pages} pages and the index {indexWrites} times");
             positions = [.. await Task.WhenAll(sample.Select(t => queue.Position(t.TaskId)))];
         }
 
@@ -80,6 +102,9 @@ public sealed class AdmissionQueueBacklogTests(PostgresServer postgres, ITestOut
         Assert.Equal(positions, await Task.WhenAll(sample.Select(t => again.Position(t.TaskId))));
         output.WriteLine($"after a restart, the silo started and the queue read its {Backlog:N0} waiting tasks in {clock.Elapsed.TotalMilliseconds:F0} ms");
     }
+
+    private static Task<long> IndexVersionAsync(string database) =>
+        DatabaseCommands.ScalarAsync(database, "SELECT coalesce(max(version), 0) FROM orleans_grain_state WHERE grain_type = 'admission'");
 
     /// <summary>Runs one exchange; returns the queue's page rows it wrote and their size (the index, written by a timer too, apart).</summary>
     private static async Task<Written> MeasureAsync(string database, Func<Task<ImmutableArray<AdmissionTicket>>> exchange)

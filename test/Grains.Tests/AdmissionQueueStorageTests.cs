@@ -116,7 +116,9 @@ public sealed class AdmissionQueueStorageTests(PostgresServer postgres)
             Assert.Equal([granted.TaskId, waiting.TaskId], (await new AdmissionPageStore(storage).ReadAsync(0)).Places.Select(p => p.TaskId));
         }
 
+        // The silo stopped: the queue's deactivation wrote its index whole, not behind its grants.
         await using var restarted = await PostgresSilo.StartAsync(database, cluster, Settings);
+        Assert.False((await IndexAsync(restarted)).Behind);
         var reloaded = restarted.Client.GetGrain<IAdmissionQueueGrain>(0);
         Assert.Null(await reloaded.Position(granted.TaskId));
         Assert.Equal(1, await reloaded.Position(waiting.TaskId));
