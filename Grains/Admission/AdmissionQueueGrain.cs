@@ -126,9 +126,9 @@ public sealed partial class AdmissionQueueGrain(
 
         try
         {
-            // The index as it is, and not behind unless the view was never whole (loaded behind, a silo not heard from since):
-            // the next activation trusts an index not behind, and grants at once.
-            await _saves.SaveAsync(flush: true, closing: _silos.Whole(Live(null)));
+            // The index as it is, and not behind unless the queue still waits for the silos' reports: the next activation trusts
+            // an index not behind, and grants at once.
+            await _saves.SaveAsync(flush: true, closing: !_silos.Waiting);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -158,7 +158,11 @@ public sealed partial class AdmissionQueueGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        RefuseIfRetired();
+        if (_durable.IsRetired)
+        {
+            return;
+        }
+
         var (granted, wake, moves) = Grant(Live(null));
         await _saves.SaveAsync();
         Wake(wake.Concat(granted.Where(p => p.MovingFrom is null).Select(p => p.TaskId)));
@@ -175,7 +179,15 @@ public sealed partial class AdmissionQueueGrain(
 
         if (gaveUp)
         {
-            GaveUpOnReports(logger);
+            // A silo holding or resting a task calls every wake interval: one silent for the whole wait holds nothing. The
+            // slots the stored index lists held there (by tasks that ended in its last second) are freed as its call would.
+            var silent = _silos.Silent(live);
+            foreach (var silo in silent.Where(_queue.State.Slots.ContainsKey))
+            {
+                _queue.Report(silo, _queue.State.Slots[silo], [], []);
+            }
+
+            GaveUpOnReports(logger, string.Join(", ", silent));
         }
 
         var granted = _queue.Admit(live);
@@ -230,8 +242,8 @@ public sealed partial class AdmissionQueueGrain(
         }
     }
 
-    [LoggerMessage(5, LogLevel.Warning, "Admission queue: not every live silo said what it holds within the wait after the queue came back with its record of the slots behind; granting from what it knows")]
-    private static partial void GaveUpOnReports(ILogger logger);
+    [LoggerMessage(5, LogLevel.Information, "Admission queue: after it came back with its record of the slots behind, {Silos} did not call within the wait; taken to hold nothing (a silo holding a task calls every wake interval), it grants")]
+    private static partial void GaveUpOnReports(ILogger logger, string silos);
 
     [LoggerMessage(4, LogLevel.Warning, "Admission queue: the index could not be written as the queue deactivated; the next activation waits for the silos' reports")]
     private static partial void ClosingSaveFailed(ILogger logger, Exception exception);

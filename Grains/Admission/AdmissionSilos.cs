@@ -60,6 +60,13 @@ public sealed class AdmissionSilos(TimeSpan grace, TimeProvider time)
         return _gaveUp;
     }
 
+    /// <summary>The live silos that have not called since the queue loaded an index behind its grants (none once all have).</summary>
+    public IReadOnlyList<string> Silent(IReadOnlySet<string> live)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        return _reported is null ? [] : [.. live.Where(silo => !_reported.Contains(silo)).Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>True when the queue's view of what the silos hold is whole: it loaded an index not behind, or every live silo has called since.</summary>
     public bool Whole(IReadOnlySet<string> live)
     {

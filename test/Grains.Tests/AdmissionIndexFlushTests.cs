@@ -120,8 +120,8 @@ public sealed class AdmissionIndexFlushTests
         Assert.False(gaveUp);
         Assert.True(silos.Whole(live));
 
-        // One silo never calls: the queue grants once the wait has passed, says so once, and its view stays not whole,
-        // so that a deactivation does not store it as such (see AdmissionQueueGrain.OnDeactivateAsync).
+        // One silo never calls: the queue grants once the wait has passed, says so once, naming the silent silo (taken to hold
+        // nothing, see AdmissionQueueGrain.Grant).
         silos.AwaitReports(Settings.ReportWait);
         silos.Called("silo-a");
         _time.Advance(Settings.ReportWait - TimeSpan.FromTicks(1));
@@ -130,6 +130,7 @@ public sealed class AdmissionIndexFlushTests
         _time.Advance(TimeSpan.FromTicks(1));
         Assert.True(silos.Reported(live, out gaveUp));
         Assert.True(gaveUp);
+        Assert.Equal(["silo-b"], silos.Silent(live));
         Assert.True(silos.Reported(live, out gaveUp));
         Assert.False(gaveUp);
         Assert.False(silos.Waiting);
