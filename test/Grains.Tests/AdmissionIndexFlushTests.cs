@@ -20,14 +20,7 @@ public sealed class AdmissionIndexFlushTests
     [Fact]
     public async Task A_grant_writes_no_row_until_the_flush_interval_has_passed_and_a_wait_writes_its_page_at_once()
     {
-        var (queue, saves) = await ActivateAsync();
-        var (holder, next, last) = (Ticket(0), Ticket(1), Ticket(2));
-        queue.Report(Silo, 1, [], []);
-        queue.Enter(holder, Silo);
-        queue.Enter(next, Silo);
-        queue.Enter(last, Silo);
-        Grant(queue);
-        await saves.SaveAsync();
+        var (queue, saves, holder, next, last) = await HolderAndTwoWaitingAsync();
         var (index, page) = Versions();
 
         // The holder ends; the next task is granted its slot: nothing is written within the interval.
@@ -86,14 +79,7 @@ public sealed class AdmissionIndexFlushTests
     [Fact]
     public async Task A_deactivation_writes_the_index_not_behind_and_the_next_activation_loads_exactly_what_it_held()
     {
-        var (queue, saves) = await ActivateAsync();
-        var (holder, next, waiting) = (Ticket(0), Ticket(1), Ticket(2));
-        queue.Report(Silo, 1, [], []);
-        queue.Enter(holder, Silo);
-        queue.Enter(next, Silo);
-        queue.Enter(waiting, Silo);
-        Grant(queue);
-        await saves.SaveAsync();
+        var (queue, saves, holder, next, waiting) = await HolderAndTwoWaitingAsync();
         queue.Leave(holder.TaskId);
         Grant(queue);
         await saves.SaveAsync();
@@ -162,7 +148,21 @@ public sealed class AdmissionIndexFlushTests
         Assert.True(queue.Enter(processing with { Processing = true }, Silo));
     }
 
-    private static List<Guid> Grant(AdmissionLine queue, bool take = true)
+    /// <summary>One slot on the silo: the first of three tasks holds it, the other two wait on a page, all stored.</summary>
+    private async Task<(AdmissionLine Queue, AdmissionSaves Saves, AdmissionTicket Holder, AdmissionTicket Next, AdmissionTicket Last)> HolderAndTwoWaitingAsync()
+    {
+        var (queue, saves) = await ActivateAsync();
+        var (holder, next, last) = (Ticket(0), Ticket(1), Ticket(2));
+        queue.Report(Silo, 1, [], []);
+        queue.Enter(holder, Silo);
+        queue.Enter(next, Silo);
+        queue.Enter(last, Silo);
+        Grant(queue);
+        await saves.SaveAsync();
+        return (queue, saves, holder, next, last);
+    }
+
+        private static List<Guid> Grant(AdmissionLine queue, bool take = true)
     {
         var granted = queue.Admit(Live);
         foreach (var place in granted)
