@@ -162,7 +162,7 @@ public sealed class AdmissionIndexFlushTests
         return (queue, saves, holder, next, last);
     }
 
-        private static List<Guid> Grant(AdmissionLine queue, bool take = true)
+    private static List<Guid> Grant(AdmissionLine queue, bool take = true)
     {
         var granted = queue.Admit(Live);
         foreach (var place in granted)
