@@ -63,13 +63,8 @@ public sealed partial class IndexTaskGrain(
             return;
         }
 
-        if (!S.Status.IsTerminal() && !S.IsInline)
-        {
-            // Before this activation writes: an earlier one, on a silo paused past its declared death, must add nothing when it wakes.
-            await _run.Results.FenceOffEarlierActivationsAsync(S);
-        }
-
-        await _task.ActivateAsync();
+        // Before this activation writes a chunk: an earlier one, on a silo paused past its declared death, must add nothing when it wakes.
+        await _task.ActivateAsync(read => S.IsInline ? Task.CompletedTask : _run.Results.FenceOffEarlierActivationsAsync(read));
         if (!S.Status.IsTerminal())
         {
             Log.Resumed(logger, TaskId, S.Current, S.Total, S.Seq);

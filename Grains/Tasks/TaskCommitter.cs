@@ -86,11 +86,21 @@ public sealed partial class TaskCommitter
     /// have gone above the last checkpoint: an unfinished task continues above everything it could
     /// have used, persisted before anything is published.
     /// </summary>
-    public async Task ActivateAsync()
+    /// <param name="fenceOffEarlier">
+    /// Called with the reservation this activation read, once its first write has shown that storage
+    /// still held that state: from then on no earlier activation adds a result chunk. An activation
+    /// whose first write is refused (a silo paused past its declared death activating the task again
+    /// as it wakes, while a newer activation runs it elsewhere) fences off nothing, so it cannot fence
+    /// off that newer one.
+    /// </param>
+    public async Task ActivateAsync(Func<long, Task> fenceOffEarlier)
     {
+        ArgumentNullException.ThrowIfNull(fenceOffEarlier);
         if (!State.Status.IsTerminal())
         {
+            var read = State.SeqReservedUpTo;
             await SaveAsync(next => next.Seq = next.SeqReservedUpTo);
+            await fenceOffEarlier(read);
         }
 
         Published = Snapshot();

@@ -29,14 +29,12 @@ public sealed class TaskResults(IResultChunks store, Guid taskId)
     }
 
     /// <summary>
-    /// Taken up by a new activation that holds <paramref name="task"/> as storage had it: from now on
-    /// no chunk of an earlier activation (whose fence is at most the stored reservation) is written.
+    /// Taken up by a new activation that read <paramref name="storedReservation"/> (the task's
+    /// <c>SeqReservedUpTo</c> as storage had it): from now on no chunk of an earlier activation, whose
+    /// fence is at most that reservation, is written.
     /// </summary>
-    public Task FenceOffEarlierActivationsAsync(IndexTaskState task)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        return store.RaiseFenceAsync(taskId, task.SeqReservedUpTo + 1);
-    }
+    public Task FenceOffEarlierActivationsAsync(long storedReservation) =>
+        store.RaiseFenceAsync(taskId, storedReservation + 1);
 
     /// <summary>A page of the outcomes <paramref name="task"/> has recorded, optionally of one outcome only.</summary>
     public async Task<TaskResultPage> PageAsync(IndexTaskState task, int offset, int limit, DocumentOutcome? outcome)

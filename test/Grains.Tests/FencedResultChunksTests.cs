@@ -30,7 +30,7 @@ public sealed class FencedResultChunksTests(PostgresServer postgres)
         var earlier = new TaskResults(chunks, taskId);
         await earlier.WriteAsync(0, Chunk("a", 1000));
         var taken = new TaskResults(chunks, taskId);
-        await taken.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 1000 });
+        await taken.FenceOffEarlierActivationsAsync(1000);
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => earlier.WriteAsync(1, Chunk("stale-new", 1000)));
         await Assert.ThrowsAsync<InconsistentStateException>(() => earlier.WriteAsync(0, Chunk("stale-redo", 1000)));
@@ -43,14 +43,14 @@ public sealed class FencedResultChunksTests(PostgresServer postgres)
 
         // A fence never goes down: an activation that read an older state, or the same one, raises nothing and changes no row.
         var fenceRow = await FenceRowVersionAsync(database, taskId);
-        await taken.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 10 });
-        await taken.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 1000 });
+        await taken.FenceOffEarlierActivationsAsync(10);
+        await taken.FenceOffEarlierActivationsAsync(1000);
         Assert.Equal(fenceRow, await FenceRowVersionAsync(database, taskId));
         await Assert.ThrowsAsync<InconsistentStateException>(() => earlier.WriteAsync(2, Chunk("stale-after", 1000)));
 
         // A third activation, after the second stored a reservation of 2000, raises it; the second's chunks are refused from then on.
         var third = new TaskResults(chunks, taskId);
-        await third.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 2000 });
+        await third.FenceOffEarlierActivationsAsync(2000);
         Assert.StartsWith("2001 ", await FenceRowVersionAsync(database, taskId), StringComparison.Ordinal);
         await Assert.ThrowsAsync<InconsistentStateException>(() => taken.WriteAsync(2, Chunk("second-after-third", 2000)));
         await third.WriteAsync(2, Chunk("c", 3000));
@@ -78,7 +78,7 @@ public sealed class FencedResultChunksTests(PostgresServer postgres)
         // Chunk 0 as an earlier release wrote it; chunk 1 by this one after the task was taken up.
         await TaskChunkStores.ResultRecords(storage).WriteAsync(taskId, 0, Chunk("old", 0));
         var results = new TaskResults(chunks, taskId);
-        await results.FenceOffEarlierActivationsAsync(new IndexTaskState { SeqReservedUpTo = 1 });
+        await results.FenceOffEarlierActivationsAsync(1);
         await results.WriteAsync(1, Chunk("new", 500));
         var task = new IndexTaskState { ResultChunkCount = 2 };
         var read = await new TaskResults(chunks, taskId).PageAsync(task, 0, 10, null);

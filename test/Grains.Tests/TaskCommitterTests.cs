@@ -209,12 +209,42 @@ public sealed class TaskCommitterTests
     {
         var committer = await AcceptedAsync(total: 10);
         var stored = _storage.Written[^1];
-        var next = new TaskCommitter(TaskId, new RecordingState { State = stored }, Copier, () => { }, Publish, _history, _time, _options, NullLogger.Instance, () => { });
+        var fenced = new List<long>();
+        var nextStorage = new RecordingState { State = stored };
+        var next = new TaskCommitter(TaskId, nextStorage, Copier, () => { }, Publish, _history, _time, _options, NullLogger.Instance, () => { });
 
-        await next.ActivateAsync();
+        await next.ActivateAsync(read =>
+        {
+            fenced.Add(read);
+            Assert.Single(nextStorage.Written);
+            return Task.CompletedTask;
+        });
 
         Assert.Equal(stored.SeqReservedUpTo, next.State.Seq);
         Assert.Equal(next.State.Seq, next.Published!.Seq);
+
+        // Earlier activations are fenced off at the reservation read, after this one's first write: its own chunks carry the new one.
+        Assert.Equal([stored.SeqReservedUpTo], fenced);
+        Assert.True(next.State.SeqReservedUpTo > stored.SeqReservedUpTo + 1);
+    }
+
+    [Fact]
+    public async Task A_new_activation_whose_first_write_is_refused_fences_off_nothing()
+    {
+        // A silo paused past its declared death activates the task again as it wakes, while a newer activation runs it elsewhere.
+        var committer = await AcceptedAsync(total: 10);
+        var stale = new RecordingState { State = _storage.Written[^1], Fail = new InconsistentStateException("a newer activation wrote the task") };
+        var zombie = new TaskCommitter(TaskId, stale, Copier, () => { }, Publish, _history, _time, _options, NullLogger.Instance, () => { });
+        var fenced = 0;
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => zombie.ActivateAsync(_ =>
+        {
+            fenced++;
+            return Task.CompletedTask;
+        }));
+
+        Assert.Equal(0, fenced);
+        Assert.True(zombie.Retired);
     }
 
     [Fact]
@@ -225,7 +255,7 @@ public sealed class TaskCommitterTests
         var stored = _storage.Written[^1];
         _published.Clear();
         var next = new TaskCommitter(TaskId, new RecordingState { State = stored }, Copier, () => { }, Publish, _history, _time, _options, NullLogger.Instance, () => { });
-        await next.ActivateAsync();
+        await next.ActivateAsync(_ => throw new InvalidOperationException("an ended task fences off nothing"));
 
         Assert.True(await next.PublishStoredEndAsync());
         Assert.False(await next.PublishStoredEndAsync());
