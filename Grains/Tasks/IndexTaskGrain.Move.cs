@@ -9,10 +9,19 @@ namespace OrleansTasks.Tasks;
 /// activation asks for the slot held for it there. A stopping silo moves its tasks the same way
 /// (<see cref="StoppingSiloHandOn"/>); they ask for a slot where they land.
 /// </summary>
-public sealed partial class IndexTaskGrain
+public sealed partial class IndexTaskGrain : IGrainMigrationParticipant
 {
     // Set once this activation has started to move: a move sent again while it goes changes nothing.
     private bool _moving;
+
+    // Set when this activation came in a move: its live predecessor handed it over, so no zombie can be taking it.
+    private bool _handedOver;
+
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext) => _handedOver = true;
 
     public Task MoveTo(string silo)
     {

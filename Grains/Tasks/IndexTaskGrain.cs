@@ -28,6 +28,7 @@ public sealed partial class IndexTaskGrain(
     Sources.ISourceFileReader sourceFiles,
     Uploads.IUploadStore uploads,
     TaskAdmission admission,
+    Hosting.SiloStanding standing,
     History.ITaskHistory history,
     Diagnostics.TaskTelemetry telemetry,
     DatabaseRoundTrips roundTrips,
@@ -61,6 +62,12 @@ public sealed partial class IndexTaskGrain(
         if (!S.Accepted)
         {
             return;
+        }
+
+        if (!S.Status.IsTerminal() && !_handedOver)
+        {
+            // Woken past its declared death, a silo must not take the task from the live one running it.
+            await standing.EnsureMemberAsync(cancellationToken);
         }
 
         // Before this activation writes a chunk: an earlier one, on a silo paused past its declared death, must add nothing when it wakes.
