@@ -25,6 +25,7 @@ namespace OrleansTasks.Admission;
 public sealed partial class AdmissionQueueGrain(
     [PersistentState("admission", StorageNames.Tasks)] IPersistentState<AdmissionQueueState> state,
     IClusterMembershipService membership,
+    Hosting.ISiloStanding standing,
     DeepCopier copier,
     IOptions<TasksOptions> options,
     TimeProvider time,
@@ -42,6 +43,8 @@ public sealed partial class AdmissionQueueGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Its first save fences off every earlier activation: woken past its declared death, a silo must not fence off the live queue.
+        await standing.EnsureMemberAsync(cancellationToken);
         var durable = _durable = new DurableState<AdmissionQueueState>(state, copier, DeactivateOnIdle);
         var store = new AdmissionPageStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks));
         var index = durable.Current;

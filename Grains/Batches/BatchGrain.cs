@@ -21,6 +21,7 @@ namespace OrleansTasks.Batches;
 public sealed partial class BatchGrain(
     [PersistentState("batch", StorageNames.Tasks)] IPersistentState<BatchState> state,
     DeepCopier copier,
+    Hosting.ISiloStanding standing,
     IOptions<TasksOptions> options,
     TimeProvider time,
     ILogger<BatchGrain> logger) : Grain, IBatchGrain, IBatchRetry, IBatchRetryWorker, ITaskFollower, IRemindable
@@ -49,6 +50,9 @@ public sealed partial class BatchGrain(
 
         if (S.FinishedAt is null)
         {
+            // Woken past its declared death, a silo must not take the batch from the live one holding it.
+            await standing.EnsureMemberAsync(cancellationToken);
+
             // Changes heard by an earlier activation may have been published above the last write.
             await Durable.CommitAsync(next =>
             {

@@ -182,7 +182,7 @@ public static class OrleansTasksSiloExtensions
         services.TryAddSingleton<Tasks.Sources.ISourceFileReader>(Tasks.Sources.SourceFileReader.Instance);
         services.TryAddSingleton<TaskChunkStores>();
         services.TryAddSingleton<TaskAdmission>();
-        services.TryAddSingleton<SiloStanding>();
+        services.TryAddSingleton<ISiloStanding, SiloStanding>();
         services.TryAddSingleton<Diagnostics.TaskTelemetry>();
 
         // Measures the database (the index's pool) when there is one; in memory, never.

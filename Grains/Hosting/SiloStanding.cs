@@ -7,11 +7,13 @@ namespace OrleansTasks.Hosting;
 /// live silo has taken up: a grain about to take up stored work asks first, so that such an
 /// activation writes nothing. Having read the table, Orleans stops the dead silo itself.
 /// </summary>
-public sealed class SiloStanding(IClusterMembershipService membership, ILocalSiloDetails silo)
+public sealed class SiloStanding(IClusterMembershipService membership, ILocalSiloDetails silo) : ISiloStanding
 {
-    /// <summary>Reads the membership table; throws <see cref="SiloUnavailableException"/> if it calls this silo dead.</summary>
     public async Task EnsureMemberAsync(CancellationToken cancellationToken)
     {
+        // A read under way is joined, not repeated: one sent just before the silo stopped returns the table
+        // as it was then. The second read starts after the first has returned, so after this call began.
+        await membership.Refresh(default, cancellationToken);
         await membership.Refresh(default, cancellationToken);
         if (membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Dead)
         {

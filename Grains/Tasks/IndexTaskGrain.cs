@@ -28,7 +28,7 @@ public sealed partial class IndexTaskGrain(
     Sources.ISourceFileReader sourceFiles,
     Uploads.IUploadStore uploads,
     TaskAdmission admission,
-    Hosting.SiloStanding standing,
+    Hosting.ISiloStanding standing,
     History.ITaskHistory history,
     Diagnostics.TaskTelemetry telemetry,
     DatabaseRoundTrips roundTrips,
