@@ -111,14 +111,18 @@ public sealed class StoppingSiloHandOnTests(PostgresServer postgres)
         var onStopping = taskIds.Where((_, index) => !Hosts(survivor, hosts[index])).ToList();
 
         var stops = stopping.Select(silo => silo.StopAsync()).ToList();
+        var refused = 0;
         foreach (var taskId in onStopping)
         {
             var grain = survivor.Client.GetGrain<IIndexTaskGrain>(taskId);
             await Eventually.TrueAsync(
                 $"task {taskId} of a stopping silo to be hosted by the silo that stays",
-                async () => Hosts(survivor, await HostingSiloWhileMovingAsync(grain)),
+                async () => Hosts(survivor, await HostingSiloWhileMovingAsync(grain, () => refused++)),
                 TimeSpan.FromSeconds(20));
         }
+
+        // A caller meanwhile (the gateway answers 503 with Retry-After) is refused only while a task is on its way.
+        TestContext.Current.TestOutputHelper?.WriteLine($"calls refused while {onStopping.Count} tasks left the stopping silos: {refused}");
 
         var watchers = new List<FeedWatcher<IndexTaskSnapshot>>();
         foreach (var taskId in taskIds)
@@ -147,7 +151,7 @@ public sealed class StoppingSiloHandOnTests(PostgresServer postgres)
     /// Where the task runs, or null while a call to it is rejected: a call that reaches a stopping silo as the
     /// task leaves it is forwarded at most twice (to the other stopping silo, then on) and then refused.
     /// </summary>
-    private static async Task<string?> HostingSiloWhileMovingAsync(IIndexTaskGrain grain)
+    private static async Task<string?> HostingSiloWhileMovingAsync(IIndexTaskGrain grain, Action refused)
     {
         try
         {
@@ -155,6 +159,7 @@ public sealed class StoppingSiloHandOnTests(PostgresServer postgres)
         }
         catch (OrleansMessageRejectionException)
         {
+            refused();
             return null;
         }
     }
