@@ -48,8 +48,7 @@ public sealed partial class ComposeSiteTests
         var stopTimeout = await site.InspectAsync((await site.ContainersAsync("silo"))[0], "{{.Config.StopTimeout}}");
         var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
-        var victim = await SiloRunningAsync(site, taskId);
-        await WaitForProgressAsync(socket, taskId, minimum: 10);
+        var victim = await SiloRunningWhileReadingAsync(site, socket, taskId);
 
         var beforeStop = await TaskRequests.GetAsync(http, taskId);
 

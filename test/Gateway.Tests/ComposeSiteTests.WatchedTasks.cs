@@ -110,7 +110,8 @@ public sealed partial class ComposeSiteTests
     {
         while (true)
         {
-            var message = await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) ?? throw new InvalidOperationException("the socket closed before the task made progress");
+            var message = await socket.ReceiveAsync(TimeSpan.FromMinutes(1)) 
+                ?? throw new InvalidOperationException($"the socket closed ({(int?)socket.CloseStatus} {socket.CloseReason}) before the task made {minimum} % progress");
             var type = MessageAssert.Type(message);
             Assert.True(type is "connected" or "progress", $"the task ended ({type}) before the fault: make it longer");
             if (type == "progress" && message.GetProperty("progress").GetInt32() >= minimum)
