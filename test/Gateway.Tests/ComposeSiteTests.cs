@@ -32,8 +32,12 @@ public sealed partial class ComposeSiteTests
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(20);
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(3);
 
-    /// <summary>What the site's test may take in CI, base images and all.</summary>
-    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// What the site's test may take in CI, base images and all: a guard against a step growing, not a
+    /// tight bound. Alone on CI's two cores it takes 12–15 min; with a build beside it, 17.6 min (the
+    /// release's publish in the rolling upgrade shares the processor).
+    /// </summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(20);
 
     [Fact]
     public async Task The_site_builds_without_a_registry_and_keeps_its_promises_through_silo_and_gateway_kills_and_a_restart()
