@@ -3,8 +3,7 @@ namespace OrleansTasks.Indexing;
 /// <summary>
 /// Turns a slice of documents into per-document outcomes: a document whose content is already in
 /// the index is <c>unchanged</c>, one written now (or earlier by this same task) is <c>indexed</c>,
-/// and one that cannot be indexed is <c>failed</c> with a reason while the rest go on. An id the slice
-/// holds more than once is written once, with its last document, and each of its documents gets that outcome.
+/// and one that cannot be indexed is <c>failed</c> with a reason while the rest go on.
 /// Exceptions from the index stop the slice: they are faults of the whole run.
 /// </summary>
 public sealed class IncrementalIndexer(IDocumentIndex index)
@@ -38,37 +37,15 @@ public sealed class IncrementalIndexer(IDocumentIndex index)
 
         if (accepted.Count > 0)
         {
-            var latest = LatestOfEachId(accepted);
-            var writes = await index.UpsertAsync(collection, taskId, latest, cancellationToken);
-            var outcomes = new Dictionary<string, DocumentOutcome>(latest.Count, StringComparer.Ordinal);
+            var writes = await index.UpsertAsync(collection, taskId, accepted, cancellationToken);
             for (var j = 0; j < writes.Count; j++)
             {
-                outcomes[latest[j].Id] = writes[j] == IndexWrite.Unchanged ? DocumentOutcome.Unchanged : DocumentOutcome.Indexed;
-            }
-
-            for (var j = 0; j < accepted.Count; j++)
-            {
-                results[positions[j]] = new DocumentResult(accepted[j].Id, outcomes[accepted[j].Id]);
+                var outcome = writes[j] == IndexWrite.Unchanged ? DocumentOutcome.Unchanged : DocumentOutcome.Indexed;
+                results[positions[j]] = new DocumentResult(accepted[j].Id, outcome);
             }
         }
 
         return results;
-    }
-
-    /// <summary>
-    /// The last document of each id in the slice, in the slice's order: a source may hold an id twice (a
-    /// JSON-lines dump of a changing record), and the later one replaces the earlier, as it does when the
-    /// two fall in different slices. One statement must not write a row twice.
-    /// </summary>
-    private static List<HashedDocument> LatestOfEachId(List<HashedDocument> documents)
-    {
-        var last = new Dictionary<string, int>(documents.Count, StringComparer.Ordinal);
-        for (var j = 0; j < documents.Count; j++)
-        {
-            last[documents[j].Id] = j;
-        }
-
-        return last.Count == documents.Count ? documents : [.. documents.Where((document, j) => last[document.Id] == j)];
     }
 
     private static string? FindProblem(IndexDocument document)

@@ -34,12 +34,4 @@ public sealed class IncrementalIndexerTests
         Assert.All(results.Where(r => r.Outcome == DocumentOutcome.Failed), r => Assert.False(string.IsNullOrWhiteSpace(r.Error)));
         Assert.Equal(["a", "b", "c", "d"], results.Select(r => r.Id));
     }
-
-    [Fact]
-    public async Task An_id_twice_in_a_slice_is_written_once_with_its_later_document()
-    {
-        using var index = new LuceneDocumentIndex();
-
-        await RepeatedIdsInASlice.AssertTheLaterDocumentIsWrittenOnceAsync(index, "docs");
-    }
 }

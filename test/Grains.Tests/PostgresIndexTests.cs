@@ -93,15 +93,6 @@ public sealed class PostgresIndexTests(PostgresSiloFixture fixture) : IClassFixt
         Assert.Equal(writesAfterFirst, await Index.CountWritesAsync(collection, CancellationToken.None));
     }
 
-    /// <summary>One statement writing a row twice is refused by PostgreSQL (21000): the slice must not ask it to.</summary>
-    [Fact]
-    public async Task An_id_twice_in_a_slice_is_written_once_with_its_later_document()
-    {
-        fixture.Require();
-
-        await RepeatedIdsInASlice.AssertTheLaterDocumentIsWrittenOnceAsync(Index, NewCollection());
-    }
-
     private async Task<IndexTaskSnapshot> RunAsync(string collection, ImmutableArray<IndexDocument> documents)
     {
         var taskId = Guid.NewGuid();
