@@ -10,10 +10,11 @@ public sealed partial class ComposeSiteTests
     {
         var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
-        var victim = await SiloRunningWhileReadingAsync(site, socket, taskId);
+        var (reached, reading) = ReadThrough(socket, taskId, minimum: 10);
+        var victim = await SiloRunningAsync(site, taskId);
+        await reached;
 
         var beforeKill = await TaskRequests.GetAsync(http, taskId);
-        var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
         var killedAt = DateTimeOffset.UtcNow;
         await site.KillAsync(victim);
         var rest = await reading;
@@ -30,10 +31,12 @@ public sealed partial class ComposeSiteTests
         var (taskId, collection) = await CreateTaskAsync(http);
         var before = await ConnectAsync(port, http, taskId);
         var last = await WaitForProgressAsync(before, taskId, minimum: 1);
-        var gateway = await GatewayHoldingTheSocketAsync(site);
 
+        var dropping = ReadToTheDropAsync();
+        var gateway = await GatewayHoldingTheSocketAsync(site);
+        Assert.False(dropping.IsCompleted, $"the socket closed ({(int?)before.CloseStatus} {before.CloseReason}) before its gateway was killed");
         await site.KillAsync(gateway);
-        await Deadline.RunAsync(async _ => { while (await ReceiveOrDroppedAsync(before) is { } message) { last = message; } }, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
+        await Deadline.WaitAsync(dropping, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
         await before.DisposeAsync();
         Assert.True(MessageAssert.Type(last) == "progress", $"the killed gateway's socket ended with {MessageAssert.Type(last)}, not mid-task: make the task longer");
         await using var after = await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
@@ -46,6 +49,14 @@ public sealed partial class ComposeSiteTests
         AssertCompletedOnce(taskId, after, rest);
         await AssertEveryDocumentWrittenOnceAsync(site, collection);
         return taskId;
+
+        async Task ReadToTheDropAsync()
+        {
+            while (await ReceiveOrDroppedAsync(before) is { } message)
+            {
+                last = message;
+            }
+        }
     }
 
     /// <summary>
@@ -59,9 +70,9 @@ public sealed partial class ComposeSiteTests
         var (taskId, collection) = await CreateTaskAsync(http);
         await using var before = await ConnectAsync(port, http, taskId);
         var last = await WaitForProgressAsync(before, taskId, minimum: 1);
-        var gateway = await GatewayHoldingTheSocketAsync(site);
 
-        var reading = before.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(1));
+        var reading = before.ReceiveUntilClosedAsync(TimeSpan.FromMinutes(2));
+        var gateway = await GatewayHoldingTheSocketAsync(site);
         var stopping = site.StopAsync(gateway);
         var drained = await reading;
         last = drained.LastOrDefault(message => MessageAssert.Type(message) == "progress", last);
@@ -70,9 +81,9 @@ public sealed partial class ComposeSiteTests
         await stopping;
         var exit = await site.InspectAsync(gateway, "{{.State.ExitCode}} {{.State.Status}}");
 
+        Assert.False(before.Messages.Any(IsTerminal), "the task ended before its gateway was stopped: make it longer");
         Assert.True(before.CloseStatus == System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable,
             $"the stopped gateway closed the socket with {(int?)before.CloseStatus} {before.CloseReason}, not 1001 (going away)");
-        Assert.False(before.Messages.Any(IsTerminal), "the task ended before its gateway was stopped: make it longer");
         var connected = follower.Sockets.First(messages => messages.Count > 0)[0];
         MessageAssert.IsConnected(connected, taskId);
         Assert.True(MessageAssert.Seq(connected) >= MessageAssert.Seq(last), $"connected seq {MessageAssert.Seq(connected)} after seq {MessageAssert.Seq(last)}");
@@ -83,19 +94,6 @@ public sealed partial class ComposeSiteTests
         Assert.All(follower.Sockets.Where(messages => messages.Count > 0), MessageAssert.AreOrdered);
         Assert.True(exit == "0 exited", $"the stopped gateway: exit code, status = {exit} (137 is SIGKILL at the end of its grace period)");
         await AssertEveryDocumentWrittenOnceAsync(site, collection);
-    }
-
-    /// <summary>
-    /// The silo running the task, found while the socket is read up to 10 % progress: a client that stops reading for
-    /// 10 s while messages come is closed as a slow consumer (docs/protocol.md 3.6), and reading three silos' logs
-    /// through compose on a busy machine can take that long (CI once saw the socket closed before any progress).
-    /// </summary>
-    private static async Task<string> SiloRunningWhileReadingAsync(ComposeSite site, SocketClient socket, Guid taskId)
-    {
-        var progress = WaitForProgressAsync(socket, taskId, minimum: 10);
-        var victim = await SiloRunningAsync(site, taskId);
-        await progress;
-        return victim;
     }
 
     /// <summary>

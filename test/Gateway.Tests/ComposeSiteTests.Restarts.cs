@@ -48,12 +48,11 @@ public sealed partial class ComposeSiteTests
         var stopTimeout = await site.InspectAsync((await site.ContainersAsync("silo"))[0], "{{.Config.StopTimeout}}");
         var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
-        var victim = await SiloRunningWhileReadingAsync(site, socket, taskId);
+        var (reached, reading) = ReadThrough(socket, taskId, minimum: 10);
+        var victim = await SiloRunningAsync(site, taskId);
+        await reached;
 
         var beforeStop = await TaskRequests.GetAsync(http, taskId);
-
-        // Read while the silo drains, as a client does: a socket left unread for 10 s is closed as a slow consumer.
-        var reading = socket.ReceiveUntilClosedAsync(TaskTimeout);
         var stoppedAt = DateTimeOffset.UtcNow;
         var stopping = Stopwatch.StartNew();
         await site.StopAsync(victim);
