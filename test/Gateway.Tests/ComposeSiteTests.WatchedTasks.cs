@@ -115,9 +115,9 @@ public sealed partial class ComposeSiteTests
     private static (Task<JsonElement> Reached, Task<List<JsonElement>> After) ReadThrough(SocketClient socket, Guid taskId, int minimum)
     {
         var reached = WaitForProgressAsync(socket, taskId, minimum);
-        return (reached, RestAsync());
+        return (reached, AfterAsync());
 
-        async Task<List<JsonElement>> RestAsync()
+        async Task<List<JsonElement>> AfterAsync()
         {
             await reached;
             return await socket.ReceiveUntilClosedAsync(TaskTimeout + TimeSpan.FromMinutes(1));
