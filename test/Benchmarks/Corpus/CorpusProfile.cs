@@ -40,7 +40,7 @@ internal static class CorpusProfile
                 var before = ProcessorTime.OfPostgres(postgres.DataFolder);
                 await using var copySampler = BackendSampler.Start(postgres.AdminConnectionString);
                 var copy = await CorpusBenchmark.CopyAsync(copyDatabase, file);
-                await BackendsEndedAsync(copyDatabase);
+                await BackendsEndedAsync(copyDatabase, postgres.DataFolder);
                 var copyCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
                 var copyKinds = await copySampler.StopAsync();
 
@@ -49,7 +49,7 @@ internal static class CorpusProfile
                 before = ProcessorTime.OfPostgres(postgres.DataFolder);
                 await using var taskSampler = BackendSampler.Start(postgres.AdminConnectionString);
                 var task = await CorpusBenchmark.IndexAsync(taskDatabase, scratch, documents);
-                await BackendsEndedAsync(taskDatabase);
+                await BackendsEndedAsync(taskDatabase, postgres.DataFolder);
                 var taskCpu = ProcessorTime.OfPostgres(postgres.DataFolder) - before;
                 var taskKinds = await taskSampler.StopAsync();
 
@@ -70,18 +70,39 @@ internal static class CorpusProfile
     }
 
     /// <summary>
-    /// Waits until no server process serves <paramref name="connectionString"/>'s database: an ended
-    /// backend's processor time counts in the postmaster's only once the postmaster has reaped it.
+    /// Waits until no server process serves <paramref name="connectionString"/>'s database and the postmaster
+    /// has reaped every ended one: an ended backend's processor time counts in the postmaster's only once
+    /// reaped, and one reaped while <see cref="ProcessorTime.OfPostgres"/> reads (after the postmaster's
+    /// own figures, before the backend's) counted nowhere, so that a phase's total once read near zero.
     /// </summary>
-    private static async Task BackendsEndedAsync(string connectionString)
+    private static async Task BackendsEndedAsync(string connectionString, string dataFolder)
     {
         var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        var postmaster = File.ReadLines(Path.Combine(dataFolder, "postmaster.pid")).First();
         // The schema migration's connection idles in this process's pool.
         NpgsqlConnection.ClearAllPools();
         await Eventually.TrueAsync(
-            () => !Directory.EnumerateDirectories("/proc").Any(folder => Serves(folder, database)),
+            () => !Directory.EnumerateDirectories("/proc").Any(folder => Serves(folder, database) || Unreaped(folder, postmaster)),
             TimeSpan.FromSeconds(30),
-            waitingFor: $"the server processes of database {database} to end");
+            waitingFor: $"the server processes of database {database} to end and be reaped");
+    }
+
+    /// <summary>
+    /// Whether the process is a child of <paramref name="postmaster"/> that is ending or has ended and is not
+    /// reaped yet: its command line is gone with its memory before it is a zombie.
+    /// </summary>
+    private static bool Unreaped(string procFolder, string postmaster)
+    {
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(procFolder, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields[1] == postmaster && File.ReadAllText(Path.Combine(procFolder, "cmdline")).Length == 0;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static bool Serves(string procFolder, string database)
