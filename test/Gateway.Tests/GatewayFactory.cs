@@ -46,10 +46,22 @@ public class GatewayFactory : WebApplicationFactory<Program>
 
     public int Port { get; }
 
-    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+    /// <summary>The server's address; asking for it starts the server, so that a raw socket to it finds the port open whichever test runs first.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            return new($"http://127.0.0.1:{Port}");
+        }
+    }
 
-    public Uri SocketUri(string path, string? token = null) =>
-        new($"ws://127.0.0.1:{Port}{path}{(token is null ? "" : (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "token=" + token)}");
+    /// <summary>A WebSocket address on the server, started by asking (see <see cref="BaseAddress"/>).</summary>
+    public Uri SocketUri(string path, string? token = null)
+    {
+        StartServer();
+        return new($"ws://127.0.0.1:{Port}{path}{(token is null ? "" : (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "token=" + token)}");
+    }
 
     public HttpClient CreateHttpClient(string? token = null)
     {
