@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace OrleansTasks.Gateway.Tests.Docker;
 
-/// <summary>Where a long test's time goes: each step's duration printed as it ends, failed or not.</summary>
+/// <summary>
+/// Where a long test's time goes: each step's duration printed as it ends, failed or not, and kept in the
+/// test's output (a report such as <c>--report-xunit-trx</c> holds it; the console's own lines are not kept).
+/// </summary>
 public sealed class StepClock(string test)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -27,7 +30,9 @@ public sealed class StepClock(string test)
         }
         finally
         {
-            Console.WriteLine($"{test}: {step} {ended} {(_clock.Elapsed - start).TotalSeconds:F0} s (at {_clock.Elapsed.TotalMinutes:F1} min)");
+            var line = $"{test}: {step} {ended} {(_clock.Elapsed - start).TotalSeconds:F0} s (at {_clock.Elapsed.TotalMinutes:F1} min)";
+            Console.WriteLine(line);
+            TestContext.Current.TestOutputHelper?.WriteLine(line);
         }
     }
 }
