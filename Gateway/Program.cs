@@ -20,6 +20,7 @@ try
     await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: builder.IsEmbedded());
     builder.AddOrleansTasksGateway();
     var app = builder.Build();
+    GatewayListenAddresses.RefuseTaken(builder);
     app.UseOrleansTasksGateway();
     app.MapAuthApi();
     app.MapTicketApi();
@@ -35,7 +36,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception exception) when (exception is StartupException or OptionsValidationException or SchemaException)
+catch (Exception exception) when (exception is StartupException or OptionsValidationException or SchemaException || ListenAddresses.IsAddressInUse(exception))
 {
     await Console.Error.WriteLineAsync($"OrleansTasks gateway cannot start: {exception.Message}");
     return 1;

@@ -21,10 +21,12 @@ internal static class Program
         try
         {
             await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: true);
-            await SiloHosts.Build(arguments, builder).RunAsync();
+            var host = SiloHosts.Build(arguments, builder);
+            PortsInUse.Refuse(SiloHosts.ListenAddresses(builder.Configuration));
+            await host.RunAsync();
             return 0;
         }
-        catch (Exception exception) when (exception is SchemaException or StartupException or OptionsValidationException)
+        catch (Exception exception) when (exception is SchemaException or StartupException or OptionsValidationException || ListenAddresses.IsAddressInUse(exception))
         {
             await Console.Error.WriteLineAsync($"OrleansTasks silo cannot start: {exception.Message}");
             return 1;

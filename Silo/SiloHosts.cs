@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using OrleansTasks.Hosting;
 
@@ -28,4 +29,10 @@ internal static class SiloHosts
         SiloReadiness.Map(app);
         return app;
     }
+
+    /// <summary>The silo's ports and, when set, its listener's URLs: each must be free before the host starts.</summary>
+    public static IEnumerable<ListenAddress> ListenAddresses(IConfiguration configuration) =>
+        Hosting.ListenAddresses.OfSilo(configuration).Concat(MetricsUrls.From(configuration, SiloTelemetry.UrlsKey) is { } metrics
+            ? Hosting.ListenAddresses.OfUrls(SiloTelemetry.UrlsKey, string.Join(';', metrics.Urls))
+            : []);
 }

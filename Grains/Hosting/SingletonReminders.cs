@@ -21,7 +21,15 @@ public sealed partial class SingletonReminders(
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         {
-            await started.Task.WaitAsync(stoppingToken);
+            try
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // The host never started (a later service's start failed): nothing to make sure of.
+                return;
+            }
         }
 
         await Task.WhenAll(

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using OrleansTasks.Testing;
 
 namespace OrleansTasks.Gateway.Tests;
@@ -69,6 +71,38 @@ public sealed class StartupConfigurationTests
         var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", settings);
 
         AssertOneLineNaming(named, "OrleansTasks gateway cannot start: ", exit, output);
+    }
+
+    /// <summary>
+    /// A port another process listens on is found before the host starts: one line naming the setting that
+    /// gives it, not a half-started silo's failures and an abort (a second <c>dotnet run --project Gateway</c>).
+    /// </summary>
+    [Theory]
+    [InlineData("OrleansTasks.Gateway.dll", "ASPNETCORE_URLS", "urls (ASPNETCORE_URLS, --urls)")]
+    [InlineData("OrleansTasks.Gateway.dll", "Cluster:SiloPort", "Cluster:SiloPort")]
+    [InlineData("OrleansTasks.Gateway.dll", "Cluster:GatewayPort", "Cluster:GatewayPort")]
+    [InlineData("OrleansTasks.Gateway.dll", "Gateway:MetricsUrls", "Gateway:MetricsUrls")]
+    [InlineData("OrleansTasks.Silo.dll", "Cluster:SiloPort", "Cluster:SiloPort")]
+    [InlineData("OrleansTasks.Silo.dll", "Cluster:GatewayPort", "Cluster:GatewayPort")]
+    [InlineData("OrleansTasks.Silo.dll", "Silo:MetricsUrls", "Silo:MetricsUrls")]
+    public async Task A_port_another_process_listens_on_stops_the_start_with_one_line_naming_its_setting(string assembly, string key, string named)
+    {
+        using var held = new TcpListener(IPAddress.Loopback, 0);
+        held.Start();
+        var port = ((IPEndPoint)held.LocalEndpoint).Port;
+        var settings = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            [key] = key.EndsWith("Port", StringComparison.Ordinal) ? port.ToString(CultureInfo.InvariantCulture) : $"http://127.0.0.1:{port}",
+        };
+
+        var (exit, output) = await RunUntilExitAsync(assembly, settings);
+
+        var process = assembly.Contains("Silo", StringComparison.Ordinal) ? "silo" : "gateway";
+        AssertOneLineNaming($"{named}: port {port} on 127.0.0.1 is in use by another process", $"OrleansTasks {process} cannot start: ", exit, output);
     }
 
     [Theory]

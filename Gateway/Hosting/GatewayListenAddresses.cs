@@ -1,0 +1,33 @@
+using System.Reflection;
+using OrleansTasks.Gateway.Telemetry;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Gateway.Hosting;
+
+/// <summary>Every address a gateway will listen on: its public URLs, its metrics listener's, and in embedded mode its silo's ports.</summary>
+public static class GatewayListenAddresses
+{
+    /// <summary>
+    /// Stops the start with one line when another process holds one of the gateway's ports (<see cref="PortsInUse"/>).
+    /// Only the gateway's own program probes: a test hosting it in its process (WebApplicationFactory) runs the
+    /// program past its build too, on a port of the test's choosing that the configuration does not name.
+    /// </summary>
+    public static void RefuseTaken(WebApplicationBuilder builder)
+    {
+        if (Assembly.GetEntryAssembly() == typeof(GatewayListenAddresses).Assembly)
+        {
+            PortsInUse.Refuse(Of(builder));
+        }
+    }
+
+    public static IEnumerable<ListenAddress> Of(WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var metrics = MetricsUrls.From(builder.Configuration, MetricsListener.UrlsKey) is { } urls
+            ? ListenAddresses.OfUrls(MetricsListener.UrlsKey, string.Join(';', urls.Urls))
+            : [];
+        return ListenAddresses.OfWebServer(builder.Configuration)
+            .Concat(metrics)
+            .Concat(builder.IsEmbedded() ? ListenAddresses.OfSilo(builder.Configuration) : []);
+    }
+}
