@@ -13,6 +13,7 @@ if (args is [PasswordHashCommand.Name, ..])
     return PasswordHashCommand.Run(Console.In, Console.Out);
 }
 
+var start = new HostStart();
 try
 {
     var builder = WebApplication.CreateBuilder(args);
@@ -33,13 +34,18 @@ try
     app.MapFeedSockets();
     app.MapOrleansTasksOpenApi();
     app.MapOperatorPages();
+    GatewayListenAddresses.WatchStart(start, app);
     await app.RunAsync();
     return 0;
 }
-catch (Exception exception) when (exception is StartupException or OptionsValidationException or SchemaException || ListenAddresses.IsAddressInUse(exception))
+catch (Exception exception) when (exception is StartupException or OptionsValidationException or SchemaException || start.Failed)
 {
-    await Console.Error.WriteLineAsync($"OrleansTasks gateway cannot start: {exception.Message}");
+    await Console.Error.WriteLineAsync($"OrleansTasks gateway cannot start: {HostStart.OneLine(exception)}");
     return 1;
+}
+catch (Exception) when (start.StoppedWhileStarting)
+{
+    return 0;
 }
 
 /// <summary>The gateway's entry point, public for WebApplicationFactory.</summary>

@@ -18,18 +18,24 @@ internal static class Program
             return await MigrateCommand.RunAsync(builder.Configuration);
         }
 
+        var start = new HostStart();
         try
         {
             await ClusterDatabaseCheck.RunAsync(builder.Configuration, NullLoggerFactory.Instance, mayMigrate: true);
             var host = SiloHosts.Build(arguments, builder);
             PortsInUse.Refuse(SiloHosts.ListenAddresses(builder.Configuration));
+            start.Watch(host);
             await host.RunAsync();
             return 0;
         }
-        catch (Exception exception) when (exception is SchemaException or StartupException or OptionsValidationException || ListenAddresses.IsAddressInUse(exception))
+        catch (Exception exception) when (exception is SchemaException or StartupException or OptionsValidationException || start.Failed)
         {
-            await Console.Error.WriteLineAsync($"OrleansTasks silo cannot start: {exception.Message}");
+            await Console.Error.WriteLineAsync($"OrleansTasks silo cannot start: {HostStart.OneLine(exception)}");
             return 1;
+        }
+        catch (Exception) when (start.StoppedWhileStarting)
+        {
+            return 0;
         }
     }
 }

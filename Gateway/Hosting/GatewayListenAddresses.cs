@@ -4,7 +4,10 @@ using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Gateway.Hosting;
 
-/// <summary>Every address a gateway will listen on: its public URLs, its metrics listener's, and in embedded mode its silo's ports.</summary>
+/// <summary>
+/// Every address a gateway will listen on: its public URLs, its metrics listener's, and in embedded mode its silo's ports;
+/// and what its program does before it runs the host, which only the gateway's own program does.
+/// </summary>
 public static class GatewayListenAddresses
 {
     /// <summary>
@@ -14,11 +17,26 @@ public static class GatewayListenAddresses
     /// </summary>
     public static void RefuseTaken(WebApplicationBuilder builder)
     {
-        if (Assembly.GetEntryAssembly() == typeof(GatewayListenAddresses).Assembly)
+        if (IsTheProgram)
         {
             PortsInUse.Refuse(Of(builder));
         }
     }
+
+    /// <summary>
+    /// Watches the gateway's start (<see cref="HostStart"/>) when it is its own program: a test hosting it must see the
+    /// start's failure itself rather than the program ending as if the start had gone through.
+    /// </summary>
+    public static void WatchStart(HostStart start, WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        if (IsTheProgram)
+        {
+            start.Watch(app);
+        }
+    }
+
+    private static bool IsTheProgram => Assembly.GetEntryAssembly() == typeof(GatewayListenAddresses).Assembly;
 
     public static IEnumerable<ListenAddress> Of(WebApplicationBuilder builder)
     {

@@ -34,17 +34,21 @@ public static partial class ListenAddresses
             .ToList();
         if (endpoints.Count > 0)
         {
-            return [.. endpoints.SelectMany(endpoint => OfUrl(endpoint.Setting, endpoint.Url!))];
+            // Kestrel reads an endpoint's URL with surrounding blanks as without them.
+            return [.. endpoints.SelectMany(endpoint => OfUrl(endpoint.Setting, endpoint.Url!.Trim()))];
         }
 
         return configuration[UrlsSetting] is { Length: > 0 } urls ? OfUrls(UrlsName, urls) : [];
     }
 
-    /// <summary>The addresses of a semicolon-separated list of URLs in Kestrel's <c>urls</c> form.</summary>
+    /// <summary>
+    /// The addresses of a semicolon-separated list of URLs in Kestrel's <c>urls</c> form. Blanks around a URL are
+    /// refused with it: Kestrel does not trim them, and fails its start on them.
+    /// </summary>
     public static IReadOnlyList<ListenAddress> OfUrls(string setting, string urls)
     {
         ArgumentNullException.ThrowIfNull(urls);
-        return [.. urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).SelectMany(url => OfUrl(setting, url))];
+        return [.. urls.Split(';', StringSplitOptions.RemoveEmptyEntries).SelectMany(url => OfUrl(setting, url))];
     }
 
     /// <summary>
@@ -62,57 +66,52 @@ public static partial class ListenAddresses
         ];
     }
 
-    /// <summary>Whether <paramref name="exception"/> is, or wraps, a listen refused because the address is taken.</summary>
-    public static bool IsAddressInUse(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// One URL's addresses, as Kestrel binds them: <c>localhost</c> on both loopback addresses, <c>*</c>,
     /// <c>+</c> and host names on every address (IPv6 and IPv4 at once where this host has IPv6); none for a
-    /// Unix socket, a port 0 (any free one), or a URL Kestrel itself will refuse.
+    /// Unix socket or a port 0 (any free one). A URL of another form stops the start: Kestrel refuses some
+    /// with a failed start, and reads others its own way (<c>http://127.0.0.1:abc</c> listened on port 80 of
+    /// every address).
     /// </summary>
     private static IEnumerable<ListenAddress> OfUrl(string setting, string url)
     {
+        if (UnixSocket().IsMatch(url))
+        {
+            yield break;
+        }
+
         var match = Url().Match(url);
-        if (!match.Success)
-        {
-            yield break;
-        }
-
-        var https = match.Groups["scheme"].Value.Equals("https", StringComparison.OrdinalIgnoreCase);
-        var port = match.Groups["port"].Success
-            ? int.Parse(match.Groups["port"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture)
-            : https ? 443 : 80;
-        if (port is < 1 or > 65535)
-        {
-            yield break;
-        }
-
         var host = match.Groups["host"].Value;
-        foreach (var address in AddressesOf(host))
+        var port = !match.Success ? -1
+            : match.Groups["port"].Success ? int.Parse(match.Groups["port"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture)
+            : match.Groups["scheme"].Value.Equals("https", StringComparison.OrdinalIgnoreCase) ? 443 : 80;
+        if (port is < 0 or > 65535 || (host.StartsWith('[') && !IPAddress.TryParse(host[1..^1], out _)))
+        {
+            throw Refused(setting, url, "give http:// or https://, a host (an IPv6 address in [ ]) and a port from 0 to 65535, and no path (e.g. http://127.0.0.1:8800)");
+        }
+
+        var localhost = host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+        if (port == 0 && localhost)
+        {
+            throw Refused(setting, url, "Kestrel takes no port 0 (any free port) on localhost; name 127.0.0.1 or [::1]");
+        }
+
+        if (port == 0)
+        {
+            yield break;
+        }
+
+        foreach (var address in AddressesOf(host, localhost))
         {
             yield return new ListenAddress(setting, new IPEndPoint(address, port));
         }
     }
 
-    private static IEnumerable<IPAddress> AddressesOf(string host)
-    {
-        if (host.Equals("unix", StringComparison.OrdinalIgnoreCase) || host.Equals("pipe", StringComparison.OrdinalIgnoreCase))
-        {
-            return [];
-        }
+    private static StartupException Refused(string setting, string url, string rule) => new($"{setting}: '{url}' is not a URL to listen on: {rule}.");
 
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+    private static IEnumerable<IPAddress> AddressesOf(string host, bool localhost)
+    {
+        if (localhost)
         {
             return Socket.OSSupportsIPv6 ? [IPAddress.Loopback, IPAddress.IPv6Loopback] : [IPAddress.Loopback];
         }
@@ -120,6 +119,10 @@ public static partial class ListenAddresses
         return IPAddress.TryParse(host.Trim('[', ']'), out var address) ? [address] : [Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any];
     }
 
-    [GeneratedRegex(@"^(?<scheme>https?)://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/\[\]\s]+)(?::(?<port>[0-9]{1,5}))?(?:/.*)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    /// <summary>Kestrel's Unix socket and named pipe URLs: the scheme in any case, <c>unix:/</c> and <c>pipe:/</c> in lower case only.</summary>
+    [GeneratedRegex(@"^(?i:https?)://(?:unix|pipe):/", RegexOptions.CultureInvariant)]
+    private static partial Regex UnixSocket();
+
+    [GeneratedRegex(@"^(?<scheme>https?)://(?<host>\[[^\]\s/]+\]|[^:/\[\]\s]+)(?::(?<port>[0-9]{1,5}))?/?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Url();
 }

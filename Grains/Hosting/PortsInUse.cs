@@ -8,7 +8,7 @@ namespace OrleansTasks.Hosting;
 /// Before a host starts: each address it will listen on is tried (bound and listened on, then closed
 /// at once), and the first another process listens on stops the start with a <see cref="StartupException"/>
 /// naming its setting. A port taken between this check and the host's own listen still fails the
-/// start with exit code 1 (<see cref="ListenAddresses.IsAddressInUse"/>), after the host's own log of it.
+/// start with exit code 1 (<see cref="HostStart"/>), after the host's own log of it.
 /// </summary>
 public static class PortsInUse
 {

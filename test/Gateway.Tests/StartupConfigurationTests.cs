@@ -59,6 +59,8 @@ public sealed class StartupConfigurationTests
     [InlineData("Tasks:MaxRunningPerSilo", "0", "MaxRunningPerSilo")]
     [InlineData("Schedules:CheckPeriod", "00:00:00", "CheckPeriod")]
     [InlineData("Schedules:CheckPeriod", "soon", "'Schedules:CheckPeriod'")]
+    [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:abc", "urls (ASPNETCORE_URLS, --urls): 'http://127.0.0.1:abc' is not a URL to listen on")]
+    [InlineData("ASPNETCORE_URLS", "127.0.0.1:8800", "urls (ASPNETCORE_URLS, --urls): '127.0.0.1:8800' is not a URL to listen on")]
     public async Task A_bad_gateway_value_stops_the_embedded_gateway_with_one_line(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?>
@@ -103,6 +105,30 @@ public sealed class StartupConfigurationTests
 
         var process = assembly.Contains("Silo", StringComparison.Ordinal) ? "silo" : "gateway";
         AssertOneLineNaming($"{named}: port {port} on 127.0.0.1 is in use by another process", $"OrleansTasks {process} cannot start: ", exit, output);
+    }
+
+    /// <summary>
+    /// A start that fails once the host is built (here Kestrel reading an endpoint's certificate) ends with exit code 1
+    /// and a line saying why, after the host's own log of it, not with an unhandled exception's abort (exit code 134).
+    /// </summary>
+    [Fact]
+    public async Task A_start_that_fails_inside_the_host_ends_with_exit_code_1_and_a_line_saying_why()
+    {
+        var absent = Path.Combine(Path.GetTempPath(), $"orleans-tasks-absent-{Guid.NewGuid():N}.pfx");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Kestrel:Endpoints:Public:Url"] = $"https://127.0.0.1:{FreePorts.Next()}",
+            ["Kestrel:Endpoints:Public:Certificate:Path"] = absent,
+        };
+
+        var (exit, output) = await RunUntilExitAsync("OrleansTasks.Gateway.dll", settings);
+
+        Assert.True(exit == 1, $"exit code {exit}; output:\n{output}");
+        Assert.Contains(output.Split('\n'), line => line.StartsWith("OrleansTasks gateway cannot start: ", StringComparison.Ordinal) && line.Contains(absent, StringComparison.Ordinal));
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -233,7 +259,9 @@ public sealed class StartupConfigurationTests
     {
         await using var process = ProcessHost.Start(assembly, assembly, ProcessHost.Environment(settings));
         var exit = await process.WaitForExitAsync(ExitDeadline);
-        return (exit, process.RecentOutput);
+        // Every line kept, not the last few: a start that fails inside the host logs its failure at length on one
+        // stream while its last line goes to the other, and the two arrive in no set order.
+        return (exit, string.Join('\n', process.Output));
     }
 
     private static void AssertOneLineNaming(string named, string prefix, int exit, string output)
