@@ -32,7 +32,5 @@ internal static class SiloHosts
 
     /// <summary>The silo's ports and, when set, its listener's URLs: each must be free before the host starts.</summary>
     public static IEnumerable<ListenAddress> ListenAddresses(IConfiguration configuration) =>
-        Hosting.ListenAddresses.OfSilo(configuration).Concat(MetricsUrls.From(configuration, SiloTelemetry.UrlsKey) is { } metrics
-            ? Hosting.ListenAddresses.OfUrls(SiloTelemetry.UrlsKey, string.Join(';', metrics.Urls))
-            : []);
+        Hosting.ListenAddresses.OfSilo(configuration).Concat(Hosting.ListenAddresses.OfMetrics(configuration, SiloTelemetry.UrlsKey));
 }

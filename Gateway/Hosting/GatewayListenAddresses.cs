@@ -41,11 +41,8 @@ public static class GatewayListenAddresses
     public static IEnumerable<ListenAddress> Of(WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var metrics = MetricsUrls.From(builder.Configuration, MetricsListener.UrlsKey) is { } urls
-            ? ListenAddresses.OfUrls(MetricsListener.UrlsKey, string.Join(';', urls.Urls))
-            : [];
         return ListenAddresses.OfWebServer(builder.Configuration)
-            .Concat(metrics)
+            .Concat(ListenAddresses.OfMetrics(builder.Configuration, MetricsListener.UrlsKey))
             .Concat(builder.IsEmbedded() ? ListenAddresses.OfSilo(builder.Configuration) : []);
     }
 }

@@ -51,6 +51,10 @@ public static partial class ListenAddresses
         return [.. urls.Split(';', StringSplitOptions.RemoveEmptyEntries).SelectMany(url => OfUrl(setting, url))];
     }
 
+    /// <summary>The metrics listener's URLs under <paramref name="key"/> (<see cref="MetricsUrls"/>), none when unset.</summary>
+    public static IReadOnlyList<ListenAddress> OfMetrics(IConfiguration configuration, string key) =>
+        MetricsUrls.From(configuration, key) is { } metrics ? OfUrls(key, string.Join(';', metrics.Urls)) : [];
+
     /// <summary>
     /// A silo's two ports (<c>Cluster:SiloPort</c>, <c>Cluster:GatewayPort</c>): on the loopback address
     /// when it runs without a database (one silo on this host), else on every address.
