@@ -122,7 +122,10 @@ public static class OrleansTasksSiloExtensions
             });
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(index));
             silo.Services.AddConnectionBudgetReport(configuration, budget, "silo");
-            silo.Services.TryAddSingleton<IDocumentIndex, PostgresDocumentIndex>();
+            silo.Services.TryAddSingleton<IDocumentIndex>(provider => new PostgresDocumentIndex(
+                provider.GetRequiredService<NpgsqlDataSource>(),
+                provider.GetRequiredService<ILogger<PostgresDocumentIndex>>(),
+                provider.GetRequiredService<IOptions<TasksOptions>>().Value.IndexConnectionsPerTask));
             silo.Services.TryAddSingleton(provider => new GrainStorageResultChunks(
                 TaskChunkStores.ResultRecords(provider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Tasks))));
             silo.Services.TryAddSingleton<IResultChunks, PostgresResultChunks>();

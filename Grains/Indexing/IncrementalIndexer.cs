@@ -4,7 +4,9 @@ namespace OrleansTasks.Indexing;
 /// Turns a slice of documents into per-document outcomes: a document whose content is already in
 /// the index is <c>unchanged</c>, one written now (or earlier by this same task) is <c>indexed</c>,
 /// and one that cannot be indexed is <c>failed</c> with a reason while the rest go on.
-/// Exceptions from the index stop the slice: they are faults of the whole run.
+/// Exceptions from the index stop the slice: they are faults of the whole run. An index may have written
+/// part of such a slice (cluster mode writes a large slice as parts at once); tried again, the slice finds
+/// those documents written by its task and reports them indexed once.
 /// </summary>
 public sealed class IncrementalIndexer(IDocumentIndex index)
 {

@@ -12,8 +12,9 @@ namespace OrleansTasks.Indexing;
 
 /// <summary>
 /// The document index of cluster mode: the <c>documents</c> table with PostgreSQL full-text
-/// search. One upsert statement per slice writes only documents whose content hash changed and
-/// reports, per document, whether it was written, already written by this task, or unchanged.
+/// search. An upsert statement writes only documents whose content hash changed and reports, per
+/// document, whether it was written, already written by this task, or unchanged; a large slice is
+/// written as several such statements at once (<see cref="UpsertAsync"/>).
 /// A <c>delete_missing</c> pass records the ids it saw in <c>task_seen_documents</c>, and its end
 /// removes the collection's other documents in keyset-ordered batches, each committed with the
 /// removal's cursor and count in <c>task_deletions</c>.
@@ -119,6 +120,7 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
 
     private readonly NpgsqlDataSource _database;
     private readonly ResiliencePipeline _retry;
+    private readonly ILogger _logger;
 
     /// <summary>Retries after the first attempt: see <see cref="RetryDelay"/> for the time they may take.</summary>
     public const int RetryAttempts = 3;
@@ -139,9 +141,15 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
 
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
-    public PostgresDocumentIndex(NpgsqlDataSource database, ILogger<PostgresDocumentIndex> logger)
+    /// <param name="connectionsPerTask">The most connections one slice's upsert writes on at once (<see cref="Tasks.TasksOptions.IndexConnectionsPerTask"/>).</param>
+    public PostgresDocumentIndex(NpgsqlDataSource database, ILogger<PostgresDocumentIndex> logger, int connectionsPerTask = 1)
     {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentOutOfRangeException.ThrowIfLessThan(connectionsPerTask, 1);
         _database = database;
+        _logger = logger;
+        ConnectionsPerSlice = connectionsPerTask;
+        ExtraConnections = new ExtraIndexConnections(new NpgsqlConnectionStringBuilder(database.ConnectionString).MaxPoolSize);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -162,7 +170,8 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
             .Build();
     }
 
-    public async Task<IReadOnlyList<IndexWrite>> UpsertAsync(
+    /// <summary>One statement writing <paramref name="documents"/>, retried on its own.</summary>
+    private async Task<IReadOnlyList<IndexWrite>> UpsertStatementAsync(
         string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
     {
         var outcomes = await _retry.ExecuteAsync(async token =>

@@ -120,6 +120,17 @@ public sealed class TasksOptions
     /// <summary>The default of <see cref="MaxRunningPerSilo"/> on a machine of <paramref name="processors"/> cores.</summary>
     public static int DefaultMaxRunningPerSilo(int processors) => Math.Max(4, 2 * processors);
 
+    /// <summary>
+    /// Cluster mode: the most index connections one task's slice writes on at once. A slice of at least twice
+    /// <see cref="Indexing.SliceParts.MinDocuments"/> documents is cut into up to that many parts, each one statement on a
+    /// connection of its own from the index pool, so that a large task keeps more than one database process busy.
+    /// Beyond its first, a slice takes only connections free now of the half of the index pool the silo's slices share
+    /// (<see cref="Indexing.ExtraIndexConnections"/>). 1 writes every slice as one statement; embedded mode's index has
+    /// one writer and ignores it.
+    /// </summary>
+    [Range(1, Indexing.SliceParts.MaxParts)]
+    public int IndexConnectionsPerTask { get; set; } = 2;
+
     /// <summary>How many of one owner's tasks may be <c>processing</c> at once in the whole cluster; 0 for no limit.</summary>
     [Range(0, 1_000_000)]
     public int MaxRunningPerUser { get; set; }

@@ -57,6 +57,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:ProgressQueueLength", "0", "ProgressQueueLength")]
     [InlineData("Auth:TokenLifetime", "00:00:01", "TokenLifetime")]
     [InlineData("Tasks:MaxRunningPerSilo", "0", "MaxRunningPerSilo")]
+    [InlineData("Tasks:IndexConnectionsPerTask", "0", "IndexConnectionsPerTask")]
     [InlineData("Schedules:CheckPeriod", "00:00:00", "CheckPeriod")]
     [InlineData("Schedules:CheckPeriod", "soon", "'Schedules:CheckPeriod'")]
     [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:abc", "urls (ASPNETCORE_URLS, --urls): 'http://127.0.0.1:abc' is not a URL to listen on")]

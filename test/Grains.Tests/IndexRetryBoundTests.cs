@@ -32,4 +32,38 @@ public sealed class IndexRetryBoundTests(PostgresServer postgres)
         // One wait of 1 s; a retry would add at least another 1 s wait and its delay.
         Assert.True(waited < TimeSpan.FromSeconds(1.9), $"the index waited {waited.TotalSeconds:F1} s for a full pool");
     }
+
+    [Fact]
+    public async Task A_slice_written_in_parts_on_a_full_pool_fails_after_one_connection_wait_too()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, 10).Index) { Timeout = 1 }.ConnectionString;
+        await using var source = NpgsqlDataSource.Create(pool);
+        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        var held = new List<NpgsqlConnection>();
+        for (var i = 0; i < 4; i++)
+        {
+            held.Add(await source.OpenConnectionAsync(TestContext.Current.CancellationToken));
+        }
+
+        try
+        {
+            HashedDocument[] slice = [.. Enumerable.Range(0, 2 * SliceParts.MinDocuments).Select(i => new HashedDocument($"d{i}", null, "text", ContentHash.Sha256Hex("text")))];
+            var clock = Stopwatch.StartNew();
+            var failure = await Assert.ThrowsAsync<NpgsqlException>(() => index.UpsertAsync("c", Guid.NewGuid(), slice, TestContext.Current.CancellationToken));
+            var waited = clock.Elapsed;
+
+            Assert.Equal(StoreTimeout.PoolWait, AvailabilityFailures.TimeoutOf(failure));
+            // Its parts wait at once, each 1 s; one after the other, or retried, they would wait at least 2 s.
+            Assert.True(waited < TimeSpan.FromSeconds(1.9), $"the slice's parts waited {waited.TotalSeconds:F1} s for a full pool");
+            Assert.Equal(2, index.ExtraConnections.Free);
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
 }

@@ -14,11 +14,25 @@ internal static class CorpusWatch
     public static async Task UntilEndAsync(Uri socketUri)
     {
         await using var socket = await SocketClient.ConnectAsync(socketUri);
+        var progress = 0;
+        var slowDatabase = 0;
         while (await socket.ReceiveAsync(TimeSpan.FromMinutes(5)) is { } message)
         {
             if (message.GetProperty("type").GetString() is "complete" or "error")
             {
+                if (slowDatabase > 0)
+                {
+                    // The task sized its slices as for a slow database part of the time: a rate that needs explaining.
+                    Console.Error.WriteLine($"corpus: {slowDatabase} of {progress} progress messages said the database was slow");
+                }
+
                 return;
+            }
+
+            progress++;
+            if (message.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting for the database", StringComparison.Ordinal) == true)
+            {
+                slowDatabase++;
             }
 
             // Only the last message is needed: the watch must not hold a million of them.
