@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 using OrleansTasks.Indexing;
 using OrleansTasks.Storage.Connections;
@@ -39,7 +40,8 @@ public sealed class IndexRetryBoundTests(PostgresServer postgres)
         var database = await postgres.CreateDatabaseAsync();
         var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, 10).Index) { Timeout = 1 }.ConnectionString;
         await using var source = NpgsqlDataSource.Create(pool);
-        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        var logger = new FakeLogger<PostgresDocumentIndex>();
+        var index = new PostgresDocumentIndex(source, logger, connectionsPerTask: 2);
         var held = new List<NpgsqlConnection>();
         for (var i = 0; i < 4; i++)
         {
@@ -54,8 +56,9 @@ public sealed class IndexRetryBoundTests(PostgresServer postgres)
             var waited = clock.Elapsed;
 
             Assert.Equal(StoreTimeout.PoolWait, AvailabilityFailures.TimeoutOf(failure));
-            // Its parts wait at once, each 1 s; one after the other, or retried, they would wait at least 2 s.
+            // Both parts waited, at once, 1 s each: one failure reported, the other logged; retried, they would wait at least 2 s.
             Assert.True(waited < TimeSpan.FromSeconds(1.9), $"the slice's parts waited {waited.TotalSeconds:F1} s for a full pool");
+            Assert.Single(logger.Collector.GetSnapshot(), record => record.Id.Id == 2);
             Assert.Equal(2, index.ExtraConnections.Free);
         }
         finally

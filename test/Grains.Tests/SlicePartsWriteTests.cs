@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -78,6 +79,24 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task Of_two_failed_parts_the_slice_reports_the_refusal_that_will_not_pass_not_the_time_out()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = 2 }.ConnectionString;
+        await using var source = NpgsqlDataSource.Create(pool);
+        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        await index.UpsertAsync(Collection, Guid.NewGuid(), [Document(0, "an older content")], TestContext.Current.CancellationToken);
+        var slice = Slice();
+        // PostgreSQL refuses text holding NUL at once (the indexer keeps such documents from the index; here it is passed straight in).
+        slice[Size - 1] = Document(Size - 1, "binary \0 content");
+
+        await using var locker = await HoldRowAsync(database, Id(0));
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => index.UpsertAsync(Collection, Guid.NewGuid(), slice, TestContext.Current.CancellationToken));
+
+        Assert.False(Tasks.TransientFaults.IsTransient(failure), $"reported {failure.SqlState}, a failure that may pass");
+    }
+
+    [Fact]
     public async Task Outcomes_come_in_the_slice_s_order_whatever_part_wrote_them()
     {
         var database = await postgres.CreateDatabaseAsync();
@@ -109,7 +128,7 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task A_slice_without_a_free_extra_connection_is_one_statement_and_gives_back_what_it_took()
+    public async Task A_slice_without_a_free_extra_connection_is_one_statement()
     {
         var database = await postgres.CreateDatabaseAsync();
         var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = 120 }.ConnectionString;
@@ -117,6 +136,14 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
         var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
         var task = Guid.NewGuid();
 
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == nameof(SlicePartsWriteTests),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var activities = new ActivitySource(nameof(SlicePartsWriteTests));
+        using var slice = activities.StartActivity("slice")!;
         using (index.ExtraConnections.Take(int.MaxValue))
         {
             Assert.Equal(0, index.ExtraConnections.Free);
@@ -131,6 +158,7 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
             Assert.Equal(0, await CountAsync(database, task));
             await locker.Transaction.CommitAsync(TestContext.Current.CancellationToken);
             Assert.Equal(Enumerable.Repeat(IndexWrite.Written, Size), await writing);
+            Assert.Equal(1, slice.GetTagItem("orleans_tasks.index_parts"));
         }
 
         Assert.Equal(7, index.ExtraConnections.Free);
