@@ -22,12 +22,15 @@ namespace OrleansTasks.Indexing;
 /// </summary>
 public sealed partial class PostgresDocumentIndex : IDocumentIndex
 {
-    private const string UpsertSql = """
+    /// <summary>
+    /// Each document's row as it was before the statement is read by one primary-key lookup (<c>OFFSET 0</c> keeps
+    /// the lateral subquery from being joined as a whole): as a join, a collection the table's statistics predate
+    /// (a new one, growing faster than autoanalyze follows) was estimated at one row, and every slice read all of
+    /// its rows, a slice of one document taking 270 ms at 500,000 (BENCHMARKS.md, "A new collection's statistics").
+    /// </summary>
+    internal const string UpsertSql = """
         WITH input AS (
             SELECT * FROM unnest(@ids::text[], @titles::text[], @contents::text[], @hashes::text[]) AS d(id, title, content, hash)),
-        existing AS (
-            SELECT document_id, content_hash, written_by FROM documents
-            WHERE collection = @collection AND document_id IN (SELECT id FROM input)),
         written AS (
             INSERT INTO documents AS d (collection, document_id, title, content, content_hash, written_by)
             SELECT @collection, id, title, content, hash, @task FROM input
@@ -40,8 +43,11 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
                w.document_id IS NOT NULL AS written,
                coalesce(e.written_by = @task AND e.content_hash = i.hash, false) AS mine
         FROM input i
+        LEFT JOIN LATERAL (
+            SELECT content_hash, written_by FROM documents
+            WHERE collection = @collection AND document_id = i.id
+            OFFSET 0) e ON true
         LEFT JOIN written w ON w.document_id = i.id
-        LEFT JOIN existing e ON e.document_id = i.id
         """;
 
     /// <summary>The pass's removal row comes with its first record: a removal step finds none once the pass is forgotten.</summary>
