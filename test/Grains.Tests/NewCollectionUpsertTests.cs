@@ -57,12 +57,18 @@ public sealed class NewCollectionUpsertTests(PostgresServer postgres)
         return ScansOfDocuments(plan.RootElement[0].GetProperty("Plan"));
     }
 
+    /// <summary>The rows the plan's scans of <c>documents</c> read: those they returned and those their filters removed, over every loop.</summary>
     private static long ScansOfDocuments(JsonElement node)
     {
-        var rows = node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "documents"
-            && node.GetProperty("Node Type").GetString()!.Contains("Scan", StringComparison.Ordinal)
-            ? (long)(node.GetProperty("Actual Rows").GetDouble() * node.GetProperty("Actual Loops").GetDouble())
-            : 0;
+        var rows = 0L;
+        if (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "documents"
+            && node.GetProperty("Node Type").GetString()!.Contains("Scan", StringComparison.Ordinal))
+        {
+            var read = new[] { "Actual Rows", "Rows Removed by Filter", "Rows Removed by Index Recheck" }
+                .Sum(name => node.TryGetProperty(name, out var value) ? value.GetDouble() : 0);
+            rows = (long)(read * node.GetProperty("Actual Loops").GetDouble());
+        }
+
         if (node.TryGetProperty("Plans", out var children))
         {
             rows += children.EnumerateArray().Sum(ScansOfDocuments);
