@@ -28,7 +28,7 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
     /// (a new one, growing faster than autoanalyze follows) was estimated at one row, and every slice read all of
     /// its rows, a slice of one document taking 270 ms at 500,000 (BENCHMARKS.md, "A new collection's statistics").
     /// </summary>
-    internal const string UpsertSql = """
+    private const string UpsertSql = """
         WITH input AS (
             SELECT * FROM unnest(@ids::text[], @titles::text[], @contents::text[], @hashes::text[]) AS d(id, title, content, hash)),
         written AS (
@@ -176,19 +176,27 @@ public sealed partial class PostgresDocumentIndex : IDocumentIndex
             .Build();
     }
 
+    /// <summary>The upsert statement for <paramref name="documents"/>, after <paramref name="prefix"/> (a test's <c>EXPLAIN</c>).</summary>
+    internal static NpgsqlCommand UpsertCommand(
+        NpgsqlDataSource database, string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, string prefix = "")
+    {
+        var command = database.CreateCommand(prefix + UpsertSql);
+        command.Parameters.AddWithValue("collection", collection);
+        command.Parameters.AddWithValue("task", taskId);
+        command.Parameters.AddWithValue("ids", documents.Select(d => d.Id).ToArray());
+        command.Parameters.AddWithValue("titles", documents.Select(d => d.Title).ToArray());
+        command.Parameters.AddWithValue("contents", documents.Select(d => d.Content).ToArray());
+        command.Parameters.AddWithValue("hashes", documents.Select(d => d.ContentHash).ToArray());
+        return command;
+    }
+
     /// <summary>One statement writing <paramref name="documents"/>, retried on its own.</summary>
     private async Task<IReadOnlyList<IndexWrite>> UpsertStatementAsync(
         string collection, Guid taskId, IReadOnlyList<HashedDocument> documents, CancellationToken cancellationToken)
     {
         var outcomes = await _retry.ExecuteAsync(async token =>
         {
-            await using var command = _database.CreateCommand(UpsertSql);
-            command.Parameters.AddWithValue("collection", collection);
-            command.Parameters.AddWithValue("task", taskId);
-            command.Parameters.AddWithValue("ids", documents.Select(d => d.Id).ToArray());
-            command.Parameters.AddWithValue("titles", documents.Select(d => d.Title).ToArray());
-            command.Parameters.AddWithValue("contents", documents.Select(d => d.Content).ToArray());
-            command.Parameters.AddWithValue("hashes", documents.Select(d => d.ContentHash).ToArray());
+            await using var command = UpsertCommand(_database, collection, taskId, documents);
             var byId = new Dictionary<string, IndexWrite>(documents.Count, StringComparer.Ordinal);
             await using var reader = await command.ExecuteReaderAsync(token);
             while (await reader.ReadAsync(token))

@@ -46,13 +46,7 @@ public sealed class NewCollectionUpsertTests(PostgresServer postgres)
     /// <summary>The rows of <c>documents</c> the product's upsert statement reads for <paramref name="documents"/>, by its plan executed.</summary>
     private static async Task<long> RowsReadAsync(NpgsqlDataSource source, string collection, Guid task, HashedDocument[] documents)
     {
-        await using var command = source.CreateCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + PostgresDocumentIndex.UpsertSql);
-        command.Parameters.AddWithValue("collection", collection);
-        command.Parameters.AddWithValue("task", task);
-        command.Parameters.AddWithValue("ids", documents.Select(d => d.Id).ToArray());
-        command.Parameters.AddWithValue("titles", documents.Select(d => d.Title).ToArray());
-        command.Parameters.AddWithValue("contents", documents.Select(d => d.Content).ToArray());
-        command.Parameters.AddWithValue("hashes", documents.Select(d => d.ContentHash).ToArray());
+        await using var command = PostgresDocumentIndex.UpsertCommand(source, collection, task, documents, "EXPLAIN (ANALYZE, FORMAT JSON) ");
         using var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!);
         return ScansOfDocuments(plan.RootElement[0].GetProperty("Plan"));
     }

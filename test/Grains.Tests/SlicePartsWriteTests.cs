@@ -29,11 +29,9 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     [Fact]
     public async Task The_second_part_commits_while_the_first_waits_for_a_row_another_transaction_holds()
     {
-        var database = await postgres.CreateDatabaseAsync();
         // Longer than the wait below: the first part waits for the lock the whole time.
-        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = 120 }.ConnectionString;
-        await using var source = NpgsqlDataSource.Create(pool);
-        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        await using var opened = await OpenAsync(commandTimeout: 120);
+        var (database, source, index) = opened;
         await index.UpsertAsync(Collection, Guid.NewGuid(), [Document(0, "an older content")], TestContext.Current.CancellationToken);
         await using var locker = await HoldRowAsync(database, Id(0));
 
@@ -55,10 +53,8 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     [Fact]
     public async Task A_part_that_fails_fails_the_slice_and_the_slice_tried_again_finds_the_other_part_written_by_its_task()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = 2 }.ConnectionString;
-        await using var source = NpgsqlDataSource.Create(pool);
-        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        await using var opened = await OpenAsync(commandTimeout: 2);
+        var (database, source, index) = opened;
         var task = Guid.NewGuid();
         await index.UpsertAsync(Collection, Guid.NewGuid(), [Document(Size - 1, "an older content")], TestContext.Current.CancellationToken);
 
@@ -81,10 +77,8 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     [Fact]
     public async Task Of_two_failed_parts_the_slice_reports_the_refusal_that_will_not_pass_not_the_time_out()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = 2 }.ConnectionString;
-        await using var source = NpgsqlDataSource.Create(pool);
-        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        await using var opened = await OpenAsync(commandTimeout: 2);
+        var (database, source, index) = opened;
         await index.UpsertAsync(Collection, Guid.NewGuid(), [Document(0, "an older content")], TestContext.Current.CancellationToken);
         var slice = Slice();
         // PostgreSQL refuses text holding NUL at once (the indexer keeps such documents from the index; here it is passed straight in).
@@ -99,9 +93,8 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     [Fact]
     public async Task Outcomes_come_in_the_slice_s_order_whatever_part_wrote_them()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(ConnectionBudget.ForSilo(database, null).Index!);
-        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        await using var opened = await OpenAsync(commandTimeout: 10);
+        var (_, source, index) = opened;
         var task = Guid.NewGuid();
         // Already there, from another task, in both parts: every third document.
         await index.UpsertAsync(Collection, Guid.NewGuid(), [.. Enumerable.Range(0, Size).Where(i => i % 3 == 0).Select(i => Document(i))], TestContext.Current.CancellationToken);
@@ -130,10 +123,8 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
     [Fact]
     public async Task A_slice_without_a_free_extra_connection_is_one_statement()
     {
-        var database = await postgres.CreateDatabaseAsync();
-        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = 120 }.ConnectionString;
-        await using var source = NpgsqlDataSource.Create(pool);
-        var index = new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2);
+        await using var opened = await OpenAsync(commandTimeout: 120);
+        var (database, source, index) = opened;
         var task = Guid.NewGuid();
 
         using var listener = new ActivityListener
@@ -162,6 +153,20 @@ public sealed class SlicePartsWriteTests(PostgresServer postgres)
         }
 
         Assert.Equal(7, index.ExtraConnections.Free);
+    }
+
+    /// <summary>A fresh database and the index over a silo's index pool of it, writing a slice on up to two connections.</summary>
+    private async Task<OpenIndex> OpenAsync(int commandTimeout)
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var pool = new NpgsqlConnectionStringBuilder(ConnectionBudget.ForSilo(database, null).Index) { CommandTimeout = commandTimeout }.ConnectionString;
+        var source = NpgsqlDataSource.Create(pool);
+        return new OpenIndex(database, source, new PostgresDocumentIndex(source, NullLogger<PostgresDocumentIndex>.Instance, connectionsPerTask: 2));
+    }
+
+    private sealed record OpenIndex(string Database, NpgsqlDataSource Source, PostgresDocumentIndex Index) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Source.DisposeAsync();
     }
 
     private static async Task<long> CountAsync(string database, Guid task)
