@@ -10,17 +10,17 @@ public sealed partial class ComposeSiteTests
     {
         var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
-        var (reached, reading) = ReadThrough(socket, taskId, minimum: 10);
+        var (reached, reading) = ReadThrough(site, port, http, socket, taskId, minimum: 10);
         var victim = await SiloRunningAsync(site, taskId);
         await reached;
 
         var beforeKill = await TaskRequests.GetAsync(http, taskId);
         var killedAt = DateTimeOffset.UtcNow;
         await site.KillAsync(victim);
-        var rest = await reading;
+        await using var end = await reading;
 
         Assert.True(beforeKill.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was killed: {beforeKill}");
-        AssertCompletedOnce(taskId, socket, rest, UploadLines);
+        AssertCompletedOnce(taskId, end, UploadLines);
         await AssertResumedSinceAsync(site, taskId, killedAt, "its silo was killed");
         await AssertEveryDocumentWrittenOnceAsync(site, collection, UploadLines);
         return taskId;

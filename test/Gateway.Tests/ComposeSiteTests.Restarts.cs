@@ -48,7 +48,7 @@ public sealed partial class ComposeSiteTests
         var stopTimeout = await site.InspectAsync((await site.ContainersAsync("silo"))[0], "{{.Config.StopTimeout}}");
         var (taskId, collection) = await CreateUploadTaskAsync(http);
         await using var socket = await ConnectAsync(port, http, taskId);
-        var (reached, reading) = ReadThrough(socket, taskId, minimum: 10);
+        var (reached, reading) = ReadThrough(site, port, http, socket, taskId, minimum: 10);
         var victim = await SiloRunningAsync(site, taskId);
         await reached;
 
@@ -58,14 +58,14 @@ public sealed partial class ComposeSiteTests
         await site.StopAsync(victim);
         var stopped = stopping.Elapsed;
         var exit = await site.InspectAsync(victim, "{{.State.ExitCode}} {{.State.OOMKilled}} {{.State.Status}}");
-        var rest = await reading;
+        await using var end = await reading;
 
         Assert.Equal(((int)SiloGracePeriod.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), stopTimeout);
         Assert.True(beforeStop.GetProperty("status").GetString() == "processing", $"the task had ended before its silo was stopped: {beforeStop}");
         Assert.True(exit == "0 false exited", $"the stopped silo: exit code, OOM-killed, status = {exit} (137 is SIGKILL at the end of the grace period)");
         Assert.True(stopped < SiloGracePeriod - TimeSpan.FromSeconds(10), $"the silo took {stopped.TotalSeconds:F1} s to stop, close to its {SiloGracePeriod.TotalSeconds} s grace period");
-        AssertCompletedOnce(taskId, socket, rest, UploadLines);
-        AssertEndedAfter(rest, stoppedAt, "its silo was stopped");
+        AssertCompletedOnce(taskId, end, UploadLines);
+        AssertEndedAfter(end.Tail, stoppedAt, "its silo was stopped");
         await AssertResumedSinceAsync(site, taskId, stoppedAt, "its silo was stopped", besides: victim);
         var victimSaid = await site.LogsAsync(victim, stoppedAt);
         Assert.True(victimSaid.Contains($"Task {taskId} is handed on to silo ", StringComparison.Ordinal),
