@@ -46,7 +46,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     private readonly SearcherManager _searchers;
     private readonly LuceneDocumentEntries _entries;
     private readonly ConcurrentDictionary<string, long> _writesByCollection = new(StringComparer.Ordinal);
-    // Writes go one at a time; a task waiting for another's slice waits without holding a thread.
+    // Slices are written one at a time (each in lanes at once, LuceneLanes); a task waiting for another's slice waits without holding a thread.
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly ConcurrentDictionary<Guid, SeenIds> _seen = new();
     private readonly ConcurrentDictionary<Guid, UnseenRemoval> _removals = new();
@@ -120,6 +120,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         try
         {
             var entries = _entries.Find(documents.Select(document => Key(collection, document.Id)));
+            var pending = new List<PendingWrite>();
             for (var i = 0; i < documents.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -133,13 +134,12 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
                 }
 
                 var entry = new LuceneDocumentEntry(document.ContentHash, taskId, (found ? existing.Writes : 0) + 1);
-                _writer.UpdateDocument(new Term(KeyField, key), ToLucene(key, collection, document, entry));
+                pending.Add(new PendingWrite(key, entry, ToLucene(key, collection, document, entry)));
                 entries[key] = entry;
-                _entries.Remember(key, entry);
-                _writesByCollection.AddOrUpdate(collection, 1, (_, count) => count + 1);
                 writes[i] = IndexWrite.Written;
             }
 
+            WriteInLanes(collection, pending, cancellationToken);
             CommitIfDue();
         }
         finally
@@ -148,6 +148,49 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         }
 
         return writes;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="pending"/> in <see cref="LuceneLanes"/>, and remembers the entries of those written, even when
+    /// a write failed: a retried slice then finds them written by its task and counts them once. The caller holds the write semaphore.
+    /// </summary>
+    private void WriteInLanes(string collection, List<PendingWrite> pending, CancellationToken cancellationToken)
+    {
+        var lanes = LuceneLanes.Split(pending.ConvertAll(write => write.Key), Environment.ProcessorCount);
+        var written = new bool[pending.Count];
+        try
+        {
+            Parallel.For(0, lanes.Length, new ParallelOptions { MaxDegreeOfParallelism = lanes.Length }, lane =>
+            {
+                foreach (var i in lanes[lane])
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    _writer.UpdateDocument(new Term(KeyField, pending[i].Key), pending[i].Document);
+                    written[i] = true;
+                }
+            });
+        }
+        catch (AggregateException failed)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.InnerExceptions[0]);
+        }
+        finally
+        {
+            var count = 0;
+            for (var i = 0; i < pending.Count; i++)
+            {
+                if (written[i])
+                {
+                    _entries.Remember(pending[i].Key, pending[i].Entry);
+                    count++;
+                }
+            }
+
+            if (count > 0)
+            {
+                _writesByCollection.AddOrUpdate(collection, count, (_, before) => before + count);
+            }
+        }
     }
 
     public Task<ImmutableArray<SearchHit>> SearchAsync(string collection, SearchQuery query, int limit, CancellationToken cancellationToken)
@@ -324,6 +367,8 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
         return fields;
     }
+
+    private sealed record PendingWrite(string Key, LuceneDocumentEntry Entry, Document Document);
 
     private sealed class Bm25SearcherFactory : SearcherFactory
     {
