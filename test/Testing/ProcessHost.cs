@@ -39,6 +39,9 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>Every line the program wrote that is still kept (the last 500).</summary>
     public IReadOnlyList<string> Output => _output.ToArray();
 
+    /// <summary>The runtime's choice of garbage collector; in a program's environment, null leaves the program's own setting (its runtimeconfig).</summary>
+    public const string GarbageCollectorVariable = "DOTNET_gcServer";
+
     public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
         Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
 
@@ -63,7 +66,15 @@ public sealed class ProcessHost : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment["DOTNET_gcServer"] = "0";
+        // Test processes share the machine's cores: the workstation collector, unless the caller chose (null: the program's own setting).
+        if (!environment.TryGetValue(GarbageCollectorVariable, out var collector))
+        {
+            start.Environment[GarbageCollectorVariable] = "0";
+        }
+        else if (collector is null)
+        {
+            start.Environment.Remove(GarbageCollectorVariable);
+        }
         return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);
     }
 

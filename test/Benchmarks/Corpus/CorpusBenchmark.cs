@@ -117,6 +117,12 @@ internal static class CorpusBenchmark
         }
     }
 
+    /// <summary>
+    /// Each process runs with the garbage collector it ships with, as deployed (the gateway's server collector, the
+    /// silo's workstation one), not the workstation collector the tests give every process.
+    /// </summary>
+    public const string? AsShipped = null;
+
     /// <summary>The warm-up corpus: a directory under the source roots holding one file of <paramref name="Size"/> documents.</summary>
     public sealed record WarmUp(string Directory, int Size);
 
@@ -156,7 +162,7 @@ internal static class CorpusBenchmark
     /// </summary>
     public static async Task<TaskRun> IndexAsync(string database, string directory, int size, WarmUp? warmUp = null)
     {
-        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory };
+        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = directory, [ProcessHost.GarbageCollectorVariable] = AsShipped };
         if (warmUp is not null)
         {
             settings["Tasks:SourceRoots:1"] = warmUp.Directory;

@@ -17,6 +17,7 @@ internal static class EmbeddedCorpusRun
         var settings = new Dictionary<string, string?>
         {
             ["Gateway:Mode"] = "Embedded",
+            [ProcessHost.GarbageCollectorVariable] = CorpusBenchmark.AsShipped,
             ["Tasks:SourceRoots:0"] = directory,
             ["Tasks:SourceRoots:1"] = warmUp.Directory,
             ["Tasks:IndexDirectory"] = index,

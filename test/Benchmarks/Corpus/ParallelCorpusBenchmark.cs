@@ -91,7 +91,7 @@ internal static class ParallelCorpusBenchmark
     private static async Task<TasksRun> IndexAsync(
         PostgresServer postgres, string database, string root, string[] directories, int documents, int silos)
     {
-        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = root };
+        var settings = new Dictionary<string, string?> { ["Tasks:SourceRoots:0"] = root, [ProcessHost.GarbageCollectorVariable] = CorpusBenchmark.AsShipped };
         await using var cluster = await RunningCluster.StartAsync(database, silos, settings, settings);
         using var http = new HttpClient { BaseAddress = cluster.GatewayAddress, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Alice);
