@@ -15,8 +15,11 @@ internal static partial class SocketLog
     [LoggerMessage(7, LogLevel.Debug, "Socket of {UserId} follows the tasks of {Scope}")]
     public static partial void Following(ILogger logger, string userId, string scope);
 
-    [LoggerMessage(4, LogLevel.Information, "Socket on {Kind} {Id} is a slow consumer: it took no message for {Timeout}")]
-    public static partial void SlowConsumer(ILogger logger, string kind, string id, TimeSpan timeout);
+    [LoggerMessage(4, LogLevel.Information, "Socket on {Kind} {Id} is a slow consumer: its ping went unanswered for {Unanswered} ({PendingWorkItems} work items waiting for the gateway's threads)")]
+    public static partial void PingUnanswered(ILogger logger, string kind, string id, TimeSpan unanswered, long pendingWorkItems);
+
+    [LoggerMessage(8, LogLevel.Information, "Socket on {Kind} {Id} is a slow consumer: a send has not completed for {Stalled}")]
+    public static partial void SendStuck(ILogger logger, string kind, string id, TimeSpan stalled);
 
     [LoggerMessage(5, LogLevel.Debug, "Socket on {Kind} {Id}: send failed ({Error})")]
     public static partial void SendFailed(ILogger logger, string kind, string id, string error);

@@ -177,18 +177,21 @@ internal sealed class FeedSocketSession<T>(
         }
     }
 
-    /// <summary>The client's WebSocket stack has not answered a ping for the slow-consumer timeout: it is not reading.</summary>
-    private void OnPingUnanswered()
+    /// <summary>
+    /// The client's WebSocket stack has not answered a ping for the slow-consumer timeout: it is not reading. The log
+    /// says how many work items waited for the gateway's threads, which tells a gateway too busy to read the pong.
+    /// </summary>
+    private void OnPingUnanswered(TimeSpan unanswered)
     {
-        SocketLog.SlowConsumer(_logger, feed.Name, _id, _services.SlowConsumerTimeout);
+        SocketLog.PingUnanswered(_logger, feed.Name, _id, unanswered, ThreadPool.PendingWorkItemCount);
         _services.Metrics.SlowConsumer();
         _outbox.RequestClose(SocketClose.SlowConsumer, immediately: true);
     }
 
     /// <summary>A send has not completed for the slow-consumer timeout; no close frame could follow it.</summary>
-    private void OnSendStuck()
+    private void OnSendStuck(TimeSpan stalled)
     {
-        SocketLog.SlowConsumer(_logger, feed.Name, _id, _services.SlowConsumerTimeout);
+        SocketLog.SendStuck(_logger, feed.Name, _id, stalled);
         _services.Metrics.SlowConsumer();
         socket.Abort();
     }

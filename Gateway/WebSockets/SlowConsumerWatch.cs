@@ -9,7 +9,7 @@ namespace OrleansTasks.Gateway.WebSockets;
 /// each), so a socket is judged at most that long after its time is up. A socket
 /// cannot take messages when its ping has gone unanswered for <see cref="GatewayOptions.SlowConsumerTimeout"/>
 /// (it is closed with 1013) or a send has not completed for that long (no close frame can follow
-/// it, so the connection is aborted). Each socket is told once.
+/// it, so the connection is aborted). Each socket is told once, with how long it has waited.
 /// </summary>
 public sealed class SlowConsumerWatch(IOptions<GatewayOptions> options, TimeProvider time) : BackgroundService
 {
@@ -18,7 +18,7 @@ public sealed class SlowConsumerWatch(IOptions<GatewayOptions> options, TimeProv
     private readonly ConcurrentDictionary<Watched, byte> _watched = new();
     private readonly TimeSpan _timeout = options.Value.SlowConsumerTimeout;
 
-    public IDisposable Watch(PingTracker? pings, SendClock sends, Action onUnanswered, Action onStuck)
+    public IDisposable Watch(PingTracker? pings, SendClock sends, Action<TimeSpan> onUnanswered, Action<TimeSpan> onStuck)
     {
         var watched = new Watched(this, pings, sends, onUnanswered, onStuck);
         _watched.TryAdd(watched, 0);
@@ -36,13 +36,13 @@ public sealed class SlowConsumerWatch(IOptions<GatewayOptions> options, TimeProv
                 var now = time.GetTimestamp();
                 foreach (var watched in _watched.Keys)
                 {
-                    if (watched.Sends.Stalled(time, now) >= _timeout && _watched.TryRemove(watched, out _))
+                    if (watched.Sends.Stalled(time, now) is var stalled && stalled >= _timeout && _watched.TryRemove(watched, out _))
                     {
-                        watched.OnStuck();
+                        watched.OnStuck(stalled);
                     }
-                    else if (watched.Pings?.Unanswered() >= _timeout && _watched.TryRemove(watched, out _))
+                    else if (watched.Pings?.Unanswered() is { } unanswered && unanswered >= _timeout && _watched.TryRemove(watched, out _))
                     {
-                        watched.OnUnanswered();
+                        watched.OnUnanswered(unanswered);
                     }
                 }
             }
@@ -52,15 +52,15 @@ public sealed class SlowConsumerWatch(IOptions<GatewayOptions> options, TimeProv
         }
     }
 
-    private sealed class Watched(SlowConsumerWatch watch, PingTracker? pings, SendClock sends, Action onUnanswered, Action onStuck) : IDisposable
+    private sealed class Watched(SlowConsumerWatch watch, PingTracker? pings, SendClock sends, Action<TimeSpan> onUnanswered, Action<TimeSpan> onStuck) : IDisposable
     {
         public PingTracker? Pings { get; } = pings;
 
         public SendClock Sends { get; } = sends;
 
-        public Action OnUnanswered { get; } = onUnanswered;
+        public Action<TimeSpan> OnUnanswered { get; } = onUnanswered;
 
-        public Action OnStuck { get; } = onStuck;
+        public Action<TimeSpan> OnStuck { get; } = onStuck;
 
         public void Dispose() => watch._watched.TryRemove(this, out _);
     }

@@ -26,8 +26,6 @@ public sealed class SocketServices(
 
     public TimeSpan KeepAliveInterval { get; } = gateway.Value.KeepAliveInterval;
 
-    public TimeSpan SlowConsumerTimeout { get; } = gateway.Value.SlowConsumerTimeout;
-
     public SlowConsumerWatch SlowConsumers { get; } = slowConsumers;
 
     public ClientMessageLimiter ClientMessages { get; } = new();

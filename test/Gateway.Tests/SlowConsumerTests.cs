@@ -55,7 +55,9 @@ public sealed class SlowConsumerTests : IAsyncLifetime
         var pending = reading.ReceiveAsync(TimeSpan.FromSeconds(60));
         await Eventually.TrueAsync(() => _logs.Entries.Any(entry => entry.Contains("is a slow consumer", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
         Assert.True(Stopwatch.GetElapsedTime(stoppedAt) >= Timeout, "judged slow before a ping could go unanswered for the timeout");
-        Assert.Single(_logs.Entries, entry => entry.Contains("is a slow consumer", StringComparison.Ordinal));
+        var judged = Assert.Single(_logs.Entries, entry => entry.Contains("is a slow consumer", StringComparison.Ordinal));
+        Assert.Contains("its ping went unanswered for 00:00:0", judged, StringComparison.Ordinal);
+        Assert.Contains("work items waiting for the gateway's threads", judged, StringComparison.Ordinal);
 
         // The close frame waits behind the pings it did not answer; reading again finds it while the
         // gateway still waits for the closing handshake.
