@@ -39,7 +39,7 @@ public sealed partial class ComposeSiteTests
         await Deadline.WaitAsync(dropping, TimeSpan.FromMinutes(1), "the socket on the killed gateway to drop");
         await before.DisposeAsync();
         Assert.True(MessageAssert.Type(last) == "progress", $"the killed gateway's socket ended with {MessageAssert.Type(last)}, not mid-task: make the task longer");
-        await using var after = await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
+        await using var after = await Deadline.RunAsync(cancelled => ConnectEventuallyAsync(port, http, taskId, cancelled), TimeSpan.FromMinutes(1), "a socket through nginx to the other gateway");
         var connected = await after.ReceiveAsync() ?? throw new InvalidOperationException("closed before connected");
         var rest = await after.ReceiveUntilClosedAsync(TaskTimeout);
 

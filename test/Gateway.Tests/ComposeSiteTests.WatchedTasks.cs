@@ -77,7 +77,8 @@ public sealed partial class ComposeSiteTests
 
     private static Task<SocketClient> ConnectAsync(int port, HttpClient http, Guid taskId) => SocketClient.ConnectAsync(SocketUri(port, http, taskId));
 
-    private static async Task<SocketClient> ConnectEventuallyAsync(int port, HttpClient http, Guid taskId)
+    /// <summary>Connects through nginx, again and again while the gateways refuse, until <paramref name="cancellationToken"/> (a deadline's) ends it.</summary>
+    private static async Task<SocketClient> ConnectEventuallyAsync(int port, HttpClient http, Guid taskId, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -87,7 +88,7 @@ public sealed partial class ComposeSiteTests
             }
             catch (WebSocketException)
             {
-                await Task.Delay(200);
+                await Task.Delay(200, cancellationToken);
             }
         }
     }
@@ -111,9 +112,11 @@ public sealed partial class ComposeSiteTests
     /// after it. Every watched socket of these steps has a reader from before their look-ups: a socket left unread for
     /// 10 s while messages come is closed as a slow consumer (docs/protocol.md 3.6), and a look through the silos'
     /// logs by compose took that long in CI. The look-up comes out of <see cref="TaskTimeout"/>, hence the minute more.
-    /// After a slow-consumer close the watcher connects again, as the protocol tells clients to: in CI, with the
-    /// machine's two cores full after a silo was killed, a socket read all along was once closed so. Once only: a
-    /// second such close fails the step, and each is written to the test's output with what the gateways logged.
+    /// After a slow-consumer close before the task's end the watcher connects again, as the protocol tells clients to:
+    /// in CI, with the machine's two cores full after a silo was killed, a socket read all along was once closed so.
+    /// Once only: a second such close fails the step. The close is written to the test's output with the client's own
+    /// timing (since its last message, its longest wait for one) and the gateways' lines, to tell a client that stalled
+    /// from a gateway that misjudged it.
     /// </summary>
     private static (Task<JsonElement> Reached, Task<WatchedEnd> After) ReadThrough(
         ComposeSite site, int port, HttpClient http, SocketClient socket, Guid taskId, int minimum)
@@ -129,28 +132,48 @@ public sealed partial class ComposeSiteTests
             while (true)
             {
                 var current = end.Sockets[^1];
-                end.Tail.AddRange(await current.ReceiveUntilClosedAsync(deadline - DateTime.UtcNow));
-                if (current.CloseStatus != SlowConsumerClose || end.Sockets.Count > 1)
+                var (lastMessage, longestWait) = await ReadToTheCloseAsync(current, end.Tail, deadline);
+                var ended = end.Tail.Count > 0 && MessageAssert.Type(end.Tail[^1]) is "complete" or "error" or "cancelled";
+                if (current.CloseStatus != SlowConsumerClose || ended || end.Sockets.Count > 1)
                 {
                     return end;
                 }
 
-                Console.WriteLine($"ComposeSiteTests: the socket on task {taskId} was closed as a slow consumer at {DateTimeOffset.UtcNow:O} " +
-                    $"after {current.Messages.Count} messages; connecting again. The gateways said:\n{await SlowConsumerLinesAsync(site)}");
-                end.Sockets.Add(await Deadline.RunAsync(_ => ConnectEventuallyAsync(port, http, taskId), TimeSpan.FromMinutes(1), "a socket through nginx after a slow-consumer close"));
+                var closedAt = DateTimeOffset.UtcNow;
+                end.Sockets.Add(await Deadline.RunAsync(
+                    cancelled => ConnectEventuallyAsync(port, http, taskId, cancelled), TimeSpan.FromMinutes(1), "a socket through nginx after a slow-consumer close"));
+                Console.WriteLine($"ComposeSiteTests: the socket on task {taskId} was closed as a slow consumer at {closedAt:O} after {current.Messages.Count} messages, " +
+                    $"{(closedAt - lastMessage).TotalSeconds:F1} s after the last; the client's longest wait for a message was {longestWait.TotalSeconds:F1} s. " +
+                    $"Connected again. The gateways said:\n{await SlowConsumerLinesAsync(site, closedAt)}");
             }
         }
     }
 
+    /// <summary>Reads <paramref name="socket"/> to its close into <paramref name="tail"/>; when the last message came, and the longest wait for one.</summary>
+    private static async Task<(DateTimeOffset LastMessage, TimeSpan LongestWait)> ReadToTheCloseAsync(SocketClient socket, List<JsonElement> tail, DateTime deadline)
+    {
+        var last = DateTimeOffset.UtcNow;
+        var longest = TimeSpan.Zero;
+        while (await socket.ReceiveAsync(deadline - DateTime.UtcNow) is { } message)
+        {
+            var now = DateTimeOffset.UtcNow;
+            longest = longest > now - last ? longest : now - last;
+            last = now;
+            tail.Add(message);
+        }
+
+        return (last, longest);
+    }
+
     private const System.Net.WebSockets.WebSocketCloseStatus SlowConsumerClose = (System.Net.WebSockets.WebSocketCloseStatus)1013;
 
-    /// <summary>The gateways' slow-consumer lines of the last two minutes.</summary>
-    private static async Task<string> SlowConsumerLinesAsync(ComposeSite site)
+    /// <summary>The gateways' slow-consumer lines of the minute before <paramref name="closedAt"/> and after, with docker's timestamps.</summary>
+    private static async Task<string> SlowConsumerLinesAsync(ComposeSite site, DateTimeOffset closedAt)
     {
         var lines = new List<string>();
         foreach (var container in await site.ContainersAsync("gateway"))
         {
-            lines.AddRange((await site.LogsAsync(container, DateTimeOffset.UtcNow.AddMinutes(-2))).Split('\n')
+            lines.AddRange((await site.LogsAsync(container, closedAt.AddMinutes(-1), timestamps: true)).Split('\n')
                 .Where(line => line.Contains("slow consumer", StringComparison.Ordinal))
                 .Select(line => $"{container[..12]}: {line.Trim()}"));
         }

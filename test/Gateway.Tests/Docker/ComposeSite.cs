@@ -122,8 +122,10 @@ public sealed partial class ComposeSite(DockerEngine engine, IReadOnlyDictionary
     public async Task<string> LogsAsync(string container) => (await _engine.DockerAsync(["logs", container], CommandTimeout)).Output;
 
     /// <summary>The container's log since <paramref name="since"/> only: quick to read however long the container has run.</summary>
-    public async Task<string> LogsAsync(string container, DateTimeOffset since) =>
-        (await _engine.DockerAsync(["logs", "--since", since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), container], CommandTimeout)).Output;
+    public async Task<string> LogsAsync(string container, DateTimeOffset since, bool timestamps = false) =>
+        (await _engine.DockerAsync(
+            ["logs", "--since", since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), .. timestamps ? ["--timestamps"] : Array.Empty<string>(), container],
+            CommandTimeout)).Output;
 
     /// <summary>A value of <c>docker inspect</c> for the container, by Go template.</summary>
     public async Task<string> InspectAsync(string container, string template) =>
