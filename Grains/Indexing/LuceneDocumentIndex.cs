@@ -36,6 +36,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     private static readonly TimeSpan DefaultCommitInterval = TimeSpan.FromSeconds(1);
     private readonly TimeSpan _commitInterval;
+    private readonly int _processors;
 
     private readonly Lucene.Net.Store.Directory _directory;
     private readonly bool _onDisk;
@@ -53,12 +54,13 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
 
     /// <summary>An index in memory.</summary>
     public LuceneDocumentIndex()
-        : this(new RAMDirectory(), onDisk: false, DefaultCommitInterval)
+        : this(new RAMDirectory(), onDisk: false, DefaultCommitInterval, Environment.ProcessorCount)
     {
     }
 
-    private LuceneDocumentIndex(Lucene.Net.Store.Directory directory, bool onDisk, TimeSpan commitInterval)
+    private LuceneDocumentIndex(Lucene.Net.Store.Directory directory, bool onDisk, TimeSpan commitInterval, int processors)
     {
+        _processors = processors;
         _directory = directory;
         _onDisk = onDisk;
         _commitInterval = commitInterval;
@@ -80,16 +82,20 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     /// <summary>The index kept in <paramref name="path"/> (created if need be); in memory when <paramref name="path"/> is empty.</summary>
     public static LuceneDocumentIndex Open(string? path) => Open(path, DefaultCommitInterval);
 
-    /// <summary>As <see cref="Open(string?)"/>, committing (on disk) and reopening its lookups every <paramref name="commitInterval"/>.</summary>
-    internal static LuceneDocumentIndex Open(string? path, TimeSpan commitInterval)
+    /// <summary>
+    /// As <see cref="Open(string?)"/>, committing (on disk) and reopening its lookups every <paramref name="commitInterval"/>,
+    /// and writing each slice in as many <see cref="LuceneLanes"/> as <paramref name="processors"/> allow (the process's by default).
+    /// </summary>
+    internal static LuceneDocumentIndex Open(string? path, TimeSpan commitInterval, int? processors = null)
     {
+        var cores = processors ?? Environment.ProcessorCount;
         if (string.IsNullOrWhiteSpace(path))
         {
-            return new LuceneDocumentIndex(new RAMDirectory(), onDisk: false, commitInterval);
+            return new LuceneDocumentIndex(new RAMDirectory(), onDisk: false, commitInterval, cores);
         }
 
         System.IO.Directory.CreateDirectory(path);
-        return new LuceneDocumentIndex(FSDirectory.Open(path), onDisk: true, commitInterval);
+        return new LuceneDocumentIndex(FSDirectory.Open(path), onDisk: true, commitInterval, cores);
     }
 
     /// <summary>Entries of documents held in memory until the index's lookups see them (see <see cref="LuceneDocumentEntries"/>).</summary>
@@ -156,7 +162,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
     /// </summary>
     private void WriteInLanes(string collection, List<PendingWrite> pending, CancellationToken cancellationToken)
     {
-        var lanes = LuceneLanes.Split(pending.ConvertAll(write => write.Key), Environment.ProcessorCount);
+        var lanes = LuceneLanes.Split(pending.ConvertAll(write => write.Key), _processors);
         var written = new bool[pending.Count];
         try
         {
@@ -172,7 +178,9 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         }
         catch (AggregateException failed)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.InnerExceptions[0]);
+            // A lane's own failure tells more than the cancellation another lane saw at the same time.
+            var first = failed.InnerExceptions.FirstOrDefault(exception => exception is not OperationCanceledException) ?? failed.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
         finally
         {

@@ -3,7 +3,8 @@ namespace OrleansTasks.Indexing;
 /// <summary>
 /// Splits the documents a slice writes to the Lucene index into lanes written at once, one thread each: Lucene's writer
 /// takes documents from several threads, each analysed into a buffer of its own, so a slice uses every core of the
-/// process instead of one. A lane holds at least <see cref="MinDocuments"/>, and there are no more lanes than cores.
+/// process instead of one. Lanes hold <see cref="MinDocuments"/> or more on average (lanes are chosen by key, so one may
+/// hold fewer), and there are no more lanes than cores.
 /// Every write of one key goes to the same lane in the slice's order, so the last of them is the one that stays.
 /// </summary>
 internal static class LuceneLanes

@@ -47,7 +47,7 @@ public sealed class LuceneLanesTests : IDisposable
     [Fact]
     public async Task A_slice_naming_a_document_twice_keeps_its_last_content_and_counts_both_writes()
     {
-        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.FromDays(1));
+        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.FromDays(1), processors: 4);
         var documents = Enumerable.Range(0, 2_000).Select(i => new IndexDocument($"doc{i}", null, $"orleans grain number{i}")).ToList();
         var rewritten = Enumerable.Range(0, 2_000).Where(i => i % 10 == 0).Reverse().Select(i => new IndexDocument($"doc{i}", null, $"silo rewritten{i}"));
 
@@ -60,6 +60,28 @@ public sealed class LuceneLanesTests : IDisposable
         Assert.Equal(200, (await index.SearchAsync("c", SearchQueryParser.Parse("silo"), 1_000, CancellationToken.None)).Length);
         Assert.Equal(1_800, (await index.SearchAsync("c", SearchQueryParser.Parse("orleans"), 2_000, CancellationToken.None)).Length);
     }
+
+    [Fact]
+    public async Task A_lane_that_fails_fails_the_slice_with_its_own_error_and_the_slice_tried_again_counts_each_document_once()
+    {
+        // A day between reopenings: what the failed slice wrote is known only from what it remembered.
+        using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.FromDays(1), processors: 4);
+        var task = Guid.NewGuid();
+        var documents = Enumerable.Range(0, 2_000).Select(i => Hashed($"doc{i}", $"orleans grain number{i}")).ToList();
+        // An id longer than Lucene's longest term (32,766 bytes) is refused by the writer, which goes on.
+        var refused = Hashed(new string('x', 40_000), "orleans grain refused");
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => index.UpsertAsync("c", task, [.. documents[..1_000], refused, .. documents[1_000..]], CancellationToken.None));
+        var again = await index.UpsertAsync("c", task, documents, CancellationToken.None);
+
+        Assert.DoesNotContain(IndexWrite.Unchanged, again);
+        Assert.Contains(IndexWrite.AlreadyWrittenByThisTask, again);
+        Assert.Contains(IndexWrite.Written, again);
+        Assert.Equal(2_000, await index.CountWritesAsync("c", CancellationToken.None));
+        Assert.Equal(2_000, (await index.SearchAsync("c", SearchQueryParser.Parse("orleans"), 3_000, CancellationToken.None)).Length);
+    }
+
+    private static HashedDocument Hashed(string id, string content) => new(id, null, content, ContentHash.Sha256Hex(content));
 
     private static List<string> Keys(int count) => [.. Enumerable.Range(0, count).Select(i => $"c\u001fdoc{i}")];
 
