@@ -74,6 +74,7 @@ public sealed class ProcessHost : IAsyncDisposable
         else if (collector is null)
         {
             start.Environment.Remove(GarbageCollectorVariable);
+            start.Environment.Remove("COMPlus_gcServer");
         }
         return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);
     }

@@ -15,7 +15,7 @@ internal sealed record ProcessMemory(long Fresh, long AfterWarmUp, long WarmUpPe
     private const double MiB = 1024 * 1024;
 
     /// <summary>
-    /// "fresh / after warm-up / peak (+growth), warm-up's peak (peak beside it)" and "after warm-up / peak (+growth)" for
+    /// "fresh / after warm-up / peak (+growth), warm-up's peak (the peak minus it)" and "after warm-up / peak (+growth)" for
     /// anonymous memory, in MiB, for two table cells.
     /// </summary>
     public string Cells() => string.Create(CultureInfo.InvariantCulture,
