@@ -178,9 +178,7 @@ public sealed class LuceneDocumentIndex : IDocumentIndex, IDisposable
         }
         catch (AggregateException failed)
         {
-            // A lane's own failure tells more than the cancellation another lane saw at the same time.
-            var first = failed.InnerExceptions.FirstOrDefault(exception => exception is not OperationCanceledException) ?? failed.InnerExceptions[0];
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.InnerExceptions[0]);
         }
         finally
         {

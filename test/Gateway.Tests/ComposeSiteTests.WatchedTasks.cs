@@ -77,7 +77,10 @@ public sealed partial class ComposeSiteTests
 
     private static Task<SocketClient> ConnectAsync(int port, HttpClient http, Guid taskId) => SocketClient.ConnectAsync(SocketUri(port, http, taskId));
 
-    /// <summary>Connects through nginx, again and again while the gateways refuse, until <paramref name="cancellationToken"/> (a deadline's) ends it.</summary>
+    /// <summary>
+    /// Connects through nginx, again and again while the gateways refuse; <paramref name="cancellationToken"/> (a deadline's)
+    /// ends the retries, and an attempt under way takes at most its handshake's own 30 s more.
+    /// </summary>
     private static async Task<SocketClient> ConnectEventuallyAsync(int port, HttpClient http, Guid taskId, CancellationToken cancellationToken)
     {
         while (true)
@@ -115,8 +118,8 @@ public sealed partial class ComposeSiteTests
     /// After a slow-consumer close before the task's end the watcher connects again, as the protocol tells clients to:
     /// in CI, with the machine's two cores full after a silo was killed, a socket read all along was once closed so.
     /// Once only: a second such close fails the step. The close is written to the test's output with the client's own
-    /// timing (since its last message, its longest wait for one) and the gateways' lines, to tell a client that stalled
-    /// from a gateway that misjudged it.
+    /// timing (since its last message, its longest wait for one), and once connected again the gateways' lines, to tell
+    /// a client that stalled from a gateway that misjudged it.
     /// </summary>
     private static (Task<JsonElement> Reached, Task<WatchedEnd> After) ReadThrough(
         ComposeSite site, int port, HttpClient http, SocketClient socket, Guid taskId, int minimum)
@@ -140,11 +143,11 @@ public sealed partial class ComposeSiteTests
                 }
 
                 var closedAt = DateTimeOffset.UtcNow;
+                Console.WriteLine($"ComposeSiteTests: the socket on task {taskId} was closed as a slow consumer at {closedAt:O} after {current.Messages.Count} messages, " +
+                    $"{(closedAt - lastMessage).TotalSeconds:F1} s after the last; the client's longest wait for a message was {longestWait.TotalSeconds:F1} s. Connecting again.");
                 end.Sockets.Add(await Deadline.RunAsync(
                     cancelled => ConnectEventuallyAsync(port, http, taskId, cancelled), TimeSpan.FromMinutes(1), "a socket through nginx after a slow-consumer close"));
-                Console.WriteLine($"ComposeSiteTests: the socket on task {taskId} was closed as a slow consumer at {closedAt:O} after {current.Messages.Count} messages, " +
-                    $"{(closedAt - lastMessage).TotalSeconds:F1} s after the last; the client's longest wait for a message was {longestWait.TotalSeconds:F1} s. " +
-                    $"Connected again. The gateways said:\n{await SlowConsumerLinesAsync(site, closedAt)}");
+                Console.WriteLine($"ComposeSiteTests: connected again; the gateways said:\n{await SlowConsumerLinesAsync(site, closedAt)}");
             }
         }
     }

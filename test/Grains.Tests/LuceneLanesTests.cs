@@ -4,7 +4,7 @@ using OrleansTasks.Search;
 namespace OrleansTasks.Grains.Tests;
 
 /// <summary>
-/// A slice's Lucene writes go in lanes written at once: as many as the cores, at least 128 documents each, every write
+/// A slice's Lucene writes go in lanes written at once: as many as the cores, 128 documents or more each on average, every write
 /// of one document in one lane, in order; and a slice that names a document twice keeps its last content.
 /// </summary>
 public sealed class LuceneLanesTests : IDisposable
@@ -62,7 +62,7 @@ public sealed class LuceneLanesTests : IDisposable
     }
 
     [Fact]
-    public async Task A_lane_that_fails_fails_the_slice_with_its_own_error_and_the_slice_tried_again_counts_each_document_once()
+    public async Task A_lane_that_fails_fails_the_slice_with_its_error_unwrapped_and_the_slice_tried_again_counts_each_document_once()
     {
         // A day between reopenings: what the failed slice wrote is known only from what it remembered.
         using var index = LuceneDocumentIndex.Open(_directory, TimeSpan.FromDays(1), processors: 4);

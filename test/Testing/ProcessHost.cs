@@ -42,6 +42,9 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>The runtime's choice of garbage collector; in a program's environment, null leaves the program's own setting (its runtimeconfig).</summary>
     public const string GarbageCollectorVariable = "DOTNET_gcServer";
 
+    /// <summary>The same setting under the runtime's older prefix, which a parent's environment may still carry.</summary>
+    private const string LegacyGarbageCollectorVariable = "COMPlus_gcServer";
+
     public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
         Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
 
@@ -74,8 +77,9 @@ public sealed class ProcessHost : IAsyncDisposable
         else if (collector is null)
         {
             start.Environment.Remove(GarbageCollectorVariable);
-            start.Environment.Remove("COMPlus_gcServer");
+            start.Environment.Remove(LegacyGarbageCollectorVariable);
         }
+
         return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);
     }
 
