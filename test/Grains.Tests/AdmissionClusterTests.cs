@@ -35,10 +35,16 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         return taskId;
     }
 
+    /// <summary>How long one call is asked again while the task store answers "try again".</summary>
+    private static readonly TimeSpan AnswerPatience = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// Makes a grain call as a client honouring "the task store is unavailable, try again" would: again,
-    /// until it is answered or the deadline passes. On a machine whose disk and cores other work fills, a
-    /// statement may wait past its timeout; what the test asserts is the queue's order, not the store's speed.
+    /// until it is answered or <see cref="AnswerPatience"/> has passed. On a loaded machine (three test
+    /// assemblies and image builds on two cores) a statement may wait past its timeout, and a silo that has
+    /// just started reactivates every task and the queue at once; what these tests assert is the queue's
+    /// order, not the store's speed. Each "try again" is written to the test's output, so that a change that
+    /// makes them common shows as a rising count rather than being absorbed.
     /// </summary>
     private static async Task<T> AnsweredAsync<T>(string calling, Func<Task<T>> call)
     {
@@ -51,10 +57,12 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
             }
             catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
             {
-                if (waited.Elapsed > Deadline)
+                TestContext.Current.TestOutputHelper?.WriteLine(
+                    $"{calling}: the task store answered 'try again' after {waited.Elapsed.TotalSeconds:F1} s ({exception.Message})");
+                if (waited.Elapsed > AnswerPatience)
                 {
                     throw new TimeoutException(
-                        $"Waited {Deadline} for {calling} to be answered; the task store's last answer was 'try again': {exception.Message}", exception);
+                        $"Waited {waited.Elapsed} for {calling} to be answered; the task store's last answer was 'try again': {exception.Message}", exception);
                 }
 
                 await Task.Delay(100);
@@ -63,41 +71,16 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
     }
 
     private static async Task<IndexTaskSnapshot> SnapshotAsync(IGrainFactory grains, Guid taskId) =>
-        (await grains.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot())!;
+        (await AnsweredAsync($"task {taskId}'s snapshot", () => grains.GetGrain<IIndexTaskGrain>(taskId).GetSnapshot()))!;
 
-    /// <summary>
-    /// Waits for every task to end. A read answered "the task store is unavailable, try again" counts
-    /// as not yet, as a client honouring it would: on a loaded machine a silo that has just started
-    /// reactivates every task and the queue at once, and a grain's first state read may wait longer
-    /// than its pool's connection timeout. A wait that times out says what the last such answer was.
-    /// </summary>
+    private static Task<CancelOutcome> CancelAsync(IGrainFactory grains, Guid taskId, string cancelledBy) =>
+        AnsweredAsync($"task {taskId}'s cancellation", () => grains.GetGrain<IIndexTaskGrain>(taskId).Cancel(cancelledBy));
+
+    /// <summary>Waits for every task to end.</summary>
     private static async Task<List<IndexTaskSnapshot>> EndedAsync(IGrainFactory grains, Guid[] taskIds)
     {
-        var waitingFor = $"{taskIds.Length} tasks to end";
-        Exception? unavailable = null;
-        try
-        {
-            await Eventually.TrueAsync(waitingFor, async () =>
-            {
-                try
-                {
-                    var ended = (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal);
-                    unavailable = null;
-                    return ended;
-                }
-                catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
-                {
-                    unavailable = exception;
-                    return false;
-                }
-            }, Deadline);
-        }
-        catch (TimeoutException timeout) when (unavailable is not null && timeout.Message.EndsWith($" for {waitingFor}.", StringComparison.Ordinal))
-        {
-            // Only the deadline's own timeout, while the store's answers were still "try again".
-            throw new TimeoutException($"{timeout.Message} The task store's last answer was 'try again': {unavailable.Message}", new AggregateException(timeout, unavailable));
-        }
-
+        await Eventually.TrueAsync($"{taskIds.Length} tasks to end", async () =>
+            (await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))).All(s => s.IsTerminal), Deadline);
         return [.. await Task.WhenAll(taskIds.Select(id => SnapshotAsync(grains, id)))];
     }
 
@@ -139,7 +122,7 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         List<int?> positions = [];
         await Eventually.TrueAsync(async () => (positions = await PositionsAsync(grains, expected)).SequenceEqual([1, 2, 3, 4, 5]), Deadline,
             "the queued tasks' positions to settle at 1–5 in priority then arrival order");
-        await grains.GetGrain<IIndexTaskGrain>(blocker).Cancel("user:alice");
+        await CancelAsync(grains, blocker, "user:alice");
         var ended = await EndedAsync(grains, expected);
 
         Assert.Equal([1, 2, 3, 4, 5], positions);
@@ -171,7 +154,7 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         await Eventually.TrueAsync(async () => DateTimeOffset.UtcNow - (await SnapshotAsync(grains, queuedId)).CreatedAt > 2 * limit, Deadline,
             "the queued task to have waited twice its time limit");
         var stillQueued = await SnapshotAsync(grains, queuedId);
-        await grains.GetGrain<IIndexTaskGrain>(blocker).Cancel("user:alice");
+        await CancelAsync(grains, blocker, "user:alice");
         var ended = (await EndedAsync(grains, [queuedId])).Single();
 
         Assert.Equal(IndexTaskStatus.Pending, waiting.Status);
@@ -196,25 +179,24 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
             (await SnapshotAsync(grains, low)).QueuePosition is not null && (await SnapshotAsync(grains, highs[1])).QueuePosition is not null, Deadline);
 
         // The slot frees now, well before the low task can have aged to high (two periods, 10 s).
-        await grains.GetGrain<IIndexTaskGrain>(first).Cancel("user:alice");
+        await CancelAsync(grains, first, "user:alice");
 
         // High-priority work keeps arriving, faster than one slot gets through it, until the low task has run.
         await Eventually.TrueAsync("the low task to end while high-priority tasks keep arriving", async () =>
         {
             highs.Add(await StartAsync(grains, "alice", TaskPriority.High, 1500));
-            return (await AnsweredAsync("the low task's snapshot", () => SnapshotAsync(grains, low))).IsTerminal;
+            return (await SnapshotAsync(grains, low)).IsTerminal;
         }, Deadline);
         var lowEnd = await SnapshotAsync(grains, low);
-        var highEnds = await Task.WhenAll(highs.Select(id => AnsweredAsync("a high task's snapshot", () => SnapshotAsync(grains, id))));
-        foreach (var id in highs)
-        {
-            await AnsweredAsync("a high task's cancellation", () => grains.GetGrain<IIndexTaskGrain>(id).Cancel("user:alice"));
-        }
+        var highEnds = await Task.WhenAll(highs.Select(id => SnapshotAsync(grains, id)));
 
         Assert.Equal(IndexTaskStatus.Completed, lowEnd.Status);
         Assert.True(lowEnd.StartedAt - lowEnd.CreatedAt >= TimeSpan.FromSeconds(2), "a low task waits while high ones are ahead of it");
         Assert.Contains(highEnds, h => h.CreatedAt > lowEnd.CreatedAt && h.StartedAt < lowEnd.StartedAt);
         Assert.Contains(highEnds, h => h.CreatedAt < lowEnd.StartedAt && (h.StartedAt is null || h.StartedAt > lowEnd.StartedAt));
+
+        // Not to leave the silo's stop a queue of work; all at once, each within its patience.
+        await Task.WhenAll(highs.Select(id => CancelAsync(grains, id, "user:alice")));
     }
 
     [Fact]
@@ -336,7 +318,7 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
             "the head of the line, on the first silo, and the low task on the second to wait at 1 and 2");
 
         // The second silo's slot frees: it goes to the head of the line, which moves there, not to the task waiting there.
-        await grains.GetGrain<IIndexTaskGrain>(onSecondLong).Cancel("user:bob");
+        await CancelAsync(grains, onSecondLong, "user:bob");
         var freed = DateTimeOffset.UtcNow;
         await Eventually.TrueAsync("the head of the line to run on the second silo", async () =>
             (await SnapshotAsync(grains, head)).Status is IndexTaskStatus.Processing or IndexTaskStatus.Completed
@@ -347,7 +329,7 @@ public sealed class AdmissionClusterTests(PostgresServer postgres)
         var headEnd = (await EndedAsync(grains, [head]))[0];
         var movesWhileItRan = moves.Count;
         var localRead = await SnapshotAsync(grains, local);
-        await grains.GetGrain<IIndexTaskGrain>(onFirstLong).Cancel("user:alice");
+        await CancelAsync(grains, onFirstLong, "user:alice");
 
         Assert.Equal(IndexTaskStatus.Completed, headEnd.Status);
         Assert.Equal(1, movesWhileItRan);
