@@ -54,7 +54,7 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
             "the sample to start its four tasks and its batch and to cancel one",
             () => Task.FromResult(lines.Count(line => line.StartsWith("started ", StringComparison.Ordinal)) == 5 && lines.Any(line => line.StartsWith("cancel ", StringComparison.Ordinal))),
             RunLimit);
-        var silo = await SiloRunningAnUnfinishedTaskAsync(cluster, client.Client, lines);
+        var silo = await SiloUnderSomethingUnfinishedAsync(cluster, client.Client, lines);
         await silo.KillAsync();
 
         await Deadline.RunAsync(sample.WaitForExitAsync, RunLimit, "the sample service to see every end:\n" + string.Join('\n', lines.TakeLast(30)));
@@ -82,7 +82,7 @@ public sealed class SampleServiceTests(PostgresServer postgres, PackedClient pac
     /// tasks, a processing one first; once those have all ended (a quick machine gets through three
     /// before the sample has started everything), its batch, whose second task waits for its first.
     /// </summary>
-    private static async Task<ProcessHost> SiloRunningAnUnfinishedTaskAsync(RunningCluster cluster, IClusterClient client, ConcurrentQueue<string> lines)
+    private static async Task<ProcessHost> SiloUnderSomethingUnfinishedAsync(RunningCluster cluster, IClusterClient client, ConcurrentQueue<string> lines)
     {
         var tasks = lines.Where(line => line.StartsWith("started task ", StringComparison.Ordinal)).Select(line => Guid.Parse(line.Split(' ')[2]));
         ProcessHost? waiting = null;
