@@ -105,7 +105,7 @@ public static class GatewayHostingExtensions
         ObservedUpgrade.UseObservedUpgrades(app);
         app.UseWebSockets();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseRestRateLimits();
         app.UseAuthorization();
         return app;
     }

@@ -1,58 +1,39 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using OrleansTasks.Gateway.Auth;
 
 namespace OrleansTasks.Gateway.Hosting;
 
 /// <summary>
-/// REST rate limits with the ASP.NET Core rate limiter: a token bucket per signed-in user, and a
-/// fixed window per client address for requests without a token. Refusals are 429 problem
-/// details with <c>Retry-After</c>. WebSockets have their own limits (connections and messages).
+/// REST rate limits with System.Threading.RateLimiting: a token bucket per signed-in user, and a
+/// fixed window per client address for requests without a token (<see cref="RestLimiter"/>).
+/// Refusals are 429 problem details with <c>Retry-After</c>. WebSockets have their own limits
+/// (connections and messages). ASP.NET Core's <c>UseRateLimiter</c> is not used: its middleware
+/// makes a limiter of its own that nothing disposes (dotnet/aspnetcore#66434), whose timer keeps
+/// every stopped host reachable in a process that starts many.
 /// </summary>
 public static class RestRateLimits
 {
-    public static IServiceCollection AddRestRateLimits(this IServiceCollection services)
+    public static IServiceCollection AddRestRateLimits(this IServiceCollection services) =>
+        services.AddSingleton<RestLimiter>();
+
+    public static IApplicationBuilder UseRestRateLimits(this IApplicationBuilder app)
     {
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<GatewayOptions>>((limiter, gateway) =>
+        ArgumentNullException.ThrowIfNull(app);
+        var limiter = app.ApplicationServices.GetRequiredService<RestLimiter>().Limiter;
+        return app.Use(async (context, next) =>
         {
-            var limits = gateway.Value;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            using var lease = await limiter.AcquireAsync(context, 1, context.RequestAborted);
+            if (lease.IsAcquired)
             {
-                if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
-                {
-                    return RateLimitPartition.GetNoLimiter("unlimited");
-                }
+                await next(context);
+                return;
+            }
 
-                if (context.User.Identity?.IsAuthenticated == true)
-                {
-                    return RateLimitPartition.GetTokenBucketLimiter("user:" + context.User.Subject(), _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = limits.RequestBurst,
-                        TokensPerPeriod = limits.RequestsPerSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                    });
-                }
-
-                return RateLimitPartition.GetFixedWindowLimiter("address:" + context.Connection.RemoteIpAddress, _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limits.AnonymousRequestsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                });
-            });
-            limiter.OnRejected = async (rejected, cancellationToken) =>
-            {
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-                rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: $"Slow down: try again in {seconds} s.").ExecuteAsync(rejected.HttpContext);
-            };
+            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                detail: $"Slow down: try again in {seconds} s.").ExecuteAsync(context);
         });
-        return services;
     }
 }
