@@ -14,14 +14,14 @@ internal static class SiloHosts
         if (MetricsUrls.From(plain.Configuration, SiloTelemetry.UrlsKey) is not { } metrics)
         {
             plain.UseOrleans(silo => silo.AddOrleansTasksSilo(plain.Configuration));
-            SiloTelemetry.Add(plain.Services, plain.Configuration);
+            SiloTelemetry.Add(plain.Services, plain.Configuration, metered: false);
             return plain.Build();
         }
 
         var builder = WebApplication.CreateBuilder(args);
         LogLevelDefaults.AddTo(builder.Configuration);
         builder.UseOrleans(silo => silo.AddOrleansTasksSilo(builder.Configuration));
-        SiloTelemetry.Add(builder.Services, builder.Configuration);
+        SiloTelemetry.Add(builder.Services, builder.Configuration, metered: true);
         SiloReadiness.Add(builder.Services);
         builder.WebHost.UseUrls([.. metrics.Urls]);
         var app = builder.Build();

@@ -11,21 +11,32 @@ namespace OrleansTasks.Silo;
 /// <summary>
 /// A silo's telemetry: the tasks' and Orleans' meters with the runtime's, scraped at
 /// <c>/metrics</c> on <c>Silo:MetricsUrls</c> when set (a silo has no other HTTP endpoint), and
-/// traces over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// traces over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without metrics URLs nothing
+/// listens to the meters: measurements nobody can read are not aggregated.
 /// </summary>
 internal static class SiloTelemetry
 {
     public const string UrlsKey = "Silo:MetricsUrls";
 
-    public static void Add(IServiceCollection services, IConfiguration configuration)
+    public static void Add(IServiceCollection services, IConfiguration configuration, bool metered)
     {
+        var traced = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!metered && !traced)
+        {
+            return;
+        }
+
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("orleans-tasks-silo"))
-            .WithMetrics(metrics => metrics
+            .ConfigureResource(resource => resource.AddService("orleans-tasks-silo"));
+        if (metered)
+        {
+            telemetry.WithMetrics(metrics => metrics
                 .AddMeter(TaskTelemetry.MeterName, "Microsoft.Orleans")
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
-        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        }
+
+        if (traced)
         {
             telemetry.WithTracing(tracing => tracing
                 .AddSource(TaskTelemetry.ActivitySourceName, "Microsoft.Orleans.Application", "Microsoft.Orleans.Runtime")

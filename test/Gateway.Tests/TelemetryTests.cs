@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
 using OrleansTasks.Testing;
 using OrleansTasks.Testing.Faults;
 
@@ -99,7 +100,7 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task Without_a_metrics_listener_the_public_port_does_not_answer_metrics()
+    public async Task Without_a_metrics_listener_the_public_port_does_not_answer_metrics_and_nothing_collects_them()
     {
         await using var gateway = new GatewayFactory();
         using var anonymous = gateway.CreateHttpClient();
@@ -107,6 +108,7 @@ public sealed class TelemetryTests
         using var metrics = await anonymous.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.Null(gateway.Services.GetService<MeterProvider>());
     }
 
     [Fact]

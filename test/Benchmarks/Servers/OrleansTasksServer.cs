@@ -22,6 +22,8 @@ internal static class OrleansTasksServer
             ["Gateway:MaxConnectionsPerUser"] = "100000",
             ["Gateway:AnonymousRequestsPerMinute"] = "1000000",
             ["Gateway:RequestsPerSecond"] = "1000000",
+            // Metrics are collected only for a gateway with a metrics listener, as shipped.
+            ["Gateway:MetricsUrls"] = $"http://127.0.0.1:{FreePorts.Next().ToString(CultureInfo.InvariantCulture)}",
             // Ports the harness chose (a watching service joins the silo on its gateway port), or free ones.
             ["Cluster:SiloPort"] = Environment.GetEnvironmentVariable("Cluster__SiloPort") ?? FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = Environment.GetEnvironmentVariable("Cluster__GatewayPort") ?? FreePorts.Next().ToString(CultureInfo.InvariantCulture),
@@ -31,7 +33,7 @@ internal static class OrleansTasksServer
         app.UseOrleansTasksGateway();
         app.MapFeedSockets();
         app.MapHealthApi();
-        // The harness reads the slow-consumer counter on the one port it knows; a shipped gateway has a metrics listener instead.
+        // The harness reads the slow-consumer counter on the one port it knows; a shipped gateway answers metrics on its metrics listener only.
         app.MapPrometheusScrapingEndpoint(TelemetrySetup.ScrapePath);
         app.MapLoadControl(new Target(app.Services.GetRequiredService<IGrainFactory>()));
         app.MapOwnerFeedLoad(app.Services.GetRequiredService<IGrainFactory>());
