@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using OrleansTasks.Hosting;
 using OrleansTasks.Schedules;
+using OrleansTasks.Testing.Faults;
 
 namespace OrleansTasks.Grains.Tests;
 
@@ -24,6 +25,9 @@ public sealed class ScheduleClusterFixture : IAsyncLifetime
     public IGrainFactory Grains => Cluster.Client;
 
     public IClusterClient Client => Cluster.Client;
+
+    /// <summary>The silo's faults: a test paces a collection's writes to keep its tasks going for as long as it needs.</summary>
+    public FaultPlan Faults => ((InProcessSiloHandle)Cluster.Primary!).SiloHost.Services.GetRequiredService<FaultPlan>();
 
     public async ValueTask InitializeAsync()
     {
@@ -54,6 +58,7 @@ public sealed class ScheduleClusterFixture : IAsyncLifetime
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["Schedules:CheckPeriod"] = "00:00:02" })
                 .Build();
             siloBuilder.AddOrleansTasks(configuration);
+            siloBuilder.Services.AddFaultInjection();
             var clock = Deploying.Value ?? throw new InvalidOperationException("The schedule clock was not set before deploying.");
             siloBuilder.Services.AddKeyedSingleton<TimeProvider>(SchedulesOptions.ClockKey, clock);
         }
