@@ -14,15 +14,13 @@ internal sealed class RestLimiter(IOptions<GatewayOptions> options) : IDisposabl
 
     public void Dispose() => Limiter.Dispose();
 
+    /// <summary>Which limit a request counts against: its user's when signed in, its client address's otherwise.</summary>
+    public static string LimitOf(HttpContext context) => context.User.Identity?.IsAuthenticated == true ? "user" : "address";
+
     private static PartitionedRateLimiter<HttpContext> Create(GatewayOptions limits) =>
         PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
-            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
-            {
-                return RateLimitPartition.GetNoLimiter("unlimited");
-            }
-
-            if (context.User.Identity?.IsAuthenticated == true)
+            if (LimitOf(context) == "user")
             {
                 return RateLimitPartition.GetTokenBucketLimiter("user:" + context.User.Subject(), _ => new TokenBucketRateLimiterOptions
                 {

@@ -19,6 +19,7 @@ public sealed class GatewayMetrics : IFeedMetrics
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _reconciliations;
+    private readonly Counter<long> _requestsLimited;
     private long _subscriptions;
     private long _connections;
 
@@ -33,6 +34,7 @@ public sealed class GatewayMetrics : IFeedMetrics
         _dropped = meter.CreateCounter<long>("orleans_tasks.gateway.events_dropped", description: "Events a socket had already covered (duplicates, or older than its snapshot)");
         _slowConsumers = meter.CreateCounter<long>("orleans_tasks.gateway.slow_consumers", description: "Sockets dropped for taking no message for the send timeout");
         _reconciliations = meter.CreateCounter<long>("orleans_tasks.gateway.reconciliations", description: "Feeds read back from their grain after stream silence or an error");
+        _requestsLimited = meter.CreateCounter<long>("orleans_tasks.gateway.requests_limited", description: "REST requests refused with 429 by the rate limits, by limit (user or address)");
     }
 
     public long Subscriptions => Interlocked.Read(ref _subscriptions);
@@ -63,6 +65,9 @@ public sealed class GatewayMetrics : IFeedMetrics
     public void SlowConsumer() => _slowConsumers.Add(1);
 
     public void Reconciled() => _reconciliations.Add(1);
+
+    /// <summary>Counts a REST request refused by the limit named (<c>user</c> or <c>address</c>).</summary>
+    public void RequestLimited(string limit) => _requestsLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     private IEnumerable<Measurement<long>> SentMeasurements() =>
         MessageTypes.Select((type, index) => new Measurement<long>(Interlocked.Read(ref _sent[index]), new KeyValuePair<string, object?>("type", type)));

@@ -8,16 +8,31 @@ namespace OrleansTasks.Gateway.Tests;
 
 public sealed class RateLimitTests : IAsyncLifetime
 {
-    private readonly GatewayFactory _gateway = new(new Dictionary<string, string?>
+    private readonly Uri _metrics = new($"http://127.0.0.1:{FreePorts.Next()}");
+    private readonly GatewayFactory _gateway;
+
+    public RateLimitTests() => _gateway = new(new Dictionary<string, string?>
     {
         ["Gateway:RequestsPerSecond"] = "1",
         ["Gateway:RequestBurst"] = "5",
         ["Gateway:AnonymousRequestsPerMinute"] = "5",
+        ["Gateway:MetricsUrls"] = _metrics.ToString(),
     });
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
     public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    /// <summary>The gateway's count of REST requests refused by <paramref name="limit"/>, read from its metrics listener.</summary>
+    private async Task<long> LimitedAsync(string limit)
+    {
+        _ = _gateway.BaseAddress;
+        using var scraper = new HttpClient { BaseAddress = _metrics };
+        var metrics = await scraper.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').SingleOrDefault(l =>
+            l.StartsWith("orleans_tasks_gateway_requests_limited_total{", StringComparison.Ordinal) && l.Contains($"limit=\"{limit}\"", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     [Fact]
     public async Task A_user_over_the_rest_limit_gets_429_with_retry_after_and_other_users_do_not()
@@ -54,6 +69,8 @@ public sealed class RateLimitTests : IAsyncLifetime
         refused.Dispose();
         Assert.Equal(HttpStatusCode.OK, bobs.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(statuses.Count(status => status == HttpStatusCode.TooManyRequests), await LimitedAsync("user"));
+        Assert.Equal(0, await LimitedAsync("address"));
     }
 
     [Fact]
@@ -82,5 +99,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), guesses.Take(5));
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3), guesses.Skip(5));
         Assert.Equal(HttpStatusCode.Unauthorized, elsewhere);
+        Assert.Equal(3, await LimitedAsync("address"));
+        Assert.Equal(0, await LimitedAsync("user"));
     }
 }
