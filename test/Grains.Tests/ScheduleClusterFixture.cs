@@ -41,6 +41,8 @@ public sealed class ScheduleClusterFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        // A test that failed before lifting its paces would leave its writes waiting through the stop.
+        Faults.LiftPaces();
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }
