@@ -26,7 +26,8 @@ public static class RestRateLimits
         return app.Use(async (context, next) =>
         {
             // Pages, static files and sockets (which hold a request for their lifetime) take no lease.
-            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+            // Routes match whatever the case, so the limit must too: "/API/auth/token" is the token endpoint.
+            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
             {
                 await next(context);
                 return;

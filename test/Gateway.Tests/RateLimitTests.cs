@@ -69,7 +69,9 @@ public sealed class RateLimitTests : IAsyncLifetime
         refused.Dispose();
         Assert.Equal(HttpStatusCode.OK, bobs.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Equal(statuses.Count(status => status == HttpStatusCode.TooManyRequests), await LimitedAsync("user"));
+        // The scrape counts every gateway of the test process (an OpenTelemetry meter provider listens to
+        // each meter of the name), and other classes flood as users too: at least this test's refusals.
+        Assert.InRange(await LimitedAsync("user"), statuses.Count(status => status == HttpStatusCode.TooManyRequests), long.MaxValue);
         Assert.Equal(0, await LimitedAsync("address"));
     }
 
@@ -77,9 +79,9 @@ public sealed class RateLimitTests : IAsyncLifetime
     public async Task Requests_without_a_token_are_limited_per_client_address()
     {
         using var anonymous = _gateway.CreateHttpClient();
-        async Task<HttpStatusCode> TokenRequestAsync(string address)
+        async Task<HttpStatusCode> TokenRequestAsync(string address, string path = "/api/auth/token")
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+            using var request = new HttpRequestMessage(HttpMethod.Post, path)
             {
                 Content = JsonContent.Create(new { username = "demo", password = "wrong" }),
             };
@@ -91,7 +93,8 @@ public sealed class RateLimitTests : IAsyncLifetime
         var guesses = new List<HttpStatusCode>();
         for (var i = 0; i < 8; i++)
         {
-            guesses.Add(await TokenRequestAsync("203.0.113.7"));
+            // Routes match whatever the case: half the guesses spell the path otherwise.
+            guesses.Add(await TokenRequestAsync("203.0.113.7", i % 2 == 0 ? "/api/auth/token" : "/API/Auth/Token"));
         }
 
         var elsewhere = await TokenRequestAsync("198.51.100.20");
@@ -99,7 +102,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), guesses.Take(5));
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3), guesses.Skip(5));
         Assert.Equal(HttpStatusCode.Unauthorized, elsewhere);
+        // No other gateway of the tests limits addresses below 100,000 a minute: the count is this test's.
         Assert.Equal(3, await LimitedAsync("address"));
-        Assert.Equal(0, await LimitedAsync("user"));
     }
 }
