@@ -41,10 +41,22 @@ public sealed class ScheduleClusterFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        // A test that failed before lifting its paces would leave its writes waiting through the stop.
-        Faults.LiftPaces();
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
+        try
+        {
+            // A test that failed before lifting its paces would leave its writes waiting through the stop.
+            (Cluster?.Primary as InProcessSiloHandle)?.SiloHost.Services.GetService<FaultPlan>()?.LiftPaces();
+            if (Cluster is not null)
+            {
+                await Cluster.StopAllSilosAsync();
+            }
+        }
+        finally
+        {
+            if (Cluster is not null)
+            {
+                await Cluster.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Delivers a reminder tick to the schedule, as the reminder service does.</summary>
