@@ -2,8 +2,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using OrleansTasks.Diagnostics;
-using OrleansTasks.Hosting;
 using OrleansTasks.Gateway.WebSockets;
+using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Gateway.Telemetry;
 
