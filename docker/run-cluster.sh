@@ -71,7 +71,8 @@ build() {
 
 start_process() { # name, dll, args...
   local name=$1 dll=$2; shift 2
-  nohup dotnet "$BIN/$dll" "$@" >"$CLUSTER_DIR/$name.log" 2>&1 &
+  # The collector's young generation at 64 MiB at least, as the images and units set it (README, Operations).
+  DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} nohup dotnet "$BIN/$dll" "$@" >"$CLUSTER_DIR/$name.log" 2>&1 &
   echo $! >"$CLUSTER_DIR/$name.pid"
 }
 

@@ -29,8 +29,11 @@ public sealed class RunClusterScriptTests(PostgresServer postgres)
             var (started, startOutput) = await RunScriptAsync("start", environment);
             Assert.True(started == 0, startOutput);
             Assert.Contains("ready: 2 active silo(s)", startOutput, StringComparison.Ordinal);
-            var siloEnvironment = await File.ReadAllTextAsync($"/proc/{(await File.ReadAllTextAsync(Path.Combine(folder, "silo-1.pid"))).Trim()}/environ");
+            var siloEnvironment = await EnvironmentOfAsync(Path.Combine(folder, "silo-1.pid"));
             Assert.Contains($"\0shutdownTimeoutSeconds={SiloShutdownSeconds()}\0", siloEnvironment, StringComparison.Ordinal);
+            var youngGeneration = $"\0{ProcessHost.YoungGenerationVariable}={ProcessHost.ShippedYoungGeneration}\0";
+            Assert.Contains(youngGeneration, siloEnvironment, StringComparison.Ordinal);
+            Assert.Contains(youngGeneration, await EnvironmentOfAsync(Path.Combine(folder, "gateway.pid")), StringComparison.Ordinal);
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
             var password = (await File.ReadAllTextAsync(Path.Combine(folder, "demo-password"))).Trim();
@@ -48,6 +51,10 @@ public sealed class RunClusterScriptTests(PostgresServer postgres)
             Assert.True(stopped == 0, stopOutput);
         }
     }
+
+    /// <summary>The environment of the process a pid file names, each variable between NULs.</summary>
+    private static async Task<string> EnvironmentOfAsync(string pidFile) =>
+        "\0" + await File.ReadAllTextAsync($"/proc/{(await File.ReadAllTextAsync(pidFile)).Trim()}/environ");
 
     /// <summary>
     /// stop sends SIGTERM, then gives a silo its host's shutdown timeout (Silo/appsettings.json's, in which

@@ -45,6 +45,15 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>The same setting under the runtime's older prefix, which a parent's environment may still carry.</summary>
     private const string LegacyGarbageCollectorVariable = "COMPlus_gcServer";
 
+    /// <summary>
+    /// The collector's young-generation floor, in the environment of every program the product ships a launcher for
+    /// (images, systemd units, <c>run-cluster.sh</c>, launch profiles: README, Operations); null in a program's environment leaves it unset.
+    /// </summary>
+    public const string YoungGenerationVariable = "DOTNET_GCgen0size";
+
+    /// <summary>The value those launchers set: 64 MiB.</summary>
+    public const string ShippedYoungGeneration = "0x4000000";
+
     public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
         Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
 
@@ -78,6 +87,16 @@ public sealed class ProcessHost : IAsyncDisposable
         {
             start.Environment.Remove(GarbageCollectorVariable);
             start.Environment.Remove(LegacyGarbageCollectorVariable);
+        }
+
+        // As the shipped launchers run it, unless the caller chose.
+        if (!environment.TryGetValue(YoungGenerationVariable, out var youngGeneration))
+        {
+            start.Environment[YoungGenerationVariable] = ShippedYoungGeneration;
+        }
+        else if (youngGeneration is null)
+        {
+            start.Environment.Remove(YoungGenerationVariable);
         }
 
         return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);
