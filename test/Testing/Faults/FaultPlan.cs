@@ -53,9 +53,25 @@ public sealed class FaultPlan : IDisposable
     /// <summary>
     /// Fails reads of the source files named <paramref name="fileName"/> with an I/O error, as a failing disk or
     /// network share does: a whole file's read, or a JSON-lines file's reads from byte <paramref name="fromOffset"/> on.
+    /// A read that starts before that byte stops at it, so that every reader fails there, wherever it started reading.
     /// </summary>
     public FaultRule FailSourceReads(string fileName, int skip = 0, int times = 1, long fromOffset = 0) =>
-        Add(new FaultRule(FaultKind.SourceRead, id => id.Key.ToString() == fileName, skip, times, false, offset => (long)offset! >= fromOffset));
+        Add(new FaultRule(FaultKind.SourceRead, id => id.Key.ToString() == fileName, skip, times, false, offset => (long)offset! >= fromOffset)
+        {
+            ReadsFailFrom = fromOffset,
+        });
+
+    /// <summary>The nearest byte after <paramref name="offset"/> from which a rule still to fail fails reads of <paramref name="fileName"/>; null when none does.</summary>
+    internal long? NextSourceReadFault(string fileName, long offset)
+    {
+        var target = GrainId.Create("source", fileName);
+        lock (_lock)
+        {
+            return _rules
+                .Where(rule => rule.Kind == FaultKind.SourceRead && rule.Remaining > 0 && rule.ReadsFailFrom > offset && rule.Matches(target))
+                .Min(rule => rule.ReadsFailFrom);
+        }
+    }
 
     /// <summary>
     /// Fails listings of the source directories named <paramref name="directoryName"/> (the last segment of their path) with an
@@ -254,6 +270,9 @@ public sealed class FaultRule
     internal string? ArmedByRead { get; init; }
 
     internal bool Armed { get; set; }
+
+    /// <summary>The byte from which a source read rule fails reads (null for other rules).</summary>
+    internal long? ReadsFailFrom { get; init; }
 
     internal int Skip { get; set; }
 

@@ -45,7 +45,8 @@ public sealed class FaultySourceFiles(ISourceFileReader inner, FaultPlan plan) :
 
     /// <summary>
     /// A file's stream whose reads ask the plan first, at the offset they read from; each read returns at most
-    /// 4 KiB, so that a fault at an offset falls in the middle of a file that a reader buffers by the block.
+    /// 4 KiB, so that a fault at an offset falls in the middle of a file that a reader buffers by the block, and
+    /// stops at the offset a fault begins at, so that a reader opened anywhere before it fails there too.
     /// </summary>
     private sealed class FaultyReadStream(Stream inner, string path, FaultPlan plan) : Stream
     {
@@ -61,10 +62,23 @@ public sealed class FaultySourceFiles(ISourceFileReader inner, FaultPlan plan) :
 
         public override long Position { get => inner.Position; set => inner.Position = value; }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            plan.OnSourceRead(Path.GetFileName(path), inner.Position) == Fault.None
-                ? inner.ReadAsync(buffer[..Math.Min(buffer.Length, MostBytesPerRead)], cancellationToken)
-                : throw ReadFailed(path);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var name = Path.GetFileName(path);
+            var position = inner.Position;
+            if (plan.OnSourceRead(name, position) != Fault.None)
+            {
+                throw ReadFailed(path);
+            }
+
+            var count = Math.Min(buffer.Length, MostBytesPerRead);
+            if (plan.NextSourceReadFault(name, position) is { } fault)
+            {
+                count = (int)Math.Min(count, fault - position);
+            }
+
+            return inner.ReadAsync(buffer[..count], cancellationToken);
+        }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
