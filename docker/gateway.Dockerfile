@@ -8,10 +8,6 @@ ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY . .
-# The collector's young generation at 64 MiB at least (README, Operations): sized from the processor's cache
-# otherwise, and a machine that reports none (many VMs) gets about 2 MiB, where each slice's documents
-# outlive a dozen collections and pile up in the old generation.
-ENV DOTNET_GCgen0size=0x4000000
 ENV ASPNETCORE_URLS=http://+:8800 ASPNETCORE_ENVIRONMENT=Production
 # The operator cookie's key ring (Gateway:DataProtectionKeys): a volume shared by the gateways mounts
 # here and takes this directory's owner.

@@ -8,7 +8,8 @@
 # Settings (environment): CLUSTER_DIR (state, logs; default .cluster), PG_PORT (5544),
 # GATEWAY_PORT (8800), SILO_PORTS ("11111 11112"), SILO_GATEWAY_PORTS ("30000 30001"),
 # ORLEANSTASKS_CONNECTION (use this PostgreSQL instead of starting one), BIN_DIR (use already
-# built OrleansTasks.Silo.dll and OrleansTasks.Gateway.dll from this folder instead of building).
+# built OrleansTasks.Silo.dll and OrleansTasks.Gateway.dll from this folder instead of building),
+# DOTNET_GCgen0size (the silos' young generation; default 0x4000000, 64 MiB: README, Operations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,8 +72,10 @@ build() {
 
 start_process() { # name, dll, args...
   local name=$1 dll=$2; shift 2
-  # The collector's young generation at 64 MiB at least, as the images and units set it (README, Operations).
-  DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} nohup dotnet "$BIN/$dll" "$@" >"$CLUSTER_DIR/$name.log" 2>&1 &
+  local young=()
+  # A silo's collector keeps its young generation at 64 MiB at least, as the silo's image and unit set it (README, Operations).
+  if [ "$dll" = OrleansTasks.Silo.dll ]; then young=(env "DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}"); fi
+  nohup "${young[@]}" dotnet "$BIN/$dll" "$@" >"$CLUSTER_DIR/$name.log" 2>&1 &
   echo $! >"$CLUSTER_DIR/$name.pid"
 }
 

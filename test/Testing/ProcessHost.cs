@@ -46,13 +46,19 @@ public sealed class ProcessHost : IAsyncDisposable
     private const string LegacyGarbageCollectorVariable = "COMPlus_gcServer";
 
     /// <summary>
-    /// The collector's young-generation floor, in the environment of every program the product ships a launcher for
-    /// (images, systemd units, <c>run-cluster.sh</c>, launch profiles: README, Operations); null in a program's environment leaves it unset.
+    /// The collector's young-generation floor, which every launcher of the silo sets (its image, its systemd unit,
+    /// <c>run-cluster.sh</c>, its launch profile: README, Operations), and so the silos started here; null in a
+    /// silo's environment leaves it unset.
     /// </summary>
     public const string YoungGenerationVariable = "DOTNET_GCgen0size";
 
-    /// <summary>The value those launchers set: 64 MiB.</summary>
+    /// <summary>The same setting under the runtime's older prefix.</summary>
+    private const string LegacyYoungGenerationVariable = "COMPlus_GCgen0size";
+
+    /// <summary>The value the silo's launchers set: 64 MiB.</summary>
     public const string ShippedYoungGeneration = "0x4000000";
+
+    private const string SiloAssembly = "OrleansTasks.Silo.dll";
 
     public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
         Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
@@ -89,14 +95,18 @@ public sealed class ProcessHost : IAsyncDisposable
             start.Environment.Remove(LegacyGarbageCollectorVariable);
         }
 
-        // As the shipped launchers run it, unless the caller chose.
+        // A silo as its launchers run it, unless the caller chose.
         if (!environment.TryGetValue(YoungGenerationVariable, out var youngGeneration))
         {
-            start.Environment[YoungGenerationVariable] = ShippedYoungGeneration;
+            if (arguments.Any(argument => Path.GetFileName(argument) == SiloAssembly))
+            {
+                start.Environment[YoungGenerationVariable] = ShippedYoungGeneration;
+            }
         }
         else if (youngGeneration is null)
         {
             start.Environment.Remove(YoungGenerationVariable);
+            start.Environment.Remove(LegacyYoungGenerationVariable);
         }
 
         return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);
