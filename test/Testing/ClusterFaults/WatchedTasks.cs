@@ -159,7 +159,10 @@ public sealed class WatchedTasks
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"GET /api/tasks/{taskId} answered {(int)response.StatusCode}: {body}", null, response.StatusCode);
+            // The gateway's last lines hold the exception behind an answer such as 500, which its body never names.
+            throw new HttpRequestException(
+                $"GET /api/tasks/{taskId} answered {(int)response.StatusCode}: {body}\nThe gateway's last lines:\n{_cluster.Gateway?.RecentOutput}",
+                null, response.StatusCode);
         }
 
         using var json = JsonDocument.Parse(body);
