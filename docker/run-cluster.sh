@@ -72,8 +72,9 @@ build() {
 
 start_process() { # name, dll, args...
   local name=$1 dll=$2; shift 2
-  local young=()
-  # A silo's collector keeps its young generation at 64 MiB at least, as the silo's image and unit set it (README, Operations).
+  # A silo's collector keeps its young generation at 64 MiB at least, as the silo's image and unit set it (README, Operations);
+  # the gateway's server collector would keep it for each of its heaps, so it never inherits the setting.
+  local young=(env -u DOTNET_GCgen0size -u COMPlus_GCgen0size)
   if [ "$dll" = OrleansTasks.Silo.dll ]; then young=(env "DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000}"); fi
   nohup "${young[@]}" dotnet "$BIN/$dll" "$@" >"$CLUSTER_DIR/$name.log" 2>&1 &
   echo $! >"$CLUSTER_DIR/$name.pid"

@@ -122,6 +122,7 @@ public sealed class RunClusterScriptTests(PostgresServer postgres)
         };
         // The script, not this process's environment, is what gives its silos their young generation.
         start.Environment.Remove(ProcessHost.YoungGenerationVariable);
+        start.Environment.Remove("COMPlus_GCgen0size");
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

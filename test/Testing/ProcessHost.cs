@@ -61,7 +61,7 @@ public sealed class ProcessHost : IAsyncDisposable
     private const string SiloAssembly = "OrleansTasks.Silo.dll";
 
     public static ProcessHost Start(string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
-        Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
+        Launch(name, "dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment, IsSilo(assembly));
 
     /// <summary>
     /// Starts the program inside the network namespace <paramref name="networkNamespace"/> (<c>ip netns exec</c>,
@@ -69,9 +69,12 @@ public sealed class ProcessHost : IAsyncDisposable
     /// </summary>
     public static ProcessHost StartInNamespace(
         string networkNamespace, string name, string assembly, IDictionary<string, string?> environment, params string[] arguments) =>
-        Launch(name, "ip", ["netns", "exec", networkNamespace, "dotnet", Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment);
+        Launch(name, "ip", ["netns", "exec", networkNamespace, "dotnet", Path.Combine(AppContext.BaseDirectory, assembly), .. arguments], environment, IsSilo(assembly));
 
-    private static ProcessHost Launch(string name, string program, string[] arguments, IDictionary<string, string?> environment)
+    /// <summary>Whether <paramref name="assembly"/> is a silo's, of this build or another release's.</summary>
+    private static bool IsSilo(string assembly) => Path.GetFileName(assembly) == SiloAssembly;
+
+    private static ProcessHost Launch(string name, string program, string[] arguments, IDictionary<string, string?> environment, bool silo)
     {
         var start = new ProcessStartInfo(program, arguments)
         {
@@ -95,18 +98,21 @@ public sealed class ProcessHost : IAsyncDisposable
             start.Environment.Remove(LegacyGarbageCollectorVariable);
         }
 
-        // A silo as its launchers run it, unless the caller chose.
+        // As their launchers run them, unless the caller chose: a silo with the floor, any other program without it,
+        // whatever this process's environment holds.
         if (!environment.TryGetValue(YoungGenerationVariable, out var youngGeneration))
         {
-            if (arguments.Any(argument => Path.GetFileName(argument) == SiloAssembly))
-            {
-                start.Environment[YoungGenerationVariable] = ShippedYoungGeneration;
-            }
+            youngGeneration = silo ? ShippedYoungGeneration : null;
         }
-        else if (youngGeneration is null)
+
+        start.Environment.Remove(LegacyYoungGenerationVariable);
+        if (youngGeneration is null)
         {
             start.Environment.Remove(YoungGenerationVariable);
-            start.Environment.Remove(LegacyYoungGenerationVariable);
+        }
+        else
+        {
+            start.Environment[YoungGenerationVariable] = youngGeneration;
         }
 
         return new ProcessHost(name, Process.Start(start)!, start.WorkingDirectory);

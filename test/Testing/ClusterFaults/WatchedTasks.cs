@@ -161,7 +161,7 @@ public sealed class WatchedTasks
         {
             // The gateway's last lines hold the exception behind an answer such as 500, which its body never names.
             throw new HttpRequestException(
-                $"GET /api/tasks/{taskId} answered {(int)response.StatusCode}: {body}\nThe gateway's last lines:\n{_cluster.Gateway?.RecentOutput}",
+                $"GET /api/tasks/{taskId} answered {(int)response.StatusCode}: {body}\nThe gateway's last lines (all of them under ORLEANSTASKS_PROCESS_LOGS):\n{_cluster.Gateway?.RecentOutput}",
                 null, response.StatusCode);
         }
 

@@ -53,7 +53,8 @@ public sealed class FaultPlan : IDisposable
     /// <summary>
     /// Fails reads of the source files named <paramref name="fileName"/> with an I/O error, as a failing disk or
     /// network share does: a whole file's read, or a JSON-lines file's reads from byte <paramref name="fromOffset"/> on.
-    /// A read that starts before that byte stops at it, so that every reader fails there, wherever it started reading.
+    /// A read that starts before that byte stops at it, so that every reader fails there, wherever it started reading
+    /// (with <paramref name="skip"/>, the reads let through past the byte are not capped, so readers may pass it unequally).
     /// </summary>
     public FaultRule FailSourceReads(string fileName, int skip = 0, int times = 1, long fromOffset = 0) =>
         Add(new FaultRule(FaultKind.SourceRead, id => id.Key.ToString() == fileName, skip, times, false, offset => (long)offset! >= fromOffset)
